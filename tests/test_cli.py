@@ -1,0 +1,64 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from xltools.cli import main, rules_markdown
+
+from .forms import SEED_JSON, clean_form
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "xltools.cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_check_seed_json_contract():
+    proc = run_cli("check", str(SEED_JSON), "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert set(result) == {"file", "execution_rate", "budget_score", "indicator_scores", "total", "grade",
+                           "findings"}
+    assert (result["execution_rate"], result["budget_score"], result["total"], result["grade"]) == (1.0, 10, 100, "优")
+    assert result["indicator_scores"] == [10] * 9
+    flat = {(f["cell"], f["code"]) for f in result["findings"]}
+    assert ("自评表!D15", "name-is-sentence") in flat
+    assert ("自评表!F23", "actual-copied") in flat
+    assert ("自评表!G30", "weight-split") in flat
+    assert all(set(f) == {"code", "severity", "field", "cell", "message"} for f in result["findings"])
+    assert {f["severity"] for f in result["findings"]} == {"warning"}
+
+
+def test_check_exit_codes(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(clean_form(total_score=1).model_dump_json(), encoding="utf-8")
+    assert main(["check", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "total-mismatch" in out and "自评表!H30" in out
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    assert main(["check", str(bad), str(broken)]) == 2
+    assert "broken.json" in capsys.readouterr().err
+    assert main(["check", str(tmp_path / "missing.json")]) == 2
+
+
+def test_check_with_policy(tmp_path, capsys):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[policy]\ngrade_thresholds = { "优" = 101, "良" = 80, "中" = 60 }\n', encoding="utf-8")
+    assert main(["check", str(SEED_JSON), "--json", "--policy", str(policy)]) == 0
+    assert json.loads(capsys.readouterr().out)["grade"] == "良"
+    policy.write_text("decimals = 'x'", encoding="utf-8")
+    assert main(["check", str(SEED_JSON), "--policy", str(policy)]) == 2
+
+
+def test_schema_has_chinese_titles():
+    proc = run_cli("schema")
+    schema = json.loads(proc.stdout)
+    assert schema["title"] == "朝阳区项目支出绩效自评表"
+    assert schema["properties"]["project_name"]["title"] == "项目名称"
+    assert set(schema["properties"]) >= {"year", "funds", "indicators", "filled_on", "total_score"}
+
+
+def test_rules_doc_is_current():
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown()

@@ -1,0 +1,42 @@
+"""The functional core: the form model, parsing, scoring and validation. No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .findings import RULES, Finding, Rule
+from .model import Form, FundRow, Funds, Indicator
+from .policy import Policy, PolicyError, policy_from_toml
+from .rules import field_label, validate
+from .scoring import ScoreSheet, score_form, sheet_total
+
+__all__ = [
+    "Form", "Funds", "FundRow", "Indicator", "Policy", "PolicyError", "policy_from_toml",
+    "Finding", "Rule", "RULES", "ScoreSheet", "score_form", "sheet_total", "validate",
+    "field_label", "Evaluation", "evaluate",
+]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A form's scores and findings together."""
+
+    form: Form
+    sheet: ScoreSheet
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+def evaluate(form: Form, policy: Policy | None = None, today: dt.date | None = None) -> Evaluation:
+    """Score and validate one form."""
+    policy = policy or Policy()
+    sheet = score_form(form, policy)
+    return Evaluation(form, sheet, validate(form, policy, today=today, sheet=sheet))

@@ -1,0 +1,60 @@
+"""Findings and the rule catalogue's building block.
+
+Every rule is a class with a fixed ``code``, a ``severity``, a Chinese
+``template`` saying what is wrong and a ``fix`` saying how to mend it
+(frictionless-style). A rule class makes findings; it does not decide when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import ClassVar, Literal
+
+__all__ = ["Severity", "Finding", "Rule", "RULES"]
+
+Severity = Literal["error", "warning"]
+
+#: Every rule class by its code, in definition order.
+RULES: dict[str, type["Rule"]] = {}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in one form, at one field (and, once placed, one cell)."""
+
+    code: str
+    severity: Severity
+    field: str
+    message: str
+    cell: str | None = None
+
+    def at_cell(self, cell: str | None) -> "Finding":
+        return replace(self, cell=cell)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "severity": self.severity, "field": self.field,
+                "cell": self.cell, "message": self.message}
+
+
+class Rule:
+    """Base of the catalogue: subclasses set the class attributes below."""
+
+    code: ClassVar[str]
+    severity: ClassVar[Severity]
+    title: ClassVar[str]
+    template: ClassVar[str]
+    fix: ClassVar[str]
+    area: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.code in RULES:
+            raise ValueError(f"duplicate rule code {cls.code}")
+        RULES[cls.code] = cls
+
+    @classmethod
+    def at(cls, field: str, **params: object) -> Finding:
+        """A finding of this rule at ``field``; ``params`` fill the message template."""
+        params.setdefault("label", field)
+        message = cls.template.format(**params) + "。" + cls.fix.format(**params)
+        return Finding(cls.code, cls.severity, field, message)

@@ -1,0 +1,112 @@
+"""The form as data: 朝阳区项目支出绩效自评表.
+
+Values are kept as people type them (a number, or text such as ``"6.6296万"``);
+the model never rejects user text. Parsing and judging happen in
+:mod:`xltools.core.parse`, :mod:`xltools.core.scoring` and
+:mod:`xltools.core.rules`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Cell", "FundRow", "Funds", "Indicator", "Form", "FUND_ROWS", "LEVEL1", "LEVEL2"]
+
+#: What a user can put into a cell: a number, text, a date or nothing.
+Cell = Union[float, int, str, dt.date, None]
+
+#: Fund rows in form order, with their labels.
+FUND_ROWS: dict[str, str] = {
+    "total": "年度资金总额",
+    "fiscal": "其中：当年财政拨款",
+    "carryover": "上年结转资金",
+    "other": "其他资金",
+}
+
+#: 一级指标 and the 二级指标 each admits (财政部 项目支出绩效自评表 framework).
+LEVEL2: dict[str, tuple[str, ...]] = {
+    "产出指标": ("数量指标", "质量指标", "时效指标", "成本指标"),
+    "效益指标": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
+    "满意度指标": ("服务对象满意度指标",),
+}
+LEVEL1: tuple[str, ...] = tuple(LEVEL2)
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class FundRow(_Base):
+    """One row of the 项目资金（万元） block."""
+
+    initial_budget: Cell = Field(None, title="年初预算数")
+    annual_budget: Cell = Field(None, title="全年预算数")
+    executed: Cell = Field(None, title="全年执行数")
+
+    def is_empty(self) -> bool:
+        return all(v is None or (isinstance(v, str) and not v.strip())
+                   for v in (self.initial_budget, self.annual_budget, self.executed))
+
+
+class Funds(_Base):
+    """项目资金（万元）: the total and its three 其中 rows."""
+
+    total: FundRow | None = Field(None, title="年度资金总额")
+    fiscal: FundRow | None = Field(None, title="其中：当年财政拨款")
+    carryover: FundRow | None = Field(None, title="上年结转资金")
+    other: FundRow | None = Field(None, title="其他资金")
+
+
+class Indicator(_Base):
+    """One row of the 绩效指标 table."""
+
+    level1: Cell = Field(None, title="一级指标")
+    level2: Cell = Field(None, title="二级指标")
+    name: Cell = Field(None, title="三级指标")
+    target: Cell = Field(None, title="年度指标值")
+    actual: Cell = Field(None, title="实际完成值")
+    weight: Cell = Field(None, title="分值")
+    score: Cell = Field(None, title="得分")
+    deviation: Cell = Field(None, title="偏差原因分析及改进措施")
+
+    def is_empty(self) -> bool:
+        return all(v is None or (isinstance(v, str) and not v.strip())
+                   for v in self.model_dump().values())
+
+
+class Form(_Base):
+    """朝阳区项目支出绩效自评表, one project."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        title="朝阳区项目支出绩效自评表",
+        json_schema_extra={"description": "xltools JSON exchange format, one project per document"},
+    )
+
+    year: Cell = Field(None, title="年度")
+    project_name: Cell = Field(None, title="项目名称")
+    department: Cell = Field(None, title="主管部门")
+    implementing_unit: Cell = Field(None, title="实施单位")
+    project_lead: Cell = Field(None, title="项目负责人")
+    lead_phone: Cell = Field(None, title="联系电话（项目负责人）")
+    funds: Funds = Field(default_factory=Funds, title="项目资金（万元）")
+    budget_weight: Cell = Field(10, title="预算执行分值")
+    budget_score: Cell = Field(None, title="预算执行得分")
+    goal_expected: Cell = Field(None, title="年度总体目标·预期目标")
+    goal_actual: Cell = Field(None, title="年度总体目标·实际完成情况")
+    indicators: list[Indicator] = Field(default_factory=list, title="绩效指标")
+    total_score: Cell = Field(None, title="总分")
+    filled_by: Cell = Field(None, title="填表人")
+    filler_phone: Cell = Field(None, title="联系电话（填表人）")
+    filled_on: Cell = Field(None, title="填写日期")
+
+    def fund(self, key: str) -> FundRow:
+        """The fund row ``key`` (empty when absent)."""
+        return getattr(self.funds, key) or FundRow()
+
+    def to_json(self) -> str:
+        """The JSON exchange format (dates as ISO strings, empty rows dropped)."""
+        return self.model_dump_json(indent=2)

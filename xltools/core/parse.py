@@ -1,0 +1,235 @@
+"""Tolerant parsing of what people type into the form.
+
+Every function here is total: it never raises on user input. What cannot be
+understood comes back as a result whose ``kind`` says so, and the validation
+rules turn that into a finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "Number",
+    "Quantity",
+    "normalize_text",
+    "parse_number",
+    "parse_quantity",
+    "parse_date",
+    "chinese_numeral",
+]
+
+NumberKind = Literal["empty", "number", "text", "invalid"]
+
+
+@dataclass(frozen=True)
+class Number:
+    """A parsed numeric cell.
+
+    kind: ``empty`` (nothing typed), ``number`` (a real number), ``text`` (a
+    number that arrived as text, e.g. ``"6.6296万"``), ``invalid`` (not a number).
+    """
+
+    kind: NumberKind
+    value: float | None = None
+    raw: object = None
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+def normalize_text(value: object) -> str:
+    """NFKC-normalise, turn any whitespace run into one space, strip."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
+
+
+def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万", "分")) -> Number:
+    """Parse an amount, weight or score as typed.
+
+    Real numbers pass through. Text such as ``"6.6296万"``, ``"1,234.5"`` or
+    full-width ``"６．６"`` is understood as ``kind="text"``; anything else is
+    ``kind="invalid"``. Only the given unit suffixes are accepted (amounts are
+    entered in 万元, so ``万元``/``万`` just restate the unit).
+    """
+    if value is None:
+        return Number("empty", None, value)
+    if _is_real(value):
+        number = float(value)
+        if math.isfinite(number):
+            return Number("number", number, value)
+        return Number("invalid", None, value)
+    if isinstance(value, bool):
+        return Number("invalid", None, value)
+    text = normalize_text(value).replace(" ", "")
+    if not text:
+        return Number("empty", None, value)
+    for suffix in sorted(suffixes, key=len, reverse=True):
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    if not text or not _NUMBER_RE.match(text) or not any(ch.isdigit() for ch in text):
+        return Number("invalid", None, value)
+    number = float(text.replace(",", ""))
+    if not math.isfinite(number):
+        return Number("invalid", None, value)
+    return Number("text", number, value)
+
+
+# --- quantities: targets and actual values of indicators -------------------
+
+Comparator = Literal[">=", ">", "<=", "<", "="]
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantitative target or actual value: ``≥95%`` → (">=", 95.0, "%")."""
+
+    comparator: Comparator | None
+    value: float
+    unit: str
+
+    @property
+    def direction(self) -> Literal["positive", "reverse", "equal"]:
+        if self.comparator in ("<=", "<"):
+            return "reverse"
+        if self.comparator == "=":
+            return "equal"
+        return "positive"
+
+
+_PREFIX_COMPARATORS: list[tuple[str, Comparator]] = [
+    ("大于或等于", ">="), ("大于等于", ">="), ("不低于", ">="), ("不少于", ">="), ("不小于", ">="),
+    ("至少", ">="), (">=", ">="), ("≥", ">="), ("≧", ">="),
+    ("小于或等于", "<="), ("小于等于", "<="), ("不高于", "<="), ("不超过", "<="), ("不多于", "<="),
+    ("不大于", "<="), ("至多", "<="), ("<=", "<="), ("≤", "<="), ("≦", "<="),
+    ("大于", ">"), ("高于", ">"), ("超过", ">"), (">", ">"),
+    ("小于", "<"), ("低于", "<"), ("<", "<"),
+    ("等于", "="), ("==", "="), ("=", "="),
+]
+_SUFFIX_COMPARATORS: list[tuple[str, Comparator]] = [
+    ("及以上", ">="), ("以上", ">="), ("及以下", "<="), ("以下", "<="), ("以内", "<="), ("之内", "<="),
+]
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_RE = re.compile(r"^([零〇一二两三四五六七八九十百千万]+)(.*)$")
+_QTY_RE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)(.*)$")
+_UNIT_RE = re.compile(r"^[^\d\s,.;:!?，。；：！？、()（）\[\]]{0,4}$")
+_UNIT_ALIASES = {"万": "万元", "个百分点": "%", "百分比": "%", "小时": "h", "h": "h", "人次": "人次"}
+
+
+def chinese_numeral(text: str) -> int | None:
+    """Value of a simple Chinese numeral (``两`` → 2, ``十二`` → 12, ``三千五百`` → 3500)."""
+    if not text:
+        return None
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None:
+                return None
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            section += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        elif ch == "万":
+            total = (total + section + (digit or 0)) * 10000
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def _normalize_unit(unit: str) -> str:
+    unit = unit.strip()
+    return _UNIT_ALIASES.get(unit, unit)
+
+
+def parse_quantity(value: object) -> Quantity | None:
+    """Parse a target or actual value that states one quantity, else ``None``.
+
+    ``"≥95%"``, ``"≤10天"``, ``"762人"``, ``"两次"``, ``"100%"``, ``"6.6296万"``
+    and plain numbers are quantities; a sentence (even one containing a number)
+    is not: it is a qualitative statement.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if _is_real(value):
+        number = float(value)
+        return Quantity(None, number, "") if math.isfinite(number) else None
+    text = normalize_text(value).replace(" ", "")
+    if not text or len(text) > 24:
+        return None
+    comparator: Comparator | None = None
+    for word, comp in _PREFIX_COMPARATORS:
+        if text.startswith(word):
+            comparator, text = comp, text[len(word):]
+            break
+    for word, comp in _SUFFIX_COMPARATORS:
+        if text.endswith(word) and comparator is None:
+            comparator, text = comp, text[: -len(word)]
+            break
+    match = _QTY_RE.match(text)
+    if match:
+        number = float(match.group(1).replace(",", ""))
+        unit = match.group(2)
+    else:
+        match = _CN_RE.match(text)
+        if not match:
+            return None
+        cn = chinese_numeral(match.group(1))
+        if cn is None:
+            return None
+        number, unit = float(cn), match.group(2)
+    if not _UNIT_RE.match(unit) or not math.isfinite(number):
+        return None
+    return Quantity(comparator, number, _normalize_unit(unit))
+
+
+# --- dates -------------------------------------------------------------------
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DATE_RE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def parse_date(value: object) -> dt.date | None:
+    """Parse ``2021.2.24``, ``2021-02-24``, ``2021年2月24日``, a date or an Excel serial."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if _is_real(value):
+        number = float(value)
+        if math.isfinite(number) and 1 <= number < 2958466:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(number))
+        return None
+    text = normalize_text(value)
+    text = text.split("T")[0].split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text) else text
+    match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    if not match:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None

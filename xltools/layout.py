@@ -1,0 +1,427 @@
+"""The one layout map: where every field of the form lives in the workbook.
+
+The template builder, the workbook reader and writer, the xlwings add-in and
+the tamper check all read this module; no other module types a cell address.
+
+The sheet 自评表 mirrors the paper form in columns A–I::
+
+    1   附件1
+    2   朝阳区项目支出绩效自评表                       (A2:I2)
+    3   （ 2020 年度）                                 (A3:I3, the year)
+    4   项目名称 | input B4:I4
+    5   主管部门 | C5:E5 | 实施单位 | G5:I5
+    6   项目负责人 | C6:E6 | 联系电话 | G6:I6
+    7   项目资金（万元） | 年初预算数 全年预算数 全年执行数 分值 执行率 得分   (D–I)
+    8     年度资金总额         D8 E8 F8 | G8 weight | H8 rate = | I8 score =
+    9–11  其中 rows            D E F    | —         |           | —
+    12  年度总体目标 | 预期目标 (B12:E12) | 实际完成情况 (F12:I12)
+    13               | input B13:E13      | input F13:I13
+    14  绩效指标 | 一级 二级 三级 年度指标值 实际完成值 分值 得分 偏差原因…      (B–I)
+    15… indicator rows (``rows`` of them, default 15)
+    T   总分 | G weight sum = | H total = | I grade =
+    T+1 填表人 B:C | 联系电话 E:F | 填写日期 H:I
+
+Column J (outside the print area) holds the add-in's results: 复核得分 per
+indicator row and 复核总分. The sheet 校验结果 lists findings; the hidden
+sheet 模板信息 carries the template's metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
+
+from .core.model import FUND_ROWS, Form, FundRow, Funds, Indicator
+from .core.policy import Policy
+
+__all__ = [
+    "SHEET", "RESULT_SHEET", "META_SHEET", "TEMPLATE_ID", "TEMPLATE_VERSION", "DEFAULT_ROWS",
+    "Kind", "InputType", "Spot", "Label", "Layout",
+]
+
+SHEET = "自评表"
+RESULT_SHEET = "校验结果"
+META_SHEET = "模板信息"
+TEMPLATE_ID = "chaoyang-xmzc-jxzpb"
+TEMPLATE_VERSION = "1.0"
+DEFAULT_ROWS = 15
+
+Kind = Literal["input", "formula", "meta", "result"]
+InputType = Literal["text", "longtext", "amount", "weight", "score", "date", "phone",
+                    "level1", "level2", "year", "none"]
+
+# Columns of the form.
+COL_LABEL, COL_LEVEL1, COL_LEVEL2, COL_NAME = "A", "B", "C", "D"
+COL_TARGET, COL_ACTUAL, COL_WEIGHT, COL_SCORE, COL_DEVIATION = "E", "F", "G", "H", "I"
+COL_RESULT = "J"
+LAST_COL = "I"
+
+_FUND_FIRST_ROW = 8
+_FUND_COLUMNS = {"initial_budget": "D", "annual_budget": "E", "executed": "F"}
+_INDICATOR_COLUMNS = {
+    "level1": COL_LEVEL1, "level2": COL_LEVEL2, "name": COL_NAME, "target": COL_TARGET,
+    "actual": COL_ACTUAL, "weight": COL_WEIGHT, "score": COL_SCORE, "deviation": COL_DEVIATION,
+}
+_INDICATOR_TYPES: dict[str, InputType] = {
+    "level1": "level1", "level2": "level2", "name": "longtext", "target": "longtext", "actual": "longtext",
+    "weight": "weight", "score": "score", "deviation": "longtext",
+}
+_INDICATOR_NAMES = {
+    "level1": "Ind_Level1", "level2": "Ind_Level2", "name": "Ind_Name", "target": "Ind_Target",
+    "actual": "Ind_Actual", "weight": "Ind_Weight", "score": "Ind_Score", "deviation": "Ind_Deviation",
+}
+
+
+@dataclass(frozen=True)
+class Spot:
+    """One field's home: model path, defined name, anchor cell and merged range."""
+
+    path: str
+    name: str
+    cell: str
+    kind: Kind
+    input_type: InputType = "none"
+    merge: str | None = None
+    required: bool = False
+
+    @property
+    def row(self) -> int:
+        return int(re.sub(r"[A-Z]+", "", self.cell))
+
+    @property
+    def column(self) -> str:
+        return re.sub(r"\d+", "", self.cell)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A fixed text of the printed form (checked by the tamper check)."""
+
+    cell: str
+    text: str
+    merge: str | None = None
+    style: Literal["title", "subtitle", "header", "label", "plain", "dash", "note"] = "label"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The workbook layout for a template with ``rows`` indicator rows."""
+
+    rows: int = DEFAULT_ROWS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.rows <= 200:
+            raise ValueError(f"rows must be between 1 and 200, not {self.rows}")
+
+    # --- rows ---------------------------------------------------------------
+    @property
+    def first_indicator_row(self) -> int:
+        return 15
+
+    @property
+    def last_indicator_row(self) -> int:
+        return self.first_indicator_row + self.rows - 1
+
+    @property
+    def total_row(self) -> int:
+        return self.last_indicator_row + 1
+
+    @property
+    def signoff_row(self) -> int:
+        return self.total_row + 1
+
+    @property
+    def print_area(self) -> str:
+        return f"A1:{LAST_COL}{self.signoff_row}"
+
+    @property
+    def header_rows(self) -> tuple[int, int]:
+        """Rows repeated at the top of every printed page (the indicator table's header)."""
+        return (14, 14)
+
+    def fund_row(self, key: str) -> int:
+        return _FUND_FIRST_ROW + list(FUND_ROWS).index(key)
+
+    def indicator_cell(self, index: int, part: str) -> str:
+        return f"{_INDICATOR_COLUMNS[part]}{self.first_indicator_row + index}"
+
+    def indicator_range(self, part: str) -> str:
+        column = _INDICATOR_COLUMNS[part]
+        return f"{column}{self.first_indicator_row}:{column}{self.last_indicator_row}"
+
+    # --- spots ----------------------------------------------------------------
+    @cached_property
+    def spots(self) -> tuple[Spot, ...]:
+        """Every single-cell field (indicator rows are in :attr:`indicator_spots`)."""
+        s: list[Spot] = [
+            Spot("year", "Year", "A3", "meta", "year", "A3:I3", True),
+            Spot("project_name", "ProjectName", "B4", "input", "text", "B4:I4", True),
+            Spot("department", "Department", "C5", "input", "text", "C5:E5", True),
+            Spot("implementing_unit", "ImplementingUnit", "G5", "input", "text", "G5:I5", True),
+            Spot("project_lead", "ProjectLead", "C6", "input", "text", "C6:E6", True),
+            Spot("lead_phone", "LeadPhone", "G6", "input", "phone", "G6:I6", True),
+        ]
+        for key in FUND_ROWS:
+            row = self.fund_row(key)
+            for part, column in _FUND_COLUMNS.items():
+                name = f"Funds_{key.capitalize()}_{''.join(w.capitalize() for w in part.split('_'))}"
+                s.append(Spot(f"funds.{key}.{part}", name, f"{column}{row}", "input", "amount",
+                              required=key == "total"))
+        s += [
+            Spot("budget_weight", "BudgetWeight", "G8", "input", "weight", required=True),
+            Spot("execution_rate", "ExecRate", "H8", "formula"),
+            Spot("budget_score", "BudgetScore", "I8", "formula"),
+            Spot("goal_expected", "GoalExpected", "B13", "input", "longtext", "B13:E13", True),
+            Spot("goal_actual", "GoalActual", "F13", "input", "longtext", "F13:I13", True),
+            Spot("weight_sum", "WeightSum", f"G{self.total_row}", "formula"),
+            Spot("total_score", "TotalScore", f"H{self.total_row}", "formula"),
+            Spot("grade", "Grade", f"I{self.total_row}", "formula"),
+            Spot("filled_by", "FilledBy", f"B{self.signoff_row}", "input", "text",
+                 f"B{self.signoff_row}:C{self.signoff_row}", True),
+            Spot("filler_phone", "FillerPhone", f"E{self.signoff_row}", "input", "phone",
+                 f"E{self.signoff_row}:F{self.signoff_row}", True),
+            Spot("filled_on", "FilledOn", f"H{self.signoff_row}", "input", "date",
+                 f"H{self.signoff_row}:I{self.signoff_row}", True),
+            Spot("review_total", "ReviewTotal", f"{COL_RESULT}{self.total_row}", "result"),
+            Spot("check_status", "CheckStatus", f"{COL_RESULT}2", "result"),
+        ]
+        return tuple(s)
+
+    @cached_property
+    def indicator_spots(self) -> tuple[Spot, ...]:
+        """Every indicator cell, row by row (``indicators[i].part``)."""
+        out = []
+        for i in range(self.rows):
+            for part in _INDICATOR_COLUMNS:
+                out.append(Spot(f"indicators[{i}].{part}", "", self.indicator_cell(i, part), "input",
+                                _INDICATOR_TYPES[part]))
+            out.append(Spot(f"indicators[{i}].review_score", "", f"{COL_RESULT}{self.first_indicator_row + i}",
+                            "result"))
+        return tuple(out)
+
+    @cached_property
+    def by_path(self) -> dict[str, Spot]:
+        return {spot.path: spot for spot in (*self.spots, *self.indicator_spots)}
+
+    def spot(self, path: str) -> Spot:
+        return self.by_path[path]
+
+    def all_spots(self) -> Iterator[Spot]:
+        yield from self.spots
+        yield from self.indicator_spots
+
+    def input_spots(self) -> Iterator[Spot]:
+        return (s for s in self.all_spots() if s.kind == "input")
+
+    @property
+    def range_names(self) -> dict[str, str]:
+        """Defined names of whole indicator columns (``Ind_Score`` → ``H15:H29``)."""
+        names = {name: self.indicator_range(part) for part, name in _INDICATOR_NAMES.items()}
+        names["Ind_ReviewScore"] = (f"{COL_RESULT}{self.first_indicator_row}:"
+                                    f"{COL_RESULT}{self.last_indicator_row}")
+        return names
+
+    @property
+    def defined_names(self) -> dict[str, str]:
+        """Every defined name → absolute reference on the form sheet."""
+        refs = {spot.name: spot.cell for spot in self.spots}
+        refs.update(self.range_names)
+        return {name: f"'{SHEET}'!{_absolute(ref)}" for name, ref in refs.items()}
+
+    # --- fixed texts ------------------------------------------------------------
+    @cached_property
+    def labels(self) -> tuple[Label, ...]:
+        t, so, first, last = self.total_row, self.signoff_row, self.first_indicator_row, self.last_indicator_row
+        out = [
+            Label("A1", "附件1", style="plain"),
+            Label("A2", "朝阳区项目支出绩效自评表", "A2:I2", "title"),
+            Label("A4", "项目名称"),
+            Label("A5", "主管部门", "A5:B5"),
+            Label("F5", "实施单位"),
+            Label("A6", "项目负责人", "A6:B6"),
+            Label("F6", "联系电话"),
+            Label("A7", "项目资金\n（万元）", "A7:A11"),
+            Label("B7", "", "B7:C7", "header"),
+            Label("D7", "年初预算数", style="header"),
+            Label("E7", "全年预算数", style="header"),
+            Label("F7", "全年执行数", style="header"),
+            Label("G7", "分值", style="header"),
+            Label("H7", "执行率", style="header"),
+            Label("I7", "得分", style="header"),
+        ]
+        for key, text in FUND_ROWS.items():
+            row = self.fund_row(key)
+            shown = text if key in ("total", "fiscal") else f"      {text}"
+            out.append(Label(f"B{row}", shown, f"B{row}:C{row}", "label"))
+            if key != "total":
+                out += [Label(f"G{row}", "—", style="dash"), Label(f"H{row}", "", style="dash"),
+                        Label(f"I{row}", "—", style="dash")]
+        out += [
+            Label("A12", "年度总体目标", "A12:A13"),
+            Label("B12", "预期目标", "B12:E12", "header"),
+            Label("F12", "实际完成情况", "F12:I12", "header"),
+            Label("A14", "绩\n效\n指\n标", f"A14:A{last}"),
+            Label("B14", "一级指标", style="header"),
+            Label("C14", "二级指标", style="header"),
+            Label("D14", "三级指标", style="header"),
+            Label("E14", "年度\n指标值", style="header"),
+            Label("F14", "实际\n完成值", style="header"),
+            Label("G14", "分值", style="header"),
+            Label("H14", "得分", style="header"),
+            Label("I14", "偏差原因分析及改进措施", style="header"),
+            Label(f"A{t}", "总分", f"A{t}:F{t}", "header"),
+            Label(f"A{so}", "填表人：", style="plain"),
+            Label(f"D{so}", "联系电话：", style="plain"),
+            Label(f"G{so}", "填写日期：", style="plain"),
+            Label(f"{COL_RESULT}{first - 1}", "复核得分", style="note"),
+            Label(f"{COL_RESULT}1", "检查结果", style="note"),
+        ]
+        return tuple(out)
+
+    # --- formulas -----------------------------------------------------------------
+    def formulas(self, policy: Policy) -> dict[str, str]:
+        """Native formulas by cell (Excel 2010+, WPS and LibreOffice all have these functions).
+
+        They mirror :func:`xltools.core.scoring.execution_rate`, ``budget_score``,
+        ``sheet_total`` and ``grade``; an empty result shows as ``""``.
+        """
+        s = self.spot
+        budget, executed = s("funds.total.annual_budget").cell, s("funds.total.executed").cell
+        weight, rate, score = s("budget_weight").cell, s("execution_rate").cell, s("budget_score").cell
+        total, weights, scores = s("total_score").cell, self.indicator_range("weight"), self.indicator_range("score")
+        d = policy.decimals
+        grade = f'"{policy.lowest_grade}"'
+        for name, floor in sorted(policy.grade_thresholds.items(), key=lambda item: item[1]):
+            grade = f'IF({total}>={_num(floor)},"{name}",{grade})'
+        return {
+            rate: f'=IF(AND(ISNUMBER({budget}),ISNUMBER({executed})),IF({budget}>0,{executed}/{budget},""),"")',
+            score: f'=IF(ISNUMBER({rate}),MIN(ROUND(MAX(0,MIN({rate},1))*N({weight}),{d}),N({weight})),"")',
+            s("weight_sum").cell: f'=IF(COUNT({weight},{weights})=0,"",SUM({weight},{weights}))',
+            total: f'=IF(COUNT({score},{scores})=0,"",ROUND(N({score})+SUM({scores}),{d}))',
+            s("grade").cell: f'=IF(ISNUMBER({total}),{grade},"")',
+        }
+
+    # --- metadata sheet ---------------------------------------------------------------
+    META_KEYS: tuple[str, ...] = ("template_id", "version", "year", "rows", "policy", "built_with")
+
+    @staticmethod
+    def meta_cell(key: str) -> str:
+        """Value cell of a metadata key on the hidden sheet (keys in column A, values in B)."""
+        return f"B{Layout.META_KEYS.index(key) + 1}"
+
+    # --- result sheet -------------------------------------------------------------
+    RESULT_SUMMARY: tuple[tuple[str, str], ...] = (
+        ("execution_rate", "执行率"), ("budget_score", "预算执行得分"), ("review_total", "复核总分"),
+        ("grade", "等级"), ("errors", "错误"), ("warnings", "警告"),
+    )
+    RESULT_COLUMNS: tuple[str, ...] = ("序号", "单元格", "级别", "代码", "说明")
+    RESULT_TITLE_CELL = "A1"
+    RESULT_SUMMARY_FIRST_ROW = 3
+    RESULT_TABLE_HEADER_ROW = 10
+
+    @staticmethod
+    def result_summary_cell(key: str) -> str:
+        keys = [k for k, _ in Layout.RESULT_SUMMARY]
+        return f"B{Layout.RESULT_SUMMARY_FIRST_ROW + keys.index(key)}"
+
+    # --- mapping between the model and cells ------------------------------------------
+    def cell_of(self, path: str) -> str | None:
+        """``自评表!H21`` for a finding's field path, or ``None`` when it has no cell."""
+        if path == "indicators":
+            return f"{SHEET}!{self.spot('weight_sum').cell}"
+        spot = self.by_path.get(path)
+        return f"{SHEET}!{spot.cell}" if spot else None
+
+    def cells_from_form(self, form: Form) -> dict[str, object]:
+        """The input (and year) cells a form fills: cell → value. Raises if it has too many indicators."""
+        rows = [ind for ind in form.indicators if not ind.is_empty()]
+        if len(rows) > self.rows:
+            raise ValueError(f"表单有 {len(rows)} 条绩效指标，模板只有 {self.rows} 行")
+        values: dict[str, object] = {}
+        for spot in self.spots:
+            if spot.kind in ("input", "meta"):
+                values[spot.cell] = _get_path(form, spot.path)
+        for i, ind in enumerate(rows):
+            for part in _INDICATOR_COLUMNS:
+                values[self.indicator_cell(i, part)] = getattr(ind, part)
+        return values
+
+    def form_from_cells(self, get: Callable[[str], object]) -> Form:
+        """Build a form from a cell getter (``get("D8")`` → that cell's value on 自评表).
+
+        Formula cells (budget score, total) are read as their cached values.
+        Never raises on what people typed; trailing empty indicator rows are dropped.
+        """
+        data: dict[str, object] = {}
+        funds: dict[str, dict[str, object]] = {key: {} for key in FUND_ROWS}
+        for spot in self.spots:
+            if spot.path.startswith("funds."):
+                _, key, part = spot.path.split(".")
+                funds[key][part] = _clean(get(spot.cell))
+            elif spot.path in Form.model_fields:
+                data[spot.path] = _clean(get(spot.cell))
+        data["funds"] = Funds(**{key: (None if FundRow(**row).is_empty() else FundRow(**row))
+                                 for key, row in funds.items()})
+        indicators = []
+        for i in range(self.rows):
+            indicators.append(Indicator(**{part: _clean(get(self.indicator_cell(i, part)))
+                                           for part in _INDICATOR_COLUMNS}))
+        while indicators and indicators[-1].is_empty():
+            indicators.pop()
+        data["indicators"] = indicators
+        return Form(**data)
+
+    def read_meta(self, get: Callable[[str], object]) -> dict[str, object]:
+        """The metadata sheet's values by key (``get`` reads the metadata sheet)."""
+        return {key: get(self.meta_cell(key)) for key in self.META_KEYS}
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _absolute(ref: str) -> str:
+    def one(cell: str) -> str:
+        col, row = re.match(r"([A-Z]+)(\d+)", cell).groups()  # type: ignore[union-attr]
+        return f"${col}${row}"
+    return ":".join(one(part) for part in ref.split(":"))
+
+
+def _get_path(form: Form, path: str) -> object:
+    node: object = form
+    for part in path.split("."):
+        if node is None:
+            return None
+        node = getattr(node, part)
+    return node
+
+
+def _clean(value: object) -> object:
+    """Normalise a cell value for the model: blanks become ``None``, datetimes dates, bools text."""
+    import datetime as dt
+
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, (int, float, dt.date)) or value is None:
+        return value
+    return str(value)
+
+
+def column_span(first: str, last: str) -> list[str]:
+    """Column letters from ``first`` to ``last`` inclusive."""
+    return [get_column_letter(i) for i in range(column_index_from_string(first),
+                                                  column_index_from_string(last) + 1)]
+
+
+def spots_by_cell(layout: Layout) -> Mapping[str, Spot]:
+    """Every spot keyed by its anchor cell."""
+    return {spot.cell: spot for spot in layout.all_spots()}
