@@ -41,6 +41,7 @@ from .core.policy import Policy
 
 __all__ = [
     "SHEET", "RESULT_SHEET", "META_SHEET", "TEMPLATE_ID", "TEMPLATE_VERSION", "DEFAULT_ROWS",
+    "CHECK_BUTTON_CELL", "CHECK_BUTTON_CAPTION", "CHECK_MACRO", "COMBINE_MACRO",
     "Kind", "InputType", "Spot", "Label", "Layout",
 ]
 
@@ -50,6 +51,12 @@ META_SHEET = "模板信息"
 TEMPLATE_ID = "chaoyang-xmzc-jxzpb"
 TEMPLATE_VERSION = "1.0"
 DEFAULT_ROWS = 15
+
+#: The 检查评分 button of the macro-enabled template, and the VBA macros behind the buttons.
+CHECK_BUTTON_CELL = "J4"
+CHECK_BUTTON_CAPTION = "检查评分"
+CHECK_MACRO = "CheckScores"
+COMBINE_MACRO = "CombineFolder"
 
 Kind = Literal["input", "formula", "meta", "result"]
 InputType = Literal["text", "longtext", "amount", "weight", "score", "date", "phone",
