@@ -1,0 +1,110 @@
+import datetime as dt
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from openpyxl.styles import Protection
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from xltools.xlsxread import Limits, WorkbookReadError, read_workbook
+
+
+@pytest.fixture
+def book_bytes() -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    ws["A1"] = "附件1"
+    ws["B2"] = 6.6296
+    ws["C2"] = 10
+    ws["D2"] = "=B2*2"
+    ws["E2"] = dt.date(2021, 2, 24)
+    ws["F2"] = True
+    ws["G2"] = "=HYPERLINK(\"x\")"
+    ws["B3"] = "6.6296万"
+    ws["B3"].protection = Protection(locked=False)
+    ws.merge_cells("A5:C5")
+    dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+    dv.add("B2:B4")
+    ws.add_data_validation(dv)
+    ws.protection.sheet = True
+    meta = wb.create_sheet("模板信息")
+    meta["A1"], meta["B1"] = "template_id", "chaoyang"
+    meta.sheet_state = "hidden"
+    wb.defined_names["ProjectName"] = DefinedName("ProjectName", attr_text="'自评表'!$B$2")
+    wb.security.lockStructure = True
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_reads_values_formulas_styles(book_bytes, tmp_path):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(book_bytes)
+    book = read_workbook(path)
+    sheet = book.sheet("自评表")
+    assert book.sheet_names == ["自评表", "模板信息"]
+    assert sheet.value("A1") == "附件1"
+    assert sheet.value("B2") == 6.6296 and sheet.value("C2") == 10 and isinstance(sheet.value("C2"), int)
+    assert sheet.value("E2") == dt.date(2021, 2, 24)
+    assert sheet.value("F2") is True
+    assert sheet.value("B3") == "6.6296万"
+    assert sheet.formulas["D2"] == "B2*2"
+    assert sheet.value("D2") is None  # openpyxl writes no cached value
+    assert sheet.locked("A1") and sheet.locked("Z99") and not sheet.locked("B3")
+    assert sheet.protected
+    assert sheet.merged == ["A5:C5"]
+    assert sheet.validations == ["B2:B4"]
+    assert book.sheet("模板信息").state == "hidden"
+    assert book.defined_names["ProjectName"] == "'自评表'!$B$2"
+    assert book.structure_locked and not book.has_vba
+
+
+def test_reads_only_requested_sheets(book_bytes):
+    book = read_workbook(book_bytes, sheets=["模板信息"])
+    assert list(book.sheets) == ["模板信息"] and book.sheet("模板信息").value("B1") == "chaoyang"
+
+
+def _zip(parts: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "fate"),
+    [
+        (b"PK\x03\x04 this is not really a zip", "unreadable"),
+        (b"hello world", "unreadable"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64, "encrypted"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "not-excel"),
+        (_zip({"word/document.xml": b"<w/>"}), "not-excel"),
+        (_zip({"xl/workbook.xml": b"<workbook"}), "unreadable"),
+        (_zip({"xl/workbook.xml": b'<!DOCTYPE x [<!ENTITY a "aaaa">]><workbook>&a;</workbook>'}), "unreadable"),
+        (_zip({"xl/workbook.xml": b"<workbook/>", "xl/bomb.xml": b"\0" * (60 * 1024 * 1024)}), "too-large"),
+    ],
+    ids=["truncated-zip", "text", "encrypted", "ole", "docx-like", "bad-xml", "xml-entities", "zip-bomb"],
+)
+def test_bad_inputs_get_a_fate(data, fate):
+    with pytest.raises(WorkbookReadError) as info:
+        read_workbook(data)
+    assert info.value.fate == fate
+    assert info.value.reason  # a Chinese reason for the file list
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\0" * 2048)
+    with pytest.raises(WorkbookReadError) as info:
+        read_workbook(path, limits=Limits(max_file_bytes=1024))
+    assert info.value.fate == "too-large"
+
+
+def test_missing_file_is_unreadable(tmp_path):
+    with pytest.raises(WorkbookReadError) as info:
+        read_workbook(tmp_path / "nope.xlsx")
+    assert info.value.fate == "unreadable"

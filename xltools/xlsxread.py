@@ -1,0 +1,305 @@
+"""Shell: a fast, bounded reader of .xlsx/.xlsm files (zipfile + defusedxml, no openpyxl).
+
+It reads what the form reader and the tamper check need — cell values,
+formulas, the locked flag of each cell's style, sheet and workbook
+protection, merged ranges, data validations, defined names and document
+properties — and nothing else. Hostile input is bounded: the file size, the
+uncompressed size of every part, the compression ratio and XML entities
+(defusedxml) are all limited. Every failure is a :class:`WorkbookReadError`
+with a ``fate`` and a Chinese ``reason``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+__all__ = ["WorkbookReadError", "SheetData", "WorkbookData", "read_workbook", "Limits"]
+
+Fate = Literal["unreadable", "encrypted", "too-large", "not-excel"]
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+class WorkbookReadError(Exception):
+    """The file is not a readable workbook; ``fate`` says why in one word."""
+
+    def __init__(self, fate: Fate, reason: str) -> None:
+        super().__init__(reason)
+        self.fate: Fate = fate
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one workbook may cost to read."""
+
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_part_bytes: int = 50 * 1024 * 1024
+    max_total_bytes: int = 200 * 1024 * 1024
+    max_ratio: int = 200
+
+
+@dataclass
+class SheetData:
+    """One worksheet as read: values, formulas, styles and protection."""
+
+    name: str
+    state: str = "visible"
+    values: dict[str, object] = field(default_factory=dict)
+    formulas: dict[str, str] = field(default_factory=dict)
+    styles: dict[str, int] = field(default_factory=dict)
+    protected: bool = False
+    merged: list[str] = field(default_factory=list)
+    validations: list[str] = field(default_factory=list)
+    _locked_styles: frozenset[int] = frozenset({0})
+
+    def value(self, cell: str) -> object:
+        return self.values.get(cell)
+
+    def locked(self, cell: str) -> bool:
+        """Whether the cell is locked (cells never written use style 0, locked by default)."""
+        return self.styles.get(cell, 0) in self._locked_styles
+
+
+@dataclass
+class WorkbookData:
+    """A workbook as read by :func:`read_workbook`."""
+
+    sheets: dict[str, SheetData]
+    sheet_names: list[str]
+    defined_names: dict[str, str]
+    structure_locked: bool
+    has_vba: bool
+    properties: dict[str, str]
+
+    def sheet(self, name: str) -> SheetData | None:
+        return self.sheets.get(name)
+
+
+def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = None,
+                  limits: Limits = Limits()) -> WorkbookData:
+    """Read a workbook from a path or its bytes; only ``sheets`` (by name) when given."""
+    data = _read_bytes(source, limits)
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            raise WorkbookReadError("encrypted", "工作簿设置了打开密码（已加密），无法读取；请去掉密码后重新提交")
+        raise WorkbookReadError("not-excel", "这是旧版 .xls 或其他 Office 文件，不是 .xlsx 工作簿；请用本模板重新填写")
+    if not data.startswith(_ZIP_MAGIC):
+        raise WorkbookReadError("unreadable", "文件已损坏或不是 Excel 工作簿（不是 .xlsx 格式）")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        return _Reader(archive, limits).read(set(sheets) if sheets is not None else None)
+    except WorkbookReadError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError,
+            KeyError, OSError, RuntimeError) as exc:
+        raise WorkbookReadError("unreadable", f"文件已损坏，无法解压（{type(exc).__name__}）") from exc
+    except (ParseError, DefusedXmlException) as exc:
+        raise WorkbookReadError("unreadable", f"工作簿内部 XML 无效或不安全（{type(exc).__name__}）") from exc
+
+
+def _read_bytes(source: Path | str | bytes, limits: Limits) -> bytes:
+    if isinstance(source, bytes):
+        data = source
+    else:
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > limits.max_file_bytes:
+                raise WorkbookReadError("too-large", f"文件 {size / 1048576:.1f} MB，超过 "
+                                                     f"{limits.max_file_bytes / 1048576:.0f} MB 上限")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise WorkbookReadError("unreadable", f"无法打开文件：{exc.strerror or exc}") from exc
+    if len(data) > limits.max_file_bytes:
+        raise WorkbookReadError("too-large", f"文件超过 {limits.max_file_bytes / 1048576:.0f} MB 上限")
+    return data
+
+
+class _Reader:
+    def __init__(self, archive: zipfile.ZipFile, limits: Limits) -> None:
+        self.archive = archive
+        self.limits = limits
+        self.names = {info.filename: info for info in archive.infolist()}
+        total = 0
+        for info in archive.infolist():
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > limits.max_part_bytes or ratio > limits.max_ratio and info.file_size > 1 << 20:
+                raise WorkbookReadError("too-large", f"工作簿内部文件 {info.filename} 解压后过大，疑似压缩炸弹")
+        if total > limits.max_total_bytes:
+            raise WorkbookReadError("too-large", "工作簿解压后总大小超过上限，疑似压缩炸弹")
+
+    def part(self, name: str) -> bytes | None:
+        if name not in self.names:
+            return None
+        with self.archive.open(name) as handle:
+            data = handle.read(self.limits.max_part_bytes + 1)
+        if len(data) > self.limits.max_part_bytes:
+            raise WorkbookReadError("too-large", f"工作簿内部文件 {name} 解压后过大")
+        return data
+
+    def xml(self, name: str) -> Element | None:
+        data = self.part(name)
+        return None if data is None else fromstring(data, forbid_dtd=True)
+
+    def read(self, wanted: set[str] | None) -> WorkbookData:
+        workbook = self.xml("xl/workbook.xml")
+        if workbook is None:
+            raise WorkbookReadError("not-excel", "压缩包中没有 xl/workbook.xml，不是 Excel 工作簿")
+        targets = self._relationships("xl/_rels/workbook.xml.rels")
+        strings = self._shared_strings()
+        locked_styles, date_styles = self._styles()
+        sheets: dict[str, SheetData] = {}
+        order: list[str] = []
+        for node in workbook.iter(f"{_NS}sheet"):
+            name = node.get("name", "")
+            order.append(name)
+            if wanted is not None and name not in wanted:
+                continue
+            target = targets.get(node.get(f"{_REL_NS}id", ""), "")
+            sheet = SheetData(name, node.get("state", "visible"), _locked_styles=locked_styles)
+            root = self.xml(target) if target else None
+            if root is not None:
+                _fill_sheet(sheet, root, strings, date_styles)
+            sheets[name] = sheet
+        names = {n.get("name", ""): (n.text or "") for n in workbook.iter(f"{_NS}definedName")
+                 if n.get("localSheetId") is None}
+        protection = workbook.find(f"{_NS}workbookProtection")
+        return WorkbookData(
+            sheets=sheets,
+            sheet_names=order,
+            defined_names=names,
+            structure_locked=protection is not None and _truthy(protection.get("lockStructure")),
+            has_vba="xl/vbaProject.bin" in self.names,
+            properties=self._properties(),
+        )
+
+    def _relationships(self, name: str) -> dict[str, str]:
+        root = self.xml(name)
+        if root is None:
+            return {}
+        base = posixpath.dirname(posixpath.dirname(name))
+        out = {}
+        for rel in root.iter(f"{_PKG_REL}Relationship"):
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+            out[rel.get("Id", "")] = path
+        return out
+
+    def _shared_strings(self) -> list[str]:
+        root = self.xml("xl/sharedStrings.xml")
+        if root is None:
+            return []
+        out = []
+        for si in root.iter(f"{_NS}si"):
+            out.append("".join(t.text or "" for t in si.iter(f"{_NS}t")
+                               if not _inside_phonetic(si, t)))
+        return out
+
+    def _styles(self) -> tuple[frozenset[int], frozenset[int]]:
+        root = self.xml("xl/styles.xml")
+        if root is None:
+            return frozenset({0}), frozenset()
+        custom = {int(n.get("numFmtId", "0")): n.get("formatCode", "") for n in root.iter(f"{_NS}numFmt")}
+        xfs = root.find(f"{_NS}cellXfs")
+        locked, dates = set(), set()
+        for index, xf in enumerate(xfs if xfs is not None else []):
+            prot = xf.find(f"{_NS}protection")
+            if prot is None or _truthy(prot.get("locked"), default=True):
+                locked.add(index)
+            fmt = int(xf.get("numFmtId", "0"))
+            if fmt in _BUILTIN_DATE_FORMATS or (fmt in custom and _is_date_format(custom[fmt])):
+                dates.add(index)
+        return frozenset(locked), frozenset(dates)
+
+    def _properties(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        core = self.xml("docProps/core.xml")
+        if core is not None:
+            for node in core:
+                out[node.tag.rsplit("}", 1)[-1]] = node.text or ""
+        custom = self.xml("docProps/custom.xml")
+        if custom is not None:
+            for prop in custom:
+                value = next(iter(prop), None)
+                out[prop.get("name", "")] = "" if value is None else (value.text or "")
+        return out
+
+
+def _inside_phonetic(si: Element, t: Element) -> bool:
+    return any(t in list(rph.iter()) for rph in si.iter(f"{_NS}rPh"))
+
+
+def _truthy(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.lower() in ("1", "true")
+
+
+def _is_date_format(code: str) -> bool:
+    bare = _QUOTED.sub("", code).lower()
+    return any(ch in bare for ch in "ymd") and "h" not in bare.replace("[h]", "")
+
+
+def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles: frozenset[int]) -> None:
+    values, formulas, styles = sheet.values, sheet.formulas, sheet.styles
+    for c in root.iter(f"{_NS}c"):
+        ref = c.get("r")
+        if ref is None:
+            continue
+        style = int(c.get("s", "0"))
+        if style:
+            styles[ref] = style
+        f = c.find(f"{_NS}f")
+        if f is not None:
+            formulas[ref] = f.text or ""
+        kind = c.get("t", "n")
+        if kind == "inlineStr":
+            node = c.find(f"{_NS}is")
+            if node is not None:
+                values[ref] = "".join(t.text or "" for t in node.iter(f"{_NS}t"))
+            continue
+        v = c.find(f"{_NS}v")
+        if v is None or v.text is None:
+            continue
+        text = v.text
+        if kind == "s":
+            index = int(text)
+            values[ref] = strings[index] if 0 <= index < len(strings) else ""
+        elif kind in ("str", "e"):
+            values[ref] = text
+        elif kind == "b":
+            values[ref] = text == "1"
+        else:
+            number = float(text)
+            if style in date_styles and 0 <= number < 2958466:
+                moment = _EXCEL_EPOCH + dt.timedelta(days=number)
+                values[ref] = moment.date() if moment.time() == dt.time() else moment
+            elif number.is_integer() and abs(number) < 2**53:
+                values[ref] = int(number)
+            else:
+                values[ref] = number
+    protection = root.find(f"{_NS}sheetProtection")
+    sheet.protected = protection is not None and _truthy(protection.get("sheet"))
+    sheet.merged = [m.get("ref", "") for m in root.iter(f"{_NS}mergeCell")]
+    sheet.validations = [d.get("sqref", "") for d in root.iter(f"{_NS}dataValidation")]
