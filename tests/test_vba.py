@@ -1,0 +1,159 @@
+"""The VBA project writer: compression, project streams and the compound file, read back by
+oletools (olevba, olefile) — engines we did not write."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import olefile
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oletools.olevba import VBA_Parser, decompress_stream
+
+from xltools.vba import (MACROS_DIR, VbaError, build_vba_project, compress, decompress, decrypt_project_data,
+                         encrypt_project_data, read_bas, template_vba_project)
+
+
+def olevba_modules(source: bytes | str) -> dict[str, str]:
+    """Module name → source text as olevba extracts it from a vbaProject.bin, .xlsm or path."""
+    data = source if isinstance(source, bytes) else None
+    parser = VBA_Parser("project.bin" if data else str(source), data=data)
+    try:
+        return {re.sub(r"\.(bas|cls|frm)$", "", name): code
+                for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def without_attributes(code: str) -> str:
+    """Source as written in ``macros/`` (Excel adds ``Attribute`` lines and CRLF on import)."""
+    lines = code.replace("\r\n", "\n").split("\n")
+    return "\n".join(line for line in lines if not line.startswith("Attribute VB_"))
+
+
+repetitive = st.builds(lambda unit, n: (unit * (n // max(len(unit), 1) + 1))[:n],
+                       st.binary(min_size=1, max_size=40), st.integers(0, 20_000))
+mixed = st.lists(st.one_of(st.binary(max_size=300), repetitive.map(lambda b: b[:600])), max_size=60).map(b"".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.binary(max_size=20_000), repetitive, mixed))
+def test_compression_round_trip(data: bytes) -> None:
+    packed = compress(data)
+    assert decompress(packed) == data
+    assert bytes(decompress_stream(bytearray(packed))) == data  # oletools' own decompressor
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4095, 4096, 4097, 8192, 12_000])
+def test_compression_chunk_edges(size: int) -> None:
+    rng = random.Random(size)
+    for data in (rng.randbytes(size), b"Sub A()\r\nEnd Sub\r\n" * (size // 18) + b"x" * (size % 18)):
+        packed = compress(data)
+        assert decompress(packed) == data
+        assert bytes(decompress_stream(bytearray(packed))) == data
+        chunks = 0
+        pos = 1
+        while pos < len(packed):
+            header = int.from_bytes(packed[pos:pos + 2], "little")
+            assert header >> 12 & 0b111 == 0b011
+            size_field = (header & 0xFFF) + 3
+            assert size_field <= 4098
+            if not header & 0x8000:
+                assert size_field == 4098  # a raw chunk is always 4096 bytes of data
+            pos += size_field
+            chunks += 1
+        assert pos == len(packed)
+
+
+def test_text_compresses() -> None:
+    text = (MACROS_DIR / "xltools_form.bas").read_bytes() * 4
+    assert len(compress(text)) < len(text) * 0.6
+
+
+def test_decompress_rejects_garbage() -> None:
+    with pytest.raises(VbaError):
+        decompress(b"\x02abc")
+    with pytest.raises(VbaError):
+        decompress(b"\x01\xff\x00")
+
+
+@given(st.binary(max_size=64), st.integers(0, 255))
+def test_project_data_encryption_round_trip(data: bytes, seed: int) -> None:
+    text = encrypt_project_data(data, "{6A1F3D2B-0000-4C3E-9A7F-112233445566}", seed)
+    assert re.fullmatch(r"[0-9A-F]+", text)
+    assert decrypt_project_data(text) == data
+
+
+def big_module(lines: int = 1500) -> str:
+    rng = random.Random(7)
+    return "\n".join(
+        f"Sub Step{i}()\n    Debug.Print \"step {i}: \" & {rng.randint(0, 10**9)} & Chr(65 + {i % 26})\nEnd Sub"
+        for i in range(lines)
+    ) + "\n"
+
+
+def test_olevba_reads_every_module_byte_exact() -> None:
+    modules = {"Small": "Sub Hello()\n    MsgBox \"hi\"\nEnd Sub\n", "Large": big_module()}
+    assert len(modules["Large"]) >= 30_000
+    bin_ = build_vba_project(modules)
+    got = olevba_modules(bin_)
+    assert set(got) == {"ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Small", "Large"}
+    for name, source in modules.items():
+        assert got[name].startswith(f'Attribute VB_Name = "{name}"\r\n')
+        assert without_attributes(got[name]) == source
+        assert got[name].count("\r\n") == source.count("\n") + 1  # CRLF as Excel stores it
+
+
+def test_compound_file_structure() -> None:
+    modules = {"Small": "Sub A()\nEnd Sub\n", "Large": big_module()}
+    ole = olefile.OleFileIO(build_vba_project(modules))
+    try:
+        streams = {"/".join(path) for path in ole.listdir()}
+        assert {"PROJECT", "PROJECTwm", "VBA/_VBA_PROJECT", "VBA/dir", "VBA/Small", "VBA/Large"} <= streams
+        assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("CC61FFFF000000")
+        assert ole.get_size("VBA/Large") >= 4096  # regular sectors
+        assert ole.get_size("VBA/Small") < 4096   # mini stream
+        project = ole.openstream("PROJECT").read().decode("cp1252")
+        assert "Module=Small\r\n" in project and "Document=ThisWorkbook/&H00000000\r\n" in project
+        dpb = re.search(r'DPB="([0-9A-F]+)"', project).group(1)  # type: ignore[union-attr]
+        assert decrypt_project_data(dpb) == b"\0"  # no password
+        wm = ole.openstream("PROJECTwm").read()
+        assert b"Large\0" + "Large".encode("utf-16-le") + b"\0\0" in wm
+    finally:
+        ole.close()
+
+
+def test_bad_module_names_and_text() -> None:
+    with pytest.raises(VbaError, match="模块名"):
+        build_vba_project({"1bad": "Sub A()\nEnd Sub\n"})
+    with pytest.raises(VbaError, match="重复"):
+        build_vba_project({"Sheet1": "Sub A()\nEnd Sub\n"})
+    with pytest.raises(VbaError, match="第 2 行"):
+        build_vba_project({"Cn": "Sub A()\n  MsgBox \"检查\"\nEnd Sub\n"})
+
+
+def test_template_project_holds_the_macros() -> None:
+    files = sorted(MACROS_DIR.glob("*.bas"))
+    assert files
+    got = olevba_modules(template_vba_project())
+    for path in files:
+        name, source = read_bas(path)
+        assert path.read_bytes().isascii()
+        assert without_attributes(got[name]) == without_attributes(source)
+
+
+def test_macros_define_the_button_subs() -> None:
+    from xltools.layout import CHECK_MACRO, COMBINE_MACRO
+
+    _, source = read_bas(MACROS_DIR / "xltools_form.bas")
+    subs = re.findall(r"^Public Sub (\w+)\(\)", source, flags=re.MULTILINE)
+    assert CHECK_MACRO in subs and COMBINE_MACRO in subs
+    # The Chinese messages are \uXXXX escapes that decode to real text.
+    joined = re.sub(r'" & _\n\s*"', "", source)
+    consts = re.findall(r'^Private Const MSG_\w+ As String = "([^"\n]*)"$', joined, flags=re.MULTILINE)
+    texts = [s.encode("ascii").decode("unicode_escape") for s in consts]
+    assert len(texts) == 3
+    assert any("xlwings addin install" in t and "安装" in t for t in texts)
+    assert any("汇总" in t for t in texts)
