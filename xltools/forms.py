@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from .core import Finding, Form, Policy
+
+if TYPE_CHECKING:
+    from .layout import Layout
 
 __all__ = ["FormReadError", "LoadedForm", "load_form", "load_json_form"]
 
@@ -34,6 +38,8 @@ class LoadedForm:
     form: Form
     findings: list[Finding] = field(default_factory=list)
     policy: Policy | None = None
+    #: The workbook's layout (its indicator rows) when read from a workbook, so findings name its cells.
+    layout: Layout | None = None
 
 
 def load_json_form(path: Path) -> LoadedForm:

@@ -1,0 +1,475 @@
+"""Shell: build the locked template workbook with XlsxWriter, driven only by :mod:`xltools.layout`.
+
+The workbook mirrors the paper form 朝阳区项目支出绩效自评表 on the sheet 自评表,
+has the findings sheet 校验结果 and the hidden sheet 模板信息 (template id,
+version, year, rows, policy, builder). Input cells are unlocked and shaded
+light yellow, computed cells light blue, everything else is locked; the sheets
+and the workbook structure are protected with :data:`DEFAULT_PASSWORD`.
+
+Sheet protection only prevents accidents (typing over a label or a formula);
+it is not a security measure: the password hash is weak and any spreadsheet
+tool can remove it.
+
+The output is deterministic (fixed document dates), so the committed files in
+``workbook_templates/`` can be compared with a fresh build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_cell_to_rowcol
+
+from . import __version__
+from .core import Policy, PolicyError, field_label, policy_from_toml
+from .core.model import LEVEL1, LEVEL2
+from .layout import (
+    CHECK_BUTTON_CAPTION, CHECK_BUTTON_CELL, CHECK_MACRO, DEFAULT_ROWS, META_SHEET, RESULT_SHEET, SHEET,
+    TEMPLATE_ID, TEMPLATE_VERSION, Label, Layout, Spot,
+)
+
+__all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError", "OutputExistsError",
+           "build_template", "template_bytes", "write_atomic", "register_cli"]
+
+#: The budget year of the committed template: the self-evaluation round of early 2027 covers 2026.
+DEFAULT_YEAR = 2026
+#: Sheet and workbook protection password (prevents accidental edits only; see the module docstring).
+DEFAULT_PASSWORD = "chaoyang"
+#: File name of the template written by ``xltools template`` and committed in ``workbook_templates/``.
+DEFAULT_NAME = "朝阳区项目支出绩效自评表.xlsx"
+#: Fixed creation date of the document properties, so that builds are reproducible.
+BUILD_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
+
+FONT = "宋体"
+INPUT_FILL = "#FFF8D0"     # light yellow: type here
+FORMULA_FILL = "#DDEBF7"   # light blue: computed by the template
+WARN_FILL = "#FCE4D6"      # light red: missing or out of range
+
+# Column widths (character units) and row heights (points) of the form sheet, in layout order.
+_WIDTHS = {"A": 11.5, "B": 9, "C": 11, "D": 25, "E": 15, "F": 15, "G": 6.5, "H": 8.5, "I": 14, "J": 12}
+_INDICATOR_HEIGHT = 36
+
+
+class TemplateError(Exception):
+    """The template cannot be written (bad arguments)."""
+
+
+class OutputExistsError(FileExistsError):
+    """The output file exists and ``force`` was not given (message in Chinese)."""
+
+
+# --- protection -----------------------------------------------------------------------
+
+def _password_hash(password: str) -> str:
+    """The legacy 16-bit hash Excel stores for sheet/workbook protection passwords (hex)."""
+    digest = 0
+    for char in reversed(password):
+        digest = ((digest >> 14) & 0x01) | ((digest << 1) & 0x7FFF)
+        digest ^= ord(char) & 0xFFFF
+    digest = ((digest >> 14) & 0x01) | ((digest << 1) & 0x7FFF)
+    digest ^= len(password)
+    digest ^= 0xCE4B
+    return f"{digest:X}"
+
+
+class _ProtectedWorkbook(xlsxwriter.Workbook):
+    """An XlsxWriter workbook that also writes ``<workbookProtection lockStructure="1">``.
+
+    XlsxWriter has no API for workbook structure protection; the element goes
+    right before ``<bookViews>`` (ECMA-376 order), which is where this hook writes it.
+    """
+
+    structure_password = ""
+
+    def _write_book_views(self) -> None:
+        attributes = []
+        if self.structure_password:
+            attributes.append(("workbookPassword", _password_hash(self.structure_password)))
+        attributes.append(("lockStructure", 1))
+        self._xml_empty_tag("workbookProtection", attributes)
+        super()._write_book_views()
+
+
+# --- formats --------------------------------------------------------------------------
+
+class _Formats:
+    """Every cell format of the template, made once per workbook."""
+
+    def __init__(self, book: xlsxwriter.Workbook, policy: Policy) -> None:
+        base = {"font_name": FONT, "font_size": 10, "font_charset": 134, "valign": "vcenter",
+                "text_wrap": True}
+        boxed = {**base, "border": 1}
+
+        def make(*bases: dict[str, object], **props: object) -> object:
+            merged: dict[str, object] = {}
+            for part in bases:
+                merged.update(part)
+            merged.update(props)
+            return book.add_format(merged)
+
+        self.title = make(base, bold=True, font_size=18, align="center")
+        self.subtitle = make(base, font_size=12, align="center", num_format='"（ "0" 年度）";"（ "-0" 年度）";'
+                             '"（    年度）";"（ "@" 年度）"')
+        self.plain = make(**{**base, "text_wrap": False})
+        self.header = make(boxed, bold=True, align="center")
+        self.label = make(boxed, align="center")
+        self.label_left = make(boxed, align="left")
+        self.dash = make(boxed, align="center")
+        self.vertical = make(boxed, bold=True, align="center")
+        self.note = make(base, font_size=9, font_color="#7F7F7F", align="center")
+        score_format = "0" if policy.decimals == 0 else "0." + "0" * policy.decimals
+        unlocked = {**boxed, "locked": False, "bg_color": INPUT_FILL}
+        self.inputs = {
+            "text": make(unlocked, align="left"),
+            "longtext": make(unlocked, align="left"),
+            "amount": make(unlocked, align="right", num_format="0.0000"),
+            "weight": make(unlocked, align="center", num_format="General"),
+            "score": make(unlocked, align="center", num_format="General"),
+            "date": make(unlocked, align="center", num_format="yyyy-mm-dd"),
+            "phone": make(unlocked, align="center", num_format="@"),
+            "level1": make(unlocked, align="center"),
+            "level2": make(unlocked, align="center"),
+        }
+        # Signature line inputs carry no box, like the paper form.
+        self.signoff_inputs = {kind: make(**{**base, "locked": False, "bg_color": INPUT_FILL, "bottom": 1,
+                                             "align": "left", "text_wrap": False,
+                                             "num_format": {"date": "yyyy-mm-dd", "phone": "@"}.get(kind, "General")})
+                               for kind in ("text", "phone", "date")}
+        computed = {**boxed, "bg_color": FORMULA_FILL, "align": "center"}
+        self.formulas = {
+            "execution_rate": make(computed, num_format="0.00%"),
+            "budget_score": make(computed, num_format=score_format),
+            "weight_sum": make(computed, num_format="General"),
+            "total_score": make(computed, bold=True, num_format=score_format),
+            "grade": make(computed, bold=True),
+        }
+        self.warn = make(bg_color=WARN_FILL)
+        self.warn_red = make(bg_color=WARN_FILL, font_color="#C00000", bold=True)
+        self.result_title = make(base, bold=True, font_size=14, text_wrap=False)
+        self.result_label = make(boxed, bold=True, align="left")
+        self.result_value = make(boxed, align="left")
+        self.result_header = make(boxed, bold=True, align="center", bg_color="#E7E6E6")
+
+    def for_label(self, label: Label) -> object:
+        if label.style == "label" and label.text.startswith(" "):
+            return self.label_left
+        return getattr(self, label.style)
+
+
+# --- in-sheet help ----------------------------------------------------------------------
+
+_PROMPTS: dict[str, tuple[str, str]] = {
+    "text": ("请填写{label}", "请输入{label}（不超过 100 字）。"),
+    "longtext": ("请填写{label}", "请输入{label}。文字较长时行高可自行调整。"),
+    "amount": ("单位：万元", "请输入{label}：不小于 0 的数字，单位万元，最多 4 位小数（如 6.6296），不要带“万元”等文字。"),
+    "weight": ("分值", "请输入{label}：0 到 100 之间的数字。"),
+    "score": ("得分", "请输入{label}：不小于 0 且不超过本行分值的数字。"),
+    "date": ("填写日期", "请输入日期，如 2027-02-24。"),
+    "phone": ("联系电话", "请输入电话号码，如 64566064 或 13812345678（按文本保存，保留开头的 0）。"),
+    "level1": ("一级指标", "请从下拉列表选择一级指标；同一组的后续行可留空。"),
+    "level2": ("二级指标", "请从下拉列表选择二级指标；同一组的后续行可留空。"),
+}
+_ERRORS: dict[str, str] = {
+    "text": "内容过长：请控制在 100 字以内。",
+    "longtext": "内容过长：请控制在 2000 字以内。",
+    "amount": "金额必须是不小于 0 的数字（单位万元），最多 4 位小数。请只输入数字，如 6.6296。",
+    "weight": "分值必须是 0 到 100 之间的数字。",
+    "score": "得分必须是不小于 0 的数字，且不能超过本行的分值。",
+    "date": "请输入 2000-01-01 至 2100-12-31 之间的日期，如 2027-02-24。",
+    "phone": "电话号码应为 7 到 20 个字符，如 64566064。",
+    "level1": "请从下拉列表中选择一级指标。",
+    "level2": "请从下拉列表中选择二级指标。",
+}
+
+
+def _validation(input_type: str, first: str, *, label: str, weight_cell: str | None = None) -> dict[str, object]:
+    """The data validation of one input type; ``first`` is the top-left cell of the range."""
+    rule: dict[str, object]
+    if input_type == "text":
+        rule = {"validate": "length", "criteria": "<=", "value": 100}
+    elif input_type == "longtext":
+        rule = {"validate": "length", "criteria": "<=", "value": 2000}
+    elif input_type == "amount":
+        rule = {"validate": "custom", "value": f"=AND(ISNUMBER({first}),{first}>=0,ROUND({first},4)={first})"}
+    elif input_type == "weight":
+        rule = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100}
+    elif input_type == "score":
+        rule = {"validate": "custom",
+                "value": f"=AND(ISNUMBER({first}),{first}>=0,OR(NOT(ISNUMBER({weight_cell})),{first}<={weight_cell}))"}
+    elif input_type == "date":
+        rule = {"validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+                "maximum": dt.date(2100, 12, 31)}
+    elif input_type == "phone":
+        rule = {"validate": "length", "criteria": "between", "minimum": 7, "maximum": 20}
+    elif input_type == "level1":
+        rule = {"validate": "list", "source": list(LEVEL1)}
+    elif input_type == "level2":
+        rule = {"validate": "list", "source": [name for names in LEVEL2.values() for name in names]}
+    else:
+        raise ValueError(f"no validation for input type {input_type!r}")
+    title, message = _PROMPTS[input_type]
+    return {**rule, "ignore_blank": True, "input_title": title.format(label=label)[:32],
+            "input_message": message.format(label=label)[:255], "error_title": "输入有误",
+            "error_message": _ERRORS[input_type], "error_type": "stop"}
+
+
+# --- the form sheet -----------------------------------------------------------------------
+
+def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy, year: int,
+                      password: str, fmt: _Formats, with_button: bool) -> None:
+    ws = book.add_worksheet(SHEET)
+    for column, width in _WIDTHS.items():
+        ws.set_column(f"{column}:{column}", width)
+    first, last = layout.first_indicator_row, layout.last_indicator_row
+    heights = {1: 18, 2: 36, 3: 22, 4: 26, 5: 26, 6: 26, 7: 24, 12: 22, 13: 66, 14: 30,
+               layout.total_row: 26, layout.signoff_row: 30}
+    heights.update({row: 20 for row in range(layout.fund_row("total"), layout.fund_row("other") + 1)})
+    heights.update({row: _INDICATOR_HEIGHT for row in range(first, last + 1)})
+    for row, height in heights.items():
+        ws.set_row(row - 1, height)
+
+    for label in layout.labels:
+        cell_format = fmt.for_label(label)
+        if label.merge:
+            ws.merge_range(label.merge, label.text, cell_format)
+        else:
+            ws.write_string(label.cell, label.text, cell_format)
+
+    signoff = layout.signoff_row
+    for spot in layout.spots:
+        if spot.kind == "meta":  # the year: locked, shown as （ 2026 年度）
+            ws.merge_range(spot.merge, year, fmt.subtitle)
+        elif spot.kind == "input":
+            cell_format = (fmt.signoff_inputs[spot.input_type] if spot.row == signoff
+                           else fmt.inputs[spot.input_type])
+            _blank(ws, spot, cell_format)
+    for spot in layout.indicator_spots:
+        if spot.kind == "input":
+            ws.write_blank(spot.cell, None, fmt.inputs[spot.input_type])
+        else:
+            ws.write_blank(spot.cell, None, fmt.note)
+    for cell, formula in layout.formulas(policy).items():
+        spot = next(s for s in layout.spots if s.cell == cell)
+        ws.write_formula(cell, formula, fmt.formulas[spot.path], "")
+
+    _add_validations(ws, layout)
+    _add_conditional_formats(ws, layout, policy, fmt)
+
+    if with_button:
+        ws.insert_button(CHECK_BUTTON_CELL, {"macro": CHECK_MACRO, "caption": CHECK_BUTTON_CAPTION,
+                                             "width": 84, "height": 30})
+
+    ws.set_paper(9)  # A4
+    ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    top, bottom = layout.header_rows
+    ws.repeat_rows(top - 1, bottom - 1)
+    ws.print_area(layout.print_area)
+    ws.activate()
+    ws.set_selection(layout.spot("project_name").cell)
+    ws.protect(password, {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True})
+
+
+def _blank(ws: object, spot: Spot, cell_format: object) -> None:
+    if spot.merge:
+        ws.merge_range(spot.merge, None, cell_format)  # type: ignore[attr-defined]
+    else:
+        ws.write_blank(spot.cell, None, cell_format)  # type: ignore[attr-defined]
+
+
+def _add_validations(ws: object, layout: Layout) -> None:
+    for spot in layout.input_spots():
+        if spot.path.startswith("indicators["):
+            continue
+        ws.data_validation(spot.cell, _validation(spot.input_type, spot.cell,  # type: ignore[attr-defined]
+                                                  label=field_label(spot.path)))
+    for part in ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation"):
+        spot = layout.spot(f"indicators[0].{part}")
+        weight_cell = layout.indicator_cell(0, "weight")
+        label = field_label(spot.path).split("·")[-1]
+        ws.data_validation(layout.indicator_range(part),  # type: ignore[attr-defined]
+                           _validation(spot.input_type, spot.cell, label=label, weight_cell=weight_cell))
+
+
+def _add_conditional_formats(ws: object, layout: Layout, policy: Policy, fmt: _Formats) -> None:
+    for spot in layout.spots:
+        if spot.kind == "input" and spot.required:
+            ws.conditional_format(spot.cell, {"type": "formula",  # type: ignore[attr-defined]
+                                              "criteria": f"=LEN(TRIM({spot.cell}))=0", "format": fmt.warn})
+    score, weight = layout.indicator_cell(0, "score"), layout.indicator_cell(0, "weight")
+    ws.conditional_format(layout.indicator_range("score"), {  # type: ignore[attr-defined]
+        "type": "formula", "criteria": f"=AND(ISNUMBER({score}),ISNUMBER({weight}),{score}>{weight})",
+        "format": fmt.warn_red})
+    rate = layout.spot("execution_rate").cell
+    ws.conditional_format(rate, {  # type: ignore[attr-defined]
+        "type": "formula", "criteria": f"=AND(ISNUMBER({rate}),{rate}<{policy.low_execution_rate:g})",
+        "format": fmt.warn_red})
+
+
+# --- the result and metadata sheets ----------------------------------------------------------
+
+def _left_of(cell: str) -> tuple[int, int]:
+    row, col = xl_cell_to_rowcol(cell)
+    return row, col - 1
+
+
+def _write_result_sheet(book: xlsxwriter.Workbook, password: str, fmt: _Formats) -> None:
+    ws = book.add_worksheet(RESULT_SHEET)
+    widths = (8, 16, 8, 30, 80)
+    for i, width in enumerate(widths):
+        ws.set_column(i, i, width)
+    row, col = xl_cell_to_rowcol(Layout.RESULT_TITLE_CELL)
+    ws.write_string(row, col, "校验结果（由“检查评分”或 xltools check 填写）", fmt.result_title)
+    ws.set_column(0, 0, 14)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    for key, text in Layout.RESULT_SUMMARY:
+        cell = Layout.result_summary_cell(key)
+        ws.write_string(*_left_of(cell), text, fmt.result_label)
+        ws.write_blank(cell, None, fmt.result_value)
+    header_row = Layout.RESULT_TABLE_HEADER_ROW - 1
+    for i, text in enumerate(Layout.RESULT_COLUMNS):
+        ws.write_string(header_row, i, text, fmt.result_header)
+    ws.protect(password, {"select_locked_cells": True, "select_unlocked_cells": True})
+
+
+def _write_meta_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy, year: int, password: str) -> None:
+    ws = book.add_worksheet(META_SHEET)
+    values: dict[str, object] = {
+        "template_id": TEMPLATE_ID, "version": TEMPLATE_VERSION, "year": year, "rows": layout.rows,
+        "policy": policy.model_dump_json(), "built_with": f"xltools {__version__}",
+    }
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 1, 60)
+    for key in Layout.META_KEYS:
+        cell = Layout.meta_cell(key)
+        ws.write_string(*_left_of(cell), key)
+        value = values[key]
+        if isinstance(value, str):
+            ws.write_string(cell, value)
+        else:
+            ws.write_number(cell, value)
+    ws.hide()
+    ws.protect(password)
+
+
+# --- the workbook -----------------------------------------------------------------------------
+
+def template_bytes(*, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS, policy: Policy | None = None,
+                   password: str = DEFAULT_PASSWORD, vba_project: bytes | None = None) -> bytes:
+    """The template workbook as bytes (.xlsm content when ``vba_project`` is given)."""
+    policy = policy or Policy()
+    if not 1900 <= year <= 9999:
+        raise TemplateError(f"年度 {year} 无效：请输入四位年份，如 {DEFAULT_YEAR}")
+    try:
+        layout = Layout(rows)
+    except ValueError as exc:
+        raise TemplateError(f"指标行数 {rows} 无效：应在 1 到 200 之间") from exc
+    buffer = io.BytesIO()
+    book = _ProtectedWorkbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                       "strings_to_formulas": False, "strings_to_urls": False,
+                                       "default_format_properties": {"font_name": FONT, "font_size": 10}})
+    book.structure_password = password
+    book.set_properties({
+        "title": f"朝阳区项目支出绩效自评表（{year} 年度）", "subject": "项目支出绩效自评",
+        "author": "xltools", "company": "北京市朝阳区", "category": TEMPLATE_ID,
+        "keywords": f"{TEMPLATE_ID} {TEMPLATE_VERSION}", "comments": f"xltools {__version__}",
+        "created": BUILD_DATE,
+    })
+    book.set_custom_property("xltools_template_id", TEMPLATE_ID)
+    book.set_custom_property("xltools_template_version", TEMPLATE_VERSION)
+    book.set_custom_property("xltools_year", str(year))
+    book.set_custom_property("xltools_rows", str(rows))
+    fmt = _Formats(book, policy)
+    if vba_project is not None:
+        book.add_vba_project(io.BytesIO(vba_project), is_stream=True)
+        book.set_vba_name("ThisWorkbook")
+    _write_form_sheet(book, layout, policy, year, password, fmt, with_button=vba_project is not None)
+    _write_result_sheet(book, password, fmt)
+    _write_meta_sheet(book, layout, policy, year, password)
+    if vba_project is not None:
+        for i, sheet in enumerate(book.worksheets(), start=1):
+            sheet.set_vba_name(f"Sheet{i}")
+    for name, ref in layout.defined_names.items():
+        book.define_name(name, f"={ref}")
+    book.close()
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, data: bytes, *, force: bool) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename; refuse to overwrite unless ``force``."""
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path} 已存在：如需覆盖请加 --force")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build_template(path: Path | str, *, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS,
+                   policy: Policy | None = None, password: str = DEFAULT_PASSWORD,
+                   vba_project: bytes | None = None, force: bool = False) -> Path:
+    """Write the template to ``path`` (must end in ``.xlsm`` when a VBA project is given)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if vba_project is not None and suffix != ".xlsm":
+        raise TemplateError(f"{path}：带宏的模板必须保存为 .xlsm 文件")
+    if vba_project is None and suffix != ".xlsx":
+        raise TemplateError(f"{path}：模板必须保存为 .xlsx 文件（带宏的模板为 .xlsm）")
+    data = template_bytes(year=year, rows=rows, policy=policy, password=password, vba_project=vba_project)
+    write_atomic(path, data, force=force)
+    return path
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    policy = None
+    if args.policy:
+        try:
+            policy = policy_from_toml(Path(args.policy).read_text(encoding="utf-8"))
+        except OSError as exc:
+            print(f"错误：无法读取评分规则文件 {args.policy}：{exc.strerror or exc}", file=sys.stderr)
+            return 2
+        except PolicyError as exc:
+            print(f"错误：{args.policy}: {exc}", file=sys.stderr)
+            return 2
+    vba = getattr(args, "vba_project", None)
+    out = Path(args.output or (DEFAULT_NAME if vba is None else Path(DEFAULT_NAME).with_suffix(".xlsm")))
+    try:
+        build_template(out, year=args.year, rows=args.rows, policy=policy, password=args.password,
+                       vba_project=vba, force=args.force)
+    except (TemplateError, OutputExistsError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"已生成模板 {out}（{args.year} 年度，绩效指标 {args.rows} 行，保护密码 {args.password}）")
+    return 0
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """Add ``xltools template``."""
+    p = sub.add_parser("template", help="生成锁定的自评表模板（.xlsx）")
+    p.add_argument("-o", "--output", metavar="PATH", help=f"输出文件（默认 {DEFAULT_NAME}）")
+    p.add_argument("--year", type=int, default=DEFAULT_YEAR, help=f"年度（默认 {DEFAULT_YEAR}）")
+    p.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"绩效指标行数（默认 {DEFAULT_ROWS}）")
+    p.add_argument("--password", default=DEFAULT_PASSWORD,
+                   help=f"工作表保护密码（默认 {DEFAULT_PASSWORD}；只防误改，不防破解）")
+    p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（影响公式的小数位和等级）")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    p.set_defaults(func=_cmd_template)
