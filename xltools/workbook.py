@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import math
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -132,6 +134,16 @@ def _grow_rows(ws: Worksheet, layout: Layout) -> None:
             dim.height = min(round(height, 1), 409.0)
 
 
+def _iso_date(value: object) -> object:
+    """An ISO date string (as JSON carries dates) becomes a real date, so the cell is a date in Excel."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _set(ws: Worksheet, cell: str, value: object, path: str) -> None:
     target = ws[cell]
     try:
@@ -184,9 +196,12 @@ def fill_workbook(form: Form, out: Path | str, *, template: Path | str | None = 
     except ValueError as exc:
         raise FillError(f"{exc}：请用 xltools template --rows N 生成行数足够的模板（模板 {label}）") from exc
     ws = book[SHEET]
-    paths = {spot.cell: spot.path for spot in layout.all_spots()}
+    spots = {spot.cell: spot for spot in layout.all_spots()}
     for cell, value in cells.items():
-        _set(ws, cell, value, paths.get(cell, cell))
+        spot = spots[cell]
+        if spot.input_type == "date":
+            value = _iso_date(value)
+        _set(ws, cell, value, spot.path)
     _grow_rows(ws, layout)
     buffer = io.BytesIO()
     book.save(buffer)
