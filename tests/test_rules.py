@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xltools.core import RULES, Form, Policy, evaluate, validate
+from xltools.core import RULES, TAMPER_CODES, Form, Policy, evaluate, validate
 
 from .forms import clean_form
 
@@ -126,6 +126,7 @@ def test_rule_fires_at_field(form, expected):
 def test_every_rule_is_exercised():
     seen = {code for _, form, expected in CASES for _, code in expected}
     seen |= {"weight-split", "name-is-sentence"}
+    seen |= TAMPER_CODES  # workbook-level rules, exercised in tests/test_tamper.py
     assert seen == set(RULES)
 
 

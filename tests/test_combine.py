@@ -1,0 +1,268 @@
+"""``xltools combine`` end to end on a generated district tree of real filled workbooks.
+
+The tree holds good, duplicate, superseded, tampered, broken, encrypted, zip-bomb, lock, hidden,
+non-Excel and not-this-template files; the summary is read back with openpyxl, its XML is inspected
+and LibreOffice recalculates and renders it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from msoffcrypto.format.ooxml import OOXMLFile  # installed with oletools
+
+from xltools.cli import main
+from xltools.combine import CombineError, combine
+from xltools.core import Form, Policy, evaluate
+from xltools.layout import SHEET, Layout
+from xltools.workbook import fill_workbook
+
+from .forms import clean_form
+
+ROOT = Path(__file__).resolve().parents[1]
+INJECTION = '=HYPERLINK("http://x","y")'
+
+
+def form(unit: str, name: str, budget: float, executed: float, filled_on: str = "2025-01-20", **kw) -> Form:
+    funds = {"total": {"initial_budget": budget, "annual_budget": budget, "executed": executed},
+             "fiscal": {"initial_budget": budget, "annual_budget": budget, "executed": executed},
+             "carryover": None, "other": None}
+    return clean_form(implementing_unit=unit, project_name=name, funds=funds, filled_on=filled_on, **kw)
+
+
+def edit(source: Path, target: Path, change) -> None:
+    book = openpyxl.load_workbook(source)
+    change(book[SHEET])
+    book.save(target)
+
+
+def encrypted_copy(source: Path, target: Path) -> None:
+    out = io.BytesIO()
+    with source.open("rb") as handle:
+        OOXMLFile(handle).encrypt("secret", out)
+    target.write_bytes(out.getvalue())
+
+
+def zip_bomb(target: Path) -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory) -> dict[str, object]:
+    """The district folder, the fate each file must get and the forms that must be summarised."""
+    base = tmp_path_factory.mktemp("district")
+    root = base / "district"
+    for unit in ("朝外", "呼家楼", "首都机场"):
+        (root / unit).mkdir(parents=True)
+    expected: dict[str, str] = {}
+    used: dict[str, Form] = {}
+
+    def fill(rel: str, f: Form, fate: str = "正常") -> Path:
+        path = root / rel
+        fill_workbook(f, path)
+        expected[f"district/{rel}"] = fate
+        if fate in ("正常", "模板被改动"):
+            used[f"district/{rel}"] = f
+        return path
+
+    good = fill("朝外/a.xlsx", form("朝外街道办事处", "垃圾分类桶站改造", 100.0, 95.5))
+    fill("朝外/b.xlsx", form("朝外街道办事处", INJECTION, 40.0, 20.0))
+    fill("呼家楼/c.xlsx", form("呼家楼街道办事处", "老旧小区综合整治", 300.0, 280.25, filled_on="2025-02-01"))
+    fill("呼家楼/c_old.xlsx", form("呼家楼街道办事处", "老旧小区综合整治", 300.0, 100.0, filled_on="2025-01-05"),
+         "已被新版本取代")
+    fill("首都机场/d.xlsx", form("首都机场街道办事处", "社区养老驿站运营", 12.5, 12.5))
+    shutil.copy(good, root / "首都机场" / "a的副本.xlsx")
+    expected["district/首都机场/a的副本.xlsx"] = "重复文件"
+
+    unprotected = form("首都机场街道办事处", "安全生产检查", 8.0, 7.0)
+    path = fill("首都机场/unprotected.xlsx", unprotected, "模板被改动")
+    edit(path, path, lambda ws: setattr(ws.protection, "sheet", False))
+    overwritten = form("呼家楼街道办事处", "背街小巷整治", 50.0, 25.0)
+    path = fill("呼家楼/formula.xlsx", overwritten, "模板被改动")
+    edit(path, path, lambda ws: ws.__setitem__(Layout().spot("total_score").cell, 100))
+
+    (root / "朝外" / "~$a.xlsx").write_bytes(b"\x0bowner" + b"\0" * 100)
+    expected["district/朝外/~$a.xlsx"] = "已跳过"
+    (root / "朝外" / "说明.txt").write_text("请于 1 月底前提交", encoding="utf-8")
+    expected["district/朝外/说明.txt"] = "已跳过"
+    (root / "朝外" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    expected["district/朝外/.DS_Store"] = "已跳过"
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text("[core]")  # hidden folders are not entered
+    (root / "呼家楼" / "broken.xlsx").write_bytes(good.read_bytes()[:4000])
+    expected["district/呼家楼/broken.xlsx"] = "无法读取"
+    encrypted_copy(good, root / "呼家楼" / "encrypted.xlsx")
+    expected["district/呼家楼/encrypted.xlsx"] = "已加密"
+    zip_bomb(root / "呼家楼" / "bomb.xlsx")
+    expected["district/呼家楼/bomb.xlsx"] = "文件过大"
+    other = openpyxl.Workbook()
+    other.active.title = "通讯录"
+    other.active.append(["姓名", "电话"])
+    other.save(root / "首都机场" / "通讯录.xlsx")
+    expected["district/首都机场/通讯录.xlsx"] = "非本模板"
+    return {"base": base, "root": root, "expected": expected, "used": used}
+
+
+@pytest.fixture(scope="session")
+def soffice() -> None:
+    """LibreOffice must be there under CI=true; elsewhere its tests are skipped without it."""
+    from xltools.engine import soffice_available
+
+    if not soffice_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true 但找不到 LibreOffice（soffice）：请先安装 libreoffice-calc-nogui")
+        pytest.skip("LibreOffice (soffice) is not installed")
+
+
+def hashes(root: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def run(tree):
+    """One CLI run over the tree (both cores), with every input hashed before and after."""
+    root, base = tree["root"], tree["base"]
+    before = hashes(root)
+    output, report = base / "汇总.xlsx", base / "report.json"
+    code = main(["combine", str(root), "-o", str(output), "--json", str(report), "--jobs", "2"])
+    return {"code": code, "output": output, "report": json.loads(report.read_text(encoding="utf-8")),
+            "before": before, "after": hashes(root)}
+
+
+def test_no_input_byte_changes(tree, run):
+    assert run["before"] == run["after"] and len(run["before"]) == len(tree["expected"]) + 1  # + .git/config
+
+
+def test_every_file_listed_with_its_fate(tree, run):
+    book = openpyxl.load_workbook(run["output"], read_only=True)
+    listed = {row[1]: row[2] for row in book["文件清单"].iter_rows(min_row=2, values_only=True)}
+    assert listed == tree["expected"]
+    reasons = {row[1]: row[3] for row in book["文件清单"].iter_rows(min_row=2, values_only=True)}
+    assert "a.xlsx" in reasons["district/首都机场/a的副本.xlsx"]
+    assert "c.xlsx" in reasons["district/呼家楼/c_old.xlsx"]
+    assert "密码" in reasons["district/呼家楼/encrypted.xlsx"]
+    assert run["code"] == 1
+
+
+def test_json_report(tree, run):
+    report = run["report"]
+    assert set(report) == {"output", "exit_code", "seconds", "jobs", "projects", "errors", "warnings", "counts",
+                           "files"}
+    assert report["exit_code"] == 1 and report["jobs"] == 2 and report["projects"] == len(tree["used"])
+    assert report["counts"]["tampered"] == 2 and report["counts"]["skipped"] == 3
+    assert {f["path"]: f["fate"] for f in report["files"]}["district/呼家楼/bomb.xlsx"] == "too-large"
+    assert set(report["files"][0]) == {"path", "fate", "reason", "unit", "project", "year", "review_total",
+                                       "errors", "warnings", "sha256"}
+
+
+def test_totals_equal_independent_sums(tree, run):
+    used: dict[str, Form] = tree["used"]
+    book = openpyxl.load_workbook(run["output"], data_only=True)
+    rows = list(book["汇总"].iter_rows(min_row=2, values_only=True))
+    header = [c.value for c in book["汇总"][1]]
+    col = {name: i for i, name in enumerate(header)}
+    projects, total = rows[:-1], rows[-1]
+    assert total[1] == "全区合计"
+    assert sorted(r[col["来源文件"]] for r in projects) == sorted(used)
+    budget = sum(f.funds.total.annual_budget for f in used.values())
+    executed = sum(f.funds.total.executed for f in used.values())
+    assert total[col["全年预算数（万元）"]] == pytest.approx(budget)
+    assert total[col["全年执行数（万元）"]] == pytest.approx(executed)
+    assert total[col["执行率"]] == pytest.approx(executed / budget)
+    by_file = {r[col["来源文件"]]: r for r in projects}
+    for path, f in used.items():
+        sheet = evaluate(f, Policy()).sheet
+        assert by_file[path][col["复核总分"]] == pytest.approx(sheet.total)
+        assert by_file[path][col["等级"]] == sheet.grade
+    tampered = [r for r in projects if r[col["文件状态"]] == "模板被改动"]
+    assert len(tampered) == 2 and all(r[col["错误数"]] >= 1 for r in tampered)
+
+    units = {r[0]: r for r in book["按单位"].iter_rows(min_row=2, values_only=True)}
+    for unit in {f.implementing_unit for f in used.values()}:
+        mine = [f for f in used.values() if f.implementing_unit == unit]
+        b = sum(f.funds.total.annual_budget for f in mine)
+        e = sum(f.funds.total.executed for f in mine)
+        totals = [evaluate(f, Policy()).sheet.total for f in mine]
+        row = units[unit]
+        assert row[1:7] == (len(mine), pytest.approx(b), pytest.approx(e), pytest.approx(e / b),
+                            pytest.approx(sum(totals) / len(totals)), pytest.approx(min(totals)))
+    assert units["全区合计"][1] == len(used)
+    assert units["全区合计"][4] == pytest.approx(executed / budget)
+
+
+def test_findings_list_tamper_and_rule_findings(run):
+    book = openpyxl.load_workbook(run["output"], read_only=True)
+    rows = list(book["问题清单"].iter_rows(min_row=2, values_only=True))
+    flat = {(r[1], r[4], r[5], r[6]) for r in rows}
+    cell = Layout().spot("total_score").cell
+    assert ("district/呼家楼/formula.xlsx", SHEET, cell, "tamper-formula-changed") in flat
+    assert any(r[1] == "district/首都机场/unprotected.xlsx" and r[6] == "tamper-unprotected" for r in rows)
+    assert all(r[7] in ("错误", "警告") and r[8] for r in rows)
+
+
+def test_formula_injection_arrives_as_text(run):
+    book = openpyxl.load_workbook(run["output"])
+    ws = book["汇总"]
+    cell = next(c for c in ws["D"] if c.value == INJECTION)
+    assert cell.data_type == "s"
+    with zipfile.ZipFile(run["output"]) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert not [f for f in re.findall(r"<f>(.*?)</f>", xml) if "HYPERLINK" in f]
+    node = re.search(rf'<c r="{cell.coordinate}"[^>]*>.*?</c>', xml).group(0)
+    assert 't="inlineStr"' in node and "<f>" not in node and f"<t>{INJECTION}</t>" in node
+
+
+def test_existing_output_needs_force(tree, run, tmp_path):
+    stamp = run["output"].stat().st_mtime_ns
+    assert main(["combine", str(tree["root"]), "-o", str(run["output"])]) == 2
+    assert run["output"].stat().st_mtime_ns == stamp
+    with pytest.raises(CombineError, match="--force"):
+        combine([tree["root"]], run["output"])
+    again = combine([tree["root"] / "朝外"], tmp_path / "one.xlsx", jobs=1)
+    assert again.counts["ok"] == 2 and again.counts["skipped"] == 3
+    assert again.exit_code == (1 if again.errors else 0)  # skipped files are not problems
+    report = combine([tree["root"] / "朝外"], tmp_path / "one.xlsx", jobs=1, force=True)
+    assert report.projects == 2
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+
+
+def test_nothing_readable_is_exit_2(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("x", encoding="utf-8")
+    assert main(["combine", str(tmp_path / "in"), "-o", str(tmp_path / "s.xlsx")]) == 2
+    assert (tmp_path / "s.xlsx").exists()  # the file list still says why
+    assert main(["combine", str(tmp_path / "missing"), "-o", str(tmp_path / "t.xlsx")]) == 2
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_rendered_by_libreoffice(run, soffice):
+    from xltools.engine import pdf_to_pngs, recalculate, to_pdf
+
+    out = run["output"].parent / "render"
+    source = out.parent / "summary.xlsx"
+    shutil.copy(run["output"], source)
+    recalculated = recalculate([source], out / "recalc")[0]
+    ours = openpyxl.load_workbook(run["output"], data_only=True)["汇总"]
+    theirs = openpyxl.load_workbook(recalculated, data_only=True)["汇总"]
+    last = ours.max_row
+    for column in "GHIJP":  # the 全区合计 row's formulas give the same numbers in LibreOffice
+        assert theirs[f"{column}{last}"].value == pytest.approx(ours[f"{column}{last}"].value)
+    pdf = to_pdf([source], out)[0]
+    pages = pdf_to_pngs(pdf, out, dpi=60)
+    assert len(pages) >= 5 and all(p.stat().st_size > 5000 for p in pages)
+    if os.environ.get("XLTOOLS_UPDATE_IMAGES"):
+        from xltools.engine import to_png
+
+        to_png(pdf, ROOT / "docs" / "images" / "summary.png", dpi=110)

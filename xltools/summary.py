@@ -1,0 +1,447 @@
+"""Shell: the district summary workbook (XlsxWriter, streamed).
+
+:func:`write_summary` turns the plain per-file results of :mod:`xltools.combine`
+into one workbook with the sheets 汇总, 按单位, 指标明细, 问题清单, 文件清单 and
+图表. Long sheets are streamed (``constant_memory``), every text is written
+with ``write_string`` and the workbook never turns text into formulas or links,
+so a project named ``=HYPERLINK(...)`` stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from .core import Policy
+
+__all__ = ["Fate", "FATE_TEXT", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow", "unit_rows",
+           "write_summary", "SHEETS"]
+
+Fate = Literal["ok", "tampered", "duplicate", "superseded", "not-template", "unreadable", "encrypted",
+               "too-large", "skipped"]
+
+#: The Chinese name of every fate, as 文件清单 shows it.
+FATE_TEXT: dict[str, str] = {
+    "ok": "正常",
+    "tampered": "模板被改动",
+    "duplicate": "重复文件",
+    "superseded": "已被新版本取代",
+    "not-template": "非本模板",
+    "unreadable": "无法读取",
+    "encrypted": "已加密",
+    "too-large": "文件过大",
+    "skipped": "已跳过",
+}
+
+#: Sheet names of the summary workbook.
+SHEETS = ("汇总", "按单位", "指标明细", "问题清单", "文件清单", "图表")
+
+#: Level-1 indicator groups whose subtotals 汇总 shows.
+GROUPS = ("产出指标", "效益指标", "满意度指标")
+
+
+@dataclass
+class IndicatorRow:
+    """One indicator of a project, as 指标明细 shows it (values as typed)."""
+
+    level1: object
+    level2: object
+    name: object
+    target: object
+    actual: object
+    weight: object
+    self_score: object
+    review_score: float | None
+    deviation: object
+
+
+@dataclass
+class ProjectRow:
+    """One project's header, amounts and scores (small and picklable)."""
+
+    year: str
+    unit: str
+    department: str
+    name: str
+    lead: str
+    initial_budget: float | None
+    annual_budget: float | None
+    executed: float | None
+    execution_rate: float | None
+    budget_score: float
+    subtotals: dict[str, float]
+    self_total: float | None
+    review_total: float
+    grade: str
+    filled_on: dt.date | None
+    indicators: list[IndicatorRow] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The duplicate key (实施单位, 项目名称, 年度)."""
+        return (self.unit, self.name, self.year)
+
+
+@dataclass
+class FileResult:
+    """What happened to one input file (findings as (sheet, cell, code, severity, message))."""
+
+    path: str
+    fate: str
+    reason: str = ""
+    size: int = 0
+    mtime: float = 0.0
+    sha256: str = ""
+    project: ProjectRow | None = None
+    findings: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f[3] == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f[3] == "warning")
+
+    @property
+    def used(self) -> bool:
+        """Whether the project enters 汇总 (read, and not replaced by another file)."""
+        return self.project is not None and self.fate in ("ok", "tampered")
+
+
+@dataclass
+class UnitRow:
+    """One implementing unit's aggregates (按单位)."""
+
+    unit: str
+    projects: int
+    annual_budget: float
+    executed: float
+    execution_rate: float | None
+    mean_total: float
+    min_total: float
+    grades: dict[str, int]
+
+
+def grade_names(policy: Policy) -> list[str]:
+    return [*policy.grade_thresholds, policy.lowest_grade]
+
+
+def unit_rows(projects: Sequence[ProjectRow], policy: Policy) -> list[UnitRow]:
+    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), sorted by unit."""
+    groups: dict[str, list[ProjectRow]] = {}
+    for p in projects:
+        groups.setdefault(p.unit, []).append(p)
+    out = []
+    for unit in sorted(groups):
+        items = groups[unit]
+        budget = sum(p.annual_budget or 0.0 for p in items)
+        executed = sum(p.executed or 0.0 for p in items)
+        totals = [p.review_total for p in items]
+        grades = {g: sum(1 for p in items if p.grade == g) for g in grade_names(policy)}
+        out.append(UnitRow(unit, len(items), budget, executed, executed / budget if budget > 0 else None,
+                           sum(totals) / len(totals), min(totals), grades))
+    return out
+
+
+# --- writing -------------------------------------------------------------------
+
+class _Formats:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1, "border_color": "#BFBFBF"}
+        self.header = book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border_color": "#808080",
+                                       "align": "center", "text_wrap": True})
+        self.text = book.add_format({**base})
+        self.wrap = book.add_format({**base, "text_wrap": True})
+        self.center = book.add_format({**base, "align": "center"})
+        self.int = book.add_format({**base, "num_format": "0"})
+        self.amount = book.add_format({**base, "num_format": "#,##0.0000"})
+        self.rate = book.add_format({**base, "num_format": "0.00%"})
+        self.score = book.add_format({**base, "num_format": "0.00"})
+        self.date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
+        self.stamp = book.add_format({**base, "num_format": "yyyy-mm-dd hh:mm"})
+        self.bad = book.add_format({**base, "font_color": "#C00000"})
+        total = {**base, "bold": True, "top": 2, "bg_color": "#F2F2F2"}
+        self.total_text = book.add_format(total)
+        self.total_int = book.add_format({**total, "num_format": "0"})
+        self.total_amount = book.add_format({**total, "num_format": "#,##0.0000"})
+        self.total_rate = book.add_format({**total, "num_format": "0.00%"})
+        self.total_score = book.add_format({**total, "num_format": "0.00"})
+
+
+def _put(ws, row: int, col: int, value: object, fmt=None) -> None:
+    """Write a value by its type; text always as a string (never a formula, link or number)."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, "是" if value else "否", fmt)
+    elif isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):
+            ws.write_string(row, col, str(value), fmt)
+        else:
+            ws.write_number(row, col, value, fmt)
+    elif isinstance(value, dt.datetime):
+        ws.write_datetime(row, col, value, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def _setup(ws, headers: Sequence[tuple[str, float]], fmt: _Formats, title: str, freeze_cols: int = 0) -> None:
+    """Header row, widths, frozen panes and A4 landscape print setup."""
+    ws.set_row(0, 30)
+    for col, (text, width) in enumerate(headers):
+        ws.set_column(col, col, width)
+        ws.write_string(0, col, text, fmt.header)
+    ws.freeze_panes(1, freeze_cols)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
+    ws.set_header(f"&C&\"宋体,Bold\"&12{title}")
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _finish(ws, headers: Sequence[tuple[str, float]], last_row: int) -> None:
+    ws.autofilter(0, 0, max(last_row, 1), len(headers) - 1)
+    ws.print_area(0, 0, max(last_row, 1), len(headers) - 1)
+
+
+SUMMARY_HEADERS: tuple[tuple[str, float], ...] = (
+    ("序号", 5), ("实施单位", 17), ("主管部门", 14), ("项目名称", 26), ("项目负责人", 8), ("年度", 6),
+    ("年初预算数（万元）", 11), ("全年预算数（万元）", 11), ("全年执行数（万元）", 11), ("执行率", 8),
+    ("预算执行得分", 8), ("产出指标得分", 8), ("效益指标得分", 8), ("满意度指标得分", 8),
+    ("自评总分", 8), ("复核总分", 8), ("等级", 5), ("错误数", 6), ("警告数", 6), ("文件状态", 10),
+    ("来源文件", 30),
+)
+
+
+def _write_projects(book, fmt: _Formats, used: Sequence[FileResult], policy: Policy) -> None:
+    ws = book.add_worksheet("汇总")
+    _setup(ws, SUMMARY_HEADERS, fmt, "朝阳区项目支出绩效自评汇总", freeze_cols=4)
+    row = 0
+    for row, result in enumerate(used, start=1):
+        p = result.project
+        assert p is not None
+        values = [row, p.unit, p.department, p.name, p.lead, p.year, p.initial_budget, p.annual_budget,
+                  p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
+                  p.self_total, p.review_total, p.grade, result.errors, result.warnings,
+                  FATE_TEXT[result.fate], result.path]
+        formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text, fmt.amount, fmt.amount,
+                   fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
+                   fmt.bad if result.fate != "ok" else fmt.text, fmt.text]
+        for col, (value, f) in enumerate(zip(values, formats)):
+            _put(ws, row, col, value, f)
+    first, last = 2, row + 1  # Excel rows of the data
+    total = row + 1
+    projects = [r.project for r in used if r.project is not None]
+    if not projects:
+        ws.write_string(1, 1, "全区合计", fmt.total_text)
+        ws.write_string(1, 3, "没有可汇总的项目（见「文件清单」）", fmt.total_text)
+        _finish(ws, SUMMARY_HEADERS, 1)
+        return
+    ws.write_string(total, 0, "", fmt.total_text)
+    ws.write_string(total, 1, "全区合计", fmt.total_text)
+    ws.write_formula(total, 3, f'="共 "&COUNTA(D{first}:D{last})&" 个项目"', fmt.total_text,
+                     f"共 {len(projects)} 个项目")
+    for col in (2, 4, 5):
+        ws.write_blank(total, col, None, fmt.total_text)
+    sums = {6: sum(p.initial_budget or 0.0 for p in projects), 7: sum(p.annual_budget or 0.0 for p in projects),
+            8: sum(p.executed or 0.0 for p in projects)}
+    for col, value in sums.items():
+        letter = xl_col_to_name(col)
+        ws.write_formula(total, col, f"=SUM({letter}{first}:{letter}{last})", fmt.total_amount, value)
+    rate = sums[8] / sums[7] if sums[7] > 0 else ""
+    ws.write_formula(total, 9, f'=IF(H{last + 1}>0,I{last + 1}/H{last + 1},"")', fmt.total_rate, rate)
+    for col in range(10, 16):
+        ws.write_blank(total, col, None, fmt.total_score)
+    mean = sum(p.review_total for p in projects) / len(projects) if projects else ""
+    ws.write_formula(total, 15, f'=IF(COUNT(P{first}:P{last})=0,"",AVERAGE(P{first}:P{last}))',
+                     fmt.total_score, mean)
+    ws.write_string(total, 16, "平均", fmt.total_text)
+    ws.write_formula(total, 17, f"=SUM(R{first}:R{last})", fmt.total_int, sum(r.errors for r in used))
+    ws.write_formula(total, 18, f"=SUM(S{first}:S{last})", fmt.total_int, sum(r.warnings for r in used))
+    ws.write_blank(total, 19, None, fmt.total_text)
+    ws.write_blank(total, 20, None, fmt.total_text)
+    _finish(ws, SUMMARY_HEADERS, row)
+    ws.print_area(0, 0, total, len(SUMMARY_HEADERS) - 1)
+
+
+def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
+    grades = grade_names(policy)
+    headers = [("实施单位", 20), ("项目数", 8), ("全年预算数合计（万元）", 15), ("全年执行数合计（万元）", 15),
+               ("执行率（合计）", 11), ("平均复核总分", 11), ("最低复核总分", 11),
+               *((f"{g}（个）", 7) for g in grades)]
+    ws = book.add_worksheet("按单位")
+    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·按实施单位", freeze_cols=1)
+    row = 0
+    for row, u in enumerate(units, start=1):
+        values = [u.unit, u.projects, u.annual_budget, u.executed, u.execution_rate, u.mean_total, u.min_total,
+                  *(u.grades[g] for g in grades)]
+        formats = [fmt.text, fmt.int, fmt.amount, fmt.amount, fmt.rate, fmt.score, fmt.score,
+                   *[fmt.int] * len(grades)]
+        for col, (value, f) in enumerate(zip(values, formats)):
+            _put(ws, row, col, value, f)
+    first, last, total = 2, row + 1, row + 1
+    if not units:
+        _finish(ws, headers, 1)
+        return
+    ws.write_string(total, 0, "全区合计", fmt.total_text)
+    count = sum(u.projects for u in units)
+    budget, executed = sum(u.annual_budget for u in units), sum(u.executed for u in units)
+    ws.write_formula(total, 1, f"=SUM(B{first}:B{last})", fmt.total_int, count)
+    ws.write_formula(total, 2, f"=SUM(C{first}:C{last})", fmt.total_amount, budget)
+    ws.write_formula(total, 3, f"=SUM(D{first}:D{last})", fmt.total_amount, executed)
+    ws.write_formula(total, 4, f'=IF(C{total + 1}>0,D{total + 1}/C{total + 1},"")', fmt.total_rate,
+                     executed / budget if budget > 0 else "")
+    mean = sum(u.mean_total * u.projects for u in units) / count if count else ""
+    ws.write_formula(total, 5, f'=IF(B{total + 1}>0,SUMPRODUCT(B{first}:B{last},F{first}:F{last})/B{total + 1},"")',
+                     fmt.total_score, mean)
+    ws.write_formula(total, 6, f'=IF(B{total + 1}>0,MIN(G{first}:G{last}),"")', fmt.total_score,
+                     min((u.min_total for u in units), default=""))
+    for i, g in enumerate(grades):
+        col = 7 + i
+        letter = xl_col_to_name(col)
+        ws.write_formula(total, col, f"=SUM({letter}{first}:{letter}{last})", fmt.total_int,
+                         sum(u.grades[g] for u in units))
+    _finish(ws, headers, row)
+    ws.print_area(0, 0, total, len(headers) - 1)
+
+
+def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
+    headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("一级指标", 10), ("二级指标", 12),
+               ("三级指标", 22), ("年度指标值", 14), ("实际完成值", 14), ("分值", 7), ("自评得分", 8),
+               ("复核得分", 8), ("偏差原因分析及改进措施", 36)]
+    ws = book.add_worksheet("指标明细")
+    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·指标明细", freeze_cols=3)
+    row = 0
+    formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.text, fmt.text, fmt.score,
+               fmt.score, fmt.score, fmt.wrap]
+    for number, result in enumerate(used, start=1):
+        p = result.project
+        assert p is not None
+        for ind in p.indicators:
+            row += 1
+            values = [number, p.unit, p.name, ind.level1, ind.level2, ind.name, ind.target, ind.actual,
+                      ind.weight, ind.self_score, ind.review_score, ind.deviation]
+            for col, (value, f) in enumerate(zip(values, formats)):
+                _put(ws, row, col, value, f)
+    _finish(ws, headers, row)
+
+
+def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
+    headers = [("序号", 6), ("文件", 36), ("实施单位", 16), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
+               ("代码", 22), ("级别", 6), ("说明", 60), ("文件状态", 11)]
+    ws = book.add_worksheet("问题清单")
+    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·问题清单", freeze_cols=2)
+    row = 0
+    for result in files:
+        p = result.project
+        for sheet, cell, code, severity, message in result.findings:
+            row += 1
+            level = "错误" if severity == "error" else "警告"
+            values = [row, result.path, p.unit if p else "", p.name if p else "", sheet, cell, code, level,
+                      message, FATE_TEXT[result.fate]]
+            formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
+                       fmt.bad if severity == "error" else fmt.text, fmt.wrap, fmt.text]
+            for col, (value, f) in enumerate(zip(values, formats)):
+                _put(ws, row, col, value, f)
+    _finish(ws, headers, row)
+
+
+def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
+    headers = [("序号", 6), ("文件", 44), ("状态", 12), ("原因", 50), ("实施单位", 16), ("项目名称", 24),
+               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 18)]
+    ws = book.add_worksheet("文件清单")
+    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·文件清单", freeze_cols=2)
+    row = 0
+    for row, result in enumerate(files, start=1):
+        p = result.project
+        stamp = dt.datetime.fromtimestamp(result.mtime).replace(microsecond=0) if result.mtime else None
+        values = [row, result.path, FATE_TEXT[result.fate], result.reason, p.unit if p else "",
+                  p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), stamp,
+                  result.sha256[:16]]
+        formats = [fmt.int, fmt.text, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
+                   fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text]
+        for col, (value, f) in enumerate(zip(values, formats)):
+            _put(ws, row, col, value, f)
+    _finish(ws, headers, row)
+
+
+def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
+    ws = book.add_worksheet("图表")
+    grades = grade_names(policy)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 1, 10)
+    ws.write_string(0, 0, "等级", fmt.header)
+    ws.write_string(0, 1, "项目数", fmt.header)
+    for i, g in enumerate(grades, start=1):
+        ws.write_string(i, 0, g, fmt.text)
+        ws.write_number(i, 1, sum(u.grades[g] for u in units), fmt.int)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 1)
+    if units:
+        n = len(units)
+        bar = book.add_chart({"type": "column"})
+        bar.add_series({
+            "name": "执行率",
+            "categories": ["按单位", 1, 0, n, 0],
+            "values": ["按单位", 1, 4, n, 4],
+            "data_labels": {"value": True, "num_format": "0%"},
+            "fill": {"color": "#4472C4"},
+        })
+        bar.set_title({"name": "各实施单位预算执行率（合计）", "name_font": {"name": "宋体", "size": 12}})
+        bar.set_x_axis({"num_font": {"name": "宋体", "size": 9, "rotation": -45}})
+        bar.set_y_axis({"num_format": "0%", "min": 0, "num_font": {"name": "宋体", "size": 9}})
+        bar.set_legend({"none": True})
+        bar.set_size({"width": max(620, 28 * n + 120), "height": 360})
+        ws.insert_chart("D2", bar)
+        grade_chart = book.add_chart({"type": "column"})
+        grade_chart.add_series({
+            "name": "项目数",
+            "categories": ["图表", 1, 0, len(grades), 0],
+            "values": ["图表", 1, 1, len(grades), 1],
+            "data_labels": {"value": True},
+            "points": [{"fill": {"color": c}} for c in ("#70AD47", "#4472C4", "#FFC000", "#C00000")],
+        })
+        grade_chart.set_title({"name": "复核等级分布", "name_font": {"name": "宋体", "size": 12}})
+        grade_chart.set_legend({"none": True})
+        grade_chart.set_x_axis({"num_font": {"name": "宋体", "size": 10}})
+        grade_chart.set_size({"width": 420, "height": 300})
+        ws.insert_chart("D21", grade_chart)
+
+
+def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> None:
+    """Write the summary workbook to ``path`` (the caller makes it atomic)."""
+    used = sorted((r for r in files if r.used),
+                  key=lambda r: (r.project.unit, r.project.name, r.path))  # type: ignore[union-attr]
+    units = unit_rows([r.project for r in used if r.project is not None], policy)
+    book = xlsxwriter.Workbook(str(path), {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    })
+    book.set_properties({"title": "朝阳区项目支出绩效自评汇总", "comments": "由 xltools combine 生成"})
+    fmt = _Formats(book)
+    _write_projects(book, fmt, used, policy)
+    _write_units(book, fmt, units, policy)
+    _write_indicators(book, fmt, used)
+    _write_findings(book, fmt, files)
+    _write_files(book, fmt, files)
+    _write_charts(book, fmt, units, policy)
+    book.close()
+
+
+def cell_name(row: int, col: int) -> str:
+    """``A1`` style name of a zero-based cell (for messages)."""
+    return xl_rowcol_to_cell(row, col)
