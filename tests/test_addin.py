@@ -1,0 +1,213 @@
+"""The xlwings add-in, for real: real filled workbooks, recalculated by LibreOffice, sent as the
+xlwings client's request into ``xw.Book(json=...)``; assertions on the recorded actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+import xlwings as xw  # noqa: E402
+from openpyxl.utils.cell import get_column_letter, range_boundaries  # noqa: E402
+
+from xltools import addin, engine  # noqa: E402
+from xltools.core import Form, Policy, evaluate  # noqa: E402
+from xltools.core.parse import parse_number, parse_quantity  # noqa: E402
+from xltools.core.scoring import budget_score, execution_rate, grade, score_form  # noqa: E402
+from xltools.layout import COL_RESULT, RESULT_SHEET, SHEET, Layout  # noqa: E402
+from xltools.workbook import fill_workbook, load_workbook_form  # noqa: E402
+
+from . import forms  # noqa: E402
+from .xlwings_payload import book_payload  # noqa: E402
+
+TODAY = dt.date(2025, 3, 1)
+
+
+def many_errors_form() -> Form:
+    data = forms.seed_form().model_dump()
+    data.update(project_name=None, lead_phone="12345", filled_on="2019-02-30", budget_weight=10, budget_score=3)
+    data["funds"]["total"].update(annual_budget=100, executed=130)
+    data["indicators"][0].update(weight=40, score=55, level1="产出")
+    data["indicators"][1].update(target="≥95%", actual="80人", score="很好")
+    return Form.model_validate(data)
+
+
+CASES = {"seed": forms.seed_form, "clean": forms.clean_form, "errors": many_errors_form}
+
+
+def _require_soffice() -> None:
+    if not engine.soffice_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice (soffice) is required under CI")
+        pytest.skip("LibreOffice (soffice) not installed")
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each case filled into the real template, then recalculated by LibreOffice (one soffice call)."""
+    _require_soffice()
+    root = tmp_path_factory.mktemp("addin")
+    paths = []
+    for name, make in CASES.items():
+        paths.append(fill_workbook(make(), root / f"{name}.xlsx"))
+    recalculated = engine.recalculate(paths, root / "recalc")
+    return dict(zip(CASES, recalculated))
+
+
+def run_check(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[addin.CheckReport, list[dict], int]:
+    """Run the check on the xlwings book of ``path``; count the real range reads it makes."""
+    book = xw.Book(json=book_payload(path, name=path.name))
+    reads = 0
+    value = xw.main.Range.value
+
+    def counting_get(self: xw.main.Range) -> object:
+        nonlocal reads
+        reads += 1
+        return value.fget(self)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(xw.main.Range, "value", property(counting_get, value.fset))  # type: ignore[attr-defined]
+    report = addin.check_scores(book, today=TODAY)
+    monkeypatch.undo()
+    return report, book.json()["actions"], reads
+
+
+def cells(action: dict) -> set[str]:
+    rows = range(action["start_row"] + 1, action["start_row"] + action["row_count"] + 1)
+    cols = range(action["start_column"] + 1, action["start_column"] + action["column_count"] + 1)
+    return {f"{get_column_letter(c)}{r}" for r in rows for c in cols}
+
+
+def expand(ref: str) -> set[str]:
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    return {f"{get_column_letter(c)}{r}" for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the workbook reader makes of the same file (formula cells hold LibreOffice's results).
+    loaded = load_workbook_form(filled[case])
+    assert loaded.form.project_name == CASES[case]().project_name
+    layout = Layout()
+    expected = evaluate(loaded.form, loaded.policy or Policy(), today=TODAY)
+    report, actions, reads = run_check(filled[case], monkeypatch)
+
+    # Round trips: two reads, two value writes, one clear.
+    assert reads == report.reads == 2
+    value_writes = [a for a in actions if a["func"] == "setValues"]
+    assert len(value_writes) == report.value_writes == 2
+    assert sum(a["func"] == "rangeClearContents" for a in actions) == 1
+
+    # Nothing typed by the user is written over.
+    inputs = set().union(*(expand(s.merge or s.cell) for s in layout.input_spots()))
+    for action in value_writes:
+        if action["sheet_position"] == 0:
+            assert not cells(action) & inputs
+
+    # The result column: reviewer's score per indicator row, total, status.
+    form_write = next(a for a in value_writes if a["sheet_position"] == 0)
+    assert cells(form_write) == expand(f"{COL_RESULT}{layout.spot('check_status').row}:"
+                                       f"{COL_RESULT}{layout.total_row}")
+    column = {f"{COL_RESULT}{form_write['start_row'] + 1 + i}": row[0] for i, row in enumerate(form_write["values"])}
+    for item in expected.sheet.indicators:
+        assert column[layout.indicator_cell(item.index, "score").replace("H", COL_RESULT)] == item.score
+    assert column[layout.spot("review_total").cell] == expected.sheet.total
+    status = column[layout.spot("check_status").cell]
+    assert f"{len(expected.errors)} 个错误" in status or (not expected.findings and "检查通过" in status)
+    assert column[f"{COL_RESULT}{layout.first_indicator_row - 1}"] == "复核得分"  # label kept
+
+    # The 校验结果 sheet: summary and one row per finding, in the core's order.
+    result_write = next(a for a in value_writes if a["sheet_position"] == 1)
+    assert result_write["start_row"] + 1 == Layout.RESULT_SUMMARY_FIRST_ROW
+    rows = result_write["values"]
+    summary = {row[0]: row[1] for row in rows[:len(Layout.RESULT_SUMMARY)]}
+    assert summary["复核总分"] == expected.sheet.total
+    assert summary["错误"] == len(expected.errors) and summary["警告"] == len(expected.warnings)
+    header = Layout.RESULT_TABLE_HEADER_ROW - Layout.RESULT_SUMMARY_FIRST_ROW
+    assert rows[header] == list(Layout.RESULT_COLUMNS)
+    table = rows[header + 1:]
+    assert [(r[1], r[3]) for r in table] == [(f.cell or layout.cell_of(f.field) or "", f.code)
+                                             for f in expected.findings]
+    assert all(r[2] in ("错误", "警告") and r[4] for r in table)
+
+    # Colours: the template's shading restored first, then every finding's cell coloured.
+    colours = [a for a in actions if a["func"] == "setRangeColor" and a["sheet_position"] == 0]
+    fills = {}
+    for action in colours:
+        for cell in cells(action):
+            fills[cell] = action["args"][0]
+    for finding in expected.findings:
+        cell = (finding.cell or layout.cell_of(finding.field) or "").split("!")[-1]
+        if cell:
+            want = addin.ERROR_FILL if any(f.severity == "error" and (f.cell or layout.cell_of(f.field) or "")
+                                           .endswith("!" + cell) for f in expected.findings) else addin.WARNING_FILL
+            assert fills[cell] == want, (finding, cell)
+    coloured = {c for ref in report.coloured for c in expand(ref)}
+    for cell in inputs - coloured:
+        assert fills[cell] == "#FFF8D0"  # input shading restored
+
+    alerts = [a for a in actions if a["func"] == "alert"]
+    assert len(alerts) == 1 and alerts[0]["args"][0] == status
+
+
+def test_many_errors_are_marked(filled: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    report, actions, _ = run_check(filled["errors"], monkeypatch)
+    assert len(report.evaluation.errors) >= 5
+    assert addin.ERROR_FILL in report.coloured.values()
+    assert "B4:I4" in report.coloured  # the missing project name, its whole merged box
+    alert = next(a for a in actions if a["func"] == "alert")
+    assert alert["args"][3] == "critical"
+
+
+def test_clean_form_passes(filled: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    report, actions, _ = run_check(filled["clean"], monkeypatch)
+    assert not report.evaluation.errors
+    assert not any(a["args"][0] == addin.ERROR_FILL for a in actions if a["func"] == "setRangeColor")
+
+
+def test_not_a_template(tmp_path: Path) -> None:
+    payload = {"client": "VBA", "version": xw.__version__, "book": {"name": "x.xlsx", "active_sheet_index": 0,
+               "selection": "A1"}, "names": [],
+               "sheets": [{"name": "Sheet1", "values": [[1]], "pictures": [], "tables": []}]}
+    with pytest.raises(addin.AddinError, match="自评表"):
+        addin.check_scores(xw.Book(json=payload))
+
+
+def test_udfs_give_the_core_numbers() -> None:
+    policy = Policy()
+    seed = forms.seed_form()
+    total = seed.fund("total")
+    rate = execution_rate(parse_number(total.annual_budget).value, parse_number(total.executed).value)
+    assert addin.xltools_execution_rate(total.annual_budget, total.executed) == rate
+    assert addin.xltools_budget_score(total.annual_budget, total.executed, 10) == budget_score(rate, 10, policy)
+    sheet = score_form(seed, policy)
+    quantitative = [r for r in sheet.indicators if r.kind in ("positive", "reverse", "equal")]
+    assert quantitative
+    for result in sheet.indicators:
+        ind = seed.indicators[result.index]
+        got = addin.xltools_indicator_score(ind.target, ind.actual, ind.weight)
+        assert got == (result.score if result in quantitative else None)
+    for value in (95, 89.99, 60, 12, None):
+        assert addin.xltools_grade(value) == grade(value, policy)
+    assert addin.xltools_value("6.6296万") == parse_number("6.6296万").value
+    assert addin.xltools_value("≥95%") == parse_quantity("≥95%").value  # type: ignore[union-attr]
+    assert addin.xltools_value("达成预期指标") is None
+
+
+def test_combine_folder(tmp_path: Path) -> None:
+    fill_workbook(forms.seed_form(), tmp_path / "a.xlsx")
+    fill_workbook(forms.clean_form(), tmp_path / "b.xlsx")
+    # The macro sends UTF-16 code units; a non-BMP character arrives as a surrogate pair.
+    odd = tmp_path / "报表😀"
+    odd.mkdir()
+    (tmp_path / "a.xlsx").rename(odd / "a.xlsx")
+    as_sent = "".join(chr(u) for u in memoryview(str(odd).encode("utf-16-le")).cast("H"))
+    outcome = addin.combine_folder(as_sent, now=dt.datetime(2025, 1, 20, 9, 30))
+    assert not outcome.failed, outcome.message
+    assert outcome.path == odd / "汇总_20250120_093000.xlsx" and outcome.path.exists()
+    assert "1 个项目" in outcome.message
+    missing = addin.combine_folder(str(tmp_path / "nope"))
+    assert missing.failed and "不存在" in missing.message

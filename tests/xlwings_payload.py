@@ -1,0 +1,71 @@
+"""The request an xlwings client sends, built from a real workbook file.
+
+xlwings' own clients (``RunRemotePython`` in Remote.bas, ``xlwings.ts`` for Office.js) send
+``{client, version, book, names, sheets}``: every worksheet's values from ``A1`` to the end of
+its used range (empty cells as ``null``, dates as ``yyyy-mm-ddTHH:MM:SS.000Z`` from VBA), the
+workbook's defined names with their sheet index and address. This helper reads the workbook
+with :mod:`xltools.xlsxread` (cached formula values included) and builds the same shape, so that
+``xw.Book(json=payload)`` sees what Excel would send.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import xlwings as xw
+from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+from xltools.xlsxread import read_workbook
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%dT00:00:00.000Z")
+    if isinstance(value, str) and value == "":
+        return ""
+    return value
+
+
+def _grid(values: dict[str, object], extent: tuple[int, int] = (0, 0)) -> list[list[object]]:
+    rows, cols = extent
+    placed: dict[tuple[int, int], object] = {}
+    for cell, value in values.items():
+        column, row = coordinate_from_string(cell)
+        col = column_index_from_string(column)
+        placed[(row, col)] = value
+        rows, cols = max(rows, row), max(cols, col)
+    if not placed:
+        return [[]]
+    return [[_json_value(placed.get((r, c))) for c in range(1, cols + 1)] for r in range(1, rows + 1)]
+
+
+def book_payload(source: Path | bytes, *, name: str = "自评表.xlsx", client: str = "VBA",
+                 active_sheet: int = 0, selection: str | None = "A1",
+                 used: dict[str, tuple[int, int]] | None = None) -> dict[str, object]:
+    """The request body of an xlwings client for the workbook ``source``.
+
+    ``used`` gives a sheet's used range extent (rows, columns) where formatted empty cells
+    extend it beyond the last value, as Excel's ``UsedRange`` does.
+    """
+    data = read_workbook(source)
+    sheets = [{"name": sheet, "values": _grid(data.sheets[sheet].values, (used or {}).get(sheet, (0, 0))),
+               "pictures": [], "tables": []} for sheet in data.sheet_names]
+    names = []
+    for defined, ref in data.defined_names.items():
+        match = re.fullmatch(r"'?(.+?)'?!(\$?[A-Z]+\$?\d+(?::\$?[A-Z]+\$?\d+)?)", ref.lstrip("="))
+        if not match or match.group(1) not in data.sheet_names:
+            continue
+        names.append({"name": defined, "sheet_index": data.sheet_names.index(match.group(1)),
+                      "address": match.group(2).replace("$", ""), "book_scope": True,
+                      "scope_sheet_name": None, "scope_sheet_index": None})
+    return {
+        "client": client,
+        "version": xw.__version__,
+        "book": {"name": name, "active_sheet_index": active_sheet, "selection": selection},
+        "names": names,
+        "sheets": sheets,
+    }
