@@ -146,6 +146,8 @@ def _iso_date(value: object) -> object:
 
 def _set(ws: Worksheet, cell: str, value: object, path: str) -> None:
     target = ws[cell]
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FillError(f"{field_label(path)}（{SHEET}!{cell}）的值 {value} 不是有限数字，Excel 无法保存，请改正")
     try:
         target.value = value
     except (IllegalCharacterError, ValueError) as exc:
