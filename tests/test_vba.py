@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 import re
+import zipfile
+from pathlib import Path
 
 import olefile
 import pytest
@@ -157,3 +159,92 @@ def test_macros_define_the_button_subs() -> None:
     assert len(texts) == 3
     assert any("xlwings addin install" in t and "安装" in t for t in texts)
     assert any("汇总" in t for t in texts)
+
+
+# --- the macro-enabled template ------------------------------------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "workbook_templates"
+XLSM = TEMPLATES / "朝阳区项目支出绩效自评表.xlsm"
+XLSX = TEMPLATES / "朝阳区项目支出绩效自评表.xlsx"
+
+
+def test_committed_macro_template_is_current(tmp_path: Path) -> None:
+    from xltools.cli import main
+
+    from .test_template import assert_same_workbook
+
+    out = tmp_path / XLSM.name
+    assert main(["template", "--macro", "-o", str(out)]) == 0
+    assert_same_workbook(XLSM, out)
+    with zipfile.ZipFile(XLSM) as archive:
+        assert archive.read("xl/vbaProject.bin") == template_vba_project()
+
+
+def test_macro_template_modules_read_back_exactly() -> None:
+    got = olevba_modules(XLSM)
+    for path in sorted(MACROS_DIR.glob("*.bas")):
+        name, source = read_bas(path)
+        assert got[name].replace("\r\n", "\n") == f'Attribute VB_Name = "{name}"\n' + source.rstrip("\n") + "\n"
+
+
+def test_button_calls_a_sub_of_the_project() -> None:
+    from xltools.layout import CHECK_BUTTON_CAPTION, CHECK_MACRO
+
+    with zipfile.ZipFile(XLSM) as archive:
+        vml = next(archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".vml"))
+    macros = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)
+    assert macros == [CHECK_MACRO]
+    assert CHECK_BUTTON_CAPTION in vml
+    code = "\n".join(olevba_modules(XLSM).values())
+    assert re.search(rf"^Public Sub {CHECK_MACRO}\(\)\r?$", code, flags=re.MULTILINE)
+
+
+def test_macro_template_matches_the_xlsx() -> None:
+    from xltools.layout import Layout
+    from xltools.xlsxread import read_workbook
+
+    macro, plain = read_workbook(XLSM), read_workbook(XLSX)
+    assert macro.has_vba and not plain.has_vba
+    assert macro.sheet_names == plain.sheet_names
+    assert macro.defined_names == plain.defined_names
+    assert macro.structure_locked == plain.structure_locked is True
+    cells = {s.cell for s in Layout().all_spots()} | {c for s in Layout().all_spots() if s.merge
+                                                       for c in _expand(s.merge)}
+    for name in plain.sheet_names:
+        a, b = macro.sheets[name], plain.sheets[name]
+        assert (a.state, a.protected, a.formulas, a.values, a.merged, a.validations) == \
+               (b.state, b.protected, b.formulas, b.values, b.merged, b.validations), name
+        assert all(a.locked(c) == b.locked(c) for c in cells), name
+
+
+def _expand(ref: str) -> set[str]:
+    from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+    c1, r1, c2, r2 = range_boundaries(ref)
+    return {f"{get_column_letter(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+
+
+def test_libreoffice_imports_every_module(tmp_path: Path) -> None:
+    from defusedxml import ElementTree
+
+    from xltools.engine import convert
+
+    from .lo import require_soffice
+
+    require_soffice()
+    big = tmp_path / "big.xlsm"
+    with zipfile.ZipFile(XLSM) as src, zipfile.ZipFile(big, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/vbaProject.bin":
+                data = build_vba_project({**dict(read_bas(p) for p in MACROS_DIR.glob("*.bas")),
+                                          "Large": big_module()})
+            dst.writestr(item, data)
+    ods = convert([XLSM, big], tmp_path / "ods", "ods")
+    expected = [dict(read_bas(p) for p in MACROS_DIR.glob("*.bas")),
+                {**dict(read_bas(p) for p in MACROS_DIR.glob("*.bas")), "Large": big_module()}]
+    for path, modules in zip(ods, expected):
+        with zipfile.ZipFile(path) as archive:
+            for name, source in modules.items():
+                text = ElementTree.fromstring(archive.read(f"Basic/VBAProject/{name}.xml")).text or ""
+                assert source.strip() in text, (path.name, name)

@@ -34,6 +34,7 @@ from .layout import (
     CHECK_BUTTON_CAPTION, CHECK_BUTTON_CELL, CHECK_MACRO, DEFAULT_ROWS, META_SHEET, RESULT_SHEET, SHEET,
     TEMPLATE_ID, TEMPLATE_VERSION, Label, Layout, Spot,
 )
+from .vba import MacroAction
 
 __all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError", "OutputExistsError",
            "build_template", "template_bytes", "write_atomic", "register_cli"]
@@ -264,7 +265,7 @@ def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
 
     if with_button:
         ws.insert_button(CHECK_BUTTON_CELL, {"macro": CHECK_MACRO, "caption": CHECK_BUTTON_CAPTION,
-                                             "width": 84, "height": 30})
+                                             "width": 120, "height": 40})
 
     ws.set_paper(9)  # A4
     ws.set_portrait()
@@ -472,4 +473,6 @@ def register_cli(sub: argparse._SubParsersAction) -> None:
                    help=f"工作表保护密码（默认 {DEFAULT_PASSWORD}；只防误改，不防破解）")
     p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（影响公式的小数位和等级）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    p.add_argument("--macro", action=MacroAction,
+                   help="生成带“检查评分”按钮的 .xlsm（宏源码在 macros/，默认文件名改为 .xlsm）")
     p.set_defaults(func=_cmd_template)

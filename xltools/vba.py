@@ -15,6 +15,7 @@ builds the project of the macro-enabled template from ``macros/*.bas``.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import re
 import struct
@@ -24,7 +25,7 @@ from pathlib import Path
 
 __all__ = [
     "compress", "decompress", "build_vba_project", "template_vba_project", "read_bas",
-    "encrypt_project_data", "decrypt_project_data", "cfb_write", "MACROS_DIR", "VbaError",
+    "encrypt_project_data", "decrypt_project_data", "cfb_write", "MACROS_DIR", "VbaError", "MacroAction",
 ]
 
 MACROS_DIR = Path(__file__).resolve().parent.parent / "macros"
@@ -497,3 +498,17 @@ def template_vba_project(macros_dir: Path = MACROS_DIR, *, documents: Iterable[s
     if not files:
         raise VbaError(f"{macros_dir} 中没有 .bas 宏源码")
     return build_vba_project(dict(read_bas(path) for path in files), documents=documents)
+
+
+class MacroAction(argparse.Action):
+    """``xltools template --macro``: puts the project built from ``macros/`` into ``vba_project``."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        try:
+            namespace.vba_project = template_vba_project()
+        except (OSError, VbaError) as exc:
+            parser.error(f"无法用 {MACROS_DIR} 中的宏源码生成 VBA 工程：{exc}")
