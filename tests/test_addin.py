@@ -22,9 +22,11 @@ from xltools.layout import COL_RESULT, RESULT_SHEET, SHEET, Layout  # noqa: E402
 from xltools.workbook import fill_workbook, load_workbook_form  # noqa: E402
 
 from . import forms  # noqa: E402
+from .lo import require_soffice  # noqa: E402
 from .xlwings_payload import book_payload  # noqa: E402
 
 TODAY = dt.date(2025, 3, 1)
+TEMPLATES = Path(__file__).resolve().parent.parent / "workbook_templates"
 
 
 def many_errors_form() -> Form:
@@ -39,21 +41,16 @@ def many_errors_form() -> Form:
 CASES = {"seed": forms.seed_form, "clean": forms.clean_form, "errors": many_errors_form}
 
 
-def _require_soffice() -> None:
-    if not engine.soffice_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice (soffice) is required under CI")
-        pytest.skip("LibreOffice (soffice) not installed")
-
-
 @pytest.fixture(scope="module")
 def filled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each case filled into the real template, then recalculated by LibreOffice (one soffice call)."""
-    _require_soffice()
+    require_soffice()
     root = tmp_path_factory.mktemp("addin")
     paths = []
     for name, make in CASES.items():
-        paths.append(fill_workbook(make(), root / f"{name}.xlsx"))
+        # The committed templates; the seed goes into the macro-enabled one.
+        template = TEMPLATES / ("朝阳区项目支出绩效自评表.xlsm" if name == "seed" else "朝阳区项目支出绩效自评表.xlsx")
+        paths.append(fill_workbook(make(), root / f"{name}{template.suffix}", template=template))
     recalculated = engine.recalculate(paths, root / "recalc")
     return dict(zip(CASES, recalculated))
 
