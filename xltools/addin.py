@@ -20,7 +20,8 @@ one clear of the previous findings table, and format-only writes for the colours
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,14 +110,58 @@ def check_scores(book: xw.Book, *, today: dt.date | None = None, alert: bool = T
     return report
 
 
-def check_scores_caller() -> None:
-    """Desktop entry: ``RunPython "import xltools.addin; xltools.addin.check_scores_caller()"``."""
-    check_scores(xw.Book.caller())
+def check_scores_caller(password: str | None = None) -> None:
+    """Desktop entry: ``RunPython "import xltools.addin; xltools.addin.check_scores_caller()"``.
+
+    The template's sheets are protected; Excel refuses writes and colours on them, so the
+    two sheets the check writes to are unprotected for the run and protected again with
+    their former settings (``password``: the template's, by default ``xltools template``'s).
+    """
+    book = xw.Book.caller()
+    with _unprotected(book, (SHEET, RESULT_SHEET), password):
+        check_scores(book)
+
+
+_PROTECTION_FLAGS = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFormattingRows",
+                     "AllowInsertingColumns", "AllowInsertingRows", "AllowInsertingHyperlinks",
+                     "AllowDeletingColumns", "AllowDeletingRows", "AllowSorting", "AllowFiltering",
+                     "AllowUsingPivotTables")
+
+
+@contextmanager
+def _unprotected(book: xw.Book, sheets: Sequence[str], password: str | None) -> Iterator[None]:
+    """Windows Excel (COM): lift the protection of ``sheets`` for the block, then restore it as it was."""
+    if password is None:
+        from .template import DEFAULT_PASSWORD
+        password = DEFAULT_PASSWORD
+    restore: list[tuple[object, dict[str, object]]] = []
+    try:
+        for name in sheets:
+            api = book.sheets[name].api
+            if not api.ProtectContents:
+                continue
+            settings = {flag: getattr(api.Protection, flag) for flag in _PROTECTION_FLAGS}
+            settings |= {"DrawingObjects": api.ProtectDrawingObjects, "Contents": True,
+                         "Scenarios": api.ProtectScenarios}
+            try:
+                api.Unprotect(password)
+            except Exception as exc:  # pywin32's com_error: a wrong password
+                raise AddinError(f"无法解除工作表“{name}”的保护：密码不是模板的保护密码。"
+                                 "请在宏 CheckScores 中把密码传给 check_scores_caller(password=...)") from exc
+            restore.append((api, settings))
+        yield
+    finally:
+        for api, settings in restore:
+            api.Protect(password, **settings)
 
 
 @xw.script(button=f"[xltools_check]{SHEET}!{CHECK_BUTTON_CELL}")
 def check_scores_script(book: xw.Book) -> None:
-    """xlwings Server / Lite: the same check, bound to the form's button."""
+    """xlwings Server / Lite: the same check, bound to the form's button.
+
+    xlwings' remote clients cannot lift a sheet's protection: on the protected template the
+    writes need sheets unprotected beforehand (or a template built without protection).
+    """
     check_scores(book)
 
 
