@@ -20,6 +20,7 @@ one clear of the previous findings table, and format-only writes for the colours
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -135,6 +136,9 @@ def _unprotected(book: xw.Book, sheets: Sequence[str], password: str | None) -> 
         from .template import DEFAULT_PASSWORD
         password = DEFAULT_PASSWORD
     restore: list[tuple[object, dict[str, object]]] = []
+    if not sys.platform.startswith("win"):  # macOS Excel: protect/unprotect by hand (see README)
+        yield
+        return
     try:
         for name in sheets:
             api = book.sheets[name].api
