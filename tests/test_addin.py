@@ -208,3 +208,18 @@ def test_combine_folder(tmp_path: Path) -> None:
     assert "1 个项目" in outcome.message
     missing = addin.combine_folder(str(tmp_path / "nope"))
     assert missing.failed and "不存在" in missing.message
+
+
+def test_rows_come_from_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template with more indicator rows: the block read and the result column follow its 模板信息."""
+    require_soffice()
+    data = forms.clean_form().model_dump()
+    data["indicators"] = data["indicators"] * 3  # 18 rows: the default template has 15
+    form = Form.model_validate(data)
+    path = engine.recalculate([fill_workbook(form, tmp_path / "long.xlsx")], tmp_path / "recalc")[0]
+    report, actions, reads = run_check(path, monkeypatch)
+    layout = Layout(18)
+    assert reads == 2 and len(report.evaluation.sheet.indicators) == 18
+    form_write = next(a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 0)
+    assert form_write["start_row"] + form_write["row_count"] == layout.total_row
+    assert form_write["values"][-1][0] == report.evaluation.sheet.total
