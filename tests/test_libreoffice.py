@@ -1,0 +1,162 @@
+"""The template's formulas against the Python scoring, recalculated by a real engine (LibreOffice headless).
+
+54 generated forms are filled into two templates (default policy and a whole-point
+policy with other grades), recalculated in ONE soffice call, read back with
+xlsxread and compared with :mod:`xltools.core.scoring` to 1e-9. A formula that
+shows "" (blank-safe) is compared with ``None`` on the Python side, as the
+docstring of ``Layout.formulas`` says.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from xltools.core import Form, Policy
+from xltools.core.model import LEVEL2
+from xltools.core.scoring import grade, score_form, sheet_total
+from xltools.engine import recalculate, to_pdf, to_png
+from xltools.layout import SHEET, Layout
+from xltools.template import build_template
+from xltools.workbook import fill_workbook, load_workbook_form
+from xltools.xlsxread import read_workbook
+
+from .forms import seed_form
+from .lo import require_soffice
+
+FORMS = 54
+ROWS = 10
+POLICIES = {
+    "default": Policy(),
+    "whole": Policy(decimals=0, grade_thresholds={"A": 95, "B": 85, "C": 70}, lowest_grade="D"),
+}
+
+
+def _amount(rng: random.Random) -> float:
+    return round(rng.uniform(0, 2000), 4)
+
+
+def generated_form(i: int, rng: random.Random) -> Form:
+    """Form ``i``: the first ones are the edge cases, the rest random (budget, execution, scores)."""
+    budget: float | None = _amount(rng)
+    executed: float | None = round(budget * rng.uniform(0, 1.3), 4) if budget else _amount(rng)
+    edge = {0: (0.0, 5.0), 1: (None, 5.0), 2: (100.0, 130.0), 3: (100.0, None), 4: (-10.0, 5.0),
+            5: (100.0, -5.0), 6: (8.0, 7.3), 7: (3.0, 1.0), 8: (None, None), 9: (0.0, 0.0)}
+    if i in edge:
+        budget, executed = edge[i]
+    weight = rng.choice([10, 10, 10, 0, 5, 15, 12.5, 7])
+    indicators = []
+    count = 0 if i in (8, 10) else rng.randint(1, ROWS)
+    for n in range(count):
+        level1 = rng.choice(list(LEVEL2))
+        ind_weight: object = round(90 / count, rng.choice([0, 1, 3]))
+        if rng.random() < 0.1:
+            ind_weight = rng.choice([None, "10"])
+        share = rng.uniform(0.4, 1.0)
+        score: object = round(float(ind_weight if isinstance(ind_weight, float) else 10) * share, rng.choice([0, 1, 2]))
+        if rng.random() < 0.2:  # what people type besides numbers
+            score = rng.choice([None, "8分", "九", f"{rng.randint(0, 10)}", -1, 25])
+        indicators.append({"level1": level1, "level2": LEVEL2[level1][0], "name": f"指标{n + 1}",
+                           "target": "≥90%", "actual": f"{rng.randint(50, 100)}%", "weight": ind_weight,
+                           "score": score})
+    return Form.model_validate({
+        "year": 2025, "project_name": f"生成的项目 {i}",
+        "funds": {"total": {"initial_budget": budget, "annual_budget": budget, "executed": executed}},
+        "budget_weight": weight, "indicators": indicators,
+    })
+
+
+def _shown(value: object) -> object:
+    """A formula cell as the engine saved it: blank results are ''."""
+    return "" if value is None else value
+
+
+def _expected(form: Form, policy: Policy, layout: Layout) -> dict[str, object]:
+    sheet = score_form(form, policy)
+    total = sheet_total(form, policy)
+    weights = [form.budget_weight, *(ind.weight for ind in form.indicators)]
+    numeric = [float(w) for w in weights if isinstance(w, (int, float)) and not isinstance(w, bool)]
+    cell = lambda path: layout.spot(path).cell  # noqa: E731
+    return {
+        cell("execution_rate"): "" if sheet.execution_rate is None else sheet.execution_rate,
+        cell("budget_score"): "" if sheet.execution_rate is None else sheet.budget_score,
+        cell("total_score"): "" if total is None else total,
+        cell("grade"): grade(total, policy),
+        cell("weight_sum"): sum(numeric) if numeric else "",
+    }
+
+
+def test_formulas_equal_python_scoring_on_generated_forms(tmp_path: Path) -> None:
+    require_soffice()
+    layout = Layout(ROWS)
+    templates = {name: build_template(tmp_path / f"template-{name}.xlsx", rows=ROWS, policy=policy)
+                 for name, policy in POLICIES.items()}
+    rng = random.Random(20260101)
+    cases = []
+    for i in range(FORMS):
+        name = "default" if i % 3 else "whole"
+        form = generated_form(i, rng)
+        path = fill_workbook(form, tmp_path / "filled" / f"form{i:02d}.xlsx", template=templates[name])
+        cases.append((path, form, POLICIES[name]))
+    recalculated = recalculate([path for path, _, _ in cases], tmp_path / "recalc")  # one soffice call
+    mismatches, grades, rates = [], set(), 0
+    for (path, form, policy), result in zip(cases, recalculated):
+        sheet = read_workbook(result).sheets[SHEET]
+        expected = _expected(form, policy, layout)
+        grades.add(expected[layout.spot("grade").cell])
+        rates += isinstance(expected[layout.spot("execution_rate").cell], float)
+        for cell, want in expected.items():
+            got = _shown(sheet.value(cell))
+            same = got == want if isinstance(want, str) or isinstance(got, str) else abs(got - want) <= 1e-9
+            if not same:
+                mismatches.append(f"{path.name} {cell}: LibreOffice {got!r} ≠ Python {want!r}")
+        # the recalculated workbook exports the computed budget score and total
+        exported = load_workbook_form(result).form
+        assert _shown(exported.budget_score) == _expected(form, policy, layout)[layout.spot("budget_score").cell]
+    assert not mismatches, "\n".join(mismatches)
+    assert rates >= FORMS // 2 and len(grades) >= 5, (rates, grades)  # the forms exercise the formulas
+    kinds = {(f.funds.total.annual_budget if f.funds.total else None) for _, f, _ in cases}
+    assert {0.0, None} <= kinds  # budget 0 and empty budget were among the forms
+
+
+def test_template_and_filled_seed_print_on_one_a4_page_width(tmp_path: Path) -> None:
+    require_soffice()
+    template = build_template(tmp_path / "template.xlsx")
+    seed = fill_workbook(seed_form(), tmp_path / "seed.xlsx")
+    pdfs = to_pdf([template, seed], tmp_path / "pdf")  # one soffice call
+    for pdf in pdfs:
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())  # type: ignore[union-attr]
+        assert abs(width - 595) < 2 and abs(height - 842) < 2, "A4 portrait"
+        first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
+                               capture_output=True, text=True, check=True).stdout
+        # the first and the last column of the form are on page 1: it is one page wide
+        for text in ("附件1", "朝阳区项目支出绩效自评表", "项目名称", "一级指标", "偏差原因分析及改进"):
+            assert text in first.replace(" ", ""), f"{pdf.name}: {text} not on page 1"
+    template_page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdfs[0]), "-"], capture_output=True,
+                                   text=True, check=True).stdout.replace(" ", "")
+    assert "（2026年度）" in template_page and "总分" in template_page and "填表人" in template_page
+    seed_text = subprocess.run(["pdftotext", str(pdfs[1]), "-"], capture_output=True, text=True,
+                               check=True).stdout.replace(" ", "").replace("\n", "")
+    assert "（2020年度）" in seed_text and "首都机场街道办事处" in seed_text and "100.00%" in seed_text
+    png = to_png(pdfs[1], tmp_path / "seed.png", pages=1)
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "core.scoring.round_half_up rounds the float's repr (68.16499999999999 → 68.16); Excel and LibreOffice "
+    "ROUND first take 15 significant digits (68.165 → 68.17). Fix in the core: Decimal(f'{value:.15g}')."))
+def test_total_rounds_like_the_spreadsheet_on_float_sums(tmp_path: Path) -> None:
+    require_soffice()
+    form = Form.model_validate({"indicators": [{"name": "甲", "weight": 30, "score": 23.59},
+                                               {"name": "乙", "weight": 30, "score": 19.805},
+                                               {"name": "丙", "weight": 30, "score": 24.77}]})
+    book = fill_workbook(form, tmp_path / "sum.xlsx")
+    (result,) = recalculate([book], tmp_path / "recalc")
+    shown = read_workbook(result).sheets[SHEET].value(Layout().spot("total_score").cell)
+    assert shown == 68.17  # what the spreadsheet shows
+    assert sheet_total(form, Policy()) == shown
