@@ -223,3 +223,52 @@ def test_rows_come_from_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyP
     form_write = next(a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 0)
     assert form_write["start_row"] + form_write["row_count"] == layout.total_row
     assert form_write["values"][-1][0] == report.evaluation.sheet.total
+
+
+_SERVER_CLIENT = """
+import json, sys
+from fastapi.testclient import TestClient
+from xlwings_server.main import main_app
+
+client = TestClient(main_app)
+meta = client.get("/xlwings/custom-scripts-meta")
+call = client.post("/xlwings/custom-scripts-call/check_scores_script",
+                   json=json.loads(open(sys.argv[1], encoding="utf-8").read()))
+print(json.dumps({"meta": [meta.status_code, meta.json()], "call": [call.status_code, call.json()]}))
+"""
+
+
+def test_xlwings_server_script_endpoint(filled: dict[str, Path], tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """xlwings Server end to end: the app finds the script and answers the client's request.
+
+    A separate process: xlwings-server switches xlwings' decorators to server mode at import,
+    which must happen before xlwings is first imported.
+    """
+    import json
+    import subprocess
+    import sys
+
+    project = tmp_path / "server"
+    for package, names in (("custom_scripts", "check_scores_script"),
+                           ("custom_functions", "xltools_execution_rate, xltools_grade")):
+        (project / package).mkdir(parents=True)
+        (project / package / "__init__.py").write_text(f"from xltools.addin import {names}  # noqa: F401\n")
+    payload = book_payload(filled["seed"], name="seed.xlsx")
+    (tmp_path / "payload.json").write_text(json.dumps(payload, ensure_ascii=False, default=str), encoding="utf-8")
+    (tmp_path / "client.py").write_text(_SERVER_CLIENT)
+    env = {**os.environ, "XLWINGS_PROJECT_DIR": str(project), "XLWINGS_LICENSE_KEY": "noncommercial",
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run([sys.executable, str(tmp_path / "client.py"), str(tmp_path / "payload.json")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    status, scripts = answer["meta"]
+    assert status == 200
+    assert [(s["function_name"], s["button"]) for s in scripts] == [("check_scores_script", "[xltools_check]自评表!J4")]
+    status, body = answer["call"]
+    assert status == 200
+    _, local, _ = run_check(filled["seed"], monkeypatch)
+    served = [a for a in body["actions"] if a["func"] != "alert"]
+    assert served == [a for a in local if a["func"] != "alert"]
+    assert any(a["func"] == "alert" for a in body["actions"])
