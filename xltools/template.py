@@ -54,7 +54,7 @@ FORMULA_FILL = "#DDEBF7"   # light blue: computed by the template
 WARN_FILL = "#FCE4D6"      # light red: missing or out of range
 
 # Column widths (character units) and row heights (points) of the form sheet, in layout order.
-_WIDTHS = {"A": 11.5, "B": 9, "C": 11, "D": 25, "E": 15, "F": 15, "G": 6.5, "H": 8.5, "I": 14, "J": 12}
+_WIDTHS = {"A": 11.5, "B": 9, "C": 11, "D": 24, "E": 17, "F": 17, "G": 6.5, "H": 8.5, "I": 13, "J": 12}
 _INDICATOR_HEIGHT = 36
 
 
@@ -128,9 +128,9 @@ class _Formats:
         score_format = "0" if policy.decimals == 0 else "0." + "0" * policy.decimals
         unlocked = {**boxed, "locked": False, "bg_color": INPUT_FILL}
         self.inputs = {
-            "text": make(unlocked, align="left"),
-            "longtext": make(unlocked, align="left"),
-            "amount": make(unlocked, align="right", num_format="0.0000"),
+            "text": make(unlocked, align="left", indent=1),
+            "longtext": make(unlocked, align="left", indent=1),
+            "amount": make(unlocked, align="right", indent=1, num_format="0.0000"),
             "weight": make(unlocked, align="center", num_format="General"),
             "score": make(unlocked, align="center", num_format="General"),
             "date": make(unlocked, align="center", num_format="yyyy-mm-dd"),

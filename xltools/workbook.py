@@ -35,10 +35,14 @@ from .xlsxread import WorkbookReadError, read_workbook
 __all__ = ["FillError", "fill_workbook", "load_workbook_form", "register_cli"]
 
 # Row heights are estimated from the text (no spreadsheet autofits merged cells on opening):
-# a CJK character is about 1.55 column units wide in LibreOffice and 1.9 in Excel with 宋体.
-_CJK_UNITS, _OTHER_UNITS = 1.85, 0.95
+# a CJK character is about 1.55 column units wide in LibreOffice (WenQuanYi) and 1.9–2 in Excel
+# with 宋体, a line about 11 and 13.5 points high. The estimate sits between the two, nearer Excel;
+# staff may still adjust row heights (the protection allows formatting rows).
+_CJK_UNITS, _OTHER_UNITS = 1.8, 0.95
 _LINE_POINTS = 12.5   # height of one wrapped line of 10 pt text
-_PADDING_POINTS = 6
+_EMPTY_ROW_POINTS = 20  # unused indicator rows of a filled form shrink to this height
+_PADDING_POINTS = 5
+_INDENT_UNITS = 2.0   # cell margins and the one-character indent of text inputs
 
 
 class FillError(Exception):
@@ -104,7 +108,7 @@ def _text_units(text: str) -> float:
 def _lines(value: object, width: float) -> int:
     if value is None:
         return 1
-    usable = max(width - 1.0, 1.0)
+    usable = max(width - _INDENT_UNITS, 1.0)
     return sum(max(1, math.ceil(_text_units(part) / usable)) for part in str(value).split("\n"))
 
 
@@ -132,6 +136,11 @@ def _grow_rows(ws: Worksheet, layout: Layout) -> None:
         dim = ws.row_dimensions[row]
         if dim.height is None or dim.height < height:
             dim.height = min(round(height, 1), 409.0)
+    used = {spot.row for spot in layout.indicator_spots if ws[spot.cell].value is not None}
+    if used:  # a filled form prints compactly; the empty rows stay available for more indicators
+        for row in range(layout.first_indicator_row, layout.last_indicator_row + 1):
+            if row not in used:
+                ws.row_dimensions[row].height = _EMPTY_ROW_POINTS
 
 
 def _iso_date(value: object) -> object:
