@@ -75,12 +75,15 @@ def check_scores(book: xw.Book, *, today: dt.date | None = None, alert: bool = T
     for required in (SHEET, RESULT_SHEET, META_SHEET):
         if required not in names:
             raise AddinError(f"工作簿 {book.name} 没有工作表“{required}”：请用 xltools 生成的自评表模板填写")
-    meta_values = book.sheets[META_SHEET].range(f"A1:B{len(Layout.META_KEYS)}").options(ndim=2).value
-    meta = _meta(book.name, meta_values)
+    keys = Layout.META_KEYS
+    meta_ref = f"{Layout.meta_cell(keys[0])}:{Layout.meta_cell(keys[-1])}"
+    meta_values = book.sheets[META_SHEET].range(meta_ref).options(ndim=2).value
+    meta = _meta(book.name, meta_ref, meta_values)
     layout = Layout(meta["rows"])
     policy = meta["policy"]
-    block = book.sheets[SHEET].range(f"A1:{COL_RESULT}{layout.signoff_row}").options(ndim=2).value
-    grid = _Grid(block)
+    origin = layout.print_area.split(":")[0]
+    block = book.sheets[SHEET].range(f"{origin}:{COL_RESULT}{layout.signoff_row}").options(ndim=2).value
+    grid = _Grid(block, origin)
     form = layout.form_from_cells(grid.get)
     evaluation = evaluate(form, policy, today=today)
     findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
@@ -91,11 +94,12 @@ def check_scores(book: xw.Book, *, today: dt.date | None = None, alert: bool = T
     form_sheet, result_sheet = book.sheets[SHEET], book.sheets[RESULT_SHEET]
     column, first, last = _result_column(layout, grid, evaluation, status)
     form_sheet.range(f"{COL_RESULT}{first}:{COL_RESULT}{last}").value = column
+    first_col, last_col = _result_columns()
     table_first = Layout.RESULT_TABLE_HEADER_ROW + 1
-    result_sheet.range(f"A{table_first}:{_last_result_column()}{table_first + CLEARED_FINDING_ROWS - 1}"
+    result_sheet.range(f"{first_col}{table_first}:{last_col}{table_first + CLEARED_FINDING_ROWS - 1}"
                        ).clear_contents()
     result_block = _result_block(evaluation)
-    result_sheet.range(f"A{Layout.RESULT_SUMMARY_FIRST_ROW}").value = result_block
+    result_sheet.range(f"{first_col}{Layout.RESULT_SUMMARY_FIRST_ROW}").value = result_block
     report.value_writes = 2
 
     for ref, fill in _restore_fills(layout):
@@ -216,20 +220,22 @@ def combine_folder(folder: str, *, now: dt.datetime | None = None) -> CombineOut
 # --- pieces of the check ---------------------------------------------------------------------------
 
 class _Grid:
-    """Cell getter over a block read from ``A1``."""
+    """Cell getter over a block read with its top-left cell at ``origin``."""
 
-    def __init__(self, rows: Sequence[Sequence[object]] | None) -> None:
+    def __init__(self, rows: Sequence[Sequence[object]] | None, origin: str) -> None:
         self.rows = [list(r) for r in rows or []]
+        self.col0, self.row0, _, _ = range_boundaries(origin)
 
     def get(self, cell: str) -> object:
         col, row, _, _ = range_boundaries(cell)
-        if row - 1 < len(self.rows) and col - 1 < len(self.rows[row - 1]):
-            return self.rows[row - 1][col - 1]
+        r, c = row - self.row0, col - self.col0
+        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
+            return self.rows[r][c]
         return None
 
 
-def _meta(book_name: str, values: Sequence[Sequence[object]] | None) -> dict[str, object]:
-    grid = _Grid(values)
+def _meta(book_name: str, ref: str, values: Sequence[Sequence[object]] | None) -> dict[str, object]:
+    grid = _Grid(values, ref.split(":")[0])
     meta = Layout().read_meta(grid.get)
     if meta.get("template_id") != TEMPLATE_ID:
         raise AddinError(f"{book_name} 的工作表“{META_SHEET}”不是 xltools 模板信息（template_id="
@@ -267,8 +273,11 @@ def _result_column(layout: Layout, grid: _Grid, evaluation: Evaluation,
     return [[values[row]] for row in range(first, last + 1)], first, last
 
 
-def _last_result_column() -> str:
-    return get_column_letter(len(Layout.RESULT_COLUMNS))
+def _result_columns() -> tuple[str, str]:
+    """First and last column of the 校验结果 block: the summary's labels sit left of its values
+    (``Layout.result_summary_cell``) and the findings table starts in that label column."""
+    value_col, _, _, _ = range_boundaries(Layout.result_summary_cell(Layout.RESULT_SUMMARY[0][0]))
+    return get_column_letter(value_col - 1), get_column_letter(value_col - 2 + len(Layout.RESULT_COLUMNS))
 
 
 def _result_block(evaluation: Evaluation) -> list[list[object]]:
@@ -282,7 +291,7 @@ def _result_block(evaluation: Evaluation) -> list[list[object]]:
     }
     rows: list[list[object]] = []
     for key, label in Layout.RESULT_SUMMARY:
-        row = int(Layout.result_summary_cell(key)[1:])
+        _, row, _, _ = range_boundaries(Layout.result_summary_cell(key))
         while Layout.RESULT_SUMMARY_FIRST_ROW + len(rows) < row:
             rows.append([None] * width)
         rows.append([label, summary[key]] + [None] * (width - 2))
