@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import struct
 import subprocess
 from pathlib import Path
 
@@ -160,3 +161,27 @@ def test_total_rounds_like_the_spreadsheet_on_float_sums(tmp_path: Path) -> None
     shown = read_workbook(result).sheets[SHEET].value(Layout().spot("total_score").cell)
     assert shown == 68.17  # what the spreadsheet shows
     assert sheet_total(form, Policy()) == shown
+
+
+def test_engine_never_overwrites_its_input_and_stacks_pages(tmp_path: Path) -> None:
+    require_soffice()
+    from xltools.engine import EngineError
+
+    book = build_template(tmp_path / "t.xlsx", rows=40)
+    stamp = book.read_bytes()
+    with pytest.raises(EngineError, match="输入文件"):
+        recalculate([book], tmp_path)
+    (tmp_path / "other").mkdir()
+    twin = build_template(tmp_path / "other" / "t.xlsx", rows=2)
+    with pytest.raises(EngineError, match="同名"):
+        to_pdf([book, twin], tmp_path / "out")
+    assert book.read_bytes() == stamp
+    (pdf,) = to_pdf([book], tmp_path / "pdf")
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                             check=True).stdout).group(1))  # type: ignore[union-attr]
+    assert pages >= 2
+    one, all_pages = to_png(pdf, tmp_path / "one.png", dpi=30, pages=1), to_png(pdf, tmp_path / "all.png", dpi=30)
+    size = lambda png: struct.unpack(">II", png.read_bytes()[16:24])  # noqa: E731  (IHDR width, height)
+    (w1, h1), (w2, h2) = size(one), size(all_pages)
+    # the form pages are portrait, the 校验结果 page landscape: all are stacked, padded to the widest
+    assert w2 >= w1 and h2 >= h1 * (pages - 1) + 2 * (pages - 1)
