@@ -1,0 +1,117 @@
+"""``xltools demo`` end to end on a small tree: real workbooks, the real combiner, the manifest as ground truth."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xltools.cli import main
+from xltools.core import Policy, evaluate
+from xltools.demo import FORMS_DIR, MANIFEST_NAME, SUMMARY_NAME, DemoRun, build_demo, write_demo_files
+from xltools.demodata import MISTAKES, generate
+from xltools.summary import FATE_TEXT
+from xltools.workbook import load_workbook_form
+
+from .lo import soffice  # noqa: F401 - fixture
+
+SCALE = 20
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    return build_demo(tmp_path_factory.mktemp("demo") / "demo", scale=SCALE, seed=11, jobs=2, render=False)
+
+
+def _manifest(run: DemoRun) -> dict:
+    return json.loads((run.directory / MANIFEST_NAME).read_text(encoding="utf-8"))
+
+
+def test_recall_and_precision_are_100_percent_per_code(run: DemoRun) -> None:
+    assert set(MISTAKES) <= set(run.scores)
+    for code, score in run.scores.items():
+        assert score.expected == score.hit, f"{code}: recall {score.hit}/{score.expected}"
+        assert score.reported == score.correct, f"{code}: precision {score.correct}/{score.reported}"
+    assert run.ground_truth_ok
+
+
+def test_every_file_has_its_fate_in_the_file_list(run: DemoRun) -> None:
+    manifest = _manifest(run)
+    book = openpyxl.load_workbook(run.directory / SUMMARY_NAME, read_only=True)
+    rows = list(book["文件清单"].iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(rows) if row and "状态" in [str(c) for c in row])
+    names = [str(c) for c in rows[header]]
+    path_col = next(i for i, name in enumerate(names) if "文件" in name and "状态" not in name)
+    fate_col = names.index("状态")
+    shown = {str(row[path_col]): str(row[fate_col]) for row in rows[header + 1:] if row and row[path_col]}
+    assert len(manifest["files"]) == len(shown)
+    for entry in manifest["files"]:
+        assert shown[entry["path"]] == FATE_TEXT[entry["fate"]], entry["path"]
+    fates = collections.Counter(entry["fate"] for entry in manifest["files"])
+    assert all(fates[fate] for fate in ("ok", "duplicate", "superseded", "not-template", "tampered",
+                                        "unreadable", "skipped"))
+
+
+def test_checking_the_workbooks_one_by_one_finds_the_manifest(run: DemoRun) -> None:
+    """Through the workbook reader of ``xltools check`` (openpyxl), not only the combiner's."""
+    checked = 0
+    for entry in _manifest(run)["files"]:
+        if entry["expected_findings"] is None or entry["fate"] == "skipped":
+            continue
+        loaded = load_workbook_form(run.directory / entry["path"])
+        evaluation = evaluate(loaded.form, loaded.policy or Policy(), today=dt.date.today())
+        found = collections.Counter((f.code, f.cell or loaded.layout.cell_of(f.field))
+                                    for f in [*loaded.findings, *evaluation.findings])
+        assert found == collections.Counter((e["code"], e["cell"]) for e in entry["expected_findings"]), entry["path"]
+        checked += 1
+    assert checked >= SCALE
+
+
+def test_same_seed_writes_byte_identical_files(run: DemoRun, tmp_path: Path) -> None:
+    demo = generate(seed=11, scale=SCALE, seed_form=run.demo.files[-1].form)
+    time.sleep(1.1)  # a zip entry's time has a 2-second resolution: make "now" differ
+    write_demo_files(demo, tmp_path, run.directory / "朝阳区项目支出绩效自评表.xlsx", jobs=1)
+    for item in demo.files:
+        assert (tmp_path / item.path).read_bytes() == (run.directory / item.path).read_bytes(), item.path
+    sample = next(f for f in demo.files if f.action == "fill")
+    with zipfile.ZipFile(io.BytesIO((tmp_path / sample.path).read_bytes())) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = archive.read("docProps/core.xml").decode()
+    assert f"{sample.form.filled_on.isoformat()}T09:00:00Z" in core
+
+
+def test_manifest_paths_are_the_files_written(run: DemoRun) -> None:
+    written = {p.relative_to(run.directory).as_posix() for p in (run.directory / FORMS_DIR).rglob("*") if p.is_file()}
+    assert written == {entry["path"] for entry in _manifest(run)["files"]}
+
+
+def test_refuses_a_non_empty_folder_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out"
+    target.mkdir()
+    keep = target / "我的笔记.txt"
+    keep.write_text("不要删除", encoding="utf-8")
+    assert main(["demo", "--dir", str(target), "--scale", "20", "--no-render"]) == 2
+    assert "--force" in capsys.readouterr().out
+    assert not (target / FORMS_DIR).exists()
+    assert main(["demo", "--dir", str(target), "--scale", "20", "--seed", "3", "--no-render", "--force"]) == 0
+    out = capsys.readouterr().out
+    assert "召回率" in out and "标准答案 全部一致" in out and "全区预算" in out
+    assert keep.read_text(encoding="utf-8") == "不要删除"
+    assert (target / SUMMARY_NAME).is_file()
+    assert main(["demo", "--dir", str(target), "--scale", "20", "--seed", "4", "--no-render", "--force"]) == 0
+    assert json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))["seed"] == 4
+
+
+def test_renders_the_summary_and_a_form(soffice: None, tmp_path: Path) -> None:  # noqa: F811
+    run = build_demo(tmp_path / "demo", scale=SCALE, seed=5, jobs=2, render=True)
+    assert [p.name for p in run.images] == ["汇总.png", "样表.png"]
+    for image in run.images:
+        data = image.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000

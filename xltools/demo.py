@@ -1,0 +1,352 @@
+"""Shell: ``xltools demo`` — the whole toolkit at work on realistic data for all of Chaoyang.
+
+Generates the demo tree (:mod:`xltools.demodata`) as real workbooks under
+``DIR/forms/<实施单位>/``, combines them into ``DIR/汇总.xlsx`` with the
+combiner, writes the ground truth ``DIR/manifest.json``, compares what the
+checker found with it and prints a short Chinese table. With LibreOffice
+installed it also renders the summary and one filled form to PNG.
+
+Written workbooks are byte-identical for the same seed: zip entry times and
+the document's modified time are fixed (the form's 填写日期).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+from .combine import CombineReport, combine
+from .core import Form, Policy, sheet_total
+from .demodata import YEAR, CodeScore, DemoFile, DemoSet, compare, generate
+from .layout import SHEET, Layout
+from .summary import FATE_TEXT, grade_names
+from .template import template_bytes
+from .workbook import fill_workbook
+
+__all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table", "register_cli", "SUMMARY_NAME",
+           "MANIFEST_NAME", "FORMS_DIR", "TEMPLATE_NAME"]
+
+SUMMARY_NAME = "汇总.xlsx"
+MANIFEST_NAME = "manifest.json"
+FORMS_DIR = "forms"
+TEMPLATE_NAME = "朝阳区项目支出绩效自评表.xlsx"
+IMAGES_DIR = "images"
+_OUTPUTS = (FORMS_DIR, SUMMARY_NAME, MANIFEST_NAME, TEMPLATE_NAME, IMAGES_DIR)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_STAMP = dt.datetime(YEAR + 1, 1, 2, 9, 0, 0)
+
+
+class DemoError(Exception):
+    """The demo cannot run (folder not empty, bad arguments); message in Chinese."""
+
+
+@dataclass
+class DemoRun:
+    """What one demo run made and found."""
+
+    directory: Path
+    demo: DemoSet
+    report: CombineReport
+    scores: dict[str, CodeScore]
+    seconds: dict[str, float] = field(default_factory=dict)
+    images: list[Path] = field(default_factory=list)
+    render_note: str = ""
+
+    @property
+    def ground_truth_ok(self) -> bool:
+        return all(s.hit == s.expected and s.correct == s.reported for s in self.scores.values())
+
+
+# --- writing the files --------------------------------------------------------------------------
+
+def _normalised(data: bytes, stamp: dt.datetime) -> bytes:
+    """The same workbook with fixed zip entry times and a fixed document modified time."""
+    text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + text + rb"\g<2>", body)
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, body)
+    return out.getvalue()
+
+
+def _stamp(form: Form | None) -> dt.datetime:
+    filled = form.filled_on if form is not None else None
+    return dt.datetime.combine(filled, dt.time(9, 0)) if isinstance(filled, dt.date) else _STAMP
+
+
+def _write(path: Path, data: bytes, when: dt.datetime) -> None:
+    """Atomic write, then the file time set to ``when`` (the day the form was filled)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~demo-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def _filled_bytes(form: Form, template: Path) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="xltools-demo-") as tmp:
+        out = fill_workbook(form, Path(tmp) / "form.xlsx", template=template)
+        return out.read_bytes()
+
+
+def _tampered(data: bytes, form: Form) -> bytes:
+    """What a user does to get rid of the lock: protection off, the 总分 formula typed over with a number."""
+    book = load_workbook(io.BytesIO(data))
+    ws = book[SHEET]
+    ws.protection.sheet = False
+    book.security = None
+    total_cell = Layout().spot("total_score").cell
+    ws[total_cell] = sheet_total(form, Policy())
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _foreign(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    ws = book.active
+    ws.title = "联系人"
+    for row in rows:
+        ws.append(row)
+    book.properties.created = _STAMP
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _make(item: DemoFile, template: Path) -> bytes:
+    if item.action in ("fill", "corrupt", "tamper"):
+        assert item.form is not None
+        data = _normalised(_filled_bytes(item.form, template), _stamp(item.form))
+        if item.action == "corrupt":
+            return data[: len(data) * 3 // 5]
+        if item.action == "tamper":
+            return _normalised(_tampered(data, item.form), _stamp(item.form))
+        return data
+    if item.action == "lock":
+        return bytes(item.payload)  # type: ignore[arg-type]
+    if item.action == "foreign":
+        return _normalised(_foreign(item.payload), _STAMP)  # type: ignore[arg-type]
+    if item.action == "text":
+        return str(item.payload).encode("utf-8")
+    raise ValueError(f"unknown demo action {item.action}")
+
+
+def _write_one(task: tuple[DemoFile, str, str]) -> str:
+    item, root, template = task
+    _write(Path(root) / item.path, _make(item, Path(template)), _stamp(item.form))
+    return item.path
+
+
+def write_demo_files(demo: DemoSet, root: Path, template: Path, *, jobs: int = 1) -> None:
+    """Write every file of ``demo`` under ``root`` (copies after their sources)."""
+    originals = [f for f in demo.files if f.action != "copy"]
+    tasks = [(f, str(root), str(template)) for f in originals]
+    if jobs > 1 and len(tasks) > 8:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(_write_one, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
+    else:
+        for task in tasks:
+            _write_one(task)
+    for item in demo.files:
+        if item.action == "copy":
+            assert item.source is not None
+            _write(root / item.path, (root / item.source).read_bytes(), _stamp(item.form))
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+def _prepare(directory: Path, force: bool) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise DemoError(f"{directory} 不是文件夹")
+    if directory.is_dir() and any(directory.iterdir()):
+        if not force:
+            raise DemoError(f"文件夹 {directory} 不是空的；要覆盖其中的演示数据请加 --force")
+        for name in _OUTPUTS:
+            target = directory / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    directory.mkdir(parents=True, exist_ok=True)
+
+
+def _seed_form() -> Form:
+    from importlib.resources import files
+
+    text = (files("xltools") / "data" / "seed_2020.json").read_text(encoding="utf-8")
+    return Form.model_validate_json(text)
+
+
+def sample_form(demo: DemoSet) -> DemoFile:
+    """The form the demo renders: the first clean generated one that explains a shortfall (偏差原因)."""
+    clean = [f for f in demo.files if f.action == "fill" and f.fate == "ok" and f.expected is not None
+             and not f.mistakes]
+    explained = [f for f in clean if any(ind.deviation for ind in f.form.indicators)]  # type: ignore[union-attr]
+    return (explained or clean)[0]
+
+
+def _render(directory: Path, demo: DemoSet) -> tuple[list[Path], str]:
+    """PNG of the summary's first page and of the seed form (one soffice call); a note when impossible."""
+    from .engine import EngineError, soffice_available, to_pdf, to_png
+
+    if not soffice_available():
+        return [], "未安装 LibreOffice，跳过渲染 PNG"
+    sample = sample_form(demo)
+    sources = [directory / SUMMARY_NAME, directory / sample.path]
+    images = directory / IMAGES_DIR
+    try:
+        with tempfile.TemporaryDirectory(prefix="xltools-render-") as tmp:
+            pdfs = to_pdf(sources, tmp)
+            out = [to_png(pdfs[0], images / "汇总.png", pages=1)]
+            out.append(to_png(pdfs[1], images / "样表.png", pages=1))
+    except EngineError as exc:
+        return [], f"渲染失败：{exc}"
+    return out, ""
+
+
+def build_demo(directory: Path | str, *, scale: int = 200, seed: int = 2024, force: bool = False,
+               jobs: int | None = None, render: bool = True) -> DemoRun:
+    """Generate, write, check, combine and compare; returns what happened."""
+    directory = Path(directory)
+    if scale < 20:
+        raise DemoError("--scale 至少为 20")
+    _prepare(directory, force)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    demo = generate(seed=seed, scale=scale, seed_form=_seed_form())
+    template = directory / TEMPLATE_NAME
+    _write(template, _normalised(template_bytes(year=YEAR), _STAMP), _STAMP)
+    write_demo_files(demo, directory, template, jobs=jobs)
+    seconds["生成"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    report = combine([directory / FORMS_DIR], directory / SUMMARY_NAME, jobs=jobs, force=True)
+    seconds["检查汇总"] = time.perf_counter() - mark
+    manifest = demo.manifest()
+    found = {r.path: [(code, f"{sheet}!{cell}" if sheet else cell or None) for sheet, cell, code, _, _ in r.findings]
+             for r in report.files}
+    scores = compare(manifest, found)
+    manifest["combined"] = {r.path: r.fate for r in report.files}
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"
+    _write(directory / MANIFEST_NAME, text.encode("utf-8"), _STAMP)
+    run = DemoRun(directory, demo, report, scores, seconds)
+    if render:
+        mark = time.perf_counter()
+        run.images, run.render_note = _render(directory, demo)
+        if run.images:
+            seconds["渲染"] = time.perf_counter() - mark
+    seconds["合计"] = time.perf_counter() - started
+    return run
+
+
+# --- the table -------------------------------------------------------------------------------------
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}" if value in (0, 1) else f"{value:.1%}"
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def table(run: DemoRun) -> str:
+    """The short Chinese table ``xltools demo`` prints."""
+    report, demo = run.report, run.demo
+    used = [r.project for r in report.files if r.used and r.project is not None]
+    budget = sum(p.annual_budget or 0.0 for p in used)
+    executed = sum(p.executed or 0.0 for p in used)
+    grades = Counter(p.grade for p in used)
+    fates = Counter(r.fate for r in report.files)
+    expected_fates = {f.path: f.fate for f in demo.files}
+    fate_ok = sum(1 for r in report.files if expected_fates.get(r.path) == r.fate)
+    units = len({p.unit for p in used})
+    lines = [
+        f"朝阳区项目支出绩效自评 · 演示数据（随机种子 {demo.seed}，{demo.scale} 个项目）",
+        f"  文件     {len(report.files)} 个：" + "，".join(
+            f"{FATE_TEXT.get(k, k)} {fates[k]}" for k in FATE_TEXT if fates[k]),
+        f"           文件去向与标准答案一致 {fate_ok}/{len(report.files)}",
+        f"  项目     {len(used)} 个，{units} 个实施单位",
+        f"  全区预算 {budget:,.4f} 万元，执行 {executed:,.4f} 万元，执行率 "
+        f"{executed / budget:.2%}" if budget else "  全区预算 —",
+        "  等级     " + "，".join(f"{g} {grades.get(g, 0)}" for g in grade_names(Policy())),
+        "  问题（按代码）：",
+        f"    {_pad('代码', 28)}{_pad('级别', 6)}{'个数':>6}{'预期':>6}{'召回率':>8}{'精确率':>8}",
+    ]
+    counts = Counter((f[2], f[3]) for r in report.files for f in r.findings)
+    for (code, severity), n in sorted(counts.items(), key=lambda item: (item[0][1], -item[1], item[0][0])):
+        score = run.scores.get(code)
+        level = "错误" if severity == "error" else "警告"
+        expected = str(score.expected) if score and score.expected else "—"
+        lines.append(f"    {_pad(code, 28)}{_pad(level, 6)}{n:>8}{expected:>8}"
+                     f"{_pct(score.recall if score else None):>10}{_pct(score.precision if score else None):>10}")
+    lines.append("    （召回率、精确率只对照有标准答案的文件：真实样表与被改动的文件不计）")
+    verdict = "全部一致" if run.ground_truth_ok else "有不一致，请查看 manifest.json"
+    lines.append(f"  标准答案 {verdict}")
+    lines.append(f"  汇总     {run.directory / SUMMARY_NAME}")
+    lines.append(f"  标准答案 {run.directory / MANIFEST_NAME}")
+    for image in run.images:
+        lines.append(f"  图片     {image}")
+    if run.render_note:
+        lines.append(f"  图片     {run.render_note}")
+    lines.append("  用时     " + "，".join(f"{k} {v:.1f} 秒" for k, v in run.seconds.items()))
+    return "\n".join(lines)
+
+
+# --- CLI ----------------------------------------------------------------------------------------------
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    try:
+        run = build_demo(Path(args.dir), scale=args.scale, seed=args.seed, force=args.force, jobs=args.jobs,
+                         render=not args.no_render)
+    except DemoError as exc:
+        print(f"错误：{exc}")
+        return 2
+    print(table(run))
+    return 0 if run.ground_truth_ok else 1
+
+
+def register_cli(sub: argparse._SubParsersAction) -> None:
+    """Add ``xltools demo``."""
+    p = sub.add_parser(
+        "demo", help="生成全区演示数据（43 个街道和地区），检查、汇总并对照标准答案",
+        description="在 DIR 下生成已填写的自评表（含常见错误和问题文件），逐一检查，汇总为 汇总.xlsx，"
+                    "并写出标准答案 manifest.json。",
+        epilog="退出码：0 = 完成且检查结果与标准答案一致；1 = 有不一致；2 = 参数错误或文件夹不是空的（未加 --force）。")
+    p.add_argument("--dir", default="demo", metavar="DIR", help="输出文件夹（默认 demo）")
+    p.add_argument("--scale", type=int, default=200, metavar="N", help="项目个数（默认 200；基准测试用 2000）")
+    p.add_argument("--seed", type=int, default=2024, metavar="S", help="随机种子（相同种子生成相同文件）")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
+    p.add_argument("--force", action="store_true", help="覆盖 DIR 中已有的演示数据")
+    p.add_argument("--no-render", action="store_true", help="不用 LibreOffice 渲染 PNG")
+    p.set_defaults(func=_cmd_demo)
+
