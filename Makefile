@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/xltools check tests/fixtures/seed_2020.json
+	$(BIN)/xltools demo --dir demo --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
