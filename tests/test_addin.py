@@ -18,7 +18,7 @@ from xltools import addin, engine  # noqa: E402
 from xltools.core import Form, Policy, evaluate  # noqa: E402
 from xltools.core.parse import parse_number, parse_quantity  # noqa: E402
 from xltools.core.scoring import budget_score, execution_rate, grade, score_form  # noqa: E402
-from xltools.layout import COL_RESULT, RESULT_SHEET, SHEET, Layout  # noqa: E402
+from xltools.layout import COL_RESULT, Layout  # noqa: E402
 from xltools.workbook import fill_workbook, load_workbook_form  # noqa: E402
 
 from . import forms  # noqa: E402
