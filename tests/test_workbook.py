@@ -243,3 +243,16 @@ def test_non_template_workbooks_give_exit_2_with_a_chinese_reason(tmp_path: Path
         assert main(["export", str(path)]) == 2
         assert "无法读取" in capsys.readouterr().err
     assert "模板信息" in str(pytest.raises(FormReadError, load_workbook_form, tmp_path / "plain.xlsx").value)
+
+
+def test_fill_with_a_broken_or_foreign_template_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("不是工作簿", encoding="utf-8")
+    plain = tmp_path / "plain.xlsx"
+    Workbook().save(plain)
+    for template, reason in ((broken, "已损坏"), (plain, "不是朝阳区项目支出绩效自评表模板"),
+                             (tmp_path / "missing.xlsx", "无法打开模板")):
+        assert main(["fill", str(SEED_JSON), "-o", str(tmp_path / "out.xlsx"), "--template", str(template)]) == 2
+        err = capsys.readouterr().err
+        assert reason in err and "Traceback" not in err
+    assert not (tmp_path / "out.xlsx").exists()

@@ -123,7 +123,6 @@ class _Formats:
         self.label = make(boxed, align="center")
         self.label_left = make(boxed, align="left")
         self.dash = make(boxed, align="center")
-        self.vertical = make(boxed, bold=True, align="center")
         self.note = make(base, font_size=9, font_color="#7F7F7F", align="center")
         score_format = "0" if policy.decimals == 0 else "0." + "0" * policy.decimals
         unlocked = {**boxed, "locked": False, "bg_color": INPUT_FILL}

@@ -18,11 +18,12 @@ import math
 import re
 import sys
 import unicodedata
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
-from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import ValidationError
 
@@ -122,7 +123,8 @@ def _span_width(ws: Worksheet, spot: Spot) -> float:
 
 
 def _grow_rows(ws: Worksheet, layout: Layout) -> None:
-    """Give every row with wrapped text enough height for its longest cell (never shrink)."""
+    """Give every row with wrapped text enough height for its longest cell (never shrink such a row);
+    unused indicator rows of a filled form get a small height so it prints compactly."""
     needed: dict[int, float] = {}
     for spot in layout.input_spots():
         if spot.input_type not in ("text", "longtext"):
@@ -177,7 +179,8 @@ def fill_workbook(form: Form, out: Path | str, *, template: Path | str | None = 
         if out.suffix.lower() != ".xlsx":
             raise FillError(f"{out}：带宏的 .xlsm 需要用 --template 指定带宏的模板")
         rows_needed = sum(1 for ind in form.indicators if not ind.is_empty())
-        year = form.year if isinstance(form.year, int) and 1900 <= form.year <= 9999 else DEFAULT_YEAR
+        numeric_year = isinstance(form.year, (int, float)) and float(form.year).is_integer()
+        year = int(form.year) if numeric_year and 1900 <= form.year <= 9999 else DEFAULT_YEAR  # type: ignore[operator, arg-type]
         kwargs = {"password": password} if password else {}
         source: Path | io.BytesIO = io.BytesIO(template_bytes(year=year, rows=max(rows_needed, Layout().rows),
                                                               **kwargs))
@@ -193,8 +196,10 @@ def fill_workbook(form: Form, out: Path | str, *, template: Path | str | None = 
         label = str(source)
     try:
         book = load_workbook(source, keep_vba=keep_vba)
-    except (OSError, KeyError, ValueError) as exc:
-        raise FillError(f"无法打开模板 {label}：{exc}") from exc
+    except OSError as exc:
+        raise FillError(f"无法打开模板 {label}：{exc.strerror or exc}") from exc
+    except (KeyError, ValueError, zipfile.BadZipFile, InvalidFileException) as exc:
+        raise FillError(f"无法打开模板 {label}：文件已损坏或不是 .xlsx/.xlsm 工作簿（{type(exc).__name__}）") from exc
     if META_SHEET not in book.sheetnames or SHEET not in book.sheetnames:
         raise FillError(f"{label} 不是朝阳区项目支出绩效自评表模板（缺少工作表“{META_SHEET}”或“{SHEET}”）")
     meta = Layout().read_meta(lambda cell: book[META_SHEET][cell].value)
