@@ -148,9 +148,6 @@ def test_template_and_filled_seed_print_on_one_a4_page_width(tmp_path: Path) -> 
     assert png.read_bytes().startswith(b"\x89PNG")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.scoring.round_half_up rounds the float's repr (68.16499999999999 → 68.16); Excel and LibreOffice "
-    "ROUND first take 15 significant digits (68.165 → 68.17). Fix in the core: Decimal(f'{value:.15g}')."))
 def test_total_rounds_like_the_spreadsheet_on_float_sums(tmp_path: Path) -> None:
     require_soffice()
     form = Form.model_validate({"indicators": [{"name": "甲", "weight": 30, "score": 23.59},

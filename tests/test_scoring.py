@@ -34,7 +34,8 @@ def test_budget_score_caps_at_weight():
 
 
 @pytest.mark.parametrize(("value", "decimals", "expected"),
-                         [(2.675, 2, 2.68), (1.005, 2, 1.01), (-2.5, 0, -3.0), (0.125, 2, 0.13), (8.5, 0, 9.0)])
+                         [(2.675, 2, 2.68), (1.005, 2, 1.01), (-2.5, 0, -3.0), (0.125, 2, 0.13), (8.5, 0, 9.0),
+                          (23.59 + 19.805 + 24.77, 2, 68.17)])
 def test_round_half_up_like_excel(value, decimals, expected):
     assert round_half_up(value, decimals) == expected
 

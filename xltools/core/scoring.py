@@ -38,11 +38,15 @@ _WIDE = Context(prec=800)
 
 
 def round_half_up(value: float, decimals: int) -> float:
-    """Round like Excel's ROUND: half away from zero, on the shortest decimal repr."""
+    """Round like Excel's and LibreOffice's ROUND: half away from zero on the value's 15 significant digits.
+
+    Spreadsheets first reduce a double to 15 significant digits, so a float sum
+    such as 68.16499999999999 rounds as 68.165 → 68.17.
+    """
     if not math.isfinite(value):
         return value
     quantum = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)
+    rounded = Decimal(f"{value:.15g}").quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)
     return float(rounded) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
