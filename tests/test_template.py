@@ -12,7 +12,7 @@ import pytest
 from defusedxml.ElementTree import fromstring
 
 from xltools.cli import main
-from xltools.core import Policy
+from xltools.core import Form, Policy
 from xltools.layout import (
     CHECK_BUTTON_CAPTION, CHECK_MACRO, META_SHEET, RESULT_SHEET, SHEET, TEMPLATE_ID, TEMPLATE_VERSION, Layout,
 )
@@ -101,6 +101,7 @@ def test_labels_formulas_and_names_follow_the_layout(built: Path) -> None:
         {spot.merge for spot in layout.spots if spot.merge}
     assert merges <= set(sheet.merged)
     assert sheet.value(layout.spot("year").cell) == 2025
+    assert sheet.value(layout.spot("budget_weight").cell) == Form().budget_weight == 10  # the paper's 分值
     assert book.sheet_names == [SHEET, RESULT_SHEET, META_SHEET]
 
 

@@ -28,7 +28,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from . import __version__
-from .core import Policy, PolicyError, field_label, policy_from_toml
+from .core import Form, Policy, PolicyError, field_label, policy_from_toml
 from .core.model import LEVEL1, LEVEL2
 from .layout import (
     CHECK_BUTTON_CAPTION, CHECK_BUTTON_CELL, CHECK_MACRO, DEFAULT_ROWS, META_SHEET, RESULT_SHEET, SHEET,
@@ -249,15 +249,21 @@ def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
         elif spot.kind == "input":
             cell_format = (fmt.signoff_inputs[spot.input_type] if spot.row == signoff
                            else fmt.inputs[spot.input_type])
-            _blank(ws, spot, cell_format)
+            field = Form.model_fields.get(spot.path)
+            if field is not None and isinstance(field.default, (int, float)):
+                ws.write_number(spot.cell, field.default, cell_format)  # the model's default, e.g. 分值 10
+            else:
+                _blank(ws, spot, cell_format)
     for spot in layout.indicator_spots:
         if spot.kind == "input":
             ws.write_blank(spot.cell, None, fmt.inputs[spot.input_type])
         else:
             ws.write_blank(spot.cell, None, fmt.note)
+    # Cached results of the empty form, for readers that do not recalculate: all blank but the 分值 sum.
+    cached: dict[str, object] = {"weight_sum": Form().budget_weight}
     for cell, formula in layout.formulas(policy).items():
         spot = next(s for s in layout.spots if s.cell == cell)
-        ws.write_formula(cell, formula, fmt.formulas[spot.path], "")
+        ws.write_formula(cell, formula, fmt.formulas[spot.path], cached.get(spot.path, ""))
 
     _add_validations(ws, layout)
     _add_conditional_formats(ws, layout, policy, fmt)
