@@ -58,7 +58,8 @@ def generated_form(i: int, rng: random.Random) -> Form:
         if rng.random() < 0.1:
             ind_weight = rng.choice([None, "10"])
         share = rng.uniform(0.4, 1.0)
-        score: object = round(float(ind_weight if isinstance(ind_weight, float) else 10) * share, rng.choice([0, 1, 2]))
+        base = ind_weight if isinstance(ind_weight, float) else 10.0
+        score: object = round(base * share, rng.choice([0, 1, 2, 3]))  # 3 decimals: float sums near .5
         if rng.random() < 0.2:  # what people type besides numbers
             score = rng.choice([None, "8分", "九", f"{rng.randint(0, 10)}", -1, 25])
         indicators.append({"level1": level1, "level2": LEVEL2[level1][0], "name": f"指标{n + 1}",
