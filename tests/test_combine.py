@@ -28,6 +28,7 @@ from xltools.layout import SHEET, Layout
 from xltools.workbook import fill_workbook
 
 from .forms import clean_form
+from .lo import soffice  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 INJECTION = '=HYPERLINK("http://x","y")'
@@ -113,17 +114,6 @@ def tree(tmp_path_factory) -> dict[str, object]:
     other.save(root / "首都机场" / "通讯录.xlsx")
     expected["district/首都机场/通讯录.xlsx"] = "非本模板"
     return {"base": base, "root": root, "expected": expected, "used": used}
-
-
-@pytest.fixture(scope="session")
-def soffice() -> None:
-    """LibreOffice must be there under CI=true; elsewhere its tests are skipped without it."""
-    from xltools.engine import soffice_available
-
-    if not soffice_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true 但找不到 LibreOffice（soffice）：请先安装 libreoffice-calc-nogui")
-        pytest.skip("LibreOffice (soffice) is not installed")
 
 
 def hashes(root: Path) -> dict[str, str]:
@@ -265,4 +255,4 @@ def test_rendered_by_libreoffice(run, soffice):
     if os.environ.get("XLTOOLS_UPDATE_IMAGES"):
         from xltools.engine import to_png
 
-        to_png(pdf, ROOT / "docs" / "images" / "summary.png", dpi=110)
+        to_png(pdf, ROOT / "docs" / "images" / "summary.png", dpi=130, pages=3)  # 汇总, 按单位, 图表

@@ -10,6 +10,7 @@ so a project named ``=HYPERLINK(...)`` stays text.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ FATE_TEXT: dict[str, str] = {
 }
 
 #: Sheet names of the summary workbook.
-SHEETS = ("汇总", "按单位", "指标明细", "问题清单", "文件清单", "图表")
+SHEETS = ("汇总", "按单位", "图表", "指标明细", "问题清单", "文件清单")
 
 #: Level-1 indicator groups whose subtotals 汇总 shows.
 GROUPS = ("产出指标", "效益指标", "满意度指标")
@@ -177,15 +178,20 @@ class _Formats:
 
 def _put(ws, row: int, col: int, value: object, fmt=None) -> None:
     """Write a value by its type; text always as a string (never a formula, link or number)."""
-    if value is None or value == "":
+    if isinstance(value, str):
+        if value:
+            ws.write_string(row, col, value, fmt)
+        else:
+            ws.write_blank(row, col, None, fmt)
+    elif value is None:
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
         ws.write_string(row, col, "是" if value else "否", fmt)
     elif isinstance(value, (int, float)):
-        if value != value or value in (float("inf"), float("-inf")):
-            ws.write_string(row, col, str(value), fmt)
-        else:
+        if math.isfinite(value):
             ws.write_number(row, col, value, fmt)
+        else:
+            ws.write_string(row, col, str(value), fmt)
     elif isinstance(value, dt.datetime):
         ws.write_datetime(row, col, value, fmt)
     elif isinstance(value, dt.date):
@@ -435,10 +441,10 @@ def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> No
     fmt = _Formats(book)
     _write_projects(book, fmt, used, policy)
     _write_units(book, fmt, units, policy)
+    _write_charts(book, fmt, units, policy)
     _write_indicators(book, fmt, used)
     _write_findings(book, fmt, files)
     _write_files(book, fmt, files)
-    _write_charts(book, fmt, units, policy)
     book.close()
 
 
