@@ -246,12 +246,20 @@ def _clean_form(rng: random.Random, unit: str, project: str, theme: Theme, *, fl
         year=YEAR, project_name=project, department=rng.choice(theme.departments), implementing_unit=unit,
         project_lead=_person(rng), lead_phone=_phone(rng),
         funds=funds, budget_weight=10,
-        goal_expected=f"{theme.goal}，{first.name}{first.target}。",
+        goal_expected=f"{theme.goal}，{first.name}{_in_words(str(first.target))}。",
         goal_actual=f"{theme.done}，{first.name}{first.actual}。",
         indicators=indicators, filled_by=_person(rng), filler_phone=_phone(rng),
         filled_on=dt.date(YEAR + 1, 1, 6) + dt.timedelta(days=rng.randint(0, 75)),
     )
     return _settle(form)
+
+
+def _in_words(target: str) -> str:
+    """``≥60次`` → ``不少于60次`` as a goal sentence says it."""
+    for sign, words in (("≥", "不少于"), ("≤", "不超过"), ("=", "")):
+        if target.startswith(sign):
+            return words + target[len(sign):]
+    return target
 
 
 def _settle(form: Form) -> Form:
