@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean
+.PHONY: demo test venv clean templates
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,8 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .hypothesis
+
+# Regenerate the committed templates (the .xlsx to circulate and the .xlsm with the 检查评分 button).
+templates: $(STAMP)
+	$(BIN)/xltools template -o "workbook_templates/朝阳区项目支出绩效自评表.xlsx" --force
+	$(BIN)/xltools template --macro -o "workbook_templates/朝阳区项目支出绩效自评表.xlsm" --force

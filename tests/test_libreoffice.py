@@ -49,7 +49,7 @@ def generated_form(i: int, rng: random.Random) -> Form:
             5: (100.0, -5.0), 6: (8.0, 7.3), 7: (3.0, 1.0), 8: (None, None), 9: (0.0, 0.0)}
     if i in edge:
         budget, executed = edge[i]
-    weight = rng.choice([10, 10, 10, 0, 5, 15, 12.5, 7])
+    weight = rng.choice([10, 10, 10, 0, 5, 15, 12.5, 7, None])  # None: the default weight applies
     indicators = []
     count = 0 if i in (8, 10) else rng.randint(1, ROWS)
     for n in range(count):

@@ -94,7 +94,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             status = EXIT_UNREADABLE
             continue
         layout = getattr(loaded, "layout", None) or Layout()
-        evaluation = evaluate(loaded.form, loaded.policy or policy, today=today)
+        # A policy file named on the command line wins over the one a template carries.
+        chosen = policy if args.policy else (loaded.policy or policy)
+        evaluation = evaluate(loaded.form, chosen, today=today)
         result = check_result(loaded, evaluation, layout)
         if args.json:
             print(json.dumps(result, ensure_ascii=False))

@@ -305,9 +305,11 @@ class Layout:
         grade = f'"{policy.lowest_grade}"'
         for name, floor in sorted(policy.grade_thresholds.items(), key=lambda item: item[1]):
             grade = f'IF({total}>={_num(floor)},"{name}",{grade})'
+        # A blank or text 分值 counts as the policy's default weight, as in the core.
+        w = f"IF(ISNUMBER({weight}),{weight},{_num(policy.default_budget_weight)})"
         return {
             rate: f'=IF(AND(ISNUMBER({budget}),ISNUMBER({executed})),IF({budget}>0,{executed}/{budget},""),"")',
-            score: f'=IF(ISNUMBER({rate}),MIN(ROUND(MAX(0,MIN({rate},1))*N({weight}),{d}),N({weight})),"")',
+            score: f'=IF(ISNUMBER({rate}),MIN(ROUND(MAX(0,MIN({rate},1))*{w},{d}),{w}),"")',
             s("weight_sum").cell: f'=IF(COUNT({weight},{weights})=0,"",SUM({weight},{weights}))',
             total: f'=IF(COUNT({score},{scores})=0,"",ROUND(N({score})+SUM({scores}),{d}))',
             s("grade").cell: f'=IF(ISNUMBER({total}),{grade},"")',
