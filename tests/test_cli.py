@@ -62,3 +62,17 @@ def test_schema_has_chinese_titles():
 
 def test_rules_doc_is_current():
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown()
+
+
+def test_policy_file_wins_over_the_templates_policy(tmp_path, capsys):
+    from xltools.workbook import fill_workbook
+
+    from .forms import seed_form
+
+    book = fill_workbook(seed_form(), tmp_path / "seed.xlsx")
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[policy]\ngrade_thresholds = { "优" = 101, "良" = 80, "中" = 60 }\n', encoding="utf-8")
+    assert main(["check", str(book), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["grade"] == "优"
+    assert main(["check", str(book), "--json", "--policy", str(policy)]) == 0
+    assert json.loads(capsys.readouterr().out)["grade"] == "良"
