@@ -19,15 +19,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from . import __version__
+from .fileio import OutputExistsError, write_atomic
 from .core import Form, Policy, PolicyError, field_label, policy_from_toml
 from .core.model import LEVEL1, LEVEL2
 from .layout import (
@@ -36,8 +35,8 @@ from .layout import (
 )
 from .vba import MacroAction
 
-__all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError", "OutputExistsError",
-           "build_template", "template_bytes", "write_atomic", "register_cli"]
+__all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError",
+           "build_template", "template_bytes", "register_cli"]
 
 #: The budget year of the committed template: the self-evaluation round of early 2027 covers 2026.
 DEFAULT_YEAR = 2026
@@ -60,10 +59,6 @@ _INDICATOR_HEIGHT = 36
 
 class TemplateError(Exception):
     """The template cannot be written (bad arguments)."""
-
-
-class OutputExistsError(FileExistsError):
-    """The output file exists and ``force`` was not given (message in Chinese)."""
 
 
 # --- protection -----------------------------------------------------------------------
@@ -413,19 +408,6 @@ def template_bytes(*, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS, policy
     return buffer.getvalue()
 
 
-def write_atomic(path: Path, data: bytes, *, force: bool) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename; refuse to overwrite unless ``force``."""
-    if path.exists() and not force:
-        raise OutputExistsError(f"{path} 已存在：如需覆盖请加 --force")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build_template(path: Path | str, *, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS,

@@ -30,7 +30,8 @@ from pydantic import ValidationError
 from .core import Form, Policy, field_label
 from .forms import FormReadError, LoadedForm, load_form
 from .layout import META_SHEET, SHEET, TEMPLATE_ID, Layout, Spot
-from .template import DEFAULT_YEAR, OutputExistsError, template_bytes, write_atomic
+from .fileio import OutputExistsError, write_atomic
+from .template import DEFAULT_YEAR, template_bytes
 from .xlsxread import WorkbookReadError, read_workbook
 
 __all__ = ["FillError", "fill_workbook", "load_workbook_form", "register_cli"]

@@ -1,0 +1,50 @@
+"""Shell helpers for writing outputs safely: atomically, readable, never over a file by surprise."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["OutputExistsError", "atomic_output", "write_atomic"]
+
+
+class OutputExistsError(FileExistsError):
+    """The output exists and ``--force`` was not given."""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_output(path: Path | str, *, force: bool) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it into place.
+
+    Refuses to overwrite an existing ``path`` unless ``force``. The result gets
+    the permissions a plainly created file would (0666 less the umask), not the
+    0600 of a temporary file. On failure the temporary file is removed.
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path} 已存在：如需覆盖请加 --force")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".~{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path | str, data: bytes, *, force: bool) -> None:
+    """Write ``data`` to ``path`` through :func:`atomic_output`."""
+    with atomic_output(path, force=force) as tmp:
+        tmp.write_bytes(data)
