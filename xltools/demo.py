@@ -37,8 +37,8 @@ from .summary import FATE_TEXT, grade_names
 from .template import template_bytes
 from .workbook import fill_workbook
 
-__all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table", "register_cli", "SUMMARY_NAME",
-           "MANIFEST_NAME", "FORMS_DIR", "TEMPLATE_NAME"]
+__all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table", "register_cli",
+           "SUMMARY_NAME", "MANIFEST_NAME", "FORMS_DIR", "TEMPLATE_NAME"]
 
 SUMMARY_NAME = "汇总.xlsx"
 MANIFEST_NAME = "manifest.json"

@@ -175,12 +175,13 @@ def _actual_value(rng: random.Random, spec: Quant, target: float, shortfall: flo
     return float(int(target * rng.uniform(1.0, 1.12))) if spec.comparator != "=" else target
 
 
-def _indicator(rng: random.Random, theme: Theme, spec: Quant | Qual, level1: str, weight: int,
-               budget: float, shortfall: float) -> Indicator:
+def _indicator(rng: random.Random, spec: Quant | Qual, level1: str, weight: int,
+               amounts: tuple[float, float], shortfall: float) -> Indicator:
+    """One indicator row scored as the core scores it; ``amounts`` = (全年预算数, 全年执行数) for 成本指标."""
     if isinstance(spec, Quant):
         if spec.unit == "万元":
-            target = budget
-            actual_text = _quant_text("", round(budget * rng.uniform(0.9, 1.0), 4), "万元")
+            target = amounts[0]
+            actual_text = _quant_text("", amounts[1], "万元")
         else:
             target = float(rng.randint(spec.low, spec.high))
             if spec.step > 1:
@@ -225,8 +226,9 @@ def _clean_form(rng: random.Random, unit: str, project: str, theme: Theme, *, fl
             funds[key] = FundRow(initial_budget=_wan(a), annual_budget=_wan(b), executed=_wan(c))
     budget = _wan(budget_units)
 
-    tier = 0.0 if flawless else rng.random()
-    miss_rate, depth = (0.05, (0.08, 0.15)) if tier < 0.85 else (0.4, (0.1, 0.3)) if tier < 0.97 else (0.7, (0.3, 0.5))
+    tier = 0.0 if flawless else rng.random()  # most projects go well, some less, a few badly
+    miss_rate, depth = ((0.05, (0.08, 0.15)) if tier < 0.85 else (0.4, (0.1, 0.3)) if tier < 0.97
+                        else (0.7, (0.3, 0.5)))
     split = _SPLITS_STANDARD if rng.random() < 0.88 else rng.choice(_SPLITS_OTHER)
     outputs = theme.pick_outputs(rng)
     benefits = theme.pick_benefits(rng)
@@ -236,7 +238,7 @@ def _clean_form(rng: random.Random, unit: str, project: str, theme: Theme, *, fl
     for level1, specs, weight_total in groups:
         for spec, weight in zip(specs, _split(weight_total, len(specs))):
             shortfall = rng.uniform(*depth) if rng.random() < miss_rate and not flawless else 0.0
-            indicators.append(_indicator(rng, theme, spec, level1, weight, budget, shortfall))
+            indicators.append(_indicator(rng, spec, level1, weight, (budget, _wan(executed_units)), shortfall))
     if executed_units < budget_units * _POLICY.low_execution_rate:
         i = rng.randrange(len(indicators))
         if not indicators[i].deviation:
