@@ -49,7 +49,7 @@ def fill_bases(folder: Path, distinct: int) -> list[tuple[Path, str, str]]:
     out = []
     for i, item in enumerate(forms):
         path = folder / f"base{i:04d}.xlsx"
-        fill_workbook(item.form, path)
+        fill_workbook(item.form, path, force=True)
         out.append((path, str(item.form.implementing_unit), str(item.form.project_name)))
     return out
 

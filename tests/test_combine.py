@@ -256,3 +256,13 @@ def test_rendered_by_libreoffice(run, soffice):
         from xltools.engine import to_png
 
         to_png(pdf, ROOT / "docs" / "images" / "summary.png", dpi=130, pages=3)  # 汇总, 按单位, 图表
+
+
+def test_a_summary_in_the_folder_is_skipped_not_read(tree, run, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(tree["root"] / "朝外" / "a.xlsx", folder / "a.xlsx")
+    shutil.copy(run["output"], folder / "汇总_旧.xlsx")
+    report = combine([folder], folder / "汇总_新.xlsx", jobs=1)
+    assert {r.path: r.fate for r in report.files} == {"in/a.xlsx": "ok", "in/汇总_旧.xlsx": "skipped"}
+    assert report.projects == 1

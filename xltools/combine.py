@@ -22,6 +22,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -30,6 +31,7 @@ from .core import Finding, Form, Policy, PolicyError, evaluate, policy_from_toml
 from .core.parse import normalize_text, parse_date, parse_number
 from .layout import META_SHEET, SHEET, Layout
 from .summary import FATE_TEXT, FileResult, IndicatorRow, ProjectRow, write_summary
+from .summary import SHEETS as SUMMARY_SHEETS
 from .tamper import NotTemplate, check_tamper, identify, template_policy
 from .xlsxread import Limits, WorkbookReadError, read_workbook
 
@@ -191,7 +193,10 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
         result.reason = exc.reason
         return result
     except NotTemplate as exc:
-        result.fate, result.reason = "not-template", exc.reason
+        if set(SUMMARY_SHEETS) <= set(book.sheet_names):
+            result.fate, result.reason = "skipped", "这是 xltools 生成的汇总表，不是填报文件"
+        else:
+            result.fate, result.reason = "not-template", exc.reason
         return result
     except Exception as exc:  # noqa: BLE001 - one odd file must not end a district-wide run
         result.fate, result.reason = "unreadable", f"读取时出错（{type(exc).__name__}：{_short(exc)}）"
@@ -301,14 +306,31 @@ class CombineReport:
         }
 
 
-def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None, progress: Progress | None) -> Iterator[FileResult]:
+def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None) -> Iterator[FileResult]:
+    """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
     work = partial(process_file, policy=policy, today=dt.date.today())
     if jobs <= 1 or len(paths) < 4:
         yield from map(work, paths)
         return
     chunk = max(1, min(32, len(paths) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(work, paths, chunksize=chunk)
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for result in pool.map(work, paths, chunksize=chunk):
+                done += 1
+                yield result
+    except BrokenProcessPool:  # a worker died (crash, out of memory): redo the rest one file per process
+        for task in paths[done:]:
+            yield _isolated(work, task)
+
+
+def _isolated(work: Callable[[tuple[str, str]], FileResult], task: tuple[str, str]) -> FileResult:
+    try:
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(work, task).result()
+    except BrokenProcessPool:
+        return FileResult(task[1], "unreadable", "读取该文件时处理进程意外退出（文件可能已损坏或过于复杂）；"
+                                                 "请用 Excel 打开检查后重新保存")
 
 
 def _place(tmp: Path, output: Path, force: bool) -> None:
@@ -355,7 +377,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     todo = [(str(item.path), item.shown) for item in found if item.skip is None]
     total = len(found)
     done = len(results)
-    for result in _run(todo, jobs, policy, progress):
+    for result in _run(todo, jobs, policy):
         results[result.path] = result
         done += 1
         if progress:

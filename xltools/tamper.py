@@ -87,6 +87,11 @@ def template_policy(meta: dict[str, object]) -> Policy | None:
     text = meta.get("policy")
     if not isinstance(text, str) or not text.strip():
         return None
+    return _policy_from_text(text)
+
+
+@lru_cache(maxsize=64)
+def _policy_from_text(text: str) -> Policy | None:
     try:
         return Policy.model_validate(json.loads(text))
     except ValueError:
@@ -95,6 +100,13 @@ def template_policy(meta: dict[str, object]) -> Policy | None:
         return policy_from_toml(text)
     except PolicyError:
         return None
+
+
+@lru_cache(maxsize=64)
+def _expected_formulas(rows: int, policy_json: str) -> tuple[tuple[str, str, str], ...]:
+    """(cell, formula, normalised formula) of a template's formulas, computed once per layout and policy."""
+    formulas = layout_for(rows).formulas(Policy.model_validate_json(policy_json))
+    return tuple((cell, formula, normalize_formula(formula)) for cell, formula in formulas.items())
 
 
 def _int(value: object) -> int | None:
@@ -168,15 +180,16 @@ def check_tamper(book: WorkbookData, identity: Identity, policy: Policy | None =
             findings.append(TamperLabelChanged.at("template", cell=label.cell, found=_short(found),
                                                   expected=_short(label.text)).at_cell(where + label.cell))
 
-    formulas = layout.formulas(policy)
-    for cell, formula in formulas.items():
+    formulas = _expected_formulas(layout.rows, policy.model_dump_json())
+    for cell, formula, expected in formulas:
         found = form.formulas.get(cell)
-        if normalize_formula(found) != normalize_formula(formula):
+        if normalize_formula(found) != expected:
             shown = f"={found}" if found else _short(form.value(cell)) or "空"
             findings.append(TamperFormulaChanged.at("template", cell=cell, found=_short(shown, 60),
                                                     expected=_short(formula, 60)).at_cell(where + cell))
 
-    unlocked = [cell for cell in [*(label.cell for label in layout.labels), *formulas] if not form.locked(cell)]
+    unlocked = [cell for cell in [*(label.cell for label in layout.labels), *(f[0] for f in formulas)]
+                if not form.locked(cell)]
     if unlocked:
         findings.append(TamperCellUnlocked.at("template", count=len(unlocked), cells=_cells(unlocked))
                         .at_cell(where + unlocked[0]))
