@@ -32,6 +32,8 @@ from openpyxl import Workbook, load_workbook
 from .combine import CombineReport, combine
 from .core import Form, Policy, sheet_total
 from .demodata import YEAR, CodeScore, DemoFile, DemoSet, compare, generate
+from .engine import EngineError, soffice_available, to_pdf, to_png
+from .fileio import write_atomic
 from .layout import SHEET, Layout
 from .summary import FATE_TEXT, grade_names
 from .template import template_bytes
@@ -96,16 +98,7 @@ def _stamp(form: Form | None) -> dt.datetime:
 
 def _write(path: Path, data: bytes, when: dt.datetime) -> None:
     """Atomic write, then the file time set to ``when`` (the day the form was filled)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~demo-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, force=True)
     os.utime(path, (when.timestamp(), when.timestamp()))
 
 
@@ -214,8 +207,6 @@ def sample_form(demo: DemoSet) -> DemoFile:
 
 def _render(directory: Path, demo: DemoSet) -> tuple[list[Path], str]:
     """PNG of the summary's first page and of the seed form (one soffice call); a note when impossible."""
-    from .engine import EngineError, soffice_available, to_pdf, to_png
-
     if not soffice_available():
         return [], "未安装 LibreOffice，跳过渲染 PNG"
     sample = sample_form(demo)
