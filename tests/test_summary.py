@@ -18,7 +18,8 @@ def project(unit: str, name: str, budget: float, executed: float, total: float, 
         annual_budget=budget, executed=executed, execution_rate=executed / budget, budget_score=10.0,
         subtotals={"产出指标": 50.0, "效益指标": 30.0, "满意度指标": 10.0}, self_total=total, review_total=total,
         grade=grade, filled_on=dt.date(2025, 1, 20),
-        indicators=[IndicatorRow("产出指标", "数量指标", "+桶站数", "≥40个", "@40个", 20, 20, 20.0, "-无")],
+        packed_indicators=ProjectRow.pack([IndicatorRow("产出指标", "数量指标", "+桶站数", "≥40个", "@40个", 20, 20,
+                                                        20.0, "-无")]),
     )
 
 

@@ -155,7 +155,7 @@ def project_row(form: Form, layout: Layout, policy: Policy, today: dt.date) -> t
         review_total=sheet.total,
         grade=sheet.grade,
         filled_on=parse_date(form.filled_on),
-        indicators=indicators,
+        packed_indicators=ProjectRow.pack(indicators),
     )
     findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
     return row, findings

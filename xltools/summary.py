@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+import pickle
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -47,7 +48,7 @@ SHEETS = ("汇总", "按单位", "图表", "指标明细", "问题清单", "文�
 GROUPS = ("产出指标", "效益指标", "满意度指标")
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorRow:
     """One indicator of a project, as 指标明细 shows it (values as typed)."""
 
@@ -62,7 +63,10 @@ class IndicatorRow:
     deviation: object
 
 
-@dataclass
+_INDICATOR_FIELDS = tuple(f.name for f in fields(IndicatorRow))
+
+
+@dataclass(slots=True)
 class ProjectRow:
     """One project's header, amounts and scores (small and picklable)."""
 
@@ -81,7 +85,20 @@ class ProjectRow:
     review_total: float
     grade: str
     filled_on: dt.date | None
-    indicators: list[IndicatorRow] = field(default_factory=list)
+    packed_indicators: bytes = b""
+
+    @property
+    def indicators(self) -> list[IndicatorRow]:
+        """The project's indicators (kept pickled: a district has tens of thousands of them)."""
+        if not self.packed_indicators:
+            return []
+        return [IndicatorRow(*row) for row in pickle.loads(self.packed_indicators)]
+
+    @staticmethod
+    def pack(indicators: Sequence[IndicatorRow]) -> bytes:
+        """What :attr:`packed_indicators` holds (made by this program, in this run — never read from a file)."""
+        return pickle.dumps([tuple(getattr(row, name) for name in _INDICATOR_FIELDS) for row in indicators],
+                            protocol=pickle.HIGHEST_PROTOCOL)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -89,7 +106,7 @@ class ProjectRow:
         return (self.unit, self.name, self.year)
 
 
-@dataclass
+@dataclass(slots=True)
 class FileResult:
     """What happened to one input file (findings as (sheet, cell, code, severity, message))."""
 
@@ -116,7 +133,7 @@ class FileResult:
         return self.project is not None and self.fate in ("ok", "tampered")
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitRow:
     """One implementing unit's aggregates (按单位)."""
 
