@@ -131,8 +131,8 @@ def project_row(form: Form, layout: Layout, policy: Policy, today: dt.date) -> t
     evaluation = evaluate(form, policy, today=today)
     sheet = evaluation.sheet
     total = form.fund("total")
-    shown = parse_number(form.total_score).value
-    self_total = shown if isinstance(form.total_score, (int, float)) else sheet_total(form, policy)
+    # 自评总分: the cached value of the 总分 formula when the file has one, else what the formula computes
+    self_total = form.total_score if isinstance(form.total_score, (int, float)) else sheet_total(form, policy)
     reviewed = {item.index: item.score for item in sheet.indicators}
     indicators = [
         IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
@@ -452,6 +452,8 @@ def cmd_combine(args: argparse.Namespace) -> int:
         policy = _load_policy(args.policy)
         if args.json and Path(args.json).exists() and not args.force:
             raise CombineError(f"报告文件 {args.json} 已存在；要覆盖请加 --force")
+        if args.json and not Path(args.json).resolve().parent.is_dir():
+            raise CombineError(f"报告文件夹 {Path(args.json).parent} 不存在")
         progress = _Bar() if sys.stderr.isatty() else None
         report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
                          progress=progress)
