@@ -90,9 +90,11 @@ class ProjectRow:
     @property
     def indicators(self) -> list[IndicatorRow]:
         """The project's indicators (kept pickled: a district has tens of thousands of them)."""
-        if not self.packed_indicators:
-            return []
-        return [IndicatorRow(*row) for row in pickle.loads(self.packed_indicators)]
+        return [IndicatorRow(*row) for row in self.indicator_tuples()]
+
+    def indicator_tuples(self) -> list[tuple[object, ...]]:
+        """The indicators as tuples in :class:`IndicatorRow` field order."""
+        return pickle.loads(self.packed_indicators) if self.packed_indicators else []
 
     @staticmethod
     def pack(indicators: Sequence[IndicatorRow]) -> bytes:
@@ -351,11 +353,9 @@ def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     for number, result in enumerate(used, start=1):
         p = result.project
         assert p is not None
-        for ind in p.indicators:
+        for values in p.indicator_tuples():
             row += 1
-            values = [number, p.unit, p.name, ind.level1, ind.level2, ind.name, ind.target, ind.actual,
-                      ind.weight, ind.self_score, ind.review_score, ind.deviation]
-            for col, (value, f) in enumerate(zip(values, formats)):
+            for col, (value, f) in enumerate(zip((number, p.unit, p.name, *values), formats)):
                 _put(ws, row, col, value, f)
     _finish(ws, headers, row)
 
