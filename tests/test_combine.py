@@ -108,6 +108,10 @@ def tree(tmp_path_factory) -> dict[str, object]:
     expected["district/呼家楼/encrypted.xlsx"] = "已加密"
     zip_bomb(root / "呼家楼" / "bomb.xlsx")
     expected["district/呼家楼/bomb.xlsx"] = "文件过大"
+    with (root / "呼家楼" / "huge.xlsx").open("wb") as handle:  # sparse: over the size limit, never read
+        handle.write(good.read_bytes()[:1000])
+        handle.truncate(25 * 1024 * 1024)
+    expected["district/呼家楼/huge.xlsx"] = "文件过大"
     other = openpyxl.Workbook()
     other.active.title = "通讯录"
     other.active.append(["姓名", "电话"])
@@ -152,6 +156,7 @@ def test_json_report(tree, run):
                            "files"}
     assert report["exit_code"] == 1 and report["jobs"] == 2 and report["projects"] == len(tree["used"])
     assert report["counts"]["tampered"] == 2 and report["counts"]["skipped"] == 3
+    assert report["counts"]["too-large"] == 2
     assert {f["path"]: f["fate"] for f in report["files"]}["district/呼家楼/bomb.xlsx"] == "too-large"
     assert set(report["files"][0]) == {"path", "fate", "reason", "unit", "project", "year", "review_total",
                                        "errors", "warnings", "sha256"}
