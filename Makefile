@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean templates
+.PHONY: demo test venv clean templates bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -27,3 +27,7 @@ clean:
 templates: $(STAMP)
 	$(BIN)/xltools template -o "workbook_templates/朝阳区项目支出绩效自评表.xlsx" --force
 	$(BIN)/xltools template --macro -o "workbook_templates/朝阳区项目支出绩效自评表.xlsm" --force
+
+# Speed and memory of xltools combine against naive openpyxl and the python-calamine floor (prints figures).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_combine.py
