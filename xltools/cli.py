@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import combine, demo, template, workbook
 from .core import Evaluation, Form, Policy, PolicyError, evaluate, policy_from_toml
 from .core.rules import iter_rules
 from .forms import FormReadError, LoadedForm, load_form
@@ -154,23 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true", help="输出 docs/rules.md 的内容")
     p.set_defaults(func=cmd_rules)
 
-    for register in _extensions():
-        register(sub)
+    for shell in (template, workbook, combine, demo):
+        shell.register_cli(sub)
     return parser
-
-
-def _extensions() -> list:
-    """Sub-command registrars of the other shells (template, fill, export, combine, demo)."""
-    registrars = []
-    for module in ("template", "workbook", "combine", "demo"):
-        try:
-            mod = __import__(f"xltools.{module}", fromlist=["register_cli"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"xltools.{module}":
-                raise
-            continue
-        registrars.append(mod.register_cli)
-    return registrars
 
 
 def main(argv: Sequence[str] | None = None) -> int:
