@@ -34,11 +34,16 @@ ROOT = Path(__file__).resolve().parents[1]
 INJECTION = '=HYPERLINK("http://x","y")'
 
 
-def form(unit: str, name: str, budget: float, executed: float, filled_on: str = "2025-01-20", **kw) -> Form:
+def form(unit: str, name: str, budget: float, executed: float, filled_on: str = "2025-01-20",
+         actuals: dict[int, str] | None = None) -> Form:
+    """A clean form of ``unit``; ``actuals`` replaces some 实际完成值 (lower scores, other grades)."""
     funds = {"total": {"initial_budget": budget, "annual_budget": budget, "executed": executed},
              "fiscal": {"initial_budget": budget, "annual_budget": budget, "executed": executed},
              "carryover": None, "other": None}
-    return clean_form(implementing_unit=unit, project_name=name, funds=funds, filled_on=filled_on, **kw)
+    made = clean_form(implementing_unit=unit, project_name=name, funds=funds, filled_on=filled_on)
+    indicators = [ind.model_copy(update={"actual": (actuals or {}).get(i, ind.actual)})
+                  for i, ind in enumerate(made.indicators)]
+    return made.model_copy(update={"indicators": indicators})
 
 
 def edit(source: Path, target: Path, change) -> None:
@@ -83,7 +88,9 @@ def tree(tmp_path_factory) -> dict[str, object]:
     fill("呼家楼/c.xlsx", form("呼家楼街道办事处", "老旧小区综合整治", 300.0, 280.25, filled_on="2025-02-01"))
     fill("呼家楼/c_old.xlsx", form("呼家楼街道办事处", "老旧小区综合整治", 300.0, 100.0, filled_on="2025-01-05"),
          "已被新版本取代")
-    fill("首都机场/d.xlsx", form("首都机场街道办事处", "社区养老驿站运营", 12.5, 12.5))
+    fill("首都机场/d.xlsx", form("首都机场街道办事处", "社区养老驿站运营", 12.5, 12.5, actuals={0: "20个", 3: "60%"}))
+    fill("首都机场/e.xlsx", form("首都机场街道办事处", "老年餐桌", 30.0, 21.0,
+                              actuals={0: "10个", 1: "50%", 3: "45%", 5: "60%"}))
     shutil.copy(good, root / "首都机场" / "a的副本.xlsx")
     expected["district/首都机场/a的副本.xlsx"] = "重复文件"
 
@@ -189,12 +196,15 @@ def test_totals_equal_independent_sums(tree, run):
         mine = [f for f in used.values() if f.implementing_unit == unit]
         b = sum(f.funds.total.annual_budget for f in mine)
         e = sum(f.funds.total.executed for f in mine)
-        totals = [evaluate(f, Policy()).sheet.total for f in mine]
+        sheets = [evaluate(f, Policy()).sheet for f in mine]
+        totals = [sheet.total for sheet in sheets]
         row = units[unit]
         assert row[1:7] == (len(mine), pytest.approx(b), pytest.approx(e), pytest.approx(e / b),
                             pytest.approx(sum(totals) / len(totals)), pytest.approx(min(totals)))
+        assert row[7:11] == tuple(sum(1 for sheet in sheets if sheet.grade == g) for g in ("优", "良", "中", "差"))
     assert units["全区合计"][1] == len(used)
     assert units["全区合计"][4] == pytest.approx(executed / budget)
+    assert len({r[col["等级"]] for r in projects}) == 3  # the tree has projects of three grades
 
 
 def test_findings_list_tamper_and_rule_findings(run):

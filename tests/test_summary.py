@@ -33,6 +33,7 @@ def results() -> list[FileResult]:
         FileResult("b/4.xlsx", "superseded", project=project("乙街道", "项目三", 10.0, 1.0, 10.0, "差")),
         FileResult("b/~$4.xlsx", "skipped", "Excel 锁定文件"),
         FileResult("b/5.xlsx", "unreadable", "文件已损坏"),
+        FileResult("b/6.xlsx", "not-template", "没有「自评表」工作表，不是朝阳区项目支出绩效自评表" * 3),
     ]
 
 
@@ -82,11 +83,18 @@ def test_projects_units_and_files(summary, results):
     assert units["全区合计"][1] == 3
     files = {r[1]: r[2] for r in book["文件清单"].iter_rows(min_row=2, values_only=True)}
     assert files == {"a/1.xlsx": "正常", "a/2.xlsx": "模板被改动", "b/3.xlsx": "正常", "b/4.xlsx": "已被新版本取代",
-                     "b/~$4.xlsx": "已跳过", "b/5.xlsx": "无法读取"}
+                     "b/~$4.xlsx": "已跳过", "b/5.xlsx": "无法读取", "b/6.xlsx": "非本模板"}
     details = list(book["指标明细"].iter_rows(min_row=2, values_only=True))
     assert len(details) == 3 and details[0][5] == "+桶站数"
     problems = list(book["问题清单"].iter_rows(min_row=2, values_only=True))
     assert problems[0][6] == "score-mismatch" and problems[0][8] == "=cmd|' /C calc'!A0"
+
+
+def test_long_reasons_get_taller_rows(summary):
+    ws = openpyxl.load_workbook(summary)["文件清单"]
+    rows = {ws.cell(r, 2).value: r for r in range(2, ws.max_row + 1)}
+    assert ws.row_dimensions[rows["b/6.xlsx"]].height >= 40  # three lines of wrapped text
+    assert ws.row_dimensions[rows["b/5.xlsx"]].height is None  # one line: the default height
 
 
 def test_text_that_looks_like_a_formula_stays_text(summary):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections.abc import Sequence
 import pickle
 from dataclasses import dataclass, field, fields
@@ -219,6 +220,17 @@ def _put(ws, row: int, col: int, value: object, fmt=None) -> None:
         ws.write_string(row, col, str(value), fmt)
 
 
+def _fit_row(ws, row: int, texts: Sequence[tuple[object, float]]) -> None:
+    """Give a row the height its wrapped texts need ((text, column width) pairs); spreadsheets do not do it."""
+    lines = 1
+    for text, width in texts:
+        if isinstance(text, str) and 2 * len(text) >= width - 1:  # shorter texts fit on one line anyway
+            units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+            lines = max(lines, text.count("\n") + math.ceil(units / max(width - 1, 1)))
+    if lines > 1:
+        ws.set_row(row, 13.5 * min(lines, 15) + 2)
+
+
 def _setup(ws, headers: Sequence[tuple[str, float]], fmt: _Formats, title: str, freeze_cols: int = 0) -> None:
     """Header row, widths, frozen panes and A4 landscape print setup."""
     ws.set_row(0, 30)
@@ -348,14 +360,17 @@ def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     ws = book.add_worksheet("指标明细")
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·指标明细", freeze_cols=3)
     row = 0
-    formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.text, fmt.text, fmt.score,
+    formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.wrap, fmt.wrap, fmt.score,
                fmt.score, fmt.score, fmt.wrap]
+    wrapped = [col for col, f in enumerate(formats) if f is fmt.wrap]
     for number, result in enumerate(used, start=1):
         p = result.project
         assert p is not None
         for values in p.indicator_tuples():
             row += 1
-            for col, (value, f) in enumerate(zip((number, p.unit, p.name, *values), formats)):
+            cells = (number, p.unit, p.name, *values)
+            _fit_row(ws, row, [(cells[col], headers[col][1]) for col in wrapped])
+            for col, (value, f) in enumerate(zip(cells, formats)):
                 _put(ws, row, col, value, f)
     _finish(ws, headers, row)
 
@@ -373,6 +388,7 @@ def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
             level = "错误" if severity == "error" else "警告"
             values = [row, result.path, p.unit if p else "", p.name if p else "", sheet, cell, code, level,
                       message, FATE_TEXT[result.fate]]
+            _fit_row(ws, row, [(message, headers[8][1])])
             formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
                        fmt.bad if severity == "error" else fmt.text, fmt.wrap, fmt.text]
             for col, (value, f) in enumerate(zip(values, formats)):
@@ -382,7 +398,7 @@ def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
 
 def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("文件", 44), ("状态", 12), ("原因", 50), ("实施单位", 16), ("项目名称", 24),
-               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 18)]
+               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 17), ("SHA-256（前 16 位）", 18)]
     ws = book.add_worksheet("文件清单")
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·文件清单", freeze_cols=2)
     row = 0
@@ -392,6 +408,7 @@ def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
         values = [row, result.path, FATE_TEXT[result.fate], result.reason, p.unit if p else "",
                   p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), stamp,
                   result.sha256[:16]]
+        _fit_row(ws, row, [(result.reason, headers[3][1])])
         formats = [fmt.int, fmt.text, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
                    fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text]
         for col, (value, f) in enumerate(zip(values, formats)):
