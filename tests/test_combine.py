@@ -22,7 +22,7 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile  # installed with oletools
 
 from xltools.cli import main
-from xltools.combine import CombineError, combine
+from xltools.combine import CombineError, combine, process_file
 from xltools.core import Form, Policy, evaluate
 from xltools.layout import SHEET, Layout
 from xltools.workbook import fill_workbook
@@ -119,6 +119,8 @@ def tree(tmp_path_factory) -> dict[str, object]:
         handle.write(good.read_bytes()[:1000])
         handle.truncate(25 * 1024 * 1024)
     expected["district/呼家楼/huge.xlsx"] = "文件过大"
+    shutil.copy(ROOT / "workbook_templates" / "朝阳区项目支出绩效自评表.xlsx", root / "朝外" / "空白模板.xlsx")
+    expected["district/朝外/空白模板.xlsx"] = "已跳过"
     other = openpyxl.Workbook()
     other.active.title = "通讯录"
     other.active.append(["姓名", "电话"])
@@ -162,7 +164,7 @@ def test_json_report(tree, run):
     assert set(report) == {"output", "exit_code", "seconds", "jobs", "projects", "errors", "warnings", "counts",
                            "files"}
     assert report["exit_code"] == 1 and report["jobs"] == 2 and report["projects"] == len(tree["used"])
-    assert report["counts"]["tampered"] == 2 and report["counts"]["skipped"] == 3
+    assert report["counts"]["tampered"] == 2 and report["counts"]["skipped"] == 4
     assert report["counts"]["too-large"] == 2
     assert {f["path"]: f["fate"] for f in report["files"]}["district/呼家楼/bomb.xlsx"] == "too-large"
     assert set(report["files"][0]) == {"path", "fate", "reason", "unit", "project", "year", "review_total",
@@ -236,7 +238,7 @@ def test_existing_output_needs_force(tree, run, tmp_path):
     with pytest.raises(CombineError, match="--force"):
         combine([tree["root"]], run["output"])
     again = combine([tree["root"] / "朝外"], tmp_path / "one.xlsx", jobs=1)
-    assert again.counts["ok"] == 2 and again.counts["skipped"] == 3
+    assert again.counts["ok"] == 2 and again.counts["skipped"] == 4
     assert again.exit_code == (1 if again.errors else 0)  # skipped files are not problems
     report = combine([tree["root"] / "朝外"], tmp_path / "one.xlsx", jobs=1, force=True)
     assert report.projects == 2
@@ -252,13 +254,16 @@ def test_nothing_readable_is_exit_2(tmp_path):
     assert not (tmp_path / "t.xlsx").exists()
 
 
-def test_rendered_by_libreoffice(run, soffice):
+def test_rendered_by_libreoffice(tree, run, soffice):
     from xltools.engine import pdf_to_pngs, recalculate, to_pdf
 
     out = run["output"].parent / "render"
     source = out.parent / "summary.xlsx"
     shutil.copy(run["output"], source)
-    recalculated = recalculate([source], out / "recalc")[0]
+    recalculated, resaved = recalculate([source, tree["root"] / "朝外" / "a.xlsx"], out / "recalc")
+    # a form saved again by a spreadsheet (new styles part, cached values) is not "tampered"
+    again = process_file(str(resaved))
+    assert again.fate == "ok" and not [f for f in again.findings if f[2].startswith("tamper-")]
     ours = openpyxl.load_workbook(run["output"], data_only=True)["汇总"]
     theirs = openpyxl.load_workbook(recalculated, data_only=True)["汇总"]
     last = ours.max_row

@@ -187,6 +187,9 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
         built = template_policy(identity.meta)
         tamper = check_tamper(book, identity, built)
         form = identity.layout.form_from_cells(book.sheets[SHEET].value)
+        if _blank(form):
+            result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
+            return result
         project, findings = project_row(form, identity.layout, policy or built or Policy(), today)
     except WorkbookReadError as exc:
         result.fate = {"not-excel": "unreadable"}.get(exc.fate, exc.fate)
@@ -207,6 +210,12 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
         result.fate = "tampered"
         result.reason = "工作簿与模板不一致（见「问题清单」中 tamper- 开头的问题）；数据仍已汇总，请核实"
     return result
+
+
+def _blank(form: Form) -> bool:
+    """An unfilled template: no header text, no amounts, no indicators (the year and 分值 come preset)."""
+    header = (form.project_name, form.implementing_unit, form.department, form.project_lead)
+    return all(value is None for value in header) and form.funds.total is None and not form.indicators
 
 
 def _short(value: object, limit: int = 80) -> str:
