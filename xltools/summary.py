@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
 from .core import Policy
 
@@ -481,7 +481,3 @@ def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> No
     _write_files(book, fmt, files)
     book.close()
 
-
-def cell_name(row: int, col: int) -> str:
-    """``A1`` style name of a zero-based cell (for messages)."""
-    return xl_rowcol_to_cell(row, col)
