@@ -242,6 +242,10 @@ def test_existing_output_needs_force(tree, run, tmp_path):
     assert again.exit_code == (1 if again.errors else 0)  # skipped files are not problems
     report = combine([tree["root"] / "朝外"], tmp_path / "one.xlsx", jobs=1, force=True)
     assert report.projects == 2
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")  # the summary gets a new file's permissions, not a temporary file's 0600
+    assert (tmp_path / "one.xlsx").stat().st_mode == plain.stat().st_mode
+    plain.unlink()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left behind
 
 

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 import unicodedata
 from collections import Counter
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from .core import Finding, Form, Policy, PolicyError, evaluate, policy_from_toml, sheet_total
 from .core.parse import normalize_text, parse_date, parse_number
+from .fileio import OutputExistsError, atomic_output, write_atomic
 from .layout import META_SHEET, SHEET, Layout
 from .summary import FATE_TEXT, FileResult, IndicatorRow, ProjectRow, write_summary
 from .summary import SHEETS as SUMMARY_SHEETS
@@ -90,7 +90,7 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
     def add(path: Path, shown: str) -> None:
         resolved = path.resolve()
         if out is not None and (resolved == out or (resolved.parent == out.parent
-                                                    and resolved.name.startswith(f".{out.name}."))):
+                                                    and resolved.name.startswith(f".~{out.stem}."))):
             return
         found.setdefault(resolved, shown)
 
@@ -342,23 +342,6 @@ def _isolated(work: Callable[[tuple[str, str]], FileResult], task: tuple[str, st
                                                  "请用 Excel 打开检查后重新保存")
 
 
-def _place(tmp: Path, output: Path, force: bool) -> None:
-    """Move the finished temporary file into place; never replaces an existing file without ``force``."""
-    if force:
-        os.replace(tmp, output)
-        return
-    try:
-        os.link(tmp, output)
-    except FileExistsError as exc:
-        raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
-    except OSError:  # the file system has no hard links: check, then rename
-        if output.exists():
-            raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from None
-        os.replace(tmp, output)
-        return
-    tmp.unlink()
-
-
 def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | None = None,
             policy: Policy | None = None, force: bool = False, progress: Progress | None = None) -> CombineReport:
     """Combine every workbook under ``inputs`` into the summary ``output``.
@@ -373,8 +356,6 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
         raise CombineError(f"输出文件 {output} 应以 .xlsx 结尾")
     if output.exists() and not force:
         raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force")
-    if not output.parent.is_dir():
-        raise CombineError(f"输出文件夹 {output.parent} 不存在")
     found = discover(inputs, output)
     if not found:
         raise CombineError("输入中没有任何文件")
@@ -393,15 +374,11 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             progress(done, total, result)
     files = [results[item.shown] for item in found]
     resolve_duplicates(files)
-    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp.xlsx", dir=output.parent)
-    os.close(fd)
-    tmp = Path(name)
     try:
-        write_summary(tmp, files, policy or Policy())
-        _place(tmp, output, force)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        with atomic_output(output, force=force) as tmp:
+            write_summary(tmp, files, policy or Policy())
+    except OutputExistsError as exc:
+        raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
     return CombineReport(str(output), files, time.perf_counter() - started, jobs)
 
 
@@ -461,8 +438,6 @@ def cmd_combine(args: argparse.Namespace) -> int:
         policy = _load_policy(args.policy)
         if args.json and Path(args.json).exists() and not args.force:
             raise CombineError(f"报告文件 {args.json} 已存在；要覆盖请加 --force")
-        if args.json and not Path(args.json).resolve().parent.is_dir():
-            raise CombineError(f"报告文件夹 {Path(args.json).parent} 不存在")
         progress = _Bar() if sys.stderr.isatty() else None
         report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
                          progress=progress)
@@ -471,12 +446,8 @@ def cmd_combine(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     _print_table(report)
     if args.json:
-        text = json.dumps(report.as_json(), ensure_ascii=False, indent=2)
-        target = Path(args.json)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.replace(name, target)
+        text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
+        write_atomic(Path(args.json), text.encode("utf-8"), force=True)  # refused up front without --force
     return report.exit_code
 
 
