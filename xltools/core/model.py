@@ -73,8 +73,7 @@ class Indicator(_Base):
     deviation: Cell = Field(None, title="偏差原因分析及改进措施")
 
     def is_empty(self) -> bool:
-        return all(v is None or (isinstance(v, str) and not v.strip())
-                   for v in self.model_dump().values())
+        return all(v is None or (isinstance(v, str) and not v.strip()) for v in self.__dict__.values())
 
 
 class Form(_Base):

@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 __all__ = [
@@ -166,6 +167,9 @@ def _normalize_unit(unit: str) -> str:
 def parse_quantity(value: object) -> Quantity | None:
     """Parse a target or actual value that states one quantity, else ``None``.
 
+    Results are memoised per value (the scoring rules ask about the same cell
+    several times, and a district's forms repeat their targets).
+
     ``"≥95%"``, ``"≤10天"``, ``"762人"``, ``"两次"``, ``"100%"``, ``"6.6296万"``
     and plain numbers are quantities; a sentence (even one containing a number)
     is not: it is a qualitative statement.
@@ -175,6 +179,13 @@ def parse_quantity(value: object) -> Quantity | None:
     if _is_real(value):
         number = float(value)
         return Quantity(None, number, "") if math.isfinite(number) else None
+    if not isinstance(value, str):
+        return None
+    return _parse_quantity_text(value)
+
+
+@lru_cache(maxsize=8192)
+def _parse_quantity_text(value: str) -> Quantity | None:
     text = normalize_text(value).replace(" ", "")
     if not text or len(text) > 24:
         return None

@@ -286,13 +286,13 @@ def _fmt(value: float | None) -> str:
 
 def _number(path: str, value: object, findings: list[Finding], *, required: bool) -> Number:
     parsed = parse_number(value)
-    label = field_label(path)
     if parsed.kind == "empty" and required:
-        findings.append(RequiredMissing.at(path, label=label))
+        findings.append(RequiredMissing.at(path, label=field_label(path)))
     elif parsed.kind == "invalid":
-        findings.append(NumberInvalid.at(path, label=label, raw=normalize_text(value)))
+        findings.append(NumberInvalid.at(path, label=field_label(path), raw=normalize_text(value)))
     elif parsed.kind == "text":
-        findings.append(NumberAsText.at(path, label=label, raw=normalize_text(value), value=_fmt(parsed.value)))
+        findings.append(NumberAsText.at(path, label=field_label(path), raw=normalize_text(value),
+                                        value=_fmt(parsed.value)))
     return parsed
 
 
