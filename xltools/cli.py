@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import combine, demo, template, workbook
-from .core import Evaluation, Form, Policy, PolicyError, evaluate, policy_from_toml
+from .core import Evaluation, Form, Policy, PolicyError, evaluate
 from .core.rules import iter_rules
+from .fileio import read_policy
 from .forms import FormReadError, LoadedForm, load_form
 from .layout import Layout
 
@@ -33,13 +34,9 @@ def _load_policy(path: str | None) -> Policy:
     if not path:
         return Policy()
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"无法读取评分规则文件 {path}：{exc.strerror or exc}") from exc
-    try:
-        return policy_from_toml(text)
+        return read_policy(path)
     except PolicyError as exc:
-        raise CliError(f"{path}: {exc}") from exc
+        raise CliError(str(exc)) from exc
 
 
 def check_result(loaded: LoadedForm, evaluation: Evaluation, layout: Layout) -> dict[str, object]:

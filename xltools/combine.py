@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from .core import Finding, Form, Policy, PolicyError, evaluate, policy_from_toml, sheet_total
+from .core import Finding, Form, Policy, PolicyError, evaluate, sheet_total
 from .core.parse import normalize_text, parse_date, parse_number
-from .fileio import OutputExistsError, atomic_output, write_atomic
+from .fileio import OutputExistsError, atomic_output, read_policy, write_atomic
 from .layout import META_SHEET, SHEET, Layout
 from .summary import FATE_TEXT, FileResult, IndicatorRow, ProjectRow, write_summary
 from .summary import SHEETS as SUMMARY_SHEETS
@@ -426,11 +426,9 @@ def _load_policy(path: str | None) -> Policy | None:
     if not path:
         return None
     try:
-        return policy_from_toml(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CombineError(f"无法读取评分规则文件 {path}：{exc.strerror or exc}") from exc
+        return read_policy(path)
     except PolicyError as exc:
-        raise CombineError(f"{path}: {exc}") from exc
+        raise CombineError(str(exc)) from exc
 
 
 def cmd_combine(args: argparse.Namespace) -> int:

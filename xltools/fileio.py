@@ -1,4 +1,4 @@
-"""Shell helpers for writing outputs safely: atomically, readable, never over a file by surprise."""
+"""Shell helpers for files: outputs written atomically and never over a file by surprise; the policy file."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["OutputExistsError", "atomic_output", "write_atomic"]
+from .core.policy import Policy, PolicyError, policy_from_toml
+
+__all__ = ["OutputExistsError", "atomic_output", "write_atomic", "read_policy"]
 
 
 class OutputExistsError(FileExistsError):
@@ -48,3 +50,16 @@ def write_atomic(path: Path | str, data: bytes, *, force: bool) -> None:
     """Write ``data`` to ``path`` through :func:`atomic_output`."""
     with atomic_output(path, force=force) as tmp:
         tmp.write_bytes(data)
+
+
+def read_policy(path: Path | str) -> Policy:
+    """The scoring policy in the TOML file ``path``; :class:`PolicyError` names the file on any failure."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise PolicyError(f"无法读取评分规则文件 {path}：{reason}") from exc
+    try:
+        return policy_from_toml(text)
+    except PolicyError as exc:
+        raise PolicyError(f"{path}：{exc}") from exc

@@ -26,12 +26,22 @@ import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from . import __version__
-from .fileio import OutputExistsError, write_atomic
-from .core import Form, Policy, PolicyError, field_label, policy_from_toml
+from .core import Form, Policy, PolicyError, field_label
 from .core.model import LEVEL1, LEVEL2
+from .fileio import OutputExistsError, read_policy, write_atomic
 from .layout import (
-    CHECK_BUTTON_CAPTION, CHECK_BUTTON_CELL, CHECK_MACRO, DEFAULT_ROWS, META_SHEET, RESULT_SHEET, SHEET,
-    TEMPLATE_ID, TEMPLATE_VERSION, Label, Layout, Spot,
+    CHECK_BUTTON_CAPTION,
+    CHECK_BUTTON_CELL,
+    CHECK_MACRO,
+    DEFAULT_ROWS,
+    META_SHEET,
+    RESULT_SHEET,
+    SHEET,
+    TEMPLATE_ID,
+    TEMPLATE_VERSION,
+    Label,
+    Layout,
+    Spot,
 )
 from .vba import MacroAction
 
@@ -431,12 +441,9 @@ def _cmd_template(args: argparse.Namespace) -> int:
     policy = None
     if args.policy:
         try:
-            policy = policy_from_toml(Path(args.policy).read_text(encoding="utf-8"))
-        except OSError as exc:
-            print(f"错误：无法读取评分规则文件 {args.policy}：{exc.strerror or exc}", file=sys.stderr)
-            return 2
+            policy = read_policy(args.policy)
         except PolicyError as exc:
-            print(f"错误：{args.policy}: {exc}", file=sys.stderr)
+            print(f"错误：{exc}", file=sys.stderr)
             return 2
     vba = getattr(args, "vba_project", None)
     out = Path(args.output or (DEFAULT_NAME if vba is None else Path(DEFAULT_NAME).with_suffix(".xlsm")))
