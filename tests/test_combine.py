@@ -18,7 +18,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from msoffcrypto.format.ooxml import OOXMLFile  # installed with oletools
 
 from xltools.cli import main

@@ -15,7 +15,14 @@ import pytest
 
 from xltools.cli import main
 from xltools.core import Policy, evaluate
-from xltools.demo import FORMS_DIR, MANIFEST_NAME, SUMMARY_NAME, DemoRun, build_demo, write_demo_files
+from xltools.demo import (
+    FORMS_DIR,
+    MANIFEST_NAME,
+    SUMMARY_NAME,
+    DemoRun,
+    build_demo,
+    write_demo_files,
+)
 from xltools.demodata import MISTAKES, generate
 from xltools.summary import FATE_TEXT
 from xltools.workbook import load_workbook_form

@@ -7,8 +7,14 @@ from hypothesis import strategies as st
 from xltools.core import Policy, score_form, sheet_total
 from xltools.core.model import Form, Indicator
 from xltools.core.parse import Quantity
-from xltools.core.scoring import (budget_score, execution_rate, grade, qualitative_band, quantity_score,
-                                  round_half_up)
+from xltools.core.scoring import (
+    budget_score,
+    execution_rate,
+    grade,
+    qualitative_band,
+    quantity_score,
+    round_half_up,
+)
 
 from .forms import clean_form
 

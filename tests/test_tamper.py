@@ -10,7 +10,13 @@ from openpyxl.styles import Protection
 
 from xltools.core import RULES
 from xltools.layout import META_SHEET, SHEET, TEMPLATE_VERSION, Layout
-from xltools.tamper import TAMPER_CODES, NotTemplate, check_tamper, identify, normalize_formula
+from xltools.tamper import (
+    TAMPER_CODES,
+    NotTemplate,
+    check_tamper,
+    identify,
+    normalize_formula,
+)
 from xltools.workbook import fill_workbook
 from xltools.xlsxread import read_workbook
 

@@ -12,13 +12,24 @@ import pytest
 from defusedxml.ElementTree import fromstring
 
 from xltools.cli import main
-from xltools.fileio import OutputExistsError
 from xltools.core import Form, Policy
+from xltools.fileio import OutputExistsError
 from xltools.layout import (
-    CHECK_BUTTON_CAPTION, CHECK_MACRO, META_SHEET, RESULT_SHEET, SHEET, TEMPLATE_ID, TEMPLATE_VERSION, Layout,
+    CHECK_BUTTON_CAPTION,
+    CHECK_MACRO,
+    META_SHEET,
+    RESULT_SHEET,
+    SHEET,
+    TEMPLATE_ID,
+    TEMPLATE_VERSION,
+    Layout,
 )
 from xltools.template import (
-    DEFAULT_NAME, DEFAULT_PASSWORD, DEFAULT_YEAR, TemplateError, build_template,
+    DEFAULT_NAME,
+    DEFAULT_PASSWORD,
+    DEFAULT_YEAR,
+    TemplateError,
+    build_template,
 )
 from xltools.xlsxread import read_workbook
 

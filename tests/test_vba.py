@@ -14,8 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from xltools.vba import (MACROS_DIR, VbaError, build_vba_project, compress, decompress, decrypt_project_data,
-                         encrypt_project_data, read_bas, template_vba_project)
+from xltools.vba import (
+    MACROS_DIR,
+    VbaError,
+    build_vba_project,
+    compress,
+    decompress,
+    decrypt_project_data,
+    encrypt_project_data,
+    read_bas,
+    template_vba_project,
+)
 
 
 def olevba_modules(source: bytes | str) -> dict[str, str]:

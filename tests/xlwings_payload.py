@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import xlwings as xw
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from xltools.xlsxread import read_workbook
 

@@ -27,7 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlwings as xw
-from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils.cell import (
+    column_index_from_string,
+    get_column_letter,
+    range_boundaries,
+)
 
 from .core import Evaluation, Finding, Indicator, Policy, evaluate
 from .core.parse import parse_number, parse_quantity
@@ -35,8 +39,16 @@ from .core.scoring import budget_score as core_budget_score
 from .core.scoring import execution_rate as core_execution_rate
 from .core.scoring import grade as core_grade
 from .core.scoring import score_indicator
-from .layout import (CHECK_BUTTON_CELL, COL_RESULT, LAST_COL, META_SHEET, RESULT_SHEET, SHEET, TEMPLATE_ID,
-                     Layout)
+from .layout import (
+    CHECK_BUTTON_CELL,
+    COL_RESULT,
+    LAST_COL,
+    META_SHEET,
+    RESULT_SHEET,
+    SHEET,
+    TEMPLATE_ID,
+    Layout,
+)
 
 __all__ = [
     "ERROR_FILL", "WARNING_FILL", "CheckReport", "AddinError", "check_scores", "check_scores_caller",

@@ -23,7 +23,16 @@ from .core import Form, Indicator, Policy, score_form, sheet_total
 from .core.model import FundRow
 from .core.parse import parse_quantity
 from .core.scoring import score_indicator
-from .demothemes import DEVIATIONS, GIVEN_NAMES, LOW_RATE_REASONS, SURNAMES, THEMES, Qual, Quant, Theme
+from .demothemes import (
+    DEVIATIONS,
+    GIVEN_NAMES,
+    LOW_RATE_REASONS,
+    SURNAMES,
+    THEMES,
+    Qual,
+    Quant,
+    Theme,
+)
 from .layout import Layout
 
 __all__ = ["YEAR", "STREETS", "AREAS", "UNITS", "MISTAKES", "FATES", "Expected", "DemoFile", "DemoSet", "generate",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import pickle
 import unicodedata
 from collections.abc import Sequence
-import pickle
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal

@@ -16,9 +16,24 @@ from functools import lru_cache
 
 from .core import Finding, Policy, PolicyError, policy_from_toml
 from .core.parse import normalize_text
-from .core.tamper_rules import (TAMPER_CODES, TamperCellUnlocked, TamperFormulaChanged, TamperInputLocked,
-                                TamperLabelChanged, TamperMetaMismatch, TamperMetaMissing, TamperUnprotected)
-from .layout import DEFAULT_ROWS, META_SHEET, SHEET, TEMPLATE_ID, TEMPLATE_VERSION, Layout
+from .core.tamper_rules import (
+    TAMPER_CODES,
+    TamperCellUnlocked,
+    TamperFormulaChanged,
+    TamperInputLocked,
+    TamperLabelChanged,
+    TamperMetaMismatch,
+    TamperMetaMissing,
+    TamperUnprotected,
+)
+from .layout import (
+    DEFAULT_ROWS,
+    META_SHEET,
+    SHEET,
+    TEMPLATE_ID,
+    TEMPLATE_VERSION,
+    Layout,
+)
 from .xlsxread import SheetData, WorkbookData
 
 __all__ = ["layout_for", "Identity", "NotTemplate", "identify", "check_tamper", "TAMPER_CODES", "template_policy"]

@@ -28,9 +28,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import ValidationError
 
 from .core import Form, Policy, field_label
+from .fileio import OutputExistsError, write_atomic
 from .forms import FormReadError, LoadedForm, load_form
 from .layout import META_SHEET, SHEET, TEMPLATE_ID, Layout, Spot
-from .fileio import OutputExistsError, write_atomic
 from .template import DEFAULT_YEAR, template_bytes
 from .xlsxread import WorkbookReadError, read_workbook
 

@@ -10,7 +10,9 @@ from .model import Form, FundRow, Funds, Indicator
 from .policy import Policy, PolicyError, policy_from_toml
 from .rules import field_label, validate
 from .scoring import ScoreSheet, score_form, sheet_total
-from .tamper_rules import TAMPER_CODES  # registers the tamper-check rules in the catalogue
+from .tamper_rules import (
+    TAMPER_CODES,  # registers the tamper-check rules in the catalogue
+)
 
 __all__ = [
     "Form", "Funds", "FundRow", "Indicator", "Policy", "PolicyError", "policy_from_toml",

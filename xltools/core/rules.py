@@ -261,7 +261,8 @@ _INDEX_RE = re.compile(r"^indicators\[(\d+)\](?:\.(\w+))?$")
 
 def field_label(path: str) -> str:
     """A Chinese label for a field path, e.g. ``indicators[2].score`` → ``第3条绩效指标·得分``."""
-    from .model import Indicator as _Indicator, FundRow as _FundRow
+    from .model import FundRow as _FundRow
+    from .model import Indicator as _Indicator
 
     match = _INDEX_RE.match(path)
     if match:
