@@ -23,10 +23,12 @@ test: $(STAMP)
 clean:
 	rm -rf $(VENV) demo .pytest_cache .hypothesis
 
-# Regenerate the committed templates (the .xlsx to circulate and the .xlsm with the 检查评分 button).
+# Regenerate the committed templates (the .xlsx to circulate and the .xlsm with the 检查评分 button);
+# next year's version: make templates YEAR=2027
+YEAR_FLAG := $(if $(YEAR),--year $(YEAR),)
 templates: $(STAMP)
-	$(BIN)/xltools template -o "workbook_templates/朝阳区项目支出绩效自评表.xlsx" --force
-	$(BIN)/xltools template --macro -o "workbook_templates/朝阳区项目支出绩效自评表.xlsm" --force
+	$(BIN)/xltools template $(YEAR_FLAG) -o "workbook_templates/朝阳区项目支出绩效自评表.xlsx" --force
+	$(BIN)/xltools template $(YEAR_FLAG) --macro -o "workbook_templates/朝阳区项目支出绩效自评表.xlsm" --force
 
 # Speed and memory of xltools combine against naive openpyxl and the python-calamine floor (prints figures).
 bench: $(STAMP)
