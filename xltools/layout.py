@@ -360,29 +360,39 @@ class Layout:
                 values[self.indicator_cell(i, part)] = getattr(ind, part)
         return values
 
+    @cached_property
+    def _read_plan(self) -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...],
+                                  tuple[tuple[tuple[str, str], ...], ...]]:
+        """What :meth:`form_from_cells` reads: fund (key, part, cell), form (field, cell), indicator rows."""
+        fund_cells, form_cells = [], []
+        for spot in self.spots:
+            if spot.path.startswith("funds."):
+                _, key, part = spot.path.split(".")
+                fund_cells.append((key, part, spot.cell))
+            elif spot.path in Form.model_fields:
+                form_cells.append((spot.path, spot.cell))
+        indicator_cells = tuple(tuple((part, self.indicator_cell(i, part)) for part in _INDICATOR_COLUMNS)
+                                for i in range(self.rows))
+        return tuple(fund_cells), tuple(form_cells), indicator_cells
+
     def form_from_cells(self, get: Callable[[str], object]) -> Form:
         """Build a form from a cell getter (``get("D8")`` → that cell's value on 自评表).
 
         Formula cells (budget score, total) are read as their cached values.
         Never raises on what people typed; trailing empty indicator rows are dropped.
         """
-        data: dict[str, object] = {}
+        fund_cells, form_cells, indicator_cells = self._read_plan
+        data: dict[str, object] = {path: _clean(get(cell)) for path, cell in form_cells}
         funds: dict[str, dict[str, object]] = {key: {} for key in FUND_ROWS}
-        for spot in self.spots:
-            if spot.path.startswith("funds."):
-                _, key, part = spot.path.split(".")
-                funds[key][part] = _clean(get(spot.cell))
-            elif spot.path in Form.model_fields:
-                data[spot.path] = _clean(get(spot.cell))
-        data["funds"] = Funds(**{key: (None if FundRow(**row).is_empty() else FundRow(**row))
+        for key, part, cell in fund_cells:
+            funds[key][part] = _clean(get(cell))
+        # a row of blanks (None after _clean) is what FundRow/Indicator.is_empty() calls empty
+        data["funds"] = Funds(**{key: (None if all(v is None for v in row.values()) else FundRow(**row))
                                  for key, row in funds.items()})
-        indicators = []
-        for i in range(self.rows):
-            indicators.append(Indicator(**{part: _clean(get(self.indicator_cell(i, part)))
-                                           for part in _INDICATOR_COLUMNS}))
-        while indicators and indicators[-1].is_empty():
-            indicators.pop()
-        data["indicators"] = indicators
+        rows = [{part: _clean(get(cell)) for part, cell in cells} for cells in indicator_cells]
+        while rows and all(v is None for v in rows[-1].values()):
+            rows.pop()
+        data["indicators"] = [Indicator(**row) for row in rows]
         return Form(**data)
 
     def read_meta(self, get: Callable[[str], object]) -> dict[str, object]:

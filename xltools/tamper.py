@@ -134,6 +134,7 @@ def _int(value: object) -> int | None:
 _STRING = re.compile(r'("(?:[^"]|"")*")')
 
 
+@lru_cache(maxsize=4096)
 def normalize_formula(text: str | None) -> str:
     """Compare formulas as Excel would: no ``=``, no ``_xlfn.``, no blanks or ``$``, upper case outside strings."""
     if not text:

@@ -291,16 +291,20 @@ def _is_date_format(code: str) -> bool:
 def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles: frozenset[int]) -> None:
     values, formulas, styles = sheet.values, sheet.formulas, sheet.styles
     for c in root.iter(f"{_NS}c"):
-        ref = c.get("r")
+        get = c.get
+        ref = get("r")
         if ref is None:
             continue
-        style = int(c.get("s", "0"))
+        text_style = get("s")
+        style = 0 if text_style is None else int(text_style)
         if style:
             styles[ref] = style
+        if not len(c):  # a formatting-only cell: no formula, value or inline string
+            continue
         f = c.find(f"{_NS}f")
         if f is not None:
             formulas[ref] = f.text or ""
-        kind = c.get("t", "n")
+        kind = get("t", "n")
         if kind == "inlineStr":
             node = c.find(f"{_NS}is")
             if node is not None:

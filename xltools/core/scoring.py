@@ -185,12 +185,17 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy) -> Indicat
     )
 
 
-def score_form(form: Form, policy: Policy) -> ScoreSheet:
-    """R1–R6 for a whole form (the reviewer's computation, 复核)."""
+def _budget_part(form: Form, policy: Policy) -> tuple[float | None, float, float]:
+    """R1–R2: execution rate, budget weight and budget score."""
     total_row = form.fund("total")
     rate = execution_rate(parse_number(total_row.annual_budget).value, parse_number(total_row.executed).value)
     weight = _weight(form.budget_weight, policy.default_budget_weight)
-    b_score = budget_score(rate, weight, policy)
+    return rate, weight, budget_score(rate, weight, policy)
+
+
+def score_form(form: Form, policy: Policy) -> ScoreSheet:
+    """R1–R6 for a whole form (the reviewer's computation, 复核)."""
+    rate, weight, b_score = _budget_part(form, policy)
     results = [score_indicator(i, ind, policy) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
     subtotals = {
         name: round_half_up(sum(item.score for item in results if item.level1 == name), policy.decimals)
@@ -215,9 +220,9 @@ def sheet_total(form: Form, policy: Policy) -> float | None:
     that are real numbers (a spreadsheet's SUM skips text), rounded; ``None``
     (a blank cell) when there is neither an execution rate nor a numeric score.
     """
-    sheet = score_form(form, policy)
+    rate, _, b_score = _budget_part(form, policy)  # the indicators' computed scores play no part
     scores = [ind.score for ind in form.indicators
               if isinstance(ind.score, (int, float)) and not isinstance(ind.score, bool)]
-    if sheet.execution_rate is None and not scores:
+    if rate is None and not scores:
         return None
-    return round_half_up(sheet.budget_score + float(sum(scores)), policy.decimals)
+    return round_half_up(b_score + float(sum(scores)), policy.decimals)
