@@ -1,0 +1,75 @@
+"""The summary's fast row path writes exactly the XML XlsxWriter's own write path writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import xlsxwriter
+
+from xltools.summary import _put, _RowStream
+
+ROWS: list[list[object]] = [
+    [1, "普通文本", 12.5, None, "", True, False],
+    [2, '=HYPERLINK("http://x","y")', "a & b < c > d \"q\"", " 前导空格", "尾随空格 ", "换行\n", "\t制表"],
+    [3, "控制\x01字符\x1f", "_x0041_ 字面转义", "\ufffe\uffff", "😀表情", float("nan"), float("inf")],
+    [4, dt.date(2024, 3, 5), dt.datetime(2024, 3, 5, 14, 30), Decimal("1.25"), -0.000123, 1e20, 2**60],
+    [5, "长" * 40000, "😀" * 20000, "x" * 32767, 0, -7, 3.14159265358979],
+]
+HEIGHTS = [None, 29.0, 42.5, None, 211.0]
+
+
+def _write(path: Path, fast: bool) -> None:
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_urls": False, "strings_to_numbers": False})
+    plain = book.add_format({"border": 1})
+    number = book.add_format({"num_format": "0.00"})
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    ws = book.add_worksheet("表", worksheet_class=_RowStream if fast else None)
+    ws.set_row(0, 30)
+    for col in range(7):
+        ws.write_string(0, col, f"列{col}", plain)
+    for row, (values, height) in enumerate(zip(ROWS, HEIGHTS), start=1):
+        formats = [number, plain, stamp, None, plain, number, plain]
+        if fast:
+            ws.append_row(row, list(zip(values, formats)), height)
+        else:
+            if height is not None:
+                ws.set_row(row, height)
+            for col, (value, fmt) in enumerate(zip(values, formats)):
+                _put(ws, row, col, value, fmt)
+    total = len(ROWS) + 1
+    ws.write_string(total, 0, "合计", plain)
+    ws.write_formula(total, 2, f"=SUM(C2:C{total})", number, 12.5)
+    ws.autofilter(0, 0, total - 1, 6)
+    book.close()
+
+
+def test_fast_rows_write_the_same_xml_as_xlsxwriter(tmp_path: Path) -> None:
+    _write(tmp_path / "plain.xlsx", fast=False)
+    _write(tmp_path / "fast.xlsx", fast=True)
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as a, zipfile.ZipFile(tmp_path / "fast.xlsx") as b:
+        assert sorted(a.namelist()) == sorted(b.namelist())
+        for name in a.namelist():
+            if name != "docProps/core.xml":  # holds the creation time
+                assert a.read(name) == b.read(name), name
+    sheet = openpyxl.load_workbook(tmp_path / "fast.xlsx")["表"]
+    assert sheet["B3"].value == '=HYPERLINK("http://x","y")' and sheet["B3"].data_type == "s"
+    assert sheet["C3"].value == "a & b < c > d \"q\"" and sheet["D3"].value == " 前导空格"
+    assert sheet["B5"].value == 45356 and sheet["C5"].value == dt.datetime(2024, 3, 5, 14, 30)
+    assert sheet["F2"].value == "是" and sheet["G2"].value == "否" and sheet["D2"].value is None
+    assert sheet.row_dimensions[3].height == 29.25 and len(sheet["B6"].value) == 32767
+
+
+def test_fast_rows_never_pass_markup_through(tmp_path: Path) -> None:
+    """XlsxWriter writes a text that looks like rich-text markup (``<r>…</r>``) raw; the fast path escapes it."""
+    path = tmp_path / "markup.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = book.add_worksheet("表", worksheet_class=_RowStream)
+    ws.append_row(0, [("<r><t>x</t></r>", None), ("<r></t></r>", None)])
+    book.close()
+    sheet = openpyxl.load_workbook(path)["表"]
+    assert [sheet["A1"].value, sheet["B1"].value] == ["<r><t>x</t></r>", "<r></t></r>"]
