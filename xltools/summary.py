@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -229,9 +230,19 @@ def _row_height(texts: Sequence[tuple[object, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and 2 * len(text) >= width - 1:  # shorter texts fit on one line anyway
-            units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-            lines = max(lines, text.count("\n") + math.ceil(units / max(width - 1, 1)))
+            lines = max(lines, _lines_short(text, width) if len(text) <= _CACHED_CHARS else _lines(text, width))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
+
+
+@lru_cache(maxsize=4096)
+def _lines_short(text: str, width: float) -> int:
+    return _lines(text, width)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a text takes in a column ``width`` characters wide (a Chinese character is two)."""
+    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text.count("\n") + math.ceil(units / max(width - 1, 1))
 
 
 _COLUMNS = [xl_col_to_name(col) for col in range(64)]
@@ -300,6 +311,20 @@ class _RowStream(Worksheet):
 
 def _string_xml(attrs: str, text: str) -> str:
     """An inline string cell; the text is always escaped (never passed through as markup)."""
+    return f"<c{attrs}{_inline_short(text) if len(text) <= _CACHED_CHARS else _inline(text)}"
+
+
+_CACHED_CHARS = 200  # texts up to this long are memoised (4096 of them: a few MB at most)
+
+
+@lru_cache(maxsize=4096)
+def _inline_short(text: str) -> str:
+    """:func:`_inline`, memoised: unit and project names repeat on every indicator row."""
+    return _inline(text)
+
+
+def _inline(text: str) -> str:
+    """What follows a string cell's attributes: its type and the escaped text."""
     if len(text) > _STRMAX // 2:  # Excel's limit counts UTF-16 units; never split a character
         units = 0
         for index, char in enumerate(text):
@@ -313,7 +338,7 @@ def _string_xml(attrs: str, text: str) -> str:
     text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
-    return f'<c{attrs} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 def _setup(ws, headers: Sequence[tuple[str, float]], fmt: _Formats, title: str, freeze_cols: int = 0) -> None:
