@@ -29,6 +29,7 @@ Fate = Literal["unreadable", "encrypted", "too-large", "not-excel"]
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_C, _F, _V, _IS, _T = (f"{_NS}{tag}" for tag in ("c", "f", "v", "is", "t"))
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -290,7 +291,7 @@ def _is_date_format(code: str) -> bool:
 
 def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles: frozenset[int]) -> None:
     values, formulas, styles = sheet.values, sheet.formulas, sheet.styles
-    for c in root.iter(f"{_NS}c"):
+    for c in root.iter(_C):
         get = c.get
         ref = get("r")
         if ref is None:
@@ -301,16 +302,16 @@ def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles
             styles[ref] = style
         if not len(c):  # a formatting-only cell: no formula, value or inline string
             continue
-        f = c.find(f"{_NS}f")
+        f = c.find(_F)
         if f is not None:
             formulas[ref] = f.text or ""
         kind = get("t", "n")
         if kind == "inlineStr":
-            node = c.find(f"{_NS}is")
+            node = c.find(_IS)
             if node is not None:
-                values[ref] = "".join(t.text or "" for t in node.iter(f"{_NS}t"))
+                values[ref] = "".join(t.text or "" for t in node.iter(_T))
             continue
-        v = c.find(f"{_NS}v")
+        v = c.find(_V)
         if v is None or v.text is None:
             continue
         text = v.text

@@ -45,14 +45,23 @@ class Number:
         return self.value is not None
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def normalize_text(value: object) -> str:
     """NFKC-normalise, turn any whitespace run into one space, strip."""
     if value is None:
         return ""
+    if type(value) is str and len(value) <= 200:  # the same texts are normalised many times per form
+        return _normalize_short(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+
+
+@lru_cache(maxsize=8192)
+def _normalize_short(text: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 
 def _is_real(value: object) -> bool:
