@@ -389,7 +389,8 @@ class Layout:
         # a row of blanks (None after _clean) is what FundRow/Indicator.is_empty() calls empty
         data["funds"] = Funds(**{key: (None if all(v is None for v in row.values()) else FundRow(**row))
                                  for key, row in funds.items()})
-        rows = [{part: _clean(get(cell)) for part, cell in cells} for cells in indicator_cells]
+        rows = [{part: None if (value := get(cell)) is None else _clean(value) for part, cell in cells}
+                for cells in indicator_cells]  # most indicator cells are empty: skip _clean for them
         while rows and all(v is None for v in rows[-1].values()):
             rows.pop()
         data["indicators"] = [Indicator(**row) for row in rows]

@@ -134,6 +134,12 @@ def _int(value: object) -> int | None:
 _STRING = re.compile(r'("(?:[^"]|"")*")')
 
 
+@lru_cache(maxsize=32)
+def _input_cells(layout: Layout) -> tuple[str, ...]:
+    """The cells people type into (unlocked in the template), once per layout."""
+    return tuple(spot.cell for spot in layout.input_spots())
+
+
 @lru_cache(maxsize=4096)
 def normalize_formula(text: str | None) -> str:
     """Compare formulas as Excel would: no ``=``, no ``_xlfn.``, no blanks or ``$``, upper case outside strings."""
@@ -209,7 +215,7 @@ def check_tamper(book: WorkbookData, identity: Identity, policy: Policy | None =
     if unlocked:
         findings.append(TamperCellUnlocked.at("template", count=len(unlocked), cells=_cells(unlocked))
                         .at_cell(where + unlocked[0]))
-    locked = [spot.cell for spot in layout.input_spots() if form.locked(spot.cell)]
+    locked = [cell for cell in _input_cells(layout) if form.locked(cell)]
     if locked:
         findings.append(TamperInputLocked.at("template", count=len(locked), cells=_cells(locked))
                         .at_cell(where + locked[0]))
