@@ -309,7 +309,10 @@ def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles
         if kind == "inlineStr":
             node = c.find(_IS)
             if node is not None:
-                values[ref] = "".join(t.text or "" for t in node.iter(_T))
+                if len(node) == 1 and node[0].tag == _T and not len(node[0]):  # the usual <is><t>…</t></is>
+                    values[ref] = node[0].text or ""
+                else:
+                    values[ref] = "".join(t.text or "" for t in node.iter(_T))
             continue
         v = c.find(_V)
         if v is None or v.text is None:
