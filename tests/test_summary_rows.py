@@ -73,3 +73,30 @@ def test_fast_rows_never_pass_markup_through(tmp_path: Path) -> None:
     book.close()
     sheet = openpyxl.load_workbook(path)["表"]
     assert [sheet["A1"].value, sheet["B1"].value] == ["<r><t>x</t></r>", "<r></t></r>"]
+
+
+def test_summary_keeps_markup_like_texts_as_text(tmp_path: Path) -> None:
+    """A unit, project, indicator or path typed as ``<r>…</r>`` arrives in every sheet as that text."""
+    from xltools.core import Policy
+    from xltools.summary import FileResult, IndicatorRow, ProjectRow, write_summary
+
+    unit, name, target = "<r><t>甲</t></r>", "<r></t></r>", "<r><rPr><b/></rPr><t>≥40个</t></r>"
+    row = ProjectRow(
+        year="2024", unit=unit, department="城管办", name=name, lead="王", initial_budget=10.0,
+        annual_budget=10.0, executed=9.0, execution_rate=0.9, budget_score=10.0,
+        subtotals={"产出指标": 50.0, "效益指标": 30.0, "满意度指标": 10.0}, self_total=90.0, review_total=90.0,
+        grade="优", filled_on=dt.date(2025, 1, 20),
+        packed_indicators=ProjectRow.pack([IndicatorRow("产出指标", "数量指标", "桶站数", target, "40个", 20, 20,
+                                                        20.0, None)]),
+    )
+    files = [FileResult("<r>a</r>", "ok", "<r>原因</r>", project=row,
+                        findings=[("自评表", "H21", "score-mismatch", "error", "<r><t>说明</t></r>")])]
+    path = tmp_path / "summary.xlsx"
+    write_summary(path, files, Policy())
+    book = openpyxl.load_workbook(path)
+    assert [book["汇总"]["B2"].value, book["汇总"]["D2"].value, book["汇总"]["U2"].value] == [unit, name, "<r>a</r>"]
+    assert book["按单位"]["A2"].value == unit
+    assert [book["指标明细"][c].value for c in ("B2", "C2", "G2")] == [unit, name, target]
+    assert [book["问题清单"][c].value for c in ("B2", "C2", "D2", "I2")] == ["<r>a</r>", unit, name,
+                                                                          "<r><t>说明</t></r>"]
+    assert [book["文件清单"][c].value for c in ("B2", "D2", "E2", "F2")] == ["<r>a</r>", "<r>原因</r>", unit, name]

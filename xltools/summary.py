@@ -428,7 +428,7 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
     headers = [("实施单位", 20), ("项目数", 8), ("全年预算数合计（万元）", 15), ("全年执行数合计（万元）", 15),
                ("执行率（合计）", 11), ("平均复核总分", 11), ("最低复核总分", 11),
                *((f"{g}（个）", 7) for g in grades)]
-    ws = book.add_worksheet("按单位")
+    ws = book.add_worksheet("按单位", worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·按实施单位", freeze_cols=1)
     row = 0
     for row, u in enumerate(units, start=1):
@@ -436,8 +436,7 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
                   *(u.grades[g] for g in grades)]
         formats = [fmt.text, fmt.int, fmt.amount, fmt.amount, fmt.rate, fmt.score, fmt.score,
                    *[fmt.int] * len(grades)]
-        for col, (value, f) in enumerate(zip(values, formats)):
-            _put(ws, row, col, value, f)
+        ws.append_row(row, list(zip(values, formats)))  # unit names as typed: escaped, never markup
     first, last, total = 2, row + 1, row + 1
     if not units:
         _finish(ws, headers, 1)
