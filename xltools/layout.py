@@ -29,12 +29,10 @@ sheet 模板信息 carries the template's metadata.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
-
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from .core.model import FUND_ROWS, Form, FundRow, Funds, Indicator
 from .core.policy import Policy
@@ -434,14 +432,3 @@ def _clean(value: object) -> object:
     if isinstance(value, (int, float, dt.date)) or value is None:
         return value
     return str(value)
-
-
-def column_span(first: str, last: str) -> list[str]:
-    """Column letters from ``first`` to ``last`` inclusive."""
-    return [get_column_letter(i) for i in range(column_index_from_string(first),
-                                                  column_index_from_string(last) + 1)]
-
-
-def spots_by_cell(layout: Layout) -> Mapping[str, Spot]:
-    """Every spot keyed by its anchor cell."""
-    return {spot.cell: spot for spot in layout.all_spots()}
