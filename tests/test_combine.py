@@ -289,3 +289,31 @@ def test_a_summary_in_the_folder_is_skipped_not_read(tree, run, tmp_path):
     report = combine([folder], folder / "汇总_新.xlsx", jobs=1)
     assert {r.path: r.fate for r in report.files} == {"in/a.xlsx": "ok", "in/汇总_旧.xlsx": "skipped"}
     assert report.projects == 1
+
+
+def test_every_field_of_the_form_has_a_home_in_the_summary(tmp_path):
+    """项目信息 carries what 汇总 and 指标明细 do not: phones, 其中 rows, weight, goals, sign-off."""
+    import datetime as dt
+
+    import openpyxl
+
+    from xltools.combine import combine
+    from xltools.workbook import fill_workbook
+
+    from .forms import clean_form, seed_form
+
+    fill_workbook(seed_form(), tmp_path / "in" / "seed.xlsx")
+    fill_workbook(clean_form(), tmp_path / "in" / "clean.xlsx")
+    combine([tmp_path / "in"], tmp_path / "summary.xlsx", jobs=1)
+    ws = openpyxl.load_workbook(tmp_path / "summary.xlsx")["项目信息"]
+    header = [c.value for c in ws[1]]
+    rows = {r[2]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True) if r[2]}
+    seed = rows["其他零余额账户资金(谐促进员工作经费)"]
+    assert (seed["联系电话"], seed["填表人"], seed["填表人电话"]) == ("64566064", "李冬梅", "64578491")
+    assert seed["填写日期"] == dt.datetime(2021, 2, 24)
+    assert seed["预算执行分值"] == 10 and seed["预期目标"].startswith("慰问辖区防疫志愿者")
+    assert seed["实际完成情况"].startswith("两次慰问辖区762名防疫志愿者")
+    clean = rows["垃圾分类桶站改造"]
+    assert [clean[f"当年财政拨款·{c}"] for c in ("年初预算数", "全年预算数", "全年执行数")] == [100, 80, 80]
+    assert [clean[f"上年结转资金·{c}"] for c in ("年初预算数", "全年预算数", "全年执行数")] == [20, 20, 15.5]
+    assert clean["其他资金·全年预算数"] is None

@@ -157,9 +157,26 @@ def project_row(form: Form, layout: Layout, policy: Policy, today: dt.date) -> t
         grade=sheet.grade,
         filled_on=parse_date(form.filled_on),
         packed_indicators=ProjectRow.pack(indicators),
+        details=_details(form),
     )
     findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
     return row, findings
+
+
+def _as_typed(value: object) -> object:
+    """A number when the cell holds one (or text that reads as one), else the text as typed."""
+    number = parse_number(value)
+    return number.value if number.value is not None else (normalize_text(value) or None)
+
+
+def _details(form: Form) -> tuple[object, ...]:
+    """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order."""
+    amounts = [_as_typed(getattr(form.fund(key), part)) for key in ("fiscal", "carryover", "other")
+               for part in ("initial_budget", "annual_budget", "executed")]
+    filled_on = parse_date(form.filled_on)
+    return (normalize_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
+            normalize_text(form.goal_expected), normalize_text(form.goal_actual), normalize_text(form.filled_by),
+            normalize_text(form.filler_phone), filled_on or normalize_text(form.filled_on) or None)
 
 
 def process_file(task: tuple[str, str] | str, policy: Policy | None = None,

@@ -47,7 +47,7 @@ FATE_TEXT: dict[str, str] = {
 }
 
 #: Sheet names of the summary workbook.
-SHEETS = ("汇总", "按单位", "图表", "指标明细", "问题清单", "文件清单")
+SHEETS = ("汇总", "按单位", "图表", "项目信息", "指标明细", "问题清单", "文件清单")
 
 #: Level-1 indicator groups whose subtotals 汇总 shows.
 GROUPS = ("产出指标", "效益指标", "满意度指标")
@@ -91,6 +91,8 @@ class ProjectRow:
     grade: str
     filled_on: dt.date | None
     packed_indicators: bytes = b""
+    #: The form's remaining fields as typed, in :data:`DETAIL_HEADERS` order (sheet 项目信息).
+    details: tuple[object, ...] = ()
 
     @property
     def indicators(self) -> list[IndicatorRow]:
@@ -463,6 +465,34 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
     ws.print_area(0, 0, total, len(headers) - 1)
 
 
+#: Sheet 项目信息: every field of the form not already in 汇总 or 指标明细, as typed.
+DETAIL_HEADERS: tuple[tuple[str, float], ...] = (
+    ("联系电话", 12), ("当年财政拨款·年初预算数", 11), ("当年财政拨款·全年预算数", 11),
+    ("当年财政拨款·全年执行数", 11), ("上年结转资金·年初预算数", 11), ("上年结转资金·全年预算数", 11),
+    ("上年结转资金·全年执行数", 11), ("其他资金·年初预算数", 11), ("其他资金·全年预算数", 11),
+    ("其他资金·全年执行数", 11), ("预算执行分值", 8), ("预期目标", 36), ("实际完成情况", 36),
+    ("填表人", 8), ("填表人电话", 12), ("填写日期", 11),
+)
+
+
+def _write_details(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
+    headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("年度", 6), ("项目负责人", 8), *DETAIL_HEADERS,
+               ("来源文件", 30)]
+    ws = book.add_worksheet("项目信息", worksheet_class=_RowStream)
+    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·项目信息", freeze_cols=3)
+    detail_formats = [fmt.text, *[fmt.amount] * 9, fmt.score, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.date]
+    formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, *detail_formats, fmt.text]
+    wrapped = [col for col, f in enumerate(formats) if f is fmt.wrap]
+    row = 0
+    for row, result in enumerate(used, start=1):
+        p = result.project
+        assert p is not None
+        details = p.details or (None,) * len(DETAIL_HEADERS)
+        cells = (row, p.unit, p.name, p.year, p.lead, *details, result.path)
+        ws.append_row(row, list(zip(cells, formats)), _row_height([(cells[col], headers[col][1]) for col in wrapped]))
+    _finish(ws, headers, row)
+
+
 def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("一级指标", 10), ("二级指标", 12),
                ("三级指标", 22), ("年度指标值", 14), ("实际完成值", 14), ("分值", 7), ("自评得分", 8),
@@ -581,6 +611,7 @@ def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> No
     _write_projects(book, fmt, used, policy)
     _write_units(book, fmt, units, policy)
     _write_charts(book, fmt, units, policy)
+    _write_details(book, fmt, used)
     _write_indicators(book, fmt, used)
     _write_findings(book, fmt, files)
     _write_files(book, fmt, files)
