@@ -333,6 +333,18 @@ class CombineReport:
         }
 
 
+def _worker_init() -> None:
+    """Garbage collection tuned for a worker that makes many short-lived objects.
+
+    ``gc.freeze``: what a worker inherits (modules, validators, layouts) is never garbage, so it is kept
+    out of the collector's scans. A higher first-generation threshold: nearly everything a file creates is
+    freed by reference counting, so full scans every 700 allocations are wasted work; cycles are still
+    collected, only less often.
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None) -> Iterator[FileResult]:
     """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
     work = partial(process_file, policy=policy, today=dt.date.today())
@@ -342,9 +354,7 @@ def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None) -> Iter
     chunk = max(1, min(32, len(paths) // (jobs * 8)))
     done = 0
     try:
-        # gc.freeze: what a worker inherits (modules, validators, layouts) is never garbage; keeping it out
-        # of the collector's scans makes each worker ~5% faster. Collection of new objects is unchanged.
-        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.freeze) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
             for result in pool.map(work, paths, chunksize=chunk):
                 done += 1
                 yield result
