@@ -18,7 +18,6 @@ import os
 import re
 import sys
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -28,7 +27,9 @@ from functools import partial
 from pathlib import Path
 
 from .core import Finding, Form, Policy, PolicyError, evaluate, sheet_total
+from .core.findings import shorten
 from .core.parse import normalize_text, parse_date, parse_number
+from .display import pad
 from .fileio import OutputExistsError, atomic_output, read_policy, write_atomic
 from .layout import META_SHEET, SHEET, Layout
 from .summary import FATE_TEXT, FileResult, IndicatorRow, ProjectRow, write_summary
@@ -220,7 +221,7 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
             result.fate, result.reason = "not-template", exc.reason
         return result
     except Exception as exc:  # noqa: BLE001 - one odd file must not end a district-wide run
-        result.fate, result.reason = "unreadable", f"读取时出错（{type(exc).__name__}：{_short(exc)}）"
+        result.fate, result.reason = "unreadable", f"读取时出错（{type(exc).__name__}：{shorten(exc, 80)}）"
         return result
     result.project = project
     result.findings = [_finding_row(f) for f in (*tamper, *findings)]
@@ -234,11 +235,6 @@ def _blank(form: Form) -> bool:
     """An unfilled template: no header text, no amounts, no indicators (the year and 分值 come preset)."""
     header = (form.project_name, form.implementing_unit, form.department, form.project_lead)
     return all(value is None for value in header) and form.funds.total is None and not form.indicators
-
-
-def _short(value: object, limit: int = 80) -> str:
-    text = str(value)
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # --- duplicates -------------------------------------------------------------------------
@@ -433,20 +429,14 @@ class _Bar:
         sys.stderr.flush()
 
 
-def _pad(text: str, width: int) -> str:
-    """Left-align ``text`` to ``width`` terminal columns (a Chinese character takes two)."""
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(width - used, 0)
-
-
 def _print_table(report: CombineReport) -> None:
     counts = report.counts
     problems = sum(counts[f] for f in _PROBLEM_FATES)
     print(f"汇总文件：{report.output}")
-    print(f"{_pad('文件状态', 16)}{'个数':>6}")
+    print(f"{pad('文件状态', 16)}{'个数':>6}")
     for fate, text in FATE_TEXT.items():
         if counts[fate]:
-            print(f"{_pad(text, 16)}{counts[fate]:>8}")
+            print(f"{pad(text, 16)}{counts[fate]:>8}")
     print(f"正常 {counts['ok']} 个，有问题 {problems} 个，跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")

@@ -32,6 +32,7 @@ from openpyxl import Workbook, load_workbook
 from .combine import CombineReport, combine
 from .core import Form, Policy, sheet_total
 from .demodata import YEAR, CodeScore, DemoFile, DemoSet, compare, generate
+from .display import pad
 from .engine import EngineError, soffice_available, to_pdf, to_png
 from .fileio import write_atomic
 from .layout import SHEET, Layout
@@ -263,14 +264,6 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}" if value in (0, 1) else f"{value:.1%}"
 
 
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
 def table(run: DemoRun) -> str:
     """The short Chinese table ``xltools demo`` prints."""
     report, demo = run.report, run.demo
@@ -292,14 +285,14 @@ def table(run: DemoRun) -> str:
         f"{executed / budget:.2%}" if budget else "  全区预算 —",
         "  等级     " + "，".join(f"{g} {grades.get(g, 0)}" for g in grade_names(Policy())),
         "  问题（按代码）：",
-        f"    {_pad('代码', 28)}{_pad('级别', 6)}{'个数':>6}{'预期':>6}{'召回率':>8}{'精确率':>8}",
+        f"    {pad('代码', 28)}{pad('级别', 6)}{'个数':>6}{'预期':>6}{'召回率':>8}{'精确率':>8}",
     ]
     counts = Counter((f[2], f[3]) for r in report.files for f in r.findings)
     for (code, severity), n in sorted(counts.items(), key=lambda item: (item[0][1], -item[1], item[0][0])):
         score = run.scores.get(code)
         level = "错误" if severity == "error" else "警告"
         expected = str(score.expected) if score and score.expected else "—"
-        lines.append(f"    {_pad(code, 28)}{_pad(level, 6)}{n:>8}{expected:>8}"
+        lines.append(f"    {pad(code, 28)}{pad(level, 6)}{n:>8}{expected:>8}"
                      f"{_pct(score.recall if score else None):>10}{_pct(score.precision if score else None):>10}")
     lines.append("    （召回率、精确率只对照有标准答案的文件：真实样表与被改动的文件不计）")
     verdict = "全部一致" if run.ground_truth_ok else "有不一致，请查看 manifest.json"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .core import Finding, Policy, PolicyError, policy_from_toml
+from .core.findings import shorten
 from .core.parse import normalize_text
 from .core.tamper_rules import (
     TAMPER_CODES,
@@ -159,11 +160,6 @@ def _label_text(value: object) -> str:
     return "" if value is None else str(value).replace("\r\n", "\n").strip()
 
 
-def _short(value: object, limit: int = 40) -> str:
-    text = "" if value is None else str(value).replace("\n", " ")
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 def _cells(cells: list[str]) -> str:
     shown = "、".join(cells[:_SHOWN_CELLS])
     return shown + (f" 等 {len(cells)} 个" if len(cells) > _SHOWN_CELLS else "")
@@ -193,22 +189,22 @@ def check_tamper(book: WorkbookData, identity: Identity, policy: Policy | None =
             shown = "" if found is None else (str(_int(found)) if key == "rows" and _int(found) is not None
                                                else str(found).strip())
             if shown != want:
-                findings.append(TamperMetaMismatch.at("template", key=key, found=_short(found), expected=want)
+                findings.append(TamperMetaMismatch.at("template", key=key, found=shorten(found), expected=want)
                                 .at_cell(f"{META_SHEET}!{layout.meta_cell(key)}"))
 
     for label in layout.labels:
         found = form.value(label.cell)
         if _label_text(found) != _label_text(label.text):
-            findings.append(TamperLabelChanged.at("template", cell=label.cell, found=_short(found),
-                                                  expected=_short(label.text)).at_cell(where + label.cell))
+            findings.append(TamperLabelChanged.at("template", cell=label.cell, found=shorten(found),
+                                                  expected=shorten(label.text)).at_cell(where + label.cell))
 
     formulas = _expected_formulas(layout.rows, policy.model_dump_json())
     for cell, formula, expected in formulas:
         found = form.formulas.get(cell)
         if normalize_formula(found) != expected:
-            shown = f"={found}" if found else _short(form.value(cell)) or "空"
-            findings.append(TamperFormulaChanged.at("template", cell=cell, found=_short(shown, 60),
-                                                    expected=_short(formula, 60)).at_cell(where + cell))
+            shown = f"={found}" if found else shorten(form.value(cell)) or "空"
+            findings.append(TamperFormulaChanged.at("template", cell=cell, found=shorten(shown, 60),
+                                                    expected=shorten(formula, 60)).at_cell(where + cell))
 
     unlocked = [cell for cell in [*(label.cell for label in layout.labels), *(f[0] for f in formulas)]
                 if not form.locked(cell)]

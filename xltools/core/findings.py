@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar, Literal
 
-__all__ = ["Severity", "Finding", "Rule", "RULES"]
+__all__ = ["Severity", "Finding", "Rule", "RULES", "shorten"]
 
 Severity = Literal["error", "warning"]
 
@@ -34,6 +34,12 @@ class Finding:
     def as_dict(self) -> dict[str, str | None]:
         return {"code": self.code, "severity": self.severity, "field": self.field,
                 "cell": self.cell, "message": self.message}
+
+
+def shorten(value: object, limit: int = 40) -> str:
+    """``value`` as one line of at most ``limit`` characters (an ellipsis marks the cut), for messages."""
+    text = "" if value is None else str(value).replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class Rule:

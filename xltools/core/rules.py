@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .findings import RULES, Finding, Rule
+from .findings import RULES, Finding, Rule, shorten
 from .model import FUND_ROWS, LEVEL1, LEVEL2, Form, FundRow, Indicator
 from .parse import Number, normalize_text, parse_date, parse_number, parse_quantity
 from .policy import Policy
@@ -472,7 +472,7 @@ def _indicator(i: int, ind: Indicator, policy: Policy, sheet: ScoreSheet, findin
         quantity = parse_quantity(ind.target)
         if quantity is None or quantity.unit != "%":
             findings.append(SatisfactionNotQuantified.at(f"{p}.target", label=field_label(f"{p}.target"),
-                                                         raw=target if len(target) <= 20 else target[:20] + "…"))
+                                                         raw=shorten(target, 20)))
     below = (s is not None and s < w - policy.tolerance) or result.score < w - policy.tolerance
     if w > 0 and below and not normalize_text(ind.deviation):
         findings.append(DeviationMissing.at(f"{p}.deviation", label=field_label(f"{p}.deviation"),
