@@ -16,9 +16,10 @@ from openpyxl import Workbook, load_workbook
 from xltools.cli import main
 from xltools.core import Form
 from xltools.core.model import LEVEL1, LEVEL2
+from xltools.fileio import OutputExistsError
 from xltools.forms import FormReadError, load_form
 from xltools.layout import META_SHEET, SHEET, Layout
-from xltools.template import OutputExistsError, build_template
+from xltools.template import build_template
 from xltools.workbook import FillError, fill_workbook, load_workbook_form
 from xltools.xlsxread import read_workbook
 

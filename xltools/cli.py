@@ -19,6 +19,7 @@ from pathlib import Path
 from . import combine, demo, template, workbook
 from .core import Evaluation, Form, Policy, PolicyError, evaluate
 from .core.rules import iter_rules
+from .errors import UserError
 from .fileio import read_policy
 from .forms import FormReadError, LoadedForm, load_form
 from .layout import Layout
@@ -26,17 +27,8 @@ from .layout import Layout
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 
-class CliError(Exception):
-    """A usage problem the CLI reports in Chinese with exit code 2."""
-
-
 def _load_policy(path: str | None) -> Policy:
-    if not path:
-        return Policy()
-    try:
-        return read_policy(path)
-    except PolicyError as exc:
-        raise CliError(str(exc)) from exc
+    return read_policy(path) if path else Policy()
 
 
 def check_result(loaded: LoadedForm, evaluation: Evaluation, layout: Layout) -> dict[str, object]:
@@ -162,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except CliError as exc:
+    except (UserError, PolicyError) as exc:  # what the user can fix: a Chinese message, no traceback
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_UNREADABLE
 

@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from .core import Finding, Form, Policy, PolicyError, evaluate, sheet_total
+from .core import Finding, Form, Policy, evaluate, sheet_total
 from .core.findings import shorten
 from .core.parse import normalize_text, parse_date, parse_number
 from .display import pad
+from .errors import UserError
 from .fileio import OutputExistsError, atomic_output, read_policy, write_atomic
 from .layout import META_SHEET, SHEET, Layout
 from .summary import FATE_TEXT, FileResult, IndicatorRow, ProjectRow, write_summary
@@ -50,7 +51,7 @@ _PROBLEM_FATES = ("tampered", "duplicate", "superseded", "not-template", "unread
 Progress = Callable[[int, int, FileResult], None]
 
 
-class CombineError(Exception):
+class CombineError(UserError):
     """The run cannot start or finish (bad arguments, output exists); message in Chinese."""
 
 
@@ -442,26 +443,13 @@ def _print_table(report: CombineReport) -> None:
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
 
 
-def _load_policy(path: str | None) -> Policy | None:
-    if not path:
-        return None
-    try:
-        return read_policy(path)
-    except PolicyError as exc:
-        raise CombineError(str(exc)) from exc
-
-
 def cmd_combine(args: argparse.Namespace) -> int:
-    try:
-        policy = _load_policy(args.policy)
-        if args.json and Path(args.json).exists() and not args.force:
-            raise CombineError(f"报告文件 {args.json} 已存在；要覆盖请加 --force")
-        progress = _Bar() if sys.stderr.isatty() else None
-        report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
-                         progress=progress)
-    except CombineError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_FAILED
+    policy = read_policy(args.policy) if args.policy else None
+    if args.json and Path(args.json).exists() and not args.force:
+        raise CombineError(f"报告文件 {args.json} 已存在；要覆盖请加 --force")
+    progress = _Bar() if sys.stderr.isatty() else None
+    report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
+                     progress=progress)
     _print_table(report)
     if args.json:
         text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"

@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .core.policy import Policy, PolicyError, policy_from_toml
+from .errors import UserError
 
 __all__ = ["OutputExistsError", "atomic_output", "write_atomic", "read_policy"]
 
 
-class OutputExistsError(FileExistsError):
+class OutputExistsError(UserError, FileExistsError):
     """The output exists and ``--force`` was not given."""
 
 

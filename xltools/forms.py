@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from .core import Finding, Form, Policy
+from .errors import UserError
 
 if TYPE_CHECKING:
     from .layout import Layout
@@ -21,11 +22,11 @@ if TYPE_CHECKING:
 __all__ = ["FormReadError", "LoadedForm", "load_form", "load_json_form"]
 
 
-class FormReadError(Exception):
+class FormReadError(UserError):
     """A file could not be read as a form."""
 
     def __init__(self, path: Path | str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"无法读取 {path}：{reason}")
         self.path = str(path)
         self.reason = reason
 

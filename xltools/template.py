@@ -19,16 +19,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import sys
 from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from . import __version__
-from .core import Form, Policy, PolicyError, field_label
+from .core import Form, Policy, field_label
 from .core.model import LEVEL1, LEVEL2
-from .fileio import OutputExistsError, read_policy, write_atomic
+from .errors import UserError
+from .fileio import read_policy, write_atomic
 from .layout import (
     CHECK_BUTTON_CAPTION,
     CHECK_BUTTON_CELL,
@@ -67,7 +67,7 @@ _WIDTHS = {"A": 11.5, "B": 9, "C": 11, "D": 24, "E": 17, "F": 17, "G": 6.5, "H":
 _INDICATOR_HEIGHT = 36
 
 
-class TemplateError(Exception):
+class TemplateError(UserError):
     """The template cannot be written (bad arguments)."""
 
 
@@ -438,21 +438,11 @@ def build_template(path: Path | str, *, year: int = DEFAULT_YEAR, rows: int = DE
 # --- CLI ---------------------------------------------------------------------------------------
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    policy = None
-    if args.policy:
-        try:
-            policy = read_policy(args.policy)
-        except PolicyError as exc:
-            print(f"错误：{exc}", file=sys.stderr)
-            return 2
+    policy = read_policy(args.policy) if args.policy else None
     vba = getattr(args, "vba_project", None)
     out = Path(args.output or (DEFAULT_NAME if vba is None else Path(DEFAULT_NAME).with_suffix(".xlsm")))
-    try:
-        build_template(out, year=args.year, rows=args.rows, policy=policy, password=args.password,
-                       vba_project=vba, force=args.force)
-    except (TemplateError, OutputExistsError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+    build_template(out, year=args.year, rows=args.rows, policy=policy, password=args.password,
+                   vba_project=vba, force=args.force)
     print(f"已生成模板 {out}（{args.year} 年度，绩效指标 {args.rows} 行，保护密码 {args.password}）")
     return 0
 

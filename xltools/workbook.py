@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import ValidationError
 
 from .core import Form, Policy, field_label
+from .errors import UserError
 from .fileio import OutputExistsError, write_atomic
 from .forms import FormReadError, LoadedForm, load_form
 from .layout import META_SHEET, SHEET, TEMPLATE_ID, Layout, Spot
@@ -47,7 +48,7 @@ _PADDING_POINTS = 5
 _INDENT_UNITS = 2.0   # cell margins and the one-character indent of text inputs
 
 
-class FillError(Exception):
+class FillError(UserError):
     """A form cannot be written into the template (message in Chinese)."""
 
 
@@ -229,34 +230,19 @@ def fill_workbook(form: Form, out: Path | str, *, template: Path | str | None = 
 # --- CLI ----------------------------------------------------------------------------------------------
 
 def _cmd_fill(args: argparse.Namespace) -> int:
-    try:
-        loaded = load_form(Path(args.form))
-        out = fill_workbook(loaded.form, Path(args.output), template=args.template, force=args.force)
-    except FormReadError as exc:
-        print(f"无法读取 {exc.path}：{exc.reason}", file=sys.stderr)
-        return 2
-    except (FillError, OutputExistsError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+    loaded = load_form(Path(args.form))
+    out = fill_workbook(loaded.form, Path(args.output), template=args.template, force=args.force)
     print(f"已写入 {out}")
     return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    try:
-        loaded = load_workbook_form(Path(args.book))
-    except FormReadError as exc:
-        print(f"无法读取 {exc.path}：{exc.reason}", file=sys.stderr)
-        return 2
+    loaded = load_workbook_form(Path(args.book))
     text = loaded.form.to_json() + "\n"
     if not args.output:
         sys.stdout.write(text)
         return 0
-    try:
-        write_atomic(Path(args.output), text.encode("utf-8"), force=args.force)
-    except OutputExistsError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return 2
+    write_atomic(Path(args.output), text.encode("utf-8"), force=args.force)
     print(f"已导出 {args.output}")
     return 0
 
