@@ -105,7 +105,7 @@ def test_refuses_a_non_empty_folder_without_force(tmp_path: Path, capsys: pytest
     keep = target / "我的笔记.txt"
     keep.write_text("不要删除", encoding="utf-8")
     assert main(["demo", "--dir", str(target), "--scale", "20", "--no-render"]) == 2
-    assert "--force" in capsys.readouterr().out
+    assert "--force" in capsys.readouterr().err  # errors go to stderr, like every command
     assert not (target / FORMS_DIR).exists()
     assert main(["demo", "--dir", str(target), "--scale", "20", "--seed", "3", "--no-render", "--force"]) == 0
     out = capsys.readouterr().out

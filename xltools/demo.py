@@ -34,6 +34,7 @@ from .core import Form, Policy, sheet_total
 from .demodata import YEAR, CodeScore, DemoFile, DemoSet, compare, generate
 from .display import pad
 from .engine import EngineError, soffice_available, to_pdf, to_png
+from .errors import UserError
 from .fileio import write_atomic
 from .layout import SHEET, Layout
 from .summary import FATE_TEXT, grade_names
@@ -53,7 +54,7 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _STAMP = dt.datetime(YEAR + 1, 1, 2, 9, 0, 0)
 
 
-class DemoError(Exception):
+class DemoError(UserError):
     """The demo cannot run (folder not empty, bad arguments); message in Chinese."""
 
 
@@ -310,12 +311,8 @@ def table(run: DemoRun) -> str:
 # --- CLI ----------------------------------------------------------------------------------------------
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    try:
-        run = build_demo(Path(args.dir), scale=args.scale, seed=args.seed, force=args.force, jobs=args.jobs,
-                         render=not args.no_render)
-    except DemoError as exc:
-        print(f"错误：{exc}")
-        return 2
+    run = build_demo(Path(args.dir), scale=args.scale, seed=args.seed, force=args.force, jobs=args.jobs,
+                     render=not args.no_render)
     print(table(run))
     return 0 if run.ground_truth_ok else 1
 
