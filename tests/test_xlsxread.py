@@ -67,6 +67,27 @@ def test_reads_only_requested_sheets(book_bytes):
     assert list(book.sheets) == ["模板信息"] and book.sheet("模板信息").value("B1") == "chaoyang"
 
 
+def _with_meta_value(data: bytes, value: str) -> bytes:
+    """``data`` with 模板信息!B1 changed (a different part, hence a different CRC)."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    book["模板信息"]["B1"] = value
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_shared_sheets_are_reused_only_while_their_bytes_match(book_bytes):
+    other = _with_meta_value(book_bytes, "another")
+    for data, expected in [(book_bytes, "chaoyang"), (other, "another"), (book_bytes, "chaoyang")]:
+        book = read_workbook(data, shared=["模板信息"])
+        assert book.sheet("模板信息").value("B1") == expected
+        assert book.sheet("自评表").value("A1") == "附件1"  # sheets not shared are read as usual
+    first, again = (read_workbook(book_bytes, shared=["模板信息"]).sheet("模板信息") for _ in range(2))
+    assert first is not again and first.values == again.values
+    first.values["B1"] = "changed by a caller"  # what one caller does to its copy stays there
+    assert read_workbook(book_bytes, shared=["模板信息"]).sheet("模板信息").value("B1") == "chaoyang"
+
+
 def _zip(parts: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -97,8 +97,13 @@ class WorkbookData:
 
 
 def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = None,
-                  limits: Limits = Limits()) -> WorkbookData:
-    """Read a workbook from a path or its bytes; only ``sheets`` (by name) when given."""
+                  shared: Iterable[str] = (), limits: Limits = Limits()) -> WorkbookData:
+    """Read a workbook from a path or its bytes; only ``sheets`` (by name) when given.
+
+    ``shared`` names sheets that are usually byte-identical in many files (a template's
+    metadata sheet): their XML is parsed once per process and reused while the part's CRC
+    and size match.
+    """
     data = _read_bytes(source, limits)
     if data.startswith(_OLE_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in data:
@@ -108,7 +113,7 @@ def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = 
         raise WorkbookReadError("unreadable", "文件已损坏或不是 Excel 工作簿（不是 .xlsx 格式）")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        return _Reader(archive, limits).read(set(sheets) if sheets is not None else None)
+        return _Reader(archive, limits).read(set(sheets) if sheets is not None else None, set(shared))
     except WorkbookReadError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError,
@@ -178,7 +183,7 @@ class _Reader:
         _refuse_dtd(name, data)
         return fromstring(data)
 
-    def read(self, wanted: set[str] | None) -> WorkbookData:
+    def read(self, wanted: set[str] | None, shared: set[str]) -> WorkbookData:
         workbook = self.shared_xml("xl/workbook.xml")
         if workbook is None:
             raise WorkbookReadError("not-excel", "压缩包中没有 xl/workbook.xml，不是 Excel 工作簿")
@@ -194,7 +199,7 @@ class _Reader:
                 continue
             target = targets.get(node.get(f"{_REL_NS}id", ""), "")
             sheet = SheetData(name, node.get("state", "visible"), _locked_styles=locked_styles)
-            root = self.xml(target) if target else None
+            root = None if not target else self.shared_xml(target) if name in shared else self.xml(target)
             if root is not None:
                 _fill_sheet(sheet, root, strings, date_styles)
             sheets[name] = sheet
@@ -336,5 +341,7 @@ def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles
                 values[ref] = number
     protection = root.find(f"{_NS}sheetProtection")
     sheet.protected = protection is not None and _truthy(protection.get("sheet"))
-    sheet.merged = [m.get("ref", "") for m in root.iter(f"{_NS}mergeCell")]
-    sheet.validations = [d.get("sqref", "") for d in root.iter(f"{_NS}dataValidation")]
+    merged, validations = root.find(f"{_NS}mergeCells"), root.find(f"{_NS}dataValidations")
+    sheet.merged = [m.get("ref", "") for m in merged if m.tag == f"{_NS}mergeCell"] if merged is not None else []
+    sheet.validations = ([d.get("sqref", "") for d in validations if d.tag == f"{_NS}dataValidation"]
+                         if validations is not None else [])
