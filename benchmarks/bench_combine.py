@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/bench_combine.py --n 2000 --n 4000 --distinct 120
 
 For every N it generates N filled forms, then measures in the same run, each phase
-in its own fresh process (so peak memory is that phase's alone):
+in its own fresh process (so peak memory is that phase's alone); combine and calamine run
+``--repeat`` times (default 3), alternating, and their median runs are reported:
 
 * ``combine``  — :func:`xltools.combine.combine` on all cores (what ``xltools combine`` does);
 * ``openpyxl`` — the naive loop: ``openpyxl.load_workbook`` of every file, every cell read;
@@ -132,6 +133,11 @@ def run_phase(name: str, folder: Path, jobs: int | None) -> dict[str, object]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def median_run(runs: list[dict[str, object]]) -> dict[str, object]:
+    """The run with the median time (the upper one of two)."""
+    return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+
+
 def peak_rss_mb() -> float:
     """This process's peak RSS (VmHWM: unlike ru_maxrss it does not include the parent before exec)."""
     status = Path("/proc/self/status")
@@ -161,6 +167,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=None, help="combine worker processes (default: CPU count)")
     parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary folder, removed)")
     parser.add_argument("--skip-openpyxl", action="store_true", help="do not run the (slow) naive openpyxl loop")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of combine and calamine, alternating; their medians are reported (default 3)")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -185,8 +193,14 @@ def main() -> int:
             generate_tree(folder, n, bases)
             size_mb = sum(p.stat().st_size for p in files_of(folder)) / 1e6
             print(f"\nN = {n}: generated {n} files ({size_mb:.1f} MB) in {time.perf_counter() - started:.1f} s")
-            result = {name: run_phase(name, folder, args.jobs) for name in PHASES
-                      if not (name == "openpyxl" and args.skip_openpyxl)}
+            result = {"combine": [], "calamine": []}
+            for _ in range(max(1, args.repeat)):  # alternating, so a slow spell of the machine hits both
+                for name in result:
+                    result[name].append(run_phase(name, folder, args.jobs))
+            runs = {name: sorted(r["seconds"] for r in rs) for name, rs in result.items()}
+            result = {name: median_run(rs) for name, rs in result.items()}
+            if not args.skip_openpyxl:
+                result["openpyxl"] = run_phase("openpyxl", folder, args.jobs)
             for name, r in result.items():
                 print(f"  {name:9} {r['seconds']:8.2f} s  {1000 * r['seconds'] / n:6.2f} ms/file  "
                       f"peak RSS main {r['rss_mb']:6.1f} MB, largest worker {r['worker_rss_mb']:6.1f} MB"
@@ -196,6 +210,9 @@ def main() -> int:
             if "openpyxl" in result:
                 ratios = f"openpyxl / combine = {result['openpyxl']['seconds'] / c:.1f}× faster; " + ratios
             print("  " + ratios)
+            if args.repeat > 1:
+                print("  runs (s): " + "; ".join(f"{name} " + " ".join(f"{t:.2f}" for t in ts)
+                                                 for name, ts in runs.items()))
             rows.append((n, result))
     finally:
         if args.workdir is None:
