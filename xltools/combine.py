@@ -202,7 +202,8 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
         return result
     result.sha256 = hashlib.sha256(data).hexdigest()
     try:
-        book = read_workbook(data, sheets=(SHEET, META_SHEET), shared=(META_SHEET,), limits=LIMITS)
+        book = read_workbook(data, sheets=(SHEET, META_SHEET), shared=(META_SHEET,), cells_only=True,
+                             limits=LIMITS)
         identity = identify(book)
         built = template_policy(identity.meta)
         tamper = check_tamper(book, identity, built)

@@ -97,12 +97,17 @@ class WorkbookData:
 
 
 def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = None,
-                  shared: Iterable[str] = (), limits: Limits = Limits()) -> WorkbookData:
+                  shared: Iterable[str] = (), cells_only: bool = False, limits: Limits = Limits()) -> WorkbookData:
     """Read a workbook from a path or its bytes; only ``sheets`` (by name) when given.
 
     ``shared`` names sheets that are usually byte-identical in many files (a template's
     metadata sheet): their XML is parsed once per process and reused while the part's CRC
-    and size match.
+    and size match. ``cells_only`` parses of each (other) sheet only what cell values,
+    formulas, styles and the sheet protection need — ``<sheetData>`` and ``<sheetProtection>``;
+    the rest of the sheet's XML (validations, conditional formats, page setup: often more
+    than half of a form's sheet) is neither parsed nor checked, and ``merged`` and
+    ``validations`` stay empty. Where the part is not in the plain form that cut can be sure
+    of (comments, CDATA, prefixed elements …), the whole part is parsed as usual.
     """
     data = _read_bytes(source, limits)
     if data.startswith(_OLE_MAGIC):
@@ -113,7 +118,7 @@ def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = 
         raise WorkbookReadError("unreadable", "文件已损坏或不是 Excel 工作簿（不是 .xlsx 格式）")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        return _Reader(archive, limits).read(set(sheets) if sheets is not None else None, set(shared))
+        return _Reader(archive, limits).read(set(sheets) if sheets is not None else None, set(shared), cells_only)
     except WorkbookReadError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError,
@@ -183,7 +188,21 @@ class _Reader:
         _refuse_dtd(name, data)
         return fromstring(data)
 
-    def read(self, wanted: set[str] | None, shared: set[str]) -> WorkbookData:
+    def cells_xml(self, name: str) -> Element | None:
+        """Like :meth:`xml`, parsing only ``<sheetData>`` and ``<sheetProtection>`` where it can."""
+        data = self.part(name)
+        if data is None:
+            return None
+        _refuse_dtd(name, data)
+        cut = _cells_document(data)
+        if cut is not None:
+            try:
+                return fromstring(cut)
+            except ParseError:  # the cut went wrong somewhere (odd but legal markup): parse it all
+                pass
+        return fromstring(data)
+
+    def read(self, wanted: set[str] | None, shared: set[str], cells_only: bool = False) -> WorkbookData:
         workbook = self.shared_xml("xl/workbook.xml")
         if workbook is None:
             raise WorkbookReadError("not-excel", "压缩包中没有 xl/workbook.xml，不是 Excel 工作簿")
@@ -199,9 +218,14 @@ class _Reader:
                 continue
             target = targets.get(node.get(f"{_REL_NS}id", ""), "")
             sheet = SheetData(name, node.get("state", "visible"), _locked_styles=locked_styles)
-            root = None if not target else self.shared_xml(target) if name in shared else self.xml(target)
+            if not target:
+                root = None
+            elif name in shared:
+                root = self.shared_xml(target)
+            else:
+                root = self.cells_xml(target) if cells_only else self.xml(target)
             if root is not None:
-                _fill_sheet(sheet, root, strings, date_styles)
+                _fill_sheet(sheet, root, strings, date_styles, ranges=not cells_only)
             sheets[name] = sheet
         names = {n.get("name", ""): (n.text or "") for n in workbook.iter(f"{_NS}definedName")
                  if n.get("localSheetId") is None}
@@ -279,6 +303,53 @@ def _refuse_dtd(name: str, data: bytes) -> None:
         raise WorkbookReadError("unreadable", f"工作簿内部文件 {name} 含有 DTD 或实体声明，可能是恶意文件，已拒绝读取")
 
 
+_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*\?>")
+
+
+def _cells_document(data: bytes) -> bytes | None:
+    """A worksheet part cut down to its XML declaration, root start tag, ``<sheetData>`` and
+    ``<sheetProtection>``; ``None`` when the part has markup a byte search could be fooled by.
+
+    In a part without comments, CDATA sections and processing instructions, ``<`` only ever
+    starts a tag (it cannot appear in text or attribute values), so the first ``<sheetData``
+    and the first ``</sheetData>`` after it bound exactly that element. A cut that still
+    goes wrong (a ``>`` inside an attribute value of the root or the protection) fails to
+    parse, and the caller parses the whole part.
+    """
+    declaration = _DECLARATION.match(data)
+    body = declaration.end() if declaration else 0
+    if b"<!--" in data or b"<![CDATA[" in data or b"<?" in data[body:]:
+        return None
+    root = data.find(b"<worksheet", body)
+    root_end = data.find(b">", root)
+    if root < 0 or root_end < 0 or data[root_end - 1:root_end] == b"/":
+        return None
+    start = data.find(b"<sheetData", root_end)
+    if start < 0:
+        return None
+    if data.startswith(b"<sheetData/>", start):
+        end = start + len(b"<sheetData/>")
+    else:
+        close = data.find(b"</sheetData>", start)
+        if close < 0:
+            return None
+        end = close + len(b"</sheetData>")
+    pieces = [data[:root_end + 1], data[start:end]]
+    protection = data.find(b"<sheetProtection", end)
+    if protection >= 0:
+        tag_end = data.find(b">", protection)
+        if tag_end < 0:
+            return None
+        if data[tag_end - 1:tag_end] != b"/":
+            closing = data.find(b"</sheetProtection>", tag_end)
+            if closing < 0:
+                return None
+            tag_end = closing + len(b"</sheetProtection>") - 1
+        pieces.append(data[protection:tag_end + 1])
+    pieces.append(b"</worksheet>")
+    return b"".join(pieces)
+
+
 def _inside_phonetic(si: Element, t: Element) -> bool:
     return any(t in list(rph.iter()) for rph in si.iter(f"{_NS}rPh"))
 
@@ -294,7 +365,10 @@ def _is_date_format(code: str) -> bool:
     return any(ch in bare for ch in "ymd") and "h" not in bare.replace("[h]", "")
 
 
-def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles: frozenset[int]) -> None:
+def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles: frozenset[int],
+                ranges: bool = True) -> None:
+    """Cells, formulas, styles and protection of ``root`` into ``sheet``; merged ranges and validations
+    too when ``ranges``."""
     values, formulas, styles = sheet.values, sheet.formulas, sheet.styles
     for c in root.iter(_C):
         get = c.get
@@ -341,6 +415,8 @@ def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles
                 values[ref] = number
     protection = root.find(f"{_NS}sheetProtection")
     sheet.protected = protection is not None and _truthy(protection.get("sheet"))
+    if not ranges:
+        return
     merged, validations = root.find(f"{_NS}mergeCells"), root.find(f"{_NS}dataValidations")
     sheet.merged = [m.get("ref", "") for m in merged if m.tag == f"{_NS}mergeCell"] if merged is not None else []
     sheet.validations = ([d.get("sqref", "") for d in validations if d.tag == f"{_NS}dataValidation"]
