@@ -317,3 +317,25 @@ def test_every_field_of_the_form_has_a_home_in_the_summary(tmp_path):
     assert [clean[f"当年财政拨款·{c}"] for c in ("年初预算数", "全年预算数", "全年执行数")] == [100, 80, 80]
     assert [clean[f"上年结转资金·{c}"] for c in ("年初预算数", "全年预算数", "全年执行数")] == [20, 20, 15.5]
     assert clean["其他资金·全年预算数"] is None
+
+
+def test_discover_lists_each_file_once_under_the_name_it_was_found_by(tmp_path):
+    from xltools.combine import discover
+
+    tree = tmp_path / "各街道"
+    (tree / "甲街道").mkdir(parents=True)
+    (tree / ".git").mkdir()
+    (tree / "甲街道" / "a.xlsx").write_bytes(b"x")
+    (tree / "b.xlsx").write_bytes(b"x")
+    (tree / ".git" / "c.xlsx").write_bytes(b"x")
+    (tree / "甲街道" / "~$a.xlsx").write_bytes(b"x")
+    os.symlink(tree / "b.xlsx", tree / "甲街道" / "link.xlsx")  # the same file again, through a link
+    outside = tmp_path / "外部.xlsx"
+    outside.write_bytes(b"x")
+    os.symlink(outside, tree / "外链.xlsx")
+    found = discover([tree, tree / "b.xlsx", tree / "甲街道"], output=tree / "汇总.xlsx")
+    assert [(f.shown, f.skip is None) for f in found] == sorted([
+        ("各街道/b.xlsx", True), ("各街道/甲街道/a.xlsx", True), ("各街道/甲街道/~$a.xlsx", False),
+        ("各街道/外链.xlsx", True)])
+    assert {f.path for f in found} == {(tree / "b.xlsx").resolve(), (tree / "甲街道" / "a.xlsx").resolve(),
+                                       (tree / "甲街道" / "~$a.xlsx").resolve(), outside.resolve()}

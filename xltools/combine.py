@@ -90,8 +90,7 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
     found: dict[Path, str] = {}
     out = output.resolve() if output else None
 
-    def add(path: Path, shown: str) -> None:
-        resolved = path.resolve()
+    def add(resolved: Path, shown: str) -> None:
         if out is not None and (resolved == out or (resolved.parent == out.parent
                                                     and resolved.name.startswith(f".~{out.stem}."))):
             return
@@ -101,13 +100,16 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
         root = Path(item)
         if root.is_dir():
             base = root.resolve()
-            for folder, dirs, files in os.walk(root):
+            # walking the resolved folder, every folder path below it is real (os.walk does not enter
+            # linked folders), so only files that are links need resolving
+            for folder, dirs, files in os.walk(base):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__MACOSX")))
+                shown_folder = (Path(base.name) / Path(folder).relative_to(base)).as_posix()
                 for name in files:
-                    path = Path(folder) / name
-                    add(path, (Path(base.name) / path.relative_to(root)).as_posix())
+                    path = Path(folder, name)
+                    add(path.resolve() if os.path.islink(path) else path, f"{shown_folder}/{name}")
         elif root.is_file():
-            add(root, str(root))
+            add(root.resolve(), str(root))
         else:
             raise CombineError(f"找不到输入文件或文件夹：{root}")
     if len(set(found.values())) < len(found):  # two folders of the same name: show full paths
