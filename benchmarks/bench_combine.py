@@ -1,7 +1,7 @@
 """Benchmark of ``xltools combine`` (a script, not a test).
 
-    .venv/bin/python benchmarks/bench_combine.py                 # N = 500 and 2000
-    .venv/bin/python benchmarks/bench_combine.py --n 2000 --n 4000 --distinct 120
+    .venv/bin/python benchmarks/bench_combine.py                 # N = 2000 (what `make bench` runs)
+    .venv/bin/python benchmarks/bench_combine.py --n 500 --n 1000 --n 4000 --skip-openpyxl   # how it scales
 
 For every N it generates N filled forms, then measures in the same run, each phase
 in its own fresh process (so peak memory is that phase's alone); combine and calamine run
@@ -163,7 +163,7 @@ def phase_main(name: str, folder: Path, jobs: int | None) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, action="append", help="number of forms (repeatable; default 500 and 2000)")
+    parser.add_argument("--n", type=int, action="append", help="number of forms (repeatable; default 2000)")
     parser.add_argument("--distinct", type=int, default=80, help="distinct filled forms to vary (default 80)")
     parser.add_argument("--jobs", type=int, default=None, help="combine worker processes (default: CPU count)")
     parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary folder, removed)")
@@ -181,7 +181,7 @@ def main() -> int:
     # and with PYTHONDONTWRITEBYTECODE set every run would compile it again: ~30 ms the baselines,
     # whose packages pip compiled on install, do not pay).
     compileall.compile_dir(ROOT / "xltools", quiet=1)
-    sizes = args.n or [500, 2000]
+    sizes = args.n or [2000]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-combine-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"CPU {os.cpu_count()}, Python {sys.version.split()[0]}, work folder {work}")
