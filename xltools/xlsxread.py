@@ -3,7 +3,8 @@
 It reads what the form reader and the tamper check need — cell values,
 formulas, the locked flag of each cell's style, sheet and workbook
 protection, merged ranges, data validations and defined names — and
-nothing else. Hostile input is bounded: the file size, the
+nothing else (with ``cells_only``, as the combiner reads thousands of forms,
+not even the merged ranges and validations). Hostile input is bounded: the file size, the
 uncompressed size of every part and the compression ratio are limited, and
 any XML part with a DTD (the door to entity attacks) is refused. Every
 failure is a :class:`WorkbookReadError` with a ``fate`` and a Chinese ``reason``.
