@@ -283,12 +283,10 @@ class _RowStream(Worksheet):
         parts = [head + ">"]
         number = str(row + 1)
         for col, (value, fmt) in enumerate(cells):
-            attrs = f' r="{_COLUMNS[col]}{number}"{_style_attr(fmt)}'
-            kind = type(value)
-            if kind is str and value:  # most cells: the text path without two calls
+            attrs = (f' r="{_COLUMNS[col]}{number}"' if fmt is None
+                     else f' r="{_COLUMNS[col]}{number}" s="{fmt._get_xf_index()}"')
+            if type(value) is str and value:  # most cells: the text path without two calls
                 parts.append(f"<c{attrs}{_inline_short(value) if len(value) <= _CACHED_CHARS else _inline(value)}")
-            elif (kind is float or kind is int) and math.isfinite(value):  # the number path, likewise
-                parts.append(f"<c{attrs}><v>{value:.16G}</v></c>")
             else:
                 parts.append(self._cell_xml(attrs, value, fmt is not None))
         parts.append("</row>")
@@ -313,11 +311,6 @@ class _RowStream(Worksheet):
         else:
             return _string_xml(attrs, str(value))
         return f"<c{attrs}/>" if formatted else ""  # a blank cell without a format is not written
-
-
-def _style_attr(fmt: Format | None) -> str:
-    """A cell's style attribute (`` s="7"``), nothing without a format."""
-    return "" if fmt is None else f' s="{fmt._get_xf_index()}"'
 
 
 def _string_xml(attrs: str, text: str) -> str:
