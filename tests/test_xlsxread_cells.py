@@ -13,13 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xltools.layout import META_SHEET, SHEET
+from xltools.layout import META_SHEET, SHEET, Layout
 from xltools.workbook import fill_workbook
 from xltools.xlsxread import SheetData, _cells_document, read_workbook
 
 from .forms import seed_form
 
 ROOT = Path(__file__).resolve().parents[1]
+PROJECT_NAME = Layout().spot("project_name").cell
 FORM_PART = "xl/worksheets/sheet1.xml"  # the form sheet of a workbook written by fill_workbook (openpyxl)
 
 
@@ -61,7 +62,7 @@ def test_the_real_form_is_cut_and_read_the_same(filled):
     assert cut is not None and b"<dataValidations" in part and b"<dataValidations" not in cut
     assert len(cut) < len(part) / 2  # what the cut saves on the form sheet
     sheet = _same_both_ways(filled)
-    assert sheet.protected and sheet.value("B4") == seed_form().project_name
+    assert sheet.protected and sheet.value(PROJECT_NAME) == seed_form().project_name
     assert read_workbook(filled).sheets[SHEET].merged  # the full read still has them
 
 
@@ -101,7 +102,7 @@ def test_odd_markup_is_read_the_same(filled, change, cut):
     assert part != zipfile.ZipFile(io.BytesIO(filled)).read(FORM_PART)  # the edit took
     assert (_cells_document(part) is not None) is cut
     sheet = _same_both_ways(edited)
-    assert sheet.value("A1") != "FAKE" and sheet.value("B4") == seed_form().project_name
+    assert sheet.value("A1") != "FAKE" and sheet.value(PROJECT_NAME) == seed_form().project_name
 
 
 def test_an_empty_sheet_is_read_the_same():
