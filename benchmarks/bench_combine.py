@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 def fill_bases(folder: Path, distinct: int) -> list[tuple[Path, str, str]]:
     """Fill ``distinct`` varied demo forms; returns (file, unit, project name)."""
-    from xltools.demodata import generate
-    from xltools.workbook import fill_workbook
+    from xltools.demo.data import generate
+    from xltools.excel.fill import fill_workbook
 
     demo = generate(seed=7, scale=max(distinct, 20))
     forms = [f for f in demo.files if f.action == "fill" and f.form is not None][:distinct]
@@ -89,7 +89,7 @@ def files_of(folder: Path) -> list[Path]:
 
 
 def phase_combine(folder: Path, jobs: int | None) -> dict[str, object]:
-    from xltools.combine import combine
+    from xltools.district.combine import combine
 
     output = folder.parent / f"summary-{folder.name}.xlsx"
     report = combine([folder], output, jobs=jobs, force=True)

@@ -14,8 +14,9 @@ import openpyxl
 import pytest
 
 from xltools.cli import main
-from xltools.core import Policy, evaluate
-from xltools.demo import (
+from xltools.demo.data import generate
+from xltools.demo.mistakes import MISTAKES
+from xltools.demo.run import (
     FORMS_DIR,
     MANIFEST_NAME,
     SUMMARY_NAME,
@@ -23,9 +24,9 @@ from xltools.demo import (
     build_demo,
     write_demo_files,
 )
-from xltools.demodata import MISTAKES, generate
-from xltools.summary import FATE_TEXT
-from xltools.workbook import load_workbook_form
+from xltools.district.results import FATE_TEXT
+from xltools.form.verdict import judge
+from xltools.io.forms import load_form
 
 from .lo import soffice  # noqa: F401 - fixture
 
@@ -72,10 +73,9 @@ def test_checking_the_workbooks_one_by_one_finds_the_manifest(run: DemoRun) -> N
     for entry in _manifest(run)["files"]:
         if entry["expected_findings"] is None or entry["fate"] == "skipped":
             continue
-        loaded = load_workbook_form(run.directory / entry["path"])
-        evaluation = evaluate(loaded.form, loaded.policy or Policy(), today=dt.date.today())
-        found = collections.Counter((f.code, f.cell or loaded.layout.cell_of(f.field))
-                                    for f in [*loaded.findings, *evaluation.findings])
+        loaded = load_form(run.directory / entry["path"])
+        verdict = judge(loaded.book, identity=loaded.identity, today=dt.date.today())
+        found = collections.Counter((f.code, f.cell) for f in verdict.findings)
         assert found == collections.Counter((e["code"], e["cell"]) for e in entry["expected_findings"]), entry["path"]
         checked += 1
     assert checked >= SCALE

@@ -12,9 +12,10 @@ import pytest
 from xltools.core import RULES, Policy, evaluate
 from xltools.core.parse import parse_quantity
 from xltools.core.scoring import qualitative_band
-from xltools.demodata import AREAS, MISTAKES, STREETS, UNITS, YEAR, DemoSet, generate
-from xltools.demothemes import THEMES, Qual
-from xltools.layout import Layout
+from xltools.demo.data import AREAS, STREETS, UNITS, YEAR, DemoSet, generate
+from xltools.demo.mistakes import MISTAKES
+from xltools.demo.themes import THEMES, Qual
+from xltools.form.layout import Layout
 
 from .forms import SEED_JSON, seed_form
 

@@ -109,3 +109,11 @@ class Form(_Base):
     def to_json(self) -> str:
         """The JSON exchange format (dates as ISO strings, empty rows dropped)."""
         return self.model_dump_json(indent=2)
+
+
+def field_titles() -> dict[str, str]:
+    """Field name → Chinese title over the form's models (for messages about JSON forms)."""
+    titles: dict[str, str] = {}
+    for model in (FundRow, Indicator, Funds, Form):
+        titles.update({name: f.title for name, f in model.model_fields.items() if f.title})
+    return titles

@@ -6,10 +6,13 @@ the shell reads the file, :func:`policy_from_toml` only parses the text.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import UserError, validation_reasons
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,7 +22,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 __all__ = ["Policy", "policy_from_toml", "PolicyError"]
 
 
-class PolicyError(ValueError):
+class PolicyError(UserError):
     """The policy text is not valid TOML or does not fit the policy."""
 
 
@@ -61,8 +64,11 @@ def policy_from_toml(text: str) -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"评分规则文件不是有效的 TOML：{exc}") from exc
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        place = f"第 {where.group(1)} 行第 {where.group(2)} 列附近" if where else ""
+        raise PolicyError(f"评分规则文件不是有效的 TOML：{place}有语法错误") from exc
     try:
         return Policy.model_validate(data.get("policy", data))
-    except ValueError as exc:
-        raise PolicyError(f"评分规则文件内容有误：{exc}") from exc
+    except ValidationError as exc:
+        titles = {name: f"{name}（{field.title}）" for name, field in Policy.model_fields.items() if field.title}
+        raise PolicyError(f"评分规则文件内容有误：{validation_reasons(exc.errors(), titles)}") from exc

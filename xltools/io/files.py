@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .core.policy import Policy, PolicyError, policy_from_toml
-from .errors import UserError
+from xltools.core.errors import UserError
+from xltools.core.policy import Policy, PolicyError, policy_from_toml
 
 __all__ = ["OutputExistsError", "atomic_output", "write_atomic", "read_policy"]
 
