@@ -75,5 +75,8 @@ def test_policy_file_wins_over_the_templates_policy(tmp_path, capsys):
     policy.write_text('[policy]\ngrade_thresholds = { "优" = 101, "良" = 80, "中" = 60 }\n', encoding="utf-8")
     assert main(["check", str(book), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["grade"] == "优"
-    assert main(["check", str(book), "--json", "--policy", str(policy)]) == 0
-    assert json.loads(capsys.readouterr().out)["grade"] == "良"
+    # the run's policy scores the form; the workbook's own (the default) differs from it: a tamper finding
+    assert main(["check", str(book), "--json", "--policy", str(policy)]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["grade"] == "良"
+    assert [f["cell"] for f in result["findings"] if f["code"] == "tamper-policy-changed"] == ["模板信息!B5"]

@@ -51,8 +51,13 @@ def _print_table(report: CombineReport) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from xltools.district.combine import CombineError, combine
-    from xltools.io.files import read_policy, write_atomic
+    from xltools.io.files import check_output, read_policy, write_atomic
 
+    policy_file = [args.policy] if args.policy else []
+    check_output(args.output, suffixes=(".xlsx",), what="汇总工作簿", inputs=policy_file)
+    if args.json:
+        check_output(args.json, suffixes=(".json",), what="JSON 报告", others=[("--json 报告", args.output)],
+                     inputs=[*policy_file, *(p for p in args.inputs if not Path(p).is_dir())])
     policy = read_policy(args.policy) if args.policy else None
     if args.json and Path(args.json).exists() and not args.force:
         raise CombineError(f"报告文件 {args.json} 已存在；要覆盖请加 --force")
@@ -60,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
                      progress=progress)
     _print_table(report)
+    if getattr(args, "debug", False):
+        for result in report.files:
+            if result.traceback:
+                print(f"\n{result.path}：\n{result.traceback}", file=sys.stderr)
     if args.json:
         text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
         write_atomic(Path(args.json), text.encode("utf-8"), force=True)  # refused up front without --force

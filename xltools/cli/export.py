@@ -18,12 +18,14 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from xltools.io.files import write_atomic
+    from xltools.io.files import check_output, write_atomic
     from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, load_form
 
     path = Path(args.book)
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise FormReadError(path, "export 只读取已填写的工作簿（.xlsx/.xlsm）")
+    if args.output:
+        check_output(args.output, suffixes=(".json",), what="JSON 表单", inputs=[path])
     loaded = load_form(path)
     text = loaded.form.to_json() + "\n"
     if not args.output:

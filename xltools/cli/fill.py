@@ -22,6 +22,10 @@ def run(args: argparse.Namespace) -> int:
     from xltools.form.layout import DEFAULT_ROWS
     from xltools.io.forms import load_json_form
 
+    from xltools.io.files import check_output
+
+    check_output(args.output, suffixes=(".xlsx", ".xlsm"), what="工作簿",
+                 inputs=[args.form, *([args.template] if args.template else [])])
     loaded = load_json_form(Path(args.form))
     fill_workbook(loaded.form, Path(args.output), template=args.template, force=args.force)
     print(f"已写入 {args.output}")

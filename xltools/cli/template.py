@@ -34,9 +34,13 @@ def run(args: argparse.Namespace) -> int:
     from xltools.excel.vba import template_vba_project
     from xltools.io.files import read_policy
 
+    from xltools.io.files import check_output
+
+    out = Path(args.output or (DEFAULT_NAME if not args.macro else Path(DEFAULT_NAME).with_suffix(".xlsm")))
+    check_output(out, suffixes=(".xlsm",) if args.macro else (".xlsx",),
+                 what="带宏的模板" if args.macro else "模板", inputs=[args.policy] if args.policy else [])
     policy = read_policy(args.policy) if args.policy else None
     vba = template_vba_project() if args.macro else None
-    out = Path(args.output or (DEFAULT_NAME if vba is None else Path(DEFAULT_NAME).with_suffix(".xlsm")))
     build_template(out, year=args.year, rows=args.rows, policy=policy, password=args.password,
                    vba_project=vba, force=args.force)
     print(f"已生成模板 {out}（{args.year} 年度，绩效指标 {args.rows} 行，保护密码 {args.password}）")

@@ -29,7 +29,7 @@ class PolicyError(UserError):
 class Policy(BaseModel):
     """Scoring and validation settings (defaults follow the district's practice)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     decimals: int = Field(2, ge=0, le=6, title="得分保留小数位（0 为取整）")
     reverse_rule: Literal["ratio", "linear"] = Field(
@@ -63,12 +63,16 @@ def policy_from_toml(text: str) -> Policy:
     """Build a policy from TOML text; keys not given keep their defaults."""
     try:
         data = tomllib.loads(text)
+    except RecursionError as exc:
+        raise PolicyError("评分规则文件嵌套层次太深，不是评分规则") from exc
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"line (\d+), column (\d+)", str(exc))
         place = f"第 {where.group(1)} 行第 {where.group(2)} 列附近" if where else ""
         raise PolicyError(f"评分规则文件不是有效的 TOML：{place}有语法错误") from exc
     try:
         return Policy.model_validate(data.get("policy", data))
+    except RecursionError as exc:
+        raise PolicyError("评分规则文件嵌套层次太深，不是评分规则") from exc
     except ValidationError as exc:
         titles = {name: f"{name}（{field.title}）" for name, field in Policy.model_fields.items() if field.title}
         raise PolicyError(f"评分规则文件内容有误：{validation_reasons(exc.errors(), titles)}") from exc

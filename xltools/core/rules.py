@@ -93,6 +93,17 @@ class AmountPrecision(Rule):
     fix = "金额以万元为单位，请保留 4 位小数（精确到元）"
 
 
+class AmountImplausible(Rule):
+    code, severity, area = "amount-implausible", "warning", "项目资金"
+    title = "金额大得不合常理"
+    template = "「{label}」为 {value} 万元，超过 {limit} 万元，不像一个项目的金额"
+    fix = "金额以万元为单位，请核对是否按元填写或多打了位数"
+
+
+#: Amounts above this (万元, i.e. 100 亿元) are not a street office's project: a warning.
+IMPLAUSIBLE_AMOUNT = 1e6
+
+
 class BudgetNotPositive(Rule):
     code, severity, area = "budget-not-positive", "error", "项目资金"
     title = "全年预算数为零"
@@ -363,6 +374,9 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
             value = number.value
             if value is not None and value < 0:
                 findings.append(AmountNegative.at(path, label=field_label(path), value=_fmt(value)))
+            elif value is not None and value > IMPLAUSIBLE_AMOUNT:
+                findings.append(AmountImplausible.at(path, label=field_label(path), value=_fmt(value),
+                                                     limit=f"{IMPLAUSIBLE_AMOUNT:,.0f}"))
             elif value is not None and _amount_precision_exceeded(value):
                 findings.append(AmountPrecision.at(path, label=field_label(path), value=repr(value)))
             parsed[key][column] = value

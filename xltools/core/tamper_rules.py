@@ -28,6 +28,13 @@ class TamperMetaMismatch(Rule):
     fix = "请使用当前版本的模板；" + _REFILL
 
 
+class TamperPolicyChanged(Rule):
+    code, severity, area = "tamper-policy-changed", "error", "模板完整性"
+    title = "评分规则被改动"
+    template = "工作簿自带的评分规则（{found}）与区里的评分规则（{expected}）不同；已按区里的评分规则复核"
+    fix = "评分规则由区财政局统一规定，不能在工作簿中修改；" + _REFILL
+
+
 class TamperLabelChanged(Rule):
     code, severity, area = "tamper-label-changed", "error", "模板完整性"
     title = "固定文字被改动"
@@ -65,5 +72,5 @@ class TamperUnprotected(Rule):
 
 #: Every tamper-check code (a file with any of them is "tampered").
 TAMPER_CODES = frozenset(rule.code for rule in (
-    TamperMetaMissing, TamperMetaMismatch, TamperLabelChanged, TamperFormulaChanged, TamperCellUnlocked,
+    TamperMetaMissing, TamperMetaMismatch, TamperPolicyChanged, TamperLabelChanged, TamperFormulaChanged, TamperCellUnlocked,
     TamperInputLocked, TamperUnprotected))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +28,9 @@ from xltools.district.duplicates import resolve_duplicates
 from xltools.district.process import process_file
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.summary import write_summary
-from xltools.io.files import OutputExistsError, atomic_output
+from xltools.district.results import SHEETS as SUMMARY_SHEETS
+from xltools.io.files import OutputExistsError, atomic_output, check_output
+from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
 __all__ = ["CombineError", "CombineReport", "combine", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_FAILED", "Progress"]
 
@@ -89,6 +92,7 @@ class CombineReport:
                 "year": r.project.year if r.project else None,
                 "review_total": r.project.review_total if r.project else None,
                 "errors": r.errors, "warnings": r.warnings, "sha256": r.sha256 or None,
+                **({"traceback": r.traceback} if r.traceback else {}),
             } for r in self.files],
         }
 
@@ -103,6 +107,21 @@ def _worker_init() -> None:
     """
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+    # Ctrl-C reaches the whole process group: the main process stops the workers (and reports)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now (on Ctrl-C or SIGTERM): cancel what is queued, terminate the processes.
+
+    ``ProcessPoolExecutor`` has no public way to end running workers before Python 3.14's
+    ``terminate_workers``; its ``_processes`` map is the documented-in-source way to reach them."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.join(5)
 
 
 def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None) -> Iterator[FileResult]:
@@ -115,9 +134,13 @@ def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None) -> Iter
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-            for result in pool.map(work, paths, chunksize=chunk):
-                done += 1
-                yield result
+            try:
+                for result in pool.map(work, paths, chunksize=chunk):
+                    done += 1
+                    yield result
+            except BaseException:  # interrupted (Ctrl-C, SIGTERM, the caller stopped): no worker outlives the run
+                _stop_workers(pool)
+                raise
     except BrokenProcessPool:  # a worker died (crash, out of memory): redo the rest one file per process
         for task in paths[done:]:
             yield _isolated(work, task)
@@ -125,11 +148,28 @@ def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None) -> Iter
 
 def _isolated(work: Callable[[tuple[str, str]], FileResult], task: tuple[str, str]) -> FileResult:
     try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(work, task).result()
+        with ProcessPoolExecutor(max_workers=1, initializer=_worker_init) as pool:
+            try:
+                return pool.submit(work, task).result()
+            except BaseException:
+                _stop_workers(pool)
+                raise
     except BrokenProcessPool:
         return FileResult(task[1], "unreadable", "读取该文件时处理进程意外退出（文件可能已损坏或过于复杂）；"
                                                  "请用 Excel 打开检查后重新保存")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real, top]) == top
+
+
+def _is_summary(path: Path) -> bool:
+    """Whether ``path`` is a summary workbook made by ``xltools combine`` (safe to replace with --force)."""
+    try:
+        return set(SUMMARY_SHEETS) <= set(read_workbook(path, sheets=()).sheet_names)
+    except WorkbookReadError:
+        return False
 
 
 def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | None = None,
@@ -142,19 +182,26 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     """
     started = time.perf_counter()
     output = Path(output)
-    if output.suffix.lower() != ".xlsx":
-        raise CombineError(f"输出文件 {output} 应以 .xlsx 结尾")
+    folders = [Path(p) for p in inputs if Path(p).is_dir()]
+    check_output(output, suffixes=(".xlsx",), what="汇总工作簿", inputs=[p for p in inputs if not Path(p).is_dir()])
+    if output.exists() and any(_inside(output, folder) for folder in folders) and not _is_summary(output):
+        raise CombineError(f"输出文件 {output} 是输入文件夹中的一个文件（不是 xltools 生成的汇总表），写出会毁掉它；"
+                           "请换一个输出文件名")
     if output.exists() and not force:
         raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
     found = discover(inputs, output)
     if not found:
         raise CombineError("输入中没有任何文件")
-    jobs = max(1, jobs or os.cpu_count() or 1)
     results: dict[str, FileResult] = {}
     for item in found:
-        if item.skip is not None:
+        if item.problem is not None:
+            results[item.shown] = FileResult(item.shown, "unreadable", item.problem)
+        elif item.skip is not None:
             results[item.shown] = FileResult(item.shown, "skipped", item.skip)
-    todo = [(str(item.path), item.shown) for item in found if item.skip is None]
+    todo = [(str(item.path), item.shown) for item in found if item.skip is None and item.problem is None]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     total = len(found)
     done = len(results)
     for result in _run(todo, jobs, policy):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from xltools.core.errors import UserError
+from xltools.core.errors import UserError, os_reason
 
-__all__ = ["CombineError", "InputFile", "discover", "EXCEL_SUFFIXES"]
+__all__ = ["CombineError", "InputFile", "discover", "shown_name", "EXCEL_SUFFIXES"]
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -36,44 +36,83 @@ def _skip_reason(path: Path) -> str | None:
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file found under the inputs: where it is, how the summary names it, why it is skipped."""
+    """One entry found under the inputs: where it is, how the summary names it, why it is skipped
+    (``skip``) or why it cannot be read at all (``problem``: a folder that cannot be opened)."""
 
     path: Path
     shown: str
     skip: str | None
+    problem: str | None = None
+
+
+def shown_name(name: str) -> str:
+    """A file name as the summary shows it: bytes that are not UTF-8 as escapes (``\\xff``)."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[InputFile]:
-    """Every file under ``inputs`` (folders recursively; hidden folders not entered), sorted, with the
-    reason it is skipped (``None`` = read it). The output file and its temporary files are left out.
+    """Every file under ``inputs`` (folders recursively, linked folders too; hidden folders not
+    entered), sorted, with the reason it is skipped (``None`` = read it). The output file and its
+    temporary files are left out. A folder that cannot be opened is an entry with a ``problem``;
+    a linked folder already searched (a link loop) an entry with a ``skip`` reason — nothing under
+    the inputs goes unlisted.
 
     A file in a folder is shown as ``folder/sub/file.xlsx`` (relative to the folder's parent)."""
-    found: dict[Path, str] = {}
-    out = output.resolve() if output else None
+    found: dict[str, str] = {}
+    entries: list[InputFile] = []
+    out = os.path.realpath(output) if output else None
 
-    def add(resolved: Path, shown: str) -> None:
-        if out is not None and (resolved == out or (resolved.parent == out.parent
-                                                    and resolved.name.startswith(f".~{out.stem}."))):
+    def add(path: str, shown: str) -> None:
+        real = os.path.realpath(path)
+        if out is not None and (real == out or (os.path.dirname(real) == os.path.dirname(out)
+                                                and os.path.basename(real).startswith(f".~{Path(out).stem}."))):
             return
-        found.setdefault(resolved, shown)
+        found.setdefault(real, shown)
 
     for item in inputs:
         root = Path(item)
         if root.is_dir():
-            base = root.resolve()
-            # walking the resolved folder, every folder path below it is real (os.walk does not enter
-            # linked folders), so only files that are links need resolving
-            for folder, dirs, files in os.walk(base):
-                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__MACOSX")))
-                shown_folder = (Path(base.name) / Path(folder).relative_to(base)).as_posix()
-                for name in files:
-                    path = Path(folder, name)
-                    add(path.resolve() if os.path.islink(path) else path, f"{shown_folder}/{name}")
-        elif root.is_file():
-            add(root.resolve(), str(root))
+            _walk(str(root), shown_name(root.resolve().name), add, entries)
+        elif root.is_file() or os.path.lexists(root):
+            add(str(root), shown_name(str(root)))
         else:
-            raise CombineError(f"找不到输入文件或文件夹：{root}")
+            raise CombineError(f"找不到输入文件或文件夹：{shown_name(str(root))}")
     if len(set(found.values())) < len(found):  # two folders of the same name: show full paths
-        found = {path: str(path) for path in found}
-    return sorted((InputFile(path, shown, _skip_reason(path)) for path, shown in found.items()),
-                  key=lambda f: f.shown)
+        found = {path: shown_name(path) for path in found}
+    files = [InputFile(Path(path), shown, _skip_reason(Path(path))) for path, shown in found.items()]
+    return sorted(files + entries, key=lambda f: f.shown)
+
+
+def _walk(top: str, shown_top: str, add: Callable[[str, str], None], entries: list[InputFile]) -> None:
+    """Files under the folder ``top`` into ``add``; folders that cannot be opened or that were searched
+    already (link loops) into ``entries``."""
+    seen: dict[str, str] = {}
+    stack = [(top, shown_top)]
+    while stack:
+        folder, shown = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            entries.append(InputFile(Path(folder), f"{shown}/", f"链接指向已查找过的文件夹「{seen[real]}」"
+                                                               "（循环链接），其中的文件已经列出，不重复查找"))
+            continue
+        seen[real] = shown
+        try:
+            with os.scandir(folder) as scan:
+                children = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            entries.append(InputFile(Path(folder), f"{shown}/", None,
+                                     f"无法打开文件夹：{os_reason(exc)}；其中的文件没有汇总"))
+            continue
+        folders = []
+        for entry in children:
+            child_shown = f"{shown}/{shown_name(entry.name)}"
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if is_folder:
+                if not entry.name.startswith((".", "__MACOSX")):
+                    folders.append((entry.path, child_shown))
+            else:
+                add(entry.path, child_shown)
+        stack.extend(reversed(folders))

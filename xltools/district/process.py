@@ -1,30 +1,63 @@
 """One file of a district run (runs in a worker process): read → the one verdict → a small result.
 
 :func:`process_file` never raises for a bad file: every failure becomes the file's fate with a
-Chinese reason. The verdict is :func:`xltools.form.verdict.judge`, the same as ``xltools check``.
+Chinese reason. A file that takes longer than :data:`FILE_SECONDS` is ``unreadable``; an exception
+that is a bug of ours (not a bad file) is fate ``internal-error`` with its traceback, so bugs are
+never disguised as unreadable files. The verdict is :func:`xltools.form.verdict.judge`, the same
+as ``xltools check``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
+import signal
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from xltools.core import Finding, Form, Policy, sheet_total
 from xltools.core.errors import os_reason
-from xltools.core.findings import shorten
 from xltools.core.parse import normalize_text, parse_date, parse_number
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow
 from xltools.form.identify import NotTemplate
 from xltools.form.layout import META_SHEET, SHEET
 from xltools.form.verdict import Verdict, judge
+from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
 
-__all__ = ["process_file", "project_row", "LIMITS"]
+__all__ = ["process_file", "project_row", "LIMITS", "FILE_SECONDS"]
 
 LIMITS = Limits()
+#: Seconds one file may take to be read and judged (a form takes milliseconds); over it, the file is
+#: ``unreadable`` with the reason, and the run goes on.
+FILE_SECONDS = 60.0
+
+
+class _OverTime(BaseException):
+    """Raised by the timer inside a file's processing (a BaseException: nothing on the way swallows it)."""
+
+
+@contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the body after ``seconds`` (a real-time timer; only in a process's main thread)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _OverTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _year_key(value: object) -> str:
@@ -88,23 +121,44 @@ def _details(form: Form) -> tuple[object, ...]:
 
 
 def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
-                 today: dt.date | None = None) -> FileResult:
-    """Read and judge one workbook (``path`` or ``(path, shown name)``); never raises for a bad file."""
+                 today: dt.date | None = None, seconds: float | None = None) -> FileResult:
+    """Read and judge one workbook (``path`` or ``(path, shown name)``); never raises for a bad file.
+
+    ``seconds`` is the time budget of the file (default :data:`FILE_SECONDS`)."""
     path, shown = (task, task) if isinstance(task, str) else task
-    today = today or dt.date.today()
     result = FileResult(shown, "ok")
+    budget = FILE_SECONDS if seconds is None else seconds
     try:
-        stat = os.stat(path)
-        result.size, result.mtime = stat.st_size, stat.st_mtime
-        if stat.st_size > LIMITS.max_file_bytes:
-            result.fate, result.reason = "too-large", (f"文件 {stat.st_size / 1048576:.1f} MB，超过 "
-                                                       f"{LIMITS.max_file_bytes / 1048576:.0f} MB 上限")
-            return result
-        with open(path, "rb") as handle:
-            data = handle.read()
+        with _time_budget(budget):
+            _process(path, result, policy, today or dt.date.today())
+    except _OverTime:
+        result.fate, result.project, result.findings = "unreadable", None, []
+        result.reason = (f"读取和检查用时超过 {budget:g} 秒的上限，已停止（文件过于复杂或是特意构造的）；"
+                         "请用 Excel 打开检查后重新保存")
+    except (MemoryError, RecursionError):
+        result.fate, result.project, result.findings = "unreadable", None, []
+        result.reason = "文件内容过于复杂（嵌套过深或过大），无法读取；请用 Excel 打开检查后重新保存"
+    except Exception:  # noqa: BLE001 - a bug of ours: listed as such (not as a bad file), the run goes on
+        result.fate, result.project, result.findings = "internal-error", None, []
+        result.reason = "程序内部错误（不是文件的问题）；请把 --json 报告中该文件的 traceback 发给开发人员"
+        result.traceback = traceback.format_exc()
+    return result
+
+
+def _process(path: str, result: FileResult, policy: Policy | None, today: dt.date) -> None:
+    try:
+        data, status = read_regular(path, LIMITS.max_file_bytes)
+    except FileTooLargeError as exc:
+        result.size = exc.size
+        result.fate, result.reason = "too-large", exc.message
+        return
+    except SpecialFileError as exc:
+        result.fate, result.reason = "unreadable", exc.message
+        return
     except OSError as exc:
         result.fate, result.reason = "unreadable", f"无法打开文件：{os_reason(exc)}"
-        return result
+        return
+    result.size, result.mtime = status.st_size, status.st_mtime
     result.sha256 = hashlib.sha256(data).hexdigest()
     book = None
     try:
@@ -113,24 +167,20 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
         verdict = judge(book, policy, today=today)
         if verdict.blank:
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
-            return result
-        project = project_row(verdict, policy or (verdict.identity and verdict.identity.policy) or Policy())
+            return
+        project = project_row(verdict, verdict.policy or Policy())
     except WorkbookReadError as exc:
         result.fate = {"not-excel": "unreadable"}.get(exc.fate, exc.fate)
         result.reason = exc.reason
-        return result
+        return
     except NotTemplate as exc:
         if book is not None and set(SUMMARY_SHEETS) <= set(book.sheet_names):
             result.fate, result.reason = "skipped", "这是 xltools 生成的汇总表，不是填报文件"
         else:
             result.fate, result.reason = exc.fate, exc.reason
-        return result
-    except Exception as exc:  # noqa: BLE001 - one odd file must not end a district-wide run
-        result.fate, result.reason = "unreadable", f"读取时出错（{type(exc).__name__}：{shorten(exc, 80)}）"
-        return result
+        return
     result.project = project
     result.findings = [_finding_row(f) for f in verdict.findings]
     if verdict.tampered:
         result.fate = "tampered"
         result.reason = "工作簿与模板不一致（见「问题清单」中 tamper- 开头的问题）；数据仍已汇总，请核实"
-    return result

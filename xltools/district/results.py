@@ -18,7 +18,7 @@ __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "
            "unit_rows", "grade_names", "SHEETS", "GROUPS"]
 
 Fate = Literal["ok", "tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
-               "encrypted", "too-large", "skipped"]
+               "encrypted", "too-large", "skipped", "internal-error"]
 
 #: The Chinese name of every fate, as 文件清单 shows it.
 FATE_TEXT: dict[str, str] = {
@@ -32,11 +32,12 @@ FATE_TEXT: dict[str, str] = {
     "encrypted": "已加密",
     "too-large": "文件过大",
     "skipped": "已跳过",
+    "internal-error": "内部错误",
 }
 
 #: Fates that make a run exit 1 (something to look at), besides error findings.
 PROBLEM_FATES = ("tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
-                 "encrypted", "too-large")
+                 "encrypted", "too-large", "internal-error")
 
 #: Sheet names of the summary workbook.
 SHEETS = ("汇总", "按单位", "图表", "项目信息", "指标明细", "问题清单", "文件清单")
@@ -119,6 +120,8 @@ class FileResult:
     sha256: str = ""
     project: ProjectRow | None = None
     findings: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    #: For fate ``internal-error`` (a bug of ours, not a bad file): the traceback, for the --json report.
+    traceback: str = ""
 
     @property
     def errors(self) -> int:

@@ -398,7 +398,7 @@ def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
     row = 0
     for row, result in enumerate(files, start=1):
         p = result.project
-        stamp = dt.datetime.fromtimestamp(result.mtime).replace(microsecond=0) if result.mtime else None
+        stamp = _file_time(result.mtime)
         values = [row, result.path, FATE_TEXT[result.fate], result.reason, p.unit if p else "",
                   p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), stamp,
                   result.sha256[:16]]
@@ -450,6 +450,14 @@ def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy)
         grade_chart.set_x_axis({"num_font": {"name": "宋体", "size": 10}})
         grade_chart.set_size({"width": 420, "height": 300})
         ws.insert_chart("D21", grade_chart)
+
+
+def _file_time(mtime: float) -> dt.datetime | None:
+    """A file's modification time for 文件清单; none when it is not a date Excel can show (year 1–9999)."""
+    try:
+        return dt.datetime.fromtimestamp(mtime).replace(microsecond=0) if mtime else None
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> None:

@@ -16,7 +16,7 @@ from xltools.core.policy import Policy
 from xltools.form.layout import META_KEYS, TEMPLATE_ID, Layout
 
 __all__ = ["register", "layout_class", "layout_for", "versions", "fingerprint", "RELEASED", "CURRENT_VERSION",
-           "current_layout"]
+           "current_layout", "released_policy", "RELEASED_POLICIES"]
 
 _LAYOUTS: dict[tuple[str, str], type[Layout]] = {}
 
@@ -24,6 +24,12 @@ _LAYOUTS: dict[tuple[str, str], type[Layout]] = {}
 #: every released version. Forms filled from a released template must read the same forever.
 RELEASED: dict[tuple[str, str], str] = {
     (TEMPLATE_ID, "1.0"): "e5532c9882d2af37ee63cf8a8a59204b6951244e195961a3d5a9e6ff624456f1",
+}
+
+#: The scoring policy each released version was circulated with: what scores its forms unless the run
+#: names another (``--policy``). A workbook's own stored policy never decides its score.
+RELEASED_POLICIES: dict[tuple[str, str], Policy] = {
+    (TEMPLATE_ID, "1.0"): Policy(),
 }
 
 #: The version ``xltools template`` builds.
@@ -65,6 +71,11 @@ def layout_for(version: str, rows: int, template_id: str = TEMPLATE_ID) -> Layou
     """One shared layout per version and row count (its spots and labels are computed once)."""
     cls = _LAYOUTS[(template_id, version)]
     return cls(rows)
+
+
+def released_policy(version: str, template_id: str = TEMPLATE_ID) -> Policy:
+    """The district's policy for forms of ``version`` (the default policy for a version without one)."""
+    return RELEASED_POLICIES.get((template_id, version), Policy())
 
 
 def current_layout(rows: int | None = None) -> Layout:

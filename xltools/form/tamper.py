@@ -21,14 +21,15 @@ from xltools.core.tamper_rules import (
     TamperFormulaChanged,
     TamperInputLocked,
     TamperLabelChanged,
+    TamperPolicyChanged,
     TamperUnprotected,
 )
 from xltools.form.book import BookView
 from xltools.form.identify import Identity
-from xltools.form.layout import SHEET, Layout
+from xltools.form.layout import META_SHEET, SHEET, Layout
 from xltools.form.registry import layout_for
 
-__all__ = ["check_tamper", "TAMPER_CODES", "normalize_formula"]
+__all__ = ["check_tamper", "policy_findings", "TAMPER_CODES", "normalize_formula"]
 
 _SHOWN_CELLS = 8
 
@@ -73,17 +74,39 @@ def _cells(cells: list[str]) -> str:
     return shown + (f" 等 {len(cells)} 个" if len(cells) > _SHOWN_CELLS else "")
 
 
-def check_tamper(book: BookView, identity: Identity) -> list[Finding]:
+def _policy_text(policy: Policy) -> str:
+    grades = "、".join(f"{name}≥{floor:g}" for name, floor in policy.grade_thresholds.items())
+    return f"等级 {grades}，保留 {policy.decimals} 位小数"
+
+
+def policy_findings(identity: Identity, district: Policy) -> list[Finding]:
+    """A stored policy (模板信息) other than the district's, or one that cannot be read, as a finding."""
+    if not identity.has_meta:
+        return []  # the missing metadata is a finding of its own
+    stored = identity.policy
+    if stored == district:
+        return []
+    found = _policy_text(stored) if stored is not None else (shorten(identity.meta.get("policy"), 40) or "空")
+    if stored is not None and found == _policy_text(district):
+        found = "其他参数不同"
+    return [TamperPolicyChanged.at("template", found=found, expected=_policy_text(district))
+            .at_cell(f"{META_SHEET}!{Layout.meta_cell('policy')}")]
+
+
+def check_tamper(book: BookView, identity: Identity, district: Policy | None = None) -> list[Finding]:
     """Differences between ``book`` and the template version ``identity`` names, as findings.
 
-    The formulas are compared with the ones the template was built with, i.e. with the
-    policy the workbook carries (its formulas depend on it), else the default policy.
+    ``district`` is the policy that scores the form (the run's, else the version's released one):
+    a stored policy that differs is a finding. The formulas are compared with the ones the
+    template was built with, i.e. with the policy the workbook carries (its formulas depend on
+    it), else the district's.
     """
     layout = identity.layout
-    policy = identity.policy or Policy()
+    district = district or Policy()
+    policy = identity.policy or district
     form = book.sheet(SHEET)
     assert form is not None, "identify() guarantees the form sheet"
-    findings: list[Finding] = list(identity.problems)
+    findings: list[Finding] = [*identity.problems, *policy_findings(identity, district)]
     where = f"{SHEET}!"
 
     for label in layout.labels:

@@ -14,7 +14,7 @@ from xltools.core import Evaluation, Finding, Form, Policy, evaluate
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, identify
 from xltools.form.layout import SHEET, Layout
-from xltools.form.registry import current_layout
+from xltools.form.registry import current_layout, released_policy
 from xltools.form.tamper import check_tamper
 
 __all__ = ["Verdict", "judge", "judge_form", "read_form"]
@@ -30,6 +30,8 @@ class Verdict:
     identity: Identity | None = None
     #: Tamper findings (the metadata's own problems first), placed at cells.
     tamper: tuple[Finding, ...] = ()
+    #: The policy that scored it: the run's, else the template version's released policy.
+    policy: Policy | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -70,22 +72,26 @@ def _placed(evaluation: Evaluation, layout: Layout) -> Evaluation:
 
 def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None = None,
           identity: Identity | None = None) -> Verdict:
-    """The verdict on a workbook. ``policy`` (the run's, e.g. ``--policy``) wins over the workbook's own.
+    """The verdict on a workbook, scored with the district's policy: ``policy`` (the run's, e.g.
+    ``--policy``), else the released policy of the workbook's template version. The policy stored in
+    the workbook never scores it; one that differs is a ``tamper-policy-changed`` finding.
 
     Raises :class:`~xltools.form.identify.NotTemplate` (or ``UnknownVersion``) when it is not a
     form of ours.
     """
     identity = identity or identify(book)
-    tamper = check_tamper(book, identity)
+    district = policy or released_policy(identity.version)
+    tamper = check_tamper(book, identity, district)
     form = read_form(book, identity)
-    evaluation = evaluate(form, policy or identity.policy or Policy(), today=today)
+    evaluation = evaluate(form, district, today=today)
     layout = identity.layout
     return Verdict(form, _placed(evaluation, layout), layout, identity,
-                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper))
+                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district)
 
 
 def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None) -> Verdict:
     """The verdict on a JSON form: cells are named as in the workbook ``xltools fill`` would write."""
     rows = sum(1 for ind in form.indicators if not ind.is_empty())
     layout = current_layout(max(rows, current_layout().rows))
-    return Verdict(form, _placed(evaluate(form, policy or Policy(), today=today), layout), layout)
+    policy = policy or released_policy(layout.version)
+    return Verdict(form, _placed(evaluate(form, policy, today=today), layout), layout, policy=policy)

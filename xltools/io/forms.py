@@ -19,11 +19,14 @@ from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.form.identify import Identity, NotTemplate, identify
 from xltools.form.verdict import read_form
+from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxread import WorkbookData, WorkbookReadError, read_workbook
 
 __all__ = ["FormReadError", "LoadedForm", "load_form", "load_json_form", "load_workbook", "WORKBOOK_SUFFIXES"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: A JSON form is a few kilobytes; anything over this is not one.
+JSON_MAX_BYTES = 5 * 1024 * 1024
 
 
 class FormReadError(UserError):
@@ -52,9 +55,12 @@ class LoadedForm:
 def load_json_form(path: Path) -> LoadedForm:
     """Read one form in the JSON exchange format."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_regular(path, JSON_MAX_BYTES)[0].decode("utf-8-sig")
     except OSError as exc:
         raise FormReadError(path, f"无法读取文件：{os_reason(exc)}") from exc
+    except (SpecialFileError, FileTooLargeError) as exc:
+        raise FormReadError(path, exc.message, "too-large" if isinstance(exc, FileTooLargeError) else "unreadable") \
+            from exc
     except UnicodeDecodeError as exc:
         raise FormReadError(path, "不是 UTF-8 编码的文本文件；请另存为 UTF-8 编码的 JSON") from exc
     try:
@@ -63,8 +69,12 @@ def load_json_form(path: Path) -> LoadedForm:
         raise FormReadError(path, f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列附近有语法错误）") from exc
     except RecursionError as exc:
         raise FormReadError(path, "JSON 嵌套层次太深，不是自评表") from exc
+    except ValueError as exc:  # an integer of thousands of digits (Python's int conversion limit)
+        raise FormReadError(path, "JSON 中有位数过多的数字（上千位），不是自评表") from exc
     try:
         form = Form.model_validate(data)
+    except RecursionError as exc:
+        raise FormReadError(path, "JSON 嵌套层次太深，不是自评表") from exc
     except ValidationError as exc:
         reasons = validation_reasons(exc.errors(), field_titles())
         raise FormReadError(path, f"JSON 内容不符合自评表格式：{reasons}") from exc

@@ -13,10 +13,14 @@ failure is a :class:`WorkbookReadError` with a ``fate`` and a Chinese ``reason``
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import lzma
+import math
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +28,8 @@ from typing import Literal
 from xml.etree.ElementTree import Element, ParseError, fromstring
 
 from xltools.core.errors import UserError, os_reason
+from xltools.io.xlsxcells import cells, cells_document, is_date_format, iso_moment, truthy
+from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 
 __all__ = ["WorkbookReadError", "SheetData", "WorkbookData", "read_workbook", "Limits"]
 
@@ -32,16 +38,26 @@ Fate = Literal["unreadable", "encrypted", "too-large", "not-excel"]
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_C, _F, _V, _IS, _T = (f"{_NS}{tag}" for tag in ("c", "f", "v", "is", "t"))
+_C, _F, _V, _IS, _T, _R = (f"{_NS}{tag}" for tag in ("c", "f", "v", "is", "t", "r"))
+#: Strict Open XML (Excel's "Strict Open XML Spreadsheet") namespaces, read as their transitional twins.
+_STRICT_NAMESPACES = (
+    (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+     b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
+)
+#: Excel's limit on the text of one cell.
+MAX_CELL_CHARS = 32767
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
-_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
-#: Parsed parts that every form of a template shares, by (name, CRC, size), per process.
-_PART_CACHE: dict[tuple[str, int, int], Element | None] = {}
-#: Parsed styles by (CRC, size) of xl/styles.xml, per process.
-_STYLE_CACHE: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]] = {}
+#: Parsed parts that every form of a template shares, per process, keyed by the SHA-256 of the part's
+#: bytes as read from *this* file (never by what the zip header claims: a CRC can be forged).
+_PART_CACHE: dict[bytes, Element] = {}
+#: Parsed styles (locked and date style indices), keyed by the SHA-256 of xl/styles.xml as read.
+_STYLE_CACHE: dict[bytes, tuple[frozenset[int], frozenset[int]]] = {}
+#: Parts larger than this are parsed every time, never cached.
+_CACHE_PART_BYTES = 1 << 20
 
 
 class WorkbookReadError(UserError):
@@ -58,9 +74,11 @@ class Limits:
     """Bounds on what one workbook may cost to read."""
 
     max_file_bytes: int = 20 * 1024 * 1024
-    max_part_bytes: int = 50 * 1024 * 1024
+    max_part_bytes: int = 16 * 1024 * 1024
     max_total_bytes: int = 200 * 1024 * 1024
     max_ratio: int = 200
+    #: Markup (``<``) in one XML part: bounds the elements a parsed part holds, hence memory.
+    max_tags: int = 400_000
 
 
 @dataclass
@@ -124,26 +142,27 @@ def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = 
         return _Reader(archive, limits).read(set(sheets) if sheets is not None else None, set(shared), cells_only)
     except WorkbookReadError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError,
-            KeyError, OSError, RuntimeError) as exc:
-        raise WorkbookReadError("unreadable", "文件已损坏，无法解压；请用 Excel 打开检查后重新保存") from exc
     except ParseError as exc:
         raise WorkbookReadError("unreadable", "工作簿内部 XML 无效或不安全；请用 Excel 打开检查后重新保存") from exc
+    except LookupError as exc:  # an XML declaration naming an encoding Python does not know
+        raise WorkbookReadError("unreadable", "工作簿内部 XML 使用了无法识别的字符编码；请用 Excel 打开后重新保存") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError, OverflowError,
+            zlib.error, lzma.LZMAError, OSError, RuntimeError) as exc:
+        raise WorkbookReadError("unreadable", "文件已损坏，无法解压；请用 Excel 打开检查后重新保存") from exc
 
 
 def _read_bytes(source: Path | str | bytes, limits: Limits) -> bytes:
     if isinstance(source, bytes):
         data = source
     else:
-        path = Path(source)
         try:
-            size = path.stat().st_size
-            if size > limits.max_file_bytes:
-                raise WorkbookReadError("too-large", f"文件 {size / 1048576:.1f} MB，超过 "
-                                                     f"{limits.max_file_bytes / 1048576:.0f} MB 上限")
-            data = path.read_bytes()
+            data = read_regular(source, limits.max_file_bytes)[0]
         except OSError as exc:
             raise WorkbookReadError("unreadable", f"无法打开文件：{os_reason(exc)}") from exc
+        except SpecialFileError as exc:
+            raise WorkbookReadError("unreadable", exc.message) from exc
+        except FileTooLargeError as exc:
+            raise WorkbookReadError("too-large", exc.message) from exc
     if len(data) > limits.max_file_bytes:
         raise WorkbookReadError("too-large", f"文件超过 {limits.max_file_bytes / 1048576:.0f} MB 上限")
     return data
@@ -173,31 +192,49 @@ class _Reader:
         return data
 
     def shared_xml(self, name: str) -> Element | None:
-        """Like :meth:`xml` for parts every form of a template shares, cached by CRC (never mutated)."""
-        info = self.names.get(name)
-        if info is None:
-            return None
-        key = (name, info.CRC, info.file_size)
-        if key not in _PART_CACHE:
-            if len(_PART_CACHE) >= 256:
-                _PART_CACHE.clear()
-            _PART_CACHE[key] = self.xml(name)
-        return _PART_CACHE[key]
+        """Like :meth:`xml` for parts every form of a template shares (the tree is never mutated).
 
-    def xml(self, name: str) -> Element | None:
+        Cached by the SHA-256 of the bytes read from this file, so a cached tree is only ever
+        reused for a part with exactly the same bytes (a forged zip CRC changes nothing)."""
         data = self.part(name)
         if data is None:
             return None
+        if len(data) > _CACHE_PART_BYTES:
+            return self._parse(name, data)
+        key = hashlib.sha256(data).digest()
+        root = _PART_CACHE.get(key)
+        if root is None:
+            root = self._parse(name, data)
+            if len(_PART_CACHE) >= 256:
+                _PART_CACHE.clear()
+            _PART_CACHE[key] = root
+        return root
+
+    def xml(self, name: str) -> Element | None:
+        data = self.part(name)
+        return None if data is None else self._parse(name, data)
+
+    def _parse(self, name: str, data: bytes) -> Element:
+        return fromstring(self._checked(name, data))
+
+    def _checked(self, name: str, data: bytes) -> bytes:
+        """``data`` refused if unsafe or too big to parse, with Strict namespaces made transitional."""
         _refuse_dtd(name, data)
-        return fromstring(data)
+        if data.count(b"<") > self.limits.max_tags:
+            raise WorkbookReadError("too-large", f"工作簿内部文件 {name} 的元素过多（超过 "
+                                                 f"{self.limits.max_tags // 2:,} 个），已拒绝读取")
+        if b"purl.oclc.org/ooxml" in data:
+            for strict, transitional in _STRICT_NAMESPACES:
+                data = data.replace(strict, transitional)
+        return data
 
     def cells_xml(self, name: str) -> Element | None:
         """Like :meth:`xml`, parsing only ``<sheetData>`` and ``<sheetProtection>`` where it can."""
         data = self.part(name)
         if data is None:
             return None
-        _refuse_dtd(name, data)
-        cut = _cells_document(data)
+        data = self._checked(name, data)
+        cut = cells_document(data)
         if cut is not None:
             try:
                 return fromstring(cut)
@@ -214,16 +251,22 @@ class _Reader:
         locked_styles, date_styles = self._styles()
         sheets: dict[str, SheetData] = {}
         order: list[str] = []
+        seen: set[str] = set()
         for node in workbook.iter(f"{_NS}sheet"):
             name = node.get("name", "")
+            if name.casefold() in seen:
+                raise WorkbookReadError("unreadable", f"工作簿中有两个名为「{name[:40]}」的工作表（Excel 不允许），"
+                                                      "无法确定读哪一个；请删去多余的一个后重新提交")
+            seen.add(name.casefold())
             order.append(name)
             if wanted is not None and name not in wanted:
                 continue
             target = targets.get(node.get(f"{_REL_NS}id", ""), "")
             sheet = SheetData(name, node.get("state", "visible"), _locked_styles=locked_styles)
-            if not target:
-                root = None
-            elif name in shared:
+            if not target or target not in self.names:
+                raise WorkbookReadError("unreadable", f"工作表「{name[:40]}」的内容在工作簿中找不到（内部关系缺失或损坏）；"
+                                                      "请用 Excel 打开检查后重新保存")
+            if name in shared:
                 root = self.shared_xml(target)
             else:
                 root = self.cells_xml(target) if cells_only else self.xml(target)
@@ -237,7 +280,7 @@ class _Reader:
             sheets=sheets,
             sheet_names=order,
             defined_names=names,
-            structure_locked=protection is not None and _truthy(protection.get("lockStructure")),
+            structure_locked=protection is not None and truthy(protection.get("lockStructure")),
             has_vba="xl/vbaProject.bin" in self.names,
         )
 
@@ -254,40 +297,51 @@ class _Reader:
         return out
 
     def _shared_strings(self) -> list[str]:
+        """The shared strings: each ``<si>``'s own ``<t>`` or its runs' ``<t>``, never the phonetic
+        runs (``<rPh>``) — one pass over each item's children, linear in the part's size."""
         root = self.xml("xl/sharedStrings.xml")
         if root is None:
             return []
         out = []
         for si in root.iter(f"{_NS}si"):
-            out.append("".join(t.text or "" for t in si.iter(f"{_NS}t")
-                               if not _inside_phonetic(si, t)))
+            if len(si) == 1 and si[0].tag == _T:
+                text = si[0].text or ""
+            else:
+                pieces = []
+                for child in si:
+                    if child.tag == _T:
+                        pieces.append(child.text or "")
+                    elif child.tag == _R:
+                        pieces.extend(t.text or "" for t in child if t.tag == _T)
+                text = "".join(pieces)
+            out.append(_bounded(text))
         return out
 
     def _styles(self) -> tuple[frozenset[int], frozenset[int]]:
         """Locked and date styles; cached by the part's CRC, since every form shares the template's styles."""
-        info = self.names.get("xl/styles.xml")
-        if info is None:
+        data = self.part("xl/styles.xml")
+        if data is None:
             return frozenset({0}), frozenset()
-        key = (info.CRC, info.file_size)
-        if key not in _STYLE_CACHE:
+        key = hashlib.sha256(data).digest()
+        styles = _STYLE_CACHE.get(key)
+        if styles is None:
+            styles = self._parse_styles(self._parse("xl/styles.xml", data))
             if len(_STYLE_CACHE) >= 64:
                 _STYLE_CACHE.clear()
-            _STYLE_CACHE[key] = self._parse_styles()
-        return _STYLE_CACHE[key]
+            _STYLE_CACHE[key] = styles
+        return styles
 
-    def _parse_styles(self) -> tuple[frozenset[int], frozenset[int]]:
-        root = self.xml("xl/styles.xml")
-        if root is None:
-            return frozenset({0}), frozenset()
+    @staticmethod
+    def _parse_styles(root: Element) -> tuple[frozenset[int], frozenset[int]]:
         custom = {int(n.get("numFmtId", "0")): n.get("formatCode", "") for n in root.iter(f"{_NS}numFmt")}
         xfs = root.find(f"{_NS}cellXfs")
         locked, dates = set(), set()
         for index, xf in enumerate(xfs if xfs is not None else []):
             prot = xf.find(f"{_NS}protection")
-            if prot is None or _truthy(prot.get("locked"), default=True):
+            if prot is None or truthy(prot.get("locked"), default=True):
                 locked.add(index)
             fmt = int(xf.get("numFmtId", "0"))
-            if fmt in _BUILTIN_DATE_FORMATS or (fmt in custom and _is_date_format(custom[fmt])):
+            if fmt in _BUILTIN_DATE_FORMATS or (fmt in custom and is_date_format(custom[fmt])):
                 dates.add(index)
         return frozenset(locked), frozenset(dates)
 
@@ -306,66 +360,11 @@ def _refuse_dtd(name: str, data: bytes) -> None:
         raise WorkbookReadError("unreadable", f"工作簿内部文件 {name} 含有 DTD 或实体声明，可能是恶意文件，已拒绝读取")
 
 
-_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*\?>")
-
-
-def _cells_document(data: bytes) -> bytes | None:
-    """A worksheet part cut down to its XML declaration, root start tag, ``<sheetData>`` and
-    ``<sheetProtection>``; ``None`` when the part has markup a byte search could be fooled by.
-
-    In a part without comments, CDATA sections and processing instructions, ``<`` only ever
-    starts a tag (it cannot appear in text or attribute values), so the first ``<sheetData``
-    and the first ``</sheetData>`` after it bound exactly that element. A cut that still
-    goes wrong (a ``>`` inside an attribute value of the root or the protection) fails to
-    parse, and the caller parses the whole part.
-    """
-    declaration = _DECLARATION.match(data)
-    body = declaration.end() if declaration else 0
-    if b"<!--" in data or b"<![CDATA[" in data or b"<?" in data[body:]:
-        return None
-    root = data.find(b"<worksheet", body)
-    root_end = data.find(b">", root)
-    if root < 0 or root_end < 0 or data[root_end - 1:root_end] == b"/":
-        return None
-    start = data.find(b"<sheetData", root_end)
-    if start < 0:
-        return None
-    if data.startswith(b"<sheetData/>", start):
-        end = start + len(b"<sheetData/>")
-    else:
-        close = data.find(b"</sheetData>", start)
-        if close < 0:
-            return None
-        end = close + len(b"</sheetData>")
-    pieces = [data[:root_end + 1], data[start:end]]
-    protection = data.find(b"<sheetProtection", end)
-    if protection >= 0:
-        tag_end = data.find(b">", protection)
-        if tag_end < 0:
-            return None
-        if data[tag_end - 1:tag_end] != b"/":
-            closing = data.find(b"</sheetProtection>", tag_end)
-            if closing < 0:
-                return None
-            tag_end = closing + len(b"</sheetProtection>") - 1
-        pieces.append(data[protection:tag_end + 1])
-    pieces.append(b"</worksheet>")
-    return b"".join(pieces)
-
-
-def _inside_phonetic(si: Element, t: Element) -> bool:
-    return any(t in list(rph.iter()) for rph in si.iter(f"{_NS}rPh"))
-
-
-def _truthy(value: str | None, default: bool = False) -> bool:
-    if value is None:
-        return default
-    return value.lower() in ("1", "true")
-
-
-def _is_date_format(code: str) -> bool:
-    bare = _QUOTED.sub("", code).lower()
-    return any(ch in bare for ch in "ymd") and "h" not in bare.replace("[h]", "")
+def _bounded(text: str) -> str:
+    if len(text) > MAX_CELL_CHARS:
+        raise WorkbookReadError("unreadable", f"有单元格文字超过 Excel 上限 {MAX_CELL_CHARS:,} 字，不是 Excel 保存的工作簿；"
+                                              "请用 Excel 打开检查后重新保存")
+    return text
 
 
 def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles: frozenset[int],
@@ -373,11 +372,8 @@ def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles
     """Cells, formulas, styles and protection of ``root`` into ``sheet``; merged ranges and validations
     too when ``ranges``."""
     values, formulas, styles = sheet.values, sheet.formulas, sheet.styles
-    for c in root.iter(_C):
+    for ref, c in cells(root):
         get = c.get
-        ref = get("r")
-        if ref is None:
-            continue
         text_style = get("s")
         style = 0 if text_style is None else int(text_style)
         if style:
@@ -392,9 +388,9 @@ def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles
             node = c.find(_IS)
             if node is not None:
                 if len(node) == 1 and node[0].tag == _T and not len(node[0]):  # the usual <is><t>…</t></is>
-                    values[ref] = node[0].text or ""
+                    values[ref] = _bounded(node[0].text or "")
                 else:
-                    values[ref] = "".join(t.text or "" for t in node.iter(_T))
+                    values[ref] = _bounded("".join(t.text or "" for t in node.iter(_T)))
             continue
         v = c.find(_V)
         if v is None or v.text is None:
@@ -404,11 +400,16 @@ def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles
             index = int(text)
             values[ref] = strings[index] if 0 <= index < len(strings) else ""
         elif kind in ("str", "e"):
-            values[ref] = text
+            values[ref] = _bounded(text)
+        elif kind == "d":  # an ISO 8601 date (Strict Open XML may store dates so)
+            values[ref] = iso_moment(text)
         elif kind == "b":
             values[ref] = text == "1"
         else:
             number = float(text)
+            if not math.isfinite(number):  # beyond what Excel stores (1e400, a rounded max float): the text as stored
+                values[ref] = text[:64]
+                continue
             if style in date_styles and 0 <= number < 2958466:
                 moment = _EXCEL_EPOCH + dt.timedelta(days=number)
                 values[ref] = moment.date() if moment.time() == dt.time() else moment
@@ -417,7 +418,7 @@ def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles
             else:
                 values[ref] = number
     protection = root.find(f"{_NS}sheetProtection")
-    sheet.protected = protection is not None and _truthy(protection.get("sheet"))
+    sheet.protected = protection is not None and truthy(protection.get("sheet"))
     if not ranges:
         return
     merged, validations = root.find(f"{_NS}mergeCells"), root.find(f"{_NS}dataValidations")
