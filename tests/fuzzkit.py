@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -36,6 +37,29 @@ def with_part(data: bytes, name: str, new: bytes, compression: int = zipfile.ZIP
     changed = parts(data)
     changed[name] = new
     return rezip(changed, compression)
+
+
+_SST = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def with_shared_strings(data: bytes, items: bytes, cell: bytes = b"B4") -> bytes:
+    """``data`` (a filled form written with inline strings) with a shared-strings part holding ``items``
+    (``<si>`` elements) and ``cell`` of the form sheet pointing at the first of them."""
+    changed = parts(data)
+    changed["xl/sharedStrings.xml"] = f'<sst xmlns="{_SST}">'.encode() + items + b"</sst>"
+    changed["xl/_rels/workbook.xml.rels"] = changed["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId99" /></Relationships>')
+    changed["[Content_Types].xml"] = changed["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    sheet = changed["xl/worksheets/sheet1.xml"]
+    start = sheet.index(b'<c r="' + cell + b'"')
+    end = sheet.index(b"</c>", start) + 4
+    style = re.search(rb' s="\d+"', sheet[start:end])
+    changed["xl/worksheets/sheet1.xml"] = (sheet[:start] + b'<c r="' + cell + b'"' + (style.group(0) if style else b"")
+                                           + b' t="s"><v>0</v></c>' + sheet[end:])
+    return rezip(changed)
 
 
 _TABLE = []

@@ -27,7 +27,9 @@ def check_result(path: str, verdict: object) -> dict[str, object]:
 
     assert isinstance(verdict, Verdict)
     sheet = verdict.evaluation.sheet
-    return {
+    from xltools.core.text import finite
+
+    return finite({  # type: ignore[return-value]
         "file": path,
         "execution_rate": sheet.execution_rate,
         "budget_score": sheet.budget_score,
@@ -35,7 +37,7 @@ def check_result(path: str, verdict: object) -> dict[str, object]:
         "total": sheet.total,
         "grade": sheet.grade,
         "findings": [f.as_dict() for f in verdict.findings],
-    }
+    })
 
 
 def _fmt_num(value: object) -> str:
@@ -92,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             verdict = judge_form(loaded.form, policy, today=today)
         result = check_result(loaded.path, verdict)
         if args.json:
-            print(json.dumps(result, ensure_ascii=False))
+            print(json.dumps(result, ensure_ascii=False, allow_nan=False))
         else:
             _print_text(result)
         if status == EXIT_OK and verdict.errors:

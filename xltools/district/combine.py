@@ -23,6 +23,7 @@ from functools import partial
 from pathlib import Path
 
 from xltools.core import Policy
+from xltools.core.text import finite
 from xltools.district.discover import CombineError, discover
 from xltools.district.duplicates import resolve_duplicates
 from xltools.district.process import process_file
@@ -76,7 +77,7 @@ class CombineReport:
 
     def as_json(self) -> dict[str, object]:
         """The ``--json`` report (keys documented in the README; keep them stable)."""
-        return {
+        return finite({  # type: ignore[return-value]
             "output": self.output,
             "exit_code": self.exit_code,
             "seconds": round(self.seconds, 3),
@@ -94,7 +95,7 @@ class CombineReport:
                 "errors": r.errors, "warnings": r.warnings, "sha256": r.sha256 or None,
                 **({"traceback": r.traceback} if r.traceback else {}),
             } for r in self.files],
-        }
+        })
 
 
 def _worker_init() -> None:

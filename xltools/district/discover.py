@@ -58,7 +58,7 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
     the inputs goes unlisted.
 
     A file in a folder is shown as ``folder/sub/file.xlsx`` (relative to the folder's parent)."""
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}  # real path -> (path as found, shown name)
     entries: list[InputFile] = []
     out = os.path.realpath(output) if output else None
 
@@ -67,7 +67,7 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
         if out is not None and (real == out or (os.path.dirname(real) == os.path.dirname(out)
                                                 and os.path.basename(real).startswith(f".~{Path(out).stem}."))):
             return
-        found.setdefault(real, shown)
+        found.setdefault(real, (path, shown))
 
     for item in inputs:
         root = Path(item)
@@ -77,9 +77,10 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
             add(str(root), shown_name(str(root)))
         else:
             raise CombineError(f"找不到输入文件或文件夹：{shown_name(str(root))}")
-    if len(set(found.values())) < len(found):  # two folders of the same name: show full paths
-        found = {path: shown_name(path) for path in found}
-    files = [InputFile(Path(path), shown, _skip_reason(Path(path))) for path, shown in found.items()]
+    if len({shown for _, shown in found.values()}) < len(found):  # two folders of the same name: full paths
+        found = {real: (path, shown_name(real)) for real, (path, _) in found.items()}
+    # a file is judged by the name it was found by (a link named x.xlsx is read, and refused if special)
+    files = [InputFile(Path(real), shown, _skip_reason(Path(path))) for real, (path, shown) in found.items()]
     return sorted(files + entries, key=lambda f: f.shown)
 
 

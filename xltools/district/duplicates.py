@@ -10,10 +10,23 @@ from xltools.district.results import FileResult
 __all__ = ["resolve_duplicates"]
 
 
+#: Findings that make a 填写日期 unfit to decide which file of a project is the newest.
+_UNTRUSTED_DATE = frozenset({"date-invalid", "date-in-future"})
+
+
+def _trusted_date(result: FileResult) -> dt.date | None:
+    """The file's 填写日期, unless the checker flagged it as invalid or in the future."""
+    if result.project is None or any(f[2] in _UNTRUSTED_DATE for f in result.findings):
+        return None
+    return result.project.filled_on
+
+
 def resolve_duplicates(results: Sequence[FileResult]) -> None:
     """Mark byte-identical copies as duplicate and older versions of a project as superseded (in place).
 
-    A project is (实施单位, 项目名称, 年度); the newest 填写日期 wins, then the newest file time.
+    A project is (实施单位, 项目名称, 年度); the newest 填写日期 wins, then the newest file time. A
+    填写日期 the checker flags (``date-invalid``, ``date-in-future``) decides nothing: such a file
+    counts as undated.
     """
     first_by_hash: dict[str, FileResult] = {}
     for result in results:
@@ -30,10 +43,9 @@ def resolve_duplicates(results: Sequence[FileResult]) -> None:
     for items in groups.values():
         if len(items) < 2:
             continue
-        items.sort(key=lambda r: (r.project.filled_on or dt.date.min, r.mtime, r.path),  # type: ignore[union-attr]
-                   reverse=True)
+        items.sort(key=lambda r: (_trusted_date(r) or dt.date.min, r.mtime, r.path), reverse=True)
         newest = items[0]
-        date = newest.project.filled_on  # type: ignore[union-attr]
+        date = _trusted_date(newest)
         for old in items[1:]:
             old.fate = "superseded"
             old.reason = (f"同一项目（实施单位、项目名称、年度相同）以更新的「{newest.path}」为准"

@@ -102,10 +102,25 @@ def _iso_date(value: object) -> object:
     return value
 
 
+#: Characters an XML 1.0 document (hence a workbook) cannot hold: C0 controls other than tab, line
+#: feed and carriage return; lone surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Excel's limit on the text of one cell.
+MAX_CELL_CHARS = 32767
+
+
 def _set(ws: Worksheet, cell: str, value: object, path: str) -> None:
     target = ws[cell]
+    where = f"{field_label(path)}（{SHEET}!{cell}）"
     if isinstance(value, float) and not math.isfinite(value):
-        raise FillError(f"{field_label(path)}（{SHEET}!{cell}）的值 {value} 不是有限数字，Excel 无法保存，请改正")
+        raise FillError(f"{where}的值 {value} 不是有限数字，Excel 无法保存，请改正")
+    if isinstance(value, str):
+        bad = _NOT_XML.search(value)
+        if bad:
+            raise FillError(f"{where}第 {bad.start() + 1} 个字符（U+{ord(bad.group()):04X}）是工作簿不能保存的控制字符或"
+                            "无效字符，请删除后重试")
+        if len(value) > MAX_CELL_CHARS:
+            raise FillError(f"{where}有 {len(value):,} 个字，超过 Excel 单元格上限 {MAX_CELL_CHARS:,} 字，请精简后重试")
     try:
         target.value = value
     except (IllegalCharacterError, ValueError) as exc:

@@ -72,6 +72,10 @@ def load_json_form(path: Path) -> LoadedForm:
     except ValueError as exc:  # an integer of thousands of digits (Python's int conversion limit)
         raise FormReadError(path, "JSON 中有位数过多的数字（上千位），不是自评表") from exc
     try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:  # "\ud800": a lone surrogate, no character at all
+        raise FormReadError(path, "JSON 中有无效的 Unicode 字符（孤立的代理项，如 \\ud800）；请删除后重新保存") from exc
+    try:
         form = Form.model_validate(data)
     except RecursionError as exc:
         raise FormReadError(path, "JSON 嵌套层次太深，不是自评表") from exc

@@ -79,6 +79,8 @@ class Limits:
     max_ratio: int = 200
     #: Markup (``<``) in one XML part: bounds the elements a parsed part holds, hence memory.
     max_tags: int = 400_000
+    #: ``=`` in one XML part: bounds its attributes (each costs a dictionary entry once parsed).
+    max_attributes: int = 400_000
 
 
 @dataclass
@@ -220,9 +222,10 @@ class _Reader:
     def _checked(self, name: str, data: bytes) -> bytes:
         """``data`` refused if unsafe or too big to parse, with Strict namespaces made transitional."""
         _refuse_dtd(name, data)
-        if data.count(b"<") > self.limits.max_tags:
-            raise WorkbookReadError("too-large", f"工作簿内部文件 {name} 的元素过多（超过 "
-                                                 f"{self.limits.max_tags // 2:,} 个），已拒绝读取")
+        if data.count(b"<") > self.limits.max_tags or data.count(b"=") > self.limits.max_attributes:
+            raise WorkbookReadError("too-large", f"工作簿内部文件 {name} 的元素或属性过多（超过 "
+                                                 f"{self.limits.max_tags // 2:,} 个元素或 "
+                                                 f"{self.limits.max_attributes:,} 个属性），已拒绝读取")
         if b"purl.oclc.org/ooxml" in data:
             for strict, transitional in _STRICT_NAMESPACES:
                 data = data.replace(strict, transitional)
