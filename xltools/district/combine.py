@@ -118,10 +118,11 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
     ``ProcessPoolExecutor`` has no public way to end running workers before Python 3.14's
     ``terminate_workers``; its ``_processes`` map is the documented-in-source way to reach them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in processes:
         process.terminate()
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in processes:
         process.join(5)
 
 

@@ -10,8 +10,10 @@ so a project named ``=HYPERLINK(...)`` stays text.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
+import tempfile
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -461,12 +463,24 @@ def _file_time(mtime: float) -> dt.datetime | None:
 
 
 def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> None:
-    """Write the summary workbook to ``path`` (the caller makes it atomic)."""
+    """Write the summary workbook to ``path`` (the caller makes it atomic).
+
+    XlsxWriter's temporary files (``constant_memory`` streams the long sheets through them) live in a
+    private folder removed on any failure, and the zip is assembled in memory and written in one go,
+    so a full disk or temporary folder leaves nothing behind (XlsxWriter leaves both otherwise)."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="xltools-summary-") as scratch:
+        _write_book(buffer, scratch, files, policy)
+    path.write_bytes(buffer.getvalue())
+
+
+def _write_book(target: io.BytesIO, scratch: str, files: Sequence[FileResult], policy: Policy) -> None:
     used = sorted((r for r in files if r.used),
                   key=lambda r: (r.project.unit, r.project.name, r.path))  # type: ignore[union-attr]
     units = unit_rows([r.project for r in used if r.project is not None], policy)
-    book = xlsxwriter.Workbook(str(path), {
+    book = xlsxwriter.Workbook(target, {
         "constant_memory": True,
+        "tmpdir": scratch,
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,

@@ -1,0 +1,257 @@
+"""Issue 13, classes 8 and 11–15: arguments checked, numbers finite, bugs named, outputs never destroy
+anything, signals and closed pipes end quietly.
+
+Each test is named after its class (``test_cNN_…``) and fails on the code before the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xltools.cli import main
+from xltools.district.combine import CombineError, combine
+from xltools.io.xlsxread import read_workbook
+
+from .forms import SEED_JSON, clean_form
+from .fuzzkit import FIXTURES, SEEDS, no_traceback, run_cli
+
+CLEAN = FIXTURES / "clean.xlsx"
+
+
+def _tree(tmp_path: Path, copies: int = 3) -> Path:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i, seed in enumerate(SEEDS[:copies]):
+        shutil.copy(seed, tree / f"{i:02d}_{seed.name}")
+    return tree
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- 8: --jobs ----------------------------------------------------------------------------------
+
+def test_c08_jobs_is_validated_and_never_more_than_the_files(tmp_path, capsys):
+    tree = _tree(tmp_path, copies=2)
+    for bad in ("0", "-3"):
+        assert main(["combine", str(tree), "-o", str(tmp_path / "s.xlsx"), "--jobs", bad]) == 2
+        err = capsys.readouterr().err
+        assert "--jobs" in err and "不小于 1" in err
+    assert not (tmp_path / "s.xlsx").exists()
+    report = combine([tree], tmp_path / "s.xlsx", jobs=64)
+    assert report.jobs == 2
+
+
+# --- 11: finite input, finite output ------------------------------------------------------------
+
+def test_c11_check_json_is_strict_json_and_policies_are_finite(tmp_path, capsys):
+    data = json.loads(clean_form().to_json())
+    for ind in data["indicators"]:  # every weight finite, their sum is not
+        ind["weight"] = ind["score"] = 1e308
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    main(["check", "--json", str(path)])
+    line = capsys.readouterr().out.strip()
+    result = json.loads(line, parse_constant=lambda name: pytest.fail(f"non-finite {name} in {line[:200]}"))
+    assert result["total"] is None or math.isfinite(result["total"])
+    for value in ("nan", "inf", "-inf"):
+        policy = tmp_path / "p.toml"
+        policy.write_text(f'[policy]\ngrade_thresholds = {{ "优" = {value}, "良" = 80, "中" = 60 }}\n', encoding="utf-8")
+        assert main(["check", "--policy", str(policy), str(SEED_JSON)]) == 2
+        assert "有限" in capsys.readouterr().err
+
+
+# --- 12: fill never writes what cannot be read back ---------------------------------------------
+
+@pytest.mark.parametrize(("text", "needle"), [("项目\ufffe名称", "U+FFFE"), ("项目\x07名称", "U+0007"),
+                                              ("长" * 40_000, "32,767")])
+def test_c12_fill_refuses_text_a_workbook_cannot_hold(tmp_path, capsys, text, needle):
+    form = tmp_path / "form.json"
+    form.write_text(json.dumps({**json.loads(clean_form().to_json()), "project_name": text}), encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    assert main(["fill", str(form), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "自评表!B4" in err, err
+    assert not out.exists() and list(tmp_path.iterdir()) == [form]
+
+
+def test_c12_a_lone_surrogate_in_a_json_form_is_refused(tmp_path, capsys):
+    form = tmp_path / "form.json"
+    form.write_text(clean_form().to_json().replace("垃圾分类桶站改造", "\\ud800桶站"), encoding="utf-8")
+    assert main(["fill", str(form), "-o", str(tmp_path / "out.xlsx")]) == 2
+    assert "代理项" in capsys.readouterr().err
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+# --- 13: our bugs are named as such --------------------------------------------------------------
+
+def test_c13_a_bug_of_ours_is_internal_error_with_its_traceback(tmp_path, capsys, monkeypatch):
+    from xltools.district import process
+
+    def broken(verdict, policy):
+        raise ZeroDivisionError("a bug of ours")
+
+    monkeypatch.setattr(process, "project_row", broken)
+    tree = _tree(tmp_path, copies=2)
+    report_path = tmp_path / "r.json"
+    code = main(["combine", str(tree), "-o", str(tmp_path / "s.xlsx"), "--json", str(report_path), "--jobs", "1",
+                 "--debug"])
+    err = capsys.readouterr().err
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert code == 2 and report["counts"]["internal-error"] == 2 and report["counts"]["unreadable"] == 0
+    assert all(f["fate"] == "internal-error" and "ZeroDivisionError" in f["traceback"] for f in report["files"])
+    assert "ZeroDivisionError" in err  # --debug prints the tracebacks
+    summary = read_workbook(tmp_path / "s.xlsx", sheets=["文件清单"]).sheet("文件清单")
+    assert "内部错误" in summary.values.values()
+
+
+def test_c13_outside_combine_a_bug_is_exit_3_without_traceback_unless_debug(monkeypatch, capsys):
+    import xltools.cli.rules as rules
+
+    monkeypatch.setattr(rules, "run", lambda args: 1 / 0)
+    parser_code = main(["rules"])
+    err = capsys.readouterr().err
+    assert parser_code == 3 and "内部错误" in err and "Traceback" not in err
+    assert main(["rules", "--debug"]) == 3 and "ZeroDivisionError" in capsys.readouterr().err
+
+
+# --- 14: outputs never destroy anything ----------------------------------------------------------
+
+def test_c14_outputs_that_would_destroy_an_input_or_cannot_hold_the_output_are_refused(tmp_path):
+    tree = _tree(tmp_path)
+    first = sorted(tree.iterdir())[0]
+    (tmp_path / "link.xlsx").symlink_to(first)
+    (tmp_path / "folder.xlsx").mkdir()
+    (tmp_path / "a.json").write_text("{}")
+    before = _snapshot(tmp_path)
+    cases = [
+        ("combine", str(tree), "-o", str(first), "--force"),                      # a form inside the input folder
+        ("combine", str(first), "-o", str(tmp_path / "link.xlsx"), "--force"),    # the input through a link
+        ("combine", str(tree), "-o", str(tmp_path / "s.xlsx"), "--json", str(tmp_path / "s.xlsx"), "--force"),
+        ("combine", str(tree), "-o", str(tmp_path / "s.xlsx"), "--json", str(tmp_path / "r.xlsx")),
+        ("combine", str(tree), "-o", str(tmp_path / "folder.xlsx"), "--force"),   # a folder
+        ("combine", str(tree), "-o", str(tmp_path / "a.json" / "s.xlsx")),        # under a file
+        ("export", str(first), "-o", str(tmp_path / "x.xlsx")),                   # JSON under an .xlsx name
+        ("export", str(first), "-o", str(first), "--force"),
+        ("fill", str(SEED_JSON), "-o", str(tmp_path / "link.xlsx"), "--force", "--template", str(first)),
+        ("template", "-o", str(tmp_path / "t.xlsm")),                              # no macro: not an .xlsm
+    ]
+    for args in cases:
+        proc = run_cli(*args)
+        no_traceback(proc)
+        assert proc.returncode == 2 and "错误" in proc.stderr, (args, proc.returncode, proc.stderr[-400:])
+    assert _snapshot(tmp_path) == before
+
+
+def test_c14_a_summary_in_the_input_folder_may_still_be_replaced(tmp_path):
+    tree = _tree(tmp_path, copies=2)
+    combine([tree], tree / "汇总.xlsx")
+    first = (tree / "汇总.xlsx").read_bytes()
+    (tree / "另一份汇总.xlsx").write_bytes(first)
+    report = combine([tree], tree / "另一份汇总.xlsx", force=True)  # an older summary: replaced, never read
+    assert report.projects == 2 and (tree / "另一份汇总.xlsx").read_bytes() != first
+
+
+def _in_small_tmpfs(script: str, size: str = "64k", read_only: bool = False) -> subprocess.CompletedProcess[str]:
+    """``script`` (sh) in a private mount namespace where ``$DIR`` is a small tmpfs (or a read-only one)."""
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
+        pytest.fail("unshare with a private mount namespace is needed to make a small or read-only folder")
+    options = f"size={size}" + (",ro" if read_only else "")
+    wrapped = f'DIR=$(mktemp -d) && mount -t tmpfs -o {options} tmpfs "$DIR" && cd "$DIR" && {script}'
+    return subprocess.run(["unshare", "-rm", "sh", "-c", wrapped], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("fault", ["disk-full", "read-only", "tmp-full"])
+def test_c14_write_faults_are_exit_2_and_leave_nothing_behind(tmp_path, fault):
+    tree = _tree(tmp_path)
+    xl = f"{sys.executable} -m xltools"
+    if fault == "tmp-full":  # XlsxWriter's temporary files go to a full temporary folder; the output dir is fine
+        out = tmp_path / "out"
+        out.mkdir()
+        script = (f'TMPDIR="$DIR" {xl} combine {tree} -o {out}/s.xlsx; echo "rc=$?"; '
+                  f'ls -A "$DIR" {out}; true')
+        proc = _in_small_tmpfs(f"head -c 60000 /dev/zero > fill; {script}", size="64k")
+    else:
+        script = (f'{xl} combine {tree} -o "$DIR/s.xlsx"; echo "rc=$?"; {xl} export {tree}/00_{SEEDS[0].name} '
+                  f'-o "$DIR/s.json"; echo "rc=$?"; ls -A "$DIR"')
+        fill = 'head -c 7000 /dev/zero > "$DIR/fill"; ' if fault == "disk-full" else ""  # leave no room
+        proc = _in_small_tmpfs(fill + script, size="8k", read_only=fault == "read-only")
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    codes = [line for line in proc.stdout.splitlines() if line.startswith("rc=")]
+    assert codes and all(code == "rc=2" for code in codes[:1 if fault == "tmp-full" else 2]), proc.stdout + proc.stderr
+    leftovers = [line for line in proc.stdout.splitlines() if line and not line.startswith(("rc=", "/", "fill"))]
+    assert leftovers == [], proc.stdout
+    assert "磁盘" in proc.stderr or "只读" in proc.stderr, proc.stderr[-800:]
+
+
+# --- 15: signals and closed pipes ---------------------------------------------------------------
+
+def _children(pid: int) -> set[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return set()
+    return {int(p) for p in text.split()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize(("sig", "expected"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_c15_interrupted_combine_exits_quietly_and_leaves_nothing(tmp_path, sig, expected):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(1500):  # enough work to be interrupted in the middle
+        shutil.copy(SEEDS[i % len(SEEDS)], tree / f"{i:04d}.xlsx")
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "xltools", "combine", str(tree), "-o", str(out / "s.xlsx"),
+                             "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 30
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers |= _children(proc.pid)
+        time.sleep(0.05)
+    time.sleep(0.3)
+    workers |= _children(proc.pid)
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole process group
+    else:
+        os.kill(proc.pid, sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == expected, (proc.returncode, stderr[-2000:])
+    assert "Traceback" not in stderr and "Traceback" not in stdout, stderr[-2000:]
+    assert workers, "the run had workers"
+    time.sleep(0.5)
+    assert not [pid for pid in workers if _alive(pid)]
+    assert list(out.iterdir()) == []
+
+
+def test_c15_a_closed_pipe_ends_quietly():
+    files = [str(p) for p in SEEDS] * 5
+    proc = subprocess.Popen([sys.executable, "-m", "xltools", "check", *files], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # `| head -1`
+    stderr = proc.stderr.read().decode("utf-8", "replace")
+    proc.wait(timeout=60)
+    assert proc.returncode == 141 and stderr == "", stderr
