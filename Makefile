@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean templates bench
+.PHONY: demo test venv clean templates bench fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The fuzz and fault harness with a large budget (make test runs it with 25 examples per strategy);
+# FUZZ_EXAMPLES=N to change it. Fixed seed: the same examples every run.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	XLTOOLS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .hypothesis

@@ -87,18 +87,21 @@ def cells(root: Element) -> Iterable[tuple[str, Element]]:
     for row in root.iter(_ROW):
         text = row.get("r")
         row_number = int(text) if text is not None and text.isdigit() else row_number + 1
-        column = 0
+        column, previous = 0, None  # the column is worked out only when a cell has no reference
         for c in row:
             if c.tag != _C:
                 continue
             ref = c.get("r")
             if ref is not None:
-                match = _COLUMN.fullmatch(ref)
-                column = column_number(match.group(1)) if match else column + 1
+                previous = ref
                 yield ref, c
-            else:
-                column += 1
-                yield f"{column_letters(column)}{row_number}", c
+                continue
+            if previous is not None:
+                match = _COLUMN.fullmatch(previous)
+                column = column_number(match.group(1)) if match else column + 1
+                previous = None
+            column += 1
+            yield f"{column_letters(column)}{row_number}", c
 
 
 def iso_moment(text: str) -> object:
