@@ -117,3 +117,19 @@ def test_export_of_a_fresh_fill_has_the_scores_a_resaved_one_has(tmp_path: Path,
     exported.write_text(out.out, encoding="utf-8")
     assert main(["check", str(exported)]) == 0
     assert main(["fill", str(exported), "-o", str(tmp_path / "again.xlsx")]) == 0
+
+
+def test_combine_names_the_files_with_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "in"
+    fill_workbook(clean_form(), root / "ok.xlsx")
+    over = {"total": {"initial_budget": 100.0, "annual_budget": 100.0, "executed": 120.0}}  # executed > budget
+    fill_workbook(clean_form(implementing_unit="建外街道办事处", funds=over), root / "errors.xlsx")
+    (root / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    code = main(["combine", str(root), "-o", str(tmp_path / "summary.xlsx"), "--jobs", "1"])
+    assert code == 1
+    lines = capsys.readouterr().out.splitlines()
+    named = [line for line in lines if line.startswith("  ") and ".xlsx" in line]
+    assert len(named) == 2, lines
+    assert "无法读取" in named[0] and "broken.xlsx：" in named[0]  # the fate first, with its reason
+    assert "有错误" in named[1] and "errors.xlsx：错误" in named[1] and "问题清单" in named[1]
+    assert not any("ok.xlsx" in line for line in lines)

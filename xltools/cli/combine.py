@@ -47,6 +47,30 @@ def _print_table(report: CombineReport) -> None:
     print(f"正常 {counts['ok']} 个，有问题 {problems} 个，跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
+    _print_problems(report)
+
+
+#: How many files with problems the terminal table names (the rest are in 文件清单 and 问题清单).
+SHOWN_PROBLEMS = 10
+
+
+def _print_problems(report: CombineReport) -> None:
+    """Name the files with problems (a bad fate, or error findings), the first few, with fate and reason."""
+    from xltools.core.text import pad
+    from xltools.district.results import FATE_TEXT, PROBLEM_FATES
+
+    # the files that were not (or not cleanly) summarised first, then summarised files with errors
+    bad = [r for r in report.files if r.fate in PROBLEM_FATES]
+    bad += [r for r in report.files if r.fate not in PROBLEM_FATES and r.used and r.errors]
+    if not bad:
+        return
+    print(f"有问题的文件（{len(bad)} 个{'，前 ' + str(SHOWN_PROBLEMS) + ' 个' if len(bad) > SHOWN_PROBLEMS else ''}）：")
+    for r in bad[:SHOWN_PROBLEMS]:
+        fate = FATE_TEXT[r.fate] if r.fate in PROBLEM_FATES else "有错误"
+        why = r.reason or (f"错误 {r.errors} 个，见「问题清单」" if r.errors else "")
+        print(f"  {pad(fate, 16)}{r.path}{'：' + why if why else ''}")
+    if len(bad) > SHOWN_PROBLEMS:
+        print(f"  …… 另有 {len(bad) - SHOWN_PROBLEMS} 个，见汇总文件的「文件清单」和「问题清单」")
 
 
 def run(args: argparse.Namespace) -> int:
