@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+
+from xltools.cli import whole_number
 import json
 import sys
 import time
@@ -99,7 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                 "旧版本或无法读取的文件；2 = 参数错误、输出已存在（未加 --force）或没有可汇总的项目。"))
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="文件或文件夹（递归查找）")
     p.add_argument("-o", "--output", required=True, metavar="SUMMARY.xlsx", help="汇总工作簿")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
+    p.add_argument("--jobs", type=whole_number, default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
     p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（默认用各模板自带的规则）")
     p.add_argument("--json", metavar="REPORT", help="另存一份 JSON 报告（供程序读取）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
