@@ -74,13 +74,13 @@ def _expand(names: list[str]) -> Iterator[str | None]:
     import sys
     from pathlib import Path
 
-    from xltools.district.discover import discover
-
     for name in names:
         root = Path(name)
         if not root.is_dir():
             yield name
             continue
+        from xltools.district.discover import discover  # only for a folder: a file's check stays light
+
         found = discover([root])
         base = root.resolve()
         for item in found:
