@@ -10,10 +10,10 @@ scale that fits the widest group — so no sheet prints below :data:`MIN_SCALE` 
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from collections.abc import Sequence
+
+from xltools.core.text import display_width, wrapped_lines
 
 __all__ = ["USABLE_POINTS", "MIN_SCALE", "column_points", "header_label", "header_lines", "page_groups",
            "print_scale"]
@@ -30,22 +30,18 @@ def column_points(width: float) -> float:
     return (int(width * 7 + 0.5) + 5) * 0.75
 
 
-def _units(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def header_label(text: str, width: float) -> str:
     """The label with line breaks where it may break: before a bracket such as （万元）, after a “·”, before
     a closing word such as 得分 or 负责人 — so a column too narrow for the label never splits 万元 or a word."""
-    if _units(text) <= width - 1:
+    if display_width(text) <= width - 1:
         return text
     lines = text.replace("（", "\n（").replace("·", "·\n").lstrip("\n").split("\n")
-    return "\n".join(_WORD_END.sub(r"\n\1", line) if _units(line) > width - 1 else line for line in lines)
+    return "\n".join(_WORD_END.sub(r"\n\1", line) if display_width(line) > width - 1 else line for line in lines)
 
 
 def header_lines(text: str, width: float) -> int:
     """Lines a header label takes in a column ``width`` characters wide."""
-    return sum(max(1, math.ceil(_units(line) / max(width - 1, 1))) for line in text.split("\n"))
+    return wrapped_lines(text, width)
 
 
 def page_groups(widths: Sequence[float], keep: int) -> list[int]:
