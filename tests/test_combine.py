@@ -279,7 +279,8 @@ def test_rendered_by_libreoffice(tree, run, soffice):
     if os.environ.get("XLTOOLS_UPDATE_IMAGES"):
         from xltools.io.engine import to_png
 
-        to_png(pdf, ROOT / "docs" / "images" / "summary.png", dpi=130, pages=3)  # 汇总 in its page columns (docs/images/summary_units.png and summary_details.png: from the demo)
+        # 汇总 in its page columns (docs/images/summary_units.png and summary_details.png come from the demo)
+        to_png(pdf, ROOT / "docs" / "images" / "summary.png", dpi=130, pages=3)
 
 
 def test_a_summary_in_the_folder_is_skipped_not_read(tree, run, tmp_path):
