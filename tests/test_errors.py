@@ -17,8 +17,8 @@ from xltools.district.discover import CombineError
 from xltools.excel.template import TemplateError
 from xltools.form.identify import NotTemplate, UnknownVersion
 from xltools.io.engine import EngineError
-from xltools.io.fill import FillError
 from xltools.io.files import OutputExistsError
+from xltools.io.fill import FillError
 from xltools.io.forms import FormReadError
 from xltools.io.xlsxread import WorkbookReadError
 
