@@ -28,7 +28,7 @@ from xltools.excel.template import template_bytes
 from xltools.io.fill import fill_template
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
-from .forms import clean_form
+from .forms import SEED_JSON, clean_form
 from .fuzzkit import FIXTURES, collide, no_traceback, parts, rezip, run_cli, with_part, with_shared_strings
 
 CLEAN = FIXTURES / "clean.xlsx"
@@ -298,7 +298,7 @@ def _corrupt_member(data: bytes, name: str, compression: int) -> bytes:
 
 @pytest.mark.parametrize("case", ["zlib", "lzma", "encoding", "deep-json", "bigint-json", "deep-toml", "huge-toml"])
 def test_c09_bad_inputs_are_exit_2_with_a_chinese_reason(tmp_path, case):
-    data, seed = CLEAN.read_bytes(), json.loads((FIXTURES.parent / "seed_2020.json").read_text(encoding="utf-8"))
+    data, seed = CLEAN.read_bytes(), json.loads(SEED_JSON.read_text(encoding="utf-8"))
     args: list[str]
     if case in ("zlib", "lzma"):
         path = tmp_path / f"{case}.xlsx"
@@ -323,7 +323,7 @@ def test_c09_bad_inputs_are_exit_2_with_a_chinese_reason(tmp_path, case):
         path = tmp_path / "policy.toml"
         path.write_text("[policy]\nx = " + "[" * 100_000 + "]" * 100_000 if case == "deep-toml"
                         else "[policy]\nlow_execution_rate = 1e400\n")
-        args = ["check", "--policy", str(path), str(FIXTURES.parent / "seed_2020.json")]
+        args = ["check", "--policy", str(path), str(SEED_JSON)]
     proc = run_cli(*args)
     no_traceback(proc)
     assert proc.returncode == 2, (case, proc.returncode, proc.stderr[-800:])

@@ -1,7 +1,5 @@
 """``python -m xltools``: the command line."""
 
-import sys
+from xltools.cli import entry
 
-from xltools.cli import main
-
-sys.exit(main())
+entry()

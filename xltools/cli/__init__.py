@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 
 from xltools.core.errors import UserError
 
-__all__ = ["main", "build_parser", "whole_number", "COMMANDS", "EXIT_OK", "EXIT_FINDINGS", "EXIT_UNREADABLE"]
+__all__ = ["main", "entry", "build_parser", "whole_number", "COMMANDS", "EXIT_OK", "EXIT_FINDINGS", "EXIT_UNREADABLE"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 #: A bug of ours (not the user's input); Ctrl-C; the reader of our output went away; SIGTERM.
@@ -144,8 +144,31 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated
 
 
+def entry() -> None:
+    """The ``xltools`` program: :func:`main`, and after Ctrl-C or SIGTERM an immediate exit (the workers
+    are stopped and the temporary files removed already; nothing waits on a worker pool's threads)."""
+    code = main()
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        _quiet_exit(code)
+    sys.exit(code)
+
+
+def _quiet_exit(code: int) -> None:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        devnull = os.open(os.devnull, os.O_WRONLY)  # late noise of a stopped pool's threads goes nowhere
+        os.dup2(devnull, sys.stderr.fileno())
+    except (OSError, ValueError):
+        pass
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the commands load
+        return EXIT_INTERRUPTED
     args = parser.parse_args(argv)
     debug = getattr(args, "debug", False)
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed with escapes

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
 import os
 import signal
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -174,6 +176,16 @@ def _is_summary(path: Path) -> bool:
         return False
 
 
+def _write_summary(path: Path, files: list[FileResult], policy: Policy) -> None:
+    """The summary, made so that a failure leaves nothing behind: XlsxWriter's temporary files in a
+    private folder removed whatever happens, the zip assembled in memory and written in one go
+    (XlsxWriter leaves both its temporary files and a half-closed zip on a full disk otherwise)."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="xltools-summary-") as scratch:
+        write_summary(buffer, files, policy, tmpdir=scratch)
+    path.write_bytes(buffer.getvalue())
+
+
 def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | None = None,
             policy: Policy | None = None, force: bool = False, progress: Progress | None = None) -> CombineReport:
     """Combine every workbook under ``inputs`` into the summary ``output``.
@@ -215,7 +227,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     resolve_duplicates(files)
     try:
         with atomic_output(output, force=force) as tmp:
-            write_summary(tmp, files, policy or Policy())
+            _write_summary(tmp, files, policy or Policy())
     except OutputExistsError as exc:
         raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
     return CombineReport(str(output), files, time.perf_counter() - started, jobs)

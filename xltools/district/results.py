@@ -140,6 +140,14 @@ class FileResult:
         return sum(1 for f in self.findings if f[3] == "warning")
 
     @property
+    def modified(self) -> dt.datetime | None:
+        """The file's modification time for 文件清单; none when not a date Excel can show (years 1–9999)."""
+        try:
+            return dt.datetime.fromtimestamp(self.mtime).replace(microsecond=0) if self.mtime else None
+        except (OverflowError, ValueError, OSError):
+            return None
+
+    @property
     def used(self) -> bool:
         """Whether the project enters 汇总 (read, and not replaced by another file)."""
         return self.project is not None and self.fate in ("ok", "tampered")

@@ -10,13 +10,12 @@ so a project named ``=HYPERLINK(...)`` stays text.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import re
-import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -415,7 +414,7 @@ def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
     row = 0
     for row, result in enumerate(files, start=1):
         p = result.project
-        stamp = _file_time(result.mtime)
+        stamp = result.modified
         values = [row, result.path, FATE_TEXT[result.fate], result.reason, p.unit if p else "",
                   p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), stamp,
                   result.sha256[:16]]
@@ -470,33 +469,16 @@ def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy)
         ws.insert_chart("D21", grade_chart)
 
 
-def _file_time(mtime: float) -> dt.datetime | None:
-    """A file's modification time for 文件清单; none when it is not a date Excel can show (year 1–9999)."""
-    try:
-        return dt.datetime.fromtimestamp(mtime).replace(microsecond=0) if mtime else None
-    except (OverflowError, ValueError, OSError):
-        return None
-
-
-def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> None:
-    """Write the summary workbook to ``path`` (the caller makes it atomic).
-
-    XlsxWriter's temporary files (``constant_memory`` streams the long sheets through them) live in a
-    private folder removed on any failure, and the zip is assembled in memory and written in one go,
-    so a full disk or temporary folder leaves nothing behind (XlsxWriter leaves both otherwise)."""
-    buffer = io.BytesIO()
-    with tempfile.TemporaryDirectory(prefix="xltools-summary-") as scratch:
-        _write_book(buffer, scratch, files, policy)
-    path.write_bytes(buffer.getvalue())
-
-
-def _write_book(target: io.BytesIO, scratch: str, files: Sequence[FileResult], policy: Policy) -> None:
+def write_summary(target: Path | BinaryIO, files: Sequence[FileResult], policy: Policy, *,
+                  tmpdir: str | None = None) -> None:
+    """Write the summary workbook to ``target`` (a path or a binary buffer; the caller makes it atomic);
+    ``tmpdir`` is where XlsxWriter keeps its temporary files (the system's by default)."""
     used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
                   key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
     units = unit_rows([r.project for r in used if r.project is not None], policy)
-    book = xlsxwriter.Workbook(target, {
+    book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {
         "constant_memory": True,
-        "tmpdir": scratch,
+        "tmpdir": tmpdir,
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,
