@@ -153,7 +153,7 @@ def test_c03_unresolvable_or_ambiguous_form_sheets_are_listed_with_a_reason(tmp_
     assert report.exit_code != 0
 
 
-def test_c03_linked_and_unreadable_folders_are_listed(tmp_path, monkeypatch):
+def test_c03_linked_and_unreadable_folders_are_listed(tmp_path, monkeypatch, capsys):
     tree, elsewhere, locked = tmp_path / "tree", tmp_path / "elsewhere", tmp_path / "tree" / "locked"
     locked.mkdir(parents=True)
     elsewhere.mkdir()
@@ -173,6 +173,9 @@ def test_c03_linked_and_unreadable_folders_are_listed(tmp_path, monkeypatch):
     assert shown["tree/link/linked_form.xlsx"].fate == "ok"
     assert shown["tree/locked/"].fate == "unreadable" and "没有访问权限" in shown["tree/locked/"].reason
     assert report.exit_code == 1
+    assert main(["check", str(tree)]) == 2  # check FOLDER finds the files as combine does
+    captured = capsys.readouterr()
+    assert "linked_form.xlsx" in captured.out and "没有访问权限" in captured.err
 
 
 # --- 4: duplicates are not decided by a date the checker rejects ---------------------------------

@@ -87,11 +87,14 @@ def _expand(names: list[str]) -> Iterator[str | None]:
         base = root.resolve()
         for item in found:
             shown = str(root / item.path.relative_to(base)) if item.path.is_relative_to(base) else str(item.path)
-            if item.skip:
+            if item.problem:  # a folder that cannot be opened
+                print(f"无法读取 {shown}：{item.problem}", file=sys.stderr)
+                yield None
+            elif item.skip:
                 print(f"已跳过 {shown}：{item.skip}", file=sys.stderr)
             else:
                 yield shown
-        if not any(item.skip is None for item in found):
+        if not any(item.skip is None and item.problem is None for item in found):
             print(f"文件夹 {name} 中没有可检查的工作簿（.xlsx/.xlsm）", file=sys.stderr)
             yield None
 
