@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -20,7 +21,9 @@ from pathlib import Path
 import pytest
 
 from xltools.cli import main
-from xltools.district.combine import CombineError, combine
+from xltools.core import Form
+from xltools.district.combine import combine
+from xltools.excel.fill import fill_workbook
 from xltools.io.xlsxread import read_workbook
 
 from .forms import SEED_JSON, clean_form
@@ -66,6 +69,13 @@ def test_c11_check_json_is_strict_json_and_policies_are_finite(tmp_path, capsys)
     line = capsys.readouterr().out.strip()
     result = json.loads(line, parse_constant=lambda name: pytest.fail(f"non-finite {name} in {line[:200]}"))
     assert result["total"] is None or math.isfinite(result["total"])
+    workbook = tmp_path / "huge.xlsx"  # the same form as a workbook, combined: no inf/nan cached or shown
+    fill_workbook(Form.model_validate(data), workbook)
+    report = combine([workbook], tmp_path / "s.xlsx", jobs=1)
+    json.dumps(report.as_json(), allow_nan=False)
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as archive:
+        sheets = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    assert not re.search(rb"<v>[^<]*(?i:inf|nan)[^<]*</v>|<t>[^<]*(?i:inf|nan)</t>", sheets)
     for value in ("nan", "inf", "-inf"):
         policy = tmp_path / "p.toml"
         policy.write_text(f'[policy]\ngrade_thresholds = {{ "优" = {value}, "良" = 80, "中" = 60 }}\n', encoding="utf-8")

@@ -32,13 +32,13 @@ def wrapped_lines(text: str, width: float, *, wide: float = 2.0, narrow: float =
                for part in text.split("\n"))
 
 
-def finite(value: object) -> object:
-    """``value`` (numbers, lists, dicts) with every non-finite float as ``None``: reports are strict JSON,
-    and a sum that overflowed (weights of 1e308) is no number to show."""
+def finite(value: object, default: object = None) -> object:
+    """``value`` (numbers, lists, dicts) with every non-finite float as ``default``: reports are strict
+    JSON, and a sum that overflowed (weights of 1e308) is no number to show or cache."""
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return value if math.isfinite(value) else default
     if isinstance(value, (list, tuple)):
-        return [finite(item) for item in value]
+        return [finite(item, default) for item in value]
     if isinstance(value, dict):
-        return {key: finite(item) for key, item in value.items()}
+        return {key: finite(item, default) for key, item in value.items()}
     return value

@@ -23,6 +23,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from xltools.core import Policy
+from xltools.core.text import finite
 from xltools.core.text import wrapped_lines
 from xltools.district.results import (
     FATE_TEXT,
@@ -77,8 +78,8 @@ def _put(ws, row: int, col: int, value: object, fmt=None) -> None:
     elif isinstance(value, (int, float)):
         if math.isfinite(value):
             ws.write_number(row, col, value, fmt)
-        else:
-            ws.write_string(row, col, str(value), fmt)
+        else:  # an overflowing sum: no number, never "inf" in the workbook
+            ws.write_blank(row, col, None, fmt)
     elif isinstance(value, dt.datetime):
         ws.write_datetime(row, col, value, fmt)
     elif isinstance(value, dt.date):
@@ -159,7 +160,7 @@ class _RowStream(Worksheet):
         elif isinstance(value, (int, float)):
             if math.isfinite(value):
                 return f"<c{attrs}><v>{value:.16G}</v></c>"
-            return _string_xml(attrs, str(value))
+            return f"<c{attrs}/>" if formatted else ""  # as _put: an overflowing sum is a blank cell
         elif isinstance(value, (dt.datetime, dt.date)):
             moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
             return f"<c{attrs}><v>{self._convert_date_time(moment):.16G}</v></c>"
@@ -279,15 +280,15 @@ def _write_projects(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     sums = {6: sum(p.initial_budget or 0.0 for p in projects), 7: sum(p.annual_budget or 0.0 for p in projects),
             8: sum(p.executed or 0.0 for p in projects)}
     for col, value in sums.items():
-        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, value)
+        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, finite(value, ""))
     rate = sums[8] / sums[7] if sums[7] > 0 else ""
     budget, executed = _cell(7, last + 1), _cell(8, last + 1)
-    ws.write_formula(total, 9, f'=IF({budget}>0,{executed}/{budget},"")', fmt.total_rate, rate)
+    ws.write_formula(total, 9, f'=IF({budget}>0,{executed}/{budget},"")', fmt.total_rate, finite(rate, ""))
     for col in range(10, 16):
         ws.write_blank(total, col, None, fmt.total_score)
     mean = sum(p.review_total for p in projects) / len(projects) if projects else ""
     ws.write_formula(total, 15, f'=IF(COUNT({_span(15, first, last)})=0,"",AVERAGE({_span(15, first, last)}))',
-                     fmt.total_score, mean)
+                     fmt.total_score, finite(mean, ""))
     ws.write_string(total, 16, "平均", fmt.total_text)
     ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, sum(r.errors for r in used))
     ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, sum(r.warnings for r in used))
@@ -319,16 +320,16 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
     count = sum(u.projects for u in units)
     budget, executed = sum(u.annual_budget for u in units), sum(u.executed for u in units)
     ws.write_formula(total, 1, f"=SUM({_span(1, first, last)})", fmt.total_int, count)
-    ws.write_formula(total, 2, f"=SUM({_span(2, first, last)})", fmt.total_amount, budget)
-    ws.write_formula(total, 3, f"=SUM({_span(3, first, last)})", fmt.total_amount, executed)
+    ws.write_formula(total, 2, f"=SUM({_span(2, first, last)})", fmt.total_amount, finite(budget, ""))
+    ws.write_formula(total, 3, f"=SUM({_span(3, first, last)})", fmt.total_amount, finite(executed, ""))
     count_cell, budget_cell, executed_cell = (_cell(col, total + 1) for col in (1, 2, 3))
     ws.write_formula(total, 4, f'=IF({budget_cell}>0,{executed_cell}/{budget_cell},"")', fmt.total_rate,
-                     executed / budget if budget > 0 else "")
+                     finite(executed / budget if budget > 0 else "", ""))
     mean = sum(u.mean_total * u.projects for u in units) / count if count else ""
     ws.write_formula(total, 5, f'=IF({count_cell}>0,SUMPRODUCT({_span(1, first, last)},{_span(5, first, last)})'
-                               f'/{count_cell},"")', fmt.total_score, mean)
+                               f'/{count_cell},"")', fmt.total_score, finite(mean, ""))
     ws.write_formula(total, 6, f'=IF({count_cell}>0,MIN({_span(6, first, last)}),"")', fmt.total_score,
-                     min((u.min_total for u in units), default=""))
+                     finite(min((u.min_total for u in units), default=""), ""))
     for i, g in enumerate(grades):
         col = 7 + i
         ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_int,
