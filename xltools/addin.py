@@ -33,7 +33,7 @@ from openpyxl.utils.cell import (
     range_boundaries,
 )
 
-from .core import Evaluation, Finding, Indicator, Policy, evaluate
+from .core import Evaluation, Finding, Indicator, Policy, evaluate, with_formula_values
 from .core.parse import parse_number, parse_quantity
 from .core.scoring import budget_score as core_budget_score
 from .core.scoring import execution_rate as core_execution_rate
@@ -96,7 +96,7 @@ def check_scores(book: xw.Book, *, today: dt.date | None = None, alert: bool = T
     origin = layout.print_area.split(":")[0]
     block = book.sheets[SHEET].range(f"{origin}:{COL_RESULT}{layout.signoff_row}").options(ndim=2).value
     grid = _Grid(block, origin)
-    form = layout.form_from_cells(grid.get)
+    form = with_formula_values(layout.form_from_cells(grid.get), policy)  # formula cells not yet recalculated
     evaluation = evaluate(form, policy, today=today)
     findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
     evaluation = Evaluation(evaluation.form, evaluation.sheet, findings)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import combine, demo, template, workbook
-from .core import Evaluation, Form, Policy, PolicyError, evaluate
+from .core import Evaluation, Form, Policy, PolicyError, evaluate, with_formula_values
 from .core.rules import iter_rules
 from .errors import UserError
 from .fileio import read_policy
@@ -86,7 +86,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         layout = getattr(loaded, "layout", None) or Layout()
         # A policy file named on the command line wins over the one a template carries.
         chosen = policy if args.policy else (loaded.policy or policy)
-        evaluation = evaluate(loaded.form, chosen, today=today)
+        form = loaded.form
+        if getattr(loaded, "layout", None) is not None:  # a workbook: its formula cells as the template shows them
+            form = with_formula_values(form, loaded.policy or Policy())
+        evaluation = evaluate(form, chosen, today=today)
         result = check_result(loaded, evaluation, layout)
         if args.json:
             print(json.dumps(result, ensure_ascii=False))

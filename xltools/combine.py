@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from .core import Finding, Form, Policy, evaluate, sheet_total
+from .core import Finding, Form, Policy, evaluate, sheet_total, with_formula_values
 from .core.findings import shorten
 from .core.parse import normalize_text, parse_date, parse_number
 from .display import pad
@@ -209,7 +209,7 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
         identity = identify(book)
         built = template_policy(identity.meta)
         tamper = check_tamper(book, identity, built)
-        form = identity.layout.form_from_cells(book.sheets[SHEET].value)
+        form = with_formula_values(identity.layout.form_from_cells(book.sheets[SHEET].value), built or Policy())
         if _blank(form):
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
             return result

@@ -25,7 +25,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from . import __version__
-from .core import Form, Policy, field_label
+from .core import Form, Policy, field_label, policy_json
 from .core.model import LEVEL1, LEVEL2
 from .errors import UserError
 from .fileio import read_policy, write_atomic
@@ -359,7 +359,7 @@ def _write_meta_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
     ws = book.add_worksheet(META_SHEET)
     values: dict[str, object] = {
         "template_id": TEMPLATE_ID, "version": TEMPLATE_VERSION, "year": year, "rows": layout.rows,
-        "policy": policy.model_dump_json(), "built_with": f"xltools {__version__}",
+        "policy": policy_json(policy), "built_with": f"xltools {__version__}",
     }
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 60)
