@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from xltools.engine import soffice_available
+from xltools.io.engine import soffice_available
 
 __all__ = ["require_soffice", "soffice"]
 

@@ -14,12 +14,14 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 import xlwings as xw  # noqa: E402
 from openpyxl.utils.cell import get_column_letter, range_boundaries  # noqa: E402
 
-from xltools import addin, engine  # noqa: E402
 from xltools.core import Form, Policy, evaluate  # noqa: E402
 from xltools.core.parse import parse_number, parse_quantity  # noqa: E402
 from xltools.core.scoring import budget_score, execution_rate, grade, score_form  # noqa: E402
-from xltools.layout import COL_RESULT, Layout  # noqa: E402
-from xltools.workbook import fill_workbook, load_workbook_form  # noqa: E402
+from xltools.excel import addin  # noqa: E402
+from xltools.excel.fill import fill_workbook
+from xltools.form.layout import Layout  # noqa: E402
+from xltools.io import engine  # noqa: E402
+from xltools.io.forms import load_form  # noqa: E402
 
 from . import forms  # noqa: E402
 from .lo import require_soffice  # noqa: E402
@@ -86,10 +88,10 @@ def expand(ref: str) -> set[str]:
 @pytest.mark.parametrize("case", list(CASES))
 def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     # What the workbook reader makes of the same file (formula cells hold LibreOffice's results).
-    loaded = load_workbook_form(filled[case])
+    loaded = load_form(filled[case])
     assert loaded.form.project_name == CASES[case]().project_name
     layout = Layout()
-    expected = evaluate(loaded.form, loaded.policy or Policy(), today=TODAY)
+    expected = evaluate(loaded.form, loaded.identity.policy or Policy(), today=TODAY)
     report, actions, reads = run_check(filled[case], monkeypatch)
 
     # Round trips: two reads, two value writes, one clear.
@@ -106,15 +108,15 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
 
     # The result column: reviewer's score per indicator row, total, status.
     form_write = next(a for a in value_writes if a["sheet_position"] == 0)
-    assert cells(form_write) == expand(f"{COL_RESULT}{layout.spot('check_status').row}:"
-                                       f"{COL_RESULT}{layout.total_row}")
-    column = {f"{COL_RESULT}{form_write['start_row'] + 1 + i}": row[0] for i, row in enumerate(form_write["values"])}
+    assert cells(form_write) == expand(f"{Layout.result_column}{layout.spot('check_status').row}:"
+                                       f"{Layout.result_column}{layout.total_row}")
+    column = {f"{Layout.result_column}{form_write['start_row'] + 1 + i}": row[0] for i, row in enumerate(form_write["values"])}
     for item in expected.sheet.indicators:
-        assert column[layout.indicator_cell(item.index, "score").replace("H", COL_RESULT)] == item.score
+        assert column[layout.indicator_cell(item.index, "score").replace("H", Layout.result_column)] == item.score
     assert column[layout.spot("review_total").cell] == expected.sheet.total
     status = column[layout.spot("check_status").cell]
     assert f"{len(expected.errors)} 个错误" in status or (not expected.findings and "检查通过" in status)
-    assert column[f"{COL_RESULT}{layout.first_indicator_row - 1}"] == "复核得分"  # label kept
+    assert column[f"{Layout.result_column}{layout.first_indicator_row - 1}"] == "复核得分"  # label kept
 
     # The 校验结果 sheet: summary and one row per finding, in the core's order.
     result_write = next(a for a in value_writes if a["sheet_position"] == 1)
@@ -255,7 +257,7 @@ def test_xlwings_server_script_endpoint(filled: dict[str, Path], tmp_path: Path,
     for package, names in (("custom_scripts", "check_scores_script"),
                            ("custom_functions", "xltools_execution_rate, xltools_grade")):
         (project / package).mkdir(parents=True)
-        (project / package / "__init__.py").write_text(f"from xltools.addin import {names}  # noqa: F401\n")
+        (project / package / "__init__.py").write_text(f"from xltools.excel.addin import {names}  # noqa: F401\n")
     payload = book_payload(filled["seed"], name="seed.xlsx")
     (tmp_path / "payload.json").write_text(json.dumps(payload, ensure_ascii=False, default=str), encoding="utf-8")
     (tmp_path / "client.py").write_text(_SERVER_CLIENT)

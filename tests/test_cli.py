@@ -3,7 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from xltools.cli import main, rules_markdown
+from xltools.cli import main
+from xltools.cli.rules import rules_markdown
 
 from .forms import SEED_JSON, clean_form
 
@@ -11,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "xltools.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-m", "xltools", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def test_check_seed_json_contract():
@@ -65,7 +66,7 @@ def test_rules_doc_is_current():
 
 
 def test_policy_file_wins_over_the_templates_policy(tmp_path, capsys):
-    from xltools.workbook import fill_workbook
+    from xltools.excel.fill import fill_workbook
 
     from .forms import seed_form
 

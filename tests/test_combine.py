@@ -21,10 +21,11 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile  # installed with oletools
 
 from xltools.cli import main
-from xltools.combine import CombineError, combine, process_file
 from xltools.core import Form, Policy, evaluate
-from xltools.layout import SHEET, Layout
-from xltools.workbook import fill_workbook
+from xltools.district.combine import CombineError, combine
+from xltools.district.process import process_file
+from xltools.excel.fill import fill_workbook
+from xltools.form.layout import SHEET, Layout
 
 from .forms import clean_form
 from .lo import soffice  # noqa: F401 - fixture
@@ -258,7 +259,7 @@ def test_nothing_readable_is_exit_2(tmp_path):
 
 
 def test_rendered_by_libreoffice(tree, run, soffice):
-    from xltools.engine import pdf_to_pngs, recalculate, to_pdf
+    from xltools.io.engine import pdf_to_pngs, recalculate, to_pdf
 
     out = run["output"].parent / "render"
     source = out.parent / "summary.xlsx"
@@ -276,7 +277,7 @@ def test_rendered_by_libreoffice(tree, run, soffice):
     pages = pdf_to_pngs(pdf, out, dpi=60)
     assert len(pages) >= 5 and all(p.stat().st_size > 5000 for p in pages)
     if os.environ.get("XLTOOLS_UPDATE_IMAGES"):
-        from xltools.engine import to_png
+        from xltools.io.engine import to_png
 
         to_png(pdf, ROOT / "docs" / "images" / "summary.png", dpi=130, pages=3)  # 汇总, 按单位, 图表
 
@@ -297,8 +298,8 @@ def test_every_field_of_the_form_has_a_home_in_the_summary(tmp_path):
 
     import openpyxl
 
-    from xltools.combine import combine
-    from xltools.workbook import fill_workbook
+    from xltools.district.combine import combine
+    from xltools.excel.fill import fill_workbook
 
     from .forms import clean_form, seed_form
 
@@ -320,7 +321,7 @@ def test_every_field_of_the_form_has_a_home_in_the_summary(tmp_path):
 
 
 def test_discover_lists_each_file_once_under_the_name_it_was_found_by(tmp_path):
-    from xltools.combine import discover
+    from xltools.district.discover import discover
 
     tree = tmp_path / "各街道"
     (tree / "甲街道").mkdir(parents=True)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
 from xltools.core import RULES, Policy, evaluate
 from xltools.core.parse import parse_quantity
 from xltools.core.scoring import qualitative_band
-from xltools.demodata import AREAS, MISTAKES, STREETS, UNITS, YEAR, DemoSet, generate
-from xltools.demothemes import THEMES, Qual
-from xltools.layout import Layout
+from xltools.demo.data import AREAS, STREETS, UNITS, YEAR, DemoSet, generate
+from xltools.demo.mistakes import MISTAKES
+from xltools.demo.themes import THEMES, Qual
+from xltools.form.layout import Layout
 
 from .forms import SEED_JSON, seed_form
 
@@ -144,11 +144,6 @@ def test_broken_files_and_the_seed(demo: DemoSet) -> None:
     assert seed.form == seed_form() and json.loads(SEED_JSON.read_text(encoding="utf-8"))["year"] == 2020
     paths = [f.path for f in demo.files]
     assert len(paths) == len(set(paths))
-
-
-def test_packaged_seed_is_the_fixture() -> None:
-    packaged = Path(__file__).parent.parent / "xltools" / "data" / "seed_2020.json"
-    assert json.loads(packaged.read_text(encoding="utf-8")) == json.loads(SEED_JSON.read_text(encoding="utf-8"))
 
 
 def test_scale_below_20_is_refused() -> None:

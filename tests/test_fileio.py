@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from xltools.fileio import OutputExistsError, atomic_output, write_atomic
+from xltools.io.files import OutputExistsError, atomic_output, write_atomic
 
 
 def test_write_atomic_refuses_then_forces(tmp_path):

@@ -1,37 +1,53 @@
 """The layout map on its own: no overlaps, every field placed, and a fingerprint tied to the version."""
 
-import hashlib
-import json
 import re
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xltools.core import Form, Policy
+from xltools.core import Form
 from xltools.core.model import FUND_ROWS, Indicator
-from xltools.layout import SHEET, TEMPLATE_VERSION, Layout
-
-#: Fingerprint of what a filled workbook is checked against (labels, field cells, formulas), per
-#: template version. Forms filled from an older template are flagged by the tamper check when this
-#: changes, so a change must come with a new TEMPLATE_VERSION.
-FINGERPRINTS = {"1.0": "e5532c9882d2af37ee63cf8a8a59204b6951244e195961a3d5a9e6ff624456f1"}
-
-
-def fingerprint(layout: Layout) -> str:
-    data = {
-        "labels": [(label.cell, label.text, label.merge) for label in layout.labels],
-        "spots": [(s.path, s.name, s.cell, s.kind, s.input_type, s.merge, s.required) for s in layout.all_spots()],
-        "formulas": layout.formulas(Policy()),
-        "meta": list(Layout.META_KEYS),
-        "names": layout.defined_names,
-    }
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+from xltools.form.layout import SHEET, TEMPLATE_ID, Layout
+from xltools.form.registry import (
+    RELEASED,
+    fingerprint,
+    layout_for,
+    register,
+    unregister,
+    versions,
+)
 
 
-def test_version_is_bumped_when_the_layout_changes():
-    assert FINGERPRINTS.get(TEMPLATE_VERSION) == fingerprint(Layout()), (
-        "The layout (labels, cells or formulas) changed: bump TEMPLATE_VERSION in xltools/layout.py and "
-        f"record {fingerprint(Layout())} for it here.")
+def test_released_layouts_never_change():
+    for (template_id, version), recorded in RELEASED.items():
+        layout = layout_for(version, Layout.rows if version == "1.0" else 15, template_id)
+        assert fingerprint(layout) == recorded, (
+            f"The released layout {version} changed (labels, cells or formulas). A released layout never "
+            "changes: make a new version (a Layout subclass registered in xltools/form/registry.py).")
+
+
+def test_the_fingerprint_sees_a_change_to_a_released_layout(monkeypatch):
+    layout = Layout()
+    before = fingerprint(layout)
+    labels = list(layout.labels)
+    labels[3] = replace(labels[3], text=labels[3].text + "（改）")
+    monkeypatch.setattr(Layout, "labels", property(lambda self: tuple(labels)))
+    assert fingerprint(Layout()) != before
+
+
+def test_a_new_version_does_not_disturb_the_released_ones():
+    @register
+    class Next(Layout):
+        version = "9.9"
+        first_row = 16
+    try:
+        assert versions()[-1] == "9.9"
+        test_released_layouts_never_change()
+        assert fingerprint(layout_for("9.9", 15)) != RELEASED[(TEMPLATE_ID, "1.0")]
+    finally:
+        unregister(Next)
+    assert "9.9" not in versions()
 
 
 def _cells(ref: str) -> set[str]:

@@ -20,11 +20,12 @@ import pytest
 from xltools.core import Form, Policy
 from xltools.core.model import LEVEL2
 from xltools.core.scoring import grade, score_form, sheet_total
-from xltools.engine import recalculate, to_pdf, to_png
-from xltools.layout import SHEET, Layout
-from xltools.template import build_template
-from xltools.workbook import fill_workbook, load_workbook_form
-from xltools.xlsxread import read_workbook
+from xltools.excel.fill import fill_workbook
+from xltools.excel.template import build_template
+from xltools.form.layout import SHEET, Layout
+from xltools.io.engine import recalculate, to_pdf, to_png
+from xltools.io.forms import load_form
+from xltools.io.xlsxread import read_workbook
 
 from .forms import seed_form
 from .lo import require_soffice
@@ -117,7 +118,7 @@ def test_formulas_equal_python_scoring_on_generated_forms(tmp_path: Path) -> Non
             if not same:
                 mismatches.append(f"{path.name} {cell}: LibreOffice {got!r} ≠ Python {want!r}")
         # the recalculated workbook exports the computed budget score and total
-        exported = load_workbook_form(result).form
+        exported = load_form(result).form
         assert _shown(exported.budget_score) == _expected(form, policy, layout)[layout.spot("budget_score").cell]
     assert not mismatches, "\n".join(mismatches)
     assert rates >= FORMS // 2 and len(grades) >= 5, (rates, grades)  # the forms exercise the formulas
@@ -163,7 +164,7 @@ def test_total_rounds_like_the_spreadsheet_on_float_sums(tmp_path: Path) -> None
 
 def test_engine_never_overwrites_its_input_and_stacks_pages(tmp_path: Path) -> None:
     require_soffice()
-    from xltools.engine import EngineError
+    from xltools.io.engine import EngineError
 
     book = build_template(tmp_path / "t.xlsx", rows=40)
     stamp = book.read_bytes()

@@ -9,14 +9,14 @@ import openpyxl
 import pytest
 
 from xltools.core import Policy
-from xltools.summary import (
+from xltools.district.results import (
     SHEETS,
     FileResult,
     IndicatorRow,
     ProjectRow,
     unit_rows,
-    write_summary,
 )
+from xltools.district.summary import write_summary
 
 
 def project(unit: str, name: str, budget: float, executed: float, total: float, grade: str) -> ProjectRow:

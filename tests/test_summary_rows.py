@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-from xltools.summary import _put, _RowStream
+from xltools.district.summary import _put, _RowStream
 
 ROWS: list[list[object]] = [
     [1, "普通文本", 12.5, None, "", True, False],
@@ -78,7 +78,8 @@ def test_fast_rows_never_pass_markup_through(tmp_path: Path) -> None:
 def test_summary_keeps_markup_like_texts_as_text(tmp_path: Path) -> None:
     """A unit, project, indicator or path typed as ``<r>…</r>`` arrives in every sheet as that text."""
     from xltools.core import Policy
-    from xltools.summary import FileResult, IndicatorRow, ProjectRow, write_summary
+    from xltools.district.results import FileResult, IndicatorRow, ProjectRow
+    from xltools.district.summary import write_summary
 
     unit, name, target = "<r><t>甲</t></r>", "<r></t></r>", "<r><rPr><b/></rPr><t>≥40个</t></r>"
     row = ProjectRow(

@@ -9,16 +9,11 @@ import pytest
 from openpyxl.styles import Protection
 
 from xltools.core import RULES
-from xltools.layout import META_SHEET, SHEET, TEMPLATE_VERSION, Layout
-from xltools.tamper import (
-    TAMPER_CODES,
-    NotTemplate,
-    check_tamper,
-    identify,
-    normalize_formula,
-)
-from xltools.workbook import fill_workbook
-from xltools.xlsxread import read_workbook
+from xltools.excel.fill import fill_workbook
+from xltools.form.identify import NotTemplate, UnknownVersion, identify
+from xltools.form.layout import META_SHEET, SHEET, Layout
+from xltools.form.tamper import TAMPER_CODES, check_tamper, normalize_formula
+from xltools.io.xlsxread import read_workbook
 
 from .forms import clean_form
 
@@ -95,10 +90,15 @@ def test_input_cell_locked(filled, tmp_path):
 
 
 def test_metadata_changed_or_removed(filled, tmp_path):
-    def old_version(book):
-        book[META_SHEET][Layout.meta_cell("version")] = TEMPLATE_VERSION + ".old"
-    found = codes(edited(filled, tmp_path / "v.xlsx", old_version))
-    assert found == {"tamper-meta-mismatch": [f"{META_SHEET}!{Layout.meta_cell('version')}"]}
+    def unknown_version(book):
+        book[META_SHEET][Layout.meta_cell("version")] = "9.9"
+    with pytest.raises(UnknownVersion, match="9.9"):
+        identify(read_workbook(edited(filled, tmp_path / "v.xlsx", unknown_version)))
+
+    def damaged_rows(book):
+        book[META_SHEET][Layout.meta_cell("rows")] = "十五"
+    found = codes(edited(filled, tmp_path / "r.xlsx", damaged_rows))
+    assert found == {"tamper-meta-mismatch": [f"{META_SHEET}!{Layout.meta_cell('rows')}"]}
 
     def drop_meta(book):
         del book[META_SHEET]

@@ -13,25 +13,26 @@ from defusedxml.ElementTree import fromstring
 
 from xltools.cli import main
 from xltools.core import Form, Policy
-from xltools.fileio import OutputExistsError
-from xltools.layout import (
-    CHECK_BUTTON_CAPTION,
-    CHECK_MACRO,
-    META_SHEET,
-    RESULT_SHEET,
-    SHEET,
-    TEMPLATE_ID,
-    TEMPLATE_VERSION,
-    Layout,
-)
-from xltools.template import (
+from xltools.excel.template import (
     DEFAULT_NAME,
     DEFAULT_PASSWORD,
     DEFAULT_YEAR,
     TemplateError,
     build_template,
 )
-from xltools.xlsxread import read_workbook
+from xltools.form.identify import read_meta
+from xltools.form.layout import (
+    CHECK_BUTTON_CAPTION,
+    CHECK_MACRO,
+    META_SHEET,
+    RESULT_SHEET,
+    SHEET,
+    TEMPLATE_ID,
+    Layout,
+)
+from xltools.form.registry import CURRENT_VERSION
+from xltools.io.files import OutputExistsError
+from xltools.io.xlsxread import read_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "workbook_templates" / DEFAULT_NAME
@@ -185,8 +186,8 @@ def test_metadata_sheet_is_hidden_and_complete(tmp_path: Path) -> None:
     book = read_workbook(path)
     meta = book.sheets[META_SHEET]
     assert meta.state == "hidden"
-    values = Layout().read_meta(meta.value)
-    assert values["template_id"] == TEMPLATE_ID and values["version"] == TEMPLATE_VERSION
+    values = read_meta(meta)
+    assert values["template_id"] == TEMPLATE_ID and values["version"] == CURRENT_VERSION
     assert values["year"] == 2031 and values["rows"] == 4
     assert Policy.model_validate_json(values["policy"]) == policy  # type: ignore[arg-type]
     assert str(values["built_with"]).startswith("xltools ")
@@ -221,7 +222,7 @@ def test_cli_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     out = tmp_path / "t.xlsx"
     assert main(["template", "-o", str(out), "--year", "2027", "--rows", "9"]) == 0
     assert "2027" in capsys.readouterr().out
-    meta = Layout().read_meta(read_workbook(out).sheets[META_SHEET].value)
+    meta = read_meta(read_workbook(out).sheets[META_SHEET])
     assert (meta["year"], meta["rows"]) == (2027, 9)
     stamp = out.read_bytes()
     assert main(["template", "-o", str(out)]) == 2

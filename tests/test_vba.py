@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from xltools.vba import (
+from xltools.excel.vba import (
     MACROS_DIR,
     VbaError,
     build_vba_project,
@@ -156,7 +156,7 @@ def test_template_project_holds_the_macros() -> None:
 
 
 def test_macros_define_the_button_subs() -> None:
-    from xltools.layout import CHECK_MACRO, COMBINE_MACRO
+    from xltools.form.layout import CHECK_MACRO, COMBINE_MACRO
 
     _, source = read_bas(MACROS_DIR / "xltools_form.bas")
     subs = re.findall(r"^Public Sub (\w+)\(\)", source, flags=re.MULTILINE)
@@ -201,7 +201,7 @@ def test_macro_template_modules_read_back_exactly() -> None:
 
 
 def test_button_calls_a_sub_of_the_project() -> None:
-    from xltools.layout import CHECK_BUTTON_CAPTION, CHECK_MACRO
+    from xltools.form.layout import CHECK_BUTTON_CAPTION, CHECK_MACRO
 
     with zipfile.ZipFile(XLSM) as archive:
         vml = next(archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".vml"))
@@ -213,8 +213,8 @@ def test_button_calls_a_sub_of_the_project() -> None:
 
 
 def test_macro_template_matches_the_xlsx() -> None:
-    from xltools.layout import Layout
-    from xltools.xlsxread import read_workbook
+    from xltools.form.layout import Layout
+    from xltools.io.xlsxread import read_workbook
 
     macro, plain = read_workbook(XLSM), read_workbook(XLSX)
     assert macro.has_vba and not plain.has_vba
@@ -240,7 +240,7 @@ def _expand(ref: str) -> set[str]:
 def test_libreoffice_imports_every_module(tmp_path: Path) -> None:
     from defusedxml import ElementTree
 
-    from xltools.engine import convert
+    from xltools.io.engine import convert
 
     from .lo import require_soffice
 

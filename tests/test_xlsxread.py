@@ -8,7 +8,7 @@ from openpyxl.styles import Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from xltools.xlsxread import Limits, WorkbookReadError, read_workbook
+from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
 
 
 @pytest.fixture

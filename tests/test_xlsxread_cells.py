@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xltools.layout import META_SHEET, SHEET, Layout
-from xltools.workbook import fill_workbook
-from xltools.xlsxread import SheetData, _cells_document, read_workbook
+from xltools.excel.fill import fill_workbook
+from xltools.form.layout import META_SHEET, SHEET, Layout
+from xltools.io.xlsxread import SheetData, _cells_document, read_workbook
 
 from .forms import seed_form
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import xlwings as xw
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from xltools.xlsxread import read_workbook
+from xltools.io.xlsxread import read_workbook
 
 
 def _json_value(value: object) -> object:

@@ -107,5 +107,13 @@ class Form(_Base):
         return getattr(self.funds, key) or FundRow()
 
     def to_json(self) -> str:
-        """The JSON exchange format (dates as ISO strings, empty rows dropped)."""
+        """The JSON exchange format (dates as ISO strings; every row kept as it is, empty ones too)."""
         return self.model_dump_json(indent=2)
+
+
+def field_titles() -> dict[str, str]:
+    """Field name → Chinese title over the form's models (for messages about JSON forms)."""
+    titles: dict[str, str] = {}
+    for model in (FundRow, Indicator, Funds, Form):
+        titles.update({name: f.title for name, f in model.model_fields.items() if f.title})
+    return titles

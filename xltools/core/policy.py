@@ -15,6 +15,8 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .errors import UserError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -27,7 +29,7 @@ __all__ = ["Policy", "TotalCap", "policy_from_toml", "policy_from_data", "policy
 BANDS: tuple[str, str, str] = ("达成", "部分达成", "未达成")
 
 
-class PolicyError(ValueError):
+class PolicyError(UserError):
     """The policy text is not valid TOML or does not fit the policy (a Chinese message)."""
 
 

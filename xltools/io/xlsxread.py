@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Literal
 from xml.etree.ElementTree import Element, ParseError, fromstring
 
+from xltools.core.errors import UserError, os_reason
+
 __all__ = ["WorkbookReadError", "SheetData", "WorkbookData", "read_workbook", "Limits"]
 
 Fate = Literal["unreadable", "encrypted", "too-large", "not-excel"]
@@ -42,7 +44,7 @@ _PART_CACHE: dict[tuple[str, int, int], Element | None] = {}
 _STYLE_CACHE: dict[tuple[int, int], tuple[frozenset[int], frozenset[int]]] = {}
 
 
-class WorkbookReadError(Exception):
+class WorkbookReadError(UserError):
     """The file is not a readable workbook; ``fate`` says why in one word."""
 
     def __init__(self, fate: Fate, reason: str) -> None:
@@ -124,9 +126,9 @@ def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = 
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError,
             KeyError, OSError, RuntimeError) as exc:
-        raise WorkbookReadError("unreadable", f"文件已损坏，无法解压（{type(exc).__name__}）") from exc
+        raise WorkbookReadError("unreadable", "文件已损坏，无法解压；请用 Excel 打开检查后重新保存") from exc
     except ParseError as exc:
-        raise WorkbookReadError("unreadable", f"工作簿内部 XML 无效或不安全（{type(exc).__name__}）") from exc
+        raise WorkbookReadError("unreadable", "工作簿内部 XML 无效或不安全；请用 Excel 打开检查后重新保存") from exc
 
 
 def _read_bytes(source: Path | str | bytes, limits: Limits) -> bytes:
@@ -141,7 +143,7 @@ def _read_bytes(source: Path | str | bytes, limits: Limits) -> bytes:
                                                      f"{limits.max_file_bytes / 1048576:.0f} MB 上限")
             data = path.read_bytes()
         except OSError as exc:
-            raise WorkbookReadError("unreadable", f"无法打开文件：{exc.strerror or exc}") from exc
+            raise WorkbookReadError("unreadable", f"无法打开文件：{os_reason(exc)}") from exc
     if len(data) > limits.max_file_bytes:
         raise WorkbookReadError("too-large", f"文件超过 {limits.max_file_bytes / 1048576:.0f} MB 上限")
     return data

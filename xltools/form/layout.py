@@ -1,7 +1,9 @@
 """The one layout map: where every field of the form lives in the workbook.
 
-The template builder, the workbook reader and writer, the xlwings add-in and
-the tamper check all read this module; no other module types a cell address.
+One class per released template version (this module: version 1.0), registered in
+:mod:`xltools.form.registry`. The template builder, the workbook reader and writer, the
+xlwings add-in and the tamper check all ask a layout; no other module types a cell address.
+A released layout never changes: a new form design is a subclass with a new ``version``.
 
 The sheet 自评表 mirrors the paper form in columns A–I::
 
@@ -32,14 +34,15 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import ClassVar, Literal
 
-from .core.model import FUND_ROWS, Form, FundRow, Funds, Indicator
-from .core.policy import Policy
+from xltools.core.model import FUND_ROWS, Form, FundRow, Funds, Indicator
+from xltools.core.policy import Policy
 
 __all__ = [
-    "SHEET", "RESULT_SHEET", "META_SHEET", "TEMPLATE_ID", "TEMPLATE_VERSION", "DEFAULT_ROWS",
-    "CHECK_BUTTON_CELL", "CHECK_BUTTON_CAPTION", "CHECK_MACRO", "COMBINE_MACRO",
+    "SHEET", "RESULT_SHEET", "META_SHEET", "TEMPLATE_ID", "DEFAULT_ROWS", "META_KEYS", "DEFAULT_YEAR",
+    "DEFAULT_PASSWORD", "DEFAULT_NAME",
+    "CHECK_BUTTON_CAPTION", "CHECK_MACRO", "COMBINE_MACRO",
     "Kind", "InputType", "Spot", "Label", "Layout",
 ]
 
@@ -47,11 +50,19 @@ SHEET = "自评表"
 RESULT_SHEET = "校验结果"
 META_SHEET = "模板信息"
 TEMPLATE_ID = "chaoyang-xmzc-jxzpb"
-TEMPLATE_VERSION = "1.0"
 DEFAULT_ROWS = 15
+#: Keys of the hidden metadata sheet (column A; values in column B). Every version keeps this sheet's
+#: shape, so a workbook's version can be read before its layout is known.
+META_KEYS: tuple[str, ...] = ("template_id", "version", "year", "rows", "policy", "built_with")
 
-#: The 检查评分 button of the macro-enabled template, and the VBA macros behind the buttons.
-CHECK_BUTTON_CELL = "J4"
+#: The budget year the committed template is built for: the self-evaluation round of early 2027 covers 2026.
+DEFAULT_YEAR = 2026
+#: Sheet and workbook protection password (prevents accidental edits only, not attacks).
+DEFAULT_PASSWORD = "chaoyang"
+#: File name of the template written by ``xltools template`` and committed in ``workbook_templates/``.
+DEFAULT_NAME = "朝阳区项目支出绩效自评表.xlsx"
+
+#: The caption of the 检查评分 button of the macro-enabled template, and the VBA macros behind the buttons.
 CHECK_BUTTON_CAPTION = "检查评分"
 CHECK_MACRO = "CheckScores"
 COMBINE_MACRO = "CombineFolder"
@@ -60,18 +71,7 @@ Kind = Literal["input", "formula", "meta", "result"]
 InputType = Literal["text", "longtext", "amount", "weight", "score", "date", "phone",
                     "level1", "level2", "year", "none"]
 
-# Columns of the form.
-COL_LABEL, COL_LEVEL1, COL_LEVEL2, COL_NAME = "A", "B", "C", "D"
-COL_TARGET, COL_ACTUAL, COL_WEIGHT, COL_SCORE, COL_DEVIATION = "E", "F", "G", "H", "I"
-COL_RESULT = "J"
-LAST_COL = "I"
-
-_FUND_FIRST_ROW = 8
-_FUND_COLUMNS = {"initial_budget": "D", "annual_budget": "E", "executed": "F"}
-_INDICATOR_COLUMNS = {
-    "level1": COL_LEVEL1, "level2": COL_LEVEL2, "name": COL_NAME, "target": COL_TARGET,
-    "actual": COL_ACTUAL, "weight": COL_WEIGHT, "score": COL_SCORE, "deviation": COL_DEVIATION,
-}
+_INDICATOR_PARTS = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
 _INDICATOR_TYPES: dict[str, InputType] = {
     "level1": "level1", "level2": "level2", "name": "longtext", "target": "longtext", "actual": "longtext",
     "weight": "weight", "score": "score", "deviation": "longtext",
@@ -98,10 +98,6 @@ class Spot:
     def row(self) -> int:
         return int(re.sub(r"[A-Z]+", "", self.cell))
 
-    @property
-    def column(self) -> str:
-        return re.sub(r"\d+", "", self.cell)
-
 
 @dataclass(frozen=True)
 class Label:
@@ -115,9 +111,34 @@ class Label:
 
 @dataclass(frozen=True)
 class Layout:
-    """The workbook layout for a template with ``rows`` indicator rows."""
+    """Template version 1.0: the workbook layout for a template with ``rows`` indicator rows.
+
+    A later version subclasses this class and sets ``version`` (and whatever moved); the class
+    attributes below are what a version may change.
+    """
 
     rows: int = DEFAULT_ROWS
+
+    template_id: ClassVar[str] = TEMPLATE_ID
+    version: ClassVar[str] = "1.0"
+    #: Columns of the form: the printed form ends at ``last_column``; ``result_column`` (outside the
+    #: print area) holds the add-in's results.
+    last_column: ClassVar[str] = "I"
+    result_column: ClassVar[str] = "J"
+    indicator_columns: ClassVar[dict[str, str]] = {
+        "level1": "B", "level2": "C", "name": "D", "target": "E", "actual": "F", "weight": "G", "score": "H",
+        "deviation": "I",
+    }
+    fund_columns: ClassVar[dict[str, str]] = {"initial_budget": "D", "annual_budget": "E", "executed": "F"}
+    fund_first_row: ClassVar[int] = 8
+    first_row: ClassVar[int] = 15
+    #: Where the 检查评分 button of the macro-enabled template sits.
+    check_button_cell: ClassVar[str] = "J4"
+    #: Column widths (character units) and the heights (points) of the fixed rows of the form sheet.
+    column_widths: ClassVar[dict[str, float]] = {
+        "A": 11.5, "B": 9, "C": 11, "D": 24, "E": 17, "F": 17, "G": 6.5, "H": 8.5, "I": 13, "J": 12}
+    fixed_row_heights: ClassVar[dict[int, float]] = {
+        1: 18, 2: 36, 3: 22, 4: 26, 5: 26, 6: 26, 7: 24, 12: 22, 13: 66, 14: 30}
 
     def __post_init__(self) -> None:
         if not 1 <= self.rows <= 200:
@@ -126,7 +147,7 @@ class Layout:
     # --- rows ---------------------------------------------------------------
     @property
     def first_indicator_row(self) -> int:
-        return 15
+        return self.first_row
 
     @property
     def last_indicator_row(self) -> int:
@@ -142,7 +163,7 @@ class Layout:
 
     @property
     def print_area(self) -> str:
-        return f"A1:{LAST_COL}{self.signoff_row}"
+        return f"A1:{self.last_column}{self.signoff_row}"
 
     @property
     def header_rows(self) -> tuple[int, int]:
@@ -150,13 +171,22 @@ class Layout:
         return (14, 14)
 
     def fund_row(self, key: str) -> int:
-        return _FUND_FIRST_ROW + list(FUND_ROWS).index(key)
+        return self.fund_first_row + list(FUND_ROWS).index(key)
 
     def indicator_cell(self, index: int, part: str) -> str:
-        return f"{_INDICATOR_COLUMNS[part]}{self.first_indicator_row + index}"
+        return f"{self.indicator_columns[part]}{self.first_indicator_row + index}"
+
+    def result_cell(self, row: int) -> str:
+        """The add-in's result column on ``row`` (复核得分 of an indicator row, 复核总分 of the total row)."""
+        return f"{self.result_column}{row}"
+
+    @property
+    def block(self) -> str:
+        """The form's whole block, results column included (what the add-in reads in one go)."""
+        return f"A1:{self.result_column}{self.signoff_row}"
 
     def indicator_range(self, part: str) -> str:
-        column = _INDICATOR_COLUMNS[part]
+        column = self.indicator_columns[part]
         return f"{column}{self.first_indicator_row}:{column}{self.last_indicator_row}"
 
     # --- spots ----------------------------------------------------------------
@@ -173,7 +203,7 @@ class Layout:
         ]
         for key in FUND_ROWS:
             row = self.fund_row(key)
-            for part, column in _FUND_COLUMNS.items():
+            for part, column in self.fund_columns.items():
                 name = f"Funds_{key.capitalize()}_{''.join(w.capitalize() for w in part.split('_'))}"
                 s.append(Spot(f"funds.{key}.{part}", name, f"{column}{row}", "input", "amount",
                               required=key == "total"))
@@ -192,8 +222,8 @@ class Layout:
                  f"E{self.signoff_row}:F{self.signoff_row}", True),
             Spot("filled_on", "FilledOn", f"H{self.signoff_row}", "input", "date",
                  f"H{self.signoff_row}:I{self.signoff_row}", True),
-            Spot("review_total", "ReviewTotal", f"{COL_RESULT}{self.total_row}", "result"),
-            Spot("check_status", "CheckStatus", f"{COL_RESULT}2", "result"),
+            Spot("review_total", "ReviewTotal", self.result_cell(self.total_row), "result"),
+            Spot("check_status", "CheckStatus", self.result_cell(2), "result"),
         ]
         return tuple(s)
 
@@ -202,10 +232,10 @@ class Layout:
         """Every indicator cell, row by row (``indicators[i].part``)."""
         out = []
         for i in range(self.rows):
-            for part in _INDICATOR_COLUMNS:
+            for part in _INDICATOR_PARTS:
                 out.append(Spot(f"indicators[{i}].{part}", "", self.indicator_cell(i, part), "input",
                                 _INDICATOR_TYPES[part]))
-            out.append(Spot(f"indicators[{i}].review_score", "", f"{COL_RESULT}{self.first_indicator_row + i}",
+            out.append(Spot(f"indicators[{i}].review_score", "", self.result_cell(self.first_indicator_row + i),
                             "result"))
         return tuple(out)
 
@@ -227,8 +257,8 @@ class Layout:
     def range_names(self) -> dict[str, str]:
         """Defined names of whole indicator columns (``Ind_Score`` → ``H15:H29``)."""
         names = {name: self.indicator_range(part) for part, name in _INDICATOR_NAMES.items()}
-        names["Ind_ReviewScore"] = (f"{COL_RESULT}{self.first_indicator_row}:"
-                                    f"{COL_RESULT}{self.last_indicator_row}")
+        names["Ind_ReviewScore"] = (f"{self.result_cell(self.first_indicator_row)}:"
+                                    f"{self.result_cell(self.last_indicator_row)}")
         return names
 
     @property
@@ -283,8 +313,8 @@ class Layout:
             Label(f"A{so}", "填表人：", style="plain"),
             Label(f"D{so}", "联系电话：", style="plain"),
             Label(f"G{so}", "填写日期：", style="plain"),
-            Label(f"{COL_RESULT}{first - 1}", "复核得分", style="note"),
-            Label(f"{COL_RESULT}1", "检查结果", style="note"),
+            Label(self.result_cell(first - 1), "复核得分", style="note"),
+            Label(self.result_cell(1), "检查结果", style="note"),
         ]
         return tuple(out)
 
@@ -314,12 +344,22 @@ class Layout:
         }
 
     # --- metadata sheet ---------------------------------------------------------------
-    META_KEYS: tuple[str, ...] = ("template_id", "version", "year", "rows", "policy", "built_with")
+    META_KEYS: ClassVar[tuple[str, ...]] = META_KEYS
+
+    @staticmethod
+    def meta_key_cell(key: str) -> str:
+        """Cell of a metadata key's name on the hidden sheet (keys in column A)."""
+        return f"A{META_KEYS.index(key) + 1}"
 
     @staticmethod
     def meta_cell(key: str) -> str:
         """Value cell of a metadata key on the hidden sheet (keys in column A, values in B)."""
-        return f"B{Layout.META_KEYS.index(key) + 1}"
+        return f"B{META_KEYS.index(key) + 1}"
+
+    @staticmethod
+    def meta_range() -> str:
+        """Every value cell of the metadata sheet (what the add-in reads in one go)."""
+        return f"{Layout.meta_cell(META_KEYS[0])}:{Layout.meta_cell(META_KEYS[-1])}"
 
     # --- result sheet -------------------------------------------------------------
     RESULT_SUMMARY: tuple[tuple[str, str], ...] = (
@@ -327,14 +367,18 @@ class Layout:
         ("grade", "等级"), ("errors", "错误"), ("warnings", "警告"),
     )
     RESULT_COLUMNS: tuple[str, ...] = ("序号", "单元格", "级别", "代码", "说明")
-    RESULT_TITLE_CELL = "A1"
-    RESULT_SUMMARY_FIRST_ROW = 3
-    RESULT_TABLE_HEADER_ROW = 10
+    RESULT_TITLE_CELL: ClassVar[str] = "A1"
+    RESULT_SUMMARY_FIRST_ROW: ClassVar[int] = 3
+    RESULT_TABLE_HEADER_ROW: ClassVar[int] = 10
+    #: Columns of the 校验结果 sheet: summary labels, summary values, first and last column of the table.
+    RESULT_LABEL_COLUMN: ClassVar[str] = "A"
+    RESULT_VALUE_COLUMN: ClassVar[str] = "B"
+    RESULT_TABLE_COLUMNS: ClassVar[tuple[str, str]] = ("A", "E")
 
     @staticmethod
     def result_summary_cell(key: str) -> str:
         keys = [k for k, _ in Layout.RESULT_SUMMARY]
-        return f"B{Layout.RESULT_SUMMARY_FIRST_ROW + keys.index(key)}"
+        return f"{Layout.RESULT_VALUE_COLUMN}{Layout.RESULT_SUMMARY_FIRST_ROW + keys.index(key)}"
 
     # --- mapping between the model and cells ------------------------------------------
     def cell_of(self, path: str) -> str | None:
@@ -354,7 +398,7 @@ class Layout:
             if spot.kind in ("input", "meta"):
                 values[spot.cell] = _get_path(form, spot.path)
         for i, ind in enumerate(rows):
-            for part in _INDICATOR_COLUMNS:
+            for part in _INDICATOR_PARTS:
                 values[self.indicator_cell(i, part)] = getattr(ind, part)
         return values
 
@@ -369,7 +413,7 @@ class Layout:
                 fund_cells.append((key, part, spot.cell))
             elif spot.path in Form.model_fields:
                 form_cells.append((spot.path, spot.cell))
-        indicator_cells = tuple(tuple((part, self.indicator_cell(i, part)) for part in _INDICATOR_COLUMNS)
+        indicator_cells = tuple(tuple((part, self.indicator_cell(i, part)) for part in _INDICATOR_PARTS)
                                 for i in range(self.rows))
         return tuple(fund_cells), tuple(form_cells), indicator_cells
 
@@ -394,9 +438,6 @@ class Layout:
         data["indicators"] = [Indicator(**row) for row in rows]
         return Form(**data)
 
-    def read_meta(self, get: Callable[[str], object]) -> dict[str, object]:
-        """The metadata sheet's values by key (``get`` reads the metadata sheet)."""
-        return {key: get(self.meta_cell(key)) for key in self.META_KEYS}
 
 
 def _num(value: float) -> str:

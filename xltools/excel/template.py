@@ -16,7 +16,6 @@ The output is deterministic (fixed document dates), so the committed files in
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import io
 from pathlib import Path
@@ -24,36 +23,31 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from . import __version__
-from .core import Form, Policy, field_label, policy_json
-from .core.model import LEVEL1, LEVEL2
-from .errors import UserError
-from .fileio import read_policy, write_atomic
-from .layout import (
+from xltools import __version__
+from xltools.core import Form, Policy, field_label, policy_json
+from xltools.core.errors import UserError
+from xltools.core.model import LEVEL1, LEVEL2
+from xltools.form.layout import (
     CHECK_BUTTON_CAPTION,
-    CHECK_BUTTON_CELL,
     CHECK_MACRO,
+    DEFAULT_NAME,
+    DEFAULT_PASSWORD,
     DEFAULT_ROWS,
+    DEFAULT_YEAR,
     META_SHEET,
     RESULT_SHEET,
     SHEET,
     TEMPLATE_ID,
-    TEMPLATE_VERSION,
     Label,
     Layout,
     Spot,
 )
-from .vba import MacroAction
+from xltools.form.registry import current_layout, layout_for
+from xltools.io.files import write_atomic
 
 __all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError",
-           "build_template", "template_bytes", "register_cli"]
+           "build_template", "template_bytes"]
 
-#: The budget year of the committed template: the self-evaluation round of early 2027 covers 2026.
-DEFAULT_YEAR = 2026
-#: Sheet and workbook protection password (prevents accidental edits only; see the module docstring).
-DEFAULT_PASSWORD = "chaoyang"
-#: File name of the template written by ``xltools template`` and committed in ``workbook_templates/``.
-DEFAULT_NAME = "朝阳区项目支出绩效自评表.xlsx"
 #: Fixed creation date of the document properties, so that builds are reproducible.
 BUILD_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 
@@ -62,8 +56,6 @@ INPUT_FILL = "#FFF8D0"     # light yellow: type here
 FORMULA_FILL = "#DDEBF7"   # light blue: computed by the template
 WARN_FILL = "#FCE4D6"      # light red: missing or out of range
 
-# Column widths (character units) and row heights (points) of the form sheet, in layout order.
-_WIDTHS = {"A": 11.5, "B": 9, "C": 11, "D": 24, "E": 17, "F": 17, "G": 6.5, "H": 8.5, "I": 13, "J": 12}
 _INDICATOR_HEIGHT = 36
 
 
@@ -230,11 +222,10 @@ def _validation(input_type: str, first: str, *, label: str, weight_cell: str | N
 def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy, year: int,
                       password: str, fmt: _Formats, with_button: bool) -> None:
     ws = book.add_worksheet(SHEET)
-    for column, width in _WIDTHS.items():
+    for column, width in layout.column_widths.items():
         ws.set_column(f"{column}:{column}", width)
     first, last = layout.first_indicator_row, layout.last_indicator_row
-    heights = {1: 18, 2: 36, 3: 22, 4: 26, 5: 26, 6: 26, 7: 24, 12: 22, 13: 66, 14: 30,
-               layout.total_row: 26, layout.signoff_row: 30}
+    heights = {**layout.fixed_row_heights, layout.total_row: 26, layout.signoff_row: 30}
     heights.update({row: 20 for row in range(layout.fund_row("total"), layout.fund_row("other") + 1)})
     heights.update({row: _INDICATOR_HEIGHT for row in range(first, last + 1)})
     for row, height in heights.items():
@@ -274,7 +265,7 @@ def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
     _add_conditional_formats(ws, layout, policy, fmt)
 
     if with_button:
-        ws.insert_button(CHECK_BUTTON_CELL, {"macro": CHECK_MACRO, "caption": CHECK_BUTTON_CAPTION,
+        ws.insert_button(layout.check_button_cell, {"macro": CHECK_MACRO, "caption": CHECK_BUTTON_CAPTION,
                                              "width": 120, "height": 40})
 
     ws.set_paper(9)  # A4
@@ -358,7 +349,7 @@ def _write_result_sheet(book: xlsxwriter.Workbook, password: str, fmt: _Formats)
 def _write_meta_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy, year: int, password: str) -> None:
     ws = book.add_worksheet(META_SHEET)
     values: dict[str, object] = {
-        "template_id": TEMPLATE_ID, "version": TEMPLATE_VERSION, "year": year, "rows": layout.rows,
+        "template_id": layout.template_id, "version": layout.version, "year": year, "rows": layout.rows,
         "policy": policy_json(policy), "built_with": f"xltools {__version__}",
     }
     ws.set_column(0, 0, 14)
@@ -378,15 +369,17 @@ def _write_meta_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
 # --- the workbook -----------------------------------------------------------------------------
 
 def template_bytes(*, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS, policy: Policy | None = None,
-                   password: str = DEFAULT_PASSWORD, vba_project: bytes | None = None) -> bytes:
-    """The template workbook as bytes (.xlsm content when ``vba_project`` is given)."""
+                   password: str = DEFAULT_PASSWORD, vba_project: bytes | None = None,
+                   version: str | None = None) -> bytes:
+    """The template workbook as bytes (.xlsm content when ``vba_project`` is given).
+
+    ``version`` builds an earlier registered layout version (default: the current one)."""
     policy = policy or Policy()
     if not 1900 <= year <= 9999:
         raise TemplateError(f"年度 {year} 无效：请输入四位年份，如 {DEFAULT_YEAR}")
-    try:
-        layout = Layout(rows)
-    except ValueError as exc:
-        raise TemplateError(f"指标行数 {rows} 无效：应在 1 到 200 之间") from exc
+    if not 1 <= rows <= 200:
+        raise TemplateError(f"指标行数 {rows} 无效：应在 1 到 200 之间")
+    layout = layout_for(version, rows) if version else current_layout(rows)
     buffer = io.BytesIO()
     book = _ProtectedWorkbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                                        "strings_to_formulas": False, "strings_to_urls": False,
@@ -395,11 +388,11 @@ def template_bytes(*, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS, policy
     book.set_properties({
         "title": f"朝阳区项目支出绩效自评表（{year} 年度）", "subject": "项目支出绩效自评",
         "author": "xltools", "company": "北京市朝阳区", "category": TEMPLATE_ID,
-        "keywords": f"{TEMPLATE_ID} {TEMPLATE_VERSION}", "comments": f"xltools {__version__}",
+        "keywords": f"{TEMPLATE_ID} {layout.version}", "comments": f"xltools {__version__}",
         "created": BUILD_DATE,
     })
     book.set_custom_property("xltools_template_id", TEMPLATE_ID)
-    book.set_custom_property("xltools_template_version", TEMPLATE_VERSION)
+    book.set_custom_property("xltools_template_version", layout.version)
     book.set_custom_property("xltools_year", str(year))
     book.set_custom_property("xltools_rows", str(rows))
     fmt = _Formats(book, policy)
@@ -433,30 +426,3 @@ def build_template(path: Path | str, *, year: int = DEFAULT_YEAR, rows: int = DE
     data = template_bytes(year=year, rows=rows, policy=policy, password=password, vba_project=vba_project)
     write_atomic(path, data, force=force)
     return path
-
-
-# --- CLI ---------------------------------------------------------------------------------------
-
-def _cmd_template(args: argparse.Namespace) -> int:
-    policy = read_policy(args.policy) if args.policy else None
-    vba = getattr(args, "vba_project", None)
-    out = Path(args.output or (DEFAULT_NAME if vba is None else Path(DEFAULT_NAME).with_suffix(".xlsm")))
-    build_template(out, year=args.year, rows=args.rows, policy=policy, password=args.password,
-                   vba_project=vba, force=args.force)
-    print(f"已生成模板 {out}（{args.year} 年度，绩效指标 {args.rows} 行，保护密码 {args.password}）")
-    return 0
-
-
-def register_cli(sub: argparse._SubParsersAction) -> None:
-    """Add ``xltools template``."""
-    p = sub.add_parser("template", help="生成锁定的自评表模板（.xlsx）")
-    p.add_argument("-o", "--output", metavar="PATH", help=f"输出文件（默认 {DEFAULT_NAME}）")
-    p.add_argument("--year", type=int, default=DEFAULT_YEAR, help=f"年度（默认 {DEFAULT_YEAR}）")
-    p.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"绩效指标行数（默认 {DEFAULT_ROWS}）")
-    p.add_argument("--password", default=DEFAULT_PASSWORD,
-                   help=f"工作表保护密码（默认 {DEFAULT_PASSWORD}；只防误改，不防破解）")
-    p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（影响公式的小数位和等级）")
-    p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
-    p.add_argument("--macro", action=MacroAction,
-                   help="生成带“检查评分”按钮的 .xlsm（宏源码在 macros/，默认文件名改为 .xlsm）")
-    p.set_defaults(func=_cmd_template)

@@ -12,7 +12,6 @@ the document's modified time are fixed (the form's 填写日期).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import io
 import json
@@ -29,19 +28,21 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from .combine import CombineReport, combine
-from .core import Form, Policy, sheet_total
-from .demodata import YEAR, CodeScore, DemoFile, DemoSet, compare, generate
-from .display import pad
-from .engine import EngineError, soffice_available, to_pdf, to_png
-from .errors import UserError
-from .fileio import write_atomic
-from .layout import SHEET, Layout
-from .summary import FATE_TEXT, grade_names
-from .template import template_bytes
-from .workbook import fill_workbook
+from xltools.district.combine import CombineReport, combine
+from xltools.core import Form, Policy, sheet_total
+from xltools.demo.data import YEAR, DemoFile, DemoSet, generate
+from xltools.demo.score import CodeScore, compare
+from xltools.core.text import pad
+from xltools.io.engine import EngineError, soffice_available, to_pdf, to_png
+from xltools.core.errors import UserError
+from xltools.io.files import write_atomic
+from xltools.form.layout import SHEET
+from xltools.form.registry import current_layout
+from xltools.district.results import FATE_TEXT, grade_names
+from xltools.excel.template import template_bytes
+from xltools.excel.fill import fill_workbook
 
-__all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table", "register_cli",
+__all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table",
            "SUMMARY_NAME", "MANIFEST_NAME", "FORMS_DIR", "TEMPLATE_NAME"]
 
 SUMMARY_NAME = "汇总.xlsx"
@@ -106,7 +107,8 @@ def _write(path: Path, data: bytes, when: dt.datetime) -> None:
 
 def _filled_bytes(form: Form, template: Path) -> bytes:
     with tempfile.TemporaryDirectory(prefix="xltools-demo-") as tmp:
-        out = fill_workbook(form, Path(tmp) / "form.xlsx", template=template)
+        out = Path(tmp) / "form.xlsx"
+        fill_workbook(form, out, template=template)
         return out.read_bytes()
 
 
@@ -116,7 +118,7 @@ def _tampered(data: bytes, form: Form) -> bytes:
     ws = book[SHEET]
     ws.protection.sheet = False
     book.security = None
-    total_cell = Layout().spot("total_score").cell
+    total_cell = current_layout().spot("total_score").cell
     ws[total_cell] = sheet_total(form, Policy())
     buffer = io.BytesIO()
     book.save(buffer)
@@ -306,29 +308,3 @@ def table(run: DemoRun) -> str:
         lines.append(f"  图片     {run.render_note}")
     lines.append("  用时     " + "，".join(f"{k} {v:.1f} 秒" for k, v in run.seconds.items()))
     return "\n".join(lines)
-
-
-# --- CLI ----------------------------------------------------------------------------------------------
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    run = build_demo(Path(args.dir), scale=args.scale, seed=args.seed, force=args.force, jobs=args.jobs,
-                     render=not args.no_render)
-    print(table(run))
-    return 0 if run.ground_truth_ok else 1
-
-
-def register_cli(sub: argparse._SubParsersAction) -> None:
-    """Add ``xltools demo``."""
-    p = sub.add_parser(
-        "demo", help="生成全区演示数据（43 个街道和地区），检查、汇总并对照标准答案",
-        description="在 DIR 下生成已填写的自评表（含常见错误和问题文件），逐一检查，汇总为 汇总.xlsx，"
-                    "并写出标准答案 manifest.json。",
-        epilog="退出码：0 = 完成且检查结果与标准答案一致；1 = 有不一致；2 = 参数错误或文件夹不是空的（未加 --force）。")
-    p.add_argument("--dir", default="demo", metavar="DIR", help="输出文件夹（默认 demo）")
-    p.add_argument("--scale", type=int, default=200, metavar="N", help="项目个数（默认 200；基准测试用 2000）")
-    p.add_argument("--seed", type=int, default=2024, metavar="S", help="随机种子（相同种子生成相同文件）")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
-    p.add_argument("--force", action="store_true", help="覆盖 DIR 中已有的演示数据")
-    p.add_argument("--no-render", action="store_true", help="不用 LibreOffice 渲染 PNG")
-    p.set_defaults(func=_cmd_demo)
-

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from .core import Form, Indicator, Policy, score_form, sheet_total
-from .core.model import FundRow
-from .core.parse import parse_quantity
-from .core.scoring import score_indicator
-from .demothemes import (
+from xltools.core import Form, Indicator, Policy, score_form, sheet_total
+from xltools.core.model import FundRow
+from xltools.core.parse import parse_quantity
+from xltools.core.scoring import score_indicator
+from xltools.demo.themes import (
     DEVIATIONS,
     GIVEN_NAMES,
     LOW_RATE_REASONS,
@@ -33,10 +33,9 @@ from .demothemes import (
     Quant,
     Theme,
 )
-from .layout import Layout
+from xltools.demo.mistakes import MISTAKES, Expected, actual_value, inject, quant_text, settle, wan, AMOUNT
 
-__all__ = ["YEAR", "STREETS", "AREAS", "UNITS", "MISTAKES", "FATES", "Expected", "DemoFile", "DemoSet", "generate",
-           "CodeScore", "compare"]
+__all__ = ["YEAR", "STREETS", "AREAS", "UNITS", "FATES", "DemoFile", "DemoSet", "generate"]
 
 #: The 24 街道办事处 and 19 地区办事处 of Chaoyang District (the 43 implementing units).
 STREETS: tuple[str, ...] = tuple(f"{name}街道办事处" for name in (
@@ -53,27 +52,7 @@ Fate = Literal["ok", "duplicate", "superseded", "not-template", "tampered", "unr
 Action = Literal["fill", "corrupt", "lock", "foreign", "copy", "tamper", "text"]
 
 YEAR = 2024
-_AMOUNT = 10_000  # amounts are handled as integers of 0.0001 万元 (one yuan)
-_LAYOUT = Layout()
 _POLICY = Policy()
-
-
-@dataclass(frozen=True)
-class Expected:
-    """One finding the checker must report for a file."""
-
-    code: str
-    severity: str
-    field: str
-    mistake: str | None = None  # the injected mistake that causes it; None for a natural warning
-
-    @property
-    def cell(self) -> str | None:
-        return _LAYOUT.cell_of(self.field)
-
-    def as_dict(self) -> dict[str, object]:
-        return {"code": self.code, "severity": self.severity, "field": self.field, "cell": self.cell,
-                "mistake": self.mistake}
 
 
 @dataclass(frozen=True)
@@ -136,10 +115,6 @@ class DemoSet:
 
 # --- amounts and people ----------------------------------------------------------
 
-def _wan(units: int) -> float:
-    return round(units / _AMOUNT, 4)
-
-
 def _phone(rng: random.Random) -> str:
     kind = rng.random()
     if kind < 0.45:
@@ -164,40 +139,20 @@ _SPLITS_STANDARD = (50, 30, 10)
 _SPLITS_OTHER = ((40, 40, 10), (60, 20, 10), (45, 35, 10), (50, 25, 15))
 
 
-def _quant_text(comparator: str, value: float, unit: str) -> str:
-    number = f"{value:g}" if unit != "万元" else f"{value:.4f}"
-    return f"{comparator}{number}{unit}"
-
-
-def _actual_value(rng: random.Random, spec: Quant, target: float, shortfall: float) -> float:
-    """A clean actual value: met (``shortfall`` 0) or missed by about ``shortfall`` (0.08–0.5)."""
-    if spec.comparator == "≤":
-        if shortfall:
-            return float(int(target * (1 + shortfall * rng.uniform(1.5, 2.5))) + 1)
-        return float(max(1, int(target * rng.uniform(0.7, 1.0))))
-    if spec.unit == "%":
-        if shortfall:
-            return float(int(target) - max(3, int(target * shortfall * rng.uniform(0.5, 1.0))))
-        return float(rng.randint(int(target), 100)) if spec.comparator != "=" else target
-    if shortfall:
-        return float(int(target * (1 - shortfall * rng.uniform(0.6, 1.0))))
-    return float(int(target * rng.uniform(1.0, 1.12))) if spec.comparator != "=" else target
-
-
 def _indicator(rng: random.Random, spec: Quant | Qual, level1: str, weight: int,
                amounts: tuple[float, float], shortfall: float) -> Indicator:
     """One indicator row scored as the core scores it; ``amounts`` = (全年预算数, 全年执行数) for 成本指标."""
     if isinstance(spec, Quant):
         if spec.unit == "万元":
             target = amounts[0]
-            actual_text = _quant_text("", amounts[1], "万元")
+            actual_text = quant_text("", amounts[1], "万元")
         else:
             target = float(rng.randint(spec.low, spec.high))
             if spec.step > 1:
                 target = float(max(spec.step, int(target) // spec.step * spec.step))
-            actual_text = _quant_text("", _actual_value(rng, spec, target, shortfall), spec.unit)
+            actual_text = quant_text("", actual_value(rng, spec, target, shortfall), spec.unit)
         ind = Indicator(level1=level1, level2=spec.level2, name=spec.name,
-                        target=_quant_text(spec.comparator, target, spec.unit), actual=actual_text, weight=weight)
+                        target=quant_text(spec.comparator, target, spec.unit), actual=actual_text, weight=weight)
         score = score_indicator(0, ind, _POLICY).score
     else:
         actual, share = spec.actual, 1.0
@@ -214,14 +169,14 @@ def _indicator(rng: random.Random, spec: Quant | Qual, level1: str, weight: int,
 
 def _clean_form(rng: random.Random, unit: str, project: str, theme: Theme, *, flawless: bool = False) -> Form:
     """A form that breaks no error rule; ``flawless``: every indicator met (room for a mistake)."""
-    budget_units = rng.randint(theme.budget[0] * _AMOUNT, theme.budget[1] * _AMOUNT)
+    budget_units = rng.randint(theme.budget[0] * AMOUNT, theme.budget[1] * AMOUNT)
     roll = rng.random()
     rate = (1.0 if roll < 0.25 else rng.uniform(0.95, 1.0) if roll < 0.72
             else rng.uniform(0.9, 0.95) if roll < 0.9 else rng.uniform(0.55, 0.9))
     executed_units = int(budget_units * rate)
     initial_units = budget_units if rng.random() < 0.7 else int(budget_units * rng.uniform(0.8, 1.15))
-    total = FundRow(initial_budget=_wan(initial_units), annual_budget=_wan(budget_units),
-                    executed=_wan(executed_units))
+    total = FundRow(initial_budget=wan(initial_units), annual_budget=wan(budget_units),
+                    executed=wan(executed_units))
     funds: dict[str, FundRow | None] = {"total": total, "fiscal": None, "carryover": None, "other": None}
     layout_roll = rng.random()
     if layout_roll < 0.35:
@@ -232,8 +187,8 @@ def _clean_form(rng: random.Random, unit: str, project: str, theme: Theme, *, fl
         parts.append((initial_units - parts[0][0], budget_units - parts[0][1], executed_units - parts[0][2]))
         other = "carryover" if rng.random() < 0.7 else "other"
         for key, (a, b, c) in zip(("fiscal", other), parts):
-            funds[key] = FundRow(initial_budget=_wan(a), annual_budget=_wan(b), executed=_wan(c))
-    budget = _wan(budget_units)
+            funds[key] = FundRow(initial_budget=wan(a), annual_budget=wan(b), executed=wan(c))
+    budget = wan(budget_units)
 
     tier = 0.0 if flawless else rng.random()  # most projects go well, some less, a few badly
     miss_rate, depth = ((0.05, (0.08, 0.15)) if tier < 0.85 else (0.4, (0.1, 0.3)) if tier < 0.97
@@ -247,7 +202,7 @@ def _clean_form(rng: random.Random, unit: str, project: str, theme: Theme, *, fl
     for level1, specs, weight_total in groups:
         for spec, weight in zip(specs, _split(weight_total, len(specs))):
             shortfall = rng.uniform(*depth) if rng.random() < miss_rate and not flawless else 0.0
-            indicators.append(_indicator(rng, spec, level1, weight, (budget, _wan(executed_units)), shortfall))
+            indicators.append(_indicator(rng, spec, level1, weight, (budget, wan(executed_units)), shortfall))
     if executed_units < budget_units * _POLICY.low_execution_rate:
         i = rng.randrange(len(indicators))
         if not indicators[i].deviation:
@@ -262,7 +217,7 @@ def _clean_form(rng: random.Random, unit: str, project: str, theme: Theme, *, fl
         indicators=indicators, filled_by=_person(rng), filler_phone=_phone(rng),
         filled_on=dt.date(YEAR + 1, 1, 6) + dt.timedelta(days=rng.randint(0, 75)),
     )
-    return _settle(form)
+    return settle(form)
 
 
 def _in_words(target: str) -> str:
@@ -271,13 +226,6 @@ def _in_words(target: str) -> str:
         if target.startswith(sign):
             return words + target[len(sign):]
     return target
-
-
-def _settle(form: Form) -> Form:
-    """Budget score and total as the template's formulas show them."""
-    sheet = score_form(form, _POLICY)
-    updated = form.model_copy(update={"budget_score": sheet.budget_score})
-    return updated.model_copy(update={"total_score": sheet_total(updated, _POLICY)})
 
 
 def _natural(form: Form) -> list[Expected]:
@@ -289,142 +237,6 @@ def _natural(form: Form) -> list[Expected]:
     if total == 100 and tuple(by_level.values()) != _SPLITS_STANDARD:
         return [Expected("weight-split", "warning", "indicators")]
     return []
-
-
-# --- mistakes -------------------------------------------------------------------------
-
-Injector = Callable[[random.Random, Form], tuple[Form, list[Expected]]]
-
-
-def _replace_indicator(form: Form, i: int, **update: object) -> Form:
-    indicators = list(form.indicators)
-    indicators[i] = indicators[i].model_copy(update=update)
-    return form.model_copy(update={"indicators": indicators})
-
-
-def _full_rows(form: Form, *, quantitative: bool | None = None) -> list[int]:
-    """Rows scored in full with no deviation text (safe to damage); optionally only (non-)quantitative."""
-    out = []
-    for i, ind in enumerate(form.indicators):
-        is_quant = parse_quantity(ind.target) is not None
-        if ind.score != ind.weight or ind.deviation or (quantitative is not None and is_quant != quantitative):
-            continue
-        if quantitative and "万元" in str(ind.target):
-            continue
-        out.append(i)
-    return out
-
-
-def _shortfall_text(rng: random.Random, ind: Indicator) -> str:
-    target = parse_quantity(ind.target)
-    assert target is not None
-    spec = Quant("", "", {"reverse": "≤", "equal": "="}.get(target.direction, "≥"), 0, 0, target.unit)
-    return _quant_text("", _actual_value(rng, spec, target.value, rng.uniform(0.08, 0.2)), target.unit)
-
-
-def _deviation_missing(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
-    i = rng.choice(_full_rows(form, quantitative=True))
-    form = _replace_indicator(form, i, actual=_shortfall_text(rng, form.indicators[i]))
-    form = _replace_indicator(form, i, score=score_indicator(i, form.indicators[i], _POLICY).score)
-    return form, [Expected("deviation-missing", "error", f"indicators[{i}].deviation")]
-
-
-def _score_mismatch(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
-    i = rng.choice(_full_rows(form, quantitative=True))
-    form = _replace_indicator(form, i, actual=_shortfall_text(rng, form.indicators[i]),
-                              deviation=rng.choice(DEVIATIONS).format(name=form.indicators[i].name))
-    return form, [Expected("score-mismatch", "error", f"indicators[{i}].score"),
-                  Expected("total-review-differs", "error", "total_score")]
-
-
-def _score_out_of_range(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
-    i = rng.choice(_full_rows(form))
-    weight = form.indicators[i].weight
-    form = _replace_indicator(form, i, score=float(weight) + rng.choice((1, 2, 5, 10)))  # type: ignore[arg-type]
-    return form, [Expected("score-out-of-range", "error", f"indicators[{i}].score"),
-                  Expected("total-review-differs", "error", "total_score")]
-
-
-def _weights_sum(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
-    i = rng.choice(_full_rows(form))
-    weight = int(form.indicators[i].weight) + rng.choice((-3, -2, 2, 5))  # type: ignore[arg-type]
-    form = _replace_indicator(form, i, weight=weight, score=float(weight))
-    return form, [Expected("weights-sum", "error", "indicators")]
-
-
-def _actual_copied(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
-    rows = [i for i, ind in enumerate(form.indicators) if parse_quantity(ind.target) is None]
-    i = rng.choice(rows)
-    form = _replace_indicator(form, i, actual=form.indicators[i].target)
-    return form, [Expected("actual-copied", "warning", f"indicators[{i}].actual")]
-
-
-def _number_as_text(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
-    spots = [("total", "initial_budget")] + [(key, column) for key in ("fiscal", "carryover", "other")
-                                             if getattr(form.funds, key) is not None
-                                             for column in ("initial_budget", "annual_budget", "executed")]
-    key, column = rng.choice(spots)
-    value = getattr(form.fund(key), column)
-    text = f"{value:,.4f}" if value >= 1000 and rng.random() < 0.5 else f"{value:.4f}万"
-    row = form.fund(key).model_copy(update={column: text})
-    form = form.model_copy(update={"funds": form.funds.model_copy(update={key: row})})
-    return form, [Expected("number-as-text", "warning", f"funds.{key}.{column}")]
-
-
-def _breakdown_mismatch(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
-    funds = form.funds
-    if funds.fiscal is None and funds.carryover is None and funds.other is None:
-        funds = funds.model_copy(update={"fiscal": funds.total})
-    key = next(k for k in ("fiscal", "carryover", "other") if getattr(funds, k) is not None)
-    row: FundRow = getattr(funds, key)
-    column = rng.choice(("initial_budget", "annual_budget", "executed"))
-    value = round(float(getattr(row, column)) * _AMOUNT)  # type: ignore[arg-type]
-    delta = rng.randint(1, max(2, value // 10)) * (-1 if column == "executed" else 1)
-    row = row.model_copy(update={column: _wan(max(0, value + delta))})
-    form = form.model_copy(update={"funds": funds.model_copy(update={key: row})})
-    return form, [Expected("breakdown-mismatch", "error", f"funds.total.{column}")]
-
-
-def _executed_over_budget(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
-    total = form.fund("total")
-    budget = round(float(total.annual_budget) * _AMOUNT)  # type: ignore[arg-type]
-    executed = round(float(total.executed) * _AMOUNT)  # type: ignore[arg-type]
-    delta = budget - executed + rng.randint(max(1, budget // 100), max(2, budget // 12))
-    update: dict[str, FundRow] = {"total": total.model_copy(update={"executed": _wan(executed + delta)})}
-    expected = [Expected("executed-over-budget", "error", "funds.total.executed")]
-    key = next((k for k in ("fiscal", "carryover", "other") if getattr(form.funds, k) is not None), None)
-    if key is not None:
-        part = form.fund(key)
-        part_executed = round(float(part.executed) * _AMOUNT) + delta  # type: ignore[arg-type]
-        update[key] = part.model_copy(update={"executed": _wan(part_executed)})
-        if part_executed > round(float(part.annual_budget) * _AMOUNT):  # type: ignore[arg-type]
-            expected.append(Expected("executed-over-budget", "error", f"funds.{key}.executed"))
-    return form.model_copy(update={"funds": form.funds.model_copy(update=update)}), expected
-
-
-def _signoff_missing(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
-    path = rng.choice(("filled_by", "filler_phone", "filled_on"))
-    return form.model_copy(update={path: None}), [Expected("required-missing", "error", path)]
-
-
-#: Injected mistakes by name (each names the finding code it must raise).
-MISTAKES: dict[str, Injector] = {
-    "deviation-missing": _deviation_missing,
-    "breakdown-mismatch": _breakdown_mismatch,
-    "executed-over-budget": _executed_over_budget,
-    "weights-sum": _weights_sum,
-    "score-out-of-range": _score_out_of_range,
-    "score-mismatch": _score_mismatch,
-    "actual-copied": _actual_copied,
-    "number-as-text": _number_as_text,
-    "required-missing": _signoff_missing,
-}
-
-
-def _inject(rng: random.Random, form: Form, mistake: str) -> tuple[Form, list[Expected]]:
-    broken, expected = MISTAKES[mistake](rng, form)
-    expected = [Expected(e.code, e.severity, e.field, mistake) for e in expected]
-    return _settle(broken), expected
 
 
 # --- the tree ------------------------------------------------------------------------------
@@ -503,7 +315,7 @@ def generate(seed: int = 2024, scale: int = 200, *, mistake_rate: float = 0.3,
         form = _clean_form(rng, unit, project, theme, flawless=index in mistake_of)
         expected: list[Expected] = []
         if index in mistake_of:
-            form, expected = _inject(rng, form, mistake_of[index])
+            form, expected = inject(rng, form, mistake_of[index])
         expected += [e for e in _natural(form) if not any(x.code == "weights-sum" for x in expected)]
         per_unit[unit] = per_unit.get(unit, 0) + 1
         path = f"forms/{unit}/{_file_name(per_unit[unit], project)}"
@@ -574,51 +386,3 @@ def _contact_rows(rng: random.Random, unit: str) -> list[list[object]]:
     for i in range(1, 9):
         rows.append([i, f"第{_ORDINALS[i]}社区居委会", _person(rng), _phone(rng)])
     return rows
-
-
-
-# --- scoring a checker against the manifest -------------------------------------------------
-
-@dataclass
-class CodeScore:
-    """Recall and precision of one finding code against the ground truth."""
-
-    code: str
-    expected: int = 0  # findings the manifest expects
-    hit: int = 0  # of those, found with this code at the expected cell
-    reported: int = 0  # findings with this code the checker reported on asserted files
-    correct: int = 0  # of those, expected by the manifest
-
-    @property
-    def recall(self) -> float | None:
-        return self.hit / self.expected if self.expected else None
-
-    @property
-    def precision(self) -> float | None:
-        return self.correct / self.reported if self.reported else None
-
-
-def compare(manifest: dict[str, object], found: dict[str, list[tuple[str, str | None]]]) -> dict[str, CodeScore]:
-    """Score reported findings against the manifest, per code.
-
-    ``found`` maps a manifest path to the (code, cell) pairs the checker
-    reported for it. Files whose findings the manifest does not assert (the
-    seed form, tampered and unreadable files) are left out; a file the checker
-    never reported counts as finding nothing.
-    """
-    scores: dict[str, CodeScore] = {}
-    for entry in manifest["files"]:  # type: ignore[union-attr]
-        expected_list = entry["expected_findings"]
-        if expected_list is None:
-            continue
-        expected = collections.Counter((e["code"], e["cell"]) for e in expected_list)
-        reported = collections.Counter(found.get(entry["path"], []))
-        for (code, cell), n in expected.items():
-            score = scores.setdefault(code, CodeScore(code))
-            score.expected += n
-            score.hit += min(n, reported.get((code, cell), 0))
-        for (code, cell), n in reported.items():
-            score = scores.setdefault(code, CodeScore(code))
-            score.reported += n
-            score.correct += min(n, expected.get((code, cell), 0))
-    return dict(sorted(scores.items()))

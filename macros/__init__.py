@@ -1,0 +1,1 @@
+"""The VBA source of the template's macros (``*.bas``), installed with the package as ``xltools.macros``."""

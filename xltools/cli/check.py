@@ -1,0 +1,100 @@
+"""``xltools check FILE... [--json] [--policy FILE]``.
+
+Contract (scripts depend on it): with ``--json`` one JSON object per file and line (keys ``file``,
+``execution_rate``, ``budget_score``, ``indicator_scores``, ``total``, ``grade``, ``findings``
+[``code``, ``severity``, ``field``, ``cell``, ``message``]; an unreadable file gives ``file`` and
+``error``); exit 0 when no error-severity finding, 1 when any, 2 when a file cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+EPILOG = "退出码：0 = 没有错误；1 = 发现错误（见输出）；2 = 有文件无法读取、不是本模板或参数有误。"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="检查并评分（JSON 表单或已填写的工作簿）", epilog=EPILOG)
+    p.add_argument("files", nargs="+", metavar="FILE", help="JSON 表单或已填写的工作簿（.xlsx/.xlsm）")
+    p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
+    p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（优先于工作簿自带的规则）")
+    p.set_defaults(run=run)
+
+
+def check_result(path: str, verdict: object) -> dict[str, object]:
+    """The ``check --json`` object of one file."""
+    from xltools.form.verdict import Verdict
+
+    assert isinstance(verdict, Verdict)
+    sheet = verdict.evaluation.sheet
+    return {
+        "file": path,
+        "execution_rate": sheet.execution_rate,
+        "budget_score": sheet.budget_score,
+        "indicator_scores": sheet.indicator_scores,
+        "total": sheet.total,
+        "grade": sheet.grade,
+        "findings": [f.as_dict() for f in verdict.findings],
+    }
+
+
+def _fmt_num(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _print_text(result: dict[str, object]) -> None:
+    rate = result["execution_rate"]
+    print(result["file"])
+    print(f"  执行率 {'—' if rate is None else f'{rate:.2%}'}  预算执行得分 {_fmt_num(result['budget_score'])}"
+          f"  总分 {_fmt_num(result['total'])}  等级 {result['grade']}")
+    scores = result["indicator_scores"]
+    assert isinstance(scores, list)
+    print("  指标得分 " + " ".join(_fmt_num(s) for s in scores))
+    findings = result["findings"]
+    assert isinstance(findings, list)
+    errors = sum(1 for f in findings if f["severity"] == "error")
+    print(f"  错误 {errors} 个，警告 {len(findings) - errors} 个")
+    for f in findings:
+        tag = "错误" if f["severity"] == "error" else "警告"
+        print(f"  [{tag}] {f['cell'] or f['field']} {f['code']}：{f['message']}")
+
+
+def run(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import json
+    import sys
+    from pathlib import Path
+
+    from xltools.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE
+    from xltools.form.verdict import judge, judge_form
+    from xltools.io.files import read_policy
+    from xltools.io.forms import FormReadError, load_form
+
+    policy = read_policy(args.policy) if args.policy else None
+    today = dt.date.today()
+    status = EXIT_OK
+    for name in args.files:
+        try:
+            loaded = load_form(Path(name))
+        except FormReadError as exc:
+            print(f"无法读取 {exc.path}：{exc.reason}", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"file": exc.path, "error": exc.reason}, ensure_ascii=False))
+            status = EXIT_UNREADABLE
+            continue
+        if loaded.book is not None:
+            verdict = judge(loaded.book, policy, today=today, identity=loaded.identity)
+        else:
+            verdict = judge_form(loaded.form, policy, today=today)
+        result = check_result(loaded.path, verdict)
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            _print_text(result)
+        if status == EXIT_OK and verdict.errors:
+            status = EXIT_FINDINGS
+    return status

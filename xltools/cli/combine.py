@@ -1,0 +1,82 @@
+"""``xltools combine INPUT... -o SUMMARY.xlsx``: the district summary, with a progress bar and a final table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xltools.district.combine import CombineReport
+    from xltools.district.results import FileResult
+
+
+class _Bar:
+    """A one-line progress bar on a terminal's stderr."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, result: FileResult) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\r汇总中 [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _print_table(report: CombineReport) -> None:
+    from xltools.core.text import pad
+    from xltools.district.results import FATE_TEXT, PROBLEM_FATES
+
+    counts = report.counts
+    problems = sum(counts[f] for f in PROBLEM_FATES)
+    print(f"汇总文件：{report.output}")
+    print(f"{pad('文件状态', 16)}{'个数':>6}")
+    for fate, text in FATE_TEXT.items():
+        if counts[fate]:
+            print(f"{pad(text, 16)}{counts[fate]:>8}")
+    print(f"正常 {counts['ok']} 个，有问题 {problems} 个，跳过 {counts['skipped']} 个；"
+          f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
+          f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
+
+
+def run(args: argparse.Namespace) -> int:
+    from xltools.district.combine import CombineError, combine
+    from xltools.io.files import read_policy, write_atomic
+
+    policy = read_policy(args.policy) if args.policy else None
+    if args.json and Path(args.json).exists() and not args.force:
+        raise CombineError(f"报告文件 {args.json} 已存在；要覆盖请加 --force")
+    progress = _Bar() if sys.stderr.isatty() else None
+    report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
+                     progress=progress)
+    _print_table(report)
+    if args.json:
+        text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
+        write_atomic(Path(args.json), text.encode("utf-8"), force=True)  # refused up front without --force
+    return report.exit_code
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "combine", help="把各街道的自评表汇总为一个汇总工作簿",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="汇总文件夹中所有已填写的自评表（.xlsx/.xlsm），生成汇总工作簿。",
+        epilog=("退出码：0 = 已汇总，所有文件正常且没有错误；1 = 已汇总，但有错误、被改动、重复、"
+                "旧版本或无法读取的文件；2 = 参数错误、输出已存在（未加 --force）或没有可汇总的项目。"))
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="文件或文件夹（递归查找）")
+    p.add_argument("-o", "--output", required=True, metavar="SUMMARY.xlsx", help="汇总工作簿")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
+    p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（默认用各模板自带的规则）")
+    p.add_argument("--json", metavar="REPORT", help="另存一份 JSON 报告（供程序读取）")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    p.set_defaults(run=run)

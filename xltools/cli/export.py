@@ -1,0 +1,34 @@
+"""``xltools export BOOK.xlsx [-o OUT.json]``: a filled workbook as a JSON form."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="把已填写的工作簿导出为 JSON 表单",
+                       epilog="退出码：0 = 已导出；2 = 工作簿无法读取、不是本模板或输出文件已存在（未加 --force）。")
+    p.add_argument("book", metavar="BOOK.xlsx", help="已填写的工作簿")
+    p.add_argument("-o", "--output", metavar="OUT.json", help="输出文件（默认打印到屏幕）")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from pathlib import Path
+
+    from xltools.io.files import write_atomic
+    from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, load_form
+
+    path = Path(args.book)
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise FormReadError(path, "export 只读取已填写的工作簿（.xlsx/.xlsm）")
+    loaded = load_form(path)
+    text = loaded.form.to_json() + "\n"
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    write_atomic(Path(args.output), text.encode("utf-8"), force=args.force)
+    print(f"已导出 {args.output}")
+    return 0

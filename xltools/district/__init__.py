@@ -1,0 +1,1 @@
+"""Shell: the district's run — discover, per-file processing, duplicates, the result model and the summary."""

@@ -1,0 +1,136 @@
+"""One file of a district run (runs in a worker process): read → the one verdict → a small result.
+
+:func:`process_file` never raises for a bad file: every failure becomes the file's fate with a
+Chinese reason. The verdict is :func:`xltools.form.verdict.judge`, the same as ``xltools check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+
+from xltools.core import Finding, Form, Policy, sheet_total
+from xltools.core.errors import os_reason
+from xltools.core.findings import shorten
+from xltools.core.parse import normalize_text, parse_date, parse_number
+from xltools.district.results import SHEETS as SUMMARY_SHEETS
+from xltools.district.results import FileResult, IndicatorRow, ProjectRow
+from xltools.form.identify import NotTemplate
+from xltools.form.layout import META_SHEET, SHEET
+from xltools.form.verdict import Verdict, judge
+from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
+
+__all__ = ["process_file", "project_row", "LIMITS"]
+
+LIMITS = Limits()
+
+
+def _year_key(value: object) -> str:
+    text = normalize_text(value)
+    match = re.search(r"(19|20)\d{2}", text)
+    return match.group(0) if match else text
+
+
+def _finding_row(finding: Finding) -> tuple[str, str, str, str, str]:
+    sheet, _, cell = (finding.cell or "").rpartition("!")
+    return (sheet, cell, finding.code, finding.severity, finding.message)
+
+
+def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
+    """The summary's view of one judged form."""
+    form, sheet = verdict.form, verdict.evaluation.sheet
+    total = form.fund("total")
+    # 自评总分: the cached value of the 总分 formula when the file has one, else what the formula computes
+    self_total = form.total_score if isinstance(form.total_score, (int, float)) else sheet_total(form, policy)
+    reviewed = {item.index: item.score for item in sheet.indicators}
+    indicators = [
+        IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
+                     reviewed.get(i), ind.deviation)
+        for i, ind in enumerate(form.indicators) if not ind.is_empty()
+    ]
+    return ProjectRow(
+        year=_year_key(form.year),
+        unit=normalize_text(form.implementing_unit),
+        department=normalize_text(form.department),
+        name=normalize_text(form.project_name),
+        lead=normalize_text(form.project_lead),
+        initial_budget=parse_number(total.initial_budget).value,
+        annual_budget=parse_number(total.annual_budget).value,
+        executed=parse_number(total.executed).value,
+        execution_rate=sheet.execution_rate,
+        budget_score=sheet.budget_score,
+        subtotals=dict(sheet.subtotals),
+        self_total=self_total,
+        review_total=sheet.total,
+        grade=sheet.grade,
+        filled_on=parse_date(form.filled_on),
+        packed_indicators=ProjectRow.pack(indicators),
+        details=_details(form),
+    )
+
+
+def _as_typed(value: object) -> object:
+    """A number when the cell holds one (or text that reads as one), else the text as typed."""
+    number = parse_number(value)
+    return number.value if number.value is not None else (normalize_text(value) or None)
+
+
+def _details(form: Form) -> tuple[object, ...]:
+    """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order."""
+    amounts = [_as_typed(getattr(form.fund(key), part)) for key in ("fiscal", "carryover", "other")
+               for part in ("initial_budget", "annual_budget", "executed")]
+    filled_on = parse_date(form.filled_on)
+    return (normalize_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
+            normalize_text(form.goal_expected), normalize_text(form.goal_actual), normalize_text(form.filled_by),
+            normalize_text(form.filler_phone), filled_on or normalize_text(form.filled_on) or None)
+
+
+def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
+                 today: dt.date | None = None) -> FileResult:
+    """Read and judge one workbook (``path`` or ``(path, shown name)``); never raises for a bad file."""
+    path, shown = (task, task) if isinstance(task, str) else task
+    today = today or dt.date.today()
+    result = FileResult(shown, "ok")
+    try:
+        stat = os.stat(path)
+        result.size, result.mtime = stat.st_size, stat.st_mtime
+        if stat.st_size > LIMITS.max_file_bytes:
+            result.fate, result.reason = "too-large", (f"文件 {stat.st_size / 1048576:.1f} MB，超过 "
+                                                       f"{LIMITS.max_file_bytes / 1048576:.0f} MB 上限")
+            return result
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        result.fate, result.reason = "unreadable", f"无法打开文件：{os_reason(exc)}"
+        return result
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    book = None
+    try:
+        book = read_workbook(data, sheets=(SHEET, META_SHEET), shared=(META_SHEET,), cells_only=True,
+                             limits=LIMITS)
+        verdict = judge(book, policy, today=today)
+        if verdict.blank:
+            result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
+            return result
+        project = project_row(verdict, policy or (verdict.identity and verdict.identity.policy) or Policy())
+    except WorkbookReadError as exc:
+        result.fate = {"not-excel": "unreadable"}.get(exc.fate, exc.fate)
+        result.reason = exc.reason
+        return result
+    except NotTemplate as exc:
+        if book is not None and set(SUMMARY_SHEETS) <= set(book.sheet_names):
+            result.fate, result.reason = "skipped", "这是 xltools 生成的汇总表，不是填报文件"
+        else:
+            result.fate, result.reason = exc.fate, exc.reason
+        return result
+    except Exception as exc:  # noqa: BLE001 - one odd file must not end a district-wide run
+        result.fate, result.reason = "unreadable", f"读取时出错（{type(exc).__name__}：{shorten(exc, 80)}）"
+        return result
+    result.project = project
+    result.findings = [_finding_row(f) for f in verdict.findings]
+    if verdict.tampered:
+        result.fate = "tampered"
+        result.reason = "工作簿与模板不一致（见「问题清单」中 tamper- 开头的问题）；数据仍已汇总，请核实"
+    return result

@@ -1,0 +1,171 @@
+"""The district run's result model: each file's fate, its project and findings (small and picklable).
+
+Workers send a :class:`FileResult` back per file; the summary writer, the ``--json`` report and the
+add-in read them. No I/O here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from typing import Literal
+
+from xltools.core import Policy
+
+__all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
+           "unit_rows", "grade_names", "SHEET", "SHEETS", "GROUPS"]
+
+Fate = Literal["ok", "tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
+               "encrypted", "too-large", "skipped"]
+
+#: The Chinese name of every fate, as 文件清单 shows it.
+FATE_TEXT: dict[str, str] = {
+    "ok": "正常",
+    "tampered": "模板被改动",
+    "duplicate": "重复文件",
+    "superseded": "已被新版本取代",
+    "not-template": "非本模板",
+    "unknown-version": "未知模板版本",
+    "unreadable": "无法读取",
+    "encrypted": "已加密",
+    "too-large": "文件过大",
+    "skipped": "已跳过",
+}
+
+#: Fates that make a run exit 1 (something to look at), besides error findings.
+PROBLEM_FATES = ("tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
+                 "encrypted", "too-large")
+
+#: Sheet names of the summary workbook, by role, in the workbook's order (the one table of them).
+SHEET = {"projects": "汇总", "units": "按单位", "charts": "图表", "details": "项目信息", "indicators": "指标明细",
+         "findings": "问题清单", "files": "文件清单"}
+SHEETS = tuple(SHEET.values())
+
+#: Level-1 indicator groups whose subtotals 汇总 shows.
+GROUPS = ("产出指标", "效益指标", "满意度指标")
+
+
+@dataclass(slots=True)
+class IndicatorRow:
+    """One indicator of a project, as 指标明细 shows it (values as typed)."""
+
+    level1: object
+    level2: object
+    name: object
+    target: object
+    actual: object
+    weight: object
+    self_score: object
+    review_score: float | None
+    deviation: object
+
+
+_INDICATOR_FIELDS = tuple(f.name for f in fields(IndicatorRow))
+
+
+@dataclass(slots=True)
+class ProjectRow:
+    """One project's header, amounts and scores (small and picklable)."""
+
+    year: str
+    unit: str
+    department: str
+    name: str
+    lead: str
+    initial_budget: float | None
+    annual_budget: float | None
+    executed: float | None
+    execution_rate: float | None
+    budget_score: float
+    subtotals: dict[str, float]
+    self_total: float | None
+    review_total: float
+    grade: str
+    filled_on: dt.date | None
+    packed_indicators: bytes = b""
+    #: The form's remaining fields as typed, in :data:`DETAIL_HEADERS` order (sheet 项目信息).
+    details: tuple[object, ...] = ()
+
+    @property
+    def indicators(self) -> list[IndicatorRow]:
+        """The project's indicators (kept pickled: a district has tens of thousands of them)."""
+        return [IndicatorRow(*row) for row in self.indicator_tuples()]
+
+    def indicator_tuples(self) -> list[tuple[object, ...]]:
+        """The indicators as tuples in :class:`IndicatorRow` field order."""
+        return pickle.loads(self.packed_indicators) if self.packed_indicators else []
+
+    @staticmethod
+    def pack(indicators: Sequence[IndicatorRow]) -> bytes:
+        """What :attr:`packed_indicators` holds (made by this program, in this run — never read from a file)."""
+        return pickle.dumps([tuple(getattr(row, name) for name in _INDICATOR_FIELDS) for row in indicators],
+                            protocol=pickle.HIGHEST_PROTOCOL)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The duplicate key (实施单位, 项目名称, 年度)."""
+        return (self.unit, self.name, self.year)
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What happened to one input file (findings as (sheet, cell, code, severity, message))."""
+
+    path: str
+    fate: str
+    reason: str = ""
+    size: int = 0
+    mtime: float = 0.0
+    sha256: str = ""
+    project: ProjectRow | None = None
+    findings: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f[3] == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f[3] == "warning")
+
+    @property
+    def used(self) -> bool:
+        """Whether the project enters 汇总 (read, and not replaced by another file)."""
+        return self.project is not None and self.fate in ("ok", "tampered")
+
+
+@dataclass(slots=True)
+class UnitRow:
+    """One implementing unit's aggregates (按单位)."""
+
+    unit: str
+    projects: int
+    annual_budget: float
+    executed: float
+    execution_rate: float | None
+    mean_total: float
+    min_total: float
+    grades: dict[str, int]
+
+
+def grade_names(policy: Policy) -> list[str]:
+    return [*policy.grade_thresholds, policy.lowest_grade]
+
+
+def unit_rows(projects: Sequence[ProjectRow], policy: Policy) -> list[UnitRow]:
+    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), sorted by unit."""
+    groups: dict[str, list[ProjectRow]] = {}
+    for p in projects:
+        groups.setdefault(p.unit, []).append(p)
+    out = []
+    for unit in sorted(groups):
+        items = groups[unit]
+        budget = sum(p.annual_budget or 0.0 for p in items)
+        executed = sum(p.executed or 0.0 for p in items)
+        totals = [p.review_total for p in items]
+        grades = {g: sum(1 for p in items if p.grade == g) for g in grade_names(policy)}
+        out.append(UnitRow(unit, len(items), budget, executed, executed / budget if budget > 0 else None,
+                           sum(totals) / len(totals), min(totals), grades))
+    return out

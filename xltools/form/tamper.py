@@ -1,0 +1,115 @@
+"""The tamper check: does a filled workbook still match the template version it claims to be?
+
+Pure over a :class:`~xltools.form.book.BookView` and the workbook's
+:class:`~xltools.form.identify.Identity`: compares fixed labels, formulas, locked cells and
+sheet protection with the layout of the workbook's own version, and returns findings whose
+codes are in :mod:`xltools.core.tamper_rules` (the metadata's own problems come from
+:func:`~xltools.form.identify.identify`). Checks that need what a view cannot see (formulas,
+cell protection) are skipped for that view.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from xltools.core import Finding, Policy
+from xltools.core.findings import shorten
+from xltools.core.tamper_rules import (
+    TAMPER_CODES,
+    TamperCellUnlocked,
+    TamperFormulaChanged,
+    TamperInputLocked,
+    TamperLabelChanged,
+    TamperUnprotected,
+)
+from xltools.form.book import BookView
+from xltools.form.identify import Identity
+from xltools.form.layout import SHEET, Layout
+from xltools.form.registry import layout_for
+
+__all__ = ["check_tamper", "TAMPER_CODES", "normalize_formula"]
+
+_SHOWN_CELLS = 8
+
+
+@lru_cache(maxsize=64)
+def _expected_formulas(version: str, rows: int, policy_json: str) -> tuple[tuple[str, str, str], ...]:
+    """(cell, formula, normalised formula) of a template's formulas, computed once per layout and policy."""
+    formulas = layout_for(version, rows).formulas(Policy.model_validate_json(policy_json))
+    return tuple((cell, formula, normalize_formula(formula)) for cell, formula in formulas.items())
+
+
+_STRING = re.compile(r'("(?:[^"]|"")*")')
+
+
+@lru_cache(maxsize=32)
+def _input_cells(layout: Layout) -> tuple[str, ...]:
+    """The cells people type into (unlocked in the template), once per layout."""
+    return tuple(spot.cell for spot in layout.input_spots())
+
+
+@lru_cache(maxsize=4096)
+def normalize_formula(text: str | None) -> str:
+    """Compare formulas as Excel would: no ``=``, no ``_xlfn.``, no blanks or ``$``, upper case outside strings."""
+    if not text:
+        return ""
+    parts = _STRING.split(text.strip().removeprefix("="))
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(part)
+        else:
+            out.append(re.sub(r"\s+|\$", "", part.replace("_xlfn.", "").replace("_xlws.", "")).upper())
+    return "".join(out)
+
+
+def _label_text(value: object) -> str:
+    return "" if value is None else str(value).replace("\r\n", "\n").strip()
+
+
+def _cells(cells: list[str]) -> str:
+    shown = "、".join(cells[:_SHOWN_CELLS])
+    return shown + (f" 等 {len(cells)} 个" if len(cells) > _SHOWN_CELLS else "")
+
+
+def check_tamper(book: BookView, identity: Identity) -> list[Finding]:
+    """Differences between ``book`` and the template version ``identity`` names, as findings.
+
+    The formulas are compared with the ones the template was built with, i.e. with the
+    policy the workbook carries (its formulas depend on it), else the default policy.
+    """
+    layout = identity.layout
+    policy = identity.policy or Policy()
+    form = book.sheet(SHEET)
+    assert form is not None, "identify() guarantees the form sheet"
+    findings: list[Finding] = list(identity.problems)
+    where = f"{SHEET}!"
+
+    for label in layout.labels:
+        found = form.value(label.cell)
+        if _label_text(found) != _label_text(label.text):
+            findings.append(TamperLabelChanged.at("template", cell=label.cell, found=shorten(found),
+                                                  expected=shorten(label.text)).at_cell(where + label.cell))
+
+    formulas = _expected_formulas(layout.version, layout.rows, policy.model_dump_json())
+    if form.formulas is not None:
+        for cell, formula, expected in formulas:
+            found = form.formulas.get(cell)
+            if normalize_formula(found) != expected:
+                shown = f"={found}" if found else shorten(form.value(cell)) or "空"
+                findings.append(TamperFormulaChanged.at("template", cell=cell, found=shorten(shown, 60),
+                                                        expected=shorten(formula, 60)).at_cell(where + cell))
+
+    fixed = [*(label.cell for label in layout.labels), *(f[0] for f in formulas)]
+    unlocked = [cell for cell in fixed if form.locked(cell) is False]
+    if unlocked:
+        findings.append(TamperCellUnlocked.at("template", count=len(unlocked), cells=_cells(unlocked))
+                        .at_cell(where + unlocked[0]))
+    locked = [cell for cell in _input_cells(layout) if form.locked(cell) is True]
+    if locked:
+        findings.append(TamperInputLocked.at("template", count=len(locked), cells=_cells(locked))
+                        .at_cell(where + locked[0]))
+    if form.protected is False:
+        findings.append(TamperUnprotected.at("template", sheet=SHEET).at_cell(where))
+    return findings

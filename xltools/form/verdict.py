@@ -1,0 +1,94 @@
+"""One verdict per workbook: identity, tamper check, form, scores and findings, whatever the door.
+
+``xltools check``, ``export``, ``combine``, the xlwings add-in and the web page all call
+:func:`judge` (a workbook) or :func:`judge_form` (a JSON form), so a workbook gets the same
+findings at the same cells whichever way it comes in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from xltools.core import Evaluation, Finding, Form, Policy, evaluate, with_formula_values
+from xltools.form.book import BookView
+from xltools.form.identify import Identity, identify
+from xltools.form.layout import SHEET, Layout
+from xltools.form.registry import current_layout
+from xltools.form.tamper import check_tamper
+
+__all__ = ["Verdict", "judge", "judge_form", "read_form"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one workbook (or JSON form) is, what it scores and what is wrong with it."""
+
+    form: Form
+    evaluation: Evaluation
+    layout: Layout
+    identity: Identity | None = None
+    #: Tamper findings (the metadata's own problems first), placed at cells.
+    tamper: tuple[Finding, ...] = ()
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, tamper check first, each placed at its cell where it has one."""
+        return [*self.tamper, *self.evaluation.findings]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+    @property
+    def tampered(self) -> bool:
+        return bool(self.tamper)
+
+    @property
+    def blank(self) -> bool:
+        """An unfilled template: no header text, no amounts, no indicators (year and 分值 come preset)."""
+        form = self.form
+        header = (form.project_name, form.implementing_unit, form.department, form.project_lead)
+        return all(value is None for value in header) and form.funds.total is None and not form.indicators
+
+
+def read_form(book: BookView, identity: Identity) -> Form:
+    """The form in ``book``, read with the layout of its own version."""
+    sheet = book.sheet(SHEET)
+    assert sheet is not None, "identify() guarantees the form sheet"
+    return identity.layout.form_from_cells(sheet.value)
+
+
+def _placed(evaluation: Evaluation, layout: Layout) -> Evaluation:
+    findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
+    return Evaluation(evaluation.form, evaluation.sheet, findings)
+
+
+def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None = None,
+          identity: Identity | None = None) -> Verdict:
+    """The verdict on a workbook. ``policy`` (the run's, e.g. ``--policy``) wins over the workbook's own.
+
+    Raises :class:`~xltools.form.identify.NotTemplate` (or ``UnknownVersion``) when it is not a
+    form of ours.
+    """
+    identity = identity or identify(book)
+    tamper = check_tamper(book, identity)
+    form = read_form(book, identity)
+    # 预算执行得分 and 总分 are formula cells: a workbook never recalculated (written by a program) leaves
+    # them blank, which is not the filler's omission; they are judged as the template's formulas show them
+    shown = with_formula_values(form, identity.policy or Policy())
+    evaluation = evaluate(shown, policy or identity.policy or Policy(), today=today)
+    layout = identity.layout
+    return Verdict(form, _placed(evaluation, layout), layout, identity,
+                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper))
+
+
+def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None) -> Verdict:
+    """The verdict on a JSON form: cells are named as in the workbook ``xltools fill`` would write."""
+    rows = sum(1 for ind in form.indicators if not ind.is_empty())
+    layout = current_layout(max(rows, current_layout().rows))
+    return Verdict(form, _placed(evaluate(form, policy or Policy(), today=today), layout), layout)

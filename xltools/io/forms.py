@@ -1,0 +1,95 @@
+"""Load a form from a file: a JSON form or a filled workbook (.xlsx/.xlsm).
+
+Every failure to read is a :class:`FormReadError` with a Chinese message naming the file;
+the CLI maps it to exit code 2. A workbook comes back with its identity (template version
+and layout) and its cells as the bounded reader saw them, ready for
+:func:`xltools.form.verdict.judge`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from xltools.core import Form
+from xltools.core.errors import UserError, os_reason, validation_reasons
+from xltools.core.model import field_titles
+from xltools.form.identify import Identity, NotTemplate, identify
+from xltools.form.verdict import read_form
+from xltools.io.xlsxread import WorkbookData, WorkbookReadError, read_workbook
+
+__all__ = ["FormReadError", "LoadedForm", "load_form", "load_json_form", "load_workbook", "WORKBOOK_SUFFIXES"]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+class FormReadError(UserError):
+    """A file could not be read as a form; ``fate`` is the file's fate in a district run."""
+
+    def __init__(self, path: Path | str, reason: str, fate: str = "unreadable") -> None:
+        super().__init__(reason, file=path)
+        self.path = str(path)
+        self.reason = reason
+        self.fate = fate
+
+    def __str__(self) -> str:
+        return f"无法读取 {self.path}：{self.reason}"
+
+
+@dataclass(frozen=True)
+class LoadedForm:
+    """A form read from a file; for a workbook also what it was read from and as what."""
+
+    path: str
+    form: Form
+    book: WorkbookData | None = None
+    identity: Identity | None = None
+
+
+def load_json_form(path: Path) -> LoadedForm:
+    """Read one form in the JSON exchange format."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise FormReadError(path, f"无法读取文件：{os_reason(exc)}") from exc
+    except UnicodeDecodeError as exc:
+        raise FormReadError(path, "不是 UTF-8 编码的文本文件；请另存为 UTF-8 编码的 JSON") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FormReadError(path, f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列附近有语法错误）") from exc
+    except RecursionError as exc:
+        raise FormReadError(path, "JSON 嵌套层次太深，不是自评表") from exc
+    try:
+        form = Form.model_validate(data)
+    except ValidationError as exc:
+        reasons = validation_reasons(exc.errors(), field_titles())
+        raise FormReadError(path, f"JSON 内容不符合自评表格式：{reasons}") from exc
+    return LoadedForm(str(path), form)
+
+
+def load_workbook(path: Path | str, **read_options: object) -> tuple[WorkbookData, Identity]:
+    """A workbook read by the bounded reader and identified as a form of ours, or :class:`FormReadError`."""
+    try:
+        book = read_workbook(path, **read_options)  # type: ignore[arg-type]
+    except WorkbookReadError as exc:
+        raise FormReadError(path, exc.reason, "unreadable" if exc.fate == "not-excel" else exc.fate) from exc
+    try:
+        return book, identify(book)
+    except NotTemplate as exc:
+        raise FormReadError(path, exc.reason, exc.fate) from exc
+
+
+def load_form(path: Path | str) -> LoadedForm:
+    """Read a form from a JSON file or a filled workbook (.xlsx/.xlsm)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return load_json_form(path)
+    if suffix in WORKBOOK_SUFFIXES:
+        book, identity = load_workbook(path)
+        return LoadedForm(str(path), read_form(book, identity), book, identity)
+    raise FormReadError(path, "不支持的文件类型（只接受 .json、.xlsx、.xlsm）")
