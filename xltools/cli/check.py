@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="检查并评分（JSON 表单或已填写的工作簿）", epilog=EPILOG)
     p.add_argument("files", nargs="+", metavar="FILE", help="JSON 表单或已填写的工作簿（.xlsx/.xlsm）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
-    p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（优先于工作簿自带的规则）")
+    p.add_argument("--policy", metavar="NAME|FILE",
+                   help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（优先于工作簿自带的规则）")
     p.set_defaults(run=run)
 
 

@@ -146,7 +146,7 @@ def _share(key: str, value: float) -> str | None:
     """A problem when ``value`` is not a share in [0, 1] (90 meant as 90 %)."""
     if not math.isfinite(value) or not 0 <= value <= 1:
         hint = f"（{value:g}% 请写 {value / 100:g}）" if 1 < value <= 100 else ""
-        return f"「policy.{key}」为 {value:g}：比例应写成 0 到 1 之间的小数{hint}"
+        return f"「{key}」为 {value:g}：比例应写成 0 到 1 之间的小数{hint}"
     return None
 
 
@@ -155,14 +155,14 @@ def _problems(p: Policy) -> list[str]:
     out: list[str] = []
     out += [m for m in (_share("low_execution_rate", p.low_execution_rate),) if m]
     if isinstance(p.rate_decimals, int) and not 0 <= p.rate_decimals <= 4:
-        out.append(f"「policy.rate_decimals」为 {p.rate_decimals}：应为 0 到 4 的整数或 \"off\"")
+        out.append(f"「rate_decimals」为 {p.rate_decimals}：应为 0 到 4 的整数或 \"off\"")
     if not isinstance(p.over_achievement, str) and (
             not math.isfinite(p.over_achievement) or p.over_achievement <= 0 or p.over_achievement > 10):
-        out.append(f"「policy.over_achievement」为 {p.over_achievement:g}：应为大于 0 的比例（超出 20% 写 0.2）或 \"off\"")
+        out.append(f"「over_achievement」为 {p.over_achievement:g}：应为大于 0 的比例（超出 20% 写 0.2）或 \"off\"")
     missing = [b for b in BANDS if b not in p.qualitative_bands]
     extra = [b for b in p.qualitative_bands if b not in BANDS]
     if missing or extra:
-        out.append(f"「policy.qualitative_bands」{'缺少评分需要的档次“' + '”“'.join(missing) + '”' if missing else ''}"
+        out.append(f"「qualitative_bands」{'缺少评分需要的档次“' + '”“'.join(missing) + '”' if missing else ''}"
                    f"{'；多出未知档次“' + '”“'.join(extra) + '”' if extra else ''}：必须恰好包含 {'、'.join(BANDS)}")
     else:
         for name, (low, high) in p.qualitative_bands.items():
@@ -170,40 +170,40 @@ def _problems(p: Policy) -> list[str]:
                 if (m := _share(f"qualitative_bands.{name}", value)):
                     out.append(m)
             if low >= high:
-                out.append(f"「policy.qualitative_bands.{name}」下限 {low:g} 不小于上限 {high:g}：应写成 [下限, 上限]")
+                out.append(f"「qualitative_bands.{name}」下限 {low:g} 不小于上限 {high:g}：应写成 [下限, 上限]")
         ranges = [p.qualitative_bands[b] for b in BANDS]
         if any(ranges[i][0] < ranges[i + 1][1] - 1e-12 for i in range(2)) or ranges[0][1] != 1 or ranges[2][0] != 0:
-            out.append("「policy.qualitative_bands」档次顺序不对：应为 达成 在上、未达成 在下，首尾相接，"
+            out.append("「qualitative_bands」档次顺序不对：应为 达成 在上、未达成 在下，首尾相接，"
                        "达成的上限为 1，未达成的下限为 0，例如 达成 = [0.8, 1.0]、部分达成 = [0.6, 0.8]、未达成 = [0.0, 0.6]")
     if p.late_band not in BANDS:
-        out.append(f"「policy.late_band」“{p.late_band}”不是档次：应为 {'、'.join(BANDS)} 之一")
+        out.append(f"「late_band」“{p.late_band}”不是档次：应为 {'、'.join(BANDS)} 之一")
     for i, scale in enumerate(p.rating_scales):
         bad = {word: band for word, band in scale.items() if band not in BANDS}
         if len(scale) < 2:
-            out.append(f"「policy.rating_scales」第 {i + 1} 个等级表只有 {len(scale)} 个等级：至少要 2 个")
+            out.append(f"「rating_scales」第 {i + 1} 个等级表只有 {len(scale)} 个等级：至少要 2 个")
         for word, band in bad.items():
-            out.append(f"「policy.rating_scales」第 {i + 1} 个等级表中“{word}”对应的“{band}”不是档次："
+            out.append(f"「rating_scales」第 {i + 1} 个等级表中“{word}”对应的“{band}”不是档次："
                        f"应为 {'、'.join(BANDS)} 之一")
     for name, floor in p.grade_thresholds.items():
         if not math.isfinite(floor) or floor < 0:
-            out.append(f"「policy.grade_thresholds.{name}」为 {floor:g}：等级下限应为不小于 0 的分数")
+            out.append(f"「grade_thresholds.{name}」为 {floor:g}：等级下限应为不小于 0 的分数")
     if p.lowest_grade in p.grade_thresholds:
-        out.append(f"「policy.lowest_grade」“{p.lowest_grade}”与 grade_thresholds 中的等级重名：最低等级应另取名称")
+        out.append(f"「lowest_grade」“{p.lowest_grade}”与 grade_thresholds 中的等级重名：最低等级应另取名称")
     previous: TotalCap | None = None
     for i, cap in enumerate(p.total_caps):
         if (m := _share(f"total_caps[{i}].below", cap.below)):
             out.append(m)
         if not 0 <= cap.max_total <= p.total_weight:
-            out.append(f"「policy.total_caps[{i}].max_total」为 {cap.max_total:g}：应在 0 到 {p.total_weight:g} 之间")
+            out.append(f"「total_caps[{i}].max_total」为 {cap.max_total:g}：应在 0 到 {p.total_weight:g} 之间")
         if previous is not None and (cap.below <= previous.below or cap.max_total < previous.max_total):
-            out.append(f"「policy.total_caps」第 {i + 1} 档顺序不对：各档应按 below 从小到大排列，"
+            out.append(f"「total_caps」第 {i + 1} 档顺序不对：各档应按 below 从小到大排列，"
                        "max_total 随之不减，例如 [{ below = 0.5, max_total = 59 }, { below = 0.6, max_total = 69 }]")
         previous = cap
     if not p.levels or any(not names for names in p.levels.values()):
-        out.append("「policy.levels」应列出每个一级指标及其二级指标，例如 产出指标 = [\"数量指标\", \"质量指标\"]")
+        out.append("「levels」应列出每个一级指标及其二级指标，例如 产出指标 = [\"数量指标\", \"质量指标\"]")
     for name in p.required_level1:
         if name not in p.levels:
-            out.append(f"「policy.required_level1」中的“{name}”不在 levels 里：可选 {'、'.join(p.levels)}")
+            out.append(f"「required_level1」中的“{name}”不在 levels 里：可选 {'、'.join(p.levels)}")
     return out
 
 
@@ -274,9 +274,9 @@ def _translate(exc: ValidationError) -> list[str]:
         value = "" if error["type"] in ("missing", "extra_forbidden") or isinstance(shown, dict) else \
             f"（现为 {json.dumps(shown, ensure_ascii=False, default=str)}）"
         if error["type"] == "extra_forbidden" and len(loc) == 1:
-            out[key] = f"「policy.{key}」是未知的键：可用的键有 {'、'.join(Policy.model_fields)}"
+            out[key] = f"「{key}」不认识这一项（请检查拼写，或删去）：可用的键有 {'、'.join(Policy.model_fields)}"
         else:
-            out[key] = f"「policy.{key}」{problem}{value}。{_allowed(top)}"
+            out[key] = f"「{key}」{problem}{value}。{_allowed(top)}"
     return list(out.values())
 
 
@@ -290,7 +290,7 @@ def policy_from_data(settings: dict[str, Any], base: Policy | None = None) -> Po
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError("评分规则有误：\n" + "\n".join(f"  - {line}" for line in _translate(exc))) from None
+        raise PolicyError("评分规则 [policy] 有误：\n" + "\n".join(f"  - {line}" for line in _translate(exc))) from None
 
 
 def policy_json(policy: Policy) -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import tomli_w
-
 from .policy import Policy, PolicyError, policy_from_data
 
 __all__ = ["PROFILES", "PROFILE_NOTES", "DEFAULT_PROFILE", "profile", "policy_from_document", "policy_toml"]
@@ -58,13 +56,15 @@ def policy_from_document(document: dict[str, Any]) -> Policy:
     settings = dict(document["policy"])
     name = settings.pop("profile", DEFAULT_PROFILE)
     if not isinstance(name, str):
-        raise PolicyError(f"「policy.profile」应为带引号的名称：可用的有 {'、'.join(PROFILES)}")
+        raise PolicyError(f"「profile」应为带引号的名称：可用的有 {'、'.join(PROFILES)}")
     return policy_from_data(settings, base=profile(name))
 
 
 # --- rendering ---------------------------------------------------------------------------------
 
 def _value(value: Any) -> str:
+    import tomli_w  # only xltools policy show writes TOML
+
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, (list, tuple)):
@@ -73,6 +73,8 @@ def _value(value: Any) -> str:
 
 
 def _key(key: str) -> str:
+    import tomli_w
+
     return tomli_w.dumps({key: 0}).strip()[: -len(" = 0")]
 
 
