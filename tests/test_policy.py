@@ -276,3 +276,28 @@ def test_default_template_metadata_is_what_1_0_carried():
     assert policy_json(Policy()).startswith('{"decimals":2,"reverse_rule":"ratio"')
     assert '"rate_decimals":0' in policy_json(Policy(rate_decimals=0))
     assert Policy.model_validate_json(policy_json(CAPS)) == CAPS
+
+
+# --- the README's examples ------------------------------------------------------------------------------------------
+
+def test_the_readme_examples_of_the_older_options():
+    # decimals = 0: the budget score 9.55 (95.5 % of 10) → 10
+    assert sheet(clean_form(), Policy(decimals=0)).budget_score == 10
+    # ≤10天 against 15天, weight 20 here: ratio 10/15 × 20 = 13.33; linear (2 × 10 - 15) / 10 × 20 = 10
+    form = first_row(target="≤10天", actual="15天")
+    assert sheet(form, Policy()).indicators[0].score == 13.33
+    assert sheet(form, Policy(reverse_rule="linear")).indicators[0].score == 10
+    # 优 from 95: the clean form's 98.55 stays 优, 94 would be 良
+    from xltools.core.scoring import grade
+
+    assert grade(94, Policy(grade_thresholds={"优": 95, "良": 80, "中": 60})) == "良"
+
+
+def test_the_readme_policy_file_reads():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Scoring policy"):text.index("## 在 Excel 里")]
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    policy = policy_from_toml(block)
+    assert policy.rate_decimals == 0 and len(policy.total_caps) == 4 and policy.over_achievement == 0.2
