@@ -95,7 +95,9 @@ def test_a_sentence_is_still_an_unquantified_satisfaction():
 
 @pytest.mark.parametrize("deadline", ["12月底前", "2024年10月", "年底前", "第三季度"])
 def test_actual_copied_does_not_fire_on_deadline_targets(deadline):
-    assert findings(with_rows(r4={"target": deadline, "actual": deadline})) == []
+    # the deadline met earns the full 15 (total 98.55 + 1)
+    form = with_rows(r4={"target": deadline, "actual": deadline, "score": 15}).model_copy(update={"total_score": 99.55})
+    assert findings(form) == []
 
 
 def test_deviation_missing_quotes_the_right_numbers():

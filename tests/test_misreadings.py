@@ -111,6 +111,19 @@ def test_a_month_is_not_a_ratio():
     assert ev.sheet.indicators[4].score == 15  # the self-score stands; 13.75 would be the misreading
 
 
+def test_a_deadline_met_earns_full_marks():
+    # on time is a target met: 14 of 15 is a score-mismatch (15 expected), as for a quantity reached
+    ev = evaluation(form_with(4, target="11月底前", actual="11月20日完成", score=14))
+    assert ev.sheet.indicators[4].score == 15
+    assert "计算应为 15" in {f.code: f.message for f in ev.findings}["score-mismatch"]
+    # 按时完成 says the same without a date
+    assert evaluation(form_with(4, target="11月底前", actual="按时完成", score=14)).sheet.indicators[4].score == 15
+    # late keeps the self-score, checked against the late band (11 of 15 is inside 部分达成)
+    late = evaluation(form_with(4, target="11月底前", actual="12月10日完成", score=11))
+    assert late.sheet.indicators[4].score == 11
+    assert not any(f.field.startswith("indicators[4]") for f in late.findings)
+
+
 def test_a_deadline_with_a_completion_word_but_no_time_asks_for_the_time():
     messages = row_findings(form_with(4, target="11月底前", actual="已完成", score=15), 4)
     assert set(messages) == {"actual-not-stated"} and "完成时间" in messages["actual-not-stated"]
@@ -252,9 +265,12 @@ def test_a_blank_score_is_one_finding_for_either_kind_of_indicator():
     # qualitative: 达成 → 12–15 of 15; the review counts 0; no deviation-missing either
     messages = row_findings(form_with(4, score=None, deviation=None), 4)
     assert set(messages) == {"required-missing"} and "应在 12–15 分之间" in messages["required-missing"]
-    # time: on time → 达成 band shown the same way
+    # time: 11月 is before the deadline 12-31 → a deadline met earns the full 15, shown the same way
     messages = row_findings(form_with(4, target="12月底前", actual="11月完成", score=None, deviation=None), 4)
-    assert set(messages) == {"required-missing"} and "“达成”" in messages["required-missing"]
+    assert set(messages) == {"required-missing"} and "计算为 15 分" in messages["required-missing"]
+    # time, late: 2025年1月 is after 2024-12-31 → 部分达成, 9 to 12 of 15
+    messages = row_findings(form_with(4, target="年底前", actual="2025年1月完成", score=None, deviation=None), 4)
+    assert set(messages) == {"required-missing"} and "应在 9–12 分之间" in messages["required-missing"]
 
 
 def test_blank_budget_score_and_total_are_flagged():

@@ -35,7 +35,6 @@ __all__ = ["check_indicator", "explains"]
 
 _SENTENCE_PUNCT = re.compile(r"[，。；！？,;!?]")
 _PART_NAMES = {"target": "年度指标值", "actual": "实际完成值"}
-_TIMELY = re.compile(r"按时|如期|按期|准时|提前")
 
 
 def explains(deviation: object) -> bool:
@@ -109,7 +108,7 @@ def _kind_checks(p: str, ind: Indicator, result: IndicatorResult, sheet: ScoreSh
         findings.append(UnitMismatch.at(f"{p}.actual", label=field_label(f"{p}.actual"),
                                         actual_unit=reading.actual.unit if reading.actual else "",
                                         target_unit=reading.target.unit if reading.target else ""))
-    elif kind in QUANTITATIVE:
+    elif kind in QUANTITATIVE or (kind == "time" and reading.on_time):
         if s is not None and abs(s - result.score) > policy.tolerance and 0 <= s <= w + 1e-9:
             findings.append(ScoreMismatch.at(f"{p}.score", label=field_label(f"{p}.score"),
                                              score=fmt(s), expected=fmt(result.score)))
@@ -123,9 +122,8 @@ def _kind_checks(p: str, ind: Indicator, result: IndicatorResult, sheet: ScoreSh
                 deducted=f"，已扣 {fmt(deduction)} 分" if deduction else ""))
     else:
         _band(p, ind, reading, s, w, policy, findings)
-        unstated = kind == "unstated" or (kind == "time" and normalize_text(ind.actual) and reading.done is None and (
-            reading.statement is None or (reading.statement.band == "达成" and not _TIMELY.search(
-                normalize_text(ind.actual)))))
+        unstated = kind == "unstated" or (kind == "time" and bool(normalize_text(ind.actual)) and reading.done is None
+                                          and (reading.statement is None or reading.statement.band == "达成"))
         if unstated:
             what = "完成时间" if kind == "time" else "数量"
             findings.append(ActualNotStated.at(f"{p}.actual", label=field_label(f"{p}.actual"),
@@ -140,7 +138,7 @@ def _kind_checks(p: str, ind: Indicator, result: IndicatorResult, sheet: ScoreSh
 def _score_detail(result: IndicatorResult, policy: Policy) -> str:
     """What the reviewer computes for a row whose 得分 is blank (shown in ``required-missing``)."""
     statement = result.reading.statement if result.reading else None
-    if result.kind in QUANTITATIVE:
+    if result.kind in QUANTITATIVE or (result.reading is not None and result.reading.on_time):
         return f"（按年度指标值和实际完成值计算为 {fmt(result.score)} 分）"
     if statement is not None and result.weight > 0:
         low, high = policy.band_range(statement.band)

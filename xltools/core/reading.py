@@ -41,6 +41,8 @@ IndicatorKind = Literal["positive", "reverse", "equal", "qualitative", "unit-mis
 QUANTITATIVE: tuple[str, ...] = ("positive", "reverse", "equal")
 
 _PARTS = ("target", "actual")
+#: Words that say a deadline was met.
+_TIMELY = re.compile(r"按时|如期|按期|准时|提前")
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ class Reading:
     garbled: tuple[str, ...] = ()
     cost: bool = False
     rating: str | None = None  # the rating word the actual states
-    deadline: str | None = None  # for a late time: the deadline and the actual time, as shown in messages
+    deadline: str | None = None  # for a deadline target: the deadline and the actual time, as shown in messages
     done: str | None = None
+    on_time: bool = False  # a deadline met (by the time stated, or 按时/如期/按期): scored like a target met
 
 
 _LEVEL1_WEIGHT = re.compile(r"^(?P<name>\D+?)(?:\((?P<w1>\d+(?:\.\d+)?)分?\)|(?P<w2>\d+(?:\.\d+)?)分)$")
@@ -146,12 +149,13 @@ def _read_time(base: Reading, deadline_spec: TimeSpec, actual: object, policy: P
         return replace(base, kind="time", statement=words)
     done_spec = find_time(actual)
     if done_spec is None:
-        return replace(base, kind="time", statement=words)
+        timely = words is not None and bool(_TIMELY.search(normalize_text(actual)))
+        return replace(base, kind="time", statement=words, on_time=timely)
     late, deadline, begun = is_late(deadline_spec, done_spec, year)
     shown_deadline, shown_done = show_date(deadline, deadline_spec), show_date(begun, done_spec)
     if late:
         return replace(base, kind="time", statement=Statement(policy.late_band, done_spec.text, late=True),
                        deadline=shown_deadline, done=shown_done)
     return replace(base, kind="time", statement=Statement("达成", done_spec.text), deadline=shown_deadline,
-                   done=shown_done)
+                   done=shown_done, on_time=True)
 

@@ -187,6 +187,8 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int 
         if gap is not None and policy.over_achievement != "off" and gap >= policy.over_achievement - 1e-12:
             over = gap
             raw = max(0.0, raw - policy.over_achievement_deduction)
+    elif reading.kind == "time" and reading.on_time:
+        raw = weight  # a deadline met is a target met: full marks
     elif reading.kind == "inapplicable":
         raw = 0.0
     else:

@@ -31,7 +31,10 @@ _NEGATED = re.compile(rf"(?:未能|没有|没能|尚未|不能|无法|未曾|未
 _NOT_MET = re.compile(r"未达标|不达标|效果较差|效果差|未达预期|未见成效")
 _PARTIAL = re.compile(r"部分(?:达成|完成|实现|达到)|基本(?:达成|完成|实现|达到)|大部分完成|一定效果")
 _NEXT_YEAR = re.compile(r"(?:推迟|延期|延迟|延|顺延|结转|跨)(?:至|到)?(?:次年|下一?年度?|明年|\d{4}年)|跨年")
-_LATE = re.compile(r"(?P<neg>无|未|没有|不存在|未出现|未发生)?(?P<word>延期|推迟|滞后|逾期|延迟|延误|拖延|晚于)")
+_LATE_WORDS = r"延期|推迟|滞后|逾期|延迟|延误|拖延|晚于"
+_LATE = re.compile(_LATE_WORDS)
+#: A late word negated within a few characters (无延期, 未出现工期延误, 避免进度滞后): not late.
+_LATE_NEGATED = re.compile(rf"(?:无|未|不|没有|没|避免|防止|杜绝)[^，,。；;、]{{0,4}}?(?:{_LATE_WORDS})")
 _ACHIEVED = re.compile(rf"{_DONE}|按时|如期|按期")
 
 
@@ -62,9 +65,9 @@ def stated_band(actual: object, policy: Policy) -> Statement | None:
     postponed = _NEXT_YEAR.search(text)
     if postponed:
         return Statement("未达成", postponed.group(0))
-    for late in _LATE.finditer(text):
-        if not late.group("neg"):
-            return Statement(policy.late_band, late.group("word"), late=True)
+    late = _LATE.search(_LATE_NEGATED.sub("，", text.replace("不断", "一再")))  # 不断推迟 is no negation
+    if late:
+        return Statement(policy.late_band, late.group(0), late=True)
     achieved = _ACHIEVED.search(text)
     if achieved:
         return Statement("达成", achieved.group(0))
