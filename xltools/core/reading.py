@@ -14,7 +14,6 @@ it), ``inapplicable`` (不适用, dropped under the policy) and ``empty``.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from typing import Literal
