@@ -8,7 +8,7 @@ functional core, nothing more:
   校验结果 sheet, colours the cells with findings and tells the user the outcome;
 * :func:`check_scores_caller` is the desktop entry (``RunPython`` from ``macros/``);
   :func:`check_scores_script` the xlwings Server / Lite script bound to the sheet's button;
-* ``xltools_*`` are worksheet functions (``@xw.func``), thin wrappers over the core.
+* the worksheet functions (``xltools_*``) are in :mod:`xltools.excel.udfs`.
 
 Round trips per click (each one is a COM call on the desktop; with xlwings Server/Lite the
 whole book arrives with the request and every write returns in one response):
@@ -33,13 +33,8 @@ from openpyxl.utils.cell import (
     range_boundaries,
 )
 
-from xltools.core import Evaluation, Finding, Indicator, Policy
+from xltools.core import Evaluation, Finding
 from xltools.core.errors import UserError
-from xltools.core.parse import parse_number, parse_quantity
-from xltools.core.scoring import budget_score as core_budget_score
-from xltools.core.scoring import execution_rate as core_execution_rate
-from xltools.core.scoring import grade as core_grade
-from xltools.core.scoring import score_indicator
 from xltools.form.identify import MAX_ROWS, NotTemplate
 from xltools.form.layout import META_SHEET, RESULT_SHEET, SHEET, Layout
 from xltools.form.registry import current_layout, layout_for, versions
@@ -47,8 +42,7 @@ from xltools.form.verdict import Verdict, judge
 
 __all__ = [
     "ERROR_FILL", "WARNING_FILL", "CheckReport", "AddinError", "check_scores", "check_scores_caller",
-    "check_scores_script", "combine_folder_caller", "combine_folder", "CombineOutcome", "xltools_execution_rate", "xltools_budget_score",
-    "xltools_indicator_score", "xltools_grade", "xltools_value",
+    "check_scores_script", "combine_folder_caller", "combine_folder", "CombineOutcome",
 ]
 
 ERROR_FILL = "#FFC7CE"    # red: an error at this cell
@@ -383,53 +377,3 @@ def _finding_fills(layout: Layout, findings: Sequence[Finding]) -> dict[str, str
         if out.get(ref) != ERROR_FILL:
             out[ref] = ERROR_FILL if finding.severity == "error" else WARNING_FILL
     return out
-
-
-# --- worksheet functions ------------------------------------------------------------------------------
-
-def _number(value: object) -> float | None:
-    return parse_number(value).value
-
-
-@xw.func
-def xltools_execution_rate(annual_budget: object, executed: object) -> float | None:
-    """执行率 = 全年执行数 / 全年预算数 (empty when the budget is missing or not positive)."""
-    return core_execution_rate(_number(annual_budget), _number(executed))
-
-
-@xw.func
-def xltools_budget_score(annual_budget: object, executed: object, weight: object = 10) -> float | None:
-    """预算执行得分 = min(执行率, 1) × 分值, rounded like the template."""
-    rate = core_execution_rate(_number(annual_budget), _number(executed))
-    w = _number(weight)
-    return None if rate is None or w is None else core_budget_score(rate, w, Policy())
-
-
-@xw.func
-def xltools_indicator_score(target: object, actual: object, weight: object) -> float | None:
-    """One quantitative indicator's score from 年度指标值, 实际完成值 and 分值 (empty if qualitative)."""
-    result = score_indicator(0, Indicator(target=_cell(target), actual=_cell(actual), weight=_cell(weight)),
-                             Policy())
-    return result.score if result.kind in ("positive", "reverse", "equal") else None
-
-
-@xw.func
-def xltools_grade(total: object) -> str:
-    """等级 of a total: 优 / 良 / 中 / 差."""
-    return core_grade(_number(total), Policy())
-
-
-@xw.func
-def xltools_value(text: object) -> float | None:
-    """The number in a typed amount or target (``"6.6296万"`` → 6.6296, ``"≥95%"`` → 95)."""
-    number = _number(text)
-    if number is not None:
-        return number
-    quantity = parse_quantity(_cell(text))
-    return quantity.value if quantity is not None else None
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
