@@ -80,6 +80,22 @@ def cells(action: dict) -> set[str]:
     return {f"{get_column_letter(c)}{r}" for r in rows for c in cols}
 
 
+def painted(actions: list[dict]) -> dict[str, str]:
+    """Cell → fill after the colour actions on the form sheet (a matrix: "keep" leaves a cell alone)."""
+    fills: dict[str, str] = {}
+    for action in actions:
+        if action["sheet_position"] != 0:
+            continue
+        if action["func"] == "setRangeColor":
+            fills.update(dict.fromkeys(cells(action), action["args"][0]))
+        elif action["func"] == "setRangeColors":
+            for i, row in enumerate(action["args"][0]):
+                for j, fill in enumerate(row):
+                    if fill != "keep":
+                        fills[f"{get_column_letter(action['start_column'] + 1 + j)}{action['start_row'] + 1 + i}"] = fill.upper()
+    return fills
+
+
 def expand(ref: str) -> set[str]:
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     return {f"{get_column_letter(c)}{r}" for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)}
@@ -133,11 +149,7 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
     assert all(r[2] in ("错误", "警告") and r[4] for r in table)
 
     # Colours: the template's shading restored first, then every finding's cell coloured.
-    colours = [a for a in actions if a["func"] == "setRangeColor" and a["sheet_position"] == 0]
-    fills = {}
-    for action in colours:
-        for cell in cells(action):
-            fills[cell] = action["args"][0]
+    fills = painted(actions)
     for finding in expected.findings:
         cell = (finding.cell or layout.cell_of(finding.field) or "").split("!")[-1]
         if cell:
@@ -164,7 +176,7 @@ def test_many_errors_are_marked(filled: dict[str, Path], monkeypatch: pytest.Mon
 def test_clean_form_passes(filled: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     report, actions, _ = run_check(filled["clean"], monkeypatch)
     assert not report.evaluation.errors
-    assert not any(a["args"][0] == addin.ERROR_FILL for a in actions if a["func"] == "setRangeColor")
+    assert addin.ERROR_FILL not in painted(actions).values()
 
 
 def test_not_a_template(tmp_path: Path) -> None:

@@ -21,22 +21,20 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlwings as xw
-from openpyxl.utils.cell import (
-    column_index_from_string,
-    get_column_letter,
-    range_boundaries,
-)
 
 from xltools.core import Evaluation, Finding
 from xltools.core.errors import UserError
+from xltools.excel.fills import FORMULA_FILL, INPUT_FILL
+from xltools.excel.paint import cells_of, paint, rectangles
+from xltools.form.cells import bounds, column_index
 from xltools.form.identify import MAX_ROWS, NotTemplate
-from xltools.form.layout import META_SHEET, RESULT_SHEET, SHEET, Layout
+from xltools.form.layout import DEFAULT_PASSWORD, META_SHEET, RESULT_SHEET, SHEET, Layout
 from xltools.form.registry import current_layout, layout_for, versions
 from xltools.form.verdict import Verdict, judge
 
@@ -121,13 +119,8 @@ def check_scores(book: xw.Book, *, today: dt.date | None = None, alert: bool = T
     result_sheet.range(f"{first_col}{Layout.RESULT_SUMMARY_FIRST_ROW}").value = result_block
     report.value_writes = 2
 
-    for ref, fill in _restore_fills(layout):
-        form_sheet.range(ref).color = fill
-        report.colour_writes += 1
-    for ref, fill in _finding_fills(layout, findings).items():
-        form_sheet.range(ref).color = fill
-        report.colour_writes += 1
-        report.coloured[ref] = fill
+    report.coloured = _finding_fills(layout, findings)
+    report.colour_writes = paint(form_sheet, _final_fills(layout, report.coloured))
     if alert:
         mode = "critical" if evaluation.errors else "info"
         book.app.alert(status, title="检查评分", buttons="ok", mode=mode)
@@ -156,7 +149,6 @@ _PROTECTION_FLAGS = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFor
 def _unprotected(book: xw.Book, sheets: Sequence[str], password: str | None) -> Iterator[None]:
     """Windows Excel (COM): lift the protection of ``sheets`` for the block, then restore it as it was."""
     if password is None:
-        from xltools.excel.template import DEFAULT_PASSWORD
         password = DEFAULT_PASSWORD
     restore: list[tuple[object, dict[str, object]]] = []
     if not sys.platform.startswith("win"):  # macOS Excel: protect/unprotect by hand (see README)
@@ -247,10 +239,10 @@ class _Grid:
 
     def __init__(self, rows: Sequence[Sequence[object]] | None, origin: str) -> None:
         self.rows = [list(r) for r in rows or []]
-        self.col0, self.row0, _, _ = range_boundaries(origin)
+        self.col0, self.row0, _, _ = bounds(origin)
 
     def get(self, cell: str) -> object:
-        col, row, _, _ = range_boundaries(cell)
+        col, row, _, _ = bounds(cell)
         r, c = row - self.row0, col - self.col0
         if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
             return self.rows[r][c]
@@ -306,7 +298,7 @@ def _result_block(evaluation: Evaluation) -> list[list[object]]:
     }
     rows: list[list[object]] = []
     for key, label in Layout.RESULT_SUMMARY:
-        _, row, _, _ = range_boundaries(Layout.result_summary_cell(key))
+        _, row, _, _ = bounds(Layout.result_summary_cell(key))
         while Layout.RESULT_SUMMARY_FIRST_ROW + len(rows) < row:
             rows.append([None] * width)
         rows.append([label, summary[key]] + [None] * (width - 2))
@@ -318,51 +310,16 @@ def _result_block(evaluation: Evaluation) -> list[list[object]]:
     return rows
 
 
-def _cells_of(ref: str) -> Iterable[tuple[int, int]]:
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
-    for row in range(min_row, max_row + 1):
-        for col in range(min_col, max_col + 1):
-            yield row, col
-
-
-def _rectangles(cells: set[tuple[int, int]]) -> list[str]:
-    """Cover ``cells`` (row, column) with few rectangles: column runs per row, merged down rows."""
-    runs: dict[int, list[tuple[int, int]]] = {}
-    for row in sorted({r for r, _ in cells}):
-        cols = sorted(c for r, c in cells if r == row)
-        row_runs: list[tuple[int, int]] = []
-        for col in cols:
-            if row_runs and row_runs[-1][1] == col - 1:
-                row_runs[-1] = (row_runs[-1][0], col)
-            else:
-                row_runs.append((col, col))
-        runs[row] = row_runs
-    out: list[str] = []
-    open_blocks: dict[tuple[int, int], int] = {}  # column run → first row
-    rows = sorted(runs)
-    for i, row in enumerate(rows):
-        for run in runs[row]:
-            open_blocks.setdefault(run, row)
-        following = runs.get(row + 1, []) if i + 1 < len(rows) and rows[i + 1] == row + 1 else []
-        for run in list(open_blocks):
-            if run in runs[row] and run not in following:
-                top = open_blocks.pop(run)
-                out.append(f"{get_column_letter(run[0])}{top}:{get_column_letter(run[1])}{row}")
-    return out
-
-
 def _restore_fills(layout: Layout) -> list[tuple[str, str]]:
     """The template's shading of every cell a finding can colour (inputs and formulas)."""
-    from xltools.excel.template import FORMULA_FILL, INPUT_FILL
-
     by_fill: dict[str, set[tuple[int, int]]] = {INPUT_FILL: set(), FORMULA_FILL: set()}
     for spot in layout.all_spots():
         if spot.kind in ("input", "formula"):
             fill = INPUT_FILL if spot.kind == "input" else FORMULA_FILL
-            by_fill[fill].update(_cells_of(spot.merge or spot.cell))
-    last = column_index_from_string(layout.last_column)
+            by_fill[fill].update(cells_of(spot.merge or spot.cell))
+    last = column_index(layout.last_column)
     return [(ref, fill) for fill, cells in by_fill.items()
-            for ref in _rectangles({c for c in cells if c[1] <= last})]
+            for ref in rectangles(c for c in cells if c[1] <= last)]
 
 
 def _finding_fills(layout: Layout, findings: Sequence[Finding]) -> dict[str, str]:
@@ -377,3 +334,11 @@ def _finding_fills(layout: Layout, findings: Sequence[Finding]) -> dict[str, str
         if out.get(ref) != ERROR_FILL:
             out[ref] = ERROR_FILL if finding.severity == "error" else WARNING_FILL
     return out
+
+
+def _final_fills(layout: Layout, coloured: dict[str, str]) -> dict[tuple[int, int], str]:
+    """Every colourable cell's fill after this check: the template's shading, then the findings'."""
+    fills = {cell: fill for ref, fill in _restore_fills(layout) for cell in cells_of(ref)}
+    for ref, fill in coloured.items():
+        fills.update(dict.fromkeys(cells_of(ref), fill))
+    return fills
