@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean templates bench
+.PHONY: demo test venv clean templates bench bench-addin
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,7 @@ templates: $(STAMP)
 # Speed and memory of xltools combine against naive openpyxl and the python-calamine floor (prints figures).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_combine.py
+
+# The 检查评分 button's Python side: import CPU, a click's work, actions per click (prints figures).
+bench-addin: $(STAMP)
+	$(BIN)/python benchmarks/bench_addin.py

@@ -17,7 +17,6 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import xlwings as xw  # noqa: E402
 
-from xltools.core import Form  # noqa: E402
 from xltools.excel import addin, paint  # noqa: E402
 from xltools.excel.fill import fill_workbook  # noqa: E402
 from xltools.form.cells import bounds  # noqa: E402
@@ -31,23 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 MACRO = ROOT / "macros" / "xltools_form.bas"
 
 
-def twenty_findings_form() -> Form:
-    """Six indicators twice over, each scored above its weight, plus errors in the header: over 20 findings."""
-    data = forms.clean_form().model_dump()
-    data.update(project_name=None, project_lead=None, lead_phone="12345", filler_phone="123", filled_on="2019-02-30",
-                budget_score=30, filled_by=None)
-    data["funds"]["total"].update(annual_budget=100, executed=130)
-    data["indicators"] = data["indicators"] * 2
-    for ind in data["indicators"]:
-        ind.update(score=ind["weight"] + 5, deviation=None, actual="很好")
-    return Form.model_validate(data)
-
-
 @pytest.fixture(scope="module")
 def busy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_soffice()
     root = tmp_path_factory.mktemp("click")
-    path = fill_workbook(twenty_findings_form(), root / "busy.xlsx")
+    path = fill_workbook(forms.twenty_findings_form(), root / "busy.xlsx")
     return engine.recalculate([path], root / "recalc")[0]
 
 
