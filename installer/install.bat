@@ -14,6 +14,11 @@ if errorlevel 1 (
 %PY% -c "import sys, struct; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) and struct.calcsize('P') == 8 else 1)"
 if errorlevel 1 goto badpython
 
+rem A distribution named "xltools" (this project before its rename, or the unrelated project of that
+rem name on the public index) owns the same import package: remove it first (works offline).
+%PY% -m pip show xltools >nul 2>nul
+if not errorlevel 1 %PY% -m pip uninstall -y xltools
+
 echo 第 1 步：从本文件夹安装 xltools 及其依赖（不联网）……
 %PY% -m pip install --upgrade --no-index --find-links "%~dp0wheels" xltools-chaoyang
 if errorlevel 1 goto failed

@@ -87,6 +87,8 @@ def test_templates_and_texts(bundle: Path) -> None:
     assert "--no-index --find-links" in text and "xltools-chaoyang" in text
     assert "'addin', 'install'" in text and "-m xltools doctor" in text
     assert text.index("--no-index") < text.index("'addin', 'install'")
+    # an old distribution named xltools owns the same import package: removed before installing
+    assert text.index("pip uninstall -y xltools") < text.index("--no-index")
     guide = (bundle / "安装说明.txt").read_bytes()
     assert guide.startswith(b"\xef\xbb\xbf")
     guide_text = guide.decode("utf-8-sig")
