@@ -90,7 +90,7 @@ class _DesktopSheet:
         self.book = type("B", (), {"app": type("A", (), {"engine": type("E", (), {"type": "desktop"})()})()})()
 
     def range(self, address: str) -> _DesktopRange:
-        assert isinstance(address, str)
+        assert isinstance(address, str)  # one COM call: Range(address)
         return _DesktopRange(self.log, address)
 
 

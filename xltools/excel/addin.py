@@ -1,6 +1,6 @@
 """Inside Excel: the 检查评分 button and worksheet functions, through xlwings.
 
-The only module that imports xlwings. It translates between an ``xlwings.Book`` and the
+With :mod:`xltools.excel.udfs`, the only module that imports xlwings. It translates between an ``xlwings.Book`` and the
 functional core, nothing more:
 
 * :func:`check_scores` reads the form in whole blocks, evaluates it with
@@ -14,7 +14,10 @@ Round trips per click (each one is a COM call on the desktop; with xlwings Serve
 whole book arrives with the request and every write returns in one response):
 two reads (the 模板信息 values, which say how many indicator rows the form has, then the
 form's block ``A1:J<last row>``), two value writes (the result column and the 校验结果 sheet),
-one clear of the previous findings table, and format-only writes for the colours.
+one clear of the previous findings table, the colours (:mod:`xltools.excel.paint`: one write per
+fill colour on the desktop, one matrix on the remote engines) and the message. Nothing here
+imports openpyxl or XlsxWriter: a click starts a Python (unless xlwings' "Use UDF Server" keeps
+one running) and every import is paid on every click.
 """
 
 from __future__ import annotations

@@ -73,17 +73,18 @@ def paint(sheet: object, fills: Mapping[Cell, str]) -> int:
     """Give every cell in ``fills`` its fill; return the number of writes made."""
     if not fills:
         return 0
-    if sheet.book.app.engine.type == "desktop":  # type: ignore[attr-defined]
-        writes = 0
-        for fill in sorted(set(fills.values())):
-            for address in areas(rectangles(c for c, f in fills.items() if f == fill)):
-                sheet.range(address).color = fill  # type: ignore[attr-defined]
-                writes += 1
-        return writes
+    desktop = sheet.book.app.engine.type == "desktop"  # type: ignore[attr-defined]
     rows = [r for r, _ in fills]
     cols = [c for _, c in fills]
-    top, left = min(rows), min(cols)
-    matrix = [[fills.get((row, col), ...) for col in range(left, max(cols) + 1)]
-              for row in range(top, max(rows) + 1)]
-    sheet.range((top, left), (max(rows), max(cols))).set_colors(matrix)  # type: ignore[attr-defined]
-    return 1
+    box = None if desktop else sheet.range((min(rows), min(cols)), (max(rows), max(cols)))  # type: ignore[attr-defined]
+    if box is not None and hasattr(box, "set_colors"):  # xlwings >= 0.37.5
+        box.set_colors([[fills.get((row, col), ...) for col in range(min(cols), max(cols) + 1)]
+                        for row in range(min(rows), max(rows) + 1)])
+        return 1
+    writes = 0
+    for fill in sorted(set(fills.values())):
+        cells = rectangles(c for c, f in fills.items() if f == fill)
+        for address in areas(cells) if desktop else cells:  # remote engines take one rectangle at a time
+            sheet.range(address).color = fill  # type: ignore[attr-defined]
+            writes += 1
+    return writes
