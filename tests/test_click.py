@@ -171,3 +171,11 @@ def test_repeated_clicks_in_one_interpreter(busy: Path, monkeypatch: pytest.Monk
     first, *others = [b.json()["actions"] for b in books]
     assert all(actions == first for actions in others)  # no state carried from one click to the next
     assert sys.modules["xltools.addin"] is namespace["xltools"].addin  # type: ignore[attr-defined]
+
+
+def test_the_server_script_is_still_reachable_from_the_entry_module() -> None:
+    import xltools.addin
+
+    assert xltools.addin.check_scores_script is addin.check_scores_script
+    with pytest.raises(AttributeError):
+        xltools.addin.no_such_thing  # noqa: B018

@@ -1,11 +1,13 @@
-"""The entry point the template's VBA macros call (``RunPython "import xltools.addin; ..."``).
+"""The add-in's public face: what the template's VBA macros and xlwings' settings name.
 
-Circulated ``.xlsm`` templates name this module and its two ``*_caller`` functions, so they
-stay where they are. Every click of the button starts a Python that imports this module first
-(unless xlwings' "Use UDF Server" keeps one running): it imports xlwings and the worksheet
-functions only; the check itself (:mod:`xltools.excel.addin`, the core, pydantic) is imported
-when a caller runs. The worksheet functions are here too, so that the xlwings ribbon's
-"UDF Modules" setting can name this module.
+Circulated ``.xlsm`` templates call ``RunPython "import xltools.addin; xltools.addin.…"`` and district
+IT enters ``xltools.addin`` as xlwings' "UDF Modules", so this module path is a contract; the add-in
+itself lives in :mod:`xltools.excel.addin`, the worksheet functions in :mod:`xltools.excel.udfs`.
+
+Every click of the button starts a Python that imports this module first (unless xlwings' "Use UDF
+Server" keeps one running), so it imports xlwings and the worksheet functions only; the check itself
+(:mod:`xltools.excel.addin`, the core, pydantic) is imported when a caller runs, and
+``check_scores_script`` when it is asked for.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from xltools.excel.udfs import (
     xltools_value,
 )
 
-__all__ = ["check_scores_caller", "combine_folder_caller", "xltools_execution_rate", "xltools_budget_score",
-           "xltools_indicator_score", "xltools_grade", "xltools_value"]
+__all__ = ["check_scores_caller", "check_scores_script", "combine_folder_caller", "xltools_budget_score",
+           "xltools_execution_rate", "xltools_grade", "xltools_indicator_score", "xltools_value"]
 
 
 def check_scores_caller(password: str | None = None) -> None:
@@ -34,3 +36,12 @@ def combine_folder_caller(folder: str) -> None:
     from xltools.excel.addin import combine_folder_caller as run
 
     run(folder)
+
+
+def __getattr__(name: str) -> object:
+    """``check_scores_script`` (xlwings Server / Lite), imported with the check only when asked for."""
+    if name == "check_scores_script":
+        from xltools.excel.addin import check_scores_script
+
+        return check_scores_script
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
