@@ -25,7 +25,7 @@ from xltools.io.forms import load_form  # noqa: E402
 
 from . import forms  # noqa: E402
 from .lo import require_soffice  # noqa: E402
-from .xlwings_payload import book_payload  # noqa: E402
+from .xlwings_payload import book_payload, cells, painted  # noqa: E402
 
 TODAY = dt.date(2025, 3, 1)
 TEMPLATES = Path(__file__).resolve().parent.parent / "workbook_templates"
@@ -72,28 +72,6 @@ def run_check(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[addin.CheckR
     report = addin.check_scores(book, today=TODAY)
     monkeypatch.undo()
     return report, book.json()["actions"], reads
-
-
-def cells(action: dict) -> set[str]:
-    rows = range(action["start_row"] + 1, action["start_row"] + action["row_count"] + 1)
-    cols = range(action["start_column"] + 1, action["start_column"] + action["column_count"] + 1)
-    return {f"{get_column_letter(c)}{r}" for r in rows for c in cols}
-
-
-def painted(actions: list[dict]) -> dict[str, str]:
-    """Cell → fill after the colour actions on the form sheet (a matrix: "keep" leaves a cell alone)."""
-    fills: dict[str, str] = {}
-    for action in actions:
-        if action["sheet_position"] != 0:
-            continue
-        if action["func"] == "setRangeColor":
-            fills.update(dict.fromkeys(cells(action), action["args"][0]))
-        elif action["func"] == "setRangeColors":
-            for i, row in enumerate(action["args"][0]):
-                for j, fill in enumerate(row):
-                    if fill != "keep":
-                        fills[f"{get_column_letter(action['start_column'] + 1 + j)}{action['start_row'] + 1 + i}"] = fill.upper()
-    return fills
 
 
 def expand(ref: str) -> set[str]:

@@ -24,7 +24,7 @@ from xltools.io import engine  # noqa: E402
 
 from . import forms  # noqa: E402
 from .lo import require_soffice  # noqa: E402
-from .xlwings_payload import book_payload  # noqa: E402
+from .xlwings_payload import book_payload, painted  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MACRO = ROOT / "macros" / "xltools_form.bas"
@@ -60,13 +60,26 @@ def test_the_check_imports_no_spreadsheet_library() -> None:
 
 
 def test_six_actions_on_a_form_with_twenty_findings(busy: Path) -> None:
-    book = xw.Book(json=book_payload(busy, name=busy.name))
+    """An Office.js client (xlwings Server's add-in, Lite) takes the colours as one matrix."""
+    book = xw.Book(json=book_payload(busy, name=busy.name, client="Office.js"))
     report = addin.check_scores(book)
     assert len(report.evaluation.findings) >= 20
     actions = [a["func"] for a in book.json()["actions"]]
     assert len(actions) <= 6, actions
     assert sorted(actions) == sorted(["setValues", "rangeClearContents", "setValues", "setRangeColors", "alert"])
     assert report.colour_writes == 1
+
+
+def test_the_vba_remote_client_gets_one_colour_per_rectangle(busy: Path) -> None:
+    """xlwings' VBA client (Remote.bas) knows setRangeColor only; the same cells get the same fills."""
+    matrix_book = xw.Book(json=book_payload(busy, name=busy.name, client="Office.js"))
+    vba_book = xw.Book(json=book_payload(busy, name=busy.name, client="VBA"))
+    addin.check_scores(matrix_book, alert=False)
+    report = addin.check_scores(vba_book, alert=False)
+    actions = vba_book.json()["actions"]
+    assert {a["func"] for a in actions} == {"setValues", "rangeClearContents", "setRangeColor"}
+    assert report.colour_writes == sum(a["func"] == "setRangeColor" for a in actions)
+    assert painted(actions) == painted(matrix_book.json()["actions"])
 
 
 class _DesktopRange:

@@ -7,13 +7,17 @@ final fill of every cell is worked out first and then written:
 * on the desktop (COM), one write per fill colour: its cells as rectangles joined into a
   multi-area address (``"B4:I4,C8:D9"``), split where the address would pass Excel's limit of
   255 characters for ``Range(address)``;
-* on xlwings' remote engines (xlwings Server / Lite), one ``set_colors`` matrix over the cells'
-  bounding box, ``...`` (keep) for the cells in between.
+* on xlwings' remote engines, one ``set_colors`` matrix over the cells' bounding box (``...``, keep,
+  for the cells in between) when the request comes from an Office.js client; xlwings' VBA and Office
+  Scripts clients know no such action and get one ``setRangeColor`` per rectangle — all of them
+  return in the one response to the request anyway.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+
+import xlwings as xw
 
 from xltools.form.cells import bounds, column_letter
 
@@ -76,8 +80,8 @@ def paint(sheet: object, fills: Mapping[Cell, str]) -> int:
     desktop = sheet.book.app.engine.type == "desktop"  # type: ignore[attr-defined]
     rows = [r for r, _ in fills]
     cols = [c for _, c in fills]
-    box = None if desktop else sheet.range((min(rows), min(cols)), (max(rows), max(cols)))  # type: ignore[attr-defined]
-    if box is not None and hasattr(box, "set_colors"):  # xlwings >= 0.37.5
+    if not desktop and _takes_colour_matrix(sheet):
+        box = sheet.range((min(rows), min(cols)), (max(rows), max(cols)))  # type: ignore[attr-defined]
         box.set_colors([[fills.get((row, col), ...) for col in range(min(cols), max(cols) + 1)]
                         for row in range(min(rows), max(rows) + 1)])
         return 1
@@ -88,3 +92,10 @@ def paint(sheet: object, fills: Mapping[Cell, str]) -> int:
             sheet.range(address).color = fill  # type: ignore[attr-defined]
             writes += 1
     return writes
+
+
+def _takes_colour_matrix(sheet: object) -> bool:
+    """xlwings' Office.js clients apply a colour matrix (``setRangeColors``, xlwings >= 0.37.5); its VBA
+    (``RunRemotePython``) and Office Scripts clients know only ``setRangeColor``."""
+    api = sheet.book.api  # type: ignore[attr-defined]  # the request on the remote engines
+    return isinstance(api, dict) and api.get("client") == "Office.js" and hasattr(xw.Range, "set_colors")
