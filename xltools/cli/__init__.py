@@ -20,7 +20,7 @@ __all__ = ["main", "build_parser", "COMMANDS", "EXIT_OK", "EXIT_FINDINGS", "EXIT
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 #: Command modules in the order ``xltools --help`` lists them.
-COMMANDS = ("check", "schema", "rules", "template", "fill", "export", "combine", "demo")
+COMMANDS = ("check", "schema", "rules", "template", "fill", "export", "combine", "demo", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

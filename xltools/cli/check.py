@@ -24,23 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def check_result(path: str, verdict: object) -> dict[str, object]:
-    """The ``check --json`` object of one file."""
-    from xltools.form.verdict import Verdict
-
-    assert isinstance(verdict, Verdict)
-    sheet = verdict.evaluation.sheet
-    return {
-        "file": path,
-        "execution_rate": sheet.execution_rate,
-        "budget_score": sheet.budget_score,
-        "indicator_scores": sheet.indicator_scores,
-        "total": sheet.total,
-        "grade": sheet.grade,
-        "findings": [f.as_dict() for f in verdict.findings],
-    }
-
-
 def _fmt_num(value: object) -> str:
     if value is None:
         return "—"
@@ -73,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from xltools.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE
+    from xltools.form.report import check_result
     from xltools.form.verdict import judge, judge_form
     from xltools.io.files import read_policy
     from xltools.io.forms import FormReadError, load_form
@@ -113,6 +97,7 @@ def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
 
     from xltools.cli import EXIT_FINDINGS, EXIT_OK
     from xltools.core.errors import UserError
+    from xltools.form.report import check_result
     from xltools.io.annotate import annotate_workbook
 
     if len(args.files) != 1:
