@@ -19,12 +19,15 @@ header{background:#1f4e79;color:#fff;padding:14px 28px}header h1{margin:0;font-s
 header nav a{color:#cfe2f3;margin-right:18px;font-size:14px}header nav a.on{color:#fff;font-weight:bold}
 main{max-width:1100px;margin:20px auto;padding:0 20px}
 .drop{border:2px dashed #7f9db9;border-radius:8px;background:#fff;padding:28px;text-align:center;color:#555}
-.drop.over{background:#eaf2fb}.drop input{margin-top:10px}
+.drop.over{background:#eaf2fb}.drop input{display:none}
+.pick{display:inline-block;margin-top:6px;background:#fff;border:1px solid #1f4e79;color:#1f4e79;border-radius:4px;
+padding:6px 18px;cursor:pointer}.pick:hover{background:#eaf2fb}
 .card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15);margin:18px 0;padding:16px 20px}
 .card h2{font-size:17px;margin:0 0 10px}.summary span{display:inline-block;margin-right:26px;font-size:15px}
 .summary b{font-size:18px;color:#1f4e79}.error{color:#c00000;font-weight:bold}
 .ok{color:#2e7d32;font-weight:bold}table{border-collapse:collapse;width:100%;margin-top:10px;font-size:13px}
 th,td{border:1px solid #c9d3de;padding:5px 7px;text-align:left;vertical-align:top}th{background:#e8eef5}
+th,td:nth-child(-n+4){white-space:nowrap}
 tr.lv-错误 td:nth-child(3){color:#c00000;font-weight:bold}tr.lv-警告 td:nth-child(3){color:#b26a00}
 button{background:#1f4e79;color:#fff;border:0;border-radius:4px;padding:7px 16px;font-size:14px;cursor:pointer}
 button:disabled{background:#8aa}.note{color:#666;font-size:13px}
@@ -131,7 +134,7 @@ def _page(title: str, active: str, body: str, script: str) -> str:
 
 def check_page() -> str:
     body = ('<div class="drop" id="drop"><p>把填好的自评表（.xlsx / .xlsm，可多个）拖到这里，或</p>'
-            '<input type="file" id="files" multiple accept=".xlsx,.xlsm"></div>'
+            '<label class="pick">选择文件<input type="file" id="files" multiple accept=".xlsx,.xlsm"></label></div>'
             '<p class="note">每个文件显示执行率、得分、总分、等级和发现的问题（单元格与说明），并可下载批注副本。'
             '文件只在检查期间临时保存，检查完即删除。</p><div id="results"></div>')
     return _page("检查评分", "/", body, _CHECK_JS)
@@ -139,7 +142,7 @@ def check_page() -> str:
 
 def district_page() -> str:
     body = ('<div class="drop" id="drop"><p>把各街道的自评表（.xlsx / .xlsm）或一个按文件夹打包的 .zip 拖到这里，或</p>'
-            '<input type="file" id="files" multiple accept=".xlsx,.xlsm,.zip"></div>'
+            '<label class="pick">选择文件<input type="file" id="files" multiple accept=".xlsx,.xlsm,.zip"></label></div>'
             '<p id="chosen" class="note"></p><p><button id="go" disabled>汇总</button></p><div id="outcome"></div>'
             '<p class="note">得到的汇总表与 <code>xltools combine</code> 生成的相同，其中“文件清单”列出每个文件的处理结果。</p>')
     return _page("区级汇总", "/district", body, _DISTRICT_JS)
