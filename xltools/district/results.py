@@ -15,7 +15,7 @@ from typing import Literal
 from xltools.core import Policy
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
-           "unit_rows", "grade_names", "SHEETS", "GROUPS"]
+           "unit_rows", "grade_names", "SHEET", "SHEETS", "GROUPS"]
 
 Fate = Literal["ok", "tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
                "encrypted", "too-large", "skipped"]
@@ -38,8 +38,10 @@ FATE_TEXT: dict[str, str] = {
 PROBLEM_FATES = ("tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
                  "encrypted", "too-large")
 
-#: Sheet names of the summary workbook.
-SHEETS = ("汇总", "按单位", "图表", "项目信息", "指标明细", "问题清单", "文件清单")
+#: Sheet names of the summary workbook, by role, in the workbook's order (the one table of them).
+SHEET = {"projects": "汇总", "units": "按单位", "charts": "图表", "details": "项目信息", "indicators": "指标明细",
+         "findings": "问题清单", "files": "文件清单"}
+SHEETS = tuple(SHEET.values())
 
 #: Level-1 indicator groups whose subtotals 汇总 shows.
 GROUPS = ("产出指标", "效益指标", "满意度指标")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -23,9 +22,11 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from xltools.core import Policy
+from xltools.core.text import wrapped_lines
 from xltools.district.results import (
     FATE_TEXT,
     GROUPS,
+    SHEET,
     FileResult,
     UnitRow,
     grade_names,
@@ -89,19 +90,13 @@ def _row_height(texts: Sequence[tuple[object, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and 2 * len(text) >= width - 1:  # shorter texts fit on one line anyway
-            lines = max(lines, _lines_short(text, width) if len(text) <= _CACHED_CHARS else _lines(text, width))
+            lines = max(lines, _lines_short(text, width) if len(text) <= _CACHED_CHARS else wrapped_lines(text, width))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
 
 @lru_cache(maxsize=4096)
 def _lines_short(text: str, width: float) -> int:
-    return _lines(text, width)
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines a text takes in a column ``width`` characters wide (a Chinese character is two)."""
-    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text.count("\n") + math.ceil(units / max(width - 1, 1))
+    return wrapped_lines(text, width)
 
 
 _COLUMNS = [xl_col_to_name(col) for col in range(64)]
@@ -232,8 +227,17 @@ SUMMARY_HEADERS: tuple[tuple[str, float], ...] = (
 )
 
 
-def _write_projects(book, fmt: _Formats, used: Sequence[FileResult], policy: Policy) -> None:
-    ws = book.add_worksheet("汇总", worksheet_class=_RowStream)
+def _cell(col: int, row: int) -> str:
+    """A1 reference of a 0-based column and a 1-based row (formulas name columns by their index)."""
+    return f"{_COLUMNS[col]}{row}"
+
+
+def _span(col: int, first: int, last: int) -> str:
+    return f"{_cell(col, first)}:{_cell(col, last)}"
+
+
+def _write_projects(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
+    ws = book.add_worksheet(SHEET["projects"], worksheet_class=_RowStream)
     _setup(ws, SUMMARY_HEADERS, fmt, "朝阳区项目支出绩效自评汇总", freeze_cols=4)
     row = 0
     for row, result in enumerate(used, start=1):
@@ -257,25 +261,25 @@ def _write_projects(book, fmt: _Formats, used: Sequence[FileResult], policy: Pol
         return
     ws.write_string(total, 0, "", fmt.total_text)
     ws.write_string(total, 1, "全区合计", fmt.total_text)
-    ws.write_formula(total, 3, f'="共 "&COUNTA(D{first}:D{last})&" 个项目"', fmt.total_text,
+    ws.write_formula(total, 3, f'="共 "&COUNTA({_span(3, first, last)})&" 个项目"', fmt.total_text,
                      f"共 {len(projects)} 个项目")
     for col in (2, 4, 5):
         ws.write_blank(total, col, None, fmt.total_text)
     sums = {6: sum(p.initial_budget or 0.0 for p in projects), 7: sum(p.annual_budget or 0.0 for p in projects),
             8: sum(p.executed or 0.0 for p in projects)}
     for col, value in sums.items():
-        letter = xl_col_to_name(col)
-        ws.write_formula(total, col, f"=SUM({letter}{first}:{letter}{last})", fmt.total_amount, value)
+        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, value)
     rate = sums[8] / sums[7] if sums[7] > 0 else ""
-    ws.write_formula(total, 9, f'=IF(H{last + 1}>0,I{last + 1}/H{last + 1},"")', fmt.total_rate, rate)
+    budget, executed = _cell(7, last + 1), _cell(8, last + 1)
+    ws.write_formula(total, 9, f'=IF({budget}>0,{executed}/{budget},"")', fmt.total_rate, rate)
     for col in range(10, 16):
         ws.write_blank(total, col, None, fmt.total_score)
     mean = sum(p.review_total for p in projects) / len(projects) if projects else ""
-    ws.write_formula(total, 15, f'=IF(COUNT(P{first}:P{last})=0,"",AVERAGE(P{first}:P{last}))',
+    ws.write_formula(total, 15, f'=IF(COUNT({_span(15, first, last)})=0,"",AVERAGE({_span(15, first, last)}))',
                      fmt.total_score, mean)
     ws.write_string(total, 16, "平均", fmt.total_text)
-    ws.write_formula(total, 17, f"=SUM(R{first}:R{last})", fmt.total_int, sum(r.errors for r in used))
-    ws.write_formula(total, 18, f"=SUM(S{first}:S{last})", fmt.total_int, sum(r.warnings for r in used))
+    ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, sum(r.errors for r in used))
+    ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, sum(r.warnings for r in used))
     ws.write_blank(total, 19, None, fmt.total_text)
     ws.write_blank(total, 20, None, fmt.total_text)
     _finish(ws, SUMMARY_HEADERS, row)
@@ -287,7 +291,7 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
     headers = [("实施单位", 20), ("项目数", 8), ("全年预算数合计（万元）", 15), ("全年执行数合计（万元）", 15),
                ("执行率（合计）", 11), ("平均复核总分", 11), ("最低复核总分", 11),
                *((f"{g}（个）", 7) for g in grades)]
-    ws = book.add_worksheet("按单位", worksheet_class=_RowStream)
+    ws = book.add_worksheet(SHEET["units"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·按实施单位", freeze_cols=1)
     row = 0
     for row, u in enumerate(units, start=1):
@@ -303,20 +307,20 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
     ws.write_string(total, 0, "全区合计", fmt.total_text)
     count = sum(u.projects for u in units)
     budget, executed = sum(u.annual_budget for u in units), sum(u.executed for u in units)
-    ws.write_formula(total, 1, f"=SUM(B{first}:B{last})", fmt.total_int, count)
-    ws.write_formula(total, 2, f"=SUM(C{first}:C{last})", fmt.total_amount, budget)
-    ws.write_formula(total, 3, f"=SUM(D{first}:D{last})", fmt.total_amount, executed)
-    ws.write_formula(total, 4, f'=IF(C{total + 1}>0,D{total + 1}/C{total + 1},"")', fmt.total_rate,
+    ws.write_formula(total, 1, f"=SUM({_span(1, first, last)})", fmt.total_int, count)
+    ws.write_formula(total, 2, f"=SUM({_span(2, first, last)})", fmt.total_amount, budget)
+    ws.write_formula(total, 3, f"=SUM({_span(3, first, last)})", fmt.total_amount, executed)
+    count_cell, budget_cell, executed_cell = (_cell(col, total + 1) for col in (1, 2, 3))
+    ws.write_formula(total, 4, f'=IF({budget_cell}>0,{executed_cell}/{budget_cell},"")', fmt.total_rate,
                      executed / budget if budget > 0 else "")
     mean = sum(u.mean_total * u.projects for u in units) / count if count else ""
-    ws.write_formula(total, 5, f'=IF(B{total + 1}>0,SUMPRODUCT(B{first}:B{last},F{first}:F{last})/B{total + 1},"")',
-                     fmt.total_score, mean)
-    ws.write_formula(total, 6, f'=IF(B{total + 1}>0,MIN(G{first}:G{last}),"")', fmt.total_score,
+    ws.write_formula(total, 5, f'=IF({count_cell}>0,SUMPRODUCT({_span(1, first, last)},{_span(5, first, last)})'
+                               f'/{count_cell},"")', fmt.total_score, mean)
+    ws.write_formula(total, 6, f'=IF({count_cell}>0,MIN({_span(6, first, last)}),"")', fmt.total_score,
                      min((u.min_total for u in units), default=""))
     for i, g in enumerate(grades):
         col = 7 + i
-        letter = xl_col_to_name(col)
-        ws.write_formula(total, col, f"=SUM({letter}{first}:{letter}{last})", fmt.total_int,
+        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_int,
                          sum(u.grades[g] for u in units))
     _finish(ws, headers, row)
     ws.print_area(0, 0, total, len(headers) - 1)
@@ -335,7 +339,7 @@ DETAIL_HEADERS: tuple[tuple[str, float], ...] = (
 def _write_details(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("年度", 6), ("项目负责人", 8), *DETAIL_HEADERS,
                ("来源文件", 30)]
-    ws = book.add_worksheet("项目信息", worksheet_class=_RowStream)
+    ws = book.add_worksheet(SHEET["details"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·项目信息", freeze_cols=3)
     detail_formats = [fmt.text, *[fmt.amount] * 9, fmt.score, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.date]
     formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, *detail_formats, fmt.text]
@@ -354,7 +358,7 @@ def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("一级指标", 10), ("二级指标", 12),
                ("三级指标", 22), ("年度指标值", 14), ("实际完成值", 14), ("分值", 7), ("自评得分", 8),
                ("复核得分", 8), ("偏差原因分析及改进措施", 36)]
-    ws = book.add_worksheet("指标明细", worksheet_class=_RowStream)
+    ws = book.add_worksheet(SHEET["indicators"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·指标明细", freeze_cols=3)
     row = 0
     formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.wrap, fmt.wrap, fmt.score,
@@ -374,7 +378,7 @@ def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
 def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("文件", 36), ("实施单位", 16), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
                ("代码", 22), ("级别", 6), ("说明", 60), ("文件状态", 11)]
-    ws = book.add_worksheet("问题清单", worksheet_class=_RowStream)
+    ws = book.add_worksheet(SHEET["findings"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·问题清单", freeze_cols=2)
     row = 0
     for result in files:
@@ -393,7 +397,7 @@ def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
 def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("文件", 44), ("状态", 12), ("原因", 50), ("实施单位", 16), ("项目名称", 24),
                ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 17), ("SHA-256（前 16 位）", 18)]
-    ws = book.add_worksheet("文件清单", worksheet_class=_RowStream)
+    ws = book.add_worksheet(SHEET["files"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·文件清单", freeze_cols=2)
     row = 0
     for row, result in enumerate(files, start=1):
@@ -409,7 +413,7 @@ def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
 
 
 def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
-    ws = book.add_worksheet("图表")
+    ws = book.add_worksheet(SHEET["charts"])
     grades = grade_names(policy)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 10)
@@ -465,7 +469,7 @@ def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> No
     })
     book.set_properties({"title": "朝阳区项目支出绩效自评汇总", "comments": "由 xltools combine 生成"})
     fmt = _Formats(book)
-    _write_projects(book, fmt, used, policy)
+    _write_projects(book, fmt, used)
     _write_units(book, fmt, units, policy)
     _write_charts(book, fmt, units, policy)
     _write_details(book, fmt, used)

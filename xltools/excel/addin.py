@@ -66,7 +66,7 @@ class CheckReport:
 
 # --- the check -----------------------------------------------------------------------------------
 
-def _read_form(book: xw.Book) -> tuple[Verdict, _Grid]:
+def _read_form(book: xw.Book, today: dt.date | None = None) -> tuple[Verdict, _Grid]:
     """Two block reads (模板信息 values, then the form's block) → the one verdict of :mod:`xltools.form`."""
     names = [sheet.name for sheet in book.sheets]
     for required in (SHEET, RESULT_SHEET):
@@ -79,7 +79,7 @@ def _read_form(book: xw.Book) -> tuple[Verdict, _Grid]:
     grid = _Grid(book.sheets[SHEET].range(layout.block).options(ndim=2).value, "A1")
     view = _BookView(names, {SHEET: grid, META_SHEET: meta_grid} if META_SHEET in names else {SHEET: grid})
     try:
-        return judge(view), grid
+        return judge(view, today=today), grid
     except NotTemplate as exc:
         raise AddinError(f"{book.name}：{exc.reason}") from exc
 
@@ -101,7 +101,7 @@ def check_scores(book: xw.Book, *, today: dt.date | None = None, alert: bool = T
     """Validate and score the form in ``book``; write results, colour findings, tell the user.
 
     What is written is :func:`xltools.form.annotation.annotate`'s plan, the same the annotated copy gets."""
-    verdict, grid = _read_form(book)
+    verdict, grid = _read_form(book, today)
     plan = annotate(verdict, grid.get)
     evaluation = Evaluation(verdict.form, verdict.evaluation.sheet, verdict.findings)
     report = CheckReport(evaluation, plan.status, reads=2)
