@@ -40,5 +40,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"检查页面：http://{host}:{args.port}/    区级汇总：http://{host}:{args.port}/district", flush=True)
     print("已启用访问令牌" if token else "未设置访问令牌（--token）：能访问此地址的人都可以使用", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_keep_alive=15,
-                limit_concurrency=200, h11_max_incomplete_event_size=64 * 1024, server_header=False)
+                h11_max_incomplete_event_size=64 * 1024, server_header=False)
     return 0

@@ -71,7 +71,7 @@ def annotate(verdict: Verdict, current: Callable[[str], object]) -> Annotation:
     table_first = Layout.RESULT_TABLE_HEADER_ROW + 1
     clear = f"{first_col}{table_first}:{last_col}{table_first + CLEARED_FINDING_ROWS - 1}"
     return Annotation(status, column_range, column_values, clear, anchor, block, restore_fills(layout),
-                      finding_fills(layout, findings), finding_comments(layout, findings),
+                      finding_fills(layout, findings), finding_comments(findings),
                       verdict.errors, verdict.warnings)
 
 
@@ -158,10 +158,9 @@ def finding_fills(layout: Layout, findings: Sequence[Finding]) -> dict[str, str]
     return out
 
 
-def finding_comments(layout: Layout, findings: Sequence[Finding]) -> dict[str, str]:
-    """Form cell → comment text: every finding at that cell, its level, code and message (which ends
-    with how to fix it), errors first."""
-    del layout  # findings already carry the layout's cells
+def finding_comments(findings: Sequence[Finding]) -> dict[str, str]:
+    """Form cell → comment text: every finding at that cell (placed by the layout), its level, code and
+    message (which ends with how to fix it), errors first."""
     by_cell: dict[str, list[Finding]] = {}
     for finding in findings:
         cell = _form_cell(finding)

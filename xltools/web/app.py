@@ -71,6 +71,7 @@ class Settings:
     job_timeout: float = 120.0        # seconds for one check or annotated copy
     combine_timeout: float = 900.0    # seconds for one district summary
     temp_root: str | None = None      # where request folders are made (default: the system's)
+    max_active: int = 64              # requests in progress at once
 
 
 class Workers:
@@ -105,6 +106,28 @@ class Workers:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Busy:
+    """At most ``limit`` requests at once; more get a Chinese 503 (uvicorn's own refusal is English)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit, self.active = app, limit, 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            response = JSONResponse({"error": "服务器正忙（同时处理的请求太多），请稍后再试"}, status_code=503,
+                                    headers={"Retry-After": "5"})
+            await response(scope, receive, send)
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
 
 
 class TokenGate:
@@ -264,7 +287,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     handlers = {Refused: _refused, HTTPException: _http_error, Exception: _server_error}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers,  # type: ignore[arg-type]
-                     middleware=[Middleware(TokenGate, token=settings.token)])
+                     middleware=[Middleware(Busy, limit=settings.max_active),
+                                 Middleware(TokenGate, token=settings.token)])
 
 
 def _warm() -> dict[str, object]:
