@@ -185,6 +185,7 @@ def test_path_traversal_zip(server: Server, books: dict[str, Path], tmp_path: Pa
 
 
 def test_token_refusals(server: Server) -> None:
+    assert f"检查页面：{server.url}/" in server.log.read_text(encoding="utf-8")  # serve prints its URL
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {server.token}"}):
         for method, path in (("GET", "/healthz"), ("POST", "/api/check"), ("POST", "/api/combine")):
             got = httpx.request(method, server.url + path, headers=headers)

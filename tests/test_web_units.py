@@ -93,3 +93,42 @@ def test_busy_gate_refuses_in_chinese() -> None:
     assert first[0]["status"] == 200 and second[0]["status"] == 503
     assert "服务器正忙" in json.loads(second[1]["body"])["error"]
     assert gate.active == 0
+
+
+def _crash() -> dict:
+    import os
+
+    os._exit(3)
+
+
+def _sleep() -> dict:
+    import time
+
+    time.sleep(2)
+    return {}
+
+
+def _fine(x: int) -> dict:
+    return {"x": x}
+
+
+def test_workers_survive_a_crash_and_time_out() -> None:
+    import pytest
+
+    from xltools.web.app import Workers
+    from xltools.web.uploads import Refused
+
+    async def run() -> None:
+        workers = Workers(1)
+        try:
+            with pytest.raises(Refused) as crashed:
+                await workers.run(60, _crash)
+            assert crashed.value.status == 422 and "意外退出" in crashed.value.message
+            assert await workers.run(60, _fine, 7) == {"x": 7}  # a new pool took over
+            with pytest.raises(Refused) as slow:
+                await workers.run(0.5, _sleep)
+            assert slow.value.status == 504 and "超时" in slow.value.message
+        finally:
+            workers.close()
+
+    asyncio.run(run())
