@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -125,6 +126,11 @@ def test_everything_else_is_kept(tmp_path: Path) -> None:
         vml = b"".join(zout.read(n) for n in zout.namelist() if n.endswith(".vml"))
     assert b"CheckScores" in vml  # the 检查评分 button is still there, beside the comments
     assert b"ObjectType=\"Note\"" in vml and b"ns0:" not in vml
+    # Each comment box is anchored beside its own cell (else LibreOffice stacks them all at the top left).
+    notes = re.findall(rb'ObjectType="Note">.*?<x:Anchor>(\d+), \d+, (\d+),.*?<x:Row>(\d+)</x:Row>'
+                       rb'<x:Column>(\d+)</x:Column>', vml, re.S)
+    assert len(notes) == vml.count(b'ObjectType="Note"') > 10
+    assert all((int(c) + 1, int(r)) == (int(ac), int(ar)) for ac, ar, r, c in notes)
 
 
 def test_refusals(filled: dict[str, Path], tmp_path: Path) -> None:

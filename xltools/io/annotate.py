@@ -11,7 +11,10 @@ stays as it was; the input file is only ever read.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
+import re
+import zipfile
 from pathlib import Path
 
 from xltools.core import Policy
@@ -76,8 +79,6 @@ def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, 
 
 
 def _annotated_bytes(source: Path, verdict: Verdict, *, keep_vba: bool) -> bytes:
-    import io
-
     import openpyxl
     from openpyxl.xml.functions import register_namespace
 
@@ -94,7 +95,41 @@ def _annotated_bytes(source: Path, verdict: Verdict, *, keep_vba: bool) -> bytes
     apply_annotation(wb, plan)
     buffer = io.BytesIO()
     wb.save(buffer)
-    return buffer.getvalue()
+    return _anchor_comments(buffer.getvalue())
+
+
+_NOTE = re.compile(r"<x:ClientData ObjectType=\"Note\">.*?</x:ClientData>", re.S)
+_ROW_COLUMN = re.compile(r"<x:Row>(\d+)</x:Row>\s*<x:Column>(\d+)</x:Column>")
+
+
+def _anchor_comments(data: bytes) -> bytes:
+    """Give every comment box an anchor beside its own cell.
+
+    openpyxl writes all comment shapes at one fixed offset from the sheet's corner, so LibreOffice
+    stacks every shown comment at the top left; with ``<x:Anchor>`` (columns and rows, as Excel
+    writes it) each box sits just right of its cell. Every other part is copied unchanged."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            part = source.read(item)
+            if item.filename.endswith(".vml"):
+                part = _NOTE.sub(_with_anchor, part.decode("utf-8")).encode("utf-8")
+            target.writestr(item, part)
+    return out.getvalue()
+
+
+def _with_anchor(match: re.Match[str]) -> str:
+    """A note's client data with ``<x:Anchor>`` where Excel writes it (before ``<x:AutoFill>``)."""
+    note = match.group(0)
+    cell = _ROW_COLUMN.search(note)
+    if cell is None or "<x:Anchor>" in note:
+        return note
+    row, col = int(cell.group(1)), int(cell.group(2))
+    anchor = f"<x:Anchor>{col + 1}, 15, {row}, 2, {col + 4}, 15, {row + 2}, 10</x:Anchor>"
+    at = note.find("<x:AutoFill>")
+    at = at if at >= 0 else cell.start()
+    return note[:at] + anchor + note[at:]
 
 
 def apply_annotation(wb: object, plan: Annotation) -> None:
