@@ -178,8 +178,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             inbox = folder / "in"
             inbox.mkdir()
+            length = request.headers.get("content-length", "")
             uploads = await receive_files(request.receive, request.headers.get("content-type", ""), inbox,
-                                          settings.limits)
+                                          settings.limits, headers_length=int(length) if length.isdigit() else None)
             if not uploads:
                 raise Refused(400, "没有收到文件：请用表单字段 file 上传工作簿")
             return await work(uploads, folder)

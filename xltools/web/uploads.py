@@ -130,8 +130,13 @@ def place(root: Path, wanted: PurePosixPath) -> Path:
 
 
 async def receive_files(receive: Callable[[], Awaitable[dict]], content_type: str, dest: Path,
-                        limits: Limits, *, file_field: str = "file") -> list[Upload]:
-    """Stream a multipart body into ``dest``; every part named ``file_field`` becomes an :class:`Upload`."""
+                        limits: Limits, *, file_field: str = "file", headers_length: int | None = None) -> list[Upload]:
+    """Stream a multipart body into ``dest``; every part named ``file_field`` becomes an :class:`Upload`.
+
+    ``headers_length`` is the declared Content-Length (a body declared too big is refused at once;
+    the size actually received is counted either way)."""
+    if headers_length is not None and headers_length > limits.max_upload_bytes:  # refused before a byte is read
+        raise Refused(413, f"上传内容超过 {limits.max_upload_bytes // MB} MB 的上限；请分批上传")
     mime, params = parse_options_header(content_type)
     if mime != b"multipart/form-data" or b"boundary" not in params:
         raise Refused(415, "请以 multipart/form-data 表单上传文件（字段名 file）")
