@@ -23,8 +23,9 @@ import shutil
 import unicodedata
 import zipfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -75,15 +76,6 @@ class Rejected:
     reason: str
 
 
-@dataclass
-class _Part:
-    headers: dict[bytes, bytes] = field(default_factory=dict)
-    name: str = ""
-    upload: Upload | None = None
-    handle: object = None
-    value: bytearray = field(default_factory=bytearray)
-
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FORBIDDEN = re.compile(r'[<>:"|?*\\/]')
 
@@ -129,6 +121,71 @@ def place(root: Path, wanted: PurePosixPath) -> Path:
     return target
 
 
+class _Parts:
+    """python-multipart callbacks: file parts go straight to disk, other fields are counted and bounded."""
+
+    def __init__(self, dest: Path, limits: Limits, file_field: str) -> None:
+        self.dest, self.limits, self.file_field = dest, limits, file_field
+        self.uploads: list[Upload] = []
+        self.fields = 0
+        self.headers: dict[bytes, bytes] = {}
+        self.header, self.value = b"", b""
+        self.upload: Upload | None = None
+        self.handle: BinaryIO | None = None
+        self.field_bytes = 0
+
+    def callbacks(self) -> dict[str, Callable[..., None]]:
+        return {"on_part_begin": self.part_begin, "on_part_data": self.part_data, "on_part_end": self.close,
+                "on_header_field": self.header_field, "on_header_value": self.header_value,
+                "on_header_end": self.header_end, "on_headers_finished": self.headers_finished}
+
+    def part_begin(self) -> None:
+        self.headers, self.upload, self.field_bytes = {}, None, 0
+
+    def header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header += data[start:end]
+
+    def header_value(self, data: bytes, start: int, end: int) -> None:
+        self.value += data[start:end]
+
+    def header_end(self) -> None:
+        self.headers[self.header.lower()] = self.value
+        self.header, self.value = b"", b""
+
+    def headers_finished(self) -> None:
+        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
+        name = options.get(b"name", b"").decode("utf-8", "replace")
+        if b"filename" not in options:
+            self.fields += 1
+            if self.fields > self.limits.max_fields:
+                raise Refused(413, f"表单字段太多（最多 {self.limits.max_fields} 个）")
+            return
+        if name != self.file_field:
+            raise Refused(400, f"文件请用字段名 {self.file_field} 上传，不是“{shown_name(name, '?')}”")
+        if len(self.uploads) >= self.limits.max_files:
+            raise Refused(413, f"一次最多上传 {self.limits.max_files} 个文件；请分批上传或打包成 .zip")
+        index = len(self.uploads) + 1
+        shown = shown_name(options[b"filename"].decode("utf-8", "replace"), f"文件{index}")
+        suffix = Path(shown).suffix.lower()
+        self.upload = Upload(shown, self.dest / f"part-{index:04d}{suffix if suffix in KNOWN_SUFFIXES else '.bin'}")
+        self.handle = self.upload.path.open("xb")
+        self.uploads.append(self.upload)
+
+    def part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.upload is None or self.handle is None:
+            self.field_bytes += end - start
+            if self.field_bytes > 1024:
+                raise Refused(413, "表单字段过长")
+            return
+        self.handle.write(data[start:end])
+        self.upload.size += end - start
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
 async def receive_files(receive: Callable[[], Awaitable[dict]], content_type: str, dest: Path,
                         limits: Limits, *, file_field: str = "file", headers_length: int | None = None) -> list[Upload]:
     """Stream a multipart body into ``dest``; every part named ``file_field`` becomes an :class:`Upload`.
@@ -140,64 +197,8 @@ async def receive_files(receive: Callable[[], Awaitable[dict]], content_type: st
     mime, params = parse_options_header(content_type)
     if mime != b"multipart/form-data" or b"boundary" not in params:
         raise Refused(415, "请以 multipart/form-data 表单上传文件（字段名 file）")
-    uploads: list[Upload] = []
-    state = {"fields": 0, "part": _Part(), "header": b"", "value": b""}
-
-    def part_begin() -> None:
-        state["part"] = _Part()
-
-    def header_field(data: bytes, start: int, end: int) -> None:
-        state["header"] += data[start:end]  # type: ignore[operator]
-
-    def header_value(data: bytes, start: int, end: int) -> None:
-        state["value"] += data[start:end]  # type: ignore[operator]
-
-    def header_end() -> None:
-        part: _Part = state["part"]  # type: ignore[assignment]
-        part.headers[state["header"].lower()] = state["value"]  # type: ignore[union-attr]
-        state["header"], state["value"] = b"", b""
-
-    def headers_finished() -> None:
-        part: _Part = state["part"]  # type: ignore[assignment]
-        _, options = parse_options_header(part.headers.get(b"content-disposition", b""))
-        part.name = options.get(b"name", b"").decode("utf-8", "replace")
-        if b"filename" not in options:
-            state["fields"] += 1  # type: ignore[operator]
-            if state["fields"] > limits.max_fields:  # type: ignore[operator]
-                raise Refused(413, f"表单字段太多（最多 {limits.max_fields} 个）")
-            return
-        if part.name != file_field:
-            raise Refused(400, f"文件请用字段名 {file_field} 上传，不是“{shown_name(part.name, '?')}”")
-        if len(uploads) >= limits.max_files:
-            raise Refused(413, f"一次最多上传 {limits.max_files} 个文件；请分批上传或打包成 .zip")
-        index = len(uploads) + 1
-        name = shown_name(options[b"filename"].decode("utf-8", "replace"), f"文件{index}")
-        suffix = Path(name).suffix.lower()
-        upload = Upload(name, dest / f"part-{index:04d}{suffix if suffix in KNOWN_SUFFIXES else '.bin'}")
-        part.upload, part.handle = upload, upload.path.open("xb")
-        uploads.append(upload)
-
-    def part_data(data: bytes, start: int, end: int) -> None:
-        part: _Part = state["part"]  # type: ignore[assignment]
-        if part.upload is None:
-            part.value += data[start:end]
-            if len(part.value) > 1024:
-                raise Refused(413, "表单字段过长")
-            return
-        part.handle.write(data[start:end])  # type: ignore[attr-defined]
-        part.upload.size += end - start
-
-    def part_end() -> None:
-        part: _Part = state["part"]  # type: ignore[assignment]
-        if part.handle is not None:
-            part.handle.close()  # type: ignore[attr-defined]
-            part.handle = None
-
-    parser = MultipartParser(params[b"boundary"], {
-        "on_part_begin": part_begin, "on_part_data": part_data, "on_part_end": part_end,
-        "on_header_field": header_field, "on_header_value": header_value, "on_header_end": header_end,
-        "on_headers_finished": headers_finished,
-    })
+    parts = _Parts(dest, limits, file_field)
+    parser = MultipartParser(params[b"boundary"], parts.callbacks())  # type: ignore[arg-type]
     received = 0
     try:
         while True:
@@ -219,10 +220,8 @@ async def receive_files(receive: Callable[[], Awaitable[dict]], content_type: st
     except FormParserError as exc:
         raise Refused(400, "上传的表单数据不完整或格式有误，请重新上传") from exc
     finally:
-        part: _Part = state["part"]  # type: ignore[assignment]
-        if part.handle is not None:
-            part.handle.close()  # type: ignore[attr-defined]
-    return uploads
+        parts.close()
+    return parts.uploads
 
 
 def expand_zip(upload: Upload, dest: Path, limits: Limits) -> tuple[list[Upload], list[Rejected]]:
