@@ -136,10 +136,12 @@ def desktop_round_trips(path: Path) -> dict[str, int]:
 
     from tests.xlwings_payload import book_payload
     from xltools.excel import addin, paint
+    from xltools.form.annotation import annotate
 
     book = xw.Book(json=book_payload(path, name=path.name))
     report = addin.check_scores(book, alert=False)
-    fills = addin._final_fills(addin._read_form(book)[0].layout, report.coloured)
+    verdict, grid = addin._read_form(book)
+    fills = addin._final_fills(annotate(verdict, grid.get))
     colour_writes = sum(len(paint.areas(paint.rectangles(c for c, f in fills.items() if f == fill)))
                         for fill in set(fills.values()))
     return {"reads": report.reads, "value writes": report.value_writes, "clear": 1,

@@ -19,6 +19,7 @@ import xlwings as xw  # noqa: E402
 
 from xltools.excel import addin, paint  # noqa: E402
 from xltools.excel.fill import fill_workbook  # noqa: E402
+from xltools.form.annotation import annotate  # noqa: E402
 from xltools.form.cells import bounds  # noqa: E402
 from xltools.io import engine  # noqa: E402
 
@@ -114,8 +115,9 @@ def _cells(address: str) -> set[tuple[int, int]]:
 def test_desktop_colours_one_write_per_fill(busy: Path) -> None:
     book = xw.Book(json=book_payload(busy, name=busy.name))
     report = addin.check_scores(book, alert=False)
-    layout = addin._read_form(book)[0].layout
-    fills = addin._final_fills(layout, report.coloured)
+    verdict, grid = addin._read_form(book)
+    fills = addin._final_fills(annotate(verdict, grid.get))
+    assert {cell for ref in report.coloured for cell in paint.cells_of(ref)} <= set(fills)
     sheet = _DesktopSheet()
     writes = paint.paint(sheet, fills)
     assert writes == len(sheet.log)

@@ -42,7 +42,7 @@ from xltools.form.layout import (
     Layout,
     Spot,
 )
-from xltools.excel.fills import FORMULA_FILL, INPUT_FILL, WARN_FILL
+from xltools.form.annotation import FORMULA_FILL, INPUT_FILL  # the shading the check restores
 from xltools.form.registry import current_layout, layout_for
 from xltools.io.files import write_atomic
 
@@ -53,6 +53,7 @@ __all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError",
 BUILD_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 
 FONT = "宋体"
+WARN_FILL = "#FCE4D6"      # light red: missing or out of range
 
 _INDICATOR_HEIGHT = 36
 
