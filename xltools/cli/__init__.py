@@ -31,7 +31,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 3, 130, 141, 143
 
 #: Command modules in the order ``xltools --help`` lists them.
-COMMANDS = ("check", "schema", "rules", "template", "fill", "export", "combine", "demo")
+COMMANDS = ("check", "schema", "rules", "policy", "template", "fill", "export", "combine", "demo", "serve",
+            "doctor")
 
 
 #: argparse's own texts (its gettext message ids) in Chinese: usage, section titles, help, errors.
@@ -117,7 +118,7 @@ def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("xltools")
+        return version("xltools-chaoyang")
     except PackageNotFoundError:  # running from a checkout that is not installed
         from xltools import __version__
 

@@ -24,7 +24,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from xltools import __version__
-from xltools.core import Form, Policy, field_label
+from xltools.core import Form, Policy, field_label, policy_json
 from xltools.core.errors import UserError
 from xltools.core.model import LEVEL1, LEVEL2
 from xltools.form.layout import (
@@ -42,6 +42,7 @@ from xltools.form.layout import (
     Layout,
     Spot,
 )
+from xltools.form.annotation import FORMULA_FILL, INPUT_FILL  # the shading the check restores
 from xltools.form.registry import current_layout, layout_for
 from xltools.io.files import write_atomic
 
@@ -52,8 +53,6 @@ __all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError",
 BUILD_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 
 FONT = "宋体"
-INPUT_FILL = "#FFF8D0"     # light yellow: type here
-FORMULA_FILL = "#DDEBF7"   # light blue: computed by the template
 WARN_FILL = "#FCE4D6"      # light red: missing or out of range
 
 _INDICATOR_HEIGHT = 36
@@ -350,7 +349,7 @@ def _write_meta_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
     ws = book.add_worksheet(META_SHEET)
     values: dict[str, object] = {
         "template_id": layout.template_id, "version": layout.version, "year": year, "rows": layout.rows,
-        "policy": policy.model_dump_json(), "built_with": f"xltools {__version__}",
+        "policy": policy_json(policy), "built_with": f"xltools {__version__}",
     }
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 60)

@@ -96,17 +96,16 @@ def policy_findings(identity: Identity, district: Policy) -> list[Finding]:
 def check_tamper(book: BookView, identity: Identity, district: Policy | None = None) -> list[Finding]:
     """Differences between ``book`` and the template version ``identity`` names, as findings.
 
-    ``district`` is the policy that scores the form (the run's, else the version's released one):
-    a stored policy that differs is a finding. The formulas are compared with the ones the
+    ``district`` is the policy that scores the form (the run's, else the version's released one;
+    :func:`~xltools.form.verdict.judge` always gives it): a stored policy that differs is a finding. The formulas are compared with the ones the
     template was built with, i.e. with the policy the workbook carries (its formulas depend on
     it), else the district's.
     """
     layout = identity.layout
-    district = district or Policy()
-    policy = identity.policy or district
+    policy = identity.policy or district or Policy()
     form = book.sheet(SHEET)
     assert form is not None, "identify() guarantees the form sheet"
-    findings: list[Finding] = [*identity.problems, *policy_findings(identity, district)]
+    findings: list[Finding] = [*identity.problems, *(policy_findings(identity, district) if district else [])]
     where = f"{SHEET}!"
 
     for label in layout.labels:
