@@ -157,6 +157,8 @@ def test_c14_outputs_that_would_destroy_an_input_or_cannot_hold_the_output_are_r
         ("export", str(first), "-o", str(first), "--force"),
         ("fill", str(SEED_JSON), "-o", str(tmp_path / "link.xlsx"), "--force", "--template", str(first)),
         ("template", "-o", str(tmp_path / "t.xlsm")),                              # no macro: not an .xlsm
+        ("check", str(first), "--annotate", str(tmp_path / "link.xlsx"), "--force"),  # the input through a link
+        ("check", str(first), "--annotate", str(tmp_path / "folder.xlsx"), "--force"),
     ]
     for args in cases:
         proc = run_cli(*args)
