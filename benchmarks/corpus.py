@@ -85,19 +85,34 @@ def build_bases(folder: Path, generated: int, resaved: int, seeds: tuple[int, ..
     return bases
 
 
+_STRING = re.compile(rb"<(si|is)>(.*?)</\1>", re.DOTALL)  # a shared or inline string, maybe in rich-text runs
+_TEXT = re.compile(rb"<t(?: [^>]*)?>(.*?)</t>", re.DOTALL)
+
+
 def variant(base: Path, name: str, serial: int) -> bytes:
-    """``base`` with the project name numbered wherever it is stored (inline or shared string)."""
-    pattern = re.compile(rb"(<t(?: [^>]*)?>)" + re.escape(escape(name).encode()) + rb"(</t>)")
+    """``base`` with the project name numbered where it is stored (inline or shared string, maybe in runs).
+
+    LibreOffice splits a text into rich-text runs by script (digits and CJK in different fonts), so
+    the string whose runs together read the name gets the number appended to its last run.
+    """
+    wanted = escape(name).encode()
     suffix = f"（第{serial:05d}号）".encode()
+
+    def numbered(match: re.Match[bytes]) -> bytes:
+        body = match.group(2)
+        if b"".join(_TEXT.findall(body)) != wanted:
+            return match.group(0)
+        end = body.rindex(b"</t>")
+        return match.group(0).replace(body, body[:end] + suffix + body[end:], 1)
+
     buffer = tempfile.SpooledTemporaryFile()
     with zipfile.ZipFile(base) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         done = False
         for info in source.infolist():
             data = source.read(info)
-            if not done:
-                data, count = pattern.subn(lambda m: m.group(1) + escape(name).encode() + suffix + m.group(2),
-                                           data, count=1)
-                done = count == 1
+            if not done and info.filename.startswith("xl/") and info.filename.endswith(".xml"):
+                changed = _STRING.sub(numbered, data)
+                done, data = changed != data, changed
             target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     if not done:
         raise RuntimeError(f"project name not found in {base}")
