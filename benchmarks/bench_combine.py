@@ -1,7 +1,7 @@
 """Benchmark of ``xltools combine`` against baselines on the same files (a script, not a test).
 
     .venv/bin/python benchmarks/bench_combine.py                  # N = 500 and 2000 (what `make bench` runs)
-    .venv/bin/python benchmarks/bench_combine.py --n 2000 --n 20000 --skip-naive   # memory flat in N?
+    .venv/bin/python benchmarks/bench_combine.py --n 2000 --n 20000 --skip-openpyxl  # memory flat in N?
 
 Corpus (benchmarks/corpus.py): for every N, N distinct filled forms, half of them (every other file)
 saved again by LibreOffice and the rest written by xltools from the demo data of several seeds, so no
@@ -23,7 +23,8 @@ of the phase process plus every worker it waited for: RUSAGE_SELF + RUSAGE_CHILD
 RSS of the phase's main process (VmHWM) and of its largest worker (``ru_maxrss`` of the children;
 forked workers count the pages they share with the parent). combine and both calamine phases run
 ``--repeat`` times, alternating, so a slow spell of a shared machine hits all of them; the medians are
-reported (each column its own median; peak RSS the largest). The openpyxl loops run once.
+reported (each column its own median; peak RSS the largest). The openpyxl loops run once, the naive
+one only up to ``--naive-up-to`` files (default 500: it costs ~40 ms of CPU a file).
 """
 
 from __future__ import annotations
@@ -183,7 +184,8 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
         for name in timed:
             runs[name].append(run_phase(name, folder, args.jobs))
     result = {name: medians(rs) for name, rs in runs.items()}
-    for name, skip in (("openpyxl ro", args.skip_openpyxl), ("openpyxl", args.skip_openpyxl or args.skip_naive)):
+    naive = args.skip_openpyxl or n > args.naive_up_to
+    for name, skip in (("openpyxl ro", args.skip_openpyxl), ("openpyxl", naive)):
         if not skip:
             result[name] = medians([run_phase(name, folder, args.jobs)])
     print(f"  {'phase':12} procs   wall s    CPU s   wall ms/file  CPU ms/file   peak RSS main / worker MB")
@@ -219,7 +221,9 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path,
                         help="where to generate (kept, and its bases reused; default: a temporary folder, removed)")
     parser.add_argument("--skip-openpyxl", action="store_true", help="run neither openpyxl loop")
-    parser.add_argument("--skip-naive", action="store_true", help="do not run the (slow) naive openpyxl loop")
+    parser.add_argument("--naive-up-to", type=int, default=500, metavar="N",
+                        help="run the (slow: ~40 ms CPU a file) naive openpyxl loop only for N up to this "
+                             "(default 500; 0: never)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of combine and the calamine floors, alternating; medians reported (default 3)")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
