@@ -1,9 +1,11 @@
-"""``xltools check FILE... [--json] [--policy FILE]`` (a FILE may be a folder: every workbook under it).
+"""``xltools check FILE... [--json] [--policy FILE]`` (a FILE may be a folder: every workbook under it)
+and ``xltools check FILE --annotate OUT.xlsx [--force]``.
 
 Contract (scripts depend on it): with ``--json`` one JSON object per file and line (keys ``file``,
 ``execution_rate``, ``budget_score``, ``indicator_scores``, ``total``, ``grade``, ``findings``
 [``code``, ``severity``, ``field``, ``cell``, ``message``]; an unreadable file gives ``file`` and
 ``error``); exit 0 when no error-severity finding, 1 when any, 2 when a file cannot be read.
+``--annotate OUT`` (one workbook) also writes the annotated copy (:mod:`xltools.io.annotate`).
 """
 
 from __future__ import annotations
@@ -20,24 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="JSON 表单、已填写的工作簿（.xlsx/.xlsm），或文件夹（检查其中所有工作簿，同 combine）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（优先于工作簿自带的规则）")
+    p.add_argument("--annotate", metavar="OUT", help="另存一份批注副本：结果、标色和批注已写入（只能检查一个工作簿）")
+    p.add_argument("--force", action="store_true", help="与 --annotate 同用：覆盖已存在的输出文件")
     p.set_defaults(run=run)
-
-
-def check_result(path: str, verdict: object) -> dict[str, object]:
-    """The ``check --json`` object of one file."""
-    from xltools.form.verdict import Verdict
-
-    assert isinstance(verdict, Verdict)
-    sheet = verdict.evaluation.sheet
-    return {
-        "file": path,
-        "execution_rate": sheet.execution_rate,
-        "budget_score": sheet.budget_score,
-        "indicator_scores": sheet.indicator_scores,
-        "total": sheet.total,
-        "grade": sheet.grade,
-        "findings": [f.as_dict() for f in verdict.findings],
-    }
 
 
 def _fmt_num(value: object) -> str:
@@ -101,12 +88,15 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from xltools.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE
+    from xltools.form.report import check_result
     from xltools.form.verdict import judge, judge_form
     from xltools.io.files import read_policy
     from xltools.io.forms import FormReadError, load_form
 
     policy = read_policy(args.policy) if args.policy else None
     today = dt.date.today()
+    if args.annotate:
+        return _annotate(args, policy, today)
     status = EXIT_OK
     for name in _expand(args.files):
         if name is None:
@@ -132,3 +122,27 @@ def run(args: argparse.Namespace) -> int:
         if status == EXIT_OK and verdict.errors:
             status = EXIT_FINDINGS
     return status
+
+
+def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
+    """``check FILE --annotate OUT``: the verdict as usual, and the annotated copy written to OUT."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from xltools.cli import EXIT_FINDINGS, EXIT_OK
+    from xltools.core.errors import UserError
+    from xltools.form.report import check_result
+    from xltools.io.annotate import annotate_workbook
+
+    if len(args.files) != 1:
+        raise UserError("--annotate 一次只能用于一个工作簿：请分别检查每个文件")
+    verdict = annotate_workbook(Path(args.files[0]), Path(args.annotate), policy=policy,  # type: ignore[arg-type]
+                                today=today, force=args.force)  # type: ignore[arg-type]
+    result = check_result(args.files[0], verdict)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        _print_text(result)
+    print(f"已写入批注副本 {args.annotate}", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_FINDINGS if verdict.errors else EXIT_OK
