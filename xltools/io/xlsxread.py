@@ -124,8 +124,8 @@ def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = 
     """Read a workbook from a path or its bytes; only ``sheets`` (by name) when given.
 
     ``shared`` names sheets that are usually byte-identical in many files (a template's
-    metadata sheet): their XML is parsed once per process and reused while the part's CRC
-    and size match. ``cells_only`` parses of each (other) sheet only what cell values,
+    metadata sheet): their XML is parsed once per process and reused for parts with the same
+    bytes (SHA-256 of what was read). ``cells_only`` parses of each (other) sheet only what cell values,
     formulas, styles and the sheet protection need — ``<sheetData>`` and ``<sheetProtection>``;
     the rest of the sheet's XML (validations, conditional formats, page setup: often more
     than half of a form's sheet) is neither parsed nor checked, and ``merged`` and
@@ -321,7 +321,7 @@ class _Reader:
         return out
 
     def _styles(self) -> tuple[frozenset[int], frozenset[int]]:
-        """Locked and date styles; cached by the part's CRC, since every form shares the template's styles."""
+        """Locked and date styles; cached by the SHA-256 of the part as read (every form shares the template's)."""
         data = self.part("xl/styles.xml")
         if data is None:
             return frozenset({0}), frozenset()
