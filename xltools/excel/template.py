@@ -42,6 +42,8 @@ from xltools.form.layout import (
     Layout,
     Spot,
 )
+from xltools.excel.selfcheck import write_checks
+from xltools.form.layout_v1_1 import LayoutV1_1
 from xltools.form.registry import current_layout, layout_for
 from xltools.io.files import write_atomic
 
@@ -113,8 +115,8 @@ class _Formats:
             return book.add_format(merged)
 
         self.title = make(base, bold=True, font_size=18, align="center")
-        self.subtitle = make(base, font_size=12, align="center", num_format='"（ "0" 年度）";"（ "-0" 年度）";'
-                             '"（    年度）";"（ "@" 年度）"')
+        self.subtitle = make(base, font_size=12, align="center", num_format='"（"0"年度）";"（"-0"年度）";'
+                             '"（    年度）";"（"@"年度）"')
         self.plain = make(**{**base, "text_wrap": False})
         self.header = make(boxed, bold=True, align="center")
         self.label = make(boxed, align="center")
@@ -126,7 +128,7 @@ class _Formats:
         self.inputs = {
             "text": make(unlocked, align="left", indent=1),
             "longtext": make(unlocked, align="left", indent=1),
-            "amount": make(unlocked, align="right", indent=1, num_format="0.0000"),
+            "amount": make(unlocked, align="right", indent=1, num_format="0.0000_)"),
             "weight": make(unlocked, align="center", num_format="General"),
             "score": make(unlocked, align="center", num_format="General"),
             "date": make(unlocked, align="center", num_format="yyyy-mm-dd"),
@@ -145,7 +147,7 @@ class _Formats:
             "budget_score": make(computed, num_format=score_format),
             "weight_sum": make(computed, num_format="General"),
             "total_score": make(computed, bold=True, num_format=score_format),
-            "grade": make(computed, bold=True),
+            "grade": make(computed, bold=True, num_format='"等级："@'),
         }
         self.warn = make(bg_color=WARN_FILL)
         self.warn_red = make(bg_color=WARN_FILL, font_color="#C00000", bold=True)
@@ -257,12 +259,16 @@ def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
             ws.write_blank(spot.cell, None, fmt.note)
     # Cached results of the empty form, for readers that do not recalculate: all blank but the 分值 sum.
     cached: dict[str, object] = {"weight_sum": Form().budget_weight}
-    for cell, formula in layout.formulas(policy).items():
+    checked = isinstance(layout, LayoutV1_1)
+    formulas = layout.base_formulas(policy) if checked else layout.formulas(policy)
+    for cell, formula in formulas.items():
         spot = next(s for s in layout.spots if s.cell == cell)
         ws.write_formula(cell, formula, fmt.formulas[spot.path], cached.get(spot.path, ""))
 
     _add_validations(ws, layout)
-    _add_conditional_formats(ws, layout, policy, fmt)
+    if checked:
+        write_checks(book, ws, layout, policy, FONT)
+    _add_conditional_formats(ws, layout, policy, fmt, checked)
 
     if with_button:
         ws.insert_button(layout.check_button_cell, {"macro": CHECK_MACRO, "caption": CHECK_BUTTON_CAPTION,
@@ -303,7 +309,13 @@ def _add_validations(ws: object, layout: Layout) -> None:
                            _validation(spot.input_type, spot.cell, label=label, weight_cell=weight_cell))
 
 
-def _add_conditional_formats(ws: object, layout: Layout, policy: Policy, fmt: _Formats) -> None:
+def _add_conditional_formats(ws: object, layout: Layout, policy: Policy, fmt: _Formats, checked: bool) -> None:
+    rate = layout.spot("execution_rate").cell
+    ws.conditional_format(rate, {  # type: ignore[attr-defined]
+        "type": "formula", "criteria": f"=AND(ISNUMBER({rate}),{rate}<{policy.low_execution_rate:g})",
+        "format": fmt.warn_red})
+    if checked:  # the in-sheet checks colour the cells (xltools.excel.selfcheck)
+        return
     for spot in layout.spots:
         if spot.kind == "input" and spot.required:
             ws.conditional_format(spot.cell, {"type": "formula",  # type: ignore[attr-defined]
@@ -311,10 +323,6 @@ def _add_conditional_formats(ws: object, layout: Layout, policy: Policy, fmt: _F
     score, weight = layout.indicator_cell(0, "score"), layout.indicator_cell(0, "weight")
     ws.conditional_format(layout.indicator_range("score"), {  # type: ignore[attr-defined]
         "type": "formula", "criteria": f"=AND(ISNUMBER({score}),ISNUMBER({weight}),{score}>{weight})",
-        "format": fmt.warn_red})
-    rate = layout.spot("execution_rate").cell
-    ws.conditional_format(rate, {  # type: ignore[attr-defined]
-        "type": "formula", "criteria": f"=AND(ISNUMBER({rate}),{rate}<{policy.low_execution_rate:g})",
         "format": fmt.warn_red})
 
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from xltools.core.policy import Policy
 from xltools.form.layout import META_KEYS, TEMPLATE_ID, Layout
+from xltools.form.layout_v1_1 import LayoutV1_1
 
 __all__ = ["register", "layout_class", "layout_for", "versions", "fingerprint", "RELEASED", "CURRENT_VERSION",
            "current_layout"]
@@ -27,7 +28,7 @@ RELEASED: dict[tuple[str, str], str] = {
 }
 
 #: The version ``xltools template`` builds.
-CURRENT_VERSION = "1.0"
+CURRENT_VERSION = "1.1"
 
 
 def register(cls: type[Layout]) -> type[Layout]:
@@ -86,3 +87,4 @@ def fingerprint(layout: Layout) -> str:
 
 
 register(Layout)
+register(LayoutV1_1)

@@ -1,0 +1,69 @@
+"""Shell: write template 1.1's in-sheet checks (formulas, hidden flag columns, conditional formats).
+
+The formula texts come from :mod:`xltools.form.checks`; this module only places them with
+XlsxWriter: the 检查 column, the status line (``Chk_Status``), the hidden flags and helpers, and
+the conditional formats that turn problem cells light red (error) or amber (warning).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xltools.core import Policy
+from xltools.form.checks import check_formulas, conditional_formats
+from xltools.form.layout_v1_1 import NOT_A_NUMBER, LayoutV1_1
+
+__all__ = ["ERROR_FILL", "WARNING_FILL", "OK_FILL", "write_checks"]
+
+ERROR_FILL = "#FFC7CE"     # light red: an error the formulas found
+ERROR_FONT = "#9C0006"
+WARNING_FILL = "#FFEB9C"   # amber: a warning
+WARNING_FONT = "#9C5700"
+OK_FILL = "#C6EFCE"        # light green: no problem found
+OK_FONT = "#006100"
+
+
+def write_checks(book: Any, ws: Any, layout: LayoutV1_1, policy: Policy, font: str) -> None:
+    """Write every in-sheet check of ``layout`` onto the form sheet ``ws``."""
+    base = {"font_name": font, "font_charset": 134, "valign": "vcenter"}
+    check = book.add_format({**base, "font_size": 8, "text_wrap": True, "border": 1, "font_color": ERROR_FONT,
+                             "align": "left"})
+    status = book.add_format({**base, "font_size": 11, "bold": True, "align": "left", "bottom": 1})
+    hidden = book.add_format({**base, "font_size": 8})
+    error = book.add_format({"bg_color": ERROR_FILL, "font_color": ERROR_FONT})
+    warning = book.add_format({"bg_color": WARNING_FILL, "font_color": WARNING_FONT})
+    ok = book.add_format({"bg_color": OK_FILL, "font_color": OK_FONT})
+
+    first_hidden, last_hidden = layout.hidden_columns
+    ws.set_column(f"{first_hidden}:{last_hidden}", 6, None, {"hidden": True})
+    status_cell = layout.spot("chk_status").cell
+    check_cells = {layout.check_cell(row) for row in layout.check_rows}
+    for cell, formula in check_formulas(layout, policy).items():
+        if cell == status_cell:
+            ws.merge_range(layout.status_merge, "", status)
+            ws.write_formula(cell, formula, status, "")
+        elif cell in check_cells:
+            ws.write_formula(cell, formula, check, "")
+        else:
+            ws.write_formula(cell, formula, hidden, 0)
+    for row in range(1, layout.signoff_row + 1):  # 检查 cells without a check keep the column's box
+        cell = layout.check_cell(row)
+        if cell not in check_cells and row >= layout.fund_first_row and row not in (7, 14):
+            ws.write_blank(cell, None, check)
+
+    for ref, (error_if, warning_if) in conditional_formats(layout, policy).items():
+        if error_if:
+            ws.conditional_format(ref, {"type": "formula", "criteria": f"={error_if}", "format": error,
+                                        "stop_if_true": True})
+        if warning_if:
+            ws.conditional_format(ref, {"type": "formula", "criteria": f"={warning_if}", "format": warning})
+    for path in ("execution_rate", "budget_score", "weight_sum", "total_score"):
+        cell = layout.spot(path).cell
+        ws.conditional_format(cell, {"type": "formula", "criteria": f'={cell}="{NOT_A_NUMBER}"', "format": error})
+    errors, warnings = layout.count_cells["errors"], layout.count_cells["warnings"]
+    ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f"={errors}>0", "format": error,
+                                                "stop_if_true": True})
+    ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f"={warnings}>0",
+                                                "format": warning, "stop_if_true": True})
+    ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f'={status_cell}="未发现问题"',
+                                                "format": ok})

@@ -1,0 +1,169 @@
+"""Template version 1.1: the form checks itself with formulas and conditional formats (no macros).
+
+Same form as 1.0 in columns A–I, plus:
+
+* a narrow 检查 column (``check_column``, J, printed) that says in words what is wrong on each row;
+* a status line in the header (``status_merge``, row 1) showing ``Chk_Status``
+  (“未发现问题” / “发现 3 个错误、1 个警告”);
+* hidden columns (``error_columns``, ``warning_columns``, ``helper_columns``) holding one 0/1 flag
+  per in-sheet check and the helper values the flags need; ``Chk_Errors`` / ``Chk_Warnings`` count
+  the flags that are 1 (the formulas are in :mod:`xltools.form.checks`);
+* the add-in's result column moves from J to K (``result_column``);
+* 执行率, 预算执行得分, 分值合计 and 总分 show the marker :data:`NOT_A_NUMBER` instead of a plausible
+  wrong number when an input they use holds text (“6.6296万”, “７．２”).
+
+Every new cell address lives in this class; :mod:`xltools.form.checks` and the template builder
+ask it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+from xltools.core.model import Form
+from xltools.core.policy import Policy
+from xltools.form.layout import Label, Layout, Spot
+
+__all__ = ["LayoutV1_1", "NOT_A_NUMBER", "GUIDE_SHEET"]
+
+#: What 执行率 / 得分 / 分值合计 / 总分 show when an input they use is text instead of a number.
+NOT_A_NUMBER = "非数字"
+#: The sheet of filling instructions (generated from the layout and the policy).
+GUIDE_SHEET = "填报说明"
+
+
+def _column_name(index: int) -> str:
+    """``0`` → ``A``, ``26`` → ``AA``."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _column_index(name: str) -> int:
+    n = 0
+    for ch in name:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _columns(first: str, last: str) -> tuple[str, ...]:
+    """Every column name from ``first`` to ``last``."""
+    return tuple(_column_name(i) for i in range(_column_index(first), _column_index(last) + 1))
+
+
+@dataclass(frozen=True)
+class LayoutV1_1(Layout):
+    """Template version 1.1 (see the module docstring)."""
+
+    version: ClassVar[str] = "1.1"
+    check_column: ClassVar[str] = "J"
+    result_column: ClassVar[str] = "K"
+    check_button_cell: ClassVar[str] = "K4"
+    column_widths: ClassVar[dict[str, float]] = {
+        "A": 11.5, "B": 9, "C": 11, "D": 22, "E": 15, "F": 15, "G": 6.5, "H": 8.5, "I": 15, "J": 13, "K": 12}
+    fixed_row_heights: ClassVar[dict[int, float]] = {
+        1: 20, 2: 34, 3: 22, 4: 26, 5: 26, 6: 26, 7: 24, 12: 22, 13: 48, 14: 30}
+    #: The status line: its label and the merged cell showing ``Chk_Status``.
+    status_row: ClassVar[int] = 1
+    status_label_merge: ClassVar[str] = "B1:C1"
+    status_merge: ClassVar[str] = "D1:J1"
+    #: Hidden columns: one 0/1 flag per error-level check, per warning-level check, and helper values.
+    error_columns: ClassVar[tuple[str, ...]] = _columns("M", "AF")
+    warning_columns: ClassVar[tuple[str, ...]] = _columns("AG", "AI")
+    helper_columns: ClassVar[dict[str, str]] = dict(zip(
+        ("used", "wt", "t_txt", "t_dir", "t_rest", "t_unit", "t_num", "a_txt", "a_rest", "a_unit", "a_num", "quant",
+         "calc", "words"), _columns("AJ", "AW")))
+    #: Cells of ``Chk_Errors`` and ``Chk_Warnings`` (hidden).
+    count_cells: ClassVar[dict[str, str]] = {"errors": "AY1", "warnings": "AZ1"}
+    #: The 填报说明 sheet: column widths and the first row of its text.
+    guide_columns: ClassVar[dict[str, float]] = {"A": 16, "B": 78}
+    guide_first_row: ClassVar[int] = 1
+
+    @property
+    def print_area(self) -> str:
+        return f"A1:{self.check_column}{self.signoff_row}"
+
+    @property
+    def hidden_columns(self) -> tuple[str, str]:
+        """First and last hidden column (flags and helpers, counts)."""
+        return self.error_columns[0], "AZ"
+
+    def check_cell(self, row: int) -> str:
+        """The 检查 column on ``row`` (what is wrong on that row, in words)."""
+        return f"{self.check_column}{row}"
+
+    def helper_cell(self, name: str, row: int) -> str:
+        return f"{self.helper_columns[name]}{row}"
+
+    def flag_cell(self, severity: str, row: int, index: int) -> str:
+        """The ``index``-th flag of ``severity`` on ``row``."""
+        columns = self.error_columns if severity == "error" else self.warning_columns
+        if index >= len(columns):
+            raise ValueError(f"row {row} has more than {len(columns)} {severity} checks")
+        return f"{columns[index]}{row}"
+
+    def flag_range(self, severity: str) -> str:
+        columns = self.error_columns if severity == "error" else self.warning_columns
+        return f"{columns[0]}1:{columns[-1]}{self.signoff_row}"
+
+    @property
+    def check_rows(self) -> tuple[int, ...]:
+        """Rows with a 检查 text: header, funds, goals, indicators, total and sign-off rows."""
+        return (4, 5, 6, *range(self.fund_first_row, self.fund_row("other") + 1), 13,
+                *range(self.first_indicator_row, self.last_indicator_row + 1), self.total_row, self.signoff_row)
+
+    # --- spots and labels -------------------------------------------------------------
+    @cached_property
+    def spots(self) -> tuple[Spot, ...]:
+        first_status = self.status_merge.split(":")[0]
+        return (*super().spots,
+                Spot("chk_status", "Chk_Status", first_status, "formula", merge=self.status_merge),
+                Spot("chk_errors", "Chk_Errors", self.count_cells["errors"], "formula"),
+                Spot("chk_warnings", "Chk_Warnings", self.count_cells["warnings"], "formula"))
+
+    @cached_property
+    def labels(self) -> tuple[Label, ...]:
+        first = self.status_label_merge.split(":")[0]
+        return (*super().labels,
+                Label(first, "表内自动检查：", self.status_label_merge, "plain"),
+                Label(self.check_cell(7), "检查", style="header"),
+                Label(self.check_cell(14), "检查", style="header"))
+
+    # --- formulas -----------------------------------------------------------------------
+    def base_formulas(self, policy: Policy) -> dict[str, str]:
+        """1.0's formulas, made to show :data:`NOT_A_NUMBER` when an input they read is text."""
+        from xltools.form.checks import text_in
+
+        s = self.spot
+        budget, executed = s("funds.total.annual_budget").cell, s("funds.total.executed").cell
+        weight, rate, score = s("budget_weight").cell, s("execution_rate").cell, s("budget_score").cell
+        total, weights, scores = s("total_score").cell, self.indicator_range("weight"), self.indicator_range("score")
+        old = super().formulas(policy)
+        bad = f'"{NOT_A_NUMBER}"'
+        out = dict(old)
+        out[rate] = f"=IF({text_in(budget, executed)},{bad},{old[rate][1:]})"
+        out[score] = f'=IF(OR({rate}={bad},{text_in(weight)}),{bad},{old[score][1:]})'
+        out[s("weight_sum").cell] = f"=IF({text_in(weight, weights)},{bad},{old[s('weight_sum').cell][1:]})"
+        out[total] = f"=IF(OR({score}={bad},{text_in(scores)}),{bad},{old[total][1:]})"
+        return out
+
+    def formulas(self, policy: Policy) -> dict[str, str]:
+        from xltools.form.checks import check_formulas
+
+        return {**self.base_formulas(policy), **check_formulas(self, policy)}
+
+    # --- reading ------------------------------------------------------------------------
+    def form_from_cells(self, get: Callable[[str], object]) -> Form:
+        """As 1.0, but a formula cell showing :data:`NOT_A_NUMBER` reads as empty (it is no typed value)."""
+        computed = {spot.cell for spot in self.spots if spot.kind == "formula"}
+
+        def value(cell: str) -> object:
+            found = get(cell)
+            return None if cell in computed and found == NOT_A_NUMBER else found
+        return super().form_from_cells(value)
