@@ -17,8 +17,8 @@ __all__ = ["ERROR_FILL", "WARNING_FILL", "OK_FILL", "write_checks"]
 
 ERROR_FILL = "#FFC7CE"     # light red: an error the formulas found
 ERROR_FONT = "#9C0006"
-WARNING_FILL = "#FFEB9C"   # amber: a warning
-WARNING_FONT = "#9C5700"
+WARNING_FILL = "#FFD591"   # amber (orange), unlike the light-yellow input cells: a warning
+WARNING_FONT = "#8A4B00"
 OK_FILL = "#C6EFCE"        # light green: no problem found
 OK_FONT = "#006100"
 

@@ -42,7 +42,8 @@ from xltools.form.layout import (
     Layout,
     Spot,
 )
-from xltools.excel.selfcheck import write_checks
+from xltools.excel.guide import colours, write_guide
+from xltools.excel.selfcheck import ERROR_FILL, OK_FILL, WARNING_FILL, write_checks
 from xltools.form.layout_v1_1 import LayoutV1_1
 from xltools.form.registry import current_layout, layout_for
 from xltools.io.files import write_atomic
@@ -333,13 +334,14 @@ def _left_of(cell: str) -> tuple[int, int]:
     return row, col - 1
 
 
-def _write_result_sheet(book: xlsxwriter.Workbook, password: str, fmt: _Formats) -> None:
+def _write_result_sheet(book: xlsxwriter.Workbook, layout: Layout, password: str, fmt: _Formats) -> None:
     ws = book.add_worksheet(RESULT_SHEET)
     widths = (8, 16, 8, 30, 80)
     for i, width in enumerate(widths):
         ws.set_column(i, i, width)
     row, col = xl_cell_to_rowcol(Layout.RESULT_TITLE_CELL)
-    ws.write_string(row, col, "校验结果（由“检查评分”或 xltools check 填写）", fmt.result_title)
+    title = getattr(layout, "result_title", "校验结果（由“检查评分”或 xltools check 填写）")
+    ws.write_string(row, col, title, fmt.result_title)
     ws.set_column(0, 0, 14)
     ws.set_paper(9)
     ws.set_landscape()
@@ -348,6 +350,9 @@ def _write_result_sheet(book: xlsxwriter.Workbook, password: str, fmt: _Formats)
         cell = Layout.result_summary_cell(key)
         ws.write_string(*_left_of(cell), text, fmt.result_label)
         ws.write_blank(cell, None, fmt.result_value)
+    if isinstance(layout, LayoutV1_1):  # not a blank page in the .xlsx: the in-sheet results until a full check
+        for cell, formula in layout.result_summary_formulas().items():
+            ws.write_formula(cell, formula, fmt.result_value, "")
     header_row = Layout.RESULT_TABLE_HEADER_ROW - 1
     for i, text in enumerate(Layout.RESULT_COLUMNS):
         ws.write_string(header_row, i, text, fmt.result_header)
@@ -408,7 +413,10 @@ def template_bytes(*, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS, policy
         book.add_vba_project(io.BytesIO(vba_project), is_stream=True)
         book.set_vba_name("ThisWorkbook")
     _write_form_sheet(book, layout, policy, year, password, fmt, with_button=vba_project is not None)
-    _write_result_sheet(book, password, fmt)
+    _write_result_sheet(book, layout, password, fmt)
+    if isinstance(layout, LayoutV1_1):
+        write_guide(book, layout, policy, year, password, FONT,
+                    colours(INPUT_FILL, FORMULA_FILL, ERROR_FILL, WARNING_FILL, OK_FILL))
     _write_meta_sheet(book, layout, policy, year, password)
     if vba_project is not None:
         for i, sheet in enumerate(book.worksheets(), start=1):

@@ -66,7 +66,7 @@ class LayoutV1_1(Layout):
     result_column: ClassVar[str] = "K"
     check_button_cell: ClassVar[str] = "K4"
     column_widths: ClassVar[dict[str, float]] = {
-        "A": 11.5, "B": 9, "C": 11, "D": 22, "E": 15, "F": 15, "G": 6.5, "H": 8.5, "I": 15, "J": 13, "K": 12}
+        "A": 11.5, "B": 9, "C": 11, "D": 24, "E": 17, "F": 17, "G": 6.5, "H": 8.5, "I": 13, "J": 13, "K": 12}
     fixed_row_heights: ClassVar[dict[int, float]] = {
         1: 20, 2: 34, 3: 22, 4: 26, 5: 26, 6: 26, 7: 24, 12: 22, 13: 48, 14: 30}
     #: The status line: its label and the merged cell showing ``Chk_Status``.
@@ -81,6 +81,9 @@ class LayoutV1_1(Layout):
          "calc", "words"), _columns("AJ", "AW")))
     #: Cells of ``Chk_Errors`` and ``Chk_Warnings`` (hidden).
     count_cells: ClassVar[dict[str, str]] = {"errors": "AY1", "warnings": "AZ1"}
+    #: Title of the 校验结果 sheet: who fills it.
+    result_title: ClassVar[str] = ("校验结果：填写时显示表内自动检查的结果；带宏模板点“检查评分”、"
+                                   "或区里用 xltools check 检查后，由完整检查的结果取代")
     #: The 填报说明 sheet: column widths and the first row of its text.
     guide_columns: ClassVar[dict[str, float]] = {"A": 16, "B": 78}
     guide_first_row: ClassVar[int] = 1
@@ -117,6 +120,12 @@ class LayoutV1_1(Layout):
         """Rows with a 检查 text: header, funds, goals, indicators, total and sign-off rows."""
         return (4, 5, 6, *range(self.fund_first_row, self.fund_row("other") + 1), 13,
                 *range(self.first_indicator_row, self.last_indicator_row + 1), self.total_row, self.signoff_row)
+
+    def result_summary_formulas(self) -> dict[str, str]:
+        """The 校验结果 summary cells in the .xlsx: the in-sheet results until the full check writes its own."""
+        names = {"execution_rate": "ExecRate", "budget_score": "BudgetScore", "grade": "Grade",
+                 "errors": "Chk_Errors", "warnings": "Chk_Warnings"}
+        return {self.result_summary_cell(key): f"={name}" for key, name in names.items()}
 
     # --- spots and labels -------------------------------------------------------------
     @cached_property
