@@ -24,7 +24,7 @@ from xltools.core.model import LEVEL2
 from xltools.core.scoring import score_form
 from xltools.excel.fill import fill_workbook
 from xltools.excel.template import build_template
-from xltools.form.checks import SHEET_RULES, checks
+from xltools.form.checks import SHEET_RULES, STATUS_OK, checks
 from xltools.form.layout import SHEET
 from xltools.form.layout_v1_1 import NOT_A_NUMBER, LayoutV1_1
 from xltools.form.registry import current_layout
@@ -193,7 +193,7 @@ def test_sheet_checks_equal_the_python_check_on_generated_forms(tmp_path: Path) 
         status = sheet.value(layout.spot("chk_status").cell)
         if errors == warnings == 0:
             clean += 1
-            assert status == "未发现问题", (path.name, status)
+            assert status == STATUS_OK, (path.name, status)
         else:
             assert status == f"发现 {errors} 个错误、{warnings} 个警告", (path.name, status)
     assert not problems, "\n".join(problems)

@@ -13,7 +13,7 @@ from typing import Any
 from xltools.core import Policy
 from xltools.core.model import LEVEL2
 from xltools.core.rules import RULES
-from xltools.form.checks import FULL_CHECK_ONLY, SHEET_RULES, UNITS
+from xltools.form.checks import FULL_CHECK_ONLY, SHEET_RULES, STATUS_OK, UNITS
 from xltools.form.layout import RESULT_SHEET, SHEET
 from xltools.form.layout_v1_1 import GUIDE_SHEET, NOT_A_NUMBER, LayoutV1_1
 
@@ -38,7 +38,7 @@ def colours(input_fill: str, formula_fill: str, error_fill: str, warning_fill: s
         ("浅蓝色", formula_fill, f"自动计算：执行率、预算执行得分、分值合计、总分、等级（输入有文字时显示“{NOT_A_NUMBER}”）"),
         ("浅红色", error_fill, "错误：表内检查发现的问题，须改正后再报送"),
         ("橙色", warning_fill, "警告：请核实，确有理由的可以保留"),
-        ("浅绿色", ok_fill, "表头“表内自动检查”显示“未发现问题”"),
+        ("浅绿色", ok_fill, f"表头“表内自动检查”显示“{STATUS_OK}”"),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from xltools.core import Policy
-from xltools.form.checks import check_formulas, conditional_formats
+from xltools.form.checks import STATUS_BLANK, STATUS_OK, check_formulas, conditional_formats
 from xltools.form.layout_v1_1 import NOT_A_NUMBER, LayoutV1_1
 
 __all__ = ["ERROR_FILL", "WARNING_FILL", "OK_FILL", "write_checks"]
@@ -61,9 +61,11 @@ def write_checks(book: Any, ws: Any, layout: LayoutV1_1, policy: Policy, font: s
         cell = layout.spot(path).cell
         ws.conditional_format(cell, {"type": "formula", "criteria": f'={cell}="{NOT_A_NUMBER}"', "format": error})
     errors, warnings = layout.count_cells["errors"], layout.count_cells["warnings"]
+    ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f'={status_cell}="{STATUS_BLANK}"',
+                                                "format": status, "stop_if_true": True})  # a blank form: no alarm
     ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f"={errors}>0", "format": error,
                                                 "stop_if_true": True})
     ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f"={warnings}>0",
                                                 "format": warning, "stop_if_true": True})
-    ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f'={status_cell}="未发现问题"',
+    ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f'={status_cell}="{STATUS_OK}"',
                                                 "format": ok})

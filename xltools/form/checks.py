@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from xltools.form.layout_v1_1 import LayoutV1_1
 
 __all__ = ["SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks", "check_formulas", "conditional_formats",
-           "text_in", "blank", "filled", "UNITS", "FULL_CHECK_ONLY"]
+           "text_in", "blank", "filled", "UNITS", "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,10 @@ FULL_CHECK_ONLY: tuple[tuple[str, str], ...] = (
     ("score-mismatch（部分）", "“不低于95%”“两次”“1,000人”等写法的定量指标，以及本表单位表以外的单位"),
     ("tamper-*", "模板是否被改动（公式、固定文字、保护）"),
 )
+
+#: What ``Chk_Status`` says on a form nobody has started, and on a form without problems.
+STATUS_BLANK = "尚未填写"
+STATUS_OK = "未发现问题"
 
 #: Units the in-sheet quantity reading knows (longest first), with the unit they mean.
 UNITS: tuple[tuple[str, str], ...] = (
@@ -390,7 +394,7 @@ def check_formulas(layout: LayoutV1_1, policy: Policy) -> dict[str, str]:
     column = layout.helper_columns["used"]
     unused = f"COUNTIF({column}{layout.first_indicator_row}:{column}{layout.last_indicator_row},1)=0"
     untouched = f"AND({blank(s('project_name').cell)},{blank(s('funds.total.annual_budget').cell)},{unused})"
-    out[s("chk_status").cell] = (f'=IF({untouched},"尚未填写",IF({errors}+{warnings}=0,"未发现问题",'
+    out[s("chk_status").cell] = (f'=IF({untouched},"{STATUS_BLANK}",IF({errors}+{warnings}=0,"{STATUS_OK}",'
                                  f'"发现 "&{errors}&" 个错误、"&{warnings}&" 个警告"))')
     return out
 
