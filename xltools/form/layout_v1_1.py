@@ -163,16 +163,28 @@ class LayoutV1_1(Layout):
         return out
 
     def formulas(self, policy: Policy) -> dict[str, str]:
+        """The formulas the tamper check compares: the scoring formulas and the three ``Chk_*`` cells.
+
+        The per-row flags, helpers and 检查 texts (:func:`xltools.form.checks.check_formulas`) are left
+        out: they decide nothing the district's full check relies on, and Excel may save such runs of
+        equal relative formulas as shared formulas, whose copies carry no formula text of their own.
+        """
         from xltools.form.checks import check_formulas
 
-        return {**self.base_formulas(policy), **check_formulas(self, policy)}
+        checks = check_formulas(self, policy)
+        named = [self.spot(path).cell for path in ("chk_status", "chk_errors", "chk_warnings")]
+        return {**self.base_formulas(policy), **{cell: checks[cell] for cell in named}}
 
     # --- reading ------------------------------------------------------------------------
+    @cached_property
+    def _computed_cells(self) -> frozenset[str]:
+        return frozenset(spot.cell for spot in self.spots if spot.kind == "formula")
+
     def form_from_cells(self, get: Callable[[str], object]) -> Form:
         """As 1.0, but a formula cell showing :data:`NOT_A_NUMBER` reads as empty (it is no typed value)."""
-        computed = {spot.cell for spot in self.spots if spot.kind == "formula"}
+        computed = self._computed_cells
 
         def value(cell: str) -> object:
             found = get(cell)
-            return None if cell in computed and found == NOT_A_NUMBER else found
+            return None if found == NOT_A_NUMBER and cell in computed else found
         return super().form_from_cells(value)
