@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from xltools.core import Policy
+from xltools.district.units import unit_sort_key
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
            "unit_rows", "grade_names", "SHEET", "SHEETS", "GROUPS"]
@@ -104,6 +105,11 @@ class ProjectRow:
                             protocol=pickle.HIGHEST_PROTOCOL)
 
     @property
+    def year_value(self) -> int | str:
+        """年度 as the summary shows it: a number where it is one (other text as typed)."""
+        return int(self.year) if self.year.isdigit() and len(self.year) == 4 else self.year
+
+    @property
     def key(self) -> tuple[str, str, str]:
         """The duplicate key (实施单位, 项目名称, 年度)."""
         return (self.unit, self.name, self.year)
@@ -155,12 +161,12 @@ def grade_names(policy: Policy) -> list[str]:
 
 
 def unit_rows(projects: Sequence[ProjectRow], policy: Policy) -> list[UnitRow]:
-    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), sorted by unit."""
+    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), in the district's unit order."""
     groups: dict[str, list[ProjectRow]] = {}
     for p in projects:
         groups.setdefault(p.unit, []).append(p)
     out = []
-    for unit in sorted(groups):
+    for unit in sorted(groups, key=unit_sort_key):
         items = groups[unit]
         budget = sum(p.annual_budget or 0.0 for p in items)
         executed = sum(p.executed or 0.0 for p in items)

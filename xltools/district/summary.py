@@ -32,6 +32,8 @@ from xltools.district.results import (
     grade_names,
     unit_rows,
 )
+from xltools.district.printing import header_label, header_lines, page_groups, print_scale
+from xltools.district.units import unit_sort_key
 
 __all__ = ["write_summary"]
 
@@ -198,17 +200,25 @@ def _inline(text: str) -> str:
 
 
 def _setup(ws, headers: Sequence[tuple[str, float]], fmt: _Formats, title: str, freeze_cols: int = 0) -> None:
-    """Header row, widths, frozen panes and A4 landscape print setup."""
-    ws.set_row(0, 30)
-    for col, (text, width) in enumerate(headers):
+    """Header row, widths, frozen panes and A4 landscape print setup (readable page columns: printing.py)."""
+    labels = [header_label(text, width) for text, width in headers]
+    ws.set_row(0, 13.5 * max(header_lines(label, width) for label, (_, width) in zip(labels, headers)) + 4)
+    for col, ((_, width), label) in enumerate(zip(headers, labels)):
         ws.set_column(col, col, width)
-        ws.write_string(0, col, text, fmt.header)
+        ws.write_string(0, col, label, fmt.header)
     ws.freeze_panes(1, freeze_cols)
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.repeat_rows(0)
-    ws.fit_to_pages(1, 0)
+    widths = [width for _, width in headers]
+    starts = page_groups(widths, freeze_cols) if freeze_cols else []
+    if starts:  # too wide for one readable page: page columns, the key columns on every page
+        ws.repeat_columns(0, freeze_cols - 1)
+        ws.set_v_pagebreaks(starts)
+        ws.set_print_scale(print_scale(widths, freeze_cols, starts))
+    else:
+        ws.fit_to_pages(1, 0)
     ws.set_header(f"&C&\"宋体,Bold\"&12{title}")
     ws.set_footer("&C第 &P 页，共 &N 页")
 
@@ -221,8 +231,8 @@ def _finish(ws, headers: Sequence[tuple[str, float]], last_row: int) -> None:
 SUMMARY_HEADERS: tuple[tuple[str, float], ...] = (
     ("序号", 5), ("实施单位", 17), ("主管部门", 14), ("项目名称", 26), ("项目负责人", 8), ("年度", 6),
     ("年初预算数（万元）", 11), ("全年预算数（万元）", 11), ("全年执行数（万元）", 11), ("执行率", 8),
-    ("预算执行得分", 8), ("产出指标得分", 8), ("效益指标得分", 8), ("满意度指标得分", 8),
-    ("自评总分", 8), ("复核总分", 8), ("等级", 5), ("错误数", 6), ("警告数", 6), ("文件状态", 10),
+    ("预算执行得分", 9), ("产出指标得分", 9), ("效益指标得分", 9), ("满意度指标得分", 11),
+    ("自评总分", 8), ("复核总分", 8), ("等级", 5), ("错误数", 7), ("警告数", 7), ("文件状态", 10),
     ("来源文件", 30),
 )
 
@@ -243,14 +253,14 @@ def _write_projects(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     for row, result in enumerate(used, start=1):
         p = result.project
         assert p is not None
-        values = [row, p.unit, p.department, p.name, p.lead, p.year, p.initial_budget, p.annual_budget,
+        values = [row, p.unit, p.department, p.name, p.lead, p.year_value, p.initial_budget, p.annual_budget,
                   p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
                   p.self_total, p.review_total, p.grade, result.errors, result.warnings,
                   FATE_TEXT[result.fate], result.path]
-        formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text, fmt.amount, fmt.amount,
+        formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
-                   fmt.bad if result.fate != "ok" else fmt.text, fmt.text]
-        ws.append_row(row, list(zip(values, formats)))
+                   fmt.bad if result.fate != "ok" else fmt.text, fmt.wrap]
+        ws.append_row(row, list(zip(values, formats)), _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
     first, last = 2, row + 1  # Excel rows of the data
     total = row + 1
     projects = [r.project for r in used if r.project is not None]
@@ -328,10 +338,10 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
 
 #: Sheet 项目信息: every field of the form not already in 汇总 or 指标明细, as typed.
 DETAIL_HEADERS: tuple[tuple[str, float], ...] = (
-    ("联系电话", 12), ("当年财政拨款·年初预算数", 11), ("当年财政拨款·全年预算数", 11),
-    ("当年财政拨款·全年执行数", 11), ("上年结转资金·年初预算数", 11), ("上年结转资金·全年预算数", 11),
-    ("上年结转资金·全年执行数", 11), ("其他资金·年初预算数", 11), ("其他资金·全年预算数", 11),
-    ("其他资金·全年执行数", 11), ("预算执行分值", 8), ("预期目标", 36), ("实际完成情况", 36),
+    ("联系电话", 12), ("当年财政拨款·年初预算数", 14), ("当年财政拨款·全年预算数", 14),
+    ("当年财政拨款·全年执行数", 14), ("上年结转资金·年初预算数", 14), ("上年结转资金·全年预算数", 14),
+    ("上年结转资金·全年执行数", 14), ("其他资金·年初预算数", 11), ("其他资金·全年预算数", 11),
+    ("其他资金·全年执行数", 11), ("预算执行分值", 9), ("预期目标", 36), ("实际完成情况", 36),
     ("填表人", 8), ("填表人电话", 12), ("填写日期", 11),
 )
 
@@ -342,14 +352,14 @@ def _write_details(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     ws = book.add_worksheet(SHEET["details"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·项目信息", freeze_cols=3)
     detail_formats = [fmt.text, *[fmt.amount] * 9, fmt.score, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.date]
-    formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, *detail_formats, fmt.text]
+    formats = [fmt.int, fmt.text, fmt.text, fmt.int, fmt.text, *detail_formats, fmt.wrap]
     wrapped = [col for col, f in enumerate(formats) if f is fmt.wrap]
     row = 0
     for row, result in enumerate(used, start=1):
         p = result.project
         assert p is not None
         details = p.details or (None,) * len(DETAIL_HEADERS)
-        cells = (row, p.unit, p.name, p.year, p.lead, *details, result.path)
+        cells = (row, p.unit, p.name, p.year_value, p.lead, *details, result.path)
         ws.append_row(row, list(zip(cells, formats)), _row_height([(cells[col], headers[col][1]) for col in wrapped]))
     _finish(ws, headers, row)
 
@@ -376,8 +386,8 @@ def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
 
 
 def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
-    headers = [("序号", 6), ("文件", 36), ("实施单位", 16), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
-               ("代码", 22), ("级别", 6), ("说明", 60), ("文件状态", 11)]
+    headers = [("序号", 6), ("文件", 24), ("实施单位", 14), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
+               ("代码", 22), ("级别", 6), ("说明", 54), ("文件状态", 11)]
     ws = book.add_worksheet(SHEET["findings"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·问题清单", freeze_cols=2)
     row = 0
@@ -388,15 +398,16 @@ def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
             level = "错误" if severity == "error" else "警告"
             values = [row, result.path, p.unit if p else "", p.name if p else "", sheet, cell, code, level,
                       message, FATE_TEXT[result.fate]]
-            formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
+            formats = [fmt.int, fmt.wrap, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
                        fmt.bad if severity == "error" else fmt.text, fmt.wrap, fmt.text]
-            ws.append_row(row, list(zip(values, formats)), _row_height([(message, headers[8][1])]))
+            ws.append_row(row, list(zip(values, formats)),
+                          _row_height([(message, headers[8][1]), (result.path, headers[1][1])]))
     _finish(ws, headers, row)
 
 
 def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
-    headers = [("序号", 6), ("文件", 44), ("状态", 12), ("原因", 50), ("实施单位", 16), ("项目名称", 24),
-               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 17), ("SHA-256（前 16 位）", 18)]
+    headers = [("序号", 6), ("文件", 30), ("状态", 12), ("原因", 40), ("实施单位", 14), ("项目名称", 20),
+               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17)]
     ws = book.add_worksheet(SHEET["files"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·文件清单", freeze_cols=2)
     row = 0
@@ -406,9 +417,10 @@ def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
         values = [row, result.path, FATE_TEXT[result.fate], result.reason, p.unit if p else "",
                   p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), stamp,
                   result.sha256[:16]]
-        formats = [fmt.int, fmt.text, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
+        formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
                    fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text]
-        ws.append_row(row, list(zip(values, formats)), _row_height([(result.reason, headers[3][1])]))
+        ws.append_row(row, list(zip(values, formats)),
+                      _row_height([(result.reason, headers[3][1]), (result.path, headers[1][1])]))
     _finish(ws, headers, row)
 
 
@@ -458,8 +470,8 @@ def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy)
 
 def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> None:
     """Write the summary workbook to ``path`` (the caller makes it atomic)."""
-    used = sorted((r for r in files if r.used),
-                  key=lambda r: (r.project.unit, r.project.name, r.path))  # type: ignore[union-attr]
+    used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
+                  key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
     units = unit_rows([r.project for r in used if r.project is not None], policy)
     book = xlsxwriter.Workbook(str(path), {
         "constant_memory": True,

@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from xltools.core import Policy
+from xltools.form.annotation import ERROR_FILL, WARNING_FILL  # the colours the full check paints too
 from xltools.form.checks import STATUS_BLANK, STATUS_OK, check_formulas, conditional_formats
 from xltools.form.layout_v1_1 import NOT_A_NUMBER, LayoutV1_1
 
 __all__ = ["ERROR_FILL", "WARNING_FILL", "OK_FILL", "write_checks"]
 
-ERROR_FILL = "#FFC7CE"     # light red: an error the formulas found
 ERROR_FONT = "#9C0006"
-WARNING_FILL = "#FFD591"   # amber (orange), unlike the light-yellow input cells: a warning
 WARNING_FONT = "#8A4B00"
 OK_FILL = "#C6EFCE"        # light green: no problem found
 OK_FONT = "#006100"

@@ -44,6 +44,7 @@ from xltools.form.layout import (
 )
 from xltools.excel.guide import colours, write_guide
 from xltools.excel.selfcheck import ERROR_FILL, OK_FILL, WARNING_FILL, write_checks
+from xltools.form.annotation import FORMULA_FILL, INPUT_FILL  # the shading the check restores
 from xltools.form.layout_v1_1 import LayoutV1_1
 from xltools.form.registry import current_layout, layout_for
 from xltools.io.files import write_atomic
@@ -55,8 +56,6 @@ __all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError",
 BUILD_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 
 FONT = "宋体"
-INPUT_FILL = "#FFF8D0"     # light yellow: type here
-FORMULA_FILL = "#DDEBF7"   # light blue: computed by the template
 WARN_FILL = "#FCE4D6"      # light red: missing or out of range
 
 _INDICATOR_HEIGHT = 36
