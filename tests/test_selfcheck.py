@@ -259,3 +259,27 @@ def test_every_formula_uses_allowed_functions_only(policy: Policy, tmp_path: Pat
     assert used, "no formula found"
     assert used <= ALLOWED, used - ALLOWED
     assert not any(name.startswith("_xlfn") for name in used)
+
+
+def test_tools_reading_a_form_do_not_make_up_the_total_the_sheet_marks(tmp_path: Path) -> None:
+    """A filled form not yet recalculated: the summary's 自评总分 and export follow what the sheet will show."""
+    from xltools.district.process import process_file
+    from xltools.excel.template import template_bytes
+    from xltools.io.fill import fill_template
+    from xltools.io.forms import load_form, with_formula_values
+
+    from .forms import clean_form
+
+    form = clean_form()
+    form.indicators[0].score = "20分"
+    totals = {}
+    for version in ("1.0", "1.1"):
+        path = tmp_path / f"v{version}.xlsx"
+        fill_template(form, path, template_bytes(version=version))
+        project = process_file(str(path)).project
+        assert project is not None
+        exported, computed = with_formula_values(load_form(path))
+        totals[version] = (project.self_total, exported.total_score, "total_score" in computed)
+    # 1.0's SUM leaves the text score out (78.55 instead of 98.55); 1.1 shows 非数字, so no number is made up
+    assert totals["1.0"] == (78.55, 78.55, True)
+    assert totals["1.1"] == (None, None, False)

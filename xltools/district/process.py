@@ -43,7 +43,8 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
     form, sheet = verdict.form, verdict.evaluation.sheet
     total = form.fund("total")
     # 自评总分: the cached value of the 总分 formula when the file has one, else what the formula computes
-    self_total = form.total_score if isinstance(form.total_score, (int, float)) else sheet_total(form, policy)
+    self_total = form.total_score if isinstance(form.total_score, (int, float)) else (
+        None if "total_score" in verdict.layout.marked_formulas(form) else sheet_total(form, policy))
     reviewed = {item.index: item.score for item in sheet.indicators}
     indicators = [
         IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,

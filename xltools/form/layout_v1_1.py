@@ -175,6 +175,15 @@ class LayoutV1_1(Layout):
         named = [self.spot(path).cell for path in ("chk_status", "chk_errors", "chk_warnings")]
         return {**self.base_formulas(policy), **{cell: checks[cell] for cell in named}}
 
+    def marked_formulas(self, form: Form) -> frozenset[str]:
+        """预算执行得分 and 总分 show :data:`NOT_A_NUMBER` when an amount, a 分值 or a 得分 they use is text."""
+        def text(*values: object) -> bool:
+            return any(isinstance(v, str) and v.strip() for v in values)
+        funds = form.fund("total")
+        budget = text(funds.annual_budget, funds.executed, form.budget_weight)
+        total = budget or text(*(ind.score for ind in form.indicators))
+        return frozenset(name for name, marked in (("budget_score", budget), ("total_score", total)) if marked)
+
     # --- reading ------------------------------------------------------------------------
     @cached_property
     def _computed_cells(self) -> frozenset[str]:

@@ -115,6 +115,7 @@ def with_formula_values(loaded: LoadedForm) -> tuple[Form, list[str]]:
     sheet = score_form(form, policy)
     shown = {"budget_score": sheet.budget_score if sheet.execution_rate is not None else None,
              "total_score": sheet_total(form, policy)}
+    marked = loaded.identity.layout.marked_formulas(form) if loaded.identity else frozenset()
     update = {name: shown[name] for name in FORMULA_FIELDS
-              if getattr(form, name) is None and shown[name] is not None}
+              if getattr(form, name) is None and shown[name] is not None and name not in marked}
     return (form.model_copy(update=update) if update else form), list(update)
