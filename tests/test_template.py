@@ -21,7 +21,7 @@ from xltools.excel.template import (
     build_template,
 )
 from xltools.form.checks import checks
-from xltools.form.layout_v1_1 import GUIDE_SHEET
+from xltools.form.layout_v1_1 import CHECK_SHEET, GUIDE_SHEET
 from xltools.form.identify import read_meta
 from xltools.form.layout import (
     CHECK_BUTTON_CAPTION,
@@ -117,7 +117,7 @@ def test_labels_formulas_and_names_follow_the_layout(built: Path) -> None:
     assert merges <= set(sheet.merged)
     assert sheet.value(layout.spot("year").cell) == 2025
     assert sheet.value(layout.spot("budget_weight").cell) == Form().budget_weight == 10  # the paper's 分值
-    assert book.sheet_names == [SHEET, RESULT_SHEET, GUIDE_SHEET, META_SHEET]
+    assert book.sheet_names == [SHEET, RESULT_SHEET, GUIDE_SHEET, META_SHEET, CHECK_SHEET]
 
 
 def test_only_input_cells_are_unlocked_and_everything_is_protected(built: Path) -> None:

@@ -269,6 +269,6 @@ def test_every_code_name_has_its_document_module() -> None:
         names = {m for n in archive.namelist() if re.fullmatch(r"xl/(workbook|worksheets/sheet\d+)\.xml", n)
                  for m in re.findall(r'codeName="(\w+)"', archive.read(n).decode("utf-8"))}
     modules = olevba_modules(XLSM)
-    assert "ThisWorkbook" in names and len(names) == 5  # the workbook and its four sheets
+    assert "ThisWorkbook" in names and len(names) == 6  # the workbook and its five sheets
     for name in names:
         assert modules[name].startswith(f'Attribute VB_Name = "{name}"\r\nAttribute VB_Base = "0{{000208')

@@ -11,10 +11,10 @@ from typing import Any
 
 from xltools.core import Policy
 from xltools.form.annotation import ERROR_FILL, WARNING_FILL  # the colours the full check paints too
-from xltools.form.checks import STATUS_BLANK, STATUS_OK, check_formulas, conditional_formats
+from xltools.form.checks import STATUS_BLANK, STATUS_OK, conditional_formats, split_formulas
 from xltools.form.layout_v1_1 import NOT_A_NUMBER, LayoutV1_1
 
-__all__ = ["ERROR_FILL", "WARNING_FILL", "OK_FILL", "write_checks"]
+__all__ = ["ERROR_FILL", "WARNING_FILL", "OK_FILL", "write_checks", "write_check_sheet"]
 
 ERROR_FONT = "#9C0006"
 WARNING_FONT = "#8A4B00"
@@ -37,7 +37,8 @@ def write_checks(book: Any, ws: Any, layout: LayoutV1_1, policy: Policy, font: s
     ws.set_column(f"{first_hidden}:{last_hidden}", 6, None, {"hidden": True})
     status_cell = layout.spot("chk_status").cell
     check_cells = {layout.check_cell(row) for row in layout.check_rows}
-    for cell, formula in check_formulas(layout, policy).items():
+    on_form, _ = split_formulas(layout, policy)
+    for cell, formula in on_form.items():
         if cell == status_cell:
             ws.merge_range(layout.status_merge, "", status)
             ws.write_formula(cell, formula, status, "")
@@ -68,3 +69,14 @@ def write_checks(book: Any, ws: Any, layout: LayoutV1_1, policy: Policy, font: s
                                                 "format": warning, "stop_if_true": True})
     ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f'={status_cell}="{STATUS_OK}"',
                                                 "format": ok})
+
+
+def write_check_sheet(book: Any, layout: LayoutV1_1, policy: Policy, password: str, font: str) -> None:
+    """The hidden, protected sheet of flags and helpers (added after the other sheets)."""
+    ws = book.add_worksheet(layout.check_sheet)
+    plain = book.add_format({"font_name": font, "font_charset": 134, "font_size": 9})
+    _, on_checks = split_formulas(layout, policy)
+    for cell, formula in on_checks.items():
+        ws.write_formula(cell, formula, plain, 0)
+    ws.hide()
+    ws.protect(password)

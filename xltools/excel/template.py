@@ -43,7 +43,7 @@ from xltools.form.layout import (
     Spot,
 )
 from xltools.excel.guide import colours, write_guide
-from xltools.excel.selfcheck import ERROR_FILL, OK_FILL, WARNING_FILL, write_checks
+from xltools.excel.selfcheck import ERROR_FILL, OK_FILL, WARNING_FILL, write_check_sheet, write_checks
 from xltools.form.annotation import FORMULA_FILL, INPUT_FILL  # the shading the check restores
 from xltools.form.layout_v1_1 import LayoutV1_1
 from xltools.form.registry import current_layout, layout_for
@@ -417,6 +417,8 @@ def template_bytes(*, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS, policy
         write_guide(book, layout, policy, year, password, FONT,
                     colours(INPUT_FILL, FORMULA_FILL, ERROR_FILL, WARNING_FILL, OK_FILL))
     _write_meta_sheet(book, layout, policy, year, password)
+    if isinstance(layout, LayoutV1_1):
+        write_check_sheet(book, layout, policy, password, FONT)
     if vba_project is not None:
         for i, sheet in enumerate(book.worksheets(), start=1):
             sheet.set_vba_name(f"Sheet{i}")

@@ -13,6 +13,7 @@ texts, qualitative bands, targets such as “不低于95%” or “两次”) is
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -21,11 +22,13 @@ from xltools.core.findings import Severity
 from xltools.core.model import FUND_ROWS, LEVEL1, FundRow, Indicator
 from xltools.core.policy import Policy
 from xltools.core.rules import field_label
+from xltools.form.layout import SHEET
 
 if TYPE_CHECKING:
     from xltools.form.layout_v1_1 import LayoutV1_1
 
-__all__ = ["SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks", "check_formulas", "conditional_formats",
+__all__ = ["SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks", "check_formulas", "split_formulas",
+           "qualified", "conditional_formats",
            "text_in", "blank", "filled", "UNITS", "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
 
 
@@ -374,8 +377,38 @@ def _helpers(layout: LayoutV1_1, policy: Policy, i: int) -> dict[str, str]:
     }
 
 
+_STRING = re.compile(r'("(?:[^"]|"")*")')
+_REF = re.compile(r"(?<![A-Za-z0-9_!'.])([A-Z]{1,3})(\d+)(?::[A-Z]{1,3}\d+)?(?![A-Za-z0-9_(!])")
+
+
+def qualified(formula: str, sheet: str, columns: frozenset[str] | set[str]) -> str:
+    """``formula`` with every reference into ``columns`` (outside string literals) taken on ``sheet``.
+
+    The sheet names are CJK words, written without quotes as Excel and LibreOffice save them (the
+    tamper check compares formula texts)."""
+    parts = _STRING.split(formula)
+    for i in range(0, len(parts), 2):
+        parts[i] = _REF.sub(lambda m: f"{sheet}!{m.group(0)}" if m.group(1) in columns else m.group(0), parts[i])
+    return "".join(parts)
+
+
+def split_formulas(layout: LayoutV1_1, policy: Policy) -> tuple[dict[str, str], dict[str, str]]:
+    """:func:`check_formulas` placed: (form sheet cell → formula, check sheet cell → formula), with every
+    reference to the other sheet qualified by its name."""
+    hidden = layout.check_sheet_columns
+    form_columns = {chr(c) for c in range(ord("A"), ord(layout.result_column) + 1)}
+    on_form, on_checks = {}, {}
+    for cell, formula in check_formulas(layout, policy).items():
+        if cell.rstrip("0123456789") in hidden:
+            on_checks[cell] = qualified(formula, SHEET, form_columns)
+        else:
+            on_form[cell] = qualified(formula, layout.check_sheet, hidden)
+    return on_form, on_checks
+
+
 def check_formulas(layout: LayoutV1_1, policy: Policy) -> dict[str, str]:
-    """Every formula of the in-sheet checks: helpers, flags, the 检查 column, counts and status."""
+    """Every formula of the in-sheet checks: helpers, flags, the 检查 column, counts and status (unplaced:
+    cell references without sheet names; :func:`split_formulas` places them)."""
     out: dict[str, str] = {}
     for i in range(layout.rows):
         out.update(_helpers(layout, policy, i))
@@ -421,5 +454,6 @@ def conditional_formats(layout: LayoutV1_1, policy: Policy) -> dict[str, tuple[s
     out = {}
     for ref in sorted({*errors, *warnings}):
         e, w = errors.get(ref, []), warnings.get(ref, [])
-        out[ref] = (f"OR({','.join(e)})" if e else "", f"OR({','.join(w)})" if w else "")
+        out[ref] = tuple(qualified(f"OR({','.join(conds)})", layout.check_sheet, layout.check_sheet_columns)
+                         if conds else "" for conds in (e, w))  # type: ignore[assignment]
     return out

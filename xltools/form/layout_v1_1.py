@@ -27,12 +27,14 @@ from xltools.core.model import Form
 from xltools.core.policy import Policy
 from xltools.form.layout import Label, Layout, Spot
 
-__all__ = ["LayoutV1_1", "NOT_A_NUMBER", "GUIDE_SHEET"]
+__all__ = ["LayoutV1_1", "NOT_A_NUMBER", "GUIDE_SHEET", "CHECK_SHEET"]
 
 #: What 执行率 / 得分 / 分值合计 / 总分 show when an input they use is text instead of a number.
 NOT_A_NUMBER = "非数字"
 #: The sheet of filling instructions (generated from the layout and the policy).
 GUIDE_SHEET = "填报说明"
+#: The hidden sheet of the in-sheet checks' flags and helpers.
+CHECK_SHEET = "检查明细"
 
 
 def _column_name(index: int) -> str:
@@ -73,13 +75,16 @@ class LayoutV1_1(Layout):
     status_row: ClassVar[int] = 1
     status_label_merge: ClassVar[str] = "B1:C1"
     status_merge: ClassVar[str] = "D1:J1"
-    #: Hidden columns: one 0/1 flag per error-level check, per warning-level check, and helper values.
+    #: The hidden sheet holding one 0/1 flag per check and the helper values (columns below), so that
+    #: tools reading the form sheet do not parse them (``xltools combine`` reads 自评表 and 模板信息 only).
+    check_sheet: ClassVar[str] = CHECK_SHEET
+    #: Columns of the check sheet: one 0/1 flag per error-level check, per warning-level check, and helpers.
     error_columns: ClassVar[tuple[str, ...]] = _columns("M", "AF")
     warning_columns: ClassVar[tuple[str, ...]] = _columns("AG", "AI")
     helper_columns: ClassVar[dict[str, str]] = dict(zip(
         ("used", "wt", "t_txt", "t_dir", "t_rest", "t_unit", "t_num", "a_txt", "a_rest", "a_unit", "a_num", "quant",
          "calc", "words"), _columns("AJ", "AW")))
-    #: Cells of ``Chk_Errors`` and ``Chk_Warnings`` (hidden).
+    #: Cells of ``Chk_Errors`` and ``Chk_Warnings`` (hidden columns of the form sheet).
     count_cells: ClassVar[dict[str, str]] = {"errors": "AY1", "warnings": "AZ1"}
     #: Title of the 校验结果 sheet: who fills it.
     result_title: ClassVar[str] = ("校验结果：填写时显示表内自动检查的结果；带宏模板点“检查评分”、"
@@ -94,8 +99,13 @@ class LayoutV1_1(Layout):
 
     @property
     def hidden_columns(self) -> tuple[str, str]:
-        """First and last hidden column (flags and helpers, counts)."""
+        """First and last hidden column of the form sheet (where the counts are)."""
         return self.error_columns[0], "AZ"
+
+    @property
+    def check_sheet_columns(self) -> frozenset[str]:
+        """The columns of the check sheet that hold flags and helpers."""
+        return frozenset((*self.error_columns, *self.warning_columns, *self.helper_columns.values()))
 
     def check_cell(self, row: int) -> str:
         """The 检查 column on ``row`` (what is wrong on that row, in words)."""
@@ -169,9 +179,9 @@ class LayoutV1_1(Layout):
         out: they decide nothing the district's full check relies on, and Excel may save such runs of
         equal relative formulas as shared formulas, whose copies carry no formula text of their own.
         """
-        from xltools.form.checks import check_formulas
+        from xltools.form.checks import split_formulas
 
-        checks = check_formulas(self, policy)
+        checks, _ = split_formulas(self, policy)
         named = [self.spot(path).cell for path in ("chk_status", "chk_errors", "chk_warnings")]
         return {**self.base_formulas(policy), **{cell: checks[cell] for cell in named}}
 

