@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from xltools.core import Policy
+from xltools.core.parse import normalize_text
 from xltools.district.units import unit_sort_key
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
@@ -111,8 +112,9 @@ class ProjectRow:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        """The duplicate key (实施单位, 项目名称, 年度)."""
-        return (self.unit, self.name, self.year)
+        """The duplicate key (实施单位, 项目名称, 年度), compared after normalising the texts as typed
+        (full-width and half-width characters, runs of blanks)."""
+        return (normalize_text(self.unit), normalize_text(self.name), self.year)
 
 
 @dataclass(slots=True)
@@ -162,12 +164,13 @@ def grade_names(policy: Policy) -> list[str]:
 
 def unit_rows(projects: Sequence[ProjectRow], policy: Policy) -> list[UnitRow]:
     """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), in the district's unit order."""
-    groups: dict[str, list[ProjectRow]] = {}
+    groups: dict[str, list[ProjectRow]] = {}  # by the unit's normalised name; shown as first typed
     for p in projects:
-        groups.setdefault(p.unit, []).append(p)
+        groups.setdefault(normalize_text(p.unit), []).append(p)
     out = []
-    for unit in sorted(groups, key=unit_sort_key):
-        items = groups[unit]
+    for key in sorted(groups, key=unit_sort_key):
+        items = groups[key]
+        unit = items[0].unit
         budget = sum(p.annual_budget or 0.0 for p in items)
         executed = sum(p.executed or 0.0 for p in items)
         totals = [p.review_total for p in items]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from xltools.core import Policy
-from xltools.core.model import LEVEL2
 from xltools.core.rules import RULES
 from xltools.form.checks import FULL_CHECK_ONLY, SHEET_RULES, STATUS_OK, UNITS
 from xltools.form.layout import RESULT_SHEET, SHEET
@@ -51,7 +50,7 @@ def guide_rows(layout: LayoutV1_1, policy: Policy, year: int) -> list[tuple[str,
     split = "、".join(f"{name} {_n(value)} 分" for name, value in policy.standard_split.items())
     reverse = ("实际值超过指标值时，得分 = 指标值 ÷ 实际值 × 分值" if policy.reverse_rule == "ratio"
                else "实际值超过指标值时，得分按超出部分线性扣减，到指标值的两倍时为 0")
-    level2 = "；".join(f"{k}：{'、'.join(v)}" for k, v in LEVEL2.items())
+    level2 = "；".join(f"{k}：{'、'.join(v)}" for k, v in policy.levels.items())
     units = "、".join(dict.fromkeys(raw for raw, _ in UNITS))
     rows: list[tuple[str, str]] = [
         ("", f"填报说明（{year} 年度项目支出绩效自评表，模板版本 {layout.version}）"),
@@ -63,7 +62,7 @@ def guide_rows(layout: LayoutV1_1, policy: Policy, year: int) -> list[tuple[str,
                      "年度资金总额必填，“其中”三行之和应等于年度资金总额；全年执行数不应超过全年预算数。"),
         ("预算执行分值", f"默认 {_n(policy.default_budget_weight)} 分；得分由公式按执行率计算。"),
         ("年度总体目标", "预期目标和实际完成情况都必填；实际完成情况写实际完成了什么，不要照抄预期目标。"),
-        ("绩效指标", f"每行一条指标。一级指标从下拉列表选择（{'、'.join(LEVEL2)}），二级指标须属于所选一级指标"
+        ("绩效指标", f"每行一条指标。一级指标从下拉列表选择（{'、'.join(policy.levels)}），二级指标须属于所选一级指标"
                      f"（{level2}）。三级指标写简短的名称（不超过 {policy.name_max_length} 个字，不带句读）。"),
         ("指标值与完成值", f"定量指标写成“≥95%”“≤10天”“=100%”“40个”这样的比较符号加数字加单位，实际完成值用相同单位"
                           f"（如“96%”“8天”）。表内能识别的单位：{units}。"),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from xltools.core.findings import Severity
-from xltools.core.model import FUND_ROWS, LEVEL1, FundRow, Indicator
+from xltools.core.model import FUND_ROWS, FundRow, Indicator
 from xltools.core.policy import Policy
 from xltools.core.rules import field_label
 from xltools.form.layout import SHEET
@@ -79,6 +79,7 @@ FULL_CHECK_ONLY: tuple[tuple[str, str], ...] = (
     ("qualitative-band", "定性指标得分与“达成/部分达成/未达成”是否相符"),
     ("actual-copied、goal-copied", "实际完成值或完成情况照抄指标值、预期目标"),
     ("unit-mismatch", "指标值与完成值单位不一致"),
+    ("deviation-missing、low-execution-unexplained（部分）", "偏差原因只填了“无”“—”“暂无”等占位符（表内只认空白为未填写）"),
     ("score-mismatch（部分）", "“不低于95%”“两次”“1,000人”等写法的定量指标，以及本表单位表以外的单位"),
     ("tamper-*", "模板是否被改动（公式、固定文字、保护）"),
 )
@@ -287,7 +288,7 @@ def _indicator_row(b: _Builder, layout: LayoutV1_1, policy: Policy, i: int) -> N
     for part in ("level1", "level2", "name", "target", "actual", "weight", "score"):
         b.add("required", f"{p}.{part}", c[part], f"AND({used},{blank(c[part])})",
               _q(f"请填写{Indicator.model_fields[part].title}"))
-    levels = "{" + ",".join(_q(name) for name in LEVEL1) + "}"
+    levels = "{" + ",".join(_q(name) for name in policy.levels) + "}"
     level1 = c["level1"]
     b.add("level1-invalid", f"{p}.level1", level1,
           f'AND({filled(level1)},ISNA(MATCH(SUBSTITUTE(TRIM({level1})," ",""),{levels},0)))',
@@ -326,7 +327,7 @@ def _structure(b: _Builder, layout: LayoutV1_1, policy: Policy) -> None:
     where = s("weight_sum").cell
     b.add("indicators-missing", "indicators", where, f"{used}=0", _q("请填写绩效指标"))
     level1s = layout.indicator_range("level1")
-    for name in LEVEL1:
+    for name in policy.required_level1:
         b.add("level1-absent", "indicators", where,
               f'AND({used}>0,SUMPRODUCT(--(SUBSTITUTE(TRIM({level1s})," ","")={_q(name)}))=0)', _q(f"缺少{name}"))
     weight, weights = s("budget_weight").cell, layout.indicator_range("weight")

@@ -166,7 +166,9 @@ class LayoutV1_1(Layout):
         old = super().formulas(policy)
         bad = f'"{NOT_A_NUMBER}"'
         out = dict(old)
-        out[rate] = f"=IF({text_in(budget, executed)},{bad},{old[rate][1:]})"
+        initial = s("funds.total.initial_budget").cell  # the rate's denominator may be the 年初预算数
+        rate_inputs = (budget, executed) if policy.rate_denominator == "annual" else (budget, initial, executed)
+        out[rate] = f"=IF({text_in(*rate_inputs)},{bad},{old[rate][1:]})"
         out[score] = f'=IF(OR({rate}={bad},{text_in(weight)}),{bad},{old[score][1:]})'
         out[s("weight_sum").cell] = f"=IF({text_in(weight, weights)},{bad},{old[s('weight_sum').cell][1:]})"
         out[total] = f"=IF(OR({score}={bad},{text_in(scores)}),{bad},{old[total][1:]})"
@@ -193,6 +195,25 @@ class LayoutV1_1(Layout):
         budget = text(funds.annual_budget, funds.executed, form.budget_weight)
         total = budget or text(*(ind.score for ind in form.indicators))
         return frozenset(name for name, marked in (("budget_score", budget), ("total_score", total)) if marked)
+
+    def marked_values(self, form: Form, policy: Policy) -> dict[str, object]:
+        """For the fields showing :data:`NOT_A_NUMBER`: what the formulas would show were the text read as
+        numbers, so the full check reports the text itself (number-as-text), not a mismatch it caused."""
+        from xltools.core.parse import parse_number
+        from xltools.core.scoring import round_half_up, score_form
+
+        marked = self.marked_formulas(form)
+        if not marked:
+            return {}
+        sheet = score_form(form, policy)
+        budget = sheet.budget_score if sheet.execution_rate is not None else None
+        out: dict[str, object] = {"budget_score": budget} if "budget_score" in marked else {}
+        if "total_score" in marked:
+            own = parse_number(form.budget_score).value if "budget_score" not in marked else budget
+            scores = sum(parse_number(ind.score).value or 0.0 for ind in form.indicators if not ind.is_empty())
+            out["total_score"] = round_half_up((own if own is not None else sheet.budget_score) + scores,
+                                               policy.decimals)
+        return out
 
     # --- reading ------------------------------------------------------------------------
     @cached_property

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from xltools.core import Form, Policy, score_form, sheet_total
+from xltools.core import Form, Policy
+from xltools.core.scoring import with_formula_values as formula_values
 from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.form.identify import Identity, NotTemplate, identify
@@ -112,10 +113,8 @@ def with_formula_values(loaded: LoadedForm) -> tuple[Form, list[str]]:
     if loaded.book is None:
         return form, []
     policy = (loaded.identity.policy if loaded.identity else None) or Policy()
-    sheet = score_form(form, policy)
-    shown = {"budget_score": sheet.budget_score if sheet.execution_rate is not None else None,
-             "total_score": sheet_total(form, policy)}
+    shown = formula_values(form, policy)  # the one computation, shared with the verdict
     marked = loaded.identity.layout.marked_formulas(form) if loaded.identity else frozenset()
-    update = {name: shown[name] for name in FORMULA_FIELDS
-              if getattr(form, name) is None and shown[name] is not None and name not in marked}
-    return (form.model_copy(update=update) if update else form), list(update)
+    if marked:  # the sheet shows a text marker there (template 1.1): no number is made up
+        shown = shown.model_copy(update={name: getattr(form, name) for name in marked})
+    return shown, [name for name in FORMULA_FIELDS if getattr(form, name) != getattr(shown, name)]
