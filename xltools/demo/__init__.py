@@ -1,0 +1,1 @@
+"""Shell: the demo data for the whole district and ``xltools demo``."""
