@@ -47,8 +47,8 @@ AREAS: tuple[str, ...] = tuple(f"{name}地区办事处" for name in (
 UNITS: tuple[str, ...] = STREETS + AREAS
 
 #: Fates of 文件清单 (as :mod:`xltools.combine` names them).
-FATES = ("ok", "duplicate", "superseded", "not-template", "tampered", "unreadable", "skipped")
-Fate = Literal["ok", "duplicate", "superseded", "not-template", "tampered", "unreadable", "skipped"]
+FATES = ("ok", "wrong-year", "duplicate", "superseded", "not-template", "tampered", "unreadable", "skipped")
+Fate = Literal["ok", "wrong-year", "duplicate", "superseded", "not-template", "tampered", "unreadable", "skipped"]
 Action = Literal["fill", "corrupt", "lock", "foreign", "copy", "tamper", "text"]
 
 YEAR = 2024
@@ -324,7 +324,8 @@ def generate(seed: int = 2024, scale: int = 200, *, mistake_rate: float = 0.3,
     if seed_form is not None:
         unit = str(seed_form.implementing_unit)
         files.append(DemoFile(f"forms/{unit}/{seed_form.year}_{_file_name(0, str(seed_form.project_name))}",
-                              "fill", "ok", seed_form, expected=None, note="真实样表（2020 年度）"))
+                              "fill", "wrong-year", seed_form, expected=None,
+                              note="真实样表（2020 年度；本轮汇总 2024 年度，故为年度不符）"))
     return DemoSet(seed, scale, tuple(files))
 
 

@@ -7,23 +7,25 @@ add-in read them. No I/O here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import pickle
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from xltools.core import Policy
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
-           "unit_rows", "grade_names", "SHEETS", "GROUPS"]
+           "unit_rows", "grade_names", "fate_label", "SHEETS", "GROUPS"]
 
-Fate = Literal["ok", "tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
-               "encrypted", "too-large", "skipped"]
+Fate = Literal["ok", "tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
+               "unreadable", "encrypted", "too-large", "skipped"]
 
 #: The Chinese name of every fate, as 文件清单 shows it.
 FATE_TEXT: dict[str, str] = {
     "ok": "正常",
     "tampered": "模板被改动",
+    "wrong-year": "年度不符",
     "duplicate": "重复文件",
     "superseded": "已被新版本取代",
     "not-template": "非本模板",
@@ -35,7 +37,7 @@ FATE_TEXT: dict[str, str] = {
 }
 
 #: Fates that make a run exit 1 (something to look at), besides error findings.
-PROBLEM_FATES = ("tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
+PROBLEM_FATES = ("tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
                  "encrypted", "too-large")
 
 #: Sheet names of the summary workbook.
@@ -119,6 +121,8 @@ class FileResult:
     sha256: str = ""
     project: ProjectRow | None = None
     findings: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    #: Taken from the results store (the file's bytes were judged in an earlier run), not read this run.
+    reused: bool = False
 
     @property
     def errors(self) -> int:
@@ -132,6 +136,13 @@ class FileResult:
     def used(self) -> bool:
         """Whether the project enters 汇总 (read, and not replaced by another file)."""
         return self.project is not None and self.fate in ("ok", "tampered")
+
+
+def fate_label(fate: str, errors: int) -> str:
+    """How the fate table names a file: 正常 is split into 正常、无错误 and 正常、有错误."""
+    if fate == "ok":
+        return "正常、有错误" if errors else "正常、无错误"
+    return FATE_TEXT[fate]
 
 
 @dataclass(slots=True)
@@ -152,18 +163,26 @@ def grade_names(policy: Policy) -> list[str]:
     return [*policy.grade_thresholds, policy.lowest_grade]
 
 
-def unit_rows(projects: Sequence[ProjectRow], policy: Policy) -> list[UnitRow]:
-    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), sorted by unit."""
-    groups: dict[str, list[ProjectRow]] = {}
+def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:
+    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), sorted by unit.
+
+    One pass with running sums per unit, so the projects can stream (from the results store)."""
+    names = grade_names(policy)
+    sums: dict[str, list] = {}
     for p in projects:
-        groups.setdefault(p.unit, []).append(p)
+        acc = sums.get(p.unit)
+        if acc is None:
+            acc = sums[p.unit] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(names, 0)]
+        acc[0] += 1
+        acc[1] += p.annual_budget or 0.0
+        acc[2] += p.executed or 0.0
+        acc[3] += p.review_total
+        acc[4] = min(acc[4], p.review_total)
+        if p.grade in acc[5]:
+            acc[5][p.grade] += 1
     out = []
-    for unit in sorted(groups):
-        items = groups[unit]
-        budget = sum(p.annual_budget or 0.0 for p in items)
-        executed = sum(p.executed or 0.0 for p in items)
-        totals = [p.review_total for p in items]
-        grades = {g: sum(1 for p in items if p.grade == g) for g in grade_names(policy)}
-        out.append(UnitRow(unit, len(items), budget, executed, executed / budget if budget > 0 else None,
-                           sum(totals) / len(totals), min(totals), grades))
+    for unit in sorted(sums):
+        count, budget, executed, total, lowest, grades = sums[unit]
+        out.append(UnitRow(unit, count, budget, executed, executed / budget if budget > 0 else None,
+                           total / count, lowest, grades))
     return out
