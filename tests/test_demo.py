@@ -122,7 +122,7 @@ def test_refuses_a_non_empty_folder_without_force(tmp_path: Path, capsys: pytest
 
 def test_renders_the_summary_and_a_form(soffice: None, tmp_path: Path) -> None:  # noqa: F811
     run = build_demo(tmp_path / "demo", scale=SCALE, seed=5, jobs=2, render=True)
-    assert [p.name for p in run.images] == ["汇总.png", "样表.png"]
+    assert [p.name for p in run.images] == ["汇总.png", "样表.png", "复核重点.png"]
     for image in run.images:
         data = image.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000

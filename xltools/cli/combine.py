@@ -89,7 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（默认用各模板自带的规则）")
     p.add_argument("--json", metavar="REPORT", help="另存一份 JSON 报告（供程序读取）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件（和 --returns 的非空文件夹）")
-    p.add_argument("--store", metavar="FILE", help="结果库（SQLite）文件（默认：汇总表旁的 <汇总表名>.results.sqlite）")
+    p.add_argument("--store", metavar="FILE", help="结果库（SQLite）文件（默认：汇总表所在文件夹中的 xltools结果库.sqlite）")
     p.add_argument("--full", action="store_true", help="全部重新读取（不沿用结果库中未改动文件的结果）")
     p.add_argument("--round", metavar="LABEL", help="本轮的名称，如 \"第二轮\"（默认：第 N 轮）")
     p.add_argument("--year", metavar="YEAR", help="本轮汇总的年度（默认：表中最常见的年度）；其他年度的表为“年度不符”")

@@ -67,6 +67,7 @@ class DemoFile:
     payload: object = None  # bytes of a lock file, rows of a foreign workbook, text of a text file
     expected: tuple[Expected, ...] | None = ()  # None: findings not asserted (no form, seed, tampered)
     note: str = ""
+    fixed: Form | None = None  # the form before its mistake was injected (what a second round resubmits)
 
     @property
     def mistakes(self) -> list[str]:
@@ -314,12 +315,14 @@ def generate(seed: int = 2024, scale: int = 200, *, mistake_rate: float = 0.3,
     for index, (unit, project, theme) in enumerate(plan):
         form = _clean_form(rng, unit, project, theme, flawless=index in mistake_of)
         expected: list[Expected] = []
+        fixed = None
         if index in mistake_of:
+            fixed = form
             form, expected = inject(rng, form, mistake_of[index])
         expected += [e for e in _natural(form) if not any(x.code == "weights-sum" for x in expected)]
         per_unit[unit] = per_unit.get(unit, 0) + 1
         path = f"forms/{unit}/{_file_name(per_unit[unit], project)}"
-        files.append(DemoFile(path, "fill", "ok", form, expected=tuple(expected)))
+        files.append(DemoFile(path, "fill", "ok", form, expected=tuple(expected), fixed=fixed))
     files += _broken(rng, files, per_unit)
     if seed_form is not None:
         unit = str(seed_form.implementing_unit)

@@ -89,8 +89,8 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
         sheets.extras["sample"] = [row[-1] for row in sheets.sample_rows]
     if options.expect is not None:
         sheets.expect_rows = _expected_rows(store, round_id, read_expected(Path(options.expect)))
-        sheets.extras["missing"] = sum(1 for row in sheets.expect_rows if row[1] == "未报送")
-        sheets.extras["unexpected"] = sum(1 for row in sheets.expect_rows if row[1] == "不在名单上")
+        sheets.extras["missing"] = sum(1 for row in sheets.expect_rows if row[0] == "未报送")
+        sheets.extras["unexpected"] = sum(1 for row in sheets.expect_rows if row[0] == "不在名单上")
     return sheets
 
 
@@ -180,16 +180,18 @@ def read_expected(path: Path) -> list[tuple[str, str]]:
     try:
         ws = book.worksheets[0]
         rows = ws.iter_rows(values_only=True)
-        for number, header in enumerate(rows, start=1):
-            names = [normalize_text(v) for v in header]
+        header: list[str] | None = None
+        for number, values in enumerate(rows, start=1):
+            names = [normalize_text(v) for v in values]
             if all(col in names for col in EXPECT_COLUMNS):
-                unit_col, name_col = (names.index(col) for col in EXPECT_COLUMNS)
+                header = names
                 break
             if number >= 10:
-                raise CombineError(f"应报送项目名单 {path} 的工作表「{ws.title}」前 10 行中没有同时含「实施单位」"
-                                   "和「项目名称」的表头行；请加上这两列的表头")
-        else:
-            raise CombineError(f"应报送项目名单 {path} 的工作表「{ws.title}」是空的")
+                break
+        if header is None:
+            raise CombineError(f"应报送项目名单 {path} 的工作表「{ws.title}」前 10 行中没有同时含「实施单位」"
+                               "和「项目名称」的表头行；请在第一行写上这两列的表头")
+        unit_col, name_col = (header.index(col) for col in EXPECT_COLUMNS)
         out = []
         for row in rows:
             unit = normalize_text(row[unit_col]) if unit_col < len(row) else ""
@@ -293,5 +295,7 @@ def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round
         cells = (row, *values)
         ws.append_row(row, list(zip(cells, formats)),
                       _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
+    if not row:
+        ws.write_string(1, 1, f"与上一轮「{label}」相比，没有项目发生变化", fmt.text)
     _finish(ws, _CHANGE_HEADERS, row)
     return row

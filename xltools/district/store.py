@@ -35,7 +35,7 @@ from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow
 
-__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES"]
+__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME"]
 
 SCHEMA_VERSION = 1
 
@@ -71,9 +71,13 @@ class StoreError(UserError):
     """The results store cannot be used (not a store, a newer schema, unwritable); message in Chinese."""
 
 
+STORE_NAME = "xltools结果库.sqlite"
+
+
 def store_path_for(summary: Path) -> Path:
-    """The default store: next to the summary, ``<summary name>.results.sqlite``."""
-    return summary.with_name(f"{summary.stem}.results.sqlite")
+    """The default store: next to the summary, one per folder (so the rounds of a district chain up
+    whatever each round's summary is called)."""
+    return summary.with_name(STORE_NAME)
 
 
 def _source_digest() -> str:
