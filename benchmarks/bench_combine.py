@@ -1,6 +1,6 @@
 """Benchmark of ``xltools combine`` (a script, not a test).
 
-    .venv/bin/python benchmarks/bench_combine.py                 # N = 2000 (what `make bench` runs)
+    .venv/bin/python benchmarks/bench_combine.py                 # N = 2000 and 20000 (what `make bench` runs)
     .venv/bin/python benchmarks/bench_combine.py --n 500 --n 1000 --n 4000 --skip-openpyxl   # how it scales
 
 For every N it generates N filled forms, then measures in the same run, each phase
@@ -9,7 +9,13 @@ in its own fresh process (so peak memory is that phase's alone); combine and cal
 
 * ``combine``  — :func:`xltools.combine.combine` on all cores (what ``xltools combine`` does);
 * ``openpyxl`` — the naive loop: ``openpyxl.load_workbook`` of every file, every cell read;
-* ``calamine`` — the raw-read floor: python-calamine reading every cell of every sheet of every file.
+* ``calamine`` — the raw-read floor: python-calamine reading every cell of every sheet of every file;
+* ``rerun``    — combine again with the results store of the last full run, no file changed
+  (an incremental run: every result reused, no workbook read).
+
+The full runs start from an empty results store each time. With N = 2000 and 20000 (the default) it
+also prints how the main process's peak RSS changes between them (it must stay flat: results stream
+through the store, they are not kept in memory).
 
 Generation: ``--distinct`` different forms of the demo data are filled with
 :func:`xltools.workbook.fill_workbook` (the real template, the real writer); the N files are
@@ -88,13 +94,29 @@ def files_of(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.xlsx"))
 
 
+def store_of(folder: Path) -> Path:
+    return folder.parent / f"store-{folder.name}.sqlite"
+
+
 def phase_combine(folder: Path, jobs: int | None) -> dict[str, object]:
+    """A full run: a fresh results store, every workbook read."""
     from xltools.district.combine import combine
 
     output = folder.parent / f"summary-{folder.name}.xlsx"
-    report = combine([folder], output, jobs=jobs, force=True)
+    store = store_of(folder)
+    store.unlink(missing_ok=True)
+    report = combine([folder], output, jobs=jobs, force=True, store=store)
     return {"projects": report.projects, "counts": {k: v for k, v in report.counts.items() if v},
-            "summary_mb": round(output.stat().st_size / 1e6, 2)}
+            "summary_mb": round(output.stat().st_size / 1e6, 2), "read": report.read}
+
+
+def phase_rerun(folder: Path, jobs: int | None) -> dict[str, object]:
+    """An incremental run: the store of the last full run, no file changed (none is read again)."""
+    from xltools.district.combine import combine
+
+    output = folder.parent / f"summary-{folder.name}-rerun.xlsx"
+    report = combine([folder], output, jobs=jobs, force=True, store=store_of(folder))
+    return {"projects": report.projects, "read": report.read, "reused": report.reused}
 
 
 def phase_openpyxl(folder: Path, jobs: int | None) -> dict[str, object]:
@@ -122,7 +144,7 @@ def phase_calamine(folder: Path, jobs: int | None) -> dict[str, object]:
     return {"cells": cells}
 
 
-PHASES = {"combine": phase_combine, "openpyxl": phase_openpyxl, "calamine": phase_calamine}
+PHASES = {"combine": phase_combine, "rerun": phase_rerun, "openpyxl": phase_openpyxl, "calamine": phase_calamine}
 
 
 def run_phase(name: str, folder: Path, jobs: int | None) -> dict[str, object]:
@@ -163,7 +185,8 @@ def phase_main(name: str, folder: Path, jobs: int | None) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, action="append", help="number of forms (repeatable; default 2000)")
+    parser.add_argument("--n", type=int, action="append",
+                        help="number of forms (repeatable; default 2000 and 20000: peak RSS must stay flat)")
     parser.add_argument("--distinct", type=int, default=80, help="distinct filled forms to vary (default 80)")
     parser.add_argument("--jobs", type=int, default=None, help="combine worker processes (default: CPU count)")
     parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary folder, removed)")
@@ -181,7 +204,7 @@ def main() -> int:
     # and with PYTHONDONTWRITEBYTECODE set every run would compile it again: ~30 ms the baselines,
     # whose packages pip compiled on install, do not pay).
     compileall.compile_dir(ROOT / "xltools", quiet=1)
-    sizes = args.n or [2000]
+    sizes = args.n or [2000, 20000]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-combine-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"CPU {os.cpu_count()}, Python {sys.version.split()[0]}, work folder {work}")
@@ -204,6 +227,7 @@ def main() -> int:
                     result[name].append(run_phase(name, folder, args.jobs))
             runs = {name: sorted(r["seconds"] for r in rs) for name, rs in result.items()}
             result = {name: median_run(rs) for name, rs in result.items()}
+            result["rerun"] = run_phase("rerun", folder, args.jobs)  # after the last full run: its store
             if not args.skip_openpyxl:
                 result["openpyxl"] = run_phase("openpyxl", folder, args.jobs)
             for name, r in result.items():
@@ -215,6 +239,9 @@ def main() -> int:
             if "openpyxl" in result:
                 ratios = f"openpyxl / combine = {result['openpyxl']['seconds'] / c:.1f}× faster; " + ratios
             print("  " + ratios)
+            rerun = result["rerun"]
+            print(f"  incremental rerun (nothing changed): {rerun['seconds']:.2f} s, read {rerun['read']}, "
+                  f"reused {rerun['reused']} = {rerun['seconds'] / c:.0%} of the full run's {c:.2f} s")
             if args.repeat > 1:
                 print("  runs (s): " + "; ".join(f"{name} " + " ".join(f"{t:.2f}" for t in ts)
                                                  for name, ts in runs.items()))
@@ -222,12 +249,17 @@ def main() -> int:
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
-    print("\n    N   combine s  openpyxl s  calamine s  speed-up  ×floor  combine RSS main/worker MB")
+    print("\n    N   combine s  rerun s  openpyxl s  calamine s  speed-up  ×floor  combine RSS main/worker MB")
     for n, r in rows:
         c, o, f = r["combine"]["seconds"], r.get("openpyxl", {}).get("seconds"), r["calamine"]["seconds"]
-        print(f"{n:5}  {c:10.2f}  {'—' if o is None else f'{o:10.2f}':>10}  {f:10.2f}  "
+        print(f"{n:5}  {c:10.2f}  {r['rerun']['seconds']:7.2f}  {'—' if o is None else f'{o:10.2f}':>10}  {f:10.2f}  "
               f"{'—' if o is None else f'{o / c:7.1f}×':>8}  {c / f:5.2f}×  "
               f"{r['combine']['rss_mb']:.0f} / {r['combine']['worker_rss_mb']:.0f}")
+    if len(rows) > 1:
+        (n0, first), (n1, last) = rows[0], rows[-1]
+        a, b = first["combine"]["rss_mb"], last["combine"]["rss_mb"]
+        print(f"peak RSS of the main process: {a:.0f} MB at N = {n0}, {b:.0f} MB at N = {n1} ({b / a - 1:+.0%}); "
+              f"rerun {first['rerun']['rss_mb']:.0f} → {last['rerun']['rss_mb']:.0f} MB")
     return 0
 
 
