@@ -346,8 +346,9 @@ def table(run: DemoRun) -> str:
     lines = [
         f"朝阳区项目支出绩效自评 · 演示数据（随机种子 {demo.seed}，{demo.scale} 个项目）",
         f"  文件     {len(report.files)} 个：" + "，".join(
-            f"{fate_label(k, 0) if k == 'ok' else FATE_TEXT[k]} {fates[k] - report.ok_with_errors if k == 'ok' else fates[k]}"
-            for k in FATE_TEXT if fates[k]) + (f"，正常、有错误 {report.ok_with_errors}" if report.ok_with_errors else ""),
+            f"{label} {n}" for k in FATE_TEXT if fates[k] for label, n in (
+                ((fate_label(k, 0), fates[k] - report.ok_with_errors), (fate_label(k, 1), report.ok_with_errors))
+                if k == "ok" else ((FATE_TEXT[k], fates[k]),)) if n),
         f"           文件去向与标准答案一致 {fate_ok}/{len(report.files)}",
         f"  项目     {len(used)} 个，{units} 个实施单位",
         f"  全区预算 {budget:,.4f} 万元，执行 {executed:,.4f} 万元，执行率 "

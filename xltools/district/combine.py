@@ -245,7 +245,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write)
         except OutputExistsError as exc:
             raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
-        extras = write_returns(db, round_id, Path(review.returns), policy, today) if review.returns else {}
+        extras = write_returns(db, round_id, Path(review.returns), policy, today, jobs) if review.returns else {}
         db.finish_round(round_id, year)
         projects, errors, warnings, read, reused = db.totals(round_id)
         report = CombineReport(str(output), str(store_path), round_id, label, year,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import xlsxwriter
@@ -36,44 +37,56 @@ def unit_folder(unit: str) -> str:
     return name or "未填实施单位"
 
 
+def _annotate(task: tuple[str, str, Policy | None, dt.date]) -> str:
+    """One annotated copy (in a worker); the error message instead of raising, so one file cannot stop the rest."""
+    source, target, policy, today = task
+    try:
+        annotate_workbook(Path(source), Path(target), policy=policy, today=today, force=True)
+    except UserError as exc:
+        return str(exc)
+    return ""
+
+
 def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
-                  today: dt.date) -> dict[str, object]:
+                  today: dt.date, jobs: int = 1) -> dict[str, object]:
     """Write the returns folder of a round; what the --json report says of it."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = store.db.execute(
         "SELECT unit, path, source, name, sha256, config FROM files WHERE round=? AND errors > 0 "
         "AND fate IN ('ok','tampered','wrong-year') ORDER BY unit, path", (round_id,)).fetchall()
-    returned, units = 0, 0
-    current: str | None = None
-    listing: list[tuple[str, str, str, str, str, str]] = []
-    names: set[str] = set()
-    for unit, path, source, name, sha256, config in rows:
-        if unit != current:
-            if current is not None:
-                _write_list(folder / unit_folder(current) / RETURN_LIST, listing)
-            current, listing, names = unit, [], set()
-            units += 1
-        target_dir = folder / unit_folder(unit)
-        target_dir.mkdir(exist_ok=True)
-        file_name = Path(path).name
-        stem, suffix = Path(file_name).stem, Path(file_name).suffix
-        n = 1
-        while file_name in names:
+    names: dict[str, set[str]] = {}
+    targets: list[str] = []
+    for unit, path, *_ in rows:
+        taken = names.setdefault(unit, set())
+        stem, suffix = Path(path).stem, Path(path).suffix
+        file_name, n = Path(path).name, 1
+        while file_name in taken:
             n += 1
             file_name = f"{stem}（{n}）{suffix}"
-        names.add(file_name)
-        try:
-            annotate_workbook(Path(source), target_dir / file_name, policy=policy, today=today, force=True)
-        except UserError as exc:
-            raise CombineError(f"为「{path}」写批注副本失败：{exc}") from exc
-        returned += 1
-        for sheet, cell, code, severity, message in store.db.execute(
-                "SELECT sheet, cell, code, severity, message FROM findings WHERE sha256=? AND config=? ORDER BY "
-                "severity, n", (sha256, config)):
-            listing.append((file_name, name, f"{sheet}!{cell}" if sheet else cell, _LEVEL[severity], code, message))
-    if current is not None:
-        _write_list(folder / unit_folder(current) / RETURN_LIST, listing)
-    return {"returns": str(folder), "returned": returned, "returned_units": units}
+        taken.add(file_name)
+        (folder / unit_folder(unit)).mkdir(exist_ok=True)
+        targets.append(file_name)
+    tasks = [(row[2], str(folder / unit_folder(row[0]) / name), policy, today) for row, name in zip(rows, targets)]
+    if jobs > 1 and len(tasks) > 4:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            failures = list(pool.map(_annotate, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
+    else:
+        failures = [_annotate(task) for task in tasks]
+    for (_, path, *_rest), failure in zip(rows, failures):
+        if failure:
+            raise CombineError(f"为「{path}」写批注副本失败：{failure}")
+    for unit in names:
+        listing = []
+        for (row_unit, _, _, name, sha256, config), file_name in zip(rows, targets):
+            if row_unit != unit:
+                continue
+            for sheet, cell, code, severity, message in store.db.execute(
+                    "SELECT sheet, cell, code, severity, message FROM findings WHERE sha256=? AND config=? "
+                    "ORDER BY severity, n", (sha256, config)):
+                listing.append((file_name, name, f"{sheet}!{cell}" if sheet else cell, _LEVEL[severity], code,
+                                message))
+        _write_list(folder / unit_folder(unit) / RETURN_LIST, listing)
+    return {"returns": str(folder), "returned": len(rows), "returned_units": len(names)}
 
 
 def _write_list(path: Path, rows: list[tuple[str, str, str, str, str, str]]) -> None:

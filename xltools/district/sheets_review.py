@@ -19,7 +19,7 @@ from xltools.district.discover import CombineError
 from xltools.district.results import FATE_TEXT, fate_label
 from xltools.district.review import FLAGS, Shared, deviation_texts, draw_sample, indicator_signature, risk_flags
 from xltools.district.store import Store
-from xltools.district.summary import _finish, _Formats, _row_height, _RowStream, _setup
+from xltools.district.summary import _finish, _Formats, _lines, _RowStream, _setup
 
 __all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
 
@@ -92,6 +92,15 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
         sheets.extras["missing"] = sum(1 for row in sheets.expect_rows if row[0] == "未报送")
         sheets.extras["unexpected"] = sum(1 for row in sheets.expect_rows if row[0] == "不在名单上")
     return sheets
+
+
+def _row_height(texts: list[tuple[object, float]]) -> float | None:
+    """The height a row's wrapped texts need ((text, column width) pairs), line by line; ``None`` for one line."""
+    lines = 1
+    for text, width in texts:
+        if isinstance(text, str) and text:
+            lines = max(lines, sum(max(1, _lines(part, width)) for part in text.split("\n")))
+    return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
 
 # --- 复核重点 ------------------------------------------------------------------------------------
