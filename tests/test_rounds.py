@@ -181,3 +181,21 @@ def test_a_file_that_is_not_a_store_is_refused(forms, tmp_path):
         db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
     with pytest.raises(StoreError, match="版本为 99"):
         combine([forms], tmp_path / "x" / "b.xlsx")
+
+
+def test_cli_rounds_and_json_keys(forms, tmp_path):
+    import json
+
+    from xltools.cli import main
+
+    report = tmp_path / "r.json"
+    args = ["combine", str(forms), "-o", str(tmp_path / "a.xlsx"), "--json", str(report), "--jobs", "2"]
+    assert main([*args, "--round", "第一轮"]) == 1  # the demo's forms hold errors
+    first = json.loads(report.read_text(encoding="utf-8"))
+    assert first["round"] == "第一轮" and first["reused"] == 0 and first["read"] > 0
+    assert main([*args, "--force", "--round", "第二轮", "--sample", "3", "--seed", "1"]) == 1
+    second = json.loads(report.read_text(encoding="utf-8"))
+    assert (second["round"], second["read"], second["reused"]) == ("第二轮", 0, first["read"])
+    assert {f["path"]: f["reused"] for f in second["files"]} == {f["path"]: bool(f["sha256"]) for f in first["files"]}
+    assert len(second["sample"]) == 3 and second["changes"] == 0
+    assert Path(second["store"]).name == "xltools结果库.sqlite" and Path(second["store"]).parent == tmp_path

@@ -215,12 +215,11 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 continue
             sha256, size, mtime = ("", 0, 0.0) if full else _fingerprint(item.path, LIMITS.max_file_bytes)
             if sha256 and db.lookup(sha256, config, today):
-                result = db.cached(sha256, config)
-                result.path, result.size, result.mtime = item.shown, size, mtime
-                db.add(round_id, seq, result, config, today, str(item.path))
+                fate = db.reuse(round_id, seq, sha256, config, item.shown, size, mtime, str(item.path))
                 done += 1
                 if progress:
-                    progress(done, total, result)
+                    progress(done, total, FileResult(item.shown, fate, size=size, mtime=mtime, sha256=sha256,
+                                                     reused=True))
                 continue
             todo.append((str(item.path), item.shown))
             seqs.append(seq)

@@ -7,8 +7,8 @@ add-in read them. No I/O here.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
-import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Literal
@@ -16,7 +16,7 @@ from typing import Literal
 from xltools.core import Policy
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
-           "unit_rows", "grade_names", "fate_label", "SHEETS", "GROUPS"]
+           "unit_rows", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEETS", "GROUPS"]
 
 Fate = Literal["ok", "tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
                "unreadable", "encrypted", "too-large", "skipped"]
@@ -45,6 +45,37 @@ SHEETS = ("汇总", "按单位", "图表", "项目信息", "指标明细", "问�
 
 #: Level-1 indicator groups whose subtotals 汇总 shows.
 GROUPS = ("产出指标", "效益指标", "满意度指标")
+
+
+def _default(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"h": value.isoformat()}
+    return str(value)  # anything else a cell could give, as its text
+
+
+def _hook(obj: dict) -> object:
+    if len(obj) == 1:
+        if "d" in obj:
+            return dt.date.fromisoformat(obj["d"])
+        if "t" in obj:
+            return dt.datetime.fromisoformat(obj["t"])
+        if "h" in obj:
+            return dt.time.fromisoformat(obj["h"])
+    return obj
+
+
+def dumps_value(value: object) -> str:
+    """JSON of result values, dates tagged (``{"d": "2025-01-20"}``); the results store's format."""
+    return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
+
+
+def loads_value(text: str | bytes) -> object:
+    """The inverse of :func:`dumps_value` (data only: nothing is executed or unpickled)."""
+    return json.loads(text, object_hook=_hook)
 
 
 @dataclass(slots=True)
@@ -90,18 +121,18 @@ class ProjectRow:
 
     @property
     def indicators(self) -> list[IndicatorRow]:
-        """The project's indicators (kept pickled: a district has tens of thousands of them)."""
+        """The project's indicators (kept packed: a district has tens of thousands of them)."""
         return [IndicatorRow(*row) for row in self.indicator_tuples()]
 
     def indicator_tuples(self) -> list[tuple[object, ...]]:
         """The indicators as tuples in :class:`IndicatorRow` field order."""
-        return pickle.loads(self.packed_indicators) if self.packed_indicators else []
+        return [tuple(row) for row in loads_value(self.packed_indicators)] if self.packed_indicators else []
 
     @staticmethod
     def pack(indicators: Sequence[IndicatorRow]) -> bytes:
-        """What :attr:`packed_indicators` holds (made by this program, in this run — never read from a file)."""
-        return pickle.dumps([tuple(getattr(row, name) for name in _INDICATOR_FIELDS) for row in indicators],
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        """What :attr:`packed_indicators` holds: JSON (:func:`dumps_value`), so the results store keeps
+        it as it is and decodes it only when a sheet needs the indicators."""
+        return dumps_value([[getattr(row, name) for name in _INDICATOR_FIELDS] for row in indicators]).encode()
 
     @property
     def key(self) -> tuple[str, str, str]:

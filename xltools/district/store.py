@@ -10,9 +10,11 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
 - ``meta(key, value)``: ``schema_version``.
 - ``rounds(id, label, started, finished, summary, year, config)``: one row a run.
 - ``results(sha256, config, today, fate, reason, project, indicators, details, errors, warnings,
-  future)``: what judging a file's bytes gave (the cache). ``config`` fingerprints the program and
-  the policy; ``project``/``indicators``/``details`` are JSON (dates as ``{"d": "YYYY-MM-DD"}``);
-  ``future`` = 1 when a finding depends on the day of the run (date-in-future).
+  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings)``: what
+  judging a file's bytes gave (the cache). ``config`` fingerprints the program and the policy;
+  ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as
+  ``{"d": "YYYY-MM-DD"}``); ``future`` = 1 when a finding depends on the day of the run
+  (date-in-future); the header columns repeat the project's for SQL.
 - ``findings(sha256, config, n, sheet, cell, code, severity, message)``: the findings of a result.
 - ``files(round, seq, path, sha256, config, size, mtime, fate, reason, reused, unit, name, year,
   filled_on, self_total, review_total, grade, errors, warnings, source)``: every input file of a
@@ -26,14 +28,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
-from xltools.district.results import FileResult, IndicatorRow, ProjectRow
+from xltools.district.results import FileResult, ProjectRow, dumps_value, loads_value
 
 __all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME"]
 
@@ -49,8 +50,9 @@ CREATE TABLE IF NOT EXISTS rounds (
     summary TEXT NOT NULL, year TEXT, config TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS results (
     sha256 TEXT NOT NULL, config TEXT NOT NULL, today TEXT NOT NULL, fate TEXT NOT NULL, reason TEXT NOT NULL,
-    project TEXT, indicators TEXT, details TEXT, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
-    future INTEGER NOT NULL, PRIMARY KEY (sha256, config));
+    project TEXT, indicators BLOB, details TEXT, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
+    future INTEGER NOT NULL, unit TEXT, name TEXT, year TEXT, filled_on TEXT, self_total REAL, review_total REAL,
+    grade TEXT, packed_findings TEXT NOT NULL, PRIMARY KEY (sha256, config));
 CREATE TABLE IF NOT EXISTS findings (
     sha256 TEXT NOT NULL, config TEXT NOT NULL, n INTEGER NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
     code TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (sha256, config, n));
@@ -100,59 +102,49 @@ def config_fingerprint(policy: Policy | None) -> str:
     return hashlib.sha256(f"{_source_digest()}\0{text}".encode()).hexdigest()[:32]
 
 
-# --- JSON codec (dates tagged) ---------------------------------------------------------------------
-
-def _default(value: object) -> object:
-    if isinstance(value, dt.datetime):
-        return {"t": value.isoformat()}
-    if isinstance(value, dt.date):
-        return {"d": value.isoformat()}
-    if isinstance(value, bytes):
-        return {"b": value.hex()}
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def _hook(obj: dict) -> object:
-    if len(obj) == 1:
-        if "d" in obj:
-            return dt.date.fromisoformat(obj["d"])
-        if "t" in obj:
-            return dt.datetime.fromisoformat(obj["t"])
-        if "b" in obj:
-            return bytes.fromhex(obj["b"])
-    return obj
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
-
-
-def _loads(text: str) -> object:
-    return json.loads(text, object_hook=_hook)
-
-
 _PROJECT_FIELDS = ("year", "unit", "department", "name", "lead", "initial_budget", "annual_budget", "executed",
                    "execution_rate", "budget_score", "subtotals", "self_total", "review_total", "grade",
                    "filled_on")
 
 
-def _project_json(p: ProjectRow) -> tuple[str, str, str]:
-    head = {name: getattr(p, name) for name in _PROJECT_FIELDS}
-    return _dumps(head), _dumps(p.indicator_tuples()), _dumps(list(p.details))
+class _Packed(Sequence):
+    """A list kept as its JSON text until first used (most sheets never look at a file's details or findings)."""
+
+    __slots__ = ("_text", "_items")
+
+    def __init__(self, text: str | None) -> None:
+        self._text, self._items = text, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = [tuple(x) if isinstance(x, list) else x for x in loads_value(self._text)] if self._text else []
+            self._text = None
+        return self._items
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self) -> Iterator:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self._list()) == list(other) if isinstance(other, (list, tuple, Sequence)) else NotImplemented
 
 
-def _project_from(head: str, indicators: str, details: str) -> ProjectRow:
-    fields = _loads(head)
+def _project_from(head: str, indicators: bytes, details: str) -> ProjectRow:
+    fields = loads_value(head)
     assert isinstance(fields, dict)
-    rows = [IndicatorRow(*row) for row in _loads(indicators)]  # type: ignore[union-attr]
-    return ProjectRow(**fields, packed_indicators=ProjectRow.pack(rows),
-                      details=tuple(_loads(details)))  # type: ignore[arg-type]
+    # indicators and details stay packed (JSON) until a sheet asks for them
+    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=_Packed(details))  # type: ignore[arg-type]
 
 
 # --- the store -------------------------------------------------------------------------------------
 
-_FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, f.seq, "
-                 "r.project, r.indicators, r.details, f.config")
+_FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, "
+                 "r.project, r.indicators, r.details, r.packed_findings")
 
 
 class Store:
@@ -228,35 +220,32 @@ class Store:
         # the day it was judged is not after any later day either)
         return row is not None and (not row[1] or row[0] == today.isoformat())
 
-    def cached(self, sha256: str, config: str) -> FileResult:
-        """The stored result of these bytes (path, size and time to be set by the caller)."""
-        row = self.db.execute("SELECT fate, reason, project, indicators, details FROM results "
-                              "WHERE sha256=? AND config=?", (sha256, config)).fetchone()
-        result = FileResult("", row[0], row[1], sha256=sha256, reused=True)
-        if row[2] is not None:
-            result.project = _project_from(row[2], row[3], row[4])
-        result.findings = self._findings(sha256, config)
-        return result
-
-    def _findings(self, sha256: str, config: str) -> list[tuple[str, str, str, str, str]]:
-        return [tuple(row) for row in self.db.execute(  # type: ignore[misc]
-            "SELECT sheet, cell, code, severity, message FROM findings WHERE sha256=? AND config=? ORDER BY n",
-            (sha256, config))]
+    def reuse(self, round_id: int, seq: int, sha256: str, config: str, path: str, size: int, mtime: float,
+              source: str) -> str:
+        """Record a file of a round from the stored result of its bytes (no workbook read); its fate."""
+        self.db.execute(
+            "INSERT INTO files SELECT ?, ?, ?, sha256, config, ?, ?, fate, reason, 1, unit, name, year, filled_on, "
+            "self_total, review_total, grade, errors, warnings, ? FROM results WHERE sha256=? AND config=?",
+            (round_id, seq, path, size, mtime, source, sha256, config))
+        return self.db.execute("SELECT fate FROM results WHERE sha256=? AND config=?", (sha256, config)).fetchone()[0]
 
     def add(self, round_id: int, seq: int, result: FileResult, config: str, today: dt.date,
             source: str = "") -> None:
         """Record one file of a round (and, when it was read, its result in the cache)."""
+        p = result.project
         if result.sha256 and not result.reused:
-            p = result.project
-            head, indicators, details = _project_json(p) if p is not None else (None, None, None)
+            head = dumps_value({name: getattr(p, name) for name in _PROJECT_FIELDS}) if p is not None else None
             future = any(f[2] in _FUTURE_CODES for f in result.findings)
-            self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (result.sha256, config, today.isoformat(), result.fate, result.reason, head,
-                             indicators, details, result.errors, result.warnings, int(future)))
+                             p.packed_indicators if p else None, dumps_value(list(p.details)) if p else None,
+                             result.errors, result.warnings, int(future),
+                             p.unit if p else None, p.name if p else None, p.year if p else None,
+                             p.filled_on.isoformat() if p and p.filled_on else None, p.self_total if p else None,
+                             p.review_total if p else None, p.grade if p else None, dumps_value(result.findings)))
             self.db.execute("DELETE FROM findings WHERE sha256=? AND config=?", (result.sha256, config))
             self.db.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
                                 [(result.sha256, config, n, *f) for n, f in enumerate(result.findings)])
-        p = result.project
         self.db.execute(
             "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (round_id, seq, result.path, result.sha256, config if result.sha256 else "", result.size,
@@ -325,11 +314,12 @@ class Store:
         cursor = self.db.execute(
             f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
             f"WHERE f.round=? {where} ORDER BY {order}", (round_id,))
-        for path, fate, reason, size, mtime, sha256, reused, _seq, head, indicators, details, config in cursor:
+        for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings in cursor:
             result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused))
             if head is not None:
                 result.project = _project_from(head, indicators, details)
-                result.findings = self._findings(sha256, config)
+            if findings and findings != "[]":
+                result.findings = _Packed(findings)  # type: ignore[assignment]
             yield result
 
     def counts(self, round_id: int) -> dict[str, int]:
