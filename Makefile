@@ -30,6 +30,8 @@ templates: $(STAMP)
 	$(BIN)/xltools template $(YEAR_FLAG) -o "workbook_templates/朝阳区项目支出绩效自评表.xlsx" --force
 	$(BIN)/xltools template $(YEAR_FLAG) --macro -o "workbook_templates/朝阳区项目支出绩效自评表.xlsm" --force
 
-# Speed and memory of xltools combine against naive openpyxl and the python-calamine floor (prints figures).
+# Start-up of the commands against python -c pass; speed and memory of xltools combine against openpyxl
+# and the python-calamine floor (prints figures).
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_combine.py

@@ -7,7 +7,7 @@ For every N it generates N filled forms, then measures in the same run, each pha
 in its own fresh process (so peak memory is that phase's alone); combine and calamine run
 ``--repeat`` times (default 3), alternating, and their median runs are reported:
 
-* ``combine``  — :func:`xltools.combine.combine` on all cores (what ``xltools combine`` does);
+* ``combine``  — :func:`xltools.district.combine.combine` on all cores (what ``xltools combine`` does);
 * ``openpyxl`` — the naive loop: ``openpyxl.load_workbook`` of every file, every cell read;
 * ``calamine`` — the raw-read floor: python-calamine reading every cell of every sheet of every file;
 * ``rerun``    — combine again with the results store of the last full run, no file changed
@@ -18,7 +18,7 @@ also prints how the main process's peak RSS changes between them (it must stay f
 through the store, they are not kept in memory).
 
 Generation: ``--distinct`` different forms of the demo data are filled with
-:func:`xltools.workbook.fill_workbook` (the real template, the real writer); the N files are
+:func:`xltools.excel.fill.fill_workbook` (the real template, the real writer); the N files are
 copies whose project name gets a serial number written into the sheet XML, so every file is a
 distinct project with distinct bytes (otherwise combine would rightly mark them duplicates).
 Peak RSS is the phase's main process's VmHWM and ``ru_maxrss`` of its largest worker

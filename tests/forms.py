@@ -8,7 +8,8 @@ from pathlib import Path
 from xltools.core import Form
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED_JSON = FIXTURES / "seed_2020.json"
+#: The real 2020 form of 首都机场街道办事处, as shipped with the package (xltools/data, used by the demo too).
+SEED_JSON = Path(__file__).parent.parent / "xltools" / "data" / "seed_2020.json"
 
 
 def seed_form() -> Form:

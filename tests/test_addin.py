@@ -19,6 +19,7 @@ from xltools.core.parse import parse_number, parse_quantity  # noqa: E402
 from xltools.core.scoring import budget_score, execution_rate, grade, score_form  # noqa: E402
 from xltools.excel import addin  # noqa: E402
 from xltools.excel.fill import fill_workbook
+from xltools.form.annotation import ERROR_FILL, WARNING_FILL  # noqa: E402
 from xltools.form.layout import Layout  # noqa: E402
 from xltools.io import engine  # noqa: E402
 from xltools.io.forms import load_form  # noqa: E402
@@ -141,8 +142,8 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
     for finding in expected.findings:
         cell = (finding.cell or layout.cell_of(finding.field) or "").split("!")[-1]
         if cell:
-            want = addin.ERROR_FILL if any(f.severity == "error" and (f.cell or layout.cell_of(f.field) or "")
-                                           .endswith("!" + cell) for f in expected.findings) else addin.WARNING_FILL
+            want = ERROR_FILL if any(f.severity == "error" and (f.cell or layout.cell_of(f.field) or "")
+                                           .endswith("!" + cell) for f in expected.findings) else WARNING_FILL
             assert fills[cell] == want, (finding, cell)
     coloured = {c for ref in report.coloured for c in expand(ref)}
     for cell in inputs - coloured:
@@ -155,7 +156,7 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
 def test_many_errors_are_marked(filled: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     report, actions, _ = run_check(filled["errors"], monkeypatch)
     assert len(report.evaluation.errors) >= 5
-    assert addin.ERROR_FILL in report.coloured.values()
+    assert ERROR_FILL in report.coloured.values()
     assert "B4:I4" in report.coloured  # the missing project name, its whole merged box
     alert = next(a for a in actions if a["func"] == "alert")
     assert alert["args"][3] == "critical"
@@ -164,7 +165,7 @@ def test_many_errors_are_marked(filled: dict[str, Path], monkeypatch: pytest.Mon
 def test_clean_form_passes(filled: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     report, actions, _ = run_check(filled["clean"], monkeypatch)
     assert not report.evaluation.errors
-    assert not any(a["args"][0] == addin.ERROR_FILL for a in actions if a["func"] == "setRangeColor")
+    assert not any(a["args"][0] == ERROR_FILL for a in actions if a["func"] == "setRangeColor")
 
 
 def test_not_a_template(tmp_path: Path) -> None:

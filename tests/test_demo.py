@@ -108,16 +108,16 @@ def test_refuses_a_non_empty_folder_without_force(tmp_path: Path, capsys: pytest
     target.mkdir()
     keep = target / "我的笔记.txt"
     keep.write_text("不要删除", encoding="utf-8")
+    (target / MANIFEST_NAME).write_text(json.dumps({"seed": 99}), encoding="utf-8")  # an earlier demo's
     assert main(["demo", "--dir", str(target), "--scale", "20", "--no-render"]) == 2
     assert "--force" in capsys.readouterr().err  # errors go to stderr, like every command
     assert not (target / FORMS_DIR).exists()
     assert main(["demo", "--dir", str(target), "--scale", "20", "--seed", "3", "--no-render", "--force"]) == 0
     out = capsys.readouterr().out
     assert "召回率" in out and "标准答案 全部一致" in out and "全区预算" in out
-    assert keep.read_text(encoding="utf-8") == "不要删除"
+    assert keep.read_text(encoding="utf-8") == "不要删除"  # --force replaces the demo's own files only
     assert (target / SUMMARY_NAME).is_file()
-    assert main(["demo", "--dir", str(target), "--scale", "20", "--seed", "4", "--no-render", "--force"]) == 0
-    assert json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))["seed"] == 4
+    assert json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))["seed"] == 3
 
 
 def test_renders_the_summary_and_a_form(soffice: None, tmp_path: Path) -> None:  # noqa: F811

@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
@@ -144,11 +143,6 @@ def test_broken_files_and_the_seed(demo: DemoSet) -> None:
     assert seed.form == seed_form() and json.loads(SEED_JSON.read_text(encoding="utf-8"))["year"] == 2020
     paths = [f.path for f in demo.files]
     assert len(paths) == len(set(paths))
-
-
-def test_packaged_seed_is_the_fixture() -> None:
-    packaged = Path(__file__).parent.parent / "xltools" / "data" / "seed_2020.json"
-    assert json.loads(packaged.read_text(encoding="utf-8")) == json.loads(SEED_JSON.read_text(encoding="utf-8"))
 
 
 def test_scale_below_20_is_refused() -> None:

@@ -1,9 +1,20 @@
-"""The entry point the template's VBA macros call (``RunPython "import xltools.addin; ..."``).
+"""The add-in's public face: what the template's VBA macros and xlwings' settings name.
 
-Circulated ``.xlsm`` templates name this module, so it stays where it is; the add-in itself
-is :mod:`xltools.excel.addin`.
+Circulated ``.xlsm`` templates call ``RunPython "import xltools.addin; xltools.addin.…"`` and district
+IT enters ``xltools.addin`` as xlwings' "UDF Modules", so this module path is a contract; the add-in
+itself lives in :mod:`xltools.excel.addin`.
 """
 
-from xltools.excel.addin import check_scores_caller, combine_folder_caller
+from xltools.excel.addin import (
+    check_scores_caller,
+    check_scores_script,
+    combine_folder_caller,
+    xltools_budget_score,
+    xltools_execution_rate,
+    xltools_grade,
+    xltools_indicator_score,
+    xltools_value,
+)
 
-__all__ = ["check_scores_caller", "combine_folder_caller"]
+__all__ = ["check_scores_caller", "check_scores_script", "combine_folder_caller", "xltools_budget_score",
+           "xltools_execution_rate", "xltools_grade", "xltools_indicator_score", "xltools_value"]

@@ -1,41 +1,30 @@
-"""``xltools check FILE... [--json] [--policy FILE]``.
+"""``xltools check FILE... [--json] [--policy FILE]`` (a FILE may be a folder: every workbook under it)
+and ``xltools check FILE --annotate OUT.xlsx [--force]``.
 
 Contract (scripts depend on it): with ``--json`` one JSON object per file and line (keys ``file``,
 ``execution_rate``, ``budget_score``, ``indicator_scores``, ``total``, ``grade``, ``findings``
 [``code``, ``severity``, ``field``, ``cell``, ``message``]; an unreadable file gives ``file`` and
 ``error``); exit 0 when no error-severity finding, 1 when any, 2 when a file cannot be read.
+``--annotate OUT`` (one workbook) also writes the annotated copy (:mod:`xltools.io.annotate`).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 
 EPILOG = "退出码：0 = 没有错误；1 = 发现错误（见输出）；2 = 有文件无法读取、不是本模板或参数有误。"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="检查并评分（JSON 表单或已填写的工作簿）", epilog=EPILOG)
-    p.add_argument("files", nargs="+", metavar="FILE", help="JSON 表单或已填写的工作簿（.xlsx/.xlsm）")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="JSON 表单、已填写的工作簿（.xlsx/.xlsm），或文件夹（检查其中所有工作簿，同 combine）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（优先于工作簿自带的规则）")
+    p.add_argument("--annotate", metavar="OUT", help="另存一份批注副本：结果、标色和批注已写入（只能检查一个工作簿）")
+    p.add_argument("--force", action="store_true", help="与 --annotate 同用：覆盖已存在的输出文件")
     p.set_defaults(run=run)
-
-
-def check_result(path: str, verdict: object) -> dict[str, object]:
-    """The ``check --json`` object of one file."""
-    from xltools.form.verdict import Verdict
-
-    assert isinstance(verdict, Verdict)
-    sheet = verdict.evaluation.sheet
-    return {
-        "file": path,
-        "execution_rate": sheet.execution_rate,
-        "budget_score": sheet.budget_score,
-        "indicator_scores": sheet.indicator_scores,
-        "total": sheet.total,
-        "grade": sheet.grade,
-        "findings": [f.as_dict() for f in verdict.findings],
-    }
 
 
 def _fmt_num(value: object) -> str:
@@ -47,6 +36,8 @@ def _fmt_num(value: object) -> str:
 
 
 def _print_text(result: dict[str, object]) -> None:
+    from xltools.cli.rules import SEVERITY_TEXT
+
     rate = result["execution_rate"]
     print(result["file"])
     print(f"  执行率 {'—' if rate is None else f'{rate:.2%}'}  预算执行得分 {_fmt_num(result['budget_score'])}"
@@ -59,8 +50,35 @@ def _print_text(result: dict[str, object]) -> None:
     errors = sum(1 for f in findings if f["severity"] == "error")
     print(f"  错误 {errors} 个，警告 {len(findings) - errors} 个")
     for f in findings:
-        tag = "错误" if f["severity"] == "error" else "警告"
+        tag = SEVERITY_TEXT[f["severity"]]
         print(f"  [{tag}] {f['cell'] or f['field']} {f['code']}：{f['message']}")
+
+
+def _expand(names: list[str]) -> Iterator[str | None]:
+    """The files to check: a folder stands for every workbook under it, found as ``combine`` finds them
+    (lock, hidden and temporary files and other file types skipped, the reason on stderr). ``None``
+    for a folder without a workbook."""
+    import sys
+    from pathlib import Path
+
+    for name in names:
+        root = Path(name)
+        if not root.is_dir():
+            yield name
+            continue
+        from xltools.district.discover import discover  # only for a folder: a file's check stays light
+
+        found = discover([root])
+        base = root.resolve()
+        for item in found:
+            shown = str(root / item.path.relative_to(base)) if item.path.is_relative_to(base) else str(item.path)
+            if item.skip:
+                print(f"已跳过 {shown}：{item.skip}", file=sys.stderr)
+            else:
+                yield shown
+        if not any(item.skip is None for item in found):
+            print(f"文件夹 {name} 中没有可检查的工作簿（.xlsx/.xlsm）", file=sys.stderr)
+            yield None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,14 +88,20 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from xltools.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE
+    from xltools.form.report import check_result
     from xltools.form.verdict import judge, judge_form
     from xltools.io.files import read_policy
     from xltools.io.forms import FormReadError, load_form
 
     policy = read_policy(args.policy) if args.policy else None
     today = dt.date.today()
+    if args.annotate:
+        return _annotate(args, policy, today)
     status = EXIT_OK
-    for name in args.files:
+    for name in _expand(args.files):
+        if name is None:
+            status = EXIT_UNREADABLE
+            continue
         try:
             loaded = load_form(Path(name))
         except FormReadError as exc:
@@ -98,3 +122,27 @@ def run(args: argparse.Namespace) -> int:
         if status == EXIT_OK and verdict.errors:
             status = EXIT_FINDINGS
     return status
+
+
+def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
+    """``check FILE --annotate OUT``: the verdict as usual, and the annotated copy written to OUT."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from xltools.cli import EXIT_FINDINGS, EXIT_OK
+    from xltools.core.errors import UserError
+    from xltools.form.report import check_result
+    from xltools.io.annotate import annotate_workbook
+
+    if len(args.files) != 1:
+        raise UserError("--annotate 一次只能用于一个工作簿：请分别检查每个文件")
+    verdict = annotate_workbook(Path(args.files[0]), Path(args.annotate), policy=policy,  # type: ignore[arg-type]
+                                today=today, force=args.force)  # type: ignore[arg-type]
+    result = check_result(args.files[0], verdict)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        _print_text(result)
+    print(f"已写入批注副本 {args.annotate}", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_FINDINGS if verdict.errors else EXIT_OK

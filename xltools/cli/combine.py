@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+
+from xltools.cli import whole_number
 import json
 import sys
 import time
@@ -54,6 +56,30 @@ def _print_table(report: CombineReport) -> None:
     print(f"正常 {counts['ok']} 个，有问题 {problems} 个，跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
+    _print_problems(report)
+
+
+#: How many files with problems the terminal table names (the rest are in 文件清单 and 问题清单).
+SHOWN_PROBLEMS = 10
+
+
+def _print_problems(report: CombineReport) -> None:
+    """Name the files with problems (a bad fate, or error findings), the first few, with fate and reason."""
+    from xltools.core.text import pad
+    from xltools.district.results import FATE_TEXT, PROBLEM_FATES
+
+    # the files that were not (or not cleanly) summarised first, then summarised files with errors
+    bad = [r for r in report.files if r.fate in PROBLEM_FATES]
+    bad += [r for r in report.files if r.fate not in PROBLEM_FATES and r.used and r.errors]
+    if not bad:
+        return
+    print(f"有问题的文件（{len(bad)} 个{'，前 ' + str(SHOWN_PROBLEMS) + ' 个' if len(bad) > SHOWN_PROBLEMS else ''}）：")
+    for r in bad[:SHOWN_PROBLEMS]:
+        fate = FATE_TEXT[r.fate] if r.fate in PROBLEM_FATES else "有错误"
+        why = r.reason or (f"错误 {r.errors} 个，见「问题清单」" if r.errors else "")
+        print(f"  {pad(fate, 16)}{r.path}{'：' + why if why else ''}")
+    if len(bad) > SHOWN_PROBLEMS:
+        print(f"  …… 另有 {len(bad) - SHOWN_PROBLEMS} 个，见汇总文件的「文件清单」和「问题清单」")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,7 +111,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                 "旧版本或无法读取的文件；2 = 参数错误、输出已存在（未加 --force）或没有可汇总的项目。"))
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="文件或文件夹（递归查找）")
     p.add_argument("-o", "--output", required=True, metavar="SUMMARY.xlsx", help="汇总工作簿")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
+    p.add_argument("--jobs", type=whole_number, default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
     p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（默认用各模板自带的规则）")
     p.add_argument("--json", metavar="REPORT", help="另存一份 JSON 报告（供程序读取）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件（和 --returns 的非空文件夹）")

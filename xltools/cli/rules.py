@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 
 
+#: How ``check`` and ``rules`` name a severity.
+SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rules", help="列出校验规则")
     p.add_argument("--markdown", action="store_true", help="输出 docs/rules.md 的内容")
@@ -33,10 +37,12 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from xltools.core.rules import iter_rules
+    from xltools.core.text import pad
 
     if args.markdown:
         sys.stdout.write(rules_markdown())
     else:
-        for rule in iter_rules():
-            print(f"{rule.code:28} {rule.severity:8} {rule.title}")
+        print(f"{pad('代码', 30)}{pad('级别', 6)}规则")
+        for rule in iter_rules():  # 错误/警告 as ``check`` prints them
+            print(f"{pad(rule.code, 30)}{pad(SEVERITY_TEXT[rule.severity], 6)}{rule.title}")
     return 0

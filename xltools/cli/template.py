@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from xltools.cli import whole_number
 from xltools.form.layout import (
     DEFAULT_NAME,
     DEFAULT_PASSWORD,
@@ -16,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("template", help="生成锁定的自评表模板（.xlsx；加 --macro 生成带按钮的 .xlsm）",
                        epilog="退出码：0 = 已生成；2 = 参数有误或输出文件已存在（未加 --force）。")
     p.add_argument("-o", "--output", metavar="PATH", help=f"输出文件（默认 {DEFAULT_NAME}）")
-    p.add_argument("--year", type=int, default=DEFAULT_YEAR, help=f"年度（默认 {DEFAULT_YEAR}）")
-    p.add_argument("--rows", type=int, default=DEFAULT_ROWS, help=f"绩效指标行数（默认 {DEFAULT_ROWS}）")
+    p.add_argument("--year", type=whole_number, default=DEFAULT_YEAR, help=f"年度（默认 {DEFAULT_YEAR}）")
+    p.add_argument("--rows", type=whole_number, default=DEFAULT_ROWS, help=f"绩效指标行数（默认 {DEFAULT_ROWS}）")
     p.add_argument("--password", default=DEFAULT_PASSWORD,
                    help=f"工作表保护密码（默认 {DEFAULT_PASSWORD}；只防误改，不防破解）")
     p.add_argument("--policy", metavar="FILE", help="评分规则 TOML 文件（影响公式的小数位和等级）")

@@ -9,6 +9,7 @@ model, so a message names 「全年预算数」, not ``funds.total.annual_budget
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -34,14 +35,12 @@ class UserError(Exception):
     @property
     def where(self) -> str:
         """``文件 x.xlsx 工作表「自评表」单元格 H21`` — the parts that are known."""
-        parts = []
-        if self.file:
-            parts.append(self.file)
+        text = self.file or ""
         if self.sheet:
-            parts.append(f"工作表「{self.sheet}」")
+            text += f" 工作表「{self.sheet}」" if text else f"工作表「{self.sheet}」"
         if self.cell:
-            parts.append(f"单元格 {self.cell}")
-        return " ".join(parts)
+            text += f"单元格 {self.cell}" if self.sheet else (f" 单元格 {self.cell}" if text else f"单元格 {self.cell}")
+        return text
 
     def __str__(self) -> str:
         return f"{self.where}：{self.message}" if self.where else self.message
@@ -103,24 +102,34 @@ def _title_path(loc: Iterable[object], titles: Mapping[str, str]) -> str:
     return "·".join(parts) or "整体"
 
 
+#: Tags pydantic puts in an error's location for the member of a union that failed (``Cell`` is a union).
+_UNION_MEMBER = re.compile(r"^(str|int|float|bool|date|datetime|none|list\[.*\]|dict\[.*\]|[a-z-]+\[.*\])$")
+
+
 def validation_reasons(errors: Iterable[Mapping[str, Any]], titles: Mapping[str, str], *,
                        limit: int = 5) -> str:
     """pydantic's ``exc.errors()`` as one Chinese sentence per problem, naming fields by their titles.
 
-    Only the error ``type`` and its ``ctx`` numbers are used, never pydantic's English ``msg``.
+    Only the error ``type`` and its ``ctx`` numbers are used, never pydantic's English ``msg``. A value
+    that fits none of a union's members (a cell takes text, a number or a date) is one problem.
     """
-    lines = []
-    errors = list(errors)
-    for err in errors[:limit]:
+    by_place: dict[tuple[object, ...], list[str]] = {}
+    for err in errors:
+        loc = tuple(item for item in err.get("loc", ()) if not (isinstance(item, str) and item not in titles
+                                                               and _UNION_MEMBER.match(item)))
         template = _PYDANTIC_REASONS.get(str(err.get("type")), "格式不对")
         ctx = {k: _plain(v) for k, v in dict(err.get("ctx") or {}).items()}
         try:
             reason = template.format(**ctx)
         except (KeyError, IndexError):
             reason = "格式不对"
-        lines.append(f"「{_title_path(err.get('loc', ()), titles)}」{reason}")
-    if len(errors) > limit:
-        lines.append(f"另有 {len(errors) - limit} 处问题")
+        by_place.setdefault(loc, []).append(reason)
+    lines = []
+    for loc, reasons in list(by_place.items())[:limit]:
+        reason = reasons[0] if len(reasons) == 1 else "应为文字、数字或日期"
+        lines.append(f"「{_title_path(loc, titles)}」{reason}")
+    if len(by_place) > limit:
+        lines.append(f"另有 {len(by_place) - limit} 处问题")
     return "；".join(lines)
 
 

@@ -107,7 +107,7 @@ class Form(_Base):
         return getattr(self.funds, key) or FundRow()
 
     def to_json(self) -> str:
-        """The JSON exchange format (dates as ISO strings, empty rows dropped)."""
+        """The JSON exchange format (dates as ISO strings; every row kept as it is, empty ones too)."""
         return self.model_dump_json(indent=2)
 
 

@@ -34,16 +34,11 @@ from xltools.demo.themes import (
     Theme,
 )
 from xltools.demo.mistakes import MISTAKES, Expected, actual_value, inject, quant_text, settle, wan, AMOUNT
+from xltools.district.units import AREAS, STREETS
 
 __all__ = ["YEAR", "STREETS", "AREAS", "UNITS", "FATES", "DemoFile", "DemoSet", "generate"]
 
-#: The 24 街道办事处 and 19 地区办事处 of Chaoyang District (the 43 implementing units).
-STREETS: tuple[str, ...] = tuple(f"{name}街道办事处" for name in (
-    "建外", "朝外", "呼家楼", "三里屯", "左家庄", "香河园", "和平街", "安贞", "亚运村", "小关", "酒仙桥", "麦子店",
-    "团结湖", "六里屯", "八里庄", "双井", "劲松", "潘家园", "垡头", "首都机场", "大屯", "望京", "奥运村", "东湖"))
-AREAS: tuple[str, ...] = tuple(f"{name}地区办事处" for name in (
-    "南磨房", "高碑店", "将台", "太阳宫", "小红门", "十八里店", "平房", "东风", "来广营", "常营", "三间房", "管庄",
-    "金盏", "孙河", "崔各庄", "东坝", "黑庄户", "豆各庄", "王四营"))
+#: The 24 街道办事处 and 19 地区办事处 of Chaoyang District (the 43 implementing units), from the district's table.
 UNITS: tuple[str, ...] = STREETS + AREAS
 
 #: Fates of 文件清单 (as :mod:`xltools.combine` names them).

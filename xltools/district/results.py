@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from xltools.core import Policy
+from xltools.district.units import unit_sort_key
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
-           "unit_rows", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEETS", "GROUPS"]
+           "unit_rows", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEET", "SHEETS", "GROUPS"]
 
 Fate = Literal["ok", "tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
                "unreadable", "encrypted", "too-large", "skipped"]
@@ -40,8 +41,10 @@ FATE_TEXT: dict[str, str] = {
 PROBLEM_FATES = ("tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
                  "encrypted", "too-large")
 
-#: Sheet names of the summary workbook.
-SHEETS = ("汇总", "按单位", "图表", "项目信息", "指标明细", "问题清单", "文件清单")
+#: Sheet names of the summary workbook, by role, in the workbook's order (the one table of them).
+SHEET = {"projects": "汇总", "units": "按单位", "charts": "图表", "details": "项目信息", "indicators": "指标明细",
+         "findings": "问题清单", "files": "文件清单"}
+SHEETS = tuple(SHEET.values())
 
 #: Level-1 indicator groups whose subtotals 汇总 shows.
 GROUPS = ("产出指标", "效益指标", "满意度指标")
@@ -135,6 +138,11 @@ class ProjectRow:
         return dumps_value([[getattr(row, name) for name in _INDICATOR_FIELDS] for row in indicators]).encode()
 
     @property
+    def year_value(self) -> int | str:
+        """年度 as the summary shows it: a number where it is one (other text as typed)."""
+        return int(self.year) if self.year.isdigit() and len(self.year) == 4 else self.year
+
+    @property
     def key(self) -> tuple[str, str, str]:
         """The duplicate key (实施单位, 项目名称, 年度)."""
         return (self.unit, self.name, self.year)
@@ -195,7 +203,7 @@ def grade_names(policy: Policy) -> list[str]:
 
 
 def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:
-    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), sorted by unit.
+    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), in the district's unit order.
 
     One pass with running sums per unit, so the projects can stream (from the results store)."""
     names = grade_names(policy)
@@ -212,7 +220,7 @@ def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:
         if p.grade in acc[5]:
             acc[5][p.grade] += 1
     out = []
-    for unit in sorted(sums):
+    for unit in sorted(sums, key=unit_sort_key):  # the district's unit order (units.py)
         count, budget, executed, total, lowest, grades = sums[unit]
         out.append(UnitRow(unit, count, budget, executed, executed / budget if budget > 0 else None,
                            total / count, lowest, grades))

@@ -19,7 +19,8 @@ from xltools.district.discover import CombineError
 from xltools.district.results import FATE_TEXT, fate_label
 from xltools.district.review import FLAGS, Shared, deviation_texts, draw_sample, indicator_signature, risk_flags
 from xltools.district.store import Store
-from xltools.district.summary import _finish, _Formats, _lines, _RowStream, _setup
+from xltools.core.text import wrapped_lines
+from xltools.district.summary import _finish, _Formats, _RowStream, _setup
 
 __all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
 
@@ -99,7 +100,7 @@ def _row_height(texts: list[tuple[object, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and text:
-            lines = max(lines, sum(max(1, _lines(part, width)) for part in text.split("\n")))
+            lines = max(lines, sum(max(1, wrapped_lines(part, width)) for part in text.split("\n")))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
 
@@ -150,8 +151,8 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store) -> None
     formats = [fmt.int, fmt.int, fmt.text, fmt.text, fmt.score, fmt.rate, fmt.wrap, fmt.wrap, fmt.text, fmt.text]
     row = 0
     for row, (path, unit, name, total, rate, fate, score, titles, reasons) in enumerate(store.db.execute(
-            "SELECT path, unit, name, total, rate, fate, score, titles, reasons FROM temp.risk "
-            "ORDER BY score DESC, unit, name, path"), start=1):
+            "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
+            "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
         cells = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
         ws.append_row(row, list(zip(cells, formats)),
                       _row_height([(titles, _RISK_HEADERS[6][1]), (reasons, _RISK_HEADERS[7][1])]))

@@ -35,6 +35,7 @@ from pathlib import Path
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
 from xltools.district.results import FileResult, ProjectRow, dumps_value, loads_value
+from xltools.district.units import unit_sort_key
 
 __all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME"]
 
@@ -310,10 +311,14 @@ class Store:
 
     def files(self, round_id: int, *, used: bool = False) -> Iterator[FileResult]:
         """The round's files in input order, or (``used``) its summarised projects by unit, name, path."""
-        where, order = ("AND f.fate IN ('ok','tampered')", "f.unit, f.name, f.path") if used else ("", "f.seq")
+        join, where, order = "", "", "f.seq"
+        if used:
+            self.rank_units(round_id)
+            join, where = "LEFT JOIN temp.unit_rank u ON u.unit=f.unit", "AND f.fate IN ('ok','tampered')"
+            order = "u.rank, f.name, f.path"
         cursor = self.db.execute(
             f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
-            f"WHERE f.round=? {where} ORDER BY {order}", (round_id,))
+            f"{join} WHERE f.round=? {where} ORDER BY {order}", (round_id,))
         for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings in cursor:
             result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused))
             if head is not None:
@@ -321,6 +326,15 @@ class Store:
             if findings and findings != "[]":
                 result.findings = _Packed(findings)  # type: ignore[assignment]
             yield result
+
+    def rank_units(self, round_id: int) -> None:
+        """``temp.unit_rank(unit, rank)``: the round's 实施单位 in the district's order (:func:`unit_sort_key`)."""
+        units = [row[0] for row in self.db.execute("SELECT DISTINCT unit FROM files WHERE round=? AND unit IS NOT NULL",
+                                                   (round_id,))]
+        self.db.execute("DROP TABLE IF EXISTS temp.unit_rank")
+        self.db.execute("CREATE TEMP TABLE unit_rank (unit TEXT PRIMARY KEY, rank INTEGER)")
+        self.db.executemany("INSERT INTO temp.unit_rank VALUES (?, ?)",
+                            [(unit, rank) for rank, unit in enumerate(sorted(units, key=unit_sort_key))])
 
     def counts(self, round_id: int) -> dict[str, int]:
         return dict(self.db.execute("SELECT fate, COUNT(*) FROM files WHERE round=? GROUP BY fate", (round_id,)))

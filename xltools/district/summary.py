@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -23,15 +22,19 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from xltools.core import Policy
+from xltools.core.text import wrapped_lines
 from xltools.district.results import (
     FATE_TEXT,
     GROUPS,
+    SHEET,
     FileResult,
     UnitRow,
     fate_label,
     grade_names,
     unit_rows,
 )
+from xltools.district.printing import header_label, header_lines, page_groups, print_scale
+from xltools.district.units import unit_sort_key
 
 __all__ = ["write_summary"]
 
@@ -90,19 +93,13 @@ def _row_height(texts: Sequence[tuple[object, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and 2 * len(text) >= width - 1:  # shorter texts fit on one line anyway
-            lines = max(lines, _lines_short(text, width) if len(text) <= _CACHED_CHARS else _lines(text, width))
+            lines = max(lines, _lines_short(text, width) if len(text) <= _CACHED_CHARS else wrapped_lines(text, width))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
 
 @lru_cache(maxsize=4096)
 def _lines_short(text: str, width: float) -> int:
-    return _lines(text, width)
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines a text takes in a column ``width`` characters wide (a Chinese character is two)."""
-    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text.count("\n") + math.ceil(units / max(width - 1, 1))
+    return wrapped_lines(text, width)
 
 
 _COLUMNS = [xl_col_to_name(col) for col in range(64)]
@@ -204,17 +201,25 @@ def _inline(text: str) -> str:
 
 
 def _setup(ws, headers: Sequence[tuple[str, float]], fmt: _Formats, title: str, freeze_cols: int = 0) -> None:
-    """Header row, widths, frozen panes and A4 landscape print setup."""
-    ws.set_row(0, 30)
-    for col, (text, width) in enumerate(headers):
+    """Header row, widths, frozen panes and A4 landscape print setup (readable page columns: printing.py)."""
+    labels = [header_label(text, width) for text, width in headers]
+    ws.set_row(0, 13.5 * max(header_lines(label, width) for label, (_, width) in zip(labels, headers)) + 4)
+    for col, ((_, width), label) in enumerate(zip(headers, labels)):
         ws.set_column(col, col, width)
-        ws.write_string(0, col, text, fmt.header)
+        ws.write_string(0, col, label, fmt.header)
     ws.freeze_panes(1, freeze_cols)
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.repeat_rows(0)
-    ws.fit_to_pages(1, 0)
+    widths = [width for _, width in headers]
+    starts = page_groups(widths, freeze_cols) if freeze_cols else []
+    if starts:  # too wide for one readable page: page columns, the key columns on every page
+        ws.repeat_columns(0, freeze_cols - 1)
+        ws.set_v_pagebreaks(starts)
+        ws.set_print_scale(print_scale(widths, freeze_cols, starts))
+    else:
+        ws.fit_to_pages(1, 0)
     ws.set_header(f"&C&\"宋体,Bold\"&12{title}")
     ws.set_footer("&C第 &P 页，共 &N 页")
 
@@ -227,35 +232,39 @@ def _finish(ws, headers: Sequence[tuple[str, float]], last_row: int) -> None:
 SUMMARY_HEADERS: tuple[tuple[str, float], ...] = (
     ("序号", 5), ("实施单位", 17), ("主管部门", 14), ("项目名称", 26), ("项目负责人", 8), ("年度", 6),
     ("年初预算数（万元）", 11), ("全年预算数（万元）", 11), ("全年执行数（万元）", 11), ("执行率", 8),
-    ("预算执行得分", 8), ("产出指标得分", 8), ("效益指标得分", 8), ("满意度指标得分", 8),
-    ("自评总分", 8), ("复核总分", 8), ("等级", 5), ("错误数", 6), ("警告数", 6), ("文件状态", 10),
+    ("预算执行得分", 9), ("产出指标得分", 9), ("效益指标得分", 9), ("满意度指标得分", 11),
+    ("自评总分", 8), ("复核总分", 8), ("等级", 5), ("错误数", 7), ("警告数", 7), ("文件状态", 10),
     ("来源文件", 30),
 )
 
 
-def _write_projects(book, fmt: _Formats, used: Iterable[FileResult], policy: Policy) -> None:
-    ws = book.add_worksheet("汇总", worksheet_class=_RowStream)
+def _cell(col: int, row: int) -> str:
+    """A1 reference of a 0-based column and a 1-based row (formulas name columns by their index)."""
+    return f"{_COLUMNS[col]}{row}"
+
+
+def _span(col: int, first: int, last: int) -> str:
+    return f"{_cell(col, first)}:{_cell(col, last)}"
+
+
+def _write_projects(book, fmt: _Formats, used: Iterable[FileResult]) -> None:
+    ws = book.add_worksheet(SHEET["projects"], worksheet_class=_RowStream)
     _setup(ws, SUMMARY_HEADERS, fmt, "朝阳区项目支出绩效自评汇总", freeze_cols=4)
     row = 0
-    sums = {6: 0.0, 7: 0.0, 8: 0.0}  # running totals: the projects stream, they are not kept
-    score_sum, errors, warnings = 0.0, 0, 0
+    sums = dict.fromkeys((6, 7, 8, 15, 17, 18), 0.0)  # running totals: the projects stream, they are not kept
     for row, result in enumerate(used, start=1):
         p = result.project
         assert p is not None
-        values = [row, p.unit, p.department, p.name, p.lead, p.year, p.initial_budget, p.annual_budget,
+        values = [row, p.unit, p.department, p.name, p.lead, p.year_value, p.initial_budget, p.annual_budget,
                   p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
                   p.self_total, p.review_total, p.grade, result.errors, result.warnings,
                   FATE_TEXT[result.fate], result.path]
-        formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text, fmt.amount, fmt.amount,
+        formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
-                   fmt.bad if result.fate != "ok" else fmt.text, fmt.text]
-        ws.append_row(row, list(zip(values, formats)))
-        sums[6] += p.initial_budget or 0.0
-        sums[7] += p.annual_budget or 0.0
-        sums[8] += p.executed or 0.0
-        score_sum += p.review_total
-        errors += result.errors
-        warnings += result.warnings
+                   fmt.bad if result.fate != "ok" else fmt.text, fmt.wrap]
+        ws.append_row(row, list(zip(values, formats)), _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
+        for col in sums:
+            sums[col] += values[col] or 0.0
     first, last = 2, row + 1  # Excel rows of the data
     total = row + 1
     if not row:
@@ -265,22 +274,22 @@ def _write_projects(book, fmt: _Formats, used: Iterable[FileResult], policy: Pol
         return
     ws.write_string(total, 0, "", fmt.total_text)
     ws.write_string(total, 1, "全区合计", fmt.total_text)
-    ws.write_formula(total, 3, f'="共 "&COUNTA(D{first}:D{last})&" 个项目"', fmt.total_text,
+    ws.write_formula(total, 3, f'="共 "&COUNTA({_span(3, first, last)})&" 个项目"', fmt.total_text,
                      f"共 {row} 个项目")
     for col in (2, 4, 5):
         ws.write_blank(total, col, None, fmt.total_text)
-    for col, value in sums.items():
-        letter = xl_col_to_name(col)
-        ws.write_formula(total, col, f"=SUM({letter}{first}:{letter}{last})", fmt.total_amount, value)
+    for col in (6, 7, 8):
+        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, sums[col])
     rate = sums[8] / sums[7] if sums[7] > 0 else ""
-    ws.write_formula(total, 9, f'=IF(H{last + 1}>0,I{last + 1}/H{last + 1},"")', fmt.total_rate, rate)
+    budget, executed = _cell(7, last + 1), _cell(8, last + 1)
+    ws.write_formula(total, 9, f'=IF({budget}>0,{executed}/{budget},"")', fmt.total_rate, rate)
     for col in range(10, 16):
         ws.write_blank(total, col, None, fmt.total_score)
-    ws.write_formula(total, 15, f'=IF(COUNT(P{first}:P{last})=0,"",AVERAGE(P{first}:P{last}))',
-                     fmt.total_score, score_sum / row)
+    ws.write_formula(total, 15, f'=IF(COUNT({_span(15, first, last)})=0,"",AVERAGE({_span(15, first, last)}))',
+                     fmt.total_score, sums[15] / row)
     ws.write_string(total, 16, "平均", fmt.total_text)
-    ws.write_formula(total, 17, f"=SUM(R{first}:R{last})", fmt.total_int, errors)
-    ws.write_formula(total, 18, f"=SUM(S{first}:S{last})", fmt.total_int, warnings)
+    ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, int(sums[17]))
+    ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, int(sums[18]))
     ws.write_blank(total, 19, None, fmt.total_text)
     ws.write_blank(total, 20, None, fmt.total_text)
     _finish(ws, SUMMARY_HEADERS, row)
@@ -292,7 +301,7 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
     headers = [("实施单位", 20), ("项目数", 8), ("全年预算数合计（万元）", 15), ("全年执行数合计（万元）", 15),
                ("执行率（合计）", 11), ("平均复核总分", 11), ("最低复核总分", 11),
                *((f"{g}（个）", 7) for g in grades)]
-    ws = book.add_worksheet("按单位", worksheet_class=_RowStream)
+    ws = book.add_worksheet(SHEET["units"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·按实施单位", freeze_cols=1)
     row = 0
     for row, u in enumerate(units, start=1):
@@ -308,20 +317,20 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
     ws.write_string(total, 0, "全区合计", fmt.total_text)
     count = sum(u.projects for u in units)
     budget, executed = sum(u.annual_budget for u in units), sum(u.executed for u in units)
-    ws.write_formula(total, 1, f"=SUM(B{first}:B{last})", fmt.total_int, count)
-    ws.write_formula(total, 2, f"=SUM(C{first}:C{last})", fmt.total_amount, budget)
-    ws.write_formula(total, 3, f"=SUM(D{first}:D{last})", fmt.total_amount, executed)
-    ws.write_formula(total, 4, f'=IF(C{total + 1}>0,D{total + 1}/C{total + 1},"")', fmt.total_rate,
+    ws.write_formula(total, 1, f"=SUM({_span(1, first, last)})", fmt.total_int, count)
+    ws.write_formula(total, 2, f"=SUM({_span(2, first, last)})", fmt.total_amount, budget)
+    ws.write_formula(total, 3, f"=SUM({_span(3, first, last)})", fmt.total_amount, executed)
+    count_cell, budget_cell, executed_cell = (_cell(col, total + 1) for col in (1, 2, 3))
+    ws.write_formula(total, 4, f'=IF({budget_cell}>0,{executed_cell}/{budget_cell},"")', fmt.total_rate,
                      executed / budget if budget > 0 else "")
     mean = sum(u.mean_total * u.projects for u in units) / count if count else ""
-    ws.write_formula(total, 5, f'=IF(B{total + 1}>0,SUMPRODUCT(B{first}:B{last},F{first}:F{last})/B{total + 1},"")',
-                     fmt.total_score, mean)
-    ws.write_formula(total, 6, f'=IF(B{total + 1}>0,MIN(G{first}:G{last}),"")', fmt.total_score,
+    ws.write_formula(total, 5, f'=IF({count_cell}>0,SUMPRODUCT({_span(1, first, last)},{_span(5, first, last)})'
+                               f'/{count_cell},"")', fmt.total_score, mean)
+    ws.write_formula(total, 6, f'=IF({count_cell}>0,MIN({_span(6, first, last)}),"")', fmt.total_score,
                      min((u.min_total for u in units), default=""))
     for i, g in enumerate(grades):
         col = 7 + i
-        letter = xl_col_to_name(col)
-        ws.write_formula(total, col, f"=SUM({letter}{first}:{letter}{last})", fmt.total_int,
+        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_int,
                          sum(u.grades[g] for u in units))
     _finish(ws, headers, row)
     ws.print_area(0, 0, total, len(headers) - 1)
@@ -329,10 +338,10 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
 
 #: Sheet 项目信息: every field of the form not already in 汇总 or 指标明细, as typed.
 DETAIL_HEADERS: tuple[tuple[str, float], ...] = (
-    ("联系电话", 12), ("当年财政拨款·年初预算数", 11), ("当年财政拨款·全年预算数", 11),
-    ("当年财政拨款·全年执行数", 11), ("上年结转资金·年初预算数", 11), ("上年结转资金·全年预算数", 11),
-    ("上年结转资金·全年执行数", 11), ("其他资金·年初预算数", 11), ("其他资金·全年预算数", 11),
-    ("其他资金·全年执行数", 11), ("预算执行分值", 8), ("预期目标", 36), ("实际完成情况", 36),
+    ("联系电话", 12), ("当年财政拨款·年初预算数", 14), ("当年财政拨款·全年预算数", 14),
+    ("当年财政拨款·全年执行数", 14), ("上年结转资金·年初预算数", 14), ("上年结转资金·全年预算数", 14),
+    ("上年结转资金·全年执行数", 14), ("其他资金·年初预算数", 11), ("其他资金·全年预算数", 11),
+    ("其他资金·全年执行数", 11), ("预算执行分值", 9), ("预期目标", 36), ("实际完成情况", 36),
     ("填表人", 8), ("填表人电话", 12), ("填写日期", 11),
 )
 
@@ -340,17 +349,17 @@ DETAIL_HEADERS: tuple[tuple[str, float], ...] = (
 def _write_details(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("年度", 6), ("项目负责人", 8), *DETAIL_HEADERS,
                ("来源文件", 30)]
-    ws = book.add_worksheet("项目信息", worksheet_class=_RowStream)
+    ws = book.add_worksheet(SHEET["details"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·项目信息", freeze_cols=3)
     detail_formats = [fmt.text, *[fmt.amount] * 9, fmt.score, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.date]
-    formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, *detail_formats, fmt.text]
+    formats = [fmt.int, fmt.text, fmt.text, fmt.int, fmt.text, *detail_formats, fmt.wrap]
     wrapped = [col for col, f in enumerate(formats) if f is fmt.wrap]
     row = 0
     for row, result in enumerate(used, start=1):
         p = result.project
         assert p is not None
         details = p.details or (None,) * len(DETAIL_HEADERS)
-        cells = (row, p.unit, p.name, p.year, p.lead, *details, result.path)
+        cells = (row, p.unit, p.name, p.year_value, p.lead, *details, result.path)
         ws.append_row(row, list(zip(cells, formats)), _row_height([(cells[col], headers[col][1]) for col in wrapped]))
     _finish(ws, headers, row)
 
@@ -359,7 +368,7 @@ def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("一级指标", 10), ("二级指标", 12),
                ("三级指标", 22), ("年度指标值", 14), ("实际完成值", 14), ("分值", 7), ("自评得分", 8),
                ("复核得分", 8), ("偏差原因分析及改进措施", 36)]
-    ws = book.add_worksheet("指标明细", worksheet_class=_RowStream)
+    ws = book.add_worksheet(SHEET["indicators"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·指标明细", freeze_cols=3)
     row = 0
     formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.wrap, fmt.wrap, fmt.score,
@@ -377,9 +386,9 @@ def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
 
 
 def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
-    headers = [("序号", 6), ("文件", 36), ("实施单位", 16), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
-               ("代码", 22), ("级别", 6), ("说明", 60), ("文件状态", 11)]
-    ws = book.add_worksheet("问题清单", worksheet_class=_RowStream)
+    headers = [("序号", 6), ("文件", 24), ("实施单位", 14), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
+               ("代码", 22), ("级别", 6), ("说明", 54), ("文件状态", 11)]
+    ws = book.add_worksheet(SHEET["findings"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·问题清单", freeze_cols=2)
     row = 0
     for result in files:
@@ -389,17 +398,18 @@ def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
             level = "错误" if severity == "error" else "警告"
             values = [row, result.path, p.unit if p else "", p.name if p else "", sheet, cell, code, level,
                       message, FATE_TEXT[result.fate]]
-            formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
+            formats = [fmt.int, fmt.wrap, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
                        fmt.bad if severity == "error" else fmt.text, fmt.wrap, fmt.text]
-            ws.append_row(row, list(zip(values, formats)), _row_height([(message, headers[8][1])]))
+            ws.append_row(row, list(zip(values, formats)),
+                          _row_height([(message, headers[8][1]), (result.path, headers[1][1])]))
     _finish(ws, headers, row)
 
 
 def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
-    headers = [("序号", 6), ("文件", 44), ("状态", 12), ("原因", 50), ("实施单位", 16), ("项目名称", 24),
-               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 17), ("SHA-256（前 16 位）", 18),
+    headers = [("序号", 6), ("文件", 30), ("状态", 12), ("原因", 40), ("实施单位", 14), ("项目名称", 20),
+               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17),
                ("本轮读取", 12)]
-    ws = book.add_worksheet("文件清单", worksheet_class=_RowStream)
+    ws = book.add_worksheet(SHEET["files"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·文件清单", freeze_cols=2)
     row = 0
     for row, result in enumerate(files, start=1):
@@ -409,14 +419,15 @@ def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
         values = [row, result.path, fate_label(result.fate, result.errors), result.reason, p.unit if p else "",
                   p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), stamp,
                   result.sha256[:16], read]
-        formats = [fmt.int, fmt.text, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
+        formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
                    fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text, fmt.text]
-        ws.append_row(row, list(zip(values, formats)), _row_height([(result.reason, headers[3][1])]))
+        ws.append_row(row, list(zip(values, formats)),
+                      _row_height([(result.reason, headers[3][1]), (result.path, headers[1][1])]))
     _finish(ws, headers, row)
 
 
 def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
-    ws = book.add_worksheet("图表")
+    ws = book.add_worksheet(SHEET["charts"])
     grades = grade_names(policy)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 10)
@@ -462,15 +473,11 @@ def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy)
 def write_summary(path: Path, files: Iterable[FileResult], policy: Policy, *,
                   used: Iterable[FileResult] | None = None, extra: Callable[[xlsxwriter.Workbook], None] | None = None
                   ) -> None:
-    """Write the summary workbook to ``path`` (the caller makes it atomic).
-
-    ``files`` may be any re-iterable collection (the results store streams it); ``used`` the
-    summarised projects by unit, name and path when the caller has them so; ``extra`` adds the
-    review sheets after 图表.
-    """
+    """Write the summary workbook to ``path`` (the caller makes it atomic). ``files`` and ``used`` (the
+    summarised projects in the summary's order) may stream; ``extra`` adds the review sheets after 图表."""
     if used is None:
-        used = sorted((r for r in files if r.used),
-                      key=lambda r: (r.project.unit, r.project.name, r.path))  # type: ignore[union-attr]
+        used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
+                      key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
     units = unit_rows((r.project for r in used if r.project is not None), policy)
     book = xlsxwriter.Workbook(str(path), {
         "constant_memory": True,
@@ -480,7 +487,7 @@ def write_summary(path: Path, files: Iterable[FileResult], policy: Policy, *,
     })
     book.set_properties({"title": "朝阳区项目支出绩效自评汇总", "comments": "由 xltools combine 生成"})
     fmt = _Formats(book)
-    _write_projects(book, fmt, used, policy)
+    _write_projects(book, fmt, used)
     _write_units(book, fmt, units, policy)
     _write_charts(book, fmt, units, policy)
     if extra is not None:

@@ -21,42 +21,32 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlwings as xw
-from openpyxl.utils.cell import (
-    column_index_from_string,
-    get_column_letter,
-    range_boundaries,
-)
+from openpyxl.utils.cell import range_boundaries
 
-from xltools.core import Evaluation, Finding, Indicator, Policy
+from xltools.core import Evaluation, Indicator, Policy
 from xltools.core.errors import UserError
 from xltools.core.parse import parse_number, parse_quantity
 from xltools.core.scoring import budget_score as core_budget_score
 from xltools.core.scoring import execution_rate as core_execution_rate
 from xltools.core.scoring import grade as core_grade
 from xltools.core.scoring import score_indicator
+from xltools.form.annotation import annotate
 from xltools.form.identify import MAX_ROWS, NotTemplate
 from xltools.form.layout import META_SHEET, RESULT_SHEET, SHEET, Layout
 from xltools.form.registry import current_layout, layout_for, versions
 from xltools.form.verdict import Verdict, judge
 
 __all__ = [
-    "ERROR_FILL", "WARNING_FILL", "CheckReport", "AddinError", "check_scores", "check_scores_caller",
+    "CheckReport", "AddinError", "check_scores", "check_scores_caller",
     "check_scores_script", "combine_folder_caller", "combine_folder", "CombineOutcome", "xltools_execution_rate", "xltools_budget_score",
     "xltools_indicator_score", "xltools_grade", "xltools_value",
 ]
-
-ERROR_FILL = "#FFC7CE"    # red: an error at this cell
-WARNING_FILL = "#FFEB9C"  # amber: a warning at this cell
-SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
-#: Rows of the 校验结果 findings table cleared before each run (leftovers of a longer earlier run).
-CLEARED_FINDING_ROWS = 2000
-
 
 class AddinError(UserError):
     """The workbook is not a form this add-in can check (the message says why and what to do)."""
@@ -76,7 +66,7 @@ class CheckReport:
 
 # --- the check -----------------------------------------------------------------------------------
 
-def _read_form(book: xw.Book) -> tuple[Verdict, _Grid]:
+def _read_form(book: xw.Book, today: dt.date | None = None) -> tuple[Verdict, _Grid]:
     """Two block reads (模板信息 values, then the form's block) → the one verdict of :mod:`xltools.form`."""
     names = [sheet.name for sheet in book.sheets]
     for required in (SHEET, RESULT_SHEET):
@@ -89,7 +79,7 @@ def _read_form(book: xw.Book) -> tuple[Verdict, _Grid]:
     grid = _Grid(book.sheets[SHEET].range(layout.block).options(ndim=2).value, "A1")
     view = _BookView(names, {SHEET: grid, META_SHEET: meta_grid} if META_SHEET in names else {SHEET: grid})
     try:
-        return judge(view), grid
+        return judge(view, today=today), grid
     except NotTemplate as exc:
         raise AddinError(f"{book.name}：{exc.reason}") from exc
 
@@ -108,35 +98,30 @@ def _block_layout(meta: _Grid) -> Layout:
 
 
 def check_scores(book: xw.Book, *, today: dt.date | None = None, alert: bool = True) -> CheckReport:
-    """Validate and score the form in ``book``; write results, colour findings, tell the user."""
-    verdict, grid = _read_form(book)
-    layout = verdict.layout
-    findings = verdict.findings
-    evaluation = Evaluation(verdict.form, verdict.evaluation.sheet, findings)
-    status = _status_text(evaluation)
-    report = CheckReport(evaluation, status, reads=2)
+    """Validate and score the form in ``book``; write results, colour findings, tell the user.
+
+    What is written is :func:`xltools.form.annotation.annotate`'s plan, the same the annotated copy gets."""
+    verdict, grid = _read_form(book, today)
+    plan = annotate(verdict, grid.get)
+    evaluation = Evaluation(verdict.form, verdict.evaluation.sheet, verdict.findings)
+    report = CheckReport(evaluation, plan.status, reads=2)
 
     form_sheet, result_sheet = book.sheets[SHEET], book.sheets[RESULT_SHEET]
-    column, first, last = _result_column(layout, grid, evaluation, status)
-    form_sheet.range(f"{layout.result_cell(first)}:{layout.result_cell(last)}").value = column
-    first_col, last_col = Layout.RESULT_TABLE_COLUMNS
-    table_first = Layout.RESULT_TABLE_HEADER_ROW + 1
-    result_sheet.range(f"{first_col}{table_first}:{last_col}{table_first + CLEARED_FINDING_ROWS - 1}"
-                       ).clear_contents()
-    result_block = _result_block(evaluation)
-    result_sheet.range(f"{first_col}{Layout.RESULT_SUMMARY_FIRST_ROW}").value = result_block
+    form_sheet.range(plan.column_range).value = plan.column_values
+    result_sheet.range(plan.table_clear).clear_contents()
+    result_sheet.range(plan.block_anchor).value = plan.block
     report.value_writes = 2
 
-    for ref, fill in _restore_fills(layout):
+    for ref, fill in plan.restore:
         form_sheet.range(ref).color = fill
         report.colour_writes += 1
-    for ref, fill in _finding_fills(layout, findings).items():
+    for ref, fill in plan.fills.items():
         form_sheet.range(ref).color = fill
         report.colour_writes += 1
         report.coloured[ref] = fill
     if alert:
-        mode = "critical" if evaluation.errors else "info"
-        book.app.alert(status, title="检查评分", buttons="ok", mode=mode)
+        mode = "critical" if plan.errors else "info"
+        book.app.alert(plan.status, title="检查评分", buttons="ok", mode=mode)
     return report
 
 
@@ -275,114 +260,6 @@ class _BookView:
 
     def sheet(self, name: str) -> _Grid | None:
         return self._sheets.get(name)
-
-
-def _status_text(evaluation: Evaluation) -> str:
-    sheet = evaluation.sheet
-    errors, warnings = len(evaluation.errors), len(evaluation.warnings)
-    total = f"复核总分 {sheet.total:g}（{sheet.grade}）" if sheet.grade else f"复核总分 {sheet.total:g}"
-    if not errors and not warnings:
-        return f"检查通过：没有发现问题。{total}"
-    return (f"发现 {errors} 个错误、{warnings} 个警告（已在表中标色，详见“{RESULT_SHEET}”表）。{total}")
-
-
-def _result_column(layout: Layout, grid: _Grid, evaluation: Evaluation,
-                   status: str) -> tuple[list[list[object]], int, int]:
-    """Values of the result column from the status row to the total row; other cells keep theirs."""
-    first = layout.spot("check_status").row
-    last = layout.spot("review_total").row
-    values = {row: grid.get(layout.result_cell(row)) for row in range(first, last + 1)}
-    values[first] = status
-    for row in range(layout.first_indicator_row, layout.last_indicator_row + 1):
-        values[row] = None
-    for item in evaluation.sheet.indicators:
-        values[layout.first_indicator_row + item.index] = item.score
-    values[last] = evaluation.sheet.total
-    return [[values[row]] for row in range(first, last + 1)], first, last
-
-
-def _result_block(evaluation: Evaluation) -> list[list[object]]:
-    """The 校验结果 sheet from the summary's first row to the last finding (one write)."""
-    sheet = evaluation.sheet
-    width = len(Layout.RESULT_COLUMNS)
-    summary = {
-        "execution_rate": sheet.execution_rate, "budget_score": sheet.budget_score,
-        "review_total": sheet.total, "grade": sheet.grade or None,
-        "errors": len(evaluation.errors), "warnings": len(evaluation.warnings),
-    }
-    rows: list[list[object]] = []
-    for key, label in Layout.RESULT_SUMMARY:
-        _, row, _, _ = range_boundaries(Layout.result_summary_cell(key))
-        while Layout.RESULT_SUMMARY_FIRST_ROW + len(rows) < row:
-            rows.append([None] * width)
-        rows.append([label, summary[key]] + [None] * (width - 2))
-    while Layout.RESULT_SUMMARY_FIRST_ROW + len(rows) < Layout.RESULT_TABLE_HEADER_ROW:
-        rows.append([None] * width)
-    rows.append(list(Layout.RESULT_COLUMNS))
-    for i, finding in enumerate(evaluation.findings, start=1):
-        rows.append([i, finding.cell or "", SEVERITY_TEXT[finding.severity], finding.code, finding.message])
-    return rows
-
-
-def _cells_of(ref: str) -> Iterable[tuple[int, int]]:
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
-    for row in range(min_row, max_row + 1):
-        for col in range(min_col, max_col + 1):
-            yield row, col
-
-
-def _rectangles(cells: set[tuple[int, int]]) -> list[str]:
-    """Cover ``cells`` (row, column) with few rectangles: column runs per row, merged down rows."""
-    runs: dict[int, list[tuple[int, int]]] = {}
-    for row in sorted({r for r, _ in cells}):
-        cols = sorted(c for r, c in cells if r == row)
-        row_runs: list[tuple[int, int]] = []
-        for col in cols:
-            if row_runs and row_runs[-1][1] == col - 1:
-                row_runs[-1] = (row_runs[-1][0], col)
-            else:
-                row_runs.append((col, col))
-        runs[row] = row_runs
-    out: list[str] = []
-    open_blocks: dict[tuple[int, int], int] = {}  # column run → first row
-    rows = sorted(runs)
-    for i, row in enumerate(rows):
-        for run in runs[row]:
-            open_blocks.setdefault(run, row)
-        following = runs.get(row + 1, []) if i + 1 < len(rows) and rows[i + 1] == row + 1 else []
-        for run in list(open_blocks):
-            if run in runs[row] and run not in following:
-                top = open_blocks.pop(run)
-                out.append(f"{get_column_letter(run[0])}{top}:{get_column_letter(run[1])}{row}")
-    return out
-
-
-def _restore_fills(layout: Layout) -> list[tuple[str, str]]:
-    """The template's shading of every cell a finding can colour (inputs and formulas)."""
-    from xltools.excel.template import FORMULA_FILL, INPUT_FILL
-
-    by_fill: dict[str, set[tuple[int, int]]] = {INPUT_FILL: set(), FORMULA_FILL: set()}
-    for spot in layout.all_spots():
-        if spot.kind in ("input", "formula"):
-            fill = INPUT_FILL if spot.kind == "input" else FORMULA_FILL
-            by_fill[fill].update(_cells_of(spot.merge or spot.cell))
-    last = column_index_from_string(layout.last_column)
-    return [(ref, fill) for fill, cells in by_fill.items()
-            for ref in _rectangles({c for c in cells if c[1] <= last})]
-
-
-def _finding_fills(layout: Layout, findings: Sequence[Finding]) -> dict[str, str]:
-    """Form range → fill for every finding placed on the form (errors win over warnings)."""
-    merges = {spot.cell: spot.merge for spot in layout.all_spots() if spot.merge}
-    out: dict[str, str] = {}
-    for finding in findings:
-        if not finding.cell or not finding.cell.startswith(f"{SHEET}!"):
-            continue
-        cell = finding.cell.split("!", 1)[1]
-        ref = merges.get(cell) or cell
-        if out.get(ref) != ERROR_FILL:
-            out[ref] = ERROR_FILL if finding.severity == "error" else WARNING_FILL
-    return out
 
 
 # --- worksheet functions ------------------------------------------------------------------------------

@@ -42,7 +42,8 @@ from xltools.form.layout import (
     Layout,
     Spot,
 )
-from xltools.form.registry import current_layout
+from xltools.form.annotation import FORMULA_FILL, INPUT_FILL  # the shading the check restores
+from xltools.form.registry import current_layout, layout_for
 from xltools.io.files import write_atomic
 
 __all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError",
@@ -52,8 +53,6 @@ __all__ = ["DEFAULT_YEAR", "DEFAULT_PASSWORD", "DEFAULT_NAME", "TemplateError",
 BUILD_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 
 FONT = "宋体"
-INPUT_FILL = "#FFF8D0"     # light yellow: type here
-FORMULA_FILL = "#DDEBF7"   # light blue: computed by the template
 WARN_FILL = "#FCE4D6"      # light red: missing or out of range
 
 _INDICATOR_HEIGHT = 36
@@ -369,14 +368,17 @@ def _write_meta_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
 # --- the workbook -----------------------------------------------------------------------------
 
 def template_bytes(*, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS, policy: Policy | None = None,
-                   password: str = DEFAULT_PASSWORD, vba_project: bytes | None = None) -> bytes:
-    """The template workbook as bytes (.xlsm content when ``vba_project`` is given)."""
+                   password: str = DEFAULT_PASSWORD, vba_project: bytes | None = None,
+                   version: str | None = None) -> bytes:
+    """The template workbook as bytes (.xlsm content when ``vba_project`` is given).
+
+    ``version`` builds an earlier registered layout version (default: the current one)."""
     policy = policy or Policy()
     if not 1900 <= year <= 9999:
         raise TemplateError(f"年度 {year} 无效：请输入四位年份，如 {DEFAULT_YEAR}")
     if not 1 <= rows <= 200:
         raise TemplateError(f"指标行数 {rows} 无效：应在 1 到 200 之间")
-    layout = current_layout(rows)
+    layout = layout_for(version, rows) if version else current_layout(rows)
     buffer = io.BytesIO()
     book = _ProtectedWorkbook(buffer, {"in_memory": True, "strings_to_numbers": False,
                                        "strings_to_formulas": False, "strings_to_urls": False,

@@ -85,7 +85,13 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
 
 
 def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None) -> Verdict:
-    """The verdict on a JSON form: cells are named as in the workbook ``xltools fill`` would write."""
-    rows = sum(1 for ind in form.indicators if not ind.is_empty())
-    layout = current_layout(max(rows, current_layout().rows))
+    """The verdict on a JSON form: cells are named as in the workbook ``xltools fill`` would write.
+
+    That workbook has as many indicator rows as the form has indicators (at least the template's
+    default) and leaves out empty indicators, so the form is judged as ``fill`` writes it.
+    """
+    rows = [ind for ind in form.indicators if not ind.is_empty()]
+    if len(rows) != len(form.indicators):
+        form = form.model_copy(update={"indicators": rows})
+    layout = current_layout(max(len(rows), current_layout().rows))
     return Verdict(form, _placed(evaluate(form, policy or Policy(), today=today), layout), layout)

@@ -1,82 +1,175 @@
-"""An annotated copy of a filled form: 校验结果 filled, problem cells coloured, a comment at each finding.
+"""An annotated copy of a filled workbook: what the 检查评分 button would show, already written in.
 
-:func:`annotate_workbook` is the one shared function behind ``combine --returns`` (and meant for
-``check --annotate``): it judges the workbook with :func:`xltools.form.verdict.judge` and writes
-the copy with openpyxl; the source is only read.
+:func:`annotate_workbook` reads the workbook with the bounded reader, judges it with
+:func:`xltools.form.verdict.judge` and writes a copy with openpyxl in which the plan of
+:func:`xltools.form.annotation.annotate` (the add-in's own) is applied: the result column, the
+校验结果 sheet, the colours of the problem cells and a comment (批注) at each finding's cell.
+Everything else (protection, validations, formulas, every input cell, the macros of an .xlsm)
+stays as it was; the input file is only ever read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import io
+import os
+import re
+import zipfile
 from pathlib import Path
 
-from openpyxl import load_workbook as openpyxl_load
-from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
-
 from xltools.core import Policy
-from xltools.form.layout import RESULT_SHEET, Layout
+from xltools.core.errors import UserError, os_reason
+from xltools.form.annotation import Annotation, annotate, cells_of
+from xltools.form.layout import RESULT_SHEET, SHEET
 from xltools.form.verdict import Verdict, judge
-from xltools.io.files import atomic_output
-from xltools.io.forms import load_workbook
+from xltools.io.files import OutputExistsError, atomic_output
+from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, load_workbook
 
-__all__ = ["annotate_workbook", "ERROR_FILL", "WARNING_FILL"]
+__all__ = ["AnnotateError", "annotate_workbook", "apply_annotation"]
 
-ERROR_FILL = "FFC7CE"  # red: an error at this cell
-WARNING_FILL = "FFEB9C"  # amber: a warning at this cell
-_SEVERITY = {"error": "错误", "warning": "警告"}
+#: Author and size (points) of the comments the copy carries.
+COMMENT_AUTHOR = "xltools 检查评分"
+COMMENT_WIDTH, COMMENT_LINE_HEIGHT = 320, 16
+_VML_PREFIXES = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
+                 "x": "urn:schemas-microsoft-com:office:excel"}
+
+
+class AnnotateError(UserError):
+    """The annotated copy cannot be written where asked (message in Chinese, says what to do)."""
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, today: dt.date | None = None,
                       force: bool = False) -> Verdict:
-    """Write to ``out`` a copy of the form ``source`` with its verdict in it; returns the verdict.
+    """Write ``out``, the annotated copy of the workbook ``source``, and return the verdict on it.
 
-    Raises :class:`~xltools.io.forms.FormReadError` when ``source`` is not a readable form of ours and
-    :class:`~xltools.io.files.OutputExistsError` when ``out`` exists without ``force``.
+    Refuses ``out`` when it is ``source`` itself (also through a link), when it exists and not
+    ``force``, and when its suffix differs from the source's (an .xlsm keeps its macros only as .xlsm).
+    Raises :class:`~xltools.io.forms.FormReadError` when ``source`` is not a readable form of ours.
     """
     source, out = Path(source), Path(out)
+    suffix = source.suffix.lower()
+    if suffix not in WORKBOOK_SUFFIXES:
+        raise FormReadError(source, "只能为工作簿（.xlsx、.xlsm）生成批注副本")
+    if _same_file(source, out):
+        raise AnnotateError(f"批注副本 {out} 就是被检查的文件本身：请另选一个输出文件名（原文件不会被改动）")
+    if out.suffix.lower() != suffix:
+        raise AnnotateError(f"批注副本 {out} 应以 {suffix} 结尾（与 {source.name} 相同），请改用该扩展名")
+    if out.exists() and not force:
+        raise OutputExistsError(f"{out} 已存在：如需覆盖请加 --force")
     book, identity = load_workbook(source)
-    verdict = judge(book, policy, today=today or dt.date.today(), identity=identity)
-    workbook = openpyxl_load(source, keep_vba=source.suffix.lower() == ".xlsm")
-    _fill_results(workbook, verdict)
-    _mark_cells(workbook, verdict)
-    with atomic_output(out, force=force) as tmp:
-        workbook.save(tmp)
+    verdict = judge(book, policy, today=today, identity=identity)
+    data = _annotated_bytes(source, verdict, keep_vba=suffix == ".xlsm")
+    try:
+        with atomic_output(out, force=force) as tmp:
+            tmp.write_bytes(data)
+    except OutputExistsError:
+        raise
+    except OSError as exc:
+        raise AnnotateError(f"无法写入批注副本 {out}：{os_reason(exc)}") from exc
     return verdict
 
 
-def _fill_results(workbook, verdict: Verdict) -> None:
-    if RESULT_SHEET not in workbook.sheetnames:
-        return
-    ws = workbook[RESULT_SHEET]
-    sheet = verdict.evaluation.sheet
-    summary = {"execution_rate": sheet.execution_rate, "budget_score": sheet.budget_score,
-               "review_total": sheet.total, "grade": sheet.grade or None,
-               "errors": verdict.errors, "warnings": verdict.warnings}
-    for key, _label in Layout.RESULT_SUMMARY:
-        ws[Layout.result_summary_cell(key)] = summary[key]
-    first_col, _ = Layout.RESULT_TABLE_COLUMNS
-    first = Layout.RESULT_TABLE_HEADER_ROW + 1
-    col = ws[f"{first_col}1"].column
-    for row in ws.iter_rows(min_row=first, max_row=max(ws.max_row, first), min_col=col, max_col=col + 4):
+def _annotated_bytes(source: Path, verdict: Verdict, *, keep_vba: bool) -> bytes:
+    import openpyxl
+    from openpyxl.xml.functions import register_namespace
+
+    # The button's VML is parsed and written again with the comments' shapes (openpyxl keeps the
+    # drawing of a macro workbook): keep the prefixes Office writes instead of ns0/ns1/ns2.
+    for prefix, uri in _VML_PREFIXES.items():
+        register_namespace(prefix, uri)
+    try:
+        wb = openpyxl.load_workbook(source, keep_vba=keep_vba, rich_text=True)
+    except OSError as exc:
+        raise FormReadError(source, f"无法读取文件：{os_reason(exc)}") from exc
+    form_sheet = wb[SHEET]
+    plan = annotate(verdict, lambda cell: form_sheet[cell].value)
+    apply_annotation(wb, plan)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _anchor_comments(buffer.getvalue())
+
+
+_NOTE = re.compile(r"<x:ClientData ObjectType=\"Note\">.*?</x:ClientData>", re.S)
+_ROW_COLUMN = re.compile(r"<x:Row>(\d+)</x:Row>\s*<x:Column>(\d+)</x:Column>")
+
+
+def _anchor_comments(data: bytes) -> bytes:
+    """Give every comment box an anchor beside its own cell.
+
+    openpyxl writes all comment shapes at one fixed offset from the sheet's corner, so LibreOffice
+    stacks every shown comment at the top left; with ``<x:Anchor>`` (columns and rows, as Excel
+    writes it) each box sits just right of its cell. Every other part is copied unchanged."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            part = source.read(item)
+            if item.filename.endswith(".vml"):
+                part = _NOTE.sub(_with_anchor, part.decode("utf-8")).encode("utf-8")
+            target.writestr(item, part)
+    return out.getvalue()
+
+
+def _with_anchor(match: re.Match[str]) -> str:
+    """A note's client data with ``<x:Anchor>`` where Excel writes it (before ``<x:AutoFill>``)."""
+    note = match.group(0)
+    cell = _ROW_COLUMN.search(note)
+    if cell is None or "<x:Anchor>" in note:
+        return note
+    row, col = int(cell.group(1)), int(cell.group(2))
+    anchor = f"<x:Anchor>{col + 1}, 15, {row}, 2, {col + 4}, 15, {row + 2}, 10</x:Anchor>"
+    at = note.find("<x:AutoFill>")
+    at = at if at >= 0 else cell.start()
+    return note[:at] + anchor + note[at:]
+
+
+def apply_annotation(wb: object, plan: Annotation) -> None:
+    """Apply ``plan`` to the openpyxl workbook ``wb`` (what the add-in does through xlwings)."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+    from openpyxl.workbook.workbook import Workbook
+
+    assert isinstance(wb, Workbook)
+    form, result = wb[SHEET], wb[RESULT_SHEET]
+    _write_block(form, plan.column_range.split(":")[0], plan.column_values)
+    _clear(result, plan.table_clear)
+    _write_block(result, plan.block_anchor, plan.block)
+    for ref, colour in [*plan.restore, *plan.fills.items()]:
+        fill = PatternFill(fill_type="solid", fgColor="FF" + colour.lstrip("#"))
+        for row, col in cells_of(ref):
+            form.cell(row, col).fill = fill
+    for cell, text in plan.comments.items():
+        comment = Comment(text, COMMENT_AUTHOR)
+        comment.width = COMMENT_WIDTH
+        comment.height = COMMENT_LINE_HEIGHT * (2 + sum(1 + len(line) // 18 for line in text.splitlines()))
+        form[cell].comment = comment
+
+
+def _write_block(sheet: object, anchor: str, rows: list[list[object]]) -> None:
+    (row0, col0), = cells_of(anchor)
+    for i, values in enumerate(rows):
+        for j, value in enumerate(values):
+            cell = sheet.cell(row0 + i, col0 + j)  # type: ignore[attr-defined]
+            if value is None and cell.value is None:
+                continue  # leave untouched cells uncreated
+            cell.value = value
+
+
+def _clear(sheet: object, ref: str) -> None:
+    first, _, last = ref.partition(":")
+    (r0, c0), = cells_of(first)
+    (r1, c1), = cells_of(last)
+    r1 = min(r1, sheet.max_row)  # type: ignore[attr-defined]
+    for row in sheet.iter_rows(min_row=r0, max_row=r1, min_col=c0, max_col=c1):  # type: ignore[attr-defined]
         for cell in row:
-            cell.value = None
-    for i, finding in enumerate(verdict.findings):
-        values = (i + 1, finding.cell or "", _SEVERITY[finding.severity], finding.code, finding.message)
-        for offset, value in enumerate(values):
-            ws.cell(first + i, col + offset, value)
-
-
-def _mark_cells(workbook, verdict: Verdict) -> None:
-    at: dict[tuple[str, str], list] = defaultdict(list)
-    for finding in verdict.findings:
-        sheet, _, cell = (finding.cell or "").rpartition("!")
-        if sheet in workbook.sheetnames and cell:
-            at[(sheet, cell)].append(finding)
-    for (sheet, cell), findings in at.items():
-        target = workbook[sheet][cell]
-        colour = ERROR_FILL if any(f.severity == "error" for f in findings) else WARNING_FILL
-        target.fill = PatternFill("solid", start_color=colour, end_color=colour)
-        text = "\n".join(f"【{_SEVERITY[f.severity]}】{f.code}：{f.message}" for f in findings)
-        target.comment = Comment(text, "xltools", width=320, height=40 + 60 * len(findings))
+            if cell.value is not None:
+                cell.value = None

@@ -17,6 +17,8 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from xltools.core.errors import UserError
+
 __all__ = ["EngineError", "soffice_path", "soffice_available", "convert", "recalculate", "to_pdf", "to_png",
            "pdf_to_pngs"]
 
@@ -30,7 +32,7 @@ _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-class EngineError(Exception):
+class EngineError(UserError):
     """LibreOffice or pdftoppm is missing or failed (message in Chinese)."""
 
 
@@ -85,8 +87,7 @@ def convert(paths: Iterable[Path | str], outdir: Path | str, target: str, *, tim
             raise EngineError(f"LibreOffice 在 {timeout:g} 秒内没有完成转换") from exc
     failed = [str(src) for src, dst in zip(files, outputs) if not dst.is_file()]
     if failed or result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip()[-500:]
-        raise EngineError(f"LibreOffice 转换失败（退出码 {result.returncode}）：{'、'.join(failed) or '—'}；{detail}")
+        raise EngineError(f"LibreOffice 转换失败（退出码 {result.returncode}）：{'、'.join(failed) or '—'}")
     return outputs
 
 
@@ -125,7 +126,7 @@ def to_png(pdf: Path | str, out: Path | str, *, dpi: int = 110, pages: int | Non
                                 text=True, timeout=120, check=False)
         files = sorted(Path(tmp).glob("page*.ppm"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
         if result.returncode != 0 or not files:
-            raise EngineError(f"pdftoppm 无法渲染 {pdf}：{result.stderr.strip()[-300:]}")
+            raise EngineError(f"pdftoppm 无法渲染 {pdf}（退出码 {result.returncode}）")
         images = [_read_ppm(path.read_bytes()) for path in files]
     width = max(w for w, _, _ in images)
     rows: list[bytes] = []
@@ -178,7 +179,7 @@ def pdf_to_pngs(pdf: Path | str, outdir: Path | str, *, dpi: int = 110) -> list[
     result = subprocess.run([_pdftoppm(), "-png", "-r", str(dpi), str(pdf), str(prefix)],
                             capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
-        raise EngineError(f"pdftoppm 无法渲染 {pdf}：{result.stderr.strip()[-300:]}")
+        raise EngineError(f"pdftoppm 无法渲染 {pdf}（退出码 {result.returncode}）")
     pages = sorted(out.glob(f"{prefix.name}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
     if not pages:
         raise EngineError(f"pdftoppm 没有从 {pdf} 渲染出任何页面")

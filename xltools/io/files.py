@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from xltools.core.errors import UserError
+from xltools.core.errors import UserError, os_reason
 from xltools.core.policy import Policy, PolicyError, policy_from_toml
 
 __all__ = ["OutputExistsError", "atomic_output", "write_atomic", "read_policy"]
@@ -57,10 +57,11 @@ def read_policy(path: Path | str) -> Policy:
     """The scoring policy in the TOML file ``path``; :class:`PolicyError` names the file on any failure."""
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise PolicyError(f"无法读取评分规则文件 {path}：{reason}") from exc
+    except OSError as exc:
+        raise PolicyError(f"无法读取评分规则文件：{os_reason(exc)}", file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise PolicyError("评分规则文件不是 UTF-8 编码的文本：请另存为 UTF-8", file=path) from exc
     try:
         return policy_from_toml(text)
     except PolicyError as exc:
-        raise PolicyError(f"{path}：{exc}") from exc
+        raise PolicyError(exc.message, file=path) from exc

@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import math
 import re
-import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltools.core import Form, field_label
 from xltools.core.errors import UserError, os_reason
+from xltools.core.text import wrapped_lines
 from xltools.form.identify import NotTemplate, identify
 from xltools.form.layout import SHEET, Layout, Spot
 from xltools.io.files import OutputExistsError, write_atomic
@@ -48,16 +48,10 @@ class FillError(UserError):
 
 # --- writing ------------------------------------------------------------------------------------
 
-def _text_units(text: str) -> float:
-    """Approximate width of text in column-width units (a CJK character is about two digits wide)."""
-    return sum(_CJK_UNITS if unicodedata.east_asian_width(ch) in "WFA" else _OTHER_UNITS for ch in text)
-
-
 def _lines(value: object, width: float) -> int:
     if value is None:
         return 1
-    usable = max(width - _INDENT_UNITS, 1.0)
-    return sum(max(1, math.ceil(_text_units(part) / usable)) for part in str(value).split("\n"))
+    return wrapped_lines(str(value), width, wide=_CJK_UNITS, narrow=_OTHER_UNITS, margin=_INDENT_UNITS)
 
 
 def _span_width(ws: Worksheet, spot: Spot) -> float:

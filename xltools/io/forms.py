@@ -14,16 +14,20 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from xltools.core import Form
+from xltools.core import Form, Policy, score_form, sheet_total
 from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.form.identify import Identity, NotTemplate, identify
 from xltools.form.verdict import read_form
 from xltools.io.xlsxread import WorkbookData, WorkbookReadError, read_workbook
 
-__all__ = ["FormReadError", "LoadedForm", "load_form", "load_json_form", "load_workbook", "WORKBOOK_SUFFIXES"]
+__all__ = ["FormReadError", "LoadedForm", "load_form", "load_json_form", "load_workbook", "WORKBOOK_SUFFIXES",
+           "with_formula_values", "FORMULA_FIELDS"]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+#: Form fields that are formulas in the template (the workbook holds their last computed value).
+FORMULA_FIELDS = ("budget_score", "total_score")
 
 
 class FormReadError(UserError):
@@ -93,3 +97,24 @@ def load_form(path: Path | str) -> LoadedForm:
         book, identity = load_workbook(path)
         return LoadedForm(str(path), read_form(book, identity), book, identity)
     raise FormReadError(path, "不支持的文件类型（只接受 .json、.xlsx、.xlsm）")
+
+
+def with_formula_values(loaded: LoadedForm) -> tuple[Form, list[str]]:
+    """The form with the formula fields the workbook holds no value for computed by the core.
+
+    A workbook written by ``xltools fill`` (openpyxl) carries formulas without cached results
+    until a spreadsheet program opens and saves it; its 预算执行得分 and 总分 then read as blank.
+    They are computed here as the template's own formulas would show them (with the workbook's
+    policy): the same values whether or not the workbook was re-saved. Returns the form and the
+    fields that were computed (empty for a JSON form or a workbook that holds the values).
+    """
+    form = loaded.form
+    if loaded.book is None:
+        return form, []
+    policy = (loaded.identity.policy if loaded.identity else None) or Policy()
+    sheet = score_form(form, policy)
+    shown = {"budget_score": sheet.budget_score if sheet.execution_rate is not None else None,
+             "total_score": sheet_total(form, policy)}
+    update = {name: shown[name] for name in FORMULA_FIELDS
+              if getattr(form, name) is None and shown[name] is not None}
+    return (form.model_copy(update=update) if update else form), list(update)

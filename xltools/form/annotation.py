@@ -1,0 +1,238 @@
+"""What the 检查评分 button shows, computed once from a :class:`~xltools.form.verdict.Verdict`.
+
+The xlwings add-in (:mod:`xltools.excel.addin`) applies this plan to the open workbook; the
+annotated copy (:mod:`xltools.io.annotate`) applies the same plan with openpyxl; so the button
+and ``xltools check --annotate`` show the same values, colours and findings. Every cell
+position comes from the layout (:meth:`Layout.result_cell`, :meth:`Layout.result_summary_cell`,
+:attr:`Layout.RESULT_TABLE_HEADER_ROW` …); nothing here types an address.
+
+Pure: no spreadsheet library. Ranges are A1 strings, colours ``#RRGGBB``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from xltools.core import Finding
+from xltools.form.layout import RESULT_SHEET, SHEET, Layout
+from xltools.form.verdict import Verdict
+
+__all__ = [
+    "ERROR_FILL", "WARNING_FILL", "INPUT_FILL", "FORMULA_FILL", "SEVERITY_TEXT", "CLEARED_FINDING_ROWS",
+    "Annotation", "annotate", "status_text", "result_column", "result_block", "restore_fills",
+    "finding_fills", "finding_comments", "cells_of",
+]
+
+ERROR_FILL = "#FFC7CE"    # red: an error at this cell
+WARNING_FILL = "#FFEB9C"  # amber: a warning at this cell
+INPUT_FILL = "#FFF8D0"    # the template's light yellow: type here
+FORMULA_FILL = "#DDEBF7"  # the template's light blue: computed by the template
+SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
+#: Rows of the 校验结果 findings table cleared before each run (leftovers of a longer earlier run).
+CLEARED_FINDING_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """Everything one check writes into a workbook, in the order to apply it.
+
+    * ``column_range`` / ``column_values``: the result column of the form sheet (``SHEET``), one
+      value per row from the status row to the total row (a cell the check does not own keeps the
+      value it had);
+    * ``table_clear``: the findings table area of ``RESULT_SHEET`` to empty first;
+    * ``block_anchor`` / ``block``: the 校验结果 summary and findings table, written from the anchor;
+    * ``restore``: (range, fill) of the template's own shading of every cell a finding can colour;
+    * ``fills``: form range → fill of a finding (after ``restore``);
+    * ``comments``: form cell → the comment text (批注) of the findings at that cell.
+    """
+
+    status: str
+    column_range: str
+    column_values: list[list[object]]
+    table_clear: str
+    block_anchor: str
+    block: list[list[object]]
+    restore: list[tuple[str, str]]
+    fills: dict[str, str]
+    comments: dict[str, str]
+    errors: int
+    warnings: int
+
+
+def annotate(verdict: Verdict, current: Callable[[str], object]) -> Annotation:
+    """The plan for ``verdict``; ``current(cell)`` gives a form-sheet cell's present value."""
+    layout, findings = verdict.layout, verdict.findings
+    status = status_text(verdict)
+    column_range, column_values = result_column(verdict, status, current)
+    anchor, block = result_block(verdict)
+    first_col, last_col = Layout.RESULT_TABLE_COLUMNS
+    table_first = Layout.RESULT_TABLE_HEADER_ROW + 1
+    clear = f"{first_col}{table_first}:{last_col}{table_first + CLEARED_FINDING_ROWS - 1}"
+    return Annotation(status, column_range, column_values, clear, anchor, block, restore_fills(layout),
+                      finding_fills(layout, findings), finding_comments(findings),
+                      verdict.errors, verdict.warnings)
+
+
+def status_text(verdict: Verdict) -> str:
+    """The one-line outcome shown in the status cell and in the button's message box."""
+    sheet = verdict.evaluation.sheet
+    total = f"复核总分 {sheet.total:g}（{sheet.grade}）" if sheet.grade else f"复核总分 {sheet.total:g}"
+    if not verdict.errors and not verdict.warnings:
+        return f"检查通过：没有发现问题。{total}"
+    return (f"发现 {verdict.errors} 个错误、{verdict.warnings} 个警告（已在表中标色，详见“{RESULT_SHEET}”表）。"
+            f"{total}")
+
+
+def result_column(verdict: Verdict, status: str,
+                  current: Callable[[str], object]) -> tuple[str, list[list[object]]]:
+    """The result column from the status row to the total row; other cells keep their values."""
+    layout, sheet = verdict.layout, verdict.evaluation.sheet
+    first, last = layout.spot("check_status").row, layout.spot("review_total").row
+    values = {row: current(layout.result_cell(row)) for row in range(first, last + 1)}
+    values[first] = status
+    for row in range(layout.first_indicator_row, layout.last_indicator_row + 1):
+        values[row] = None
+    for item in sheet.indicators:
+        values[layout.first_indicator_row + item.index] = item.score
+    values[last] = sheet.total
+    return (f"{layout.result_cell(first)}:{layout.result_cell(last)}",
+            [[values[row]] for row in range(first, last + 1)])
+
+
+def result_block(verdict: Verdict) -> tuple[str, list[list[object]]]:
+    """The 校验结果 sheet from the summary's first row to the last finding (one write) and its anchor."""
+    sheet = verdict.evaluation.sheet
+    width = len(Layout.RESULT_COLUMNS)
+    summary = {
+        "execution_rate": sheet.execution_rate, "budget_score": sheet.budget_score,
+        "review_total": sheet.total, "grade": sheet.grade or None,
+        "errors": verdict.errors, "warnings": verdict.warnings,
+    }
+    first = Layout.RESULT_SUMMARY_FIRST_ROW
+    rows: list[list[object]] = []
+    for key, label in Layout.RESULT_SUMMARY:
+        row = _row_of(Layout.result_summary_cell(key))
+        while first + len(rows) < row:
+            rows.append([None] * width)
+        rows.append([label, summary[key]] + [None] * (width - 2))
+    while first + len(rows) < Layout.RESULT_TABLE_HEADER_ROW:
+        rows.append([None] * width)
+    rows.append(list(Layout.RESULT_COLUMNS))
+    for i, finding in enumerate(verdict.findings, start=1):
+        rows.append([i, finding.cell or "", SEVERITY_TEXT[finding.severity], finding.code, finding.message])
+    return f"{Layout.RESULT_TABLE_COLUMNS[0]}{first}", rows
+
+
+def restore_fills(layout: Layout) -> list[tuple[str, str]]:
+    """The template's shading of every cell a finding can colour (inputs and formulas), as few ranges."""
+    by_fill: dict[str, set[tuple[int, int]]] = {INPUT_FILL: set(), FORMULA_FILL: set()}
+    for spot in layout.all_spots():
+        if spot.kind in ("input", "formula"):
+            fill = INPUT_FILL if spot.kind == "input" else FORMULA_FILL
+            by_fill[fill].update(cells_of(spot.merge or spot.cell))
+    last = _column_number(layout.last_column)
+    return [(ref, fill) for fill, cells in by_fill.items()
+            for ref in _rectangles({c for c in cells if c[1] <= last})]
+
+
+def _form_cell(finding: Finding) -> str | None:
+    """The form-sheet cell of a finding (``H21``), or ``None`` when it is elsewhere or nowhere."""
+    if not finding.cell or not finding.cell.startswith(f"{SHEET}!"):
+        return None
+    return finding.cell.split("!", 1)[1] or None  # "自评表!": the sheet as a whole (tamper-unprotected)
+
+
+def finding_fills(layout: Layout, findings: Sequence[Finding]) -> dict[str, str]:
+    """Form range → fill for every finding placed on the form (errors win over warnings)."""
+    merges = {spot.cell: spot.merge for spot in layout.all_spots() if spot.merge}
+    out: dict[str, str] = {}
+    for finding in findings:
+        cell = _form_cell(finding)
+        if cell is None:
+            continue
+        ref = merges.get(cell) or cell
+        if out.get(ref) != ERROR_FILL:
+            out[ref] = ERROR_FILL if finding.severity == "error" else WARNING_FILL
+    return out
+
+
+def finding_comments(findings: Sequence[Finding]) -> dict[str, str]:
+    """Form cell → comment text: every finding at that cell (placed by the layout), its level, code and
+    message (which ends with how to fix it), errors first."""
+    by_cell: dict[str, list[Finding]] = {}
+    for finding in findings:
+        cell = _form_cell(finding)
+        if cell is not None:
+            by_cell.setdefault(cell, []).append(finding)
+    out: dict[str, str] = {}
+    for cell, here in by_cell.items():
+        here.sort(key=lambda f: f.severity != "error")
+        out[cell] = "\n".join(f"【{SEVERITY_TEXT[f.severity]}】{f.code}：{f.message}" for f in here)
+    return out
+
+
+# --- ranges ----------------------------------------------------------------------------------------
+
+_CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    out = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _split(cell: str) -> tuple[int, int]:
+    match = _CELL.match(cell)
+    if match is None:
+        raise ValueError(f"not a cell reference: {cell!r}")
+    return int(match.group(2)), _column_number(match.group(1))
+
+
+def _row_of(cell: str) -> int:
+    return _split(cell)[0]
+
+
+def cells_of(ref: str) -> Iterable[tuple[int, int]]:
+    """Every (row, column) of ``A1`` or ``A1:C3``."""
+    first, _, last = ref.partition(":")
+    (r0, c0), (r1, c1) = _split(first), _split(last or first)
+    for row in range(r0, r1 + 1):
+        for col in range(c0, c1 + 1):
+            yield row, col
+
+
+def _rectangles(cells: set[tuple[int, int]]) -> list[str]:
+    """Cover ``cells`` (row, column) with few rectangles: column runs per row, merged down rows."""
+    runs: dict[int, list[tuple[int, int]]] = {}
+    for row in sorted({r for r, _ in cells}):
+        row_runs: list[tuple[int, int]] = []
+        for col in sorted(c for r, c in cells if r == row):
+            if row_runs and row_runs[-1][1] == col - 1:
+                row_runs[-1] = (row_runs[-1][0], col)
+            else:
+                row_runs.append((col, col))
+        runs[row] = row_runs
+    out: list[str] = []
+    open_blocks: dict[tuple[int, int], int] = {}  # column run → first row
+    rows = sorted(runs)
+    for i, row in enumerate(rows):
+        for run in runs[row]:
+            open_blocks.setdefault(run, row)
+        following = runs.get(row + 1, []) if i + 1 < len(rows) and rows[i + 1] == row + 1 else []
+        for run in list(open_blocks):
+            if run in runs[row] and run not in following:
+                top = open_blocks.pop(run)
+                out.append(f"{_column_letters(run[0])}{top}:{_column_letters(run[1])}{row}")
+    return out
