@@ -199,3 +199,24 @@ def test_cli_rounds_and_json_keys(forms, tmp_path):
     assert {f["path"]: f["reused"] for f in second["files"]} == {f["path"]: bool(f["sha256"]) for f in first["files"]}
     assert len(second["sample"]) == 3 and second["changes"] == 0
     assert Path(second["store"]).name == "xltools结果库.sqlite" and Path(second["store"]).parent == tmp_path
+
+
+def test_a_result_that_depends_on_the_day_is_reused_only_that_day(tmp_path):
+    import datetime as dt
+
+    from xltools.district.results import FileResult
+    from xltools.district.store import Store
+
+    day, next_day = dt.date(2026, 1, 5), dt.date(2026, 1, 6)
+    with Store(tmp_path / "s.sqlite") as store:
+        round_id, label = store.begin_round(None, "s.xlsx", "cfg")
+        assert label == "第1轮"
+        future = FileResult("a.xlsx", "ok", sha256="a" * 64,
+                            findings=[("自评表", "H40", "date-in-future", "error", "填写日期晚于今天")])
+        plain = FileResult("b.xlsx", "ok", sha256="b" * 64, findings=[("自评表", "E8", "deviation-missing", "error", "…")])
+        store.add(round_id, 0, future, "cfg", day)
+        store.add(round_id, 1, plain, "cfg", day)
+        assert store.reuse(round_id, 2, "a" * 64, "cfg", "a.xlsx", 1, 0.0, "a.xlsx", day)  # the same day: valid
+        assert not store.reuse(round_id, 3, "a" * 64, "cfg", "a.xlsx", 1, 0.0, "a.xlsx", next_day)  # read again
+        assert store.reuse(round_id, 4, "b" * 64, "cfg", "b.xlsx", 1, 0.0, "b.xlsx", next_day)
+        assert not store.reuse(round_id, 5, "b" * 64, "other", "b.xlsx", 1, 0.0, "b.xlsx", next_day)  # other policy

@@ -214,11 +214,10 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 done += 1
                 continue
             sha256, size, mtime = ("", 0, 0.0) if full else _fingerprint(item.path, LIMITS.max_file_bytes)
-            if sha256 and db.lookup(sha256, config, today):
-                fate = db.reuse(round_id, seq, sha256, config, item.shown, size, mtime, str(item.path))
+            if sha256 and db.reuse(round_id, seq, sha256, config, item.shown, size, mtime, str(item.path), today):
                 done += 1
-                if progress:
-                    progress(done, total, FileResult(item.shown, fate, size=size, mtime=mtime, sha256=sha256,
+                if progress:  # the bar needs only the count; the fate is final after duplicates anyway
+                    progress(done, total, FileResult(item.shown, "ok", size=size, mtime=mtime, sha256=sha256,
                                                      reused=True))
                 continue
             todo.append((str(item.path), item.shown))

@@ -17,7 +17,7 @@ from xltools.core import Policy
 from xltools.core.parse import normalize_text
 from xltools.district.discover import CombineError
 from xltools.district.results import FATE_TEXT, fate_label
-from xltools.district.review import FLAGS, Shared, deviation_texts, draw_sample, indicator_signature, risk_flags
+from xltools.district.review import FLAGS, SHARED_TEXT_MIN, Shared, deviation_texts, draw_sample, indicator_signature, risk_flags
 from xltools.district.store import Store
 from xltools.core.text import wrapped_lines
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
@@ -122,19 +122,23 @@ def _score(store: Store, round_id: int) -> None:
         signature = indicator_signature(p)
         if signature:
             db.execute("INSERT INTO temp.sets VALUES (?, ?)", (signature, p.unit))
-    db.execute("CREATE INDEX temp.texts_text ON texts (text)")
-    db.execute("CREATE INDEX temp.sets_signature ON sets (signature)")
+    # what is shared, as small lookups: texts in SHARED_TEXT_MIN projects or more, indicator sets in two
+    # units or more, projects with more than one version (a round's boilerplate, not its every project)
+    texts = dict(db.execute("SELECT text, COUNT(DISTINCT path) n FROM temp.texts GROUP BY text HAVING n >= ?",
+                            (SHARED_TEXT_MIN,)))
+    sets: dict[str, set[str]] = {}
+    for signature, unit in db.execute("SELECT signature, unit FROM temp.sets WHERE signature IN (SELECT signature "
+                                      "FROM temp.sets GROUP BY signature HAVING COUNT(DISTINCT unit) > 1)"):
+        sets.setdefault(signature, set()).add(unit)
+    versions = {tuple(row[:3]): row[3] for row in db.execute(
+        "SELECT unit, name, year, COUNT(*) n FROM files WHERE round=? AND fate IN ('ok','tampered','superseded') "
+        "GROUP BY unit, name, year HAVING n > 1", (round_id,))}
     for result in store.files(round_id, used=True):  # second pass: the flags
         p = result.project
         assert p is not None
-        shared = Shared(
-            text_projects=lambda text: db.execute("SELECT COUNT(DISTINCT path) FROM temp.texts WHERE text=?",
-                                                  (text,)).fetchone()[0],
-            set_units=lambda sig, unit=p.unit: db.execute(
-                "SELECT COUNT(DISTINCT unit) FROM temp.sets WHERE signature=? AND unit != ?", (sig, unit)).fetchone()[0])
-        versions = db.execute("SELECT COUNT(*) FROM files WHERE round=? AND unit=? AND name=? AND year=? AND fate IN "
-                              "('ok','tampered','superseded')", (round_id, p.unit, p.name, p.year)).fetchone()[0]
-        hits = risk_flags(p, fate=result.fate, versions=versions, shared=shared)
+        shared = Shared(text_projects=lambda text: texts.get(text, 1),
+                        set_units=lambda sig, unit=p.unit: len(sets.get(sig, set()) - {unit}))
+        hits = risk_flags(p, fate=result.fate, versions=versions.get((p.unit, p.name, p.year), 1), shared=shared)
         db.execute("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)",
                    (result.path, p.unit, p.name, p.review_total, p.execution_rate, result.fate,
                     sum(h.weight for h in hits), "、".join(FLAGS[h.code].title for h in hits),

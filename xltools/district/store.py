@@ -213,22 +213,16 @@ class Store:
 
     # --- the cache ---
 
-    def lookup(self, sha256: str, config: str, today: dt.date) -> bool:
-        """Whether the store holds a result for these bytes valid today."""
-        row = self.db.execute("SELECT today, future FROM results WHERE sha256=? AND config=?",
-                              (sha256, config)).fetchone()
-        # a result without a date-dependent finding stays valid later (a filled date not after
-        # the day it was judged is not after any later day either)
-        return row is not None and (not row[1] or row[0] == today.isoformat())
-
     def reuse(self, round_id: int, seq: int, sha256: str, config: str, path: str, size: int, mtime: float,
-              source: str) -> str:
-        """Record a file of a round from the stored result of its bytes (no workbook read); its fate."""
-        self.db.execute(
+              source: str, today: dt.date) -> bool:
+        """Record a file of a round from the stored result of its bytes (no workbook read), when the store
+        holds one valid today; whether it did. A result without a date-dependent finding stays valid later
+        (a filled date not after the day it was judged is not after any later day either)."""
+        cursor = self.db.execute(
             "INSERT INTO files SELECT ?, ?, ?, sha256, config, ?, ?, fate, reason, 1, unit, name, year, filled_on, "
-            "self_total, review_total, grade, errors, warnings, ? FROM results WHERE sha256=? AND config=?",
-            (round_id, seq, path, size, mtime, source, sha256, config))
-        return self.db.execute("SELECT fate FROM results WHERE sha256=? AND config=?", (sha256, config)).fetchone()[0]
+            "self_total, review_total, grade, errors, warnings, ? FROM results WHERE sha256=? AND config=? "
+            "AND (future=0 OR today=?)", (round_id, seq, path, size, mtime, source, sha256, config, today.isoformat()))
+        return cursor.rowcount == 1
 
     def add(self, round_id: int, seq: int, result: FileResult, config: str, today: dt.date,
             source: str = "") -> None:
