@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean templates bench
+.PHONY: demo test venv clean templates bench bench-addin dist
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,12 @@ templates: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_combine.py
+
+# The 检查评分 button's Python side: import CPU, a click's work, actions per click (prints figures).
+bench-addin: $(STAMP)
+	$(BIN)/python benchmarks/bench_addin.py
+
+# The offline installer for district PCs: dist/ with the wheel, every dependency as Windows 64-bit
+# wheels for CPython 3.10-3.13, both templates, 安装.bat and 安装说明.txt (needs the package index).
+dist: $(STAMP)
+	$(BIN)/python installer/build_dist.py --out dist

@@ -55,3 +55,15 @@ def clean_form(**overrides: object) -> Form:
     }
     data.update(overrides)
     return Form.model_validate(data)
+
+
+def twenty_findings_form() -> Form:
+    """Six indicators twice over, each scored above its weight, plus errors in the header: over 20 findings."""
+    data = clean_form().model_dump()
+    data.update(project_name=None, project_lead=None, lead_phone="12345", filler_phone="123", filled_on="2019-02-30",
+                budget_score=30, filled_by=None)
+    data["funds"]["total"].update(annual_budget=100, executed=130)
+    data["indicators"] = data["indicators"] * 2
+    for ind in data["indicators"]:
+        ind.update(score=ind["weight"] + 5, deviation=None, actual="很好")
+    return Form.model_validate(data)

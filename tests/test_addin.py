@@ -17,7 +17,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries  # noqa: E40
 from xltools.core import Form, Policy, evaluate  # noqa: E402
 from xltools.core.parse import parse_number, parse_quantity  # noqa: E402
 from xltools.core.scoring import budget_score, execution_rate, grade, score_form  # noqa: E402
-from xltools.excel import addin  # noqa: E402
+from xltools.excel import addin, udfs  # noqa: E402
 from xltools.excel.fill import fill_workbook
 from xltools.form.annotation import ERROR_FILL, WARNING_FILL  # noqa: E402
 from xltools.form.layout import Layout  # noqa: E402
@@ -26,7 +26,7 @@ from xltools.io.forms import load_form  # noqa: E402
 
 from . import forms  # noqa: E402
 from .lo import require_soffice  # noqa: E402
-from .xlwings_payload import book_payload  # noqa: E402
+from .xlwings_payload import book_payload, cells, painted  # noqa: E402
 
 TODAY = dt.date(2025, 3, 1)
 TEMPLATES = Path(__file__).resolve().parent.parent / "workbook_templates"
@@ -73,12 +73,6 @@ def run_check(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[addin.CheckR
     report = addin.check_scores(book, today=TODAY)
     monkeypatch.undo()
     return report, book.json()["actions"], reads
-
-
-def cells(action: dict) -> set[str]:
-    rows = range(action["start_row"] + 1, action["start_row"] + action["row_count"] + 1)
-    cols = range(action["start_column"] + 1, action["start_column"] + action["column_count"] + 1)
-    return {f"{get_column_letter(c)}{r}" for r in rows for c in cols}
 
 
 def expand(ref: str) -> set[str]:
@@ -134,11 +128,7 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
     assert all(r[2] in ("错误", "警告") and r[4] for r in table)
 
     # Colours: the template's shading restored first, then every finding's cell coloured.
-    colours = [a for a in actions if a["func"] == "setRangeColor" and a["sheet_position"] == 0]
-    fills = {}
-    for action in colours:
-        for cell in cells(action):
-            fills[cell] = action["args"][0]
+    fills = painted(actions)
     for finding in expected.findings:
         cell = (finding.cell or layout.cell_of(finding.field) or "").split("!")[-1]
         if cell:
@@ -165,7 +155,7 @@ def test_many_errors_are_marked(filled: dict[str, Path], monkeypatch: pytest.Mon
 def test_clean_form_passes(filled: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     report, actions, _ = run_check(filled["clean"], monkeypatch)
     assert not report.evaluation.errors
-    assert not any(a["args"][0] == ERROR_FILL for a in actions if a["func"] == "setRangeColor")
+    assert ERROR_FILL not in painted(actions).values()
 
 
 def test_not_a_template(tmp_path: Path) -> None:
@@ -181,20 +171,20 @@ def test_udfs_give_the_core_numbers() -> None:
     seed = forms.seed_form()
     total = seed.fund("total")
     rate = execution_rate(parse_number(total.annual_budget).value, parse_number(total.executed).value)
-    assert addin.xltools_execution_rate(total.annual_budget, total.executed) == rate
-    assert addin.xltools_budget_score(total.annual_budget, total.executed, 10) == budget_score(rate, 10, policy)
+    assert udfs.xltools_execution_rate(total.annual_budget, total.executed) == rate
+    assert udfs.xltools_budget_score(total.annual_budget, total.executed, 10) == budget_score(rate, 10, policy)
     sheet = score_form(seed, policy)
     quantitative = [r for r in sheet.indicators if r.kind in ("positive", "reverse", "equal")]
     assert quantitative
     for result in sheet.indicators:
         ind = seed.indicators[result.index]
-        got = addin.xltools_indicator_score(ind.target, ind.actual, ind.weight)
+        got = udfs.xltools_indicator_score(ind.target, ind.actual, ind.weight)
         assert got == (result.score if result in quantitative else None)
     for value in (95, 89.99, 60, 12, None):
-        assert addin.xltools_grade(value) == grade(value, policy)
-    assert addin.xltools_value("6.6296万") == parse_number("6.6296万").value
-    assert addin.xltools_value("≥95%") == parse_quantity("≥95%").value  # type: ignore[union-attr]
-    assert addin.xltools_value("达成预期指标") is None
+        assert udfs.xltools_grade(value) == grade(value, policy)
+    assert udfs.xltools_value("6.6296万") == parse_number("6.6296万").value
+    assert udfs.xltools_value("≥95%") == parse_quantity("≥95%").value  # type: ignore[union-attr]
+    assert udfs.xltools_value("达成预期指标") is None
 
 
 def test_combine_folder(tmp_path: Path) -> None:
@@ -258,7 +248,8 @@ def test_xlwings_server_script_endpoint(filled: dict[str, Path], tmp_path: Path,
     for package, names in (("custom_scripts", "check_scores_script"),
                            ("custom_functions", "xltools_execution_rate, xltools_grade")):
         (project / package).mkdir(parents=True)
-        (project / package / "__init__.py").write_text(f"from xltools.excel.addin import {names}  # noqa: F401\n")
+        module = "addin" if package == "custom_scripts" else "udfs"
+        (project / package / "__init__.py").write_text(f"from xltools.excel.{module} import {names}  # noqa: F401\n")
     payload = book_payload(filled["seed"], name="seed.xlsx")
     (tmp_path / "payload.json").write_text(json.dumps(payload, ensure_ascii=False, default=str), encoding="utf-8")
     (tmp_path / "client.py").write_text(_SERVER_CLIENT)

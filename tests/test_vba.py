@@ -165,9 +165,48 @@ def test_macros_define_the_button_subs() -> None:
     joined = re.sub(r'" & _\n\s*"', "", source)
     consts = re.findall(r'^Private Const MSG_\w+ As String = "([^"\n]*)"$', joined, flags=re.MULTILINE)
     texts = [s.encode("ascii").decode("unicode_escape") for s in consts]
-    assert len(texts) == 3
-    assert any("xlwings addin install" in t and "安装" in t for t in texts)
+    assert len(texts) == 6
     assert any("汇总" in t for t in texts)
+
+
+def macro_messages(code: str) -> dict[str, str]:
+    """The MSG_* constants of a module's source, decoded from their \\uXXXX escapes."""
+    joined = re.sub(r'" & _\r?\n\s*"', "", code)
+    consts = re.findall(r'^Private Const (MSG_\w+) As String = "([^"\r\n]*)"\r?$', joined, flags=re.MULTILINE)
+    return {name: text.encode("ascii").decode("unicode_escape") for name, text in consts}
+
+
+ALTERNATIVES = ("公式检查", "xltools check", "--annotate", "xltools serve")
+
+
+def check_where_the_button_cannot_work(code: str) -> None:
+    messages = macro_messages(code)
+    wps, no_addin, blocked, failed = (messages[k] for k in ("MSG_WPS", "MSG_NO_ADDIN", "MSG_BLOCKED", "MSG_FAILED"))
+    # WPS: say xlwings cannot work there and what does, not "install the add-in".
+    assert "WPS" in wps and "Microsoft Excel" in wps
+    assert "安装.bat" not in wps and "addin install" not in wps
+    assert "安装.bat" in no_addin and "xltools doctor" in no_addin
+    assert "子进程" in blocked and "xltools doctor" in blocked
+    assert "xltools doctor" in failed
+    for text in (wps, no_addin, blocked, failed):
+        for alternative in ALTERNATIVES:
+            assert alternative in text, (alternative, text)
+    # The detection: WPS by its Application (not "Microsoft Excel", a Kingsoft/WPS folder), the add-in
+    # by its workbook, a blocked RunPython by the error of Application.Run, a failed one by its -1.
+    assert re.search(r'Application\.Name = "Microsoft Excel"', code)
+    assert '"kingsoft"' in code and '"wps"' in code
+    assert re.search(r"Application\.Workbooks\(ADDIN_NAME\)", code)
+    assert re.search(r"result = Application\.Run\(RUN_PYTHON, command\)", code)
+    assert re.search(r"On Error GoTo Blocked", code) and re.search(r"CDbl\(result\) = -1", code)
+    # Both entries check first, before the folder picker or RunPython.
+    for sub in ("CheckScores", "CombineFolder"):
+        body = re.search(rf"Public Sub {sub}\(\)(.*?)End Sub", code, flags=re.DOTALL).group(1)
+        assert "If Not Ready() Then Exit Sub" in body.split("RunXltools")[0].split("FileDialog")[0]
+
+
+def test_macro_says_where_the_button_cannot_work() -> None:
+    _, source = read_bas(MACROS_DIR / "xltools_form.bas")
+    check_where_the_button_cannot_work(source)
 
 
 # --- the macro-enabled template ------------------------------------------------------------------
@@ -198,6 +237,12 @@ def test_macro_template_modules_read_back_exactly() -> None:
     for path in sorted(MACROS_DIR.glob("*.bas")):
         name, source = read_bas(path)
         assert got[name].replace("\r\n", "\n") == f'Attribute VB_Name = "{name}"\n' + source.rstrip("\n") + "\n"
+
+
+def test_built_template_carries_the_wps_and_addin_messages() -> None:
+    """Read back from the committed .xlsm's VBA project (olevba), not from macros/."""
+    code = olevba_modules(XLSM)["xltools_form"]
+    check_where_the_button_cannot_work(code)
 
 
 def test_button_calls_a_sub_of_the_project() -> None:

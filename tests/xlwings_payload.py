@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import xlwings as xw
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from xltools.io.xlsxread import read_workbook
 
@@ -69,3 +69,27 @@ def book_payload(source: Path | bytes, *, name: str = "自评表.xlsx", client: 
         "names": names,
         "sheets": sheets,
     }
+
+
+# --- reading the recorded actions ---------------------------------------------------------------
+
+def cells(action: dict) -> set[str]:
+    rows = range(action["start_row"] + 1, action["start_row"] + action["row_count"] + 1)
+    cols = range(action["start_column"] + 1, action["start_column"] + action["column_count"] + 1)
+    return {f"{get_column_letter(c)}{r}" for r in rows for c in cols}
+
+
+def painted(actions: list[dict]) -> dict[str, str]:
+    """Cell → fill after the colour actions on the form sheet (a matrix: "keep" leaves a cell alone)."""
+    fills: dict[str, str] = {}
+    for action in actions:
+        if action["sheet_position"] != 0:
+            continue
+        if action["func"] == "setRangeColor":
+            fills.update(dict.fromkeys(cells(action), action["args"][0]))
+        elif action["func"] == "setRangeColors":
+            for i, row in enumerate(action["args"][0]):
+                for j, fill in enumerate(row):
+                    if fill != "keep":
+                        fills[f"{get_column_letter(action['start_column'] + 1 + j)}{action['start_row'] + 1 + i}"] = fill.upper()
+    return fills

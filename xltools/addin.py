@@ -2,13 +2,17 @@
 
 Circulated ``.xlsm`` templates call ``RunPython "import xltools.addin; xltools.addin.…"`` and district
 IT enters ``xltools.addin`` as xlwings' "UDF Modules", so this module path is a contract; the add-in
-itself lives in :mod:`xltools.excel.addin`.
+itself lives in :mod:`xltools.excel.addin`, the worksheet functions in :mod:`xltools.excel.udfs`.
+
+Every click of the button starts a Python that imports this module first (unless xlwings' "Use UDF
+Server" keeps one running), so it imports xlwings and the worksheet functions only; the check itself
+(:mod:`xltools.excel.addin`, the core, pydantic) is imported when a caller runs, and
+``check_scores_script`` when it is asked for.
 """
 
-from xltools.excel.addin import (
-    check_scores_caller,
-    check_scores_script,
-    combine_folder_caller,
+from __future__ import annotations
+
+from xltools.excel.udfs import (
     xltools_budget_score,
     xltools_execution_rate,
     xltools_grade,
@@ -18,3 +22,26 @@ from xltools.excel.addin import (
 
 __all__ = ["check_scores_caller", "check_scores_script", "combine_folder_caller", "xltools_budget_score",
            "xltools_execution_rate", "xltools_grade", "xltools_indicator_score", "xltools_value"]
+
+
+def check_scores_caller(password: str | None = None) -> None:
+    """The 检查评分 button: :func:`xltools.excel.addin.check_scores_caller`."""
+    from xltools.excel.addin import check_scores_caller as run
+
+    run(password)
+
+
+def combine_folder_caller(folder: str) -> None:
+    """The 汇总 macro: :func:`xltools.excel.addin.combine_folder_caller`."""
+    from xltools.excel.addin import combine_folder_caller as run
+
+    run(folder)
+
+
+def __getattr__(name: str) -> object:
+    """``check_scores_script`` (xlwings Server / Lite), imported with the check only when asked for."""
+    if name == "check_scores_script":
+        from xltools.excel.addin import check_scores_script
+
+        return check_scores_script
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
-"""Inside Excel: the 检查评分 button and worksheet functions, through xlwings.
+"""Inside Excel: the 检查评分 button, through xlwings.
 
-The only module that imports xlwings. It translates between an ``xlwings.Book`` and the
+With :mod:`xltools.excel.udfs`, the only module that imports xlwings. It translates between an ``xlwings.Book`` and the
 functional core, nothing more:
 
 * :func:`check_scores` reads the form in whole blocks, evaluates it with
@@ -8,13 +8,16 @@ functional core, nothing more:
   校验结果 sheet, colours the cells with findings and tells the user the outcome;
 * :func:`check_scores_caller` is the desktop entry (``RunPython`` from ``macros/``);
   :func:`check_scores_script` the xlwings Server / Lite script bound to the sheet's button;
-* ``xltools_*`` are worksheet functions (``@xw.func``), thin wrappers over the core.
+* the worksheet functions (``xltools_*``) are in :mod:`xltools.excel.udfs`.
 
 Round trips per click (each one is a COM call on the desktop; with xlwings Server/Lite the
 whole book arrives with the request and every write returns in one response):
 two reads (the 模板信息 values, which say how many indicator rows the form has, then the
 form's block ``A1:J<last row>``), two value writes (the result column and the 校验结果 sheet),
-one clear of the previous findings table, and format-only writes for the colours.
+one clear of the previous findings table, the colours (:mod:`xltools.excel.paint`: one write per
+fill colour on the desktop, one matrix for xlwings' Office.js clients) and the message. Nothing here
+imports openpyxl or XlsxWriter: a click starts a Python (unless xlwings' "Use UDF Server" keeps
+one running) and every import is paid on every click.
 """
 
 from __future__ import annotations
@@ -27,25 +30,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import xlwings as xw
-from openpyxl.utils.cell import range_boundaries
 
-from xltools.core import Evaluation, Indicator, Policy
+from xltools.core import Evaluation
 from xltools.core.errors import UserError
-from xltools.core.parse import parse_number, parse_quantity
-from xltools.core.scoring import budget_score as core_budget_score
-from xltools.core.scoring import execution_rate as core_execution_rate
-from xltools.core.scoring import grade as core_grade
-from xltools.core.scoring import score_indicator
-from xltools.form.annotation import annotate
+from xltools.excel.paint import cells_of, paint
+from xltools.form.annotation import Annotation, annotate
+from xltools.form.cells import bounds
 from xltools.form.identify import MAX_ROWS, NotTemplate
-from xltools.form.layout import META_SHEET, RESULT_SHEET, SHEET, Layout
+from xltools.form.layout import DEFAULT_PASSWORD, META_SHEET, RESULT_SHEET, SHEET, Layout
 from xltools.form.registry import current_layout, layout_for, versions
 from xltools.form.verdict import Verdict, judge
 
 __all__ = [
     "CheckReport", "AddinError", "check_scores", "check_scores_caller",
-    "check_scores_script", "combine_folder_caller", "combine_folder", "CombineOutcome", "xltools_execution_rate", "xltools_budget_score",
-    "xltools_indicator_score", "xltools_grade", "xltools_value",
+    "check_scores_script", "combine_folder_caller", "combine_folder", "CombineOutcome",
 ]
 
 class AddinError(UserError):
@@ -112,13 +110,8 @@ def check_scores(book: xw.Book, *, today: dt.date | None = None, alert: bool = T
     result_sheet.range(plan.block_anchor).value = plan.block
     report.value_writes = 2
 
-    for ref, fill in plan.restore:
-        form_sheet.range(ref).color = fill
-        report.colour_writes += 1
-    for ref, fill in plan.fills.items():
-        form_sheet.range(ref).color = fill
-        report.colour_writes += 1
-        report.coloured[ref] = fill
+    report.coloured = dict(plan.fills)
+    report.colour_writes = paint(form_sheet, _final_fills(plan))
     if alert:
         mode = "critical" if plan.errors else "info"
         book.app.alert(plan.status, title="检查评分", buttons="ok", mode=mode)
@@ -147,7 +140,6 @@ _PROTECTION_FLAGS = ("AllowFormattingCells", "AllowFormattingColumns", "AllowFor
 def _unprotected(book: xw.Book, sheets: Sequence[str], password: str | None) -> Iterator[None]:
     """Windows Excel (COM): lift the protection of ``sheets`` for the block, then restore it as it was."""
     if password is None:
-        from xltools.excel.template import DEFAULT_PASSWORD
         password = DEFAULT_PASSWORD
     restore: list[tuple[object, dict[str, object]]] = []
     if not sys.platform.startswith("win"):  # macOS Excel: protect/unprotect by hand (see README)
@@ -238,10 +230,10 @@ class _Grid:
 
     def __init__(self, rows: Sequence[Sequence[object]] | None, origin: str) -> None:
         self.rows = [list(r) for r in rows or []]
-        self.col0, self.row0, _, _ = range_boundaries(origin)
+        self.col0, self.row0, _, _ = bounds(origin)
 
     def get(self, cell: str) -> object:
-        col, row, _, _ = range_boundaries(cell)
+        col, row, _, _ = bounds(cell)
         r, c = row - self.row0, col - self.col0
         if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
             return self.rows[r][c]
@@ -262,51 +254,9 @@ class _BookView:
         return self._sheets.get(name)
 
 
-# --- worksheet functions ------------------------------------------------------------------------------
-
-def _number(value: object) -> float | None:
-    return parse_number(value).value
-
-
-@xw.func
-def xltools_execution_rate(annual_budget: object, executed: object) -> float | None:
-    """执行率 = 全年执行数 / 全年预算数 (empty when the budget is missing or not positive)."""
-    return core_execution_rate(_number(annual_budget), _number(executed))
-
-
-@xw.func
-def xltools_budget_score(annual_budget: object, executed: object, weight: object = 10) -> float | None:
-    """预算执行得分 = min(执行率, 1) × 分值, rounded like the template."""
-    rate = core_execution_rate(_number(annual_budget), _number(executed))
-    w = _number(weight)
-    return None if rate is None or w is None else core_budget_score(rate, w, Policy())
-
-
-@xw.func
-def xltools_indicator_score(target: object, actual: object, weight: object) -> float | None:
-    """One quantitative indicator's score from 年度指标值, 实际完成值 and 分值 (empty if qualitative)."""
-    result = score_indicator(0, Indicator(target=_cell(target), actual=_cell(actual), weight=_cell(weight)),
-                             Policy())
-    return result.score if result.kind in ("positive", "reverse", "equal") else None
-
-
-@xw.func
-def xltools_grade(total: object) -> str:
-    """等级 of a total: 优 / 良 / 中 / 差."""
-    return core_grade(_number(total), Policy())
-
-
-@xw.func
-def xltools_value(text: object) -> float | None:
-    """The number in a typed amount or target (``"6.6296万"`` → 6.6296, ``"≥95%"`` → 95)."""
-    number = _number(text)
-    if number is not None:
-        return number
-    quantity = parse_quantity(_cell(text))
-    return quantity.value if quantity is not None else None
-
-
-def _cell(value: object) -> object:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
+def _final_fills(plan: Annotation) -> dict[tuple[int, int], str]:
+    """Every colourable cell's fill after this check: the template's shading, then the findings'."""
+    fills = {cell: fill for ref, fill in plan.restore for cell in cells_of(ref)}
+    for ref, fill in plan.fills.items():
+        fills.update(dict.fromkeys(cells_of(ref), fill))
+    return fills

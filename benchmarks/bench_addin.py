@@ -1,0 +1,190 @@
+"""Benchmark of the 检查评分 button's Python side (a script that prints figures, not a test).
+
+    .venv/bin/python benchmarks/bench_addin.py [--repeat 9] [--clicks 50]
+
+* **import** — CPU time (user + system) of a fresh ``python -c "import xltools.addin"`` (what every
+  click starts with when xlwings starts a new Python per click) against ``python -c pass``, both
+  measured in this run, ``--repeat`` times alternating, medians; also ``import xltools.excel.addin``
+  (what the first click imports on top: the core, pydantic, the layout registry). Without
+  ``XLWINGS_LICENSE_KEY``, as the classic desktop add-in runs; with it xlwings also loads its PRO
+  engines (printed as well).
+* **click** — one click's Python work on a filled form with over 20 findings (recalculated by
+  LibreOffice when it is installed): the xlwings client's request in (``xw.Book(json=...)``), the
+  check, the actions out (``book.json()``); the first click in a fresh process (module caches cold)
+  and the median of ``--clicks`` more — what a click costs in xlwings' "Use UDF Server" mode,
+  where one Python serves every click.
+* **actions** — the actions one click returns to an xlwings Office.js client (and to its VBA remote
+  client, which takes no colour matrix) and the round trips the desktop add-in makes (reads, value writes, the clear, colour writes by :mod:`xltools.excel.paint`,
+  the message box).
+
+Targets (issue 14): import ≤ 120 ms CPU over ``python -c pass``; a click's Python work ≤ 10 ms after
+the first; ≤ 6 actions per click with 20 findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+
+#: The desktop add-in needs no licence key; without one xlwings does not load its PRO engines.
+DESKTOP_ENV = {k: v for k, v in os.environ.items() if k != "XLWINGS_LICENSE_KEY"}
+
+
+def _child_cpu(args: list[str], env: dict[str, str] = DESKTOP_ENV) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, check=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def import_figures(repeat: int) -> dict[str, float]:
+    statements = {"pass": "pass", "xltools.addin": "import xltools.addin",
+                  "xltools.excel.addin": "import xltools.excel.addin", "with licence key": "import xltools.addin"}
+    envs = {"with licence key": {**DESKTOP_ENV, "XLWINGS_LICENSE_KEY": "noncommercial"}}
+    runs: dict[str, list[float]] = {name: [] for name in statements}
+    for name, statement in statements.items():  # warm the bytecode caches once
+        _child_cpu([sys.executable, "-c", statement], envs.get(name, DESKTOP_ENV))
+    for _ in range(repeat):
+        for name, statement in statements.items():
+            runs[name].append(_child_cpu([sys.executable, "-c", statement], envs.get(name, DESKTOP_ENV)))
+    return {name: statistics.median(values) * 1000 for name, values in runs.items()}
+
+
+_CLICK = r"""
+import json, statistics, sys, time
+payload = json.load(open(sys.argv[1], encoding="utf-8"))
+clicks = int(sys.argv[2])
+start = time.process_time()
+import xlwings as xw
+from xltools.excel import addin
+imports = time.process_time() - start
+
+def click():
+    book = xw.Book(json=payload)
+    report = addin.check_scores(book)
+    return report, book.json()["actions"]
+
+start = time.process_time()
+report, actions = click()
+first = time.process_time() - start
+times = []
+for _ in range(clicks):
+    start = time.process_time()
+    click()
+    times.append(time.process_time() - start)
+print(json.dumps({"imports": imports * 1000, "first": first * 1000, "median": statistics.median(times) * 1000,
+                  "worst": max(times) * 1000, "findings": len(report.evaluation.findings),
+                  "actions": [a["func"] for a in actions], "coloured": report.coloured}))
+"""
+
+
+def click_figures(clicks: int) -> dict[str, object]:
+    import json
+
+    from tests import forms
+    from tests.xlwings_payload import book_payload
+    from xltools.excel.fill import fill_workbook
+    from xltools.io import engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = fill_workbook(forms.twenty_findings_form(), Path(tmp) / "busy.xlsx")
+        try:
+            path = engine.recalculate([path], Path(tmp) / "recalc")[0]
+            recalculated = True
+        except Exception as exc:  # noqa: BLE001 - a benchmark without LibreOffice still measures
+            print(f"(LibreOffice unavailable, formula cells empty: {exc})")
+            recalculated = False
+        payload = Path(tmp) / "payload.json"
+        payload.write_text(json.dumps(book_payload(path, name=path.name, client="Office.js"), ensure_ascii=False,
+                                      default=str), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-c", _CLICK, str(payload), str(clicks)], check=True,
+                              capture_output=True, text=True, env=os.environ)
+        figures = json.loads(done.stdout)
+        figures["recalculated"] = recalculated
+        figures["desktop"] = desktop_round_trips(path)
+        figures["vba client"] = vba_client_actions(path)
+        return figures
+
+
+def vba_client_actions(path: Path) -> int:
+    """Actions for xlwings' VBA remote client (no colour matrix: one setRangeColor per rectangle)."""
+    import xlwings as xw
+
+    from tests.xlwings_payload import book_payload
+    from xltools.excel import addin
+
+    book = xw.Book(json=book_payload(path, name=path.name, client="VBA"))
+    addin.check_scores(book)
+    return len(book.json()["actions"])
+
+
+def desktop_round_trips(path: Path) -> dict[str, int]:
+    """The desktop add-in's round trips for the same click, counted from the same plan."""
+    import xlwings as xw
+
+    from tests.xlwings_payload import book_payload
+    from xltools.excel import addin, paint
+    from xltools.form.annotation import annotate
+
+    book = xw.Book(json=book_payload(path, name=path.name))
+    report = addin.check_scores(book, alert=False)
+    verdict, grid = addin._read_form(book)
+    fills = addin._final_fills(annotate(verdict, grid.get))
+    colour_writes = sum(len(paint.areas(paint.rectangles(c for c, f in fills.items() if f == fill)))
+                        for fill in set(fills.values()))
+    return {"reads": report.reads, "value writes": report.value_writes, "clear": 1,
+            "colour writes": colour_writes, "message box": 1}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9, help="fresh processes per import figure")
+    parser.add_argument("--clicks", type=int, default=50, help="clicks after the first")
+    args = parser.parse_args()
+
+    imports = import_figures(args.repeat)
+    base = imports["pass"]
+    print(f"import (CPU ms, median of {args.repeat} fresh processes each; no XLWINGS_LICENSE_KEY, as the desktop add-in runs)")
+    print(f"  python -c pass                    {base:7.1f}")
+    for name in ("xltools.addin", "xltools.excel.addin"):
+        print(f"  import {name:<26} {imports[name]:7.1f}   (+{imports[name] - base:.1f} over pass)")
+    print(f"  import xltools.addin with XLWINGS_LICENSE_KEY set {imports['with licence key']:7.1f}"
+          "   (xlwings then also loads its PRO engines)")
+    target = imports["xltools.addin"] - base
+    print(f"  target: import xltools.addin ≤ 120 ms over pass — {'met' if target <= 120 else 'NOT met'}")
+
+    click = click_figures(args.clicks)
+    print(f"click (CPU ms; form with {click['findings']} findings"
+          f"{', recalculated by LibreOffice' if click['recalculated'] else ''})")
+    print(f"  imports of the check (first click)  {click['imports']:7.1f}")
+    print(f"  first click                        {click['first']:7.1f}")
+    print(f"  later clicks, median of {args.clicks:<3}       {click['median']:7.1f}   (worst {click['worst']:.1f})")
+    print(f"  target: ≤ 10 ms after the first — {'met' if click['median'] <= 10 else 'NOT met'}")
+    fresh = imports["xltools.excel.addin"] - base + click["first"]
+    print(f"  a click in a fresh Python (RunPython without UDF Server): ≈ {fresh:.0f} ms CPU over pass"
+          " (import xltools.excel.addin + first click)")
+    actions = click["actions"]
+    print(f"actions per click (xlwings Office.js client): {len(actions)} — {', '.join(actions)}")
+    print(f"  target: ≤ 6 — {'met' if len(actions) <= 6 else 'NOT met'}")
+    print(f"  xlwings' VBA remote client (no colour matrix): {click['vba client']} actions, in one response")
+    desktop = click["desktop"]
+    print(f"desktop round trips: {sum(desktop.values())} — "
+          + ", ".join(f"{k} {v}" for k, v in desktop.items()))
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    main()
+    print(f"({time.perf_counter() - start:.1f} s)")

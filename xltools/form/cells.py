@@ -1,0 +1,41 @@
+"""A1 references as numbers: the few helpers the add-in needs, without a spreadsheet library."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["column_index", "column_letter", "bounds"]
+
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+
+
+def column_index(letters: str) -> int:
+    """``"A"`` → 1, ``"Z"`` → 26, ``"AA"`` → 27."""
+    index = 0
+    for char in letters.upper():
+        if not "A" <= char <= "Z":
+            raise ValueError(f"not a column: {letters!r}")
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def column_letter(index: int) -> str:
+    """1 → ``"A"``, 27 → ``"AA"``."""
+    if index < 1:
+        raise ValueError(f"not a column number: {index}")
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def bounds(ref: str) -> tuple[int, int, int, int]:
+    """``"B4:I4"`` → (min_col, min_row, max_col, max_row) = (2, 4, 9, 4); a single cell is its own box."""
+    match = _REF.fullmatch(ref.strip())
+    if match is None:
+        raise ValueError(f"not a cell or range reference: {ref!r}")
+    col1, row1 = column_index(match.group(1)), int(match.group(2))
+    col2 = column_index(match.group(3)) if match.group(3) else col1
+    row2 = int(match.group(4)) if match.group(4) else row1
+    return min(col1, col2), min(row1, row2), max(col1, col2), max(row1, row2)
