@@ -145,21 +145,22 @@ def _score(store: Store, round_id: int) -> None:
                     "\n".join(f"{n}. {h.reason}" for n, h in enumerate(hits, start=1))))
 
 
-_RISK_HEADERS = (("序号", 6), ("风险分", 7), ("实施单位", 16), ("项目名称", 24), ("复核总分", 8), ("执行率", 8),
-                 ("风险标记", 22), ("原因", 60), ("文件状态", 10), ("来源文件", 30))
+#: Widths chosen so the sheet prints on one A4 landscape page width (printing.page_groups: no page columns).
+_RISK_HEADERS = (("序号", 6), ("风险分", 7), ("实施单位", 14), ("项目名称", 20), ("复核总分", 8), ("执行率", 8),
+                 ("风险标记", 22), ("原因", 54), ("文件状态", 10), ("来源文件", 24))
 
 
 def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store) -> None:
     ws = book.add_worksheet("复核重点", worksheet_class=_RowStream)
     _setup(ws, _RISK_HEADERS, fmt, "朝阳区项目支出绩效自评汇总·复核重点（风险分高者先复核）", freeze_cols=4)
-    formats = [fmt.int, fmt.int, fmt.text, fmt.text, fmt.score, fmt.rate, fmt.wrap, fmt.wrap, fmt.text, fmt.text]
+    formats = [fmt.int, fmt.int, fmt.text, fmt.wrap, fmt.score, fmt.rate, fmt.wrap, fmt.wrap, fmt.text, fmt.wrap]
     row = 0
     for row, (path, unit, name, total, rate, fate, score, titles, reasons) in enumerate(store.db.execute(
             "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
             "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
         cells = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
         ws.append_row(row, list(zip(cells, formats)),
-                      _row_height([(titles, _RISK_HEADERS[6][1]), (reasons, _RISK_HEADERS[7][1])]))
+                      _row_height([(cells[col], _RISK_HEADERS[col][1]) for col in (3, 6, 7, 9)]))
     _finish(ws, _RISK_HEADERS, row)
 
 
