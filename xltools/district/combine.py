@@ -13,6 +13,7 @@ import datetime as dt
 import gc
 import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -27,7 +28,7 @@ from xltools.district.process import LIMITS, process_file
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.returns import write_returns
 from xltools.district.sheets_review import ReviewOptions, review_sheets
-from xltools.district.store import Store, config_fingerprint, store_path_for
+from xltools.district.store import Store, StoreError, config_fingerprint, db_reason, store_path_for
 from xltools.district.summary import write_summary
 from xltools.io.files import OutputExistsError, atomic_output
 
@@ -203,50 +204,53 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     today = dt.date.today()
     config = config_fingerprint(policy)
     total = len(found)
-    with Store(store_path) as db:
-        round_id, label = db.begin_round(round_label, str(output), config)
-        todo: list[tuple[str, str]] = []
-        seqs: list[int] = []
-        done = 0
-        for seq, item in enumerate(found):
-            if item.skip is not None:
-                db.add(round_id, seq, FileResult(item.shown, "skipped", item.skip), config, today, str(item.path))
+    try:
+        with Store(store_path) as db:
+            round_id, label = db.begin_round(round_label, str(output), config)
+            todo: list[tuple[str, str]] = []
+            seqs: list[int] = []
+            done = 0
+            for seq, item in enumerate(found):
+                if item.skip is not None:
+                    db.add(round_id, seq, FileResult(item.shown, "skipped", item.skip), config, today, str(item.path))
+                    done += 1
+                    continue
+                sha256, size, mtime = ("", 0, 0.0) if full else _fingerprint(item.path, LIMITS.max_file_bytes)
+                if sha256 and db.reuse(round_id, seq, sha256, config, item.shown, size, mtime, str(item.path), today):
+                    done += 1
+                    if progress:  # the bar needs only the count; the fate is final after duplicates anyway
+                        progress(done, total, FileResult(item.shown, "ok", size=size, mtime=mtime, sha256=sha256,
+                                                         reused=True))
+                    continue
+                todo.append((str(item.path), item.shown))
+                seqs.append(seq)
+            del found
+            for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today)):
+                db.add(round_id, seq, result, config, today, source)
                 done += 1
-                continue
-            sha256, size, mtime = ("", 0, 0.0) if full else _fingerprint(item.path, LIMITS.max_file_bytes)
-            if sha256 and db.reuse(round_id, seq, sha256, config, item.shown, size, mtime, str(item.path), today):
-                done += 1
-                if progress:  # the bar needs only the count; the fate is final after duplicates anyway
-                    progress(done, total, FileResult(item.shown, "ok", size=size, mtime=mtime, sha256=sha256,
-                                                     reused=True))
-                continue
-            todo.append((str(item.path), item.shown))
-            seqs.append(seq)
-        del found
-        for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today)):
-            db.add(round_id, seq, result, config, today, source)
-            done += 1
-            if done % 500 == 0:
-                db.commit()
-            if progress:
-                progress(done, total, result)
-        del todo, seqs
-        year = year or db.common_year(round_id)
-        if year:
-            db.mark_wrong_year(round_id, year)
-        db.resolve_duplicates(round_id)
-        db.commit()
-        files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
-        sheets = review_sheets(db, round_id, review, policy or Policy())
-        try:
-            with atomic_output(output, force=force) as tmp:
-                write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write)
-        except OutputExistsError as exc:
-            raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
-        extras = write_returns(db, round_id, Path(review.returns), policy, today, jobs) if review.returns else {}
-        db.finish_round(round_id, year)
-        projects, errors, warnings, read, reused = db.totals(round_id)
-        report = CombineReport(str(output), str(store_path), round_id, label, year,
-                               time.perf_counter() - started, jobs, db.counts(round_id), projects, errors,
-                               warnings, read, reused, db.ok_with_errors(round_id), {**sheets.extras, **extras})
+                if done % 500 == 0:
+                    db.commit()
+                if progress:
+                    progress(done, total, result)
+            del todo, seqs
+            year = year or db.common_year(round_id)
+            if year:
+                db.mark_wrong_year(round_id, year)
+            db.resolve_duplicates(round_id)
+            db.commit()
+            files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
+            sheets = review_sheets(db, round_id, review, policy or Policy())
+            try:
+                with atomic_output(output, force=force) as tmp:
+                    write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write)
+            except OutputExistsError as exc:
+                raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
+            extras = write_returns(db, round_id, Path(review.returns), policy, today, jobs) if review.returns else {}
+            db.finish_round(round_id, year)
+            projects, errors, warnings, read, reused = db.totals(round_id)
+            report = CombineReport(str(output), str(store_path), round_id, label, year,
+                                   time.perf_counter() - started, jobs, db.counts(round_id), projects, errors,
+                                   warnings, read, reused, db.ok_with_errors(round_id), {**sheets.extras, **extras})
+    except sqlite3.DatabaseError as exc:  # locked by another run, disk full, damaged while in use
+        raise StoreError(f"结果库 {store_path} 读写失败（{db_reason(exc)}）；请稍后重试，或换一个结果库文件（--store）") from exc
     return report

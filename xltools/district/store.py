@@ -37,7 +37,7 @@ from xltools.core.errors import UserError, os_reason
 from xltools.district.results import FileResult, ProjectRow, dumps_value, loads_value
 from xltools.district.units import unit_sort_key
 
-__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME"]
+__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason"]
 
 SCHEMA_VERSION = 1
 
@@ -166,7 +166,7 @@ class Store:
                 raise StoreError(f"结果库 {path} 的结构版本为 {version}，本程序只认识版本 {SCHEMA_VERSION}；"
                                  "请换一个结果库文件（--store）或升级 xltools")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"结果库 {path} 无法使用（{_db_reason(exc)}）；请换一个文件（--store）或删除它") from exc
+            raise StoreError(f"结果库 {path} 无法使用（{db_reason(exc)}）；请换一个文件（--store）或删除它") from exc
         except OSError as exc:
             raise StoreError(f"结果库 {path} 无法打开：{os_reason(exc)}") from exc
 
@@ -346,7 +346,8 @@ class Store:
                                    (round_id,)).fetchone()[0])
 
 
-def _db_reason(exc: sqlite3.DatabaseError) -> str:
+def db_reason(exc: sqlite3.DatabaseError) -> str:
+    """SQLite's error, in Chinese."""
     text = str(exc)
     if "not a database" in text:
         return "不是 SQLite 数据库文件"
