@@ -1,7 +1,9 @@
 """The template's formulas against the Python scoring, recalculated by a real engine (LibreOffice headless).
 
-54 generated forms are filled into two templates (default policy and a whole-point
-policy with other grades), recalculated in ONE soffice call, read back with
+72 generated forms are filled into four templates (the default policy, a whole-point
+policy with other grades, and two regional policies whose options the formulas express:
+the rate's denominator, the rate rounded before scoring and the total capped by the rate),
+recalculated in ONE soffice call, read back with
 xlsxread and compared with :mod:`xltools.core.scoring` to 1e-9. A formula that
 shows "" (blank-safe) is compared with ``None`` on the Python side, as the
 docstring of ``Layout.formulas`` says.
@@ -19,7 +21,7 @@ import pytest
 
 from xltools.core import Form, Policy
 from xltools.core.model import LEVEL2
-from xltools.core.scoring import grade, score_form, sheet_total
+from xltools.core.scoring import budget_score, grade, rate_for_scoring, score_form, sheet_rate, sheet_total
 from xltools.excel.fill import fill_workbook
 from xltools.excel.template import build_template
 from xltools.form.layout import SHEET, Layout
@@ -30,11 +32,16 @@ from xltools.io.xlsxread import read_workbook
 from .forms import seed_form
 from .lo import require_soffice
 
-FORMS = 54
+FORMS = 72
 ROWS = 10
 POLICIES = {
     "default": Policy(),
     "whole": Policy(decimals=0, grade_thresholds={"A": 95, "B": 85, "C": 70}, lowest_grade="D"),
+    "regional": Policy(rate_denominator="adjusted", rate_decimals=0,
+                       total_caps=({"below": 0.5, "max_total": 59}, {"below": 0.6, "max_total": 69},
+                                   {"below": 0.7, "max_total": 79}, {"below": 0.8, "max_total": 89})),
+    "initial": Policy(rate_denominator="initial", rate_decimals=1, decimals=1,
+                      total_caps=({"below": 1.0, "max_total": 30.5},)),
 }
 
 
@@ -66,9 +73,13 @@ def generated_form(i: int, rng: random.Random) -> Form:
         indicators.append({"level1": level1, "level2": LEVEL2[level1][0], "name": f"指标{n + 1}",
                            "target": "≥90%", "actual": f"{rng.randint(50, 100)}%", "weight": ind_weight,
                            "score": score})
+    initial, annual = budget, budget
+    if i not in edge:  # the denominators the policies may choose differ (年初预算数, or no 全年预算数)
+        initial = rng.choice([budget, round(budget * rng.uniform(0.5, 1.5), 4), None])
+        annual = None if rng.random() < 0.15 and initial is not None else budget
     return Form.model_validate({
         "year": 2025, "project_name": f"生成的项目 {i}",
-        "funds": {"total": {"initial_budget": budget, "annual_budget": budget, "executed": executed}},
+        "funds": {"total": {"initial_budget": initial, "annual_budget": annual, "executed": executed}},
         "budget_weight": weight, "indicators": indicators,
     })
 
@@ -79,14 +90,15 @@ def _shown(value: object) -> object:
 
 
 def _expected(form: Form, policy: Policy, layout: Layout) -> dict[str, object]:
-    sheet = score_form(form, policy)
+    rate = sheet_rate(form, policy)
+    b_score = budget_score(rate_for_scoring(rate, policy), score_form(form, policy).budget_weight, policy)
     total = sheet_total(form, policy)
     weights = [form.budget_weight, *(ind.weight for ind in form.indicators)]
     numeric = [float(w) for w in weights if isinstance(w, (int, float)) and not isinstance(w, bool)]
     cell = lambda path: layout.spot(path).cell  # noqa: E731
     return {
-        cell("execution_rate"): "" if sheet.execution_rate is None else sheet.execution_rate,
-        cell("budget_score"): "" if sheet.execution_rate is None else sheet.budget_score,
+        cell("execution_rate"): "" if rate is None else rate,
+        cell("budget_score"): "" if rate is None else b_score,
         cell("total_score"): "" if total is None else total,
         cell("grade"): grade(total, policy),
         cell("weight_sum"): sum(numeric) if numeric else "",
@@ -101,17 +113,20 @@ def test_formulas_equal_python_scoring_on_generated_forms(tmp_path: Path) -> Non
     rng = random.Random(20260101)
     cases = []
     for i in range(FORMS):
-        name = "default" if i % 3 else "whole"
+        name = ("whole", "default", "regional", "initial")[i % 4]
         form = generated_form(i, rng)
         path = fill_workbook(form, tmp_path / "filled" / f"form{i:02d}.xlsx", template=templates[name])
         cases.append((path, form, POLICIES[name]))
     recalculated = recalculate([path for path, _, _ in cases], tmp_path / "recalc")  # one soffice call
-    mismatches, grades, rates = [], set(), 0
+    mismatches, grades, rates, capped = [], set(), 0, 0
     for (path, form, policy), result in zip(cases, recalculated):
         sheet = read_workbook(result).sheets[SHEET]
         expected = _expected(form, policy, layout)
         grades.add(expected[layout.spot("grade").cell])
         rates += isinstance(expected[layout.spot("execution_rate").cell], float)
+        total = expected[layout.spot("total_score").cell]
+        uncapped = sheet_total(form, policy.model_copy(update={"total_caps": ()}))
+        capped += isinstance(total, float) and uncapped is not None and total < uncapped
         for cell, want in expected.items():
             got = _shown(sheet.value(cell))
             same = got == want if isinstance(want, str) or isinstance(got, str) else abs(got - want) <= 1e-9
@@ -122,6 +137,10 @@ def test_formulas_equal_python_scoring_on_generated_forms(tmp_path: Path) -> Non
         assert _shown(exported.budget_score) == _expected(form, policy, layout)[layout.spot("budget_score").cell]
     assert not mismatches, "\n".join(mismatches)
     assert rates >= FORMS // 2 and len(grades) >= 5, (rates, grades)  # the forms exercise the formulas
+    assert capped >= 4, capped  # and the caps bind on some
+    fallback = sum(1 for _, f, p in cases if p.rate_denominator == "adjusted" and f.funds.total
+                   and f.funds.total.annual_budget is None and f.funds.total.initial_budget is not None)
+    assert fallback >= 2, fallback  # and the adjusted denominator falls back to 年初预算数 on some
     kinds = {(f.funds.total.annual_budget if f.funds.total else None) for _, f, _ in cases}
     assert {0.0, None} <= kinds  # budget 0 and empty budget were among the forms
 

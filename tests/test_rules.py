@@ -78,9 +78,9 @@ CASES = [
      [("funds.total.initial_budget", "breakdown-mismatch")]),
     ("total budget missing", with_funds(total={"annual_budget": None}, fiscal=None, carryover=None).model_copy(
         update={"budget_score": None, "total_score": None}),
-     [("funds.total.annual_budget", "required-missing")]),
+     [("funds.total.annual_budget", "required-missing"), ("total_score", "required-missing")]),
     ("budget score mismatch", clean_form(budget_score=10, total_score=99),
-     [("budget_score", "budget-score-mismatch")]),
+     [("budget_score", "budget-score-mismatch"), ("total_score", "total-review-differs")]),
     ("goal copied", clean_form(goal_actual="完成辖区 40 个桶站改造，垃圾分类准确率达到 90% 以上"),
      [("goal_actual", "goal-copied")]),
     ("level1 invalid", with_indicator(5, level1="满意指标"),
@@ -89,11 +89,11 @@ CASES = [
     ("name sentence", with_indicator(0, name="改造桶站，提升环境。"), [("indicators[0].name", "name-is-sentence")]),
     ("weight zero", with_indicator(5, weight=0, score=0),
      [("indicators[5].weight", "weight-not-positive"), ("indicators", "weights-sum"),
-      ("total_score", "total-mismatch")]),
+      ("total_score", "total-mismatch"), ("total_score", "total-review-differs")]),
     ("score above weight", with_indicator(1, score=16),
      [("indicators[1].score", "score-out-of-range"), ("total_score", "total-mismatch")]),
     ("score off computed", with_indicator(0, actual="30个", deviation="部分桶站选址未定"),
-     [("indicators[0].score", "score-mismatch")]),
+     [("indicators[0].score", "score-mismatch"), ("total_score", "total-review-differs")]),
     ("deviation missing", with_indicator(0, actual="30个", score=15).model_copy(update={"total_score": 93.55}),
      [("indicators[0].deviation", "deviation-missing")]),
     ("qualitative band", with_indicator(4, actual="部分达成，制度尚在征求意见", score=14),
@@ -104,17 +104,26 @@ CASES = [
      [("indicators[5].target", "satisfaction-not-quantified")]),
     ("weights not 100", with_indicator(0, weight=25, score=25).model_copy(update={"total_score": 103.55}),
      [("indicators", "weights-sum")]),
-    ("total mismatch", clean_form(total_score=100), [("total_score", "total-mismatch")]),
+    ("total mismatch", clean_form(total_score=100), [("total_score", "total-mismatch"),
+                                                     ("total_score", "total-review-differs")]),
     ("no indicators", clean_form(indicators=[], total_score=None),
-     [("indicators", "indicators-missing")]),
+     [("indicators", "indicators-missing"), ("total_score", "required-missing")]),
     ("low execution unexplained", with_indicator(4, score=15, deviation=None).model_copy(update={
         "funds": with_funds(total={"executed": 80}, carryover={"executed": 0}).funds,
         "budget_score": 8, "total_score": 98}),
      [("funds.total.executed", "low-execution-unexplained")]),
     ("budget weight invalid", clean_form(budget_weight=150), [("budget_weight", "budget-weight-invalid"),
                                                              ("budget_score", "budget-score-mismatch"),
-                                                             ("indicators", "weights-sum")]),
+                                                             ("indicators", "weights-sum"),
+                                                             ("total_score", "total-review-differs")]),
     ("weight as text", with_indicator(0, weight="20分"), [("indicators[0].weight", "number-as-text")]),
+    ("placeholder actual", with_indicator(0, actual="—"), [("indicators[0].actual", "value-placeholder")]),
+    ("garbled actual", with_indicator(0, actual="4O个"), [("indicators[0].actual", "value-garbled")]),
+    ("number not stated", with_indicator(0, actual="已完成"), [("indicators[0].actual", "actual-not-stated")]),
+    ("level1 weight stated wrong", with_indicator(0, level1="产出指标（20分）"),
+     [("indicators[0].level1", "level1-weight-mismatch")]),
+    ("total differs from review", with_indicator(0, actual="30个", deviation="两处选址未定"),
+     [("indicators[0].score", "score-mismatch"), ("total_score", "total-review-differs")]),
 ]
 
 
@@ -126,6 +135,8 @@ def test_rule_fires_at_field(form, expected):
 def test_every_rule_is_exercised():
     seen = {code for _, form, expected in CASES for _, code in expected}
     seen |= {"weight-split", "name-is-sentence"}
+    # exercised under non-default policies in tests/test_policy.py
+    seen |= {"over-achievement-unexplained", "indicator-inapplicable"}
     seen |= TAMPER_CODES  # workbook-level rules, exercised in tests/test_tamper.py
     assert seen == set(RULES)
 

@@ -22,7 +22,8 @@ __all__ = ["main", "build_parser", "whole_number", "COMMANDS", "EXIT_OK", "EXIT_
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 
 #: Command modules in the order ``xltools --help`` lists them.
-COMMANDS = ("check", "schema", "rules", "template", "fill", "export", "combine", "demo", "serve", "doctor")
+COMMANDS = ("check", "schema", "rules", "policy", "template", "fill", "export", "combine", "demo", "serve",
+            "doctor")
 
 
 #: argparse's own texts (its gettext message ids) in Chinese: usage, section titles, help, errors.

@@ -51,6 +51,8 @@ class Rule:
     template: ClassVar[str]
     fix: ClassVar[str]
     area: ClassVar[str]
+    #: Values of template parameters a finding may leave out.
+    defaults: ClassVar[dict[str, object]] = {}
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -61,6 +63,7 @@ class Rule:
     @classmethod
     def at(cls, field: str, **params: object) -> Finding:
         """A finding of this rule at ``field``; ``params`` fill the message template."""
+        params = {**cls.defaults, **params}
         params.setdefault("label", field)
         message = cls.template.format(**params) + "。" + cls.fix.format(**params)
         return Finding(cls.code, cls.severity, field, message)

@@ -23,6 +23,10 @@ __all__ = [
     "parse_quantity",
     "parse_date",
     "chinese_numeral",
+    "is_placeholder",
+    "is_inapplicable",
+    "is_garbled_number",
+    "as_typed",
 ]
 
 NumberKind = Literal["empty", "number", "text", "invalid"]
@@ -62,6 +66,87 @@ def normalize_text(value: object) -> str:
 @lru_cache(maxsize=8192)
 def _normalize_short(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def as_typed(value: object, limit: int = 40) -> str:
+    """A cell's value for a message, as the person typed it (full-width characters and punctuation kept).
+
+    Line breaks become spaces and long texts are cut at ``limit`` characters;
+    a whole-number float shows without ``.0``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = " ".join(str(value).split("\n")).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- placeholders and garbled numbers ------------------------------------------------
+
+#: What people type instead of a value: dashes, a slash, 无, 0, 略… (compared after NFKC, without blanks).
+_PLACEHOLDER_WORDS = frozenset({"无", "暂无", "0", "不适用", "略", "n/a", "na", "none", "null", "空", "没有",
+                                "无此项", "不涉及", "/", "\\"})
+_PLACEHOLDER_MARKS = re.compile(r"^[-—―–‐‑‒一_~～·.。…/\\]+$")
+_INAPPLICABLE_WORDS = frozenset({"不适用", "不涉及", "无此项", "n/a", "na"})
+_TRAILING_MARKS = re.compile(r"[。.，,；;！!]+$")
+
+
+def _placeholder_key(value: object) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if _is_real(value):
+        return "0" if value == 0 else None
+    if not isinstance(value, str):
+        return None
+    text = normalize_text(value).replace(" ", "")
+    text = _TRAILING_MARKS.sub("", text) or text
+    if re.fullmatch(r"0+(?:\.0+)?", text):
+        return "0"
+    return text.casefold() if text else None
+
+
+def is_placeholder(value: object) -> bool:
+    """``True`` for "一", "—", "-", "/", "无", "暂无", "0", "不适用", "略" and the like: no value at all.
+
+    A number typed as 0 counts too (a value of zero is written with its unit, e.g. ``0起``).
+    """
+    key = _placeholder_key(value)
+    return key is not None and (key in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_MARKS.match(key)))
+
+
+def is_inapplicable(value: object) -> bool:
+    """``True`` for the words that say an indicator does not apply (不适用, 不涉及, 无此项)."""
+    key = _placeholder_key(value)
+    return key is not None and key in _INAPPLICABLE_WORDS
+
+
+# A cell that looks like one number with a unit but holds letters where digits belong (OCR):
+# "23O人", "l00%", "M.8万元", "1O0", "2O21年". Letters after the number that form a unit ("100km",
+# "5t", "10h") are fine, as are codes that start with two letters ("ISO9001").
+_GARBLED_SHAPE = re.compile(r"^(?:[≥≤<>=]{1,2})?([0-9A-Za-z.,%|]+)([^\x00-\x7f\d]{0,6})$")
+_LOOKALIKES = "OoIl|SZB"
+_GARBLED_INNER = re.compile(
+    rf"^[A-UW-Za-uw-z|]\.?\d"  # one letter where the first digit belongs: l00, M.8 (not a version: V2)
+    rf"|\d[{_LOOKALIKES}]+\d"  # look-alikes between digits: 1O0, 2O21 (not a unit: 100m2)
+    rf"|\d[.,]?[{_LOOKALIKES}]%?$"  # a digit look-alike after the digits: 23O, 12.5l
+)
+
+
+def is_garbled_number(value: object) -> bool:
+    """``True`` when text looks like a number with a unit but contains letters or stray characters."""
+    if not isinstance(value, str):
+        return False
+    text = normalize_text(value).replace(" ", "")
+    if not text or len(text) > 24:
+        return False
+    match = _GARBLED_SHAPE.match(text)
+    if not match or not any(ch.isdigit() for ch in match.group(1)):
+        return False
+    core = match.group(1)
+    if re.match(r"^[A-Za-z]{2,}", core):  # a code such as ISO9001, GB50300
+        return False
+    return bool(_GARBLED_INNER.search(core)) or bool(re.search(r"\d[.,][A-Za-z]|[A-Za-z][.,]\d", core))
 
 
 def _is_real(value: object) -> bool:
@@ -183,7 +268,7 @@ def parse_quantity(value: object) -> Quantity | None:
     and plain numbers are quantities; a sentence (even one containing a number)
     is not: it is a qualitative statement.
     """
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, bool) or is_placeholder(value):
         return None
     if _is_real(value):
         number = float(value)
@@ -196,7 +281,11 @@ def parse_quantity(value: object) -> Quantity | None:
 @lru_cache(maxsize=8192)
 def _parse_quantity_text(value: str) -> Quantity | None:
     text = normalize_text(value).replace(" ", "")
-    if not text or len(text) > 24:
+    if not text or len(text) > 24 or is_garbled_number(text):
+        return None
+    from .timepoint import looks_like_time  # a month or date is a time, not a quantity ("12月前")
+
+    if looks_like_time(text):
         return None
     comparator: Comparator | None = None
     for word, comp in _PREFIX_COMPARATORS:

@@ -1,29 +1,61 @@
-"""The scoring policy: every number the rules use, with the district's defaults.
+"""The scoring policy: every number and word list the rules use, with the district's defaults.
 
-A policy can be overridden from TOML text (``xltools check --policy FILE``);
-the shell reads the file, :func:`policy_from_toml` only parses the text.
+A policy is data, validated like user input: :func:`policy_from_data` (and
+:func:`policy_from_toml` for TOML text) turn every problem into a Chinese
+message naming the key and the values it allows (:class:`PolicyError`).
+Named profiles and the TOML rendering live in :mod:`xltools.core.profiles`.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import math
 import sys
-from typing import Literal
+from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import UserError, validation_reasons
+from .errors import UserError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["Policy", "policy_from_toml", "PolicyError"]
+__all__ = ["Policy", "TotalCap", "policy_from_toml", "policy_from_data", "policy_json", "PolicyError",
+           "BANDS", "V1_KEYS"]
+
+#: The qualitative bands the scoring needs, best first (a policy may rename nothing, only move limits).
+BANDS: tuple[str, str, str] = ("达成", "部分达成", "未达成")
 
 
 class PolicyError(UserError):
-    """The policy text is not valid TOML or does not fit the policy."""
+    """The policy text is not valid TOML or does not fit the policy (a Chinese message)."""
+
+
+class TotalCap(BaseModel):
+    """One band of the total cap: with an execution rate below ``below`` the total is at most ``max_total``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    below: float = Field(title="执行率低于此值（0 到 1 之间的小数）")
+    max_total: float = Field(title="总分最高为")
+
+
+_DEFAULT_LEVELS: dict[str, tuple[str, ...]] = {
+    "产出指标": ("数量指标", "质量指标", "时效指标", "成本指标"),
+    "效益指标": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
+    "满意度指标": ("服务对象满意度指标", "满意度指标"),
+    "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
+}
+
+_DEFAULT_SCALES: tuple[dict[str, str], ...] = (
+    {"优": "达成", "良": "达成", "中": "部分达成", "差": "未达成"},
+    {"好": "达成", "较好": "达成", "一般": "部分达成", "较差": "未达成", "差": "未达成"},
+    {"高": "达成", "较高": "达成", "中": "部分达成", "较低": "未达成", "低": "未达成"},
+)
+
+Rounding = Union[Literal["off"], int]
 
 
 class Policy(BaseModel):
@@ -31,44 +63,262 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # --- the options of template version 1.0 (their JSON is what a 1.0 template carries) ---
     decimals: int = Field(2, ge=0, le=6, title="得分保留小数位（0 为取整）")
     reverse_rule: Literal["ratio", "linear"] = Field(
         "ratio", title="反向指标计分：ratio=指标值/实际值×分值；linear=超出部分线性扣减至两倍指标值为0")
     grade_thresholds: dict[str, float] = Field(
-        default_factory=lambda: {"优": 90.0, "良": 80.0, "中": 60.0}, title="等级下限（其余为差）")
+        default_factory=lambda: {"优": 90.0, "良": 80.0, "中": 60.0}, title="等级下限（其余为最低等级）")
     lowest_grade: str = Field("差", title="最低等级")
     standard_split: dict[str, float] = Field(
         default_factory=lambda: {"产出指标": 50.0, "效益指标": 30.0, "满意度指标": 10.0, "预算执行": 10.0},
         title="标准分值结构（仅提示）")
-    total_weight: float = Field(100.0, title="分值合计")
-    low_execution_rate: float = Field(0.9, title="执行率低于此值需说明原因")
+    total_weight: float = Field(100.0, gt=0, title="分值合计")
+    low_execution_rate: float = Field(0.9, title="执行率低于此值需说明原因（0 到 1 之间的小数）")
     qualitative_bands: dict[str, tuple[float, float]] = Field(
         default_factory=lambda: {"达成": (0.8, 1.0), "部分达成": (0.6, 0.8), "未达成": (0.0, 0.6)},
         title="定性指标得分区间（占分值比例）")
-    name_max_length: int = Field(30, title="三级指标名称最长字数")
-    default_budget_weight: float = Field(10.0, title="预算执行默认分值")
+    name_max_length: int = Field(30, ge=1, title="三级指标名称最长字数")
+    default_budget_weight: float = Field(10.0, ge=0, title="预算执行默认分值")
+    # --- options added after 1.0 (left out of a template's metadata while at their defaults) ---
+    rate_denominator: Literal["annual", "initial", "adjusted"] = Field(
+        "annual", title="执行率的分母：annual=全年预算数；initial=年初预算数；adjusted=调整后预算数（全年预算数，"
+                        "未填时用年初预算数）")
+    rate_decimals: Rounding = Field(
+        "off", title="计分前执行率按百分数保留的小数位（0 为取整到 1%）；off=不取整")
+    total_caps: tuple[TotalCap, ...] = Field(
+        (), title="执行率偏低时总分封顶，如 [{ below = 0.5, max_total = 59 }]；空表为不封顶")
+    over_achievement: Union[Literal["off"], float] = Field(
+        "off", title="超额完成比例达到此值（如 0.2=超出指标值 20%）须说明原因；off=不检查")
+    over_achievement_deduction: float = Field(0.0, ge=0, title="超额完成达到上述比例时扣减的分数")
+    drop_inapplicable: bool = Field(
+        False, title="“不适用”（或占位符）的指标不计分，其余得分按比例折算到分值合计")
+    equal_rule: Literal["gap", "positive"] = Field(
+        "gap", title="“=”指标计分：gap=按偏离比例扣分；positive=同正向指标（达到即满分）")
+    rating_scales: tuple[dict[str, str], ...] = Field(
+        default_factory=lambda: _DEFAULT_SCALES, title="评价等级（如优良中差）及每个等级对应的档次")
+    late_band: str = Field("部分达成", title="完成时间晚于期限时所属的档次")
+    levels: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: dict(_DEFAULT_LEVELS), title="一级指标及其允许的二级指标")
+    required_level1: tuple[str, ...] = Field(
+        ("产出指标", "效益指标", "满意度指标"), title="每张表必须有的一级指标")
+    cost_upper_limit: bool = Field(True, title="成本指标的指标值不带符号时按上限（≤）计分")
 
-    @field_validator("grade_thresholds")
+    @model_validator(mode="before")
     @classmethod
-    def _descending(cls, value: dict[str, float]) -> dict[str, float]:
-        return dict(sorted(value.items(), key=lambda item: -item[1]))
+    def _sorted_grades(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("grade_thresholds"), dict):
+            items = data["grade_thresholds"].items()
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for _, v in items):
+                data = {**data, "grade_thresholds": dict(sorted(items, key=lambda item: -item[1]))}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Policy":
+        problems = _problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @property
     def tolerance(self) -> float:
         """Largest difference between two scores that still counts as equal."""
         return 0.5 * 10 ** -self.decimals + 1e-9
 
+    def band_range(self, band: str) -> tuple[float, float]:
+        """(low, high) share of the weight for a band."""
+        return self.qualitative_bands[band]
+
+    def bands_text(self) -> str:
+        """The bands as a sentence: ``达成 80%–100%，部分达成 60%–80%，未达成 0–60%``."""
+        def pct(x: float) -> str:
+            return f"{x * 100:g}%" if x else "0"
+        return "，".join(f"{name} {pct(low)}–{pct(high)}" for name, (low, high) in self.qualitative_bands.items())
+
+
+#: The keys a template of version 1.0 carries in its metadata.
+V1_KEYS: tuple[str, ...] = ("decimals", "reverse_rule", "grade_thresholds", "lowest_grade", "standard_split",
+                            "total_weight", "low_execution_rate", "qualitative_bands", "name_max_length",
+                            "default_budget_weight")
+
+
+def _share(key: str, value: float) -> str | None:
+    """A problem when ``value`` is not a share in [0, 1] (90 meant as 90 %)."""
+    if not math.isfinite(value) or not 0 <= value <= 1:
+        hint = f"（{value:g}% 请写 {value / 100:g}）" if 1 < value <= 100 else ""
+        return f"「{key}」为 {value:g}：比例应写成 0 到 1 之间的小数{hint}"
+    return None
+
+
+def _problems(p: Policy) -> list[str]:
+    """Every inconsistency of a policy, as Chinese sentences naming the key and what it allows."""
+    out: list[str] = []
+    out += [m for m in (_share("low_execution_rate", p.low_execution_rate),) if m]
+    if isinstance(p.rate_decimals, int) and not 0 <= p.rate_decimals <= 4:
+        out.append(f"「rate_decimals」为 {p.rate_decimals}：应为 0 到 4 的整数或 \"off\"")
+    if not isinstance(p.over_achievement, str) and (
+            not math.isfinite(p.over_achievement) or p.over_achievement <= 0 or p.over_achievement > 10):
+        out.append(f"「over_achievement」为 {p.over_achievement:g}：应为大于 0 的比例（超出 20% 写 0.2）或 \"off\"")
+    missing = [b for b in BANDS if b not in p.qualitative_bands]
+    extra = [b for b in p.qualitative_bands if b not in BANDS]
+    if missing or extra:
+        out.append(f"「qualitative_bands」{'缺少评分需要的档次“' + '”“'.join(missing) + '”' if missing else ''}"
+                   f"{'；多出未知档次“' + '”“'.join(extra) + '”' if extra else ''}：必须恰好包含 {'、'.join(BANDS)}")
+    else:
+        for name, (low, high) in p.qualitative_bands.items():
+            for value in (low, high):
+                if (m := _share(f"qualitative_bands.{name}", value)):
+                    out.append(m)
+            if low >= high:
+                out.append(f"「qualitative_bands.{name}」下限 {low:g} 不小于上限 {high:g}：应写成 [下限, 上限]")
+        ranges = [p.qualitative_bands[b] for b in BANDS]
+        if any(ranges[i][0] < ranges[i + 1][1] - 1e-12 for i in range(2)) or ranges[0][1] != 1 or ranges[2][0] != 0:
+            out.append("「qualitative_bands」档次顺序不对：应为 达成 在上、未达成 在下，首尾相接，"
+                       "达成的上限为 1，未达成的下限为 0，例如 达成 = [0.8, 1.0]、部分达成 = [0.6, 0.8]、未达成 = [0.0, 0.6]")
+    if p.late_band not in BANDS:
+        out.append(f"「late_band」“{p.late_band}”不是档次：应为 {'、'.join(BANDS)} 之一")
+    for i, scale in enumerate(p.rating_scales):
+        bad = {word: band for word, band in scale.items() if band not in BANDS}
+        if len(scale) < 2:
+            out.append(f"「rating_scales」第 {i + 1} 个等级表只有 {len(scale)} 个等级：至少要 2 个")
+        for word, band in bad.items():
+            out.append(f"「rating_scales」第 {i + 1} 个等级表中“{word}”对应的“{band}”不是档次："
+                       f"应为 {'、'.join(BANDS)} 之一")
+    for name, floor in p.grade_thresholds.items():
+        if not math.isfinite(floor) or floor < 0:
+            out.append(f"「grade_thresholds.{name}」为 {floor:g}：等级下限应为不小于 0 的分数")
+    if p.lowest_grade in p.grade_thresholds:
+        out.append(f"「lowest_grade」“{p.lowest_grade}”与 grade_thresholds 中的等级重名：最低等级应另取名称")
+    previous: TotalCap | None = None
+    for i, cap in enumerate(p.total_caps):
+        if (m := _share(f"total_caps[{i}].below", cap.below)):
+            out.append(m)
+        if not 0 <= cap.max_total <= p.total_weight:
+            out.append(f"「total_caps[{i}].max_total」为 {cap.max_total:g}：应在 0 到 {p.total_weight:g} 之间")
+        if previous is not None and (cap.below <= previous.below or cap.max_total < previous.max_total):
+            out.append(f"「total_caps」第 {i + 1} 档顺序不对：各档应按 below 从小到大排列，"
+                       "max_total 随之不减，例如 [{ below = 0.5, max_total = 59 }, { below = 0.6, max_total = 69 }]")
+        previous = cap
+    if not p.levels or any(not names for names in p.levels.values()):
+        out.append("「levels」应列出每个一级指标及其二级指标，例如 产出指标 = [\"数量指标\", \"质量指标\"]")
+    for name in p.required_level1:
+        if name not in p.levels:
+            out.append(f"「required_level1」中的“{name}”不在 levels 里：可选 {'、'.join(p.levels)}")
+    return out
+
+
+# --- reading a policy from data ---------------------------------------------------------------
+
+#: What a key allows, where its title does not say it.
+_ALLOWED = {
+    "decimals": "0 到 6 的整数",
+    "grade_thresholds": "等级名 = 下限分数，例如 { \"优\" = 90, \"良\" = 80, \"中\" = 60 }",
+    "lowest_grade": "带引号的等级名，例如 \"差\"",
+    "standard_split": "一级指标名 = 分值，例如 { \"产出指标\" = 50, \"效益指标\" = 30, \"满意度指标\" = 10, \"预算执行\" = 10 }",
+    "total_weight": "大于 0 的分数，一般为 100",
+    "qualitative_bands": "{ \"达成\" = [0.8, 1.0], \"部分达成\" = [0.6, 0.8], \"未达成\" = [0.0, 0.6] } 这样的比例区间",
+    "name_max_length": "不小于 1 的整数",
+    "default_budget_weight": "不小于 0 的分数",
+    "rate_decimals": "0 到 4 的整数，或 \"off\"",
+    "total_caps": "[{ below = 0.5, max_total = 59 }, { below = 0.6, max_total = 69 }] 这样的数组，或 []",
+    "over_achievement": "大于 0 的比例（如 0.2），或 \"off\"",
+    "over_achievement_deduction": "不小于 0 的分数",
+    "drop_inapplicable": "true 或 false",
+    "rating_scales": "[{ \"优\" = \"达成\", \"良\" = \"达成\", \"中\" = \"部分达成\", \"差\" = \"未达成\" }] 这样的数组",
+    "late_band": "\"达成\"、\"部分达成\" 或 \"未达成\"",
+    "levels": "{ \"产出指标\" = [\"数量指标\", \"质量指标\"], … } 这样的表",
+    "required_level1": "一级指标名的数组，例如 [\"产出指标\", \"效益指标\", \"满意度指标\"]",
+    "cost_upper_limit": "true 或 false",
+}
+
+
+def _allowed(key: str) -> str:
+    field = Policy.model_fields.get(key)
+    if field is None:
+        return ""
+    allowed = _ALLOWED.get(key)
+    return f"可用的值：{allowed}（{field.title}）" if allowed else f"可用的值：{field.title}"
+
+
+_PROBLEM = {
+    "missing": "缺少必填的值",
+    "extra_forbidden": "是未知的键",
+    "literal_error": "的值不在可选范围内",
+    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
+    "float_parsing": "应为数字", "float_type": "应为数字", "finite_number": "应为有限的数字",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
+    "string_type": "应为带引号的文字",
+    "dict_type": "应为表（{ 键 = 值 }）", "model_type": "应为表（{ 键 = 值 }）",
+    "tuple_type": "应为数组（[ … ]）", "list_type": "应为数组（[ … ]）",
+    "too_short": "元素太少", "too_long": "元素太多",
+    "greater_than_equal": "太小", "greater_than": "太小", "less_than_equal": "太大", "less_than": "太大",
+}
+
+
+def _translate(exc: ValidationError) -> list[str]:
+    """Pydantic's errors as Chinese sentences (no English library text reaches the user)."""
+    out: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        if error["type"] == "value_error":
+            for line in str(error["ctx"]["error"]).split("\n"):
+                out.setdefault(line, line)
+            continue
+        loc = [str(part) for part in error["loc"]
+               if not str(part).startswith(("function-", "literal[")) and str(part) not in _UNION_TAGS]
+        key = "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in loc).lstrip(".")
+        if key in out:  # one sentence per key (a union reports each of its branches)
+            continue
+        top = loc[0] if loc else ""
+        problem = _PROBLEM.get(error["type"], "的值不符合要求")
+        shown = error.get("input")
+        value = "" if error["type"] in ("missing", "extra_forbidden") or isinstance(shown, dict) else \
+            f"（现为 {json.dumps(shown, ensure_ascii=False, default=str)}）"
+        if error["type"] == "extra_forbidden" and len(loc) == 1:
+            out[key] = f"「{key}」不认识这一项（请检查拼写，或删去）：可用的键有 {'、'.join(Policy.model_fields)}"
+        else:
+            out[key] = f"「{key}」{problem}{value}。{_allowed(top)}"
+    return list(out.values())
+
+
+_UNION_TAGS = frozenset({"int", "float", "str", "bool"})
+
+
+def policy_from_data(settings: dict[str, Any], base: Policy | None = None) -> Policy:
+    """A policy from the ``[policy]`` table's settings; keys not given keep ``base``'s values (the defaults)."""
+    data = (base or Policy()).model_dump()
+    data.update(settings)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError("评分规则 [policy] 有误：\n" + "\n".join(f"  - {line}" for line in _translate(exc))) from None
+
+
+def policy_json(policy: Policy) -> str:
+    """The policy as JSON for a template's metadata: options added after 1.0 only when not at their defaults,
+    so a template built with the default policy carries exactly what a 1.0 template carries."""
+    default = Policy()
+    later = {key for key in Policy.model_fields if key not in V1_KEYS
+             and getattr(policy, key) == getattr(default, key)}
+    return policy.model_dump_json(exclude=later)
+
 
 def policy_from_toml(text: str) -> Policy:
-    """Build a policy from TOML text; keys not given keep their defaults."""
+    """Build a policy from TOML text with a ``[policy]`` table (``profile = "NAME"`` starts from a profile)."""
+    from .profiles import policy_from_document
+
     try:
-        data = tomllib.loads(text)
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+), column (\d+)", str(exc))
-        place = f"第 {where.group(1)} 行第 {where.group(2)} 列附近" if where else ""
-        raise PolicyError(f"评分规则文件不是有效的 TOML：{place}有语法错误") from exc
-    try:
-        return Policy.model_validate(data.get("policy", data))
-    except ValidationError as exc:
-        titles = {name: f"{name}（{field.title}）" for name, field in Policy.model_fields.items() if field.title}
-        raise PolicyError(f"评分规则文件内容有误：{validation_reasons(exc.errors(), titles)}") from exc
+        raise PolicyError(f"评分规则文件不是有效的 TOML（{_toml_where(exc)}）：请检查引号、括号和等号") from None
+    return policy_from_document(document)
+
+
+def _toml_where(exc: Exception) -> str:
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if line is None:  # tomllib before 3.14 puts the position only in the text: "(at line 2, column 5)"
+        import re
+
+        match = re.search(r"line (\d+), column (\d+)", str(exc))
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+    return f"第 {line} 行第 {column} 列" if line is not None else "位置不明"

@@ -11,15 +11,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Literal
-
-from .model import Form, Indicator
-from .parse import Quantity, normalize_text, parse_number, parse_quantity
+from .model import FUND_ROWS, Form, FundRow, Indicator
+from .parse import Quantity, parse_number
 from .policy import Policy
+from .reading import QUANTITATIVE, IndicatorKind, Reading, read_indicator
+from .wording import stated_band
 
 __all__ = [
     "round_half_up",
     "execution_rate",
+    "rate_for_scoring",
+    "total_cap",
+    "over_achievement",
     "budget_score",
     "quantity_score",
     "qualitative_band",
@@ -28,11 +31,14 @@ __all__ = [
     "IndicatorResult",
     "ScoreSheet",
     "score_form",
+    "score_indicator",
     "sheet_total",
+    "sheet_rate",
+    "denominator",
+    "denominator_path",
+    "form_year",
+    "with_formula_values",
 ]
-
-IndicatorKind = Literal["positive", "reverse", "equal", "qualitative", "unit-mismatch", "empty"]
-
 
 _WIDE = Context(prec=800)
 
@@ -64,10 +70,15 @@ def budget_score(rate: float | None, weight: float, policy: Policy) -> float:
     return min(round_half_up(max(0.0, min(rate, 1.0)) * weight, policy.decimals), weight)
 
 
-def quantity_score(target: Quantity, actual: Quantity, weight: float, policy: Policy) -> float:
-    """R3/R4: score of a quantitative indicator, unrounded, within [0, weight]."""
+def quantity_score(target: Quantity, actual: Quantity, weight: float, policy: Policy,
+                   direction: str | None = None) -> float:
+    """R3/R4: score of a quantitative indicator, unrounded, within [0, weight].
+
+    ``direction`` overrides the target's own (a cost indicator without an
+    operator is reverse; ``=`` under ``equal_rule = "positive"`` is positive).
+    """
     t, a = target.value, max(actual.value, 0.0)
-    direction = target.direction
+    direction = direction or target.direction
     if direction == "positive":
         if a >= t:
             share = 1.0
@@ -88,35 +99,24 @@ def quantity_score(target: Quantity, actual: Quantity, weight: float, policy: Po
     return max(0.0, min(share, 1.0)) * max(weight, 0.0)
 
 
-_LOW_WORDS = ("未达成", "未完成", "未达到", "没有完成", "未实现", "效果较差", "效果差")
-_MID_WORDS = ("部分达成", "部分完成", "基本达成", "基本完成", "部分实现", "基本实现", "一定效果")
-_HIGH_WORDS = ("达成", "完成", "达到", "实现")
+def over_achievement(target: Quantity, actual: Quantity, direction: str) -> float | None:
+    """How far an actual value beats its target, as a share of the target (``None`` when it does not)."""
+    t, a = target.value, actual.value
+    if t <= 0:
+        return None
+    gap = (a - t) / t if direction == "positive" else (t - a) / t if direction == "reverse" else None
+    return gap if gap is not None and gap > 0 else None
 
 
-def qualitative_band(actual: object) -> str | None:
-    """R5: which band the 实际完成值 states: 达成 / 部分达成 / 未达成, or ``None``."""
-    text = normalize_text(actual)
-    if any(word in text for word in _LOW_WORDS):
-        return "未达成"
-    if any(word in text for word in _MID_WORDS):
-        return "部分达成"
-    if any(word in text for word in _HIGH_WORDS):
-        return "达成"
-    return None
+def qualitative_band(actual: object, policy: Policy | None = None) -> str | None:
+    """R5: which band the 实际完成值's words state: 达成 / 部分达成 / 未达成, or ``None``."""
+    statement = stated_band(actual, policy or Policy())
+    return statement.band if statement else None
 
 
-def _units_agree(target: Quantity, actual: Quantity) -> bool:
-    return not target.unit or not actual.unit or target.unit == actual.unit
-
-
-def classify(indicator: Indicator) -> IndicatorKind:
-    """How an indicator is scored: by its target's direction, qualitatively, or not at all."""
-    target, actual = parse_quantity(indicator.target), parse_quantity(indicator.actual)
-    if target is not None and actual is not None:
-        return target.direction if _units_agree(target, actual) else "unit-mismatch"
-    if normalize_text(indicator.target) or normalize_text(indicator.actual):
-        return "qualitative"
-    return "empty"
+def classify(indicator: Indicator, policy: Policy | None = None) -> IndicatorKind:
+    """How an indicator is scored (see :mod:`xltools.core.reading`)."""
+    return read_indicator(indicator, policy or Policy()).kind
 
 
 def grade(total: float | None, policy: Policy) -> str:
@@ -139,6 +139,13 @@ class IndicatorResult:
     weight: float
     score: float
     self_score: float | None
+    reading: Reading | None = None
+    over: float | None = None  # over-achievement share when it reaches the policy's threshold
+
+    @property
+    def dropped(self) -> bool:
+        """Left out of the total (不适用 under ``drop_inapplicable``)."""
+        return self.kind == "inapplicable"
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,10 @@ class ScoreSheet:
     total: float = 0.0
     grade: str = ""
     subtotals: dict[str, float] = field(default_factory=dict)
+    rate_source: str = "total"  # "total": the 年度资金总额 row; "breakdown": the sum of the 其中 rows
+    budget_basis: tuple[float, float] | None = None  # (denominator, executed) the rate was computed from
+    cap: float | None = None  # the total cap the execution rate set, when it lowered the total
+    dropped_weight: float = 0.0  # weight of the rows left out (不适用)
 
     @property
     def indicator_scores(self) -> list[float]:
@@ -163,45 +174,117 @@ def _weight(value: object, default: float = 0.0) -> float:
     return parsed.value if parsed.value is not None and parsed.value >= 0 else default
 
 
-def score_indicator(index: int, indicator: Indicator, policy: Policy) -> IndicatorResult:
+def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int | None = None) -> IndicatorResult:
     """R3–R5 for one row. Rows whose score cannot be computed keep the self-score within [0, weight]."""
     weight = _weight(indicator.weight)
     self_score = parse_number(indicator.score).value
-    kind = classify(indicator)
-    if kind in ("positive", "reverse", "equal"):
-        target = parse_quantity(indicator.target)
-        actual = parse_quantity(indicator.actual)
-        assert target is not None and actual is not None
-        raw = quantity_score(target, actual, weight, policy)
+    reading = read_indicator(indicator, policy, year)
+    over = None
+    if reading.kind in QUANTITATIVE:
+        assert reading.target is not None and reading.actual is not None
+        raw = quantity_score(reading.target, reading.actual, weight, policy, reading.kind)
+        gap = over_achievement(reading.target, reading.actual, reading.kind)
+        if gap is not None and policy.over_achievement != "off" and gap >= policy.over_achievement - 1e-12:
+            over = gap
+            raw = max(0.0, raw - policy.over_achievement_deduction)
+    elif reading.kind == "time" and reading.on_time:
+        raw = weight  # a deadline met is a target met: full marks
+    elif reading.kind == "inapplicable":
+        raw = 0.0
     else:
         raw = min(max(self_score or 0.0, 0.0), weight)
     return IndicatorResult(
         index=index,
-        level1=normalize_text(indicator.level1),
-        kind=kind,
+        level1=reading.level1,
+        kind=reading.kind,
         weight=weight,
         score=min(round_half_up(raw, policy.decimals), weight),
         self_score=self_score,
+        reading=reading,
+        over=over,
     )
 
 
-def _budget_part(form: Form, policy: Policy) -> tuple[float | None, float, float]:
-    """R1–R2: execution rate, budget weight and budget score."""
-    total_row = form.fund("total")
-    rate = execution_rate(parse_number(total_row.annual_budget).value, parse_number(total_row.executed).value)
+# --- R1: the execution rate ------------------------------------------------------------
+
+def denominator(row: FundRow, policy: Policy) -> float | None:
+    """The execution rate's denominator in a fund row: 全年预算数, 年初预算数, or the adjusted budget."""
+    annual, initial = parse_number(row.annual_budget).value, parse_number(row.initial_budget).value
+    if policy.rate_denominator == "initial":
+        return initial
+    if policy.rate_denominator == "adjusted":
+        return annual if annual is not None else initial
+    return annual
+
+
+def denominator_path(policy: Policy) -> str:
+    """The column the denominator comes from, as a field of the total row (for findings)."""
+    column = "initial_budget" if policy.rate_denominator == "initial" else "annual_budget"
+    return f"funds.total.{column}"
+
+
+def rate_for_scoring(rate: float | None, policy: Policy) -> float | None:
+    """The rate as the scoring uses it: rounded to ``rate_decimals`` places of the percentage when set."""
+    if rate is None or policy.rate_decimals == "off":
+        return rate
+    return round_half_up(rate, int(policy.rate_decimals) + 2)
+
+
+def _rate(form: Form, policy: Policy, *, breakdown: bool) -> tuple[float | None, str, tuple[float, float] | None]:
+    """Execution rate, its source and basis. With ``breakdown``, a total row without a positive
+    denominator falls back to the sums of the 其中 rows (when they have one)."""
+    total = form.fund("total")
+    budget, executed = denominator(total, policy), parse_number(total.executed).value
+    rate = execution_rate(budget, executed)
+    if rate is not None or not breakdown or budget not in (None, 0):
+        return rate, "total", (budget, executed) if rate is not None else None  # type: ignore[return-value]
+    parts = [form.fund(key) for key in FUND_ROWS if key != "total"]
+    budgets = [b for b in (denominator(p, policy) for p in parts) if b is not None]
+    spent = [e for e in (parse_number(p.executed).value for p in parts) if e is not None]
+    if not budgets or sum(budgets) <= 0 or not spent:
+        return None, "total", None
+    return execution_rate(sum(budgets), sum(spent)), "breakdown", (sum(budgets), sum(spent))
+
+
+def total_cap(rate: float | None, policy: Policy) -> float | None:
+    """The highest total the execution rate allows (the first band whose ``below`` the rate is under)."""
+    if rate is None:
+        return None
+    return next((cap.max_total for cap in policy.total_caps if rate < cap.below), None)
+
+
+def _budget_part(form: Form, policy: Policy, *, breakdown: bool = True
+                 ) -> tuple[float | None, float, float, str, tuple[float, float] | None]:
+    """R1–R2: execution rate, budget weight, budget score, the rate's source and basis."""
+    rate, source, basis = _rate(form, policy, breakdown=breakdown)
     weight = _weight(form.budget_weight, policy.default_budget_weight)
-    return rate, weight, budget_score(rate, weight, policy)
+    return rate, weight, budget_score(rate_for_scoring(rate, policy), weight, policy), source, basis
+
+
+def form_year(form: Form) -> int | None:
+    """The form's year as a number, when it states one."""
+    year = parse_number(form.year, suffixes=("年度", "年")).value
+    return int(year) if year is not None and year.is_integer() and 1900 <= year <= 2100 else None
 
 
 def score_form(form: Form, policy: Policy) -> ScoreSheet:
     """R1–R6 for a whole form (the reviewer's computation, 复核)."""
-    rate, weight, b_score = _budget_part(form, policy)
-    results = [score_indicator(i, ind, policy) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
+    rate, weight, b_score, source, basis = _budget_part(form, policy)
+    year = form_year(form)
+    results = [score_indicator(i, ind, policy, year) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
+    kept = [item for item in results if not item.dropped]
     subtotals = {
-        name: round_half_up(sum(item.score for item in results if item.level1 == name), policy.decimals)
+        name: round_half_up(sum(item.score for item in kept if item.level1 == name), policy.decimals)
         for name in policy.standard_split if name != "预算执行"
     }
-    total = round_half_up(b_score + sum(item.score for item in results), policy.decimals)
+    dropped = sum(item.weight for item in results if item.dropped)
+    raw = b_score + sum(item.score for item in kept)
+    if dropped and policy.total_weight - dropped > 0:
+        raw *= policy.total_weight / (policy.total_weight - dropped)
+    total = round_half_up(raw, policy.decimals)
+    cap = total_cap(rate_for_scoring(rate, policy), policy)
+    capped = cap is not None and total > cap
+    total = min(total, cap) if cap is not None else total
     return ScoreSheet(
         execution_rate=rate,
         budget_weight=weight,
@@ -210,19 +293,50 @@ def score_form(form: Form, policy: Policy) -> ScoreSheet:
         total=total,
         grade=grade(total, policy),
         subtotals=subtotals,
+        rate_source=source,
+        budget_basis=basis,
+        cap=cap if capped else None,
+        dropped_weight=dropped,
     )
 
 
 def sheet_total(form: Form, policy: Policy) -> float | None:
     """The total the template's own 总分 formula shows.
 
-    It is the computed budget score plus the self-reported indicator scores
-    that are real numbers (a spreadsheet's SUM skips text), rounded; ``None``
-    (a blank cell) when there is neither an execution rate nor a numeric score.
+    It is the budget score the template computes (from the 年度资金总额 row only)
+    plus the self-reported indicator scores that are real numbers (a
+    spreadsheet's SUM skips text), rounded and capped as the policy says;
+    ``None`` (a blank cell) when there is neither an execution rate nor a numeric score.
     """
-    rate, _, b_score = _budget_part(form, policy)  # the indicators' computed scores play no part
+    rate, _, b_score, _, _ = _budget_part(form, policy, breakdown=False)  # the computed scores play no part
     scores = [ind.score for ind in form.indicators
               if isinstance(ind.score, (int, float)) and not isinstance(ind.score, bool)]
     if rate is None and not scores:
         return None
-    return round_half_up(b_score + float(sum(scores)), policy.decimals)
+    total = round_half_up(b_score + float(sum(scores)), policy.decimals)
+    cap = total_cap(rate_for_scoring(rate, policy), policy)
+    return min(total, cap) if cap is not None else total
+
+
+def sheet_rate(form: Form, policy: Policy) -> float | None:
+    """The execution rate the template's formula shows (the 年度资金总额 row only)."""
+    return _rate(form, policy, breakdown=False)[0]
+
+
+def with_formula_values(form: Form, policy: Policy) -> Form:
+    """The form as its workbook shows once recalculated.
+
+    In the template, 预算执行得分 and 总分 are formulas. A workbook written by a
+    program and never opened in a spreadsheet has no cached values there; read
+    back, those fields are blank although nobody left them blank. This fills a
+    blank one with what its formula computes (``policy``: the template's own);
+    it stays blank where the formula shows a blank.
+    """
+    update: dict[str, object] = {}
+    if form.budget_score is None:
+        rate, _, b_score, _, _ = _budget_part(form, policy, breakdown=False)
+        if rate is not None:
+            update["budget_score"] = b_score
+    if form.total_score is None:
+        update["total_score"] = sheet_total(form, policy)
+    return form.model_copy(update=update) if update else form

@@ -100,14 +100,16 @@ def _score_mismatch(rng: random.Random, form: Form) -> tuple[Form, list[Expected
     i = rng.choice(_full_rows(form, quantitative=True))
     form = _replace_indicator(form, i, actual=_shortfall_text(rng, form.indicators[i]),
                               deviation=rng.choice(DEVIATIONS).format(name=form.indicators[i].name))
-    return form, [Expected("score-mismatch", "error", f"indicators[{i}].score")]
+    return form, [Expected("score-mismatch", "error", f"indicators[{i}].score"),
+                  Expected("total-review-differs", "error", "total_score")]
 
 
 def _score_out_of_range(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
     i = rng.choice(_full_rows(form))
     weight = form.indicators[i].weight
     form = _replace_indicator(form, i, score=float(weight) + rng.choice((1, 2, 5, 10)))  # type: ignore[arg-type]
-    return form, [Expected("score-out-of-range", "error", f"indicators[{i}].score")]
+    return form, [Expected("score-out-of-range", "error", f"indicators[{i}].score"),
+                  Expected("total-review-differs", "error", "total_score")]
 
 
 def _weights_sum(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:

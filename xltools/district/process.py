@@ -52,10 +52,10 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
     ]
     return ProjectRow(
         year=_year_key(form.year),
-        unit=normalize_text(form.implementing_unit),
-        department=normalize_text(form.department),
-        name=normalize_text(form.project_name),
-        lead=normalize_text(form.project_lead),
+        unit=_text(form.implementing_unit),
+        department=_text(form.department),
+        name=_text(form.project_name),
+        lead=_text(form.project_lead),
         initial_budget=parse_number(total.initial_budget).value,
         annual_budget=parse_number(total.annual_budget).value,
         executed=parse_number(total.executed).value,
@@ -71,10 +71,20 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
     )
 
 
+def _text(value: object) -> str:
+    """A text cell as typed (full-width characters, punctuation and line breaks kept; only the blanks
+    around it dropped); a number as the number's text."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def _as_typed(value: object) -> object:
     """A number when the cell holds one (or text that reads as one), else the text as typed."""
     number = parse_number(value)
-    return number.value if number.value is not None else (normalize_text(value) or None)
+    return number.value if number.value is not None else (_text(value) or None)
 
 
 def _details(form: Form) -> tuple[object, ...]:
@@ -82,9 +92,9 @@ def _details(form: Form) -> tuple[object, ...]:
     amounts = [_as_typed(getattr(form.fund(key), part)) for key in ("fiscal", "carryover", "other")
                for part in ("initial_budget", "annual_budget", "executed")]
     filled_on = parse_date(form.filled_on)
-    return (normalize_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
-            normalize_text(form.goal_expected), normalize_text(form.goal_actual), normalize_text(form.filled_by),
-            normalize_text(form.filler_phone), filled_on or normalize_text(form.filled_on) or None)
+    return (_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
+            _text(form.goal_expected), _text(form.goal_actual), _text(form.filled_by),
+            _text(form.filler_phone), filled_on or _text(form.filled_on) or None)
 
 
 def process_file(task: tuple[str, str] | str, policy: Policy | None = None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from xltools.core import Policy
+from xltools.core.parse import normalize_text
 from xltools.district.units import unit_sort_key
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
@@ -144,8 +145,9 @@ class ProjectRow:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        """The duplicate key (实施单位, 项目名称, 年度)."""
-        return (self.unit, self.name, self.year)
+        """The duplicate key (实施单位, 项目名称, 年度), compared after normalising the texts as typed
+        (full-width and half-width characters, runs of blanks)."""
+        return (normalize_text(self.unit), normalize_text(self.name), self.year)
 
 
 @dataclass(slots=True)
@@ -205,13 +207,15 @@ def grade_names(policy: Policy) -> list[str]:
 def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:
     """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), in the district's unit order.
 
-    One pass with running sums per unit, so the projects can stream (from the results store)."""
+    Grouped by the unit's normalised name, shown as first typed; one pass with running sums per unit,
+    so the projects can stream (from the results store)."""
     names = grade_names(policy)
     sums: dict[str, list] = {}
     for p in projects:
-        acc = sums.get(p.unit)
+        key = normalize_text(p.unit)
+        acc = sums.get(key)
         if acc is None:
-            acc = sums[p.unit] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(names, 0)]
+            acc = sums[key] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(names, 0), p.unit]
         acc[0] += 1
         acc[1] += p.annual_budget or 0.0
         acc[2] += p.executed or 0.0
@@ -220,8 +224,8 @@ def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:
         if p.grade in acc[5]:
             acc[5][p.grade] += 1
     out = []
-    for unit in sorted(sums, key=unit_sort_key):  # the district's unit order (units.py)
-        count, budget, executed, total, lowest, grades = sums[unit]
+    for key in sorted(sums, key=unit_sort_key):  # the district's unit order (units.py)
+        count, budget, executed, total, lowest, grades, unit = sums[key]
         out.append(UnitRow(unit, count, budget, executed, executed / budget if budget > 0 else None,
                            total / count, lowest, grades))
     return out

@@ -24,7 +24,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from xltools import __version__
-from xltools.core import Form, Policy, field_label
+from xltools.core import Form, Policy, field_label, policy_json
 from xltools.core.errors import UserError
 from xltools.core.model import LEVEL1, LEVEL2
 from xltools.form.layout import (
@@ -349,7 +349,7 @@ def _write_meta_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
     ws = book.add_worksheet(META_SHEET)
     values: dict[str, object] = {
         "template_id": layout.template_id, "version": layout.version, "year": year, "rows": layout.rows,
-        "policy": policy.model_dump_json(), "built_with": f"xltools {__version__}",
+        "policy": policy_json(policy), "built_with": f"xltools {__version__}",
     }
     ws.set_column(0, 0, 14)
     ws.set_column(1, 1, 60)

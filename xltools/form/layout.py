@@ -322,11 +322,18 @@ class Layout:
     def formulas(self, policy: Policy) -> dict[str, str]:
         """Native formulas by cell (Excel 2010+, WPS and LibreOffice all have these functions).
 
-        They mirror :func:`xltools.core.scoring.execution_rate`, ``budget_score``,
-        ``sheet_total`` and ``grade``; an empty result shows as ``""``.
+        They mirror :func:`xltools.core.scoring.sheet_rate`, ``budget_score``,
+        ``sheet_total`` and ``grade``; an empty result shows as ``""``. The policy's
+        options the formulas can express add their parts only when switched on
+        (with the default policy the formulas are those of template 1.0): the
+        rate's denominator (``rate_denominator``), the rate rounded before scoring
+        (``rate_decimals``) and the total capped by the rate (``total_caps``).
         """
         s = self.spot
-        budget, executed = s("funds.total.annual_budget").cell, s("funds.total.executed").cell
+        annual, initial = s("funds.total.annual_budget").cell, s("funds.total.initial_budget").cell
+        budget = {"annual": annual, "initial": initial,
+                  "adjusted": f"IF(ISNUMBER({annual}),{annual},{initial})"}[policy.rate_denominator]
+        executed = s("funds.total.executed").cell
         weight, rate, score = s("budget_weight").cell, s("execution_rate").cell, s("budget_score").cell
         total, weights, scores = s("total_score").cell, self.indicator_range("weight"), self.indicator_range("score")
         d = policy.decimals
@@ -335,11 +342,19 @@ class Layout:
             grade = f'IF({total}>={_num(floor)},"{name}",{grade})'
         # A blank or text 分值 counts as the policy's default weight, as in the core.
         w = f"IF(ISNUMBER({weight}),{weight},{_num(policy.default_budget_weight)})"
+        scored = rate if policy.rate_decimals == "off" else f"ROUND({rate},{int(policy.rate_decimals) + 2})"
+        summed = f"ROUND(N({score})+SUM({scores}),{d})"
+        if policy.total_caps:
+            cap = _num(policy.total_caps[-1].max_total)
+            for band in reversed(policy.total_caps[:-1]):
+                cap = f"IF({scored}<{_num(band.below)},{_num(band.max_total)},{cap})"
+            last = _num(policy.total_caps[-1].below)
+            summed = f"IF(ISNUMBER({rate}),IF({scored}<{last},MIN({summed},{cap}),{summed}),{summed})"
         return {
             rate: f'=IF(AND(ISNUMBER({budget}),ISNUMBER({executed})),IF({budget}>0,{executed}/{budget},""),"")',
-            score: f'=IF(ISNUMBER({rate}),MIN(ROUND(MAX(0,MIN({rate},1))*{w},{d}),{w}),"")',
+            score: f'=IF(ISNUMBER({rate}),MIN(ROUND(MAX(0,MIN({scored},1))*{w},{d}),{w}),"")',
             s("weight_sum").cell: f'=IF(COUNT({weight},{weights})=0,"",SUM({weight},{weights}))',
-            total: f'=IF(COUNT({score},{scores})=0,"",ROUND(N({score})+SUM({scores}),{d}))',
+            total: f'=IF(COUNT({score},{scores})=0,"",{summed})',
             s("grade").cell: f'=IF(ISNUMBER({total}),{grade},"")',
         }
 

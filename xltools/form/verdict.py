@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from xltools.core import Evaluation, Finding, Form, Policy, evaluate
+from xltools.core import Evaluation, Finding, Form, Policy, evaluate, with_formula_values
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, identify
 from xltools.form.layout import SHEET, Layout
@@ -78,7 +78,10 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     identity = identity or identify(book)
     tamper = check_tamper(book, identity)
     form = read_form(book, identity)
-    evaluation = evaluate(form, policy or identity.policy or Policy(), today=today)
+    # 预算执行得分 and 总分 are formula cells: a workbook never recalculated (written by a program) leaves
+    # them blank, which is not the filler's omission; they are judged as the template's formulas show them
+    shown = with_formula_values(form, identity.policy or Policy())
+    evaluation = evaluate(shown, policy or identity.policy or Policy(), today=today)
     layout = identity.layout
     return Verdict(form, _placed(evaluation, layout), layout, identity,
                    tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from xltools.core.errors import UserError, os_reason
 from xltools.core.policy import Policy, PolicyError, policy_from_toml
+from xltools.core.profiles import PROFILES, profile
 
 __all__ = ["OutputExistsError", "atomic_output", "write_atomic", "read_policy"]
 
@@ -54,7 +55,13 @@ def write_atomic(path: Path | str, data: bytes, *, force: bool) -> None:
 
 
 def read_policy(path: Path | str) -> Policy:
-    """The scoring policy in the TOML file ``path``; :class:`PolicyError` names the file on any failure."""
+    """The scoring policy named ``path`` (a profile such as ``chaoyang`` or ``mof2020``) or in the TOML
+    file ``path``; :class:`PolicyError` names the file on any failure."""
+    if str(path) in PROFILES:
+        return profile(str(path))
+    if not Path(path).exists() and not Path(path).suffix and "/" not in str(path) and "\\" not in str(path):
+        raise PolicyError(f"没有名为“{path}”的评分规则，也没有这个文件：可用的评分规则有 {'、'.join(PROFILES)}，"
+                          "或给出 TOML 文件的路径")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:

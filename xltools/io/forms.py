@@ -14,7 +14,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from xltools.core import Form, Policy, score_form, sheet_total
+from xltools.core import Form, Policy
+from xltools.core.scoring import with_formula_values as formula_values
 from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.form.identify import Identity, NotTemplate, identify
@@ -112,9 +113,5 @@ def with_formula_values(loaded: LoadedForm) -> tuple[Form, list[str]]:
     if loaded.book is None:
         return form, []
     policy = (loaded.identity.policy if loaded.identity else None) or Policy()
-    sheet = score_form(form, policy)
-    shown = {"budget_score": sheet.budget_score if sheet.execution_rate is not None else None,
-             "total_score": sheet_total(form, policy)}
-    update = {name: shown[name] for name in FORMULA_FIELDS
-              if getattr(form, name) is None and shown[name] is not None}
-    return (form.model_copy(update=update) if update else form), list(update)
+    shown = formula_values(form, policy)  # the one computation, shared with the verdict
+    return shown, [name for name in FORMULA_FIELDS if getattr(form, name) != getattr(shown, name)]

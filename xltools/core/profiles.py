@@ -1,0 +1,89 @@
+"""Named policy profiles (data) and the policy as TOML text.
+
+``--policy chaoyang`` and ``--policy mof2020`` name a profile; a policy file
+may start from one with ``profile = "NAME"`` in its ``[policy]`` table.
+:func:`policy_toml` renders the effective policy (``xltools policy show``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .policy import Policy, PolicyError, policy_from_data
+
+__all__ = ["PROFILES", "PROFILE_NOTES", "DEFAULT_PROFILE", "profile", "policy_from_document", "policy_toml"]
+
+DEFAULT_PROFILE = "chaoyang"
+
+#: Each profile: the settings that differ from the defaults (the defaults are Chaoyang's practice).
+PROFILES: dict[str, dict[str, Any]] = {
+    "chaoyang": {},
+    "mof2020": {
+        # the 财政部 2020 自评表: 一级 产出/效益/满意度 only, 成本 a 二级 of 产出, one satisfaction 二级
+        "levels": {
+            "产出指标": ["数量指标", "质量指标", "时效指标", "成本指标"],
+            "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
+            "满意度指标": ["服务对象满意度指标"],
+        },
+        # its scoring notes know positive (实际值/指标值) and reverse (指标值/实际值) targets only
+        "equal_rule": "positive",
+    },
+}
+
+#: One line per profile for ``xltools policy show`` and the README.
+PROFILE_NOTES: dict[str, str] = {
+    "chaoyang": "朝阳区现行做法（默认）",
+    "mof2020": "财政部 2020 年项目支出绩效自评表口径：一级指标只有产出、效益、满意度，“=”指标按正向计分",
+}
+
+
+def profile(name: str) -> Policy:
+    """The policy of a named profile; :class:`PolicyError` lists the names when ``name`` is unknown."""
+    if name not in PROFILES:
+        raise PolicyError(f"没有名为“{name}”的评分规则：可用的有 {'、'.join(PROFILES)}，或给出 TOML 文件的路径")
+    return policy_from_data(PROFILES[name])
+
+
+def policy_from_document(document: dict[str, Any]) -> Policy:
+    """A policy from a parsed TOML document, which must hold a ``[policy]`` table and nothing else."""
+    extra = [key for key in document if key != "policy"]
+    if "policy" not in document or not isinstance(document["policy"], dict):
+        found = f"（文件里只有：{'、'.join(extra)}）" if extra else ""
+        raise PolicyError(f"评分规则文件缺少 [policy] 表{found}：所有设置都写在 [policy] 一行之下，例如\n"
+                          "  [policy]\n  decimals = 0")
+    if extra:
+        raise PolicyError(f"评分规则文件中“{'”“'.join(extra)}”是未知的表或键：只能有 [policy] 表")
+    settings = dict(document["policy"])
+    name = settings.pop("profile", DEFAULT_PROFILE)
+    if not isinstance(name, str):
+        raise PolicyError(f"「profile」应为带引号的名称：可用的有 {'、'.join(PROFILES)}")
+    return policy_from_data(settings, base=profile(name))
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+def _value(value: Any) -> str:
+    import tomli_w  # only xltools policy show writes TOML
+
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).strip()[len("v = "):]
+
+
+def _key(key: str) -> str:
+    import tomli_w
+
+    return tomli_w.dumps({key: 0}).strip()[: -len(" = 0")]
+
+
+def policy_toml(policy: Policy, name: str | None = None) -> str:
+    """The whole policy as TOML (every key, each with its meaning as a comment); reading it back gives it."""
+    data = policy.model_dump(mode="json")
+    title = f"评分规则“{name}”（{PROFILE_NOTES.get(name, '')}）" if name else "评分规则"
+    lines = [f"# {title}：xltools policy show 的输出，可另存为 TOML 文件后修改", "", "[policy]"]
+    for key, field in Policy.model_fields.items():
+        lines.append(f"# {field.title}")
+        lines.append(f"{_key(key)} = {_value(data[key])}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,160 @@
+"""How one indicator row reads: what its target and actual value state, and so how it is scored.
+
+One reading per row serves both the scoring (:mod:`xltools.core.scoring`)
+and the rules (:mod:`xltools.core.indicator_rules`), so they never disagree
+about what a cell says.
+
+Kinds: ``positive``/``reverse``/``equal`` (quantities that compare),
+``time`` (a deadline target), ``rating`` (a target that states a scale such
+as 优良中差), ``qualitative`` (a statement), ``unstated`` (a numeric target
+whose actual states no number), ``unit-mismatch``, ``placeholder`` (一, —,
+/, 无, 0 … in the target or actual), ``garbled`` (a number with letters in
+it), ``inapplicable`` (不适用, dropped under the policy) and ``empty``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from .model import Indicator
+from .parse import (
+    Quantity,
+    is_garbled_number,
+    is_inapplicable,
+    is_placeholder,
+    normalize_text,
+    parse_quantity,
+)
+from .policy import Policy
+from .timepoint import TimeSpec, find_time, is_late, parse_time, show_date
+from .wording import Statement, rating_scale, rating_word, stated_band
+
+__all__ = ["IndicatorKind", "QUANTITATIVE", "Reading", "read_indicator", "split_level1", "is_cost"]
+
+IndicatorKind = Literal["positive", "reverse", "equal", "qualitative", "unit-mismatch", "empty", "time", "rating",
+                        "placeholder", "garbled", "unstated", "inapplicable"]
+
+#: Kinds whose score the reviewer computes from the target and actual value.
+QUANTITATIVE: tuple[str, ...] = ("positive", "reverse", "equal")
+
+_PARTS = ("target", "actual")
+#: Words that say a deadline was met.
+_TIMELY = re.compile(r"按时|如期|按期|准时|提前")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one indicator row states."""
+
+    kind: IndicatorKind
+    level1: str
+    level1_weight: float | None = None
+    target: Quantity | None = None
+    actual: Quantity | None = None
+    statement: Statement | None = None
+    placeholders: tuple[str, ...] = ()
+    garbled: tuple[str, ...] = ()
+    cost: bool = False
+    rating: str | None = None  # the rating word the actual states
+    deadline: str | None = None  # for a deadline target: the deadline and the actual time, as shown in messages
+    done: str | None = None
+    on_time: bool = False  # a deadline met (by the time stated, or 按时/如期/按期): scored like a target met
+
+
+_LEVEL1_WEIGHT = re.compile(r"^(?P<name>\D+?)(?:\((?P<w1>\d+(?:\.\d+)?)分?\)|(?P<w2>\d+(?:\.\d+)?)分)$")
+
+
+def split_level1(value: object) -> tuple[str, float | None]:
+    """``产出指标（50分）`` → (``产出指标``, 50.0); a label without a weight → (label, ``None``)."""
+    text = normalize_text(value).replace(" ", "")
+    match = _LEVEL1_WEIGHT.match(text)
+    if not match:
+        return text, None
+    return match.group("name"), float(match.group("w1") or match.group("w2"))
+
+
+def is_cost(level1: str, level2: object) -> bool:
+    """Whether a row is a cost indicator: 一级 成本指标, or a 二级 成本指标 and its kinds (经济成本指标 …)."""
+    return level1 == "成本指标" or normalize_text(level2).replace(" ", "").endswith("成本指标")
+
+
+def _percent_fix(target: Quantity, actual: Quantity) -> tuple[Quantity, Quantity]:
+    """A bare fraction against a percentage (``0.95`` against ``≥90%``) is the percentage (95 %)."""
+    if target.unit == "%" and not actual.unit and 0 <= actual.value <= 1 < target.value:
+        return target, Quantity(actual.comparator, actual.value * 100, "%")
+    if actual.unit == "%" and not target.unit and 0 < target.value <= 1 < actual.value:
+        return Quantity(target.comparator, target.value * 100, "%"), actual
+    return target, actual
+
+
+def _direction(target: Quantity, cost: bool, policy: Policy) -> IndicatorKind:
+    if target.comparator is None and cost and policy.cost_upper_limit:
+        return "reverse"
+    direction = target.direction
+    if direction == "equal" and policy.equal_rule == "positive":
+        return "positive"
+    return direction
+
+
+def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None) -> Reading:
+    """Read one row (``year``: the form's year, for times typed without one)."""
+    level1, level1_weight = split_level1(indicator.level1)
+    base = Reading("empty", level1, level1_weight, cost=is_cost(level1, indicator.level2))
+    raw = {"target": indicator.target, "actual": indicator.actual}
+    placeholders = tuple(p for p in _PARTS if is_placeholder(raw[p]))
+    garbled = tuple(p for p in _PARTS if is_garbled_number(raw[p]))
+    base = replace(base, placeholders=placeholders, garbled=garbled)
+    if policy.drop_inapplicable and ("target" in placeholders or any(is_inapplicable(v) for v in raw.values())):
+        return replace(base, kind="inapplicable")
+    if garbled:
+        return replace(base, kind="garbled")
+    if placeholders:
+        return replace(base, kind="placeholder")
+    target_text, actual_text = normalize_text(indicator.target), normalize_text(indicator.actual)
+    if not target_text and not actual_text:
+        return base
+    deadline = parse_time(indicator.target)
+    if deadline is not None:
+        return _read_time(base, deadline, indicator.actual, policy, year)
+    target = parse_quantity(indicator.target)
+    if target is not None:
+        actual = parse_quantity(indicator.actual)
+        if actual is not None:
+            target, actual = _percent_fix(target, actual)
+            if target.unit and actual.unit and target.unit != actual.unit:
+                return replace(base, kind="unit-mismatch", target=target, actual=actual)
+            return replace(base, kind=_direction(target, base.cost, policy), target=target, actual=actual)
+        if actual_text:
+            return replace(base, kind="unstated", target=target, statement=stated_band(indicator.actual, policy))
+        return replace(base, kind="qualitative", target=target)
+    rated = rating_scale(indicator.target, indicator.actual, policy)
+    if rated is not None:
+        scale, expected = rated
+        word = rating_word(indicator.actual, scale)
+        if word is None:
+            return replace(base, kind="rating", statement=stated_band(indicator.actual, policy))
+        words = list(scale)
+        band = "达成" if expected is not None and words.index(word) <= words.index(expected) else scale[word]
+        return replace(base, kind="rating", rating=word, statement=Statement(band, word))
+    return replace(base, kind="qualitative", statement=stated_band(indicator.actual, policy))
+
+
+def _read_time(base: Reading, deadline_spec: TimeSpec, actual: object, policy: Policy, year: int | None) -> Reading:
+    """A deadline target: the actual's words first (未完成, 延期…), else its time against the deadline."""
+    words = stated_band(actual, policy)
+    if words is not None and words.band != "达成":
+        return replace(base, kind="time", statement=words)
+    done_spec = find_time(actual)
+    if done_spec is None:
+        timely = words is not None and bool(_TIMELY.search(normalize_text(actual)))
+        return replace(base, kind="time", statement=words, on_time=timely)
+    late, deadline, begun = is_late(deadline_spec, done_spec, year)
+    shown_deadline, shown_done = show_date(deadline, deadline_spec), show_date(begun, done_spec)
+    if late:
+        return replace(base, kind="time", statement=Statement(policy.late_band, done_spec.text, late=True),
+                       deadline=shown_deadline, done=shown_done)
+    return replace(base, kind="time", statement=Statement("达成", done_spec.text), deadline=shown_deadline,
+                   done=shown_done, on_time=True)
+
