@@ -220,3 +220,24 @@ def test_a_result_that_depends_on_the_day_is_reused_only_that_day(tmp_path):
         assert not store.reuse(round_id, 3, "a" * 64, "cfg", "a.xlsx", 1, 0.0, "a.xlsx", next_day)  # read again
         assert store.reuse(round_id, 4, "b" * 64, "cfg", "b.xlsx", 1, 0.0, "b.xlsx", next_day)
         assert not store.reuse(round_id, 5, "b" * 64, "other", "b.xlsx", 1, 0.0, "b.xlsx", next_day)  # other policy
+
+
+def test_expected_names_compare_normalised(tmp_path):
+    """A name typed with full-width brackets on the list matches the form's half-width one (and back)."""
+    import datetime as dt
+
+    from xltools.district.results import FileResult, ProjectRow
+    from xltools.district.sheets_review import _expected_rows
+    from xltools.district.store import Store
+
+    def row(name: str) -> ProjectRow:
+        return ProjectRow(year="2024", unit="朝外街道办事处", department="", name=name, lead="", initial_budget=1.0,
+                          annual_budget=1.0, executed=1.0, execution_rate=1.0, budget_score=10.0, subtotals={},
+                          self_total=95.0, review_total=95.0, grade="优", filled_on=None)
+
+    with Store(tmp_path / "s.sqlite") as store:
+        round_id, _ = store.begin_round(None, "s.xlsx", "cfg")
+        store.add(round_id, 0, FileResult("a.xlsx", "ok", sha256="a" * 64, project=row("桶站改造（一期）")), "cfg",
+                  dt.date(2026, 1, 5))
+        rows = _expected_rows(store, round_id, [("朝外街道办事处", "桶站改造(一期)"), ("朝外街道办事处", "绿化")])
+    assert rows == [("未报送", "朝外街道办事处", "绿化", "名单上的项目没有收到自评表")]

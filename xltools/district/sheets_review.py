@@ -223,8 +223,9 @@ def _expected_rows(store: Store, round_id: int, expected: list[tuple[str, str]])
     reported: dict[tuple[str, str], str] = {}
     for unit, name, fate in store.db.execute(
             "SELECT unit, name, fate FROM files WHERE round=? AND fate IN ('ok','tampered','wrong-year')", (round_id,)):
-        if reported.get((unit, name)) != "ok":
-            reported[(unit, name)] = "ok" if fate in ("ok", "tampered") else fate
+        key = (normalize_text(unit), normalize_text(name))  # compared as the list is read: normalised
+        if reported.get(key) != "ok":
+            reported[key] = "ok" if fate in ("ok", "tampered") else fate
     wanted = set(expected)
     rows: list[tuple[str, str, str, str]] = []
     for unit, name in dict.fromkeys(expected):
