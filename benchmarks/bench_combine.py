@@ -1,22 +1,30 @@
-"""Benchmark of ``xltools combine`` (a script, not a test).
+"""Benchmark of ``xltools combine`` against baselines on the same files (a script, not a test).
 
-    .venv/bin/python benchmarks/bench_combine.py                 # N = 2000 (what `make bench` runs)
-    .venv/bin/python benchmarks/bench_combine.py --n 500 --n 1000 --n 4000 --skip-openpyxl   # how it scales
+    .venv/bin/python benchmarks/bench_combine.py                  # N = 500 and 2000 (what `make bench` runs)
+    .venv/bin/python benchmarks/bench_combine.py --n 2000 --n 20000 --skip-openpyxl  # memory flat in N?
 
-For every N it generates N filled forms, then measures in the same run, each phase
-in its own fresh process (so peak memory is that phase's alone); combine and calamine run
-``--repeat`` times (default 3), alternating, and their median runs are reported:
+Corpus (benchmarks/corpus.py): for every N, N distinct filled forms, half of them (every other file)
+saved again by LibreOffice and the rest written by xltools from the demo data of several seeds, so no
+per-process cache sees only one writer.
 
-* ``combine``  — :func:`xltools.district.combine.combine` on all cores (what ``xltools combine`` does);
-* ``openpyxl`` — the naive loop: ``openpyxl.load_workbook`` of every file, every cell read;
-* ``calamine`` — the raw-read floor: python-calamine reading every cell of every sheet of every file.
+Phases, each in its own fresh process (so its figures are its own); every phase reads the same files:
 
-Generation: ``--distinct`` different forms of the demo data are filled with
-:func:`xltools.excel.fill.fill_workbook` (the real template, the real writer); the N files are
-copies whose project name gets a serial number written into the sheet XML, so every file is a
-distinct project with distinct bytes (otherwise combine would rightly mark them duplicates).
-Peak RSS is the phase's main process's VmHWM and ``ru_maxrss`` of its largest worker
-(forked workers count the pages they share with the main process).
+* ``combine``     — :func:`xltools.district.combine.combine` on P processes (``--jobs``, default: all
+  cores) — what ``xltools combine`` does, summary workbook included;
+* ``calamine ×P`` — the raw-read floor on the SAME P processes (a ProcessPoolExecutor, chunked as
+  combine chunks): python-calamine decoding every cell of every sheet of every file;
+* ``calamine ×1`` — the same floor in one process;
+* ``openpyxl ro`` — what a careful user writes: ``load_workbook(read_only=True)``, every cell of the
+  form sheet, one process;
+* ``openpyxl``    — the naive loop: ``load_workbook()`` (default mode), every cell of every sheet.
+
+Figures: wall seconds of the phase (from its first import to its end) and CPU seconds (user + system
+of the phase process plus every worker it waited for: RUSAGE_SELF + RUSAGE_CHILDREN), per file; peak
+RSS of the phase's main process (VmHWM) and of its largest worker (``ru_maxrss`` of the children;
+forked workers count the pages they share with the parent). combine and both calamine phases run
+``--repeat`` times, alternating, so a slow spell of a shared machine hits all of them; the medians are
+reported (each column its own median; peak RSS the largest). The openpyxl loops run once, the naive
+one only up to ``--naive-up-to`` files (default 500: it costs ~40 ms of CPU a file).
 """
 
 from __future__ import annotations
@@ -27,77 +35,93 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import build_bases, files_of, generate_tree  # noqa: E402
+
+# Targets of issue 17 (printed beside the figures; not tests).
+FLOOR_CPU_MAX = FLOOR_WALL_MAX = 2.5
+OPENPYXL_RO_MIN, OPENPYXL_NAIVE_MIN = 4.0, 20.0
+RSS_FLAT = 0.20
 
 
-# --- generation ---------------------------------------------------------------------------
+# --- phases (each in its own process) ---------------------------------------------------------------
 
-def fill_bases(folder: Path, distinct: int) -> list[tuple[Path, str, str]]:
-    """Fill ``distinct`` varied demo forms; returns (file, unit, project name)."""
-    from xltools.demo.data import generate
-    from xltools.excel.fill import fill_workbook
-
-    demo = generate(seed=7, scale=max(distinct, 20))
-    forms = [f for f in demo.files if f.action == "fill" and f.form is not None][:distinct]
-    out = []
-    for i, item in enumerate(forms):
-        path = folder / f"base{i:04d}.xlsx"
-        fill_workbook(item.form, path, force=True)
-        out.append((path, str(item.form.implementing_unit), str(item.form.project_name)))
-    return out
+def _chunk(count: int, jobs: int) -> int:
+    return max(1, min(32, count // (jobs * 8)))  # as xltools.district.combine chunks
 
 
-def variant(base: Path, name: str, serial: int) -> bytes:
-    """``base`` with the project name numbered (same parts, same compression)."""
-    needle = f"<t>{escape(name)}</t>".encode()
-    replacement = f"<t>{escape(name)}（第{serial:05d}号）</t>".encode()
-    buffer = tempfile.SpooledTemporaryFile()
-    with zipfile.ZipFile(base) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        done = False
-        for info in source.infolist():
-            data = source.read(info)
-            if not done and needle in data:
-                data, done = data.replace(needle, replacement, 1), True
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    if not done:
-        raise RuntimeError(f"project name not found in {base}")
-    buffer.seek(0)
-    return buffer.read()
+def store_of(folder: Path) -> Path:
+    return folder.parent / f"store-{folder.name}.sqlite"
 
 
-def generate_tree(folder: Path, n: int, bases: list[tuple[Path, str, str]]) -> None:
-    for i in range(n):
-        base, unit, name = bases[i % len(bases)]
-        target = folder / unit / f"{i:05d}.xlsx"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(variant(base, name, i))
-
-
-# --- phases (each in its own process) --------------------------------------------------------------
-
-def files_of(folder: Path) -> list[Path]:
-    return sorted(folder.rglob("*.xlsx"))
-
-
-def phase_combine(folder: Path, jobs: int | None) -> dict[str, object]:
+def phase_combine(folder: Path, jobs: int) -> dict[str, object]:
+    """A full run: an empty results store, every workbook read."""
     from xltools.district.combine import combine
 
     output = folder.parent / f"summary-{folder.name}.xlsx"
-    report = combine([folder], output, jobs=jobs, force=True)
+    store = store_of(folder)
+    store.unlink(missing_ok=True)
+    report = combine([folder], output, jobs=jobs, force=True, store=store)
     return {"projects": report.projects, "counts": {k: v for k, v in report.counts.items() if v},
             "summary_mb": round(output.stat().st_size / 1e6, 2)}
 
 
-def phase_openpyxl(folder: Path, jobs: int | None) -> dict[str, object]:
+def phase_rerun(folder: Path, jobs: int) -> dict[str, object]:
+    """An incremental run with the store the last full run left, nothing changed: no workbook is read."""
+    from xltools.district.combine import combine
+
+    report = combine([folder], folder.parent / f"summary-{folder.name}-rerun.xlsx", jobs=jobs, force=True,
+                     store=store_of(folder))
+    return {"read": report.read, "reused": report.reused}
+
+
+def _calamine_cells(path: str) -> int:
+    from python_calamine import CalamineWorkbook
+
+    cells = 0
+    book = CalamineWorkbook.from_path(path)
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).to_python():
+            cells += sum(1 for v in row if v not in (None, ""))
+    return cells
+
+
+def phase_calamine(folder: Path, jobs: int) -> dict[str, object]:
+    import python_calamine  # noqa: F401 - imported before forking, as combine imports xltools
+
+    paths = [str(p) for p in files_of(folder)]
+    if jobs <= 1:
+        return {"cells": sum(map(_calamine_cells, paths))}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return {"cells": sum(pool.map(_calamine_cells, paths, chunksize=_chunk(len(paths), jobs)))}
+
+
+def phase_openpyxl_ro(folder: Path, jobs: int) -> dict[str, object]:
+    import openpyxl
+
+    from xltools.form.layout import SHEET
+
+    cells = 0
+    for path in files_of(folder):
+        book = openpyxl.load_workbook(path, read_only=True)
+        for row in book[SHEET].iter_rows(values_only=True):
+            cells += sum(1 for v in row if v is not None)
+        book.close()
+    return {"cells": cells}
+
+
+def phase_openpyxl(folder: Path, jobs: int) -> dict[str, object]:
     import openpyxl
 
     cells = 0
@@ -110,33 +134,14 @@ def phase_openpyxl(folder: Path, jobs: int | None) -> dict[str, object]:
     return {"cells": cells}
 
 
-def phase_calamine(folder: Path, jobs: int | None) -> dict[str, object]:
-    from python_calamine import CalamineWorkbook
-
-    cells = 0
-    for path in files_of(folder):
-        book = CalamineWorkbook.from_path(str(path))
-        for name in book.sheet_names:
-            for row in book.get_sheet_by_name(name).to_python():
-                cells += sum(1 for v in row if v not in (None, ""))
-    return {"cells": cells}
+# name: (function, runs on P processes?)
+PHASES = {"combine": (phase_combine, True), "rerun": (phase_rerun, True), "calamine ×P": (phase_calamine, True),
+          "calamine ×1": (phase_calamine, False), "openpyxl ro": (phase_openpyxl_ro, False),
+          "openpyxl": (phase_openpyxl, False)}
 
 
-PHASES = {"combine": phase_combine, "openpyxl": phase_openpyxl, "calamine": phase_calamine}
-
-
-def run_phase(name: str, folder: Path, jobs: int | None) -> dict[str, object]:
-    """Run one phase in a fresh interpreter; returns its time, peak RSS and details."""
-    command = [sys.executable, __file__, "--phase", name, "--dir", str(folder)]
-    if jobs:
-        command += ["--jobs", str(jobs)]
-    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def median_run(runs: list[dict[str, object]]) -> dict[str, object]:
-    """The run with the median time (the upper one of two)."""
-    return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -149,27 +154,98 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_main(name: str, folder: Path, jobs: int | None) -> None:
+def phase_main(name: str, folder: Path, jobs: int) -> None:
+    function, parallel = PHASES[name]
+    cpu_before = _cpu(resource.getrusage(resource.RUSAGE_SELF))
     started = time.perf_counter()
-    details = PHASES[name](folder, jobs)
-    seconds = time.perf_counter() - started
-    self_mb = peak_rss_mb()
-    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rss_mb": round(self_mb, 1), "worker_rss_mb": round(child_mb, 1),
-                      **details}, ensure_ascii=False))
+    details = function(folder, jobs if parallel else 1)
+    wall = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - cpu_before + _cpu(children)
+    print(json.dumps({"wall": wall, "cpu": cpu, "procs": jobs if parallel else 1, "rss_mb": round(peak_rss_mb(), 1),
+                      "worker_rss_mb": round(children.ru_maxrss / 1024, 1), **details}, ensure_ascii=False))
 
 
 # --- driver ---------------------------------------------------------------------------------------
 
+def run_phase(name: str, folder: Path, jobs: int) -> dict[str, object]:
+    """Run one phase in a fresh interpreter; returns its figures."""
+    command = [sys.executable, __file__, "--phase", name, "--dir", str(folder), "--jobs", str(jobs)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"phase {name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def medians(runs: list[dict[str, object]]) -> dict[str, object]:
+    """Each figure's median over the runs (peak RSS: the largest); details of the first run."""
+    merged = dict(runs[0])
+    for key in ("wall", "cpu"):
+        merged[key] = statistics.median(r[key] for r in runs)
+    for key in ("rss_mb", "worker_rss_mb"):
+        merged[key] = max(r[key] for r in runs)
+    merged["runs"] = runs
+    return merged
+
+
+def verdict(value: float, target: float, at_most: bool) -> str:
+    met = value <= target if at_most else value >= target
+    return f"({'≤' if at_most else '≥'} {target:g}× target: {'met' if met else 'MISSED'})"
+
+
+def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[str, object]]:
+    timed = ["combine", "calamine ×P", "calamine ×1"]
+    runs: dict[str, list[dict[str, object]]] = {name: [] for name in timed}
+    for _ in range(max(1, args.repeat)):  # alternating, so a slow spell of the machine hits all of them
+        for name in timed:
+            runs[name].append(run_phase(name, folder, args.jobs))
+    result = {name: medians(rs) for name, rs in runs.items()}
+    result["rerun"] = medians([run_phase("rerun", folder, args.jobs)])  # after the last full run: its store
+    naive = args.skip_openpyxl or n > args.naive_up_to
+    for name, skip in (("openpyxl ro", args.skip_openpyxl), ("openpyxl", naive)):
+        if not skip:
+            result[name] = medians([run_phase(name, folder, args.jobs)])
+    print(f"  {'phase':12} procs   wall s    CPU s   wall ms/file  CPU ms/file   peak RSS main / worker MB")
+    for name, r in result.items():
+        print(f"  {name:12} {r['procs']:5} {r['wall']:8.2f} {r['cpu']:8.2f} {1000 * r['wall'] / n:14.2f} "
+              f"{1000 * r['cpu'] / n:12.2f}   {r['rss_mb']:6.1f} / {r['worker_rss_mb']:6.1f}")
+    c, f, f1 = result["combine"], result["calamine ×P"], result["calamine ×1"]
+    print(f"  combine: {c['projects']} projects, fates {c['counts']}, summary {c['summary_mb']} MB")
+    again = result["rerun"]
+    print(f"  incremental rerun (nothing changed): read {again['read']}, reused {again['reused']}, wall "
+          f"{again['wall']:.2f} s = {again['wall'] / c['wall']:.0%} of the full run's {c['wall']:.2f} s")
+    if len(runs["combine"]) > 1:
+        print("  runs wall/CPU s: " + "; ".join(
+            f"{name} " + " ".join(f"{x['wall']:.2f}/{x['cpu']:.2f}" for x in rs) for name, rs in runs.items()))
+    print(f"  combine CPU per file = {c['cpu'] / f['cpu']:.2f}× the floor's on {c['procs']} processes "
+          f"{verdict(c['cpu'] / f['cpu'], FLOOR_CPU_MAX, True)}, {c['cpu'] / f1['cpu']:.2f}× the floor's on one")
+    print(f"  combine wall = {c['wall'] / f['wall']:.2f}× the floor's on {c['procs']} processes "
+          f"{verdict(c['wall'] / f['wall'], FLOOR_WALL_MAX, True)}")
+    for name, target in (("openpyxl ro", OPENPYXL_RO_MIN), ("openpyxl", OPENPYXL_NAIVE_MIN)):
+        if name in result:
+            o = result[name]
+            print(f"  {name} loop CPU = {o['cpu'] / c['cpu']:.1f}× combine's {verdict(o['cpu'] / c['cpu'], target, False)}"
+                  f", its wall = {o['wall'] / c['wall']:.1f}× combine's")
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, action="append", help="number of forms (repeatable; default 2000)")
-    parser.add_argument("--distinct", type=int, default=80, help="distinct filled forms to vary (default 80)")
-    parser.add_argument("--jobs", type=int, default=None, help="combine worker processes (default: CPU count)")
-    parser.add_argument("--workdir", type=Path, help="where to generate (default: a temporary folder, removed)")
-    parser.add_argument("--skip-openpyxl", action="store_true", help="do not run the (slow) naive openpyxl loop")
+    parser.add_argument("--n", type=int, action="append", help="number of forms (repeatable; default 500 and 2000)")
+    parser.add_argument("--generated", type=int, default=100,
+                        help="distinct forms written by xltools (default 100)")
+    parser.add_argument("--resaved", type=int, default=200,
+                        help="distinct forms saved again by LibreOffice (default 200; ~1.6 s per 20)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="processes of combine and of the calamine ×P floor (default: CPU count)")
+    parser.add_argument("--workdir", type=Path,
+                        help="where to generate (kept, and its bases reused; default: a temporary folder, removed)")
+    parser.add_argument("--skip-openpyxl", action="store_true", help="run neither openpyxl loop")
+    parser.add_argument("--naive-up-to", type=int, default=500, metavar="N",
+                        help="run the (slow: ~40 ms CPU a file) naive openpyxl loop only for N up to this "
+                             "(default 500; 0: never)")
     parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of combine and calamine, alternating; their medians are reported (default 3)")
+                        help="runs of combine and the calamine floors, alternating; medians reported (default 3)")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -181,13 +257,13 @@ def main() -> int:
     # and with PYTHONDONTWRITEBYTECODE set every run would compile it again: ~30 ms the baselines,
     # whose packages pip compiled on install, do not pay).
     compileall.compile_dir(ROOT / "xltools", quiet=1)
-    sizes = args.n or [2000]
+    sizes = args.n or [500, 2000]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-combine-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"CPU {os.cpu_count()}, Python {sys.version.split()[0]}, work folder {work}")
-    started = time.perf_counter()
-    bases = fill_bases(work / "bases", args.distinct)
-    print(f"filled {len(bases)} distinct forms in {time.perf_counter() - started:.1f} s")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"CPU {os.cpu_count()}, load average {load:.2f} at start, Python {sys.version.split()[0]}, "
+          f"{args.jobs} processes for combine and calamine ×P, work folder {work}")
+    bases = build_bases(work / "bases", args.generated, args.resaved)
     rows = []
     try:
         for n in sizes:
@@ -195,40 +271,43 @@ def main() -> int:
             if folder.exists():
                 shutil.rmtree(folder)
             started = time.perf_counter()
-            generate_tree(folder, n, bases)
+            counts = generate_tree(folder, n, bases)
             size_mb = sum(p.stat().st_size for p in files_of(folder)) / 1e6
-            print(f"\nN = {n}: generated {n} files ({size_mb:.1f} MB) in {time.perf_counter() - started:.1f} s")
-            result = {"combine": [], "calamine": []}
-            for _ in range(max(1, args.repeat)):  # alternating, so a slow spell of the machine hits both
-                for name in result:
-                    result[name].append(run_phase(name, folder, args.jobs))
-            runs = {name: sorted(r["seconds"] for r in rs) for name, rs in result.items()}
-            result = {name: median_run(rs) for name, rs in result.items()}
-            if not args.skip_openpyxl:
-                result["openpyxl"] = run_phase("openpyxl", folder, args.jobs)
-            for name, r in result.items():
-                print(f"  {name:9} {r['seconds']:8.2f} s  {1000 * r['seconds'] / n:6.2f} ms/file  "
-                      f"peak RSS main {r['rss_mb']:6.1f} MB, largest worker {r['worker_rss_mb']:6.1f} MB"
-                      + (f"  {r['counts']}" if "counts" in r else ""))
-            c = result["combine"]["seconds"]
-            ratios = f"calamine floor / combine: combine = {c / result['calamine']['seconds']:.2f}× the floor"
-            if "openpyxl" in result:
-                ratios = f"openpyxl / combine = {result['openpyxl']['seconds'] / c:.1f}× faster; " + ratios
-            print("  " + ratios)
-            if args.repeat > 1:
-                print("  runs (s): " + "; ".join(f"{name} " + " ".join(f"{t:.2f}" for t in ts)
-                                                 for name, ts in runs.items()))
-            rows.append((n, result))
+            print(f"\nN = {n}: {size_mb:.1f} MB, {counts} (copies of {len(bases['libreoffice'])} LibreOffice-saved "
+                  f"and {len(bases['xltools'])} xltools-written forms), made in {time.perf_counter() - started:.1f} s")
+            rows.append((n, measure(folder, n, args)))
+            shutil.rmtree(folder)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
-    print("\n    N   combine s  openpyxl s  calamine s  speed-up  ×floor  combine RSS main/worker MB")
-    for n, r in rows:
-        c, o, f = r["combine"]["seconds"], r.get("openpyxl", {}).get("seconds"), r["calamine"]["seconds"]
-        print(f"{n:5}  {c:10.2f}  {'—' if o is None else f'{o:10.2f}':>10}  {f:10.2f}  "
-              f"{'—' if o is None else f'{o / c:7.1f}×':>8}  {c / f:5.2f}×  "
-              f"{r['combine']['rss_mb']:.0f} / {r['combine']['worker_rss_mb']:.0f}")
+    print_table(rows, args.jobs)
     return 0
+
+
+def print_table(rows: list[tuple[int, dict[str, dict[str, object]]]], jobs: int) -> None:
+    print(f"\nCPU ms per file (wall s in brackets); ×floor = combine / calamine on the same {jobs} processes; "
+          "×ro, ×naive = openpyxl loop CPU / combine CPU")
+    print("     N  combine           calamine ×P       calamine ×1   ×floor CPU/wall  openpyxl ro  ×ro  "
+          "openpyxl    ×naive  RSS main/worker MB")
+
+    def cell(r: dict[str, object] | None, n: int) -> str:
+        return "—" if r is None else f"{1000 * r['cpu'] / n:.2f} ({r['wall']:.2f})"
+
+    def times(r: dict[str, object] | None, c: dict[str, object]) -> str:
+        return "—" if r is None else f"{r['cpu'] / c['cpu']:.1f}×"
+
+    for n, r in rows:
+        c, f = r["combine"], r["calamine ×P"]
+        ro, naive = r.get("openpyxl ro"), r.get("openpyxl")
+        print(f"{n:6}  {cell(c, n):16}  {cell(f, n):16}  {cell(r['calamine ×1'], n):12}  "
+              f"{c['cpu'] / f['cpu']:5.2f}× / {c['wall'] / f['wall']:4.2f}×  {cell(ro, n):11}  "
+              f"{times(ro, c):>4}  {cell(naive, n):10}  {times(naive, c):>6}  "
+              f"{c['rss_mb']:.0f} / {c['worker_rss_mb']:.0f}")
+    by_n = {n: r["combine"]["rss_mb"] for n, r in rows}
+    if 2000 in by_n and max(by_n) > 2000:
+        growth = by_n[max(by_n)] / by_n[2000] - 1
+        print(f"main-process peak RSS from N = 2000 to {max(by_n)}: {growth:+.0%} "
+              f"(within ±{RSS_FLAT:.0%} target: {'met' if abs(growth) <= RSS_FLAT else 'MISSED'})")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from xltools.district.results import (
     SHEET,
     FileResult,
     UnitRow,
+    fate_label,
     grade_names,
     unit_rows,
 )
@@ -246,10 +247,11 @@ def _span(col: int, first: int, last: int) -> str:
     return f"{_cell(col, first)}:{_cell(col, last)}"
 
 
-def _write_projects(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
+def _write_projects(book, fmt: _Formats, used: Iterable[FileResult]) -> None:
     ws = book.add_worksheet(SHEET["projects"], worksheet_class=_RowStream)
     _setup(ws, SUMMARY_HEADERS, fmt, "朝阳区项目支出绩效自评汇总", freeze_cols=4)
     row = 0
+    sums = dict.fromkeys((6, 7, 8, 15, 17, 18), 0.0)  # running totals: the projects stream, they are not kept
     for row, result in enumerate(used, start=1):
         p = result.project
         assert p is not None
@@ -261,10 +263,11 @@ def _write_projects(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
                    fmt.bad if result.fate != "ok" else fmt.text, fmt.wrap]
         ws.append_row(row, list(zip(values, formats)), _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
+        for col in sums:
+            sums[col] += values[col] or 0.0
     first, last = 2, row + 1  # Excel rows of the data
     total = row + 1
-    projects = [r.project for r in used if r.project is not None]
-    if not projects:
+    if not row:
         ws.write_string(1, 1, "全区合计", fmt.total_text)
         ws.write_string(1, 3, "没有可汇总的项目（见「文件清单」）", fmt.total_text)
         _finish(ws, SUMMARY_HEADERS, 1)
@@ -272,24 +275,21 @@ def _write_projects(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     ws.write_string(total, 0, "", fmt.total_text)
     ws.write_string(total, 1, "全区合计", fmt.total_text)
     ws.write_formula(total, 3, f'="共 "&COUNTA({_span(3, first, last)})&" 个项目"', fmt.total_text,
-                     f"共 {len(projects)} 个项目")
+                     f"共 {row} 个项目")
     for col in (2, 4, 5):
         ws.write_blank(total, col, None, fmt.total_text)
-    sums = {6: sum(p.initial_budget or 0.0 for p in projects), 7: sum(p.annual_budget or 0.0 for p in projects),
-            8: sum(p.executed or 0.0 for p in projects)}
-    for col, value in sums.items():
-        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, value)
+    for col in (6, 7, 8):
+        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, sums[col])
     rate = sums[8] / sums[7] if sums[7] > 0 else ""
     budget, executed = _cell(7, last + 1), _cell(8, last + 1)
     ws.write_formula(total, 9, f'=IF({budget}>0,{executed}/{budget},"")', fmt.total_rate, rate)
     for col in range(10, 16):
         ws.write_blank(total, col, None, fmt.total_score)
-    mean = sum(p.review_total for p in projects) / len(projects) if projects else ""
     ws.write_formula(total, 15, f'=IF(COUNT({_span(15, first, last)})=0,"",AVERAGE({_span(15, first, last)}))',
-                     fmt.total_score, mean)
+                     fmt.total_score, sums[15] / row)
     ws.write_string(total, 16, "平均", fmt.total_text)
-    ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, sum(r.errors for r in used))
-    ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, sum(r.warnings for r in used))
+    ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, int(sums[17]))
+    ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, int(sums[18]))
     ws.write_blank(total, 19, None, fmt.total_text)
     ws.write_blank(total, 20, None, fmt.total_text)
     _finish(ws, SUMMARY_HEADERS, row)
@@ -407,18 +407,20 @@ def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
 
 def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("文件", 30), ("状态", 12), ("原因", 40), ("实施单位", 14), ("项目名称", 20),
-               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17)]
+               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17),
+               ("本轮读取", 12)]
     ws = book.add_worksheet(SHEET["files"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·文件清单", freeze_cols=2)
     row = 0
     for row, result in enumerate(files, start=1):
         p = result.project
         stamp = dt.datetime.fromtimestamp(result.mtime).replace(microsecond=0) if result.mtime else None
-        values = [row, result.path, FATE_TEXT[result.fate], result.reason, p.unit if p else "",
+        read = "沿用上次结果（文件未改动）" if result.reused else "已读取" if result.sha256 else ""
+        values = [row, result.path, fate_label(result.fate, result.errors), result.reason, p.unit if p else "",
                   p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), stamp,
-                  result.sha256[:16]]
+                  result.sha256[:16], read]
         formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
-                   fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text]
+                   fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text, fmt.text]
         ws.append_row(row, list(zip(values, formats)),
                       _row_height([(result.reason, headers[3][1]), (result.path, headers[1][1])]))
     _finish(ws, headers, row)
@@ -468,11 +470,15 @@ def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy)
         ws.insert_chart("D21", grade_chart)
 
 
-def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> None:
-    """Write the summary workbook to ``path`` (the caller makes it atomic)."""
-    used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
-                  key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
-    units = unit_rows([r.project for r in used if r.project is not None], policy)
+def write_summary(path: Path, files: Iterable[FileResult], policy: Policy, *,
+                  used: Iterable[FileResult] | None = None, extra: Callable[[xlsxwriter.Workbook], None] | None = None
+                  ) -> None:
+    """Write the summary workbook to ``path`` (the caller makes it atomic). ``files`` and ``used`` (the
+    summarised projects in the summary's order) may stream; ``extra`` adds the review sheets after 图表."""
+    if used is None:
+        used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
+                      key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
+    units = unit_rows((r.project for r in used if r.project is not None), policy)
     book = xlsxwriter.Workbook(str(path), {
         "constant_memory": True,
         "strings_to_formulas": False,
@@ -484,9 +490,10 @@ def write_summary(path: Path, files: Sequence[FileResult], policy: Policy) -> No
     _write_projects(book, fmt, used)
     _write_units(book, fmt, units, policy)
     _write_charts(book, fmt, units, policy)
+    if extra is not None:
+        extra(book)
     _write_details(book, fmt, used)
     _write_indicators(book, fmt, used)
     _write_findings(book, fmt, files)
     _write_files(book, fmt, files)
     book.close()
-

@@ -141,7 +141,7 @@ def _form_cell(finding: Finding) -> str | None:
     """The form-sheet cell of a finding (``H21``), or ``None`` when it is elsewhere or nowhere."""
     if not finding.cell or not finding.cell.startswith(f"{SHEET}!"):
         return None
-    return finding.cell.split("!", 1)[1]
+    return finding.cell.split("!", 1)[1] or None  # "自评表!": the sheet as a whole (tamper-unprotected)
 
 
 def finding_fills(layout: Layout, findings: Sequence[Finding]) -> dict[str, str]:
