@@ -61,13 +61,29 @@ def _chunk(count: int, jobs: int) -> int:
     return max(1, min(32, count // (jobs * 8)))  # as xltools.district.combine chunks
 
 
+def store_of(folder: Path) -> Path:
+    return folder.parent / f"store-{folder.name}.sqlite"
+
+
 def phase_combine(folder: Path, jobs: int) -> dict[str, object]:
+    """A full run: an empty results store, every workbook read."""
     from xltools.district.combine import combine
 
     output = folder.parent / f"summary-{folder.name}.xlsx"
-    report = combine([folder], output, jobs=jobs, force=True)
+    store = store_of(folder)
+    store.unlink(missing_ok=True)
+    report = combine([folder], output, jobs=jobs, force=True, store=store)
     return {"projects": report.projects, "counts": {k: v for k, v in report.counts.items() if v},
             "summary_mb": round(output.stat().st_size / 1e6, 2)}
+
+
+def phase_rerun(folder: Path, jobs: int) -> dict[str, object]:
+    """An incremental run with the store the last full run left, nothing changed: no workbook is read."""
+    from xltools.district.combine import combine
+
+    report = combine([folder], folder.parent / f"summary-{folder.name}-rerun.xlsx", jobs=jobs, force=True,
+                     store=store_of(folder))
+    return {"read": report.read, "reused": report.reused}
 
 
 def _calamine_cells(path: str) -> int:
@@ -119,7 +135,7 @@ def phase_openpyxl(folder: Path, jobs: int) -> dict[str, object]:
 
 
 # name: (function, runs on P processes?)
-PHASES = {"combine": (phase_combine, True), "calamine ×P": (phase_calamine, True),
+PHASES = {"combine": (phase_combine, True), "rerun": (phase_rerun, True), "calamine ×P": (phase_calamine, True),
           "calamine ×1": (phase_calamine, False), "openpyxl ro": (phase_openpyxl_ro, False),
           "openpyxl": (phase_openpyxl, False)}
 
@@ -184,6 +200,7 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
         for name in timed:
             runs[name].append(run_phase(name, folder, args.jobs))
     result = {name: medians(rs) for name, rs in runs.items()}
+    result["rerun"] = medians([run_phase("rerun", folder, args.jobs)])  # after the last full run: its store
     naive = args.skip_openpyxl or n > args.naive_up_to
     for name, skip in (("openpyxl ro", args.skip_openpyxl), ("openpyxl", naive)):
         if not skip:
@@ -194,6 +211,9 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
               f"{1000 * r['cpu'] / n:12.2f}   {r['rss_mb']:6.1f} / {r['worker_rss_mb']:6.1f}")
     c, f, f1 = result["combine"], result["calamine ×P"], result["calamine ×1"]
     print(f"  combine: {c['projects']} projects, fates {c['counts']}, summary {c['summary_mb']} MB")
+    again = result["rerun"]
+    print(f"  incremental rerun (nothing changed): read {again['read']}, reused {again['reused']}, wall "
+          f"{again['wall']:.2f} s = {again['wall'] / c['wall']:.0%} of the full run's {c['wall']:.2f} s")
     if len(runs["combine"]) > 1:
         print("  runs wall/CPU s: " + "; ".join(
             f"{name} " + " ".join(f"{x['wall']:.2f}/{x['cpu']:.2f}" for x in rs) for name, rs in runs.items()))

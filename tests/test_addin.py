@@ -21,6 +21,8 @@ from xltools.excel import addin, udfs  # noqa: E402
 from xltools.excel.fill import fill_workbook
 from xltools.form.annotation import ERROR_FILL, WARNING_FILL  # noqa: E402
 from xltools.form.layout import Layout  # noqa: E402
+from xltools.form.registry import current_layout  # noqa: E402
+from xltools.form.verdict import judge  # noqa: E402
 from xltools.io import engine  # noqa: E402
 from xltools.io.forms import load_form  # noqa: E402
 
@@ -85,8 +87,8 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
     # What the workbook reader makes of the same file (formula cells hold LibreOffice's results).
     loaded = load_form(filled[case])
     assert loaded.form.project_name == CASES[case]().project_name
-    layout = Layout()
-    expected = evaluate(loaded.form, loaded.identity.policy or Policy(), today=TODAY)
+    layout = current_layout()
+    expected = judge(loaded.book, identity=loaded.identity, today=TODAY).evaluation  # the one verdict
     report, actions, reads = run_check(filled[case], monkeypatch)
 
     # Round trips: two reads, two value writes, one clear.
@@ -103,15 +105,15 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
 
     # The result column: reviewer's score per indicator row, total, status.
     form_write = next(a for a in value_writes if a["sheet_position"] == 0)
-    assert cells(form_write) == expand(f"{Layout.result_column}{layout.spot('check_status').row}:"
-                                       f"{Layout.result_column}{layout.total_row}")
-    column = {f"{Layout.result_column}{form_write['start_row'] + 1 + i}": row[0] for i, row in enumerate(form_write["values"])}
+    assert cells(form_write) == expand(f"{layout.result_column}{layout.spot('check_status').row}:"
+                                       f"{layout.result_column}{layout.total_row}")
+    column = {f"{layout.result_column}{form_write['start_row'] + 1 + i}": row[0] for i, row in enumerate(form_write["values"])}
     for item in expected.sheet.indicators:
-        assert column[layout.indicator_cell(item.index, "score").replace("H", Layout.result_column)] == item.score
+        assert column[layout.indicator_cell(item.index, "score").replace("H", layout.result_column)] == item.score
     assert column[layout.spot("review_total").cell] == expected.sheet.total
     status = column[layout.spot("check_status").cell]
     assert f"{len(expected.errors)} 个错误" in status or (not expected.findings and "检查通过" in status)
-    assert column[f"{Layout.result_column}{layout.first_indicator_row - 1}"] == "复核得分"  # label kept
+    assert column[f"{layout.result_column}{layout.first_indicator_row - 1}"] == "复核得分"  # label kept
 
     # The 校验结果 sheet: summary and one row per finding, in the core's order.
     result_write = next(a for a in value_writes if a["sheet_position"] == 1)
@@ -211,7 +213,7 @@ def test_rows_come_from_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyP
     form = Form.model_validate(data)
     path = engine.recalculate([fill_workbook(form, tmp_path / "long.xlsx")], tmp_path / "recalc")[0]
     report, actions, reads = run_check(path, monkeypatch)
-    layout = Layout(18)
+    layout = current_layout(18)
     assert reads == 2 and len(report.evaluation.sheet.indicators) == 18
     form_write = next(a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 0)
     assert form_write["start_row"] + form_write["row_count"] == layout.total_row
@@ -261,7 +263,7 @@ def test_xlwings_server_script_endpoint(filled: dict[str, Path], tmp_path: Path,
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     status, scripts = answer["meta"]
     assert status == 200
-    assert [(s["function_name"], s["button"]) for s in scripts] == [("check_scores_script", "[xltools_check]自评表!J4")]
+    assert [(s["function_name"], s["button"]) for s in scripts] == [("check_scores_script", f"[xltools_check]自评表!{current_layout().check_button_cell}")]
     status, body = answer["call"]
     assert status == 200
     _, local, _ = run_check(filled["seed"], monkeypatch)

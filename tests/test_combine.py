@@ -75,11 +75,11 @@ def tree(tmp_path_factory) -> dict[str, object]:
     expected: dict[str, str] = {}
     used: dict[str, Form] = {}
 
-    def fill(rel: str, f: Form, fate: str = "正常") -> Path:
+    def fill(rel: str, f: Form, fate: str = "正常、无错误") -> Path:
         path = root / rel
         fill_workbook(f, path)
         expected[f"district/{rel}"] = fate
-        if fate in ("正常", "模板被改动"):
+        if fate in ("正常、无错误", "正常、有错误", "模板被改动"):
             used[f"district/{rel}"] = f
         return path
 
@@ -88,9 +88,11 @@ def tree(tmp_path_factory) -> dict[str, object]:
     fill("呼家楼/c.xlsx", form("呼家楼街道办事处", "老旧小区综合整治", 300.0, 280.25, filled_on="2025-02-01"))
     fill("呼家楼/c_old.xlsx", form("呼家楼街道办事处", "老旧小区综合整治", 300.0, 100.0, filled_on="2025-01-05"),
          "已被新版本取代")
-    fill("首都机场/d.xlsx", form("首都机场街道办事处", "社区养老驿站运营", 12.5, 12.5, actuals={0: "20个", 3: "60%"}))
+    # d and e report actuals below their targets without a 偏差原因: read fine, with errors
+    fill("首都机场/d.xlsx", form("首都机场街道办事处", "社区养老驿站运营", 12.5, 12.5, actuals={0: "20个", 3: "60%"}),
+         "正常、有错误")
     fill("首都机场/e.xlsx", form("首都机场街道办事处", "老年餐桌", 30.0, 21.0,
-                              actuals={0: "10个", 1: "50%", 3: "45%", 5: "60%"}))
+                              actuals={0: "10个", 1: "50%", 3: "45%", 5: "60%"}), "正常、有错误")
     shutil.copy(good, root / "首都机场" / "a的副本.xlsx")
     expected["district/首都机场/a的副本.xlsx"] = "重复文件"
 
@@ -162,13 +164,13 @@ def test_every_file_listed_with_its_fate(tree, run):
 def test_json_report(tree, run):
     report = run["report"]
     assert set(report) == {"output", "exit_code", "seconds", "jobs", "projects", "errors", "warnings", "counts",
-                           "files"}
+                           "files", "ok_with_errors", "read", "reused", "store", "round", "year", "flagged"}
     assert report["exit_code"] == 1 and report["jobs"] == 2 and report["projects"] == len(tree["used"])
     assert report["counts"]["tampered"] == 2 and report["counts"]["skipped"] == 4
     assert report["counts"]["too-large"] == 2
     assert {f["path"]: f["fate"] for f in report["files"]}["district/呼家楼/bomb.xlsx"] == "too-large"
     assert set(report["files"][0]) == {"path", "fate", "reason", "unit", "project", "year", "review_total",
-                                       "errors", "warnings", "sha256"}
+                                       "errors", "warnings", "sha256", "reused"}
 
 
 def test_totals_equal_independent_sums(tree, run):
@@ -306,10 +308,12 @@ def test_every_field_of_the_form_has_a_home_in_the_summary(tmp_path):
 
     fill_workbook(seed_form(), tmp_path / "in" / "seed.xlsx")
     fill_workbook(clean_form(), tmp_path / "in" / "clean.xlsx")
-    combine([tmp_path / "in"], tmp_path / "summary.xlsx", jobs=1)
-    ws = openpyxl.load_workbook(tmp_path / "summary.xlsx")["项目信息"]
-    header = [c.value.replace("\n", "") for c in ws[1]]  # labels break after “·”
-    rows = {r[2]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True) if r[2]}
+    rows = {}
+    for year in ("2020", "2024"):  # the seed form is of 2020, the clean one of 2024: one round each
+        combine([tmp_path / "in"], tmp_path / f"summary{year}.xlsx", jobs=1, year=year)
+        ws = openpyxl.load_workbook(tmp_path / f"summary{year}.xlsx")["项目信息"]
+        header = [c.value.replace("\n", "") for c in ws[1]]  # labels break after “·”
+        rows.update({r[2]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True) if r[2]})
     seed = rows["其他零余额账户资金(谐促进员工作经费)"]
     assert (seed["联系电话"], seed["填表人"], seed["填表人电话"]) == ("64566064", "李冬梅", "64578491")
     assert seed["填写日期"] == dt.datetime(2021, 2, 24)

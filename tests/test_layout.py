@@ -98,3 +98,34 @@ def test_cells_round_trip_through_the_layout(rows, name, executed):
     assert back.indicators == form.indicators
     assert back.project_name == form.project_name
     assert back.fund("total").executed == form.fund("total").executed
+
+
+def test_template_1_1_places_every_check_in_its_own_cell():
+    from xltools.core import Policy
+    from xltools.form.checks import check_formulas, checks
+    from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+    from xltools.form.layout_v1_1 import LayoutV1_1
+
+    for rows in (1, 15, 40):
+        layout = LayoutV1_1(rows)
+        taken: dict[str, str] = {}
+        places = [(s.path, s.merge or s.cell) for s in layout.all_spots()]
+        places += [(f"label {label.text!r}", label.merge or label.cell) for label in layout.labels]
+        for what, ref in places:
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+            for cell in (f"{get_column_letter(c)}{r}" for c in range(min_col, max_col + 1)
+                         for r in range(min_row, max_row + 1)):
+                assert cell not in taken, f"{what} and {taken[cell]} both use {cell}"
+                taken[cell] = what
+        formulas = check_formulas(layout, Policy())
+        for cell in formulas:  # a check formula never sits on a field or a label
+            assert cell not in taken or taken[cell] in ("chk_status", "chk_errors", "chk_warnings"), (cell, taken.get(cell))
+        flags = [c.flag for c in checks(layout, Policy())]
+        assert len(flags) == len(set(flags))
+        first, last = layout.hidden_columns
+        width = lambda c: (len(c), c)  # noqa: E731  column order: by length, then alphabetically
+        for cell in flags:
+            column = cell.rstrip("0123456789")
+            assert width(first) <= width(column) <= width(last), cell
+        assert layout.print_area.endswith(f"{layout.check_column}{layout.signoff_row}")

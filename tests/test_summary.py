@@ -90,7 +90,8 @@ def test_projects_units_and_files(summary, results):
     assert units["甲街道"][1:5] == (2, 400.0, 350.0, pytest.approx(0.875))
     assert units["全区合计"][1] == 3
     files = {r[1]: r[2] for r in book["文件清单"].iter_rows(min_row=2, values_only=True)}
-    assert files == {"a/1.xlsx": "正常", "a/2.xlsx": "模板被改动", "b/3.xlsx": "正常", "b/4.xlsx": "已被新版本取代",
+    # a/1 has one error finding, b/3 none: 正常 is split by errors
+    assert files == {"a/1.xlsx": "正常、有错误", "a/2.xlsx": "模板被改动", "b/3.xlsx": "正常、无错误", "b/4.xlsx": "已被新版本取代",
                      "b/~$4.xlsx": "已跳过", "b/5.xlsx": "无法读取", "b/6.xlsx": "非本模板"}
     details = list(book["指标明细"].iter_rows(min_row=2, values_only=True))
     assert len(details) == 3 and details[0][5] == "+桶站数"

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-from xltools.district.summary import _put, _RowStream
+from xltools.district.rowstream import _put, _RowStream
 
 ROWS: list[list[object]] = [
     [1, "普通文本", 12.5, None, "", True, False],

@@ -127,3 +127,18 @@ def test_formula_comparison_ignores_spelling_only():
     assert normalize_formula("=if(a1>0, _xlfn.MINIFS($B$1:B2,\"x y\"),\"\")") == \
         normalize_formula('IF(A1>0,MINIFS(B1:B2,"x y"),"")')
     assert normalize_formula('IF(A1>0,"x y","")') != normalize_formula('IF(A1>0,"X Y","")')
+
+
+def test_a_form_without_metadata_is_read_with_the_version_its_labels_match(tmp_path):
+    from xltools.excel.template import template_bytes
+    from xltools.io.fill import fill_template
+
+    def drop_meta(book):
+        del book[META_SHEET]
+    for version in ("1.0", "1.1"):
+        source = tmp_path / f"v{version}.xlsx"
+        fill_template(clean_form(), source, template_bytes(version=version))
+        book = read_workbook(edited(source, tmp_path / f"m{version}.xlsx", drop_meta))
+        identity = identify(book)
+        assert identity.version == version
+        assert {f.code for f in check_tamper(book, identity)} == {"tamper-meta-missing"}

@@ -20,6 +20,8 @@ from xltools.excel.template import (
     TemplateError,
     build_template,
 )
+from xltools.form.checks import checks
+from xltools.form.layout_v1_1 import CHECK_SHEET, GUIDE_SHEET
 from xltools.form.identify import read_meta
 from xltools.form.layout import (
     CHECK_BUTTON_CAPTION,
@@ -30,7 +32,7 @@ from xltools.form.layout import (
     TEMPLATE_ID,
     Layout,
 )
-from xltools.form.registry import CURRENT_VERSION
+from xltools.form.registry import CURRENT_VERSION, current_layout
 from xltools.io.files import OutputExistsError
 from xltools.io.xlsxread import read_workbook
 
@@ -102,7 +104,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_labels_formulas_and_names_follow_the_layout(built: Path) -> None:
-    layout, book = Layout(12), read_workbook(built)
+    layout, book = current_layout(12), read_workbook(built)
     sheet = book.sheets[SHEET]
     for label in layout.labels:
         assert (sheet.value(label.cell) or "") == label.text, label.cell
@@ -115,11 +117,11 @@ def test_labels_formulas_and_names_follow_the_layout(built: Path) -> None:
     assert merges <= set(sheet.merged)
     assert sheet.value(layout.spot("year").cell) == 2025
     assert sheet.value(layout.spot("budget_weight").cell) == Form().budget_weight == 10  # the paper's 分值
-    assert book.sheet_names == [SHEET, RESULT_SHEET, META_SHEET]
+    assert book.sheet_names == [SHEET, RESULT_SHEET, GUIDE_SHEET, META_SHEET, CHECK_SHEET]
 
 
 def test_only_input_cells_are_unlocked_and_everything_is_protected(built: Path) -> None:
-    layout, book = Layout(12), read_workbook(built)
+    layout, book = current_layout(12), read_workbook(built)
     sheet = book.sheets[SHEET]
     inputs = {spot.cell for spot in layout.input_spots()}
     for spot in layout.all_spots():
@@ -135,7 +137,7 @@ def test_only_input_cells_are_unlocked_and_everything_is_protected(built: Path) 
 
 
 def test_every_input_has_validation_with_chinese_prompt(built: Path) -> None:
-    layout = Layout(12)
+    layout = current_layout(12)
     root = fromstring(zipfile.ZipFile(built).read("xl/worksheets/sheet1.xml"))
     validations = {dv.get("sqref"): dv for dv in root.iter(f"{NS}dataValidation")}
     single = [spot for spot in layout.input_spots() if not spot.path.startswith("indicators[")]
@@ -157,16 +159,20 @@ def test_every_input_has_validation_with_chinese_prompt(built: Path) -> None:
 
 
 def test_conditional_formats_and_print_setup(built: Path) -> None:
-    layout = Layout(12)
+    layout = current_layout(12)
     archive = zipfile.ZipFile(built)
     root = fromstring(archive.read("xl/worksheets/sheet1.xml"))
     rules = {cf.get("sqref"): [r.find(f"{NS}formula").text for r in cf.iter(f"{NS}cfRule")]
              for cf in root.iter(f"{NS}conditionalFormatting")}
     assert any("<0.9" in f for f in rules[layout.spot("execution_rate").cell])
-    assert any(">" in f for f in rules[layout.indicator_range("score")])
+    # every required field turns red through the flag of its in-sheet "required" check
+    flags = {check.target: check.flag for check in checks(layout, Policy()) if check.rule.key == "required"}
     for spot in layout.spots:
-        if spot.kind == "input" and spot.required:
-            assert any("LEN(TRIM(" in f for f in rules[spot.cell]), spot.path
+        if spot.kind == "input" and spot.required and spot.path != "budget_weight":  # 分值 blank = default 10
+            assert any(f"{flags[spot.cell]}=1" in f for f in rules[spot.merge or spot.cell]), spot.path
+    score_flags = [c.flag for c in checks(layout, Policy()) if c.target == layout.indicator_cell(0, "score")
+                   and c.rule.key == "score-out-of-range"]
+    assert any(f"{score_flags[0]}=1" in f for f in rules[layout.indicator_range("score")])
     setup = root.find(f"{NS}pageSetup")
     assert setup.get("paperSize") == "9" and setup.get("orientation") == "portrait"
     assert setup.get("fitToHeight") == "0" and setup.get("fitToWidth", "1") == "1"
@@ -191,8 +197,8 @@ def test_metadata_sheet_is_hidden_and_complete(tmp_path: Path) -> None:
     assert values["year"] == 2031 and values["rows"] == 4
     assert Policy.model_validate_json(values["policy"]) == policy  # type: ignore[arg-type]
     assert str(values["built_with"]).startswith("xltools ")
-    grade = book.sheets[SHEET].formulas[Layout(4).spot("grade").cell]
-    assert '"A"' in grade and '"D"' not in grade and ",0)" in book.sheets[SHEET].formulas[Layout(4).spot("total_score").cell]
+    grade = book.sheets[SHEET].formulas[current_layout(4).spot("grade").cell]
+    assert '"A"' in grade and '"D"' not in grade and ",0)" in book.sheets[SHEET].formulas[current_layout(4).spot("total_score").cell]
 
 
 def test_macro_template_embeds_the_vba_project_and_the_button(tmp_path: Path) -> None:

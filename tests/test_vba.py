@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
 from xltools.excel.vba import (
+    DEFAULT_DOCUMENTS,
     MACROS_DIR,
     VbaError,
     build_vba_project,
@@ -110,7 +111,7 @@ def test_olevba_reads_every_module_byte_exact() -> None:
     assert len(modules["Large"]) >= 30_000
     bin_ = build_vba_project(modules)
     got = olevba_modules(bin_)
-    assert set(got) == {"ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Small", "Large"}
+    assert set(got) == {*DEFAULT_DOCUMENTS, "Small", "Large"}
     for name, source in modules.items():
         assert got[name].startswith(f'Attribute VB_Name = "{name}"\r\n')
         assert without_attributes(got[name]) == source
@@ -313,6 +314,6 @@ def test_every_code_name_has_its_document_module() -> None:
         names = {m for n in archive.namelist() if re.fullmatch(r"xl/(workbook|worksheets/sheet\d+)\.xml", n)
                  for m in re.findall(r'codeName="(\w+)"', archive.read(n).decode("utf-8"))}
     modules = olevba_modules(XLSM)
-    assert "ThisWorkbook" in names and len(names) == 4
+    assert "ThisWorkbook" in names and len(names) == 6  # the workbook and its five sheets
     for name in names:
         assert modules[name].startswith(f'Attribute VB_Name = "{name}"\r\nAttribute VB_Base = "0{{000208')

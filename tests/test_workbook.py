@@ -20,6 +20,7 @@ from xltools.excel.fill import fill_workbook
 from xltools.excel.template import build_template
 from xltools.form.identify import read_meta
 from xltools.form.layout import META_SHEET, SHEET, Layout
+from xltools.form.registry import current_layout
 from xltools.io.files import OutputExistsError
 from xltools.io.fill import FillError
 from xltools.io.forms import FormReadError, load_form
@@ -107,7 +108,7 @@ def test_fill_then_export_round_trips_every_field(form: Form, template: Path, tm
     out = fill_workbook(form, tmp_path / "filled.xlsx", template=template, force=True)
     loaded = load_form(out)
     assert _norm(loaded.form.model_dump()) == expected_after_roundtrip(form)
-    assert loaded.identity.layout == Layout(ROWS)
+    assert loaded.identity.layout == current_layout(ROWS)
 
 
 def test_seed_round_trips_and_keeps_the_template_intact(template: Path, tmp_path: Path) -> None:
@@ -120,7 +121,7 @@ def test_seed_round_trips_and_keeps_the_template_intact(template: Path, tmp_path
     assert hashlib.sha256(template.read_bytes()).hexdigest() == stamp
     assert not (tmp_path / "x.xlsx").exists()
     assert _norm(load_form(out).form.model_dump()) == expected_after_roundtrip(form)
-    book, layout = read_workbook(out), Layout(10)
+    book, layout = read_workbook(out), current_layout(10)
     sheet = book.sheets[SHEET]
     assert sheet.protected and book.structure_locked
     assert not sheet.locked(layout.spot("project_name").cell) and sheet.locked(layout.spot("total_score").cell)
@@ -139,7 +140,7 @@ def test_default_template_grows_to_the_form(tmp_path: Path) -> None:
     form = clean_form(indicators=[{"name": f"指标{i}", "weight": 5, "score": 5} for i in range(18)])
     out = fill_workbook(form, tmp_path / "many.xlsx")
     loaded = load_form(out)
-    assert loaded.identity.layout == Layout(18) and len(loaded.form.indicators) == 18
+    assert loaded.identity.layout == current_layout(18) and len(loaded.form.indicators) == 18
     meta = read_meta(read_workbook(out).sheets[META_SHEET])
     assert meta["year"] == 2024
 
@@ -196,7 +197,7 @@ def test_findings_follow_the_workbooks_rows(tmp_path: Path, capsys: pytest.Captu
     out = fill_workbook(seed_form(), tmp_path / "seed20.xlsx", template=template)
     _, result = _check_json(out, capsys)
     cells = {f["code"]: f["cell"] for f in result["findings"]}
-    assert cells["weight-split"] == f"{SHEET}!{Layout(20).spot('weight_sum').cell}" != f"{SHEET}!{Layout().spot('weight_sum').cell}"
+    assert cells["weight-split"] == f"{SHEET}!{current_layout(20).spot('weight_sum').cell}" != f"{SHEET}!{current_layout().spot('weight_sum').cell}"
 
 
 def test_export_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

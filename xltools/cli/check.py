@@ -67,7 +67,9 @@ def _expand(names: list[str]) -> Iterator[str | None]:
         if not root.is_dir():
             yield name
             continue
-        from xltools.district.discover import discover  # only for a folder: a file's check stays light
+        from xltools.district.discover import (
+            discover,  # only for a folder: a file's check stays light
+        )
 
         found = discover([root])
         base = root.resolve()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-
-from xltools.cli import whole_number
 import json
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from xltools.cli import whole_number
 
 if TYPE_CHECKING:
     from xltools.district.combine import CombineReport
@@ -44,8 +44,15 @@ def _print_table(report: CombineReport) -> None:
     print(f"汇总文件：{report.output}")
     print(f"{pad('文件状态', 16)}{'个数':>6}")
     for fate, text in FATE_TEXT.items():
-        if counts[fate]:
-            print(f"{pad(text, 16)}{counts[fate]:>8}")
+        if fate == "ok":  # 正常 split: a form can be read fine and still have errors
+            rows = [("正常、无错误", counts[fate] - report.ok_with_errors), ("正常、有错误", report.ok_with_errors)]
+        else:
+            rows = [(text, counts[fate])]
+        for label, n in rows:
+            if n:
+                print(f"{pad(label, 16)}{n:>8}")
+    print(f"本轮「{report.round_label}」：读取 {report.read} 个，沿用上次结果 {report.reused} 个（文件未改动）；"
+          f"结果库 {report.store}")
     print(f"正常 {counts['ok']} 个，有问题 {problems} 个，跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
@@ -76,7 +83,7 @@ def _print_problems(report: CombineReport) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xltools.district.combine import CombineError, combine
+    from xltools.district.combine import CombineError, ReviewOptions, combine
     from xltools.io.files import check_output, read_policy, write_atomic
 
     policy_file = [args.policy] if args.policy else []
@@ -88,13 +95,15 @@ def run(args: argparse.Namespace) -> int:
     if args.json and Path(args.json).exists() and not args.force:
         raise CombineError(f"报告文件 {args.json} 已存在；要覆盖请加 --force")
     progress = _Bar() if sys.stderr.isatty() else None
+    review = ReviewOptions(sample=args.sample or 0, seed=args.seed, expect=args.expect and Path(args.expect),
+                           returns=args.returns and Path(args.returns))
     report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
-                     progress=progress)
+                     progress=progress, store=args.store, full=args.full, round_label=args.round, year=args.year,
+                     review=review)
     _print_table(report)
     if getattr(args, "debug", False):
-        for result in report.files:
-            if result.traceback:
-                print(f"\n{result.path}：\n{result.traceback}", file=sys.stderr)
+        for path, trace in report.tracebacks.items():
+            print(f"\n{path}：\n{trace}", file=sys.stderr)
     if args.json:
         text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
         write_atomic(Path(args.json), text.encode("utf-8"), force=True)  # refused up front without --force
@@ -114,5 +123,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--policy", metavar="NAME|FILE",
                    help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（默认用各模板自带的规则）")
     p.add_argument("--json", metavar="REPORT", help="另存一份 JSON 报告（供程序读取）")
-    p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件（和 --returns 的非空文件夹）")
+    p.add_argument("--store", metavar="FILE", help="结果库（SQLite）文件（默认：汇总表所在文件夹中的 xltools结果库.sqlite）")
+    p.add_argument("--full", action="store_true", help="全部重新读取（不沿用结果库中未改动文件的结果）")
+    p.add_argument("--round", metavar="LABEL", help="本轮的名称，如 \"第二轮\"（默认：第 N 轮）")
+    p.add_argument("--year", metavar="YEAR", help="本轮汇总的年度（默认：表中最常见的年度）；其他年度的表为“年度不符”")
+    p.add_argument("--sample", type=int, metavar="N", help="抽查名单：按实施单位分层、按风险加权抽取 N 个项目")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="抽查的随机种子（同一种子抽到同一名单；默认 0）")
+    p.add_argument("--expect", metavar="LIST.xlsx",
+                   help="应报送项目名单（第一个工作表，表头含“实施单位”“项目名称”两列），列出未报送的项目")
+    p.add_argument("--returns", metavar="DIR",
+                   help="退回文件夹：每个实施单位一个文件夹，内有每份有错误的表的批注副本和一份退回清单.xlsx")
     p.set_defaults(run=run)

@@ -23,7 +23,12 @@ def run(args: argparse.Namespace) -> int:
 
     from xltools.core import field_label
     from xltools.io.files import check_output, write_atomic
-    from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, load_form, with_formula_values
+    from xltools.io.forms import (
+        WORKBOOK_SUFFIXES,
+        FormReadError,
+        load_form,
+        with_formula_values,
+    )
 
     path = Path(args.book)
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:

@@ -20,9 +20,8 @@ def run(args: argparse.Namespace) -> int:
 
     from xltools.excel.fill import fill_workbook
     from xltools.form.layout import DEFAULT_ROWS
-    from xltools.io.forms import load_json_form
-
     from xltools.io.files import check_output
+    from xltools.io.forms import load_json_form
 
     check_output(args.output, suffixes=(".xlsx", ".xlsm"), what="工作簿",
                  inputs=[args.form, *([args.template] if args.template else [])])

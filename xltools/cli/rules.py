@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-
 #: How ``check`` and ``rules`` name a severity.
 SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
 

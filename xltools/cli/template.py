@@ -34,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     from xltools.excel.template import build_template
     from xltools.excel.vba import template_vba_project
-    from xltools.io.files import read_policy
-
-    from xltools.io.files import check_output
+    from xltools.io.files import check_output, read_policy
 
     out = Path(args.output or (DEFAULT_NAME if not args.macro else Path(DEFAULT_NAME).with_suffix(".xlsm")))
     check_output(out, suffixes=(".xlsm",) if args.macro else (".xlsx",),

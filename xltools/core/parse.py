@@ -283,7 +283,9 @@ def _parse_quantity_text(value: str) -> Quantity | None:
     text = normalize_text(value).replace(" ", "")
     if not text or len(text) > 24 or is_garbled_number(text):
         return None
-    from .timepoint import looks_like_time  # a month or date is a time, not a quantity ("12月前")
+    from .timepoint import (
+        looks_like_time,  # a month or date is a time, not a quantity ("12月前")
+    )
 
     if looks_like_time(text):
         return None

@@ -35,8 +35,8 @@ from .catalogue import (
     RequiredMissing,
     TotalMismatch,
     TotalReviewDiffers,
-    WeightsSum,
     WeightSplit,
+    WeightsSum,
     YearInvalid,
 )
 from .fields import field_label, fmt, number, required_text, same_statement

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
+
 from .model import FUND_ROWS, Form, FundRow, Indicator
 from .parse import Quantity, parse_number
 from .policy import Policy

@@ -11,7 +11,7 @@ from .findings import Rule
 
 __all__ = ["TAMPER_CODES"]
 
-_REFILL = "请用区财政局下发的原模板重新填写，只在白色填写单元格中录入"
+_REFILL = "请用区财政局下发的原模板重新填写，只在浅黄色的填写单元格中录入"
 
 
 class TamperMetaMissing(Rule):

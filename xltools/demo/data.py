@@ -12,17 +12,24 @@ exactly the findings recorded for it (see :data:`MISTAKES`).
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from xltools.core import Form, Indicator, Policy, score_form, sheet_total
+from xltools.core import Form, Indicator, Policy
 from xltools.core.model import FundRow
-from xltools.core.parse import parse_quantity
 from xltools.core.scoring import score_indicator
+from xltools.demo.mistakes import (
+    AMOUNT,
+    MISTAKES,
+    Expected,
+    actual_value,
+    inject,
+    quant_text,
+    settle,
+    wan,
+)
 from xltools.demo.themes import (
     DEVIATIONS,
     GIVEN_NAMES,
@@ -33,7 +40,6 @@ from xltools.demo.themes import (
     Quant,
     Theme,
 )
-from xltools.demo.mistakes import MISTAKES, Expected, actual_value, inject, quant_text, settle, wan, AMOUNT
 from xltools.district.units import AREAS, STREETS
 
 __all__ = ["YEAR", "STREETS", "AREAS", "UNITS", "FATES", "DemoFile", "DemoSet", "generate"]
@@ -42,8 +48,8 @@ __all__ = ["YEAR", "STREETS", "AREAS", "UNITS", "FATES", "DemoFile", "DemoSet", 
 UNITS: tuple[str, ...] = STREETS + AREAS
 
 #: Fates of 文件清单 (as :mod:`xltools.combine` names them).
-FATES = ("ok", "duplicate", "superseded", "not-template", "tampered", "unreadable", "skipped")
-Fate = Literal["ok", "duplicate", "superseded", "not-template", "tampered", "unreadable", "skipped"]
+FATES = ("ok", "wrong-year", "duplicate", "superseded", "not-template", "tampered", "unreadable", "skipped")
+Fate = Literal["ok", "wrong-year", "duplicate", "superseded", "not-template", "tampered", "unreadable", "skipped"]
 Action = Literal["fill", "corrupt", "lock", "foreign", "copy", "tamper", "text"]
 
 YEAR = 2024
@@ -62,6 +68,7 @@ class DemoFile:
     payload: object = None  # bytes of a lock file, rows of a foreign workbook, text of a text file
     expected: tuple[Expected, ...] | None = ()  # None: findings not asserted (no form, seed, tampered)
     note: str = ""
+    fixed: Form | None = None  # the form before its mistake was injected (what a second round resubmits)
 
     @property
     def mistakes(self) -> list[str]:
@@ -309,17 +316,20 @@ def generate(seed: int = 2024, scale: int = 200, *, mistake_rate: float = 0.3,
     for index, (unit, project, theme) in enumerate(plan):
         form = _clean_form(rng, unit, project, theme, flawless=index in mistake_of)
         expected: list[Expected] = []
+        fixed = None
         if index in mistake_of:
+            fixed = form
             form, expected = inject(rng, form, mistake_of[index])
         expected += [e for e in _natural(form) if not any(x.code == "weights-sum" for x in expected)]
         per_unit[unit] = per_unit.get(unit, 0) + 1
         path = f"forms/{unit}/{_file_name(per_unit[unit], project)}"
-        files.append(DemoFile(path, "fill", "ok", form, expected=tuple(expected)))
+        files.append(DemoFile(path, "fill", "ok", form, expected=tuple(expected), fixed=fixed))
     files += _broken(rng, files, per_unit)
     if seed_form is not None:
         unit = str(seed_form.implementing_unit)
         files.append(DemoFile(f"forms/{unit}/{seed_form.year}_{_file_name(0, str(seed_form.project_name))}",
-                              "fill", "ok", seed_form, expected=None, note="真实样表（2020 年度）"))
+                              "fill", "wrong-year", seed_form, expected=None,
+                              note="真实样表（2020 年度；本轮汇总 2024 年度，故为年度不符）"))
     return DemoSet(seed, scale, tuple(files))
 
 

@@ -28,29 +28,37 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
-from xltools.district.combine import CombineReport, combine
 from xltools.core import Form, Policy, sheet_total
+from xltools.core.errors import UserError
+from xltools.core.text import pad
 from xltools.demo.data import YEAR, DemoFile, DemoSet, generate
 from xltools.demo.score import CodeScore, compare
-from xltools.core.text import pad
-from xltools.io.engine import EngineError, soffice_available, to_pdf, to_png
-from xltools.core.errors import UserError
-from xltools.io.files import write_atomic
+from xltools.district.combine import CombineReport, ReviewOptions, combine
+from xltools.district.results import FATE_TEXT, fate_label, grade_names
+from xltools.district.store import STORE_NAME
+from xltools.excel.fill import fill_workbook
+from xltools.excel.template import template_bytes
 from xltools.form.layout import SHEET
 from xltools.form.registry import current_layout
-from xltools.district.results import FATE_TEXT, grade_names
-from xltools.excel.template import template_bytes
-from xltools.excel.fill import fill_workbook
+from xltools.io.engine import EngineError, soffice_available, to_pdf, to_png
+from xltools.io.files import write_atomic
 
 __all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table",
            "SUMMARY_NAME", "MANIFEST_NAME", "FORMS_DIR", "TEMPLATE_NAME"]
 
 SUMMARY_NAME = "汇总.xlsx"
+SECOND_NAME = "汇总_第二轮.xlsx"
 MANIFEST_NAME = "manifest.json"
 FORMS_DIR = "forms"
+SECOND_FORMS_DIR = "forms_第二轮"
 TEMPLATE_NAME = "朝阳区项目支出绩效自评表.xlsx"
 IMAGES_DIR = "images"
-_OUTPUTS = (FORMS_DIR, SUMMARY_NAME, MANIFEST_NAME, TEMPLATE_NAME, IMAGES_DIR)
+EXPECT_NAME = "应报送项目名单.xlsx"
+RETURNS_DIR = "退回"
+_OUTPUTS = (FORMS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, SECOND_NAME, MANIFEST_NAME, TEMPLATE_NAME, IMAGES_DIR, EXPECT_NAME,
+            RETURNS_DIR, STORE_NAME)
+#: Projects the demo's list of expected projects names that never report (so 未报送 has rows).
+_NEVER_REPORTED = ("社区微更新示范项目", "智慧社区平台运维")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _STAMP = dt.datetime(YEAR + 1, 1, 2, 9, 0, 0)
 
@@ -70,6 +78,9 @@ class DemoRun:
     seconds: dict[str, float] = field(default_factory=dict)
     images: list[Path] = field(default_factory=list)
     render_note: str = ""
+    #: The second round: files the demo fixed and resubmitted, and the run over the folder then.
+    fixed: list[str] = field(default_factory=list)
+    second: CombineReport | None = None
 
     @property
     def ground_truth_ok(self) -> bool:
@@ -214,16 +225,62 @@ def _render(directory: Path, demo: DemoSet) -> tuple[list[Path], str]:
     if not soffice_available():
         return [], "未安装 LibreOffice，跳过渲染 PNG"
     sample = sample_form(demo)
-    sources = [directory / SUMMARY_NAME, directory / sample.path]
     images = directory / IMAGES_DIR
     try:
         with tempfile.TemporaryDirectory(prefix="xltools-render-") as tmp:
-            pdfs = to_pdf(sources, tmp)
+            review = _sheet_only(directory / SUMMARY_NAME, "复核重点", Path(tmp) / "复核重点.xlsx")
+            pdfs = to_pdf([directory / SUMMARY_NAME, directory / sample.path, review], tmp)
             out = [to_png(pdfs[0], images / "汇总.png", pages=1)]
             out.append(to_png(pdfs[1], images / "样表.png", pages=1))
+            out.append(to_png(pdfs[2], images / "复核重点.png", pages=1))
     except EngineError as exc:
         return [], f"渲染失败：{exc}"
     return out, ""
+
+
+def _sheet_only(source: Path, sheet: str, out: Path) -> Path:
+    """A copy of a workbook with only ``sheet`` (to print that sheet's first page)."""
+    book = load_workbook(source)
+    for name in book.sheetnames:
+        if name != sheet:
+            del book[name]
+    book.save(out)
+    return out
+
+
+def _write_expected(directory: Path, demo: DemoSet) -> Path:
+    """The list of projects that must report: every generated project but the last, and two that never do."""
+    projects = list(dict.fromkeys((str(f.form.implementing_unit), str(f.form.project_name))
+                                  for f in demo.files if f.form is not None and f.form.year == YEAR
+                                  and f.fate in ("ok", "tampered", "superseded")))
+    book = Workbook()
+    ws = book.active
+    ws.title = "应报送项目"
+    ws.append(["序号", "实施单位", "项目名称"])
+    rows = projects[:-1] + [(projects[i][0], name) for i, name in enumerate(_NEVER_REPORTED)]
+    for number, (unit, name) in enumerate(rows, start=1):
+        ws.append([number, unit, name])
+    book.properties.created = _STAMP
+    buffer = io.BytesIO()
+    book.save(buffer)
+    target = directory / EXPECT_NAME
+    _write(target, _normalised(buffer.getvalue(), _STAMP), _STAMP)
+    return target
+
+
+def _fix_some(directory: Path, demo: DemoSet, template: Path) -> list[str]:
+    """The second round's folder: the forms again, every other one with a mistake resubmitted without it,
+    two weeks later (the first round's folder stays as the manifest describes it)."""
+    second = directory / SECOND_FORMS_DIR
+    shutil.copytree(directory / FORMS_DIR, second)
+    fixable = sorted((f for f in demo.files if f.fixed is not None), key=lambda f: f.path)[::2]
+    for item in fixable:
+        assert item.fixed is not None
+        filled = item.fixed.filled_on if isinstance(item.fixed.filled_on, dt.date) else _STAMP.date()
+        form = item.fixed.model_copy(update={"filled_on": filled + dt.timedelta(days=14)})
+        target = second / Path(item.path).relative_to(FORMS_DIR)
+        _write(target, _normalised(_filled_bytes(form, template), _stamp(form)), _stamp(form))
+    return [f.path for f in fixable]
 
 
 def build_demo(directory: Path | str, *, scale: int = 200, seed: int = 2024, force: bool = False,
@@ -241,8 +298,11 @@ def build_demo(directory: Path | str, *, scale: int = 200, seed: int = 2024, for
     _write(template, _normalised(template_bytes(year=YEAR), _STAMP), _STAMP)
     write_demo_files(demo, directory, template, jobs=jobs)
     seconds["生成"] = time.perf_counter() - started
+    expect = _write_expected(directory, demo)
     mark = time.perf_counter()
-    report = combine([directory / FORMS_DIR], directory / SUMMARY_NAME, jobs=jobs, force=True)
+    review = ReviewOptions(sample=max(10, scale // 10), seed=seed, expect=expect, returns=directory / RETURNS_DIR)
+    report = combine([directory / FORMS_DIR], directory / SUMMARY_NAME, jobs=jobs, force=True,
+                     round_label="第一轮", review=review)
     seconds["检查汇总"] = time.perf_counter() - mark
     manifest = demo.manifest()
     found = {r.path: [(code, f"{sheet}!{cell}" if sheet else cell or None) for sheet, cell, code, _, _ in r.findings]
@@ -252,6 +312,11 @@ def build_demo(directory: Path | str, *, scale: int = 200, seed: int = 2024, for
     text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"
     _write(directory / MANIFEST_NAME, text.encode("utf-8"), _STAMP)
     run = DemoRun(directory, demo, report, scores, seconds)
+    mark = time.perf_counter()
+    run.fixed = _fix_some(directory, demo, template)
+    run.second = combine([directory / SECOND_FORMS_DIR], directory / SECOND_NAME, jobs=jobs, force=True,
+                         round_label="第二轮", review=ReviewOptions(expect=expect))
+    seconds["第二轮"] = time.perf_counter() - mark
     if render:
         mark = time.perf_counter()
         run.images, run.render_note = _render(directory, demo)
@@ -281,7 +346,9 @@ def table(run: DemoRun) -> str:
     lines = [
         f"朝阳区项目支出绩效自评 · 演示数据（随机种子 {demo.seed}，{demo.scale} 个项目）",
         f"  文件     {len(report.files)} 个：" + "，".join(
-            f"{FATE_TEXT.get(k, k)} {fates[k]}" for k in FATE_TEXT if fates[k]),
+            f"{label} {n}" for k in FATE_TEXT if fates[k] for label, n in (
+                ((fate_label(k, 0), fates[k] - report.ok_with_errors), (fate_label(k, 1), report.ok_with_errors))
+                if k == "ok" else ((FATE_TEXT[k], fates[k]),)) if n),
         f"           文件去向与标准答案一致 {fate_ok}/{len(report.files)}",
         f"  项目     {len(used)} 个，{units} 个实施单位",
         f"  全区预算 {budget:,.4f} 万元，执行 {executed:,.4f} 万元，执行率 "
@@ -300,6 +367,16 @@ def table(run: DemoRun) -> str:
     lines.append("    （召回率、精确率只对照有标准答案的文件：真实样表与被改动的文件不计）")
     verdict = "全部一致" if run.ground_truth_ok else "有不一致，请查看 manifest.json"
     lines.append(f"  标准答案 {verdict}")
+    extras = report.extras
+    lines.append(f"  复核重点 {extras.get('flagged', 0)} 个项目有风险标记；抽查名单 {len(extras.get('sample', []))} 个；"
+                 f"未报送 {extras.get('missing', 0)} 个，不在名单上 {extras.get('unexpected', 0)} 个")
+    lines.append(f"  退回     {extras.get('returned', 0)} 份有错误的表（{extras.get('returned_units', 0)} 个实施单位）"
+                 f" → {run.directory / RETURNS_DIR}")
+    if run.second is not None:
+        second = run.second
+        lines.append(f"  第二轮   改正后重交 {len(run.fixed)} 份：读取 {second.read} 个，沿用上次结果 {second.reused} 个；"
+                     f"错误 {report.errors} → {second.errors} 个；「变化」{second.extras.get('changes', 0)} 个项目")
+        lines.append(f"           {run.directory / SECOND_NAME}")
     lines.append(f"  汇总     {run.directory / SUMMARY_NAME}")
     lines.append(f"  标准答案 {run.directory / MANIFEST_NAME}")
     for image in run.images:

@@ -9,15 +9,17 @@ only ever opened for reading.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
+import hashlib
 import io
 import os
 import signal
+import sqlite3
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -25,55 +27,80 @@ from functools import partial
 from pathlib import Path
 
 from xltools.core import Policy
+from xltools.core.errors import UserError
 from xltools.core.text import finite
-from xltools.district.discover import CombineError, discover
-from xltools.district.duplicates import resolve_duplicates
-from xltools.district.process import process_file
+from xltools.district.discover import CombineError, discover, shown_name
+from xltools.district.process import LIMITS, process_file
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
-from xltools.district.summary import write_summary
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
-from xltools.io.files import OutputExistsError, atomic_output, check_output
+from xltools.district.returns import write_returns
+from xltools.district.sheets_review import ReviewOptions, review_sheets
+from xltools.district.store import (
+    Store,
+    StoreError,
+    config_fingerprint,
+    db_reason,
+    store_path_for,
+)
+from xltools.district.summary import write_summary
+from xltools.io.files import (
+    OutputExistsError,
+    atomic_output,
+    check_output,
+    read_regular,
+)
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
-__all__ = ["CombineError", "CombineReport", "combine", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_FAILED", "Progress"]
+__all__ = ["CombineError", "CombineReport", "ReviewOptions", "combine", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_FAILED", "Progress"]
 
 #: Exit codes of ``xltools combine``.
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
 
 Progress = Callable[[int, int, FileResult], None]
 
+_SIDE_FILES = ("-journal", "-wal", "-shm")  # SQLite's files beside the store
+
 
 @dataclass
 class CombineReport:
-    """What a run did: every file's fate, the output and the time it took."""
+    """What a run did: the counts, the output and the time it took; the files come from the store."""
 
     output: str
-    files: list[FileResult] = field(default_factory=list)
+    store: str = ""
+    round_id: int = 0
+    round_label: str = ""
+    year: str | None = None
     seconds: float = 0.0
     jobs: int = 1
+    counts_by_fate: dict[str, int] = field(default_factory=dict)
+    projects: int = 0
+    errors: int = 0
+    warnings: int = 0
+    read: int = 0
+    reused: int = 0
+    ok_with_errors: int = 0
+    extras: dict[str, object] = field(default_factory=dict)
+    #: Tracebacks of files whose fate is internal-error (a bug of ours), for the --json report.
+    tracebacks: dict[str, str] = field(default_factory=dict)
+    _files: list[FileResult] | None = field(default=None, repr=False)
+
+    @property
+    def files(self) -> list[FileResult]:
+        """Every file's result in input order (read from the store when first asked for)."""
+        if self._files is None:
+            with Store(Path(self.store)) as store:
+                self._files = list(store.files(self.round_id))
+        return self._files
 
     @property
     def counts(self) -> dict[str, int]:
-        counted = Counter(r.fate for r in self.files)
-        return {fate: counted.get(fate, 0) for fate in FATE_TEXT}
-
-    @property
-    def projects(self) -> int:
-        return sum(1 for r in self.files if r.used)
-
-    @property
-    def errors(self) -> int:
-        return sum(r.errors for r in self.files if r.used)
-
-    @property
-    def warnings(self) -> int:
-        return sum(r.warnings for r in self.files if r.used)
+        return {fate: self.counts_by_fate.get(fate, 0) for fate in FATE_TEXT}
 
     @property
     def exit_code(self) -> int:
         if self.projects == 0:
             return EXIT_FAILED
-        if self.errors or any(r.fate in PROBLEM_FATES for r in self.files):
+        if self.errors or any(self.counts_by_fate.get(fate) for fate in PROBLEM_FATES):
             return EXIT_PROBLEMS
         return EXIT_OK
 
@@ -88,6 +115,13 @@ class CombineReport:
             "errors": self.errors,
             "warnings": self.warnings,
             "counts": self.counts,
+            "ok_with_errors": self.ok_with_errors,
+            "read": self.read,
+            "reused": self.reused,
+            "store": self.store,
+            "round": self.round_label,
+            "year": self.year,
+            **self.extras,
             "files": [{
                 "path": r.path, "fate": r.fate, "reason": r.reason,
                 "unit": r.project.unit if r.project else None,
@@ -95,7 +129,8 @@ class CombineReport:
                 "year": r.project.year if r.project else None,
                 "review_total": r.project.review_total if r.project else None,
                 "errors": r.errors, "warnings": r.warnings, "sha256": r.sha256 or None,
-                **({"traceback": r.traceback} if r.traceback else {}),
+                "reused": r.reused,
+                **({"traceback": self.tracebacks[r.path]} if r.path in self.tracebacks else {}),
             } for r in self.files],
         })
 
@@ -128,9 +163,9 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         process.join(5)
 
 
-def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None) -> Iterator[FileResult]:
+def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date) -> Iterator[FileResult]:
     """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
-    work = partial(process_file, policy=policy, today=dt.date.today())
+    work = partial(process_file, policy=policy, today=today)
     if jobs <= 1 or len(paths) < 4:
         yield from map(work, paths)
         return
@@ -176,23 +211,61 @@ def _is_summary(path: Path) -> bool:
         return False
 
 
-def _write_summary(path: Path, files: list[FileResult], policy: Policy) -> None:
+def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, **options: object) -> None:
     """The summary, made so that a failure leaves nothing behind: XlsxWriter's temporary files in a
     private folder removed whatever happens, the zip assembled in memory and written in one go
     (XlsxWriter leaves both its temporary files and a half-closed zip on a full disk otherwise)."""
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="xltools-summary-") as scratch:
-        write_summary(buffer, files, policy, tmpdir=scratch)
+        write_summary(buffer, files, policy, tmpdir=scratch, **options)  # type: ignore[arg-type]
     path.write_bytes(buffer.getvalue())
 
 
+def _db_path(path: Path | str) -> str:
+    """A path as the store keeps it (SQLite text is UTF-8): a name that is not UTF-8 is kept with escapes."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return shown_name(text)
+    return text
+
+
+class _Rows:
+    """A re-iterable view of a round in the store (each pass is a fresh query)."""
+
+    def __init__(self, store: Store, round_id: int, used: bool) -> None:
+        self.store, self.round_id, self.used = store, round_id, used
+
+    def __iter__(self) -> Iterator[FileResult]:
+        return self.store.files(self.round_id, used=self.used)
+
+
+def _fingerprint(path: Path, limit: int) -> tuple[str, int, float]:
+    """(sha256, size, mtime) of a regular file; an empty hash when it cannot be read or is too large to
+    (the worker then reads it and says why)."""
+    try:
+        stat = os.stat(path)
+        if stat.st_size > limit:
+            return "", stat.st_size, stat.st_mtime
+        data, stat = read_regular(path, limit)
+        return hashlib.sha256(data).hexdigest(), stat.st_size, stat.st_mtime
+    except (OSError, UserError):
+        return "", 0, 0.0
+
+
 def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | None = None,
-            policy: Policy | None = None, force: bool = False, progress: Progress | None = None) -> CombineReport:
+            policy: Policy | None = None, force: bool = False, progress: Progress | None = None,
+            store: Path | str | None = None, full: bool = False, round_label: str | None = None,
+            year: str | None = None, review: ReviewOptions | None = None) -> CombineReport:
     """Combine every workbook under ``inputs`` into the summary ``output``.
 
-    ``policy`` overrides the policy each template was built with; ``progress``
-    is called after each file with (done, total, result). Raises
-    :class:`CombineError` when nothing can be done (no input, output exists).
+    ``policy`` overrides the policy each template was built with; ``progress`` is called after each
+    file with (done, total, result). Results go through the store (``store``, default next to the
+    summary): files whose bytes were judged before are not read again unless ``full``. ``year`` is
+    the round's 年度 (default: the most common). ``review`` adds the review sheets' options
+    (sample, expected list, returns folder). Raises :class:`CombineError` when nothing can be done
+    (no input, output exists).
     """
     started = time.perf_counter()
     output = Path(output)
@@ -205,29 +278,86 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
         raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
-    found = discover(inputs, output)
+    review = review or ReviewOptions()
+    review.check(force)
+    store_path = Path(store) if store else store_path_for(output)
+    skip = {store_path.resolve(), *(store_path.resolve().with_name(store_path.name + s) for s in _SIDE_FILES)}
+    found = [item for item in discover(inputs, output) if item.path not in skip]
     if not found:
         raise CombineError("输入中没有任何文件")
-    results: dict[str, FileResult] = {}
-    for item in found:
-        if item.problem is not None:
-            results[item.shown] = FileResult(item.shown, "unreadable", item.problem)
-        elif item.skip is not None:
-            results[item.shown] = FileResult(item.shown, "skipped", item.skip)
-    todo = [(str(item.path), item.shown) for item in found if item.skip is None and item.problem is None]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    readable = sum(1 for item in found if item.skip is None and item.problem is None)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, max(readable, 1)))
+    today = dt.date.today()
+    config = config_fingerprint(policy)
+    tracebacks: dict[str, str] = {}
     total = len(found)
-    done = len(results)
-    for result in _run(todo, jobs, policy):
-        results[result.path] = result
-        done += 1
-        if progress:
-            progress(done, total, result)
-    files = [results[item.shown] for item in found]
-    resolve_duplicates(files)
+    created = not store_path.exists()  # a store this run makes goes again if the run does not finish
     try:
-        with atomic_output(output, force=force) as tmp:
-            _write_summary(tmp, files, policy or Policy())
-    except OutputExistsError as exc:
-        raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
-    return CombineReport(str(output), files, time.perf_counter() - started, jobs)
+        store_path.parent.mkdir(parents=True, exist_ok=True)
+        with Store(store_path) as db:
+            round_id, label = db.begin_round(round_label, str(output), config)
+            todo: list[tuple[str, str]] = []
+            seqs: list[int] = []
+            done = 0
+            for seq, item in enumerate(found):
+                if item.problem is not None or item.skip is not None:
+                    fate, reason = ("unreadable", item.problem) if item.problem is not None else ("skipped", item.skip)
+                    db.add(round_id, seq, FileResult(item.shown, fate, reason or ""), config, today,
+                           _db_path(item.path))
+                    done += 1
+                    continue
+                sha256, size, mtime = ("", 0, 0.0) if full else _fingerprint(item.path, LIMITS.max_file_bytes)
+                if sha256 and db.reuse(round_id, seq, sha256, config, item.shown, size, mtime, _db_path(item.path),
+                                       today):
+                    done += 1
+                    if progress:  # the bar needs only the count; the fate is final after duplicates anyway
+                        progress(done, total, FileResult(item.shown, "ok", size=size, mtime=mtime, sha256=sha256,
+                                                         reused=True))
+                    continue
+                todo.append((str(item.path), item.shown))
+                seqs.append(seq)
+            del found
+            for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today)):
+                if result.traceback:
+                    tracebacks[result.path] = result.traceback
+                db.add(round_id, seq, result, config, today, _db_path(source))
+                done += 1
+                if done % 500 == 0:
+                    db.commit()
+                if progress:
+                    progress(done, total, result)
+            del todo, seqs
+            year = year or db.common_year(round_id)
+            if year:
+                db.mark_wrong_year(round_id, year)
+            db.resolve_duplicates(round_id)
+            db.commit()
+            files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
+            sheets = review_sheets(db, round_id, review, policy or Policy())
+            try:
+                with atomic_output(output, force=force) as tmp:
+                    _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write)
+            except OutputExistsError as exc:
+                raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
+            extras = write_returns(db, round_id, Path(review.returns), policy, today, jobs) if review.returns else {}
+            db.finish_round(round_id, year)
+            projects, errors, warnings, read, reused = db.totals(round_id)
+            report = CombineReport(str(output), str(store_path), round_id, label, year,
+                                   time.perf_counter() - started, jobs, db.counts(round_id), projects, errors,
+                                   warnings, read, reused, db.ok_with_errors(round_id), {**sheets.extras, **extras},
+                                   tracebacks=tracebacks)
+    except sqlite3.DatabaseError as exc:  # locked by another run, disk full, damaged while in use
+        _drop_new_store(store_path, created)
+        raise StoreError(f"结果库 {store_path} 读写失败（{db_reason(exc)}）；请稍后重试，或换一个结果库文件（--store）") from exc
+    except BaseException:  # no summary (disk full, interrupted …): leave nothing new behind
+        _drop_new_store(store_path, created)
+        raise
+    return report
+
+
+def _drop_new_store(path: Path, created: bool) -> None:
+    """Remove a store this run created (and SQLite's files beside it); what cannot be removed stays."""
+    if created:
+        for name in (path.name, *(path.name + side for side in _SIDE_FILES)):
+            with contextlib.suppress(OSError):  # e.g. a read-only folder, where nothing was made either
+                path.with_name(name).unlink(missing_ok=True)

@@ -71,12 +71,16 @@ def _finding_row(finding: Finding) -> tuple[str, str, str, str, str]:
     return (sheet, cell, finding.code, finding.severity, finding.message)
 
 
+_UNTRUSTED_DATE = frozenset({"date-invalid", "date-in-future"})
+
+
 def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
     """The summary's view of one judged form."""
     form, sheet = verdict.form, verdict.evaluation.sheet
     total = form.fund("total")
     # 自评总分: the cached value of the 总分 formula when the file has one, else what the formula computes
-    self_total = form.total_score if isinstance(form.total_score, (int, float)) else sheet_total(form, policy)
+    self_total = form.total_score if isinstance(form.total_score, (int, float)) else (
+        None if "total_score" in verdict.layout.marked_formulas(form) else sheet_total(form, policy))
     reviewed = {item.index: item.score for item in sheet.indicators}
     indicators = [
         IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
@@ -98,7 +102,9 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
         self_total=self_total,
         review_total=sheet.total,
         grade=sheet.grade,
-        filled_on=parse_date(form.filled_on),
+        # a 填写日期 the checker flags (invalid, or after the day of the check) never decides which of two
+        # versions of a project is the newer one
+        filled_on=None if any(f.code in _UNTRUSTED_DATE for f in verdict.findings) else parse_date(form.filled_on),
         packed_indicators=ProjectRow.pack(indicators),
         details=_details(form),
     )

@@ -7,8 +7,9 @@ add-in read them. No I/O here.
 from __future__ import annotations
 
 import datetime as dt
-import pickle
-from collections.abc import Sequence
+import json
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
@@ -17,15 +18,16 @@ from xltools.core.parse import normalize_text
 from xltools.district.units import unit_sort_key
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
-           "unit_rows", "grade_names", "SHEET", "SHEETS", "GROUPS"]
+           "unit_rows", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEET", "SHEETS", "GROUPS"]
 
-Fate = Literal["ok", "tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
-               "encrypted", "too-large", "skipped", "internal-error"]
+Fate = Literal["ok", "tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
+               "unreadable", "encrypted", "too-large", "skipped", "internal-error"]
 
 #: The Chinese name of every fate, as 文件清单 shows it.
 FATE_TEXT: dict[str, str] = {
     "ok": "正常",
     "tampered": "模板被改动",
+    "wrong-year": "年度不符",
     "duplicate": "重复文件",
     "superseded": "已被新版本取代",
     "not-template": "非本模板",
@@ -38,7 +40,7 @@ FATE_TEXT: dict[str, str] = {
 }
 
 #: Fates that make a run exit 1 (something to look at), besides error findings.
-PROBLEM_FATES = ("tampered", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
+PROBLEM_FATES = ("tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
                  "encrypted", "too-large", "internal-error")
 
 #: Sheet names of the summary workbook, by role, in the workbook's order (the one table of them).
@@ -48,6 +50,37 @@ SHEETS = tuple(SHEET.values())
 
 #: Level-1 indicator groups whose subtotals 汇总 shows.
 GROUPS = ("产出指标", "效益指标", "满意度指标")
+
+
+def _default(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"h": value.isoformat()}
+    return str(value)  # anything else a cell could give, as its text
+
+
+def _hook(obj: dict) -> object:
+    if len(obj) == 1:
+        if "d" in obj:
+            return dt.date.fromisoformat(obj["d"])
+        if "t" in obj:
+            return dt.datetime.fromisoformat(obj["t"])
+        if "h" in obj:
+            return dt.time.fromisoformat(obj["h"])
+    return obj
+
+
+def dumps_value(value: object) -> str:
+    """JSON of result values, dates tagged (``{"d": "2025-01-20"}``); the results store's format."""
+    return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
+
+
+def loads_value(text: str | bytes) -> object:
+    """The inverse of :func:`dumps_value` (data only: nothing is executed or unpickled)."""
+    return json.loads(text, object_hook=_hook)
 
 
 @dataclass(slots=True)
@@ -93,18 +126,18 @@ class ProjectRow:
 
     @property
     def indicators(self) -> list[IndicatorRow]:
-        """The project's indicators (kept pickled: a district has tens of thousands of them)."""
+        """The project's indicators (kept packed: a district has tens of thousands of them)."""
         return [IndicatorRow(*row) for row in self.indicator_tuples()]
 
     def indicator_tuples(self) -> list[tuple[object, ...]]:
         """The indicators as tuples in :class:`IndicatorRow` field order."""
-        return pickle.loads(self.packed_indicators) if self.packed_indicators else []
+        return [tuple(row) for row in loads_value(self.packed_indicators)] if self.packed_indicators else []
 
     @staticmethod
     def pack(indicators: Sequence[IndicatorRow]) -> bytes:
-        """What :attr:`packed_indicators` holds (made by this program, in this run — never read from a file)."""
-        return pickle.dumps([tuple(getattr(row, name) for name in _INDICATOR_FIELDS) for row in indicators],
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        """What :attr:`packed_indicators` holds: JSON (:func:`dumps_value`), so the results store keeps
+        it as it is and decodes it only when a sheet needs the indicators."""
+        return dumps_value([[getattr(row, name) for name in _INDICATOR_FIELDS] for row in indicators]).encode()
 
     @property
     def year_value(self) -> int | str:
@@ -132,6 +165,8 @@ class FileResult:
     findings: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     #: For fate ``internal-error`` (a bug of ours, not a bad file): the traceback, for the --json report.
     traceback: str = ""
+    #: Taken from the results store (the file's bytes were judged in an earlier run), not read this run.
+    reused: bool = False
 
     @property
     def errors(self) -> int:
@@ -155,6 +190,13 @@ class FileResult:
         return self.project is not None and self.fate in ("ok", "tampered")
 
 
+def fate_label(fate: str, errors: int) -> str:
+    """How the fate table names a file: 正常 is split into 正常、无错误 and 正常、有错误."""
+    if fate == "ok":
+        return "正常、有错误" if errors else "正常、无错误"
+    return FATE_TEXT[fate]
+
+
 @dataclass(slots=True)
 class UnitRow:
     """One implementing unit's aggregates (按单位)."""
@@ -173,19 +215,28 @@ def grade_names(policy: Policy) -> list[str]:
     return [*policy.grade_thresholds, policy.lowest_grade]
 
 
-def unit_rows(projects: Sequence[ProjectRow], policy: Policy) -> list[UnitRow]:
-    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), in the district's unit order."""
-    groups: dict[str, list[ProjectRow]] = {}  # by the unit's normalised name; shown as first typed
+def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:
+    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), in the district's unit order.
+
+    Grouped by the unit's normalised name, shown as first typed; one pass with running sums per unit,
+    so the projects can stream (from the results store)."""
+    names = grade_names(policy)
+    sums: dict[str, list] = {}
     for p in projects:
-        groups.setdefault(normalize_text(p.unit), []).append(p)
+        key = normalize_text(p.unit)
+        acc = sums.get(key)
+        if acc is None:
+            acc = sums[key] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(names, 0), p.unit]
+        acc[0] += 1
+        acc[1] += p.annual_budget or 0.0
+        acc[2] += p.executed or 0.0
+        acc[3] += p.review_total
+        acc[4] = min(acc[4], p.review_total)
+        if p.grade in acc[5]:
+            acc[5][p.grade] += 1
     out = []
-    for key in sorted(groups, key=unit_sort_key):
-        items = groups[key]
-        unit = items[0].unit
-        budget = sum(p.annual_budget or 0.0 for p in items)
-        executed = sum(p.executed or 0.0 for p in items)
-        totals = [p.review_total for p in items]
-        grades = {g: sum(1 for p in items if p.grade == g) for g in grade_names(policy)}
-        out.append(UnitRow(unit, len(items), budget, executed, executed / budget if budget > 0 else None,
-                           sum(totals) / len(totals), min(totals), grades))
+    for key in sorted(sums, key=unit_sort_key):  # the district's unit order (units.py)
+        count, budget, executed, total, lowest, grades, unit = sums[key]
+        out.append(UnitRow(unit, count, budget, executed, executed / budget if budget > 0 else None,
+                           total / count, lowest, grades))
     return out

@@ -9,32 +9,33 @@ so a project named ``=HYPERLINK(...)`` stays text.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 import xlsxwriter
-from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
 
 from xltools.core import Policy
-from xltools.core.text import finite
-from xltools.core.text import wrapped_lines
+from xltools.core.text import finite, wrapped_lines
+from xltools.district.printing import (
+    header_label,
+    header_lines,
+    page_groups,
+    print_scale,
+)
 from xltools.district.results import (
     FATE_TEXT,
     GROUPS,
     SHEET,
     FileResult,
     UnitRow,
+    fate_label,
     grade_names,
     unit_rows,
 )
-from xltools.district.printing import header_label, header_lines, page_groups, print_scale
+from xltools.district.rowstream import _CACHED_CHARS, _RowStream
 from xltools.district.units import unit_sort_key
 
 __all__ = ["write_summary"]
@@ -64,30 +65,6 @@ class _Formats:
         self.total_score = book.add_format({**total, "num_format": "0.00"})
 
 
-def _put(ws, row: int, col: int, value: object, fmt=None) -> None:
-    """Write a value by its type; text always as a string (never a formula, link or number)."""
-    if isinstance(value, str):
-        if value:
-            ws.write_string(row, col, value, fmt)
-        else:
-            ws.write_blank(row, col, None, fmt)
-    elif value is None:
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, bool):
-        ws.write_string(row, col, "是" if value else "否", fmt)
-    elif isinstance(value, (int, float)):
-        if math.isfinite(value):
-            ws.write_number(row, col, value, fmt)
-        else:  # an overflowing sum: no number, never "inf" in the workbook
-            ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, dt.datetime):
-        ws.write_datetime(row, col, value, fmt)
-    elif isinstance(value, dt.date):
-        ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), fmt)
-    else:
-        ws.write_string(row, col, str(value), fmt)
-
-
 def _row_height(texts: Sequence[tuple[object, float]]) -> float | None:
     """The height a row's wrapped texts need ((text, column width) pairs), ``None`` for one line;
     spreadsheets do not do it."""
@@ -104,101 +81,6 @@ def _lines_short(text: str, width: float) -> int:
 
 
 _COLUMNS = [xl_col_to_name(col) for col in range(64)]
-# What XlsxWriter does to an inline string (xmlwriter / utility), in the same order:
-_ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
-_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
-_EDGE_SPACE = re.compile(r"^\s|\s$")
-_STRMAX = 32767
-
-
-class _RowStream(Worksheet):
-    """A streamed (``constant_memory``) worksheet that also takes whole data rows, fast.
-
-    XlsxWriter's general write path costs about 5 µs a cell, and the summary's long sheets
-    have a quarter of a million cells at 2,000 projects. :meth:`append_row` renders a row's
-    XML straight into the worksheet's row stream, as :func:`_put` followed by XlsxWriter would
-    write it (inline strings with XlsxWriter's escapes, the formats' style indices, the row
-    height), after flushing the row XlsxWriter still holds. Rows must come in increasing order
-    and after every row written through the ordinary API.
-    """
-
-    def append_row(self, row: int, cells: Sequence[tuple[object, Format | None]], height: float | None = None) -> None:
-        if not self.constant_memory:  # a workbook kept in memory: the ordinary path
-            for col, (value, fmt) in enumerate(cells):
-                _put(self, row, col, value, fmt)
-            if height is not None:
-                self.set_row(row, height)
-            return
-        if not cells or self._check_dimensions(row, 0) or self._check_dimensions(row, len(cells) - 1):
-            return  # out of the sheet's bounds or above rows already written: XlsxWriter ignores it too
-        self._write_single_row(row)  # flush the previous row, as XlsxWriter does when a new row starts
-        head = f'<row r="{row + 1}"'
-        if height is not None:
-            pixels = int(height * 4.0 / 3.0 + 0.5)  # XlsxWriter keeps heights in pixels
-            head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
-        parts = [head + ">"]
-        number = str(row + 1)
-        for col, (value, fmt) in enumerate(cells):
-            attrs = (f' r="{_COLUMNS[col]}{number}"' if fmt is None
-                     else f' r="{_COLUMNS[col]}{number}" s="{fmt._get_xf_index()}"')
-            if type(value) is str and value:  # most cells: the text path without two calls
-                parts.append(f"<c{attrs}{_inline_short(value) if len(value) <= _CACHED_CHARS else _inline(value)}")
-            else:
-                parts.append(self._cell_xml(attrs, value, fmt is not None))
-        parts.append("</row>")
-        self.fh.write("".join(parts))
-
-    def _cell_xml(self, attrs: str, value: object, formatted: bool) -> str:
-        """One ``<c>`` element, with :func:`_put`'s choice of type."""
-        if isinstance(value, str):
-            if value:
-                return _string_xml(attrs, value)
-        elif value is None:
-            pass
-        elif isinstance(value, bool):
-            return _string_xml(attrs, "是" if value else "否")
-        elif isinstance(value, (int, float)):
-            if math.isfinite(value):
-                return f"<c{attrs}><v>{value:.16G}</v></c>"
-            return f"<c{attrs}/>" if formatted else ""  # as _put: an overflowing sum is a blank cell
-        elif isinstance(value, (dt.datetime, dt.date)):
-            moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
-            return f"<c{attrs}><v>{self._convert_date_time(moment):.16G}</v></c>"
-        else:
-            return _string_xml(attrs, str(value))
-        return f"<c{attrs}/>" if formatted else ""  # a blank cell without a format is not written
-
-
-def _string_xml(attrs: str, text: str) -> str:
-    """An inline string cell; the text is always escaped (never passed through as markup)."""
-    return f"<c{attrs}{_inline_short(text) if len(text) <= _CACHED_CHARS else _inline(text)}"
-
-
-_CACHED_CHARS = 200  # texts up to this long are memoised (4096 of them: a few MB at most)
-
-
-@lru_cache(maxsize=4096)
-def _inline_short(text: str) -> str:
-    """:func:`_inline`, memoised: unit and project names repeat on every indicator row."""
-    return _inline(text)
-
-
-def _inline(text: str) -> str:
-    """What follows a string cell's attributes: its type and the escaped text."""
-    if len(text) > _STRMAX // 2:  # Excel's limit counts UTF-16 units; never split a character
-        units = 0
-        for index, char in enumerate(text):
-            units += 2 if ord(char) > 0xFFFF else 1
-            if units > _STRMAX:
-                text = text[:index]
-                break
-    if "_x" in text:
-        text = _ESCAPED_ESCAPE.sub(r"_x005F\1", text)
-    text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
-    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
-    return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 def _setup(ws, headers: Sequence[tuple[str, float]], fmt: _Formats, title: str, freeze_cols: int = 0) -> None:
@@ -248,10 +130,11 @@ def _span(col: int, first: int, last: int) -> str:
     return f"{_cell(col, first)}:{_cell(col, last)}"
 
 
-def _write_projects(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
+def _write_projects(book, fmt: _Formats, used: Iterable[FileResult]) -> None:
     ws = book.add_worksheet(SHEET["projects"], worksheet_class=_RowStream)
     _setup(ws, SUMMARY_HEADERS, fmt, "朝阳区项目支出绩效自评汇总", freeze_cols=4)
     row = 0
+    sums = dict.fromkeys((6, 7, 8, 15, 17, 18), 0.0)  # running totals: the projects stream, they are not kept
     for row, result in enumerate(used, start=1):
         p = result.project
         assert p is not None
@@ -263,10 +146,11 @@ def _write_projects(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
                    fmt.bad if result.fate != "ok" else fmt.text, fmt.wrap]
         ws.append_row(row, list(zip(values, formats)), _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
+        for col in sums:
+            sums[col] += values[col] or 0.0
     first, last = 2, row + 1  # Excel rows of the data
     total = row + 1
-    projects = [r.project for r in used if r.project is not None]
-    if not projects:
+    if not row:
         ws.write_string(1, 1, "全区合计", fmt.total_text)
         ws.write_string(1, 3, "没有可汇总的项目（见「文件清单」）", fmt.total_text)
         _finish(ws, SUMMARY_HEADERS, 1)
@@ -274,24 +158,21 @@ def _write_projects(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
     ws.write_string(total, 0, "", fmt.total_text)
     ws.write_string(total, 1, "全区合计", fmt.total_text)
     ws.write_formula(total, 3, f'="共 "&COUNTA({_span(3, first, last)})&" 个项目"', fmt.total_text,
-                     f"共 {len(projects)} 个项目")
+                     f"共 {row} 个项目")
     for col in (2, 4, 5):
         ws.write_blank(total, col, None, fmt.total_text)
-    sums = {6: sum(p.initial_budget or 0.0 for p in projects), 7: sum(p.annual_budget or 0.0 for p in projects),
-            8: sum(p.executed or 0.0 for p in projects)}
-    for col, value in sums.items():
-        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, finite(value, ""))
+    for col in (6, 7, 8):
+        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, finite(sums[col], ""))
     rate = sums[8] / sums[7] if sums[7] > 0 else ""
     budget, executed = _cell(7, last + 1), _cell(8, last + 1)
     ws.write_formula(total, 9, f'=IF({budget}>0,{executed}/{budget},"")', fmt.total_rate, finite(rate, ""))
     for col in range(10, 16):
         ws.write_blank(total, col, None, fmt.total_score)
-    mean = sum(p.review_total for p in projects) / len(projects) if projects else ""
     ws.write_formula(total, 15, f'=IF(COUNT({_span(15, first, last)})=0,"",AVERAGE({_span(15, first, last)}))',
-                     fmt.total_score, finite(mean, ""))
+                     fmt.total_score, finite(sums[15] / row, ""))
     ws.write_string(total, 16, "平均", fmt.total_text)
-    ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, sum(r.errors for r in used))
-    ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, sum(r.warnings for r in used))
+    ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, int(sums[17]))
+    ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, int(sums[18]))
     ws.write_blank(total, 19, None, fmt.total_text)
     ws.write_blank(total, 20, None, fmt.total_text)
     _finish(ws, SUMMARY_HEADERS, row)
@@ -409,18 +290,20 @@ def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
 
 def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
     headers = [("序号", 6), ("文件", 30), ("状态", 12), ("原因", 40), ("实施单位", 14), ("项目名称", 20),
-               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17)]
+               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17),
+               ("本轮读取", 12)]
     ws = book.add_worksheet(SHEET["files"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·文件清单", freeze_cols=2)
     row = 0
     for row, result in enumerate(files, start=1):
         p = result.project
         stamp = result.modified
-        values = [row, result.path, FATE_TEXT[result.fate], result.reason, p.unit if p else "",
+        read = "沿用上次结果（文件未改动）" if result.reused else "已读取" if result.sha256 else ""
+        values = [row, result.path, fate_label(result.fate, result.errors), result.reason, p.unit if p else "",
                   p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), stamp,
-                  result.sha256[:16]]
+                  result.sha256[:16], read]
         formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
-                   fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text]
+                   fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text, fmt.text]
         ws.append_row(row, list(zip(values, formats)),
                       _row_height([(result.reason, headers[3][1]), (result.path, headers[1][1])]))
     _finish(ws, headers, row)
@@ -470,13 +353,16 @@ def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy)
         ws.insert_chart("D21", grade_chart)
 
 
-def write_summary(target: Path | BinaryIO, files: Sequence[FileResult], policy: Policy, *,
+def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: Policy, *,
+                  used: Iterable[FileResult] | None = None, extra: Callable[[xlsxwriter.Workbook], None] | None = None,
                   tmpdir: str | None = None) -> None:
-    """Write the summary workbook to ``target`` (a path or a binary buffer; the caller makes it atomic);
-    ``tmpdir`` is where XlsxWriter keeps its temporary files (the system's by default)."""
-    used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
-                  key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
-    units = unit_rows([r.project for r in used if r.project is not None], policy)
+    """Write the summary workbook to ``target`` (a path or a binary buffer; the caller makes it atomic).
+    ``files`` and ``used`` (the summarised projects in the summary's order) may stream; ``extra`` adds the
+    review sheets after 图表; ``tmpdir`` is where XlsxWriter keeps its temporary files."""
+    if used is None:
+        used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
+                      key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
+    units = unit_rows((r.project for r in used if r.project is not None), policy)
     book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {
         "constant_memory": True,
         "tmpdir": tmpdir,
@@ -489,9 +375,10 @@ def write_summary(target: Path | BinaryIO, files: Sequence[FileResult], policy: 
     _write_projects(book, fmt, used)
     _write_units(book, fmt, units, policy)
     _write_charts(book, fmt, units, policy)
+    if extra is not None:
+        extra(book)
     _write_details(book, fmt, used)
     _write_indicators(book, fmt, used)
     _write_findings(book, fmt, files)
     _write_files(book, fmt, files)
     book.close()
-

@@ -69,7 +69,10 @@ def unit_sort_key(name: str) -> tuple[int, tuple[object, ...], str]:
         return (0, (found[0],), name)
     if not name.strip():
         return (2, (), name)
-    from pypinyin import Style, lazy_pinyin  # only when a unit outside the table turns up
+    from pypinyin import (  # only when a unit outside the table turns up
+        Style,
+        lazy_pinyin,
+    )
 
     syllables = lazy_pinyin(unicodedata.normalize("NFKC", name), style=Style.TONE3, neutral_tone_with_five=True)
     return (1, tuple(s.strip().lower() for s in syllables), name)

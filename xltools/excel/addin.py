@@ -37,7 +37,13 @@ from xltools.excel.paint import cells_of, paint
 from xltools.form.annotation import Annotation, annotate
 from xltools.form.cells import bounds
 from xltools.form.identify import MAX_ROWS, NotTemplate
-from xltools.form.layout import DEFAULT_PASSWORD, META_SHEET, RESULT_SHEET, SHEET, Layout
+from xltools.form.layout import (
+    DEFAULT_PASSWORD,
+    META_SHEET,
+    RESULT_SHEET,
+    SHEET,
+    Layout,
+)
 from xltools.form.registry import current_layout, layout_for, versions
 from xltools.form.verdict import Verdict, judge
 

@@ -27,6 +27,18 @@ from xltools import __version__
 from xltools.core import Form, Policy, field_label, policy_json
 from xltools.core.errors import UserError
 from xltools.core.model import LEVEL1, LEVEL2
+from xltools.excel.guide import colours, write_guide
+from xltools.excel.selfcheck import (
+    ERROR_FILL,
+    OK_FILL,
+    WARNING_FILL,
+    write_check_sheet,
+    write_checks,
+)
+from xltools.form.annotation import (  # the shading the check restores
+    FORMULA_FILL,
+    INPUT_FILL,
+)
 from xltools.form.layout import (
     CHECK_BUTTON_CAPTION,
     CHECK_MACRO,
@@ -42,7 +54,7 @@ from xltools.form.layout import (
     Layout,
     Spot,
 )
-from xltools.form.annotation import FORMULA_FILL, INPUT_FILL  # the shading the check restores
+from xltools.form.layout_v1_1 import LayoutV1_1
 from xltools.form.registry import current_layout, layout_for
 from xltools.io.files import write_atomic
 
@@ -112,8 +124,8 @@ class _Formats:
             return book.add_format(merged)
 
         self.title = make(base, bold=True, font_size=18, align="center")
-        self.subtitle = make(base, font_size=12, align="center", num_format='"（ "0" 年度）";"（ "-0" 年度）";'
-                             '"（    年度）";"（ "@" 年度）"')
+        self.subtitle = make(base, font_size=12, align="center", num_format='"（"0"年度）";"（"-0"年度）";'
+                             '"（    年度）";"（"@"年度）"')
         self.plain = make(**{**base, "text_wrap": False})
         self.header = make(boxed, bold=True, align="center")
         self.label = make(boxed, align="center")
@@ -125,7 +137,7 @@ class _Formats:
         self.inputs = {
             "text": make(unlocked, align="left", indent=1),
             "longtext": make(unlocked, align="left", indent=1),
-            "amount": make(unlocked, align="right", indent=1, num_format="0.0000"),
+            "amount": make(unlocked, align="right", indent=1, num_format="0.0000_)"),
             "weight": make(unlocked, align="center", num_format="General"),
             "score": make(unlocked, align="center", num_format="General"),
             "date": make(unlocked, align="center", num_format="yyyy-mm-dd"),
@@ -144,7 +156,7 @@ class _Formats:
             "budget_score": make(computed, num_format=score_format),
             "weight_sum": make(computed, num_format="General"),
             "total_score": make(computed, bold=True, num_format=score_format),
-            "grade": make(computed, bold=True),
+            "grade": make(computed, bold=True, num_format='"等级："@'),
         }
         self.warn = make(bg_color=WARN_FILL)
         self.warn_red = make(bg_color=WARN_FILL, font_color="#C00000", bold=True)
@@ -256,12 +268,16 @@ def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
             ws.write_blank(spot.cell, None, fmt.note)
     # Cached results of the empty form, for readers that do not recalculate: all blank but the 分值 sum.
     cached: dict[str, object] = {"weight_sum": Form().budget_weight}
-    for cell, formula in layout.formulas(policy).items():
+    checked = isinstance(layout, LayoutV1_1)
+    formulas = layout.base_formulas(policy) if checked else layout.formulas(policy)
+    for cell, formula in formulas.items():
         spot = next(s for s in layout.spots if s.cell == cell)
         ws.write_formula(cell, formula, fmt.formulas[spot.path], cached.get(spot.path, ""))
 
     _add_validations(ws, layout)
-    _add_conditional_formats(ws, layout, policy, fmt)
+    if checked:
+        write_checks(book, ws, layout, policy, FONT)
+    _add_conditional_formats(ws, layout, policy, fmt, checked)
 
     if with_button:
         ws.insert_button(layout.check_button_cell, {"macro": CHECK_MACRO, "caption": CHECK_BUTTON_CAPTION,
@@ -302,7 +318,13 @@ def _add_validations(ws: object, layout: Layout) -> None:
                            _validation(spot.input_type, spot.cell, label=label, weight_cell=weight_cell))
 
 
-def _add_conditional_formats(ws: object, layout: Layout, policy: Policy, fmt: _Formats) -> None:
+def _add_conditional_formats(ws: object, layout: Layout, policy: Policy, fmt: _Formats, checked: bool) -> None:
+    rate = layout.spot("execution_rate").cell
+    ws.conditional_format(rate, {  # type: ignore[attr-defined]
+        "type": "formula", "criteria": f"=AND(ISNUMBER({rate}),{rate}<{policy.low_execution_rate:g})",
+        "format": fmt.warn_red})
+    if checked:  # the in-sheet checks colour the cells (xltools.excel.selfcheck)
+        return
     for spot in layout.spots:
         if spot.kind == "input" and spot.required:
             ws.conditional_format(spot.cell, {"type": "formula",  # type: ignore[attr-defined]
@@ -310,10 +332,6 @@ def _add_conditional_formats(ws: object, layout: Layout, policy: Policy, fmt: _F
     score, weight = layout.indicator_cell(0, "score"), layout.indicator_cell(0, "weight")
     ws.conditional_format(layout.indicator_range("score"), {  # type: ignore[attr-defined]
         "type": "formula", "criteria": f"=AND(ISNUMBER({score}),ISNUMBER({weight}),{score}>{weight})",
-        "format": fmt.warn_red})
-    rate = layout.spot("execution_rate").cell
-    ws.conditional_format(rate, {  # type: ignore[attr-defined]
-        "type": "formula", "criteria": f"=AND(ISNUMBER({rate}),{rate}<{policy.low_execution_rate:g})",
         "format": fmt.warn_red})
 
 
@@ -324,13 +342,14 @@ def _left_of(cell: str) -> tuple[int, int]:
     return row, col - 1
 
 
-def _write_result_sheet(book: xlsxwriter.Workbook, password: str, fmt: _Formats) -> None:
+def _write_result_sheet(book: xlsxwriter.Workbook, layout: Layout, password: str, fmt: _Formats) -> None:
     ws = book.add_worksheet(RESULT_SHEET)
     widths = (8, 16, 8, 30, 80)
     for i, width in enumerate(widths):
         ws.set_column(i, i, width)
     row, col = xl_cell_to_rowcol(Layout.RESULT_TITLE_CELL)
-    ws.write_string(row, col, "校验结果（由“检查评分”或 xltools check 填写）", fmt.result_title)
+    title = getattr(layout, "result_title", "校验结果（由“检查评分”或 xltools check 填写）")
+    ws.write_string(row, col, title, fmt.result_title)
     ws.set_column(0, 0, 14)
     ws.set_paper(9)
     ws.set_landscape()
@@ -339,6 +358,9 @@ def _write_result_sheet(book: xlsxwriter.Workbook, password: str, fmt: _Formats)
         cell = Layout.result_summary_cell(key)
         ws.write_string(*_left_of(cell), text, fmt.result_label)
         ws.write_blank(cell, None, fmt.result_value)
+    if isinstance(layout, LayoutV1_1):  # not a blank page in the .xlsx: the in-sheet results until a full check
+        for cell, formula in layout.result_summary_formulas().items():
+            ws.write_formula(cell, formula, fmt.result_value, "")
     header_row = Layout.RESULT_TABLE_HEADER_ROW - 1
     for i, text in enumerate(Layout.RESULT_COLUMNS):
         ws.write_string(header_row, i, text, fmt.result_header)
@@ -399,8 +421,13 @@ def template_bytes(*, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS, policy
         book.add_vba_project(io.BytesIO(vba_project), is_stream=True)
         book.set_vba_name("ThisWorkbook")
     _write_form_sheet(book, layout, policy, year, password, fmt, with_button=vba_project is not None)
-    _write_result_sheet(book, password, fmt)
+    _write_result_sheet(book, layout, password, fmt)
+    if isinstance(layout, LayoutV1_1):
+        write_guide(book, layout, policy, year, password, FONT,
+                    colours(INPUT_FILL, FORMULA_FILL, ERROR_FILL, WARNING_FILL, OK_FILL))
     _write_meta_sheet(book, layout, policy, year, password)
+    if isinstance(layout, LayoutV1_1):
+        write_check_sheet(book, layout, policy, password, FONT)
     if vba_project is not None:
         for i, sheet in enumerate(book.worksheets(), start=1):
             sheet.set_vba_name(f"Sheet{i}")

@@ -29,8 +29,9 @@ __all__ = [
 
 MACROS_DIR = Path(str(files("xltools.macros")))
 
-#: Sheet code names the template's workbook carries (XlsxWriter's ``Sheet1``… for its sheets).
-DEFAULT_DOCUMENTS = ("ThisWorkbook", "Sheet1", "Sheet2", "Sheet3")
+#: Sheet code names the current template's workbook carries (XlsxWriter's ``Sheet1``… for its five sheets:
+#: 自评表, 校验结果, 填报说明, 模板信息, 检查明细).
+DEFAULT_DOCUMENTS = ("ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Sheet4", "Sheet5")
 
 _CODEPAGE = 1252
 _CHUNK = 4096

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 ERROR_FILL = "#FFC7CE"    # red: an error at this cell
-WARNING_FILL = "#FFEB9C"  # amber: a warning at this cell
+WARNING_FILL = "#FFD591"  # amber (orange, unlike the light-yellow input cells): a warning at this cell
 INPUT_FILL = "#FFF8D0"    # the template's light yellow: type here
 FORMULA_FILL = "#DDEBF7"  # the template's light blue: computed by the template
 SEVERITY_TEXT = {"error": "错误", "warning": "警告"}
@@ -141,7 +141,7 @@ def _form_cell(finding: Finding) -> str | None:
     """The form-sheet cell of a finding (``H21``), or ``None`` when it is elsewhere or nowhere."""
     if not finding.cell or not finding.cell.startswith(f"{SHEET}!"):
         return None
-    return finding.cell.split("!", 1)[1]
+    return finding.cell.split("!", 1)[1] or None  # "自评表!": the sheet as a whole (tamper-unprotected)
 
 
 def finding_fills(layout: Layout, findings: Sequence[Finding]) -> dict[str, str]:

@@ -358,6 +358,15 @@ class Layout:
             s("grade").cell: f'=IF(ISNUMBER({total}),{grade},"")',
         }
 
+    def marked_formulas(self, form: Form) -> frozenset[str]:
+        """Formula fields (``budget_score``, ``total_score``) that show a text marker, not a number, for
+        ``form``; none in 1.0 (a text input makes them blank or leaves it out of the SUM)."""
+        return frozenset()
+
+    def marked_values(self, form: Form, policy: Policy) -> dict[str, object]:
+        """The values the verdict judges :meth:`marked_formulas` fields by (none in 1.0)."""
+        return {}
+
     # --- metadata sheet ---------------------------------------------------------------
     META_KEYS: ClassVar[tuple[str, ...]] = META_KEYS
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from xltools.core.policy import Policy
 from xltools.form.layout import META_KEYS, TEMPLATE_ID, Layout
+from xltools.form.layout_v1_1 import LayoutV1_1
 
 __all__ = ["register", "layout_class", "layout_for", "versions", "fingerprint", "RELEASED", "CURRENT_VERSION",
            "current_layout", "released_policy", "RELEASED_POLICIES"]
@@ -24,6 +25,7 @@ _LAYOUTS: dict[tuple[str, str], type[Layout]] = {}
 #: every released version. Forms filled from a released template must read the same forever.
 RELEASED: dict[tuple[str, str], str] = {
     (TEMPLATE_ID, "1.0"): "e5532c9882d2af37ee63cf8a8a59204b6951244e195961a3d5a9e6ff624456f1",
+    (TEMPLATE_ID, "1.1"): "44252ca0f61171881380d1e7b1068c031fd60d213096ee48b2bb1bb07ea655bd",
 }
 
 #: The scoring policy each released version was circulated with: what scores its forms unless the run
@@ -33,7 +35,7 @@ RELEASED_POLICIES: dict[tuple[str, str], Policy] = {
 }
 
 #: The version ``xltools template`` builds.
-CURRENT_VERSION = "1.0"
+CURRENT_VERSION = "1.1"
 
 
 def register(cls: type[Layout]) -> type[Layout]:
@@ -97,3 +99,4 @@ def fingerprint(layout: Layout) -> str:
 
 
 register(Layout)
+register(LayoutV1_1)

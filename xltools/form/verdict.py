@@ -10,7 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from xltools.core import Evaluation, Finding, Form, Policy, evaluate, with_formula_values
+from xltools.core import (
+    Evaluation,
+    Finding,
+    Form,
+    Policy,
+    evaluate,
+    with_formula_values,
+)
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, identify
 from xltools.form.layout import SHEET, Layout
@@ -86,6 +93,9 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     # 预算执行得分 and 总分 are formula cells: a workbook never recalculated (written by a program) leaves
     # them blank, which is not the filler's omission; they are judged as the template's formulas show them
     shown = with_formula_values(form, identity.policy or district)
+    marked = identity.layout.marked_values(form, identity.policy or district)
+    if marked:  # template 1.1 shows 非数字 there
+        shown = shown.model_copy(update=marked)
     evaluation = evaluate(shown, district, today=today)
     layout = identity.layout
     return Verdict(form, _placed(evaluation, layout), layout, identity,

@@ -15,9 +15,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from xltools.core import Form, Policy
-from xltools.core.scoring import with_formula_values as formula_values
 from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
+from xltools.core.scoring import with_formula_values as formula_values
 from xltools.form.identify import Identity, NotTemplate, identify
 from xltools.form.verdict import read_form
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
@@ -128,4 +128,7 @@ def with_formula_values(loaded: LoadedForm) -> tuple[Form, list[str]]:
         return form, []
     policy = (loaded.identity.policy if loaded.identity else None) or Policy()
     shown = formula_values(form, policy)  # the one computation, shared with the verdict
+    marked = loaded.identity.layout.marked_formulas(form) if loaded.identity else frozenset()
+    if marked:  # the sheet shows a text marker there (template 1.1): no number is made up
+        shown = shown.model_copy(update={name: getattr(form, name) for name in marked})
     return shown, [name for name in FORMULA_FIELDS if getattr(form, name) != getattr(shown, name)]

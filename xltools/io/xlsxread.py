@@ -18,7 +18,6 @@ import io
 import lzma
 import math
 import posixpath
-import re
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -28,8 +27,14 @@ from typing import Literal
 from xml.etree.ElementTree import Element, ParseError, fromstring
 
 from xltools.core.errors import UserError, os_reason
-from xltools.io.xlsxcells import cells, cells_document, is_date_format, iso_moment, truthy
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
+from xltools.io.xlsxcells import (
+    cells,
+    cells_document,
+    is_date_format,
+    iso_moment,
+    truthy,
+)
 
 __all__ = ["WorkbookReadError", "SheetData", "WorkbookData", "read_workbook", "Limits"]
 

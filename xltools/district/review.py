@@ -1,0 +1,210 @@
+"""Where the district's reviewers look first: risk flags, a risk score and a stratified sample (pure).
+
+Every flag is a class-like entry of :data:`FLAGS` with a fixed code, a weight and a Chinese reason
+template; :func:`risk_flags` raises the flags of one project. Two flags compare a project with the
+rest of the round (a 偏差原因 shared by many projects, an indicator set copied across units): the
+caller counts those over the round first and passes the counts in (:class:`Shared`).
+
+:func:`draw_sample` draws the 抽查名单: reproducible for a seed, every 实施单位 at least once where N
+allows, the rest weighted by risk score. No I/O here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from xltools.core.parse import normalize_text, parse_number, parse_quantity
+from xltools.district.results import ProjectRow
+
+__all__ = ["Flag", "FLAGS", "Hit", "Shared", "risk_flags", "risk_score", "deviation_texts",
+           "indicator_signature", "Drawn", "draw_sample", "HIGH_TOTAL", "LOW_RATE", "GAP", "OVER",
+           "SHARED_TEXT_MIN", "PLACEHOLDERS"]
+
+HIGH_TOTAL = 90.0  #: 复核总分 at or above this …
+LOW_RATE = 0.8  #: … with an execution rate below this is suspicious
+GAP = 1.0  #: self-reported and reviewed totals this far apart
+OVER = 0.3  #: actual above target by this share needs a reason
+SHARED_TEXT_MIN = 5  #: a 偏差原因 in this many projects (or more) is boilerplate
+SHORT_TEXT = 4  #: a 偏差原因 of at most this many characters (punctuation aside) is a placeholder
+#: 偏差原因 texts that say nothing (compared without punctuation and spaces).
+PLACEHOLDERS = frozenset({"无", "暂无", "略", "同上", "见上", "详见附件", "无偏差", "已完成", "完成", "达标",
+                          "按计划完成", "正常", "无变化", "不适用", "na", "null", "见说明", "待补充"})
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One kind of risk: fixed code, weight (points of risk score) and what it means."""
+
+    code: str
+    weight: int
+    title: str
+    template: str
+
+
+FLAGS: dict[str, Flag] = {f.code: f for f in (
+    Flag("high-score-low-execution", 3, "高分低执行",
+         "复核总分 {total:.2f} 分（≥ 90）而预算执行率仅 {rate:.1%}（< 80%）"),
+    Flag("all-full-marks", 2, "指标全部满分", "全部 {n} 个指标自评满分"),
+    Flag("self-review-gap", 2, "自评与复核不符", "自评总分 {self_total:.2f} 与复核总分 {total:.2f} 相差 {gap:.2f} 分（≥ 1 分）"),
+    Flag("placeholder-deviation", 1, "偏差原因敷衍", "「{name}」的偏差原因「{text}」过短或为套话"),
+    Flag("shared-deviation", 1, "偏差原因雷同", "「{name}」的偏差原因与另外 {others} 个项目一字不差"),
+    Flag("over-achievement", 2, "超额完成未说明",
+         "「{name}」实际完成值 {actual} 超出年度指标值 {target} 达 {share:.0%}（≥ 30%），未说明原因"),
+    Flag("actual-copied", 2, "完成值照抄指标值", "全部 {n} 个指标的实际完成值与年度指标值一字不差"),
+    Flag("indicator-set-copied", 2, "指标设置雷同", "指标设置（{n} 个三级指标及指标值）与另外 {units} 个实施单位的项目完全相同"),
+    Flag("tampered", 3, "模板被改动", "工作簿与模板不一致（模板被改动），数据可能不可信"),
+    Flag("superseded", 1, "多次提交", "该项目共提交 {n} 个版本，采用填写日期最新的一个；请核实改了什么"),
+)}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A flag raised on a project, with its reason in Chinese."""
+
+    code: str
+    reason: str
+
+    @property
+    def weight(self) -> int:
+        return FLAGS[self.code].weight
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What the rest of the round says: projects per 偏差原因, other units per indicator set."""
+
+    text_projects: Callable[[str], int]
+    set_units: Callable[[str], int]
+
+
+def _bare(text: str) -> str:
+    """The text without spaces and punctuation, lower case (to compare 偏差原因)."""
+    return re.sub(r"[\s\W_]+", "", text).lower()
+
+
+def deviation_texts(project: ProjectRow) -> set[str]:
+    """The project's distinct 偏差原因 texts (normalised), for counting across the round."""
+    return {text for text in (normalize_text(ind.deviation) for ind in project.indicators) if text}
+
+
+def indicator_signature(project: ProjectRow) -> str:
+    """A digest of the project's indicator set (三级指标 and 年度指标值), empty with fewer than 3 indicators."""
+    rows = sorted((normalize_text(ind.name), normalize_text(ind.target)) for ind in project.indicators
+                  if normalize_text(ind.name))
+    if len(rows) < 3:
+        return ""
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
+
+
+def _number(value: object) -> float | None:
+    number = parse_number(value).value
+    return number if number is not None and math.isfinite(number) else None
+
+
+def risk_flags(project: ProjectRow, *, fate: str = "ok", versions: int = 1,
+               shared: Shared | None = None) -> list[Hit]:
+    """Every risk flag of one summarised project (``versions``: files of the project this round)."""
+    hits: list[Hit] = []
+    indicators = [ind for ind in project.indicators if normalize_text(ind.name)]
+    total, rate = project.review_total, project.execution_rate
+    if total >= HIGH_TOTAL and rate is not None and rate < LOW_RATE:
+        hits.append(Hit("high-score-low-execution", FLAGS["high-score-low-execution"].template.format(
+            total=total, rate=rate)))
+    scored = [(_number(ind.self_score), _number(ind.weight)) for ind in indicators]
+    if scored and all(s is not None and w and abs(s - w) < 1e-9 for s, w in scored):
+        hits.append(Hit("all-full-marks", FLAGS["all-full-marks"].template.format(n=len(scored))))
+    if project.self_total is not None and abs(project.self_total - total) >= GAP - 1e-9:
+        hits.append(Hit("self-review-gap", FLAGS["self-review-gap"].template.format(
+            self_total=project.self_total, total=total, gap=abs(project.self_total - total))))
+    placeholder = shared_text = None
+    for ind in indicators:
+        text = normalize_text(ind.deviation)
+        if not text:
+            continue
+        bare = _bare(text)
+        if placeholder is None and (len(bare) <= SHORT_TEXT or bare in PLACEHOLDERS):
+            placeholder = Hit("placeholder-deviation", FLAGS["placeholder-deviation"].template.format(
+                name=normalize_text(ind.name), text=text))
+        count = shared.text_projects(text) if shared else 1
+        if shared_text is None and count >= SHARED_TEXT_MIN:
+            shared_text = Hit("shared-deviation", FLAGS["shared-deviation"].template.format(
+                name=normalize_text(ind.name), others=count - 1))
+    hits += [hit for hit in (placeholder, shared_text) if hit is not None]
+    for ind in indicators:
+        target, actual = parse_quantity(ind.target), parse_quantity(ind.actual)
+        if normalize_text(ind.deviation) or target is None or actual is None or target.value <= 0:
+            continue
+        if target.direction == "positive" and actual.value >= target.value * (1 + OVER) - 1e-9:
+            hits.append(Hit("over-achievement", FLAGS["over-achievement"].template.format(
+                name=normalize_text(ind.name), actual=normalize_text(ind.actual), target=normalize_text(ind.target),
+                share=actual.value / target.value - 1)))
+            break
+    pairs = [(normalize_text(ind.target), normalize_text(ind.actual)) for ind in indicators]
+    if len(pairs) >= 3 and all(t and t == a for t, a in pairs):
+        hits.append(Hit("actual-copied", FLAGS["actual-copied"].template.format(n=len(pairs))))
+    signature = indicator_signature(project)
+    if signature and shared is not None:
+        units = shared.set_units(signature)
+        if units >= 1:
+            hits.append(Hit("indicator-set-copied", FLAGS["indicator-set-copied"].template.format(
+                n=len(indicators), units=units)))
+    if fate == "tampered":
+        hits.append(Hit("tampered", FLAGS["tampered"].template))
+    if versions > 1:
+        hits.append(Hit("superseded", FLAGS["superseded"].template.format(n=versions)))
+    return hits
+
+
+def risk_score(hits: Sequence[Hit]) -> int:
+    """The risk score: the sum of the flags' weights."""
+    return sum(hit.weight for hit in hits)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One project of the 抽查名单 and why it was drawn."""
+
+    key: object
+    unit: str
+    score: int
+    reason: str
+
+
+def draw_sample(candidates: Sequence[tuple[object, str, int]], n: int, seed: int) -> list[Drawn]:
+    """Draw ``n`` of ``candidates`` ((key, 实施单位, risk score), in a stable order), reproducibly.
+
+    First one project of every unit (units in a seeded random order while N is short of them), the
+    unit's riskiest by a seeded weighted draw; then the rest risk-weighted across all units. The
+    weight of a project is 1 + its risk score, so a clean project can still be drawn.
+    """
+    rng = random.Random(seed)
+    pool = list(candidates)
+    if n <= 0 or not pool:
+        return []
+    units = sorted({unit for _, unit, _ in pool})
+    rng.shuffle(units)
+    drawn: list[Drawn] = []
+    taken: set[int] = set()
+    for unit in units[:n]:
+        members = [i for i, item in enumerate(pool) if item[1] == unit]
+        pick = _weighted(rng, members, pool)
+        taken.add(pick)
+        key, _, score = pool[pick]
+        drawn.append(Drawn(key, unit, score, "每个实施单位至少抽 1 个" + (f"（风险分 {score}，按风险加权）" if score else "")))
+    while len(drawn) < n and len(taken) < len(pool):
+        rest = [i for i in range(len(pool)) if i not in taken]
+        pick = _weighted(rng, rest, pool)
+        taken.add(pick)
+        key, unit, score = pool[pick]
+        drawn.append(Drawn(key, unit, score, f"按风险加权抽取（风险分 {score}）" if score else "随机抽取（无风险标记）"))
+    return drawn
+
+
+def _weighted(rng: random.Random, indices: list[int], pool: list[tuple[object, str, int]]) -> int:
+    weights = [1 + pool[i][2] for i in indices]
+    return rng.choices(indices, weights=weights, k=1)[0]

@@ -1,0 +1,138 @@
+"""The summary's long sheets stream their rows straight into XlsxWriter's row stream (``_RowStream``).
+
+Separated from :mod:`xltools.district.summary` for size; tests compare its output with XlsxWriter's
+own path (tests/test_summary_rows.py), since it writes into XlsxWriter's internals (pinned below 4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+_COLUMNS = [xl_col_to_name(col) for col in range(64)]
+# What XlsxWriter does to an inline string (xmlwriter / utility), in the same order:
+_ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+_STRMAX = 32767
+
+
+class _RowStream(Worksheet):
+    """A streamed (``constant_memory``) worksheet that also takes whole data rows, fast.
+
+    XlsxWriter's general write path costs about 5 µs a cell, and the summary's long sheets
+    have a quarter of a million cells at 2,000 projects. :meth:`append_row` renders a row's
+    XML straight into the worksheet's row stream, as :func:`_put` followed by XlsxWriter would
+    write it (inline strings with XlsxWriter's escapes, the formats' style indices, the row
+    height), after flushing the row XlsxWriter still holds. Rows must come in increasing order
+    and after every row written through the ordinary API.
+    """
+
+    def append_row(self, row: int, cells: Sequence[tuple[object, Format | None]], height: float | None = None) -> None:
+        if not self.constant_memory:  # a workbook kept in memory: the ordinary path
+            for col, (value, fmt) in enumerate(cells):
+                _put(self, row, col, value, fmt)
+            if height is not None:
+                self.set_row(row, height)
+            return
+        if not cells or self._check_dimensions(row, 0) or self._check_dimensions(row, len(cells) - 1):
+            return  # out of the sheet's bounds or above rows already written: XlsxWriter ignores it too
+        self._write_single_row(row)  # flush the previous row, as XlsxWriter does when a new row starts
+        head = f'<row r="{row + 1}"'
+        if height is not None:
+            pixels = int(height * 4.0 / 3.0 + 0.5)  # XlsxWriter keeps heights in pixels
+            head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+        parts = [head + ">"]
+        number = str(row + 1)
+        for col, (value, fmt) in enumerate(cells):
+            attrs = (f' r="{_COLUMNS[col]}{number}"' if fmt is None
+                     else f' r="{_COLUMNS[col]}{number}" s="{fmt._get_xf_index()}"')
+            if type(value) is str and value:  # most cells: the text path without two calls
+                parts.append(f"<c{attrs}{_inline_short(value) if len(value) <= _CACHED_CHARS else _inline(value)}")
+            else:
+                parts.append(self._cell_xml(attrs, value, fmt is not None))
+        parts.append("</row>")
+        self.fh.write("".join(parts))
+
+    def _cell_xml(self, attrs: str, value: object, formatted: bool) -> str:
+        """One ``<c>`` element, with :func:`_put`'s choice of type."""
+        if isinstance(value, str):
+            if value:
+                return _string_xml(attrs, value)
+        elif value is None:
+            pass
+        elif isinstance(value, bool):
+            return _string_xml(attrs, "是" if value else "否")
+        elif isinstance(value, (int, float)):
+            if math.isfinite(value):
+                return f"<c{attrs}><v>{value:.16G}</v></c>"
+            return f"<c{attrs}/>" if formatted else ""  # as _put: an overflowing sum is a blank cell
+        elif isinstance(value, (dt.datetime, dt.date)):
+            moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+            return f"<c{attrs}><v>{self._convert_date_time(moment):.16G}</v></c>"
+        else:
+            return _string_xml(attrs, str(value))
+        return f"<c{attrs}/>" if formatted else ""  # a blank cell without a format is not written
+
+
+def _string_xml(attrs: str, text: str) -> str:
+    """An inline string cell; the text is always escaped (never passed through as markup)."""
+    return f"<c{attrs}{_inline_short(text) if len(text) <= _CACHED_CHARS else _inline(text)}"
+
+
+_CACHED_CHARS = 200  # texts up to this long are memoised (4096 of them: a few MB at most)
+
+
+@lru_cache(maxsize=4096)
+def _inline_short(text: str) -> str:
+    """:func:`_inline`, memoised: unit and project names repeat on every indicator row."""
+    return _inline(text)
+
+
+def _inline(text: str) -> str:
+    """What follows a string cell's attributes: its type and the escaped text."""
+    if len(text) > _STRMAX // 2:  # Excel's limit counts UTF-16 units; never split a character
+        units = 0
+        for index, char in enumerate(text):
+            units += 2 if ord(char) > 0xFFFF else 1
+            if units > _STRMAX:
+                text = text[:index]
+                break
+    if "_x" in text:
+        text = _ESCAPED_ESCAPE.sub(r"_x005F\1", text)
+    text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
+    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
+    return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+def _put(ws, row: int, col: int, value: object, fmt=None) -> None:
+    """Write a value by its type; text always as a string (never a formula, link or number)."""
+    if isinstance(value, str):
+        if value:
+            ws.write_string(row, col, value, fmt)
+        else:
+            ws.write_blank(row, col, None, fmt)
+    elif value is None:
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, "是" if value else "否", fmt)
+    elif isinstance(value, (int, float)):
+        if math.isfinite(value):
+            ws.write_number(row, col, value, fmt)
+        else:  # an overflowing sum: no number, never "inf" in the workbook
+            ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, dt.datetime):
+        ws.write_datetime(row, col, value, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)

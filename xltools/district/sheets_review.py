@@ -1,0 +1,325 @@
+"""The summary's review sheets: 复核重点, 变化, 抽查名单 and 未报送 (written after 图表).
+
+:func:`review_sheets` works over one round in the results store (two streamed passes over the
+round's projects, the counts in temporary tables), so memory does not grow with the district;
+the flags and the sample are :mod:`xltools.district.review`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xlsxwriter
+
+from xltools.core import Policy
+from xltools.core.parse import normalize_text
+from xltools.core.text import wrapped_lines
+from xltools.district.discover import CombineError
+from xltools.district.results import FATE_TEXT, fate_label
+from xltools.district.review import (
+    FLAGS,
+    SHARED_TEXT_MIN,
+    Shared,
+    deviation_texts,
+    draw_sample,
+    indicator_signature,
+    risk_flags,
+)
+from xltools.district.store import Store
+from xltools.district.summary import _finish, _Formats, _RowStream, _setup
+
+__all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
+
+#: The columns an --expect list must have (header row, any order; other columns are ignored).
+EXPECT_COLUMNS = ("实施单位", "项目名称")
+
+
+@dataclass
+class ReviewOptions:
+    """What the run's review adds: a sample of N (seeded), the expected projects, a returns folder."""
+
+    sample: int = 0
+    seed: int = 0
+    expect: Path | None = None
+    returns: Path | None = None
+
+    def check(self, force: bool) -> None:
+        """Refuse bad options before anything is read."""
+        if self.sample < 0:
+            raise CombineError("--sample 应为正整数")
+        if self.expect is not None and not Path(self.expect).is_file():
+            raise CombineError(f"找不到应报送项目名单 {self.expect}（--expect 应为 .xlsx 文件）")
+        if self.returns is not None:
+            folder = Path(self.returns)
+            if folder.exists() and not folder.is_dir():
+                raise CombineError(f"退回文件夹 {folder} 已存在且不是文件夹")
+            if folder.is_dir() and any(folder.iterdir()) and not force:
+                raise CombineError(f"退回文件夹 {folder} 不是空的；要覆盖请加 --force")
+
+
+@dataclass
+class ReviewSheets:
+    """The review sheets of one round, ready to write into the summary."""
+
+    store: Store
+    round_id: int
+    sample_rows: list[tuple[object, ...]] = field(default_factory=list)
+    expect_rows: list[tuple[str, str, str, str]] | None = None
+    previous: tuple[int, str, str] | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def write(self, book: xlsxwriter.Workbook) -> None:
+        fmt = _Formats(book)
+        _write_risks(book, fmt, self.store)
+        if self.previous is not None:
+            self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous)
+        if self.sample_rows:
+            _write_rows(book, fmt, "抽查名单", _SAMPLE_HEADERS, self.sample_rows, wrap=(5, 6))
+        if self.expect_rows is not None:
+            _write_rows(book, fmt, "未报送", _EXPECT_HEADERS, self.expect_rows, wrap=(4,))
+
+
+def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: Policy) -> ReviewSheets:
+    """Flag every summarised project of the round (into ``temp.risk``), draw the sample, read the list."""
+    _score(store, round_id)
+    db = store.db
+    sheets = ReviewSheets(store, round_id, previous=store.previous_round(round_id))
+    sheets.extras["flagged"] = db.execute("SELECT COUNT(*) FROM temp.risk WHERE score > 0").fetchone()[0]
+    if options.sample:
+        candidates = [(path, unit, score) for path, unit, score in
+                      db.execute("SELECT path, unit, score FROM temp.risk ORDER BY path")]
+        drawn = draw_sample(candidates, options.sample, options.seed)
+        for number, item in enumerate(drawn, start=1):
+            name, total, titles, path = db.execute("SELECT name, total, titles, path FROM temp.risk WHERE path=?",
+                                                   (item.key,)).fetchone()
+            sheets.sample_rows.append((number, item.unit, name, total, item.score, item.reason, titles, path))
+        sheets.extras["sample"] = [row[-1] for row in sheets.sample_rows]
+    if options.expect is not None:
+        sheets.expect_rows = _expected_rows(store, round_id, read_expected(Path(options.expect)))
+        sheets.extras["missing"] = sum(1 for row in sheets.expect_rows if row[0] == "未报送")
+        sheets.extras["unexpected"] = sum(1 for row in sheets.expect_rows if row[0] == "不在名单上")
+    return sheets
+
+
+def _row_height(texts: list[tuple[object, float]]) -> float | None:
+    """The height a row's wrapped texts need ((text, column width) pairs), line by line; ``None`` for one line."""
+    lines = 1
+    for text, width in texts:
+        if isinstance(text, str) and text:
+            lines = max(lines, sum(max(1, wrapped_lines(part, width)) for part in text.split("\n")))
+    return 13.5 * min(lines, 15) + 2 if lines > 1 else None
+
+
+# --- 复核重点 ------------------------------------------------------------------------------------
+
+def _score(store: Store, round_id: int) -> None:
+    db = store.db
+    db.executescript("""
+        DROP TABLE IF EXISTS temp.texts; DROP TABLE IF EXISTS temp.sets; DROP TABLE IF EXISTS temp.risk;
+        CREATE TEMP TABLE texts (text TEXT, path TEXT);
+        CREATE TEMP TABLE sets (signature TEXT, unit TEXT);
+        CREATE TEMP TABLE risk (path TEXT PRIMARY KEY, unit TEXT, name TEXT, total REAL, rate REAL, fate TEXT,
+                                score INTEGER, titles TEXT, reasons TEXT);
+    """)
+    for result in store.files(round_id, used=True):  # first pass: what the round shares
+        p = result.project
+        assert p is not None
+        db.executemany("INSERT INTO temp.texts VALUES (?, ?)", [(t, result.path) for t in deviation_texts(p)])
+        signature = indicator_signature(p)
+        if signature:
+            db.execute("INSERT INTO temp.sets VALUES (?, ?)", (signature, p.unit))
+    # what is shared, as small lookups: texts in SHARED_TEXT_MIN projects or more, indicator sets in two
+    # units or more, projects with more than one version (a round's boilerplate, not its every project)
+    texts = dict(db.execute("SELECT text, COUNT(DISTINCT path) n FROM temp.texts GROUP BY text HAVING n >= ?",
+                            (SHARED_TEXT_MIN,)))
+    sets: dict[str, set[str]] = {}
+    for signature, unit in db.execute("SELECT signature, unit FROM temp.sets WHERE signature IN (SELECT signature "
+                                      "FROM temp.sets GROUP BY signature HAVING COUNT(DISTINCT unit) > 1)"):
+        sets.setdefault(signature, set()).add(unit)
+    versions = {tuple(row[:3]): row[3] for row in db.execute(
+        "SELECT unit, name, year, COUNT(*) n FROM files WHERE round=? AND fate IN ('ok','tampered','superseded') "
+        "GROUP BY unit, name, year HAVING n > 1", (round_id,))}
+    for result in store.files(round_id, used=True):  # second pass: the flags
+        p = result.project
+        assert p is not None
+        shared = Shared(text_projects=lambda text: texts.get(text, 1),
+                        set_units=lambda sig, unit=p.unit: len(sets.get(sig, set()) - {unit}))
+        hits = risk_flags(p, fate=result.fate, versions=versions.get((p.unit, p.name, p.year), 1), shared=shared)
+        db.execute("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)",
+                   (result.path, p.unit, p.name, p.review_total, p.execution_rate, result.fate,
+                    sum(h.weight for h in hits), "、".join(FLAGS[h.code].title for h in hits),
+                    "\n".join(f"{n}. {h.reason}" for n, h in enumerate(hits, start=1))))
+
+
+#: Widths chosen so the sheet prints on one A4 landscape page width (printing.page_groups: no page columns).
+_RISK_HEADERS = (("序号", 6), ("风险分", 7), ("实施单位", 14), ("项目名称", 20), ("复核总分", 8), ("执行率", 8),
+                 ("风险标记", 22), ("原因", 54), ("文件状态", 10), ("来源文件", 24))
+
+
+def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store) -> None:
+    ws = book.add_worksheet("复核重点", worksheet_class=_RowStream)
+    _setup(ws, _RISK_HEADERS, fmt, "朝阳区项目支出绩效自评汇总·复核重点（风险分高者先复核）", freeze_cols=4)
+    formats = [fmt.int, fmt.int, fmt.text, fmt.wrap, fmt.score, fmt.rate, fmt.wrap, fmt.wrap, fmt.text, fmt.wrap]
+    row = 0
+    for row, (path, unit, name, total, rate, fate, score, titles, reasons) in enumerate(store.db.execute(
+            "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
+            "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
+        cells = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
+        ws.append_row(row, list(zip(cells, formats)),
+                      _row_height([(cells[col], _RISK_HEADERS[col][1]) for col in (3, 6, 7, 9)]))
+    _finish(ws, _RISK_HEADERS, row)
+
+
+# --- 抽查名单 and 未报送 -------------------------------------------------------------------------
+
+_SAMPLE_HEADERS = (("序号", 6), ("实施单位", 16), ("项目名称", 24), ("复核总分", 8), ("风险分", 7),
+                   ("抽取原因", 30), ("风险标记", 22), ("来源文件", 30))
+_EXPECT_HEADERS = (("序号", 6), ("类别", 10), ("实施单位", 16), ("项目名称", 24), ("说明", 50))
+
+
+def _write_rows(book: xlsxwriter.Workbook, fmt: _Formats, title: str, headers: tuple[tuple[str, float], ...],
+                rows: list[tuple[object, ...]] | list[tuple[str, str, str, str]], wrap: tuple[int, ...]) -> None:
+    ws = book.add_worksheet(title, worksheet_class=_RowStream)
+    _setup(ws, headers, fmt, f"朝阳区项目支出绩效自评汇总·{title}", freeze_cols=1)
+    row = 0
+    for row, values in enumerate(rows, start=1):
+        cells = values if len(values) == len(headers) else (row, *values)
+        formats = [fmt.wrap if col in wrap else fmt.int if col == 0 else
+                   fmt.score if isinstance(value, float) else fmt.text for col, value in enumerate(cells)]
+        ws.append_row(row, list(zip(cells, formats)), _row_height([(cells[col], headers[col][1]) for col in wrap]))
+    _finish(ws, headers, row)
+
+
+def read_expected(path: Path) -> list[tuple[str, str]]:
+    """The (实施单位, 项目名称) pairs of an --expect list: the first sheet, a header row naming both columns."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file; all mean the same here
+        raise CombineError(f"应报送项目名单 {path} 无法读取（{type(exc).__name__}）；请用 Excel 另存为 .xlsx 后重试") from exc
+    try:
+        ws = book.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header: list[str] | None = None
+        for number, values in enumerate(rows, start=1):
+            names = [normalize_text(v) for v in values]
+            if all(col in names for col in EXPECT_COLUMNS):
+                header = names
+                break
+            if number >= 10:
+                break
+        if header is None:
+            raise CombineError(f"应报送项目名单 {path} 的工作表「{ws.title}」前 10 行中没有同时含「实施单位」"
+                               "和「项目名称」的表头行；请在第一行写上这两列的表头")
+        unit_col, name_col = (header.index(col) for col in EXPECT_COLUMNS)
+        out = []
+        for row in rows:
+            unit = normalize_text(row[unit_col]) if unit_col < len(row) else ""
+            name = normalize_text(row[name_col]) if name_col < len(row) else ""
+            if unit or name:
+                out.append((unit, name))
+        return out
+    finally:
+        book.close()
+
+
+def _expected_rows(store: Store, round_id: int, expected: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+    """Projects on the list without a form (未报送) and forms not on the list (不在名单上)."""
+    reported: dict[tuple[str, str], str] = {}
+    for unit, name, fate in store.db.execute(
+            "SELECT unit, name, fate FROM files WHERE round=? AND fate IN ('ok','tampered','wrong-year')", (round_id,)):
+        key = (normalize_text(unit), normalize_text(name))  # compared as the list is read: normalised
+        if reported.get(key) != "ok":
+            reported[key] = "ok" if fate in ("ok", "tampered") else fate
+    wanted = set(expected)
+    rows: list[tuple[str, str, str, str]] = []
+    for unit, name in dict.fromkeys(expected):
+        fate = reported.get((unit, name))
+        if fate is None:
+            rows.append(("未报送", unit, name, "名单上的项目没有收到自评表"))
+        elif fate == "wrong-year":
+            rows.append(("未报送", unit, name, "只收到年度不符的自评表（见「文件清单」）"))
+    for (unit, name), fate in sorted(reported.items()):
+        if (unit, name) not in wanted and fate == "ok":
+            rows.append(("不在名单上", unit, name, "收到的自评表不在应报送项目名单上；请核对项目名称或名单"))
+    return rows
+
+
+# --- 变化 -----------------------------------------------------------------------------------------
+
+_CHANGE_HEADERS = (("序号", 6), ("实施单位", 16), ("项目名称", 24), ("变化", 16), ("上轮状态", 12),
+                   ("本轮状态", 12), ("上轮复核总分", 9), ("本轮复核总分", 9), ("上轮错误数", 8), ("本轮错误数", 8),
+                   ("已改正的问题", 40), ("新出现的问题", 40))
+
+
+def _projects(store: Store, round_id: int) -> Iterator[tuple]:
+    """The round's projects (one file each: the summarised one, or a wrong-year form) by key, streamed."""
+    return iter(store.db.execute(
+        "SELECT unit, name, year, fate, review_total, errors, sha256, config, MIN(seq) FROM files "
+        "WHERE round=? AND name IS NOT NULL AND fate IN ('ok','tampered','wrong-year') "
+        "GROUP BY unit, name, year ORDER BY unit, name, year", (round_id,)))
+
+
+def _findings(store: Store, sha256: str, config: str) -> set[tuple[str, str]]:
+    return {(code, f"{sheet}!{cell}" if sheet else cell) for sheet, cell, code in store.db.execute(
+        "SELECT sheet, cell, code FROM findings WHERE sha256=? AND config=? AND severity='error'", (sha256, config))}
+
+
+_END = ("\U0010ffff",)
+
+
+def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[object, ...]]:
+    """What changed per project since round ``previous`` (a merge of both rounds' sorted projects)."""
+    olds, news = _projects(store, previous), _projects(store, round_id)
+    before, row = next(olds, None), next(news, None)
+    while before is not None or row is not None:
+        old_key = before[:3] if before is not None else _END
+        new_key = row[:3] if row is not None else _END
+        if new_key < old_key:
+            assert row is not None
+            unit, name, _, fate, total, errors, *_ = row
+            yield (unit, name, "新增项目", "", fate_label(fate, errors), None, total, None, errors, "", "")
+            row = next(news, None)
+            continue
+        if old_key < new_key:
+            assert before is not None
+            unit, name, _, fate, total, errors, *_ = before
+            yield (unit, name, "本轮未出现", fate_label(fate, errors), "", total, None, errors, None, "", "")
+            before = next(olds, None)
+            continue
+        assert row is not None and before is not None
+        unit, name, _, fate, total, errors, sha256, config, _ = row
+        _, _, _, old_fate, old_total, old_errors, old_sha, old_config, _ = before
+        before, row = next(olds, None), next(news, None)
+        if old_sha == sha256 and old_config == config and old_fate == fate:
+            continue
+        was, now = _findings(store, old_sha, old_config), _findings(store, sha256, config)
+        fixed, added = sorted(was - now), sorted(now - was)
+        what = [text for test, text in ((fate_label(fate, errors) != fate_label(old_fate, old_errors), "状态改变"),
+                                        (abs((total or 0) - (old_total or 0)) > 0.005, "复核总分改变"),
+                                        (errors != old_errors, "错误数改变"),
+                                        (bool(fixed), "有问题已改正"), (bool(added), "有新问题")) if test]
+        yield (unit, name, "、".join(what) or "重新提交（内容有改动）", fate_label(old_fate, old_errors),
+               fate_label(fate, errors), old_total, total, old_errors, errors,
+               "\n".join(f"{cell} {code}" for code, cell in fixed), "\n".join(f"{cell} {code}" for code, cell in added))
+
+
+def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round_id: int,
+                   previous: tuple[int, str, str]) -> int:
+    ws = book.add_worksheet("变化", worksheet_class=_RowStream)
+    prev_id, label, started = previous
+    _setup(ws, _CHANGE_HEADERS, fmt, f"朝阳区项目支出绩效自评汇总·变化（与上一轮「{label}」{started} 相比）", freeze_cols=3)
+    formats = [fmt.int, fmt.text, fmt.text, fmt.wrap, fmt.text, fmt.text, fmt.score, fmt.score, fmt.int, fmt.int,
+               fmt.wrap, fmt.wrap]
+    row = 0
+    for row, values in enumerate(_changes(store, round_id, prev_id), start=1):
+        cells = (row, *values)
+        ws.append_row(row, list(zip(cells, formats)),
+                      _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
+    if not row:
+        ws.write_string(1, 1, f"与上一轮「{label}」相比，没有项目发生变化", fmt.text)
+    _finish(ws, _CHANGE_HEADERS, row)
+    return row

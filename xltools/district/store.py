@@ -1,0 +1,360 @@
+"""The results store: every ``combine`` run's per-file results in one SQLite file (stdlib ``sqlite3``).
+
+It makes three things possible: incremental runs (a file whose bytes were judged before, with the
+same program and policy, is not read again), flat memory (results stream through the store instead
+of piling up in the main process) and rounds (each run is a round with a label and a time, so the
+next round can say what changed).
+
+Schema version 1 (``meta.schema_version``); every table is documented in ``docs/store.md``:
+
+- ``meta(key, value)``: ``schema_version``.
+- ``rounds(id, label, started, finished, summary, year, config)``: one row a run.
+- ``results(sha256, config, today, fate, reason, project, indicators, details, errors, warnings,
+  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings)``: what
+  judging a file's bytes gave (the cache). ``config`` fingerprints the program and the policy;
+  ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as
+  ``{"d": "YYYY-MM-DD"}``); ``future`` = 1 when a finding depends on the day of the run
+  (date-in-future); the header columns repeat the project's for SQL.
+- ``findings(sha256, config, n, sheet, cell, code, severity, message)``: the findings of a result.
+- ``files(round, seq, path, sha256, config, size, mtime, fate, reason, reused, unit, name, year,
+  filled_on, self_total, review_total, grade, errors, warnings, source)``: every input file of a
+  round (``path`` as the summary shows it, ``source`` where it was read), its final fate (after the
+  year check and duplicates).
+
+Nothing here is ever unpickled: a store is a file on disk and is read as data only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from xltools.core import Policy
+from xltools.core.errors import UserError, os_reason
+from xltools.district.results import FileResult, ProjectRow, dumps_value, loads_value
+from xltools.district.units import unit_sort_key
+
+__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason"]
+
+SCHEMA_VERSION = 1
+
+#: Fates whose project enters the summary (as :attr:`FileResult.used`).
+USED_FATES = ("ok", "tampered")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rounds (
+    id INTEGER PRIMARY KEY, label TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
+    summary TEXT NOT NULL, year TEXT, config TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+    sha256 TEXT NOT NULL, config TEXT NOT NULL, today TEXT NOT NULL, fate TEXT NOT NULL, reason TEXT NOT NULL,
+    project TEXT, indicators BLOB, details TEXT, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
+    future INTEGER NOT NULL, unit TEXT, name TEXT, year TEXT, filled_on TEXT, self_total REAL, review_total REAL,
+    grade TEXT, packed_findings TEXT NOT NULL, PRIMARY KEY (sha256, config));
+CREATE TABLE IF NOT EXISTS findings (
+    sha256 TEXT NOT NULL, config TEXT NOT NULL, n INTEGER NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
+    code TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (sha256, config, n));
+CREATE TABLE IF NOT EXISTS files (
+    round INTEGER NOT NULL REFERENCES rounds(id), seq INTEGER NOT NULL, path TEXT NOT NULL,
+    sha256 TEXT NOT NULL, config TEXT NOT NULL, size INTEGER NOT NULL, mtime REAL NOT NULL,
+    fate TEXT NOT NULL, reason TEXT NOT NULL, reused INTEGER NOT NULL,
+    unit TEXT, name TEXT, year TEXT, filled_on TEXT, self_total REAL, review_total REAL, grade TEXT,
+    errors INTEGER NOT NULL, warnings INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (round, seq));
+CREATE INDEX IF NOT EXISTS files_key ON files (round, unit, name, year);
+CREATE INDEX IF NOT EXISTS files_sha ON files (round, sha256);
+"""
+
+_FUTURE_CODES = ("date-in-future",)  # findings that depend on the day of the run
+
+
+class StoreError(UserError):
+    """The results store cannot be used (not a store, a newer schema, unwritable); message in Chinese."""
+
+
+STORE_NAME = "xltools结果库.sqlite"
+
+
+def store_path_for(summary: Path) -> Path:
+    """The default store: next to the summary, one per folder (so the rounds of a district chain up
+    whatever each round's summary is called)."""
+    return summary.with_name(STORE_NAME)
+
+
+def _source_digest() -> str:
+    """What the reading and judging code is (its source files), so a changed program judges again."""
+    import xltools
+
+    root = Path(xltools.__file__).parent
+    digest = hashlib.sha256()
+    for folder in ("core", "form", "io"):
+        for path in sorted((root / folder).glob("*.py")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in ("process.py", "results.py"):
+        digest.update(name.encode() + b"\0" + (root / "district" / name).read_bytes())
+    return digest.hexdigest()
+
+
+def config_fingerprint(policy: Policy | None) -> str:
+    """The cache key besides the bytes: the program's source and the run's policy (or "each template's own")."""
+    text = policy.model_dump_json() if policy is not None else "template"
+    return hashlib.sha256(f"{_source_digest()}\0{text}".encode()).hexdigest()[:32]
+
+
+_PROJECT_FIELDS = ("year", "unit", "department", "name", "lead", "initial_budget", "annual_budget", "executed",
+                   "execution_rate", "budget_score", "subtotals", "self_total", "review_total", "grade",
+                   "filled_on")
+
+
+class _Packed(Sequence):
+    """A list kept as its JSON text until first used (most sheets never look at a file's details or findings)."""
+
+    __slots__ = ("_text", "_items")
+
+    def __init__(self, text: str | None) -> None:
+        self._text, self._items = text, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = [tuple(x) if isinstance(x, list) else x for x in loads_value(self._text)] if self._text else []
+            self._text = None
+        return self._items
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self) -> Iterator:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self._list()) == list(other) if isinstance(other, (list, tuple, Sequence)) else NotImplemented
+
+
+def _project_from(head: str, indicators: bytes, details: str) -> ProjectRow:
+    fields = loads_value(head)
+    assert isinstance(fields, dict)
+    # indicators and details stay packed (JSON) until a sheet asks for them
+    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=_Packed(details))  # type: ignore[arg-type]
+
+
+# --- the store -------------------------------------------------------------------------------------
+
+_FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, "
+                 "r.project, r.indicators, r.details, r.packed_findings")
+
+
+class Store:
+    """One open results store (a context manager; commits on close)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(str(path))
+            self.db.execute("PRAGMA journal_mode=DELETE")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            version = self._version()
+            if version is None:
+                self.db.executescript(_SCHEMA)
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                self.db.commit()
+            elif version != SCHEMA_VERSION:
+                raise StoreError(f"结果库 {path} 的结构版本为 {version}，本程序只认识版本 {SCHEMA_VERSION}；"
+                                 "请换一个结果库文件（--store）或升级 xltools")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"结果库 {path} 无法使用（{db_reason(exc)}）；请换一个文件（--store）或删除它") from exc
+        except OSError as exc:
+            raise StoreError(f"结果库 {path} 无法打开：{os_reason(exc)}") from exc
+
+    def _version(self) -> int | None:
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            return None
+        if "meta" not in tables:
+            raise StoreError(f"{self.path} 不是 xltools 的结果库；请换一个文件（--store）")
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.commit()
+        self.db.close()
+
+    # --- rounds ---
+
+    def begin_round(self, label: str | None, summary: str, config: str) -> tuple[int, str]:
+        """A new round; its label defaults to 第 N 轮."""
+        count = self.db.execute("SELECT COUNT(*) FROM rounds").fetchone()[0]
+        label = label or f"第{count + 1}轮"
+        started = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        cur = self.db.execute("INSERT INTO rounds (label, started, summary, config) VALUES (?, ?, ?, ?)",
+                              (label, started, summary, config))
+        return int(cur.lastrowid), label  # type: ignore[arg-type]
+
+    def finish_round(self, round_id: int, year: str | None) -> None:
+        finished = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        self.db.execute("UPDATE rounds SET finished=?, year=? WHERE id=?", (finished, year, round_id))
+        self.db.commit()
+
+    def previous_round(self, round_id: int) -> tuple[int, str, str] | None:
+        """The last finished round before ``round_id``: (id, label, started)."""
+        row = self.db.execute("SELECT id, label, started FROM rounds WHERE id < ? AND finished IS NOT NULL "
+                              "ORDER BY id DESC LIMIT 1", (round_id,)).fetchone()
+        return (int(row[0]), row[1], row[2]) if row else None
+
+    # --- the cache ---
+
+    def reuse(self, round_id: int, seq: int, sha256: str, config: str, path: str, size: int, mtime: float,
+              source: str, today: dt.date) -> bool:
+        """Record a file of a round from the stored result of its bytes (no workbook read), when the store
+        holds one valid today; whether it did. A result without a date-dependent finding stays valid later
+        (a filled date not after the day it was judged is not after any later day either)."""
+        cursor = self.db.execute(
+            "INSERT INTO files SELECT ?, ?, ?, sha256, config, ?, ?, fate, reason, 1, unit, name, year, filled_on, "
+            "self_total, review_total, grade, errors, warnings, ? FROM results WHERE sha256=? AND config=? "
+            "AND (future=0 OR today=?)", (round_id, seq, path, size, mtime, source, sha256, config, today.isoformat()))
+        return cursor.rowcount == 1
+
+    def add(self, round_id: int, seq: int, result: FileResult, config: str, today: dt.date,
+            source: str = "") -> None:
+        """Record one file of a round (and, when it was read, its result in the cache)."""
+        p = result.project
+        if result.sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
+            head = dumps_value({name: getattr(p, name) for name in _PROJECT_FIELDS}) if p is not None else None
+            future = any(f[2] in _FUTURE_CODES for f in result.findings)
+            self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            (result.sha256, config, today.isoformat(), result.fate, result.reason, head,
+                             p.packed_indicators if p else None, dumps_value(list(p.details)) if p else None,
+                             result.errors, result.warnings, int(future),
+                             p.unit if p else None, p.name if p else None, p.year if p else None,
+                             p.filled_on.isoformat() if p and p.filled_on else None, p.self_total if p else None,
+                             p.review_total if p else None, p.grade if p else None, dumps_value(result.findings)))
+            self.db.execute("DELETE FROM findings WHERE sha256=? AND config=?", (result.sha256, config))
+            self.db.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
+                                [(result.sha256, config, n, *f) for n, f in enumerate(result.findings)])
+        self.db.execute(
+            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (round_id, seq, result.path, result.sha256, config if result.sha256 else "", result.size,
+             result.mtime, result.fate, result.reason, int(result.reused),
+             p.unit if p else None, p.name if p else None, p.year if p else None,
+             p.filled_on.isoformat() if p and p.filled_on else None, p.self_total if p else None,
+             p.review_total if p else None, p.grade if p else None, result.errors, result.warnings, source))
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    # --- after reading: the year and duplicates ---
+
+    def common_year(self, round_id: int) -> str | None:
+        """The most common 年度 of the round's forms (ties: the later year)."""
+        row = self.db.execute("SELECT year FROM files WHERE round=? AND year IS NOT NULL AND year != '' "
+                              "AND fate IN ('ok','tampered') GROUP BY year ORDER BY COUNT(*) DESC, year DESC "
+                              "LIMIT 1", (round_id,)).fetchone()
+        return row[0] if row else None
+
+    def mark_wrong_year(self, round_id: int, year: str) -> None:
+        """Forms of another (stated) year than the round's get the fate wrong-year."""
+        self.db.execute(
+            "UPDATE files SET fate='wrong-year', reason='表中年度为 ' || year || ' 年，本轮汇总 ' || ? || "
+            "' 年度；请核对年度或按本年度重新填报' WHERE round=? AND fate IN ('ok','tampered') "
+            "AND year IS NOT NULL AND year != '' AND year != ?", (year, round_id, year))
+
+    def resolve_duplicates(self, round_id: int) -> None:
+        """Byte-identical copies become duplicate, older versions of a project superseded.
+
+        The same rule as :func:`xltools.district.duplicates.resolve_duplicates`, in SQL so that the
+        results need not be in memory: the first file (in input order) of each content is kept; of a
+        project's (实施单位, 项目名称, 年度) files the newest 填写日期 wins, then the newest file time,
+        then the later path.
+        """
+        db = self.db
+        db.execute(
+            "UPDATE files SET fate='duplicate', reason='与「' || (SELECT k.path FROM files k WHERE k.round=files.round "
+            "AND k.sha256=files.sha256 AND k.fate!='skipped' ORDER BY k.seq LIMIT 1) || '」内容完全相同，未重复汇总' "
+            "WHERE round=? AND sha256!='' AND fate!='skipped' AND seq > (SELECT MIN(k.seq) FROM files k "
+            "WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate!='skipped')", (round_id,))
+        db.execute("DROP TABLE IF EXISTS temp.ranked")
+        db.execute(
+            "CREATE TEMP TABLE ranked AS SELECT seq, path, filled_on, "
+            "ROW_NUMBER() OVER w AS rank, COUNT(*) OVER (PARTITION BY unit, name, year) AS n, "
+            "FIRST_VALUE(path) OVER w AS newest, FIRST_VALUE(filled_on) OVER w AS newest_date "
+            "FROM files WHERE round=? AND fate IN ('ok','tampered') AND name IS NOT NULL AND name != '' "
+            "WINDOW w AS (PARTITION BY unit, name, year ORDER BY COALESCE(filled_on, '') DESC, mtime DESC, "
+            "path DESC)", (round_id,))
+        db.execute(
+            "UPDATE files SET fate='superseded', reason=(SELECT '同一项目（实施单位、项目名称、年度相同）以更新的「' "
+            "|| r.newest || '」为准（填写日期 ' || COALESCE(r.newest_date, '未填') || '）' FROM ranked r "
+            "WHERE r.seq=files.seq) WHERE round=? AND seq IN (SELECT seq FROM ranked WHERE n > 1 AND rank > 1)",
+            (round_id,))
+        db.execute(
+            "UPDATE files SET reason=(SELECT CASE WHEN files.reason != '' THEN files.reason || '；' ELSE '' END "
+            "|| '同一项目共 ' || r.n || ' 个文件，采用本文件（填写日期最新）' FROM ranked r WHERE r.seq=files.seq) "
+            "WHERE round=? AND seq IN (SELECT seq FROM ranked WHERE n > 1 AND rank = 1)", (round_id,))
+        db.execute("DROP TABLE temp.ranked")
+
+    # --- reading a round back ---
+
+    def files(self, round_id: int, *, used: bool = False) -> Iterator[FileResult]:
+        """The round's files in input order, or (``used``) its summarised projects by unit, name, path."""
+        join, where, order = "", "", "f.seq"
+        if used:
+            self.rank_units(round_id)
+            join, where = "LEFT JOIN temp.unit_rank u ON u.unit=f.unit", "AND f.fate IN ('ok','tampered')"
+            order = "u.rank, f.name, f.path"
+        cursor = self.db.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
+            f"{join} WHERE f.round=? {where} ORDER BY {order}", (round_id,))
+        for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings in cursor:
+            result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused))
+            if head is not None:
+                result.project = _project_from(head, indicators, details)
+            if findings and findings != "[]":
+                result.findings = _Packed(findings)  # type: ignore[assignment]
+            yield result
+
+    def rank_units(self, round_id: int) -> None:
+        """``temp.unit_rank(unit, rank)``: the round's 实施单位 in the district's order (:func:`unit_sort_key`)."""
+        units = [row[0] for row in self.db.execute("SELECT DISTINCT unit FROM files WHERE round=? AND unit IS NOT NULL",
+                                                   (round_id,))]
+        self.db.execute("DROP TABLE IF EXISTS temp.unit_rank")
+        self.db.execute("CREATE TEMP TABLE unit_rank (unit TEXT PRIMARY KEY, rank INTEGER)")
+        self.db.executemany("INSERT INTO temp.unit_rank VALUES (?, ?)",
+                            [(unit, rank) for rank, unit in enumerate(sorted(units, key=unit_sort_key))])
+
+    def counts(self, round_id: int) -> dict[str, int]:
+        return dict(self.db.execute("SELECT fate, COUNT(*) FROM files WHERE round=? GROUP BY fate", (round_id,)))
+
+    def totals(self, round_id: int) -> tuple[int, int, int, int, int]:
+        """(projects, errors, warnings, read, reused) of a round."""
+        row = self.db.execute(
+            "SELECT SUM(fate IN ('ok','tampered')), SUM(CASE WHEN fate IN ('ok','tampered') THEN errors END), "
+            "SUM(CASE WHEN fate IN ('ok','tampered') THEN warnings END), SUM(sha256 != '' AND NOT reused), "
+            "SUM(reused) FROM files WHERE round=?", (round_id,)).fetchone()
+        return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+
+    def ok_with_errors(self, round_id: int) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM files WHERE round=? AND fate='ok' AND errors > 0",
+                                   (round_id,)).fetchone()[0])
+
+
+def db_reason(exc: sqlite3.DatabaseError) -> str:
+    """SQLite's error, in Chinese."""
+    text = str(exc)
+    if "not a database" in text:
+        return "不是 SQLite 数据库文件"
+    if "locked" in text:
+        return "正被另一个程序使用"
+    if "readonly" in text or "read-only" in text:
+        return "文件只读"
+    if "malformed" in text:
+        return "文件已损坏"
+    return "数据库出错"
