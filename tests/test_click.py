@@ -20,7 +20,11 @@ import xlwings as xw  # noqa: E402
 from xltools.excel import addin, paint  # noqa: E402
 from xltools.excel.fill import fill_workbook  # noqa: E402
 from xltools.form.annotation import annotate  # noqa: E402
-from xltools.form.cells import bounds  # noqa: E402
+from xltools.form.cells import (  # noqa: E402
+    bounds,  # noqa: E402
+    cells_of,
+    rectangles,
+)
 from xltools.io import engine  # noqa: E402
 
 from . import forms  # noqa: E402
@@ -109,7 +113,7 @@ class _DesktopSheet:
 
 
 def _cells(address: str) -> set[tuple[int, int]]:
-    return {cell for area in address.split(",") for cell in paint.cells_of(area)}
+    return {cell for area in address.split(",") for cell in cells_of(area)}
 
 
 def test_desktop_colours_one_write_per_fill(busy: Path) -> None:
@@ -117,7 +121,7 @@ def test_desktop_colours_one_write_per_fill(busy: Path) -> None:
     report = addin.check_scores(book, alert=False)
     verdict, grid = addin._read_form(book)
     fills = addin._final_fills(annotate(verdict, grid.get))
-    assert {cell for ref in report.coloured for cell in paint.cells_of(ref)} <= set(fills)
+    assert {cell for ref in report.coloured for cell in cells_of(ref)} <= set(fills)
     sheet = _DesktopSheet()
     writes = paint.paint(sheet, fills)
     assert writes == len(sheet.log)
@@ -146,7 +150,7 @@ def test_long_addresses_are_split_at_255_characters() -> None:
 
 def test_rectangles_cover_exactly() -> None:
     cells = {(4, c) for c in range(2, 10)} | {(8, 3), (9, 3), (8, 4), (9, 4), (12, 7)}
-    rects = paint.rectangles(cells)
+    rects = rectangles(cells)
     assert sorted(rects) == sorted(["B4:I4", "C8:D9", "G12"])
     assert paint.areas(["B4:I4", "C8:D9", "G12"], limit=11) == ["B4:I4,C8:D9", "G12"]
     assert bounds("C8:D9") == (3, 8, 4, 9)

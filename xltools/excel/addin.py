@@ -33,9 +33,9 @@ import xlwings as xw
 
 from xltools.core import Evaluation
 from xltools.core.errors import UserError
-from xltools.excel.paint import cells_of, paint
+from xltools.excel.paint import paint
 from xltools.form.annotation import Annotation, annotate
-from xltools.form.cells import bounds
+from xltools.form.cells import bounds, cells_of
 from xltools.form.identify import MAX_ROWS, NotTemplate
 from xltools.form.layout import (
     DEFAULT_PASSWORD,

@@ -15,51 +15,17 @@ final fill of every cell is worked out first and then written:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 
 import xlwings as xw
 
-from xltools.form.cells import bounds, column_letter
+from xltools.form.cells import Cell, rectangles
 
-__all__ = ["MAX_ADDRESS", "cells_of", "rectangles", "areas", "paint"]
+__all__ = ["MAX_ADDRESS", "areas", "paint"]
 
 #: Excel's limit for the address given to ``Worksheet.Range``.
 MAX_ADDRESS = 255
 
-Cell = tuple[int, int]  # (row, column), 1-based
-
-
-def cells_of(ref: str) -> Iterator[Cell]:
-    min_col, min_row, max_col, max_row = bounds(ref)
-    for row in range(min_row, max_row + 1):
-        for col in range(min_col, max_col + 1):
-            yield row, col
-
-
-def rectangles(cells: Iterable[Cell]) -> list[str]:
-    """Cover ``cells`` with few rectangles: column runs per row, merged down rows."""
-    cells = set(cells)
-    runs: dict[int, list[tuple[int, int]]] = {}
-    for row in sorted({r for r, _ in cells}):
-        row_runs: list[tuple[int, int]] = []
-        for col in sorted(c for r, c in cells if r == row):
-            if row_runs and row_runs[-1][1] == col - 1:
-                row_runs[-1] = (row_runs[-1][0], col)
-            else:
-                row_runs.append((col, col))
-        runs[row] = row_runs
-    out: list[str] = []
-    open_blocks: dict[tuple[int, int], int] = {}  # column run → first row
-    for row in sorted(runs):
-        for run in runs[row]:
-            open_blocks.setdefault(run, row)
-        following = runs.get(row + 1, [])
-        for run in list(open_blocks):
-            if run in runs[row] and run not in following:
-                top = open_blocks.pop(run)
-                first, last = f"{column_letter(run[0])}{top}", f"{column_letter(run[1])}{row}"
-                out.append(first if first == last else f"{first}:{last}")
-    return out
 
 
 def areas(refs: Iterable[str], limit: int = MAX_ADDRESS) -> list[str]:

@@ -11,18 +11,18 @@ Pure: no spreadsheet library. Ranges are A1 strings, colours ``#RRGGBB``.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xltools.core import Finding
+from xltools.form.cells import bounds, cells_of, column_index, rectangles
 from xltools.form.layout import RESULT_SHEET, SHEET, Layout
 from xltools.form.verdict import Verdict
 
 __all__ = [
     "ERROR_FILL", "WARNING_FILL", "INPUT_FILL", "FORMULA_FILL", "SEVERITY_TEXT", "CLEARED_FINDING_ROWS",
     "Annotation", "annotate", "status_text", "result_column", "result_block", "restore_fills",
-    "finding_fills", "finding_comments", "cells_of",
+    "finding_fills", "finding_comments",
 ]
 
 ERROR_FILL = "#FFC7CE"    # red: an error at this cell
@@ -113,7 +113,7 @@ def result_block(verdict: Verdict) -> tuple[str, list[list[object]]]:
     first = Layout.RESULT_SUMMARY_FIRST_ROW
     rows: list[list[object]] = []
     for key, label in Layout.RESULT_SUMMARY:
-        row = _row_of(Layout.result_summary_cell(key))
+        row = bounds(Layout.result_summary_cell(key))[1]
         while first + len(rows) < row:
             rows.append([None] * width)
         rows.append([label, summary[key]] + [None] * (width - 2))
@@ -132,9 +132,9 @@ def restore_fills(layout: Layout) -> list[tuple[str, str]]:
         if spot.kind in ("input", "formula"):
             fill = INPUT_FILL if spot.kind == "input" else FORMULA_FILL
             by_fill[fill].update(cells_of(spot.merge or spot.cell))
-    last = _column_number(layout.last_column)
+    last = column_index(layout.last_column)
     return [(ref, fill) for fill, cells in by_fill.items()
-            for ref in _rectangles({c for c in cells if c[1] <= last})]
+            for ref in rectangles(c for c in cells if c[1] <= last)]
 
 
 def _form_cell(finding: Finding) -> str | None:
@@ -170,69 +170,4 @@ def finding_comments(findings: Sequence[Finding]) -> dict[str, str]:
     for cell, here in by_cell.items():
         here.sort(key=lambda f: f.severity != "error")
         out[cell] = "\n".join(f"【{SEVERITY_TEXT[f.severity]}】{f.code}：{f.message}" for f in here)
-    return out
-
-
-# --- ranges ----------------------------------------------------------------------------------------
-
-_CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters:
-        number = number * 26 + ord(ch) - 64
-    return number
-
-
-def _column_letters(number: int) -> str:
-    out = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
-def _split(cell: str) -> tuple[int, int]:
-    match = _CELL.match(cell)
-    if match is None:
-        raise ValueError(f"not a cell reference: {cell!r}")
-    return int(match.group(2)), _column_number(match.group(1))
-
-
-def _row_of(cell: str) -> int:
-    return _split(cell)[0]
-
-
-def cells_of(ref: str) -> Iterable[tuple[int, int]]:
-    """Every (row, column) of ``A1`` or ``A1:C3``."""
-    first, _, last = ref.partition(":")
-    (r0, c0), (r1, c1) = _split(first), _split(last or first)
-    for row in range(r0, r1 + 1):
-        for col in range(c0, c1 + 1):
-            yield row, col
-
-
-def _rectangles(cells: set[tuple[int, int]]) -> list[str]:
-    """Cover ``cells`` (row, column) with few rectangles: column runs per row, merged down rows."""
-    runs: dict[int, list[tuple[int, int]]] = {}
-    for row in sorted({r for r, _ in cells}):
-        row_runs: list[tuple[int, int]] = []
-        for col in sorted(c for r, c in cells if r == row):
-            if row_runs and row_runs[-1][1] == col - 1:
-                row_runs[-1] = (row_runs[-1][0], col)
-            else:
-                row_runs.append((col, col))
-        runs[row] = row_runs
-    out: list[str] = []
-    open_blocks: dict[tuple[int, int], int] = {}  # column run → first row
-    rows = sorted(runs)
-    for i, row in enumerate(rows):
-        for run in runs[row]:
-            open_blocks.setdefault(run, row)
-        following = runs.get(row + 1, []) if i + 1 < len(rows) and rows[i + 1] == row + 1 else []
-        for run in list(open_blocks):
-            if run in runs[row] and run not in following:
-                top = open_blocks.pop(run)
-                out.append(f"{_column_letters(run[0])}{top}:{_column_letters(run[1])}{row}")
     return out

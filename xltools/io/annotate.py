@@ -19,7 +19,8 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
-from xltools.form.annotation import Annotation, annotate, cells_of
+from xltools.form.annotation import Annotation, annotate
+from xltools.form.cells import cells_of
 from xltools.form.layout import RESULT_SHEET, SHEET
 from xltools.form.verdict import Verdict, judge
 from xltools.io.files import OutputExistsError, atomic_output
