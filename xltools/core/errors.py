@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["UserError", "os_reason", "validation_reasons"]
+__all__ = ["UserError", "os_reason", "validation_reasons", "PYDANTIC_REASONS"]
 
 
 class UserError(Exception):
@@ -74,7 +74,8 @@ def os_reason(exc: OSError) -> str:
     return f"系统错误（错误号 {exc.errno}）" if exc.errno else "无法访问该文件"
 
 
-_PYDANTIC_REASONS = {
+#: Chinese for pydantic's error types (shared: JSON forms here, policy files in :mod:`xltools.core.policy`).
+PYDANTIC_REASONS = {
     "missing": "缺少这一项",
     "extra_forbidden": "不认识这一项（请检查拼写，或删去）",
     "string_type": "应为文字",
@@ -118,7 +119,7 @@ def validation_reasons(errors: Iterable[Mapping[str, Any]], titles: Mapping[str,
     for err in errors:
         loc = tuple(item for item in err.get("loc", ()) if not (isinstance(item, str) and item not in titles
                                                                and _UNION_MEMBER.match(item)))
-        template = _PYDANTIC_REASONS.get(str(err.get("type")), "格式不对")
+        template = PYDANTIC_REASONS.get(str(err.get("type")), "格式不对")
         ctx = {k: _plain(v) for k, v in dict(err.get("ctx") or {}).items()}
         try:
             reason = template.format(**ctx)

@@ -15,7 +15,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import UserError
+from .errors import PYDANTIC_REASONS, UserError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -240,13 +240,14 @@ def _allowed(key: str) -> str:
     return f"可用的值：{allowed}（{field.title}）" if allowed else f"可用的值：{field.title}"
 
 
-_PROBLEM = {
+#: pydantic's error types in a policy file's words: the shared table (numbers, booleans) with TOML's terms
+#: for the rest; comparisons say only 太小/太大, the allowed values follow in the message.
+_PROBLEM = {key: PYDANTIC_REASONS[key] for key in (
+    "int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "finite_number", "bool_parsing",
+    "bool_type")} | {
     "missing": "缺少必填的值",
     "extra_forbidden": "是未知的键",
     "literal_error": "的值不在可选范围内",
-    "int_parsing": "应为整数", "int_type": "应为整数", "int_from_float": "应为整数",
-    "float_parsing": "应为数字", "float_type": "应为数字", "finite_number": "应为有限的数字",
-    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false",
     "string_type": "应为带引号的文字",
     "dict_type": "应为表（{ 键 = 值 }）", "model_type": "应为表（{ 键 = 值 }）",
     "tuple_type": "应为数组（[ … ]）", "list_type": "应为数组（[ … ]）",
