@@ -30,6 +30,7 @@ sheet 模板信息 carries the template's metadata.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -455,11 +456,11 @@ class Layout:
         # a row of blanks (None after _clean) is what FundRow/Indicator.is_empty() calls empty
         data["funds"] = Funds(**{key: (None if all(v is None for v in row.values()) else FundRow(**row))
                                  for key, row in funds.items()})
-        rows = [{part: None if (value := get(cell)) is None else _clean(value) for part, cell in cells}
+        rows = [[None if (value := get(cell)) is None else _clean(value) for _, cell in cells]
                 for cells in indicator_cells]  # most indicator cells are empty: skip _clean for them
-        while rows and all(v is None for v in rows[-1].values()):
+        while rows and all(v is None for v in rows[-1]):
             rows.pop()
-        data["indicators"] = [Indicator(**row) for row in rows]
+        data["indicators"] = [Indicator(**dict(zip(_INDICATOR_PARTS, row))) for row in rows]
         return Form(**data)
 
 
@@ -486,8 +487,6 @@ def _get_path(form: Form, path: str) -> object:
 
 def _clean(value: object) -> object:
     """Normalise a cell value for the model: blanks become ``None``, datetimes dates, bools text."""
-    import datetime as dt
-
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, bool):
