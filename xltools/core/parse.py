@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 __all__ = [
     "Number",
@@ -28,6 +28,7 @@ __all__ = [
     "is_inapplicable",
     "is_garbled_number",
     "as_typed",
+    "memoise_text",
 ]
 
 NumberKind = Literal["empty", "number", "text", "invalid"]
@@ -52,22 +53,24 @@ class Number:
 
 _SPACES = re.compile(r"\s+")
 
-#: Texts up to this length are memoised by the pure text functions of this module (a form's texts
-#: repeat within it and across a district's forms); a longer one is computed each time, so no cache
-#: ever holds a long text.
+#: Texts up to this length are memoised by the pure text functions of the core (a form's texts repeat
+#: within it and across a district's forms); a longer one is computed each time, so no cache ever holds
+#: a long text.
 _MEMO_CHARS = 200
 _MEMO_SIZE = 8192
-_T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _memoised(function: Callable[[str], _T]) -> Callable[[str], _T]:
-    """``function`` of one text, memoised (bounded) for texts up to :data:`_MEMO_CHARS` characters."""
+def memoise_text(function: _F) -> _F:
+    """Memoise (bounded) ``function``, a pure function of a text and perhaps further hashable arguments,
+    for texts up to :data:`_MEMO_CHARS` characters (a decorator)."""
     cached = lru_cache(maxsize=_MEMO_SIZE)(function)
 
-    def call(text: str) -> _T:
-        return cached(text) if len(text) <= _MEMO_CHARS else function(text)
+    def call(text: str, *args: Any) -> Any:
+        return cached(text, *args) if len(text) <= _MEMO_CHARS else function(text, *args)
     call.cache_info = cached.cache_info  # type: ignore[attr-defined]
-    return call
+    call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return call  # type: ignore[return-value]
 
 
 def normalize_text(value: object) -> str:
@@ -81,7 +84,7 @@ def normalize_text(value: object) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
 
 
-@_memoised
+@memoise_text
 def _normalize_str(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
@@ -121,7 +124,7 @@ def _placeholder_key(value: object) -> str | None:
     return _text_placeholder_key(value)
 
 
-@_memoised
+@memoise_text
 def _text_placeholder_key(value: str) -> str | None:
     text = normalize_text(value).replace(" ", "")
     text = _TRAILING_MARKS.sub("", text) or text
@@ -145,7 +148,7 @@ def _is_placeholder_key(key: str) -> bool:
     return key in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_MARKS.match(key))
 
 
-@_memoised
+@memoise_text
 def _is_placeholder_text(value: str) -> bool:
     key = _text_placeholder_key(value)
     return key is not None and _is_placeholder_key(key)
@@ -178,7 +181,7 @@ _CODE_START = re.compile(r"^[A-Za-z]{2,}")
 _LETTER_AT_POINT = re.compile(r"\d[.,][A-Za-z]|[A-Za-z][.,]\d")
 
 
-@_memoised
+@memoise_text
 def _is_garbled_text(value: str) -> bool:
     text = normalize_text(value).replace(" ", "")
     if not text or len(text) > 24:
@@ -210,20 +213,26 @@ def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万",
     if value is None:
         return Number("empty", None, value)
     if _is_real(value):
-        number = float(value)
-        if math.isfinite(number):
-            return Number("number", number, value)
-        return Number("invalid", None, value)
+        return _parse_real(value) if value else _parse_real.__wrapped__(value)  # -0.0 == 0.0: no cache
     if isinstance(value, bool):
         return Number("invalid", None, value)
-    if isinstance(value, str) and len(value) <= _MEMO_CHARS:
+    if isinstance(value, str):
         return _parse_number_text(value, suffixes)
-    return _parse_number_text.__wrapped__(value, suffixes)
+    return _parse_number_normalized(normalize_text(value).replace(" ", ""), suffixes, value)
 
 
-@lru_cache(maxsize=_MEMO_SIZE)
-def _parse_number_text(value: object, suffixes: tuple[str, ...]) -> Number:
-    text = normalize_text(value).replace(" ", "")
+@lru_cache(maxsize=_MEMO_SIZE, typed=True)  # typed: the Number keeps the int or float as typed
+def _parse_real(value: float) -> Number:
+    number = float(value)
+    return Number("number", number, value) if math.isfinite(number) else Number("invalid", None, value)
+
+
+@memoise_text
+def _parse_number_text(value: str, suffixes: tuple[str, ...]) -> Number:
+    return _parse_number_normalized(normalize_text(value).replace(" ", ""), suffixes, value)
+
+
+def _parse_number_normalized(text: str, suffixes: tuple[str, ...], value: object) -> Number:
     if not text:
         return Number("empty", None, value)
     for suffix in sorted(suffixes, key=len, reverse=True):
@@ -328,7 +337,7 @@ def parse_quantity(value: object) -> Quantity | None:
     return _parse_quantity_text(value)
 
 
-@_memoised
+@memoise_text
 def _parse_quantity_text(value: str) -> Quantity | None:
     if is_placeholder(value):
         return None

@@ -24,6 +24,7 @@ from .parse import (
     is_garbled_number,
     is_inapplicable,
     is_placeholder,
+    memoise_text,
     normalize_text,
     parse_quantity,
 )
@@ -67,7 +68,16 @@ _LEVEL1_WEIGHT = re.compile(r"^(?P<name>\D+?)(?:\((?P<w1>\d+(?:\.\d+)?)分?\)|(?
 
 def split_level1(value: object) -> tuple[str, float | None]:
     """``产出指标（50分）`` → (``产出指标``, 50.0); a label without a weight → (label, ``None``)."""
-    text = normalize_text(value).replace(" ", "")
+    return _split_level1(value) if isinstance(value, str) else _split_level1_text(normalize_text(value))
+
+
+@memoise_text
+def _split_level1(value: str) -> tuple[str, float | None]:
+    return _split_level1_text(normalize_text(value))
+
+
+def _split_level1_text(text: str) -> tuple[str, float | None]:
+    text = text.replace(" ", "")
     match = _LEVEL1_WEIGHT.match(text)
     if not match:
         return text, None
