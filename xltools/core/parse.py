@@ -211,7 +211,7 @@ def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万",
     entered in 万元, so ``万元``/``万`` just restate the unit).
     """
     if value is None:
-        return Number("empty", None, value)
+        return _NO_NUMBER
     if _is_real(value):
         return _parse_real(value) if value else _parse_real.__wrapped__(value)  # -0.0 == 0.0: no cache
     if isinstance(value, bool):
@@ -219,6 +219,9 @@ def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万",
     if isinstance(value, str):
         return _parse_number_text(value, suffixes)
     return _parse_number_normalized(normalize_text(value).replace(" ", ""), suffixes, value)
+
+
+_NO_NUMBER = Number("empty", None, None)
 
 
 @lru_cache(maxsize=_MEMO_SIZE, typed=True)  # typed: the Number keeps the int or float as typed

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from .catalogue import (
     IMPLAUSIBLE_AMOUNT,
@@ -94,6 +95,7 @@ def _header(form: Form, policy: Policy, today: dt.date | None, findings: list[Fi
 _AMOUNT_COLUMNS = ("initial_budget", "annual_budget", "executed")
 
 
+@lru_cache(maxsize=4096, typed=True)  # amounts repeat across a form's rows and checks
 def _amount_precision_exceeded(value: float) -> bool:
     """More than 4 decimals in the shortest decimal form of the number (万元 to the yuan)."""
     exponent = Decimal(repr(value)).as_tuple().exponent

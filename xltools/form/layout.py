@@ -487,6 +487,8 @@ def _get_path(form: Form, path: str) -> object:
 
 def _clean(value: object) -> object:
     """Normalise a cell value for the model: blanks become ``None``, datetimes dates, bools text."""
+    if type(value) is float or type(value) is int:
+        return value
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, bool):
