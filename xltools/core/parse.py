@@ -77,16 +77,18 @@ def normalize_text(value: object) -> str:
     """NFKC-normalise, turn any whitespace run into one space, strip."""
     if value is None:
         return ""
-    if type(value) is str:  # the same texts are normalised many times per form
-        return _normalize_str(value)
+    if type(value) is str:  # the same texts are normalised many times per form (the hottest cache: no wrapper)
+        return _normalize_cached(value) if len(value) <= _MEMO_CHARS else _normalize_str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    return _normalize_str(str(value))
 
 
-@memoise_text
 def _normalize_str(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+_normalize_cached = lru_cache(maxsize=_MEMO_SIZE)(_normalize_str)
 
 
 def as_typed(value: object, limit: int = 40) -> str:
