@@ -53,7 +53,8 @@ def part(*items: str) -> bytes:
 
 def test_libreoffice_rich_text_runs_read_as_the_tree_reads_them():
     data = part(f'<si><r>{RUN_PROPERTIES}<t xml:space="preserve">开展活动次数不少于</t></r>'
-                f'<r><rPr><b/><sz val="10"/></rPr><t xml:space="preserve">20</t></r><r><t>次。</t></r></si>',
+                f'<r><rPr><b/><sz val="10"/><color theme="1" tint="0.5"/></rPr><t xml:space="preserve">20</t></r>'
+                f'<r><t>次。</t></r></si>',
                 '<si><t xml:space="preserve">项目资金&#10;（万元）</t></si>', "<si/>", "<si><t/></si>",
                 "<si><t>a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos; &#x4e2d;&#25991;</t></si>")
     assert plain_shared_strings(data) == tree_strings(data) == [
@@ -92,9 +93,15 @@ def test_any_plain_text_reads_as_the_tree_reads_it(items):
     "<si><t>a</si>",                                               # not well-formed
     "<si><t>a &nbsp; b</t></si>",                                  # an HTML entity: undefined in XML
     '<si><extLst><ext uri="x"/></extLst><t>a</t></si>',            # an element the grammar does not know
+    '<si><r><rPr><sz val="1" val="2"/></rPr><t>a</t></r></si>',    # an attribute given twice
+    '<si><r><rPr><color theme="1" tint="0.5" rgb="FF000000"/></rPr><t>a</t></r></si>',  # three attributes
 ])
 def test_anything_outside_the_plain_grammar_is_left_to_the_parser(odd):
     assert plain_shared_strings(part("<si><t>x</t></si>", odd)) is None
+
+
+def test_count_given_twice_is_left_to_the_parser():
+    assert plain_shared_strings(part("<si><t>x</t></si>").replace(b'count="3"', b'count="3" count="3"')) is None
 
 
 def test_other_encodings_and_namespaces_are_left_to_the_parser():

@@ -24,15 +24,17 @@ __all__ = ["plain_shared_strings"]
 _CHARS = rb"[^<&\x00-\x08\x0b-\x1f]*"
 _TEXT = _CHARS + rb"(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});" + _CHARS + rb")*"
 _T = rb'<t(?: xml:space="preserve")?>' + _TEXT + rb"</t>|<t(?: xml:space=\"preserve\")?/>"
-# An empty run-property element such as <sz val="10"/>, <rFont val="宋体"/>, <b/>.
-_PROPERTY = rb'<[A-Za-z]+(?: [A-Za-z]+="[^"<>&\x00-\x1f]*")*/>'
+# An empty run-property element such as <sz val="10"/>, <rFont val="宋体"/>, <b/>, <color theme="1" tint="0.5"/>:
+# at most two attributes, of different names (the parser refuses an attribute given twice).
+_VALUE = rb'="[^"<>&\x00-\x1f]*"'
+_PROPERTY = rb"<[A-Za-z]+(?: ([A-Za-z]+)" + _VALUE + rb"(?: (?!\1=)[A-Za-z]+" + _VALUE + rb")?)?/>"
 _RUN = rb"<r>(?:<rPr>(?:" + _PROPERTY + rb")*</rPr>)?(?:" + _T + rb")</r>"
 _ITEM = rb"<si>(?:" + _T + rb"|" + _RUN + rb")*</si>|<si/>"
 _SPACE = rb"[ \t\n]*"  # between elements: ignored by the tree reading too
 _MAIN = rb'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _PART = re.compile(
     rb'(?:<\?xml version="1\.0" encoding="(?:UTF-8|utf-8)"(?: standalone="(?:yes|no)")?\?>)?\s*'
-    rb"<sst " + _MAIN + rb'(?: (?:count|uniqueCount)="[0-9]+")*>'
+    rb"<sst " + _MAIN + rb'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>'
     rb"(?:" + _SPACE + _ITEM + rb")*" + _SPACE +
     rb"</sst>[ \t\n]*")
 _TEXT_OF = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
