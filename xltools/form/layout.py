@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar, Literal
 
-from xltools.core.model import FUND_ROWS, Form, FundRow, Funds, Indicator
+from xltools.core.model import FUND_ROWS, Form
 from xltools.core.policy import Policy
 
 __all__ = [
@@ -453,14 +453,13 @@ class Layout:
         funds: dict[str, dict[str, object]] = {key: {} for key in FUND_ROWS}
         for key, part, cell in fund_cells:
             funds[key][part] = _clean(get(cell))
-        # a row of blanks (None after _clean) is what FundRow/Indicator.is_empty() calls empty
-        data["funds"] = Funds(**{key: (None if all(v is None for v in row.values()) else FundRow(**row))
-                                 for key, row in funds.items()})
+        # a row of blanks (None after _clean) is what is_empty() calls empty; Form's validation makes the models
+        data["funds"] = {key: (None if all(v is None for v in row.values()) else row) for key, row in funds.items()}
         rows = [[None if (value := get(cell)) is None else _clean(value) for _, cell in cells]
                 for cells in indicator_cells]  # most indicator cells are empty: skip _clean for them
         while rows and all(v is None for v in rows[-1]):
             rows.pop()
-        data["indicators"] = [Indicator(**dict(zip(_INDICATOR_PARTS, row))) for row in rows]
+        data["indicators"] = [dict(zip(_INDICATOR_PARTS, row)) for row in rows]
         return Form(**data)
 
 
