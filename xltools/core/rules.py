@@ -115,6 +115,9 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
     parsed: dict[str, dict[str, float | None]] = {}
     rate_path = denominator_path(policy)
     for key in FUND_ROWS:
+        if key != "total" and getattr(form.funds, key) is None:  # a 其中 row left blank: no amount to check
+            parsed[key] = dict.fromkeys(_AMOUNT_COLUMNS)
+            continue
         row: FundRow = form.fund(key)
         parsed[key] = {}
         for column in _AMOUNT_COLUMNS:
