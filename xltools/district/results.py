@@ -78,9 +78,16 @@ def dumps_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
 
 
+_DECODER = json.JSONDecoder(object_hook=_hook)  # json.loads with a hook builds a decoder every call
+
+
 def loads_value(text: str | bytes) -> object:
     """The inverse of :func:`dumps_value` (data only: nothing is executed or unpickled)."""
-    return json.loads(text, object_hook=_hook)
+    if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
+        return _DECODER.decode(text.decode(json.detect_encoding(text), "surrogatepass"))
+    if text.startswith("\ufeff"):
+        return json.loads(text)  # json.loads's own error
+    return _DECODER.decode(text)
 
 
 @dataclass(slots=True)

@@ -15,7 +15,6 @@ import xlsxwriter
 
 from xltools.core import Policy
 from xltools.core.parse import normalize_text
-from xltools.core.text import wrapped_lines
 from xltools.district.discover import CombineError
 from xltools.district.results import FATE_TEXT, fate_label
 from xltools.district.review import (
@@ -28,6 +27,7 @@ from xltools.district.review import (
     risk_flags,
 )
 from xltools.district.store import Store
+from xltools.district.rowstream import text_lines
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
 
 __all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
@@ -108,7 +108,7 @@ def _row_height(texts: list[tuple[object, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and text:
-            lines = max(lines, sum(max(1, wrapped_lines(part, width)) for part in text.split("\n")))
+            lines = max(lines, text_lines(text, width))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
 
@@ -167,7 +167,7 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store) -> None
             "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
             "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
         cells = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
-        ws.append_row(row, list(zip(cells, formats)),
+        ws.append_values(row, cells, formats,
                       _row_height([(cells[col], _RISK_HEADERS[col][1]) for col in (3, 6, 7, 9)]))
     _finish(ws, _RISK_HEADERS, row)
 
@@ -188,7 +188,7 @@ def _write_rows(book: xlsxwriter.Workbook, fmt: _Formats, title: str, headers: t
         cells = values if len(values) == len(headers) else (row, *values)
         formats = [fmt.wrap if col in wrap else fmt.int if col == 0 else
                    fmt.score if isinstance(value, float) else fmt.text for col, value in enumerate(cells)]
-        ws.append_row(row, list(zip(cells, formats)), _row_height([(cells[col], headers[col][1]) for col in wrap]))
+        ws.append_values(row, cells, formats, _row_height([(cells[col], headers[col][1]) for col in wrap]))
     _finish(ws, headers, row)
 
 
@@ -317,7 +317,7 @@ def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round
     row = 0
     for row, values in enumerate(_changes(store, round_id, prev_id), start=1):
         cells = (row, *values)
-        ws.append_row(row, list(zip(cells, formats)),
+        ws.append_values(row, cells, formats,
                       _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
     if not row:
         ws.write_string(1, 1, f"与上一轮「{label}」相比，没有项目发生变化", fmt.text)

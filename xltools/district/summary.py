@@ -10,7 +10,6 @@ so a project named ``=HYPERLINK(...)`` stays text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,7 +17,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from xltools.core import Policy
-from xltools.core.text import finite, wrapped_lines
+from xltools.core.text import finite
 from xltools.district.printing import (
     header_label,
     header_lines,
@@ -35,7 +34,7 @@ from xltools.district.results import (
     grade_names,
     unit_rows,
 )
-from xltools.district.rowstream import _CACHED_CHARS, _RowStream
+from xltools.district.rowstream import _RowStream, text_lines
 from xltools.district.units import unit_sort_key
 
 __all__ = ["write_summary"]
@@ -71,13 +70,8 @@ def _row_height(texts: Sequence[tuple[object, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and 2 * len(text) >= width - 1:  # shorter texts fit on one line anyway
-            lines = max(lines, _lines_short(text, width) if len(text) <= _CACHED_CHARS else wrapped_lines(text, width))
+            lines = max(lines, text_lines(text, width))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
-
-
-@lru_cache(maxsize=4096)
-def _lines_short(text: str, width: float) -> int:
-    return wrapped_lines(text, width)
 
 
 _COLUMNS = [xl_col_to_name(col) for col in range(64)]
@@ -145,7 +139,7 @@ def _write_projects(book, fmt: _Formats, used: Iterable[FileResult]) -> None:
         formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
                    fmt.bad if result.fate != "ok" else fmt.text, fmt.wrap]
-        ws.append_row(row, list(zip(values, formats)), _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
+        ws.append_values(row, values, formats, _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
         for col in sums:
             sums[col] += values[col] or 0.0
     first, last = 2, row + 1  # Excel rows of the data
@@ -192,7 +186,7 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
                   *(u.grades[g] for g in grades)]
         formats = [fmt.text, fmt.int, fmt.amount, fmt.amount, fmt.rate, fmt.score, fmt.score,
                    *[fmt.int] * len(grades)]
-        ws.append_row(row, list(zip(values, formats)))  # unit names as typed: escaped, never markup
+        ws.append_values(row, values, formats)  # unit names as typed: escaped, never markup
     first, last, total = 2, row + 1, row + 1
     if not units:
         _finish(ws, headers, 1)
@@ -243,7 +237,7 @@ def _write_details(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
         assert p is not None
         details = p.details or (None,) * len(DETAIL_HEADERS)
         cells = (row, p.unit, p.name, p.year_value, p.lead, *details, result.path)
-        ws.append_row(row, list(zip(cells, formats)), _row_height([(cells[col], headers[col][1]) for col in wrapped]))
+        ws.append_values(row, cells, formats, _row_height([(cells[col], headers[col][1]) for col in wrapped]))
     _finish(ws, headers, row)
 
 
@@ -263,7 +257,7 @@ def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
         for values in p.indicator_tuples():
             row += 1
             cells = (number, p.unit, p.name, *values)
-            ws.append_row(row, list(zip(cells, formats)),
+            ws.append_values(row, cells, formats,
                           _row_height([(cells[col], headers[col][1]) for col in wrapped]))
     _finish(ws, headers, row)
 
@@ -283,7 +277,7 @@ def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
                       message, FATE_TEXT[result.fate]]
             formats = [fmt.int, fmt.wrap, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
                        fmt.bad if severity == "error" else fmt.text, fmt.wrap, fmt.text]
-            ws.append_row(row, list(zip(values, formats)),
+            ws.append_values(row, values, formats,
                           _row_height([(message, headers[8][1]), (result.path, headers[1][1])]))
     _finish(ws, headers, row)
 
@@ -304,7 +298,7 @@ def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
                   result.sha256[:16], read]
         formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
                    fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text, fmt.text]
-        ws.append_row(row, list(zip(values, formats)),
+        ws.append_values(row, values, formats,
                       _row_height([(result.reason, headers[3][1]), (result.path, headers[1][1])]))
     _finish(ws, headers, row)
 
