@@ -56,6 +56,25 @@ def test_unchanged_rerun_reads_no_workbook_and_gives_the_same_summary(forms, tmp
     assert combine([forms], tmp_path / "c.xlsx", jobs=2, full=True).read == workbooks
 
 
+def test_review_from_the_stored_risk_facts_equals_the_review_made_afresh(forms, tmp_path, monkeypatch):
+    """复核重点 from the risk facts the workers stored equals the sheet when every flag is worked out again."""
+    import json
+
+    from xltools.district import process
+
+    stored = combine([forms], tmp_path / "a.xlsx", jobs=1, store=tmp_path / "s.sqlite")
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        heads = [json.loads(head) for (head,) in db.execute("SELECT project FROM results WHERE project IS NOT NULL")]
+    assert heads and all(head["risk"]["hits"] is not None for head in heads)
+    monkeypatch.setattr(process, "risk_facts", lambda project: None)  # results without facts: flags worked out again
+    afresh = combine([forms], tmp_path / "b.xlsx", jobs=1, store=tmp_path / "s.sqlite", full=True)
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        assert all(json.loads(head)["risk"] is None for (head,) in db.execute(
+            "SELECT project FROM results WHERE project IS NOT NULL"))
+    first, second = values(tmp_path / "a.xlsx")["复核重点"], values(tmp_path / "b.xlsx")["复核重点"]
+    assert first == second and stored.extras["flagged"] == afresh.extras["flagged"] > 0
+
+
 def test_changing_one_file_rereads_only_it(demo, forms, tmp_path):
     combine([forms], tmp_path / "a.xlsx", jobs=2)
     item = next(f for f in demo.demo.files if f.action == "fill" and f.fate == "ok" and f.fixed is None)

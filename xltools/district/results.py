@@ -174,6 +174,8 @@ class FileResult:
     traceback: str = ""
     #: Taken from the results store (the file's bytes were judged in an earlier run), not read this run.
     reused: bool = False
+    #: The project's own risk facts (:func:`xltools.district.review.risk_facts`), computed with the verdict.
+    risk: dict | None = None
 
     @property
     def errors(self) -> int:

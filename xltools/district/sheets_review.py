@@ -21,9 +21,8 @@ from xltools.district.review import (
     FLAGS,
     SHARED_TEXT_MIN,
     Shared,
-    deviation_texts,
     draw_sample,
-    indicator_signature,
+    risk_facts,
     risk_flags,
 )
 from xltools.district.store import Store
@@ -126,8 +125,9 @@ def _score(store: Store, round_id: int) -> None:
     for result in store.files(round_id, used=True):  # first pass: what the round shares
         p = result.project
         assert p is not None
-        db.executemany("INSERT INTO temp.texts VALUES (?, ?)", [(t, result.path) for t in deviation_texts(p)])
-        signature = indicator_signature(p)
+        facts = result.risk if result.risk is not None else risk_facts(p)
+        db.executemany("INSERT INTO temp.texts VALUES (?, ?)", [(t, result.path) for t in facts["texts"]])
+        signature = facts["signature"]
         if signature:
             db.execute("INSERT INTO temp.sets VALUES (?, ?)", (signature, p.unit))
     # what is shared, as small lookups: texts in SHARED_TEXT_MIN projects or more, indicator sets in two
@@ -146,7 +146,8 @@ def _score(store: Store, round_id: int) -> None:
         assert p is not None
         shared = Shared(text_projects=lambda text: texts.get(text, 1),
                         set_units=lambda sig, unit=p.unit: len(sets.get(sig, set()) - {unit}))
-        hits = risk_flags(p, fate=result.fate, versions=versions.get((p.unit, p.name, p.year), 1), shared=shared)
+        hits = risk_flags(p, fate=result.fate, versions=versions.get((p.unit, p.name, p.year), 1), shared=shared,
+                          facts=result.risk)
         db.execute("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)",
                    (result.path, p.unit, p.name, p.review_total, p.execution_rate, result.fate,
                     sum(h.weight for h in hits), "、".join(FLAGS[h.code].title for h in hits),

@@ -13,7 +13,7 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
   future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings)``: what
   judging a file's bytes gave (the cache). ``config`` fingerprints the program and the policy;
   ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as
-  ``{"d": "YYYY-MM-DD"}``); ``future`` = 1 when a finding depends on the day of the run
+  ``{"d": "YYYY-MM-DD"}``; ``project`` also holds ``risk``, the project's own risk facts); ``future`` = 1 when a finding depends on the day of the run
   (date-in-future); the header columns repeat the project's for SQL.
 - ``findings(sha256, config, n, sheet, cell, code, severity, message)``: the findings of a result.
 - ``files(round, seq, path, sha256, config, size, mtime, fate, reason, reused, unit, name, year,
@@ -92,7 +92,7 @@ def _source_digest() -> str:
     for folder in ("core", "form", "io"):
         for path in sorted((root / folder).glob("*.py")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in ("process.py", "results.py"):
+    for name in ("process.py", "results.py", "review.py"):  # review.py: the risk facts kept with a result
         digest.update(name.encode() + b"\0" + (root / "district" / name).read_bytes())
     return digest.hexdigest()
 
@@ -135,11 +135,13 @@ class _Packed(Sequence):
         return list(self._list()) == list(other) if isinstance(other, (list, tuple, Sequence)) else NotImplemented
 
 
-def _project_from(head: str, indicators: bytes, details: str) -> ProjectRow:
+def _project_from(head: str, indicators: bytes, details: str) -> tuple[ProjectRow, dict | None]:
+    """The project of a stored result and its risk facts."""
     fields = loads_value(head)
     assert isinstance(fields, dict)
+    risk = fields.pop("risk", None)
     # indicators and details stay packed (JSON) until a sheet asks for them
-    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=_Packed(details))  # type: ignore[arg-type]
+    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=_Packed(details)), risk  # type: ignore[arg-type]
 
 
 # --- the store -------------------------------------------------------------------------------------
@@ -229,7 +231,8 @@ class Store:
         """Record one file of a round (and, when it was read, its result in the cache)."""
         p = result.project
         if result.sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
-            head = dumps_value({name: getattr(p, name) for name in _PROJECT_FIELDS}) if p is not None else None
+            head = dumps_value({**{name: getattr(p, name) for name in _PROJECT_FIELDS},
+                                "risk": result.risk}) if p is not None else None
             future = any(f[2] in _FUTURE_CODES for f in result.findings)
             self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (result.sha256, config, today.isoformat(), result.fate, result.reason, head,
@@ -316,7 +319,7 @@ class Store:
         for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings in cursor:
             result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused))
             if head is not None:
-                result.project = _project_from(head, indicators, details)
+                result.project, result.risk = _project_from(head, indicators, details)
             if findings and findings != "[]":
                 result.findings = _Packed(findings)  # type: ignore[assignment]
             yield result
