@@ -158,6 +158,47 @@ def test_duplicates_in_sql_agree_with_the_in_memory_rule(demo, forms, tmp_path):
     assert {"duplicate", "superseded"} <= {r.fate for r in report.files}
 
 
+def _duplicate_steps(tmp_path: Path, n: int) -> int:
+    """SQLite VM steps (in hundreds) that resolve_duplicates takes on a round of ``n`` files: every
+    third a byte copy of the one before it, every fifth project also sent in an older version."""
+    import datetime as dt
+
+    from xltools.district.results import FileResult, ProjectRow
+    from xltools.district.store import Store
+
+    def project(name: str, filled: int) -> ProjectRow:
+        return ProjectRow(year="2024", unit="朝外街道办事处", department="", name=name, lead="", initial_budget=1.0,
+                          annual_budget=1.0, executed=1.0, execution_rate=1.0, budget_score=10.0, subtotals={},
+                          self_total=95.0, review_total=95.0, grade="优", filled_on=dt.date(2025, 1, filled))
+
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    with Store(tmp_path / f"s{n}.sqlite") as store:
+        round_id, _ = store.begin_round(None, "s.xlsx", "cfg")
+        for seq in range(n):
+            key = seq - 1 if seq % 3 == 2 else seq
+            name = f"项目{key // 5 * 5 if key % 5 == 1 else key}"
+            store.add(round_id, seq, FileResult(f"{seq}.xlsx", "ok", sha256=f"{key:064d}",
+                                                project=project(name, 1 + key % 20)), "cfg", dt.date(2026, 1, 5))
+        store.db.set_progress_handler(count, 100)
+        store.resolve_duplicates(round_id)
+        store.db.set_progress_handler(None, 100)
+        fates = {fate for (fate,) in store.db.execute("SELECT fate FROM files")}
+    assert fates == {"ok", "duplicate", "superseded"}
+    return steps[0]
+
+
+def test_duplicates_take_time_in_proportion_to_the_files(tmp_path):
+    """Resolving duplicates looks each file's copies up by index: four times the files, about four times
+    the work (a lookup that scans the round per file would be sixteen times)."""
+    small, large = _duplicate_steps(tmp_path, 500), _duplicate_steps(tmp_path, 2000)
+    assert large < 6 * small
+
+
 def test_returns_hold_exactly_the_forms_with_errors_annotated(forms, tmp_path):
     before = hashes(forms)
     out = tmp_path / "退回"

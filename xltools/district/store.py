@@ -281,10 +281,12 @@ class Store:
         """
         db = self.db
         db.execute(
-            "UPDATE files SET fate='duplicate', reason='与「' || (SELECT k.path FROM files k WHERE k.round=files.round "
-            "AND k.sha256=files.sha256 AND k.fate!='skipped' ORDER BY k.seq LIMIT 1) || '」内容完全相同，未重复汇总' "
-            "WHERE round=? AND sha256!='' AND fate!='skipped' AND seq > (SELECT MIN(k.seq) FROM files k "
-            "WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate!='skipped')", (round_id,))
+            # INDEXED BY: without statistics SQLite looks the copies up by (round, seq), a scan per file
+            "UPDATE files SET fate='duplicate', reason='与「' || (SELECT k.path FROM files k INDEXED BY files_sha "
+            "WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate!='skipped' ORDER BY k.seq LIMIT 1) "
+            "|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate!='skipped' AND seq > (SELECT MIN(k.seq) "
+            "FROM files k INDEXED BY files_sha WHERE k.round=files.round AND k.sha256=files.sha256 "
+            "AND k.fate!='skipped')", (round_id,))
         db.execute("DROP TABLE IF EXISTS temp.ranked")
         db.execute(
             "CREATE TEMP TABLE ranked AS SELECT seq, path, filled_on, "
@@ -293,6 +295,7 @@ class Store:
             "FROM files WHERE round=? AND fate IN ('ok','tampered') AND name IS NOT NULL AND name != '' "
             "WINDOW w AS (PARTITION BY unit, name, year ORDER BY COALESCE(filled_on, '') DESC, mtime DESC, "
             "path DESC)", (round_id,))
+        db.execute("CREATE INDEX temp.ranked_seq ON ranked (seq)")  # the updates below look files up by seq
         db.execute(
             "UPDATE files SET fate='superseded', reason=(SELECT '同一项目（实施单位、项目名称、年度相同）以更新的「' "
             "|| r.newest || '」为准（填写日期 ' || COALESCE(r.newest_date, '未填') || '）' FROM ranked r "
