@@ -32,7 +32,7 @@ from xltools.district.results import (
     UnitRow,
     fate_label,
     grade_names,
-    unit_rows,
+    UnitSums,
 )
 from xltools.district.rowstream import _RowStream, text_lines
 from xltools.district.units import unit_sort_key
@@ -124,7 +124,8 @@ def _span(col: int, first: int, last: int) -> str:
     return f"{_cell(col, first)}:{_cell(col, last)}"
 
 
-def _write_projects(book, fmt: _Formats, used: Iterable[FileResult]) -> None:
+def _write_projects(book, fmt: _Formats, used: Iterable[FileResult], units: UnitSums) -> None:
+    """Sheet 汇总, adding each project to ``units`` on the way (按单位 needs no pass of its own)."""
     ws = book.add_worksheet(SHEET["projects"], worksheet_class=_RowStream)
     _setup(ws, SUMMARY_HEADERS, fmt, "朝阳区项目支出绩效自评汇总", freeze_cols=4)
     row = 0
@@ -132,6 +133,7 @@ def _write_projects(book, fmt: _Formats, used: Iterable[FileResult]) -> None:
     for row, result in enumerate(used, start=1):
         p = result.project
         assert p is not None
+        units.add(p)
         values = [row, p.unit, p.department, p.name, p.lead, p.year_value, p.initial_budget, p.annual_budget,
                   p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
                   p.self_total, p.review_total, p.grade, result.errors, result.warnings,
@@ -356,7 +358,7 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     if used is None:
         used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
                       key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
-    units = unit_rows((r.project for r in used if r.project is not None), policy)
+    sums = UnitSums(policy)
     book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {
         "constant_memory": True,
         "tmpdir": tmpdir,
@@ -366,7 +368,8 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     })
     book.set_properties({"title": "朝阳区项目支出绩效自评汇总", "comments": "由 xltools combine 生成"})
     fmt = _Formats(book)
-    _write_projects(book, fmt, used)
+    _write_projects(book, fmt, used, sums)
+    units = sums.rows()
     _write_units(book, fmt, units, policy)
     _write_charts(book, fmt, units, policy)
     if extra is not None:
