@@ -73,9 +73,12 @@ def _hook(obj: dict) -> object:
     return obj
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_default, separators=(",", ":"))  # as json.dumps, made once
+
+
 def dumps_value(value: object) -> str:
     """JSON of result values, dates tagged (``{"d": "2025-01-20"}``); the results store's format."""
-    return json.dumps(value, ensure_ascii=False, default=_default, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 _DECODER = json.JSONDecoder(object_hook=_hook)  # json.loads with a hook builds a decoder every call
