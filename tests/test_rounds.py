@@ -75,6 +75,19 @@ def test_review_from_the_stored_risk_facts_equals_the_review_made_afresh(forms, 
     assert first == second and stored.extras["flagged"] == afresh.extras["flagged"] > 0
 
 
+def test_files_are_hashed_before_reading_only_when_the_store_can_reuse_them(forms, tmp_path, monkeypatch):
+    """A store without a result of this program and policy reuses nothing: the workers' hash is enough."""
+    from xltools.district import combine as module
+
+    hashed: list[Path] = []
+    fingerprint = module._fingerprint
+    monkeypatch.setattr(module, "_fingerprint", lambda path, limit: hashed.append(path) or fingerprint(path, limit))
+    first = combine([forms], tmp_path / "a.xlsx", jobs=1)
+    assert hashed == [] and first.read > 0 and all(r.sha256 for r in first.files if r.project)
+    second = combine([forms], tmp_path / "b.xlsx", jobs=1)
+    assert len(hashed) == first.read and second.reused == first.read and second.read == 0
+
+
 def test_changing_one_file_rereads_only_it(demo, forms, tmp_path):
     combine([forms], tmp_path / "a.xlsx", jobs=2)
     item = next(f for f in demo.demo.files if f.action == "fill" and f.fate == "ok" and f.fixed is None)

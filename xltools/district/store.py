@@ -215,6 +215,10 @@ class Store:
 
     # --- the cache ---
 
+    def holds(self, config: str) -> bool:
+        """Whether the cache holds any result judged with ``config`` (else no file can be reused)."""
+        return self.db.execute("SELECT 1 FROM results WHERE config=? LIMIT 1", (config,)).fetchone() is not None
+
     def reuse(self, round_id: int, seq: int, sha256: str, config: str, path: str, size: int, mtime: float,
               source: str, today: dt.date) -> bool:
         """Record a file of a round from the stored result of its bytes (no workbook read), when the store
