@@ -89,24 +89,27 @@ def _bare(text: str) -> str:
 
 def deviation_texts(project: ProjectRow) -> set[str]:
     """The project's distinct 偏差原因 texts (normalised), for counting across the round."""
-    return _texts(project.indicators)
-
-
-def _texts(indicators: Sequence[IndicatorRow]) -> set[str]:
-    return {text for text in (normalize_text(ind.deviation) for ind in indicators) if text}
+    return {text for text in (normalize_text(ind.deviation) for ind in project.indicators) if text}
 
 
 def indicator_signature(project: ProjectRow) -> str:
     """A digest of the project's indicator set (三级指标 and 年度指标值), empty with fewer than 3 indicators."""
-    return _signature(project.indicators)
+    return _signature([(normalize_text(ind.name), normalize_text(ind.target)) for ind in project.indicators
+                       if normalize_text(ind.name)])
 
 
-def _signature(indicators: Sequence[IndicatorRow]) -> str:
-    rows = sorted((normalize_text(ind.name), normalize_text(ind.target)) for ind in indicators
-                  if normalize_text(ind.name))
-    if len(rows) < 3:
+def _signature(pairs: list[tuple[str, str]]) -> str:
+    """:func:`indicator_signature` of the named indicators' normalised (三级指标, 年度指标值)."""
+    if len(pairs) < 3:
         return ""
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
+    return hashlib.sha256(repr(sorted(pairs)).encode()).hexdigest()[:24]
+
+
+def _full_marks(ind: IndicatorRow) -> bool:
+    """Whether the indicator's 自评得分 equals its 分值 (both numbers, 分值 not zero)."""
+    score = _number(ind.self_score)
+    weight = _number(ind.weight) if score is not None else None
+    return score is not None and bool(weight) and abs(score - weight) < 1e-9  # type: ignore[operator]
 
 
 def _number(value: object) -> float | None:
@@ -123,43 +126,44 @@ def risk_facts(project: ProjectRow) -> dict[str, object]:
     The worker computes them with the verdict and the results store keeps them with the project, so a
     round's review does not decode and parse every project's indicators again."""
     hits: list[list[str]] = []
-    every = project.indicators
-    indicators = [ind for ind in every if normalize_text(ind.name)]
+    # each indicator's texts normalised once: (三级指标, 年度指标值, 实际完成值, 偏差原因, the indicator)
+    every = [(normalize_text(ind.name), normalize_text(ind.target), normalize_text(ind.actual),
+              normalize_text(ind.deviation), ind) for ind in project.indicators]
+    named = [row for row in every if row[0]]
     total, rate = project.review_total, project.execution_rate
     if total >= HIGH_TOTAL and rate is not None and rate < LOW_RATE:
         hits.append(["high-score-low-execution", FLAGS["high-score-low-execution"].template.format(
             total=total, rate=rate)])
-    scored = [(_number(ind.self_score), _number(ind.weight)) for ind in indicators]
-    if scored and all(s is not None and w and abs(s - w) < 1e-9 for s, w in scored):
-        hits.append(["all-full-marks", FLAGS["all-full-marks"].template.format(n=len(scored))])
+    if named and all(_full_marks(row[4]) for row in named):  # stops at the first that is not
+        hits.append(["all-full-marks", FLAGS["all-full-marks"].template.format(n=len(named))])
     if project.self_total is not None and abs(project.self_total - total) >= GAP - 1e-9:
         hits.append(["self-review-gap", FLAGS["self-review-gap"].template.format(
             self_total=project.self_total, total=total, gap=abs(project.self_total - total))])
     deviations: dict[str, str] = {}
-    for ind in indicators:
-        text = normalize_text(ind.deviation)
+    for name, _, _, text, _ in named:
         if text:
-            deviations.setdefault(text, normalize_text(ind.name))
+            deviations.setdefault(text, name)
     for text, name in deviations.items():  # the first 偏差原因 that says nothing (one is enough)
         bare = _bare(text)
         if len(bare) <= SHORT_TEXT or bare in PLACEHOLDERS:
             hits.append(["placeholder-deviation", FLAGS["placeholder-deviation"].template.format(name=name, text=text)])
             break
-    for ind in indicators:
-        target, actual = parse_quantity(ind.target), parse_quantity(ind.actual)
-        if normalize_text(ind.deviation) or target is None or actual is None or target.value <= 0:
+    for name, target_text, actual_text, text, ind in named:  # parsed only where it can matter
+        if text:
             continue
-        if target.direction == "positive" and actual.value >= target.value * (1 + OVER) - 1e-9:
+        target = parse_quantity(ind.target)
+        if target is None or target.value <= 0 or target.direction != "positive":
+            continue
+        actual = parse_quantity(ind.actual)
+        if actual is not None and actual.value >= target.value * (1 + OVER) - 1e-9:
             hits.append(["over-achievement", FLAGS["over-achievement"].template.format(
-                name=normalize_text(ind.name), actual=normalize_text(ind.actual), target=normalize_text(ind.target),
-                share=actual.value / target.value - 1)])
+                name=name, actual=actual_text, target=target_text, share=actual.value / target.value - 1)])
             break
-    pairs = [(normalize_text(ind.target), normalize_text(ind.actual)) for ind in indicators]
-    if len(pairs) >= 3 and all(t and t == a for t, a in pairs):
-        hits.append(["actual-copied", FLAGS["actual-copied"].template.format(n=len(pairs))])
+    if len(named) >= 3 and all(row[1] and row[1] == row[2] for row in named):
+        hits.append(["actual-copied", FLAGS["actual-copied"].template.format(n=len(named))])
     return {"hits": hits, "deviations": [[text, name] for text, name in deviations.items()],
-            "texts": sorted(_texts(every)), "signature": _signature(every),
-            "named": len(indicators)}
+            "texts": sorted({row[3] for row in every if row[3]}),
+            "signature": _signature([(row[0], row[1]) for row in named]), "named": len(named)}
 
 
 _ORDER = {code: n for n, code in enumerate(FLAGS)}  # hits are listed in the order of FLAGS
