@@ -37,7 +37,8 @@ _ZIP_LOCK = threading.Lock()
 class FastZipBook(xlsxwriter.workbook.Workbook):
     """An XlsxWriter workbook zipped at :data:`DEFLATE_LEVEL`. XlsxWriter has no option for it: its
     ``_store_workbook`` makes the zip with ``xlsxwriter.workbook.ZipFile``, which is given the level for
-    the time of that call (under a lock, so two summaries written at once put it back right)."""
+    the time of that call (under a lock, so two summaries written at once put it back right; a plain
+    XlsxWriter workbook another thread zips at that very moment gets the level too, still a valid file)."""
 
     def _store_workbook(self) -> None:
         with _ZIP_LOCK:
