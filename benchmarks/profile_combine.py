@@ -156,8 +156,10 @@ def main() -> int:
         counts = generate_tree(folder, args.n, bases)
         print(f"N = {args.n}: {counts}")
         output = work / "profile-summary.xlsx"
+        for name in ("profile-store-1.sqlite", "profile-store-2.sqlite"):
+            (work / name).unlink(missing_ok=True)
         started = time.process_time()
-        report = combine([folder], output, jobs=1, force=True)
+        report = combine([folder], output, jobs=1, force=True, store=work / "profile-store-1.sqlite")
         true_cpu = time.process_time() - started
         print(f"combine, one process, no profiler: {true_cpu:.2f} s CPU ({1000 * true_cpu / args.n:.2f} ms/file), "
               f"fates {({k: v for k, v in report.counts.items() if v})}")
@@ -165,7 +167,8 @@ def main() -> int:
         if args.no_cprofile:
             return 0
         profiler = cProfile.Profile(time.process_time)  # CPU time: a loaded machine's waits do not count
-        profiler.runcall(combine, [folder], output, jobs=1, force=True)
+        # a store of its own: with the first run's, every file would be reused and no worker's work seen
+        profiler.runcall(combine, [folder], output, jobs=1, force=True, store=work / "profile-store-2.sqlite")
         stats = pstats.Stats(profiler)
         profiled = stats.total_tt  # type: ignore[attr-defined]
         if args.pstats:

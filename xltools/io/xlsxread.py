@@ -35,6 +35,7 @@ from xltools.io.xlsxcells import (
     iso_moment,
     truthy,
 )
+from xltools.io.xlsxstrings import plain_shared_strings
 
 __all__ = ["WorkbookReadError", "SheetData", "WorkbookData", "read_workbook", "Limits"]
 
@@ -307,9 +308,14 @@ class _Reader:
     def _shared_strings(self) -> list[str]:
         """The shared strings: each ``<si>``'s own ``<t>`` or its runs' ``<t>``, never the phonetic
         runs (``<rPh>``) — one pass over each item's children, linear in the part's size."""
-        root = self.xml("xl/sharedStrings.xml")
-        if root is None:
+        data = self.part("xl/sharedStrings.xml")
+        if data is None:
             return []
+        data = self._checked("xl/sharedStrings.xml", data)
+        plain = plain_shared_strings(data)
+        if plain is not None:
+            return [_bounded(text) for text in plain]
+        root = fromstring(data)
         out = []
         for si in root.iter(f"{_NS}si"):
             if len(si) == 1 and si[0].tag == _T:

@@ -1,0 +1,80 @@
+"""The shared-string table of a workbook in its plain form, read without building an element tree.
+
+LibreOffice writes every string of a form to ``xl/sharedStrings.xml``, most of them as rich-text runs
+with a font description each (``<r><rPr><sz/><color/><rFont/><family/></rPr><t>…</t></r>``); building
+the element tree of that part cost more than reading the whole form sheet. :func:`plain_shared_strings`
+reads the part when it is in the plain form these writers use — checked against a strict grammar by one
+regular-expression match over the whole part, so nothing outside that grammar (comments, CDATA,
+prefixed or unknown elements, phonetic runs, other encodings, carriage returns, characters XML
+forbids) is ever read this way: it returns ``None`` and the caller parses the part with the XML parser
+as before, which also raises the same error for a part that is not well-formed.
+
+What the grammar accepts is well-formed XML, and the strings are the ones the XML parser yields: the
+text of each item's ``<t>`` or of its runs' ``<t>``, entity and character references resolved.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["plain_shared_strings"]
+
+# A text node: any character XML allows in text except the two that start markup, or a reference to
+# one of the five predefined entities or to a character (checked once resolved).
+_CHARS = rb"[^<&\x00-\x08\x0b-\x1f]*"
+_TEXT = _CHARS + rb"(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});" + _CHARS + rb")*"
+_T = rb'<t(?: xml:space="preserve")?>' + _TEXT + rb"</t>|<t(?: xml:space=\"preserve\")?/>"
+# An empty run-property element such as <sz val="10"/>, <rFont val="宋体"/>, <b/>, <color theme="1" tint="0.5"/>:
+# at most two attributes, of different names (the parser refuses an attribute given twice).
+_VALUE = rb'="[^"<>&\x00-\x1f]*"'
+_PROPERTY = rb"<[A-Za-z]+(?: ([A-Za-z]+)" + _VALUE + rb"(?: (?!\1=)[A-Za-z]+" + _VALUE + rb")?)?/>"
+_RUN = rb"<r>(?:<rPr>(?:" + _PROPERTY + rb")*</rPr>)?(?:" + _T + rb")</r>"
+_ITEM = rb"<si>(?:" + _T + rb"|" + _RUN + rb")*</si>|<si/>"
+_SPACE = rb"[ \t\n]*"  # between elements: ignored by the tree reading too
+_MAIN = rb'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_PART = re.compile(
+    rb'(?:<\?xml version="1\.0" encoding="(?:UTF-8|utf-8)"(?: standalone="(?:yes|no)")?\?>)?\s*'
+    rb"<sst " + _MAIN + rb'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>'
+    rb"(?:" + _SPACE + _ITEM + rb")*" + _SPACE +
+    rb"</sst>[ \t\n]*")
+_TEXT_OF = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
+_REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+class _NotPlain(Exception):
+    """A character reference to a character XML does not allow: left to the XML parser to refuse."""
+
+
+def _resolve(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name[0] != "#":
+        return _ENTITIES[name]
+    code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
+    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF):
+        raise _NotPlain
+    return chr(code)
+
+
+def plain_shared_strings(data: bytes) -> list[str] | None:
+    """The strings of a shared-string part in the plain form, in order; ``None`` when it is not.
+
+    ``data`` has already passed the reader's checks (no DTD, bounded size).
+    """
+    if b"]]>" in data or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data or _PART.fullmatch(data) is None:
+        return None  # "]]>" in text and U+FFFE/U+FFFF are not XML: the parser refuses them
+    if b"<si/>" in data:
+        data = data.replace(b"<si/>", b"<si></si>")
+    strings: list[str] = []
+    texts_of = _TEXT_OF.findall
+    try:
+        # The grammar holds, so "</si>" ends each item and the <t> before it are the item's (its own or
+        # its runs'), in order.
+        for item in data.split(b"</si>")[:-1]:
+            texts = texts_of(item)
+            text = (texts[0] if len(texts) == 1 else b"".join(texts)).decode("utf-8")
+            strings.append(_REFERENCE.sub(_resolve, text) if "&" in text else text)
+    except (_NotPlain, UnicodeDecodeError):  # not XML: the parser refuses it with its own message
+        return None
+    return strings
