@@ -86,6 +86,10 @@ def test_files_are_hashed_before_reading_only_when_the_store_can_reuse_them(form
     assert hashed == [] and first.read > 0 and all(r.sha256 for r in first.files if r.project)
     second = combine([forms], tmp_path / "b.xlsx", jobs=1)
     assert len(hashed) == first.read and second.reused == first.read and second.read == 0
+    from xltools.core import Policy  # another policy: another cache key, nothing to reuse, nothing hashed
+
+    third = combine([forms], tmp_path / "c.xlsx", jobs=1, policy=Policy())
+    assert len(hashed) == first.read and third.read == first.read and third.reused == 0
 
 
 def test_changing_one_file_rereads_only_it(demo, forms, tmp_path):

@@ -300,7 +300,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             seqs: list[int] = []
             done = 0
             # nothing to reuse (a new store, or a new program or policy): no hashing here, the workers hash
-            reusable = not full and db.holds(config)
+            reusable = not full and db.holds(config, round_id)
             for seq, item in enumerate(found):
                 if item.problem is not None or item.skip is not None:
                     fate, reason = ("unreadable", item.problem) if item.problem is not None else ("skipped", item.skip)

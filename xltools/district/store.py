@@ -215,9 +215,12 @@ class Store:
 
     # --- the cache ---
 
-    def holds(self, config: str) -> bool:
-        """Whether the cache holds any result judged with ``config`` (else no file can be reused)."""
-        return self.db.execute("SELECT 1 FROM results WHERE config=? LIMIT 1", (config,)).fetchone() is not None
+    def holds(self, config: str, round_id: int) -> bool:
+        """Whether a round before ``round_id`` was run with ``config``: the cache's results of that config
+        come from such rounds (a round and its first results are committed together), so without one no
+        file can be reused. Asked of the small rounds table: the results table holds every file's data."""
+        return self.db.execute("SELECT 1 FROM rounds WHERE config=? AND id<? LIMIT 1",
+                               (config, round_id)).fetchone() is not None
 
     def reuse(self, round_id: int, seq: int, sha256: str, config: str, path: str, size: int, mtime: float,
               source: str, today: dt.date) -> bool:
