@@ -25,8 +25,8 @@ from xltools.district.review import (
     risk_facts,
     risk_flags,
 )
-from xltools.district.store import Store
 from xltools.district.rowstream import text_lines
+from xltools.district.store import Store
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
 
 __all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
@@ -169,7 +169,7 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store) -> None
             "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
         cells = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
         ws.append_values(row, cells, formats,
-                      _row_height([(cells[col], _RISK_HEADERS[col][1]) for col in (3, 6, 7, 9)]))
+                         _row_height([(cells[col], _RISK_HEADERS[col][1]) for col in (3, 6, 7, 9)]))
     _finish(ws, _RISK_HEADERS, row)
 
 
@@ -319,7 +319,7 @@ def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round
     for row, values in enumerate(_changes(store, round_id, prev_id), start=1):
         cells = (row, *values)
         ws.append_values(row, cells, formats,
-                      _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
+                         _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
     if not row:
         ws.write_string(1, 1, f"与上一轮「{label}」相比，没有项目发生变化", fmt.text)
     _finish(ws, _CHANGE_HEADERS, row)

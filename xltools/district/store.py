@@ -13,8 +13,9 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
   future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings)``: what
   judging a file's bytes gave (the cache). ``config`` fingerprints the program and the policy;
   ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as
-  ``{"d": "YYYY-MM-DD"}``; ``project`` also holds ``risk``, the project's own risk facts); ``future`` = 1 when a finding depends on the day of the run
-  (date-in-future); the header columns repeat the project's for SQL.
+  ``{"d": "YYYY-MM-DD"}``; ``project`` also holds ``risk``, the project's own risk facts);
+  ``future`` = 1 when a finding depends on the day of the run (date-in-future); the header columns
+  repeat the project's for SQL.
 - ``findings(sha256, config, n, sheet, cell, code, severity, message)``: the findings of a result.
 - ``files(round, seq, path, sha256, config, size, mtime, fate, reason, reused, unit, name, year,
   filled_on, self_total, review_total, grade, errors, warnings, source)``: every input file of a
