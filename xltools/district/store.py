@@ -319,14 +319,21 @@ class Store:
 
     def files(self, round_id: int, *, used: bool = False) -> Iterator[FileResult]:
         """The round's files in input order, or (``used``) its summarised projects by unit, name, path."""
-        join, where, order = "", "", "f.seq"
-        if used:
+        if used:  # the order is worked out on the keys alone: sorting the joined rows would copy every blob
             self.rank_units(round_id)
-            join, where = "LEFT JOIN temp.unit_rank u ON u.unit=f.unit", "AND f.fate IN ('ok','tampered')"
-            order = "u.rank, f.name, f.path"
-        cursor = self.db.execute(
-            f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
-            f"{join} WHERE f.round=? {where} ORDER BY {order}", (round_id,))
+            self.db.execute("DROP TABLE IF EXISTS temp.used_order")
+            self.db.execute("CREATE TEMP TABLE used_order (pos INTEGER PRIMARY KEY, seq INTEGER NOT NULL)")
+            self.db.execute(
+                "INSERT INTO temp.used_order SELECT ROW_NUMBER() OVER (ORDER BY u.rank, f.name, f.path), f.seq "
+                "FROM files f LEFT JOIN temp.unit_rank u ON u.unit=f.unit WHERE f.round=? "
+                "AND f.fate IN ('ok','tampered')", (round_id,))
+            cursor = self.db.execute(
+                f"SELECT {_FILE_COLUMNS} FROM temp.used_order o JOIN files f ON f.round=? AND f.seq=o.seq "
+                "LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config ORDER BY o.pos", (round_id,))
+        else:
+            cursor = self.db.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
+                "WHERE f.round=? ORDER BY f.seq", (round_id,))
         for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings in cursor:
             result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused))
             if head is not None:
