@@ -10,7 +10,6 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-from xltools.district.results import FileResult
 from xltools.district.rowstream import _put, _RowStream
 
 ROWS: list[list[object]] = [
@@ -102,39 +101,3 @@ def test_summary_keeps_markup_like_texts_as_text(tmp_path: Path) -> None:
     assert [book["问题清单"][c].value for c in ("B2", "C2", "D2", "I2")] == ["<r>a</r>", unit, name,
                                                                           "<r><t>说明</t></r>"]
     assert [book["文件清单"][c].value for c in ("B2", "D2", "E2", "F2")] == ["<r>a</r>", "<r>原因</r>", unit, name]
-
-
-def test_summary_is_deflated_at_the_fast_level_and_xlsxwriter_is_left_as_it_was(tmp_path: Path) -> None:
-    """Every part of the summary is deflated at level 1 (zlib's output for that level, byte for byte);
-    XlsxWriter's own workbooks keep its default level afterwards."""
-    import zlib
-
-    import xlsxwriter.workbook
-
-    from xltools.core import Policy
-    from xltools.district.rowstream import DEFLATE_LEVEL
-    from xltools.district.summary import write_summary
-
-    assert DEFLATE_LEVEL == 1
-    path = tmp_path / "summary.xlsx"
-    write_summary(path, [FileResult("a.xlsx", "unreadable", "坏文件 " * 400)], Policy())
-    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
-
-    def deflated(data: bytes, level: int) -> int:
-        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-        return len(packer.compress(data) + packer.flush())
-
-    with zipfile.ZipFile(path) as archive:
-        infos = [info for info in archive.infolist() if info.file_size > 2000]
-        assert infos
-        for info in infos:
-            data = archive.read(info)
-            assert info.compress_size == deflated(data, 1) != deflated(data, 6), info.filename
-    plain = tmp_path / "plain.xlsx"
-    book = xlsxwriter.Workbook(str(plain))
-    book.add_worksheet().write_string(0, 0, "文本 " * 2000)
-    book.close()
-    with zipfile.ZipFile(plain) as archive:
-        info = archive.getinfo("xl/worksheets/sheet1.xml")
-        assert info.compress_size == deflated(archive.read(info), 6)
-    assert openpyxl.load_workbook(path)["文件清单"]["C2"].value == "无法读取"

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import threading
 from collections.abc import Sequence
-from functools import lru_cache, partial
+from functools import lru_cache
 
-import xlsxwriter.workbook
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
@@ -26,28 +24,6 @@ _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 _STRMAX = 32767
-
-
-#: zlib level of the summary's zip: 1 deflates its long sheets 3x faster than XlsxWriter's default (6),
-#: for a file about a quarter larger (1000 projects: 0.82 -> 1.06 MB, 0.087 -> 0.029 s CPU).
-DEFLATE_LEVEL = 1
-_ZIP_LOCK = threading.Lock()
-
-
-class FastZipBook(xlsxwriter.workbook.Workbook):
-    """An XlsxWriter workbook zipped at :data:`DEFLATE_LEVEL`. XlsxWriter has no option for it: its
-    ``_store_workbook`` makes the zip with ``xlsxwriter.workbook.ZipFile``, which is given the level for
-    the time of that call (under a lock, so two summaries written at once put it back right; a plain
-    XlsxWriter workbook another thread zips at that very moment gets the level too, still a valid file)."""
-
-    def _store_workbook(self) -> None:
-        with _ZIP_LOCK:
-            zip_file = xlsxwriter.workbook.ZipFile
-            xlsxwriter.workbook.ZipFile = partial(zip_file, compresslevel=DEFLATE_LEVEL)  # type: ignore[misc]
-            try:
-                super()._store_workbook()
-            finally:
-                xlsxwriter.workbook.ZipFile = zip_file  # type: ignore[misc]
 
 
 class _RowStream(Worksheet):

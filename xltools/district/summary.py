@@ -34,7 +34,7 @@ from xltools.district.results import (
     grade_names,
     UnitSums,
 )
-from xltools.district.rowstream import FastZipBook, _RowStream, text_lines
+from xltools.district.rowstream import _RowStream, text_lines
 from xltools.district.units import unit_sort_key
 
 __all__ = ["write_summary"]
@@ -381,7 +381,7 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
         used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
                       key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
     sums = UnitSums(policy)
-    book = FastZipBook(str(target) if isinstance(target, Path) else target, {
+    book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {
         "constant_memory": True,
         "tmpdir": tmpdir,
         "strings_to_formulas": False,
