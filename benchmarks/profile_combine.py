@@ -73,6 +73,7 @@ def clock_stages(paths: list[Path], output: Path) -> None:
     from xltools.core.rules import validate
     from xltools.core.scoring import score_form
     from xltools.district.process import LIMITS, process_file, project_row
+    from xltools.district.review import risk_facts
     from xltools.district.summary import write_summary
     from xltools.form.identify import identify
     from xltools.form.layout import META_SHEET, SHEET
@@ -83,7 +84,7 @@ def clock_stages(paths: list[Path], output: Path) -> None:
     clock = time.process_time
     today, policy = dt.date.today(), Policy()
     spent = dict.fromkeys(("open + sha256", "reader", "identify", "tamper check", "form from cells", "scoring",
-                           "validation rules", "summary's project row"), 0.0)
+                           "validation rules", "summary's project row + risk facts"), 0.0)
     reader_by_writer = {"libreoffice": [0.0, 0], "xltools": [0.0, 0]}
     for path in paths:
         writer = ("libreoffice", "xltools")[int(path.stem) % 2]  # corpus.generate_tree alternates them
@@ -105,7 +106,7 @@ def clock_stages(paths: list[Path], output: Path) -> None:
         t7 = clock()
         verdict = judge(book, today=today, identity=identity)
         t8 = clock()
-        project_row(verdict, identity.policy or policy)
+        risk_facts(project_row(verdict, identity.policy or policy))
         t9 = clock()
         reader_by_writer[writer][0] += t2 - t1
         reader_by_writer[writer][1] += 1

@@ -10,8 +10,17 @@ import pytest
 from xltools.core import Policy
 from xltools.core.parse import normalize_text
 from xltools.district.process import project_row
-from xltools.district.results import IndicatorRow, ProjectRow
-from xltools.district.review import FLAGS, Hit, Shared, draw_sample, indicator_signature, risk_flags, risk_score
+from xltools.district.results import IndicatorRow, ProjectRow, dumps_value, loads_value
+from xltools.district.review import (
+    FLAGS,
+    Hit,
+    Shared,
+    draw_sample,
+    indicator_signature,
+    risk_facts,
+    risk_flags,
+    risk_score,
+)
 from xltools.form.verdict import judge_form
 
 from .forms import clean_form
@@ -108,6 +117,27 @@ def test_indicator_set_copied_across_units(clean):
 def test_tampered_and_superseded(clean):
     assert codes(clean, fate="tampered") == {"tampered"}
     assert codes(clean, versions=2) == {"superseded"}
+
+
+def test_flags_from_stored_facts_are_the_flags_computed_afresh(clean):
+    """The worker's risk facts, kept as JSON in the results store, give the same flags (codes, reasons, order)."""
+    many = Shared(text_projects=lambda t: 7, set_units=lambda sig: 3)
+    cases = [
+        clean,
+        dataclasses.replace(clean, self_total=92.0, review_total=90.5, execution_rate=0.5),
+        with_indicators(clean, lambda i, r: dataclasses.replace(r, self_score=r.weight, actual=r.target,
+                                                                deviation="无" if i % 2 else "")),
+        with_indicators(clean, lambda i, r: dataclasses.replace(r, actual="52个", deviation="") if i == 0 else r),
+    ]
+    seen = set()
+    for p in cases:
+        stored = loads_value(dumps_value(risk_facts(p)))
+        assert isinstance(stored, dict)
+        for kwargs in ({}, {"shared": ALONE}, {"shared": many, "fate": "tampered", "versions": 3}):
+            fresh = risk_flags(p, **kwargs)
+            assert risk_flags(p, facts=stored, **kwargs) == fresh
+            seen |= {hit.code for hit in fresh}
+    assert seen == set(FLAGS)  # every flag took part
 
 
 def test_score_is_the_sum_of_weights():

@@ -56,6 +56,42 @@ def test_unchanged_rerun_reads_no_workbook_and_gives_the_same_summary(forms, tmp
     assert combine([forms], tmp_path / "c.xlsx", jobs=2, full=True).read == workbooks
 
 
+def test_review_from_the_stored_risk_facts_equals_the_review_made_afresh(forms, tmp_path, monkeypatch):
+    """复核重点 from the risk facts the workers stored equals the sheet when every flag is worked out again."""
+    import json
+
+    from xltools.district import process
+
+    stored = combine([forms], tmp_path / "a.xlsx", jobs=1, store=tmp_path / "s.sqlite")
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        heads = [json.loads(head) for (head,) in db.execute("SELECT project FROM results WHERE project IS NOT NULL")]
+    assert heads and all(head["risk"]["hits"] is not None for head in heads)
+    monkeypatch.setattr(process, "risk_facts", lambda project: None)  # results without facts: flags worked out again
+    afresh = combine([forms], tmp_path / "b.xlsx", jobs=1, store=tmp_path / "s.sqlite", full=True)
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        assert all(json.loads(head)["risk"] is None for (head,) in db.execute(
+            "SELECT project FROM results WHERE project IS NOT NULL"))
+    first, second = values(tmp_path / "a.xlsx")["复核重点"], values(tmp_path / "b.xlsx")["复核重点"]
+    assert first == second and stored.extras["flagged"] == afresh.extras["flagged"] > 0
+
+
+def test_files_are_hashed_before_reading_only_when_the_store_can_reuse_them(forms, tmp_path, monkeypatch):
+    """A store without a result of this program and policy reuses nothing: the workers' hash is enough."""
+    from xltools.district import combine as module
+
+    hashed: list[Path] = []
+    fingerprint = module._fingerprint
+    monkeypatch.setattr(module, "_fingerprint", lambda path, limit: hashed.append(path) or fingerprint(path, limit))
+    first = combine([forms], tmp_path / "a.xlsx", jobs=1)
+    assert hashed == [] and first.read > 0 and all(r.sha256 for r in first.files if r.project)
+    second = combine([forms], tmp_path / "b.xlsx", jobs=1)
+    assert len(hashed) == first.read and second.reused == first.read and second.read == 0
+    from xltools.core import Policy  # another policy: another cache key, nothing to reuse, nothing hashed
+
+    third = combine([forms], tmp_path / "c.xlsx", jobs=1, policy=Policy())
+    assert len(hashed) == first.read and third.read == first.read and third.reused == 0
+
+
 def test_changing_one_file_rereads_only_it(demo, forms, tmp_path):
     combine([forms], tmp_path / "a.xlsx", jobs=2)
     item = next(f for f in demo.demo.files if f.action == "fill" and f.fate == "ok" and f.fixed is None)
@@ -137,6 +173,47 @@ def test_duplicates_in_sql_agree_with_the_in_memory_rule(demo, forms, tmp_path):
     resolve_duplicates(fresh)
     assert [(r.path, r.fate) for r in fresh] == [(r.path, r.fate) for r in report.files]
     assert {"duplicate", "superseded"} <= {r.fate for r in report.files}
+
+
+def _duplicate_steps(tmp_path: Path, n: int) -> int:
+    """SQLite VM steps (in hundreds) that resolve_duplicates takes on a round of ``n`` files: every
+    third a byte copy of the one before it, every fifth project also sent in an older version."""
+    import datetime as dt
+
+    from xltools.district.results import FileResult, ProjectRow
+    from xltools.district.store import Store
+
+    def project(name: str, filled: int) -> ProjectRow:
+        return ProjectRow(year="2024", unit="朝外街道办事处", department="", name=name, lead="", initial_budget=1.0,
+                          annual_budget=1.0, executed=1.0, execution_rate=1.0, budget_score=10.0, subtotals={},
+                          self_total=95.0, review_total=95.0, grade="优", filled_on=dt.date(2025, 1, filled))
+
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    with Store(tmp_path / f"s{n}.sqlite") as store:
+        round_id, _ = store.begin_round(None, "s.xlsx", "cfg")
+        for seq in range(n):
+            key = seq - 1 if seq % 3 == 2 else seq
+            name = f"项目{key // 5 * 5 if key % 5 == 1 else key}"
+            store.add(round_id, seq, FileResult(f"{seq}.xlsx", "ok", sha256=f"{key:064d}",
+                                                project=project(name, 1 + key % 20)), "cfg", dt.date(2026, 1, 5))
+        store.db.set_progress_handler(count, 100)
+        store.resolve_duplicates(round_id)
+        store.db.set_progress_handler(None, 100)
+        fates = {fate for (fate,) in store.db.execute("SELECT fate FROM files")}
+    assert fates == {"ok", "duplicate", "superseded"}
+    return steps[0]
+
+
+def test_duplicates_take_time_in_proportion_to_the_files(tmp_path):
+    """Resolving duplicates looks each file's copies up by index: four times the files, about four times
+    the work (a lookup that scans the round per file would be sixteen times)."""
+    small, large = _duplicate_steps(tmp_path, 500), _duplicate_steps(tmp_path, 2000)
+    assert large < 6 * small
 
 
 def test_returns_hold_exactly_the_forms_with_errors_annotated(forms, tmp_path):

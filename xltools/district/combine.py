@@ -299,6 +299,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             todo: list[tuple[str, str]] = []
             seqs: list[int] = []
             done = 0
+            # nothing to reuse (a new store, or a new program or policy): no hashing here, the workers hash
+            reusable = not full and db.holds(config, round_id)
             for seq, item in enumerate(found):
                 if item.problem is not None or item.skip is not None:
                     fate, reason = ("unreadable", item.problem) if item.problem is not None else ("skipped", item.skip)
@@ -306,7 +308,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                            _db_path(item.path))
                     done += 1
                     continue
-                sha256, size, mtime = ("", 0, 0.0) if full else _fingerprint(item.path, LIMITS.max_file_bytes)
+                sha256, size, mtime = _fingerprint(item.path, LIMITS.max_file_bytes) if reusable else ("", 0, 0.0)
                 if sha256 and db.reuse(round_id, seq, sha256, config, item.shown, size, mtime, _db_path(item.path),
                                        today):
                     done += 1

@@ -23,6 +23,7 @@ from xltools.core.errors import os_reason
 from xltools.core.parse import normalize_text, parse_date, parse_number
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow
+from xltools.district.review import risk_facts
 from xltools.form.identify import NotTemplate
 from xltools.form.layout import META_SHEET, SHEET
 from xltools.form.verdict import Verdict, judge
@@ -196,6 +197,7 @@ def _process(path: str, result: FileResult, policy: Policy | None, today: dt.dat
             result.fate, result.reason = exc.fate, exc.reason
         return
     result.project = project
+    result.risk = risk_facts(project)
     result.findings = [_finding_row(f) for f in verdict.findings]
     if verdict.tampered:
         result.fate = "tampered"

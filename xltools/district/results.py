@@ -18,7 +18,7 @@ from xltools.core.parse import normalize_text
 from xltools.district.units import unit_sort_key
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
-           "unit_rows", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEET", "SHEETS", "GROUPS"]
+           "UnitSums", "unit_rows", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEET", "SHEETS", "GROUPS"]
 
 Fate = Literal["ok", "tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
                "unreadable", "encrypted", "too-large", "skipped", "internal-error"]
@@ -73,17 +73,24 @@ def _hook(obj: dict) -> object:
     return obj
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_default, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_default, separators=(",", ":"))  # as json.dumps, made once
 
 
 def dumps_value(value: object) -> str:
     """JSON of result values, dates tagged (``{"d": "2025-01-20"}``); the results store's format."""
-    return _ENCODER.encode(value)  # what json.dumps does with these options, without a new encoder per call
+    return _ENCODER.encode(value)
+
+
+_DECODER = json.JSONDecoder(object_hook=_hook)  # json.loads with a hook builds a decoder every call
 
 
 def loads_value(text: str | bytes) -> object:
     """The inverse of :func:`dumps_value` (data only: nothing is executed or unpickled)."""
-    return json.loads(text, object_hook=_hook)
+    if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
+        return _DECODER.decode(text.decode(json.detect_encoding(text), "surrogatepass"))
+    if text.startswith("\ufeff"):
+        return json.loads(text)  # json.loads's own error
+    return _DECODER.decode(text)
 
 
 @dataclass(slots=True)
@@ -170,6 +177,8 @@ class FileResult:
     traceback: str = ""
     #: Taken from the results store (the file's bytes were judged in an earlier run), not read this run.
     reused: bool = False
+    #: The project's own risk facts (:func:`xltools.district.review.risk_facts`), computed with the verdict.
+    risk: dict | None = None
 
     @property
     def errors(self) -> int:
@@ -218,18 +227,18 @@ def grade_names(policy: Policy) -> list[str]:
     return [*policy.grade_thresholds, policy.lowest_grade]
 
 
-def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:
-    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), in the district's unit order.
+class UnitSums:
+    """Running sums per 实施单位 (one pass: the projects stream from the results store, in any order)."""
 
-    Grouped by the unit's normalised name, shown as first typed; one pass with running sums per unit,
-    so the projects can stream (from the results store)."""
-    names = grade_names(policy)
-    sums: dict[str, list] = {}
-    for p in projects:
+    def __init__(self, policy: Policy) -> None:
+        self.names = grade_names(policy)
+        self.sums: dict[str, list] = {}
+
+    def add(self, p: ProjectRow) -> None:
         key = normalize_text(p.unit)
-        acc = sums.get(key)
+        acc = self.sums.get(key)
         if acc is None:
-            acc = sums[key] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(names, 0), p.unit]
+            acc = self.sums[key] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(self.names, 0), p.unit]
         acc[0] += 1
         acc[1] += p.annual_budget or 0.0
         acc[2] += p.executed or 0.0
@@ -237,9 +246,22 @@ def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:
         acc[4] = min(acc[4], p.review_total)
         if p.grade in acc[5]:
             acc[5][p.grade] += 1
-    out = []
-    for key in sorted(sums, key=unit_sort_key):  # the district's unit order (units.py)
-        count, budget, executed, total, lowest, grades, unit = sums[key]
-        out.append(UnitRow(unit, count, budget, executed, executed / budget if budget > 0 else None,
-                           total / count, lowest, grades))
-    return out
+
+    def rows(self) -> list[UnitRow]:
+        """The units' aggregates in the district's unit order (units.py)."""
+        out = []
+        for key in sorted(self.sums, key=unit_sort_key):
+            count, budget, executed, total, lowest, grades, unit = self.sums[key]
+            out.append(UnitRow(unit, count, budget, executed, executed / budget if budget > 0 else None,
+                               total / count, lowest, grades))
+        return out
+
+
+def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:
+    """Aggregate projects by 实施单位 (rate of the sums, not the mean of rates), in the district's unit order.
+
+    Grouped by the unit's normalised name, shown as first typed (:class:`UnitSums`)."""
+    sums = UnitSums(policy)
+    for p in projects:
+        sums.add(p)
+    return sums.rows()

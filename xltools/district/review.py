@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xltools.core.parse import normalize_text, parse_number, parse_quantity
-from xltools.district.results import ProjectRow
+from xltools.district.results import IndicatorRow, ProjectRow
 
-__all__ = ["Flag", "FLAGS", "Hit", "Shared", "risk_flags", "risk_score", "deviation_texts",
+__all__ = ["Flag", "FLAGS", "Hit", "Shared", "risk_facts", "risk_flags", "risk_score", "deviation_texts",
            "indicator_signature", "Drawn", "draw_sample", "HIGH_TOTAL", "LOW_RATE", "GAP", "OVER",
            "SHARED_TEXT_MIN", "PLACEHOLDERS"]
 
@@ -94,11 +94,22 @@ def deviation_texts(project: ProjectRow) -> set[str]:
 
 def indicator_signature(project: ProjectRow) -> str:
     """A digest of the project's indicator set (三级指标 and 年度指标值), empty with fewer than 3 indicators."""
-    rows = sorted((normalize_text(ind.name), normalize_text(ind.target)) for ind in project.indicators
-                  if normalize_text(ind.name))
-    if len(rows) < 3:
+    return _signature([(normalize_text(ind.name), normalize_text(ind.target)) for ind in project.indicators
+                       if normalize_text(ind.name)])
+
+
+def _signature(pairs: list[tuple[str, str]]) -> str:
+    """:func:`indicator_signature` of the named indicators' normalised (三级指标, 年度指标值)."""
+    if len(pairs) < 3:
         return ""
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
+    return hashlib.sha256(repr(sorted(pairs)).encode()).hexdigest()[:24]
+
+
+def _full_marks(ind: IndicatorRow) -> bool:
+    """Whether the indicator's 自评得分 equals its 分值 (both numbers, 分值 not zero)."""
+    score = _number(ind.self_score)
+    weight = _number(ind.weight) if score is not None else None
+    return score is not None and bool(weight) and abs(score - weight) < 1e-9  # type: ignore[operator]
 
 
 def _number(value: object) -> float | None:
@@ -106,58 +117,81 @@ def _number(value: object) -> float | None:
     return number if number is not None and math.isfinite(number) else None
 
 
-def risk_flags(project: ProjectRow, *, fate: str = "ok", versions: int = 1,
-               shared: Shared | None = None) -> list[Hit]:
-    """Every risk flag of one summarised project (``versions``: files of the project this round)."""
-    hits: list[Hit] = []
-    indicators = [ind for ind in project.indicators if normalize_text(ind.name)]
+def risk_facts(project: ProjectRow) -> dict[str, object]:
+    """What :func:`risk_flags` needs of one project alone (JSON data): the flags it raises by itself
+    (``hits``: [code, reason]), its 偏差原因 texts as the round counts them (``texts``; ``deviations``:
+    [text, 三级指标] of the named indicators, first of each text, in order), its indicator set's
+    ``signature`` and how many named indicators it has (``named``).
+
+    The worker computes them with the verdict and the results store keeps them with the project, so a
+    round's review does not decode and parse every project's indicators again."""
+    hits: list[list[str]] = []
+    # each indicator's texts normalised once: (三级指标, 年度指标值, 实际完成值, 偏差原因, the indicator)
+    every = [(normalize_text(ind.name), normalize_text(ind.target), normalize_text(ind.actual),
+              normalize_text(ind.deviation), ind) for ind in project.indicators]
+    named = [row for row in every if row[0]]
     total, rate = project.review_total, project.execution_rate
     if total >= HIGH_TOTAL and rate is not None and rate < LOW_RATE:
-        hits.append(Hit("high-score-low-execution", FLAGS["high-score-low-execution"].template.format(
-            total=total, rate=rate)))
-    scored = [(_number(ind.self_score), _number(ind.weight)) for ind in indicators]
-    if scored and all(s is not None and w and abs(s - w) < 1e-9 for s, w in scored):
-        hits.append(Hit("all-full-marks", FLAGS["all-full-marks"].template.format(n=len(scored))))
+        hits.append(["high-score-low-execution", FLAGS["high-score-low-execution"].template.format(
+            total=total, rate=rate)])
+    if named and all(_full_marks(row[4]) for row in named):  # stops at the first that is not
+        hits.append(["all-full-marks", FLAGS["all-full-marks"].template.format(n=len(named))])
     if project.self_total is not None and abs(project.self_total - total) >= GAP - 1e-9:
-        hits.append(Hit("self-review-gap", FLAGS["self-review-gap"].template.format(
-            self_total=project.self_total, total=total, gap=abs(project.self_total - total))))
-    placeholder = shared_text = None
-    for ind in indicators:
-        text = normalize_text(ind.deviation)
-        if not text:
-            continue
+        hits.append(["self-review-gap", FLAGS["self-review-gap"].template.format(
+            self_total=project.self_total, total=total, gap=abs(project.self_total - total))])
+    deviations: dict[str, str] = {}
+    for name, _, _, text, _ in named:
+        if text:
+            deviations.setdefault(text, name)
+    for text, name in deviations.items():  # the first 偏差原因 that says nothing (one is enough)
         bare = _bare(text)
-        if placeholder is None and (len(bare) <= SHORT_TEXT or bare in PLACEHOLDERS):
-            placeholder = Hit("placeholder-deviation", FLAGS["placeholder-deviation"].template.format(
-                name=normalize_text(ind.name), text=text))
-        count = shared.text_projects(text) if shared else 1
-        if shared_text is None and count >= SHARED_TEXT_MIN:
-            shared_text = Hit("shared-deviation", FLAGS["shared-deviation"].template.format(
-                name=normalize_text(ind.name), others=count - 1))
-    hits += [hit for hit in (placeholder, shared_text) if hit is not None]
-    for ind in indicators:
-        target, actual = parse_quantity(ind.target), parse_quantity(ind.actual)
-        if normalize_text(ind.deviation) or target is None or actual is None or target.value <= 0:
-            continue
-        if target.direction == "positive" and actual.value >= target.value * (1 + OVER) - 1e-9:
-            hits.append(Hit("over-achievement", FLAGS["over-achievement"].template.format(
-                name=normalize_text(ind.name), actual=normalize_text(ind.actual), target=normalize_text(ind.target),
-                share=actual.value / target.value - 1)))
+        if len(bare) <= SHORT_TEXT or bare in PLACEHOLDERS:
+            hits.append(["placeholder-deviation", FLAGS["placeholder-deviation"].template.format(name=name, text=text)])
             break
-    pairs = [(normalize_text(ind.target), normalize_text(ind.actual)) for ind in indicators]
-    if len(pairs) >= 3 and all(t and t == a for t, a in pairs):
-        hits.append(Hit("actual-copied", FLAGS["actual-copied"].template.format(n=len(pairs))))
-    signature = indicator_signature(project)
-    if signature and shared is not None:
-        units = shared.set_units(signature)
+    for name, target_text, actual_text, text, ind in named:  # parsed only where it can matter
+        if text:
+            continue
+        target = parse_quantity(ind.target)
+        if target is None or target.value <= 0 or target.direction != "positive":
+            continue
+        actual = parse_quantity(ind.actual)
+        if actual is not None and actual.value >= target.value * (1 + OVER) - 1e-9:
+            hits.append(["over-achievement", FLAGS["over-achievement"].template.format(
+                name=name, actual=actual_text, target=target_text, share=actual.value / target.value - 1)])
+            break
+    if len(named) >= 3 and all(row[1] and row[1] == row[2] for row in named):
+        hits.append(["actual-copied", FLAGS["actual-copied"].template.format(n=len(named))])
+    return {"hits": hits, "deviations": [[text, name] for text, name in deviations.items()],
+            "texts": sorted({row[3] for row in every if row[3]}),
+            "signature": _signature([(row[0], row[1]) for row in named]), "named": len(named)}
+
+
+_ORDER = {code: n for n, code in enumerate(FLAGS)}  # hits are listed in the order of FLAGS
+
+
+def risk_flags(project: ProjectRow, *, fate: str = "ok", versions: int = 1,
+               shared: Shared | None = None, facts: dict | None = None) -> list[Hit]:
+    """Every risk flag of one summarised project (``versions``: files of the project this round;
+    ``facts``: its :func:`risk_facts` when already known)."""
+    facts = risk_facts(project) if facts is None else facts
+    hits = [Hit(code, reason) for code, reason in facts["hits"]]
+    if shared is not None:
+        for text, name in facts["deviations"]:
+            count = shared.text_projects(text)
+            if count >= SHARED_TEXT_MIN:
+                hits.append(Hit("shared-deviation", FLAGS["shared-deviation"].template.format(
+                    name=name, others=count - 1)))
+                break
+        signature = facts["signature"]
+        units = shared.set_units(signature) if signature else 0
         if units >= 1:
             hits.append(Hit("indicator-set-copied", FLAGS["indicator-set-copied"].template.format(
-                n=len(indicators), units=units)))
+                n=facts["named"], units=units)))
     if fate == "tampered":
         hits.append(Hit("tampered", FLAGS["tampered"].template))
     if versions > 1:
         hits.append(Hit("superseded", FLAGS["superseded"].template.format(n=versions)))
-    return hits
+    return sorted(hits, key=lambda hit: _ORDER[hit.code])
 
 
 def risk_score(hits: Sequence[Hit]) -> int:

@@ -16,6 +16,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
+from xltools.core.text import wrapped_lines
+
 _COLUMNS = [xl_col_to_name(col) for col in range(64)]
 # What XlsxWriter does to an inline string (xmlwriter / utility), in the same order:
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
@@ -35,29 +37,47 @@ class _RowStream(Worksheet):
     and after every row written through the ordinary API.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._styles: dict[Format | None, str] = {None: ""}  # a format's ` s="N"` attribute, looked up once
+
     def append_row(self, row: int, cells: Sequence[tuple[object, Format | None]], height: float | None = None) -> None:
+        """A row of (value, format) pairs; see :meth:`append_values`."""
+        self.append_values(row, [value for value, _ in cells], [fmt for _, fmt in cells], height)
+
+    def append_values(self, row: int, values: Sequence[object], formats: Sequence[Format | None],
+                      height: float | None = None) -> None:
+        """A row of values with their formats (parallel sequences), as :func:`_put` would write each."""
         if not self.constant_memory:  # a workbook kept in memory: the ordinary path
-            for col, (value, fmt) in enumerate(cells):
+            for col, (value, fmt) in enumerate(zip(values, formats)):
                 _put(self, row, col, value, fmt)
             if height is not None:
                 self.set_row(row, height)
             return
-        if not cells or self._check_dimensions(row, 0) or self._check_dimensions(row, len(cells) - 1):
+        count = min(len(values), len(formats))
+        if not count or self._check_dimensions(row, 0) or self._check_dimensions(row, count - 1):
             return  # out of the sheet's bounds or above rows already written: XlsxWriter ignores it too
         self._write_single_row(row)  # flush the previous row, as XlsxWriter does when a new row starts
-        head = f'<row r="{row + 1}"'
+        number = str(row + 1)
+        head = f'<row r="{number}"'
         if height is not None:
             pixels = int(height * 4.0 / 3.0 + 0.5)  # XlsxWriter keeps heights in pixels
             head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
         parts = [head + ">"]
-        number = str(row + 1)
-        for col, (value, fmt) in enumerate(cells):
-            attrs = (f' r="{_COLUMNS[col]}{number}"' if fmt is None
-                     else f' r="{_COLUMNS[col]}{number}" s="{fmt._get_xf_index()}"')
-            if type(value) is str and value:  # most cells: the text path without two calls
-                parts.append(f"<c{attrs}{_inline_short(value) if len(value) <= _CACHED_CHARS else _inline(value)}")
+        styles = self._styles
+        letters = _COLUMNS[:count] if count <= len(_COLUMNS) else [xl_col_to_name(col) for col in range(count)]
+        for letter, value, fmt in zip(letters, values, formats):
+            style = styles.get(fmt)
+            if style is None:
+                style = styles[fmt] = f' s="{fmt._get_xf_index()}"'  # type: ignore[union-attr]
+            kind = type(value)
+            if kind is str and value:  # most cells: text and numbers without a call
+                parts.append(f'<c r="{letter}{number}"{style}'
+                             f"{_inline_short(value) if len(value) <= _CACHED_CHARS else _inline(value)}")  # type: ignore[arg-type]
+            elif (kind is float or kind is int) and math.isfinite(value):  # type: ignore[arg-type]
+                parts.append(f'<c r="{letter}{number}"{style}><v>{value:.16G}</v></c>')
             else:
-                parts.append(self._cell_xml(attrs, value, fmt is not None))
+                parts.append(self._cell_xml(f' r="{letter}{number}"{style}', value, fmt is not None))
         parts.append("</row>")
         self.fh.write("".join(parts))
 
@@ -88,6 +108,17 @@ def _string_xml(attrs: str, text: str) -> str:
 
 
 _CACHED_CHARS = 200  # texts up to this long are memoised (4096 of them: a few MB at most)
+
+
+def text_lines(text: str, width: float) -> int:
+    """:func:`~xltools.core.text.wrapped_lines` of a cell's text in a column ``width`` wide (short texts memoised:
+    names, indicators and paths repeat across rows and sheets)."""
+    return _lines_short(text, width) if len(text) <= _CACHED_CHARS else wrapped_lines(text, width)
+
+
+@lru_cache(maxsize=8192)
+def _lines_short(text: str, width: float) -> int:
+    return wrapped_lines(text, width)
 
 
 @lru_cache(maxsize=4096)

@@ -15,18 +15,17 @@ import xlsxwriter
 
 from xltools.core import Policy
 from xltools.core.parse import normalize_text
-from xltools.core.text import wrapped_lines
 from xltools.district.discover import CombineError
 from xltools.district.results import FATE_TEXT, fate_label
 from xltools.district.review import (
     FLAGS,
     SHARED_TEXT_MIN,
     Shared,
-    deviation_texts,
     draw_sample,
-    indicator_signature,
+    risk_facts,
     risk_flags,
 )
+from xltools.district.rowstream import text_lines
 from xltools.district.store import Store
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
 
@@ -108,7 +107,7 @@ def _row_height(texts: list[tuple[object, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and text:
-            lines = max(lines, sum(max(1, wrapped_lines(part, width)) for part in text.split("\n")))
+            lines = max(lines, text_lines(text, width))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
 
@@ -126,8 +125,9 @@ def _score(store: Store, round_id: int) -> None:
     for result in store.files(round_id, used=True):  # first pass: what the round shares
         p = result.project
         assert p is not None
-        db.executemany("INSERT INTO temp.texts VALUES (?, ?)", [(t, result.path) for t in deviation_texts(p)])
-        signature = indicator_signature(p)
+        facts = result.risk if result.risk is not None else risk_facts(p)
+        db.executemany("INSERT INTO temp.texts VALUES (?, ?)", [(t, result.path) for t in facts["texts"]])
+        signature = facts["signature"]
         if signature:
             db.execute("INSERT INTO temp.sets VALUES (?, ?)", (signature, p.unit))
     # what is shared, as small lookups: texts in SHARED_TEXT_MIN projects or more, indicator sets in two
@@ -146,7 +146,8 @@ def _score(store: Store, round_id: int) -> None:
         assert p is not None
         shared = Shared(text_projects=lambda text: texts.get(text, 1),
                         set_units=lambda sig, unit=p.unit: len(sets.get(sig, set()) - {unit}))
-        hits = risk_flags(p, fate=result.fate, versions=versions.get((p.unit, p.name, p.year), 1), shared=shared)
+        hits = risk_flags(p, fate=result.fate, versions=versions.get((p.unit, p.name, p.year), 1), shared=shared,
+                          facts=result.risk)
         db.execute("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)",
                    (result.path, p.unit, p.name, p.review_total, p.execution_rate, result.fate,
                     sum(h.weight for h in hits), "、".join(FLAGS[h.code].title for h in hits),
@@ -167,8 +168,8 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store) -> None
             "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
             "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
         cells = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
-        ws.append_row(row, list(zip(cells, formats)),
-                      _row_height([(cells[col], _RISK_HEADERS[col][1]) for col in (3, 6, 7, 9)]))
+        ws.append_values(row, cells, formats,
+                         _row_height([(cells[col], _RISK_HEADERS[col][1]) for col in (3, 6, 7, 9)]))
     _finish(ws, _RISK_HEADERS, row)
 
 
@@ -188,7 +189,7 @@ def _write_rows(book: xlsxwriter.Workbook, fmt: _Formats, title: str, headers: t
         cells = values if len(values) == len(headers) else (row, *values)
         formats = [fmt.wrap if col in wrap else fmt.int if col == 0 else
                    fmt.score if isinstance(value, float) else fmt.text for col, value in enumerate(cells)]
-        ws.append_row(row, list(zip(cells, formats)), _row_height([(cells[col], headers[col][1]) for col in wrap]))
+        ws.append_values(row, cells, formats, _row_height([(cells[col], headers[col][1]) for col in wrap]))
     _finish(ws, headers, row)
 
 
@@ -317,8 +318,8 @@ def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round
     row = 0
     for row, values in enumerate(_changes(store, round_id, prev_id), start=1):
         cells = (row, *values)
-        ws.append_row(row, list(zip(cells, formats)),
-                      _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
+        ws.append_values(row, cells, formats,
+                         _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
     if not row:
         ws.write_string(1, 1, f"与上一轮「{label}」相比，没有项目发生变化", fmt.text)
     _finish(ws, _CHANGE_HEADERS, row)

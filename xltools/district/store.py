@@ -13,8 +13,9 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
   future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings)``: what
   judging a file's bytes gave (the cache). ``config`` fingerprints the program and the policy;
   ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as
-  ``{"d": "YYYY-MM-DD"}``); ``future`` = 1 when a finding depends on the day of the run
-  (date-in-future); the header columns repeat the project's for SQL.
+  ``{"d": "YYYY-MM-DD"}``; ``project`` also holds ``risk``, the project's own risk facts);
+  ``future`` = 1 when a finding depends on the day of the run (date-in-future); the header columns
+  repeat the project's for SQL.
 - ``findings(sha256, config, n, sheet, cell, code, severity, message)``: the findings of a result.
 - ``files(round, seq, path, sha256, config, size, mtime, fate, reason, reused, unit, name, year,
   filled_on, self_total, review_total, grade, errors, warnings, source)``: every input file of a
@@ -92,7 +93,7 @@ def _source_digest() -> str:
     for folder in ("core", "form", "io"):
         for path in sorted((root / folder).glob("*.py")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in ("process.py", "results.py"):
+    for name in ("process.py", "results.py", "review.py"):  # review.py: the risk facts kept with a result
         digest.update(name.encode() + b"\0" + (root / "district" / name).read_bytes())
     return digest.hexdigest()
 
@@ -135,11 +136,13 @@ class _Packed(Sequence):
         return list(self._list()) == list(other) if isinstance(other, (list, tuple, Sequence)) else NotImplemented
 
 
-def _project_from(head: str, indicators: bytes, details: str) -> ProjectRow:
+def _project_from(head: str, indicators: bytes, details: str) -> tuple[ProjectRow, dict | None]:
+    """The project of a stored result and its risk facts."""
     fields = loads_value(head)
     assert isinstance(fields, dict)
+    risk = fields.pop("risk", None)
     # indicators and details stay packed (JSON) until a sheet asks for them
-    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=_Packed(details))  # type: ignore[arg-type]
+    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=_Packed(details)), risk  # type: ignore[arg-type]
 
 
 # --- the store -------------------------------------------------------------------------------------
@@ -213,6 +216,13 @@ class Store:
 
     # --- the cache ---
 
+    def holds(self, config: str, round_id: int) -> bool:
+        """Whether a round before ``round_id`` was run with ``config``: the cache's results of that config
+        come from such rounds (a round and its first results are committed together), so without one no
+        file can be reused. Asked of the small rounds table: the results table holds every file's data."""
+        return self.db.execute("SELECT 1 FROM rounds WHERE config=? AND id<? LIMIT 1",
+                               (config, round_id)).fetchone() is not None
+
     def reuse(self, round_id: int, seq: int, sha256: str, config: str, path: str, size: int, mtime: float,
               source: str, today: dt.date) -> bool:
         """Record a file of a round from the stored result of its bytes (no workbook read), when the store
@@ -229,7 +239,8 @@ class Store:
         """Record one file of a round (and, when it was read, its result in the cache)."""
         p = result.project
         if result.sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
-            head = dumps_value({name: getattr(p, name) for name in _PROJECT_FIELDS}) if p is not None else None
+            head = dumps_value({**{name: getattr(p, name) for name in _PROJECT_FIELDS},
+                                "risk": result.risk}) if p is not None else None
             future = any(f[2] in _FUTURE_CODES for f in result.findings)
             self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (result.sha256, config, today.isoformat(), result.fate, result.reason, head,
@@ -278,10 +289,12 @@ class Store:
         """
         db = self.db
         db.execute(
-            "UPDATE files SET fate='duplicate', reason='与「' || (SELECT k.path FROM files k WHERE k.round=files.round "
-            "AND k.sha256=files.sha256 AND k.fate!='skipped' ORDER BY k.seq LIMIT 1) || '」内容完全相同，未重复汇总' "
-            "WHERE round=? AND sha256!='' AND fate!='skipped' AND seq > (SELECT MIN(k.seq) FROM files k "
-            "WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate!='skipped')", (round_id,))
+            # INDEXED BY: without statistics SQLite looks the copies up by (round, seq), a scan per file
+            "UPDATE files SET fate='duplicate', reason='与「' || (SELECT k.path FROM files k INDEXED BY files_sha "
+            "WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate!='skipped' ORDER BY k.seq LIMIT 1) "
+            "|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate!='skipped' AND seq > (SELECT MIN(k.seq) "
+            "FROM files k INDEXED BY files_sha WHERE k.round=files.round AND k.sha256=files.sha256 "
+            "AND k.fate!='skipped')", (round_id,))
         db.execute("DROP TABLE IF EXISTS temp.ranked")
         db.execute(
             "CREATE TEMP TABLE ranked AS SELECT seq, path, filled_on, "
@@ -290,6 +303,7 @@ class Store:
             "FROM files WHERE round=? AND fate IN ('ok','tampered') AND name IS NOT NULL AND name != '' "
             "WINDOW w AS (PARTITION BY unit, name, year ORDER BY COALESCE(filled_on, '') DESC, mtime DESC, "
             "path DESC)", (round_id,))
+        db.execute("CREATE INDEX temp.ranked_seq ON ranked (seq)")  # the updates below look files up by seq
         db.execute(
             "UPDATE files SET fate='superseded', reason=(SELECT '同一项目（实施单位、项目名称、年度相同）以更新的「' "
             "|| r.newest || '」为准（填写日期 ' || COALESCE(r.newest_date, '未填') || '）' FROM ranked r "
@@ -305,18 +319,25 @@ class Store:
 
     def files(self, round_id: int, *, used: bool = False) -> Iterator[FileResult]:
         """The round's files in input order, or (``used``) its summarised projects by unit, name, path."""
-        join, where, order = "", "", "f.seq"
-        if used:
+        if used:  # the order is worked out on the keys alone: sorting the joined rows would copy every blob
             self.rank_units(round_id)
-            join, where = "LEFT JOIN temp.unit_rank u ON u.unit=f.unit", "AND f.fate IN ('ok','tampered')"
-            order = "u.rank, f.name, f.path"
-        cursor = self.db.execute(
-            f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
-            f"{join} WHERE f.round=? {where} ORDER BY {order}", (round_id,))
+            self.db.execute("DROP TABLE IF EXISTS temp.used_order")
+            self.db.execute("CREATE TEMP TABLE used_order (pos INTEGER PRIMARY KEY, seq INTEGER NOT NULL)")
+            self.db.execute(
+                "INSERT INTO temp.used_order SELECT ROW_NUMBER() OVER (ORDER BY u.rank, f.name, f.path), f.seq "
+                "FROM files f LEFT JOIN temp.unit_rank u ON u.unit=f.unit WHERE f.round=? "
+                "AND f.fate IN ('ok','tampered')", (round_id,))
+            cursor = self.db.execute(
+                f"SELECT {_FILE_COLUMNS} FROM temp.used_order o JOIN files f ON f.round=? AND f.seq=o.seq "
+                "LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config ORDER BY o.pos", (round_id,))
+        else:
+            cursor = self.db.execute(
+                f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
+                "WHERE f.round=? ORDER BY f.seq", (round_id,))
         for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings in cursor:
             result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused))
             if head is not None:
-                result.project = _project_from(head, indicators, details)
+                result.project, result.risk = _project_from(head, indicators, details)
             if findings and findings != "[]":
                 result.findings = _Packed(findings)  # type: ignore[assignment]
             yield result

@@ -10,7 +10,6 @@ so a project named ``=HYPERLINK(...)`` stays text.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,7 +17,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from xltools.core import Policy
-from xltools.core.text import finite, wrapped_lines
+from xltools.core.text import finite
 from xltools.district.printing import (
     header_label,
     header_lines,
@@ -33,9 +32,9 @@ from xltools.district.results import (
     UnitRow,
     fate_label,
     grade_names,
-    unit_rows,
+    UnitSums,
 )
-from xltools.district.rowstream import _CACHED_CHARS, _RowStream
+from xltools.district.rowstream import _RowStream, text_lines
 from xltools.district.units import unit_sort_key
 
 __all__ = ["write_summary"]
@@ -71,13 +70,8 @@ def _row_height(texts: Sequence[tuple[object, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and 2 * len(text) >= width - 1:  # shorter texts fit on one line anyway
-            lines = max(lines, _lines_short(text, width) if len(text) <= _CACHED_CHARS else wrapped_lines(text, width))
+            lines = max(lines, text_lines(text, width))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
-
-
-@lru_cache(maxsize=4096)
-def _lines_short(text: str, width: float) -> int:
-    return wrapped_lines(text, width)
 
 
 _COLUMNS = [xl_col_to_name(col) for col in range(64)]
@@ -130,61 +124,86 @@ def _span(col: int, first: int, last: int) -> str:
     return f"{_cell(col, first)}:{_cell(col, last)}"
 
 
-def _write_projects(book, fmt: _Formats, used: Iterable[FileResult]) -> None:
-    ws = book.add_worksheet(SHEET["projects"], worksheet_class=_RowStream)
-    _setup(ws, SUMMARY_HEADERS, fmt, "朝阳区项目支出绩效自评汇总", freeze_cols=4)
-    row = 0
-    sums = dict.fromkeys((6, 7, 8, 15, 17, 18), 0.0)  # running totals: the projects stream, they are not kept
-    for row, result in enumerate(used, start=1):
-        p = result.project
+class _Stream:
+    """A streamed sheet filled row by row as one pass over the results goes by (several sheets share a
+    pass: the results come from the store, and each pass decodes every project again)."""
+
+    role, title, freeze = "", "", 0
+    headers: Sequence[tuple[str, float]] = ()
+
+    def __init__(self, book, fmt: _Formats) -> None:
+        self.ws = book.add_worksheet(SHEET[self.role], worksheet_class=_RowStream)
+        _setup(self.ws, self.headers, fmt, self.title, freeze_cols=self.freeze)
+        self.fmt, self.row = fmt, 0
+
+    def close(self) -> None:
+        _finish(self.ws, self.headers, self.row)
+
+
+class _Projects(_Stream):
+    """Sheet 汇总, adding each project to ``units`` on the way (按单位 needs no pass of its own)."""
+
+    role, title, freeze, headers = "projects", "朝阳区项目支出绩效自评汇总", 4, SUMMARY_HEADERS
+
+    def __init__(self, book, fmt: _Formats, units: UnitSums) -> None:
+        super().__init__(book, fmt)
+        self.units = units
+        self.sums = dict.fromkeys((6, 7, 8, 15, 17, 18), 0.0)  # running totals: the projects are not kept
+
+    def add(self, result: FileResult) -> None:
+        fmt, p = self.fmt, result.project
         assert p is not None
-        values = [row, p.unit, p.department, p.name, p.lead, p.year_value, p.initial_budget, p.annual_budget,
+        self.row += 1
+        self.units.add(p)
+        values = [self.row, p.unit, p.department, p.name, p.lead, p.year_value, p.initial_budget, p.annual_budget,
                   p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
                   p.self_total, p.review_total, p.grade, result.errors, result.warnings,
                   FATE_TEXT[result.fate], result.path]
         formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
                    fmt.bad if result.fate != "ok" else fmt.text, fmt.wrap]
-        ws.append_row(row, list(zip(values, formats)), _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
-        for col in sums:
-            sums[col] += values[col] or 0.0
-    first, last = 2, row + 1  # Excel rows of the data
-    total = row + 1
-    if not row:
-        ws.write_string(1, 1, "全区合计", fmt.total_text)
-        ws.write_string(1, 3, "没有可汇总的项目（见「文件清单」）", fmt.total_text)
-        _finish(ws, SUMMARY_HEADERS, 1)
-        return
-    ws.write_string(total, 0, "", fmt.total_text)
-    ws.write_string(total, 1, "全区合计", fmt.total_text)
-    ws.write_formula(total, 3, f'="共 "&COUNTA({_span(3, first, last)})&" 个项目"', fmt.total_text,
-                     f"共 {row} 个项目")
-    for col in (2, 4, 5):
-        ws.write_blank(total, col, None, fmt.total_text)
-    for col in (6, 7, 8):
-        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, finite(sums[col], ""))
-    rate = sums[8] / sums[7] if sums[7] > 0 else ""
-    budget, executed = _cell(7, last + 1), _cell(8, last + 1)
-    ws.write_formula(total, 9, f'=IF({budget}>0,{executed}/{budget},"")', fmt.total_rate, finite(rate, ""))
-    for col in range(10, 16):
-        ws.write_blank(total, col, None, fmt.total_score)
-    ws.write_formula(total, 15, f'=IF(COUNT({_span(15, first, last)})=0,"",AVERAGE({_span(15, first, last)}))',
-                     fmt.total_score, finite(sums[15] / row, ""))
-    ws.write_string(total, 16, "平均", fmt.total_text)
-    ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, int(sums[17]))
-    ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, int(sums[18]))
-    ws.write_blank(total, 19, None, fmt.total_text)
-    ws.write_blank(total, 20, None, fmt.total_text)
-    _finish(ws, SUMMARY_HEADERS, row)
-    ws.print_area(0, 0, total, len(SUMMARY_HEADERS) - 1)
+        self.ws.append_values(self.row, values, formats, _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
+        for col in self.sums:
+            self.sums[col] += values[col] or 0.0
+
+    def close(self) -> None:
+        ws, fmt, row, sums = self.ws, self.fmt, self.row, self.sums
+        first, last = 2, row + 1  # Excel rows of the data
+        total = row + 1
+        if not row:
+            ws.write_string(1, 1, "全区合计", fmt.total_text)
+            ws.write_string(1, 3, "没有可汇总的项目（见「文件清单」）", fmt.total_text)
+            _finish(ws, SUMMARY_HEADERS, 1)
+            return
+        ws.write_string(total, 0, "", fmt.total_text)
+        ws.write_string(total, 1, "全区合计", fmt.total_text)
+        ws.write_formula(total, 3, f'="共 "&COUNTA({_span(3, first, last)})&" 个项目"', fmt.total_text,
+                         f"共 {row} 个项目")
+        for col in (2, 4, 5):
+            ws.write_blank(total, col, None, fmt.total_text)
+        for col in (6, 7, 8):
+            ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_amount, finite(sums[col], ""))
+        rate = sums[8] / sums[7] if sums[7] > 0 else ""
+        budget, executed = _cell(7, last + 1), _cell(8, last + 1)
+        ws.write_formula(total, 9, f'=IF({budget}>0,{executed}/{budget},"")', fmt.total_rate, finite(rate, ""))
+        for col in range(10, 16):
+            ws.write_blank(total, col, None, fmt.total_score)
+        ws.write_formula(total, 15, f'=IF(COUNT({_span(15, first, last)})=0,"",AVERAGE({_span(15, first, last)}))',
+                         fmt.total_score, finite(sums[15] / row, ""))
+        ws.write_string(total, 16, "平均", fmt.total_text)
+        ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, int(sums[17]))
+        ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, int(sums[18]))
+        ws.write_blank(total, 19, None, fmt.total_text)
+        ws.write_blank(total, 20, None, fmt.total_text)
+        _finish(ws, SUMMARY_HEADERS, row)
+        ws.print_area(0, 0, total, len(SUMMARY_HEADERS) - 1)
 
 
-def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
+def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
     grades = grade_names(policy)
     headers = [("实施单位", 20), ("项目数", 8), ("全年预算数合计（万元）", 15), ("全年执行数合计（万元）", 15),
                ("执行率（合计）", 11), ("平均复核总分", 11), ("最低复核总分", 11),
                *((f"{g}（个）", 7) for g in grades)]
-    ws = book.add_worksheet(SHEET["units"], worksheet_class=_RowStream)
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·按实施单位", freeze_cols=1)
     row = 0
     for row, u in enumerate(units, start=1):
@@ -192,7 +211,7 @@ def _write_units(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) 
                   *(u.grades[g] for g in grades)]
         formats = [fmt.text, fmt.int, fmt.amount, fmt.amount, fmt.rate, fmt.score, fmt.score,
                    *[fmt.int] * len(grades)]
-        ws.append_row(row, list(zip(values, formats)))  # unit names as typed: escaped, never markup
+        ws.append_values(row, values, formats)  # unit names as typed: escaped, never markup
     first, last, total = 2, row + 1, row + 1
     if not units:
         _finish(ws, headers, 1)
@@ -229,88 +248,87 @@ DETAIL_HEADERS: tuple[tuple[str, float], ...] = (
 )
 
 
-def _write_details(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
+class _Details(_Stream):
+    role, title, freeze = "details", "朝阳区项目支出绩效自评汇总·项目信息", 3
     headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("年度", 6), ("项目负责人", 8), *DETAIL_HEADERS,
                ("来源文件", 30)]
-    ws = book.add_worksheet(SHEET["details"], worksheet_class=_RowStream)
-    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·项目信息", freeze_cols=3)
-    detail_formats = [fmt.text, *[fmt.amount] * 9, fmt.score, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.date]
-    formats = [fmt.int, fmt.text, fmt.text, fmt.int, fmt.text, *detail_formats, fmt.wrap]
-    wrapped = [col for col, f in enumerate(formats) if f is fmt.wrap]
-    row = 0
-    for row, result in enumerate(used, start=1):
+
+    def __init__(self, book, fmt: _Formats) -> None:
+        super().__init__(book, fmt)
+        detail_formats = [fmt.text, *[fmt.amount] * 9, fmt.score, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.date]
+        self.formats = [fmt.int, fmt.text, fmt.text, fmt.int, fmt.text, *detail_formats, fmt.wrap]
+        self.wrapped = [col for col, f in enumerate(self.formats) if f is fmt.wrap]
+
+    def add(self, number: int, result: FileResult) -> None:
         p = result.project
         assert p is not None
+        self.row = number
         details = p.details or (None,) * len(DETAIL_HEADERS)
-        cells = (row, p.unit, p.name, p.year_value, p.lead, *details, result.path)
-        ws.append_row(row, list(zip(cells, formats)), _row_height([(cells[col], headers[col][1]) for col in wrapped]))
-    _finish(ws, headers, row)
+        cells = (number, p.unit, p.name, p.year_value, p.lead, *details, result.path)
+        self.ws.append_values(number, cells, self.formats,
+                              _row_height([(cells[col], self.headers[col][1]) for col in self.wrapped]))
 
 
-def _write_indicators(book, fmt: _Formats, used: Sequence[FileResult]) -> None:
+class _Indicators(_Stream):
+    role, title, freeze = "indicators", "朝阳区项目支出绩效自评汇总·指标明细", 3
     headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("一级指标", 10), ("二级指标", 12),
                ("三级指标", 22), ("年度指标值", 14), ("实际完成值", 14), ("分值", 7), ("自评得分", 8),
                ("复核得分", 8), ("偏差原因分析及改进措施", 36)]
-    ws = book.add_worksheet(SHEET["indicators"], worksheet_class=_RowStream)
-    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·指标明细", freeze_cols=3)
-    row = 0
-    formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.wrap, fmt.wrap, fmt.score,
-               fmt.score, fmt.score, fmt.wrap]
-    wrapped = [col for col, f in enumerate(formats) if f is fmt.wrap]
-    for number, result in enumerate(used, start=1):
+
+    def __init__(self, book, fmt: _Formats) -> None:
+        super().__init__(book, fmt)
+        self.formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.wrap, fmt.wrap, fmt.score,
+                        fmt.score, fmt.score, fmt.wrap]
+        self.wrapped = [col for col, f in enumerate(self.formats) if f is fmt.wrap]
+
+    def add(self, number: int, result: FileResult) -> None:
         p = result.project
         assert p is not None
         for values in p.indicator_tuples():
-            row += 1
+            self.row += 1
             cells = (number, p.unit, p.name, *values)
-            ws.append_row(row, list(zip(cells, formats)),
-                          _row_height([(cells[col], headers[col][1]) for col in wrapped]))
-    _finish(ws, headers, row)
+            self.ws.append_values(self.row, cells, self.formats,
+                                  _row_height([(cells[col], self.headers[col][1]) for col in self.wrapped]))
 
 
-def _write_findings(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
+class _Findings(_Stream):
+    role, title, freeze = "findings", "朝阳区项目支出绩效自评汇总·问题清单", 2
     headers = [("序号", 6), ("文件", 24), ("实施单位", 14), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
                ("代码", 22), ("级别", 6), ("说明", 54), ("文件状态", 11)]
-    ws = book.add_worksheet(SHEET["findings"], worksheet_class=_RowStream)
-    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·问题清单", freeze_cols=2)
-    row = 0
-    for result in files:
-        p = result.project
+
+    def add(self, result: FileResult) -> None:
+        fmt, p = self.fmt, result.project
         for sheet, cell, code, severity, message in result.findings:
-            row += 1
+            self.row += 1
             level = "错误" if severity == "error" else "警告"
-            values = [row, result.path, p.unit if p else "", p.name if p else "", sheet, cell, code, level,
+            values = [self.row, result.path, p.unit if p else "", p.name if p else "", sheet, cell, code, level,
                       message, FATE_TEXT[result.fate]]
             formats = [fmt.int, fmt.wrap, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
                        fmt.bad if severity == "error" else fmt.text, fmt.wrap, fmt.text]
-            ws.append_row(row, list(zip(values, formats)),
-                          _row_height([(message, headers[8][1]), (result.path, headers[1][1])]))
-    _finish(ws, headers, row)
+            self.ws.append_values(self.row, values, formats,
+                                  _row_height([(message, self.headers[8][1]), (result.path, self.headers[1][1])]))
 
 
-def _write_files(book, fmt: _Formats, files: Sequence[FileResult]) -> None:
+class _Files(_Stream):
+    role, title, freeze = "files", "朝阳区项目支出绩效自评汇总·文件清单", 2
     headers = [("序号", 6), ("文件", 30), ("状态", 12), ("原因", 40), ("实施单位", 14), ("项目名称", 20),
                ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17),
                ("本轮读取", 12)]
-    ws = book.add_worksheet(SHEET["files"], worksheet_class=_RowStream)
-    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·文件清单", freeze_cols=2)
-    row = 0
-    for row, result in enumerate(files, start=1):
-        p = result.project
-        stamp = result.modified
+
+    def add(self, result: FileResult) -> None:
+        fmt, p = self.fmt, result.project
+        self.row += 1
         read = "沿用上次结果（文件未改动）" if result.reused else "已读取" if result.sha256 else ""
-        values = [row, result.path, fate_label(result.fate, result.errors), result.reason, p.unit if p else "",
-                  p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), stamp,
+        values = [self.row, result.path, fate_label(result.fate, result.errors), result.reason, p.unit if p else "",
+                  p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), result.modified,
                   result.sha256[:16], read]
         formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
                    fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text, fmt.text]
-        ws.append_row(row, list(zip(values, formats)),
-                      _row_height([(result.reason, headers[3][1]), (result.path, headers[1][1])]))
-    _finish(ws, headers, row)
+        self.ws.append_values(self.row, values, formats,
+                              _row_height([(result.reason, self.headers[3][1]), (result.path, self.headers[1][1])]))
 
 
-def _write_charts(book, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
-    ws = book.add_worksheet(SHEET["charts"])
+def _write_charts(book, ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
     grades = grade_names(policy)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 10)
@@ -362,7 +380,7 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     if used is None:
         used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
                       key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
-    units = unit_rows((r.project for r in used if r.project is not None), policy)
+    sums = UnitSums(policy)
     book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {
         "constant_memory": True,
         "tmpdir": tmpdir,
@@ -372,13 +390,27 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     })
     book.set_properties({"title": "朝阳区项目支出绩效自评汇总", "comments": "由 xltools combine 生成"})
     fmt = _Formats(book)
-    _write_projects(book, fmt, used)
-    _write_units(book, fmt, units, policy)
-    _write_charts(book, fmt, units, policy)
+    # the sheets in the workbook's order; then one pass over the projects fills 汇总, 项目信息 and 指标明细
+    # (and sums 按单位), one pass over the files 问题清单 and 文件清单
+    projects = _Projects(book, fmt, sums)
+    units_sheet = book.add_worksheet(SHEET["units"], worksheet_class=_RowStream)
+    charts_sheet = book.add_worksheet(SHEET["charts"])
     if extra is not None:
         extra(book)
-    _write_details(book, fmt, used)
-    _write_indicators(book, fmt, used)
-    _write_findings(book, fmt, files)
-    _write_files(book, fmt, files)
+    details, indicators = _Details(book, fmt), _Indicators(book, fmt)
+    for number, result in enumerate(used, start=1):
+        projects.add(result)
+        details.add(number, result)
+        indicators.add(number, result)
+    for sheet in (projects, details, indicators):
+        sheet.close()
+    units = sums.rows()
+    _write_units(units_sheet, fmt, units, policy)
+    _write_charts(book, charts_sheet, fmt, units, policy)
+    findings, listed = _Findings(book, fmt), _Files(book, fmt)
+    for result in files:
+        findings.add(result)
+        listed.add(result)
+    findings.close()
+    listed.close()
     book.close()
