@@ -7,7 +7,7 @@ import re
 from .catalogue import NumberAsText, NumberInvalid, RequiredMissing
 from .findings import Finding
 from .model import FUND_ROWS, Form, FundRow, Indicator
-from .parse import Number, as_typed, normalize_text, parse_number
+from .parse import Number, as_typed, memoise_text, normalize_text, parse_number
 
 __all__ = ["field_label", "fmt", "number", "required_text", "same_statement"]
 
@@ -62,6 +62,13 @@ _TRAILING_PUNCT = re.compile(r"[\s。．.，,；;！!、]+$")
 
 def same_statement(a: str, b: str) -> bool:
     """Equal once whitespace and trailing punctuation are ignored."""
-    def key(text: str) -> str:
-        return _TRAILING_PUNCT.sub("", re.sub(r"\s+", "", normalize_text(text)))
-    return bool(key(a)) and key(a) == key(b)
+    key = _statement_key(a)
+    return bool(key) and key == _statement_key(b)
+
+
+_BLANKS = re.compile(r"\s+")
+
+
+@memoise_text
+def _statement_key(text: str) -> str:
+    return _TRAILING_PUNCT.sub("", _BLANKS.sub("", normalize_text(text)))

@@ -73,7 +73,10 @@ class Indicator(_Base):
     deviation: Cell = Field(None, title="偏差原因分析及改进措施")
 
     def is_empty(self) -> bool:
-        return all(v is None or (isinstance(v, str) and not v.strip()) for v in self.__dict__.values())
+        for v in self.__dict__.values():  # a loop, not all(): called for every row by scoring, rules and combine
+            if v is not None and not (isinstance(v, str) and not v.strip()):
+                return False
+        return True
 
 
 class Form(_Base):

@@ -11,9 +11,10 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 __all__ = [
     "Number",
@@ -27,6 +28,7 @@ __all__ = [
     "is_inapplicable",
     "is_garbled_number",
     "as_typed",
+    "memoise_text",
 ]
 
 NumberKind = Literal["empty", "number", "text", "invalid"]
@@ -51,21 +53,42 @@ class Number:
 
 _SPACES = re.compile(r"\s+")
 
+#: Texts up to this length are memoised by the pure text functions of the core (a form's texts repeat
+#: within it and across a district's forms); a longer one is computed each time, so no cache ever holds
+#: a long text.
+_MEMO_CHARS = 200
+_MEMO_SIZE = 8192
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def memoise_text(function: _F) -> _F:
+    """Memoise (bounded) ``function``, a pure function of a text and perhaps further hashable arguments,
+    for texts up to :data:`_MEMO_CHARS` characters (a decorator)."""
+    cached = lru_cache(maxsize=_MEMO_SIZE)(function)
+
+    def call(text: str, *args: Any) -> Any:
+        return cached(text, *args) if len(text) <= _MEMO_CHARS else function(text, *args)
+    call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return call  # type: ignore[return-value]
+
 
 def normalize_text(value: object) -> str:
     """NFKC-normalise, turn any whitespace run into one space, strip."""
     if value is None:
         return ""
-    if type(value) is str and len(value) <= 200:  # the same texts are normalised many times per form
-        return _normalize_short(value)
+    if type(value) is str:  # the same texts are normalised many times per form (the hottest cache: no wrapper)
+        return _normalize_cached(value) if len(value) <= _MEMO_CHARS else _normalize_str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    return _normalize_str(str(value))
 
 
-@lru_cache(maxsize=8192)
-def _normalize_short(text: str) -> str:
+def _normalize_str(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+_normalize_cached = lru_cache(maxsize=_MEMO_SIZE)(_normalize_str)
 
 
 def as_typed(value: object, limit: int = 40) -> str:
@@ -90,6 +113,7 @@ _PLACEHOLDER_WORDS = frozenset({"无", "暂无", "0", "不适用", "略", "n/a",
 _PLACEHOLDER_MARKS = re.compile(r"^[-—―–‐‑‒一_~～·.。…/\\]+$")
 _INAPPLICABLE_WORDS = frozenset({"不适用", "不涉及", "无此项", "n/a", "na"})
 _TRAILING_MARKS = re.compile(r"[。.，,；;！!]+$")
+_ZEROS = re.compile(r"0+(?:\.0+)?")
 
 
 def _placeholder_key(value: object) -> str | None:
@@ -99,9 +123,14 @@ def _placeholder_key(value: object) -> str | None:
         return "0" if value == 0 else None
     if not isinstance(value, str):
         return None
+    return _text_placeholder_key(value)
+
+
+@memoise_text
+def _text_placeholder_key(value: str) -> str | None:
     text = normalize_text(value).replace(" ", "")
     text = _TRAILING_MARKS.sub("", text) or text
-    if re.fullmatch(r"0+(?:\.0+)?", text):
+    if _ZEROS.fullmatch(text):
         return "0"
     return text.casefold() if text else None
 
@@ -111,8 +140,20 @@ def is_placeholder(value: object) -> bool:
 
     A number typed as 0 counts too (a value of zero is written with its unit, e.g. ``0起``).
     """
+    if isinstance(value, str):
+        return _is_placeholder_text(value)
     key = _placeholder_key(value)
-    return key is not None and (key in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_MARKS.match(key)))
+    return key is not None and _is_placeholder_key(key)
+
+
+def _is_placeholder_key(key: str) -> bool:
+    return key in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_MARKS.match(key))
+
+
+@memoise_text
+def _is_placeholder_text(value: str) -> bool:
+    key = _text_placeholder_key(value)
+    return key is not None and _is_placeholder_key(key)
 
 
 def is_inapplicable(value: object) -> bool:
@@ -135,8 +176,15 @@ _GARBLED_INNER = re.compile(
 
 def is_garbled_number(value: object) -> bool:
     """``True`` when text looks like a number with a unit but contains letters or stray characters."""
-    if not isinstance(value, str):
-        return False
+    return isinstance(value, str) and _is_garbled_text(value)
+
+
+_CODE_START = re.compile(r"^[A-Za-z]{2,}")
+_LETTER_AT_POINT = re.compile(r"\d[.,][A-Za-z]|[A-Za-z][.,]\d")
+
+
+@memoise_text
+def _is_garbled_text(value: str) -> bool:
     text = normalize_text(value).replace(" ", "")
     if not text or len(text) > 24:
         return False
@@ -144,9 +192,9 @@ def is_garbled_number(value: object) -> bool:
     if not match or not any(ch.isdigit() for ch in match.group(1)):
         return False
     core = match.group(1)
-    if re.match(r"^[A-Za-z]{2,}", core):  # a code such as ISO9001, GB50300
+    if _CODE_START.match(core):  # a code such as ISO9001, GB50300
         return False
-    return bool(_GARBLED_INNER.search(core)) or bool(re.search(r"\d[.,][A-Za-z]|[A-Za-z][.,]\d", core))
+    return bool(_GARBLED_INNER.search(core)) or bool(_LETTER_AT_POINT.search(core))
 
 
 def _is_real(value: object) -> bool:
@@ -165,15 +213,31 @@ def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万",
     entered in 万元, so ``万元``/``万`` just restate the unit).
     """
     if value is None:
-        return Number("empty", None, value)
+        return _NO_NUMBER
     if _is_real(value):
-        number = float(value)
-        if math.isfinite(number):
-            return Number("number", number, value)
-        return Number("invalid", None, value)
+        return _parse_real(value) if value else _parse_real.__wrapped__(value)  # -0.0 == 0.0: no cache
     if isinstance(value, bool):
         return Number("invalid", None, value)
-    text = normalize_text(value).replace(" ", "")
+    if isinstance(value, str):
+        return _parse_number_text(value, suffixes)
+    return _parse_number_normalized(normalize_text(value).replace(" ", ""), suffixes, value)
+
+
+_NO_NUMBER = Number("empty", None, None)
+
+
+@lru_cache(maxsize=_MEMO_SIZE, typed=True)  # typed: the Number keeps the int or float as typed
+def _parse_real(value: float) -> Number:
+    number = float(value)
+    return Number("number", number, value) if math.isfinite(number) else Number("invalid", None, value)
+
+
+@memoise_text
+def _parse_number_text(value: str, suffixes: tuple[str, ...]) -> Number:
+    return _parse_number_normalized(normalize_text(value).replace(" ", ""), suffixes, value)
+
+
+def _parse_number_normalized(text: str, suffixes: tuple[str, ...], value: object) -> Number:
     if not text:
         return Number("empty", None, value)
     for suffix in sorted(suffixes, key=len, reverse=True):
@@ -268,18 +332,20 @@ def parse_quantity(value: object) -> Quantity | None:
     and plain numbers are quantities; a sentence (even one containing a number)
     is not: it is a qualitative statement.
     """
-    if value is None or isinstance(value, bool) or is_placeholder(value):
+    if value is None or isinstance(value, bool):
         return None
     if _is_real(value):
         number = float(value)
-        return Quantity(None, number, "") if math.isfinite(number) else None
+        return Quantity(None, number, "") if number != 0 and math.isfinite(number) else None
     if not isinstance(value, str):
         return None
     return _parse_quantity_text(value)
 
 
-@lru_cache(maxsize=8192)
+@memoise_text
 def _parse_quantity_text(value: str) -> Quantity | None:
+    if is_placeholder(value):
+        return None
     text = normalize_text(value).replace(" ", "")
     if not text or len(text) > 24 or is_garbled_number(text):
         return None

@@ -15,8 +15,8 @@ it), ``inapplicable`` (不适用, dropped under the policy) and ``empty``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from .model import Indicator
 from .parse import (
@@ -24,6 +24,7 @@ from .parse import (
     is_garbled_number,
     is_inapplicable,
     is_placeholder,
+    memoise_text,
     normalize_text,
     parse_quantity,
 )
@@ -39,7 +40,6 @@ IndicatorKind = Literal["positive", "reverse", "equal", "qualitative", "unit-mis
 #: Kinds whose score the reviewer computes from the target and actual value.
 QUANTITATIVE: tuple[str, ...] = ("positive", "reverse", "equal")
 
-_PARTS = ("target", "actual")
 #: Words that say a deadline was met.
 _TIMELY = re.compile(r"按时|如期|按期|准时|提前")
 
@@ -68,7 +68,16 @@ _LEVEL1_WEIGHT = re.compile(r"^(?P<name>\D+?)(?:\((?P<w1>\d+(?:\.\d+)?)分?\)|(?
 
 def split_level1(value: object) -> tuple[str, float | None]:
     """``产出指标（50分）`` → (``产出指标``, 50.0); a label without a weight → (label, ``None``)."""
-    text = normalize_text(value).replace(" ", "")
+    return _split_level1(value) if isinstance(value, str) else _split_level1_text(normalize_text(value))
+
+
+@memoise_text
+def _split_level1(value: str) -> tuple[str, float | None]:
+    return _split_level1_text(normalize_text(value))
+
+
+def _split_level1_text(text: str) -> tuple[str, float | None]:
+    text = text.replace(" ", "")
     match = _LEVEL1_WEIGHT.match(text)
     if not match:
         return text, None
@@ -101,60 +110,61 @@ def _direction(target: Quantity, cost: bool, policy: Policy) -> IndicatorKind:
 def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None) -> Reading:
     """Read one row (``year``: the form's year, for times typed without one)."""
     level1, level1_weight = split_level1(indicator.level1)
-    base = Reading("empty", level1, level1_weight, cost=is_cost(level1, indicator.level2))
-    raw = {"target": indicator.target, "actual": indicator.actual}
-    placeholders = tuple(p for p in _PARTS if is_placeholder(raw[p]))
-    garbled = tuple(p for p in _PARTS if is_garbled_number(raw[p]))
-    base = replace(base, placeholders=placeholders, garbled=garbled)
-    if policy.drop_inapplicable and ("target" in placeholders or any(is_inapplicable(v) for v in raw.values())):
-        return replace(base, kind="inapplicable")
+    target, actual = indicator.target, indicator.actual
+    placeholders = tuple(part for part, value in (("target", target), ("actual", actual)) if is_placeholder(value))
+    garbled = tuple(part for part, value in (("target", target), ("actual", actual)) if is_garbled_number(value))
+    # what every reading of the row shares; each branch builds its one Reading from it
+    base = {"level1": level1, "level1_weight": level1_weight, "cost": is_cost(level1, indicator.level2),
+            "placeholders": placeholders, "garbled": garbled}
+    if policy.drop_inapplicable and ("target" in placeholders or is_inapplicable(target)
+                                     or is_inapplicable(actual)):
+        return Reading("inapplicable", **base)
     if garbled:
-        return replace(base, kind="garbled")
+        return Reading("garbled", **base)
     if placeholders:
-        return replace(base, kind="placeholder")
-    target_text, actual_text = normalize_text(indicator.target), normalize_text(indicator.actual)
-    if not target_text and not actual_text:
-        return base
-    deadline = parse_time(indicator.target)
+        return Reading("placeholder", **base)
+    if not normalize_text(target) and not normalize_text(actual):
+        return Reading("empty", **base)
+    deadline = parse_time(target)
     if deadline is not None:
-        return _read_time(base, deadline, indicator.actual, policy, year)
-    target = parse_quantity(indicator.target)
-    if target is not None:
-        actual = parse_quantity(indicator.actual)
-        if actual is not None:
-            target, actual = _percent_fix(target, actual)
-            if target.unit and actual.unit and target.unit != actual.unit:
-                return replace(base, kind="unit-mismatch", target=target, actual=actual)
-            return replace(base, kind=_direction(target, base.cost, policy), target=target, actual=actual)
-        if actual_text:
-            return replace(base, kind="unstated", target=target, statement=stated_band(indicator.actual, policy))
-        return replace(base, kind="qualitative", target=target)
-    rated = rating_scale(indicator.target, indicator.actual, policy)
+        return _read_time(base, deadline, actual, policy, year)
+    target_qty = parse_quantity(target)
+    if target_qty is not None:
+        actual_qty = parse_quantity(actual)
+        if actual_qty is not None:
+            target_qty, actual_qty = _percent_fix(target_qty, actual_qty)
+            if target_qty.unit and actual_qty.unit and target_qty.unit != actual_qty.unit:
+                return Reading("unit-mismatch", **base, target=target_qty, actual=actual_qty)
+            return Reading(_direction(target_qty, base["cost"], policy), **base, target=target_qty, actual=actual_qty)
+        if normalize_text(actual):
+            return Reading("unstated", **base, target=target_qty, statement=stated_band(actual, policy))
+        return Reading("qualitative", **base, target=target_qty)
+    rated = rating_scale(target, actual, policy)
     if rated is not None:
         scale, expected = rated
-        word = rating_word(indicator.actual, scale)
+        word = rating_word(actual, scale)
         if word is None:
-            return replace(base, kind="rating", statement=stated_band(indicator.actual, policy))
+            return Reading("rating", **base, statement=stated_band(actual, policy))
         words = list(scale)
         band = "达成" if expected is not None and words.index(word) <= words.index(expected) else scale[word]
-        return replace(base, kind="rating", rating=word, statement=Statement(band, word))
-    return replace(base, kind="qualitative", statement=stated_band(indicator.actual, policy))
+        return Reading("rating", **base, rating=word, statement=Statement(band, word))
+    return Reading("qualitative", **base, statement=stated_band(actual, policy))
 
 
-def _read_time(base: Reading, deadline_spec: TimeSpec, actual: object, policy: Policy, year: int | None) -> Reading:
+def _read_time(base: dict[str, Any], deadline_spec: TimeSpec, actual: object, policy: Policy,
+               year: int | None) -> Reading:
     """A deadline target: the actual's words first (未完成, 延期…), else its time against the deadline."""
     words = stated_band(actual, policy)
     if words is not None and words.band != "达成":
-        return replace(base, kind="time", statement=words)
+        return Reading("time", **base, statement=words)
     done_spec = find_time(actual)
     if done_spec is None:
         timely = words is not None and bool(_TIMELY.search(normalize_text(actual)))
-        return replace(base, kind="time", statement=words, on_time=timely)
+        return Reading("time", **base, statement=words, on_time=timely)
     late, deadline, begun = is_late(deadline_spec, done_spec, year)
     shown_deadline, shown_done = show_date(deadline, deadline_spec), show_date(begun, done_spec)
     if late:
-        return replace(base, kind="time", statement=Statement(policy.late_band, done_spec.text, late=True),
+        return Reading("time", **base, statement=Statement(policy.late_band, done_spec.text, late=True),
                        deadline=shown_deadline, done=shown_done)
-    return replace(base, kind="time", statement=Statement("达成", done_spec.text), deadline=shown_deadline,
+    return Reading("time", **base, statement=Statement("达成", done_spec.text), deadline=shown_deadline,
                    done=shown_done, on_time=True)
-

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from .catalogue import (
     IMPLAUSIBLE_AMOUNT,
@@ -94,6 +95,7 @@ def _header(form: Form, policy: Policy, today: dt.date | None, findings: list[Fi
 _AMOUNT_COLUMNS = ("initial_budget", "annual_budget", "executed")
 
 
+@lru_cache(maxsize=4096, typed=True)  # amounts repeat across a form's rows and checks
 def _amount_precision_exceeded(value: float) -> bool:
     """More than 4 decimals in the shortest decimal form of the number (万元 to the yuan)."""
     exponent = Decimal(repr(value)).as_tuple().exponent
@@ -113,6 +115,9 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
     parsed: dict[str, dict[str, float | None]] = {}
     rate_path = denominator_path(policy)
     for key in FUND_ROWS:
+        if key != "total" and getattr(form.funds, key) is None:  # a 其中 row left blank: no amount to check
+            parsed[key] = dict.fromkeys(_AMOUNT_COLUMNS)
+            continue
         row: FundRow = form.fund(key)
         parsed[key] = {}
         for column in _AMOUNT_COLUMNS:

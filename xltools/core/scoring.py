@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
 from .model import FUND_ROWS, Form, FundRow, Indicator
 from .parse import Quantity, parse_number
@@ -44,6 +45,7 @@ __all__ = [
 _WIDE = Context(prec=800)
 
 
+@lru_cache(maxsize=4096)  # scores repeat; equal values (10 and 10.0, 0.0 and -0.0) round alike
 def round_half_up(value: float, decimals: int) -> float:
     """Round like Excel's and LibreOffice's ROUND: half away from zero on the value's 15 significant digits.
 

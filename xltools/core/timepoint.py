@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .parse import chinese_numeral, normalize_text
+from .parse import chinese_numeral, memoise_text, normalize_text
 
 __all__ = ["TimeSpec", "parse_time", "find_time", "looks_like_time", "resolve", "is_late", "show_date"]
 
@@ -108,10 +108,12 @@ def _clean(value: object) -> str:
     return _TRAILING.sub("", normalize_text(value).replace(" ", ""))
 
 
-@lru_cache(maxsize=4096)
 def _parse_text(text: str) -> TimeSpec | None:
-    if not text or len(text) > 30:
-        return None
+    return None if not text or len(text) > 30 else _parse_short(text)  # no long text in the cache
+
+
+@lru_cache(maxsize=4096)
+def _parse_short(text: str) -> TimeSpec | None:
     match = _FULL.match(text)
     if match:
         return _spec(match, text)
@@ -128,6 +130,11 @@ def parse_time(value: object) -> TimeSpec | None:
     if isinstance(value, dt.date):
         day = value.date() if isinstance(value, dt.datetime) else value
         return TimeSpec(day.year, (day.month, day.day), (day.month, day.day), text=day.isoformat())
+    return _parse_str(value)
+
+
+@memoise_text
+def _parse_str(value: str) -> TimeSpec | None:
     return _parse_text(_clean(value))
 
 
@@ -141,6 +148,11 @@ def find_time(value: object) -> TimeSpec | None:
     whole = parse_time(value)
     if whole is not None or not isinstance(value, str):
         return whole
+    return _find_in_text(value)
+
+
+@memoise_text
+def _find_in_text(value: str) -> TimeSpec | None:
     text = _clean(value)
     if len(text) > 60:
         return None

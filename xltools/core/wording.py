@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .parse import normalize_text
+from .parse import memoise_text, normalize_text
 from .policy import Policy
 
 __all__ = ["Statement", "stated_band", "rating_scale", "rating_word"]
@@ -46,13 +47,24 @@ def stated_band(actual: object, policy: Policy) -> Statement | None:
     (未达成), lateness (``延期完成``, ``滞后`` → the policy's late band), and
     plain completion words (达成).
     """
-    text = normalize_text(actual).replace(" ", "")
+    if isinstance(actual, str):
+        return _stated_in(actual, policy.late_band)
+    return _stated(normalize_text(actual).replace(" ", ""), policy.late_band)
+
+
+@memoise_text
+def _stated_in(actual: str, late_band: str) -> Statement | None:
+    """:func:`stated_band` of a text (the band of a late completion is ``late_band``)."""
+    return _stated(normalize_text(actual).replace(" ", ""), late_band)
+
+
+def _stated(text: str, late_band: str) -> Statement | None:
     if not text:
         return None
     negated = _NEGATED.search(text)
     if negated:
         if negated.group("timely"):
-            return Statement(policy.late_band, negated.group(0), late=True)
+            return Statement(late_band, negated.group(0), late=True)
         if negated.group("whole"):
             return Statement("部分达成", negated.group(0))
         return Statement("未达成", negated.group(0))
@@ -67,7 +79,7 @@ def stated_band(actual: object, policy: Policy) -> Statement | None:
         return Statement("未达成", postponed.group(0))
     late = _LATE.search(_LATE_NEGATED.sub("，", text.replace("不断", "一再")))  # 不断推迟 is no negation
     if late:
-        return Statement(policy.late_band, late.group(0), late=True)
+        return Statement(late_band, late.group(0), late=True)
     achieved = _ACHIEVED.search(text)
     if achieved:
         return Statement("达成", achieved.group(0))
@@ -105,6 +117,7 @@ def rating_scale(target: object, actual: object, policy: Policy) -> tuple[dict[s
     return None
 
 
+@lru_cache(maxsize=4096)  # texts of up to 30 characters (rating_scale's bound)
 def _covers(text: str, words: tuple[str, ...]) -> bool:
     """``text`` is two or more of ``words`` joined, optionally with separators (longest words first)."""
     parts = _words(text)
@@ -122,6 +135,15 @@ def _covers(text: str, words: tuple[str, ...]) -> bool:
 
 def rating_word(actual: object, scale: dict[str, str]) -> str | None:
     """The scale's word an actual value states (``"优"``, ``"评价结果：良"``, ``"较好。"``), if it states one."""
-    text = normalize_text(actual).replace(" ", "")
-    text = _RATING_SUFFIX.sub("", _RATING_PREFIX.sub("", text))
+    text = _rating_text(actual) if isinstance(actual, str) else _rating_key(normalize_text(actual))
     return text if text in scale else None
+
+
+@memoise_text
+def _rating_text(actual: str) -> str:
+    return _rating_key(normalize_text(actual))
+
+
+def _rating_key(text: str) -> str:
+    """The word a normalised text states, without the words around a rating (评价结果为…等级)."""
+    return _RATING_SUFFIX.sub("", _RATING_PREFIX.sub("", text.replace(" ", "")))

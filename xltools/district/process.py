@@ -129,7 +129,7 @@ def _as_typed(value: object) -> object:
 
 def _details(form: Form) -> tuple[object, ...]:
     """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order."""
-    amounts = [_as_typed(getattr(form.fund(key), part)) for key in ("fiscal", "carryover", "other")
+    amounts = [_as_typed(getattr(row, part)) for row in (form.fund(key) for key in ("fiscal", "carryover", "other"))
                for part in ("initial_budget", "annual_budget", "executed")]
     filled_on = parse_date(form.filled_on)
     return (_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),

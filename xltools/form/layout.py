@@ -30,13 +30,14 @@ sheet 模板信息 carries the template's metadata.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar, Literal
 
-from xltools.core.model import FUND_ROWS, Form, FundRow, Funds, Indicator
+from xltools.core.model import FUND_ROWS, Form
 from xltools.core.policy import Policy
 
 __all__ = [
@@ -452,14 +453,13 @@ class Layout:
         funds: dict[str, dict[str, object]] = {key: {} for key in FUND_ROWS}
         for key, part, cell in fund_cells:
             funds[key][part] = _clean(get(cell))
-        # a row of blanks (None after _clean) is what FundRow/Indicator.is_empty() calls empty
-        data["funds"] = Funds(**{key: (None if all(v is None for v in row.values()) else FundRow(**row))
-                                 for key, row in funds.items()})
-        rows = [{part: None if (value := get(cell)) is None else _clean(value) for part, cell in cells}
+        # a row of blanks (None after _clean) is what is_empty() calls empty; Form's validation makes the models
+        data["funds"] = {key: (None if all(v is None for v in row.values()) else row) for key, row in funds.items()}
+        rows = [[None if (value := get(cell)) is None else _clean(value) for _, cell in cells]
                 for cells in indicator_cells]  # most indicator cells are empty: skip _clean for them
-        while rows and all(v is None for v in rows[-1].values()):
+        while rows and all(v is None for v in rows[-1]):
             rows.pop()
-        data["indicators"] = [Indicator(**row) for row in rows]
+        data["indicators"] = [dict(zip(_INDICATOR_PARTS, row)) for row in rows]
         return Form(**data)
 
 
@@ -486,8 +486,8 @@ def _get_path(form: Form, path: str) -> object:
 
 def _clean(value: object) -> object:
     """Normalise a cell value for the model: blanks become ``None``, datetimes dates, bools text."""
-    import datetime as dt
-
+    if type(value) is float or type(value) is int:
+        return value
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, bool):

@@ -217,14 +217,15 @@ class LayoutV1_1(Layout):
 
     # --- reading ------------------------------------------------------------------------
     @cached_property
-    def _computed_cells(self) -> frozenset[str]:
-        return frozenset(spot.cell for spot in self.spots if spot.kind == "formula")
+    def _computed_fields(self) -> tuple[str, ...]:
+        """The form's fields read from formula cells (budget score, total): never a fund or indicator cell."""
+        computed = {spot.cell for spot in self.spots if spot.kind == "formula"}
+        fund_cells, form_cells, indicator_cells = self._read_plan
+        assert not computed & ({cell for *_, cell in fund_cells} | {c for row in indicator_cells for _, c in row})
+        return tuple(path for path, cell in form_cells if cell in computed)
 
     def form_from_cells(self, get: Callable[[str], object]) -> Form:
         """As 1.0, but a formula cell showing :data:`NOT_A_NUMBER` reads as empty (it is no typed value)."""
-        computed = self._computed_cells
-
-        def value(cell: str) -> object:
-            found = get(cell)
-            return None if found == NOT_A_NUMBER and cell in computed else found
-        return super().form_from_cells(value)
+        form = super().form_from_cells(get)
+        shown = {path: None for path in self._computed_fields if getattr(form, path) == NOT_A_NUMBER}
+        return form.model_copy(update=shown) if shown else form

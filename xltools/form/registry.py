@@ -34,6 +34,9 @@ RELEASED_POLICIES: dict[tuple[str, str], Policy] = {
     (TEMPLATE_ID, "1.0"): Policy(),
 }
 
+#: The policy of a version released without one of its own (a policy is frozen: one instance serves all).
+_DEFAULT_POLICY = Policy()
+
 #: The version ``xltools template`` builds.
 CURRENT_VERSION = "1.1"
 
@@ -77,7 +80,7 @@ def layout_for(version: str, rows: int, template_id: str = TEMPLATE_ID) -> Layou
 
 def released_policy(version: str, template_id: str = TEMPLATE_ID) -> Policy:
     """The district's policy for forms of ``version`` (the default policy for a version without one)."""
-    return RELEASED_POLICIES.get((template_id, version), Policy())
+    return RELEASED_POLICIES.get((template_id, version)) or _DEFAULT_POLICY
 
 
 def current_layout(rows: int | None = None) -> Layout:

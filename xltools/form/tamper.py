@@ -41,6 +41,22 @@ def _expected_formulas(version: str, rows: int, policy_json: str) -> tuple[tuple
     return tuple((cell, formula, normalize_formula(formula)) for cell, formula in formulas.items())
 
 
+#: id → (policy, its JSON) for the last policies seen; holding the policy keeps its id from being reused.
+_POLICY_JSON: dict[int, tuple[Policy, str]] = {}
+
+
+def _policy_json(policy: Policy) -> str:
+    """The policy's JSON (what the template's formulas depend on), dumped once per policy object (it is frozen)."""
+    known = _POLICY_JSON.get(id(policy))
+    if known is not None and known[0] is policy:
+        return known[1]
+    if len(_POLICY_JSON) >= 16:
+        _POLICY_JSON.clear()
+    text = policy.model_dump_json()
+    _POLICY_JSON[id(policy)] = (policy, text)
+    return text
+
+
 _STRING = re.compile(r'("(?:[^"]|"")*")')
 
 
@@ -48,6 +64,12 @@ _STRING = re.compile(r'("(?:[^"]|"")*")')
 def _input_cells(layout: Layout) -> tuple[str, ...]:
     """The cells people type into (unlocked in the template), once per layout."""
     return tuple(spot.cell for spot in layout.input_spots())
+
+
+@lru_cache(maxsize=32)
+def _expected_labels(layout: Layout) -> tuple[tuple[str, str, str], ...]:
+    """(cell, label, label as compared) of a layout's fixed labels, once per layout."""
+    return tuple((label.cell, label.text, _label_text(label.text)) for label in layout.labels)
 
 
 @lru_cache(maxsize=4096)
@@ -108,13 +130,14 @@ def check_tamper(book: BookView, identity: Identity, district: Policy | None = N
     findings: list[Finding] = [*identity.problems, *(policy_findings(identity, district) if district else [])]
     where = f"{SHEET}!"
 
-    for label in layout.labels:
-        found = form.value(label.cell)
-        if _label_text(found) != _label_text(label.text):
-            findings.append(TamperLabelChanged.at("template", cell=label.cell, found=shorten(found),
-                                                  expected=shorten(label.text)).at_cell(where + label.cell))
+    labels = _expected_labels(layout)
+    for cell, text, expected in labels:
+        found = form.value(cell)
+        if found != text and _label_text(found) != expected:
+            findings.append(TamperLabelChanged.at("template", cell=cell, found=shorten(found),
+                                                  expected=shorten(text)).at_cell(where + cell))
 
-    formulas = _expected_formulas(layout.version, layout.rows, policy.model_dump_json())
+    formulas = _expected_formulas(layout.version, layout.rows, _policy_json(policy))
     if form.formulas is not None:
         for cell, formula, expected in formulas:
             found = form.formulas.get(cell)
@@ -123,12 +146,13 @@ def check_tamper(book: BookView, identity: Identity, district: Policy | None = N
                 findings.append(TamperFormulaChanged.at("template", cell=cell, found=shorten(shown, 60),
                                                         expected=shorten(formula, 60)).at_cell(where + cell))
 
-    fixed = [*(label.cell for label in layout.labels), *(f[0] for f in formulas)]
-    unlocked = [cell for cell in fixed if form.locked(cell) is False]
+    locked_at = form.locked
+    unlocked = [cell for cell in (*(label[0] for label in labels), *(f[0] for f in formulas))
+                if locked_at(cell) is False]
     if unlocked:
         findings.append(TamperCellUnlocked.at("template", count=len(unlocked), cells=_cells(unlocked))
                         .at_cell(where + unlocked[0]))
-    locked = [cell for cell in _input_cells(layout) if form.locked(cell) is True]
+    locked = [cell for cell in _input_cells(layout) if locked_at(cell) is True]
     if locked:
         findings.append(TamperInputLocked.at("template", count=len(locked), cells=_cells(locked))
                         .at_cell(where + locked[0]))
