@@ -13,7 +13,6 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-import io
 import os
 import signal
 import sqlite3
@@ -49,6 +48,7 @@ from xltools.io.files import (
     check_output,
     read_regular,
 )
+from xltools.io.sink import QuietSink
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
 __all__ = ["CombineError", "CombineReport", "ReviewOptions", "combine", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_FAILED", "Progress"]
@@ -212,13 +212,14 @@ def _is_summary(path: Path) -> bool:
 
 
 def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, **options: object) -> None:
-    """The summary, made so that a failure leaves nothing behind: XlsxWriter's temporary files in a
-    private folder removed whatever happens, the zip assembled in memory and written in one go
-    (XlsxWriter leaves both its temporary files and a half-closed zip on a full disk otherwise)."""
-    buffer = io.BytesIO()
-    with tempfile.TemporaryDirectory(prefix="xltools-summary-") as scratch:
-        write_summary(buffer, files, policy, tmpdir=scratch, **options)  # type: ignore[arg-type]
-    path.write_bytes(buffer.getvalue())
+    """The summary into ``path`` (the output's temporary file), made so that a failure leaves nothing
+    behind and prints nothing: XlsxWriter's temporary files in a private folder removed whatever
+    happens, the zip written through a :class:`QuietSink`, which keeps a write's failure for us to
+    raise (XlsxWriter leaves a half-closed zip on a full disk, closed later with a second failure).
+    Nothing of the summary is held in memory: it grows with the number of forms."""
+    with tempfile.TemporaryDirectory(prefix="xltools-summary-") as scratch, QuietSink(path) as sink:
+        write_summary(sink, files, policy, tmpdir=scratch, **options)  # type: ignore[arg-type]
+    sink.check()
 
 
 def _db_path(path: Path | str) -> str:
