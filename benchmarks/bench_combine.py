@@ -27,7 +27,7 @@ RSS of the phase's main process (VmHWM) and of its largest worker (``ru_maxrss``
 forked workers count the pages they share with the parent). combine and both calamine phases run
 ``--repeat`` times, alternating, so a slow spell of a shared machine hits all of them; the medians are
 reported (each column its own median; peak RSS the largest). The openpyxl loops run once, the naive
-one only up to ``--naive-up-to`` files (default 500: it costs ~40 ms of CPU a file).
+one only up to ``--naive-up-to`` files (default 500: it costs ~60 ms of CPU a file).
 """
 
 from __future__ import annotations
@@ -263,7 +263,7 @@ def main() -> int:
                         help="where to generate (kept, and its bases reused; default: a temporary folder, removed)")
     parser.add_argument("--skip-openpyxl", action="store_true", help="run neither openpyxl loop")
     parser.add_argument("--naive-up-to", type=int, default=500, metavar="N",
-                        help="run the (slow: ~40 ms CPU a file) naive openpyxl loop only for N up to this "
+                        help="run the (slow: ~60 ms CPU a file) naive openpyxl loop only for N up to this "
                              "(default 500; 0: never)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of combine and the calamine floors, alternating; medians reported (default 3)")
