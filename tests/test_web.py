@@ -20,6 +20,7 @@ from xltools.cli import main
 from xltools.excel.fill import fill_workbook
 
 from . import forms
+from .fuzzkit import rezip
 from .test_addin import TEMPLATES, many_errors_form
 from .webserver import Server, rss_kb, running_server
 
@@ -142,13 +143,6 @@ def test_combine_matches_the_cli(server: Server, books: dict[str, Path], tmp_pat
     assert any("说明.docx" in str(cell) for row in listing for cell in row)
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
-    return out.getvalue()
-
 
 def test_zip_of_folders_and_a_zip_bomb(server: Server, books: dict[str, Path]) -> None:
     bomb = io.BytesIO()
@@ -172,10 +166,10 @@ def test_zip_of_folders_and_a_zip_bomb(server: Server, books: dict[str, Path]) -
     assert "解压后超过" in report["rejected"][0]["reason"]
 
 
-def test_path_traversal_zip(server: Server, books: dict[str, Path], tmp_path: Path) -> None:
+def test_path_traversalrezip(server: Server, books: dict[str, Path], tmp_path: Path) -> None:
     data = books["clean"].read_bytes()
     names = ["../../逃逸1.xlsx", "/etc/逃逸2.xlsx", "..\\..\\逃逸3.xlsx", "C:\\Windows\\逃逸4.xlsx", "./../.././逃逸5.xlsx"]
-    got = post(server, "/api/combine?format=json", [("../../恶意.zip", _zip(dict.fromkeys(names, data)))])
+    got = post(server, "/api/combine?format=json", [("../../恶意.zip", rezip(dict.fromkeys(names, data)))])
     assert got.status_code == 200, got.text
     paths = sorted(f["path"] for f in got.json()["files"])
     assert paths == sorted(["恶意/逃逸1.xlsx", "恶意/etc/逃逸2.xlsx", "恶意/逃逸3.xlsx", "恶意/C_/Windows/逃逸4.xlsx",
@@ -249,7 +243,7 @@ def test_size_limit_while_streaming(server: Server) -> None:
 def test_temporary_folders_are_removed(server: Server, books: dict[str, Path]) -> None:
     post(server, "/api/check", [(books["seed"].name, books["seed"].read_bytes())])
     post(server, "/api/check", [("x.xlsx", bytes(3 * 1024 * 1024))])
-    post(server, "/api/combine", [("a.zip", _zip({"a/b.xlsx": books["clean"].read_bytes()}))])
+    post(server, "/api/combine", [("a.zip", rezip({"a/b.xlsx": books["clean"].read_bytes()}))])
     assert [p for p in server.temp.iterdir() if p.name.startswith("xltools-web-")] == []
 
 

@@ -22,6 +22,7 @@ from xltools.form.verdict import judge
 from xltools.io.forms import load_form
 
 from . import forms
+from .lo import engine_missing
 from .test_addin import TEMPLATES, many_errors_form
 from .webserver import Server, running_server
 
@@ -36,12 +37,8 @@ def _require_browser() -> None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         missing.append("playwright")
-    if not missing:
-        return
-    message = f"browser test needs {', '.join(missing)} (install with .ci/run and the test extra)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    if missing:
+        engine_missing(f"browser test needs {', '.join(missing)} (install with .ci/run and the test extra)")
 
 
 @pytest.fixture(scope="module")

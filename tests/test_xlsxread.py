@@ -1,6 +1,5 @@
 import datetime as dt
 import io
-import zipfile
 
 import openpyxl
 import pytest
@@ -9,6 +8,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
+
+from .fuzzkit import rezip
 
 
 @pytest.fixture
@@ -88,13 +89,6 @@ def test_shared_sheets_are_reused_only_while_their_bytes_match(book_bytes):
     assert read_workbook(book_bytes, shared=["模板信息"]).sheet("模板信息").value("B1") == "chaoyang"
 
 
-def _zip(parts: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
 
 @pytest.mark.parametrize(
     ("data", "fate"),
@@ -103,10 +97,10 @@ def _zip(parts: dict[str, bytes]) -> bytes:
         (b"hello world", "unreadable"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le") + b"\0" * 64, "encrypted"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "not-excel"),
-        (_zip({"word/document.xml": b"<w/>"}), "not-excel"),
-        (_zip({"xl/workbook.xml": b"<workbook"}), "unreadable"),
-        (_zip({"xl/workbook.xml": b'<!DOCTYPE x [<!ENTITY a "aaaa">]><workbook>&a;</workbook>'}), "unreadable"),
-        (_zip({"xl/workbook.xml": b"<workbook/>", "xl/bomb.xml": b"\0" * (60 * 1024 * 1024)}), "too-large"),
+        (rezip({"word/document.xml": b"<w/>"}), "not-excel"),
+        (rezip({"xl/workbook.xml": b"<workbook"}), "unreadable"),
+        (rezip({"xl/workbook.xml": b'<!DOCTYPE x [<!ENTITY a "aaaa">]><workbook>&a;</workbook>'}), "unreadable"),
+        (rezip({"xl/workbook.xml": b"<workbook/>", "xl/bomb.xml": b"\0" * (60 * 1024 * 1024)}), "too-large"),
     ],
     ids=["truncated-zip", "text", "encrypted", "ole", "docx-like", "bad-xml", "xml-entities", "zip-bomb"],
 )
