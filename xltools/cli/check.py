@@ -74,7 +74,8 @@ def _expand(names: list[str]) -> Iterator[str | None]:
         found = discover([root])
         base = root.resolve()
         for item in found:
-            shown = str(root / item.path.relative_to(base)) if item.path.is_relative_to(base) else str(item.path)
+            path = Path(item.path)
+            shown = str(root / path.relative_to(base)) if path.is_relative_to(base) else item.path
             if item.problem:  # a folder that cannot be opened
                 print(f"无法读取 {shown}：{item.problem}", file=sys.stderr)
                 yield None

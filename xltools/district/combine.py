@@ -242,7 +242,7 @@ class _Rows:
         return self.store.files(self.round_id, used=self.used)
 
 
-def _fingerprint(path: Path, limit: int) -> tuple[str, int, float]:
+def _fingerprint(path: str, limit: int) -> tuple[str, int, float]:
     """(sha256, size, mtime) of a regular file; an empty hash when it cannot be read or is too large to
     (the worker then reads it and says why)."""
     try:
@@ -282,7 +282,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     review = review or ReviewOptions()
     review.check(force)
     store_path = Path(store) if store else store_path_for(output)
-    skip = {store_path.resolve(), *(store_path.resolve().with_name(store_path.name + s) for s in _SIDE_FILES)}
+    skip = {str(store_path.resolve()), *(str(store_path.resolve().with_name(store_path.name + s)) for s in _SIDE_FILES)}
     found = [item for item in discover(inputs, output) if item.path not in skip]
     if not found:
         raise CombineError("输入中没有任何文件")
@@ -317,7 +317,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                         progress(done, total, FileResult(item.shown, "ok", size=size, mtime=mtime, sha256=sha256,
                                                          reused=True))
                     continue
-                todo.append((str(item.path), item.shown))
+                todo.append((item.path, item.shown))
                 seqs.append(seq)
             del found
             for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today)):

@@ -18,9 +18,10 @@ class CombineError(UserError):
     """The run cannot start or finish (bad arguments, output exists); message in Chinese."""
 
 
-def _skip_reason(path: Path) -> str | None:
+def _skip_reason(path: str) -> str | None:
     """Why a file is not read, or ``None`` for a workbook to read."""
-    name, suffix = path.name, path.suffix.lower()
+    name = os.path.basename(path)
+    suffix = os.path.splitext(name)[1].lower()
     if name.startswith("~$"):
         return "Excel 锁定文件（有人打开该工作簿时自动生成），不是填报文件"
     if name.startswith("."):
@@ -34,12 +35,17 @@ def _skip_reason(path: Path) -> str | None:
     return "不是 Excel 工作簿（只汇总 .xlsx、.xlsm）"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputFile:
-    """One entry found under the inputs: where it is, how the summary names it, why it is skipped
-    (``skip``) or why it cannot be read at all (``problem``: a folder that cannot be opened)."""
+    """One entry found under the inputs: where it is (``path``: a file's real path, a folder's path as
+    found; as text), how the summary names it, why it is skipped (``skip``) or why it cannot be read at
+    all (``problem``: a folder that cannot be opened).
 
-    path: Path
+    Slotted, and the path kept as the text the walk made (not a ``Path``): a district run lists tens of
+    thousands of these, and the main process holds them until the workers start (issue 17: its peak
+    memory is to stay flat in the number of files)."""
+
+    path: str
     shown: str
     skip: str | None
     problem: str | None = None
@@ -58,7 +64,9 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
     the inputs goes unlisted.
 
     A file in a folder is shown as ``folder/sub/file.xlsx`` (relative to the folder's parent)."""
-    found: dict[str, tuple[str, str]] = {}  # real path -> (path as found, shown name)
+    # real path -> (shown name, why it is skipped): a file is judged by the name it was found by (a link
+    # named x.xlsx is read, and refused if special)
+    found: dict[str, tuple[str, str | None]] = {}
     entries: list[InputFile] = []
     out = os.path.realpath(output) if output else None
 
@@ -67,7 +75,8 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
         if out is not None and (real == out or (os.path.dirname(real) == os.path.dirname(out)
                                                 and os.path.basename(real).startswith(f".~{Path(out).stem}."))):
             return
-        found.setdefault(real, (path, shown))
+        if real not in found:
+            found[real] = (shown, _skip_reason(path))
 
     for item in inputs:
         root = Path(item)
@@ -77,10 +86,9 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
             add(str(root), shown_name(str(root)))
         else:
             raise CombineError(f"找不到输入文件或文件夹：{shown_name(str(root))}")
-    if len({shown for _, shown in found.values()}) < len(found):  # two folders of the same name: full paths
-        found = {real: (path, shown_name(real)) for real, (path, _) in found.items()}
-    # a file is judged by the name it was found by (a link named x.xlsx is read, and refused if special)
-    files = [InputFile(Path(real), shown, _skip_reason(Path(path))) for real, (path, shown) in found.items()]
+    if len({shown for shown, _ in found.values()}) < len(found):  # two folders of the same name: full paths
+        found = {real: (shown_name(real), skip) for real, (_, skip) in found.items()}
+    files = [InputFile(real, shown, skip) for real, (shown, skip) in found.items()]
     return sorted(files + entries, key=lambda f: f.shown)
 
 
@@ -93,7 +101,7 @@ def _walk(top: str, shown_top: str, add: Callable[[str, str], None], entries: li
         folder, shown = stack.pop()
         real = os.path.realpath(folder)
         if real in seen:
-            entries.append(InputFile(Path(folder), f"{shown}/", f"链接指向已查找过的文件夹「{seen[real]}」"
+            entries.append(InputFile(folder, f"{shown}/", f"链接指向已查找过的文件夹「{seen[real]}」"
                                                                "（循环链接），其中的文件已经列出，不重复查找"))
             continue
         seen[real] = shown
@@ -101,7 +109,7 @@ def _walk(top: str, shown_top: str, add: Callable[[str, str], None], entries: li
             with os.scandir(folder) as scan:
                 children = sorted(scan, key=lambda e: e.name)
         except OSError as exc:
-            entries.append(InputFile(Path(folder), f"{shown}/", None,
+            entries.append(InputFile(folder, f"{shown}/", None,
                                      f"无法打开文件夹：{os_reason(exc)}；其中的文件没有汇总"))
             continue
         folders = []
