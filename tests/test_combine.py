@@ -345,3 +345,57 @@ def test_discover_lists_each_file_once_under_the_name_it_was_found_by(tmp_path):
         ("各街道/外链.xlsx", True)])
     assert {f.path for f in found} == {str((tree / "b.xlsx").resolve()), str((tree / "甲街道" / "a.xlsx").resolve()),
                                        str((tree / "甲街道" / "~$a.xlsx").resolve()), str(outside.resolve())}
+
+
+def test_workers_get_the_files_a_few_chunks_at_a_time_and_results_come_in_input_order(tmp_path, monkeypatch):
+    """More chunks than the run keeps queued (2 workers × 4 chunks of 2 files = 16 of 41 files): every
+    file is read once, by a worker, and listed in input order."""
+    import xltools.district.combine as combine_module
+
+    for i in range(41):
+        (tmp_path / "in" / f"{i:02d}.xlsx").parent.mkdir(exist_ok=True)
+        (tmp_path / "in" / f"{i:02d}.xlsx").write_bytes(b"not a zip %d" % i)
+    submitted: list[int] = []
+    real_submit = combine_module.ProcessPoolExecutor.submit
+
+    def submit(pool, fn, *args, **kwargs):  # noqa: ANN001 - records what the run queues, then queues it
+        submitted.append(len(args[0]))
+        return real_submit(pool, fn, *args, **kwargs)
+
+    monkeypatch.setattr(combine_module.ProcessPoolExecutor, "submit", submit)
+    queued_at_first_result: list[int] = []
+
+    def progress(done: int, total: int, result: object) -> None:
+        if not queued_at_first_result:
+            queued_at_first_result.append(len(submitted))
+
+    report = combine([tmp_path / "in"], tmp_path / "s.xlsx", jobs=2, progress=progress)
+    assert queued_at_first_result == [2 * 4 + 1]  # the window, and the chunk queued when the first came back
+    assert [f.path for f in report.files] == [f"in/{i:02d}.xlsx" for i in range(41)]
+    assert {f.fate for f in report.files} == {"unreadable"}
+    assert sum(submitted) == 41 and max(submitted) == 2  # 41 // (2 workers × 8) = 2 files a chunk
+
+
+def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
+    """A worker process that dies (a crash in a library, the OOM killer) breaks the pool: the files not
+    yet listed are redone one per process, and only the file that kills its process is listed as such."""
+    import xltools.district.combine as combine_module
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"{i:02d}.xlsx").write_bytes(b"not a zip %d" % i)
+    real = combine_module.process_file
+
+    def dies_on_07(task, **kwargs):  # noqa: ANN001 - runs in the forked workers
+        if task[0].endswith("07.xlsx"):
+            os._exit(9)
+        return real(task, **kwargs)
+
+    monkeypatch.setattr(combine_module, "process_file", dies_on_07)
+    report = combine([folder], tmp_path / "s.xlsx", jobs=2)
+    fates = {Path(f.path).name: (f.fate, f.reason) for f in report.files}
+    assert fates.pop("07.xlsx") == ("unreadable", "读取该文件时处理进程意外退出（文件可能已损坏或过于复杂）；"
+                                                  "请用 Excel 打开检查后重新保存")
+    assert {fate for fate, _ in fates.values()} == {"unreadable"} and len(fates) == 11
+    assert not any("意外退出" in reason for _, reason in fates.values())

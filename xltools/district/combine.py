@@ -13,16 +13,18 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import os
 import signal
 import sqlite3
 import tempfile
 import time
+from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from xltools.core import Policy
@@ -163,33 +165,79 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         process.join(5)
 
 
-def _run(paths: list[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date) -> Iterator[FileResult]:
+#: Chunks of files queued or in work at once, per worker: enough to keep every worker busy while the main
+#: process stores results, few enough that neither the tasks nor the results of a district's run pile up
+#: in the main process (``Executor.map`` would queue every chunk at the start).
+_CHUNKS_AHEAD = 4
+
+
+def _work_chunk(tasks: list[tuple[str, str]], policy: Policy | None, today: dt.date) -> list[FileResult]:
+    """What a worker does with one chunk of files (a module-level function: it is sent to the workers)."""
+    return [process_file(task, policy=policy, today=today) for task in tasks]
+
+
+def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date) -> Iterator[FileResult]:
     """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
-    work = partial(process_file, policy=policy, today=today)
-    if jobs <= 1 or len(paths) < 4:
-        yield from map(work, paths)
+    if jobs <= 1 or len(tasks) < 4:
+        for task in tasks:
+            yield process_file(task, policy=policy, today=today)
         return
-    chunk = max(1, min(32, len(paths) // (jobs * 8)))
+    chunk = max(1, min(32, len(tasks) // (jobs * 8)))
+    starts = iter(range(0, len(tasks), chunk))
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
             try:
-                for result in pool.map(work, paths, chunksize=chunk):
-                    done += 1
-                    yield result
+                queued = deque(pool.submit(_work_chunk, list(tasks[start:start + chunk]), policy, today)
+                               for start in itertools.islice(starts, jobs * _CHUNKS_AHEAD))
+                while queued:
+                    results = queued.popleft().result()
+                    start = next(starts, None)
+                    if start is not None:
+                        queued.append(pool.submit(_work_chunk, list(tasks[start:start + chunk]), policy, today))
+                    for result in results:
+                        done += 1
+                        yield result
             except BaseException:  # interrupted (Ctrl-C, SIGTERM, the caller stopped): no worker outlives the run
                 _stop_workers(pool)
                 raise
     except BrokenProcessPool:  # a worker died (crash, out of memory): redo the rest one file per process
-        for task in paths[done:]:
-            yield _isolated(work, task)
+        for task in tasks[done:]:
+            yield _isolated(task, policy, today)
 
 
-def _isolated(work: Callable[[tuple[str, str]], FileResult], task: tuple[str, str]) -> FileResult:
+class _Tasks(Sequence[tuple[str, str]]):
+    """The files a run reads, ``(path, shown name)`` each, kept as one UTF-8 ``bytes`` per file.
+
+    A district run holds tens of thousands of them in the main process for the whole run; two ``str``
+    (mostly Chinese, so two bytes a character) and a tuple cost about three times as much. A path that
+    is not UTF-8 keeps its bytes (``os.fsencode``); a shown name is always valid text (escapes)."""
+
+    def __init__(self) -> None:
+        self._items: list[bytes] = []
+
+    def append(self, path: str, shown: str) -> None:
+        self._items.append(os.fsencode(path) + b"\0" + shown.encode("utf-8"))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @staticmethod
+    def _task(item: bytes) -> tuple[str, str]:
+        path, shown = item.split(b"\0", 1)
+        return os.fsdecode(path), shown.decode("utf-8")
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            return [self._task(item) for item in self._items[index]]
+        return self._task(self._items[index])
+
+
+def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date) -> FileResult:
     try:
         with ProcessPoolExecutor(max_workers=1, initializer=_worker_init) as pool:
             try:
-                return pool.submit(work, task).result()
+                return pool.submit(_work_chunk, [task], policy, today).result()[0]
             except BaseException:
                 _stop_workers(pool)
                 raise
@@ -297,8 +345,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
         store_path.parent.mkdir(parents=True, exist_ok=True)
         with Store(store_path) as db:
             round_id, label = db.begin_round(round_label, str(output), config)
-            todo: list[tuple[str, str]] = []
-            seqs: list[int] = []
+            todo = _Tasks()
+            seqs = array("q")  # the input order of each file in todo
             done = 0
             # nothing to reuse (a new store, or a new program or policy): no hashing here, the workers hash
             reusable = not full and db.holds(config, round_id)
@@ -317,7 +365,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                         progress(done, total, FileResult(item.shown, "ok", size=size, mtime=mtime, sha256=sha256,
                                                          reused=True))
                     continue
-                todo.append((item.path, item.shown))
+                todo.append(item.path, item.shown)
                 seqs.append(seq)
             del found
             for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today)):
