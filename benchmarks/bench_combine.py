@@ -27,7 +27,9 @@ RSS of the phase's main process (VmHWM) and of its largest worker (``ru_maxrss``
 forked workers count the pages they share with the parent). combine and both calamine phases run
 ``--repeat`` times, alternating, so a slow spell of a shared machine hits all of them; the medians are
 reported (each column its own median; peak RSS the largest). The openpyxl loops run once, the naive
-one only up to ``--naive-up-to`` files (default 500: it costs ~60 ms of CPU a file).
+one only up to ``--naive-up-to`` files (default 500: it costs ~60 ms of CPU a file); each is compared
+with two more combine runs, one right before and one right after it (the CPU speed of a shared machine
+drifts over minutes: seen here ±40 % within an hour).
 """
 
 from __future__ import annotations
@@ -222,7 +224,12 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
     naive = args.skip_openpyxl or n > args.naive_up_to
     for name, skip in (("openpyxl ro", args.skip_openpyxl), ("openpyxl", naive)):
         if not skip:
+            # a loop runs once, for minutes: combine runs right before and right after it, and the loop is
+            # compared with their mean, so a slow (or fast) spell of a shared machine hits both sides
+            before = run_phase("combine", folder, args.jobs)
             result[name] = medians([run_phase(name, folder, args.jobs)])
+            after = run_phase("combine", folder, args.jobs)
+            result[name]["beside"] = [before["cpu"], after["cpu"]]
     print(f"  {'phase':12} procs   wall s    CPU s   wall ms/file  CPU ms/file   peak RSS main / worker MB")
     for name, r in result.items():
         print(f"  {name:12} {r['procs']:5} {r['wall']:8.2f} {r['cpu']:8.2f} {1000 * r['wall'] / n:14.2f} "
@@ -245,8 +252,11 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
     for name, target in (("openpyxl ro", OPENPYXL_RO_MIN), ("openpyxl", OPENPYXL_NAIVE_MIN)):
         if name in result:
             o = result[name]
-            print(f"  {name} loop CPU = {o['cpu'] / c['cpu']:.1f}× combine's {verdict(o['cpu'] / c['cpu'], target, False)}"
-                  f", its wall = {o['wall'] / c['wall']:.1f}× combine's")
+            beside = statistics.mean(o["beside"])
+            print(f"  {name} loop CPU = {o['cpu'] / beside:.1f}× combine's run right before and after it "
+                  f"({', '.join(f'{1000 * x / n:.2f}' for x in o['beside'])} ms/file) "
+                  f"{verdict(o['cpu'] / beside, target, False)}; {o['cpu'] / c['cpu']:.1f}× the median run's, "
+                  f"its wall = {o['wall'] / c['wall']:.1f}× the median run's")
     return result
 
 
@@ -307,7 +317,7 @@ def main() -> int:
 
 def print_table(rows: list[tuple[int, dict[str, dict[str, object]]]], jobs: int) -> None:
     print(f"\nCPU ms per file (wall s in brackets); ×floor = combine / calamine on the same {jobs} processes; "
-          "×ro, ×naive = openpyxl loop CPU / combine CPU")
+          "×ro, ×naive = openpyxl loop CPU / CPU of the combine runs right before and after it")
     print("(calamine ×P and ×1 read the form sheet and 模板信息, as combine does; calamine all reads every sheet)")
     print("     N  combine           calamine ×P       calamine ×1   ×floor CPU/wall  calamine all  openpyxl ro  ×ro  "
           "openpyxl    ×naive  RSS main/worker MB")
@@ -315,8 +325,8 @@ def print_table(rows: list[tuple[int, dict[str, dict[str, object]]]], jobs: int)
     def cell(r: dict[str, object] | None, n: int) -> str:
         return "—" if r is None else f"{1000 * r['cpu'] / n:.2f} ({r['wall']:.2f})"
 
-    def times(r: dict[str, object] | None, c: dict[str, object]) -> str:
-        return "—" if r is None else f"{r['cpu'] / c['cpu']:.1f}×"
+    def times(r: dict[str, object] | None, c: dict[str, object]) -> str:  # against combine beside the loop
+        return "—" if r is None else f"{r['cpu'] / statistics.mean(r['beside']):.1f}×"
 
     for n, r in rows:
         c, f = r["combine"], r["calamine ×P"]
