@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -361,3 +362,30 @@ def test_c10_file_times_outside_years_1_to_9999_do_not_stop_the_summary(tmp_path
     for mtime in (1e20, -1e20, 3e11):
         write_summary(tmp_path / "s.xlsx", [FileResult("odd.xlsx", "unreadable", "x", mtime=mtime)], Policy())
         assert zipfile.is_zipfile(tmp_path / "s.xlsx")
+
+
+@pytest.mark.parametrize(("part", "end"), [(WORKBOOK_PART, b"</workbook>"), ("xl/styles.xml", b"</styleSheet>"),
+                                          (META_PART, b"</worksheet>")], ids=["workbook", "styles", "模板信息"])
+def test_c01_a_corrupt_shared_part_read_after_a_good_one_fails_as_it_fails_alone(tmp_path, part, end):
+    """The parts the reader caches per process (workbook, styles, 模板信息): a broken copy of one, the same
+    length, read right after the good file in the same process (``check a b``; ``combine --jobs 1``), gets
+    exactly the verdict it gets in a process of its own. For the workbook part the broken copy also has
+    the good one's CRC-32, which is all the zip header can tell."""
+    data = CLEAN.read_bytes()
+    good = parts(data)[part]
+    broken = good.replace(end, end[:-2] + b"X>")  # a closing tag that does not match: not well-formed
+    if part == WORKBOOK_PART:
+        broken = collide(good, broken, b'windowWidth="', b'windowHeight="')
+        assert zlib.crc32(broken) == zlib.crc32(good) and len(broken) == len(good)
+    (tmp_path / "a_good.xlsx").write_bytes(data)
+    (tmp_path / "b_broken.xlsx").write_bytes(with_part(data, part, broken))
+    alone = run_cli("check", "--json", str(tmp_path / "b_broken.xlsx"))
+    after = run_cli("check", "--json", str(tmp_path / "a_good.xlsx"), str(tmp_path / "b_broken.xlsx"))
+    no_traceback(alone), no_traceback(after)
+    assert alone.returncode == after.returncode == 2
+    assert alone.stderr.strip().splitlines()[-1] == after.stderr.strip().splitlines()[-1]
+    assert "工作簿内部 XML 无效或不安全" in alone.stderr
+    report = combine([tmp_path], tmp_path / "out" / "s.xlsx", jobs=1)  # the good file is read first
+    fates = {Path(r.path).name: (r.fate, r.reason) for r in report.files}
+    assert fates["a_good.xlsx"][0] == "ok"
+    assert fates["b_broken.xlsx"] == ("unreadable", "工作簿内部 XML 无效或不安全；请用 Excel 打开检查后重新保存")
