@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any, Literal, TypeVar
 
 __all__ = [
@@ -62,12 +62,16 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def memoise_text(function: _F) -> _F:
-    """Memoise (bounded) ``function``, a pure function of a text and perhaps further hashable arguments,
-    for texts up to :data:`_MEMO_CHARS` characters (a decorator)."""
+    """Memoise (bounded) ``function``, a pure function of a cell value and perhaps further hashable
+    arguments, for values that are texts of up to :data:`_MEMO_CHARS` characters (a decorator); any other
+    value (a longer text, a number, a date) is passed straight through, so one function serves all."""
     cached = lru_cache(maxsize=_MEMO_SIZE)(function)
 
-    def call(text: str, *args: Any) -> Any:
-        return cached(text, *args) if len(text) <= _MEMO_CHARS else function(text, *args)
+    @wraps(function)
+    def call(value: Any, *args: Any) -> Any:
+        if type(value) is str and len(value) <= _MEMO_CHARS:
+            return cached(value, *args)
+        return function(value, *args)
     call.cache_info = cached.cache_info  # type: ignore[attr-defined]
     call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
     return call  # type: ignore[return-value]
@@ -116,6 +120,7 @@ _TRAILING_MARKS = re.compile(r"[。.，,；;！!]+$")
 _ZEROS = re.compile(r"0+(?:\.0+)?")
 
 
+@memoise_text
 def _placeholder_key(value: object) -> str | None:
     if value is None or isinstance(value, bool):
         return None
@@ -123,11 +128,6 @@ def _placeholder_key(value: object) -> str | None:
         return "0" if value == 0 else None
     if not isinstance(value, str):
         return None
-    return _text_placeholder_key(value)
-
-
-@memoise_text
-def _text_placeholder_key(value: str) -> str | None:
     text = normalize_text(value).replace(" ", "")
     text = _TRAILING_MARKS.sub("", text) or text
     if _ZEROS.fullmatch(text):
@@ -135,25 +135,14 @@ def _text_placeholder_key(value: str) -> str | None:
     return text.casefold() if text else None
 
 
+@memoise_text
 def is_placeholder(value: object) -> bool:
     """``True`` for "一", "—", "-", "/", "无", "暂无", "0", "不适用", "略" and the like: no value at all.
 
     A number typed as 0 counts too (a value of zero is written with its unit, e.g. ``0起``).
     """
-    if isinstance(value, str):
-        return _is_placeholder_text(value)
     key = _placeholder_key(value)
-    return key is not None and _is_placeholder_key(key)
-
-
-def _is_placeholder_key(key: str) -> bool:
-    return key in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_MARKS.match(key))
-
-
-@memoise_text
-def _is_placeholder_text(value: str) -> bool:
-    key = _text_placeholder_key(value)
-    return key is not None and _is_placeholder_key(key)
+    return key is not None and (key in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_MARKS.match(key)))
 
 
 def is_inapplicable(value: object) -> bool:
@@ -174,17 +163,15 @@ _GARBLED_INNER = re.compile(
 )
 
 
-def is_garbled_number(value: object) -> bool:
-    """``True`` when text looks like a number with a unit but contains letters or stray characters."""
-    return isinstance(value, str) and _is_garbled_text(value)
-
-
 _CODE_START = re.compile(r"^[A-Za-z]{2,}")
 _LETTER_AT_POINT = re.compile(r"\d[.,][A-Za-z]|[A-Za-z][.,]\d")
 
 
 @memoise_text
-def _is_garbled_text(value: str) -> bool:
+def is_garbled_number(value: object) -> bool:
+    """``True`` when text looks like a number with a unit but contains letters or stray characters."""
+    if not isinstance(value, str):
+        return False
     text = normalize_text(value).replace(" ", "")
     if not text or len(text) > 24:
         return False
@@ -218,9 +205,7 @@ def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万",
         return _parse_real(value) if value else _parse_real.__wrapped__(value)  # -0.0 == 0.0: no cache
     if isinstance(value, bool):
         return Number("invalid", None, value)
-    if isinstance(value, str):
-        return _parse_number_text(value, suffixes)
-    return _parse_number_normalized(normalize_text(value).replace(" ", ""), suffixes, value)
+    return _parse_number_typed(value, suffixes)
 
 
 _NO_NUMBER = Number("empty", None, None)
@@ -233,11 +218,9 @@ def _parse_real(value: float) -> Number:
 
 
 @memoise_text
-def _parse_number_text(value: str, suffixes: tuple[str, ...]) -> Number:
-    return _parse_number_normalized(normalize_text(value).replace(" ", ""), suffixes, value)
-
-
-def _parse_number_normalized(text: str, suffixes: tuple[str, ...], value: object) -> Number:
+def _parse_number_typed(value: object, suffixes: tuple[str, ...]) -> Number:
+    """:func:`parse_number` of a value that is no real number: a text (or a date …) as typed."""
+    text = normalize_text(value).replace(" ", "")
     if not text:
         return Number("empty", None, value)
     for suffix in sorted(suffixes, key=len, reverse=True):

@@ -66,18 +66,10 @@ class Reading:
 _LEVEL1_WEIGHT = re.compile(r"^(?P<name>\D+?)(?:\((?P<w1>\d+(?:\.\d+)?)分?\)|(?P<w2>\d+(?:\.\d+)?)分)$")
 
 
+@memoise_text
 def split_level1(value: object) -> tuple[str, float | None]:
     """``产出指标（50分）`` → (``产出指标``, 50.0); a label without a weight → (label, ``None``)."""
-    return _split_level1(value) if isinstance(value, str) else _split_level1_text(normalize_text(value))
-
-
-@memoise_text
-def _split_level1(value: str) -> tuple[str, float | None]:
-    return _split_level1_text(normalize_text(value))
-
-
-def _split_level1_text(text: str) -> tuple[str, float | None]:
-    text = text.replace(" ", "")
+    text = normalize_text(value).replace(" ", "")
     match = _LEVEL1_WEIGHT.match(text)
     if not match:
         return text, None
@@ -111,8 +103,9 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
     """Read one row (``year``: the form's year, for times typed without one)."""
     level1, level1_weight = split_level1(indicator.level1)
     target, actual = indicator.target, indicator.actual
-    placeholders = tuple(part for part, value in (("target", target), ("actual", actual)) if is_placeholder(value))
-    garbled = tuple(part for part, value in (("target", target), ("actual", actual)) if is_garbled_number(value))
+    parts = (("target", target), ("actual", actual))
+    placeholders = tuple(part for part, value in parts if is_placeholder(value))
+    garbled = tuple(part for part, value in parts if is_garbled_number(value))
     # what every reading of the row shares; each branch builds its one Reading from it
     base = {"level1": level1, "level1_weight": level1_weight, "cost": is_cost(level1, indicator.level2),
             "placeholders": placeholders, "garbled": garbled}

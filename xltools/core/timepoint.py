@@ -123,19 +123,13 @@ def _parse_short(text: str) -> TimeSpec | None:
     return None
 
 
+@memoise_text
 def parse_time(value: object) -> TimeSpec | None:
     """The period a cell states when the whole cell is a time (``"12月底前"``, ``"2022年4月完成"``)."""
-    if not isinstance(value, (str, dt.date)):
-        return None
     if isinstance(value, dt.date):
         day = value.date() if isinstance(value, dt.datetime) else value
         return TimeSpec(day.year, (day.month, day.day), (day.month, day.day), text=day.isoformat())
-    return _parse_str(value)
-
-
-@memoise_text
-def _parse_str(value: str) -> TimeSpec | None:
-    return _parse_text(_clean(value))
+    return _parse_text(_clean(value)) if isinstance(value, str) else None
 
 
 def looks_like_time(text: str) -> bool:
@@ -143,16 +137,12 @@ def looks_like_time(text: str) -> bool:
     return _parse_text(_TRAILING.sub("", text)) is not None
 
 
+@memoise_text
 def find_time(value: object) -> TimeSpec | None:
     """The last time mentioned in a short statement (``"已于2021年11月完成全部改造"`` → 2021年11月)."""
     whole = parse_time(value)
     if whole is not None or not isinstance(value, str):
         return whole
-    return _find_in_text(value)
-
-
-@memoise_text
-def _find_in_text(value: str) -> TimeSpec | None:
     text = _clean(value)
     if len(text) > 60:
         return None

@@ -47,18 +47,13 @@ def stated_band(actual: object, policy: Policy) -> Statement | None:
     (未达成), lateness (``延期完成``, ``滞后`` → the policy's late band), and
     plain completion words (达成).
     """
-    if isinstance(actual, str):
-        return _stated_in(actual, policy.late_band)
-    return _stated(normalize_text(actual).replace(" ", ""), policy.late_band)
+    return _stated(actual, policy.late_band)
 
 
 @memoise_text
-def _stated_in(actual: str, late_band: str) -> Statement | None:
-    """:func:`stated_band` of a text (the band of a late completion is ``late_band``)."""
-    return _stated(normalize_text(actual).replace(" ", ""), late_band)
-
-
-def _stated(text: str, late_band: str) -> Statement | None:
+def _stated(actual: object, late_band: str) -> Statement | None:
+    """:func:`stated_band` keyed on what it depends on (the band of a late completion is ``late_band``)."""
+    text = normalize_text(actual).replace(" ", "")
     if not text:
         return None
     negated = _NEGATED.search(text)
@@ -135,15 +130,11 @@ def _covers(text: str, words: tuple[str, ...]) -> bool:
 
 def rating_word(actual: object, scale: dict[str, str]) -> str | None:
     """The scale's word an actual value states (``"优"``, ``"评价结果：良"``, ``"较好。"``), if it states one."""
-    text = _rating_text(actual) if isinstance(actual, str) else _rating_key(normalize_text(actual))
+    text = _rating_key(actual)
     return text if text in scale else None
 
 
 @memoise_text
-def _rating_text(actual: str) -> str:
-    return _rating_key(normalize_text(actual))
-
-
-def _rating_key(text: str) -> str:
-    """The word a normalised text states, without the words around a rating (评价结果为…等级)."""
-    return _RATING_SUFFIX.sub("", _RATING_PREFIX.sub("", text.replace(" ", "")))
+def _rating_key(actual: object) -> str:
+    """The word a value states, without the words around a rating (评价结果为…等级)."""
+    return _RATING_SUFFIX.sub("", _RATING_PREFIX.sub("", normalize_text(actual).replace(" ", "")))

@@ -171,7 +171,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 _CHUNKS_AHEAD = 4
 
 
-def _work_chunk(tasks: list[tuple[str, str]], policy: Policy | None, today: dt.date) -> list[FileResult]:
+def _work_chunk(tasks: Sequence[tuple[str, str]], policy: Policy | None, today: dt.date) -> list[FileResult]:
     """What a worker does with one chunk of files (a module-level function: it is sent to the workers)."""
     return [process_file(task, policy=policy, today=today) for task in tasks]
 
@@ -188,13 +188,13 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
             try:
-                queued = deque(pool.submit(_work_chunk, list(tasks[start:start + chunk]), policy, today)
+                queued = deque(pool.submit(_work_chunk, tasks[start:start + chunk], policy, today)
                                for start in itertools.islice(starts, jobs * _CHUNKS_AHEAD))
                 while queued:
                     results = queued.popleft().result()
                     start = next(starts, None)
                     if start is not None:
-                        queued.append(pool.submit(_work_chunk, list(tasks[start:start + chunk]), policy, today))
+                        queued.append(pool.submit(_work_chunk, tasks[start:start + chunk], policy, today))
                     for result in results:
                         done += 1
                         yield result

@@ -30,9 +30,9 @@ from xltools.district.results import (
     SHEET,
     FileResult,
     UnitRow,
+    UnitSums,
     fate_label,
     grade_names,
-    UnitSums,
 )
 from xltools.district.rowstream import _RowStream, text_lines
 from xltools.district.units import unit_sort_key

@@ -307,7 +307,8 @@ class _Reader:
 
     def _shared_strings(self) -> list[str]:
         """The shared strings: each ``<si>``'s own ``<t>`` or its runs' ``<t>``, never the phonetic
-        runs (``<rPh>``) — one pass over each item's children, linear in the part's size."""
+        runs (``<rPh>``). A part in the plain form is read without a tree (:mod:`xltools.io.xlsxstrings`);
+        any other is parsed and walked once over each item's children, linear in the part's size."""
         data = self.part("xl/sharedStrings.xml")
         if data is None:
             return []
