@@ -125,8 +125,17 @@ def test_check_page(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-de
         assert any(n.startswith("xl/comments") for n in z.namelist())
 
 
+def sign_in(page, server: Server, path: str, token: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server.url + path)
+    page.fill("input[name=token]", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(server.url + path)
+
+
 def test_district_page(page, server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page.goto(server.url + "/district")
+    page.goto(server.url + "/district")  # signed in as a clerk: asked for the district's token
+    assert "区级汇总需要区级令牌" in page.inner_text("body")
+    sign_in(page, server, "/district", server.district_token)
     folder = tmp_path / "朝阳区2024"
     for i, make in enumerate((forms.seed_form, forms.clean_form)):
         (folder / f"街道{i + 1}").mkdir(parents=True)

@@ -1,0 +1,93 @@
+"""The HTTP connection of ``xltools serve``: uvicorn's h11 protocol with a header timeout and Chinese refusals.
+
+uvicorn times out a keep-alive connection that stays idle, but not one that sends its request line
+and headers slowly (or opens and sends nothing): such a connection would be held for ever. And a
+request h11 cannot parse gets uvicorn's English ``400 Invalid HTTP request received.`` as plain text.
+:func:`guarded_protocol` makes a subclass of uvicorn's ``H11Protocol`` (passed to uvicorn as its
+``http`` protocol class) that
+
+* starts a timer when a connection opens, and when data of a next request begins after a response;
+  the timer stops when the request's headers are complete (uvicorn has then started the request's
+  cycle); if it fires first, the client gets a Chinese 408 and the connection is closed;
+* answers an unparsable request with a Chinese JSON 400 (uvicorn's ``send_400_response``).
+
+It relies on these parts of ``H11Protocol`` (not a documented API): ``connection_made``,
+``data_received``, ``send_400_response``, the attributes ``cycle`` (the current request's cycle,
+``response_complete`` once answered) and ``transport``. ``tests/test_web_guard.py`` fails if
+uvicorn changes any of them: a malformed request must get the Chinese 400, slow headers the 408.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = ["guarded_protocol", "raw_response"]
+
+log = logging.getLogger("xltools.web")
+
+_REASONS = {400: "Bad Request", 408: "Request Timeout"}
+
+MALFORMED = "请求格式有误（不是有效的 HTTP 请求），服务器无法处理；请用浏览器打开检查页面上传文件"
+
+
+def raw_response(status: int, message: str) -> bytes:
+    """A complete ``Connection: close`` HTTP/1.1 response with the JSON body ``{"error": message}``."""
+    body = json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
+    head = (f"HTTP/1.1 {status} {_REASONS[status]}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n")
+    return head.encode("ascii") + body
+
+
+def guarded_protocol(header_timeout: float) -> type[H11Protocol]:
+    """uvicorn's h11 protocol whose request headers must be complete within ``header_timeout`` seconds."""
+
+    class GuardedH11Protocol(H11Protocol):
+        _header_timer: asyncio.TimerHandle | None = None
+        _awaited: object = None  # the cycle that was current when the timer started
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._start_header_timer()
+
+        def data_received(self, data: bytes) -> None:
+            if self._header_timer is None and (self.cycle is None or self.cycle.response_complete):
+                self._start_header_timer()  # the first bytes of a next request on a kept-alive connection
+            super().data_received(data)
+            if self._header_timer is not None and self.cycle is not self._awaited:
+                self._stop_header_timer()  # the headers are complete: uvicorn started a new cycle
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._stop_header_timer()
+            super().connection_lost(exc)
+
+        def send_400_response(self, msg: str) -> None:
+            self._stop_header_timer()
+            log.warning("malformed request from %s: %s", self.client, msg)
+            if not self.transport.is_closing():
+                self.transport.write(raw_response(400, MALFORMED))
+                self.transport.close()
+
+        def _start_header_timer(self) -> None:
+            self._awaited = self.cycle
+            self._header_timer = self.loop.call_later(header_timeout, self._headers_too_slow)
+
+        def _stop_header_timer(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if self.transport.is_closing() or self.cycle is not self._awaited:
+                return
+            log.warning("request headers from %s not complete within %g s; connection closed",
+                        self.client, header_timeout)
+            self.transport.write(raw_response(408, f"请求头在 {header_timeout:g} 秒内没有发送完整，连接已关闭；"
+                                                   "请检查网络后重试"))
+            self.transport.close()
+
+    return GuardedH11Protocol
