@@ -146,5 +146,4 @@ class LoadGate:
                         client_of(scope), seconds)
             if started:
                 raise  # the answer is half sent: uvicorn closes the connection
-            await refusal(503, f"请求超过 {seconds:g} 秒仍未完成，已中止；请稍后重试",
-                          {"Connection": "close"})(scope, receive, send)
+            await refusal(503, f"请求超过 {seconds:g} 秒仍未完成，已中止；请稍后重试")(scope, receive, send)

@@ -6,15 +6,17 @@ request h11 cannot parse gets uvicorn's English ``400 Invalid HTTP request recei
 :func:`guarded_protocol` makes a subclass of uvicorn's ``H11Protocol`` (passed to uvicorn as its
 ``http`` protocol class) that
 
-* starts a timer when a connection opens, and when data of a next request begins after a response;
-  the timer stops when the request's headers are complete (uvicorn has then started the request's
-  cycle); if it fires first, the client gets a Chinese 408 and the connection is closed;
+* starts a timer when a connection opens and when a response is complete; the timer stops when a
+  request's headers are complete (uvicorn has then started the request's cycle); if it fires first
+  the connection is closed, with a Chinese 408 if part of a request had come (an idle kept-alive
+  connection is simply closed, as uvicorn's keep-alive timeout would);
 * answers an unparsable request with a Chinese JSON 400 (uvicorn's ``send_400_response``).
 
 It relies on these parts of ``H11Protocol`` (not a documented API): ``connection_made``,
-``data_received``, ``send_400_response``, the attributes ``cycle`` (the current request's cycle,
-``response_complete`` once answered) and ``transport``. ``tests/test_web_guard.py`` fails if
-uvicorn changes any of them: a malformed request must get the Chinese 400, slow headers the 408.
+``data_received``, ``on_response_complete``, ``send_400_response``, the attributes ``cycle`` (the
+current request's cycle, ``response_complete`` once answered), ``conn`` (the h11 connection) and
+``transport``. ``tests/test_web_guard.py`` fails if uvicorn changes any of them: a malformed request
+must get the Chinese 400, slow or missing headers the 408 or the close, a slow body its answer.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import asyncio
 import json
 import logging
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 __all__ = ["guarded_protocol", "raw_response"]
@@ -48,6 +51,7 @@ def guarded_protocol(header_timeout: float) -> type[H11Protocol]:
     class GuardedH11Protocol(H11Protocol):
         _header_timer: asyncio.TimerHandle | None = None
         _awaited: object = None  # the cycle that was current when the timer started
+        _partial = False  # bytes of a request came while the timer ran
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -55,10 +59,16 @@ def guarded_protocol(header_timeout: float) -> type[H11Protocol]:
 
         def data_received(self, data: bytes) -> None:
             if self._header_timer is None and (self.cycle is None or self.cycle.response_complete):
-                self._start_header_timer()  # the first bytes of a next request on a kept-alive connection
+                self._start_header_timer()  # e.g. the rest of a body the answer did not wait for
+            self._partial = True
             super().data_received(data)
             if self._header_timer is not None and self.cycle is not self._awaited:
                 self._stop_header_timer()  # the headers are complete: uvicorn started a new cycle
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if self._header_timer is None and not self.transport.is_closing() and self.cycle.response_complete:
+                self._start_header_timer()  # the next request's headers are timed from here
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._stop_header_timer()
@@ -72,7 +82,7 @@ def guarded_protocol(header_timeout: float) -> type[H11Protocol]:
                 self.transport.close()
 
         def _start_header_timer(self) -> None:
-            self._awaited = self.cycle
+            self._awaited, self._partial = self.cycle, False
             self._header_timer = self.loop.call_later(header_timeout, self._headers_too_slow)
 
         def _stop_header_timer(self) -> None:
@@ -84,10 +94,11 @@ def guarded_protocol(header_timeout: float) -> type[H11Protocol]:
             self._header_timer = None
             if self.transport.is_closing() or self.cycle is not self._awaited:
                 return
-            log.warning("request headers from %s not complete within %g s; connection closed",
-                        self.client, header_timeout)
-            self.transport.write(raw_response(408, f"请求头在 {header_timeout:g} 秒内没有发送完整，连接已关闭；"
-                                                   "请检查网络后重试"))
+            if self._partial and self.conn.their_state is h11.IDLE:  # not the tail of an answered body
+                log.warning("request headers from %s not complete within %g s; connection closed",
+                            self.client, header_timeout)
+                self.transport.write(raw_response(408, f"请求头在 {header_timeout:g} 秒内没有发送完整，连接已关闭；"
+                                                       "请检查网络后重试"))
             self.transport.close()
 
     return GuardedH11Protocol

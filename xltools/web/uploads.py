@@ -226,8 +226,8 @@ async def receive_files(receive: Callable[[], Awaitable[dict]], content_type: st
                 message = await asyncio.wait_for(receive(), wait)
             except asyncio.TimeoutError as exc:
                 if wait >= limits.chunk_timeout:
-                    raise _closing(408, f"上传中断：{limits.chunk_timeout:g} 秒内没有收到数据，请重新上传") from exc
-                raise _closing(408, f"上传太慢：开始 {limits.rate_grace:g} 秒后平均每秒不到 "
+                    raise Refused(408, f"上传中断：{limits.chunk_timeout:g} 秒内没有收到数据，请重新上传") from exc
+                raise Refused(408, f"上传太慢：开始 {limits.rate_grace:g} 秒后平均每秒不到 "
                                     f"{limits.min_rate / 1024:g} KB，已中止；请检查网络后重新上传") from exc
             if message["type"] == "http.disconnect":
                 raise Refused(400, "上传被客户端中断")
@@ -250,7 +250,10 @@ async def receive_files(receive: Callable[[], Awaitable[dict]], content_type: st
 
 
 def _closing(status: int, message: str) -> Refused:
-    """A refusal in the middle of a body: the rest is not read, so the connection is closed after the answer."""
+    """A refusal of a body too big: the connection is closed after the answer, so the rest is never taken in.
+
+    (A body refused for being slow is not closed on: the client reads the answer while the server
+    drops what still trickles in, until the header timeout of :mod:`xltools.web.protocol` closes it.)"""
     return Refused(status, message, headers={"Connection": "close"})
 
 
