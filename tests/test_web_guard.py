@@ -181,7 +181,7 @@ def _copies(form: Path, count: int) -> bytes:
     """A zip of ``count`` copies of ``form`` whose bytes differ (a zip comment each): each is read."""
     out = io.BytesIO()
     source = form.read_bytes()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(out, "w") as z:  # stored: the workbooks are compressed already
         for i in range(count):
             copy = io.BytesIO(source)
             with zipfile.ZipFile(copy, "a") as inner:
@@ -192,8 +192,9 @@ def _copies(form: Path, count: int) -> bytes:
 
 def test_a_check_never_waits_behind_combines(guarded: Server, form: Path) -> None:
     """Six combines (each about 2 s of work) are queued, then one check: it is answered while most
-    combines are still waiting. Fails on the old server, whose one queue put the check behind them."""
-    bundle = _copies(form, 300)
+    combines are still waiting. Fails on the old server, whose one queue put the check behind them
+    (measured on main 28d7760: the check took 5.3 s and was answered after five of the six combines)."""
+    bundle = _copies(form, 120)
 
     async def run() -> tuple[float, int, list[float], float]:
         loop = asyncio.get_running_loop()
@@ -208,7 +209,7 @@ def test_a_check_never_waits_behind_combines(guarded: Server, form: Path) -> Non
                 done.append(loop.time())
 
         combines = [asyncio.ensure_future(combine(k)) for k in range(6)]
-        await asyncio.sleep(1.5)  # all six are received and queued in their lane
+        await asyncio.sleep(3)  # all six are received and queued (about 1 s on an idle machine)
         async with httpx.AsyncClient(timeout=120) as client:
             t = loop.time()
             r = await client.post(guarded.url + "/api/check", headers=guarded.auth,
