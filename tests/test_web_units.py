@@ -179,3 +179,32 @@ def test_workers_survive_a_crash_and_time_out() -> None:
             workers.close()
 
     asyncio.run(run())
+
+
+def test_a_full_lane_refuses_at_once() -> None:
+    """One worker and a queue of one: the third job is refused with a Chinese 503 while two are held,
+    and the lane takes jobs again once they are done (fails on the old pool: its queue had no end)."""
+    import time
+
+    import pytest
+
+    from xltools.web.lanes import Workers
+    from xltools.web.uploads import Refused
+
+    async def run() -> None:
+        workers = Workers(1, queue=1, what="汇总")
+        try:
+            held = [asyncio.ensure_future(workers.run(60, _sleep)) for _ in range(2)]
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            with pytest.raises(Refused) as full:
+                await workers.run(60, _fine, 1)
+            assert time.monotonic() - started < 0.5
+            assert full.value.status == 503 and "排队等待汇总" in full.value.message
+            assert full.value.headers["Retry-After"] == "10"
+            assert await asyncio.gather(*held) == [{}, {}]
+            assert await workers.run(60, _fine, 2) == {"x": 2} and workers.pending == 0
+        finally:
+            workers.close()
+
+    asyncio.run(run())
