@@ -146,6 +146,16 @@ def test_slow_upload_is_cut_by_the_minimum_rate(guarded: Server) -> None:
     assert GRACE - 0.5 < seconds < GRACE + 3
 
 
+def test_slow_sign_in_form_is_cut(guarded: Server) -> None:
+    """The sign-in form (no file, not counted as an upload) must arrive within the grace; fails on the
+    old server, which waited for it as long as bytes came."""
+    head = (b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 1000\r\n\r\ntoken=")
+    seconds, status, body = asyncio.run(trickle(guarded, "127.0.6.3", head, b"a", 1.0, 40))
+    assert status == 408 and "登录表单" in chinese_error(body)
+    assert GRACE - 0.5 < seconds < GRACE + 3
+
+
 def test_whole_request_deadline(guarded: Server) -> None:
     """A body that keeps the minimum rate (8 KB/s against 4) but would take 25 s is stopped at the
     request's deadline; fails on the old server, which had no deadline."""

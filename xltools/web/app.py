@@ -209,11 +209,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def login(request: Request) -> Response:
         if request.method == "GET":
             return HTMLResponse(login_page("/"))
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > 4096:
-                raise Refused(413, "登录表单过长", headers={"Connection": "close"})
+        try:
+            body = await asyncio.wait_for(_small_body(request), settings.limits.rate_grace)
+        except asyncio.TimeoutError as exc:
+            raise Refused(408, f"登录表单在 {settings.limits.rate_grace:g} 秒内没有发送完整，请重试") from exc
         fields = parse_qs(body.decode("utf-8", "replace"))
         token, goto = fields.get("token", [""])[0], fields.get("next", ["/"])[0]
         if goto not in ("/", "/district"):
@@ -286,6 +285,16 @@ async def _as_page(answer: Awaitable[Response], title: str, active: str) -> Resp
     except Refused as exc:
         return HTMLResponse(problem_page(title, active, exc.message), status_code=exc.status,
                             headers={**exc.headers, **_PAGE_HEADERS})
+
+
+async def _small_body(request: Request) -> bytes:
+    """The body of a sign-in form (at most 4 KB)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > 4096:
+            raise Refused(413, "登录表单过长", headers={"Connection": "close"})
+    return body
 
 
 def _summary_download(report: dict[str, object], out: Path) -> Response:

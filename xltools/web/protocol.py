@@ -75,8 +75,7 @@ def guarded_protocol(header_timeout: float) -> type[H11Protocol]:
             super().connection_lost(exc)
 
         def send_400_response(self, msg: str) -> None:
-            self._stop_header_timer()
-            log.warning("malformed request from %s: %s", self.client, msg)
+            self._stop_header_timer()  # uvicorn has logged the warning
             if not self.transport.is_closing():
                 self.transport.write(raw_response(400, MALFORMED))
                 self.transport.close()
