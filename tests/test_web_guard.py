@@ -26,7 +26,7 @@ from .test_addin import TEMPLATES
 from .webserver import Server, running_server
 
 GRACE = 4        # --upload-grace of the guarded server
-DEADLINE = 10    # --request-timeout of the guarded server
+DEADLINE = 6     # --request-timeout of the guarded server
 HEADERS = 2      # --header-timeout of the guarded server
 
 
@@ -265,7 +265,7 @@ def test_load_64_slow_clients_and_20_normal_ones(tmp_path: Path, form: Path) -> 
     still held; then each slow upload is cut by the minimum rate and each slow header by the header
     timeout. Loopback only; at most about 40 s. Fails on the old server: the 64 held the busy limit,
     so /healthz and every other request got 503 「服务器正忙」 for as long as they trickled."""
-    grace = 20
+    grace = 15
     with running_server(tmp_path, extra=("--upload-grace", str(grace))) as server:
         async def run() -> tuple[list, list, list, list[int], float]:
             loop = asyncio.get_running_loop()

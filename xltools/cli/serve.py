@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                                    ("--min-upload-kbps", args.min_upload_kbps, 1, 100_000),
                                    ("--upload-grace", args.upload_grace, 1, 3600),
                                    ("--header-timeout", args.header_timeout, 1, 600),
-                                   ("--request-timeout", args.request_timeout, 10, 86400)):
+                                   ("--request-timeout", args.request_timeout, 5, 86400)):
         _check_range(flag, value, low, high)
     token = args.token or os.environ.get("XLTOOLS_TOKEN") or None
     district = args.district_token or os.environ.get("XLTOOLS_DISTRICT_TOKEN") or None

@@ -186,8 +186,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         report["output"] = out.name
         report["store"] = None  # the request's own store, removed with its folder: nothing the client can use
         for entry in report["files"]:  # type: ignore[union-attr]
-            if entry.pop("traceback", None):  # type: ignore[union-attr]
-                log.error("internal error while combining %s (traceback in the summary's log)", entry["path"])
+            trace = entry.pop("traceback", None)  # type: ignore[union-attr]
+            if trace:  # for the service's log, never for the client
+                log.error("internal error while combining %s:\n%s", entry["path"], trace)
         report["rejected"] = [{"name": r.name, "reason": r.reason} for r in rejected]
         return scrub(report, folder), out  # type: ignore[return-value]
 
