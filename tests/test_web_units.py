@@ -208,3 +208,19 @@ def test_a_full_lane_refuses_at_once() -> None:
             workers.close()
 
     asyncio.run(run())
+
+
+def test_result_page_escapes_what_files_bring() -> None:
+    """The server-rendered result page (browsers without JavaScript) shows names and messages as text."""
+    from xltools.web.pages import results_page
+
+    html = results_page([
+        {"file": "<script>alert(1)</script>.xlsx", "error": "坏<b>文件</b>"},
+        {"file": "表.xlsx", "execution_rate": 0.9561, "budget_score": 9.5, "total": None, "grade": "良",
+         "findings": [{"severity": "error", "cell": "自评表!H21", "code": "x<y", "message": "a&b"},
+                      {"severity": "warning", "field": "project_name", "code": "c", "message": "d"}]},
+    ])
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;.xlsx" in html
+    assert "坏&lt;b&gt;文件&lt;/b&gt;" in html and "x&lt;y" in html and "a&amp;b" in html
+    assert "执行率 <b>95.61%</b>" in html and "总分 <b>—</b>" in html
+    assert "发现 1 个错误、1 个警告" in html and "<td>project_name</td>" in html
