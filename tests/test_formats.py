@@ -215,3 +215,56 @@ def test_a_store_made_before_the_format_column_gets_it(tmp_path: Path) -> None:
     with Store(old) as store:
         for table in ("files", "results"):
             assert "format" in {row[1] for row in store.db.execute(f"PRAGMA table_info({table})")}
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_convert_moves_the_form_into_the_current_template_and_checks_it(books: dict[tuple[str, str], Path],
+                                                                         tmp_path: Path, fmt: str,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "转换后.xlsx"
+    source = books[("twenty", fmt)]
+    before = source.read_bytes()
+    assert main(["convert", str(source), "-o", str(out), "--json"]) == 1  # the form has errors: exit 1, as check
+    printed = json.loads(capsys.readouterr().out)
+    xlsx = judge_loaded(load_form(books[("twenty", "xlsx")]), today=dt.date.today())
+    converted = load_form(out)
+    assert converted.format == "xlsx" and converted.identity is not None
+    verdict = judge_loaded(converted, today=dt.date.today())
+    assert verdict.evaluation.sheet == xlsx.evaluation.sheet
+    assert _codes(verdict) == _codes(xlsx)  # a real .xlsx of the template: no format-legacy, no tamper finding
+    assert printed["total"] == xlsx.evaluation.sheet.total and printed["file"] == str(out)
+    assert source.read_bytes() == before
+    assert main(["convert", str(source), "-o", str(out)]) == 2  # exists: --force needed
+    assert "--force" in capsys.readouterr().err
+    assert main(["convert", str(source), "-o", str(out), "--force"]) == 1
+
+
+def test_convert_refuses_what_the_seam_refuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pdf = tmp_path / "表.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n")
+    assert main(["convert", str(pdf), "-o", str(tmp_path / "x.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert str(pdf) in err and "PDF" in err and "Traceback" not in err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_annotated_copy_of_a_legacy_file_is_an_xlsx_and_says_so(books: dict[tuple[str, str], Path],
+                                                                    tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    source = books[("twenty", "et")]
+    out = tmp_path / "批注.xlsx"
+    assert main(["check", str(source), "--annotate", str(tmp_path / "批注.et")]) == 2
+    assert ".xlsx" in capsys.readouterr().err
+    assert main(["check", str(source), "--annotate", str(out)]) == 1
+    printed, err = capsys.readouterr()
+    assert "format-legacy" in printed and f"注意：{source} 是 WPS 表格" in err and "填入当前 .xlsx 模板" in err
+    book = openpyxl.load_workbook(out)
+    ws = book["自评表"]
+    assert ws.protection.sheet  # a real template: protected again
+    xlsx = judge_loaded(load_form(books[("twenty", "xlsx")]), today=dt.date.today())
+    commented = {cell.coordinate for row in ws.iter_rows() for cell in row if cell.comment}
+    placed = {f.cell.split("!")[1] for f in xlsx.findings if f.cell and f.cell.startswith("自评表!")}
+    assert placed <= commented
+    assert main(["check", "--json", str(out)]) == 1
+    again = json.loads(capsys.readouterr().out)
+    assert again["total"] == xlsx.evaluation.sheet.total
