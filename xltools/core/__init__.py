@@ -18,8 +18,8 @@ from .tamper_rules import TAMPER_CODES  # registers the tamper-check rules in th
 if TYPE_CHECKING:
     from .evaluation import Evaluation, evaluate
     from .model import Form, FundRow, Funds, Indicator
-    from .policy import Policy, PolicyError, policy_from_data, policy_from_toml, policy_json
-    from .profiles import DEFAULT_PROFILE, PROFILES, policy_toml, profile
+    from .policy import Policy, PolicyError, policy_from_data, policy_json
+    from .profiles import DEFAULT_PROFILE, PROFILES, policy_from_toml, policy_toml, profile
     from .rules import field_label, validate
     from .scoring import ScoreSheet, score_form, sheet_total, with_formula_values
 
@@ -34,7 +34,7 @@ __all__ = [
 _HOME = {
     "Evaluation": "evaluation", "evaluate": "evaluation",
     "Form": "model", "FundRow": "model", "Funds": "model", "Indicator": "model",
-    "Policy": "policy", "PolicyError": "policy", "policy_from_data": "policy", "policy_from_toml": "policy",
+    "Policy": "policy", "PolicyError": "policy", "policy_from_data": "policy", "policy_from_toml": "profiles",
     "policy_json": "policy",
     "DEFAULT_PROFILE": "profiles", "PROFILES": "profiles", "policy_toml": "profiles", "profile": "profiles",
     "field_label": "rules", "validate": "rules",
