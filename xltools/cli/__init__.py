@@ -143,12 +143,15 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the command ``only`` alone (what :func:`main` builds when the
+    first argument names a command: its help, errors and usage are the same, and the other commands'
+    modules are not imported)."""
     parser = ChineseParser(prog="xltools", description="朝阳区项目支出绩效自评表工具")
     parser.add_argument("--version", action=_VersionAction, help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令", title="命令",
                                 help="各命令的用法：xltools 命令 --help")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"xltools.cli.{name}").register(sub)
     for command in sub.choices.values():
         command.add_argument("--debug", action="store_true", help="出错时打印详细的调用栈（供开发人员排查）")
@@ -184,8 +187,9 @@ def _quiet_exit(code: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    first = (sys.argv[1:] if argv is None else list(argv))[:1]
     try:
-        parser = build_parser()
+        parser = build_parser(first[0] if first and first[0] in COMMANDS else None)
     except KeyboardInterrupt:  # Ctrl-C while the commands load
         return EXIT_INTERRUPTED
     args = parser.parse_args(argv)
