@@ -12,11 +12,6 @@ from typing import Any
 
 from .policy import Policy, PolicyError, policy_from_data
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 __all__ = ["PROFILES", "PROFILE_NOTES", "DEFAULT_PROFILE", "profile", "policy_from_document", "policy_from_toml",
            "policy_toml"]
 
@@ -98,6 +93,10 @@ def policy_toml(policy: Policy, name: str | None = None) -> str:
 
 def policy_from_toml(text: str) -> Policy:
     """Build a policy from TOML text with a ``[policy]`` table (``profile = "NAME"`` starts from a profile)."""
+    if sys.version_info >= (3, 11):  # imported here: checking a workbook seldom reads TOML
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         document = tomllib.loads(text)
         return policy_from_document(document)
