@@ -1,10 +1,10 @@
 """What the one verdict makes of every file of the demo and of the benchmark corpus, as canonical JSON.
 
 The differential test of issue 31 (tests/test_judging_snapshot.py) compares today's verdict with a
-snapshot made by the code BEFORE the judging was cut (commit 28d7760, run from an export of that
-commit)::
+snapshot made by code without this branch's changes (main at d4f85bf, the reader seam merged; run from
+an export of that commit)::
 
-    git archive 28d7760 xltools | tar -x -C /tmp/old
+    git archive d4f85bf xltools | tar -x -C /tmp/old
     PYTHONPATH=/tmp/old .venv/bin/python tests/judging_snapshot.py make --work /tmp/snap \
         --out tests/fixtures/judging_snapshot.json.gz
 
