@@ -14,16 +14,10 @@ from hypothesis import strategies as st
 from xltools.io import xlsxinflate
 from xltools.io.xlsxinflate import inflate
 
+from .fuzzkit import rezip as _zip
+
 ROOT = Path(__file__).resolve().parent
 LIMIT = 16 * 1024 * 1024
-
-
-def _zip(parts: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", method) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def _zipfile_reads(data: bytes, name: str, limit: int = LIMIT) -> bytes | type[Exception]:
