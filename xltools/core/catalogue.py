@@ -307,3 +307,11 @@ class TotalReviewDiffers(Rule):
     template = "「{label}」为 {total}，复核总分为 {review}，相差 {diff}{note}"
     fix = "请按各项的复核结果（见本表其他问题）核对得分后修改总分"
     defaults = {"note": ""}
+
+
+class FieldNotLocated(Rule):
+    code, severity, area = "field-not-located", "warning", "读取"
+    title = "按栏目名称找不到该项"
+    template = "{source}中找不到「{label}」{detail}，该项按未填写处理"
+    defaults = {"detail": "这一栏"}
+    fix = "请按自评表的栏目名称（如「{label}」）填写该栏，或改用 .xlsx 模板填报"

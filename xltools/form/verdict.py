@@ -8,6 +8,7 @@ findings at the same cells whichever way it comes in.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from xltools.core import (
@@ -102,15 +103,27 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
                    tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district)
 
 
-def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None) -> Verdict:
+def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None,
+               placement: Mapping[str, str] | None = None, read: Sequence[Finding] = ()) -> Verdict:
     """The verdict on a JSON form: cells are named as in the workbook ``xltools fill`` would write.
 
     That workbook has as many indicator rows as the form has indicators (at least the template's
     default) and leaves out empty indicators, so the form is judged as ``fill`` writes it.
+
+    A form read from another kind of file (a Word table, an Excel sheet of another layout) passes
+    ``placement``, field path → where the reader found it (``表1 第12行 第5列``, ``Sheet1!C7``): its
+    findings are placed there instead of at the template's cells (a field without a place gets none),
+    and ``read``, the reader's own findings (a field it could not locate), come first.
     """
     rows = [ind for ind in form.indicators if not ind.is_empty()]
     if len(rows) != len(form.indicators):
+        if placement is not None:
+            raise ValueError("a placed form must hold no empty indicator: its places would shift")
         form = form.model_copy(update={"indicators": rows})
     layout = current_layout(max(len(rows), current_layout().rows))
     policy = policy or released_policy(layout.version)
-    return Verdict(form, _placed(evaluate(form, policy, today=today), layout), layout, policy=policy)
+    evaluation = evaluate(form, policy, today=today)
+    if placement is None:
+        return Verdict(form, _placed(evaluation, layout), layout, policy=policy)
+    findings = [*read, *(f.at_cell(f.cell or placement.get(f.field)) for f in evaluation.findings)]
+    return Verdict(form, Evaluation(evaluation.form, evaluation.sheet, findings), layout, policy=policy)
