@@ -162,6 +162,8 @@ class _Reader:
             self.places[path] = where
 
     def missing(self, path: str, label: str, detail: str | None = None) -> None:
+        if path != "indicators":
+            self.values.setdefault(path, None)  # blank, not the model's default (分值 10 is no reading)
         params = {"detail": detail} if detail else {}
         self.findings.append(FieldNotLocated.at(path, label=label, source=self.source, **params))
 
@@ -277,7 +279,10 @@ class _Reader:
     def goals(self) -> None:
         for key, path in (("goal_expected", "goal_expected"), ("goal_actual", "goal_actual")):
             lab = self.first(key)
-            cell = (self.below(lab) or self.right_of(lab)) if lab else None
+            cell = None
+            if lab is not None:  # below the label (the notice's layout), else to its right; a filled one first
+                near = [c for c in (self.below(lab), self.right_of(lab)) if c is not None]
+                cell = next((c for c in near if not _blank(c.value)), near[0] if near else None)
             if cell is None:
                 self.missing(path, LABELS[key][0], "下方的内容" if lab else None)
             else:
