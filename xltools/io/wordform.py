@@ -13,8 +13,10 @@ Every failure is a :class:`~xltools.io.forms.FormReadError` with a Chinese reaso
 from __future__ import annotations
 
 import io
+import lzma
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,8 +101,9 @@ def _read_docx(path: Path, data: bytes, fmt: str, shown: Path) -> WordForm:
     try:
         document = docx.Document(io.BytesIO(data))
         grid, lines = word_grid(document)
-    except (PackageNotFoundError, LxmlError, KeyError, ValueError, zipfile.BadZipFile, EOFError, OSError,
-            IndexError, AttributeError) as exc:
+    except (PackageNotFoundError, LxmlError, KeyError, ValueError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError,
+            OSError, zlib.error, lzma.LZMAError, NotImplementedError, RuntimeError, OverflowError, IndexError,
+            AttributeError) as exc:  # python-docx over a damaged package: any of these, never a traceback
         raise FormReadError(shown, f"Word 文档已损坏或内容无法识别；{SAVE_AS_DOCX}") from exc
     try:
         reading = read_labelled(grid, lines, source="Word 表格")
