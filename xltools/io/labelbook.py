@@ -1,11 +1,12 @@
-"""Shell: a workbook that is no known template version, read by its labels (issue 25 §3).
+"""Shell: a workbook that is no known template version, read by its labels (issue 25 §3) or as a list (§4).
 
 Other offices send an older or another region's self-evaluation form. When
 :func:`xltools.form.identify.identify` finds no template of ours, :func:`read_other_layout` looks
 for a sheet that holds the form's labels (项目名称, 全年预算数, 一级指标 …) anywhere and reads it with
 the one label-driven reader (:func:`xltools.form.labelform.read_labelled`); each field's place is
 ``Sheet!C7``. Merged ranges are read as the spreadsheet shows them: every cell of the range holds
-the top-left cell's value.
+the top-left cell's value. A list workbook (one row per indicator for many projects, project columns
+repeated) is read by the one header-table reader (:mod:`xltools.io.listbook`): :func:`read_list_forms`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from xltools.form.cells import bounds, column_letter
+from xltools.core.listbook import ListError
 from xltools.form.labelform import GridCell, LabelledForm, NotAForm, is_form_like, read_labelled
+from xltools.form.listforms import LIST_SPEC, ListedForm, forms_from_list, is_list_header
+from xltools.io.listbook import sheet_rows
 from xltools.io.xlsxread import SheetData, WorkbookData
 
-__all__ = ["sheet_grid", "read_other_layout", "MAX_ROWS", "MAX_COLUMNS"]
+__all__ = ["sheet_grid", "read_other_layout", "read_list_forms", "NotAList", "MAX_ROWS", "MAX_COLUMNS"]
 
 #: A self-evaluation form fits in this box; cells beyond it are not read as part of the form.
 MAX_ROWS = 400
@@ -77,3 +81,28 @@ def read_other_layout(book: WorkbookData) -> LabelledForm:
         if grid and is_form_like(grid):
             return read_labelled(grid, source=f"工作表「{name}」")
     raise NotAForm("no sheet with the form's labels")
+
+
+class NotAList(ValueError):
+    """No sheet has a list's header (project and indicator columns in one row)."""
+
+
+def read_list_forms(book: WorkbookData) -> tuple[str, list[ListedForm]]:
+    """The projects of a list workbook (one row per indicator), each as a form, from the first visible sheet
+    whose header row names the project and the indicator columns (:data:`~xltools.form.listforms.LIST_SPEC`).
+
+    Raises :class:`NotAList` when no sheet has such a header.
+    """
+    for name in book.sheet_names:
+        sheet = book.sheet(name)
+        if sheet is None or sheet.state != "visible":
+            continue
+        rows = sheet_rows(sheet)
+        try:
+            header = LIST_SPEC.find_header(rows, name)
+        except ListError:
+            continue
+        if is_list_header(header):
+            records = LIST_SPEC.records(header, (item for item in rows if item[0] > header.row))
+            return name, forms_from_list(header, records, name)
+    raise NotAList("no sheet with a list's header")
