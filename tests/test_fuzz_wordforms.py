@@ -23,9 +23,8 @@ from tests.test_fuzz import FUZZ, HOSTILE
 from tests.wordkit import form_docx
 from xltools.form.labelform import NotAForm
 from xltools.form.verdict import judge_form
-from xltools.io.forms import FormReadError
+from xltools.io.forms import FormReadError, judge_loaded, load_form
 from xltools.io.labelbook import read_other_layout
-from xltools.io.wordform import read_word_form
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
 SECONDS_PER_CASE = 10.0
@@ -41,13 +40,12 @@ def _read_word(data: bytes) -> None:
         path.write_bytes(data)
         started = time.perf_counter()
         try:
-            word = read_word_form(path)
+            loaded = load_form(path)
         except FormReadError as exc:
             assert re.search(r"[\u4e00-\u9fff]", exc.reason) and "Traceback" not in exc.reason
-            assert exc.fate in ("unreadable", "too-large", "not-template", "encrypted")
+            assert exc.fate in ("unreadable", "too-large", "not-template", "encrypted", "unknown-version")
         else:
-            reading = word.reading
-            judge_form(reading.form, placement=reading.places, read=reading.findings)
+            judge_loaded(loaded)
         assert time.perf_counter() - started < SECONDS_PER_CASE
         assert path.read_bytes() == data  # the input untouched
 
@@ -140,5 +138,5 @@ def test_fuzz_other_layouts(mutant):
         reading = read_other_layout(book)
     except NotAForm:
         return
-    judge_form(reading.form, placement=reading.places, read=reading.findings)
+    judge_form(reading.form, reading=reading.findings, origins=reading.origins)
     assert time.perf_counter() - started < SECONDS_PER_CASE

@@ -33,7 +33,7 @@ def _read(path):
     with pytest.raises(NotTemplate):
         identify(book)  # none of them is a template of ours: today's 非模板
     reading = read_other_layout(book)
-    verdict = judge_form(reading.form, placement=reading.places, read=reading.findings, today=TODAY)
+    verdict = judge_form(reading.form, reading=reading.findings, origins=reading.origins, today=TODAY)
     return reading, verdict
 
 
@@ -64,7 +64,7 @@ def test_layout_a_columns_in_another_order(tmp_path):
     assert sheet.indicator_scores == [20, 15, 15, 15, 15, 10]  # every target met
     assert sheet.total == pytest.approx(99.6)
     assert verdict.findings == []
-    assert {k: reading.places[k] for k in ("year", "project_name", "lead_phone", "funds.total.executed",
+    assert {k: reading.origins[k] for k in ("year", "project_name", "lead_phone", "funds.total.executed",
                                            "budget_score", "indicators[0].weight", "indicators[0].target",
                                            "total_score", "filled_by", "filled_on")} == {
         "year": "绩效自评!A1", "project_name": "绩效自评!B2", "lead_phone": "绩效自评!H3",
@@ -88,11 +88,11 @@ def test_layout_b_no_initial_budget_and_lead_with_phone_in_one_cell(tmp_path):
                                ("funds.total.initial_budget", "required-missing")]
     [missing] = [f for f in verdict.findings if f.code == "field-not-located"]
     assert "工作表「Sheet1」中找不到「年初预算数」" in missing.message
-    places = reading.places
-    assert (places["project_lead"], places["lead_phone"], places["year"]) == ("Sheet1!B3", "Sheet1!B3", "Sheet1!B4")
-    assert (places["funds.total.annual_budget"], places["funds.total.executed"], places["budget_weight"]) == (
+    origins = reading.origins
+    assert (origins["project_lead"], origins["lead_phone"], origins["year"]) == ("Sheet1!B3", "Sheet1!B3", "Sheet1!B4")
+    assert (origins["funds.total.annual_budget"], origins["funds.total.executed"], origins["budget_weight"]) == (
         "Sheet1!A6", "Sheet1!B6", "Sheet1!D6")
-    assert (places["indicators[5].deviation"], places["total_score"], places["filler_phone"]) == (
+    assert (origins["indicators[5].deviation"], origins["total_score"], origins["filler_phone"]) == (
         "Sheet1!H15", "Sheet1!B16", "Sheet1!D17")
 
 
@@ -103,7 +103,7 @@ def test_layout_c_without_any_weight(tmp_path):
     assert [i.weight for i in form.indicators] == [None, None, None]
     assert [i.score for i in form.indicators] == [20, 30, 10]
     assert (form.project_name, form.year) == ("街巷环境整治", 2024)  # the spacer column B skipped
-    assert (reading.places["project_name"], reading.places["year"]) == ("Sheet1!C3", "Sheet1!A2")
+    assert (reading.origins["project_name"], reading.origins["year"]) == ("Sheet1!C3", "Sheet1!A2")
     sheet = verdict.evaluation.sheet
     # a blank 分值 scores the budget with the policy's preset 10 (30/30 → 10) and each indicator 0
     assert (sheet.budget_score, sheet.indicator_scores, sheet.total) == (10, [0, 0, 0], 10)
@@ -126,11 +126,11 @@ def test_layout_d_split_nature_value_unit_columns(tmp_path):
     assert verdict.evaluation.sheet.total == 100  # 12/12 → 10, every target met → 90
     assert _codes(verdict) == [("goal_actual", "field-not-located"), ("goal_actual", "required-missing"),
                                ("goal_expected", "field-not-located"), ("goal_expected", "required-missing")]
-    places = reading.places
-    assert (places["project_name"], places["department"], places["lead_phone"]) == ("自评!A2", "自评!F2", "自评!G3")
-    assert (places["indicators[1].level1"], places["indicators[1].target"], places["indicators[3].actual"]) == (
+    origins = reading.origins
+    assert (origins["project_name"], origins["department"], origins["lead_phone"]) == ("自评!A2", "自评!F2", "自评!G3")
+    assert (origins["indicators[1].level1"], origins["indicators[1].target"], origins["indicators[3].actual"]) == (
         "自评!A8", "自评!E9", "自评!G11")
-    assert places["total_score"] == "自评!I13"
+    assert origins["total_score"] == "自评!I13"
 
 
 def test_a_workbook_without_the_form_labels_is_not_a_form(tmp_path):

@@ -74,7 +74,7 @@ def test_each_project_is_checked_on_its_own(listbook):
     _, listed = read_list_forms(read_workbook(listbook))
     totals = []
     for item in listed:
-        verdict = judge_form(item.form, placement=item.places, read=item.findings, today=TODAY)
+        verdict = judge_form(item.form, reading=item.findings, origins=item.origins, today=TODAY)
         totals.append((verdict.evaluation.sheet.budget_score, verdict.evaluation.sheet.total))
         not_located = {f.field for f in verdict.findings if f.code == "field-not-located"}
         # the export has no 年度, 负责人, 填表人 … columns: each is said once, and nothing else is wrong
@@ -89,15 +89,15 @@ def test_every_value_is_placed_at_its_list_cell(listbook):
     _, (first, second) = read_list_forms(read_workbook(listbook))
     # columns: A 项目代码 B 主管部门 C 实施单位 D 项目名称 E 年初预算数 F 全年预算数 G 全年执行数 H 年度总体目标
     # I 一级 J 二级 K 三级 L 指标值 M 实际完成值 N 分值 O 得分 P 偏差原因 Q 总分
-    assert first.places["project_name"] == "导出!D3"
-    assert first.places["indicators[4].score"] == "导出!O7"
-    assert second.places["funds.total.executed"] == "导出!G9"
-    assert second.places["indicators[2].actual"] == "导出!M11"
-    assert second.places["indicators[3].level2"] == "导出!J12"
-    assert second.places["total_score"] == "导出!Q9"
-    assert second.places["department"] == "导出!B9"  # blank on rows 10-14: the project's row
-    assert second.places["indicators[2].level1"] == "导出!I9"  # blank on rows 10-11: filled down from row 9
-    assert second.places["indicators[4].level1"] == "导出!I12"  # blank on row 13: filled down from row 12
+    assert first.origins["project_name"] == "导出!D3"
+    assert first.origins["indicators[4].score"] == "导出!O7"
+    assert second.origins["funds.total.executed"] == "导出!G9"
+    assert second.origins["indicators[2].actual"] == "导出!M11"
+    assert second.origins["indicators[3].level2"] == "导出!J12"
+    assert second.origins["total_score"] == "导出!Q9"
+    assert second.origins["department"] == "导出!B9"  # blank on rows 10-14: the project's row
+    assert second.origins["indicators[2].level1"] == "导出!I9"  # blank on rows 10-11: filled down from row 9
+    assert second.origins["indicators[4].level1"] == "导出!I12"  # blank on row 13: filled down from row 12
 
 
 def test_a_list_is_not_a_single_form_and_a_form_is_not_a_list(listbook, tmp_path):

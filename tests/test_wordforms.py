@@ -22,8 +22,7 @@ from tests.wordkit import form_docx
 from xltools.core import with_formula_values
 from xltools.form.verdict import judge, judge_form
 from xltools.io.engine import convert
-from xltools.io.forms import FormReadError, load_form
-from xltools.io.wordform import read_word_form
+from xltools.io.forms import FormReadError, judge_loaded, load_form
 
 TODAY = dt.date(2026, 12, 1)
 
@@ -33,9 +32,17 @@ def _key(verdict):
 
 
 def _word_verdict(path: Path):
-    word = read_word_form(path)
-    reading = word.reading
-    return word, judge_form(reading.form, placement=reading.places, read=reading.findings, today=TODAY)
+    """Through the one door: the seam picks the Word reader by content, then the one verdict."""
+    loaded = load_form(path)
+    return loaded, judge_loaded(loaded, today=TODAY)
+
+
+def _reading(verdict):
+    return tuple(f for f in verdict.findings if f.code == "field-not-located")
+
+
+def _content(verdict):
+    return [k for k in _key(verdict) if k[0] != "field-not-located"]
 
 
 def test_python_docx_gives_one_tc_per_merged_cell():
@@ -57,9 +64,9 @@ def test_docx_of_a_test_form_reads_back_the_form_and_its_verdict(tmp_path, make,
     form = make()
     path = form_docx(form, tmp_path / "form.docx", **shape)
     word, verdict = _word_verdict(path)
-    assert word.format == "docx"
-    assert word.reading.findings == ()
-    assert word.reading.form.model_dump() == form.model_dump()
+    assert word.format == "docx" and word.book is None
+    assert word.findings == ()
+    assert word.form.model_dump() == form.model_dump()
     expected = judge_form(form, today=TODAY)
     assert _key(verdict) == _key(expected)
     assert verdict.evaluation.sheet == expected.evaluation.sheet
@@ -80,28 +87,28 @@ def test_docx_of_each_fixture_equals_the_template_verdict(tmp_path, name):
     assert verdict.evaluation.sheet.budget_score == template.evaluation.sheet.budget_score
 
 
-def test_places_are_table_row_and_column_as_word_shows_them(tmp_path):
+def test_origins_are_table_row_and_column_as_word_shows_them(tmp_path):
     form = clean_form()
     data = form.model_dump()
     data["indicators"][2]["score"] = 18  # weight 15: score-out-of-range at the third indicator's 得分
     form = type(form).model_validate(data)
     word, verdict = _word_verdict(form_docx(form, tmp_path / "form.docx"))
-    places = word.reading.places
+    origins = word.origins
     # counted from wordkit's layout: row 1 项目名称 | value; rows 4-8 the fund block (项目资金 merged down,
     # 年度资金总额 in cells B:C, then 年初预算数 全年预算数 全年执行数 分值 执行率 得分); rows 9-10 the goal;
     # row 11 the indicator header (绩效指标 merged down, then 一级 … 偏差原因), indicators from row 12
-    assert places["project_name"] == "表1 第1行 第2列"
-    assert places["implementing_unit"] == "表1 第2行 第4列"
-    assert places["lead_phone"] == "表1 第3行 第4列"
-    assert places["funds.total.executed"] == "表1 第5行 第5列"
-    assert places["budget_weight"] == "表1 第5行 第6列"
-    assert places["funds.carryover.annual_budget"] == "表1 第7行 第4列"
-    assert places["goal_actual"] == "表1 第10行 第3列"
-    assert places["indicators[0].name"] == "表1 第12行 第4列"
-    assert places["indicators[2].score"] == "表1 第14行 第8列"
-    assert places["total_score"] == "表1 第18行 第2列"  # six indicators: rows 12-17; 总分 merged A:G, value H:I
-    assert places["year"] == "正文第3段"
-    assert places["filler_phone"] == "正文第4段"
+    assert origins["project_name"] == "表1 第1行 第2列"
+    assert origins["implementing_unit"] == "表1 第2行 第4列"
+    assert origins["lead_phone"] == "表1 第3行 第4列"
+    assert origins["funds.total.executed"] == "表1 第5行 第5列"
+    assert origins["budget_weight"] == "表1 第5行 第6列"
+    assert origins["funds.carryover.annual_budget"] == "表1 第7行 第4列"
+    assert origins["goal_actual"] == "表1 第10行 第3列"
+    assert origins["indicators[0].name"] == "表1 第12行 第4列"
+    assert origins["indicators[2].score"] == "表1 第14行 第8列"
+    assert origins["total_score"] == "表1 第18行 第2列"  # six indicators: rows 12-17; 总分 merged A:G, value H:I
+    assert origins["year"] == "正文第3段"
+    assert origins["filler_phone"] == "正文第4段"
     [finding] = [f for f in verdict.findings if f.code == "score-out-of-range"]
     assert (finding.field, finding.cell) == ("indicators[2].score", "表1 第14行 第8列")
 
@@ -112,8 +119,8 @@ def test_a_merged_level1_cell_is_read_on_every_row_it_spans(tmp_path):
     table = docx.Document(str(path)).tables[0]
     assert table.rows[12].cells[1]._tc is table.rows[11].cells[1]._tc  # really merged in the file
     word, _ = _word_verdict(path)
-    assert [i.level1 for i in word.reading.form.indicators] == [i.level1 for i in form.indicators]
-    assert word.reading.places["indicators[1].level1"] == "表1 第12行 第2列"  # the merged cell's own place
+    assert [i.level1 for i in word.form.indicators] == [i.level1 for i in form.indicators]
+    assert word.origins["indicators[1].level1"] == "表1 第12行 第2列"  # the merged cell's own place
 
 
 @pytest.mark.parametrize(("label", "field"), [("实施单位", "implementing_unit"), ("全年执行数", "funds.total.executed"),
@@ -126,17 +133,17 @@ def test_a_label_that_is_not_there_is_a_finding_not_a_guess(tmp_path, label, fie
     assert missing.severity == "warning"
     assert f"Word 表格中找不到「{label.replace(chr(10), '')}」" in missing.message
     if field == "indicators":
-        assert all(ind.actual is None for ind in word.reading.form.indicators)
+        assert all(ind.actual is None for ind in word.form.indicators)
     elif field == "funds.total.executed":
-        assert word.reading.form.fund("total").executed is None
+        assert word.form.fund("total").executed is None
     else:
-        assert getattr(word.reading.form, field) is None
+        assert getattr(word.form, field) is None
         assert any(f.code == "required-missing" and f.field == field for f in verdict.findings)
 
 
 def _refused(path: Path) -> str:
     with pytest.raises(FormReadError) as caught:
-        read_word_form(path)
+        load_form(path)
     assert str(path) in str(caught.value)
     return caught.value.reason
 
@@ -158,9 +165,11 @@ def test_a_truncated_docx_is_refused(tmp_path):
 
 def test_not_a_word_file_at_all(tmp_path):
     (tmp_path / "a.docx").write_text("这不是文档", encoding="utf-8")
-    assert "不是 Word 文档" in _refused(tmp_path / "a.docx")
+    assert "纯文本" in _refused(tmp_path / "a.docx")  # the content decides: text named .docx is text
     shutil.copy(FIXTURES / "v1_0" / "clean.xlsx", tmp_path / "b.docx")
-    assert "Excel 工作簿" in _refused(tmp_path / "b.docx")
+    loaded = load_form(tmp_path / "b.docx")  # a workbook named .docx: read as what it is, and said so
+    assert loaded.format == "xlsx" and loaded.identity is not None
+    assert any(".docx" in note for note in loaded.notes)
 
 
 def test_a_compression_bomb_docx_is_refused(tmp_path):
@@ -169,7 +178,7 @@ def test_a_compression_bomb_docx_is_refused(tmp_path):
         archive.writestr("word/document.xml", b"<" + b" " * (40 << 20))
     (tmp_path / "bomb.docx").write_bytes(buffer.getvalue())
     with pytest.raises(FormReadError) as caught:
-        read_word_form(tmp_path / "bomb.docx")
+        load_form(tmp_path / "bomb.docx")
     assert caught.value.fate == "too-large" and "压缩炸弹" in caught.value.reason
 
 
@@ -188,7 +197,8 @@ def test_an_old_doc_is_converted_by_libreoffice_and_judged_like_the_form(tmp_pat
     for path in (doc, wps):
         word, verdict = _word_verdict(path)
         assert word.format == "doc"
-        assert word.reading.form.model_dump() == clean_form().model_dump()
+        assert "LibreOffice" in " ".join(word.notes)
+        assert word.form.model_dump() == clean_form().model_dump()
         assert _key(verdict) == _key(judge_form(clean_form(), today=TODAY))
     assert doc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"  # the clerk's file untouched
 

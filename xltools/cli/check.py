@@ -96,9 +96,8 @@ def run(args: argparse.Namespace) -> int:
 
     from xltools.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE
     from xltools.form.report import check_result
-    from xltools.form.verdict import judge, judge_form
     from xltools.io.files import read_policy
-    from xltools.io.forms import FormReadError, load_form
+    from xltools.io.forms import FormReadError, judge_loaded, load_form
 
     policy = read_policy(args.policy) if args.policy else None
     today = dt.date.today()
@@ -117,10 +116,9 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps({"file": exc.path, "error": exc.reason}, ensure_ascii=False))
             status = EXIT_UNREADABLE
             continue
-        if loaded.book is not None:
-            verdict = judge(loaded.book, policy, today=today, identity=loaded.identity)
-        else:
-            verdict = judge_form(loaded.form, policy, today=today)
+        for note in loaded.notes:
+            print(f"{loaded.path}：{note}", file=sys.stderr)
+        verdict = judge_loaded(loaded, policy, today=today)
         result = check_result(loaded.path, verdict)
         if args.json:
             print(json.dumps(result, ensure_ascii=False, allow_nan=False))

@@ -315,3 +315,12 @@ class FieldNotLocated(Rule):
     template = "{source}中找不到「{label}」{detail}，该项按未填写处理"
     defaults = {"detail": "这一栏"}
     fix = "请按自评表的栏目名称（如「{label}」）填写该栏，或改用 .xlsx 模板填报"
+
+
+class FormatLegacy(Rule):
+    code, severity, area = "format-legacy", "warning", "文件格式"
+    title = "非 .xlsx 格式，模板保护无法核对"
+    template = ("本文件是 {format}{renamed}：其中的数值已读取并按同样规则检查评分，但该格式不保存或本程序读不到"
+                "{unseen}，无法核对模板是否被改动（只核对了表中固定文字）")
+    fix = "请用 .xlsx 模板填报"
+    defaults = {"renamed": ""}

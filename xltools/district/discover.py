@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xltools.core.errors import UserError, os_reason
+from xltools.io.seam import SPREADSHEET_SUFFIXES
 
-__all__ = ["CombineError", "InputFile", "discover", "shown_name", "EXCEL_SUFFIXES"]
+__all__ = ["CombineError", "InputFile", "discover", "shown_name", "EXCEL_SUFFIXES", "READ_SUFFIXES"]
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+EXCEL_SUFFIXES = SPREADSHEET_SUFFIXES
+#: Names a run reads (the reader seam decides from the content how, or refuses with the next step): every
+#: spreadsheet, and what offices send instead of one (a Word form, a PDF or a photo of the form).
+READ_SUFFIXES = (*SPREADSHEET_SUFFIXES, ".docx", ".doc", ".wps", ".pdf", ".png", ".jpg", ".jpeg")
 
 
 class CombineError(UserError):
@@ -28,11 +32,11 @@ def _skip_reason(path: str) -> str | None:
         return "隐藏文件"
     if name.startswith("~") or name.endswith("~") or suffix in (".tmp", ".temp", ".bak", ".wbk"):
         return "临时或备份文件"
-    if suffix in EXCEL_SUFFIXES:
+    if suffix in READ_SUFFIXES:
         return None
-    if suffix in (".xls", ".et", ".ods", ".csv", ".xlsb"):
-        return f"{suffix} 格式不能汇总；请用本模板（.xlsx）填写后重新提交"
-    return "不是 Excel 工作簿（只汇总 .xlsx、.xlsm）"
+    if suffix == ".csv":
+        return ".csv 格式不能汇总；请用本模板（.xlsx）填写后重新提交"
+    return "不是 Excel 工作簿（只汇总 .xlsx、.xlsm、.xls、.et、.ods、.xlsb）"
 
 
 @dataclass(frozen=True, slots=True)

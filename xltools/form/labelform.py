@@ -12,7 +12,7 @@ paragraphs). :func:`read_labelled` finds the standard labels anywhere in it and 
 - the indicator table by its column headers, one indicator per row below until a row with another
   label (总分, 填表人 …), joining split ``指标性质 | 指标值 | 度量单位`` columns.
 
-Every value read is recorded with where it came from (``places``: field path → the cell's ``where``).
+Every value read is recorded with where it came from (``origins``: field path → the cell's ``where``).
 A field whose label is not there, or whose label has no value cell, is a ``field-not-located`` finding:
 it is left blank, never guessed.
 """
@@ -71,7 +71,7 @@ class LabelledForm:
     """The form read by its labels, where each field came from, and what could not be located."""
 
     form: Form
-    places: dict[str, str]
+    origins: dict[str, str]
     findings: tuple[Finding, ...] = field(default=())
 
 
@@ -97,7 +97,7 @@ class _Reader:
         self.lines = lines
         self.source = source
         self.values: dict[str, object] = {}
-        self.places: dict[str, str] = {}
+        self.origins: dict[str, str] = {}
         self.findings: list[Finding] = []
         self.labels: list[_Label] = []
         self.fund_header: int | None = None
@@ -159,7 +159,7 @@ class _Reader:
         name = path.rsplit(".", 1)[-1]
         self.values[path] = plain_number(value) if name in _NUMERIC else value
         if where:
-            self.places[path] = where
+            self.origins[path] = where
 
     def missing(self, path: str, label: str, detail: str | None = None) -> None:
         if path != "indicators":
@@ -386,7 +386,7 @@ class _Reader:
             if part not in columns:
                 self.missing("indicators", LABELS[part][0], "这一栏（绩效指标表头）")
         first = self.grid[found[0]]
-        self.places["indicators"] = next((c.where for c in first if label_key(c.value) in INDICATOR_COLUMNS),
+        self.origins["indicators"] = next((c.where for c in first if label_key(c.value) in INDICATOR_COLUMNS),
                                          first[0].where if first else "")
         rows: list[dict[str, object]] = []
         for r in range(head + 1, len(self.grid)):
@@ -418,7 +418,7 @@ class _Reader:
             if part in ("weight", "score"):
                 value = plain_number(value)
             values[part] = value
-            self.places[f"indicators[{index}].{part}"] = cell.where
+            self.origins[f"indicators[{index}].{part}"] = cell.where
         nature = _text(got["nature"].value) if "nature" in got else ""
         unit = _text(got["unit"].value) if "unit" in got else ""
         target = values.get("target")
@@ -475,5 +475,5 @@ def read_labelled(grid: Grid, lines: Sequence[tuple[str, str]] = (), *, source: 
     reader.header()
     reader.goals()
     form = Form.model_validate(_nest(reader.values, indicators))
-    findings = tuple(f.at_cell(reader.places.get(f.field)) for f in reader.findings)
-    return LabelledForm(form, reader.places, findings)
+    findings = tuple(f.at_cell(reader.origins.get(f.field)) for f in reader.findings)
+    return LabelledForm(form, reader.origins, findings)

@@ -61,7 +61,7 @@ class ListedForm:
     the list rows it spans."""
 
     form: Form
-    places: dict[str, str]
+    origins: dict[str, str]
     findings: tuple[Finding, ...]
     rows: tuple[int, ...]
 
@@ -97,12 +97,12 @@ def _form(header: HeaderMatch, group: list[ListRecord], sheet: str) -> ListedFor
     first = group[0]
     source = f"{LIST_SPEC.what}（工作表「{sheet}」）"
     data: dict[str, object] = {}
-    places: dict[str, str] = {}
+    origins: dict[str, str] = {}
     findings: list[Finding] = []
     for field, key in _FORM_FIELDS.items():
         if key in header.columns:
             data[field] = first.get(key)
-            places[field] = _place(sheet, header, first, key)
+            origins[field] = _place(sheet, header, first, key)
         else:
             data[field] = None
             findings.append(FieldNotLocated.at(field, label=LIST_SPEC.column(key).header, source=source,
@@ -112,7 +112,7 @@ def _form(header: HeaderMatch, group: list[ListRecord], sheet: str) -> ListedFor
         path = f"funds.total.{part}"
         if key in header.columns:
             total[part] = first.get(key)
-            places[path] = _place(sheet, header, first, key)
+            origins[path] = _place(sheet, header, first, key)
         else:
             findings.append(FieldNotLocated.at(path, label=LIST_SPEC.column(key).header, source=source,
                                                detail="这一列"))
@@ -129,13 +129,13 @@ def _form(header: HeaderMatch, group: list[ListRecord], sheet: str) -> ListedFor
         for part, key in _INDICATOR.items():
             if key in header.columns:
                 indicator[part] = record.get(key)
-                places[f"indicators[{len(indicators)}].{part}"] = f"{sheet}!{header.cell(written[key], key)}"
+                origins[f"indicators[{len(indicators)}].{part}"] = f"{sheet}!{header.cell(written[key], key)}"
         indicators.append(indicator)
     for part, key in _INDICATOR.items():
         if key not in header.columns:
             findings.append(FieldNotLocated.at("indicators", label=LIST_SPEC.column(key).header, source=source,
                                                detail="这一列"))
     data["indicators"] = indicators
-    places["indicators"] = f"{sheet}!{header.cell(header.row, 'indicator')}"
-    placed = tuple(f.at_cell(places.get(f.field)) for f in findings)
-    return ListedForm(Form.model_validate(data), places, placed, tuple(r.row for r in group))
+    origins["indicators"] = f"{sheet}!{header.cell(header.row, 'indicator')}"
+    placed = tuple(f.at_cell(origins.get(f.field)) for f in findings)
+    return ListedForm(Form.model_validate(data), origins, placed, tuple(r.row for r in group))

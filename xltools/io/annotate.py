@@ -22,9 +22,10 @@ from xltools.core.errors import UserError, os_reason
 from xltools.form.annotation import Annotation, annotate
 from xltools.form.cells import cells_of
 from xltools.form.layout import RESULT_SHEET, SHEET
-from xltools.form.verdict import Verdict, judge
+from xltools.form.verdict import Verdict
 from xltools.io.files import OutputExistsError, atomic_output
-from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, load_workbook
+from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, judge_loaded, load_workbook
+from xltools.io.seam import format_text
 
 __all__ = ["AnnotateError", "annotate_workbook", "apply_annotation"]
 
@@ -66,8 +67,11 @@ def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, 
         raise AnnotateError(f"批注副本 {out} 应以 {suffix} 结尾（与 {source.name} 相同），请改用该扩展名")
     if out.exists() and not force:
         raise OutputExistsError(f"{out} 已存在：如需覆盖请加 --force")
-    book, identity = load_workbook(source)
-    verdict = judge(book, policy, today=today, identity=identity)
+    loaded = load_workbook(source)
+    if loaded.format not in ("xlsx", "xlsm"):
+        raise FormReadError(source, f"是{format_text(loaded.format)}，只能为 .xlsx、.xlsm 工作簿生成批注副本；"
+                                    "请先用 xltools convert 转为 .xlsx")
+    verdict = judge_loaded(loaded, policy, today=today)
     data = _annotated_bytes(source, verdict, keep_vba=suffix == ".xlsm")
     try:
         with atomic_output(out, force=force) as tmp:

@@ -1,13 +1,15 @@
 """Shell: read a Word form (.docx, or old .doc/.wps through LibreOffice) into the form model.
 
-The notice ships the form as a Word table (附件1). :func:`read_word_form` turns every table of the
+The notice ships the form as a Word table (附件1). :func:`read_docx` turns every table of the
 document into one grid (python-docx gives one cell per grid column; the positions of one merged cell
 share its ``<w:tc>`` element, which is the grid cell's ``key``) and the body's paragraphs into text
 lines (the title's year, the 填表人 line), then reads them by their labels
 (:func:`xltools.form.labelform.read_labelled`). Each field's place is ``表1 第12行 第5列``: the table,
 its row and the cell's position in that row as Word shows it (merged cells count once).
 
-Every failure is a :class:`~xltools.io.forms.FormReadError` with a Chinese reason and the next step.
+:class:`WordReader` is the reader seam's (:mod:`xltools.io.seam`) door for Word files: the seam picks it by
+content (a zip with ``word/document.xml``, an OLE2 file with a ``WordDocument`` stream), never by name.
+Every failure is a :class:`~xltools.io.reader.ReadError` with a Chinese reason and the next step.
 """
 
 from __future__ import annotations
@@ -17,57 +19,37 @@ import lzma
 import tempfile
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
-from xltools.core.errors import os_reason
 from xltools.form.labelform import GridCell, LabelledForm, NotAForm, read_labelled
 from xltools.io.engine import EngineError, convert, soffice_available
-from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
-from xltools.io.forms import FormReadError
+from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
 from xltools.io.xlsxread import Limits
 
-__all__ = ["WordForm", "read_word_form", "word_grid", "OLE_MAGIC", "ZIP_MAGIC", "SAVE_AS_DOCX"]
+__all__ = ["WordReader", "read_docx", "convert_old_word", "word_grid", "SAVE_AS_DOCX"]
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 #: What a clerk is told when an old Word file cannot be converted here.
 SAVE_AS_DOCX = "请在 Word 或 WPS 中打开，另存为 .docx 后重试"
-_LIMITS = Limits()
 _MAIN_PART = "word/document.xml"
 
 
-@dataclass(frozen=True)
-class WordForm:
-    """A form read from a Word document: the labelled reading, and the format it came in."""
-
-    path: str
-    reading: LabelledForm
-    #: ``docx``, or ``doc`` for an old binary Word file converted by LibreOffice.
-    format: str
-
-
-def _check_archive(path: Path, data: bytes) -> None:
+def _check_archive(data: bytes, limits: Limits) -> None:
     """The .docx's zip within the limits of a workbook (no compression bomb), with a Word document inside."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise FormReadError(path, f"Word 文档已损坏或不完整，无法解压；{SAVE_AS_DOCX}") from exc
+        raise ReadError("unreadable", f"Word 文档已损坏或不完整，无法解压；{SAVE_AS_DOCX}") from exc
     total = 0
     for info in infos:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > _LIMITS.max_part_bytes or ratio > _LIMITS.max_ratio and info.file_size > 1 << 20:
-            raise FormReadError(path, f"文档内部文件 {info.filename} 解压后过大，疑似压缩炸弹，已拒绝读取", "too-large")
-    if total > _LIMITS.max_total_bytes:
-        raise FormReadError(path, "文档解压后总大小超过上限，疑似压缩炸弹，已拒绝读取", "too-large")
-    names = {info.filename for info in infos}
-    if "xl/workbook.xml" in names:
-        raise FormReadError(path, "这是 Excel 工作簿而不是 Word 文档；请把扩展名改为 .xlsx 后重试")
-    if _MAIN_PART not in names:
-        raise FormReadError(path, "压缩包中没有 Word 文档正文，不是 .docx 自评表；请发送按通知附件1填写的 .docx，"
-                                  "或用 .xlsx 模板填报")
+        if info.file_size > limits.max_part_bytes or ratio > limits.max_ratio and info.file_size > 1 << 20:
+            raise ReadError("too-large", f"文档内部文件 {info.filename} 解压后过大，疑似压缩炸弹，已拒绝读取")
+    if total > limits.max_total_bytes:
+        raise ReadError("too-large", "文档解压后总大小超过上限，疑似压缩炸弹，已拒绝读取")
+    if _MAIN_PART not in {info.filename for info in infos}:
+        raise ReadError("unreadable", f"Word 文档已损坏（缺少正文部分）；{SAVE_AS_DOCX}")
 
 
 def word_grid(document: object) -> tuple[list[list[GridCell]], list[tuple[str, str]]]:
@@ -92,56 +74,63 @@ def word_grid(document: object) -> tuple[list[list[GridCell]], list[tuple[str, s
     return grid, lines
 
 
-def _read_docx(path: Path, data: bytes, fmt: str, shown: Path) -> WordForm:
+def read_docx(data: bytes, limits: Limits = Limits()) -> LabelledForm:
+    """The form in a .docx's bytes, read by its labels; :class:`ReadError` when it is damaged or no form."""
     import docx  # python-docx: imported only when a Word file is read
     from docx.opc.exceptions import PackageNotFoundError
     from lxml.etree import LxmlError
 
-    _check_archive(shown, data)
+    _check_archive(data, limits)
     try:
         document = docx.Document(io.BytesIO(data))
         grid, lines = word_grid(document)
     except (PackageNotFoundError, LxmlError, KeyError, ValueError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError,
             OSError, zlib.error, lzma.LZMAError, NotImplementedError, RuntimeError, OverflowError, IndexError,
             AttributeError) as exc:  # python-docx over a damaged package: any of these, never a traceback
-        raise FormReadError(shown, f"Word 文档已损坏或内容无法识别；{SAVE_AS_DOCX}") from exc
+        raise ReadError("unreadable", f"Word 文档已损坏或内容无法识别；{SAVE_AS_DOCX}") from exc
     try:
-        reading = read_labelled(grid, lines, source="Word 表格")
+        return read_labelled(grid, lines, source="Word 表格")
     except NotAForm as exc:
-        raise FormReadError(shown, "这份 Word 文档不是项目支出绩效自评表：其中没有“项目资金”或“绩效指标”表格；请发送按通知"
-                                   "附件1格式填写的自评表（.docx），或用 .xlsx 模板填报", "not-template") from exc
-    return WordForm(str(shown), reading, fmt)
+        raise ReadError("not-template", "这份 Word 文档不是项目支出绩效自评表：其中没有“项目资金”或“绩效指标”表格；请发送按"
+                                        "通知附件1格式填写的自评表（.docx），或用 .xlsx 模板填报") from exc
 
 
-def _convert_old_word(path: Path) -> WordForm:
+def convert_old_word(data: bytes) -> bytes:
+    """An old binary Word file (.doc/.wps) as .docx bytes, converted by LibreOffice headless from a copy."""
     if not soffice_available():
-        raise FormReadError(path, f"这是旧版 Word 文件（.doc/.wps），本机没有安装 LibreOffice，无法转换；{SAVE_AS_DOCX}")
+        raise ReadError("unreadable", f"这是旧版 Word 文件（.doc/.wps），本机没有安装 LibreOffice，无法转换；{SAVE_AS_DOCX}")
     with tempfile.TemporaryDirectory(prefix="xltools-doc-") as tmp:
         source = Path(tmp) / "form.doc"
-        source.write_bytes(path.read_bytes())  # a copy: the clerk's file is never handed to another program
+        source.write_bytes(data)  # a copy: the clerk's file is never handed to another program
         try:
             [converted] = convert([source], Path(tmp) / "out", "docx")
-            data = converted.read_bytes()
+            return converted.read_bytes()
         except (EngineError, OSError) as exc:
-            raise FormReadError(path, f"旧版 Word 文件无法转换（文件可能已损坏、加密或不是 Word 文档）；{SAVE_AS_DOCX}") from exc
-    return _read_docx(path, data, "doc", path)
+            raise ReadError("unreadable", f"旧版 Word 文件无法转换（文件可能已损坏、加密或不是 Word 文档）；{SAVE_AS_DOCX}") \
+                from exc
 
 
-def read_word_form(path: Path | str) -> WordForm:
-    """The form in a Word document, by content: a .docx (zip) is read directly, an old binary Word file
-    (.doc/.wps, OLE) is converted to .docx by LibreOffice first. Raises ``FormReadError``."""
-    path = Path(path)
-    try:
-        data = read_regular(path, _LIMITS.max_file_bytes)[0]
-    except OSError as exc:
-        raise FormReadError(path, f"无法读取文件：{os_reason(exc)}") from exc
-    except (SpecialFileError, FileTooLargeError) as exc:
-        raise FormReadError(path, exc.message, "too-large" if isinstance(exc, FileTooLargeError) else "unreadable") \
-            from exc
-    if data.startswith(OLE_MAGIC):
-        if "EncryptionInfo".encode("utf-16-le") in data:
-            raise FormReadError(path, "文档设置了打开密码（已加密），无法读取；请去掉密码后另存为 .docx 重试", "encrypted")
-        return _convert_old_word(path)
-    if not data.startswith(ZIP_MAGIC):
-        raise FormReadError(path, f"文件已损坏或不是 Word 文档；{SAVE_AS_DOCX}")
-    return _read_docx(path, data, "docx", path)
+class WordReader(Reader):
+    """Word forms in the notice's layout: a .docx (zip with ``word/document.xml``), or an old binary Word
+    file (OLE2 with a ``WordDocument`` stream: .doc, WPS 文字's .wps) converted by LibreOffice first."""
+
+    name = "docx"
+    formats = ("docx", "doc")
+
+    def accepts(self, content: Content) -> bool:
+        if content.kind == "zip":
+            return _MAIN_PART in content.members or (content.damaged and content.suffix == ".docx")
+        if content.kind == "ole2":
+            return "WordDocument" in content.members or (content.damaged and content.suffix in (".doc", ".wps"))
+        return False
+
+    def read(self, content: Content, options: ReadOptions) -> Source:
+        if content.kind == "ole2":
+            if content.damaged:
+                raise ReadError("unreadable", f"Word 文件已损坏或不完整（目录无法读取）；{SAVE_AS_DOCX}")
+            reading, fmt = read_docx(convert_old_word(content.data), options.limits), "doc"
+            notes: tuple[str, ...] = ("旧版 Word 文件已由 LibreOffice 转换为 .docx 后读取",)
+        else:
+            reading, fmt, notes = read_docx(content.data, options.limits), "docx", ()
+        return Source(fmt, form=reading.form, origins=reading.origins, findings=reading.findings,
+                      notes=("按 Word 表格的栏目名称读取（不是 .xlsx 模板，无法核对模板是否被改动）", *notes))
