@@ -160,7 +160,7 @@ def test_a_docx_that_is_no_form_is_refused_with_the_next_step(tmp_path):
 def test_a_truncated_docx_is_refused(tmp_path):
     data = form_docx(clean_form(), tmp_path / "form.docx").read_bytes()
     (tmp_path / "cut.docx").write_bytes(data[: len(data) // 2])
-    assert "已损坏" in _refused(tmp_path / "cut.docx")
+    assert "Word 文档已损坏" in _refused(tmp_path / "cut.docx")
 
 
 def test_not_a_word_file_at_all(tmp_path):

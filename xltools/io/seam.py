@@ -47,7 +47,7 @@ __all__ = ["read_source", "read_content", "register_reader", "readers", "refusal
            "ReadOptions", "Source", "Reader", "ReadError", "SPREADSHEET_SUFFIXES"]
 
 #: The readers asked, in order (the first that accepts a file reads it).
-_BUILT_IN: tuple[Reader, ...] = (XlsxReader(), CalamineReader(), WordReader())
+_BUILT_IN: tuple[Reader, ...] = (WordReader(), XlsxReader(), CalamineReader())  # Word first: a damaged .docx gets its own message
 _READERS: list[Reader] = list(_BUILT_IN)
 
 #: Names a district run and the web page take as spreadsheets to read (the content still decides how).
