@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import signal
 import threading
@@ -28,10 +29,11 @@ from xltools.form.identify import NotTemplate, UnknownVersion
 from xltools.form.labelform import NotAForm
 from xltools.form.layout import META_SHEET, SHEET
 from xltools.form.verdict import Verdict, judge, judge_form
+from xltools.io.archives import read_member, split_task
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.labelbook import OtherForm, read_other
-from xltools.io.seam import ReadError, ReadOptions, read_content
 from xltools.io.reader import Content
+from xltools.io.seam import ReadError, ReadOptions, read_content
 from xltools.io.xlsxread import Limits
 
 __all__ = ["process_file", "project_row", "LIMITS", "FILE_SECONDS"]
@@ -184,7 +186,34 @@ def _other_layout(path: str, data: bytes, result: FileResult) -> OtherForm | Non
     return others[0] if others else None
 
 
+def _read_member(path: str, result: FileResult) -> bytes | None:
+    """The bytes of an archive's member (``path`` from :func:`xltools.io.archives.member_task`); ``None`` with
+    the file's fate set when it cannot be read."""
+    archive, raw = split_task(path)  # type: ignore[misc]
+    try:
+        data = read_member(archive, raw, LIMITS)
+    except ReadError as exc:
+        result.fate, result.reason = exc.fate, exc.reason
+        return None
+    result.size, result.mtime = len(data), _mtime(archive)
+    return data
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
 def _process(path: str, result: FileResult, policy: Policy | None, today: dt.date) -> None:
+    if split_task(path) is not None:
+        member = _read_member(path, result)
+        if member is None:
+            return
+        result.sha256 = hashlib.sha256(member).hexdigest()
+        _judge(path, member, result, policy, today)
+        return
     try:
         data, status = read_regular(path, LIMITS.max_file_bytes)
     except FileTooLargeError as exc:
@@ -199,9 +228,14 @@ def _process(path: str, result: FileResult, policy: Policy | None, today: dt.dat
         return
     result.size, result.mtime = status.st_size, status.st_mtime
     result.sha256 = hashlib.sha256(data).hexdigest()
+    _judge(path, data, result, policy, today)
+
+
+def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, today: dt.date) -> None:
+    """The one verdict on the bytes of ``path`` through the reader seam, into ``result``."""
     book = None
     try:
-        source = read_content(Content(path, data), OPTIONS)
+        source = read_content(Content(result.path, data), OPTIONS)
         result.format = source.format
         book = source.book
         if book is not None:
@@ -222,7 +256,7 @@ def _process(path: str, result: FileResult, policy: Policy | None, today: dt.dat
         if book is not None and set(SUMMARY_SHEETS) <= set(book.sheet_names):
             result.fate, result.reason = "skipped", "这是 xltools 生成的汇总表，不是填报文件"
             return
-        other = None if isinstance(exc, UnknownVersion) else _other_layout(path, data, result)
+        other = None if isinstance(exc, UnknownVersion) else _other_layout(result.path, data, result)
         if other is None:
             if not result.reason:
                 result.fate, result.reason = exc.fate, exc.reason

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 from typing import ClassVar
 
 import python_calamine
 
 from xltools.form.cells import column_letter
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
+from xltools.io.sniff import ole_stream_head
 
 __all__ = ["CalamineReader", "LegacyBook", "LegacySheet", "WPS_NEXT_STEP", "FORMAT_TEXT"]
 
@@ -123,6 +125,17 @@ def _is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
+def _biff_encrypted(data: bytes) -> bool:
+    """An Excel 97–2003 workbook with an open password: its ``Workbook`` stream's BOF record is followed by
+    FILEPASS (record 0x002F). (calamine says so only when told the format by a file name; from bytes it
+    reports an undetectable format.)"""
+    head = ole_stream_head(data, "Workbook")
+    if len(head) < 8 or struct.unpack_from("<H", head, 0)[0] != 0x0809:
+        return False
+    after = 4 + struct.unpack_from("<H", head, 2)[0]
+    return len(head) >= after + 2 and struct.unpack_from("<H", head, after)[0] == 0x002F
+
+
 def _next_step(fmt: str) -> str:
     return WPS_NEXT_STEP if fmt == "et" else "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
 
@@ -157,6 +170,8 @@ class CalamineReader(Reader):
         except python_calamine.PasswordError as exc:
             raise ReadError("encrypted", "工作簿设置了打开密码（已加密），无法读取；请去掉密码后重新提交") from exc
         except _CALAMINE_ERRORS as exc:
+            if fmt in ("xls", "et") and _biff_encrypted(content.data):
+                raise ReadError("encrypted", "工作簿设置了打开密码（已加密），无法读取；请去掉密码后重新提交") from exc
             raise ReadError("unreadable", f"{FORMAT_TEXT[fmt]}已损坏或不完整，无法读取；{_next_step(fmt)}") from exc
         except BaseException as exc:
             if not _is_panic(exc):

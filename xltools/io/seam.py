@@ -168,4 +168,5 @@ def refusal(content: Content) -> ReadError:
                                        "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
     if kind == "empty":
         return ReadError("unreadable", f"文件是空的（0 字节），可能没有保存完整或传输失败；{_SEND_XLSX}")
-    return ReadError("unreadable", f"这是{KIND_TEXT.get(kind, '无法识别格式的文件')}，不是 Excel 工作簿；{_SEND_XLSX}")
+    return ReadError("unreadable", f"文件已损坏或不是 Excel 工作簿（内容是{KIND_TEXT.get(kind, '无法识别的格式')}）；"
+                                   f"{_SEND_XLSX}")

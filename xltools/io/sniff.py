@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import struct
 
-__all__ = ["ContainerError", "OLE_MAGIC", "ZIP_MAGIC", "kind_of", "zip_members", "ole_entries", "KIND_TEXT"]
+__all__ = ["ContainerError", "OLE_MAGIC", "ZIP_MAGIC", "kind_of", "zip_members", "ole_entries", "ole_stream_head",
+           "KIND_TEXT"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -55,6 +56,8 @@ def kind_of(data: bytes) -> str:
         return "webp"
     if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
         return "heic"
+    if b"\0" in data[:4096]:
+        return "unknown"  # binary: no text format of ours holds NUL bytes
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<table" in head or b"<html" in head:
         return "html"
@@ -100,6 +103,27 @@ _FREESECT, _ENDOFCHAIN = 0xFFFFFFFF, 0xFFFFFFFE
 
 def ole_entries(data: bytes) -> frozenset[str]:
     """The names of every stream and storage in the compound file ``data`` ([MS-CFB] directory)."""
+    return frozenset(_directory(data))
+
+
+def ole_stream_head(data: bytes, name: str) -> bytes:
+    """The first sector of the stream ``name`` (a stream of at least 4096 bytes, as an .xls ``Workbook``
+    always is); ``b""`` when there is no such stream or it lives in the mini stream."""
+    try:
+        entry = _directory(data).get(name)
+    except ContainerError:
+        return b""
+    if entry is None or entry[1] < 4096:
+        return b""
+    size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    try:
+        return _sector(data, entry[0], size)
+    except ContainerError:
+        return b""
+
+
+def _directory(data: bytes) -> dict[str, tuple[int, int]]:
+    """Every directory entry of a compound file: name → (start sector, stream size)."""
     if len(data) < 512 or not data.startswith(OLE_MAGIC):
         raise ContainerError("compound file header truncated")
     shift = struct.unpack_from("<H", data, 0x1E)[0]
@@ -119,7 +143,7 @@ def ole_entries(data: bytes) -> frozenset[str]:
     fat: list[int] = []
     for sector in fat_sectors[:max(fat_count, 1)]:
         fat.extend(struct.unpack(f"<{size // 4}I", _sector(data, sector, size)))
-    names: set[str] = set()
+    names: dict[str, tuple[int, int]] = {}
     sector, steps = dir_start, 0
     while sector not in (_ENDOFCHAIN, _FREESECT):
         if sector >= len(fat) or steps > sectors:
@@ -128,11 +152,12 @@ def ole_entries(data: bytes) -> frozenset[str]:
         for at in range(0, size, 128):
             name_len, kind = struct.unpack_from("<HB", block, at + 64)
             if kind in (1, 2, 5) and 2 <= name_len <= 64:
-                names.add(block[at:at + name_len - 2].decode("utf-16-le", "replace"))
+                start, length = struct.unpack_from("<II", block, at + 116)
+                names[block[at:at + name_len - 2].decode("utf-16-le", "replace")] = (start, length)
         sector, steps = fat[sector], steps + 1
     if not names:
         raise ContainerError("compound file directory empty")
-    return frozenset(names)
+    return names
 
 
 def _sector(data: bytes, sector: int, size: int) -> bytes:

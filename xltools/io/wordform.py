@@ -26,7 +26,10 @@ from xltools.io.engine import EngineError, convert, soffice_available
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
 from xltools.io.xlsxread import Limits
 
-__all__ = ["WordReader", "read_docx", "convert_old_word", "word_grid", "SAVE_AS_DOCX"]
+__all__ = ["WordReader", "read_docx", "convert_old_word", "word_grid", "SAVE_AS_DOCX", "WORD_SUFFIXES"]
+
+#: Names under which offices send Word forms (the content still decides how a file is read).
+WORD_SUFFIXES = (".docx", ".doc", ".wps")
 
 #: What a clerk is told when an old Word file cannot be converted here.
 SAVE_AS_DOCX = "请在 Word 或 WPS 中打开，另存为 .docx 后重试"
