@@ -22,19 +22,20 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from xltools.core import field_label
-    from xltools.io.files import check_output, write_atomic
+    from xltools.io.files import write_atomic
     from xltools.io.forms import (
         WORKBOOK_SUFFIXES,
         FormReadError,
         load_form,
         with_formula_values,
     )
+    from xltools.io.paths import JSON_FORM, Paths
 
     path = Path(args.book)
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise FormReadError(path, "export 只读取已填写的工作簿（.xlsx/.xlsm）")
     if args.output:
-        check_output(args.output, suffixes=(".json",), what="JSON 表单", inputs=[path])
+        Paths(force=args.force).read("BOOK.xlsx", path).write("-o", args.output, JSON_FORM).check()
     loaded = load_form(path)
     form, computed = with_formula_values(loaded)
     if computed:

@@ -34,7 +34,7 @@ from xltools.district.discover import CombineError, discover, shown_name
 from xltools.district.process import LIMITS, process_file
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
-from xltools.district.returns import write_returns
+from xltools.district.returns import is_returns_folder, write_returns
 from xltools.district.sheets_review import ReviewOptions, review_sheets
 from xltools.district.store import (
     Store,
@@ -46,10 +46,11 @@ from xltools.district.store import (
 from xltools.district.summary import write_summary
 from xltools.io.files import (
     OutputExistsError,
+    OutputPathError,
     atomic_output,
-    check_output,
     read_regular,
 )
+from xltools.io.paths import Kind, Paths
 from xltools.io.sink import QuietSink
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
@@ -246,17 +247,28 @@ def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date) -> F
                                                  "请用 Excel 打开检查后重新保存")
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(folder)
-    return os.path.commonpath([real, top]) == top
-
-
 def _is_summary(path: Path) -> bool:
     """Whether ``path`` is a summary workbook made by ``xltools combine`` (safe to replace with --force)."""
     try:
         return set(SUMMARY_SHEETS) <= set(read_workbook(path, sheets=()).sheet_names)
-    except WorkbookReadError:
+    except (WorkbookReadError, OSError):
         return False
+
+
+#: What ``combine`` writes: the summary (``-o``) and the returns folder (``--returns``).
+SUMMARY = Kind("汇总工作簿", (".xlsx",), _is_summary)
+RETURNS = Kind("退回文件夹（xltools 生成的，每个实施单位一个文件夹，内有退回清单.xlsx）", (), is_returns_folder,
+               folder=True)
+
+
+def declare(paths: Paths, inputs: Sequence[Path | str], output: Path | str, store: Path | str | None,
+            review: ReviewOptions) -> Paths:
+    """Every path a combine run is given, declared on ``paths`` (which may hold the caller's: --json, --policy)."""
+    return (paths.read("输入", *inputs)
+            .read("--expect", review.expect)
+            .write("-o", output, SUMMARY)
+            .store("--store" if store else "结果库", Path(store) if store else store_path_for(Path(output)))
+            .write("--returns", review.returns, RETURNS))
 
 
 def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, **options: object) -> None:
@@ -306,28 +318,27 @@ def _fingerprint(path: str, limit: int) -> tuple[str, int, float]:
 def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | None = None,
             policy: Policy | None = None, force: bool = False, progress: Progress | None = None,
             store: Path | str | None = None, full: bool = False, round_label: str | None = None,
-            year: str | None = None, review: ReviewOptions | None = None) -> CombineReport:
+            year: str | None = None, review: ReviewOptions | None = None, paths: Paths | None = None) -> CombineReport:
     """Combine every workbook under ``inputs`` into the summary ``output``.
 
     ``policy`` overrides the policy each template was built with; ``progress`` is called after each
     file with (done, total, result). Results go through the store (``store``, default next to the
     summary): files whose bytes were judged before are not read again unless ``full``. ``year`` is
     the round's 年度 (default: the most common). ``review`` adds the review sheets' options
-    (sample, expected list, returns folder). Raises :class:`CombineError` when nothing can be done
-    (no input, output exists).
+    (sample, expected list, returns folder). ``paths``: the caller's other paths (e.g. the CLI's
+    ``--json`` and ``--policy``), checked with the run's own (:func:`declare`) before anything is read.
+    Raises :class:`CombineError` when nothing can be done (no input, an output exists or could destroy
+    another argument).
     """
     started = time.perf_counter()
     output = Path(output)
-    folders = [Path(p) for p in inputs if Path(p).is_dir()]
-    check_output(output, suffixes=(".xlsx",), what="汇总工作簿", inputs=[p for p in inputs if not Path(p).is_dir()])
-    if output.exists() and any(_inside(output, folder) for folder in folders) and not _is_summary(output):
-        raise CombineError(f"输出文件 {output} 是输入文件夹中的一个文件（不是 xltools 生成的汇总表），写出会毁掉它；"
-                           "请换一个输出文件名")
-    if output.exists() and not force:
-        raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force")
+    review = review or ReviewOptions()
+    try:
+        declare(paths or Paths(force=force), inputs, output, store, review).check()
+    except (OutputExistsError, OutputPathError) as exc:  # one error class for the add-in and the service
+        raise CombineError(exc.message) from exc
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
-    review = review or ReviewOptions()
     review.check(force)
     store_path = Path(store) if store else store_path_for(output)
     skip = {str(store_path.resolve()), *(str(store_path.resolve().with_name(store_path.name + s)) for s in _SIDE_FILES)}

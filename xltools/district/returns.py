@@ -23,12 +23,22 @@ from xltools.district.store import Store
 from xltools.io.annotate import annotate_workbook
 from xltools.io.files import atomic_output
 
-__all__ = ["write_returns", "RETURN_LIST", "unit_folder"]
+__all__ = ["write_returns", "RETURN_LIST", "unit_folder", "is_returns_folder"]
 
 RETURN_LIST = "退回清单.xlsx"
 _HEADERS = (("序号", 6), ("文件", 36), ("项目名称", 24), ("单元格", 12), ("级别", 6), ("代码", 22),
             ("要改什么", 70))
 _LEVEL = {"error": "错误", "warning": "警告"}
+
+
+def is_returns_folder(folder: Path) -> bool:
+    """Whether ``folder`` is what ``--returns`` wrote before (so ``--force`` may write into it again): only
+    folders, each with its 退回清单.xlsx. A folder of anything else is never written into."""
+    try:
+        entries = list(folder.iterdir())
+        return all(entry.is_dir() and not entry.is_symlink() and (entry / RETURN_LIST).is_file() for entry in entries)
+    except OSError:
+        return False
 
 
 def unit_folder(unit: str) -> str:

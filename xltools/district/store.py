@@ -169,7 +169,7 @@ class Store:
                 raise StoreError(f"结果库 {path} 的结构版本为 {version}，本程序只认识版本 {SCHEMA_VERSION}；"
                                  "请换一个结果库文件（--store）或升级 xltools")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"结果库 {path} 无法使用（{db_reason(exc)}）；请换一个文件（--store）或删除它") from exc
+            raise StoreError(f"结果库 {path} 无法使用（{db_reason(exc)}）；请用 --store 另指定一个结果库文件名（该文件不会被改动）") from exc
         except OSError as exc:
             raise StoreError(f"结果库 {path} 无法打开：{os_reason(exc)}") from exc
 

@@ -1,11 +1,11 @@
-"""Shell helpers for files: outputs written atomically and never over a file by surprise; the policy file."""
+"""Shell helpers for files: outputs written atomically (which paths may be written: :mod:`xltools.io.paths`); the policy file."""
 
 from __future__ import annotations
 
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from xltools.core.errors import UserError, os_reason
 from xltools.core.policy import Policy, PolicyError, policy_from_toml
 from xltools.core.profiles import PROFILES, profile
 
-__all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "check_output", "atomic_output", "write_atomic", "read_policy", "read_regular", "SpecialFileError",
+__all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "atomic_output", "write_atomic", "read_policy", "read_regular", "SpecialFileError",
            "FileTooLargeError", "POLICY_MAX_BYTES"]
 
 #: A policy file is a few lines of TOML; anything bigger is not one.
@@ -83,51 +83,6 @@ class OutputPathError(UserError):
 
 class OutputWriteError(UserError):
     """Writing an output failed (read-only folder, full disk, full temporary folder …); nothing is left behind."""
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name the same file: the same real path, or the same file through a hard link."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(folder)
-    return os.path.commonpath([real, top]) == top
-
-
-def check_output(path: Path | str, *, suffixes: tuple[str, ...], what: str, inputs: Iterable[Path | str] = (),
-                 others: Iterable[tuple[str, Path | str]] = ()) -> Path:
-    """Refuse an output path that would destroy something or could not hold what is written.
-
-    Every command that writes calls this before it reads anything. Refused (:class:`OutputPathError`):
-    an extension not in ``suffixes`` (``what`` says what is written), a folder, a path under a
-    file, an output that is one of ``inputs`` (also through a link) or an existing file inside an
-    input folder, and an output equal to another output of the same run (``others``: name, path).
-    """
-    path = Path(path)
-    if path.suffix.lower() not in suffixes:
-        raise OutputPathError(f"输出文件 {path} 的扩展名应为 {'、'.join(suffixes)}（写出的是{what}）；请改正文件名")
-    if path.is_dir():
-        raise OutputPathError(f"输出路径 {path} 是一个文件夹；请写出文件名，例如 {path / ('输出' + suffixes[0])}")
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if parent.exists() and not parent.is_dir():
-        raise OutputPathError(f"输出路径 {path} 的上级 {parent} 是一个文件，不是文件夹；请换一个位置")
-    for item in inputs:
-        source = Path(item)
-        if _same_file(path, source) or (path.exists() and source.is_dir() and _inside(path, source)):
-            raise OutputPathError(f"输出文件 {path} 就是输入{'文件夹中的文件' if source.is_dir() else '文件'}"
-                                  f"（{source}），写出会毁掉输入；请换一个输出文件名")
-    for name, other in others:
-        if _same_file(path, Path(other)):
-            raise OutputPathError(f"{name} 与输出文件 {path} 是同一个文件；请换一个文件名")
-    return path
 
 
 def _os_error(exc: BaseException) -> OSError | None:
