@@ -9,6 +9,7 @@ and layout) and its cells as the bounded reader saw them, ready for
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from xltools.core import Form, Policy
 from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.core.scoring import with_formula_values as formula_values
-from xltools.form.identify import Identity, NotTemplate, identify
+from xltools.form.identify import MAX_ROWS, Identity, NotTemplate, identify
 from xltools.form.verdict import read_form
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxread import WorkbookData, WorkbookReadError, read_workbook
@@ -80,6 +81,10 @@ def load_json_form(path: Path) -> LoadedForm:
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:  # "\ud800": a lone surrogate, no character at all
         raise FormReadError(path, "JSON 中有无效的 Unicode 字符（孤立的代理项，如 \\ud800）；请删除后重新保存") from exc
+    huge = list(_huge_numbers(data, ()))
+    if huge:
+        reasons = validation_reasons([{"loc": loc, "type": "number_too_large"} for loc in huge], field_titles())
+        raise FormReadError(path, f"JSON 内容不符合自评表格式：{reasons}")
     try:
         form = Form.model_validate(data)
     except RecursionError as exc:
@@ -87,7 +92,25 @@ def load_json_form(path: Path) -> LoadedForm:
     except ValidationError as exc:
         reasons = validation_reasons(exc.errors(), field_titles())
         raise FormReadError(path, f"JSON 内容不符合自评表格式：{reasons}") from exc
+    rows = sum(1 for ind in form.indicators if not ind.is_empty())
+    if rows > MAX_ROWS:
+        raise FormReadError(path, f"「绩效指标」有 {rows} 条，多于自评表最多的 {MAX_ROWS} 行；请删减或合并指标后重试")
     return LoadedForm(str(path), form)
+
+
+def _huge_numbers(value: object, loc: tuple[object, ...]) -> Iterator[tuple[object, ...]]:
+    """Where ``value`` (parsed JSON) holds an integer too large for any amount or year (no float holds it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            float(value)
+        except OverflowError:
+            yield loc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _huge_numbers(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _huge_numbers(item, (*loc, index))
 
 
 def load_workbook(path: Path | str, **read_options: object) -> tuple[WorkbookData, Identity]:
