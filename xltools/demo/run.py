@@ -34,6 +34,7 @@ from xltools.core.text import pad
 from xltools.demo.data import YEAR, DemoFile, DemoSet, generate
 from xltools.demo.score import CodeScore, compare
 from xltools.district.combine import CombineReport, ReviewOptions, combine
+from xltools.district.process import watch_parent
 from xltools.district.results import FATE_TEXT, fate_label, grade_names
 from xltools.district.store import STORE_NAME
 from xltools.excel.fill import fill_workbook
@@ -177,7 +178,7 @@ def write_demo_files(demo: DemoSet, root: Path, template: Path, *, jobs: int = 1
     originals = [f for f in demo.files if f.action != "copy"]
     tasks = [(f, str(root), str(template)) for f in originals]
     if jobs > 1 and len(tasks) > 8:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent) as pool:
             list(pool.map(_write_one, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
     else:
         for task in tasks:

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltools.core import Policy
-from xltools.core.errors import UserError
+from xltools.core.errors import UserError, os_reason
 from xltools.core.text import finite
 from xltools.district.discover import CombineError, discover, shown_name
-from xltools.district.process import LIMITS, process_file
+from xltools.district.process import LIMITS, process_file, watch_parent
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.returns import is_returns_folder, write_returns
@@ -40,7 +40,7 @@ from xltools.district.store import (
     Store,
     StoreError,
     config_fingerprint,
-    db_reason,
+    store_failure,
     store_path_for,
 )
 from xltools.district.summary import write_summary
@@ -151,6 +151,7 @@ def _worker_init() -> None:
     # Ctrl-C reaches the whole process group: the main process stops the workers (and reports)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    watch_parent()  # the main process killed outright (SIGKILL): the worker ends too
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -234,17 +235,39 @@ class _Tasks(Sequence[tuple[str, str]]):
         return self._task(self._items[index])
 
 
+#: Why a file was not read when its worker was killed from outside (SIGKILL: the out-of-memory killer, an
+#: administrator): not the file's fault, so not ``unreadable``; ``internal-error`` is never kept in the store,
+#: so the next run reads the file again.
+KILLED_REASON = ("处理该文件的进程被系统结束（多半是内存不足，或被管理员结束），不是文件的问题；"
+                 "请在内存充足时重新运行汇总（该文件会被重新读取）")
+
+
 def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date) -> FileResult:
+    processes: list = []
     try:
         with ProcessPoolExecutor(max_workers=1, initializer=_worker_init) as pool:
             try:
-                return pool.submit(_work_chunk, [task], policy, today).result()[0]
+                future = pool.submit(_work_chunk, [task], policy, today)
+                processes = list((getattr(pool, "_processes", None) or {}).values())
+                return future.result()[0]
             except BaseException:
                 _stop_workers(pool)
                 raise
     except BrokenProcessPool:
+        if _killed(processes):
+            return FileResult(task[1], "internal-error", KILLED_REASON)
         return FileResult(task[1], "unreadable", "读取该文件时处理进程意外退出（文件可能已损坏或过于复杂）；"
                                                  "请用 Excel 打开检查后重新保存")
+
+
+def _killed(processes: list) -> bool:
+    """Whether a worker of ``processes`` was ended by SIGKILL (from outside: a file cannot send it)."""
+    kill = getattr(signal, "SIGKILL", None)
+    for process in processes:
+        process.join(5)
+        if kill is not None and process.exitcode == -kill:
+            return True
+    return False
 
 
 def _is_summary(path: Path) -> bool:
@@ -354,6 +377,9 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     created = not store_path.exists()  # a store this run makes goes again if the run does not finish
     try:
         store_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. a read-only mount below a writable folder
+        raise StoreError(f"无法建立文件夹 {store_path.parent}（结果库 {store_path.name} 写在这里）：{os_reason(exc)}") from exc
+    try:
         with Store(store_path) as db:
             round_id, label = db.begin_round(round_label, str(output), config)
             todo = _Tasks()
@@ -410,7 +436,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                                    tracebacks=tracebacks)
     except sqlite3.DatabaseError as exc:  # locked by another run, disk full, damaged while in use
         _drop_new_store(store_path, created)
-        raise StoreError(f"结果库 {store_path} 读写失败（{db_reason(exc)}）；请稍后重试，或换一个结果库文件（--store）") from exc
+        raise StoreError(store_failure(store_path, exc)) from exc
     except BaseException:  # no summary (disk full, interrupted …): leave nothing new behind
         _drop_new_store(store_path, created)
         raise

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
+import multiprocessing.connection
+import os
 import re
 import signal
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +34,7 @@ from xltools.form.verdict import Verdict, judge
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
 
-__all__ = ["process_file", "project_row", "LIMITS", "FILE_SECONDS"]
+__all__ = ["process_file", "project_row", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
 
 LIMITS = Limits()
 #: Seconds one file may take to be read and judged (a form takes milliseconds); over it, the file is
@@ -59,6 +63,35 @@ def _time_budget(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+#: How often a worker looks whether the process that started it is still there.
+PARENT_POLL_SECONDS = 0.5
+
+
+def watch_parent() -> None:
+    """In a worker process: end it as soon as the process that started it is gone, whatever ended that one
+    (SIGKILL, the out-of-memory killer, a crash): no worker outlives its run, blocked on a pipe nobody writes.
+
+    A daemon thread waits on the parent's sentinel (a handle on Windows; on POSIX a pipe that siblings
+    may also hold, so also) and looks every :data:`PARENT_POLL_SECONDS` whether the process was given
+    a new parent."""
+    parent = multiprocessing.parent_process()
+    sentinel = parent.sentinel if parent is not None else None
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            if sentinel is not None:
+                if multiprocessing.connection.wait([sentinel], timeout=PARENT_POLL_SECONDS):
+                    break
+            else:
+                time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != ppid:
+                break
+        os._exit(1)
+
+    threading.Thread(target=watch, name="xltools-watch-parent", daemon=True).start()
 
 
 def _year_key(value: object) -> str:

@@ -17,8 +17,9 @@ from pathlib import Path
 import xlsxwriter
 
 from xltools.core import Policy
-from xltools.core.errors import UserError
+from xltools.core.errors import UserError, os_reason
 from xltools.district.discover import CombineError
+from xltools.district.process import watch_parent
 from xltools.district.store import Store
 from xltools.io.annotate import annotate_workbook
 from xltools.io.files import atomic_output
@@ -60,6 +61,14 @@ def _annotate(task: tuple[str, str, Policy | None, dt.date]) -> str:
 def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
                   today: dt.date, jobs: int = 1) -> dict[str, object]:
     """Write the returns folder of a round; what the --json report says of it."""
+    try:
+        return _write_returns(store, round_id, folder, policy, today, jobs)
+    except OSError as exc:  # a folder that cannot be made (read-only mount, full disk)
+        raise CombineError(f"无法写入退回文件夹 {folder}：{os_reason(exc)}") from exc
+
+
+def _write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
+                   today: dt.date, jobs: int) -> dict[str, object]:
     folder.mkdir(parents=True, exist_ok=True)
     rows = store.db.execute(
         "SELECT unit, path, source, name, sha256, config FROM files WHERE round=? AND errors > 0 "
@@ -78,7 +87,7 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
         targets.append(file_name)
     tasks = [(row[2], str(folder / unit_folder(row[0]) / name), policy, today) for row, name in zip(rows, targets)]
     if jobs > 1 and len(tasks) > 4:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent) as pool:
             failures = list(pool.map(_annotate, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
     else:
         failures = [_annotate(task) for task in tasks]

@@ -28,8 +28,11 @@ Nothing here is ever unpickled: a store is a file on disk and is read as data on
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -38,7 +41,7 @@ from xltools.core.errors import UserError, os_reason
 from xltools.district.results import FileResult, ProjectRow, dumps_value, loads_value
 from xltools.district.units import unit_sort_key
 
-__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason"]
+__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason", "store_failure"]
 
 SCHEMA_VERSION = 1
 
@@ -169,7 +172,7 @@ class Store:
                 raise StoreError(f"结果库 {path} 的结构版本为 {version}，本程序只认识版本 {SCHEMA_VERSION}；"
                                  "请换一个结果库文件（--store）或升级 xltools")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"结果库 {path} 无法使用（{db_reason(exc)}）；请用 --store 另指定一个结果库文件名（该文件不会被改动）") from exc
+            raise StoreError(store_failure(path, exc, opening=True)) from exc
         except OSError as exc:
             raise StoreError(f"结果库 {path} 无法打开：{os_reason(exc)}") from exc
 
@@ -367,8 +370,52 @@ class Store:
                                    (round_id,)).fetchone()[0])
 
 
-def db_reason(exc: sqlite3.DatabaseError) -> str:
-    """SQLite's error, in Chinese."""
+#: SQLite's primary result codes for a disk that is full, read-only, failing, or a file it cannot open.
+_SQLITE_FULL, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN = 13, 8, 10, 14
+
+
+def _probe(folder: Path) -> OSError | None:
+    """What the operating system says when a small file is written in ``folder`` (``None``: it can be)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder) as handle:
+            handle.write(b"\0" * 65536)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        return exc
+    return None
+
+
+def store_failure(path: Path, exc: sqlite3.DatabaseError, *, opening: bool = False) -> str:
+    """The Chinese message for a store that failed: a disk's fault as for any output, else SQLite's reason."""
+    disk = _disk_reason(exc, path)
+    if disk is not None:
+        return f"无法写入结果库 {path}：{disk}"
+    if opening:
+        return f"结果库 {path} 无法使用（{db_reason(exc)}）；请用 --store 另指定一个结果库文件名（该文件不会被改动）"
+    return f"结果库 {path} 读写失败（{db_reason(exc)}）；请稍后重试，或换一个结果库文件（--store）"
+
+
+def _disk_reason(exc: sqlite3.DatabaseError, path: Path | None) -> str | None:
+    """A full, read-only or failing disk (or a file SQLite cannot open) named as the operating system names
+    it for any output (:func:`os_reason`), by probing the store's folder; ``None`` when it is not the disk."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code == _SQLITE_FULL:
+        return os_reason(OSError(errno.ENOSPC, ""))
+    if code in (_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN) and path is not None:
+        error = _probe(path.parent)
+        if error is not None:
+            return os_reason(error)
+    if code == _SQLITE_READONLY:
+        return "文件只读，请检查文件权限或换一个位置"
+    return None
+
+
+def db_reason(exc: sqlite3.DatabaseError, path: Path | None = None) -> str:
+    """SQLite's error, in Chinese (the disk's reason first, see :func:`_disk_reason`)."""
+    disk = _disk_reason(exc, path)
+    if disk is not None:
+        return disk
     text = str(exc)
     if "not a database" in text:
         return "不是 SQLite 数据库文件"

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from xltools.core.errors import UserError, os_reason
+
+try:
+    import fcntl
+except ImportError:  # Windows: an open file cannot be removed there anyway; stale files are kept
+    fcntl = None  # type: ignore[assignment]
 from xltools.core.policy import Policy, PolicyError, policy_from_toml
 from xltools.core.profiles import PROFILES, profile
 
-__all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "atomic_output", "write_atomic", "read_policy", "read_regular", "SpecialFileError",
+__all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "atomic_output", "remove_stale_temporaries", "write_atomic", "read_policy", "read_regular", "SpecialFileError",
            "FileTooLargeError", "POLICY_MAX_BYTES"]
 
 #: A policy file is a few lines of TOML; anything bigger is not one.
@@ -114,8 +121,9 @@ def atomic_output(path: Path | str, *, force: bool) -> Iterator[Path]:
         raise OutputExistsError(f"{path} 已存在：如需覆盖请加 --force")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
         fd, name = tempfile.mkstemp(prefix=f".~{path.stem}.", suffix=path.suffix, dir=path.parent)
-        os.close(fd)
+        fd = _lock(fd)  # held while the run lives: a later run sees the file is not stale
     except OSError as exc:
         raise OutputWriteError(f"无法写入输出文件 {path}：{os_reason(exc)}") from exc
     tmp = Path(name)
@@ -132,6 +140,76 @@ def atomic_output(path: Path | str, *, force: bool) -> Iterator[Path]:
         raise OutputWriteError(f"无法写入输出文件 {path}：{os_reason(error)}；没有留下不完整的文件") from exc
     finally:
         tmp.unlink(missing_ok=True)
+        if fd >= 0:
+            os.close(fd)
+
+
+#: A temporary file younger than this is never taken for stale (it may be another run's, just made).
+STALE_SECONDS = 10.0
+_TEMP_MIDDLE = re.compile(r"[a-z0-9_]{8}")  # what tempfile.mkstemp puts between prefix and suffix
+
+
+def _lock(fd: int) -> int:
+    """An exclusive advisory lock on ``fd`` (released when it is closed, or when the process dies); ``fd``.
+    Without ``fcntl`` (Windows, where an open file cannot be renamed) ``fd`` is closed and -1 returned."""
+    if fcntl is None:
+        os.close(fd)
+        return -1
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a file system without locks: the file is young, so no other run removes it now
+        pass
+    return fd
+
+
+def _in_use(path: str) -> bool:
+    """Whether a live run holds the lock of the temporary file ``path`` (where locks are unknown: yes)."""
+    if fcntl is None:
+        return True
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def remove_stale_temporaries(path: Path) -> list[str]:
+    """Remove what a killed run left beside the output ``path``: files named exactly as :func:`atomic_output`
+    names its temporary files (``.~STEM.XXXXXXXX.SUFFIX``), regular files, older than
+    :data:`STALE_SECONDS` and locked by no live run. Any other file (a user's) is never touched.
+    Returns the names removed."""
+    prefix, suffix = f".~{path.stem}.", path.suffix
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(suffix) and len(name) == len(prefix) + 8 + len(suffix)):
+            continue
+        if not _TEMP_MIDDLE.fullmatch(name[len(prefix):len(prefix) + 8]):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or now - entry.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:
+                continue
+        except OSError:
+            continue
+        if _in_use(entry.path):
+            continue
+        try:
+            os.unlink(entry.path)
+            removed.append(name)
+        except OSError:
+            continue  # cannot be removed (permissions): it stays, as before
+    return removed
 
 
 def write_atomic(path: Path | str, data: bytes, *, force: bool) -> None:
