@@ -47,6 +47,8 @@ SCHEMA_VERSION = 1
 
 #: Fates whose project enters the summary (as :attr:`FileResult.used`).
 USED_FATES = ("ok", "tampered")
+#: Fates of a file read as a form (only such files can be another's duplicate), as SQL.
+_FORM_FATES = "('ok','tampered','wrong-year')"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -283,7 +285,11 @@ class Store:
             "AND year IS NOT NULL AND year != '' AND year != ?", (year, round_id, year))
 
     def resolve_duplicates(self, round_id: int) -> None:
-        """Byte-identical copies become duplicate, older versions of a project superseded.
+        """Byte-identical copies of a form become duplicate, older versions of a project superseded.
+
+        Only forms that were read (ok, tampered, wrong-year) can be copies: a file that is not
+        summarised for a reason of its own (unreadable, not a form …) keeps that reason in every
+        copy, the answer ``xltools check`` gives for the file.
 
         The same rule as :func:`xltools.district.duplicates.resolve_duplicates`, in SQL so that the
         results need not be in memory: the first file (in input order) of each content is kept; of a
@@ -294,10 +300,10 @@ class Store:
         db.execute(
             # INDEXED BY: without statistics SQLite looks the copies up by (round, seq), a scan per file
             "UPDATE files SET fate='duplicate', reason='与「' || (SELECT k.path FROM files k INDEXED BY files_sha "
-            "WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate!='skipped' ORDER BY k.seq LIMIT 1) "
-            "|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate!='skipped' AND seq > (SELECT MIN(k.seq) "
-            "FROM files k INDEXED BY files_sha WHERE k.round=files.round AND k.sha256=files.sha256 "
-            "AND k.fate!='skipped')", (round_id,))
+            f"WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate IN {_FORM_FATES} ORDER BY k.seq LIMIT 1) "
+            f"|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate IN {_FORM_FATES} AND seq > "
+            "(SELECT MIN(k.seq) FROM files k INDEXED BY files_sha WHERE k.round=files.round AND k.sha256=files.sha256 "
+            f"AND k.fate IN {_FORM_FATES})", (round_id,))
         db.execute("DROP TABLE IF EXISTS temp.ranked")
         db.execute(
             "CREATE TEMP TABLE ranked AS SELECT seq, path, filled_on, "
