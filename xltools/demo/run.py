@@ -197,6 +197,10 @@ def _prepare(directory: Path, force: bool) -> None:
     if directory.is_dir() and any(directory.iterdir()):
         if not force:
             raise DemoError(f"文件夹 {directory} 不是空的；要覆盖其中的演示数据请加 --force")
+        links = [directory / name for name in _OUTPUTS if (directory / name).is_symlink()]
+        if links:  # the demo never makes a link: what it points at is someone else's, never removed or written
+            raise DemoError(f"{links[0]} 是指向 {os.readlink(links[0])} 的链接，不是演示生成的数据；"
+                            "--force 只覆盖演示自己的文件，不会删除或写入链接所指的位置。请换一个文件夹（--dir）")
         for name in _OUTPUTS:
             target = directory / name
             if target.is_dir():
