@@ -393,3 +393,34 @@ def test_c26_a_worker_killed_by_the_system_is_not_blamed_on_the_file(tmp_path, m
     fate, reason = fates[victim]
     assert fate == "internal-error" and "不是文件的问题" in reason and "损坏" not in reason, reason
     assert all(f == "ok" for key, (f, _) in fates.items() if key != victim), fates
+
+
+def test_c26_a_later_run_removes_the_scratch_folder_a_killed_run_left(tmp_path, monkeypatch):
+    """XlsxWriter's scratch folder of a killed combine (xltools-summary-*) stayed in the temporary folder
+    for ever; the next combine removes it — only a folder with our lock file that no live run holds."""
+    import fcntl
+    import tempfile
+
+    lock = ".xltools-lock"  # the lock file a running combine holds in its scratch folder
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    stale, live, foreign = (scratch / f"xltools-summary-{name}" for name in ("dead1234", "live5678", "user"))
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / lock).write_bytes(b"")
+        (folder / "sheet1.xml").write_bytes(b"<half/>")
+    foreign.mkdir()  # a folder of the same name without our lock: not ours to remove
+    (foreign / "notes.txt").write_text("keep")
+    long_ago = time.time() - 3600
+    for path in scratch.rglob("*"):
+        os.utime(path, (long_ago, long_ago))
+    holder = os.open(live / lock, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # a run still writing its summary
+    try:
+        combine([_tree(tmp_path, copies=2)], tmp_path / "s.xlsx", jobs=1)
+    finally:
+        os.close(holder)
+    assert not stale.exists()
+    assert (live / "sheet1.xml").exists() and (foreign / "notes.txt").read_text() == "keep"
+    assert sorted(p.name for p in scratch.iterdir()) == sorted([live.name, foreign.name])

@@ -17,7 +17,6 @@ import itertools
 import os
 import signal
 import sqlite3
-import tempfile
 import time
 from array import array
 from collections import deque
@@ -49,6 +48,7 @@ from xltools.io.files import (
     OutputPathError,
     atomic_output,
     read_regular,
+    scratch_folder,
 )
 from xltools.io.paths import Kind, Paths
 from xltools.io.sink import QuietSink
@@ -297,10 +297,10 @@ def declare(paths: Paths, inputs: Sequence[Path | str], output: Path | str, stor
 def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, **options: object) -> None:
     """The summary into ``path`` (the output's temporary file), made so that a failure leaves nothing
     behind and prints nothing: XlsxWriter's temporary files in a private folder removed whatever
-    happens, the zip written through a :class:`QuietSink`, which keeps a write's failure for us to
+    happens (by the next run, when this one is killed outright), the zip written through a :class:`QuietSink`, which keeps a write's failure for us to
     raise (XlsxWriter leaves a half-closed zip on a full disk, closed later with a second failure).
     Nothing of the summary is held in memory: it grows with the number of forms."""
-    with tempfile.TemporaryDirectory(prefix="xltools-summary-") as scratch, QuietSink(path) as sink:
+    with scratch_folder("xltools-summary-") as scratch, QuietSink(path) as sink:
         write_summary(sink, files, policy, tmpdir=scratch, **options)  # type: ignore[arg-type]
     sink.check()
 

@@ -20,7 +20,8 @@ except ImportError:  # Windows: an open file cannot be removed there anyway; sta
 from xltools.core.policy import Policy, PolicyError, policy_from_toml
 from xltools.core.profiles import PROFILES, profile
 
-__all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "atomic_output", "remove_stale_temporaries", "write_atomic", "read_policy", "read_regular", "SpecialFileError",
+__all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "atomic_output", "remove_stale_temporaries", "scratch_folder",
+           "remove_stale_scratch", "write_atomic", "read_policy", "read_regular", "SpecialFileError",
            "FileTooLargeError", "POLICY_MAX_BYTES"]
 
 #: A policy file is a few lines of TOML; anything bigger is not one.
@@ -209,6 +210,55 @@ def remove_stale_temporaries(path: Path) -> list[str]:
             removed.append(name)
         except OSError:
             continue  # cannot be removed (permissions): it stays, as before
+    return removed
+
+
+#: The lock file inside a :func:`scratch_folder` (held while the run that made the folder lives).
+SCRATCH_LOCK = ".xltools-lock"
+
+
+@contextmanager
+def scratch_folder(prefix: str) -> Iterator[str]:
+    """A private temporary folder (in the system's temporary folder), removed afterwards.
+
+    It holds a locked :data:`SCRATCH_LOCK` file while the run lives, so when a run is killed outright
+    (SIGKILL), a later run with the same ``prefix`` removes the folder it left
+    (:func:`remove_stale_scratch`)."""
+    remove_stale_scratch(prefix)
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        fd = _lock(os.open(os.path.join(folder, SCRATCH_LOCK), os.O_CREAT | os.O_RDWR, 0o600))
+        try:
+            yield folder
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+
+def remove_stale_scratch(prefix: str) -> list[str]:
+    """Remove the scratch folders (``prefix``…) that killed runs of this user left in the temporary folder:
+    only a folder that is ours (this user's, with our lock file), older than :data:`STALE_SECONDS`, whose
+    lock no live run holds. Returns the names removed."""
+    import shutil
+
+    top = tempfile.gettempdir()
+    removed: list[str] = []
+    try:
+        entries = [entry for entry in os.scandir(top) if entry.name.startswith(prefix)]
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        lock = os.path.join(entry.path, SCRATCH_LOCK)
+        try:
+            status = os.stat(lock, follow_symlinks=False)
+            if (not entry.is_dir(follow_symlinks=False) or not stat.S_ISREG(status.st_mode)
+                    or status.st_uid != getattr(os, "getuid", lambda: status.st_uid)()
+                    or now - status.st_mtime < STALE_SECONDS or _in_use(lock)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(entry.name)
     return removed
 
 
