@@ -27,7 +27,7 @@ from pathlib import Path
 
 from xltools.core.profiles import PROFILES
 from xltools.form.layout import SHEET
-from xltools.io.files import OutputExistsError, OutputPathError, read_regular
+from xltools.io.files import FileTooLargeError, OutputExistsError, OutputPathError, SpecialFileError, read_regular
 
 __all__ = ["Kind", "Paths", "is_store", "policy_file", "is_workbook_with", "JSON_FORM", "FORM_WORKBOOK", "TEMPLATE", "MACRO_TEMPLATE", "STORE",
            "JSON_REPORT"]
@@ -89,10 +89,8 @@ def _json_with(*keys: str) -> Callable[[Path], bool]:
     def recognise(path: Path) -> bool:
         try:
             value = json.loads(read_regular(path, _RECOGNISE_LIMIT)[0].decode("utf-8-sig"))
-        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-            return False
-        except Exception:  # noqa: BLE001 - SpecialFileError, FileTooLargeError: not of the kind
-            return False
+        except (OSError, ValueError, RecursionError, SpecialFileError, FileTooLargeError):
+            return False  # not readable as JSON (ValueError covers bad UTF-8 and bad JSON): not of the kind
         return isinstance(value, dict) and set(keys) <= set(value)
     return recognise
 
