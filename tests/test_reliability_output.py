@@ -424,3 +424,26 @@ def test_c26_a_later_run_removes_the_scratch_folder_a_killed_run_left(tmp_path, 
     assert not stale.exists()
     assert (live / "sheet1.xml").exists() and (foreign / "notes.txt").read_text() == "keep"
     assert sorted(p.name for p in scratch.iterdir()) == sorted([live.name, foreign.name])
+
+
+@pytest.mark.parametrize(("message", "reason"), [("database or disk is full", "磁盘空间已满"),
+                                                 ("attempt to write a readonly database", "只读")],
+                         ids=["full", "read-only"])
+def test_c26_a_store_failing_in_the_middle_of_a_run_names_the_disk(tmp_path, capsys, monkeypatch, message, reason):
+    """SQLite's own error in the middle of a run (injected at the store's write, as SQLite raises it, also
+    without Python 3.11's sqlite_errorcode) is named as the disk's fault, not 「数据库出错」."""
+    import sqlite3
+
+    from xltools.district import store as store_module
+
+    def failing(self, *args, **kwargs):
+        raise sqlite3.OperationalError(message)
+
+    monkeypatch.setattr(store_module.Store, "add", failing)
+    if reason == "只读":  # the folder itself is writable here: the read-only file is what SQLite reports
+        monkeypatch.setattr(store_module, "_probe", lambda folder: None, raising=False)
+    tree = _tree(tmp_path, copies=2)
+    assert main(["combine", str(tree), "-o", str(tmp_path / "out" / "s.xlsx"), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert reason in err and "结果库" in err and "数据库出错" not in err, err
+    assert not (tmp_path / "out" / "s.xlsx").exists()

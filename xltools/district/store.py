@@ -405,7 +405,7 @@ def store_failure(path: Path, exc: sqlite3.DatabaseError, *, opening: bool = Fal
 def _disk_reason(exc: sqlite3.DatabaseError, path: Path | None) -> str | None:
     """A full, read-only or failing disk (or a file SQLite cannot open) named as the operating system names
     it for any output (:func:`os_reason`), by probing the store's folder; ``None`` when it is not the disk."""
-    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    code = _code(exc)
     if code == _SQLITE_FULL:
         return os_reason(OSError(errno.ENOSPC, ""))
     if code in (_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN) and path is not None:
@@ -415,6 +415,20 @@ def _disk_reason(exc: sqlite3.DatabaseError, path: Path | None) -> str | None:
     if code == _SQLITE_READONLY:
         return "文件只读，请检查文件权限或换一个位置"
     return None
+
+
+#: SQLite's messages for the result codes above (Python 3.10 has no ``sqlite_errorcode``).
+_CODE_TEXTS = (("disk is full", _SQLITE_FULL), ("readonly", _SQLITE_READONLY), ("disk i/o error", _SQLITE_IOERR),
+               ("unable to open", _SQLITE_CANTOPEN))
+
+
+def _code(exc: sqlite3.DatabaseError) -> int:
+    """SQLite's primary result code of ``exc`` (from its message where Python does not give it)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF
+    text = str(exc).lower()
+    return next((value for needle, value in _CODE_TEXTS if needle in text), 0)
 
 
 def db_reason(exc: sqlite3.DatabaseError, path: Path | None = None) -> str:
