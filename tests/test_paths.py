@@ -117,6 +117,22 @@ def test_a_store_is_never_replaced_by_a_report_even_when_not_named_as_the_store(
     assert "结果库" in err and "--force" in err
 
 
+@pytest.mark.parametrize("command", ["fill", "export", "template", "check"])
+def test_no_command_writes_over_a_store(place, capsys, command):
+    """Every command's output recognises a store by its content, whatever it is called, --force or not."""
+    suffix = ".json" if command == "export" else ".xlsx"
+    store = place / f"库{suffix}"
+    shutil.copy(place / "R.sqlite", store)
+    argv = {"fill": ["fill", str(place / "form.json"), "-o", str(store)],
+            "export": ["export", str(place / "single.xlsx"), "-o", str(store)],
+            "template": ["template", "-o", str(store)],
+            "check": ["check", str(place / "single.xlsx"), "--annotate", str(store)]}[command]
+    for force in ([], ["--force"]):
+        err = _refused(capsys, place, [*argv, *force])
+        assert "结果库" in err, err
+    assert _rounds(store) == 3
+
+
 def test_the_summary_never_replaces_the_store(place, capsys):
     """`combine IN -o X --store X --force`: the store was replaced and the run failed with a false reason."""
     store = place / "X.xlsx"
