@@ -146,7 +146,7 @@ def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
         raise UserError("--annotate 一次只能用于一个工作簿：请分别检查每个文件")
     from xltools.io.paths import FORM_WORKBOOK, Paths, policy_file
 
-    (Paths(force=args.force).read("FILE", args.files[0]).read("--policy", policy_file(args.policy))
+    (Paths(force=args.force).read("", args.files[0]).read("--policy", policy_file(args.policy))
      .write("--annotate", args.annotate, FORM_WORKBOOK).check())
     verdict = annotate_workbook(Path(args.files[0]), Path(args.annotate), policy=policy,  # type: ignore[arg-type]
                                 today=today, force=args.force)  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise FormReadError(path, "export 只读取已填写的工作簿（.xlsx/.xlsm）")
     if args.output:
-        Paths(force=args.force).read("BOOK.xlsx", path).write("-o", args.output, JSON_FORM).check()
+        Paths(force=args.force).read("", path).write("-o", args.output, JSON_FORM).check()
     loaded = load_form(path)
     form, computed = with_formula_values(loaded)
     if computed:

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from xltools.io.forms import load_json_form
     from xltools.io.paths import FORM_WORKBOOK, Paths
 
-    (Paths(force=args.force).read("FORM.json", args.form).read("--template", args.template)
+    (Paths(force=args.force).read("", args.form).read("--template", args.template)
      .write("-o", args.output, FORM_WORKBOOK).check())
     loaded = load_json_form(Path(args.form))
     fill_workbook(loaded.form, Path(args.output), template=args.template, force=args.force)

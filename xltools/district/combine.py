@@ -280,14 +280,13 @@ def _is_summary(path: Path) -> bool:
 
 #: What ``combine`` writes: the summary (``-o``) and the returns folder (``--returns``).
 SUMMARY = Kind("汇总工作簿", (".xlsx",), _is_summary)
-RETURNS = Kind("退回文件夹（xltools 生成的，每个实施单位一个文件夹，内有退回清单.xlsx）", (), is_returns_folder,
-               folder=True)
+RETURNS = Kind("退回文件夹", (), is_returns_folder, folder=True, looks="（每个实施单位一个文件夹，内有退回清单.xlsx）")
 
 
 def declare(paths: Paths, inputs: Sequence[Path | str], output: Path | str, store: Path | str | None,
             review: ReviewOptions) -> Paths:
     """Every path a combine run is given, declared on ``paths`` (which may hold the caller's: --json, --policy)."""
-    return (paths.read("输入", *inputs)
+    return (paths.read("", *inputs)
             .read("--expect", review.expect)
             .write("-o", output, SUMMARY)
             .store("--store" if store else "结果库", Path(store) if store else store_path_for(Path(output)))

@@ -50,6 +50,8 @@ class Kind:
     recognise: Callable[[Path], bool]
     submission: bool = False
     folder: bool = False
+    #: What a file or folder of this kind looks like, said when --force refuses one that is not.
+    looks: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ class _Arg:
 
     @property
     def label(self) -> str:
-        return f"{self.option} {self.path}" if self.option.startswith("-") else f"{self.option}（{self.path}）"
+        """How a message names it: ``--expect 名单.xlsx``, ``结果库 x.sqlite``, a positional argument by its path."""
+        return f"{self.option} {self.path}" if self.option else str(self.path)
 
 
 def is_store(path: Path) -> bool:
@@ -139,7 +142,8 @@ class Paths:
         self.args: list[_Arg] = []
 
     def read(self, option: str, *paths: Path | str | None) -> Paths:
-        """Inputs (files or folders); ``None`` (an option not given) and profile names are ignored."""
+        """Inputs (files or folders) of ``option`` ("" for positional arguments); ``None`` (an option not given)
+        is ignored."""
         for path in paths:
             if path is not None and str(path) != "":
                 self.args.append(_Arg(option, Path(path), None))
@@ -207,7 +211,8 @@ class Paths:
             raise OutputPathError(f"{arg.label} 在 {other.label} 这个输出文件夹中；请换一个位置")
         if reading and other.path.is_dir() and _inside(arg.path, other.path):
             if kind.folder or kind.submission:
-                raise OutputPathError(f"{arg.label} 在输入文件夹 {other.label} 中：写出的{kind.what}下次会被当作"
+                written = "写在其中的批注副本" if kind.folder else f"写出的{kind.what}"
+                raise OutputPathError(f"{arg.label} 在输入文件夹 {other.label} 中：{written}下次汇总时会被当作"
                                       "报送的表读入；请换一个输入文件夹以外的位置")
             if arg.path.exists() and not _empty(arg.path) and not kind.recognise(arg.path):
                 raise OutputPathError(f"{arg.label} 是输入文件夹 {other.label} 中的一个文件（不是{kind.what}），"
@@ -221,8 +226,8 @@ class Paths:
                 if not self.force:
                     raise OutputExistsError(f"{arg.label} 不是空的；要覆盖请加 --force")
                 if not kind.recognise(path):
-                    raise OutputPathError(f"{arg.label} 不是空的，里面也不是{kind.what}；--force 只覆盖{kind.what}，"
-                                          "请换一个空的或新的文件夹")
+                    raise OutputPathError(f"{arg.label} 不是空的，也不是以前生成的{kind.what}{kind.looks}；--force "
+                                          f"只写入空的或以前生成的{kind.what}，请换一个文件夹")
             return
         if not path.exists() or _empty(path):
             return
