@@ -115,7 +115,9 @@ def atomic_output(path: Path | str, *, force: bool) -> Iterator[Path]:
     Refuses to overwrite an existing ``path`` unless ``force``. The result gets
     the permissions a plainly created file would (0666 less the umask), not the
     0600 of a temporary file. On any failure or interruption the temporary file is
-    removed; a failure to write (read-only folder, full disk) is :class:`OutputWriteError`.
+    removed; a failure to write (read-only folder, full disk) is :class:`OutputWriteError`. The
+    temporary file is locked while the run lives, and what a killed run left for the same output is
+    removed first (:func:`remove_stale_temporaries`).
     """
     path = Path(path)
     if path.exists() and not force:
