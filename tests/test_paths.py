@@ -117,7 +117,7 @@ def test_a_store_is_never_replaced_by_a_report_even_when_not_named_as_the_store(
     assert "结果库" in err and "--force" in err
 
 
-@pytest.mark.parametrize("command", ["fill", "export", "template", "check"])
+@pytest.mark.parametrize("command", ["fill", "export", "template", "check", "convert"])
 def test_no_command_writes_over_a_store(place, capsys, command):
     """Every command's output recognises a store by its content, whatever it is called, --force or not."""
     suffix = ".json" if command == "export" else ".xlsx"
@@ -126,7 +126,8 @@ def test_no_command_writes_over_a_store(place, capsys, command):
     argv = {"fill": ["fill", str(place / "form.json"), "-o", str(store)],
             "export": ["export", str(place / "single.xlsx"), "-o", str(store)],
             "template": ["template", "-o", str(store)],
-            "check": ["check", str(place / "single.xlsx"), "--annotate", str(store)]}[command]
+            "check": ["check", str(place / "single.xlsx"), "--annotate", str(store)],
+            "convert": ["convert", str(place / "single.xlsx"), "-o", str(store)]}[command]
     for force in ([], ["--force"]):
         err = _refused(capsys, place, [*argv, *force])
         assert "结果库" in err, err
@@ -216,6 +217,8 @@ COMMANDS: dict[str, tuple[list[str], list[Arg]]] = {
                         Arg("-o", "new/填好.xlsx", True, ".xlsx")]),
     "export": (["export"], [Arg("", "single.xlsx", False), Arg("-o", "new/导出.json", True, ".json")]),
     "template": (["template"], [Arg("--policy", "policy.toml", False), Arg("-o", "new/模板.xlsx", True, ".xlsx")]),
+    "convert": (["convert"], [Arg("", "single.xlsx", False), Arg("--policy", "policy.toml", False),
+                              Arg("-o", "new/转换.xlsx", True, ".xlsx")]),
     "combine": (["combine", "--jobs", "1"], [
         Arg("", "forms", False, folder=True), Arg("", "single.xlsx", False),
         Arg("--policy", "policy.toml", False), Arg("--expect", "名单.xlsx", False),

@@ -29,7 +29,7 @@ from xltools.core.profiles import PROFILES
 from xltools.form.layout import SHEET
 from xltools.io.files import FileTooLargeError, OutputExistsError, OutputPathError, SpecialFileError, read_regular
 
-__all__ = ["Kind", "Paths", "is_store", "policy_file", "is_workbook_with", "JSON_FORM", "FORM_WORKBOOK", "TEMPLATE", "MACRO_TEMPLATE", "STORE",
+__all__ = ["Kind", "Paths", "is_store", "policy_file", "is_workbook_with", "JSON_FORM", "FORM_WORKBOOK", "FORM_XLSX", "TEMPLATE", "MACRO_TEMPLATE", "STORE",
            "JSON_REPORT"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -101,6 +101,7 @@ def _json_with(*keys: str) -> Callable[[Path], bool]:
 JSON_FORM = Kind("JSON 表单", (".json",), _json_with("project_name"))
 JSON_REPORT = Kind("JSON 报告", (".json",), _json_with("output", "files"))
 FORM_WORKBOOK = Kind("自评表工作簿", (".xlsx", ".xlsm"), is_workbook_with(SHEET), submission=True)
+FORM_XLSX = Kind("自评表工作簿", (".xlsx",), is_workbook_with(SHEET), submission=True)
 TEMPLATE = Kind("模板", (".xlsx",), is_workbook_with(SHEET))
 MACRO_TEMPLATE = Kind("带宏的模板", (".xlsm",), is_workbook_with(SHEET))
 STORE = Kind("结果库", (), is_store)
