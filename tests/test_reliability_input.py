@@ -428,3 +428,33 @@ def test_c26_a_json_form_with_more_indicators_than_the_layout_holds_is_exit_2(tm
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     assert main(["check", str(path)]) in (0, 1)
 
+
+
+def test_c26_another_readers_form_with_more_indicators_than_the_layout_holds_is_exit_2(tmp_path, capsys):
+    """A reader of the seam that yields a form (a document's table) with 201 indicators: exit 2, as for JSON."""
+    from typing import ClassVar
+
+    from xltools.io import seam
+    from xltools.io.reader import Content, Reader, ReadOptions, Source
+
+    class ManyRows(Reader):
+        name: ClassVar[str] = "test-many"
+        formats: ClassVar[tuple[str, ...]] = ("test",)
+
+        def accepts(self, content: Content) -> bool:
+            return content.data.startswith(b"#many")
+
+        def read(self, content: Content, options: ReadOptions) -> Source:
+            form = clean_form()
+            return Source("test", form=form.model_copy(update={"indicators": form.indicators[:1] * 201}))
+
+    saved = list(seam._READERS)
+    seam.register_reader(ManyRows(), first=True)
+    try:
+        path = tmp_path / "many.bin"
+        path.write_bytes(b"#many\n")
+        assert main(["check", str(path)]) == 2
+    finally:
+        seam._READERS[:] = saved
+    err = capsys.readouterr().err
+    assert "绩效指标" in err and "201" in err and "内部错误" not in err, err

@@ -112,10 +112,16 @@ def load_json_form(path: Path) -> LoadedForm:
     except ValidationError as exc:
         reasons = validation_reasons(exc.errors(), field_titles())
         raise FormReadError(path, f"JSON 内容不符合自评表格式：{reasons}") from exc
+    return LoadedForm(str(path), _fitting(path, form))
+
+
+def _fitting(path: Path | str, form: Form) -> Form:
+    """``form``, when the template's layout can hold it (at most :data:`MAX_ROWS` indicators), else
+    :class:`FormReadError` naming the field (a JSON form or another reader's form, e.g. of a document)."""
     rows = sum(1 for ind in form.indicators if not ind.is_empty())
     if rows > MAX_ROWS:
         raise FormReadError(path, f"「绩效指标」有 {rows} 条，多于自评表最多的 {MAX_ROWS} 行；请删减或合并指标后重试")
-    return LoadedForm(str(path), form)
+    return form
 
 
 def _huge_numbers(value: object, loc: tuple[object, ...]) -> Iterator[tuple[object, ...]]:
@@ -143,7 +149,7 @@ def load_workbook(path: Path | str, options: ReadOptions = ReadOptions()) -> Loa
     common = {"format": source.format, "findings": source.findings, "notes": source.notes, "origins": source.origins}
     if source.book is None:
         assert source.form is not None, "a Source holds a book or a form"
-        return LoadedForm(str(path), source.form, **common)  # type: ignore[arg-type]
+        return LoadedForm(str(path), _fitting(path, source.form), **common)  # type: ignore[arg-type]
     try:
         identity = identify(source.book)
     except NotTemplate as exc:
