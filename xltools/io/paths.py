@@ -2,7 +2,7 @@
 
 A command declares what it reads (:meth:`Paths.read`: the positional inputs, ``--expect``,
 ``--policy``, ``--template`` …), what it writes (:meth:`Paths.write`: ``-o``, ``--json``,
-``--annotate``; :meth:`Paths.write_folder`: ``--returns``) and the results store it reads and
+``--annotate``, and with a folder :class:`Kind` ``--returns``) and the results store it reads and
 writes (:meth:`Paths.store`), then calls :meth:`Paths.check` before reading anything. Refused
 (:class:`~xltools.io.files.OutputPathError`, a Chinese message naming both arguments):
 
@@ -29,8 +29,8 @@ from xltools.core.profiles import PROFILES
 from xltools.form.layout import SHEET
 from xltools.io.files import FileTooLargeError, OutputExistsError, OutputPathError, SpecialFileError, read_regular
 
-__all__ = ["Kind", "Paths", "is_store", "policy_file", "is_workbook_with", "JSON_FORM", "FORM_WORKBOOK", "FORM_XLSX", "TEMPLATE", "MACRO_TEMPLATE", "STORE",
-           "JSON_REPORT"]
+__all__ = ["Kind", "Paths", "is_store", "policy_file", "is_workbook_with", "JSON_FORM", "JSON_REPORT", "FORM_WORKBOOK",
+           "FORM_XLSX", "TEMPLATE", "MACRO_TEMPLATE", "STORE"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Reading an existing file to recognise its kind reads at most this much (a JSON report of a district).
