@@ -454,7 +454,13 @@ def test_c26_another_readers_form_with_more_indicators_than_the_layout_holds_is_
         path = tmp_path / "many.bin"
         path.write_bytes(b"#many\n")
         assert main(["check", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "绩效指标" in err and "201" in err and "内部错误" not in err, err
+        (tmp_path / "in").mkdir()  # combine gives the same answer, not internal-error
+        shutil.copy(path, tmp_path / "in" / "many.xlsx")
+        shutil.copy(CLEAN, tmp_path / "in" / "clean.xlsx")
+        report = combine([tmp_path / "in"], tmp_path / "s.xlsx", jobs=1)
+        fates = {Path(r.path).name: (r.fate, r.reason) for r in report.files}
+        assert fates["many.xlsx"][0] == "unreadable" and "201" in fates["many.xlsx"][1], fates
     finally:
         seam._READERS[:] = saved
-    err = capsys.readouterr().err
-    assert "绩效指标" in err and "201" in err and "内部错误" not in err, err

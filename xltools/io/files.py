@@ -17,7 +17,8 @@ try:
     import fcntl
 except ImportError:  # Windows: an open file cannot be removed there anyway; stale files are kept
     fcntl = None  # type: ignore[assignment]
-from xltools.core.policy import Policy, PolicyError, policy_from_toml
+from xltools.core.policy import Policy, PolicyError
+from xltools.core.profiles import policy_from_toml
 from xltools.core.profiles import PROFILES, profile
 
 __all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "atomic_output", "remove_stale_temporaries", "scratch_folder",
