@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xltools.core.profiles import PROFILES
+from xltools.core.targets import TARGETS_SHEET
 from xltools.form.layout import SHEET
 from xltools.io.files import FileTooLargeError, OutputExistsError, OutputPathError, SpecialFileError, read_regular
 
 __all__ = ["Kind", "Paths", "is_store", "policy_file", "is_workbook_with", "JSON_FORM", "JSON_REPORT", "FORM_WORKBOOK",
-           "FORM_XLSX", "TEMPLATE", "MACRO_TEMPLATE", "STORE"]
+           "FORM_XLSX", "TEMPLATE", "MACRO_TEMPLATE", "STORE", "TARGETS_BOOK"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Reading an existing file to recognise its kind reads at most this much (a JSON report of a district).
@@ -105,6 +106,7 @@ FORM_XLSX = Kind("自评表工作簿", (".xlsx",), is_workbook_with(SHEET), subm
 TEMPLATE = Kind("模板", (".xlsx",), is_workbook_with(SHEET))
 MACRO_TEMPLATE = Kind("带宏的模板", (".xlsm",), is_workbook_with(SHEET))
 STORE = Kind("结果库", (), is_store)
+TARGETS_BOOK = Kind("绩效目标表", (".xlsx",), is_workbook_with(TARGETS_SHEET))
 
 
 def policy_file(name: str | None) -> str | None:
