@@ -40,7 +40,7 @@ from xltools.district.results import FATE_TEXT
 from xltools.excel.fill import fill_workbook
 
 from .forms import SEED_JSON, clean_form
-from .fuzzkit import SEEDS, parts, rezip
+from .fuzzkit import SEEDS, byte_mutant, parts, rezip
 
 EXAMPLES = int(os.environ.get("XLTOOLS_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -123,13 +123,8 @@ def _judge_everywhere(mutant: bytes, control: tuple[bytes, tuple], capsys: pytes
 def zip_mutants(draw: st.DrawFn) -> bytes:
     data = SEED_BYTES[draw(st.sampled_from(sorted(SEED_BYTES)))]
     kind = draw(st.sampled_from(["truncate", "flip", "drop", "double", "compression", "garbage-part"]))
-    if kind == "truncate":
-        return data[:draw(st.integers(0, len(data) - 1))]
-    if kind == "flip":
-        out = bytearray(data)
-        for _ in range(draw(st.integers(1, 8))):
-            out[draw(st.integers(0, len(out) - 1))] ^= draw(st.integers(1, 255))
-        return bytes(out)
+    if kind in ("truncate", "flip"):
+        return byte_mutant(draw, data, kind)
     members = parts(data)
     if kind == "drop":
         members.pop(draw(st.sampled_from(sorted(members))))
