@@ -146,3 +146,25 @@ def test_renders_the_summary_and_a_form(soffice: None, tmp_path: Path) -> None: 
     for image in run.images:
         data = image.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+EMPTY_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig></fontconfig>
+"""
+
+
+def test_without_a_chinese_font_warns_instead_of_rendering_boxes(soffice: None, tmp_path: Path,  # noqa: F811
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from xltools.io.engine import cjk_font_missing
+
+    assert not cjk_font_missing()  # this machine has CJK fonts: the warning below comes from the empty config
+    config = tmp_path / "fonts.conf"
+    config.write_text(EMPTY_FONTCONFIG, encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))
+    assert cjk_font_missing()
+    run = build_demo(tmp_path / "demo", scale=SCALE, seed=5, jobs=2, render=True)
+    assert run.images == []
+    assert "中文字体" in run.render_note and "fonts-wqy-zenhei" in run.render_note
+    assert not list((tmp_path / "demo").glob("images/*.png"))
+    assert run.ground_truth_ok

@@ -41,7 +41,7 @@ from xltools.excel.fill import fill_workbook
 from xltools.excel.template import template_bytes
 from xltools.form.layout import SHEET
 from xltools.form.registry import current_layout
-from xltools.io.engine import EngineError, soffice_available, to_pdf, to_png
+from xltools.io.engine import EngineError, cjk_font_missing, soffice_available, to_pdf, to_png
 from xltools.io.files import write_atomic
 
 __all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table",
@@ -229,6 +229,9 @@ def _render(directory: Path, demo: DemoSet) -> tuple[list[Path], str]:
     """PNG of the summary's first page and of the seed form (one soffice call); a note when impossible."""
     if not soffice_available():
         return [], "未安装 LibreOffice，跳过渲染 PNG"
+    if cjk_font_missing():
+        return [], ("未安装中文字体，跳过渲染 PNG（否则图中的汉字都是方框）："
+                    "请安装中文字体，例如 apt-get install fonts-wqy-zenhei 或 fonts-noto-cjk，再运行 make demo")
     sample = sample_form(demo)
     images = directory / IMAGES_DIR
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from xltools.core.errors import UserError
 
-__all__ = ["EngineError", "soffice_path", "soffice_available", "convert", "recalculate", "to_pdf", "to_png",
+__all__ = ["EngineError", "soffice_path", "soffice_available", "cjk_font_missing", "convert", "recalculate", "to_pdf", "to_png",
            "pdf_to_pngs"]
 
 _PROFILE_XCU = """<?xml version="1.0" encoding="UTF-8"?>
@@ -43,6 +43,22 @@ def soffice_path() -> str | None:
 
 def soffice_available() -> bool:
     return soffice_path() is not None
+
+
+def cjk_font_missing() -> bool:
+    """True when fontconfig knows no font with Chinese glyphs: LibreOffice would then draw every character as a box.
+
+    Asks ``fc-list :lang=zh`` (which honours ``FONTCONFIG_FILE``). Where fontconfig is not installed
+    (Windows) nothing can be told, and ``False`` is returned.
+    """
+    tool = shutil.which("fc-list")
+    if tool is None:
+        return False
+    try:
+        listed = subprocess.run([tool, ":lang=zh", "family"], capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return listed.returncode == 0 and not listed.stdout.strip()
 
 
 def _unique_outputs(paths: list[Path], outdir: Path, extension: str) -> list[Path]:
