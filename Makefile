@@ -47,6 +47,8 @@ bench-addin: $(STAMP)
 	$(BIN)/python benchmarks/bench_addin.py
 
 # The offline installer for district PCs: dist/ with the wheel, every dependency as Windows 64-bit
-# wheels for CPython 3.10-3.13, both templates, 安装.bat and 安装说明.txt (needs the package index).
+# wheels for CPython 3.10-3.13, both templates, 安装.bat and 安装说明.txt; dist/linux/ the server bundle
+# (manylinux wheels, install.sh, systemd unit). Needs the package index.
 dist: $(STAMP)
 	$(BIN)/python installer/build_dist.py --out dist
+	$(BIN)/python installer/build_linux.py --out dist/linux
