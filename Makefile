@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean templates bench bench-addin dist fuzz
+.PHONY: demo test venv clean templates bench bench-addin dist fuzz docs-images
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ bench-addin: $(STAMP)
 dist: $(STAMP)
 	$(BIN)/python installer/build_dist.py --out dist
 	$(BIN)/python installer/build_linux.py --out dist/linux
+
+# The documentation's pictures (docs/images/*.png named in docs/images/manifest.json), rendered from the
+# current code by LibreOffice; tests/test_docs_images.py fails when they are older than the layout.
+docs-images: $(STAMP)
+	$(BIN)/python scripts/docs_images.py --out docs/images

@@ -1,0 +1,97 @@
+"""Make the documentation's pictures from the current code (``make docs-images``).
+
+    .venv/bin/python scripts/docs_images.py [--out docs/images]
+
+One run: the demo on a small district (scale 20, seed 2024) in a temporary folder, then LibreOffice
+renders (soffice → PDF → pdftoppm) of
+
+- ``template.png``            the blank locked template (workbook_templates/…xlsx, as ``xltools template`` writes it);
+- ``annotated_copy.png``      the annotated copy of a demo form with errors (before the fix);
+- ``annotated_copy_fixed.png`` the annotated copy of the same form as resubmitted in round two (after the fix);
+- ``returns_list.png``        that unit's 退回清单.xlsx;
+- ``review.png``              the first page of the summary's 复核重点 sheet.
+
+``manifest.json`` beside them records the template layout (id, version, registry fingerprint) they show and
+each picture's SHA-256: ``tests/test_docs_images.py`` fails when the registry's current layout is no longer
+the one the pictures were made from, or a picture was changed by hand — rerun ``make docs-images`` then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from xltools.demo.run import FORMS_DIR, RETURNS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, build_demo
+from xltools.form.layout import TEMPLATE_ID
+from xltools.form.registry import CURRENT_VERSION, current_layout, fingerprint
+from xltools.io.annotate import annotate_workbook
+from xltools.io.engine import cjk_font_missing, to_pdf, to_png
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "workbook_templates" / "朝阳区项目支出绩效自评表.xlsx"
+MANIFEST = "manifest.json"
+
+
+def layout_record() -> dict[str, str]:
+    """The layout the pictures show: the registry's current one."""
+    return {"template": TEMPLATE_ID, "version": CURRENT_VERSION, "fingerprint": fingerprint(current_layout())}
+
+
+def _sheet_only(source: Path, sheet: str, out: Path) -> Path:
+    book = load_workbook(source)
+    for name in book.sheetnames:
+        if name != sheet:
+            del book[name]
+    book.save(out)
+    return out
+
+
+def _annotated(source: Path, out: Path) -> Path:
+    annotate_workbook(source, out)
+    return out
+
+
+def make(out: Path) -> dict[str, object]:
+    if cjk_font_missing():
+        raise SystemExit("未安装中文字体，图中的汉字会是方框：请安装 fonts-wqy-zenhei 或 fonts-noto-cjk")
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="xltools-docs-images-") as tmp:
+        work = Path(tmp)
+        run = build_demo(work / "demo", scale=20, seed=2024, jobs=2, render=False)
+        demo = work / "demo"
+        fixed = Path(run.fixed[0])  # forms/<实施单位>/NN_项目.xlsx, resubmitted without its mistake
+        unit = fixed.parent.name
+        sources = {
+            "template": TEMPLATE,
+            "annotated_copy": _annotated(demo / fixed, work / "before.xlsx"),
+            "annotated_copy_fixed": _annotated(demo / SECOND_FORMS_DIR / fixed.relative_to(FORMS_DIR),
+                                               work / "after.xlsx"),
+            "returns_list": demo / RETURNS_DIR / unit / "退回清单.xlsx",
+            "review": _sheet_only(demo / SUMMARY_NAME, "复核重点", work / "review.xlsx"),
+        }
+        (work / "pdf").mkdir()
+        pdfs = to_pdf(list(sources.values()), work / "pdf")
+        images = {}
+        for name, pdf in zip(sources, pdfs):
+            png = to_png(pdf, out / f"{name}.png", pages=1)
+            images[png.name] = hashlib.sha256(png.read_bytes()).hexdigest()
+    manifest = {"layout": layout_record(), "made_by": "make docs-images", "images": images}
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return manifest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Render the documentation's pictures from the current code")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
+    manifest = make(parser.parse_args().out)
+    for name in manifest["images"]:  # type: ignore[union-attr]
+        print(f"  {name}")
+
+
+if __name__ == "__main__":
+    main()
