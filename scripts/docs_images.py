@@ -5,14 +5,19 @@
 One run: the demo on a small district (scale 20, seed 2024) in a temporary folder, then LibreOffice
 renders (soffice → PDF → pdftoppm) of
 
-- ``template.png``            the blank locked template (workbook_templates/…xlsx, as ``xltools template`` writes it);
+- ``template.png``, ``guide.png``  the blank locked template (workbook_templates/) and its 填报说明 sheet;
+- ``seed_filled.png``         the real 2020 seed form filled in by ``xltools fill``;
+- ``demo_form.png``, ``form_problems.png``  a generated demo form, clean and (the same project) with a mistake,
+  showing the sheet's own checks;
+- ``demo_summary.png``        the first page of the summary's 汇总 sheet;
 - ``annotated_copy.png``      the annotated copy of a demo form with errors (before the fix);
 - ``annotated_copy_fixed.png`` the annotated copy of the same form as resubmitted in round two (after the fix);
 - ``returns_list.png``        that unit's 退回清单.xlsx;
 - ``review.png``              the first page of the summary's 复核重点 sheet.
 
 ``manifest.json`` beside them records the template layout (id, version, registry fingerprint) they show and
-each picture's SHA-256: ``tests/test_docs_images.py`` fails when the registry's current layout is no longer
+each picture's SHA-256 (other pictures in docs/images — the web pages' screenshots, the .xlsm's button, the
+summary's page columns, the comments view — are not made here yet): ``tests/test_docs_images.py`` fails when the registry's current layout is no longer
 the one the pictures were made from, or a picture was changed by hand — rerun ``make docs-images`` then.
 """
 
@@ -21,11 +26,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
 from openpyxl import load_workbook
 
+from xltools.cli import main as cli_main
 from xltools.demo.run import FORMS_DIR, RETURNS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, build_demo
 from xltools.form.layout import TEMPLATE_ID
 from xltools.form.registry import CURRENT_VERSION, current_layout, fingerprint
@@ -34,6 +41,7 @@ from xltools.io.engine import cjk_font_missing, to_pdf, to_png
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook_templates" / "朝阳区项目支出绩效自评表.xlsx"
+SEED = ROOT / "xltools" / "data" / "seed_2020.json"
 MANIFEST = "manifest.json"
 
 
@@ -66,16 +74,30 @@ def make(out: Path) -> dict[str, object]:
         demo = work / "demo"
         fixed = Path(run.fixed[0])  # forms/<实施单位>/NN_项目.xlsx, resubmitted without its mistake
         unit = fixed.parent.name
+        after = demo / SECOND_FORMS_DIR / fixed.relative_to(FORMS_DIR)
+        seed = work / "seed.xlsx"
+        if cli_main(["fill", str(SEED), "-o", str(seed)]) != 0:
+            raise SystemExit(f"xltools fill {SEED} failed")
         sources = {
             "template": TEMPLATE,
+            "guide": _sheet_only(TEMPLATE, "填报说明", work / "guide.xlsx"),
+            "seed_filled": seed,
+            "demo_form": after,
+            "form_problems": demo / fixed,
             "annotated_copy": _annotated(demo / fixed, work / "before.xlsx"),
-            "annotated_copy_fixed": _annotated(demo / SECOND_FORMS_DIR / fixed.relative_to(FORMS_DIR),
-                                               work / "after.xlsx"),
+            "annotated_copy_fixed": _annotated(after, work / "after.xlsx"),
             "returns_list": demo / RETURNS_DIR / unit / "退回清单.xlsx",
             "review": _sheet_only(demo / SUMMARY_NAME, "复核重点", work / "review.xlsx"),
+            "demo_summary": _sheet_only(demo / SUMMARY_NAME, "汇总", work / "summary.xlsx"),
         }
+        inputs = work / "in"
+        inputs.mkdir()
+        named = []  # one soffice call needs distinct file names: each source copied under its picture's name
+        for name, source in sources.items():
+            named.append(inputs / f"{name}{source.suffix}")
+            shutil.copyfile(source, named[-1])
         (work / "pdf").mkdir()
-        pdfs = to_pdf(list(sources.values()), work / "pdf")
+        pdfs = to_pdf(named, work / "pdf")
         images = {}
         for name, pdf in zip(sources, pdfs):
             png = to_png(pdf, out / f"{name}.png", pages=1)

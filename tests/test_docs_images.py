@@ -13,7 +13,8 @@ from xltools.form.layout import TEMPLATE_ID
 from xltools.form.registry import CURRENT_VERSION, current_layout, fingerprint
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
-MADE = {"template.png", "annotated_copy.png", "annotated_copy_fixed.png", "returns_list.png", "review.png"}
+MADE = {"template.png", "guide.png", "seed_filled.png", "demo_form.png", "form_problems.png",
+        "annotated_copy.png", "annotated_copy_fixed.png", "returns_list.png", "review.png", "demo_summary.png"}
 
 
 def stale(images: Path) -> list[str]:
