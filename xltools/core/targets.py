@@ -11,6 +11,8 @@ by :mod:`xltools.io.listbook`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,10 +22,11 @@ from .listbook import Column, HeaderMatch, ListError, ListRecord, ListSpec
 from .model import Form, FundRow, Funds, Indicator
 from .parse import normalize_text, parse_number
 from .policy import Policy
+from .reading import split_level1
 from .rules import validate
 
 __all__ = ["TARGETS_SPEC", "TARGETS_SHEET", "TARGETS_HEADERS", "TargetIndicator", "TargetProject", "Targets",
-           "build_targets", "check_targets", "project_key", "name_key", "indicator_key", "TARGET_CODES"]
+           "build_targets", "check_targets", "targets_digest", "project_key", "name_key", "indicator_key", "TARGET_CODES"]
 
 #: The sheet a 绩效目标表 is read from when it has one (else its first sheet).
 TARGETS_SHEET = "绩效目标"
@@ -63,8 +66,6 @@ def project_key(code: object, unit: object, name: object) -> tuple[str, ...]:
 def indicator_key(level1: object, level2: object, name: object) -> tuple[str, str, str]:
     """An indicator as matched: (一级, 二级, 三级) normalised; a 一级 label's stated weight (``产出指标（50分）``)
     is no part of it."""
-    from .reading import split_level1
-
     return (name_key(split_level1(level1)[0]), name_key(level2), name_key(name))
 
 
@@ -137,6 +138,17 @@ class Targets:
         if found is not None and code_text and name_key(found.code) and name_key(found.code) != code_text:
             return None  # both have a code and the codes differ: another project of the same name
         return found  # type: ignore[no-any-return]
+
+
+def targets_digest(targets: Targets) -> str:
+    """A SHA-256 of what the targets say (projects and indicators, in order): equal targets, equal digest."""
+    def text(value: object) -> str:
+        return "" if value is None else normalize_text(value)
+
+    rows = [[text(getattr(p, k)) for k in _PROJECT_KEYS] + [[text(v) for v in (i.level1, i.level2, i.name, i.target,
+                                                                                i.weight)] for i in p.indicators]
+            for p in targets.projects]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _value(record: ListRecord, key: str) -> object:

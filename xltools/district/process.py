@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from xltools.core import Finding, Form, Policy, sheet_total
 from xltools.core.errors import os_reason
 from xltools.core.parse import normalize_text, parse_date, parse_number
+from xltools.core.targets import Targets
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow
 from xltools.district.review import risk_facts
@@ -30,7 +31,7 @@ from xltools.form.verdict import Verdict, judge
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
 
-__all__ = ["process_file", "project_row", "LIMITS", "FILE_SECONDS"]
+__all__ = ["process_file", "project_row", "use_targets", "LIMITS", "FILE_SECONDS"]
 
 LIMITS = Limits()
 #: Seconds one file may take to be read and judged (a form takes milliseconds); over it, the file is
@@ -137,11 +138,23 @@ def _details(form: Form) -> tuple[object, ...]:
             _text(form.filler_phone), filled_on or _text(form.filled_on) or None)
 
 
+#: The run's approved targets (``combine --targets``): set once per process by :func:`use_targets` (a worker's
+#: initializer), so a district's 绩效目标表 is sent to each worker once, not with every chunk of files.
+_TARGETS: Targets | None = None
+
+
+def use_targets(targets: Targets | None) -> None:
+    """Compare the forms this process judges with ``targets`` (``None``: no targets)."""
+    global _TARGETS
+    _TARGETS = targets
+
+
 def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
                  today: dt.date | None = None, seconds: float | None = None) -> FileResult:
     """Read and judge one workbook (``path`` or ``(path, shown name)``); never raises for a bad file.
 
-    ``seconds`` is the time budget of the file (default :data:`FILE_SECONDS`)."""
+    ``seconds`` is the time budget of the file (default :data:`FILE_SECONDS`); the forms are compared with
+    the targets of :func:`use_targets`."""
     path, shown = (task, task) if isinstance(task, str) else task
     result = FileResult(shown, "ok")
     budget = FILE_SECONDS if seconds is None else seconds
@@ -181,7 +194,7 @@ def _process(path: str, result: FileResult, policy: Policy | None, today: dt.dat
     try:
         book = read_workbook(data, sheets=(SHEET, META_SHEET), shared=(META_SHEET,), cells_only=True,
                              limits=LIMITS)
-        verdict = judge(book, policy, today=today)
+        verdict = judge(book, policy, today=today, targets=_TARGETS)
         if verdict.blank:
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
             return

@@ -43,6 +43,9 @@ class ReviewOptions:
     seed: int = 0
     expect: Path | None = None
     returns: Path | None = None
+    #: The projects that must report when no ``expect`` list is given: (实施单位, 项目名称) of the run's
+    #: 绩效目标表 (``combine --targets``).
+    expected: list[tuple[str, str]] | None = None
 
     def check(self, force: bool) -> None:
         """Refuse bad options before anything is read."""
@@ -95,8 +98,9 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
                                                    (item.key,)).fetchone()
             sheets.sample_rows.append((number, item.unit, name, total, item.score, item.reason, titles, path))
         sheets.extras["sample"] = [row[-1] for row in sheets.sample_rows]
-    if options.expect is not None:
-        sheets.expect_rows = _expected_rows(store, round_id, read_expected(Path(options.expect)))
+    if options.expect is not None or options.expected is not None:
+        wanted = read_expected(Path(options.expect)) if options.expect is not None else list(options.expected or ())
+        sheets.expect_rows = _expected_rows(store, round_id, wanted)
         sheets.extras["missing"] = sum(1 for row in sheets.expect_rows if row[0] == "未报送")
         sheets.extras["unexpected"] = sum(1 for row in sheets.expect_rows if row[0] == "不在名单上")
     return sheets

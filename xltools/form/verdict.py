@@ -18,6 +18,8 @@ from xltools.core import (
     evaluate,
     with_formula_values,
 )
+from xltools.core.drift import targets_findings
+from xltools.core.targets import Targets
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, identify
 from xltools.form.layout import SHEET, Layout
@@ -39,11 +41,13 @@ class Verdict:
     tamper: tuple[Finding, ...] = ()
     #: The policy that scored it: the run's, else the template version's released policy.
     policy: Policy | None = None
+    #: Drift from the approved targets (the run's 绩效目标表), placed at cells.
+    drift: tuple[Finding, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
-        """Every finding, tamper check first, each placed at its cell where it has one."""
-        return [*self.tamper, *self.evaluation.findings]
+        """Every finding, tamper check first, drift from the approved targets last, each placed at its cell."""
+        return [*self.tamper, *self.evaluation.findings, *self.drift]
 
     @property
     def errors(self) -> int:
@@ -77,11 +81,18 @@ def _placed(evaluation: Evaluation, layout: Layout) -> Evaluation:
     return Evaluation(evaluation.form, evaluation.sheet, findings)
 
 
+def _drift(form: Form, targets: Targets | None, policy: Policy, layout: Layout) -> tuple[Finding, ...]:
+    if targets is None:
+        return ()
+    return tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in targets_findings(form, targets, policy))
+
+
 def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None = None,
-          identity: Identity | None = None) -> Verdict:
+          identity: Identity | None = None, targets: Targets | None = None) -> Verdict:
     """The verdict on a workbook, scored with the district's policy: ``policy`` (the run's, e.g.
     ``--policy``), else the released policy of the workbook's template version. The policy stored in
-    the workbook never scores it; one that differs is a ``tamper-policy-changed`` finding.
+    the workbook never scores it; one that differs is a ``tamper-policy-changed`` finding. With
+    ``targets`` (a 绩效目标表) the form is also compared with its project's approved targets.
 
     Raises :class:`~xltools.form.identify.NotTemplate` (or ``UnknownVersion``) when it is not a
     form of ours.
@@ -99,10 +110,12 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     evaluation = evaluate(shown, district, today=today)
     layout = identity.layout
     return Verdict(form, _placed(evaluation, layout), layout, identity,
-                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district)
+                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district,
+                   _drift(form, targets, district, layout))
 
 
-def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None) -> Verdict:
+def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None,
+               targets: Targets | None = None) -> Verdict:
     """The verdict on a JSON form: cells are named as in the workbook ``xltools fill`` would write.
 
     That workbook has as many indicator rows as the form has indicators (at least the template's
@@ -113,4 +126,5 @@ def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | Non
         form = form.model_copy(update={"indicators": rows})
     layout = current_layout(max(len(rows), current_layout().rows))
     policy = policy or released_policy(layout.version)
-    return Verdict(form, _placed(evaluate(form, policy, today=today), layout), layout, policy=policy)
+    return Verdict(form, _placed(evaluate(form, policy, today=today), layout), layout, policy=policy,
+                   drift=_drift(form, targets, policy, layout))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
+from xltools.core.targets import Targets
 from xltools.form.annotation import Annotation, annotate
 from xltools.form.cells import cells_of
 from xltools.form.layout import RESULT_SHEET, SHEET
@@ -49,7 +50,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, today: dt.date | None = None,
-                      force: bool = False) -> Verdict:
+                      force: bool = False, targets: Targets | None = None) -> Verdict:
     """Write ``out``, the annotated copy of the workbook ``source``, and return the verdict on it.
 
     Refuses ``out`` when it is ``source`` itself (also through a link), when it exists and not
@@ -67,7 +68,7 @@ def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, 
     if out.exists() and not force:
         raise OutputExistsError(f"{out} 已存在：如需覆盖请加 --force")
     book, identity = load_workbook(source)
-    verdict = judge(book, policy, today=today, identity=identity)
+    verdict = judge(book, policy, today=today, identity=identity, targets=targets)
     data = _annotated_bytes(source, verdict, keep_vba=suffix == ".xlsm")
     try:
         with atomic_output(out, force=force) as tmp:
