@@ -26,7 +26,7 @@ from .reading import split_level1
 from .rules import validate
 
 __all__ = ["TARGETS_SPEC", "TARGETS_SHEET", "TARGETS_HEADERS", "TargetIndicator", "TargetProject", "Targets",
-           "build_targets", "check_targets", "targets_digest", "project_key", "name_key", "indicator_key", "TARGET_CODES"]
+           "build_targets", "check_targets", "targets_digest", "project_digest", "project_key", "name_key", "indicator_key", "TARGET_CODES"]
 
 #: The sheet a 绩效目标表 is read from when it has one (else its first sheet).
 TARGETS_SHEET = "绩效目标"
@@ -140,15 +140,26 @@ class Targets:
         return found  # type: ignore[no-any-return]
 
 
+def _digest_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else normalize_text(value)
+
+
+def _project_rows(project: TargetProject) -> list[object]:
+    return [_digest_text(getattr(project, k)) for k in _PROJECT_KEYS] + [
+        [_digest_text(v) for v in (i.level1, i.level2, i.name, i.target, i.weight)] for i in project.indicators]
+
+
 def targets_digest(targets: Targets) -> str:
     """A SHA-256 of what the targets say (projects and indicators, in order): equal targets, equal digest."""
-    def text(value: object) -> str:
-        return "" if value is None else normalize_text(value)
-
-    rows = [[text(getattr(p, k)) for k in _PROJECT_KEYS] + [[text(v) for v in (i.level1, i.level2, i.name, i.target,
-                                                                                i.weight)] for i in p.indicators]
-            for p in targets.projects]
+    rows = [_project_rows(p) for p in targets.projects]
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def project_digest(project: TargetProject) -> str:
+    """A SHA-256 of one project's approved targets (what a prefilled 1.2 form records on 模板信息)."""
+    return hashlib.sha256(json.dumps(_project_rows(project), ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _value(record: ListRecord, key: str) -> object:

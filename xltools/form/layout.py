@@ -368,6 +368,8 @@ class Layout:
         """The values the verdict judges :meth:`marked_formulas` fields by (none in 1.0)."""
         return {}
 
+    def extra_fingerprint(self) -> dict[str, object]:  # what a later version reads beyond labels, spots, formulas
+        return {}
     # --- metadata sheet ---------------------------------------------------------------
     META_KEYS: ClassVar[tuple[str, ...]] = META_KEYS
 
@@ -461,7 +463,6 @@ class Layout:
             rows.pop()
         data["indicators"] = [dict(zip(_INDICATOR_PARTS, row)) for row in rows]
         return Form(**data)
-
 
 
 def _num(value: float) -> str:

@@ -18,8 +18,9 @@ from xltools.core import (
     evaluate,
     with_formula_values,
 )
-from xltools.core.drift import targets_findings
-from xltools.core.targets import Targets
+from xltools.core.drift import drift_findings, targets_findings
+from xltools.core.targets import TargetProject, Targets
+from xltools.form.approved import embedded_targets
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, identify
 from xltools.form.layout import SHEET, Layout
@@ -81,10 +82,17 @@ def _placed(evaluation: Evaluation, layout: Layout) -> Evaluation:
     return Evaluation(evaluation.form, evaluation.sheet, findings)
 
 
-def _drift(form: Form, targets: Targets | None, policy: Policy, layout: Layout) -> tuple[Finding, ...]:
-    if targets is None:
+def _drift(form: Form, targets: Targets | None, policy: Policy, layout: Layout,
+           own: TargetProject | None = None) -> tuple[Finding, ...]:
+    """Drift from the run's targets (matched by the form's own 项目代码 when it carries one), else from the
+    targets a prefilled form carries."""
+    if targets is not None:
+        found = targets_findings(form, targets, policy, code=own.code if own is not None else None)
+    elif own is not None:
+        found = drift_findings(form, own, policy)
+    else:
         return ()
-    return tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in targets_findings(form, targets, policy))
+    return tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in found)
 
 
 def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None = None,
@@ -92,14 +100,16 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     """The verdict on a workbook, scored with the district's policy: ``policy`` (the run's, e.g.
     ``--policy``), else the released policy of the workbook's template version. The policy stored in
     the workbook never scores it; one that differs is a ``tamper-policy-changed`` finding. With
-    ``targets`` (a 绩效目标表) the form is also compared with its project's approved targets.
+    ``targets`` (a 绩效目标表) the form is also compared with its project's approved targets; without, a
+    prefilled 1.2 form is compared with the approved targets it carries.
 
     Raises :class:`~xltools.form.identify.NotTemplate` (or ``UnknownVersion``) when it is not a
     form of ours.
     """
     identity = identity or identify(book)
     district = policy or released_policy(identity.version)
-    tamper = check_tamper(book, identity, district)
+    own = embedded_targets(book, identity)
+    tamper = [*check_tamper(book, identity, district, own.approved_cells), *own.problems]
     form = read_form(book, identity)
     # 预算执行得分 and 总分 are formula cells: a workbook never recalculated (written by a program) leaves
     # them blank, which is not the filler's omission; they are judged as the template's formulas show them
@@ -111,7 +121,7 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     layout = identity.layout
     return Verdict(form, _placed(evaluation, layout), layout, identity,
                    tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district,
-                   _drift(form, targets, district, layout))
+                   _drift(form, targets, district, layout, own.project))
 
 
 def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None,

@@ -15,9 +15,10 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
@@ -149,10 +150,11 @@ class _Book:
 
 
 def fill_template(form: Form, out: Path | str, template: Path | str | bytes, *, force: bool = False,
-                  label: str | None = None) -> Path:
+                  label: str | None = None, finish: Callable[[Workbook, Layout], None] | None = None) -> Path:
     """Write ``form`` into a copy of ``template`` (a path, or a template's bytes) as ``out``.
 
-    ``label`` names the template in messages.
+    ``label`` names the template in messages; ``finish`` is called with the filled workbook and its layout
+    before it is saved (a prefilled form locks its approved cells there).
     """
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -195,6 +197,8 @@ def fill_template(form: Form, out: Path | str, template: Path | str | bytes, *, 
             value = _iso_date(value)
         _set(ws, cell, value, spot.path)
     _grow_rows(ws, layout)
+    if finish is not None:
+        finish(book, layout)
     buffer = io.BytesIO()
     book.save(buffer)
     write_atomic(out, buffer.getvalue(), force=force)
