@@ -206,3 +206,37 @@ def test_combine_targets_drift_and_missing_projects(tmp_path, capsys):
         missing_rows = _sheet_rows(out, "未报送")
         assert any("应报未报项目" in row and "未报送" in row for row in missing_rows)
         assert any("未批复的项目" in row and "不在名单上" in row for row in missing_rows)
+
+
+def test_summary_drift_sheet_units_review_and_store_across_rounds(tmp_path, capsys):
+    from xltools.excel.fill import fill_workbook
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    lowered = with_indicator(0, target="≥35个")  # target-lowered (error)
+    lowered.indicators[1].weight = 10  # weight-changed (warning) … and weights no longer sum to 100
+    fill_workbook(lowered, forms / "a.xlsx")
+    other = clean_form(project_name="路灯维修", implementing_unit="双井街道办事处")
+    fill_workbook(other, forms / "b.xlsx")  # as approved
+    targets = tmp_path / "绩效目标表.xlsx"
+    write_targets(targets, [approved(), approved(other)])
+    out = tmp_path / "汇总.xlsx"
+    assert main(["combine", str(forms), "-o", str(out), "--targets", str(targets), "--jobs", "1"]) == 1
+    capsys.readouterr()
+    rows = _sheet_rows(out, "目标偏离")
+    assert rows[0][:4] == ("序号", "实施单位", "项目", "指标")
+    body = [row[1:9] for row in rows[1:]]
+    assert body == [("朝外街道办事处", "垃圾分类桶站改造", "改造桶站数量", "≥40个", "≥35个", "target-lowered", "错误", "E15"),
+                    ("朝外街道办事处", "垃圾分类桶站改造", "验收合格率", "15", "10", "weight-changed", "警告", "G16")]
+    units = {row[0]: row for row in _sheet_rows(out, "按单位")}
+    header = tuple(str(h).replace("\n", "") for h in units["实施单位"])
+    drift_col, serious_col = header.index("目标偏离（处）"), header.index("其中降低或删去（处）")
+    assert (units["朝外街道办事处"][drift_col], units["朝外街道办事处"][serious_col]) == (2, 1)
+    assert (units["双井街道办事处"][drift_col], units["双井街道办事处"][serious_col]) == (0, 0)
+    risks = _sheet_rows(out, "复核重点")
+    top = risks[1]
+    assert top[3] == "垃圾分类桶站改造" and "偏离批复目标" in top[6] and "指标值低于批复 1 处" in top[7]
+    # the next round reuses the stored results (files unchanged): the drift comes back from the store
+    assert main(["combine", str(forms), "-o", str(out), "--targets", str(targets), "--jobs", "1", "--force"]) == 1
+    assert "沿用上次结果 2 个" in capsys.readouterr().out
+    assert [row[1:9] for row in _sheet_rows(out, "目标偏离")[1:]] == body

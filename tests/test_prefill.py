@@ -159,3 +159,22 @@ def test_libreoffice_round_trip_keeps_locks_computes_formulas_and_checks(prefill
     assert verdict.findings == []
     lowered = _filled(out[0], tmp_path / "lowered.xlsx", E15="≥30个")  # openpyxl writes a locked cell's value
     assert ("target-lowered", "自评表!E15") in {(f.code, f.cell) for f in _verdict(lowered).findings}
+
+
+def test_combine_without_targets_reads_the_carried_targets(prefilled, tmp_path, capsys):
+    forms = tmp_path / "收表"
+    forms.mkdir()
+    _filled(prefilled["form"], forms / "clean.xlsx")
+    wb = openpyxl.load_workbook(_filled(prefilled["con"], forms / "lowered.xlsx"))  # another project
+    ws = wb["自评表"]
+    ws.protection.sheet = False
+    ws["E17"] = "≤45天"  # 完工时间, approved ≤30天
+    wb.save(forms / "lowered.xlsx")
+    out = tmp_path / "汇总.xlsx"
+    assert main(["combine", str(forms), "-o", str(out), "--jobs", "1"]) == 1
+    capsys.readouterr()
+    files = {Path(str(row[1])).name: row for row in openpyxl.load_workbook(out, read_only=True)["文件清单"]
+             .iter_rows(values_only=True)}
+    assert "模板被改动" not in files["clean.xlsx"] and "模板被改动" in files["lowered.xlsx"]
+    drift = [row for row in openpyxl.load_workbook(out, read_only=True)["目标偏离"].iter_rows(values_only=True)][1:]
+    assert [row[3:8] for row in drift] == [("完工时间", "≤30天", "≤45天", "target-lowered", "错误")]

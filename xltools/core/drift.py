@@ -11,7 +11,7 @@ scoring reads them (:func:`~xltools.core.parse.parse_quantity`, :func:`~xltools.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Literal
 
@@ -35,12 +35,34 @@ from .targets import TargetIndicator, TargetProject, Targets, indicator_key, nam
 from .timepoint import TimeSpec, parse_time, resolve
 from .wording import stated_band
 
-__all__ = ["DRIFT_CODES", "Comparison", "compare_target", "drift_findings", "targets_findings", "match_project",
+__all__ = ["DRIFT_CODES", "DriftFinding", "SERIOUS_DRIFT", "Comparison", "compare_target", "drift_findings", "targets_findings", "match_project",
            "near_project"]
 
 #: Every drift code (the summary's sheet 目标偏离 lists findings with these).
 DRIFT_CODES = ("target-lowered", "target-changed", "indicator-removed", "indicator-added", "weight-changed",
                "budget-differs", "project-not-in-targets")
+
+#: Drift that raises a project in the district's review (复核重点, the 抽查 risk).
+SERIOUS_DRIFT = frozenset({"target-lowered", "indicator-removed"})
+
+
+@dataclass(frozen=True)
+class DriftFinding(Finding):
+    """A drift finding that also says, for the district's sheet 目标偏离, which indicator it is about and the
+    approved and reported values as typed."""
+
+    indicator: str = ""
+    approved: str = ""
+    reported: str = ""
+
+    def at_cell(self, cell: str | None) -> DriftFinding:
+        return replace(self, cell=cell)
+
+
+def _drift(finding: Finding, indicator: object, approved: object, reported: object) -> DriftFinding:
+    return DriftFinding(finding.code, finding.severity, finding.field, finding.message, finding.cell,
+                        as_typed(indicator), as_typed(approved), as_typed(reported))
+
 
 #: How alike two names must be (difflib ratio of the normalised names) to be named as a near match.
 NEAR = 0.5
@@ -141,8 +163,8 @@ def _weight(value: object) -> float | None:
     return parse_number(value, suffixes=("分",)).value
 
 
-def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | None) -> list[Finding]:
-    findings: list[Finding] = []
+def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | None) -> list[DriftFinding]:
+    findings: list[DriftFinding] = []
     rows = [(i, ind) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
     unmatched = dict(rows)
     by_key: dict[tuple[str, str, str], list[int]] = {}
@@ -159,17 +181,18 @@ def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | 
         p = f"indicators[{i}]"
         result = compare_target(approved.target, ind.target, policy, year)
         if result.outcome == "lowered":
-            findings.append(TargetLowered.at(f"{p}.target", label=field_label(f"{p}.target"),
-                                             reported=as_typed(ind.target) or "空", approved=as_typed(approved.target),
-                                             how=result.how))
+            findings.append(_drift(TargetLowered.at(
+                f"{p}.target", label=field_label(f"{p}.target"), reported=as_typed(ind.target) or "空",
+                approved=as_typed(approved.target), how=result.how), ind.name, approved.target, ind.target))
         elif result.outcome == "changed":
-            findings.append(TargetChanged.at(f"{p}.target", label=field_label(f"{p}.target"),
-                                             reported=as_typed(ind.target) or "空", approved=as_typed(approved.target),
-                                             detail=result.how))
+            findings.append(_drift(TargetChanged.at(
+                f"{p}.target", label=field_label(f"{p}.target"), reported=as_typed(ind.target) or "空",
+                approved=as_typed(approved.target), detail=result.how), ind.name, approved.target, ind.target))
         approved_weight = _weight(approved.weight)
         if approved_weight is not None and _weight(ind.weight) != approved_weight:
-            findings.append(WeightChanged.at(f"{p}.weight", label=field_label(f"{p}.weight"),
-                                             reported=as_typed(ind.weight) or "空", approved=f"{approved_weight:g}"))
+            findings.append(_drift(WeightChanged.at(
+                f"{p}.weight", label=field_label(f"{p}.weight"), reported=as_typed(ind.weight) or "空",
+                approved=f"{approved_weight:g}"), ind.name, approved.weight, ind.weight))
     # a renamed indicator: removed + added, each naming the other
     pairs: dict[int, int] = {}  # removed index → form row
     taken: set[int] = set()
@@ -191,43 +214,48 @@ def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | 
         i = pairs.get(r)
         near = "" if i is None else f"；表中第 {i + 1} 条“{as_typed(form.indicators[i].name)}”与之相近，是否改了名称"
         field = f"indicators[{i}].name" if i is not None else "indicators"
-        findings.append(IndicatorRemoved.at(field, indicator=as_typed(approved.name), levels=_levels(approved),
-                                            approved=as_typed(approved.target), near=near))
+        findings.append(_drift(IndicatorRemoved.at(field, indicator=as_typed(approved.name), levels=_levels(approved),
+                                                   approved=as_typed(approved.target), near=near),
+                               approved.name, approved.target, ""))
     renamed = {i: removed[r] for r, i in pairs.items()}
     for i, ind in unmatched.items():
         p = f"indicators[{i}].name"
         was = renamed.get(i)
         near = "" if was is None else f"；与批复的“{as_typed(was.name)}”相近，是否改了名称"
-        findings.append(IndicatorAdded.at(p, label=field_label(p), indicator=as_typed(ind.name) or "空",
-                                          reported=as_typed(ind.target) or "空", near=near))
+        findings.append(_drift(IndicatorAdded.at(p, label=field_label(p), indicator=as_typed(ind.name) or "空",
+                                                 reported=as_typed(ind.target) or "空", near=near),
+                               ind.name, "", ind.target))
     return findings
 
 
-def drift_findings(form: Form, project: TargetProject, policy: Policy | None = None) -> list[Finding]:
+def drift_findings(form: Form, project: TargetProject, policy: Policy | None = None) -> list[DriftFinding]:
     """What ``form`` changed of its approved ``project``: header, 年初预算数, 年度总体目标 and indicators."""
     policy = policy or Policy()
-    findings: list[Finding] = []
+    findings: list[DriftFinding] = []
     approved_budget = parse_number(project.budget).value
     reported_budget = parse_number(form.fund("total").initial_budget).value
     if approved_budget is not None and reported_budget is not None and abs(approved_budget - reported_budget) > 5e-5:
         path = "funds.total.initial_budget"
-        findings.append(BudgetDiffers.at(path, label=field_label(path), reported=f"{reported_budget:g}",
-                                         approved=f"{approved_budget:g}"))
+        findings.append(_drift(BudgetDiffers.at(path, label=field_label(path), reported=f"{reported_budget:g}",
+                                                approved=f"{approved_budget:g}"), "年初预算数", approved_budget,
+                               reported_budget))
     if normalize_text(project.goal) and name_key(project.goal) != name_key(form.goal_expected):
-        findings.append(TargetChanged.at("goal_expected", label=field_label("goal_expected"),
-                                         reported=as_typed(form.goal_expected, 30) or "空",
-                                         approved=as_typed(project.goal, 30)))
+        findings.append(_drift(TargetChanged.at("goal_expected", label=field_label("goal_expected"),
+                                                reported=as_typed(form.goal_expected, 30) or "空",
+                                                approved=as_typed(project.goal, 30)),
+                               "年度总体目标", project.goal, form.goal_expected))
     findings += _indicators(form, project, policy, form_year(form))
     return findings
 
 
 def targets_findings(form: Form, targets: Targets, policy: Policy | None = None, code: object = None
-                     ) -> list[Finding]:
+                     ) -> list[DriftFinding]:
     """Drift of ``form`` from ``targets``: its project's drift, or ``project-not-in-targets`` naming a near match."""
     project = match_project(form, targets, code)
     if project is not None:
         return drift_findings(form, project, policy)
     near = near_project(form, targets)
     hint = "" if near is None else f"；绩效目标表中相近的是“{near.title}”（第 {near.row} 行）"
-    return [ProjectNotInTargets.at("project_name", project=as_typed(form.project_name) or "空",
-                                   unit=as_typed(form.implementing_unit) or "空", near=hint)]
+    return [_drift(ProjectNotInTargets.at("project_name", project=as_typed(form.project_name) or "空",
+                                          unit=as_typed(form.implementing_unit) or "空", near=hint),
+                   "项目名称", near.name if near is not None else "", form.project_name)]

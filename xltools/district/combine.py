@@ -335,6 +335,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
         raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
     review = review or ReviewOptions()
     review.check(force)
+    review.targets = review.targets or targets is not None
     store_path = Path(store) if store else store_path_for(output)
     skip = {str(store_path.resolve()), *(str(store_path.resolve().with_name(store_path.name + s)) for s in _SIDE_FILES)}
     if targets is not None and targets.source:  # the 绩效目标表 may lie among the forms: it is no form

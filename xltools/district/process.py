@@ -15,18 +15,21 @@ import re
 import signal
 import threading
 import traceback
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from xltools.core import Finding, Form, Policy, sheet_total
 from xltools.core.errors import os_reason
+from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.parse import normalize_text, parse_date, parse_number
 from xltools.core.targets import Targets
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow
-from xltools.district.review import risk_facts
+from xltools.district.review import FLAGS, risk_facts
 from xltools.form.identify import NotTemplate
 from xltools.form.layout import META_SHEET, SHEET
+from xltools.form.layout_v1_2 import TARGETS_SHEET
 from xltools.form.verdict import Verdict, judge
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
@@ -149,6 +152,23 @@ def use_targets(targets: Targets | None) -> None:
     _TARGETS = targets
 
 
+def _drift_facts(verdict: Verdict, facts: dict) -> None:
+    """The form's drift from its approved targets, kept with its risk facts (the summary's sheet 目标偏离 and
+    the review read them from the results store): rows (code, severity, cell, 指标, 批复值, 填报值); a
+    lowered target or a removed indicator raises the project (flag ``target-drift``)."""
+    if not verdict.drift:
+        return
+    facts["drift"] = [(f.code, f.severity, (f.cell or "").rpartition("!")[2], getattr(f, "indicator", ""),
+                       getattr(f, "approved", ""), getattr(f, "reported", "")) for f in verdict.drift]
+    serious = Counter(f.code for f in verdict.drift if f.code in SERIOUS_DRIFT)
+    if serious:
+        what = "、".join(f"{_DRIFT_TEXT[code]} {n} 处" for code, n in sorted(serious.items()))
+        facts["hits"] = [*facts["hits"], ["target-drift", FLAGS["target-drift"].template.format(what=what)]]
+
+
+_DRIFT_TEXT = {"target-lowered": "指标值低于批复", "indicator-removed": "批复的指标被删去"}
+
+
 def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
                  today: dt.date | None = None, seconds: float | None = None) -> FileResult:
     """Read and judge one workbook (``path`` or ``(path, shown name)``); never raises for a bad file.
@@ -192,7 +212,7 @@ def _process(path: str, result: FileResult, policy: Policy | None, today: dt.dat
     result.sha256 = hashlib.sha256(data).hexdigest()
     book = None
     try:
-        book = read_workbook(data, sheets=(SHEET, META_SHEET), shared=(META_SHEET,), cells_only=True,
+        book = read_workbook(data, sheets=(SHEET, META_SHEET, TARGETS_SHEET), shared=(META_SHEET,), cells_only=True,
                              limits=LIMITS)
         verdict = judge(book, policy, today=today, targets=_TARGETS)
         if verdict.blank:
@@ -211,6 +231,7 @@ def _process(path: str, result: FileResult, policy: Policy | None, today: dt.dat
         return
     result.project = project
     result.risk = risk_facts(project)
+    _drift_facts(verdict, result.risk)
     result.findings = [_finding_row(f) for f in verdict.findings]
     if verdict.tampered:
         result.fate = "tampered"
