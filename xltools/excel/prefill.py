@@ -17,6 +17,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill, Protection
 
+from xltools.core import Form
 from xltools.core.errors import UserError
 from xltools.core.targets import TargetProject, project_digest
 from xltools.excel.template import template_bytes
@@ -26,7 +27,7 @@ from xltools.form.registry import current_layout
 from xltools.io.fill import fill_template
 from xltools.io.files import OutputExistsError
 
-__all__ = ["prefill_forms", "safe_name", "form_paths", "PrefillError"]
+__all__ = ["prefill_forms", "write_prefilled", "safe_name", "form_paths", "PrefillError"]
 
 #: Windows refuses these as file or folder names, whatever the extension.
 _RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
@@ -114,13 +115,19 @@ def prefill_forms(projects: Sequence[TargetProject], folder: Path | str, *, year
     existing = [p for p in paths if p.exists()]
     if existing and not force:
         raise OutputExistsError(f"{folder} 中已有 {len(existing)} 个同名的表（如 {existing[0]}）：如需覆盖请加 --force")
-    default_rows = current_layout().rows
     for project, path in zip(projects, paths):
         if not project.indicators:
             raise PrefillError(f"项目“{project.title}”（绩效目标表第 {project.row} 行）没有绩效指标；请在绩效目标表中补上")
-        rows = max(len(project.indicators), default_rows)
-        if rows > 200:
-            raise PrefillError(f"项目“{project.title}”有 {len(project.indicators)} 条绩效指标，超过模板上限 200 条")
-        fill_template(project.form(year), path, _template(year, rows), force=force,
-                      finish=lambda book, layout, p=project: _lock(book, layout, p, password))
+        write_prefilled(project.form(year), project, path, year=year, force=force, password=password)
     return paths
+
+
+def write_prefilled(form: Form, project: TargetProject, path: Path | str, *, year: int = DEFAULT_YEAR,
+                    force: bool = False, password: str = DEFAULT_PASSWORD) -> Path:
+    """Write ``form`` (the approved cells as ``project`` says, the rest as the clerk filled them, or empty) as a
+    prefilled 1.2 form: ``project``'s approved cells locked, its targets carried in the workbook."""
+    rows = max(len(project.indicators), sum(1 for ind in form.indicators if not ind.is_empty()), current_layout().rows)
+    if rows > 200:
+        raise PrefillError(f"项目“{project.title}”有 {len(project.indicators)} 条绩效指标，超过模板上限 200 条")
+    return fill_template(form, path, _template(year, rows), force=force,
+                         finish=lambda book, layout: _lock(book, layout, project, password))
