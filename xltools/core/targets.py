@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .findings import Finding
 from .listbook import Column, HeaderMatch, ListError, ListRecord, ListSpec
 from .model import Form, FundRow, Funds, Indicator
-from .parse import normalize_text, parse_number
+from .parse import memoise_text, normalize_text, parse_number
 from .policy import Policy
 from .reading import split_level1
 from .rules import validate
@@ -52,6 +52,7 @@ TARGETS_HEADERS = tuple(column.header for column in TARGETS_SPEC.columns)
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
+@memoise_text
 def name_key(value: object) -> str:
     """A name as compared: NFKC, without blanks and punctuation (``朝阳·社区 服务（二期）`` ≡ ``朝阳社区服务二期``)."""
     return _PUNCT.sub("", normalize_text(value)).casefold()
@@ -224,7 +225,7 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
             first.update({k: record.group_row for k in _PROJECT_KEYS})
         else:
             for k in _PROJECT_KEYS:
-                if values[k] is None:
+                if values[k] is None or values[k] == current[k]:  # blank below, or repeated as it was
                     continue
                 if current[k] is None:
                     current[k], first[k] = values[k], record.row
