@@ -15,9 +15,8 @@ from xltools.core.targets import TargetIndicator
 from xltools.excel.prefill import form_paths, safe_name
 from xltools.form.identify import identify
 from xltools.form.layout_v1_2 import LayoutV1_2
-from xltools.form.verdict import judge
 from xltools.io.engine import recalculate
-from xltools.io.forms import load_workbook
+from xltools.io.forms import judge_loaded, load_workbook
 from xltools.io.targetsbook import write_targets
 from xltools.io.xlsxread import read_workbook
 
@@ -64,8 +63,7 @@ def _filled(source: Path, target: Path, **changes: object) -> Path:
 
 
 def _verdict(path: Path):
-    book, identity = load_workbook(path)
-    return judge(book, today=TODAY, identity=identity)
+    return judge_loaded(load_workbook(path), today=TODAY)
 
 
 def test_safe_names_for_windows(tmp_path):

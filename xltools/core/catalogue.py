@@ -309,6 +309,15 @@ class TotalReviewDiffers(Rule):
     defaults = {"note": ""}
 
 
+class FormatLegacy(Rule):
+    code, severity, area = "format-legacy", "warning", "文件格式"
+    title = "非 .xlsx 格式，模板保护无法核对"
+    template = ("本文件是 {format}{renamed}：其中的数值已读取并按同样规则检查评分，但该格式不保存或本程序读不到"
+                "{unseen}，无法核对模板是否被改动（只核对了表中固定文字）")
+    fix = "请用 .xlsx 模板填报"
+    defaults = {"renamed": ""}
+
+
 # --- drift from the approved targets (绩效目标表, or a 1.2 form's own approved targets) ---------------
 
 _KEEP_APPROVED = "批复的绩效目标不能在自评表中改动；如目标确经批准调整，请附调整文件并按调整后的批复填写"

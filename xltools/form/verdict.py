@@ -8,6 +8,7 @@ findings at the same cells whichever way it comes in.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from xltools.core import (
@@ -42,13 +43,16 @@ class Verdict:
     tamper: tuple[Finding, ...] = ()
     #: The policy that scored it: the run's, else the template version's released policy.
     policy: Policy | None = None
-    #: Drift from the approved targets (the run's 绩效目标表), placed at cells.
+    #: What the reader of the file found (``format-legacy`` for a format that cannot show protection …).
+    reading: tuple[Finding, ...] = ()
+    #: Drift from the approved targets (the run's 绩效目标表, or a prefilled form's own), placed at cells.
     drift: tuple[Finding, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
-        """Every finding, tamper check first, drift from the approved targets last, each placed at its cell."""
-        return [*self.tamper, *self.evaluation.findings, *self.drift]
+        """Every finding: tamper check, then the reader's, then the form's, then drift from the approved targets,
+        each placed at its cell where it has one."""
+        return [*self.tamper, *self.reading, *self.evaluation.findings, *self.drift]
 
     @property
     def errors(self) -> int:
@@ -77,30 +81,37 @@ def read_form(book: BookView, identity: Identity) -> Form:
     return identity.layout.form_from_cells(sheet.value)
 
 
-def _placed(evaluation: Evaluation, layout: Layout) -> Evaluation:
-    findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
+def _placed(evaluation: Evaluation, layout: Layout, origins: Mapping[str, str] | None = None) -> Evaluation:
+    """Findings placed at their cells: where the field was read (``origins``) when given, else the layout's cell."""
+    if origins:
+        findings = [f.at_cell(f.cell or origins.get(f.field) or layout.cell_of(f.field)) for f in evaluation.findings]
+    else:
+        findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
     return Evaluation(evaluation.form, evaluation.sheet, findings)
 
 
 def _drift(form: Form, targets: Targets | None, policy: Policy, layout: Layout,
-           own: TargetProject | None = None) -> tuple[Finding, ...]:
+           own: TargetProject | None = None, origins: Mapping[str, str] | None = None) -> tuple[Finding, ...]:
     """Drift from the run's targets (matched by the form's own 项目代码 when it carries one), else from the
-    targets a prefilled form carries."""
+    targets a prefilled form carries; placed where ``origins`` says a field was read, else at the layout's cell."""
     if targets is not None:
         found = targets_findings(form, targets, policy, code=own.code if own is not None else None)
     elif own is not None:
         found = drift_findings(form, own, policy)
     else:
         return ()
-    return tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in found)
+    where = origins or {}
+    return tuple(f.at_cell(f.cell or where.get(f.field) or layout.cell_of(f.field)) for f in found)
 
 
 def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None = None,
-          identity: Identity | None = None, targets: Targets | None = None) -> Verdict:
+          identity: Identity | None = None, reading: tuple[Finding, ...] = (),
+          targets: Targets | None = None) -> Verdict:
     """The verdict on a workbook, scored with the district's policy: ``policy`` (the run's, e.g.
     ``--policy``), else the released policy of the workbook's template version. The policy stored in
-    the workbook never scores it; one that differs is a ``tamper-policy-changed`` finding. With
-    ``targets`` (a 绩效目标表) the form is also compared with its project's approved targets; without, a
+    the workbook never scores it; one that differs is a ``tamper-policy-changed`` finding. ``reading``
+    are the findings of the reader that read the file (:mod:`xltools.io.seam`), kept with the verdict.
+    With ``targets`` (a 绩效目标表) the form is also compared with its project's approved targets; without, a
     prefilled 1.2 form is compared with the approved targets it carries.
 
     Raises :class:`~xltools.form.identify.NotTemplate` (or ``UnknownVersion``) when it is not a
@@ -120,21 +131,24 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     evaluation = evaluate(shown, district, today=today)
     layout = identity.layout
     return Verdict(form, _placed(evaluation, layout), layout, identity,
-                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district,
+                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district, reading,
                    _drift(form, targets, district, layout, own.project))
 
 
 def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None,
+               reading: tuple[Finding, ...] = (), origins: Mapping[str, str] | None = None,
                targets: Targets | None = None) -> Verdict:
-    """The verdict on a JSON form: cells are named as in the workbook ``xltools fill`` would write.
+    """The verdict on a form read without a template layout (JSON, or a reader's ``Source.form``).
 
-    That workbook has as many indicator rows as the form has indicators (at least the template's
-    default) and leaves out empty indicators, so the form is judged as ``fill`` writes it.
+    Findings are placed where ``origins`` says each field was read (``表1 第12行 第5列``), else at the
+    cells of the workbook ``xltools fill`` would write: that workbook has as many indicator rows as the
+    form has indicators (at least the template's default) and leaves out empty indicators, so the form
+    is judged as ``fill`` writes it. ``reading`` are the reader's findings, kept with the verdict.
     """
     rows = [ind for ind in form.indicators if not ind.is_empty()]
     if len(rows) != len(form.indicators):
         form = form.model_copy(update={"indicators": rows})
     layout = current_layout(max(len(rows), current_layout().rows))
     policy = policy or released_policy(layout.version)
-    return Verdict(form, _placed(evaluate(form, policy, today=today), layout), layout, policy=policy,
-                   drift=_drift(form, targets, policy, layout))
+    return Verdict(form, _placed(evaluate(form, policy, today=today), layout, origins), layout, policy=policy,
+                   reading=reading, drift=_drift(form, targets, policy, layout, origins=origins))
