@@ -5,7 +5,7 @@
 and reports what the form changed: a weaker target (``target-lowered``), another one
 (``target-changed``), an indicator dropped or added (a renamed one is both, each naming the other),
 another 分值 or 年初预算数, or a project the targets do not have. Target values are compared as the
-scoring reads them (:func:`~xltools.core.parse.parse_quantity`, :func:`~xltools.core.timepoint.parse_time`,
+scoring reads them (:func:`~xltools.core.quantity.parse_quantity`, :func:`~xltools.core.timepoint.parse_time`,
 :func:`~xltools.core.wording.stated_band`): ``≥95%``, ``≥ 95 %``, ``不低于95%`` and ``95%以上`` are one target.
 """
 
@@ -27,8 +27,9 @@ from .catalogue import (
 from .fields import field_label
 from .findings import Finding
 from .model import Form, Indicator
-from .parse import Quantity, as_typed, is_placeholder, normalize_text, parse_number, parse_quantity
+from .parse import as_typed, is_placeholder, normalize_text, parse_number
 from .policy import Policy
+from .quantity import Quantity, parse_quantity
 from .reading import split_level1
 from .scoring import form_year
 from .targets import TargetIndicator, TargetProject, Targets, indicator_key, name_key

@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable
 
 from xltools.core import Form, Policy, validate
-from xltools.core.parse import parse_quantity
+from xltools.core.quantity import parse_quantity
 from xltools.core.targets import TargetIndicator, TargetProject
 from xltools.demo.data import YEAR, DemoFile
 from xltools.demo.mistakes import Expected, settle, wan
