@@ -176,3 +176,22 @@ def test_combine_without_targets_reads_the_carried_targets(prefilled, tmp_path, 
     assert "模板被改动" not in files["clean.xlsx"] and "模板被改动" in files["lowered.xlsx"]
     drift = [row for row in openpyxl.load_workbook(out, read_only=True)["目标偏离"].iter_rows(values_only=True)][1:]
     assert [row[3:8] for row in drift] == [("完工时间", "≤30天", "≤45天", "target-lowered", "错误")]
+
+
+def test_the_check_button_finds_a_retyped_target_from_the_carried_targets(prefilled, tmp_path):
+    import os
+
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+    import xlwings as xw
+
+    from xltools.core.drift import DRIFT_CODES
+    from xltools.excel import addin
+
+    from .xlwings_payload import book_payload
+
+    lowered = _filled(prefilled["form"], tmp_path / "t.xlsx", E15="≥30个")
+    report = addin.check_scores(xw.Book(json=book_payload(lowered, name=lowered.name)), today=TODAY, alert=False)
+    assert ("target-lowered", "自评表!E15") in {(f.code, f.cell) for f in report.evaluation.findings}
+    clean = _filled(prefilled["form"], tmp_path / "c.xlsx")
+    report = addin.check_scores(xw.Book(json=book_payload(clean, name=clean.name)), today=TODAY, alert=False)
+    assert not [f for f in report.evaluation.findings if f.code in DRIFT_CODES or f.code.startswith("tamper-")]
