@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def rules_markdown() -> str:
     """The rule catalogue as Markdown (``docs/rules.md``)."""
     from xltools.core.rules import iter_rules
+    from xltools.core.vocabulary import levels_markdown
 
     lines = [
         "# 校验规则目录 (validation rules)",
@@ -29,7 +30,10 @@ def rules_markdown() -> str:
     ]
     for rule in iter_rules():
         lines.append(f"| `{rule.code}` | {rule.severity} | {rule.area} | {rule.title} | {rule.template} | {rule.fix} |")
-    return "\n".join(lines) + "\n"
+    lines += ["", "## 指标词表 (vocabulary)", "",
+              "The default 一级/二级 vocabulary that `level1-invalid` and `level2-invalid` check against"
+              " (`xltools.core.vocabulary.LEVELS`; a policy may replace it with the key `levels`).", ""]
+    return "\n".join(lines) + "\n" + levels_markdown()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import PYDANTIC_REASONS, UserError
+from .vocabulary import LEVELS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,13 +42,6 @@ class TotalCap(BaseModel):
     below: float = Field(title="执行率低于此值（0 到 1 之间的小数）")
     max_total: float = Field(title="总分最高为")
 
-
-_DEFAULT_LEVELS: dict[str, tuple[str, ...]] = {
-    "产出指标": ("数量指标", "质量指标", "时效指标", "成本指标"),
-    "效益指标": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
-    "满意度指标": ("服务对象满意度指标", "满意度指标"),
-    "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
-}
 
 _DEFAULT_SCALES: tuple[dict[str, str], ...] = (
     {"优": "达成", "良": "达成", "中": "部分达成", "差": "未达成"},
@@ -99,7 +93,7 @@ class Policy(BaseModel):
         default_factory=lambda: _DEFAULT_SCALES, title="评价等级（如优良中差）及每个等级对应的档次")
     late_band: str = Field("部分达成", title="完成时间晚于期限时所属的档次")
     levels: dict[str, tuple[str, ...]] = Field(
-        default_factory=lambda: dict(_DEFAULT_LEVELS), title="一级指标及其允许的二级指标")
+        default_factory=lambda: dict(LEVELS), title="一级指标及其允许的二级指标")
     required_level1: tuple[str, ...] = Field(
         ("产出指标", "效益指标", "满意度指标"), title="每张表必须有的一级指标")
     cost_upper_limit: bool = Field(True, title="成本指标的指标值不带符号时按上限（≤）计分")
