@@ -33,6 +33,7 @@ __all__ = [
     "OPERATOR_PREFIXES",
     "OPERATOR_SUFFIXES",
     "split_operator",
+    "zero_quantity",
     "operator_unknown",
     "looks_like_operator",
 ]
@@ -416,6 +417,29 @@ def _parse_quantity_text(value: str) -> Quantity | None:
     if not _UNIT_RE.match(unit) or not math.isfinite(number):
         return None
     return Quantity(comparator, number, _normalize_unit(unit))
+
+
+_ZERO_RE = re.compile(r"^(?:[+-]?0+(?:\.0+)?|零)(.*)$")
+
+
+@memoise_text
+def zero_quantity(value: object) -> Quantity | None:
+    """A real zero as a quantity: ``0``, ``"0"``, ``"0起"``, ``"≤0次"``, ``"0%"``, ``"零起"``; else ``None``.
+
+    :func:`parse_quantity` reads none of these (a bare ``0`` is what people type for "nothing" too):
+    whether a zero is a value or a placeholder depends on the row (:mod:`xltools.core.reading`).
+    """
+    if isinstance(value, bool):
+        return None
+    if _is_real(value):
+        return Quantity(None, 0.0, "") if value == 0 else None
+    if not isinstance(value, str):
+        return None
+    comparator, text = split_operator(value)
+    match = _ZERO_RE.match(text)
+    if not match or not _UNIT_RE.match(match.group(1)):
+        return None
+    return Quantity(comparator, 0.0, _normalize_unit(match.group(1)))
 
 
 # --- dates -------------------------------------------------------------------

@@ -27,6 +27,7 @@ from .parse import (
     memoise_text,
     normalize_text,
     parse_quantity,
+    zero_quantity,
 )
 from .policy import Policy
 from .timepoint import TimeSpec, find_time, is_late, parse_time, show_date
@@ -90,6 +91,28 @@ def _percent_fix(target: Quantity, actual: Quantity) -> tuple[Quantity, Quantity
     return target, actual
 
 
+def _real_zeros(target: object, actual: object, cost: bool, policy: Policy) -> tuple[Quantity, Quantity] | None:
+    """The target and actual of a row where a zero is a value, not a placeholder, else ``None``.
+
+    A zero target with a zero actual (``0`` and ``0``), or a zero target that states its unit or operator
+    (``0起``, ``≤0``) with a quantity as actual (``2起``): a count that must stay at zero (安全事故发生数,
+    变质比例). A zero actual against an upper limit (``≤5起``, or a cost): the limit
+    was kept. A zero actual against a positive target stays a placeholder (nobody counts “0” as done).
+    """
+    zero_target, zero_actual = zero_quantity(target), zero_quantity(actual)
+    if zero_target is None and zero_actual is None:
+        return None
+    if zero_target is not None and zero_actual is None and not (zero_target.unit or zero_target.comparator):
+        return None  # a bare 0 against a count (“0” and “40个”) is what people type for “nothing to say”
+    target_qty = zero_target or parse_quantity(target)
+    actual_qty = zero_actual or parse_quantity(actual)
+    if target_qty is None or actual_qty is None:
+        return None
+    if zero_target is None and _direction(target_qty, cost, policy) != "reverse":
+        return None
+    return target_qty, actual_qty
+
+
 def _direction(target: Quantity, cost: bool, policy: Policy) -> IndicatorKind:
     if target.comparator is None and cost and policy.cost_upper_limit:
         return "reverse"
@@ -114,6 +137,15 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
         return Reading("inapplicable", **base)
     if garbled:
         return Reading("garbled", **base)
+    zeros = _real_zeros(target, actual, base["cost"], policy)
+    if zeros is not None:
+        target_qty, actual_qty = zeros
+        direction = "reverse" if target_qty.comparator is None and target_qty.value == 0 else \
+            _direction(target_qty, base["cost"], policy)
+        base["placeholders"] = ()
+        if target_qty.unit and actual_qty.unit and target_qty.unit != actual_qty.unit:
+            return Reading("unit-mismatch", **base, target=target_qty, actual=actual_qty)
+        return Reading(direction, **base, target=target_qty, actual=actual_qty)
     if placeholders:
         return Reading("placeholder", **base)
     if not normalize_text(target) and not normalize_text(actual):
