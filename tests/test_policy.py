@@ -187,9 +187,12 @@ def test_rating_scales_and_their_bands_are_policy():
                                                                policy)
     assert ("indicators[4].score", "qualitative-band") not in codes(
         row5(target="优秀/合格/不合格", actual="合格", score=11), policy)
-    # the default scales do not know 优秀/合格: nothing is claimed
-    assert ("indicators[4].score", "qualitative-band") not in codes(
+    # issue 27: the default scales know 优秀/良好/合格/不合格 too (合格 → 部分达成: 13 is too high) …
+    assert ("indicators[4].score", "qualitative-band") in codes(
         row5(target="优秀/合格/不合格", actual="合格", score=13), Policy())
+    # … but not 甲/乙/丙: nothing is claimed
+    assert ("indicators[4].score", "qualitative-band") not in codes(
+        row5(target="甲/乙/丙", actual="丙", score=13), Policy())
 
 
 def test_late_band_is_policy():

@@ -16,7 +16,7 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import PYDANTIC_REASONS, UserError
-from .vocabulary import LEVELS
+from .vocabulary import LEVELS, RATING_SCALES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,12 +42,6 @@ class TotalCap(BaseModel):
     below: float = Field(title="执行率低于此值（0 到 1 之间的小数）")
     max_total: float = Field(title="总分最高为")
 
-
-_DEFAULT_SCALES: tuple[dict[str, str], ...] = (
-    {"优": "达成", "良": "达成", "中": "部分达成", "差": "未达成"},
-    {"好": "达成", "较好": "达成", "一般": "部分达成", "较差": "未达成", "差": "未达成"},
-    {"高": "达成", "较高": "达成", "中": "部分达成", "较低": "未达成", "低": "未达成"},
-)
 
 Rounding = Union[Literal["off"], int]
 
@@ -90,7 +84,7 @@ class Policy(BaseModel):
     equal_rule: Literal["gap", "positive"] = Field(
         "gap", title="“=”指标计分：gap=按偏离比例扣分；positive=同正向指标（达到即满分）")
     rating_scales: tuple[dict[str, str], ...] = Field(
-        default_factory=lambda: _DEFAULT_SCALES, title="评价等级（如优良中差）及每个等级对应的档次")
+        default_factory=lambda: RATING_SCALES, title="评价等级（如优良中差）及每个等级对应的档次")
     late_band: str = Field("部分达成", title="完成时间晚于期限时所属的档次")
     levels: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: dict(LEVELS), title="一级指标及其允许的二级指标")

@@ -91,6 +91,20 @@ def _percent_fix(target: Quantity, actual: Quantity) -> tuple[Quantity, Quantity
     return target, actual
 
 
+def _rated_band(scale: dict[str, str], expected: str | None, word: str) -> str:
+    """The band of a rating word against a target naming one word (``良``): that word or a better one is
+    达成; against a target naming the low word of a scale (``否``), only that word is; against a whole
+    scale, the word's own band."""
+    if expected is None:
+        return scale[word]
+    if word == expected:
+        return "达成"
+    if scale[expected] == "未达成":
+        return "未达成"
+    words = list(scale)
+    return "达成" if words.index(word) < words.index(expected) else scale[word]
+
+
 def _real_zeros(target: object, actual: object, cost: bool, policy: Policy) -> tuple[Quantity, Quantity] | None:
     """The target and actual of a row where a zero is a value, not a placeholder, else ``None``.
 
@@ -170,9 +184,7 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
         word = rating_word(actual, scale)
         if word is None:
             return Reading("rating", **base, statement=stated_band(actual, policy))
-        words = list(scale)
-        band = "达成" if expected is not None and words.index(word) <= words.index(expected) else scale[word]
-        return Reading("rating", **base, rating=word, statement=Statement(band, word))
+        return Reading("rating", **base, rating=word, statement=Statement(_rated_band(scale, expected, word), word))
     return Reading("qualitative", **base, statement=stated_band(actual, policy))
 
 

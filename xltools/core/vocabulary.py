@@ -10,7 +10,7 @@ forms that keep cost under 产出指标 (the 2020 framework) may use the same th
 
 from __future__ import annotations
 
-__all__ = ["LEVELS", "COST_LEVEL2", "levels_markdown"]
+__all__ = ["LEVELS", "COST_LEVEL2", "RATING_SCALES", "levels_markdown", "scales_markdown"]
 
 #: The 二级 of cost, valid under 成本指标 (一级) and under 产出指标.
 COST_LEVEL2: tuple[str, ...] = ("经济成本指标", "社会成本指标", "生态环境成本指标")
@@ -22,6 +22,29 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "满意度指标": ("服务对象满意度指标", "满意度指标"),
     "成本指标": COST_LEVEL2,
 }
+
+
+#: The rating scales a target may state, each word → the band it is in (best word first). A target that
+#: lists a scale (``优良中差``, ``A/B/C/D``) or names one word of it (``良``, ``是``) is scored by the band
+#: of the word the actual states; a full score with the lowest word is a ``qualitative-band`` error.
+RATING_SCALES: tuple[dict[str, str], ...] = (
+    {"优": "达成", "良": "达成", "中": "部分达成", "差": "未达成"},
+    {"好": "达成", "较好": "达成", "一般": "部分达成", "较差": "未达成", "差": "未达成"},
+    {"高": "达成", "较高": "达成", "中": "部分达成", "较低": "未达成", "低": "未达成"},
+    {"优": "达成", "良": "达成", "中": "部分达成", "低": "未达成", "差": "未达成"},
+    {"优秀": "达成", "良好": "达成", "合格": "部分达成", "不合格": "未达成"},
+    {"A": "达成", "B": "达成", "C": "部分达成", "D": "未达成"},
+    {"满意": "达成", "基本满意": "部分达成", "不满意": "未达成"},
+    {"是": "达成", "否": "未达成"},  # a yes/no target: only the word it names is met
+)
+
+
+def scales_markdown(scales: tuple[dict[str, str], ...] | None = None) -> str:
+    """The rating scales as a Markdown table (one row per scale)."""
+    rows = ["| 评价等级 | 对应档次 |", "| --- | --- |"]
+    rows += [f"| {'/'.join(scale)} | {'、'.join(f'{w}→{b}' for w, b in scale.items())} |"
+             for scale in (scales or RATING_SCALES)]
+    return "\n".join(rows) + "\n"
 
 
 def levels_markdown(levels: dict[str, tuple[str, ...]] | None = None) -> str:
