@@ -266,6 +266,13 @@ class ValueGarbled(Rule):
     fix = "请改成正确的数字和单位，例如“230人”“100%”"
 
 
+class TargetImplausible(Rule):
+    code, severity, area = "target-implausible", "warning", "绩效指标"
+    title = "比率超过 100%"
+    template = "「{label}」“{raw}”超过 100%，而“{name}”是比率（不会超过 100%），不据此计算得分（复核得分按自评计）"
+    fix = "请核对是否印错或多写了一位（例如“≥90%”印成了“290%”），改为正确的百分比"
+
+
 class ActualNotStated(Rule):
     code, severity, area = "actual-not-stated", "warning", "绩效指标"
     title = "实际完成值未写明数量或时间"

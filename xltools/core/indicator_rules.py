@@ -18,6 +18,7 @@ from .catalogue import (
     SatisfactionNotQuantified,
     ScoreMismatch,
     ScoreOutOfRange,
+    TargetImplausible,
     UnitMismatch,
     ValueGarbled,
     ValuePlaceholder,
@@ -104,6 +105,10 @@ def _kind_checks(p: str, ind: Indicator, result: IndicatorResult, sheet: ScoreSh
         for part in reading.placeholders:
             findings.append(ValuePlaceholder.at(f"{p}.{part}", label=field_label(f"{p}.{part}"),
                                                 raw=as_typed(getattr(ind, part)), what=_PART_NAMES[part]))
+    elif kind == "implausible":
+        for part in reading.implausible:
+            findings.append(TargetImplausible.at(f"{p}.{part}", label=field_label(f"{p}.{part}"),
+                                                 raw=as_typed(getattr(ind, part)), name=as_typed(ind.name, 20)))
     elif kind == "unit-mismatch":
         findings.append(UnitMismatch.at(f"{p}.actual", label=field_label(f"{p}.actual"),
                                         actual_unit=reading.actual.unit if reading.actual else "",

@@ -9,7 +9,8 @@ Kinds: ``positive``/``reverse``/``equal`` (quantities that compare),
 as 优良中差), ``qualitative`` (a statement), ``unstated`` (a numeric target
 whose actual states no number), ``unit-mismatch``, ``placeholder`` (一, —,
 /, 无, 0 … in the target or actual), ``garbled`` (a number with letters in
-it), ``inapplicable`` (不适用, dropped under the policy) and ``empty``.
+it), ``inapplicable`` (不适用, dropped under the policy), ``implausible`` (a rate above 100 %: no score
+is derived from it) and ``empty``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from .wording import Statement, rating_scale, rating_word, stated_band
 __all__ = ["IndicatorKind", "QUANTITATIVE", "Reading", "read_indicator", "split_level1", "is_cost"]
 
 IndicatorKind = Literal["positive", "reverse", "equal", "qualitative", "unit-mismatch", "empty", "time", "rating",
-                        "placeholder", "garbled", "unstated", "inapplicable"]
+                        "placeholder", "garbled", "unstated", "inapplicable", "implausible"]
 
 #: Kinds whose score the reviewer computes from the target and actual value.
 QUANTITATIVE: tuple[str, ...] = ("positive", "reverse", "equal")
@@ -62,6 +63,7 @@ class Reading:
     deadline: str | None = None  # for a deadline target: the deadline and the actual time, as shown in messages
     done: str | None = None
     on_time: bool = False  # a deadline met (by the time stated, or 按时/如期/按期): scored like a target met
+    implausible: tuple[str, ...] = ()  # the parts (target, actual) that state a rate above 100 %
 
 
 _LEVEL1_WEIGHT = re.compile(r"^(?P<name>\D+?)(?:\((?P<w1>\d+(?:\.\d+)?)分?\)|(?P<w2>\d+(?:\.\d+)?)分)$")
@@ -89,6 +91,28 @@ def _percent_fix(target: Quantity, actual: Quantity) -> tuple[Quantity, Quantity
     if actual.unit == "%" and not target.unit and 0 < target.value <= 1 < actual.value:
         return Quantity(target.comparator, target.value * 100, "%"), actual
     return target, actual
+
+
+#: Names of indicators whose value cannot exceed 100 % (rates, coverage, 知晓率, 合格率, 及时率, 满意度 …) …
+_BOUNDED = re.compile(r"率|覆盖|满意|比例|占比")
+#: … unless they measure a change (增长率 120 % is possible).
+_UNBOUNDED = re.compile(r"增长|增幅|增速|增加|提高|提升|同比|环比|倍")
+
+
+@memoise_text
+def is_bounded_rate(name: object) -> bool:
+    """Whether an indicator's name (or 二级/一级) says its value is a share of at most 100 %."""
+    text = normalize_text(name).replace(" ", "")
+    return bool(_BOUNDED.search(text)) and not _UNBOUNDED.search(text)
+
+
+def _above_100(indicator: Indicator, target: Quantity, actual: Quantity | None) -> tuple[str, ...]:
+    """The parts of a rate-like row that state more than 100 % (a printed “290%” meant as “≥90%”)."""
+    if not (is_bounded_rate(indicator.name) or is_bounded_rate(indicator.level2)
+            or split_level1(indicator.level1)[0] == "满意度指标"):
+        return ()
+    return tuple(part for part, quantity in (("target", target), ("actual", actual))
+                 if quantity is not None and quantity.unit == "%" and quantity.value > 100 + 1e-9)
 
 
 def _rated_band(scale: dict[str, str], expected: str | None, word: str) -> str:
@@ -172,6 +196,10 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
         actual_qty = parse_quantity(actual)
         if actual_qty is not None:
             target_qty, actual_qty = _percent_fix(target_qty, actual_qty)
+        implausible = _above_100(indicator, target_qty, actual_qty)
+        if implausible:
+            return Reading("implausible", **base, target=target_qty, actual=actual_qty, implausible=implausible)
+        if actual_qty is not None:
             if target_qty.unit and actual_qty.unit and target_qty.unit != actual_qty.unit:
                 return Reading("unit-mismatch", **base, target=target_qty, actual=actual_qty)
             return Reading(_direction(target_qty, base["cost"], policy), **base, target=target_qty, actual=actual_qty)
