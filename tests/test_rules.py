@@ -123,6 +123,9 @@ CASES = [
     ("placeholder actual", with_indicator(0, actual="—"), [("indicators[0].actual", "value-placeholder")]),
     ("garbled actual", with_indicator(0, actual="4O个"), [("indicators[0].actual", "value-garbled")]),
     ("number not stated", with_indicator(0, actual="已完成"), [("indicators[0].actual", "actual-not-stated")]),
+    ("no weights at all", clean_form(budget_weight=None, budget_score=None, total_score=None, indicators=[
+        {**ind.model_dump(), "weight": None, "score": None} for ind in clean_form().indicators]),
+     [("indicators", "weights-absent")]),
     ("rate above 100 %", with_indicator(1, target="290%"), [("indicators[1].target", "target-implausible")]),
     ("level1 weight stated wrong", with_indicator(0, level1="产出指标（20分）"),
      [("indicators[0].level1", "level1-weight-mismatch")]),

@@ -197,8 +197,16 @@ class WeightNotPositive(Rule):
 class WeightsSum(Rule):
     code, severity, area = "weights-sum", "error", "分值结构"
     title = "分值合计不等于 100"
-    template = "预算执行分值与各指标分值合计为 {sum}，不是 {total}"
+    template = "预算执行分值与各指标分值合计为 {sum}，不是 {total}{note}"
     fix = "请调整各项分值，使合计为 {total} 分"
+    defaults = {"note": ""}
+
+
+class WeightsAbsent(Rule):
+    code, severity, area = "weights-absent", "warning", "分值结构"
+    title = "没有分值"
+    template = "预算执行和各条绩效指标都没有填写分值，无法评分（未评分）"
+    fix = "如需评分，请填写预算执行分值和每条指标的分值（合计 {total} 分）；不评分的表可不理会此提示"
 
 
 class WeightSplit(Rule):

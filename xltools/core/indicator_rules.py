@@ -163,11 +163,12 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
         findings.append(NameIsSentence.at(f"{p}.name", label=field_label(f"{p}.name"), length=len(name)))
     target = required_text(f"{p}.target", ind.target, findings)
     required_text(f"{p}.actual", ind.actual, findings)
-    weight = number(f"{p}.weight", ind.weight, findings, required=True)
+    absent = sheet.weights_absent  # one weights-absent finding for the form, not one per row
+    weight = number(f"{p}.weight", ind.weight, findings, required=not absent)
     if weight.value is not None and weight.value <= 0:
         findings.append(WeightNotPositive.at(f"{p}.weight", label=field_label(f"{p}.weight"), value=fmt(weight.value)))
     score = number(f"{p}.score", ind.score, findings, required=False)
-    if score.kind == "empty" and not result.dropped:
+    if score.kind == "empty" and not result.dropped and policy.self_scores == "required" and not absent:
         findings.append(RequiredMissing.at(f"{p}.score", label=field_label(f"{p}.score"),
                                            detail=_score_detail(result, policy)))
     w, s = result.weight, score.value
