@@ -151,3 +151,19 @@ def test_district_page(page, server: Server, tmp_path: Path) -> None:  # type: i
     cells = [str(c) for row in listing.iter_rows(values_only=True) for c in row if c]
     assert any("朝阳区2024/街道1/项目1.xlsx" in c for c in cells)
     assert any("说明.txt" in c for c in cells)
+
+
+def test_check_page_shows_the_self_total_beside_the_reviewed_one(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # issue 27: weights 120 (row 1 weight 40) were shown as “总分 1xx 等级 优”; the template's 总分 formula
+    # sums the self-scores: 9.55 + 40 + 15 + 15 + 15 + 14 + 10 = 118.55
+    form = forms.clean_form()
+    rows = [ind.model_copy() for ind in form.indicators]
+    rows[0] = rows[0].model_copy(update={"weight": 40, "score": 40})
+    path = fill_workbook(form.model_copy(update={"indicators": rows}), tmp_path / "分值120.xlsx",
+                         template=TEMPLATES / "朝阳区项目支出绩效自评表.xlsx")
+    page.set_input_files("#files", [str(path)])
+    page.wait_for_function("document.querySelectorAll('section.card table.findings').length === 1", timeout=60_000)
+    summary = page.locator("section.card div.summary").inner_text()
+    assert "自评总分 118.55" in summary and "错误 weights-sum" in summary
+    assert "复核总分 100" in summary and "等级 未评级" in summary and "优" not in summary
+    _shot(page, "check_page_totals.png", tmp_path, height=600)

@@ -36,13 +36,21 @@ def _fmt_num(value: object) -> str:
     return str(value)
 
 
+def _grade_text(result: dict[str, object]) -> str:
+    """The grade as printed: 未评分 without a reviewed total, 未评级 without a grade."""
+    if result["total"] is None:
+        return "未评分"
+    return str(result["grade"] or "未评级")
+
+
 def _print_text(result: dict[str, object]) -> None:
     from xltools.cli.rules import SEVERITY_TEXT
 
     rate = result["execution_rate"]
     print(result["file"])
     print(f"  执行率 {'—' if rate is None else f'{rate:.2%}'}  预算执行得分 {_fmt_num(result['budget_score'])}"
-          f"  总分 {_fmt_num(result['total'])}  等级 {result['grade']}")
+          f"  自评总分 {_fmt_num(result['self_total'])}  复核总分 {_fmt_num(result['total'])}"
+          f"  等级 {_grade_text(result)}")
     scores = result["indicator_scores"]
     assert isinstance(scores, list)
     print("  指标得分 " + " ".join(_fmt_num(s) for s in scores))

@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from xltools.core import Finding, Form, Policy, sheet_total
+from xltools.core import Finding, Form, Policy
 from xltools.core.errors import os_reason
 from xltools.core.parse import normalize_text, parse_date, parse_number
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
@@ -79,9 +79,7 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
     """The summary's view of one judged form."""
     form, sheet = verdict.form, verdict.evaluation.sheet
     total = form.fund("total")
-    # 自评总分: the cached value of the 总分 formula when the file has one, else what the formula computes
-    self_total = form.total_score if isinstance(form.total_score, (int, float)) else (
-        None if "total_score" in verdict.layout.marked_formulas(form) else sheet_total(form, policy))
+    self_total = verdict.self_total  # the cached value of the 总分 formula, else what the formula computes
     reviewed = {item.index: item.score for item in sheet.indicators}
     indicators = [
         IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,

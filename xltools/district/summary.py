@@ -33,6 +33,7 @@ from xltools.district.results import (
     UnitSums,
     fate_label,
     grade_names,
+    grade_shown,
 )
 from xltools.district.rowstream import _RowStream, text_lines
 from xltools.district.units import unit_sort_key
@@ -157,7 +158,7 @@ class _Projects(_Stream):
         self.units.add(p)
         values = [self.row, p.unit, p.department, p.name, p.lead, p.year_value, p.initial_budget, p.annual_budget,
                   p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
-                  p.self_total, p.review_total, p.grade, result.errors, result.warnings,
+                  p.self_total, p.review_total, grade_shown(p), result.errors, result.warnings,
                   FATE_TEXT[result.fate], result.path]
         formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
@@ -225,11 +226,12 @@ def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) ->
     count_cell, budget_cell, executed_cell = (_cell(col, total + 1) for col in (1, 2, 3))
     ws.write_formula(total, 4, f'=IF({budget_cell}>0,{executed_cell}/{budget_cell},"")', fmt.total_rate,
                      finite(executed / budget if budget > 0 else "", ""))
-    mean = sum(u.mean_total * u.projects for u in units) / count if count else ""
+    # as the formula computes it (a unit with no scored project counts as a blank, i.e. 0, in SUMPRODUCT)
+    mean = sum((u.mean_total or 0.0) * u.projects for u in units) / count if count else ""
     ws.write_formula(total, 5, f'=IF({count_cell}>0,SUMPRODUCT({_span(1, first, last)},{_span(5, first, last)})'
                                f'/{count_cell},"")', fmt.total_score, finite(mean, ""))
     ws.write_formula(total, 6, f'=IF({count_cell}>0,MIN({_span(6, first, last)}),"")', fmt.total_score,
-                     finite(min((u.min_total for u in units), default=""), ""))
+                     finite(min((u.min_total for u in units if u.min_total is not None), default=""), ""))
     for i, g in enumerate(grades):
         col = 7 + i
         ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_int,
