@@ -87,6 +87,13 @@ class AmountImplausible(Rule):
 IMPLAUSIBLE_AMOUNT = 1e6
 
 
+class AmountInYuan(Rule):
+    code, severity, area = "amount-in-yuan", "warning", "项目资金"
+    title = "金额疑似按元填写"
+    template = "「{label}」为 {value}，超过 {limit} 万元：金额疑似按元填写"
+    fix = "表中金额以万元为单位，请把按元填写的金额除以 10000（例如 1234567 元填 123.4567）；本地区表格按元填写时，评分规则中设 money_unit = \"元\""
+
+
 class AmountPrecision(Rule):
     code, severity, area = "amount-precision", "warning", "项目资金"
     title = "金额超过四位小数"

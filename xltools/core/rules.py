@@ -17,6 +17,7 @@ from functools import lru_cache
 from .catalogue import (
     IMPLAUSIBLE_AMOUNT,
     AmountImplausible,
+    AmountInYuan,
     AmountNegative,
     AmountPrecision,
     BreakdownMismatch,
@@ -120,9 +121,23 @@ def _breakdown_note(sheet: ScoreSheet) -> str:
             f"执行率 {sheet.execution_rate:.2%}")
 
 
+def _in_yuan(form: Form, policy: Policy) -> str | None:
+    """The 年度资金总额 cell whose amount is not plausible in 万元 (the 全年预算数 first), under
+    ``money_unit = "万元"``; ``None`` when every amount of the row is plausible."""
+    if policy.money_unit != "万元":
+        return None
+    row = form.fund("total")
+    for column in ("annual_budget", "initial_budget", "executed"):
+        value = parse_number(getattr(row, column)).value
+        if value is not None and value > policy.max_plausible_amount:
+            return f"funds.total.{column}"
+    return None
+
+
 def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding]) -> None:
     parsed: dict[str, dict[str, float | None]] = {}
     rate_path = denominator_path(policy)
+    yuan = _in_yuan(form, policy)  # one finding for the form, at the first implausible amount of the total row
     for key in FUND_ROWS:
         if key != "total" and getattr(form.funds, key) is None:  # a 其中 row left blank: no amount to check
             parsed[key] = dict.fromkeys(_AMOUNT_COLUMNS)
@@ -138,8 +153,13 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
                 findings.append(RequiredMissing.at(path, label=field_label(path), detail=detail))
             if value is not None and value < 0:
                 findings.append(AmountNegative.at(path, label=field_label(path), value=_fmt(value)))
-            elif value is not None and value > IMPLAUSIBLE_AMOUNT:
-                findings.append(AmountImplausible.at(path, label=field_label(path), value=_fmt(value),
+            elif path == yuan:
+                findings.append(AmountInYuan.at(path, label=field_label(path), value=_fmt(value),
+                                                limit=f"{policy.max_plausible_amount:,.0f}"))
+            elif value is not None and value * policy.money_factor > IMPLAUSIBLE_AMOUNT \
+                    and not (yuan and key == "total"):  # the row's amounts are in 元: said once, above
+                findings.append(AmountImplausible.at(path, label=field_label(path),
+                                                     value=_fmt(value * policy.money_factor),
                                                      limit=f"{IMPLAUSIBLE_AMOUNT:,.0f}"))
             elif value is not None and _amount_precision_exceeded(value):
                 findings.append(AmountPrecision.at(path, label=field_label(path), value=repr(value)))

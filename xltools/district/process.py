@@ -75,6 +75,12 @@ def _finding_row(finding: Finding) -> tuple[str, str, str, str, str]:
 _UNTRUSTED_DATE = frozenset({"date-invalid", "date-in-future"})
 
 
+def _wan(value: object, policy: Policy) -> float | None:
+    """An amount as typed, in 万元 (a form in 元 under ``money_unit = "元"`` is divided by 10,000)."""
+    amount = parse_number(value).value
+    return None if amount is None else amount * policy.money_factor
+
+
 def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
     """The summary's view of one judged form."""
     form, sheet = verdict.form, verdict.evaluation.sheet
@@ -92,9 +98,9 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
         department=_text(form.department),
         name=_text(form.project_name),
         lead=_text(form.project_lead),
-        initial_budget=parse_number(total.initial_budget).value,
-        annual_budget=parse_number(total.annual_budget).value,
-        executed=parse_number(total.executed).value,
+        initial_budget=_wan(total.initial_budget, policy),  # in 万元 whatever the form's money_unit
+        annual_budget=_wan(total.annual_budget, policy),
+        executed=_wan(total.executed, policy),
         execution_rate=sheet.execution_rate,
         budget_score=sheet.budget_score,
         subtotals=dict(sheet.subtotals),

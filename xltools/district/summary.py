@@ -149,6 +149,7 @@ class _Projects(_Stream):
     def __init__(self, book, fmt: _Formats, units: UnitSums) -> None:
         super().__init__(book, fmt)
         self.units = units
+        self.money_note = ""  # said in the 全区合计 row when amounts were converted from 元
         self.sums = dict.fromkeys((6, 7, 8, 15, 17, 18), 0.0)  # running totals: the projects are not kept
 
     def add(self, result: FileResult) -> None:
@@ -195,7 +196,10 @@ class _Projects(_Stream):
         ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, int(sums[17]))
         ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, int(sums[18]))
         ws.write_blank(total, 19, None, fmt.total_text)
-        ws.write_blank(total, 20, None, fmt.total_text)
+        if self.money_note:
+            ws.write_string(total, 20, self.money_note, fmt.total_text)
+        else:
+            ws.write_blank(total, 20, None, fmt.total_text)
         _finish(ws, SUMMARY_HEADERS, row)
         ws.print_area(0, 0, total, len(SUMMARY_HEADERS) - 1)
 
@@ -373,6 +377,10 @@ def _write_charts(book, ws, fmt: _Formats, units: Sequence[UnitRow], policy: Pol
         ws.insert_chart("D21", grade_chart)
 
 
+#: What the summary says once when the forms' amounts are in 元 (``money_unit = "元"``).
+MONEY_NOTE = "各表金额按元填写（money_unit = \"元\"），本表已除以 10000 换算为万元"
+
+
 def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: Policy, *,
                   used: Iterable[FileResult] | None = None, extra: Callable[[xlsxwriter.Workbook], None] | None = None,
                   tmpdir: str | None = None) -> None:
@@ -395,6 +403,8 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     # the sheets in the workbook's order; then one pass over the projects fills 汇总, 项目信息 and 指标明细
     # (and sums 按单位), one pass over the files 问题清单 and 文件清单
     projects = _Projects(book, fmt, sums)
+    if policy.money_unit == "元":  # said once, in the 全区合计 row of 汇总
+        projects.money_note = MONEY_NOTE
     units_sheet = book.add_worksheet(SHEET["units"], worksheet_class=_RowStream)
     charts_sheet = book.add_worksheet(SHEET["charts"])
     if extra is not None:
