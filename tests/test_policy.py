@@ -216,8 +216,8 @@ def test_profiles():
     assert profile("chaoyang") == Policy()
     mof = profile("mof2020")
     assert mof.equal_rule == "positive" and "成本指标" not in mof.levels
-    assert set(PROFILES) == {"chaoyang", "mof2020"}
-    with pytest.raises(PolicyError, match="chaoyang、mof2020"):
+    assert set(PROFILES) == {"chaoyang", "mof2020", "mof2021"}  # mof2021: issue 27
+    with pytest.raises(PolicyError, match="chaoyang、mof2020、mof2021"):
         profile("beijing")
 
 

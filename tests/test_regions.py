@@ -159,3 +159,36 @@ def test_plausibility_limit_is_validated():
     with pytest.raises(PolicyError, match="max_plausible_amount"):
         policy_from_data({"max_plausible_amount": -1})
     assert policy_from_data({"max_plausible_amount": 50000}).max_plausible_amount == 50000
+
+
+# --- profile mof2021 ---------------------------------------------------------------------------------------
+
+def form_2021() -> Form:
+    """A 2021-framework form: 产出 25 + 15, 成本 10 (一级 成本指标), 效益 15 + 15, 满意度 10, 预算执行 10; no 年初预算数."""
+    form = with_row(clean_form(), 0, weight=25, score=25)
+    form = with_row(form, 2, level1="成本指标", level2="经济成本指标", name="改造成本", target="≤30万元",
+                    actual="28万元", weight=10, score=10)
+    return with_total(form, initial_budget=None)
+
+
+def test_mof2021_reads_a_2021_form_without_false_alarms():
+    from xltools.core import profile
+
+    ev = evaluate(form_2021(), profile("mof2021"), today=TODAY)
+    assert ev.findings == []
+    # 9.55 + 25 + 15 + 10 + 15 + 14 + 10 = 98.55 → 优
+    assert (ev.sheet.total, ev.sheet.grade) == (98.55, "优")
+
+
+def test_chaoyang_keeps_its_rules_for_the_same_form():
+    # the district wants the 年初预算数, and its advisory split has no 成本 column (产出 40 of 50)
+    found = codes(form_2021(), Policy())
+    assert found == [("funds.total.initial_budget", "required-missing"), ("indicators", "weight-split")]
+
+
+def test_every_profile_shows_as_toml_and_reads_back():
+    from xltools.core import PROFILES, policy_from_toml, policy_toml, profile
+
+    for name in PROFILES:
+        assert policy_from_toml(policy_toml(profile(name), name)) == profile(name), name
+    assert profile("mof2021").optional_fields == ("initial_budget",)

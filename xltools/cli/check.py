@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="JSON 表单、已填写的工作簿（.xlsx/.xlsm），或文件夹（检查其中所有工作簿，同 combine）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--policy", metavar="NAME|FILE",
-                   help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（优先于工作簿自带的规则）")
+                   help="评分规则：名称（chaoyang、mof2020、mof2021）或 TOML 文件（优先于工作簿自带的规则）")
     p.add_argument("--annotate", metavar="OUT", help="另存一份批注副本：结果、标色和批注已写入（只能检查一个工作簿）")
     p.add_argument("--force", action="store_true", help="与 --annotate 同用：覆盖已存在的输出文件")
     p.set_defaults(run=run)
