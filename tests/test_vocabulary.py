@@ -60,3 +60,13 @@ def test_docs_rules_lists_the_vocabulary_the_code_checks():
 def test_mof2020_keeps_its_own_vocabulary():
     # the 2020 financial-ministry form has no 一级 成本指标
     assert "level1-invalid" in level_codes("成本指标", "经济成本指标", profile("mof2020"))
+
+
+def test_docs_policy_documents_every_key_and_profile():
+    from xltools.core import PROFILES
+
+    text = (DOCS / "policy.md").read_text(encoding="utf-8")
+    for key in Policy.model_fields:
+        assert f"`{key}`" in text, key
+    for name in PROFILES:
+        assert f"`{name}`" in text, name
