@@ -83,6 +83,9 @@ def test_the_summary_shows_amounts_in_wan_and_says_so_once(tmp_path: Path):
     cells = [c for row in openpyxl.load_workbook(out)["汇总"].iter_rows(values_only=True) for c in row]
     assert cells.count(MONEY_NOTE) == 1
     assert 100.0 in cells and 1000000.0 not in cells
+    # 项目信息: the 其中 rows too (当年财政拨款 1,000,000 / 800,000 / 800,000 元 → 100 / 80 / 80 万元)
+    details = [c for row in openpyxl.load_workbook(out)["项目信息"].iter_rows(values_only=True) for c in row]
+    assert 80.0 in details and 800000.0 not in details
 
 
 def test_an_amount_beyond_any_project_is_still_implausible_in_yuan_forms():

@@ -111,7 +111,7 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
         # versions of a project is the newer one
         filled_on=None if any(f.code in _UNTRUSTED_DATE for f in verdict.findings) else parse_date(form.filled_on),
         packed_indicators=ProjectRow.pack(indicators),
-        details=_details(form),
+        details=_details(form, policy),
     )
 
 
@@ -131,10 +131,12 @@ def _as_typed(value: object) -> object:
     return number.value if number.value is not None else (_text(value) or None)
 
 
-def _details(form: Form) -> tuple[object, ...]:
-    """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order."""
-    amounts = [_as_typed(getattr(row, part)) for row in (form.fund(key) for key in ("fiscal", "carryover", "other"))
-               for part in ("initial_budget", "annual_budget", "executed")]
+def _details(form: Form, policy: Policy) -> tuple[object, ...]:
+    """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order (amounts in 万元 whatever the form's
+    ``money_unit``; a text that is no number as typed)."""
+    amounts = [_wan(value, policy) if parse_number(value).value is not None else _as_typed(value)
+               for value in (getattr(form.fund(key), part) for key in ("fiscal", "carryover", "other")
+                             for part in ("initial_budget", "annual_budget", "executed"))]
     filled_on = parse_date(form.filled_on)
     return (_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
             _text(form.goal_expected), _text(form.goal_actual), _text(form.filled_by),
