@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xltools.core import Form, Policy, evaluate
-from xltools.core.parse import parse_quantity, split_operator
+from xltools.core.parse import split_operator
+from xltools.core.quantity import parse_quantity
 
 from .forms import FIXTURES, clean_form, seed_form, twenty_findings_form
 

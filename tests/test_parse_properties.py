@@ -13,10 +13,9 @@ from xltools.core.parse import (
     is_placeholder,
     operator_unknown,
     parse_number,
-    parse_quantity,
     split_operator,
-    zero_quantity,
 )
+from xltools.core.quantity import parse_quantity, zero_quantity
 from xltools.core.timepoint import find_time, parse_time
 
 from .forms import clean_form
