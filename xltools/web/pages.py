@@ -78,8 +78,14 @@ async function checkOne(file) {
   const r = await resp.json();
   const errors = r.findings.filter(f => f.severity === 'error').length, warnings = r.findings.length - errors;
   const s = (label, value) => $('span', {}, label + ' ', $('b', {textContent: value}));
+  const grade = r.total === null ? '未评分' : (r.grade || '未评级');
+  const totalIssues = r.findings.filter(f => f.field === 'total_score' || f.code === 'weights-sum'
+                                        || f.code === 'weights-absent');
+  const selfTotal = s('自评总分', num(r.self_total));
+  if (totalIssues.length) selfTotal.append($('span', {className: 'error', textContent:
+    ' （' + totalIssues.map(f => (f.severity === 'error' ? '错误 ' : '警告 ') + f.code).join('、') + '）'}));
   card.append($('div', {className: 'summary'}, s('执行率', pct(r.execution_rate)), s('预算执行得分', num(r.budget_score)),
-              s('总分', num(r.total)), s('等级', num(r.grade))));
+              selfTotal, s('复核总分', num(r.total)), s('等级', grade)));
   card.append(errors || warnings
     ? $('p', {className: errors ? 'error' : 'note', textContent: `发现 ${errors} 个错误、${warnings} 个警告：`})
     : $('p', {className: 'ok', textContent: '检查通过：没有发现问题。'}));
