@@ -223,3 +223,28 @@ def test_a_file_the_seam_cannot_read_is_a_form_read_error(tmp_path: Path) -> Non
     with pytest.raises(FormReadError) as info:
         load_form(path)
     assert str(path) in str(info.value)
+
+
+def test_the_clerks_doc_shows_the_messages_a_clerk_sees() -> None:
+    """docs/格式说明.md quotes each refusal verbatim: the doc is checked against what the seam says."""
+    import zipfile as zf
+
+    doc = (Path(__file__).parent.parent / "docs" / "格式说明.md").read_text(encoding="utf-8")
+    archive = io.BytesIO()
+    with zf.ZipFile(archive, "w") as z:
+        z.writestr("a.txt", "x")
+    word = io.BytesIO()
+    with zf.ZipFile(word, "w") as z:
+        z.writestr("word/document.xml", "<w/>")
+    cases = [
+        ("a.pdf", b"%PDF-1.4\n"), ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 10), ("a.doc", cfb({"WordDocument": b"\0" * 5000})),
+        ("a.docx", word.getvalue()), ("a.et", cfb({"WpsContent": b"\0" * 5000})),
+        ("a.xlsx", cfb({"EncryptionInfo": b"\0" * 200, "EncryptedPackage": b"\0" * 5000})),
+        ("a.xls", cfb({"Workbook": b"\0" * 5000})[:3000]), ("a.ppt", cfb({"PowerPoint Document": b"\0" * 5000})),
+        ("a.xls", b"<html><table></table></html>"), ("a.xlsx", archive.getvalue()), ("a.xlsx", b""),
+        ("a.xlsx", "项目名称,金额\n".encode()),
+    ]
+    for name, data in cases:
+        with pytest.raises(Exception) as info:
+            read_source(data, name=name)
+        assert info.value.reason in doc, (name, info.value.reason)  # type: ignore[attr-defined]
