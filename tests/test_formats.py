@@ -274,3 +274,19 @@ def test_the_annotated_copy_of_a_legacy_file_is_an_xlsx_and_says_so(books: dict[
     assert main(["check", "--json", str(out)]) == 1
     again = json.loads(capsys.readouterr().out)
     assert again["total"] == xlsx.evaluation.sheet.total
+
+
+def test_the_web_annotate_job_writes_an_xlsx_for_a_legacy_upload(books: dict[tuple[str, str], Path],
+                                                                tmp_path: Path) -> None:
+    from xltools.io.seam import SPREADSHEET_SUFFIXES
+    from xltools.web.jobs import annotate_job
+    from xltools.web.uploads import KNOWN_SUFFIXES
+
+    assert set(KNOWN_SUFFIXES) == {*SPREADSHEET_SUFFIXES, ".zip"}
+    upload = tmp_path / "part-0001.xls"
+    upload.write_bytes(books[("twenty", "xls")].read_bytes())
+    out = tmp_path / "annotated.xlsx"
+    result = annotate_job(str(upload), "街道/表.xls", str(out))
+    assert "error" not in result, result
+    assert "format-legacy" in [f["code"] for f in result["findings"]]  # type: ignore[index]
+    assert openpyxl.load_workbook(out)["自评表"].protection.sheet

@@ -202,7 +202,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def api_annotate(request: Request) -> Response:
         async def work(uploads: list[Upload], folder: Path) -> Response:
             upload = one(uploads)
-            suffix = upload.path.suffix
+            # a workbook keeps its kind; a legacy file's annotated copy is an .xlsx (the form moved into the template)
+            suffix = upload.path.suffix if upload.path.suffix in XLSX_TYPES else ".xlsx"
             out = folder / f"annotated{suffix}"
             result = await state["workers"].run(settings.job_timeout, jobs.annotate_job, str(upload.path),
                                                 upload.name, str(out))
