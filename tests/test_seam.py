@@ -248,3 +248,17 @@ def test_the_clerks_doc_shows_the_messages_a_clerk_sees() -> None:
         with pytest.raises(Exception) as info:
             read_source(data, name=name)
         assert info.value.reason in doc, (name, info.value.reason)  # type: ignore[attr-defined]
+
+
+def test_zip_has_finds_exact_member_names_only(filled: Path) -> None:
+    from xltools.io.sniff import zip_has
+
+    data = filled.read_bytes()
+    assert zip_has(data, "xl/workbook.xml") and zip_has(data, "[Content_Types].xml")
+    assert not zip_has(data, "workbook.xml") and not zip_has(data, "xl/workbook.xm") and not zip_has(data, "xl/x")
+    odd = io.BytesIO()
+    with zipfile.ZipFile(odd, "w") as archive:
+        archive.writestr("axl/workbook.xml", b"")  # the name inside a longer one: not the member
+        archive.writestr("xl/workbook.xml.bak", b"")
+    assert not zip_has(odd.getvalue(), "xl/workbook.xml")
+    assert not zip_has(data[: len(data) // 2], "xl/workbook.xml")
