@@ -121,6 +121,9 @@ def main() -> int:
         sources = files_of(folders["xlsx"])
         for fmt in ("xls", "ods"):
             folders[fmt] = work / fmt
+            if args.workdir is not None and len(list(folders[fmt].rglob(f"*.{fmt}"))) == len(sources):
+                print(f"  reusing the {len(sources)} .{fmt} files in {folders[fmt]} (the corpus is generated the same)")
+                continue
             shutil.rmtree(folders[fmt], ignore_errors=True)
             flat = work / f"{fmt}-flat"
             shutil.rmtree(flat, ignore_errors=True)
