@@ -19,8 +19,8 @@ EPILOG = "退出码：0 = 没有错误；1 = 发现错误（见输出）；2 = �
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="检查并评分（JSON 表单或已填写的工作簿）", epilog=EPILOG)
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="JSON 表单、已填写的工作簿（.xlsx、.xlsm，以及 .xls、.et、.ods、.xlsb），"
-                        "或文件夹（检查其中所有工作簿，同 combine）")
+                   help="JSON 表单、已填写的工作簿（.xlsx、.xlsm、.xls、.et、.ods、.xlsb）、Word 自评表（.docx/.doc）、"
+                        "其他格式的自评表或项目清单，或文件夹（检查其中所有工作簿，同 combine）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--policy", metavar="NAME|FILE",
                    help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（优先于工作簿自带的规则）")
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     from xltools.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE
     from xltools.form.report import check_result
     from xltools.io.files import read_policy
-    from xltools.io.forms import FormReadError, judge_loaded, load_form
+    from xltools.io.forms import FormReadError, judge_loaded, load_forms
 
     policy = read_policy(args.policy) if args.policy else None
     today = dt.date.today()
@@ -110,23 +110,24 @@ def run(args: argparse.Namespace) -> int:
             status = EXIT_UNREADABLE
             continue
         try:
-            loaded = load_form(Path(name))
+            forms = load_forms(Path(name))  # a list workbook: one form per project
         except FormReadError as exc:
             print(f"无法读取 {exc.path}：{exc.reason}", file=sys.stderr)
             if args.json:
                 print(json.dumps({"file": exc.path, "error": exc.reason}, ensure_ascii=False))
             status = EXIT_UNREADABLE
             continue
-        for note in loaded.notes:
-            print(f"{loaded.path}：{note}", file=sys.stderr)
-        verdict = judge_loaded(loaded, policy, today=today)
-        result = check_result(loaded.path, verdict)
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False, allow_nan=False))
-        else:
-            _print_text(result)
-        if status == EXIT_OK and verdict.errors:
-            status = EXIT_FINDINGS
+        for loaded in forms:
+            for note in loaded.notes:
+                print(f"{loaded.path}：{note}", file=sys.stderr)
+            verdict = judge_loaded(loaded, policy, today=today)
+            result = check_result(loaded.path, verdict)
+            if args.json:
+                print(json.dumps(result, ensure_ascii=False, allow_nan=False))
+            else:
+                _print_text(result)
+            if status == EXIT_OK and verdict.errors:
+                status = EXIT_FINDINGS
     return status
 
 
