@@ -50,7 +50,9 @@ def cli_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
 
 
 def post(server: Server, path: str, files: list[tuple[str, bytes]], **kw: object) -> httpx.Response:
-    return httpx.post(server.url + path, files=[("file", f) for f in files], headers=server.auth, timeout=120, **kw)
+    """An upload with the credential its route needs (the district's for combine, the clerks' otherwise)."""
+    auth = server.district_auth if path.startswith("/api/combine") else server.auth
+    return httpx.post(server.url + path, files=[("file", f) for f in files], headers=auth, timeout=120, **kw)
 
 
 def test_check_gives_the_cli_object(server: Server, books: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -181,21 +183,69 @@ def test_path_traversalrezip(server: Server, books: dict[str, Path], tmp_path: P
         assert not list(base.glob("逃逸*")) and not list(base.glob("*/逃逸*"))
 
 
+def from_address(address: str, **kw: object) -> httpx.Client:
+    """A client whose connections come from another loopback address (another "computer" to the server)."""
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), **kw)  # type: ignore[arg-type]
+
+
 def test_token_refusals(server: Server) -> None:
     assert f"检查页面：{server.url}/" in server.log.read_text(encoding="utf-8")  # serve prints its URL
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {server.token}"}):
-        for method, path in (("GET", "/healthz"), ("POST", "/api/check"), ("POST", "/api/combine")):
-            got = httpx.request(method, server.url + path, headers=headers)
-            assert got.status_code == 401, (headers, path)
-            assert "令牌" in got.json()["error"] and got.headers["www-authenticate"] == "Bearer"
+    with from_address("127.0.0.21", base_url=server.url) as other:  # its wrong tokens count against it alone
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {server.token}"}):
+            for method, path in (("GET", "/healthz"), ("POST", "/api/check"), ("POST", "/api/combine")):
+                got = other.request(method, path, headers=headers)
+                assert got.status_code == 401, (headers, path)
+                assert "令牌" in got.json()["error"] and got.headers["www-authenticate"] == "Bearer"
     page = httpx.get(server.url + "/")
     assert page.status_code == 401 and "请输入访问令牌" in page.text
-    with httpx.Client(base_url=server.url) as browser:
+
+
+def test_two_roles(server: Server) -> None:
+    """Fails on the old server: one token opened the clerks' page and the district's combine alike."""
+    for path in ("/api/combine", "/api/combine?format=json", "/district"):
+        clerk = httpx.post(server.url + path, headers=server.auth, files={"file": ("a.xlsx", b"x")})
+        assert clerk.status_code == 403 and "区级令牌" in clerk.json()["error"], path
+    assert httpx.get(server.url + "/district", headers=server.auth).status_code == 401
+    for auth in (server.auth, server.district_auth):  # the district's token opens the clerks' routes too
+        assert httpx.get(server.url + "/healthz", headers=auth).status_code == 200
+        assert httpx.post(server.url + "/api/check", headers=auth, files={"file": ("a.xls", b"x")}).status_code == 422
+    with from_address("127.0.0.22", base_url=server.url) as browser:
         assert browser.post("/login", data={"token": "wrong", "next": "/"}).status_code == 401
         signed = browser.post("/login", data={"token": server.token, "next": "/district"})
         assert signed.status_code == 303 and signed.headers["location"] == "/district"
+        refused = browser.get("/district")  # a clerk's session is sent back to sign in with the district's token
+        assert refused.status_code == 401 and "区级汇总需要区级令牌" in refused.text
+        assert browser.get("/").status_code == 200 and browser.get("/healthz").status_code == 200
+        signed = browser.post("/login", data={"token": server.district_token, "next": "/district"})
+        assert signed.status_code == 303
         assert browser.get("/district").status_code == 200 and "区级汇总" in browser.get("/district").text
-        assert browser.get("/healthz").status_code == 200
+        cookie = browser.cookies["xltools_token"]
+        assert cookie.startswith("district.") and server.district_token not in cookie
+        assert "Max-Age=28800" in signed.headers["set-cookie"] and "HttpOnly" in signed.headers["set-cookie"]
+
+
+def test_district_routes_are_off_without_the_district_token(tmp_path: Path) -> None:
+    """Fails on the old server (no --district-token; --token opened /district and /api/combine)."""
+    with running_server(tmp_path, district_token=None) as s:
+        assert "区级令牌：未设置（区级汇总未开放）" in s.log.read_text(encoding="utf-8")
+        for method, path in (("GET", "/district"), ("POST", "/api/combine"), ("POST", "/district")):
+            got = httpx.request(method, s.url + path, headers=s.auth)
+            assert got.status_code == 404 and "区级汇总未开启" in got.json()["error"], path
+        assert httpx.get(s.url + "/", headers=s.auth).status_code == 200
+
+
+def test_login_is_throttled_per_client(server: Server) -> None:
+    """Fails on the old server: any number of wrong tokens could be tried."""
+    with from_address("127.0.0.23", base_url=server.url) as guesser, \
+            from_address("127.0.0.24", base_url=server.url) as neighbour:
+        for _ in range(5):
+            assert guesser.post("/login", data={"token": "guess", "next": "/"}).status_code == 401
+        held = guesser.post("/login", data={"token": server.token, "next": "/"})  # even the right one, now
+        assert held.status_code == 429 and "输错次数过多" in held.text and int(held.headers["retry-after"]) > 200
+        header = guesser.get("/healthz", headers=server.auth)  # the Bearer header is held alike
+        assert header.status_code == 429 and "输错次数过多" in header.json()["error"]
+        assert neighbour.post("/login", data={"token": server.token, "next": "/"}).status_code == 303
+        assert neighbour.get("/healthz", headers=server.auth).status_code == 200
 
 
 def _raw_upload(server: Server, head: str, opening: bytes, chunk: bytes, most: int) -> tuple[bytes, int]:
@@ -253,18 +303,26 @@ def test_load_200_requests_20_at_a_time(server: Server, books: dict[str, Path], 
     before = rss_kb(server.process.pid)
 
     async def run() -> list[tuple[str, int, dict]]:
-        limit = asyncio.Semaphore(20)
-        async with httpx.AsyncClient(base_url=server.url, headers=server.auth, timeout=120) as client:
-            async def one(i: int) -> tuple[str, int, dict]:
-                name = list(cases)[i % len(cases)]
-                async with limit:
+        todo = list(range(200))
+        results: list[tuple[str, int, dict]] = []
+
+        async def clerk(k: int) -> None:  # 20 clerks, each at its own computer (loopback address)
+            transport = httpx.AsyncHTTPTransport(local_address=f"127.0.1.{k + 1}")
+            async with httpx.AsyncClient(base_url=server.url, headers=server.auth, timeout=120,
+                                         transport=transport) as client:
+                while todo:
+                    i = todo.pop()
+                    name = list(cases)[i % len(cases)]
                     if i % 10 == 9:  # a health probe among the uploads must not wait for them
                         t = time.monotonic()
                         r = await client.get("/healthz")
-                        return "healthz", r.status_code, {"seconds": time.monotonic() - t}
+                        results.append(("healthz", r.status_code, {"seconds": time.monotonic() - t}))
+                        continue
                     r = await client.post("/api/check", files={"file": cases[name]})
-                    return name, r.status_code, r.json()
-            return await asyncio.gather(*(one(i) for i in range(200)))
+                    results.append((name, r.status_code, r.json()))
+
+        await asyncio.gather(*(clerk(k) for k in range(20)))
+        return results
 
     started = time.monotonic()
     results = asyncio.run(run())
@@ -274,7 +332,11 @@ def test_load_200_requests_20_at_a_time(server: Server, books: dict[str, Path], 
         assert status == 200
         if name != "healthz":
             assert body == want[name]
-    assert max(b["seconds"] for n, _, b in results if n == "healthz") < 2.0
-    print(f"200 requests in {elapsed:.1f} s; server and workers {before / 1024:.0f} -> {after / 1024:.0f} MB")
+    slowest_probe = max(b["seconds"] for n, _, b in results if n == "healthz")
+    print(f"200 requests in {elapsed:.1f} s (slowest health probe {slowest_probe:.2f} s); "
+          f"server and workers {before / 1024:.0f} -> {after / 1024:.0f} MB")
+    # queued behind the checks a probe would wait many seconds (180 checks on 2 workers); 5 s leaves room
+    # for a machine shared by many (2.1 s seen at a load average of 10 on 2 cores)
+    assert slowest_probe < 5.0
     assert after < before + 150 * 1024  # bounded: no per-request growth left behind
     assert after < 1024 * 1024

@@ -125,8 +125,17 @@ def test_check_page(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-de
         assert any(n.startswith("xl/comments") for n in z.namelist())
 
 
+def sign_in(page, server: Server, path: str, token: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server.url + path)
+    page.fill("input[name=token]", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(server.url + path)
+
+
 def test_district_page(page, server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page.goto(server.url + "/district")
+    page.goto(server.url + "/district")  # signed in as a clerk: asked for the district's token
+    assert "区级汇总需要区级令牌" in page.inner_text("body")
+    sign_in(page, server, "/district", server.district_token)
     folder = tmp_path / "朝阳区2024"
     for i, make in enumerate((forms.seed_form, forms.clean_form)):
         (folder / f"街道{i + 1}").mkdir(parents=True)
@@ -151,3 +160,97 @@ def test_district_page(page, server: Server, tmp_path: Path) -> None:  # type: i
     cells = [str(c) for row in listing.iter_rows(values_only=True) for c in row if c]
     assert any("朝阳区2024/街道1/项目1.xlsx" in c for c in cells)
     assert any("说明.txt" in c for c in cells)
+
+
+@pytest.fixture
+def plain_browser(server: Server):  # type: ignore[no-untyped-def]
+    """A chromium whose pages run no JavaScript at all."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_plain_form_without_javascript(plain_browser, server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Sign in, check two files, download an annotated copy and a district summary with JavaScript off.
+    Fails on the old page: its upload was only a script's (no form, no button to send the files)."""
+    context = plain_browser.new_context(java_script_enabled=False, accept_downloads=True, locale="zh-CN",
+                                        viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    sign_in(page, server, "/", server.token)
+    seed = fill_workbook(forms.seed_form(), tmp_path / "首都机场街道_自评表.xlsx",
+                         template=TEMPLATES / "朝阳区项目支出绩效自评表.xlsx")
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_bytes(b"this is not a workbook")
+    page.set_input_files("#files", [str(seed), str(broken)])
+    with page.expect_navigation():
+        page.click("button[value=check]")
+    cards = page.locator("section.card")
+    assert cards.count() == 2
+    seed_card = cards.filter(has_text=seed.name)
+    assert "总分 100" in seed_card.inner_text() and "等级 优" in seed_card.inner_text()
+    loaded = load_form(seed)
+    expected = judge(loaded.book, identity=loaded.identity).findings
+    rows = seed_card.locator("table.findings tr")
+    assert rows.count() == 1 + len(expected)
+    assert f"{expected[0].cell}" in rows.nth(1).inner_text() and expected[0].code in rows.nth(1).inner_text()
+    assert "无法检查" in cards.filter(has_text=broken.name).inner_text()
+    _shot(page, "check_page_plain.png", tmp_path)
+
+    errors = fill_workbook(many_errors_form(), tmp_path / "有错误的自评表.xlsx",
+                           template=TEMPLATES / "朝阳区项目支出绩效自评表.xlsx")
+    page.set_input_files("#files", [str(errors)])
+    with page.expect_download(timeout=60_000) as info:
+        page.click("button[value=copy]")
+    assert info.value.suggested_filename == "有错误的自评表_批注.xlsx"
+    saved = tmp_path / "copy.xlsx"
+    info.value.save_as(saved)
+    assert openpyxl.load_workbook(saved)[SHEET]["B4"].comment is not None
+
+    page.set_input_files("#files", [str(broken)])  # a refusal is a page with the way back, not JSON
+    page.click("button[value=copy]")
+    assert "损坏" in page.inner_text("section.card") and page.locator("a[href='/']").count() >= 1
+
+    sign_in(page, server, "/district", server.district_token)
+    page.set_input_files("#files", [str(seed), str(errors)])
+    with page.expect_download(timeout=120_000) as info:
+        page.click("#go")
+    assert info.value.suggested_filename == "汇总.xlsx"
+    info.value.save_as(tmp_path / "summary.xlsx")
+    listing = openpyxl.load_workbook(tmp_path / "summary.xlsx", read_only=True)["文件清单"]
+    cells = [str(c) for row in listing.iter_rows(values_only=True) for c in row if c]
+    assert any(seed.name in c for c in cells) and any(errors.name in c for c in cells)
+
+
+def test_page_works_when_its_script_cannot_run(plain_browser, server: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An old (IE-mode) browser stops at the first arrow or async function: the page's script is replaced
+    by one that fails to parse, and the plain form still checks a file."""
+    context = plain_browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, server, "/", server.token)
+
+    def old_browser(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.method != "GET":
+            route.fallback()
+            return
+        html = route.fetch().text()
+        start, end = html.index("<script>") + len("<script>"), html.index("</script>")
+        route.fulfill(body=html[:start] + "var broken = async () => { (" + html[end:],
+                      content_type="text/html; charset=utf-8")
+
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route(server.url + "/", old_browser)
+    page.goto(server.url + "/")
+    assert errors and ("SyntaxError" in errors[0] or "Unexpected" in errors[0]), errors
+    assert page.locator("button[value=check]").is_visible()
+    seed = fill_workbook(forms.seed_form(), tmp_path / "首都机场街道_自评表.xlsx",
+                         template=TEMPLATES / "朝阳区项目支出绩效自评表.xlsx")
+    page.set_input_files("#files", [str(seed)])
+    with page.expect_navigation():
+        page.click("button[value=check]")
+    assert "总分 100" in page.inner_text("section.card")

@@ -1,4 +1,4 @@
-"""Pieces of ``xltools serve`` without a server: names from uploads, zips, the busy gate."""
+"""Pieces of ``xltools serve`` without a server: names from uploads, zips, the load gate, sessions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xltools.web.app import Busy
+from xltools.web.access import CLERK, DISTRICT, Keys, Throttle
+from xltools.web.gates import Load, LoadGate
 from xltools.web.uploads import Limits, Upload, expand_zip, place, safe_relative, shown_name
 
 NASTY = st.text(alphabet=st.sampled_from(list("./\\:*?\"<>|\x00\x1f 甲a.~C$")), max_size=40)
@@ -60,17 +61,19 @@ def test_zip_names_from_windows_and_limits(tmp_path: Path) -> None:
     assert not (out / "街道B" / "大.xlsx").exists()
 
 
-def test_busy_gate_refuses_in_chinese() -> None:
+def test_load_gate_counts_uploads_per_client_and_not_other_requests() -> None:
+    """Fails on the old Busy gate: it counted every request alike, so held uploads refused /healthz."""
     release = asyncio.Event()
 
     async def slow(scope, receive, send):  # type: ignore[no-untyped-def]
-        await release.wait()
+        if scope["method"] == "POST":
+            await release.wait()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    gate = Busy(slow, limit=1)
+    gate = LoadGate(slow, Load(uploads_per_client=2, max_uploads=3, deadline=30), combine_timeout=0)
 
-    async def call() -> list[dict]:
+    async def call(client: str, method: str = "POST", path: str = "/api/check") -> list[dict]:
         sent: list[dict] = []
 
         async def receive() -> dict:
@@ -79,20 +82,64 @@ def test_busy_gate_refuses_in_chinese() -> None:
         async def send(message: dict) -> None:
             sent.append(message)
 
-        await gate({"type": "http", "method": "GET", "path": "/", "headers": []}, receive, send)
+        await gate({"type": "http", "method": method, "path": path, "headers": [], "client": (client, 1)},
+                   receive, send)
         return sent
 
-    async def run() -> tuple[list[dict], list[dict]]:
-        first = asyncio.create_task(call())
+    async def run() -> dict[str, list[dict]]:
+        held = [asyncio.create_task(call("10.0.0.1")) for _ in range(2)]
         await asyncio.sleep(0.01)
-        second = await call()
+        got = {"third from the same client": await call("10.0.0.1"),
+               "health": await call("10.0.0.1", "GET", "/healthz")}
+        held.append(asyncio.create_task(call("10.0.0.2")))
+        await asyncio.sleep(0.01)
+        got["fourth in all"] = await call("10.0.0.3")
         release.set()
-        return await first, second
+        for i, task in enumerate(held):
+            got[f"held {i}"] = await task
+        return got
 
-    first, second = asyncio.run(run())
-    assert first[0]["status"] == 200 and second[0]["status"] == 503
-    assert "服务器正忙" in json.loads(second[1]["body"])["error"]
-    assert gate.active == 0
+    got = asyncio.run(run())
+    assert got["third from the same client"][0]["status"] == 429
+    assert "同时上传" in json.loads(got["third from the same client"][1]["body"])["error"]
+    assert got["health"][0]["status"] == 200
+    assert got["fourth in all"][0]["status"] == 503 and "服务器正忙" in json.loads(got["fourth in all"][1]["body"])["error"]
+    assert all(got[f"held {i}"][0]["status"] == 200 for i in range(3))
+    assert gate.uploads == 0 and gate.by_client == {}
+
+
+def test_session_cookie_is_signed_and_expires() -> None:
+    """Fails on the old cookie: an unsalted SHA-256 of the token, valid for ever and the same in every process."""
+    keys = Keys.make("clerk-token", "district-token", session_hours=8)
+    now = 1_000_000.0
+    cookie = keys.cookie_for(CLERK, now=now)
+    assert keys.role_of_cookie(cookie, now=now + 3600) == CLERK
+    assert keys.role_of_cookie(cookie, now=now + 8 * 3600 + 1) is None  # expired
+    role, expires, signature = cookie.split(".")
+    assert keys.role_of_cookie(f"{DISTRICT}.{expires}.{signature}", now=now) is None  # role changed: bad signature
+    assert keys.role_of_cookie(f"{role}.{int(expires) + 10**6}.{signature}", now=now) is None  # expiry pushed
+    import hashlib
+    assert hashlib.sha256(b"clerk-token").hexdigest() not in cookie
+    other = Keys.make("clerk-token", "district-token")  # another server process: another key
+    assert other.role_of_cookie(cookie, now=now) is None
+    assert keys.role_of_token("district-token") == DISTRICT and keys.role_of_token("clerk-token") == CLERK
+    assert keys.role_of_token("clerk-token ") is None
+    assert keys.allows(CLERK, "/api/check") and not keys.allows(CLERK, "/api/combine")
+    assert keys.allows(DISTRICT, "/api/combine") and not keys.allows(None, "/api/check")
+
+
+def test_throttle_counts_per_client_and_forgets() -> None:
+    throttle = Throttle(attempts=3, window=60)
+    for t in (0.0, 1.0, 2.0):
+        assert throttle.wait("a", now=t) == 0
+        throttle.failed("a", now=t)
+    assert throttle.wait("a", now=3.0) == 57.0  # the first failure leaves the window at 60
+    assert throttle.wait("b", now=3.0) == 0     # another client is not held
+    assert throttle.wait("a", now=60.5) == 0    # one failure left the window
+    small = Throttle(attempts=1, window=60, clients=2)
+    for client in "xyz":
+        small.failed(client, now=0)
+    assert list(small.failures) == ["y", "z"]  # bounded memory
 
 
 def _crash() -> dict:
@@ -115,7 +162,7 @@ def _fine(x: int) -> dict:
 def test_workers_survive_a_crash_and_time_out() -> None:
     import pytest
 
-    from xltools.web.app import Workers
+    from xltools.web.lanes import Workers
     from xltools.web.uploads import Refused
 
     async def run() -> None:
@@ -132,3 +179,48 @@ def test_workers_survive_a_crash_and_time_out() -> None:
             workers.close()
 
     asyncio.run(run())
+
+
+def test_a_full_lane_refuses_at_once() -> None:
+    """One worker and a queue of one: the third job is refused with a Chinese 503 while two are held,
+    and the lane takes jobs again once they are done (fails on the old pool: its queue had no end)."""
+    import time
+
+    import pytest
+
+    from xltools.web.lanes import Workers
+    from xltools.web.uploads import Refused
+
+    async def run() -> None:
+        workers = Workers(1, queue=1, what="汇总")
+        try:
+            held = [asyncio.ensure_future(workers.run(60, _sleep)) for _ in range(2)]
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            with pytest.raises(Refused) as full:
+                await workers.run(60, _fine, 1)
+            assert time.monotonic() - started < 0.5
+            assert full.value.status == 503 and "排队等待汇总" in full.value.message
+            assert full.value.headers["Retry-After"] == "10"
+            assert await asyncio.gather(*held) == [{}, {}]
+            assert await workers.run(60, _fine, 2) == {"x": 2} and workers.pending == 0
+        finally:
+            workers.close()
+
+    asyncio.run(run())
+
+
+def test_result_page_escapes_what_files_bring() -> None:
+    """The server-rendered result page (browsers without JavaScript) shows names and messages as text."""
+    from xltools.web.pages import results_page
+
+    html = results_page([
+        {"file": "<script>alert(1)</script>.xlsx", "error": "坏<b>文件</b>"},
+        {"file": "表.xlsx", "execution_rate": 0.9561, "budget_score": 9.5, "total": None, "grade": "良",
+         "findings": [{"severity": "error", "cell": "自评表!H21", "code": "x<y", "message": "a&b"},
+                      {"severity": "warning", "field": "project_name", "code": "c", "message": "d"}]},
+    ])
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;.xlsx" in html
+    assert "坏&lt;b&gt;文件&lt;/b&gt;" in html and "x&lt;y" in html and "a&amp;b" in html
+    assert "执行率 <b>95.61%</b>" in html and "总分 <b>—</b>" in html
+    assert "发现 1 个错误、1 个警告" in html and "<td>project_name</td>" in html

@@ -18,8 +18,6 @@ import httpx
 __all__ = ["Server", "running_server", "rss_kb"]
 
 
-
-
 @dataclass
 class Server:
     url: str
@@ -27,10 +25,21 @@ class Server:
     process: subprocess.Popen
     temp: Path
     log: Path
+    district_token: str | None = None
 
     @property
     def auth(self) -> dict[str, str]:
+        """The clerks' credential."""
         return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def district_auth(self) -> dict[str, str]:
+        """The district's credential."""
+        return {"Authorization": f"Bearer {self.district_token}"}
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
 
 
 def _free_port() -> int:
@@ -40,26 +49,31 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(root: Path, *, token: str = "s3cret-token", max_upload_mb: int = 20,
-                   workers: int = 2) -> Iterator[Server]:
-    """Start ``xltools serve`` with its temporary folders under ``root/tmp``; wait until /healthz answers."""
+def running_server(root: Path, *, token: str | None = "s3cret-token", district_token: str | None = "d1strict-token",
+                   max_upload_mb: int = 20, workers: int = 2, extra: tuple[str, ...] = ()) -> Iterator[Server]:
+    """Start ``xltools serve`` with its temporary folders under ``root/tmp``; wait until /healthz answers.
+
+    ``token`` / ``district_token`` None: started without that option; ``extra``: more options."""
     temp = root / "tmp"
     temp.mkdir(parents=True, exist_ok=True)
     log = root / "server.log"
     port = _free_port()
     env = {**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "xltools", "serve", "--port", str(port), "--token", token,
-           "--workers", str(workers), "--max-upload-mb", str(max_upload_mb)]
+    cmd = [sys.executable, "-m", "xltools", "serve", "--port", str(port), "--workers", str(workers),
+           "--max-upload-mb", str(max_upload_mb), *extra]
+    cmd += ["--token", token] if token else []
+    cmd += ["--district-token", district_token] if district_token else []
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}", token, process, temp, log)
+    server = Server(f"http://127.0.0.1:{port}", token or "", process, temp, log, district_token)
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text(encoding='utf-8')}")
             try:
-                if httpx.get(server.url + "/healthz", headers=server.auth, timeout=2).status_code == 200:
+                probe = server.auth if token else server.district_auth if district_token else {}
+                if httpx.get(server.url + "/healthz", headers=probe, timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass  # not listening yet

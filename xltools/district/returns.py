@@ -17,19 +17,30 @@ from pathlib import Path
 import xlsxwriter
 
 from xltools.core import Policy
-from xltools.core.errors import UserError
+from xltools.core.errors import UserError, os_reason
 from xltools.district.discover import CombineError
+from xltools.district.process import watch_parent
 from xltools.district.store import Store
 from xltools.io.annotate import annotate_workbook
 from xltools.io.archives import split_task
 from xltools.io.files import atomic_output
 
-__all__ = ["write_returns", "RETURN_LIST", "unit_folder"]
+__all__ = ["write_returns", "RETURN_LIST", "unit_folder", "is_returns_folder"]
 
 RETURN_LIST = "退回清单.xlsx"
 _HEADERS = (("序号", 6), ("文件", 36), ("项目名称", 24), ("单元格", 12), ("级别", 6), ("代码", 22),
             ("要改什么", 70))
 _LEVEL = {"error": "错误", "warning": "警告"}
+
+
+def is_returns_folder(folder: Path) -> bool:
+    """Whether ``folder`` is what ``--returns`` wrote before (so ``--force`` may write into it again): only
+    folders, each with its 退回清单.xlsx. A folder of anything else is never written into."""
+    try:
+        entries = list(folder.iterdir())
+        return all(entry.is_dir() and not entry.is_symlink() and (entry / RETURN_LIST).is_file() for entry in entries)
+    except OSError:
+        return False
 
 
 def unit_folder(unit: str) -> str:
@@ -51,6 +62,14 @@ def _annotate(task: tuple[str, str, Policy | None, dt.date]) -> str:
 def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
                   today: dt.date, jobs: int = 1) -> dict[str, object]:
     """Write the returns folder of a round; what the --json report says of it."""
+    try:
+        return _write_returns(store, round_id, folder, policy, today, jobs)
+    except OSError as exc:  # a folder that cannot be made (read-only mount, full disk)
+        raise CombineError(f"无法写入退回文件夹 {folder}：{os_reason(exc)}") from exc
+
+
+def _write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
+                   today: dt.date, jobs: int) -> dict[str, object]:
     folder.mkdir(parents=True, exist_ok=True)
     rows = store.db.execute(
         "SELECT unit, path, source, name, sha256, config, format FROM files WHERE round=? AND errors > 0 "
@@ -73,7 +92,7 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
     tasks = [(row[2], str(folder / unit_folder(row[0]) / name), policy, today)
              for row, name, copy in zip(rows, targets, copied) if copy]
     if jobs > 1 and len(tasks) > 4:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent) as pool:
             failures = list(pool.map(_annotate, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
     else:
         failures = [_annotate(task) for task in tasks]

@@ -1,32 +1,29 @@
 """``xltools serve``: the intranet check page, a Starlette application served by uvicorn.
 
-Pages (Chinese): ``GET /`` the check page, ``GET /district`` the district page. API (keep the
-names): ``POST /api/check``, ``POST /api/annotate``, ``POST /api/combine`` (``?format=json`` for
-the report), ``GET /healthz``. With a token every request needs ``Authorization: Bearer <token>``
-(a browser signs in once on ``/login`` and then carries an HttpOnly cookie instead).
+Pages (Chinese): ``GET /`` the check page, ``GET /district`` the district page; each is also a
+plain form (``POST /``, ``POST /district``) for browsers without JavaScript. API (keep the names):
+``POST /api/check``, ``POST /api/annotate``, ``POST /api/combine`` (``?format=json`` for the report),
+``GET /healthz``. Tokens and roles: :mod:`xltools.web.access` (a request carries
+``Authorization: Bearer <token>``, or a browser signs in once on ``/login`` and carries a signed
+session cookie).
 
 Uploads are streamed into a temporary folder of the request (:mod:`xltools.web.uploads`) that is
-removed when the response is ready; the CPU work runs in a pool of worker processes
-(:mod:`xltools.web.jobs`), so the event loop only moves bytes and requests do not wait for each
-other. Every refusal is JSON ``{"error": "<中文>"}`` with a 4xx status; no traceback reaches a client.
+removed when the response is ready; the CPU work runs in worker processes (:mod:`xltools.web.jobs`),
+checks and combines in separate lanes (:mod:`xltools.web.lanes`), so the event loop only moves
+bytes and a check never waits behind a combine. What the server takes at once and how long a
+request may take: :mod:`xltools.web.gates`. Every refusal is JSON ``{"error": "<中文>"}`` (a page
+for the plain forms); no traceback and no server path reaches a client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
-import multiprocessing
-import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs, quote
 
@@ -36,11 +33,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xltools import __version__
 from xltools.web import jobs
-from xltools.web.pages import check_page, district_page, login_page
+from xltools.web.access import Keys, Throttle, client_of
+from xltools.web.gates import COOKIE, AccessGate, Load, LoadGate, refusal, too_many_attempts
+from xltools.web.lanes import Workers
+from xltools.web.pages import check_page, district_page, login_page, problem_page, results_page
 from xltools.web.uploads import (
     Limits,
     Refused,
@@ -56,7 +55,6 @@ from xltools.web.uploads import (
 __all__ = ["Settings", "create_app", "COOKIE"]
 
 log = logging.getLogger("xltools.web")
-COOKIE = "xltools_token"
 XLSX_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
               ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12"}
 
@@ -65,122 +63,61 @@ XLSX_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadshee
 class Settings:
     """How the server runs (``xltools serve`` options)."""
 
-    token: str | None = None
-    workers: int = 2
+    token: str | None = None          # the clerks' token: the check page, /api/check, /api/annotate
+    district_token: str | None = None  # the district's token: also /district and /api/combine
+    workers: int = 2                  # worker processes for checks and annotated copies
+    combine_workers: int = 1          # worker processes for combines (their own lane)
     limits: Limits = field(default_factory=Limits)
+    load: Load = field(default_factory=Load)
     job_timeout: float = 120.0        # seconds for one check or annotated copy
     combine_timeout: float = 900.0    # seconds for one district summary
     temp_root: str | None = None      # where request folders are made (default: the system's)
-    max_active: int = 64              # requests in progress at once
+    queue: int = 64                   # checks waiting for a worker (combines: a quarter of it)
+    session_hours: float = 8.0        # a browser's sign-in lasts this long
+    login_attempts: int = 5           # wrong tokens per client within login_window seconds
+    login_window: float = 300.0
 
 
-class Workers:
-    """A pool of worker processes for the CPU work, made again if a worker dies."""
-
-    def __init__(self, count: int) -> None:
-        self.count = max(1, count)
-        self.pool = self._new()
-
-    def _new(self) -> ProcessPoolExecutor:
-        extra = {"max_tasks_per_child": 200} if sys.version_info >= (3, 11) else {}
-        return ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context("spawn"), **extra)
-
-    async def run(self, timeout: float, fn: Callable[..., dict[str, object]], *args: object) -> dict[str, object]:
-        pool = self.pool
-        future = asyncio.get_running_loop().run_in_executor(pool, partial(fn, *args))
-        try:
-            return await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError as exc:
-            raise Refused(504, f"处理超时（超过 {timeout:g} 秒）；文件可能过大或过于复杂，请稍后重试或分批上传") from exc
-        except BrokenProcessPool as exc:
-            if self.pool is pool:
-                log.error("a worker process died; starting a new pool")
-                pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = self._new()
-            raise Refused(422, "处理该文件时处理进程意外退出（文件可能已损坏或过于复杂）；"
-                               "请用 Excel 打开检查后重新保存再上传") from exc
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-class Busy:
-    """At most ``limit`` requests at once; more get a Chinese 503 (uvicorn's own refusal is English)."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit, self.active = app, limit, 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if self.active >= self.limit:
-            response = JSONResponse({"error": "服务器正忙（同时处理的请求太多），请稍后再试"}, status_code=503,
-                                    headers={"Retry-After": "5"})
-            await response(scope, receive, send)
-            return
-        self.active += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.active -= 1
-
-
-class TokenGate:
-    """Every request carries the token (Bearer header or the sign-in cookie), except the sign-in page."""
-
-    def __init__(self, app: ASGIApp, token: str | None) -> None:
-        self.app = app
-        self.digest = _digest(token) if token else None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.digest is None or scope["type"] != "http" or scope["path"] == "/login":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        header = request.headers.get("authorization", "")
-        given = header[7:].strip() if header[:7].lower() == "bearer " else None
-        ok = (given is not None and hmac.compare_digest(_digest(given), self.digest)) or \
-            hmac.compare_digest(request.cookies.get(COOKIE, ""), self.digest)
-        if ok:
-            await self.app(scope, receive, send)
-            return
-        if scope["path"] in ("/", "/district") and request.method == "GET":
-            response: Response = HTMLResponse(login_page(scope["path"]), status_code=401)
-        else:
-            reason = "访问令牌不正确" if given is not None else "缺少访问令牌"
-            response = JSONResponse({"error": f"{reason}：请在请求头中带上 Authorization: Bearer <令牌>"
-                                               "（令牌向区里信息化同事索取）"}, status_code=401,
-                                    headers={"WWW-Authenticate": "Bearer"})
-        await response(scope, receive, send)
+def scrub(value: object, folder: Path) -> object:
+    """``value`` (a job's JSON) with the request folder's path taken out of every text: no server path
+    reaches a client."""
+    if isinstance(value, str):
+        return value.replace(f"{folder}/", "").replace(str(folder), "")
+    if isinstance(value, list):
+        return [scrub(v, folder) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub(v, folder) for k, v in value.items()}
+    return value
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    """The application; the worker pool starts and stops with it (ASGI lifespan)."""
+    """The application; the worker lanes start and stop with it (ASGI lifespan)."""
     settings = settings or Settings()
-    state: dict[str, Workers] = {}
+    keys = Keys.make(settings.token, settings.district_token, settings.session_hours)
+    throttle = Throttle(settings.login_attempts, settings.login_window)
+    lanes: dict[str, Workers] = {}
 
     @asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
-        workers = state["workers"] = Workers(settings.workers)
-        await asyncio.gather(*(workers.run(120, _warm) for _ in range(workers.count)))
+        lanes["check"] = Workers(settings.workers, queue=settings.queue, what="检查")
+        lanes["combine"] = Workers(settings.combine_workers, queue=max(1, settings.queue // 4), what="汇总")
+        await asyncio.gather(*(lane.run(120, _warm) for lane in lanes.values() for _ in range(lane.count)))
         try:
             yield
         finally:
-            workers.close()
+            for lane in lanes.values():
+                lane.close()
 
-    async def with_uploads(request: Request, work: Callable[[list[Upload], Path], Awaitable[Response]]) -> Response:
+    async def with_uploads(request: Request, work: Callable[[list[Upload], Path], Awaitable[Response]],
+                           fields: dict[str, str] | None = None) -> Response:
         folder = Path(tempfile.mkdtemp(prefix="xltools-web-", dir=settings.temp_root))
         try:
             inbox = folder / "in"
             inbox.mkdir()
             length = request.headers.get("content-length", "")
             uploads = await receive_files(request.receive, request.headers.get("content-type", ""), inbox,
-                                          settings.limits, headers_length=int(length) if length.isdigit() else None)
+                                          settings.limits, headers_length=int(length) if length.isdigit() else None,
+                                          fields=fields)
             if not uploads:
                 raise Refused(400, "没有收到文件：请用表单字段 file 上传工作簿")
             return await work(uploads, folder)
@@ -192,105 +129,184 @@ def create_app(settings: Settings | None = None) -> Starlette:
             raise Refused(400, f"此接口每次只处理一个文件，收到了 {len(uploads)} 个；请逐个上传")
         return uploads[0]
 
+    async def check(upload: Upload, folder: Path) -> dict[str, object]:
+        result = await lanes["check"].run(settings.job_timeout, jobs.check_job, str(upload.path), upload.name)
+        return scrub(result, folder)  # type: ignore[return-value]
+
+    async def annotate(upload: Upload, folder: Path) -> Response:
+        """The annotated copy as a download, or the job's ``{"error"}`` as JSON 422."""
+        # a workbook keeps its kind; a legacy file's annotated copy is an .xlsx (the form moved into the template)
+        suffix = upload.path.suffix if upload.path.suffix in XLSX_TYPES else ".xlsx"
+        out = folder / f"annotated{suffix}"
+        result = await lanes["check"].run(settings.job_timeout, jobs.annotate_job, str(upload.path),
+                                          upload.name, str(out))
+        if "error" in result:
+            return JSONResponse(scrub(result, folder), status_code=422)
+        findings = result["findings"]
+        assert isinstance(findings, list)
+        errors = sum(1 for f in findings if f["severity"] == "error")
+        name = f"{PurePosixPath(upload.name).stem}_批注{suffix}"
+        return Response(out.read_bytes(), media_type=XLSX_TYPES[suffix], headers={
+            **_attachment(name), "X-Xltools-Errors": str(errors),
+            "X-Xltools-Warnings": str(len(findings) - errors)})
+
     async def api_check(request: Request) -> Response:
         async def work(uploads: list[Upload], folder: Path) -> Response:
-            upload = one(uploads)
-            result = await state["workers"].run(settings.job_timeout, jobs.check_job, str(upload.path), upload.name)
+            result = await check(one(uploads), folder)
             return JSONResponse(result, status_code=422 if "error" in result else 200)
         return await with_uploads(request, work)
 
     async def api_annotate(request: Request) -> Response:
         async def work(uploads: list[Upload], folder: Path) -> Response:
-            upload = one(uploads)
-            # a workbook keeps its kind; a legacy file's annotated copy is an .xlsx (the form moved into the template)
-            suffix = upload.path.suffix if upload.path.suffix in XLSX_TYPES else ".xlsx"
-            out = folder / f"annotated{suffix}"
-            result = await state["workers"].run(settings.job_timeout, jobs.annotate_job, str(upload.path),
-                                                upload.name, str(out))
-            if "error" in result:
-                return JSONResponse(result, status_code=422)
-            findings = result["findings"]
-            assert isinstance(findings, list)
-            errors = sum(1 for f in findings if f["severity"] == "error")
-            name = f"{PurePosixPath(upload.name).stem}_批注{suffix}"
-            return Response(out.read_bytes(), media_type=XLSX_TYPES[suffix], headers={
-                **_attachment(name), "X-Xltools-Errors": str(errors),
-                "X-Xltools-Warnings": str(len(findings) - errors)})
+            return await annotate(one(uploads), folder)
         return await with_uploads(request, work)
+
+    async def combine(uploads: list[Upload], folder: Path) -> tuple[dict[str, object], Path]:
+        """The combine report (``error`` and ``rejected`` when it failed) and the summary's path."""
+        root = folder / "forms"
+        loose = root / "上传文件"
+        folders: list[Path] = []
+        rejected: list[Rejected] = []
+        for upload in uploads:
+            if upload.path.suffix == ".zip":
+                target = place(root, safe_relative(PurePosixPath(upload.name).stem, "压缩包"))
+                target.mkdir()
+                taken, refused = await asyncio.to_thread(expand_zip, upload, target, settings.limits)
+                rejected += refused
+                folders.append(target)
+            else:
+                loose.mkdir(parents=True, exist_ok=True)
+                upload.path.rename(place(loose, safe_relative(upload.name, "文件")))
+        if loose.exists():
+            folders.insert(0, loose)
+        out = folder / "汇总.xlsx"
+        report = await lanes["combine"].run(settings.combine_timeout, jobs.combine_job,
+                                            [str(f) for f in folders], str(out))
+        if "error" in report:
+            return scrub({"error": report["error"], "rejected": [r.__dict__ for r in rejected]}, folder), out
+        report["output"] = out.name
+        report["store"] = None  # the request's own store, removed with its folder: nothing the client can use
+        for entry in report["files"]:  # type: ignore[union-attr]
+            trace = entry.pop("traceback", None)  # type: ignore[union-attr]
+            if trace:  # for the service's log, never for the client
+                log.error("internal error while combining %s:\n%s", entry["path"], trace)
+        report["rejected"] = [{"name": r.name, "reason": r.reason} for r in rejected]
+        return scrub(report, folder), out  # type: ignore[return-value]
 
     async def api_combine(request: Request) -> Response:
         as_json = request.query_params.get("format") == "json"
 
         async def work(uploads: list[Upload], folder: Path) -> Response:
-            root = folder / "forms"
-            loose = root / "上传文件"
-            folders: list[Path] = []
-            rejected: list[Rejected] = []
-            for upload in uploads:
-                if upload.path.suffix == ".zip":
-                    target = place(root, safe_relative(PurePosixPath(upload.name).stem, "压缩包"))
-                    target.mkdir()
-                    taken, refused = await asyncio.to_thread(expand_zip, upload, target, settings.limits)
-                    rejected += refused
-                    folders.append(target)
-                else:
-                    loose.mkdir(parents=True, exist_ok=True)
-                    upload.path.rename(place(loose, safe_relative(upload.name, "文件")))
-            if loose.exists():
-                folders.insert(0, loose)
-            out = folder / "汇总.xlsx"
-            report = await state["workers"].run(settings.combine_timeout, jobs.combine_job,
-                                                [str(f) for f in folders], str(out))
+            report, out = await combine(uploads, folder)
             if "error" in report:
-                return JSONResponse({"error": report["error"],
-                                     "rejected": [r.__dict__ for r in rejected]}, status_code=422)
-            report["output"] = out.name
-            report["rejected"] = [{"name": r.name, "reason": r.reason} for r in rejected]
+                return JSONResponse(report, status_code=422)
             if as_json:
                 return JSONResponse(report)
-            headers = {**_attachment(out.name), **{f"X-Xltools-{key.capitalize()}": str(report[key])
-                                                  for key in ("projects", "errors", "warnings")},
-                       "X-Xltools-Files": str(len(report["files"])),  # type: ignore[arg-type]
-                       "X-Xltools-Rejected": quote(json.dumps(report["rejected"][:50], ensure_ascii=False))}
-            return Response(out.read_bytes(), media_type=XLSX_TYPES[".xlsx"], headers=headers)
+            return _summary_download(report, out)
         return await with_uploads(request, work)
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "version": __version__, "workers": state["workers"].count})
+        return JSONResponse({"status": "ok", "version": __version__, "workers": lanes["check"].count})
 
     async def login(request: Request) -> Response:
         if request.method == "GET":
             return HTMLResponse(login_page("/"))
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > 4096:
-                raise Refused(413, "登录表单过长")
+        try:
+            body = await asyncio.wait_for(_small_body(request), settings.limits.rate_grace)
+        except asyncio.TimeoutError as exc:
+            raise Refused(408, f"登录表单在 {settings.limits.rate_grace:g} 秒内没有发送完整，请重试") from exc
         fields = parse_qs(body.decode("utf-8", "replace"))
         token, goto = fields.get("token", [""])[0], fields.get("next", ["/"])[0]
         if goto not in ("/", "/district"):
             goto = "/"
-        if settings.token is None:
+        if keys.open:
             return RedirectResponse(goto, status_code=303)
-        if not hmac.compare_digest(_digest(token), _digest(settings.token)):
+        client = client_of(request.scope)
+        wait = throttle.wait(client)
+        if wait:
+            return HTMLResponse(login_page(goto, wait=too_many_attempts(wait)), status_code=429,
+                                headers={"Retry-After": str(int(wait) + 1)})
+        role = keys.role_of_token(token)
+        if role is None:
+            throttle.failed(client)
             return HTMLResponse(login_page(goto, failed=True), status_code=401)
         response = RedirectResponse(goto, status_code=303)
-        response.set_cookie(COOKIE, _digest(settings.token), httponly=True, samesite="strict")
+        response.set_cookie(COOKIE, keys.cookie_for(role), max_age=int(settings.session_hours * 3600),
+                            httponly=True, samesite="strict")
         return response
 
     async def page(request: Request) -> Response:
         html = check_page() if request.url.path == "/" else district_page()
-        return HTMLResponse(html, headers={"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff"})
+        return HTMLResponse(html, headers=_PAGE_HEADERS)
+
+    async def check_form(request: Request) -> Response:
+        """``POST /``: the plain form of the check page (no JavaScript): a result page, or the annotated copy."""
+        fields: dict[str, str] = {}
+
+        async def work(uploads: list[Upload], folder: Path) -> Response:
+            if fields.get("want") == "copy":
+                if len(uploads) != 1:
+                    raise Refused(400, f"批注副本一次只能生成一个，收到了 {len(uploads)} 个文件；请逐个上传")
+                made = await annotate(uploads[0], folder)
+                if made.status_code == 200:
+                    return made
+                raise Refused(422, f"{uploads[0].name}：{json.loads(made.body)['error']}")
+            results = [await check(upload, folder) for upload in uploads]
+            return HTMLResponse(results_page(results), headers=_PAGE_HEADERS)
+        return await _as_page(with_uploads(request, work, fields), "检查评分", "/")
+
+    async def district_form(request: Request) -> Response:
+        """``POST /district``: the plain form of the district page: the summary, or a page saying why not."""
+        async def work(uploads: list[Upload], folder: Path) -> Response:
+            report, out = await combine(uploads, folder)
+            if "error" in report:
+                raise Refused(422, str(report["error"]))
+            return _summary_download(report, out)
+        return await _as_page(with_uploads(request, work), "区级汇总", "/district")
 
     routes = [
-        Route("/", page), Route("/district", page), Route("/login", login, methods=["GET", "POST"]),
-        Route("/healthz", healthz), Route("/api/check", api_check, methods=["POST"]),
-        Route("/api/annotate", api_annotate, methods=["POST"]), Route("/api/combine", api_combine, methods=["POST"]),
+        Route("/", page, methods=["GET"]), Route("/", check_form, methods=["POST"]),
+        Route("/district", page, methods=["GET"]), Route("/district", district_form, methods=["POST"]),
+        Route("/login", login, methods=["GET", "POST"]), Route("/healthz", healthz),
+        Route("/api/check", api_check, methods=["POST"]), Route("/api/annotate", api_annotate, methods=["POST"]),
+        Route("/api/combine", api_combine, methods=["POST"]),
     ]
     handlers = {Refused: _refused, HTTPException: _http_error, Exception: _server_error}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers,  # type: ignore[arg-type]
-                     middleware=[Middleware(Busy, limit=settings.max_active),
-                                 Middleware(TokenGate, token=settings.token)])
+                     middleware=[Middleware(AccessGate, keys=keys, throttle=throttle),
+                                 Middleware(LoadGate, load=settings.load, combine_timeout=settings.combine_timeout)])
+
+
+_PAGE_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff"}
+
+
+async def _as_page(answer: Awaitable[Response], title: str, active: str) -> Response:
+    """A plain form's answer: a refusal becomes a page (with the way back) instead of JSON."""
+    try:
+        return await answer
+    except Refused as exc:
+        return HTMLResponse(problem_page(title, active, exc.message), status_code=exc.status,
+                            headers={**exc.headers, **_PAGE_HEADERS})
+
+
+async def _small_body(request: Request) -> bytes:
+    """The body of a sign-in form (at most 4 KB)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > 4096:
+            raise Refused(413, "登录表单过长", headers={"Connection": "close"})
+    return body
+
+
+def _summary_download(report: dict[str, object], out: Path) -> Response:
+    files, rejected = report["files"], report["rejected"]
+    assert isinstance(files, list) and isinstance(rejected, list)
+    headers = {**_attachment(out.name), **{f"X-Xltools-{key.capitalize()}": str(report[key])
+                                          for key in ("projects", "errors", "warnings")},
+               "X-Xltools-Files": str(len(files)),
+               "X-Xltools-Rejected": quote(json.dumps(rejected[:50], ensure_ascii=False))}
+    return Response(out.read_bytes(), media_type=XLSX_TYPES[".xlsx"], headers=headers)
 
 
 def _warm() -> dict[str, object]:
@@ -304,7 +320,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
-    return JSONResponse({"error": exc.message}, status_code=exc.status)
+    return refusal(exc.status, exc.message, exc.headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -1,8 +1,13 @@
 """The pages of the check server (Chinese), each one self-contained HTML: no file from the Internet.
 
-The scripts only call the JSON API (``/api/check``, ``/api/annotate``, ``/api/combine``) and put
-what comes back into the page with ``textContent`` (never as HTML), so a file name or a message
-cannot inject markup.
+Progressive enhancement: each page is a plain ``<form>`` upload that works in any browser without
+JavaScript (``POST /`` answers with a result page rendered here, or the annotated copy;
+``POST /district`` with the summary). The scripts are only an enhancement: they mark the page
+``js`` (which hides the plain buttons) as their very last step, so a browser that cannot run them
+(an old IE-mode browser fails on arrow functions before running anything) keeps the plain form.
+The scripts call the JSON API (``/api/check``, ``/api/annotate``, ``/api/combine``) and put what
+comes back into the page with ``textContent`` (never as HTML); the server-rendered pages escape
+every text, so a file name or a message cannot inject markup.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from html import escape
 
 from xltools.form.layout import RESULT_SHEET
 
-__all__ = ["check_page", "district_page", "login_page"]
+__all__ = ["check_page", "district_page", "login_page", "results_page", "problem_page"]
 
 _STYLE = """
 body{font-family:"Microsoft YaHei","PingFang SC","WenQuanYi Zen Hei",sans-serif;margin:0;background:#f4f6f9;color:#222}
@@ -19,7 +24,8 @@ header{background:#1f4e79;color:#fff;padding:14px 28px}header h1{margin:0;font-s
 header nav a{color:#cfe2f3;margin-right:18px;font-size:14px}header nav a.on{color:#fff;font-weight:bold}
 main{max-width:1100px;margin:20px auto;padding:0 20px}
 .drop{border:2px dashed #7f9db9;border-radius:8px;background:#fff;padding:28px;text-align:center;color:#555}
-.drop.over{background:#eaf2fb}.drop input{display:none}
+.drop.over{background:#eaf2fb}.js .drop input,.js .plain{display:none}
+.drop input{margin:8px}.drop button{margin:0 6px}
 .pick{display:inline-block;margin-top:6px;background:#fff;border:1px solid #1f4e79;color:#1f4e79;border-radius:4px;
 padding:6px 18px;cursor:pointer}.pick:hover{background:#eaf2fb}
 .card{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15);margin:18px 0;padding:16px 20px}
@@ -97,10 +103,12 @@ async function checkOne(file) {
     textContent: '  副本中已填好“RESULT_SHEET”表和复核得分，问题单元格已标色并附批注；原文件不变。'})));
 }
 dropZone(document.getElementById('drop'), document.getElementById('files'), files => files.forEach(checkOne));
+document.documentElement.className += ' js';
 """.replace("RESULT_SHEET", RESULT_SHEET)
 
 _DISTRICT_JS = """
 let chosen = [];
+document.getElementById('drop').addEventListener('submit', e => e.preventDefault());
 const list = document.getElementById('chosen'), go = document.getElementById('go'), out = document.getElementById('outcome');
 dropZone(document.getElementById('drop'), document.getElementById('files'), files => {
   chosen = chosen.concat(files); list.textContent = '已选择 ' + chosen.length + ' 个文件：' + chosen.map(f => f.name).join('、');
@@ -120,6 +128,8 @@ go.onclick = async () => {
   for (const r of rejected) out.append($('p', {className: 'error', textContent: r.name + '：' + r.reason}));
   chosen = []; list.textContent = '';
 };
+go.disabled = true;
+document.documentElement.className += ' js';
 """
 
 
@@ -132,32 +142,92 @@ def _page(title: str, active: str, body: str, script: str) -> str:
             f'<main>{body}</main><script>{_COMMON_JS}{script}</script></body></html>')
 
 
-def _drop_zone(prompt: str, accept: str) -> str:
-    """The area files are dropped on or picked from (the pages' scripts find it by its ids)."""
-    return (f'<div class="drop" id="drop"><p>{prompt}，或</p><label class="pick">选择文件'
-            f'<input type="file" id="files" multiple accept="{accept}"></label></div>')
+def _drop_zone(action: str, prompt: str, accept: str, buttons: str) -> str:
+    """The upload form: files are dropped on it or picked, then sent by its buttons (a button of class
+    ``plain`` only serves without JavaScript) or by the page's script (which finds it by its ids)."""
+    return (f'<form class="drop" id="drop" method="post" action="{action}" enctype="multipart/form-data">'
+            f'<p>{prompt}，或</p><label class="pick">选择文件'
+            f'<input type="file" id="files" name="file" multiple accept="{accept}"></label>'
+            f'<p>{buttons}</p></form>')
 
 
 def check_page() -> str:
-    body = (_drop_zone("把填好的自评表（.xlsx / .xlsm，也可以是 .xls / .et / .ods / .xlsb，可多个）拖到这里",
-                       ".xlsx,.xlsm,.xls,.et,.ett,.ods,.xlsb") +
+    buttons = ('<button class="plain" type="submit" name="want" value="check">检查</button>'
+               '<button class="plain" type="submit" name="want" value="copy">下载批注副本（一次一个文件）</button>')
+    body = (_drop_zone("/", "把填好的自评表（.xlsx / .xlsm，也可以是 .xls / .et / .ods / .xlsb，可多个）拖到这里",
+                       ".xlsx,.xlsm,.xls,.et,.ett,.ods,.xlsb", buttons) +
             '<p class="note">每个文件显示执行率、得分、总分、等级和发现的问题（单元格与说明），并可下载批注副本。'
             '文件只在检查期间临时保存，检查完即删除。</p><div id="results"></div>')
     return _page("检查评分", "/", body, _CHECK_JS)
 
 
 def district_page() -> str:
-    body = (_drop_zone("把各街道的自评表（.xlsx / .xlsm，也可以是 .xls / .et / .ods / .xlsb）或一个按文件夹打包的 .zip 拖到这里",
-                       ".xlsx,.xlsm,.xls,.et,.ett,.ods,.xlsb,.zip") +
-            '<p id="chosen" class="note"></p><p><button id="go" disabled>汇总</button></p><div id="outcome"></div>'
+    body = (_drop_zone("/district", "把各街道的自评表（.xlsx / .xlsm，也可以是 .xls / .et / .ods / .xlsb）或一个按文件夹"
+                       "打包的 .zip 拖到这里", ".xlsx,.xlsm,.xls,.et,.ett,.ods,.xlsb,.zip",
+                       '<button id="go" type="submit">汇总</button>') +
+            '<p id="chosen" class="note"></p><div id="outcome"></div>'
             '<p class="note">得到的汇总表与 <code>xltools combine</code> 生成的相同，其中“文件清单”列出每个文件的处理结果。</p>')
     return _page("区级汇总", "/district", body, _DISTRICT_JS)
 
 
-def login_page(goto: str, *, failed: bool = False) -> str:
+def login_page(goto: str, *, failed: bool = False, need_district: bool = False, wait: str = "") -> str:
     warn = '<p class="error">访问令牌不正确，请重新输入。</p>' if failed else ""
+    if need_district:
+        warn += '<p class="error">区级汇总需要区级令牌（您现在用的是街道填报令牌）。</p>'
+    if wait:
+        warn += f'<p class="error">{escape(wait)}</p>'
     body = (f'<section class="card"><h2>请输入访问令牌</h2>{warn}<form method="post" action="/login">'
             f'<input type="hidden" name="next" value="{escape(goto)}">'
             '<input type="password" name="token" size="40" autofocus> <button type="submit">进入</button></form>'
             '<p class="note">令牌由区里信息化同事提供。</p></section>')
     return _page("登录", "", body, "")
+
+
+_GRADE_FIELDS = (("执行率", "execution_rate"), ("预算执行得分", "budget_score"), ("总分", "total"), ("等级", "grade"))
+
+
+def _shown(key: str, value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if key == "execution_rate" and isinstance(value, (int, float)):
+        return f"{value * 100:.2f}%"
+    return str(value)
+
+
+def _result_card(result: dict) -> str:
+    """One file's result as the script shows it (same classes), rendered on the server."""
+    head = f'<section class="card"><h2>{escape(str(result.get("file", "")))}</h2>'
+    if "error" in result:
+        return head + f'<p class="error">无法检查：{escape(str(result["error"]))}</p></section>'
+    findings = result.get("findings") or []
+    errors = sum(1 for f in findings if f.get("severity") == "error")
+    summary = "".join(f'<span>{label} <b>{escape(_shown(key, result.get(key)))}</b></span>'
+                      for label, key in _GRADE_FIELDS)
+    if findings:
+        line = (f'<p class="{"error" if errors else "note"}">发现 {errors} 个错误、'
+                f'{len(findings) - errors} 个警告：</p>')
+    else:
+        line = '<p class="ok">检查通过：没有发现问题。</p>'
+    rows = "".join(
+        f'<tr class="lv-{"错误" if f.get("severity") == "error" else "警告"}">' + "".join(
+            f"<td>{escape(str(cell))}</td>" for cell in (
+                i, f.get("cell") or f.get("field"), "错误" if f.get("severity") == "error" else "警告",
+                f.get("code"), f.get("message")))
+        + "</tr>" for i, f in enumerate(findings, start=1))
+    table = ('<table class="findings"><tr><th>序号</th><th>单元格</th><th>级别</th><th>代码</th><th>说明</th></tr>'
+             f'{rows}</table>') if findings else ""
+    return f'{head}<div class="summary">{summary}</div>{line}{table}</section>'
+
+
+def results_page(results: list[dict]) -> str:
+    """The check page with the results of a plain form upload (no JavaScript needed)."""
+    cards = "".join(_result_card(r) for r in results)
+    page = check_page()
+    return page.replace('<div id="results"></div>', f'<div id="results">{cards}</div>', 1)
+
+
+def problem_page(title: str, active: str, message: str) -> str:
+    """A refusal of a plain form upload, as a page with the way back."""
+    body = (f'<section class="card"><h2>{escape(title)}</h2><p class="error">{escape(message)}</p>'
+            f'<p><a href="{escape(active)}">返回重新上传</a></p></section>')
+    return _page(title, active, body, "")

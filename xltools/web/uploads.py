@@ -51,15 +51,18 @@ class Limits:
     max_member_bytes: int = 20 * MB      # one workbook unpacked from a zip
     max_unzipped_bytes: int = 200 * MB   # everything unpacked from one zip
     chunk_timeout: float = 60.0          # seconds without a byte of the body
+    min_rate: int = 4 * 1024             # bytes per second the body must average once the grace is over
+    rate_grace: float = 10.0             # seconds an upload may start slowly
 
 
 class Refused(Exception):
     """A request refused with an HTTP status and a Chinese message for the client."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 @dataclass
@@ -131,6 +134,9 @@ class _Parts:
         self.dest, self.limits, self.file_field = dest, limits, file_field
         self.uploads: list[Upload] = []
         self.fields = 0
+        self.values: dict[str, str] = {}  # the other fields' text (each at most 1 KB)
+        self.field_name = ""
+        self.field_value = b""
         self.headers: dict[bytes, bytes] = {}
         self.header, self.value = b"", b""
         self.upload: Upload | None = None
@@ -162,6 +168,7 @@ class _Parts:
             self.fields += 1
             if self.fields > self.limits.max_fields:
                 raise Refused(413, f"表单字段太多（最多 {self.limits.max_fields} 个）")
+            self.field_name, self.field_value = name, b""
             return
         if name != self.file_field:
             raise Refused(400, f"文件请用字段名 {self.file_field} 上传，不是“{shown_name(name, '?')}”")
@@ -179,42 +186,58 @@ class _Parts:
             self.field_bytes += end - start
             if self.field_bytes > 1024:
                 raise Refused(413, "表单字段过长")
+            self.field_value += data[start:end]
             return
         self.handle.write(data[start:end])
         self.upload.size += end - start
 
     def close(self) -> None:
+        if self.upload is None and self.field_name:
+            self.values[self.field_name] = self.field_value.decode("utf-8", "replace")
+            self.field_name = ""
         if self.handle is not None:
             self.handle.close()
             self.handle = None
 
 
 async def receive_files(receive: Callable[[], Awaitable[dict]], content_type: str, dest: Path,
-                        limits: Limits, *, file_field: str = "file", headers_length: int | None = None) -> list[Upload]:
-    """Stream a multipart body into ``dest``; every part named ``file_field`` becomes an :class:`Upload`.
+                        limits: Limits, *, file_field: str = "file", headers_length: int | None = None,
+                        fields: dict[str, str] | None = None) -> list[Upload]:
+    """Stream a multipart body into ``dest``; every part named ``file_field`` becomes an :class:`Upload`
+    (the other fields' text goes into ``fields`` when given).
 
     ``headers_length`` is the declared Content-Length (a body declared too big is refused at once;
     the size actually received is counted either way)."""
     if headers_length is not None and headers_length > limits.max_upload_bytes:  # refused before a byte is read
-        raise Refused(413, f"上传内容超过 {limits.max_upload_bytes // MB} MB 的上限；请分批上传")
+        raise _closing(413, f"上传内容超过 {limits.max_upload_bytes // MB} MB 的上限；请分批上传")
     mime, params = parse_options_header(content_type)
     if mime != b"multipart/form-data" or b"boundary" not in params:
         raise Refused(415, "请以 multipart/form-data 表单上传文件（字段名 file）")
     parts = _Parts(dest, limits, file_field)
     parser = MultipartParser(params[b"boundary"], parts.callbacks())  # type: ignore[arg-type]
     received = 0
+    clock = asyncio.get_running_loop().time
+    started = clock()
     try:
         while True:
+            # the moment the average rate since the grace would fall below min_rate, and the chunk timer
+            slow_at = started + limits.rate_grace + received / limits.min_rate
+            wait = min(limits.chunk_timeout, slow_at - clock())
             try:
-                message = await asyncio.wait_for(receive(), limits.chunk_timeout)
+                if wait <= 0:
+                    raise asyncio.TimeoutError
+                message = await asyncio.wait_for(receive(), wait)
             except asyncio.TimeoutError as exc:
-                raise Refused(408, f"上传中断：{limits.chunk_timeout:g} 秒内没有收到数据，请重新上传") from exc
+                if wait >= limits.chunk_timeout:
+                    raise Refused(408, f"上传中断：{limits.chunk_timeout:g} 秒内没有收到数据，请重新上传") from exc
+                raise Refused(408, f"上传太慢：开始 {limits.rate_grace:g} 秒后平均每秒不到 "
+                                    f"{limits.min_rate / 1024:g} KB，已中止；请检查网络后重新上传") from exc
             if message["type"] == "http.disconnect":
                 raise Refused(400, "上传被客户端中断")
             chunk = message.get("body", b"")
             received += len(chunk)
             if received > limits.max_upload_bytes:
-                raise Refused(413, f"上传内容超过 {limits.max_upload_bytes // MB} MB 的上限；请分批上传")
+                raise _closing(413, f"上传内容超过 {limits.max_upload_bytes // MB} MB 的上限；请分批上传")
             if chunk:
                 parser.write(chunk)
             if not message.get("more_body", False):
@@ -224,7 +247,17 @@ async def receive_files(receive: Callable[[], Awaitable[dict]], content_type: st
         raise Refused(400, "上传的表单数据不完整或格式有误，请重新上传") from exc
     finally:
         parts.close()
+    if fields is not None:
+        fields.update(parts.values)
     return parts.uploads
+
+
+def _closing(status: int, message: str) -> Refused:
+    """A refusal of a body too big: the connection is closed after the answer, so the rest is never taken in.
+
+    (A body refused for being slow is not closed on: the client reads the answer while the server
+    drops what still trickles in, until the header timeout of :mod:`xltools.web.protocol` closes it.)"""
+    return Refused(status, message, headers={"Connection": "close"})
 
 
 def expand_zip(upload: Upload, dest: Path, limits: Limits) -> tuple[list[Upload], list[Rejected]]:
