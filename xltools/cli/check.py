@@ -19,8 +19,8 @@ EPILOG = "退出码：0 = 没有错误；1 = 发现错误（见输出）；2 = �
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="检查并评分（JSON 表单或已填写的工作簿）", epilog=EPILOG)
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="JSON 表单、已填写的工作簿（.xlsx/.xlsm/.xls/.et/.ods）、Word 自评表（.docx/.doc）、其他格式的"
-                        "自评表或项目清单，或文件夹（检查其中所有工作簿，同 combine）")
+                   help="JSON 表单、已填写的工作簿（.xlsx、.xlsm、.xls、.et、.ods、.xlsb）、Word 自评表（.docx/.doc）、"
+                        "其他格式的自评表或项目清单，或文件夹（检查其中所有工作簿，同 combine）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--policy", metavar="NAME|FILE",
                    help="评分规则：名称（chaoyang、mof2020、mof2021）或 TOML 文件（优先于工作簿自带的规则）")
@@ -95,7 +95,7 @@ def _expand(names: list[str]) -> Iterator[str | None]:
             else:
                 yield shown
         if not any(item.skip is None and item.problem is None for item in found):
-            print(f"文件夹 {name} 中没有可检查的工作簿（.xlsx/.xlsm）", file=sys.stderr)
+            print(f"文件夹 {name} 中没有可检查的工作簿（.xlsx、.xlsm、.xls、.et、.ods、.xlsb）", file=sys.stderr)
             yield None
 
 
