@@ -1,10 +1,11 @@
 """What the one verdict makes of every file of the demo and of the benchmark corpus, as canonical JSON.
 
 The differential test of issue 31 (tests/test_judging_snapshot.py) compares today's verdict with a
-snapshot made by code without this branch's changes (main at d4f85bf, the reader seam merged; run from
-an export of that commit)::
+snapshot made from an export of main (first at d4f85bf, before any change of this branch: same verdicts as
+28d7760 but for the seam's two new reasons; remade at 0621cfb when main's changes wrote the demo's files
+differently — the 308 files both snapshots hold have the same verdicts in both)::
 
-    git archive d4f85bf xltools | tar -x -C /tmp/old
+    git archive 0621cfb xltools | tar -x -C /tmp/old
     PYTHONPATH=/tmp/old .venv/bin/python tests/judging_snapshot.py make --work /tmp/snap \
         --out tests/fixtures/judging_snapshot.json.gz
 

@@ -1,7 +1,7 @@
 """Issue 31, half the judging: the cuts change no verdict.
 
-tests/fixtures/judging_snapshot.json.gz holds what the code without this issue's changes (main at
-d4f85bf, run from an export of that commit: see tests/judging_snapshot.py) made of every file of the demo and of the
+tests/fixtures/judging_snapshot.json.gz holds what main made (an export of 0621cfb; its predecessor,
+made by d4f85bf without this issue's changes, agrees on every file both hold: see tests/judging_snapshot.py) of every file of the demo and of the
 benchmark corpus's bases; this test writes the same files again with today's code and compares each
 file's fate, reason, project row, indicators, findings and risk facts. The suite uses the demo's files
 and a small set of the corpus's bases; ``XLTOOLS_SNAPSHOT_FULL=1`` uses every base ``make bench`` builds

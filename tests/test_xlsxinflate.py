@@ -8,7 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from xltools.io import xlsxinflate
@@ -58,6 +58,7 @@ def test_stored_parts_and_the_limit():
 
 
 @settings(max_examples=300, deadline=None)
+@example(content=b"\0" * 10, position=187, value=0x40, method=zipfile.ZIP_STORED)  # strong-encryption flag (found)
 @given(content=st.binary(max_size=3000), position=st.integers(min_value=0), value=st.integers(0, 255),
        method=st.sampled_from([zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED]))
 def test_a_damaged_byte_anywhere_gives_zipfiles_result_or_is_left_to_zipfile(content, position, value, method):

@@ -1,5 +1,5 @@
-"""``xltools check FILE... [--json] [--policy NAME|FILE]`` (a FILE may be a folder: every workbook under it)
-and ``xltools check FILE --annotate OUT.xlsx [--force]``.
+"""``xltools check FILE... [--json] [--policy NAME|FILE] [--targets 绩效目标表.xlsx]`` (a FILE may be a folder:
+every workbook under it) and ``xltools check FILE --annotate OUT.xlsx [--force]``.
 
 Contract (scripts depend on it): with ``--json`` one JSON object per file and line (keys ``file``,
 ``execution_rate``, ``budget_score``, ``indicator_scores``, ``total``, ``grade``, ``findings``
@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--policy", metavar="NAME|FILE",
                    help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（优先于工作簿自带的规则）")
+    p.add_argument("--targets", metavar="绩效目标表.xlsx",
+                   help="对照批复的绩效目标表：指标值降低或改动、指标删去或新增、分值或年初预算数不同")
     p.add_argument("--annotate", metavar="OUT", help="另存一份批注副本：结果、标色和批注已写入（只能检查一个工作簿）")
     p.add_argument("--force", action="store_true", help="与 --annotate 同用：覆盖已存在的输出文件")
     p.set_defaults(run=run)
@@ -101,9 +103,14 @@ def run(args: argparse.Namespace) -> int:
     from xltools.io.forms import FormReadError, judge_loaded, load_forms
 
     policy = read_policy(args.policy) if args.policy else None
+    targets = None
+    if args.targets:
+        from xltools.io.targetsbook import read_targets
+
+        targets = read_targets(args.targets).targets
     today = dt.date.today()
     if args.annotate:
-        return _annotate(args, policy, today)
+        return _annotate(args, policy, today, targets)
     status = EXIT_OK
     for name in expand_inputs(args.files):
         if name is None:
@@ -120,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         for loaded in forms:
             for note in loaded.notes:
                 print(f"{loaded.path}：{note}", file=sys.stderr)
-            verdict = judge_loaded(loaded, policy, today=today)
+            verdict = judge_loaded(loaded, policy, today=today, targets=targets)
             result = check_result(loaded.path, verdict)
             if args.json:
                 print(json.dumps(result, ensure_ascii=False, allow_nan=False))
@@ -131,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
+def _annotate(args: argparse.Namespace, policy: object, today: object, targets: object) -> int:
     """``check FILE --annotate OUT``: the verdict as usual, and the annotated copy written to OUT."""
     import json
     import sys
@@ -149,9 +156,10 @@ def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
     from xltools.io.paths import FORM_WORKBOOK, Paths, policy_file
 
     (Paths(force=args.force).read("", args.files[0]).read("--policy", policy_file(args.policy))
-     .write("--annotate", args.annotate, FORM_WORKBOOK).check())
+     .read("--targets", args.targets).write("--annotate", args.annotate, FORM_WORKBOOK).check())
     verdict = annotate_workbook(Path(args.files[0]), Path(args.annotate), policy=policy,  # type: ignore[arg-type]
-                                today=today, force=args.force, template=default_template)  # type: ignore[arg-type]
+                                today=today, force=args.force, template=default_template,  # type: ignore[arg-type]
+                                targets=targets)  # type: ignore[arg-type]
     result = check_result(args.files[0], verdict)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, allow_nan=False))

@@ -324,3 +324,61 @@ class FormatLegacy(Rule):
                 "{unseen}，无法核对模板是否被改动（只核对了表中固定文字）")
     fix = "请用 .xlsx 模板填报"
     defaults = {"renamed": ""}
+
+
+# --- drift from the approved targets (绩效目标表, or a 1.2 form's own approved targets) ---------------
+
+_KEEP_APPROVED = "批复的绩效目标不能在自评表中改动；如目标确经批准调整，请附调整文件并按调整后的批复填写"
+
+
+class TargetLowered(Rule):
+    code, severity, area = "target-lowered", "error", "批复目标"
+    title = "指标值低于批复"
+    template = "「{label}」为“{reported}”，比批复的“{approved}”{how}"
+    fix = "请按批复的指标值“{approved}”填写。" + _KEEP_APPROVED
+
+
+class TargetChanged(Rule):
+    code, severity, area = "target-changed", "warning", "批复目标"
+    title = "指标值与批复不同"
+    template = "「{label}」为“{reported}”，批复的是“{approved}”{detail}"
+    defaults = {"detail": ""}
+    fix = "请按批复的“{approved}”填写，或说明改动的依据。" + _KEEP_APPROVED
+
+
+class IndicatorRemoved(Rule):
+    code, severity, area = "indicator-removed", "error", "批复目标"
+    title = "批复的指标被删去"
+    template = "批复的绩效指标“{indicator}”（{levels}，指标值“{approved}”）在表中没有{near}"
+    defaults = {"near": ""}
+    fix = "请把该指标按批复填回绩效指标表。" + _KEEP_APPROVED
+
+
+class IndicatorAdded(Rule):
+    code, severity, area = "indicator-added", "warning", "批复目标"
+    title = "指标不在批复中"
+    template = "「{label}」“{indicator}”（指标值“{reported}”）不在批复的绩效目标中{near}"
+    defaults = {"near": ""}
+    fix = "自评应按批复的指标逐条填写；新增指标请说明依据，改了名称的请改回批复的名称"
+
+
+class WeightChanged(Rule):
+    code, severity, area = "weight-changed", "warning", "批复目标"
+    title = "分值与批复不同"
+    template = "「{label}」为 {reported}，批复的分值为 {approved}"
+    fix = "请按批复的分值 {approved} 填写。" + _KEEP_APPROVED
+
+
+class BudgetDiffers(Rule):
+    code, severity, area = "budget-differs", "warning", "批复目标"
+    title = "年初预算数与批复不同"
+    template = "「{label}」为 {reported} 万元，批复的年初预算数为 {approved} 万元"
+    fix = "年初预算数应为批复的金额 {approved} 万元（年中调整请填在全年预算数中）"
+
+
+class ProjectNotInTargets(Rule):
+    code, severity, area = "project-not-in-targets", "warning", "批复目标"
+    title = "项目不在绩效目标表中"
+    template = "项目“{project}”（实施单位“{unit}”）不在绩效目标表中{near}"
+    defaults = {"near": ""}
+    fix = "请核对项目名称、实施单位是否与批复一致（名称不同会无法对照批复的绩效目标）"

@@ -18,7 +18,8 @@ from xltools.core.parse import normalize_text
 from xltools.district.units import unit_sort_key
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "USED_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
-           "UnitSums", "unit_rows", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEET", "SHEETS", "GROUPS"]
+           "UnitSums", "unit_rows", "drift_counts", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEET",
+           "SHEETS", "GROUPS"]
 
 Fate = Literal["ok", "tampered", "other-layout", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
                "unreadable", "encrypted", "too-large", "skipped", "internal-error"]
@@ -228,6 +229,9 @@ class UnitRow:
     mean_total: float
     min_total: float
     grades: dict[str, int]
+    #: Drift findings from the approved targets (目标偏离), and those of them that lower or remove a target.
+    drift: int = 0
+    serious_drift: int = 0
 
 
 def grade_names(policy: Policy) -> list[str]:
@@ -241,11 +245,14 @@ class UnitSums:
         self.names = grade_names(policy)
         self.sums: dict[str, list] = {}
 
-    def add(self, p: ProjectRow) -> None:
+    def add(self, p: ProjectRow, drift: tuple[int, int] = (0, 0)) -> None:
+        """Count ``p`` (``drift``: its drift findings, and those that lower or remove a target)."""
         key = normalize_text(p.unit)
         acc = self.sums.get(key)
         if acc is None:
-            acc = self.sums[key] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(self.names, 0), p.unit]
+            acc = self.sums[key] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(self.names, 0), p.unit, 0, 0]
+        acc[7] += drift[0]
+        acc[8] += drift[1]
         acc[0] += 1
         acc[1] += p.annual_budget or 0.0
         acc[2] += p.executed or 0.0
@@ -258,10 +265,20 @@ class UnitSums:
         """The units' aggregates in the district's unit order (units.py)."""
         out = []
         for key in sorted(self.sums, key=unit_sort_key):
-            count, budget, executed, total, lowest, grades, unit = self.sums[key]
+            count, budget, executed, total, lowest, grades, unit, drift, serious = self.sums[key]
             out.append(UnitRow(unit, count, budget, executed, executed / budget if budget > 0 else None,
-                               total / count, lowest, grades))
+                               total / count, lowest, grades, drift, serious))
         return out
+
+
+#: Drift codes that lower or remove an approved target (counted apart in 按单位; as core.drift.SERIOUS_DRIFT).
+SERIOUS_DRIFT_CODES = ("target-lowered", "indicator-removed")
+
+
+def drift_counts(result: FileResult) -> tuple[int, int]:
+    """A file's drift findings (kept with its risk facts) and how many of them lower or remove a target."""
+    rows = (result.risk or {}).get("drift") or ()
+    return len(rows), sum(1 for row in rows if row[0] in SERIOUS_DRIFT_CODES)
 
 
 def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:

@@ -59,6 +59,7 @@ FLAGS: dict[str, Flag] = {f.code: f for f in (
     Flag("actual-copied", 2, "完成值照抄指标值", "全部 {n} 个指标的实际完成值与年度指标值一字不差"),
     Flag("indicator-set-copied", 2, "指标设置雷同", "指标设置（{n} 个三级指标及指标值）与另外 {units} 个实施单位的项目完全相同"),
     Flag("tampered", 3, "模板被改动", "工作簿与模板不一致（模板被改动），数据可能不可信"),
+    Flag("target-drift", 3, "偏离批复目标", "{what}（见「目标偏离」）"),
     Flag("superseded", 1, "多次提交", "该项目共提交 {n} 个版本，采用填写日期最新的一个；请核实改了什么"),
 )}
 

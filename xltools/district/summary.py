@@ -31,6 +31,7 @@ from xltools.district.results import (
     FileResult,
     UnitRow,
     UnitSums,
+    drift_counts,
     fate_label,
     grade_names,
 )
@@ -154,7 +155,7 @@ class _Projects(_Stream):
         fmt, p = self.fmt, result.project
         assert p is not None
         self.row += 1
-        self.units.add(p)
+        self.units.add(p, drift_counts(result))
         values = [self.row, p.unit, p.department, p.name, p.lead, p.year_value, p.initial_budget, p.annual_budget,
                   p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
                   p.self_total, p.review_total, p.grade, result.errors, result.warnings,
@@ -204,13 +205,16 @@ def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) ->
     headers = [("实施单位", 20), ("项目数", 8), ("全年预算数合计（万元）", 15), ("全年执行数合计（万元）", 15),
                ("执行率（合计）", 11), ("平均复核总分", 11), ("最低复核总分", 11),
                *((f"{g}（个）", 7) for g in grades)]
+    drift = any(u.drift for u in units)  # a round compared with approved targets: its drift per unit
+    if drift:
+        headers += [("目标偏离（处）", 9), ("其中降低或删去（处）", 11)]
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·按实施单位", freeze_cols=1)
     row = 0
     for row, u in enumerate(units, start=1):
         values = [u.unit, u.projects, u.annual_budget, u.executed, u.execution_rate, u.mean_total, u.min_total,
-                  *(u.grades[g] for g in grades)]
+                  *(u.grades[g] for g in grades), *((u.drift, u.serious_drift) if drift else ())]
         formats = [fmt.text, fmt.int, fmt.amount, fmt.amount, fmt.rate, fmt.score, fmt.score,
-                   *[fmt.int] * len(grades)]
+                   *[fmt.int] * (len(grades) + (2 if drift else 0))]
         ws.append_values(row, values, formats)  # unit names as typed: escaped, never markup
     first, last, total = 2, row + 1, row + 1
     if not units:
@@ -234,6 +238,9 @@ def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) ->
         col = 7 + i
         ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_int,
                          sum(u.grades[g] for u in units))
+    for col, count in ((7 + len(grades), sum(u.drift for u in units)),
+                       (8 + len(grades), sum(u.serious_drift for u in units)))[:2 if drift else 0]:
+        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_int, count)
     _finish(ws, headers, row)
     ws.print_area(0, 0, total, len(headers) - 1)
 

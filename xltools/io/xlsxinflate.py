@@ -38,7 +38,7 @@ def inflate(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
     :mod:`zipfile` gives — an encrypted entry, another compression, and any anomaly (a header, name,
     size or CRC-32 other than the directory states, a damaged or truncated stream): the caller then
     reads the entry with zipfile, which returns or refuses it as it always did."""
-    if info.flag_bits & 0x21 or info.compress_type not in (_STORED, _DEFLATED):
+    if info.flag_bits & 0x61 or info.compress_type not in (_STORED, _DEFLATED):
         return None
     offset = info.header_offset
     header = data[offset:offset + _LOCAL_HEADER.size]
