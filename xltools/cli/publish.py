@@ -25,15 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
     import tempfile
 
     from xltools.cli import EXIT_OK, EXIT_UNREADABLE
-    from xltools.cli.report import forms_in, output_names
+    from xltools.cli.report import read_forms
     from xltools.excel.publish import masked, public_workbook, require_cjk_font
     from xltools.io.engine import EngineError, soffice_available, to_pdf
     from xltools.io.files import write_atomic
-    from xltools.io.forms import FormReadError, load_form, load_forms, with_formula_values
+    from xltools.io.forms import with_formula_values
     from xltools.io.paths import PDF, PDFS, Paths
 
     root = Path(args.input)
@@ -45,20 +44,11 @@ def run(args: argparse.Namespace) -> int:
                           "libreoffice-calc-nogui）后重新运行")
     require_cjk_font()
     out = Path(args.output)
-    files = forms_in(root) if folder else [(str(root), Path(root.name))]
-    failed = 0
-    jobs: list[tuple[bytes, Path]] = []
-    taken: set[Path] = set()
-    for index, (shown, rel) in enumerate(files, 1):
-        try:
-            loaded_forms = load_forms(shown) if folder else [load_form(shown)]
-        except FormReadError as exc:
-            print(f"[{index}/{len(files)}] {exc}", file=sys.stderr)
-            failed += 1
-            continue
-        for loaded, name in zip(loaded_forms, output_names(rel, len(loaded_forms), ".pdf", taken)):
-            form, _ = with_formula_values(loaded)
-            jobs.append((public_workbook(masked(form) if args.mask_phone else form), out / name if folder else out))
+    found, failed = read_forms(root, ".pdf")
+    jobs = []
+    for _, _, loaded, name in found:
+        form, _ = with_formula_values(loaded)
+        jobs.append((public_workbook(masked(form) if args.mask_phone else form), out / name if folder else out))
     done = 0
     with tempfile.TemporaryDirectory(prefix="xltools-publish-") as scratch:
         for start in range(0, len(jobs), BATCH):

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xltools.io.forms import LoadedForm
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,22 +51,20 @@ def output_names(rel: Path, count: int, suffix: str, taken: set[Path]) -> list[P
     return names
 
 
-def run(args: argparse.Namespace) -> int:
+def read_forms(root: Path, suffix: str) -> tuple[list[tuple[int, int, LoadedForm, Path]], int]:
+    """Every form of the input ``root`` (a file, or each file under a folder: a list workbook gives one form
+    per project) with its file's place in the run, the number of files and the output name (relative to
+    an output folder, ``suffix`` its extension); a file that cannot be read is reported on stderr and
+    counted (the second value)."""
     import sys
 
-    from xltools.cli import EXIT_OK, EXIT_UNREADABLE
-    from xltools.io.draft import draft_bytes
-    from xltools.io.files import write_atomic
-    from xltools.io.forms import FormReadError, judge_loaded, load_form, load_forms, with_formula_values
-    from xltools.io.paths import DRAFT, DRAFTS, Paths
+    from xltools.io.forms import FormReadError, load_form, load_forms
 
-    root = Path(args.input)
     folder = root.is_dir()
-    Paths(force=args.force).read("", root).write("-o", args.output, DRAFTS if folder else DRAFT).check()
-    out = Path(args.output)
-    failed = written = 0
-    taken: set[Path] = set()
     files = forms_in(root) if folder else [(str(root), Path(root.name))]
+    found: list[tuple[int, int, LoadedForm, Path]] = []
+    failed = 0
+    taken: set[Path] = set()
     for index, (shown, rel) in enumerate(files, 1):
         try:
             loaded_forms = load_forms(shown) if folder else [load_form(shown)]
@@ -70,13 +72,30 @@ def run(args: argparse.Namespace) -> int:
             print(f"[{index}/{len(files)}] {exc}", file=sys.stderr)
             failed += 1
             continue
-        names = output_names(rel, len(loaded_forms), ".docx", taken)
-        for loaded, name in zip(loaded_forms, names):
-            form, _ = with_formula_values(loaded)
-            target = out / name if folder else out
-            write_atomic(target, draft_bytes(form, judge_loaded(loaded)), force=args.force)
-            written += 1
-            print(f"[{index}/{len(files)}] 已写出 {target}")
+        for loaded, name in zip(loaded_forms, output_names(rel, len(loaded_forms), suffix, taken)):
+            found.append((index, len(files), loaded, name))
+    return found, failed
+
+
+def run(args: argparse.Namespace) -> int:
+    from xltools.cli import EXIT_OK, EXIT_UNREADABLE
+    from xltools.io.draft import draft_bytes
+    from xltools.io.files import write_atomic
+    from xltools.io.forms import judge_loaded, with_formula_values
+    from xltools.io.paths import DRAFT, DRAFTS, Paths
+
+    root = Path(args.input)
+    folder = root.is_dir()
+    Paths(force=args.force).read("", root).write("-o", args.output, DRAFTS if folder else DRAFT).check()
+    out = Path(args.output)
+    written = 0
+    found, failed = read_forms(root, ".docx")
+    for index, count, loaded, name in found:
+        form, _ = with_formula_values(loaded)
+        target = out / name if folder else out
+        write_atomic(target, draft_bytes(form, judge_loaded(loaded)), force=args.force)
+        written += 1
+        print(f"[{index}/{count}] 已写出 {target}")
     if folder:
         print(f"共写出 {written} 份草稿" + (f"，{failed} 个文件无法读取（见上）" if failed else ""))
     return EXIT_UNREADABLE if failed or (folder and not written) else EXIT_OK
