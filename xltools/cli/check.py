@@ -19,11 +19,11 @@ EPILOG = "退出码：0 = 没有错误；1 = 发现错误（见输出）；2 = �
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="检查并评分（JSON 表单或已填写的工作簿）", epilog=EPILOG)
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="JSON 表单、已填写的工作簿（.xlsx/.xlsm/.xls/.et/.ods）、Word 自评表（.docx/.doc）、其他格式的"
-                        "自评表或项目清单，或文件夹（检查其中所有工作簿，同 combine）")
+                   help="JSON 表单、已填写的工作簿（.xlsx、.xlsm、.xls、.et、.ods、.xlsb）、Word 自评表（.docx/.doc）、"
+                        "其他格式的自评表或项目清单，或文件夹（检查其中所有工作簿，同 combine）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--policy", metavar="NAME|FILE",
-                   help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（优先于工作簿自带的规则）")
+                   help="评分规则：名称（chaoyang、mof2020、mof2021）或 TOML 文件（优先于工作簿自带的规则）")
     p.add_argument("--targets", metavar="绩效目标表.xlsx",
                    help="对照批复的绩效目标表：指标值降低或改动、指标删去或新增、分值或年初预算数不同")
     p.add_argument("--annotate", metavar="OUT", help="另存一份批注副本：结果、标色和批注已写入（只能检查一个工作簿）")
@@ -39,13 +39,21 @@ def _fmt_num(value: object) -> str:
     return str(value)
 
 
+def _grade_text(result: dict[str, object]) -> str:
+    """The grade as printed: 未评分 without a reviewed total, 未评级 without a grade."""
+    if result["total"] is None:
+        return "未评分"
+    return str(result["grade"] or "未评级")
+
+
 def _print_text(result: dict[str, object]) -> None:
     from xltools.cli.rules import SEVERITY_TEXT
 
     rate = result["execution_rate"]
     print(result["file"])
     print(f"  执行率 {'—' if rate is None else f'{rate:.2%}'}  预算执行得分 {_fmt_num(result['budget_score'])}"
-          f"  总分 {_fmt_num(result['total'])}  等级 {result['grade']}")
+          f"  自评总分 {_fmt_num(result['self_total'])}  复核总分 {_fmt_num(result['total'])}"
+          f"  等级 {_grade_text(result)}")
     scores = result["indicator_scores"]
     assert isinstance(scores, list)
     print("  指标得分 " + " ".join(_fmt_num(s) for s in scores))
@@ -87,7 +95,7 @@ def expand_inputs(names: list[str]) -> Iterator[str | None]:
             else:
                 yield shown
         if not any(item.skip is None and item.problem is None for item in found):
-            print(f"文件夹 {name} 中没有可检查的工作簿（.xlsx/.xlsm）", file=sys.stderr)
+            print(f"文件夹 {name} 中没有可检查的工作簿（.xlsx、.xlsm、.xls、.et、.ods、.xlsb）", file=sys.stderr)
             yield None
 
 

@@ -125,7 +125,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="SUMMARY.xlsx", help="汇总工作簿")
     p.add_argument("--jobs", type=whole_number, default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
     p.add_argument("--policy", metavar="NAME|FILE",
-                   help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（默认用各模板自带的规则）")
+                   help="评分规则：名称（chaoyang、mof2020、mof2021）或 TOML 文件（默认用各模板自带的规则）")
     p.add_argument("--json", metavar="REPORT", help="另存一份 JSON 报告（供程序读取）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件（和 --returns 的非空文件夹）")
     p.add_argument("--store", metavar="FILE", help="结果库（SQLite）文件（默认：汇总表所在文件夹中的 xltools结果库.sqlite）")

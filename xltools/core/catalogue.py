@@ -87,6 +87,13 @@ class AmountImplausible(Rule):
 IMPLAUSIBLE_AMOUNT = 1e6
 
 
+class AmountInYuan(Rule):
+    code, severity, area = "amount-in-yuan", "warning", "项目资金"
+    title = "金额疑似按元填写"
+    template = "「{label}」为 {value}，超过 {limit} 万元：金额疑似按元填写"
+    fix = "表中金额以万元为单位，请把按元填写的金额除以 10000（例如 1234567 元填 123.4567）；本地区表格按元填写时，评分规则中设 money_unit = \"元\""
+
+
 class AmountPrecision(Rule):
     code, severity, area = "amount-precision", "warning", "项目资金"
     title = "金额超过四位小数"
@@ -197,8 +204,16 @@ class WeightNotPositive(Rule):
 class WeightsSum(Rule):
     code, severity, area = "weights-sum", "error", "分值结构"
     title = "分值合计不等于 100"
-    template = "预算执行分值与各指标分值合计为 {sum}，不是 {total}"
+    template = "预算执行分值与各指标分值合计为 {sum}，不是 {total}{note}"
     fix = "请调整各项分值，使合计为 {total} 分"
+    defaults = {"note": ""}
+
+
+class WeightsAbsent(Rule):
+    code, severity, area = "weights-absent", "warning", "分值结构"
+    title = "没有分值"
+    template = "预算执行和各条绩效指标都没有填写分值，无法评分（未评分）"
+    fix = "如需评分，请填写预算执行分值和每条指标的分值（合计 {total} 分）；不评分的表可不理会此提示"
 
 
 class WeightSplit(Rule):
@@ -264,6 +279,13 @@ class ValueGarbled(Rule):
     title = "数字中夹有字母或杂字"
     template = "「{label}」“{raw}”像数字却夹有字母或杂字（可能是扫描识别错误），无法读取"
     fix = "请改成正确的数字和单位，例如“230人”“100%”"
+
+
+class TargetImplausible(Rule):
+    code, severity, area = "target-implausible", "warning", "绩效指标"
+    title = "比率超过 100%"
+    template = "「{label}」“{raw}”超过 100%，而“{name}”是比率（不会超过 100%），不据此计算得分（复核得分按自评计）"
+    fix = "请核对是否印错或多写了一位（例如“≥90%”印成了“290%”），改为正确的百分比"
 
 
 class ActualNotStated(Rule):

@@ -37,7 +37,7 @@ from xltools.demo.drift import OLD_LAYOUT, approved_of, plant_drift, targets_of
 from xltools.demo.score import CodeScore, compare
 from xltools.district.combine import CombineReport, ReviewOptions, combine
 from xltools.district.process import watch_parent
-from xltools.district.results import FATE_TEXT, fate_label, grade_names
+from xltools.district.results import FATE_TEXT, fate_label, grade_names, grade_shown
 from xltools.district.store import STORE_NAME
 from xltools.excel.fill import fill_workbook
 from xltools.excel.prefill import write_prefilled
@@ -370,7 +370,7 @@ def table(run: DemoRun) -> str:
     used = [r.project for r in report.files if r.used and r.project is not None]
     budget = sum(p.annual_budget or 0.0 for p in used)
     executed = sum(p.executed or 0.0 for p in used)
-    grades = Counter(p.grade for p in used)
+    grades = Counter(grade_shown(p) for p in used)
     fates = Counter(r.fate for r in report.files)
     expected_fates = {f.path: f.fate for f in demo.files}
     fate_ok = sum(1 for r in report.files if expected_fates.get(r.path) == r.fate)
@@ -385,7 +385,8 @@ def table(run: DemoRun) -> str:
         f"  项目     {len(used)} 个，{units} 个实施单位",
         f"  全区预算 {budget:,.4f} 万元，执行 {executed:,.4f} 万元，执行率 "
         f"{executed / budget:.2%}" if budget else "  全区预算 —",
-        "  等级     " + "，".join(f"{g} {grades.get(g, 0)}" for g in grade_names(Policy())),
+        "  等级     " + "，".join(f"{g} {grades.get(g, 0)}" for g in grade_names(Policy()))
+        + "".join(f"，{g} {grades[g]}" for g in ("未评级", "未评分") if grades.get(g)),
         "  问题（按代码）：",
         f"    {pad('代码', 28)}{pad('级别', 6)}{'个数':>6}{'预期':>6}{'召回率':>8}{'精确率':>8}",
     ]

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from xltools.core import Finding, Form, Policy, sheet_total
+from xltools.core import Finding, Form, Policy
 from xltools.core.errors import os_reason
 from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.parse import normalize_text, parse_date, parse_number
@@ -119,13 +119,17 @@ def _finding_row(finding: Finding) -> tuple[str, str, str, str, str]:
 _UNTRUSTED_DATE = frozenset({"date-invalid", "date-in-future"})
 
 
+def _wan(value: object, policy: Policy) -> float | None:
+    """An amount as typed, in 万元 (a form in 元 under ``money_unit = "元"`` is divided by 10,000)."""
+    amount = parse_number(value).value
+    return None if amount is None else amount * policy.money_factor
+
+
 def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
     """The summary's view of one judged form."""
     form, sheet = verdict.form, verdict.evaluation.sheet
     total = form.fund("total")
-    # 自评总分: the cached value of the 总分 formula when the file has one, else what the formula computes
-    self_total = form.total_score if isinstance(form.total_score, (int, float)) else (
-        None if "total_score" in verdict.layout.marked_formulas(form) else sheet_total(form, policy))
+    self_total = verdict.self_total  # the cached value of the 总分 formula, else what the formula computes
     reviewed = {item.index: item.score for item in sheet.indicators}
     indicators = [
         IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
@@ -138,9 +142,9 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
         department=_text(form.department),
         name=_text(form.project_name),
         lead=_text(form.project_lead),
-        initial_budget=parse_number(total.initial_budget).value,
-        annual_budget=parse_number(total.annual_budget).value,
-        executed=parse_number(total.executed).value,
+        initial_budget=_wan(total.initial_budget, policy),  # in 万元 whatever the form's money_unit
+        annual_budget=_wan(total.annual_budget, policy),
+        executed=_wan(total.executed, policy),
         execution_rate=sheet.execution_rate,
         budget_score=sheet.budget_score,
         subtotals=dict(sheet.subtotals),
@@ -151,7 +155,7 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
         # versions of a project is the newer one
         filled_on=None if any(f.code in _UNTRUSTED_DATE for f in verdict.findings) else parse_date(form.filled_on),
         packed_indicators=ProjectRow.pack(indicators),
-        details=_details(form),
+        details=_details(form, policy),
     )
 
 
@@ -171,10 +175,12 @@ def _as_typed(value: object) -> object:
     return number.value if number.value is not None else (_text(value) or None)
 
 
-def _details(form: Form) -> tuple[object, ...]:
-    """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order."""
-    amounts = [_as_typed(getattr(row, part)) for row in (form.fund(key) for key in ("fiscal", "carryover", "other"))
-               for part in ("initial_budget", "annual_budget", "executed")]
+def _details(form: Form, policy: Policy) -> tuple[object, ...]:
+    """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order (amounts in 万元 whatever the form's
+    ``money_unit``; a text that is no number as typed)."""
+    amounts = [_wan(value, policy) if parse_number(value).value is not None else _as_typed(value)
+               for value in (getattr(form.fund(key), part) for key in ("fiscal", "carryover", "other")
+                             for part in ("initial_budget", "annual_budget", "executed"))]
     filled_on = parse_date(form.filled_on)
     return (_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
             _text(form.goal_expected), _text(form.goal_actual), _text(form.filled_by),

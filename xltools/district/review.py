@@ -133,12 +133,12 @@ def risk_facts(project: ProjectRow) -> dict[str, object]:
               normalize_text(ind.deviation), ind) for ind in project.indicators]
     named = [row for row in every if row[0]]
     total, rate = project.review_total, project.execution_rate
-    if total >= HIGH_TOTAL and rate is not None and rate < LOW_RATE:
+    if total is not None and total >= HIGH_TOTAL and rate is not None and rate < LOW_RATE:
         hits.append(["high-score-low-execution", FLAGS["high-score-low-execution"].template.format(
             total=total, rate=rate)])
     if named and all(_full_marks(row[4]) for row in named):  # stops at the first that is not
         hits.append(["all-full-marks", FLAGS["all-full-marks"].template.format(n=len(named))])
-    if project.self_total is not None and abs(project.self_total - total) >= GAP - 1e-9:
+    if project.self_total is not None and total is not None and abs(project.self_total - total) >= GAP - 1e-9:
         hits.append(["self-review-gap", FLAGS["self-review-gap"].template.format(
             self_total=project.self_total, total=total, gap=abs(project.self_total - total))])
     deviations: dict[str, str] = {}

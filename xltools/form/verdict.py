@@ -17,6 +17,7 @@ from xltools.core import (
     Form,
     Policy,
     evaluate,
+    sheet_total,
     with_formula_values,
 )
 from xltools.core.drift import drift_findings, targets_findings
@@ -61,6 +62,17 @@ class Verdict:
     @property
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.severity == "warning")
+
+    @property
+    def self_total(self) -> float | None:
+        """自评总分: the 总分 cell's number (a formula's cached value), else what its formula computes;
+        ``None`` when the cell shows no number (template 1.1 marks a non-number there)."""
+        form = self.form
+        if isinstance(form.total_score, (int, float)) and not isinstance(form.total_score, bool):
+            return float(form.total_score)
+        if "total_score" in self.layout.marked_formulas(form):
+            return None
+        return sheet_total(form, self.policy or Policy())
 
     @property
     def tampered(self) -> bool:
