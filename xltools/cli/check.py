@@ -66,7 +66,7 @@ def _print_text(result: dict[str, object]) -> None:
         print(f"  [{tag}] {f['cell'] or f['field']} {f['code']}：{f['message']}")
 
 
-def _expand(names: list[str]) -> Iterator[str | None]:
+def expand_inputs(names: list[str]) -> Iterator[str | None]:
     """The files to check: a folder stands for every workbook under it, found as ``combine`` finds them
     (lock, hidden and temporary files and other file types skipped, the reason on stderr). ``None``
     for a folder without a workbook."""
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if args.annotate:
         return _annotate(args, policy, today, targets)
     status = EXIT_OK
-    for name in _expand(args.files):
+    for name in expand_inputs(args.files):
         if name is None:
             status = EXIT_UNREADABLE
             continue
