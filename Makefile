@@ -37,10 +37,12 @@ templates: $(STAMP)
 	$(BIN)/xltools template $(YEAR_FLAG) --macro -o "workbook_templates/朝阳区项目支出绩效自评表.xlsm" --force
 
 # Start-up of the commands against python -c pass; speed and memory of xltools combine against openpyxl
-# and the python-calamine floor (prints figures).
+# and the python-calamine floor; the per-file cost of .xls/.ods against .xlsx, and of .xlsx against main
+# (prints figures).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_combine.py
+	$(BIN)/python benchmarks/bench_formats.py
 
 # The 检查评分 button's Python side: import CPU, a click's work, actions per click (prints figures).
 bench-addin: $(STAMP)

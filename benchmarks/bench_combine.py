@@ -61,6 +61,8 @@ FLOOR_CPU_MAX = FLOOR_WALL_MAX = 3.0
 READER_MAX = 2.0
 OPENPYXL_RO_MIN, OPENPYXL_NAIVE_MIN = 10.0, 20.0
 RSS_FLAT = 0.20
+# Target of issue 28: combine --targets within 10 % of combine without it.
+TARGETS_MAX = 1.10
 #: Files the stage table is clocked on (one process, every stage timed file by file).
 STAGE_FILES = 1000
 
@@ -85,6 +87,46 @@ def phase_combine(folder: Path, jobs: int) -> dict[str, object]:
     report = combine([folder], output, jobs=jobs, force=True, store=store)
     return {"projects": report.projects, "counts": {k: v for k, v in report.counts.items() if v},
             "summary_mb": round(output.stat().st_size / 1e6, 2)}
+
+
+def targets_of(folder: Path) -> Path:
+    return folder.parent / f"targets-{folder.name}.xlsx"
+
+
+def write_corpus_targets(folder: Path) -> int:
+    """The 绩效目标表 of the corpus (not timed): every form's approved cells as typed, one row per indicator, every
+    tenth project's first target approved higher (so some forms drift), written where phase_targets reads it."""
+    from xltools.core.targets import TargetIndicator, TargetProject
+    from xltools.io.forms import FormReadError, load_form
+    from xltools.io.targetsbook import write_targets
+
+    projects: dict[tuple[str, str], TargetProject] = {}
+    for path in files_of(folder):
+        try:
+            form = load_form(path).form
+        except FormReadError:
+            continue
+        indicators = [TargetIndicator(i.level1, i.level2, i.name, i.target, i.weight) for i in form.indicators]
+        if len(projects) % 10 == 0 and indicators:
+            indicators[0] = TargetIndicator(*[getattr(indicators[0], k) for k in ("level1", "level2", "name")],
+                                            "≥999999", indicators[0].weight)
+        project = TargetProject(None, form.implementing_unit, form.department, form.project_name,
+                                form.fund("total").initial_budget, form.goal_expected, tuple(indicators))
+        projects.setdefault((str(project.unit), str(project.name)), project)
+    write_targets(targets_of(folder), list(projects.values()), force=True)
+    return len(projects)
+
+
+def phase_targets(folder: Path, jobs: int) -> dict[str, object]:
+    """A full run as phase_combine, with the corpus's 绩效目标表 (``combine --targets``: read, sent, compared)."""
+    from xltools.district.combine import combine
+    from xltools.io.targetsbook import read_targets
+
+    output = folder.parent / f"summary-{folder.name}-targets.xlsx"
+    store = folder.parent / f"store-{folder.name}-targets.sqlite"
+    store.unlink(missing_ok=True)
+    report = combine([folder], output, jobs=jobs, force=True, store=store, targets=read_targets(targets_of(folder)).targets)
+    return {"projects": report.projects, "drift": report.extras.get("drift", 0)}
 
 
 def phase_rerun(folder: Path, jobs: int) -> dict[str, object]:
@@ -166,7 +208,7 @@ def phase_stages(folder: Path, jobs: int) -> dict[str, object]:
     return {"files": len(paths), "stages": stages.clock(paths)}
 
 
-PHASES = {"combine": (phase_combine, True), "stages": (phase_stages, False), "rerun": (phase_rerun, True), "calamine ×P": (phase_calamine, True),
+PHASES = {"combine": (phase_combine, True), "combine --targets": (phase_targets, True), "stages": (phase_stages, False), "rerun": (phase_rerun, True), "calamine ×P": (phase_calamine, True),
           "calamine ×1": (phase_calamine, False), "calamine all": (phase_calamine_all, True),
           "openpyxl ro": (phase_openpyxl_ro, False),
           "openpyxl": (phase_openpyxl, False)}
@@ -226,7 +268,7 @@ def verdict(value: float, target: float, at_most: bool) -> str:
 
 
 def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[str, object]]:
-    timed = ["combine", "calamine ×P", "calamine ×1"]
+    timed = ["combine", "combine --targets", "calamine ×P", "calamine ×1"]
     runs: dict[str, list[dict[str, object]]] = {name: [] for name in timed}
     for _ in range(max(1, args.repeat)):  # alternating, so a slow spell of the machine hits all of them
         for name in timed:
@@ -252,6 +294,10 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
               f"{1000 * r['cpu'] / n:12.2f}   {r['rss_mb']:6.1f} / {r['worker_rss_mb']:6.1f}")
     c, f, f1 = result["combine"], result["calamine ×P"], result["calamine ×1"]
     print(f"  combine: {c['projects']} projects, fates {c['counts']}, summary {c['summary_mb']} MB")
+    t = result["combine --targets"]
+    print(f"  combine --targets ({t['drift']} drift findings): CPU {t['cpu'] / c['cpu']:.2f}×, wall "
+          f"{t['wall'] / c['wall']:.2f}× combine without it "
+          f"{verdict(t['cpu'] / c['cpu'], TARGETS_MAX, True)} (issue 28; the 绩效目标表 read in the run)")
     again = result["rerun"]
     print(f"  incremental rerun (nothing changed): read {again['read']}, reused {again['reused']}, wall "
           f"{again['wall']:.2f} s = {again['wall'] / c['wall']:.0%} of the full run's {c['wall']:.2f} s")
@@ -327,9 +373,11 @@ def main() -> int:
                 shutil.rmtree(folder)
             started = time.perf_counter()
             counts = generate_tree(folder, n, bases)
+            projects = write_corpus_targets(folder)
             size_mb = sum(p.stat().st_size for p in files_of(folder)) / 1e6
             print(f"\nN = {n}: {size_mb:.1f} MB, {counts} (copies of {len(bases['libreoffice'])} LibreOffice-saved "
-                  f"and {len(bases['xltools'])} xltools-written forms), made in {time.perf_counter() - started:.1f} s")
+                  f"and {len(bases['xltools'])} xltools-written forms), made in {time.perf_counter() - started:.1f} s; "
+                  f"绩效目标表 of {projects} projects")
             rows.append((n, measure(folder, n, args)))
             shutil.rmtree(folder)
     finally:

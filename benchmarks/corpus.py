@@ -22,7 +22,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
+from html import unescape
 
 WRITERS = ("libreoffice", "xltools")
 SEEDS = (7, 11, 23, 42, 99)
@@ -93,14 +93,15 @@ def variant(base: Path, name: str, serial: int) -> bytes:
     """``base`` with the project name numbered where it is stored (inline or shared string, maybe in runs).
 
     LibreOffice splits a text into rich-text runs by script (digits and CJK in different fonts), so
-    the string whose runs together read the name gets the number appended to its last run.
+    the string whose runs together read the name gets the number appended to its last run. The text is
+    compared as XML reads it: openpyxl writes non-ASCII text as character references (``&#30123;``) when
+    lxml is installed, and as UTF-8 otherwise.
     """
-    wanted = escape(name).encode()
     suffix = f"（第{serial:05d}号）".encode()
 
     def numbered(match: re.Match[bytes]) -> bytes:
         body = match.group(2)
-        if b"".join(_TEXT.findall(body)) != wanted:
+        if unescape(b"".join(_TEXT.findall(body)).decode("utf-8")) != name:
             return match.group(0)
         end = body.rindex(b"</t>")
         return match.group(0).replace(body, body[:end] + suffix + body[end:], 1)

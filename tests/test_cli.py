@@ -19,8 +19,9 @@ def test_check_seed_json_contract():
     proc = run_cli("check", str(SEED_JSON), "--json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
+    # issue 27 adds self_total (the 总分 the form shows) beside the reviewed total; the other keys stay
     assert set(result) == {"file", "execution_rate", "budget_score", "indicator_scores", "total", "grade",
-                           "findings"}
+                           "self_total", "findings"}
     assert (result["execution_rate"], result["budget_score"], result["total"], result["grade"]) == (1.0, 10, 100, "优")
     assert result["indicator_scores"] == [10] * 9
     flat = {(f["cell"], f["code"]) for f in result["findings"]}

@@ -20,13 +20,17 @@ from xltools.demo.run import (
     FORMS_DIR,
     MANIFEST_NAME,
     SUMMARY_NAME,
+    TARGETS_NAME,
     DemoRun,
     build_demo,
+    with_drift,
     write_demo_files,
 )
 from xltools.district.results import FATE_TEXT
 from xltools.form.verdict import judge
+from xltools.core.drift import DRIFT_CODES
 from xltools.io.forms import load_form
+from xltools.io.targetsbook import read_targets
 
 from .lo import soffice  # noqa: F401 - fixture
 
@@ -44,6 +48,7 @@ def _manifest(run: DemoRun) -> dict:
 
 def test_recall_and_precision_are_100_percent_per_code(run: DemoRun) -> None:
     assert set(MISTAKES) <= set(run.scores)
+    assert set(DRIFT_CODES) <= {code for code, score in run.scores.items() if score.expected}  # every drift code
     for code, score in run.scores.items():
         assert score.expected == score.hit, f"{code}: recall {score.hit}/{score.expected}"
         assert score.reported == score.correct, f"{code}: precision {score.correct}/{score.reported}"
@@ -72,13 +77,15 @@ def test_every_file_has_its_fate_in_the_file_list(run: DemoRun) -> None:
 
 
 def test_checking_the_workbooks_one_by_one_finds_the_manifest(run: DemoRun) -> None:
-    """Through the workbook reader of ``xltools check`` (openpyxl), not only the combiner's."""
+    """Through the workbook reader of ``xltools check`` (openpyxl), not only the combiner's, with the demo's
+    绩效目标表 as ``check --targets`` reads it."""
+    targets = read_targets(run.directory / TARGETS_NAME).targets
     checked = 0
     for entry in _manifest(run)["files"]:
         if entry["expected_findings"] is None or entry["fate"] == "skipped":
             continue
         loaded = load_form(run.directory / entry["path"])
-        verdict = judge(loaded.book, identity=loaded.identity, today=dt.date.today())
+        verdict = judge(loaded.book, identity=loaded.identity, today=dt.date.today(), targets=targets)
         found = collections.Counter((f.code, f.cell) for f in verdict.findings)
         assert found == collections.Counter((e["code"], e["cell"]) for e in entry["expected_findings"]), entry["path"]
         checked += 1
@@ -86,7 +93,7 @@ def test_checking_the_workbooks_one_by_one_finds_the_manifest(run: DemoRun) -> N
 
 
 def test_same_seed_writes_byte_identical_files(run: DemoRun, tmp_path: Path) -> None:
-    demo = generate(seed=11, scale=SCALE, seed_form=run.demo.files[-1].form)
+    demo = with_drift(generate(seed=11, scale=SCALE, seed_form=run.demo.files[-1].form))
     time.sleep(1.1)  # a zip entry's time has a 2-second resolution: make "now" differ
     write_demo_files(demo, tmp_path, run.directory / "朝阳区项目支出绩效自评表.xlsx", jobs=1)
     for item in demo.files:

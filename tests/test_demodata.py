@@ -149,3 +149,21 @@ def test_broken_files_and_the_seed(demo: DemoSet) -> None:
 def test_scale_below_20_is_refused() -> None:
     with pytest.raises(ValueError):
         generate(scale=10)
+
+
+@pytest.mark.parametrize("seed,scale", [(1, 20), (3, 200)])
+def test_planted_drift_covers_every_code_and_changes_nothing_else(seed: int, scale: int) -> None:
+    from xltools.core.drift import DRIFT_CODES
+    from xltools.demo.drift import targets_of
+    from xltools.demo.run import with_drift
+
+    plain = generate(seed=seed, scale=scale)
+    drifted = with_drift(plain)
+    codes = {e.code for f in drifted.files for e in f.expected or () if e.code in DRIFT_CODES}
+    assert codes == set(DRIFT_CODES)
+    changed = [(a, b) for a, b in zip(plain.files, drifted.files) if a != b]
+    for before, after in changed:  # a drifted form keeps every finding it had; only drift is added
+        assert after.layout == "1.1" and after.path == before.path
+        assert _found(after.form) == _found(before.form), after.path
+    projects = targets_of(drifted.files)
+    assert len({(p.unit, p.name) for p in projects}) == len(projects)

@@ -51,11 +51,13 @@ def test_a_json_form_with_wrong_types_names_the_fields_in_chinese(tmp_path, caps
 
 def test_a_bad_policy_file_names_the_key(tmp_path, capsys):
     policy = tmp_path / "p.toml"
-    policy.write_text('[policy]\ndecimals = "two"\nrounding = 1\n', encoding="utf-8")
+    # issue 27 made ``rounding`` a key: a wrong value is named with what it allows; a misspelt key is unknown
+    policy.write_text('[policy]\ndecimals = "two"\nrounding = 1\nroundings = 1\n', encoding="utf-8")
     form = Path(__file__).parent / "fixtures" / "v1_0" / "clean.xlsx"
     code, err = _cli(["check", str(form), "--policy", str(policy)], capsys)
     assert code == 2 and str(policy) in err
-    assert "decimals" in err and "应为整数" in err and "「rounding」不认识这一项" in err
+    assert "decimals" in err and "应为整数" in err and "「roundings」不认识这一项" in err
+    assert "「rounding」的值不在可选范围内" in err and '"half_up" 或 "down"' in err
     assert not ENGLISH.search(err), err
     policy.write_text("[policy\n", encoding="utf-8")
     code, err = _cli(["check", str(form), "--policy", str(policy)], capsys)

@@ -128,6 +128,11 @@ def _bad_inputs(books: dict[tuple[str, str], Path], root: Path) -> dict[str, tup
     (root / "自有格式.et").write_bytes(b"\0\1WPS" * 200)
     with zipfile.ZipFile(root / "邮件附件.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("炸弹.xlsx", b"\0" * (60 * 1024 * 1024))
+    with zipfile.ZipFile(books[("clean", "ods")]) as ods, zipfile.ZipFile(root / "炸弹.ods", "w") as bomb:
+        for info in ods.infolist():  # mimetype first and stored, as ODF requires
+            bomb.writestr(info, ods.read(info))
+        bomb.writestr(zipfile.ZipInfo("Pictures/x.bin"), b"")
+        bomb.writestr("Pictures/bomb.bin", b"\0" * (30 * 1024 * 1024), zipfile.ZIP_DEFLATED)
     return {
         "截断.xls": ("无法读取", ("已损坏", "另存为 .xlsx")),
         "加密.xls": ("已加密", ("打开密码", "去掉密码后重新提交")),
@@ -135,6 +140,7 @@ def _bad_inputs(books: dict[tuple[str, str], Path], root: Path) -> dict[str, tup
         "截图.png": ("无法读取", ("图片（PNG）", ".xlsx")),
         "自有格式.et": ("无法读取", ("请在 WPS 中另存为 .xlsx 后重试",)),
         "邮件附件.zip/炸弹.xlsx": ("无法读取", ("压缩炸弹", "单独提交")),
+        "炸弹.ods": ("文件过大", ("压缩炸弹", "另存为 .xlsx")),
     }
 
 
@@ -268,3 +274,19 @@ def test_the_annotated_copy_of_a_legacy_file_is_an_xlsx_and_says_so(books: dict[
     assert main(["check", "--json", str(out)]) == 1
     again = json.loads(capsys.readouterr().out)
     assert again["total"] == xlsx.evaluation.sheet.total
+
+
+def test_the_web_annotate_job_writes_an_xlsx_for_a_legacy_upload(books: dict[tuple[str, str], Path],
+                                                                tmp_path: Path) -> None:
+    from xltools.io.seam import SPREADSHEET_SUFFIXES
+    from xltools.web.jobs import annotate_job
+    from xltools.web.uploads import KNOWN_SUFFIXES
+
+    assert set(KNOWN_SUFFIXES) == {*SPREADSHEET_SUFFIXES, ".zip"}
+    upload = tmp_path / "part-0001.xls"
+    upload.write_bytes(books[("twenty", "xls")].read_bytes())
+    out = tmp_path / "annotated.xlsx"
+    result = annotate_job(str(upload), "街道/表.xls", str(out))
+    assert "error" not in result, result
+    assert "format-legacy" in [f["code"] for f in result["findings"]]  # type: ignore[index]
+    assert openpyxl.load_workbook(out)["自评表"].protection.sheet

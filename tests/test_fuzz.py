@@ -41,6 +41,7 @@ from xltools.excel.fill import fill_workbook
 
 from .forms import SEED_JSON, clean_form
 from .fuzzkit import SEEDS, byte_mutant, parts, rezip
+from .lo import soffice  # noqa: F401
 
 EXAMPLES = int(os.environ.get("XLTOOLS_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -344,3 +345,80 @@ def test_special_files_are_listed_and_never_block(tmp_path, control, capsys, kin
     assert report.exit_code == (0 if kind == "folder" else 1)
     assert not any(r.fate == "internal-error" for r in report.files)
     shutil.rmtree(tmp_path / "out")
+
+
+# --- legacy formats and archives (the reader seam's other readers) ------------------------------
+
+@pytest.fixture(scope="module")
+def legacy_seeds(tmp_path_factory: pytest.TempPathFactory, soffice: None) -> dict[str, bytes]:  # noqa: F811
+    """Two seeds as LibreOffice saves them in .xls and .ods (the calamine reader's inputs)."""
+    from xltools.io.engine import convert
+
+    folder = tmp_path_factory.mktemp("legacy-seeds")
+    out: dict[str, bytes] = {}
+    for target in ("xls", "ods"):
+        for path in convert(SEEDS[:2], folder / target, target):
+            out[path.name] = path.read_bytes()
+    return out
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_legacy_formats(control, legacy_seeds, capsys, data):
+    """Truncated, flipped or re-zipped .xls/.ods (also named .et or .xlsx): a reason, never a traceback or a
+    bug; the control's result unchanged."""
+    name = data.draw(st.sampled_from(sorted(legacy_seeds)))
+    seed = legacy_seeds[name]
+    kind = data.draw(st.sampled_from(["truncate", "flip", "flip-head", "part"] if name.endswith(".ods")
+                                     else ["truncate", "flip", "flip-head"]))
+    if kind == "truncate":
+        mutant = seed[:data.draw(st.integers(0, len(seed) - 1))]
+    elif kind == "part":
+        members = parts(seed)
+        members[data.draw(st.sampled_from(["content.xml", "styles.xml", "mimetype"]))] = data.draw(st.binary(max_size=300))
+        mutant = rezip(members)
+    else:
+        out = bytearray(seed)
+        span = 4096 if kind == "flip-head" else len(out)  # the compound file's header and directory, or anywhere
+        for _ in range(data.draw(st.integers(1, 8))):
+            out[data.draw(st.integers(0, span - 1))] ^= data.draw(st.integers(1, 255))
+        mutant = bytes(out)
+    suffix = data.draw(st.sampled_from([Path(name).suffix, ".et", ".xlsx"]))
+    _judge_everywhere(mutant, control, capsys, name=f"aa_mutant{suffix}")
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_archives(control, capsys, data):
+    """A mail attachment archive, damaged or holding damaged members: every member (or the archive) listed,
+    no bug, the control beside it unchanged."""
+    seed = SEED_BYTES[data.draw(st.sampled_from(sorted(SEED_BYTES)))]
+    members = {"表一.xlsx": seed, "子目录/表二.xlsx": seed[:data.draw(st.integers(0, len(seed)))]}
+    archive = rezip(members, data.draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_LZMA])))
+    kind = data.draw(st.sampled_from(["as-is", "truncate", "flip"]))
+    if kind == "truncate":
+        archive = archive[:data.draw(st.integers(0, len(archive) - 1))]
+    elif kind == "flip":
+        out = bytearray(archive)
+        for _ in range(data.draw(st.integers(1, 8))):
+            out[data.draw(st.integers(0, len(out) - 1))] ^= data.draw(st.integers(1, 255))
+        archive = bytes(out)
+    control_bytes, control_outcome = control
+    with tempfile.TemporaryDirectory(prefix="xltools-fuzz-") as scratch:
+        folder = Path(scratch, "in")
+        folder.mkdir()
+        (folder / "aa_mail.zip").write_bytes(archive)
+        (folder / "zz_control.xlsx").write_bytes(control_bytes)
+        before = _digest(folder)
+        started = time.perf_counter()
+        report = combine([folder], Path(scratch, "out", "s.xlsx"), jobs=1)
+        assert time.perf_counter() - started < SECONDS_PER_CASE
+        assert _digest(folder) == before, "an input byte changed"
+        shown = {r.path: r for r in report.files}
+        assert "in/zz_control.xlsx" in shown and _outcome(shown["in/zz_control.xlsx"]) == control_outcome
+        ours = [r for path, r in shown.items() if path.startswith("in/aa_mail.zip")]
+        assert ours, "the archive or its members are listed"
+        assert all(r.fate in FATE_TEXT and r.fate != "internal-error" for r in ours), [r.traceback for r in ours]
+        assert all(r.reason or r.fate == "ok" for r in ours)
+        if kind == "as-is":
+            assert shown["in/aa_mail.zip/表一.xlsx"].project is not None

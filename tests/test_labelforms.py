@@ -105,12 +105,13 @@ def test_layout_c_without_any_weight(tmp_path):
     assert (form.project_name, form.year) == ("街巷环境整治", 2024)  # the spacer column B skipped
     assert (reading.origins["project_name"], reading.origins["year"]) == ("Sheet1!C3", "Sheet1!A2")
     sheet = verdict.evaluation.sheet
-    # a blank 分值 scores the budget with the policy's preset 10 (30/30 → 10) and each indicator 0
-    assert (sheet.budget_score, sheet.indicator_scores, sheet.total) == (10, [0, 0, 0], 10)
+    # a blank 分值 scores the budget with the policy's preset 10 (30/30 → 10) and each indicator 0; with no
+    # 分值 anywhere the form is not scored (issue 27: weights-absent, total and grade null, no flood)
+    assert (sheet.budget_score, sheet.indicator_scores, sheet.total, sheet.grade) == (10, [0, 0, 0], None, None)
     codes = _codes(verdict)
     assert ("budget_weight", "field-not-located") in codes and ("indicators", "field-not-located") in codes
-    assert [c for c in codes if c[1] == "required-missing"] == [
-        (f"indicators[{i}].weight", "required-missing") for i in range(3)]
+    assert ("indicators", "weights-absent") in codes
+    assert [c for c in codes if c[1] == "required-missing"] == []
     header = [f for f in verdict.findings if f.field == "indicators" and f.code == "field-not-located"]
     assert header[0].cell == "Sheet1!A9" and "「分值」" in header[0].message
 

@@ -23,7 +23,8 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 import xlwings as xw  # noqa: E402
 
 from xltools.cli import main  # noqa: E402
-from xltools.demo.run import FORMS_DIR, SUMMARY_NAME, DemoRun, build_demo  # noqa: E402
+from xltools.core.drift import DRIFT_CODES  # noqa: E402
+from xltools.demo.run import FORMS_DIR, SUMMARY_NAME, TARGETS_NAME, DemoRun, build_demo  # noqa: E402
 from xltools.district.process import process_file  # noqa: E402
 from xltools.excel import addin  # noqa: E402
 
@@ -54,10 +55,10 @@ def test_template_1_0_forms_read_as_they_did(name: str) -> None:
     assert [list(f) for f in got.findings] == want["findings"]
 
 
-def _check_json(path: Path) -> dict:
+def _check_json(path: Path, *options: str) -> dict:
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        main(["check", "--json", str(path)])
+        main(["check", "--json", *options, str(path)])
     return json.loads(out.getvalue().splitlines()[0])
 
 
@@ -96,7 +97,7 @@ def test_check_combine_and_the_addin_agree_on_every_demo_file(district: DemoRun)
         if path.name.startswith("~$"):
             continue
         shown = f"{FORMS_DIR}/{path.relative_to(district.directory / FORMS_DIR).as_posix()}"
-        result = _check_json(path)
+        result = _check_json(path, "--targets", str(district.directory / TARGETS_NAME))  # as the demo combines
         if "error" in result:
             assert shown not in issues
             continue
@@ -105,7 +106,9 @@ def test_check_combine_and_the_addin_agree_on_every_demo_file(district: DemoRun)
         book = xw.Book(json=book_payload(path, name=path.name))
         check = addin.check_scores(book, today=dt.date.today(), alert=False)
         from_addin = [(f.cell or "", f.code) for f in check.evaluation.findings]
-        assert from_addin == [f for f in from_check if f[1] not in UNSEEN_BY_THE_ADDIN], shown
+        # the button has no 绩效目标表: drift of a form retyped on an old blank is seen by check/combine --targets
+        assert from_addin == [f for f in from_check if f[1] not in UNSEEN_BY_THE_ADDIN and f[1] not in DRIFT_CODES], \
+            shown
         compared += 1
     assert compared >= 20
 

@@ -219,6 +219,8 @@ COMMANDS: dict[str, tuple[list[str], list[Arg]]] = {
     "template": (["template"], [Arg("--policy", "policy.toml", False), Arg("-o", "new/模板.xlsx", True, ".xlsx")]),
     "convert": (["convert"], [Arg("", "single.xlsx", False), Arg("--policy", "policy.toml", False),
                               Arg("-o", "new/转换.xlsx", True, ".xlsx")]),
+    "report": (["report"], [Arg("", "single.xlsx", False), Arg("-o", "new/草稿.docx", True, ".docx")]),
+    "publish": (["publish"], [Arg("", "single.xlsx", False), Arg("-o", "new/公开.pdf", True, ".pdf")]),
     "combine": (["combine", "--jobs", "1"], [
         Arg("", "forms", False, folder=True), Arg("", "single.xlsx", False),
         Arg("--policy", "policy.toml", False), Arg("--expect", "名单.xlsx", False),

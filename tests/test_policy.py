@@ -187,9 +187,12 @@ def test_rating_scales_and_their_bands_are_policy():
                                                                policy)
     assert ("indicators[4].score", "qualitative-band") not in codes(
         row5(target="优秀/合格/不合格", actual="合格", score=11), policy)
-    # the default scales do not know 优秀/合格: nothing is claimed
-    assert ("indicators[4].score", "qualitative-band") not in codes(
+    # issue 27: the default scales know 优秀/良好/合格/不合格 too (合格 → 部分达成: 13 is too high) …
+    assert ("indicators[4].score", "qualitative-band") in codes(
         row5(target="优秀/合格/不合格", actual="合格", score=13), Policy())
+    # … but not 甲/乙/丙: nothing is claimed
+    assert ("indicators[4].score", "qualitative-band") not in codes(
+        row5(target="甲/乙/丙", actual="丙", score=13), Policy())
 
 
 def test_late_band_is_policy():
@@ -213,8 +216,8 @@ def test_profiles():
     assert profile("chaoyang") == Policy()
     mof = profile("mof2020")
     assert mof.equal_rule == "positive" and "成本指标" not in mof.levels
-    assert set(PROFILES) == {"chaoyang", "mof2020"}
-    with pytest.raises(PolicyError, match="chaoyang、mof2020"):
+    assert set(PROFILES) == {"chaoyang", "mof2020", "mof2021"}  # mof2021: issue 27
+    with pytest.raises(PolicyError, match="chaoyang、mof2020、mof2021"):
         profile("beijing")
 
 

@@ -137,7 +137,8 @@ def test_flags_from_stored_facts_are_the_flags_computed_afresh(clean):
             fresh = risk_flags(p, **kwargs)
             assert risk_flags(p, facts=stored, **kwargs) == fresh
             seen |= {hit.code for hit in fresh}
-    assert seen == set(FLAGS)  # every flag took part
+    # every flag took part; target-drift is raised from a form's drift, not its project row (tests/test_drift.py)
+    assert seen | {"target-drift"} == set(FLAGS)
 
 
 def test_score_is_the_sum_of_weights():

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xltools.core import RULES, TAMPER_CODES, Form, Policy, evaluate, validate
+from xltools.core.drift import DRIFT_CODES
 
 from .forms import clean_form
 
@@ -69,9 +70,11 @@ CASES = [
     ("negative amount", with_funds(total={"initial_budget": -1}), [("funds.total.initial_budget", "amount-negative"), ("funds.total.initial_budget", "breakdown-mismatch")]),
     ("five decimals", with_funds(total={"initial_budget": 120.00001}),
      [("funds.total.initial_budget", "amount-precision")]),
-    ("implausible amount (200 亿元, typed in 元?)", with_funds(total={"initial_budget": 2_000_000}, fiscal=None,
-                                                        carryover=None),
-     [("funds.total.initial_budget", "amount-implausible")]),
+    # issue 27: above 10,000 万元 on the 年度资金总额 row is amount-in-yuan (amount-implausible, above
+    # 1,000,000 万元, is exercised in tests/test_money.py)
+    ("amount typed in 元 (200 亿元?)", with_funds(total={"initial_budget": 2_000_000}, fiscal=None,
+                                                 carryover=None),
+     [("funds.total.initial_budget", "amount-in-yuan")]),
     ("budget zero", with_funds(total={"annual_budget": 0, "executed": 0}, fiscal=None, carryover=None,
                                ).model_copy(update={"budget_score": None, "total_score": 89}),
      [("funds.total.annual_budget", "budget-not-positive")]),
@@ -123,6 +126,10 @@ CASES = [
     ("placeholder actual", with_indicator(0, actual="—"), [("indicators[0].actual", "value-placeholder")]),
     ("garbled actual", with_indicator(0, actual="4O个"), [("indicators[0].actual", "value-garbled")]),
     ("number not stated", with_indicator(0, actual="已完成"), [("indicators[0].actual", "actual-not-stated")]),
+    ("no weights at all", clean_form(budget_weight=None, budget_score=None, total_score=None, indicators=[
+        {**ind.model_dump(), "weight": None, "score": None} for ind in clean_form().indicators]),
+     [("indicators", "weights-absent")]),
+    ("rate above 100 %", with_indicator(1, target="290%"), [("indicators[1].target", "target-implausible")]),
     ("level1 weight stated wrong", with_indicator(0, level1="产出指标（20分）"),
      [("indicators[0].level1", "level1-weight-mismatch")]),
     ("total differs from review", with_indicator(0, actual="30个", deviation="两处选址未定"),
@@ -141,6 +148,8 @@ def test_every_rule_is_exercised():
     # exercised under non-default policies in tests/test_policy.py
     seen |= {"over-achievement-unexplained", "indicator-inapplicable"}
     seen |= TAMPER_CODES  # workbook-level rules, exercised in tests/test_tamper.py
+    seen |= set(DRIFT_CODES)  # against the approved targets, exercised in tests/test_drift.py
+    seen |= {"amount-implausible"}  # exercised in tests/test_money.py
     seen |= {"field-not-located"}  # the label-driven reader's rule, exercised in tests/test_wordforms.py
     seen |= {"format-legacy"}  # added by the reader seam: tests/test_formats.py, tests/test_seam.py
     assert seen == set(RULES)

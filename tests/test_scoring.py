@@ -121,7 +121,11 @@ def test_totals_equal_sums(rows, budget, executed, policy):
         assert 0 <= item.score <= item.weight + 1e-9
     assert 0 <= sheet.budget_score <= sheet.budget_weight
     expected = round_half_up(sheet.budget_score + sum(sheet.indicator_scores), policy.decimals)
-    assert math.isclose(sheet.total, expected, abs_tol=1e-9)
+    if sheet.weights_absent:  # issue 27: no 分值 at all → not scored
+        assert sheet.total is None and sheet.grade is None
+    else:  # issue 27: never above the 分值合计 (weights above it hold the total there, ungraded)
+        assert math.isclose(sheet.total, min(expected, policy.total_weight), abs_tol=1e-9)
+        assert (sheet.above_full is not None) == (expected > policy.total_weight + 1e-9)
     for level1, subtotal in sheet.subtotals.items():
         part = sum(item.score for item in sheet.indicators if item.level1 == level1)
         assert math.isclose(subtotal, round_half_up(part, policy.decimals), abs_tol=1e-9)

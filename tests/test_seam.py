@@ -223,3 +223,39 @@ def test_a_file_the_seam_cannot_read_is_a_form_read_error(tmp_path: Path) -> Non
     with pytest.raises(FormReadError) as info:
         load_form(path)
     assert str(path) in str(info.value)
+
+
+def test_the_clerks_doc_shows_the_messages_a_clerk_sees() -> None:
+    """docs/格式说明.md quotes each refusal verbatim: the doc is checked against what the seam says."""
+    import zipfile as zf
+
+    doc = (Path(__file__).parent.parent / "docs" / "格式说明.md").read_text(encoding="utf-8")
+    archive = io.BytesIO()
+    with zf.ZipFile(archive, "w") as z:
+        z.writestr("a.txt", "x")
+    cases = [
+        ("a.pdf", b"%PDF-1.4\n"), ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 10),
+        ("a.et", cfb({"WpsContent": b"\0" * 5000})),
+        ("a.xlsx", cfb({"EncryptionInfo": b"\0" * 200, "EncryptedPackage": b"\0" * 5000})),
+        ("a.xls", cfb({"Workbook": b"\0" * 5000})[:3000]), ("a.ppt", cfb({"PowerPoint Document": b"\0" * 5000})),
+        ("a.xls", b"<html><table></table></html>"), ("a.xlsx", archive.getvalue()), ("a.xlsx", b""),
+        ("a.xlsx", "项目名称,金额\n".encode()),
+    ]
+    for name, data in cases:
+        with pytest.raises(Exception) as info:
+            read_source(data, name=name)
+        assert info.value.reason in doc, (name, info.value.reason)  # type: ignore[attr-defined]
+
+
+def test_zip_has_finds_exact_member_names_only(filled: Path) -> None:
+    from xltools.io.sniff import zip_has
+
+    data = filled.read_bytes()
+    assert zip_has(data, "xl/workbook.xml") and zip_has(data, "[Content_Types].xml")
+    assert not zip_has(data, "workbook.xml") and not zip_has(data, "xl/workbook.xm") and not zip_has(data, "xl/x")
+    odd = io.BytesIO()
+    with zipfile.ZipFile(odd, "w") as archive:
+        archive.writestr("axl/workbook.xml", b"")  # the name inside a longer one: not the member
+        archive.writestr("xl/workbook.xml.bak", b"")
+    assert not zip_has(odd.getvalue(), "xl/workbook.xml")
+    assert not zip_has(data[: len(data) // 2], "xl/workbook.xml")

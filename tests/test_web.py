@@ -340,3 +340,24 @@ def test_load_200_requests_20_at_a_time(server: Server, books: dict[str, Path], 
     assert slowest_probe < 5.0
     assert after < before + 150 * 1024  # bounded: no per-request growth left behind
     assert after < 1024 * 1024
+
+
+def test_check_page_takes_word_forms_and_other_layouts(server: Server, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The web door reads what check reads (issue 25): a Word form in the notice's layout, an Excel form of
+    another layout; a Word document that is no form is refused in Chinese with what to send instead."""
+    from .labelkit import layout_a
+    from .wordkit import form_docx
+
+    for path in (form_docx(forms.clean_form(), tmp_path / "自评表.docx"), layout_a(tmp_path / "外区样式.xlsx")):
+        got = post(server, "/api/check", [(path.name, path.read_bytes())])
+        assert got.status_code == 200, got.text
+        assert got.json() == {**cli_json(capsys, "check", str(path)), "file": path.name}
+    import docx
+
+    notice = docx.Document()
+    notice.add_paragraph("关于报送绩效自评表的通知")
+    buffer = io.BytesIO()
+    notice.save(buffer)
+    refused = post(server, "/api/check", [("通知.docx", buffer.getvalue())])
+    assert refused.status_code == 422 and "附件1" in refused.json()["error"] and "Traceback" not in refused.text

@@ -254,3 +254,19 @@ def test_page_works_when_its_script_cannot_run(plain_browser, server: Server, tm
     with page.expect_navigation():
         page.click("button[value=check]")
     assert "总分 100" in page.inner_text("section.card")
+
+
+def test_check_page_shows_the_self_total_beside_the_reviewed_one(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # issue 27: weights 120 (row 1 weight 40) were shown as “总分 1xx 等级 优”; the template's 总分 formula
+    # sums the self-scores: 9.55 + 40 + 15 + 15 + 15 + 14 + 10 = 118.55
+    form = forms.clean_form()
+    rows = [ind.model_copy() for ind in form.indicators]
+    rows[0] = rows[0].model_copy(update={"weight": 40, "score": 40})
+    path = fill_workbook(form.model_copy(update={"indicators": rows}), tmp_path / "分值120.xlsx",
+                         template=TEMPLATES / "朝阳区项目支出绩效自评表.xlsx")
+    page.set_input_files("#files", [str(path)])
+    page.wait_for_function("document.querySelectorAll('section.card table.findings').length === 1", timeout=60_000)
+    summary = page.locator("section.card div.summary").inner_text()
+    assert "自评总分 118.55" in summary and "错误 weights-sum" in summary
+    assert "复核总分 100" in summary and "等级 未评级" in summary and "优" not in summary
+    _shot(page, "check_page_totals.png", tmp_path, height=600)

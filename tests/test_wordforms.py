@@ -207,3 +207,19 @@ def test_an_old_doc_without_libreoffice_says_save_as_docx(tmp_path, monkeypatch)
     doc = _old_word(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert "另存为 .docx 后重试" in _refused(doc)
+
+
+def test_line_breaks_inside_values_as_in_the_seed_give_the_same_verdict(tmp_path):
+    """The seed's table wraps 一级/二级指标 inside their cells (“经济效益\\n指标”, “满意度\\n指标”): read as
+    written, judged as the retyped form."""
+    form = seed_form()
+    data = form.model_dump()
+    for ind in data["indicators"]:
+        ind["level2"] = ind["level2"].replace("效益指标", "效益\n指标")
+        ind["level1"] = ind["level1"].replace("满意度指标", "满意度\n指标")
+    wrapped = type(form).model_validate(data)
+    word, verdict = _word_verdict(form_docx(wrapped, tmp_path / "form.docx"))
+    assert word.form.indicators[4].level2 == "经济效益\n指标"
+    expected = judge_form(form, today=TODAY)
+    assert _key(verdict) == _key(expected)
+    assert verdict.evaluation.sheet == expected.evaluation.sheet

@@ -1,5 +1,5 @@
-"""``xltools check FILE... [--json] [--policy NAME|FILE]`` (a FILE may be a folder: every workbook under it)
-and ``xltools check FILE --annotate OUT.xlsx [--force]``.
+"""``xltools check FILE... [--json] [--policy NAME|FILE] [--targets 绩效目标表.xlsx]`` (a FILE may be a folder:
+every workbook under it) and ``xltools check FILE --annotate OUT.xlsx [--force]``.
 
 Contract (scripts depend on it): with ``--json`` one JSON object per file and line (keys ``file``,
 ``execution_rate``, ``budget_score``, ``indicator_scores``, ``total``, ``grade``, ``findings``
@@ -19,11 +19,13 @@ EPILOG = "退出码：0 = 没有错误；1 = 发现错误（见输出）；2 = �
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="检查并评分（JSON 表单或已填写的工作簿）", epilog=EPILOG)
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="JSON 表单、已填写的工作簿（.xlsx/.xlsm/.xls/.et/.ods）、Word 自评表（.docx/.doc）、其他格式的"
-                        "自评表或项目清单，或文件夹（检查其中所有工作簿，同 combine）")
+                   help="JSON 表单、已填写的工作簿（.xlsx、.xlsm、.xls、.et、.ods、.xlsb）、Word 自评表（.docx/.doc）、"
+                        "其他格式的自评表或项目清单，或文件夹（检查其中所有工作簿，同 combine）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--policy", metavar="NAME|FILE",
-                   help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（优先于工作簿自带的规则）")
+                   help="评分规则：名称（chaoyang、mof2020、mof2021）或 TOML 文件（优先于工作簿自带的规则）")
+    p.add_argument("--targets", metavar="绩效目标表.xlsx",
+                   help="对照批复的绩效目标表：指标值降低或改动、指标删去或新增、分值或年初预算数不同")
     p.add_argument("--annotate", metavar="OUT", help="另存一份批注副本：结果、标色和批注已写入（只能检查一个工作簿）")
     p.add_argument("--force", action="store_true", help="与 --annotate 同用：覆盖已存在的输出文件")
     p.set_defaults(run=run)
@@ -37,13 +39,21 @@ def _fmt_num(value: object) -> str:
     return str(value)
 
 
+def _grade_text(result: dict[str, object]) -> str:
+    """The grade as printed: 未评分 without a reviewed total, 未评级 without a grade."""
+    if result["total"] is None:
+        return "未评分"
+    return str(result["grade"] or "未评级")
+
+
 def _print_text(result: dict[str, object]) -> None:
     from xltools.cli.rules import SEVERITY_TEXT
 
     rate = result["execution_rate"]
     print(result["file"])
     print(f"  执行率 {'—' if rate is None else f'{rate:.2%}'}  预算执行得分 {_fmt_num(result['budget_score'])}"
-          f"  总分 {_fmt_num(result['total'])}  等级 {result['grade']}")
+          f"  自评总分 {_fmt_num(result['self_total'])}  复核总分 {_fmt_num(result['total'])}"
+          f"  等级 {_grade_text(result)}")
     scores = result["indicator_scores"]
     assert isinstance(scores, list)
     print("  指标得分 " + " ".join(_fmt_num(s) for s in scores))
@@ -56,7 +66,7 @@ def _print_text(result: dict[str, object]) -> None:
         print(f"  [{tag}] {f['cell'] or f['field']} {f['code']}：{f['message']}")
 
 
-def _expand(names: list[str]) -> Iterator[str | None]:
+def expand_inputs(names: list[str]) -> Iterator[str | None]:
     """The files to check: a folder stands for every workbook under it, found as ``combine`` finds them
     (lock, hidden and temporary files and other file types skipped, the reason on stderr). ``None``
     for a folder without a workbook."""
@@ -85,7 +95,7 @@ def _expand(names: list[str]) -> Iterator[str | None]:
             else:
                 yield shown
         if not any(item.skip is None and item.problem is None for item in found):
-            print(f"文件夹 {name} 中没有可检查的工作簿（.xlsx/.xlsm）", file=sys.stderr)
+            print(f"文件夹 {name} 中没有可检查的工作簿（.xlsx、.xlsm、.xls、.et、.ods、.xlsb）", file=sys.stderr)
             yield None
 
 
@@ -101,11 +111,16 @@ def run(args: argparse.Namespace) -> int:
     from xltools.io.forms import FormReadError, judge_loaded, load_forms
 
     policy = read_policy(args.policy) if args.policy else None
+    targets = None
+    if args.targets:
+        from xltools.io.targetsbook import read_targets
+
+        targets = read_targets(args.targets).targets
     today = dt.date.today()
     if args.annotate:
-        return _annotate(args, policy, today)
+        return _annotate(args, policy, today, targets)
     status = EXIT_OK
-    for name in _expand(args.files):
+    for name in expand_inputs(args.files):
         if name is None:
             status = EXIT_UNREADABLE
             continue
@@ -120,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         for loaded in forms:
             for note in loaded.notes:
                 print(f"{loaded.path}：{note}", file=sys.stderr)
-            verdict = judge_loaded(loaded, policy, today=today)
+            verdict = judge_loaded(loaded, policy, today=today, targets=targets)
             result = check_result(loaded.path, verdict)
             if args.json:
                 print(json.dumps(result, ensure_ascii=False, allow_nan=False))
@@ -131,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
+def _annotate(args: argparse.Namespace, policy: object, today: object, targets: object) -> int:
     """``check FILE --annotate OUT``: the verdict as usual, and the annotated copy written to OUT."""
     import json
     import sys
@@ -149,9 +164,10 @@ def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
     from xltools.io.paths import FORM_WORKBOOK, Paths, policy_file
 
     (Paths(force=args.force).read("", args.files[0]).read("--policy", policy_file(args.policy))
-     .write("--annotate", args.annotate, FORM_WORKBOOK).check())
+     .read("--targets", args.targets).write("--annotate", args.annotate, FORM_WORKBOOK).check())
     verdict = annotate_workbook(Path(args.files[0]), Path(args.annotate), policy=policy,  # type: ignore[arg-type]
-                                today=today, force=args.force, template=default_template)  # type: ignore[arg-type]
+                                today=today, force=args.force, template=default_template,  # type: ignore[arg-type]
+                                targets=targets)  # type: ignore[arg-type]
     result = check_result(args.files[0], verdict)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, allow_nan=False))

@@ -87,14 +87,23 @@ def run(args: argparse.Namespace) -> int:
     from xltools.io.files import read_policy, write_atomic
     from xltools.io.paths import JSON_REPORT, Paths, policy_file
 
-    paths = Paths(force=args.force).read("--policy", policy_file(args.policy)).write("--json", args.json, JSON_REPORT)
+    paths = (Paths(force=args.force).read("--policy", policy_file(args.policy)).read("--targets", args.targets)
+             .write("--json", args.json, JSON_REPORT))
     policy = read_policy(args.policy) if args.policy else None
+    targets = None
+    if args.targets:
+        from xltools.core.parse import normalize_text
+        from xltools.io.targetsbook import read_targets
+
+        targets = read_targets(args.targets).targets
     progress = _Bar() if sys.stderr.isatty() else None
     review = ReviewOptions(sample=args.sample or 0, seed=args.seed, expect=args.expect and Path(args.expect),
                            returns=args.returns and Path(args.returns))
+    if targets is not None and review.expect is None:  # the targets are the list of projects that must report
+        review.expected = [(normalize_text(p.unit), normalize_text(p.name)) for p in targets.projects]
     report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
                      progress=progress, store=args.store, full=args.full, round_label=args.round, year=args.year,
-                     review=review, paths=paths)
+                     review=review, paths=paths, targets=targets)
     _print_table(report)
     if getattr(args, "debug", False):
         for path, trace in report.tracebacks.items():
@@ -116,7 +125,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="SUMMARY.xlsx", help="汇总工作簿")
     p.add_argument("--jobs", type=whole_number, default=None, metavar="N", help="并行进程数（默认：CPU 核数）")
     p.add_argument("--policy", metavar="NAME|FILE",
-                   help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（默认用各模板自带的规则）")
+                   help="评分规则：名称（chaoyang、mof2020、mof2021）或 TOML 文件（默认用各模板自带的规则）")
     p.add_argument("--json", metavar="REPORT", help="另存一份 JSON 报告（供程序读取）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件（和 --returns 的非空文件夹）")
     p.add_argument("--store", metavar="FILE", help="结果库（SQLite）文件（默认：汇总表所在文件夹中的 xltools结果库.sqlite）")
@@ -127,6 +136,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="抽查的随机种子（同一种子抽到同一名单；默认 0）")
     p.add_argument("--expect", metavar="LIST.xlsx",
                    help="应报送项目名单（第一个工作表，表头含“实施单位”“项目名称”两列），列出未报送的项目")
+    p.add_argument("--targets", metavar="绩效目标表.xlsx",
+                   help="对照批复的绩效目标表：目标偏离列入「目标偏离」和「问题清单」；未给 --expect 时也作为应报送项目名单")
     p.add_argument("--returns", metavar="DIR",
                    help="退回文件夹：每个实施单位一个文件夹，内有每份有错误的表的批注副本和一份退回清单.xlsx")
     p.set_defaults(run=run)

@@ -9,7 +9,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("policy", help="评分规则：policy show [名称或文件] 打印生效的评分规则（TOML）")
     p.add_argument("action", choices=("show",), metavar="show", help="show：以 TOML 打印评分规则（每项附说明）")
     p.add_argument("name", nargs="?", default=None, metavar="NAME",
-                   help="评分规则名称（chaoyang、mof2020）或 TOML 文件；省略时为默认规则 chaoyang")
+                   help="评分规则名称（chaoyang、mof2020、mof2021）或 TOML 文件；省略时为默认规则 chaoyang")
     p.set_defaults(run=run)
 
 

@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def rules_markdown() -> str:
     """The rule catalogue as Markdown (``docs/rules.md``)."""
     from xltools.core import RULES  # the catalogue alone: no model, no pydantic
+    from xltools.core.vocabulary import levels_markdown, scales_markdown
 
     lines = [
         "# 校验规则目录 (validation rules)",
@@ -29,7 +30,14 @@ def rules_markdown() -> str:
     ]
     for rule in RULES.values():
         lines.append(f"| `{rule.code}` | {rule.severity} | {rule.area} | {rule.title} | {rule.template} | {rule.fix} |")
-    return "\n".join(lines) + "\n"
+    lines += ["", "## 指标词表 (vocabulary)", "",
+              "The default 一级/二级 vocabulary that `level1-invalid` and `level2-invalid` check against"
+              " (`xltools.core.vocabulary.LEVELS`; a policy may replace it with the key `levels`).", ""]
+    scales = ["", "## 评价等级 (rating scales)", "",
+              "The default rating scales (`xltools.core.vocabulary.RATING_SCALES`; policy key `rating_scales`): a"
+              " target that lists a scale or names one of its words is scored by the band of the word the actual"
+              " states.", ""]
+    return "\n".join(lines) + "\n" + levels_markdown() + "\n".join(scales) + "\n" + scales_markdown()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--password", default=DEFAULT_PASSWORD,
                    help=f"工作表保护密码（默认 {DEFAULT_PASSWORD}；只防误改，不防破解）")
     p.add_argument("--policy", metavar="NAME|FILE",
-                   help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（影响公式：小数位、等级、执行率分母与取整、总分封顶）")
+                   help="评分规则：名称（chaoyang、mof2020、mof2021）或 TOML 文件（影响公式：小数位、等级、执行率分母与取整、总分封顶）")
     p.add_argument("--force", action="store_true", help="覆盖已存在的输出文件")
     p.add_argument("--macro", action="store_true",
                    help="生成带“检查评分”按钮的 .xlsm（宏源码随程序安装，见 macros/；默认文件名改为 .xlsm）")

@@ -87,6 +87,13 @@ class AmountImplausible(Rule):
 IMPLAUSIBLE_AMOUNT = 1e6
 
 
+class AmountInYuan(Rule):
+    code, severity, area = "amount-in-yuan", "warning", "项目资金"
+    title = "金额疑似按元填写"
+    template = "「{label}」为 {value}，超过 {limit} 万元：金额疑似按元填写"
+    fix = "表中金额以万元为单位，请把按元填写的金额除以 10000（例如 1234567 元填 123.4567）；本地区表格按元填写时，评分规则中设 money_unit = \"元\""
+
+
 class AmountPrecision(Rule):
     code, severity, area = "amount-precision", "warning", "项目资金"
     title = "金额超过四位小数"
@@ -197,8 +204,16 @@ class WeightNotPositive(Rule):
 class WeightsSum(Rule):
     code, severity, area = "weights-sum", "error", "分值结构"
     title = "分值合计不等于 100"
-    template = "预算执行分值与各指标分值合计为 {sum}，不是 {total}"
+    template = "预算执行分值与各指标分值合计为 {sum}，不是 {total}{note}"
     fix = "请调整各项分值，使合计为 {total} 分"
+    defaults = {"note": ""}
+
+
+class WeightsAbsent(Rule):
+    code, severity, area = "weights-absent", "warning", "分值结构"
+    title = "没有分值"
+    template = "预算执行和各条绩效指标都没有填写分值，无法评分（未评分）"
+    fix = "如需评分，请填写预算执行分值和每条指标的分值（合计 {total} 分）；不评分的表可不理会此提示"
 
 
 class WeightSplit(Rule):
@@ -266,6 +281,13 @@ class ValueGarbled(Rule):
     fix = "请改成正确的数字和单位，例如“230人”“100%”"
 
 
+class TargetImplausible(Rule):
+    code, severity, area = "target-implausible", "warning", "绩效指标"
+    title = "比率超过 100%"
+    template = "「{label}」“{raw}”超过 100%，而“{name}”是比率（不会超过 100%），不据此计算得分（复核得分按自评计）"
+    fix = "请核对是否印错或多写了一位（例如“≥90%”印成了“290%”），改为正确的百分比"
+
+
 class ActualNotStated(Rule):
     code, severity, area = "actual-not-stated", "warning", "绩效指标"
     title = "实际完成值未写明数量或时间"
@@ -324,3 +346,61 @@ class FormatLegacy(Rule):
                 "{unseen}，无法核对模板是否被改动（只核对了表中固定文字）")
     fix = "请用 .xlsx 模板填报"
     defaults = {"renamed": ""}
+
+
+# --- drift from the approved targets (绩效目标表, or a 1.2 form's own approved targets) ---------------
+
+_KEEP_APPROVED = "批复的绩效目标不能在自评表中改动；如目标确经批准调整，请附调整文件并按调整后的批复填写"
+
+
+class TargetLowered(Rule):
+    code, severity, area = "target-lowered", "error", "批复目标"
+    title = "指标值低于批复"
+    template = "「{label}」为“{reported}”，比批复的“{approved}”{how}"
+    fix = "请按批复的指标值“{approved}”填写。" + _KEEP_APPROVED
+
+
+class TargetChanged(Rule):
+    code, severity, area = "target-changed", "warning", "批复目标"
+    title = "指标值与批复不同"
+    template = "「{label}」为“{reported}”，批复的是“{approved}”{detail}"
+    defaults = {"detail": ""}
+    fix = "请按批复的“{approved}”填写，或说明改动的依据。" + _KEEP_APPROVED
+
+
+class IndicatorRemoved(Rule):
+    code, severity, area = "indicator-removed", "error", "批复目标"
+    title = "批复的指标被删去"
+    template = "批复的绩效指标“{indicator}”（{levels}，指标值“{approved}”）在表中没有{near}"
+    defaults = {"near": ""}
+    fix = "请把该指标按批复填回绩效指标表。" + _KEEP_APPROVED
+
+
+class IndicatorAdded(Rule):
+    code, severity, area = "indicator-added", "warning", "批复目标"
+    title = "指标不在批复中"
+    template = "「{label}」“{indicator}”（指标值“{reported}”）不在批复的绩效目标中{near}"
+    defaults = {"near": ""}
+    fix = "自评应按批复的指标逐条填写；新增指标请说明依据，改了名称的请改回批复的名称"
+
+
+class WeightChanged(Rule):
+    code, severity, area = "weight-changed", "warning", "批复目标"
+    title = "分值与批复不同"
+    template = "「{label}」为 {reported}，批复的分值为 {approved}"
+    fix = "请按批复的分值 {approved} 填写。" + _KEEP_APPROVED
+
+
+class BudgetDiffers(Rule):
+    code, severity, area = "budget-differs", "warning", "批复目标"
+    title = "年初预算数与批复不同"
+    template = "「{label}」为 {reported} 万元，批复的年初预算数为 {approved} 万元"
+    fix = "年初预算数应为批复的金额 {approved} 万元（年中调整请填在全年预算数中）"
+
+
+class ProjectNotInTargets(Rule):
+    code, severity, area = "project-not-in-targets", "warning", "批复目标"
+    title = "项目不在绩效目标表中"
+    template = "项目“{project}”（实施单位“{unit}”）不在绩效目标表中{near}"
+    defaults = {"near": ""}
+    fix = "请核对项目名称、实施单位是否与批复一致（名称不同会无法对照批复的绩效目标）"

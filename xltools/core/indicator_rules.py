@@ -18,6 +18,7 @@ from .catalogue import (
     SatisfactionNotQuantified,
     ScoreMismatch,
     ScoreOutOfRange,
+    TargetImplausible,
     UnitMismatch,
     ValueGarbled,
     ValuePlaceholder,
@@ -105,6 +106,10 @@ def _kind_checks(p: str, ind: Indicator, result: IndicatorResult, sheet: ScoreSh
         for part in reading.placeholders:
             findings.append(ValuePlaceholder.at(f"{p}.{part}", label=field_label(f"{p}.{part}"),
                                                 raw=as_typed(getattr(ind, part)), what=_PART_NAMES[part]))
+    elif kind == "implausible":
+        for part in reading.implausible:
+            findings.append(TargetImplausible.at(f"{p}.{part}", label=field_label(f"{p}.{part}"),
+                                                 raw=as_typed(getattr(ind, part)), name=as_typed(ind.name, 20)))
     elif kind == "unit-mismatch":
         findings.append(UnitMismatch.at(f"{p}.actual", label=field_label(f"{p}.actual"),
                                         actual_unit=reading.actual.unit if reading.actual else "",
@@ -159,11 +164,12 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
         findings.append(NameIsSentence.at(f"{p}.name", label=field_label(f"{p}.name"), length=len(name)))
     target = required_text(f"{p}.target", ind.target, findings)
     required_text(f"{p}.actual", ind.actual, findings)
-    weight = number(f"{p}.weight", ind.weight, findings, required=True)
+    absent = sheet.weights_absent  # one weights-absent finding for the form, not one per row
+    weight = number(f"{p}.weight", ind.weight, findings, required=not absent)
     if weight.value is not None and weight.value <= 0:
         findings.append(WeightNotPositive.at(f"{p}.weight", label=field_label(f"{p}.weight"), value=fmt(weight.value)))
     score = number(f"{p}.score", ind.score, findings, required=False)
-    if score.kind == "empty" and not result.dropped:
+    if score.kind == "empty" and not result.dropped and policy.self_scores == "required" and not absent:
         findings.append(RequiredMissing.at(f"{p}.score", label=field_label(f"{p}.score"),
                                            detail=_score_detail(result, policy)))
     w, s = result.weight, score.value

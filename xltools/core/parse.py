@@ -27,6 +27,12 @@ __all__ = [
     "is_garbled_number",
     "as_typed",
     "memoise_text",
+    "Comparator",
+    "OPERATOR_PREFIXES",
+    "OPERATOR_SUFFIXES",
+    "split_operator",
+    "operator_unknown",
+    "looks_like_operator",
 ]
 
 NumberKind = Literal["empty", "number", "text", "invalid"]
@@ -152,7 +158,7 @@ def is_inapplicable(value: object) -> bool:
 # A cell that looks like one number with a unit but holds letters where digits belong (OCR):
 # "23O人", "l00%", "M.8万元", "1O0", "2O21年". Letters after the number that form a unit ("100km",
 # "5t", "10h") are fine, as are codes that start with two letters ("ISO9001").
-_GARBLED_SHAPE = re.compile(r"^(?:[≥≤<>=]{1,2})?([0-9A-Za-z.,%|]+)([^\x00-\x7f\d]{0,6})$")
+_GARBLED_SHAPE = re.compile(r"^([0-9A-Za-z.,%|]+)([^\x00-\x7f\d]{0,6})$")
 _LOOKALIKES = "OoIl|SZB"
 _GARBLED_INNER = re.compile(
     rf"^[A-UW-Za-uw-z|]\.?\d"  # one letter where the first digit belongs: l00, M.8 (not a version: V2)
@@ -167,10 +173,13 @@ _LETTER_AT_POINT = re.compile(r"\d[.,][A-Za-z]|[A-Za-z][.,]\d")
 
 @memoise_text
 def is_garbled_number(value: object) -> bool:
-    """``True`` when text looks like a number with a unit but contains letters or stray characters."""
+    """``True`` when text looks like a number with a unit but contains letters or stray characters, or is led
+    by a sign that looks like an operator but is none that is known (:func:`operator_unknown`)."""
     if not isinstance(value, str):
         return False
-    text = normalize_text(value).replace(" ", "")
+    if operator_unknown(value):
+        return True
+    text = split_operator(value)[1]
     if not text or len(text) > 24:
         return False
     match = _GARBLED_SHAPE.match(text)
@@ -234,6 +243,78 @@ def _parse_number_typed(value: object, suffixes: tuple[str, ...]) -> Number:
     if not math.isfinite(number):
         return Number("invalid", None, value)
     return Number("text", number, value)
+
+
+# --- comparison operators (every spelling: one table) ------------------------
+
+Comparator = Literal[">=", ">", "<=", "<", "="]
+
+
+#: Every spelling of each comparison operator written before the number, as compared after NFKC with the
+#: blanks removed (NFKC already turns ＞= ＜= ＝ ﹦ ＞ ＜ into >= <= = = > <). Longest first within a
+#: family does not matter: :func:`split_operator` tries the longest spelling of all first.
+OPERATOR_PREFIXES: dict[Comparator, tuple[str, ...]] = {
+    ">=": ("≥", "≧", "⩾", ">=", "=>", "大于或等于", "大于等于", "不低于", "不少于", "不小于", "至少", "达到"),
+    "<=": ("≤", "≦", "⩽", "<=", "=<", "小于或等于", "小于等于", "不高于", "不超过", "不多于", "不大于", "至多"),
+    "=": ("=", "==", "═", "等于"),
+    ">": (">", "高于", "大于", "超过"),
+    "<": ("<", "低于", "小于"),
+}
+#: Spellings written after the number (``95%以上``, ``10天以内``).
+OPERATOR_SUFFIXES: dict[Comparator, tuple[str, ...]] = {
+    ">=": ("及以上", "以上"),
+    "<=": ("及以下", "以下", "以内", "之内"),
+}
+
+_PREFIX_COMPARATORS: list[tuple[str, Comparator]] = sorted(
+    ((word, comp) for comp, words in OPERATOR_PREFIXES.items() for word in words), key=lambda item: -len(item[0]))
+_SUFFIX_COMPARATORS: list[tuple[str, Comparator]] = sorted(
+    ((word, comp) for comp, words in OPERATOR_SUFFIXES.items() for word in words), key=lambda item: -len(item[0]))
+
+
+def looks_like_operator(ch: str) -> bool:
+    """Whether a character looks like a comparison sign: a mathematical symbol (≈ ≒ ≠ ≪ ⊇ …) or a
+    box-drawing line (╪ ═ ╤ … printed by some systems), other than a sign of a number (+ −)."""
+    if len(ch) != 1 or ch in "+−":
+        return False
+    return unicodedata.category(ch) == "Sm" or 0x2500 <= ord(ch) <= 0x257F
+
+
+@memoise_text
+def split_operator(value: object) -> tuple[Comparator | None, str]:
+    """The comparison operator a target or actual value states, and the text without it.
+
+    The text is normalised first (NFKC, blanks removed), so every way people type or systems print an
+    operator reads alike: ``"≥95%"``, ``"⩾ 95%"``, ``"＞=95%"``, ``"不低于95%"``, ``"达到95%"`` and
+    ``"95%以上"`` all give ``(">=", "95%")``; ``"═100%"`` and ``"等于100%"`` give ``("=", "100%")``.
+    A text without a known operator gives ``(None, text)`` (an unknown sign stays in the text: see
+    :func:`operator_unknown`). Two wordings state the same comparison exactly when this function gives the
+    same operator and the same rest. Total: never raises.
+    """
+    text = normalize_text(value).replace(" ", "")
+    for word, comp in _PREFIX_COMPARATORS:
+        if text.startswith(word) and len(text) > len(word):
+            return comp, text[len(word):]
+    for word, comp in _SUFFIX_COMPARATORS:
+        if text.endswith(word) and len(text) > len(word):
+            return comp, text[: -len(word)]
+    return None, text
+
+
+_UNKNOWN_SIGN_NUMBER = re.compile(r"^[+-]?(?:\d|\.\d)")
+
+
+@memoise_text
+def operator_unknown(value: object) -> bool:
+    """``True`` when a value is a number led by a sign that looks like an operator but is none that is known
+    (``"≈95%"``, ``"╤90%"``, ``"≥≒90%"``): it cannot be read, so it must not pass as words."""
+    if not isinstance(value, str):
+        return False
+    _, rest = split_operator(value)
+    if not rest or not looks_like_operator(rest[0]):
+        return False
+    signs = len(rest) - len(rest.lstrip("".join(ch for ch in set(rest) if looks_like_operator(ch))))
+    return bool(_UNKNOWN_SIGN_NUMBER.match(rest[signs:])) and len(rest) <= 24
 
 
 # --- Chinese numerals (quantities: xltools.core.quantity) ---------------------

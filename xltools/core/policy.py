@@ -15,9 +15,10 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import PYDANTIC_REASONS, UserError
+from .vocabulary import LEVELS, RATING_SCALES
 
 __all__ = ["Policy", "TotalCap", "policy_from_data", "policy_json", "PolicyError",
-           "BANDS", "V1_KEYS"]
+           "BANDS", "V1_KEYS", "OPTIONAL_FIELDS"]
 
 #: The qualitative bands the scoring needs, best first (a policy may rename nothing, only move limits).
 BANDS: tuple[str, str, str] = ("达成", "部分达成", "未达成")
@@ -36,20 +37,12 @@ class TotalCap(BaseModel):
     max_total: float = Field(title="总分最高为")
 
 
-_DEFAULT_LEVELS: dict[str, tuple[str, ...]] = {
-    "产出指标": ("数量指标", "质量指标", "时效指标", "成本指标"),
-    "效益指标": ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
-    "满意度指标": ("服务对象满意度指标", "满意度指标"),
-    "成本指标": ("经济成本指标", "社会成本指标", "生态环境成本指标"),
-}
-
-_DEFAULT_SCALES: tuple[dict[str, str], ...] = (
-    {"优": "达成", "良": "达成", "中": "部分达成", "差": "未达成"},
-    {"好": "达成", "较好": "达成", "一般": "部分达成", "较差": "未达成", "差": "未达成"},
-    {"高": "达成", "较高": "达成", "中": "部分达成", "较低": "未达成", "低": "未达成"},
-)
-
 Rounding = Union[Literal["off"], int]
+
+#: The header and fund fields a policy may make optional (their exchange-format names).
+OPTIONAL_FIELDS: tuple[str, ...] = ("project_lead", "lead_phone", "filled_by", "filler_phone", "filled_on",
+                                    "initial_budget")
+OptionalField = Literal["project_lead", "lead_phone", "filled_by", "filler_phone", "filled_on", "initial_budget"]
 
 
 class Policy(BaseModel):
@@ -90,13 +83,27 @@ class Policy(BaseModel):
     equal_rule: Literal["gap", "positive"] = Field(
         "gap", title="“=”指标计分：gap=按偏离比例扣分；positive=同正向指标（达到即满分）")
     rating_scales: tuple[dict[str, str], ...] = Field(
-        default_factory=lambda: _DEFAULT_SCALES, title="评价等级（如优良中差）及每个等级对应的档次")
+        default_factory=lambda: RATING_SCALES, title="评价等级（如优良中差）及每个等级对应的档次")
     late_band: str = Field("部分达成", title="完成时间晚于期限时所属的档次")
     levels: dict[str, tuple[str, ...]] = Field(
-        default_factory=lambda: dict(_DEFAULT_LEVELS), title="一级指标及其允许的二级指标")
+        default_factory=lambda: dict(LEVELS), title="一级指标及其允许的二级指标")
     required_level1: tuple[str, ...] = Field(
         ("产出指标", "效益指标", "满意度指标"), title="每张表必须有的一级指标")
     cost_upper_limit: bool = Field(True, title="成本指标的指标值不带符号时按上限（≤）计分")
+    # --- options of issue 27: other regions' rules -------------------------------------------------------
+    rounding: Literal["half_up", "down"] = Field(
+        "half_up", title="预算执行得分和指标得分的舍入：half_up=四舍五入；down=舍去（如 9.91 分计 9 分，decimals = 0 时）")
+    optional_fields: tuple[OptionalField, ...] = Field(
+        (), title="可不填的项（不填时不报“必填项为空”）")
+    self_scores: Literal["required", "optional"] = Field(
+        "required", title="自评得分：required=每行必填；optional=可不填（不填时按复核得分评分，不逐行报错）")
+    money_unit: Literal["万元", "元"] = Field(
+        "万元", title="表中金额的单位：万元（默认）或 元（汇总时换算为万元显示）")
+    max_plausible_amount: float = Field(
+        10000.0, gt=0, title="年度资金总额超过此数（万元）时提示“金额疑似按元填写”")
+    rescale_weights: bool = Field(
+        False, title="分值合计不等于 分值合计（total_weight）时，复核总分按比例折算到 total_weight 并评级；"
+                     "false=不折算、不评级")
 
     @model_validator(mode="before")
     @classmethod
@@ -113,6 +120,15 @@ class Policy(BaseModel):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def optional(self, field: str) -> bool:
+        """Whether a header or fund field may be left blank (``optional_fields``)."""
+        return field in self.optional_fields
+
+    @property
+    def money_factor(self) -> float:
+        """What an amount as typed is multiplied by to be in 万元 (1, or 1/10000 for ``money_unit = "元"``)."""
+        return 1e-4 if self.money_unit == "元" else 1.0
 
     @property
     def tolerance(self) -> float:
@@ -223,6 +239,12 @@ _ALLOWED = {
     "levels": "{ \"产出指标\" = [\"数量指标\", \"质量指标\"], … } 这样的表",
     "required_level1": "一级指标名的数组，例如 [\"产出指标\", \"效益指标\", \"满意度指标\"]",
     "cost_upper_limit": "true 或 false",
+    "rounding": "\"half_up\" 或 \"down\"",
+    "optional_fields": "字段名的数组，例如 [\"initial_budget\", \"filler_phone\"]；可选 " + "、".join(OPTIONAL_FIELDS),
+    "self_scores": "\"required\" 或 \"optional\"",
+    "money_unit": "\"万元\" 或 \"元\"",
+    "max_plausible_amount": "大于 0 的金额（万元），默认 10000",
+    "rescale_weights": "true 或 false",
 }
 
 

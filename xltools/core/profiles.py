@@ -1,6 +1,6 @@
 """Named policy profiles (data) and the policy as TOML text.
 
-``--policy chaoyang`` and ``--policy mof2020`` name a profile; a policy file
+``--policy chaoyang``, ``--policy mof2020`` and ``--policy mof2021`` name a profile; a policy file
 may start from one with ``profile = "NAME"`` in its ``[policy]`` table.
 :func:`policy_toml` renders the effective policy (``xltools policy show``).
 """
@@ -30,12 +30,20 @@ PROFILES: dict[str, dict[str, Any]] = {
         # its scoring notes know positive (实际值/指标值) and reverse (指标值/实际值) targets only
         "equal_rule": "positive",
     },
+    "mof2021": {
+        # the 2021 framework: 一级 产出/成本/效益/满意度 (the default vocabulary, core/vocabulary.LEVELS, which also
+        # reads 2020-style forms that keep cost under 产出); the split counts 成本指标 on its own (advisory)
+        "standard_split": {"产出指标": 40.0, "成本指标": 10.0, "效益指标": 30.0, "满意度指标": 10.0, "预算执行": 10.0},
+        # its 自评表 has no 年初预算数 in every region's print: not required when blank
+        "optional_fields": ["initial_budget"],
+    },
 }
 
 #: One line per profile for ``xltools policy show`` and the README.
 PROFILE_NOTES: dict[str, str] = {
     "chaoyang": "朝阳区现行做法（默认）",
     "mof2020": "财政部 2020 年项目支出绩效自评表口径：一级指标只有产出、效益、满意度，“=”指标按正向计分",
+    "mof2021": "2021 年起的指标框架：一级指标为产出、成本、效益、满意度，成本指标单列分值结构，年初预算数可不填",
 }
 
 

@@ -11,12 +11,18 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .parse import chinese_numeral, is_garbled_number, is_placeholder, memoise_text, normalize_text
+from .parse import (
+    Comparator,
+    chinese_numeral,
+    is_garbled_number,
+    is_placeholder,
+    memoise_text,
+    normalize_text,
+    split_operator,
+)
 from .timepoint import looks_like_time
 
-__all__ = ["Comparator", "Quantity", "parse_quantity"]
-
-Comparator = Literal[">=", ">", "<=", "<", "="]
+__all__ = ["Comparator", "Quantity", "parse_quantity", "zero_quantity"]
 
 
 @dataclass(frozen=True)
@@ -35,19 +41,6 @@ class Quantity:
             return "equal"
         return "positive"
 
-
-_PREFIX_COMPARATORS: list[tuple[str, Comparator]] = [
-    ("大于或等于", ">="), ("大于等于", ">="), ("不低于", ">="), ("不少于", ">="), ("不小于", ">="),
-    ("至少", ">="), (">=", ">="), ("≥", ">="), ("≧", ">="),
-    ("小于或等于", "<="), ("小于等于", "<="), ("不高于", "<="), ("不超过", "<="), ("不多于", "<="),
-    ("不大于", "<="), ("至多", "<="), ("<=", "<="), ("≤", "<="), ("≦", "<="),
-    ("大于", ">"), ("高于", ">"), ("超过", ">"), (">", ">"),
-    ("小于", "<"), ("低于", "<"), ("<", "<"),
-    ("等于", "="), ("==", "="), ("=", "="),
-]
-_SUFFIX_COMPARATORS: list[tuple[str, Comparator]] = [
-    ("及以上", ">="), ("以上", ">="), ("及以下", "<="), ("以下", "<="), ("以内", "<="), ("之内", "<="),
-]
 
 _CN_RE = re.compile(r"^([零〇一二两三四五六七八九十百千万]+)(.*)$")
 _QTY_RE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)(.*)$")
@@ -89,15 +82,7 @@ def _parse_quantity_text(value: str) -> Quantity | None:
         return None
     if looks_like_time(text):  # a month or date is a time, not a quantity ("12月前")
         return None
-    comparator: Comparator | None = None
-    for word, comp in _PREFIX_COMPARATORS:
-        if text.startswith(word):
-            comparator, text = comp, text[len(word):]
-            break
-    for word, comp in _SUFFIX_COMPARATORS:
-        if text.endswith(word) and comparator is None:
-            comparator, text = comp, text[: -len(word)]
-            break
+    comparator, text = split_operator(text)  # every spelling of an operator (parse.OPERATOR_PREFIXES)
     match = _QTY_RE.match(text)
     if match:
         number = float(match.group(1).replace(",", ""))
@@ -113,3 +98,26 @@ def _parse_quantity_text(value: str) -> Quantity | None:
     if not _UNIT_RE.match(unit) or not math.isfinite(number):
         return None
     return Quantity(comparator, number, _normalize_unit(unit))
+
+
+_ZERO_RE = re.compile(r"^(?:[+-]?0+(?:\.0+)?|零)(.*)$")
+
+
+@memoise_text
+def zero_quantity(value: object) -> Quantity | None:
+    """A real zero as a quantity: ``0``, ``"0"``, ``"0起"``, ``"≤0次"``, ``"0%"``, ``"零起"``; else ``None``.
+
+    :func:`parse_quantity` reads none of these (a bare ``0`` is what people type for "nothing" too):
+    whether a zero is a value or a placeholder depends on the row (:mod:`xltools.core.reading`).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return Quantity(None, 0.0, "") if value == 0 else None
+    if not isinstance(value, str):
+        return None
+    comparator, text = split_operator(value)
+    match = _ZERO_RE.match(text)
+    if not match or not _UNIT_RE.match(match.group(1)):
+        return None
+    return Quantity(comparator, 0.0, _normalize_unit(match.group(1)))

@@ -9,7 +9,8 @@ Kinds: ``positive``/``reverse``/``equal`` (quantities that compare),
 as 优良中差), ``qualitative`` (a statement), ``unstated`` (a numeric target
 whose actual states no number), ``unit-mismatch``, ``placeholder`` (一, —,
 /, 无, 0 … in the target or actual), ``garbled`` (a number with letters in
-it), ``inapplicable`` (不适用, dropped under the policy) and ``empty``.
+it), ``inapplicable`` (不适用, dropped under the policy), ``implausible`` (a rate above 100 %: no score
+is derived from it) and ``empty``.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from typing import Any, Literal
 from .model import Indicator
 from .parse import is_garbled_number, is_inapplicable, is_placeholder, memoise_text, normalize_text
 from .policy import Policy
-from .quantity import Quantity, parse_quantity
+from .quantity import Quantity, parse_quantity, zero_quantity
 from .timepoint import TimeSpec, find_time, is_late, parse_time, show_date
 from .wording import Statement, rating_scale, rating_word, stated_band
 
 __all__ = ["IndicatorKind", "QUANTITATIVE", "Reading", "read_indicator", "split_level1", "is_cost"]
 
 IndicatorKind = Literal["positive", "reverse", "equal", "qualitative", "unit-mismatch", "empty", "time", "rating",
-                        "placeholder", "garbled", "unstated", "inapplicable"]
+                        "placeholder", "garbled", "unstated", "inapplicable", "implausible"]
 
 #: Kinds whose score the reviewer computes from the target and actual value.
 QUANTITATIVE: tuple[str, ...] = ("positive", "reverse", "equal")
@@ -54,6 +55,7 @@ class Reading:
     deadline: str | None = None  # for a deadline target: the deadline and the actual time, as shown in messages
     done: str | None = None
     on_time: bool = False  # a deadline met (by the time stated, or 按时/如期/按期): scored like a target met
+    implausible: tuple[str, ...] = ()  # the parts (target, actual) that state a rate above 100 %
 
 
 _LEVEL1_WEIGHT = re.compile(r"^(?P<name>\D+?)(?:\((?P<w1>\d+(?:\.\d+)?)分?\)|(?P<w2>\d+(?:\.\d+)?)分)$")
@@ -83,6 +85,64 @@ def _percent_fix(target: Quantity, actual: Quantity) -> tuple[Quantity, Quantity
     return target, actual
 
 
+#: Names of indicators whose value cannot exceed 100 % (rates, coverage, 知晓率, 合格率, 及时率, 满意度 …) …
+_BOUNDED = re.compile(r"率|覆盖|满意|比例|占比")
+#: … unless they measure a change (增长率 120 % is possible).
+_UNBOUNDED = re.compile(r"增长|增幅|增速|增加|提高|提升|同比|环比|倍")
+
+
+@memoise_text
+def is_bounded_rate(name: object) -> bool:
+    """Whether an indicator's name (or 二级/一级) says its value is a share of at most 100 %."""
+    text = normalize_text(name).replace(" ", "")
+    return bool(_BOUNDED.search(text)) and not _UNBOUNDED.search(text)
+
+
+def _above_100(indicator: Indicator, target: Quantity, actual: Quantity | None) -> tuple[str, ...]:
+    """The parts of a rate-like row that state more than 100 % (a printed “290%” meant as “≥90%”)."""
+    if not (is_bounded_rate(indicator.name) or is_bounded_rate(indicator.level2)
+            or split_level1(indicator.level1)[0] == "满意度指标"):
+        return ()
+    return tuple(part for part, quantity in (("target", target), ("actual", actual))
+                 if quantity is not None and quantity.unit == "%" and quantity.value > 100 + 1e-9)
+
+
+def _rated_band(scale: dict[str, str], expected: str | None, word: str) -> str:
+    """The band of a rating word against a target naming one word (``良``): that word or a better one is
+    达成; against a target naming the low word of a scale (``否``), only that word is; against a whole
+    scale, the word's own band."""
+    if expected is None:
+        return scale[word]
+    if word == expected:
+        return "达成"
+    if scale[expected] == "未达成":
+        return "未达成"
+    words = list(scale)
+    return "达成" if words.index(word) < words.index(expected) else scale[word]
+
+
+def _real_zeros(target: object, actual: object, cost: bool, policy: Policy) -> tuple[Quantity, Quantity] | None:
+    """The target and actual of a row where a zero is a value, not a placeholder, else ``None``.
+
+    A zero target with a zero actual (``0`` and ``0``), or a zero target that states its unit or operator
+    (``0起``, ``≤0``) with a quantity as actual (``2起``): a count that must stay at zero (安全事故发生数,
+    变质比例). A zero actual against an upper limit (``≤5起``, or a cost): the limit
+    was kept. A zero actual against a positive target stays a placeholder (nobody counts “0” as done).
+    """
+    zero_target, zero_actual = zero_quantity(target), zero_quantity(actual)
+    if zero_target is None and zero_actual is None:
+        return None
+    if zero_target is not None and zero_actual is None and not (zero_target.unit or zero_target.comparator):
+        return None  # a bare 0 against a count (“0” and “40个”) is what people type for “nothing to say”
+    target_qty = zero_target or parse_quantity(target)
+    actual_qty = zero_actual or parse_quantity(actual)
+    if target_qty is None or actual_qty is None:
+        return None
+    if zero_target is None and _direction(target_qty, cost, policy) != "reverse":
+        return None
+    return target_qty, actual_qty
+
+
 def _direction(target: Quantity, cost: bool, policy: Policy) -> IndicatorKind:
     if target.comparator is None and cost and policy.cost_upper_limit:
         return "reverse"
@@ -107,6 +167,15 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
         return Reading("inapplicable", **base)
     if garbled:
         return Reading("garbled", **base)
+    zeros = _real_zeros(target, actual, base["cost"], policy)
+    if zeros is not None:
+        target_qty, actual_qty = zeros
+        direction = "reverse" if target_qty.comparator is None and target_qty.value == 0 else \
+            _direction(target_qty, base["cost"], policy)
+        base["placeholders"] = ()
+        if target_qty.unit and actual_qty.unit and target_qty.unit != actual_qty.unit:
+            return Reading("unit-mismatch", **base, target=target_qty, actual=actual_qty)
+        return Reading(direction, **base, target=target_qty, actual=actual_qty)
     if placeholders:
         return Reading("placeholder", **base)
     if not normalize_text(target) and not normalize_text(actual):
@@ -119,6 +188,10 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
         actual_qty = parse_quantity(actual)
         if actual_qty is not None:
             target_qty, actual_qty = _percent_fix(target_qty, actual_qty)
+        implausible = _above_100(indicator, target_qty, actual_qty)
+        if implausible:
+            return Reading("implausible", **base, target=target_qty, actual=actual_qty, implausible=implausible)
+        if actual_qty is not None:
             if target_qty.unit and actual_qty.unit and target_qty.unit != actual_qty.unit:
                 return Reading("unit-mismatch", **base, target=target_qty, actual=actual_qty)
             return Reading(_direction(target_qty, base["cost"], policy), **base, target=target_qty, actual=actual_qty)
@@ -131,9 +204,7 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
         word = rating_word(actual, scale)
         if word is None:
             return Reading("rating", **base, statement=stated_band(actual, policy))
-        words = list(scale)
-        band = "达成" if expected is not None and words.index(word) <= words.index(expected) else scale[word]
-        return Reading("rating", **base, rating=word, statement=Statement(band, word))
+        return Reading("rating", **base, rating=word, statement=Statement(_rated_band(scale, expected, word), word))
     return Reading("qualitative", **base, statement=stated_band(actual, policy))
 
 

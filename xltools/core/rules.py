@@ -16,6 +16,7 @@ from functools import lru_cache
 from .catalogue import (
     IMPLAUSIBLE_AMOUNT,
     AmountImplausible,
+    AmountInYuan,
     AmountNegative,
     AmountPrecision,
     BreakdownMismatch,
@@ -36,6 +37,7 @@ from .catalogue import (
     TotalMismatch,
     TotalReviewDiffers,
     WeightSplit,
+    WeightsAbsent,
     WeightsSum,
     YearInvalid,
 )
@@ -55,8 +57,15 @@ _fmt, _number, _required_text, _same_statement = fmt, number, required_text, sam
 _PHONE_RE = re.compile(r"^(?:(?:\+?86)?1[3-9]\d{9}|(?:0\d{2,3})?[2-9]\d{6,7}(?:(?:转|ext|x)\d{1,5})?)$")
 
 
-def _phone(path: str, value: object, findings: list[Finding]) -> None:
-    text = _required_text(path, value, findings)
+def _text(path: str, value: object, policy: Policy, findings: list[Finding]) -> str:
+    """A header text: required unless the policy lists it in ``optional_fields``."""
+    if policy.optional(path):
+        return normalize_text(value)
+    return _required_text(path, value, findings)
+
+
+def _phone(path: str, value: object, policy: Policy, findings: list[Finding]) -> None:
+    text = _text(path, value, policy, findings)
     compact = re.sub(r"[\s\-()（）]", "", text)
     if text and not _PHONE_RE.match(compact):
         findings.append(PhoneInvalid.at(path, label=field_label(path), raw=as_typed(value)))
@@ -72,12 +81,13 @@ def _header(form: Form, policy: Policy, today: dt.date | None, findings: list[Fi
     else:
         year = int(year_number.value)
     for path in ("project_name", "department", "implementing_unit", "project_lead"):
-        _required_text(path, getattr(form, path), findings)
-    _phone("lead_phone", form.lead_phone, findings)
-    _required_text("filled_by", form.filled_by, findings)
-    _phone("filler_phone", form.filler_phone, findings)
+        _text(path, getattr(form, path), policy, findings)
+    _phone("lead_phone", form.lead_phone, policy, findings)
+    _text("filled_by", form.filled_by, policy, findings)
+    _phone("filler_phone", form.filler_phone, policy, findings)
     if not normalize_text(form.filled_on):
-        findings.append(RequiredMissing.at("filled_on", label=field_label("filled_on")))
+        if not policy.optional("filled_on"):
+            findings.append(RequiredMissing.at("filled_on", label=field_label("filled_on")))
         return
     filled_on = parse_date(form.filled_on)
     label = field_label("filled_on")
@@ -110,9 +120,23 @@ def _breakdown_note(sheet: ScoreSheet) -> str:
             f"执行率 {sheet.execution_rate:.2%}")
 
 
+def _in_yuan(form: Form, policy: Policy) -> str | None:
+    """The 年度资金总额 cell whose amount is not plausible in 万元 (the 全年预算数 first), under
+    ``money_unit = "万元"``; ``None`` when every amount of the row is plausible."""
+    if policy.money_unit != "万元":
+        return None
+    row = form.fund("total")
+    for column in ("annual_budget", "initial_budget", "executed"):
+        value = parse_number(getattr(row, column)).value
+        if value is not None and value > policy.max_plausible_amount:
+            return f"funds.total.{column}"
+    return None
+
+
 def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding]) -> None:
     parsed: dict[str, dict[str, float | None]] = {}
     rate_path = denominator_path(policy)
+    yuan = _in_yuan(form, policy)  # one finding for the form, at the first implausible amount of the total row
     for key in FUND_ROWS:
         if key != "total" and getattr(form.funds, key) is None:  # a 其中 row left blank: no amount to check
             parsed[key] = dict.fromkeys(_AMOUNT_COLUMNS)
@@ -122,13 +146,19 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
         for column in _AMOUNT_COLUMNS:
             path = f"funds.{key}.{column}"
             value = _number(path, getattr(row, column), findings, required=False).value
-            if key == "total" and value is None and parse_number(getattr(row, column)).kind == "empty":
+            if key == "total" and value is None and parse_number(getattr(row, column)).kind == "empty" \
+                    and not (policy.optional(column) and path != rate_path):
                 detail = _breakdown_note(sheet) if path == rate_path else ""
                 findings.append(RequiredMissing.at(path, label=field_label(path), detail=detail))
             if value is not None and value < 0:
                 findings.append(AmountNegative.at(path, label=field_label(path), value=_fmt(value)))
-            elif value is not None and value > IMPLAUSIBLE_AMOUNT:
-                findings.append(AmountImplausible.at(path, label=field_label(path), value=_fmt(value),
+            elif path == yuan:
+                findings.append(AmountInYuan.at(path, label=field_label(path), value=_fmt(value),
+                                                limit=f"{policy.max_plausible_amount:,.0f}"))
+            elif value is not None and value * policy.money_factor > IMPLAUSIBLE_AMOUNT \
+                    and not (yuan and key == "total"):  # the row's amounts are in 元: said once, above
+                findings.append(AmountImplausible.at(path, label=field_label(path),
+                                                     value=_fmt(value * policy.money_factor),
                                                      limit=f"{IMPLAUSIBLE_AMOUNT:,.0f}"))
             elif value is not None and _amount_precision_exceeded(value):
                 findings.append(AmountPrecision.at(path, label=field_label(path), value=repr(value)))
@@ -157,7 +187,8 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
             findings.append(LowExecutionUnexplained.at(
                 "funds.total.executed", rate=f"{rate:.2%}", threshold=f"{policy.low_execution_rate:.0%}", state=state))
     self_score = _number("budget_score", form.budget_score, findings, required=False)
-    if self_score.kind == "empty" and rate is not None:
+    if self_score.kind == "empty" and rate is not None and policy.self_scores == "required" \
+            and not sheet.weights_absent:
         findings.append(RequiredMissing.at("budget_score", label=field_label("budget_score"),
                                            detail=f"（按执行率计算应为 {_fmt(sheet.budget_score)} 分）"))
     if self_score.value is not None and abs(self_score.value - sheet.budget_score) > policy.tolerance:
@@ -196,19 +227,32 @@ def _structure(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Fin
         if level1 not in present:
             findings.append(Level1Absent.at("indicators", level1=level1))
     _level1_weights(sheet, findings)
+    if sheet.weights_absent:
+        findings.append(WeightsAbsent.at("indicators", total=_fmt(policy.total_weight)))
+        return
     weights: dict[str, float] = {name: 0.0 for name in policy.standard_split}
     for result in sheet.indicators:
         if result.level1 in weights:
             weights[result.level1] += result.weight
     if "预算执行" in weights:
         weights["预算执行"] = sheet.budget_weight
-    weight_sum = sheet.budget_weight + sum(r.weight for r in sheet.indicators)
-    if abs(weight_sum - policy.total_weight) > 1e-6:
-        findings.append(WeightsSum.at("indicators", sum=_fmt(weight_sum), total=_fmt(policy.total_weight)))
+    if abs(sheet.weight_sum - policy.total_weight) > 1e-6:
+        findings.append(WeightsSum.at("indicators", sum=_fmt(sheet.weight_sum), total=_fmt(policy.total_weight),
+                                      note=_weights_note(sheet, policy)))
     elif any(abs(weights[k] - v) > 1e-6 for k, v in policy.standard_split.items()):
         def show(split: dict[str, float]) -> str:
             return "/".join(f"{k.replace('指标', '')}{_fmt(v)}" for k, v in split.items())
         findings.append(WeightSplit.at("indicators", actual=show(weights), standard=show(policy.standard_split)))
+
+
+def _weights_note(sheet: ScoreSheet, policy: Policy) -> str:
+    """What the reviewed total does with weights that do not add up (said once, in weights-sum)."""
+    full = _fmt(policy.total_weight)
+    if sheet.rescaled:
+        return f"；复核总分已按 {full}/{_fmt(sheet.weight_sum)} 折算为 {_fmt(sheet.total)} 分并评级"
+    if sheet.above_full is not None:
+        return f"；复核总分 {_fmt(sheet.above_full)} 超过 {full}，按 {full} 分计，未评级"
+    return "；复核总分未评级"
 
 
 def _level1_weights(sheet: ScoreSheet, findings: list[Finding]) -> None:
@@ -230,8 +274,10 @@ def _level1_weights(sheet: ScoreSheet, findings: list[Finding]) -> None:
 
 def _total(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding]) -> None:
     total = _number("total_score", form.total_score, findings, required=False)
+    if sheet.total is None:
+        return  # not scored (weights-absent): nothing to compare the self-reported total with
     if total.kind == "empty":
-        if sheet.execution_rate is not None or sheet.indicators:
+        if policy.self_scores == "required" and (sheet.execution_rate is not None or sheet.indicators):
             findings.append(RequiredMissing.at("total_score", label=field_label("total_score"),
                                                detail=f"（复核总分为 {_fmt(sheet.total)}）"))
         return
@@ -243,7 +289,9 @@ def _total(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
     if abs(total.value - parts) > policy.tolerance:
         findings.append(TotalMismatch.at("total_score", label=field_label("total_score"),
                                          total=_fmt(total.value), sum=_fmt(parts)))
-    difference = total.value - sheet.total
+    # weights above the 分值合计 hold the reviewed total at it; weights-sum already says so (one problem, one finding)
+    review = sheet.above_full if sheet.above_full is not None else sheet.total
+    difference = total.value - review
     if abs(difference) > policy.tolerance:
         notes = ["自评高于复核" if difference > 0 else "自评低于复核"]
         if sheet.cap is not None and sheet.execution_rate is not None:
@@ -251,7 +299,7 @@ def _total(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
         if sheet.dropped_weight:
             notes.append(f"不适用的指标（分值 {_fmt(sheet.dropped_weight)}）不计分，其余按比例折算")
         findings.append(TotalReviewDiffers.at("total_score", label=field_label("total_score"),
-                                              total=_fmt(total.value), review=_fmt(sheet.total),
+                                              total=_fmt(total.value), review=_fmt(review),
                                               diff=_fmt(abs(difference)), note="（" + "；".join(notes) + "）"))
 
 

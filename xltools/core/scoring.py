@@ -3,14 +3,15 @@
 R1 execution rate and budget score; R3 positive and R4 reverse quantitative
 indicators (and equality targets); R5 qualitative bands; R6 total and grade.
 Rounding follows Excel's ROUND (half away from zero on the decimal value), so
-the template's formulas and these functions agree.
+the template's formulas and these functions agree; under ``rounding = "down"`` the budget and indicator
+scores are rounded toward zero (Excel's ROUNDDOWN).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 from .model import FUND_ROWS, Form, FundRow, Indicator
@@ -22,6 +23,8 @@ from .wording import stated_band
 
 __all__ = [
     "round_half_up",
+    "round_down",
+    "round_score",
     "execution_rate",
     "rate_for_scoring",
     "total_cap",
@@ -31,6 +34,7 @@ __all__ = [
     "qualitative_band",
     "classify",
     "grade",
+    "grade_label",
     "IndicatorResult",
     "ScoreSheet",
     "score_form",
@@ -41,6 +45,7 @@ __all__ = [
     "denominator_path",
     "form_year",
     "with_formula_values",
+    "weights_absent",
 ]
 
 _WIDE = Context(prec=800)
@@ -60,6 +65,21 @@ def round_half_up(value: float, decimals: int) -> float:
     return float(rounded) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
+@lru_cache(maxsize=4096)
+def round_down(value: float, decimals: int) -> float:
+    """Round toward zero like Excel's ROUNDDOWN (on the value's 15 significant digits): 9.91 → 9 (0 places)."""
+    if not math.isfinite(value):
+        return value
+    quantum = Decimal(1).scaleb(-decimals)
+    rounded = Decimal(f"{value:.15g}").quantize(quantum, rounding=ROUND_DOWN, context=_WIDE)
+    return float(rounded) + 0.0
+
+
+def round_score(value: float, policy: Policy) -> float:
+    """A budget or indicator score rounded as the policy says (``rounding``: half_up or down)."""
+    return (round_down if policy.rounding == "down" else round_half_up)(value, policy.decimals)
+
+
 def execution_rate(annual_budget: float | None, executed: float | None) -> float | None:
     """R1: 全年执行数 / 全年预算数; ``None`` when the budget is missing or not positive."""
     if annual_budget is None or executed is None or annual_budget <= 0:
@@ -71,7 +91,7 @@ def budget_score(rate: float | None, weight: float, policy: Policy) -> float:
     """R1: min(rate, 1) × 分值, rounded (never above 分值); 0 when there is no rate."""
     if rate is None:
         return 0.0
-    return min(round_half_up(max(0.0, min(rate, 1.0)) * weight, policy.decimals), weight)
+    return min(round_score(max(0.0, min(rate, 1.0)) * weight, policy), weight)
 
 
 def quantity_score(target: Quantity, actual: Quantity, weight: float, policy: Policy,
@@ -123,6 +143,14 @@ def classify(indicator: Indicator, policy: Policy | None = None) -> IndicatorKin
     return read_indicator(indicator, policy or Policy()).kind
 
 
+def grade_label(sheet: "ScoreSheet") -> str:
+    """The grade as pages show it: the grade, 未评级 (weights that do not add up to the 分值合计) or 未评分
+    (no 分值 at all)."""
+    if sheet.total is None:
+        return "未评分"
+    return sheet.grade or "未评级"
+
+
 def grade(total: float | None, policy: Policy) -> str:
     """R6: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, else 差 (thresholds from the policy)."""
     if total is None:
@@ -160,13 +188,17 @@ class ScoreSheet:
     budget_weight: float
     budget_score: float
     indicators: list[IndicatorResult] = field(default_factory=list)
-    total: float = 0.0
-    grade: str = ""
+    total: float | None = 0.0  # None: not scored (the form states no 分值 at all: weights-absent)
+    grade: str | None = ""  # None: no grade (not scored, or weights that do not add up to the 分值合计)
     subtotals: dict[str, float] = field(default_factory=dict)
     rate_source: str = "total"  # "total": the 年度资金总额 row; "breakdown": the sum of the 其中 rows
     budget_basis: tuple[float, float] | None = None  # (denominator, executed) the rate was computed from
     cap: float | None = None  # the total cap the execution rate set, when it lowered the total
     dropped_weight: float = 0.0  # weight of the rows left out (不适用)
+    weight_sum: float = 0.0  # 预算执行分值 + every indicator's 分值, as the form states them
+    weights_absent: bool = False  # no 分值 anywhere (neither 预算执行 nor any indicator)
+    rescaled: bool = False  # the total was scaled from weight_sum to the 分值合计 (rescale_weights)
+    above_full: float | None = None  # the total before it was held to the 分值合计 (weights above it)
 
     @property
     def indicator_scores(self) -> list[float]:
@@ -202,7 +234,7 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int 
         level1=reading.level1,
         kind=reading.kind,
         weight=weight,
-        score=min(round_half_up(raw, policy.decimals), weight),
+        score=min(round_score(raw, policy), weight),
         self_score=self_score,
         reading=reading,
         over=over,
@@ -273,7 +305,7 @@ def form_year(form: Form) -> int | None:
 
 def score_form(form: Form, policy: Policy) -> ScoreSheet:
     """R1–R6 for a whole form (the reviewer's computation, 复核)."""
-    rate, weight, b_score, source, basis = _budget_part(form, policy)
+    rate, weight, b_score, source, basis_amounts = _budget_part(form, policy)
     year = form_year(form)
     results = [score_indicator(i, ind, policy, year) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
     kept = [item for item in results if not item.dropped]
@@ -282,26 +314,45 @@ def score_form(form: Form, policy: Policy) -> ScoreSheet:
         for name in policy.standard_split if name != "预算执行"
     }
     dropped = sum(item.weight for item in results if item.dropped)
+    weight_sum = weight + sum(item.weight for item in results)
+    absent = weights_absent(form)
+    full = policy.total_weight
+    balanced = abs(weight_sum - full) <= 1e-6
+    rescale = policy.rescale_weights and not balanced and weight_sum > dropped
+    basis = weight_sum if rescale else full  # the weights the total is a share of
     raw = b_score + sum(item.score for item in kept)
-    if dropped and policy.total_weight - dropped > 0:
-        raw *= policy.total_weight / (policy.total_weight - dropped)
+    if (dropped or rescale) and basis - dropped > 0:
+        raw *= full / (basis - dropped)
     total = round_half_up(raw, policy.decimals)
     cap = total_cap(rate_for_scoring(rate, policy), policy)
     capped = cap is not None and total > cap
     total = min(total, cap) if cap is not None else total
+    above = total if total > full + 1e-9 else None
+    total = min(total, full)  # never above the full score (weights above it: the weights-sum error says why)
+    graded = not absent and (balanced or rescale)
     return ScoreSheet(
         execution_rate=rate,
         budget_weight=weight,
         budget_score=b_score,
         indicators=results,
-        total=total,
-        grade=grade(total, policy),
+        total=None if absent else total,
+        grade=grade(total, policy) if graded else None,
         subtotals=subtotals,
         rate_source=source,
-        budget_basis=basis,
+        budget_basis=basis_amounts,
         cap=cap if capped else None,
         dropped_weight=dropped,
+        weight_sum=weight_sum,
+        weights_absent=absent,
+        rescaled=rescale,
+        above_full=above,
     )
+
+
+def weights_absent(form: Form) -> bool:
+    """Whether a form states no 分值 at all: no 预算执行 weight and no weight on any indicator row."""
+    return parse_number(form.budget_weight).kind == "empty" and all(
+        parse_number(ind.weight).kind == "empty" for ind in form.indicators if not ind.is_empty())
 
 
 def sheet_total(form: Form, policy: Policy) -> float | None:

@@ -70,7 +70,15 @@ class TamperUnprotected(Rule):
     fix = "模板的工作表保护不能撤销；" + _REFILL
 
 
+class TamperTargetsChanged(Rule):
+    code, severity, area = "tamper-targets-changed", "error", "模板完整性"
+    title = "批复目标被改动"
+    template = "预填的批复目标{what}，与「模板信息」中记录的校验码不符，无法确认批复的绩效目标"
+    fix = "批复目标由区财政局预填并锁定，不能改动；请用下发的预填表重新填写"
+
+
 #: Every tamper-check code (a file with any of them is "tampered").
 TAMPER_CODES = frozenset(rule.code for rule in (
     TamperMetaMissing, TamperMetaMismatch, TamperPolicyChanged, TamperLabelChanged, TamperFormulaChanged, TamperCellUnlocked,
-    TamperInputLocked, TamperUnprotected))
+    TamperInputLocked, TamperUnprotected, TamperTargetsChanged))
+

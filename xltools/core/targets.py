@@ -11,6 +11,8 @@ by :mod:`xltools.io.listbook`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,12 +20,13 @@ from dataclasses import dataclass
 from .findings import Finding
 from .listbook import Column, HeaderMatch, ListError, ListRecord, ListSpec
 from .model import Form, FundRow, Funds, Indicator
-from .parse import normalize_text, parse_number
+from .parse import memoise_text, normalize_text, parse_number
 from .policy import Policy
+from .reading import split_level1
 from .rules import validate
 
 __all__ = ["TARGETS_SPEC", "TARGETS_SHEET", "TARGETS_HEADERS", "TargetIndicator", "TargetProject", "Targets",
-           "build_targets", "check_targets", "project_key", "name_key", "indicator_key", "TARGET_CODES"]
+           "build_targets", "check_targets", "targets_digest", "project_digest", "project_key", "name_key", "indicator_key", "TARGET_CODES"]
 
 #: The sheet a 绩效目标表 is read from when it has one (else its first sheet).
 TARGETS_SHEET = "绩效目标"
@@ -49,6 +52,7 @@ TARGETS_HEADERS = tuple(column.header for column in TARGETS_SPEC.columns)
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
+@memoise_text
 def name_key(value: object) -> str:
     """A name as compared: NFKC, without blanks and punctuation (``朝阳·社区 服务（二期）`` ≡ ``朝阳社区服务二期``)."""
     return _PUNCT.sub("", normalize_text(value)).casefold()
@@ -63,8 +67,6 @@ def project_key(code: object, unit: object, name: object) -> tuple[str, ...]:
 def indicator_key(level1: object, level2: object, name: object) -> tuple[str, str, str]:
     """An indicator as matched: (一级, 二级, 三级) normalised; a 一级 label's stated weight (``产出指标（50分）``)
     is no part of it."""
-    from .reading import split_level1
-
     return (name_key(split_level1(level1)[0]), name_key(level2), name_key(name))
 
 
@@ -139,6 +141,28 @@ class Targets:
         return found  # type: ignore[no-any-return]
 
 
+def _digest_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else normalize_text(value)
+
+
+def _project_rows(project: TargetProject) -> list[object]:
+    return [_digest_text(getattr(project, k)) for k in _PROJECT_KEYS] + [
+        [_digest_text(v) for v in (i.level1, i.level2, i.name, i.target, i.weight)] for i in project.indicators]
+
+
+def targets_digest(targets: Targets) -> str:
+    """A SHA-256 of what the targets say (projects and indicators, in order): equal targets, equal digest."""
+    rows = [_project_rows(p) for p in targets.projects]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def project_digest(project: TargetProject) -> str:
+    """A SHA-256 of one project's approved targets (what a prefilled 1.2 form records on 模板信息)."""
+    return hashlib.sha256(json.dumps(_project_rows(project), ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
 def _value(record: ListRecord, key: str) -> object:
     value = record.get(key)
     if isinstance(value, str):
@@ -201,7 +225,7 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
             first.update({k: record.group_row for k in _PROJECT_KEYS})
         else:
             for k in _PROJECT_KEYS:
-                if values[k] is None:
+                if values[k] is None or values[k] == current[k]:  # blank below, or repeated as it was
                     continue
                 if current[k] is None:
                     current[k], first[k] = values[k], record.row

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .parse import chinese_numeral, memoise_text, normalize_text
+from .parse import chinese_numeral, memoise_text, normalize_text, split_operator
 
 __all__ = ["TimeSpec", "parse_time", "find_time", "looks_like_time", "resolve", "is_late", "show_date"]
 
@@ -105,7 +105,11 @@ def _valid(month: int, day: int) -> bool:
 
 
 def _clean(value: object) -> str:
-    return _TRAILING.sub("", normalize_text(value).replace(" ", ""))
+    """The text without blanks and trailing marks; an upper-bound operator in any spelling (``⩽``, ``不超过``,
+    ``12月以内``) as ``≤`` (a deadline)."""
+    text = _TRAILING.sub("", normalize_text(value).replace(" ", ""))
+    comparator, rest = split_operator(text)
+    return "≤" + rest if comparator in ("<=", "<") else text
 
 
 def _parse_text(text: str) -> TimeSpec | None:

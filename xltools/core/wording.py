@@ -2,7 +2,7 @@
 
 ``未按时完成`` is not ``完成``: a completion word is read together with the
 negation and the timeliness around it. Which band a late completion or a
-rating word (优/良/中/差, 好/较好/一般/差, 高/中/低) falls in is policy.
+rating word (the scales of :data:`xltools.core.vocabulary.RATING_SCALES`) falls in is policy.
 """
 
 from __future__ import annotations
@@ -137,4 +137,5 @@ def rating_word(actual: object, scale: dict[str, str]) -> str | None:
 @memoise_text
 def _rating_key(actual: object) -> str:
     """The word a value states, without the words around a rating (评价结果为…等级)."""
-    return _RATING_SUFFIX.sub("", _RATING_PREFIX.sub("", normalize_text(actual).replace(" ", "")))
+    text = normalize_text(actual).replace(" ", "")
+    return _RATING_SUFFIX.sub("", _RATING_PREFIX.sub("", text)) or text  # “是” is a word, not a prefix

@@ -20,6 +20,7 @@ from typing import Literal
 from xltools.core import Form, Indicator, Policy
 from xltools.core.model import FundRow
 from xltools.core.scoring import score_indicator
+from xltools.core.targets import TargetProject
 from xltools.demo.mistakes import (
     AMOUNT,
     MISTAKES,
@@ -69,6 +70,8 @@ class DemoFile:
     expected: tuple[Expected, ...] | None = ()  # None: findings not asserted (no form, seed, tampered)
     note: str = ""
     fixed: Form | None = None  # the form before its mistake was injected (what a second round resubmits)
+    approved: TargetProject | None = None  # the approved targets, when the form differs from them (drift)
+    layout: str | None = None  # the template version when not the current one (a form retyped on an old blank)
 
     @property
     def mistakes(self) -> list[str]:
@@ -81,7 +84,7 @@ class DemoFile:
             "unit": form.implementing_unit if form else None, "project": form.project_name if form else None,
             "year": form.year if form else None,
             "filled_on": form.filled_on.isoformat() if form and isinstance(form.filled_on, dt.date) else None,
-            "mistakes": self.mistakes,
+            "mistakes": self.mistakes, "layout": self.layout,
             "expected_findings": None if self.expected is None else [e.as_dict() for e in self.expected],
             "note": self.note,
         }

@@ -30,21 +30,26 @@ from openpyxl import Workbook, load_workbook
 
 from xltools.core import Form, Policy, sheet_total
 from xltools.core.errors import UserError
+from xltools.core.targets import Targets
 from xltools.core.text import pad
 from xltools.demo.data import YEAR, DemoFile, DemoSet, generate
+from xltools.demo.drift import OLD_LAYOUT, approved_of, plant_drift, targets_of
 from xltools.demo.score import CodeScore, compare
 from xltools.district.combine import CombineReport, ReviewOptions, combine
 from xltools.district.process import watch_parent
-from xltools.district.results import FATE_TEXT, fate_label, grade_names
+from xltools.district.results import FATE_TEXT, fate_label, grade_names, grade_shown
 from xltools.district.store import STORE_NAME
 from xltools.excel.fill import fill_workbook
+from xltools.excel.prefill import write_prefilled
 from xltools.excel.template import template_bytes
 from xltools.form.layout import SHEET
 from xltools.form.registry import current_layout
 from xltools.io.engine import EngineError, cjk_font_missing, soffice_available, to_pdf, to_png
 from xltools.io.files import write_atomic
+from xltools.io.fill import fill_template
+from xltools.io.targetsbook import read_targets, write_targets
 
-__all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table",
+__all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table", "with_drift",
            "SUMMARY_NAME", "MANIFEST_NAME", "FORMS_DIR", "TEMPLATE_NAME"]
 
 SUMMARY_NAME = "汇总.xlsx"
@@ -55,9 +60,10 @@ SECOND_FORMS_DIR = "forms_第二轮"
 TEMPLATE_NAME = "朝阳区项目支出绩效自评表.xlsx"
 IMAGES_DIR = "images"
 EXPECT_NAME = "应报送项目名单.xlsx"
+TARGETS_NAME = "绩效目标表.xlsx"
 RETURNS_DIR = "退回"
 _OUTPUTS = (FORMS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, SECOND_NAME, MANIFEST_NAME, TEMPLATE_NAME, IMAGES_DIR, EXPECT_NAME,
-            RETURNS_DIR, STORE_NAME)
+            RETURNS_DIR, STORE_NAME, TARGETS_NAME)
 #: Projects the demo's list of expected projects names that never report (so 未报送 has rows).
 _NEVER_REPORTED = ("社区微更新示范项目", "智慧社区平台运维")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -117,10 +123,17 @@ def _write(path: Path, data: bytes, when: dt.datetime) -> None:
     os.utime(path, (when.timestamp(), when.timestamp()))
 
 
-def _filled_bytes(form: Form, template: Path) -> bytes:
+def _filled_bytes(form: Form, template: Path, item: DemoFile | None = None) -> bytes:
+    """The workbook of ``form``: prefilled from its approved targets (template 1.2, approved cells locked) for a
+    file of the demo year, on last year's blank form for a file retyped there, else on ``template``."""
     with tempfile.TemporaryDirectory(prefix="xltools-demo-") as tmp:
         out = Path(tmp) / "form.xlsx"
-        fill_workbook(form, out, template=template)
+        if item is not None and item.layout == OLD_LAYOUT:
+            fill_template(form, out, template_bytes(year=YEAR, version=OLD_LAYOUT))
+        elif item is not None and form.year == YEAR:
+            write_prefilled(form, approved_of(item), out, year=YEAR)
+        else:
+            fill_workbook(form, out, template=template)
         return out.read_bytes()
 
 
@@ -152,7 +165,7 @@ def _foreign(rows: list[list[object]]) -> bytes:
 def _make(item: DemoFile, template: Path) -> bytes:
     if item.action in ("fill", "corrupt", "tamper"):
         assert item.form is not None
-        data = _normalised(_filled_bytes(item.form, template), _stamp(item.form))
+        data = _normalised(_filled_bytes(item.form, template, item), _stamp(item.form))
         if item.action == "corrupt":
             return data[: len(data) * 3 // 5]
         if item.action == "tamper":
@@ -276,6 +289,19 @@ def _write_expected(directory: Path, demo: DemoSet) -> Path:
     return target
 
 
+def with_drift(demo: DemoSet) -> DemoSet:
+    """The demo with its planted drift (forms retyped on last year's blank form, each with one change)."""
+    return DemoSet(demo.seed, demo.scale, tuple(plant_drift(demo.seed, list(demo.files))))
+
+
+def _write_targets(directory: Path, demo: DemoSet) -> Targets:
+    """The district's 绩效目标表 (every project of the demo year as approved), written and read back."""
+    target = directory / TARGETS_NAME
+    write_targets(target, targets_of(demo.files), force=True)
+    os.utime(target, (_STAMP.timestamp(), _STAMP.timestamp()))
+    return read_targets(target).targets
+
+
 def _fix_some(directory: Path, demo: DemoSet, template: Path) -> list[str]:
     """The second round's folder: the forms again, every other one with a mistake resubmitted without it,
     two weeks later (the first round's folder stays as the manifest describes it)."""
@@ -301,16 +327,17 @@ def build_demo(directory: Path | str, *, scale: int = 200, seed: int = 2024, for
     jobs = max(1, jobs or os.cpu_count() or 1)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    demo = generate(seed=seed, scale=scale, seed_form=_seed_form())
+    demo = with_drift(generate(seed=seed, scale=scale, seed_form=_seed_form()))
     template = directory / TEMPLATE_NAME
     _write(template, _normalised(template_bytes(year=YEAR), _STAMP), _STAMP)
     write_demo_files(demo, directory, template, jobs=jobs)
     seconds["生成"] = time.perf_counter() - started
     expect = _write_expected(directory, demo)
+    targets = _write_targets(directory, demo)
     mark = time.perf_counter()
     review = ReviewOptions(sample=max(10, scale // 10), seed=seed, expect=expect, returns=directory / RETURNS_DIR)
     report = combine([directory / FORMS_DIR], directory / SUMMARY_NAME, jobs=jobs, force=True,
-                     round_label="第一轮", review=review)
+                     round_label="第一轮", review=review, targets=targets)
     seconds["检查汇总"] = time.perf_counter() - mark
     manifest = demo.manifest()
     found = {r.path: [(code, f"{sheet}!{cell}" if sheet else cell or None) for sheet, cell, code, _, _ in r.findings]
@@ -323,7 +350,7 @@ def build_demo(directory: Path | str, *, scale: int = 200, seed: int = 2024, for
     mark = time.perf_counter()
     run.fixed = _fix_some(directory, demo, template)
     run.second = combine([directory / SECOND_FORMS_DIR], directory / SECOND_NAME, jobs=jobs, force=True,
-                         round_label="第二轮", review=ReviewOptions(expect=expect))
+                         round_label="第二轮", review=ReviewOptions(expect=expect), targets=targets)
     seconds["第二轮"] = time.perf_counter() - mark
     if render:
         mark = time.perf_counter()
@@ -346,7 +373,7 @@ def table(run: DemoRun) -> str:
     used = [r.project for r in report.files if r.used and r.project is not None]
     budget = sum(p.annual_budget or 0.0 for p in used)
     executed = sum(p.executed or 0.0 for p in used)
-    grades = Counter(p.grade for p in used)
+    grades = Counter(grade_shown(p) for p in used)
     fates = Counter(r.fate for r in report.files)
     expected_fates = {f.path: f.fate for f in demo.files}
     fate_ok = sum(1 for r in report.files if expected_fates.get(r.path) == r.fate)
@@ -361,7 +388,8 @@ def table(run: DemoRun) -> str:
         f"  项目     {len(used)} 个，{units} 个实施单位",
         f"  全区预算 {budget:,.4f} 万元，执行 {executed:,.4f} 万元，执行率 "
         f"{executed / budget:.2%}" if budget else "  全区预算 —",
-        "  等级     " + "，".join(f"{g} {grades.get(g, 0)}" for g in grade_names(Policy())),
+        "  等级     " + "，".join(f"{g} {grades.get(g, 0)}" for g in grade_names(Policy()))
+        + "".join(f"，{g} {grades[g]}" for g in ("未评级", "未评分") if grades.get(g)),
         "  问题（按代码）：",
         f"    {pad('代码', 28)}{pad('级别', 6)}{'个数':>6}{'预期':>6}{'召回率':>8}{'精确率':>8}",
     ]

@@ -28,9 +28,10 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
+from xltools.core.targets import Targets, targets_digest
 from xltools.core.text import finite
 from xltools.district.discover import CombineError, InputFile, discover, member_skip_reason, shown_name
-from xltools.district.process import LIMITS, process_file, watch_parent
+from xltools.district.process import LIMITS, process_file, use_targets, watch_parent
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.returns import is_returns_folder, write_returns
@@ -140,14 +141,15 @@ class CombineReport:
         })
 
 
-def _worker_init() -> None:
-    """Garbage collection tuned for a worker that makes many short-lived objects.
+def _worker_init(targets: Targets | None = None) -> None:
+    """Garbage collection tuned for a worker that makes many short-lived objects; the run's targets.
 
     ``gc.freeze``: what a worker inherits (modules, validators, layouts) is never garbage, so it is kept
     out of the collector's scans. A higher first-generation threshold: nearly everything a file creates is
     freed by reference counting, so full scans every 700 allocations are wasted work; cycles are still
     collected, only less often.
     """
+    use_targets(targets)
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
     # Ctrl-C reaches the whole process group: the main process stops the workers (and reports)
@@ -180,8 +182,10 @@ def _work_chunk(tasks: Sequence[tuple[str, str]], policy: Policy | None, today: 
     return [process_file(task, policy=policy, today=today) for task in tasks]
 
 
-def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date) -> Iterator[FileResult]:
+def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date,
+         targets: Targets | None = None) -> Iterator[FileResult]:
     """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
+    use_targets(targets)
     if jobs <= 1 or len(tasks) < 4:
         for task in tasks:
             yield process_file(task, policy=policy, today=today)
@@ -190,7 +194,7 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
     starts = iter(range(0, len(tasks), chunk))
     done = 0
     try:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(targets,)) as pool:
             try:
                 queued = deque(pool.submit(_work_chunk, tasks[start:start + chunk], policy, today)
                                for start in itertools.islice(starts, jobs * _CHUNKS_AHEAD))
@@ -207,7 +211,7 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
                 raise
     except BrokenProcessPool:  # a worker died (crash, out of memory): redo the rest one file per process
         for task in tasks[done:]:
-            yield _isolated(task, policy, today)
+            yield _isolated(task, policy, today, targets)
 
 
 class _Tasks(Sequence[tuple[str, str]]):
@@ -244,10 +248,10 @@ KILLED_REASON = ("处理该文件的进程被系统结束（多半是内存不�
                  "请在内存充足时重新运行汇总（该文件会被重新读取）")
 
 
-def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date) -> FileResult:
+def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date, targets: Targets | None) -> FileResult:
     processes: list = []
     try:
-        with ProcessPoolExecutor(max_workers=1, initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(max_workers=1, initializer=_worker_init, initargs=(targets,)) as pool:
             try:
                 future = pool.submit(_work_chunk, [task], policy, today)
                 processes = list((getattr(pool, "_processes", None) or {}).values())
@@ -362,7 +366,8 @@ def _fingerprint(path: str, limit: int) -> tuple[str, int, float]:
 def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | None = None,
             policy: Policy | None = None, force: bool = False, progress: Progress | None = None,
             store: Path | str | None = None, full: bool = False, round_label: str | None = None,
-            year: str | None = None, review: ReviewOptions | None = None, paths: Paths | None = None) -> CombineReport:
+            year: str | None = None, review: ReviewOptions | None = None, paths: Paths | None = None,
+            targets: Targets | None = None) -> CombineReport:
     """Combine every workbook under ``inputs`` into the summary ``output``.
 
     ``policy`` overrides the policy each template was built with; ``progress`` is called after each
@@ -370,9 +375,10 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     summary): files whose bytes were judged before are not read again unless ``full``. ``year`` is
     the round's 年度 (default: the most common). ``review`` adds the review sheets' options
     (sample, expected list, returns folder). ``paths``: the caller's other paths (e.g. the CLI's
-    ``--json`` and ``--policy``), checked with the run's own (:func:`declare`) before anything is read.
-    Raises :class:`CombineError` when nothing can be done (no input, an output exists or could destroy
-    another argument).
+    ``--json``, ``--policy`` and ``--targets``), checked with the run's own (:func:`declare`) before anything
+    is read. ``targets`` (a 绩效目标表) adds the drift findings and, without an expected list, is the list of
+    projects that must report. Raises :class:`CombineError` when nothing can be done (no input, an output
+    exists or could destroy another argument).
     """
     started = time.perf_counter()
     output = Path(output)
@@ -384,8 +390,11 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
     review.check(force)
+    review.targets = review.targets or targets is not None
     store_path = Path(store) if store else store_path_for(output)
     skip = {str(store_path.resolve()), *(str(store_path.resolve().with_name(store_path.name + s)) for s in _SIDE_FILES)}
+    if targets is not None and targets.source:  # the 绩效目标表 may lie among the forms: it is no form
+        skip.add(str(Path(targets.source).resolve()))
     found = [item for item in discover(inputs, output) if item.path not in skip]
     if not found:
         raise CombineError("输入中没有任何文件")
@@ -394,7 +403,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     readable = sum(1 for item, _, _ in entries if item.skip is None and item.problem is None)
     jobs = max(1, min(jobs or os.cpu_count() or 1, max(readable, 1)))
     today = dt.date.today()
-    config = config_fingerprint(policy)
+    config = config_fingerprint(policy, targets_digest(targets) if targets is not None else "")
     tracebacks: dict[str, str] = {}
     total = len(entries)
     created = not store_path.exists()  # a store this run makes goes again if the run does not finish
@@ -430,7 +439,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 todo.append(item.path, item.shown)
                 seqs.append(seq)
             del entries
-            for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today)):
+            for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today, targets)):
                 if result.traceback:
                     tracebacks[result.path] = result.traceback
                 db.add(round_id, seq, result, config, today, _db_path(source))

@@ -19,18 +19,22 @@ import signal
 import threading
 import time
 import traceback
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from xltools.core import Finding, Form, Policy, sheet_total
+from xltools.core import Finding, Form, Policy
 from xltools.core.errors import os_reason
+from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.parse import normalize_text, parse_date, parse_number
+from xltools.core.targets import Targets
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow
-from xltools.district.review import risk_facts
+from xltools.district.review import FLAGS, risk_facts
 from xltools.form.identify import NotTemplate, UnknownVersion, too_many_rows
 from xltools.form.labelform import NotAForm
 from xltools.form.layout import META_SHEET, SHEET
+from xltools.form.layout_v1_2 import TARGETS_SHEET
 from xltools.form.verdict import Verdict, judge, judge_form
 from xltools.io.archives import read_member, split_task
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
@@ -39,11 +43,11 @@ from xltools.io.reader import Content
 from xltools.io.seam import ReadError, ReadOptions, read_content
 from xltools.io.xlsxread import Limits
 
-__all__ = ["process_file", "project_row", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
+__all__ = ["process_file", "project_row", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
 
 LIMITS = Limits()
 #: What a district run reads of each workbook (the seam's readers read no more than this).
-OPTIONS = ReadOptions(sheets=(SHEET, META_SHEET), shared=(META_SHEET,), cells_only=True, limits=LIMITS)
+OPTIONS = ReadOptions(sheets=(SHEET, META_SHEET, TARGETS_SHEET), shared=(META_SHEET,), cells_only=True, limits=LIMITS)
 #: Seconds one file may take to be read and judged (a form takes milliseconds); over it, the file is
 #: ``unreadable`` with the reason, and the run goes on.
 FILE_SECONDS = 60.0
@@ -115,13 +119,17 @@ def _finding_row(finding: Finding) -> tuple[str, str, str, str, str]:
 _UNTRUSTED_DATE = frozenset({"date-invalid", "date-in-future"})
 
 
+def _wan(value: object, policy: Policy) -> float | None:
+    """An amount as typed, in 万元 (a form in 元 under ``money_unit = "元"`` is divided by 10,000)."""
+    amount = parse_number(value).value
+    return None if amount is None else amount * policy.money_factor
+
+
 def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
     """The summary's view of one judged form."""
     form, sheet = verdict.form, verdict.evaluation.sheet
     total = form.fund("total")
-    # 自评总分: the cached value of the 总分 formula when the file has one, else what the formula computes
-    self_total = form.total_score if isinstance(form.total_score, (int, float)) else (
-        None if "total_score" in verdict.layout.marked_formulas(form) else sheet_total(form, policy))
+    self_total = verdict.self_total  # the cached value of the 总分 formula, else what the formula computes
     reviewed = {item.index: item.score for item in sheet.indicators}
     indicators = [
         IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
@@ -134,9 +142,9 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
         department=_text(form.department),
         name=_text(form.project_name),
         lead=_text(form.project_lead),
-        initial_budget=parse_number(total.initial_budget).value,
-        annual_budget=parse_number(total.annual_budget).value,
-        executed=parse_number(total.executed).value,
+        initial_budget=_wan(total.initial_budget, policy),  # in 万元 whatever the form's money_unit
+        annual_budget=_wan(total.annual_budget, policy),
+        executed=_wan(total.executed, policy),
         execution_rate=sheet.execution_rate,
         budget_score=sheet.budget_score,
         subtotals=dict(sheet.subtotals),
@@ -147,7 +155,7 @@ def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
         # versions of a project is the newer one
         filled_on=None if any(f.code in _UNTRUSTED_DATE for f in verdict.findings) else parse_date(form.filled_on),
         packed_indicators=ProjectRow.pack(indicators),
-        details=_details(form),
+        details=_details(form, policy),
     )
 
 
@@ -167,21 +175,52 @@ def _as_typed(value: object) -> object:
     return number.value if number.value is not None else (_text(value) or None)
 
 
-def _details(form: Form) -> tuple[object, ...]:
-    """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order."""
-    amounts = [_as_typed(getattr(row, part)) for row in (form.fund(key) for key in ("fiscal", "carryover", "other"))
-               for part in ("initial_budget", "annual_budget", "executed")]
+def _details(form: Form, policy: Policy) -> tuple[object, ...]:
+    """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order (amounts in 万元 whatever the form's
+    ``money_unit``; a text that is no number as typed)."""
+    amounts = [_wan(value, policy) if parse_number(value).value is not None else _as_typed(value)
+               for value in (getattr(form.fund(key), part) for key in ("fiscal", "carryover", "other")
+                             for part in ("initial_budget", "annual_budget", "executed"))]
     filled_on = parse_date(form.filled_on)
     return (_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
             _text(form.goal_expected), _text(form.goal_actual), _text(form.filled_by),
             _text(form.filler_phone), filled_on or _text(form.filled_on) or None)
 
 
+#: The run's approved targets (``combine --targets``): set once per process by :func:`use_targets` (a worker's
+#: initializer), so a district's 绩效目标表 is sent to each worker once, not with every chunk of files.
+_TARGETS: Targets | None = None
+
+
+def use_targets(targets: Targets | None) -> None:
+    """Compare the forms this process judges with ``targets`` (``None``: no targets)."""
+    global _TARGETS
+    _TARGETS = targets
+
+
+def _drift_facts(verdict: Verdict, facts: dict) -> None:
+    """The form's drift from its approved targets, kept with its risk facts (the summary's sheet 目标偏离 and
+    the review read them from the results store): rows (code, severity, cell, 指标, 批复值, 填报值); a
+    lowered target or a removed indicator raises the project (flag ``target-drift``)."""
+    if not verdict.drift:
+        return
+    facts["drift"] = [(f.code, f.severity, (f.cell or "").rpartition("!")[2], getattr(f, "indicator", ""),
+                       getattr(f, "approved", ""), getattr(f, "reported", "")) for f in verdict.drift]
+    serious = Counter(f.code for f in verdict.drift if f.code in SERIOUS_DRIFT)
+    if serious:
+        what = "、".join(f"{_DRIFT_TEXT[code]} {n} 处" for code, n in sorted(serious.items()))
+        facts["hits"] = [*facts["hits"], ["target-drift", FLAGS["target-drift"].template.format(what=what)]]
+
+
+_DRIFT_TEXT = {"target-lowered": "指标值低于批复", "indicator-removed": "批复的指标被删去"}
+
+
 def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
                  today: dt.date | None = None, seconds: float | None = None) -> FileResult:
     """Read and judge one workbook (``path`` or ``(path, shown name)``); never raises for a bad file.
 
-    ``seconds`` is the time budget of the file (default :data:`FILE_SECONDS`)."""
+    ``seconds`` is the time budget of the file (default :data:`FILE_SECONDS`); the forms are compared with
+    the targets of :func:`use_targets`."""
     path, shown = (task, task) if isinstance(task, str) else task
     result = FileResult(shown, "ok")
     budget = FILE_SECONDS if seconds is None else seconds
@@ -279,13 +318,13 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         result.format = source.format
         book = source.book
         if book is not None:
-            verdict = judge(book, policy, today=today, reading=source.findings)
+            verdict = judge(book, policy, today=today, reading=source.findings, targets=_TARGETS)
         else:
             assert source.form is not None, "a Source holds a book or a form"
             if _too_big(source.form, result):
                 return
             verdict = judge_form(source.form, policy, today=today, reading=source.findings,
-                                 origins=source.origins or None)
+                                 origins=source.origins or None, targets=_TARGETS)
             result.fate, result.reason = "other-layout", "；".join(source.notes)  # a Word form: no template
         if verdict.blank:
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
@@ -313,6 +352,7 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         result.fate, result.reason = "other-layout", other.what
     result.project = project
     result.risk = risk_facts(project)
+    _drift_facts(verdict, result.risk)
     result.findings = [_finding_row(f) for f in verdict.findings]
     if verdict.tampered:
         result.fate = "tampered"

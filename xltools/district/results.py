@@ -18,7 +18,9 @@ from xltools.core.parse import normalize_text
 from xltools.district.units import unit_sort_key
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "USED_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
-           "UnitSums", "unit_rows", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEET", "SHEETS", "GROUPS"]
+           "UnitSums", "unit_rows", "drift_counts", "grade_names", "grade_shown", "fate_label", "dumps_value",
+           "loads_value", "SHEET",
+           "SHEETS", "GROUPS"]
 
 Fate = Literal["ok", "tampered", "other-layout", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
                "unreadable", "encrypted", "too-large", "skipped", "internal-error"]
@@ -132,8 +134,8 @@ class ProjectRow:
     budget_score: float
     subtotals: dict[str, float]
     self_total: float | None
-    review_total: float
-    grade: str
+    review_total: float | None  # None: not scored (weights-absent)
+    grade: str | None  # None: not graded (未评级) or not scored (未评分)
     filled_on: dt.date | None
     packed_indicators: bytes = b""
     #: The form's remaining fields as typed, in :data:`DETAIL_HEADERS` order (sheet 项目信息).
@@ -225,9 +227,19 @@ class UnitRow:
     annual_budget: float
     executed: float
     execution_rate: float | None
-    mean_total: float
-    min_total: float
+    mean_total: float | None  # None: no project of the unit is scored
+    min_total: float | None
     grades: dict[str, int]
+    #: Drift findings from the approved targets (目标偏离), and those of them that lower or remove a target.
+    drift: int = 0
+    serious_drift: int = 0
+
+
+def grade_shown(p: ProjectRow) -> str:
+    """A project's grade as the summary shows it: 未评分 without a reviewed total, 未评级 without a grade."""
+    if p.review_total is None:
+        return "未评分"
+    return p.grade or "未评级"
 
 
 def grade_names(policy: Policy) -> list[str]:
@@ -241,16 +253,21 @@ class UnitSums:
         self.names = grade_names(policy)
         self.sums: dict[str, list] = {}
 
-    def add(self, p: ProjectRow) -> None:
+    def add(self, p: ProjectRow, drift: tuple[int, int] = (0, 0)) -> None:
+        """Count ``p`` (``drift``: its drift findings, and those that lower or remove a target)."""
         key = normalize_text(p.unit)
         acc = self.sums.get(key)
         if acc is None:
-            acc = self.sums[key] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(self.names, 0), p.unit]
+            acc = self.sums[key] = [0, 0.0, 0.0, 0.0, math.inf, dict.fromkeys(self.names, 0), p.unit, 0, 0, 0]
+        acc[8] += drift[0]
+        acc[9] += drift[1]
         acc[0] += 1
         acc[1] += p.annual_budget or 0.0
         acc[2] += p.executed or 0.0
-        acc[3] += p.review_total
-        acc[4] = min(acc[4], p.review_total)
+        if p.review_total is not None:  # an unscored form (未评分) enters neither the mean nor the minimum
+            acc[3] += p.review_total
+            acc[4] = min(acc[4], p.review_total)
+            acc[7] += 1
         if p.grade in acc[5]:
             acc[5][p.grade] += 1
 
@@ -258,10 +275,21 @@ class UnitSums:
         """The units' aggregates in the district's unit order (units.py)."""
         out = []
         for key in sorted(self.sums, key=unit_sort_key):
-            count, budget, executed, total, lowest, grades, unit = self.sums[key]
+            count, budget, executed, total, lowest, grades, unit, scored, drift, serious = self.sums[key]
             out.append(UnitRow(unit, count, budget, executed, executed / budget if budget > 0 else None,
-                               total / count, lowest, grades))
+                               total / scored if scored else None, lowest if scored else None, grades, drift,
+                               serious))
         return out
+
+
+#: Drift codes that lower or remove an approved target (counted apart in 按单位; as core.drift.SERIOUS_DRIFT).
+SERIOUS_DRIFT_CODES = ("target-lowered", "indicator-removed")
+
+
+def drift_counts(result: FileResult) -> tuple[int, int]:
+    """A file's drift findings (kept with its risk facts) and how many of them lower or remove a target."""
+    rows = (result.risk or {}).get("drift") or ()
+    return len(rows), sum(1 for row in rows if row[0] in SERIOUS_DRIFT_CODES)
 
 
 def unit_rows(projects: Iterable[ProjectRow], policy: Policy) -> list[UnitRow]:

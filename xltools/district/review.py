@@ -59,6 +59,7 @@ FLAGS: dict[str, Flag] = {f.code: f for f in (
     Flag("actual-copied", 2, "完成值照抄指标值", "全部 {n} 个指标的实际完成值与年度指标值一字不差"),
     Flag("indicator-set-copied", 2, "指标设置雷同", "指标设置（{n} 个三级指标及指标值）与另外 {units} 个实施单位的项目完全相同"),
     Flag("tampered", 3, "模板被改动", "工作簿与模板不一致（模板被改动），数据可能不可信"),
+    Flag("target-drift", 3, "偏离批复目标", "{what}（见「目标偏离」）"),
     Flag("superseded", 1, "多次提交", "该项目共提交 {n} 个版本，采用填写日期最新的一个；请核实改了什么"),
 )}
 
@@ -132,12 +133,12 @@ def risk_facts(project: ProjectRow) -> dict[str, object]:
               normalize_text(ind.deviation), ind) for ind in project.indicators]
     named = [row for row in every if row[0]]
     total, rate = project.review_total, project.execution_rate
-    if total >= HIGH_TOTAL and rate is not None and rate < LOW_RATE:
+    if total is not None and total >= HIGH_TOTAL and rate is not None and rate < LOW_RATE:
         hits.append(["high-score-low-execution", FLAGS["high-score-low-execution"].template.format(
             total=total, rate=rate)])
     if named and all(_full_marks(row[4]) for row in named):  # stops at the first that is not
         hits.append(["all-full-marks", FLAGS["all-full-marks"].template.format(n=len(named))])
-    if project.self_total is not None and abs(project.self_total - total) >= GAP - 1e-9:
+    if project.self_total is not None and total is not None and abs(project.self_total - total) >= GAP - 1e-9:
         hits.append(["self-review-gap", FLAGS["self-review-gap"].template.format(
             self_total=project.self_total, total=total, gap=abs(project.self_total - total))])
     deviations: dict[str, str] = {}

@@ -16,7 +16,7 @@ import xlsxwriter
 from xltools.core import Policy
 from xltools.core.parse import normalize_text
 from xltools.district.discover import CombineError
-from xltools.district.results import FATE_TEXT, USED_FATES, fate_label
+from xltools.district.results import FATE_TEXT, USED_FATES, FileResult, fate_label
 from xltools.district.review import (
     FLAGS,
     SHARED_TEXT_MIN,
@@ -26,6 +26,7 @@ from xltools.district.review import (
     risk_flags,
 )
 from xltools.district.rowstream import text_lines
+from xltools.district.sheets_drift import drift_rows, write_drift
 from xltools.district.store import Store
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
 
@@ -43,6 +44,11 @@ class ReviewOptions:
     seed: int = 0
     expect: Path | None = None
     returns: Path | None = None
+    #: The projects that must report when no ``expect`` list is given: (实施单位, 项目名称) of the run's
+    #: 绩效目标表 (``combine --targets``).
+    expected: list[tuple[str, str]] | None = None
+    #: Write the sheet 目标偏离 even when no form drifts (the run had approved targets).
+    targets: bool = False
 
     def check(self, force: bool) -> None:
         """Refuse bad options before anything is read."""
@@ -68,9 +74,12 @@ class ReviewSheets:
     expect_rows: list[tuple[str, str, str, str]] | None = None
     previous: tuple[int, str, str] | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    drift_rows: list | None = None
 
     def write(self, book: xlsxwriter.Workbook) -> None:
         fmt = _Formats(book)
+        if self.drift_rows is not None:
+            write_drift(book, fmt, self.drift_rows)
         _write_risks(book, fmt, self.store)
         if self.previous is not None:
             self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous)
@@ -82,9 +91,12 @@ class ReviewSheets:
 
 def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: Policy) -> ReviewSheets:
     """Flag every summarised project of the round (into ``temp.risk``), draw the sample, read the list."""
-    _score(store, round_id)
+    drift = _score(store, round_id)
     db = store.db
     sheets = ReviewSheets(store, round_id, previous=store.previous_round(round_id))
+    if drift or options.targets:
+        sheets.drift_rows = drift
+        sheets.extras["drift"] = len(drift)
     sheets.extras["flagged"] = db.execute("SELECT COUNT(*) FROM temp.risk WHERE score > 0").fetchone()[0]
     if options.sample:
         candidates = [(path, unit, score) for path, unit, score in
@@ -95,8 +107,9 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
                                                    (item.key,)).fetchone()
             sheets.sample_rows.append((number, item.unit, name, total, item.score, item.reason, titles, path))
         sheets.extras["sample"] = [row[-1] for row in sheets.sample_rows]
-    if options.expect is not None:
-        sheets.expect_rows = _expected_rows(store, round_id, read_expected(Path(options.expect)))
+    if options.expect is not None or options.expected is not None:
+        wanted = read_expected(Path(options.expect)) if options.expect is not None else list(options.expected or ())
+        sheets.expect_rows = _expected_rows(store, round_id, wanted)
         sheets.extras["missing"] = sum(1 for row in sheets.expect_rows if row[0] == "未报送")
         sheets.extras["unexpected"] = sum(1 for row in sheets.expect_rows if row[0] == "不在名单上")
     return sheets
@@ -113,7 +126,8 @@ def _row_height(texts: list[tuple[object, float]]) -> float | None:
 
 # --- 复核重点 ------------------------------------------------------------------------------------
 
-def _score(store: Store, round_id: int) -> None:
+def _score(store: Store, round_id: int) -> list:
+    """Flag every summarised project (into ``temp.risk``); the round's 目标偏离 rows."""
     db = store.db
     db.executescript("""
         DROP TABLE IF EXISTS temp.texts; DROP TABLE IF EXISTS temp.sets; DROP TABLE IF EXISTS temp.risk;
@@ -122,7 +136,10 @@ def _score(store: Store, round_id: int) -> None:
         CREATE TEMP TABLE risk (path TEXT PRIMARY KEY, unit TEXT, name TEXT, total REAL, rate REAL, fate TEXT,
                                 score INTEGER, titles TEXT, reasons TEXT);
     """)
+    drifting: list[FileResult] = []
     for result in store.files(round_id, used=True):  # first pass: what the round shares
+        if result.risk and result.risk.get("drift"):
+            drifting.append(result)
         p = result.project
         assert p is not None
         facts = result.risk if result.risk is not None else risk_facts(p)
@@ -152,6 +169,7 @@ def _score(store: Store, round_id: int) -> None:
                    (result.path, p.unit, p.name, p.review_total, p.execution_rate, result.fate,
                     sum(h.weight for h in hits), "、".join(FLAGS[h.code].title for h in hits),
                     "\n".join(f"{n}. {h.reason}" for n, h in enumerate(hits, start=1))))
+    return drift_rows(drifting)
 
 
 #: Widths chosen so the sheet prints on one A4 landscape page width (printing.page_groups: no page columns).

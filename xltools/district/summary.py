@@ -31,8 +31,10 @@ from xltools.district.results import (
     FileResult,
     UnitRow,
     UnitSums,
+    drift_counts,
     fate_label,
     grade_names,
+    grade_shown,
 )
 from xltools.district.rowstream import _RowStream, text_lines
 from xltools.district.units import unit_sort_key
@@ -148,16 +150,17 @@ class _Projects(_Stream):
     def __init__(self, book, fmt: _Formats, units: UnitSums) -> None:
         super().__init__(book, fmt)
         self.units = units
+        self.money_note = ""  # said in the 全区合计 row when amounts were converted from 元
         self.sums = dict.fromkeys((6, 7, 8, 15, 17, 18), 0.0)  # running totals: the projects are not kept
 
     def add(self, result: FileResult) -> None:
         fmt, p = self.fmt, result.project
         assert p is not None
         self.row += 1
-        self.units.add(p)
+        self.units.add(p, drift_counts(result))
         values = [self.row, p.unit, p.department, p.name, p.lead, p.year_value, p.initial_budget, p.annual_budget,
                   p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
-                  p.self_total, p.review_total, p.grade, result.errors, result.warnings,
+                  p.self_total, p.review_total, grade_shown(p), result.errors, result.warnings,
                   FATE_TEXT[result.fate], result.path]
         formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
@@ -194,7 +197,10 @@ class _Projects(_Stream):
         ws.write_formula(total, 17, f"=SUM({_span(17, first, last)})", fmt.total_int, int(sums[17]))
         ws.write_formula(total, 18, f"=SUM({_span(18, first, last)})", fmt.total_int, int(sums[18]))
         ws.write_blank(total, 19, None, fmt.total_text)
-        ws.write_blank(total, 20, None, fmt.total_text)
+        if self.money_note:
+            ws.write_string(total, 20, self.money_note, fmt.total_text)
+        else:
+            ws.write_blank(total, 20, None, fmt.total_text)
         _finish(ws, SUMMARY_HEADERS, row)
         ws.print_area(0, 0, total, len(SUMMARY_HEADERS) - 1)
 
@@ -204,13 +210,16 @@ def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) ->
     headers = [("实施单位", 20), ("项目数", 8), ("全年预算数合计（万元）", 15), ("全年执行数合计（万元）", 15),
                ("执行率（合计）", 11), ("平均复核总分", 11), ("最低复核总分", 11),
                *((f"{g}（个）", 7) for g in grades)]
+    drift = any(u.drift for u in units)  # a round compared with approved targets: its drift per unit
+    if drift:
+        headers += [("目标偏离（处）", 9), ("其中降低或删去（处）", 11)]
     _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·按实施单位", freeze_cols=1)
     row = 0
     for row, u in enumerate(units, start=1):
         values = [u.unit, u.projects, u.annual_budget, u.executed, u.execution_rate, u.mean_total, u.min_total,
-                  *(u.grades[g] for g in grades)]
+                  *(u.grades[g] for g in grades), *((u.drift, u.serious_drift) if drift else ())]
         formats = [fmt.text, fmt.int, fmt.amount, fmt.amount, fmt.rate, fmt.score, fmt.score,
-                   *[fmt.int] * len(grades)]
+                   *[fmt.int] * (len(grades) + (2 if drift else 0))]
         ws.append_values(row, values, formats)  # unit names as typed: escaped, never markup
     first, last, total = 2, row + 1, row + 1
     if not units:
@@ -225,15 +234,19 @@ def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) ->
     count_cell, budget_cell, executed_cell = (_cell(col, total + 1) for col in (1, 2, 3))
     ws.write_formula(total, 4, f'=IF({budget_cell}>0,{executed_cell}/{budget_cell},"")', fmt.total_rate,
                      finite(executed / budget if budget > 0 else "", ""))
-    mean = sum(u.mean_total * u.projects for u in units) / count if count else ""
+    # as the formula computes it (a unit with no scored project counts as a blank, i.e. 0, in SUMPRODUCT)
+    mean = sum((u.mean_total or 0.0) * u.projects for u in units) / count if count else ""
     ws.write_formula(total, 5, f'=IF({count_cell}>0,SUMPRODUCT({_span(1, first, last)},{_span(5, first, last)})'
                                f'/{count_cell},"")', fmt.total_score, finite(mean, ""))
     ws.write_formula(total, 6, f'=IF({count_cell}>0,MIN({_span(6, first, last)}),"")', fmt.total_score,
-                     finite(min((u.min_total for u in units), default=""), ""))
+                     finite(min((u.min_total for u in units if u.min_total is not None), default=""), ""))
     for i, g in enumerate(grades):
         col = 7 + i
         ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_int,
                          sum(u.grades[g] for u in units))
+    for col, count in ((7 + len(grades), sum(u.drift for u in units)),
+                       (8 + len(grades), sum(u.serious_drift for u in units)))[:2 if drift else 0]:
+        ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_int, count)
     _finish(ws, headers, row)
     ws.print_area(0, 0, total, len(headers) - 1)
 
@@ -373,6 +386,10 @@ def _write_charts(book, ws, fmt: _Formats, units: Sequence[UnitRow], policy: Pol
         ws.insert_chart("D21", grade_chart)
 
 
+#: What the summary says once when the forms' amounts are in 元 (``money_unit = "元"``).
+MONEY_NOTE = "各表金额按元填写（money_unit = \"元\"），本表已除以 10000 换算为万元"
+
+
 def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: Policy, *,
                   used: Iterable[FileResult] | None = None, extra: Callable[[xlsxwriter.Workbook], None] | None = None,
                   tmpdir: str | None = None) -> None:
@@ -395,6 +412,8 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     # the sheets in the workbook's order; then one pass over the projects fills 汇总, 项目信息 and 指标明细
     # (and sums 按单位), one pass over the files 问题清单 and 文件清单
     projects = _Projects(book, fmt, sums)
+    if policy.money_unit == "元":  # said once, in the 全区合计 row of 汇总
+        projects.money_note = MONEY_NOTE
     units_sheet = book.add_worksheet(SHEET["units"], worksheet_class=_RowStream)
     charts_sheet = book.add_worksheet(SHEET["charts"])
     if extra is not None:

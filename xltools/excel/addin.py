@@ -44,6 +44,7 @@ from xltools.form.layout import (
     SHEET,
     Layout,
 )
+from xltools.form.layout_v1_2 import TARGET_PARTS, LayoutV1_2
 from xltools.form.registry import current_layout, layout_for, versions
 from xltools.form.verdict import Verdict, judge
 
@@ -76,12 +77,16 @@ def _read_form(book: xw.Book, today: dt.date | None = None) -> tuple[Verdict, _G
     for required in (SHEET, RESULT_SHEET):
         if required not in names:
             raise AddinError(f"工作簿 {book.name} 没有工作表“{required}”：请用 xltools 生成的自评表模板填写")
-    meta_ref = Layout.meta_range()
+    meta_ref = f"{Layout.meta_range().split(':')[0]}:{LayoutV1_2.digest_cell}"  # the metadata and 1.2's digest
     meta_grid = _Grid(book.sheets[META_SHEET].range(meta_ref).options(ndim=2).value if META_SHEET in names
                       else None, meta_ref.split(":")[0])
     layout = _block_layout(meta_grid)
     grid = _Grid(book.sheets[SHEET].range(layout.block).options(ndim=2).value, "A1")
-    view = _BookView(names, {SHEET: grid, META_SHEET: meta_grid} if META_SHEET in names else {SHEET: grid})
+    sheets = {SHEET: grid, META_SHEET: meta_grid} if META_SHEET in names else {SHEET: grid}
+    if isinstance(layout, LayoutV1_2) and layout.targets_sheet in names:  # a prefilled form's approved targets
+        block = f"A1:{layout.target_cell(layout.rows - 1, TARGET_PARTS[-1][0])}"
+        sheets[layout.targets_sheet] = _Grid(book.sheets[layout.targets_sheet].range(block).options(ndim=2).value, "A1")
+    view = _BookView(names, sheets)
     try:
         return judge(view, today=today), grid
     except NotTemplate as exc:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xltools.core import Finding
+from xltools.core.scoring import grade_label
 from xltools.form.cells import bounds, cells_of, column_index, rectangles
 from xltools.form.layout import RESULT_SHEET, SHEET, Layout
 from xltools.form.verdict import Verdict
@@ -78,11 +79,19 @@ def annotate(verdict: Verdict, current: Callable[[str], object]) -> Annotation:
 def status_text(verdict: Verdict) -> str:
     """The one-line outcome shown in the status cell and in the button's message box."""
     sheet = verdict.evaluation.sheet
-    total = f"复核总分 {sheet.total:g}（{sheet.grade}）" if sheet.grade else f"复核总分 {sheet.total:g}"
+    total = review_text(verdict)
     if not verdict.errors and not verdict.warnings:
         return f"检查通过：没有发现问题。{total}"
     return (f"发现 {verdict.errors} 个错误、{verdict.warnings} 个警告（已在表中标色，详见“{RESULT_SHEET}”表）。"
             f"{total}")
+
+
+def review_text(verdict: Verdict) -> str:
+    """The self-reported 总分 with the reviewed total and grade beside it (未评级/未评分 when there is none)."""
+    sheet = verdict.evaluation.sheet
+    shown = "—" if verdict.self_total is None else f"{verdict.self_total:g}"
+    review = "未评分" if sheet.total is None else f"复核总分 {sheet.total:g}（{grade_label(sheet)}）"
+    return f"自评总分 {shown}，{review}"
 
 
 def result_column(verdict: Verdict, status: str,
@@ -107,7 +116,7 @@ def result_block(verdict: Verdict) -> tuple[str, list[list[object]]]:
     width = len(Layout.RESULT_COLUMNS)
     summary = {
         "execution_rate": sheet.execution_rate, "budget_score": sheet.budget_score,
-        "review_total": sheet.total, "grade": sheet.grade or None,
+        "review_total": sheet.total, "grade": grade_label(sheet),
         "errors": verdict.errors, "warnings": verdict.warnings,
     }
     first = Layout.RESULT_SUMMARY_FIRST_ROW

@@ -103,18 +103,20 @@ def _rows_from_labels(cls: type[Layout], form: SheetView) -> int | None:
 
 
 def _guess_version(form: SheetView) -> tuple[str, int] | None:
-    """The registered version whose fixed labels the form sheet matches best (the newest on a tie), with its
-    rows; versions whose 总分 label is not found are out."""
-    best: tuple[int, str, int] | None = None
+    """The registered version whose fixed labels the form sheet matches best (on a tie, one whose every label
+    is there, else the newest), with its rows; versions whose 总分 label is not found are out."""
+    best: tuple[tuple[int, bool], str, int] | None = None
     for version in reversed(versions()):
         cls = layout_class(TEMPLATE_ID, version)
         assert cls is not None
         rows = _rows_from_labels(cls, form)
         if rows is None:
             continue
-        matching = sum(_text(form.value(label.cell)) == _text(label.text) for label in layout_for(version, rows).labels)
-        if best is None or matching > best[0]:
-            best = (matching, version, rows)
+        labels = layout_for(version, rows).labels
+        matching = sum(_text(form.value(label.cell)) == _text(label.text) for label in labels)
+        score = (matching, matching == len(labels))  # on a tie, the version whose every label is there
+        if best is None or score > best[0]:
+            best = (score, version, rows)
     return None if best is None else (best[1], best[2])
 
 

@@ -361,6 +361,8 @@ class Layout:
         """The values the verdict judges :meth:`marked_formulas` fields by (none in 1.0)."""
         return {}
 
+    def extra_fingerprint(self) -> dict[str, object]:  # what a later version reads beyond labels, spots, formulas
+        return {}
     # --- metadata sheet ---------------------------------------------------------------
     META_KEYS: ClassVar[tuple[str, ...]] = META_KEYS
 
@@ -454,7 +456,6 @@ class Layout:
         return form_from_cells(data, {key: (None if all(v is None for v in row.values()) else row)
                                       for key, row in funds.items()},
                                [dict(zip(_INDICATOR_PARTS, row)) for row in rows])
-
 
 
 def _num(value: float) -> str:

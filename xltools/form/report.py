@@ -16,7 +16,8 @@ def check_result(path: str, verdict: Verdict) -> dict[str, object]:
         "execution_rate": sheet.execution_rate,
         "budget_score": sheet.budget_score,
         "indicator_scores": sheet.indicator_scores,
-        "total": sheet.total,
-        "grade": sheet.grade,
+        "total": sheet.total,  # the reviewed total (复核总分); null when the form states no 分值 (weights-absent)
+        "grade": sheet.grade,  # null when not graded (未评级: weights-sum; 未评分: weights-absent)
+        "self_total": verdict.self_total,  # the 总分 the form shows (自评总分), beside the reviewed one
         "findings": [f.as_dict() for f in verdict.findings],
     })

@@ -115,13 +115,15 @@ def policy_findings(identity: Identity, district: Policy) -> list[Finding]:
             .at_cell(f"{META_SHEET}!{Layout.meta_cell('policy')}")]
 
 
-def check_tamper(book: BookView, identity: Identity, district: Policy | None = None) -> list[Finding]:
+def check_tamper(book: BookView, identity: Identity, district: Policy | None = None,
+                 approved: tuple[str, ...] = ()) -> list[Finding]:
     """Differences between ``book`` and the template version ``identity`` names, as findings.
 
     ``district`` is the policy that scores the form (the run's, else the version's released one;
     :func:`~xltools.form.verdict.judge` always gives it): a stored policy that differs is a finding. The formulas are compared with the ones the
     template was built with, i.e. with the policy the workbook carries (its formulas depend on
-    it), else the district's.
+    it), else the district's. ``approved`` are the input cells a prefilled form (1.2) holds locked: they
+    are expected locked, not open.
     """
     layout = identity.layout
     policy = identity.policy or district or Policy()
@@ -147,12 +149,13 @@ def check_tamper(book: BookView, identity: Identity, district: Policy | None = N
                                                         expected=shorten(formula, 60)).at_cell(where + cell))
 
     locked_at = form.locked
-    unlocked = [cell for cell in (*(label[0] for label in labels), *(f[0] for f in formulas))
+    unlocked = [cell for cell in (*(label[0] for label in labels), *(f[0] for f in formulas), *approved)
                 if locked_at(cell) is False]
     if unlocked:
         findings.append(TamperCellUnlocked.at("template", count=len(unlocked), cells=_cells(unlocked))
                         .at_cell(where + unlocked[0]))
-    locked = [cell for cell in _input_cells(layout) if locked_at(cell) is True]
+    given = frozenset(approved)
+    locked = [cell for cell in _input_cells(layout) if locked_at(cell) is True and cell not in given]
     if locked:
         findings.append(TamperInputLocked.at("template", count=len(locked), cells=_cells(locked))
                         .at_cell(where + locked[0]))

@@ -17,8 +17,12 @@ from xltools.core import (
     Form,
     Policy,
     evaluate,
+    sheet_total,
     with_formula_values,
 )
+from xltools.core.drift import drift_findings, targets_findings
+from xltools.core.targets import TargetProject, Targets
+from xltools.form.approved import embedded_targets
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, identify
 from xltools.form.layout import SHEET, Layout
@@ -42,11 +46,14 @@ class Verdict:
     policy: Policy | None = None
     #: What the reader of the file found (``format-legacy`` for a format that cannot show protection …).
     reading: tuple[Finding, ...] = ()
+    #: Drift from the approved targets (the run's 绩效目标表, or a prefilled form's own), placed at cells.
+    drift: tuple[Finding, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
-        """Every finding: tamper check, then the reader's, then the form's, each placed at its cell where it has one."""
-        return [*self.tamper, *self.reading, *self.evaluation.findings]
+        """Every finding: tamper check, then the reader's, then the form's, then drift from the approved targets,
+        each placed at its cell where it has one."""
+        return [*self.tamper, *self.reading, *self.evaluation.findings, *self.drift]
 
     @property
     def errors(self) -> int:
@@ -55,6 +62,17 @@ class Verdict:
     @property
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.severity == "warning")
+
+    @property
+    def self_total(self) -> float | None:
+        """自评总分: the 总分 cell's number (a formula's cached value), else what its formula computes;
+        ``None`` when the cell shows no number (template 1.1 marks a non-number there)."""
+        form = self.form
+        if isinstance(form.total_score, (int, float)) and not isinstance(form.total_score, bool):
+            return float(form.total_score)
+        if "total_score" in self.layout.marked_formulas(form):
+            return None
+        return sheet_total(form, self.policy or Policy())
 
     @property
     def tampered(self) -> bool:
@@ -85,19 +103,37 @@ def _placed(evaluation: Evaluation, layout: Layout, origins: Mapping[str, str] |
     return Evaluation(evaluation.form, evaluation.sheet, findings)
 
 
+def _drift(form: Form, targets: Targets | None, policy: Policy, layout: Layout,
+           own: TargetProject | None = None, origins: Mapping[str, str] | None = None) -> tuple[Finding, ...]:
+    """Drift from the run's targets (matched by the form's own 项目代码 when it carries one), else from the
+    targets a prefilled form carries; placed where ``origins`` says a field was read, else at the layout's cell."""
+    if targets is not None:
+        found = targets_findings(form, targets, policy, code=own.code if own is not None else None)
+    elif own is not None:
+        found = drift_findings(form, own, policy)
+    else:
+        return ()
+    where = origins or {}
+    return tuple(f.at_cell(f.cell or where.get(f.field) or layout.cell_of(f.field)) for f in found)
+
+
 def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None = None,
-          identity: Identity | None = None, reading: tuple[Finding, ...] = ()) -> Verdict:
+          identity: Identity | None = None, reading: tuple[Finding, ...] = (),
+          targets: Targets | None = None) -> Verdict:
     """The verdict on a workbook, scored with the district's policy: ``policy`` (the run's, e.g.
     ``--policy``), else the released policy of the workbook's template version. The policy stored in
     the workbook never scores it; one that differs is a ``tamper-policy-changed`` finding. ``reading``
     are the findings of the reader that read the file (:mod:`xltools.io.seam`), kept with the verdict.
+    With ``targets`` (a 绩效目标表) the form is also compared with its project's approved targets; without, a
+    prefilled 1.2 form is compared with the approved targets it carries.
 
     Raises :class:`~xltools.form.identify.NotTemplate` (or ``UnknownVersion``) when it is not a
     form of ours.
     """
     identity = identity or identify(book)
     district = policy or released_policy(identity.version)
-    tamper = check_tamper(book, identity, district)
+    own = embedded_targets(book, identity)
+    tamper = [*check_tamper(book, identity, district, own.approved_cells), *own.problems]
     form = read_form(book, identity)
     # 预算执行得分 and 总分 are formula cells: a workbook never recalculated (written by a program) leaves
     # them blank, which is not the filler's omission; they are judged as the template's formulas show them
@@ -108,11 +144,13 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     evaluation = evaluate(shown, district, today=today)
     layout = identity.layout
     return Verdict(form, _placed(evaluation, layout), layout, identity,
-                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district, reading)
+                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district, reading,
+                   _drift(form, targets, district, layout, own.project))
 
 
 def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None,
-               reading: tuple[Finding, ...] = (), origins: Mapping[str, str] | None = None) -> Verdict:
+               reading: tuple[Finding, ...] = (), origins: Mapping[str, str] | None = None,
+               targets: Targets | None = None) -> Verdict:
     """The verdict on a form read without a template layout (JSON, or a reader's ``Source.form``).
 
     Findings are placed where ``origins`` says each field was read (``表1 第12行 第5列``; a reader's form
@@ -128,4 +166,4 @@ def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | Non
     layout = current_layout(max(len(rows), current_layout().rows))
     policy = policy or released_policy(layout.version)
     return Verdict(form, _placed(evaluate(form, policy, today=today), layout, origins), layout, policy=policy,
-                   reading=reading)
+                   reading=reading, drift=_drift(form, targets, policy, layout, origins=origins))

@@ -15,12 +15,12 @@ import io
 import os
 import re
 import zipfile
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 
 from xltools.core import Form, Policy
 from xltools.core.errors import UserError, os_reason
+from xltools.core.targets import Targets
 from xltools.form.annotation import Annotation, annotate
 from xltools.form.cells import cells_of
 from xltools.form.layout import RESULT_SHEET, SHEET
@@ -54,7 +54,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, today: dt.date | None = None,
-                      force: bool = False, template: Callable[[Form], bytes] | None = None) -> Verdict:
+                      force: bool = False, template: Callable[[Form], bytes] | None = None,
+                      targets: Targets | None = None) -> Verdict:
     """Write ``out``, the annotated copy of the workbook ``source``, and return the verdict on it.
 
     Refuses ``out`` when it is ``source`` itself (also through a link), when it exists and not
@@ -81,14 +82,14 @@ def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, 
         raise AnnotateError(f"批注副本 {out} 应以 {suffix} 结尾（{why}），请改用该扩展名")
     if out.exists() and not force:
         raise OutputExistsError(f"{out} 已存在：如需覆盖请加 --force")
-    verdict = judge_loaded(loaded, policy, today=today)
+    verdict = judge_loaded(loaded, policy, today=today, targets=targets)
     if native:  # openpyxl goes by the name: a workbook named .xls is handed over as bytes
         opened = source if source.suffix.lower() in WORKBOOK_SUFFIXES else io.BytesIO(_read(source))
         data = _annotated_bytes(opened, verdict, keep_vba=suffix == ".xlsm")
     else:
         assert template is not None
         workbook = filled_bytes(loaded.form, template(loaded.form))
-        moved = judge(read_workbook(workbook), policy, today=today, reading=loaded.findings)
+        moved = judge(read_workbook(workbook), policy, today=today, reading=loaded.findings, targets=targets)
         data = _annotated_bytes(io.BytesIO(workbook), moved, keep_vba=False)
     try:
         with atomic_output(out, force=force) as tmp:

@@ -11,6 +11,7 @@ Windows writes), else as the zip standard's CP437.
 
 from __future__ import annotations
 
+import lzma
 import os
 import stat
 import zipfile
@@ -122,7 +123,7 @@ def read_member(path: str, raw: str, limits: Limits = Limits()) -> bytes:
         try:
             with archive.open(info) as handle:
                 data = handle.read(limits.max_file_bytes + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError,
+        except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError, ValueError, OSError,
                 RuntimeError) as exc:
             raise ReadError("unreadable", "压缩包中的该文件已损坏，无法解压；请重新压缩或直接提交该工作簿") from exc
     if len(data) > limits.max_file_bytes:  # the header understated the size: refused all the same

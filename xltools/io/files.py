@@ -272,7 +272,7 @@ def write_atomic(path: Path | str, data: bytes, *, force: bool) -> None:
 
 
 def read_policy(path: Path | str) -> Policy:
-    """The scoring policy named ``path`` (a profile such as ``chaoyang`` or ``mof2020``) or in the TOML
+    """The scoring policy named ``path`` (a profile such as ``chaoyang``, ``mof2020`` or ``mof2021``) or in the TOML
     file ``path``; :class:`PolicyError` names the file on any failure."""
     if str(path) in PROFILES:
         return profile(str(path))

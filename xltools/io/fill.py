@@ -15,9 +15,10 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
@@ -149,10 +150,11 @@ class _Book:
 
 
 def fill_template(form: Form, out: Path | str, template: Path | str | bytes, *, force: bool = False,
-                  label: str | None = None) -> Path:
+                  label: str | None = None, finish: Callable[[Workbook, Layout], None] | None = None) -> Path:
     """Write ``form`` into a copy of ``template`` (a path, or a template's bytes) as ``out``.
 
-    ``label`` names the template in messages.
+    ``label`` names the template in messages; ``finish`` is called with the filled workbook and its layout
+    before it is saved (a prefilled form locks its approved cells there).
     """
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
@@ -171,7 +173,7 @@ def fill_template(form: Form, out: Path | str, template: Path | str | bytes, *, 
         if source.suffix.lower() != out.suffix.lower():
             raise FillError(f"输出文件 {out.name} 的扩展名必须与模板 {source.name} 相同（{source.suffix}）")
         keep_vba = source.suffix.lower() == ".xlsm"
-    write_atomic(out, _filled(form, source, label, keep_vba), force=force)
+    write_atomic(out, _filled(form, source, label, keep_vba, finish), force=force)
     return out
 
 
@@ -180,7 +182,8 @@ def filled_bytes(form: Form, template: bytes, *, label: str = "默认模板") ->
     return _filled(form, io.BytesIO(template), label, keep_vba=False)
 
 
-def _filled(form: Form, source: Path | io.BytesIO, label: str, keep_vba: bool) -> bytes:
+def _filled(form: Form, source: Path | io.BytesIO, label: str, keep_vba: bool,
+            finish: Callable[[Workbook, Layout], None] | None = None) -> bytes:
     try:
         book = load_workbook(source, keep_vba=keep_vba)
     except OSError as exc:
@@ -205,6 +208,8 @@ def _filled(form: Form, source: Path | io.BytesIO, label: str, keep_vba: bool) -
             value = _iso_date(value)
         _set(ws, cell, value, spot.path)
     _grow_rows(ws, layout)
+    if finish is not None:
+        finish(book, layout)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

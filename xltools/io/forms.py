@@ -21,6 +21,7 @@ from xltools.core import Finding, Form, Policy
 from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.core.scoring import with_formula_values as formula_values
+from xltools.core.targets import Targets
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, NotTemplate, UnknownVersion, identify, too_many_rows
 from xltools.form.labelform import NotAForm
@@ -199,11 +200,15 @@ def load_form(path: Path | str) -> LoadedForm:
     return load_workbook(path)
 
 
-def judge_loaded(loaded: LoadedForm, policy: Policy | None = None, *, today: dt.date | None = None) -> Verdict:
-    """The one verdict on a loaded form (the same whichever door loaded it), with the reader's findings."""
+def judge_loaded(loaded: LoadedForm, policy: Policy | None = None, *, today: dt.date | None = None,
+                 targets: Targets | None = None) -> Verdict:
+    """The one verdict on a loaded form (the same whichever door loaded it), with the reader's findings;
+    ``targets``: the run's 绩效目标表 (drift from the approved targets)."""
     if loaded.book is not None:
-        return judge(loaded.book, policy, today=today, identity=loaded.identity, reading=loaded.findings)
-    return judge_form(loaded.form, policy, today=today, reading=loaded.findings, origins=loaded.origins or None)
+        return judge(loaded.book, policy, today=today, identity=loaded.identity, reading=loaded.findings,
+                     targets=targets)
+    return judge_form(loaded.form, policy, today=today, reading=loaded.findings, origins=loaded.origins or None,
+                      targets=targets)
 
 
 def with_formula_values(loaded: LoadedForm) -> tuple[Form, list[str]]:

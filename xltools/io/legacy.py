@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import lzma
 import struct
+import zipfile
+import zlib
 from typing import ClassVar
 
 import python_calamine
@@ -21,6 +24,7 @@ import python_calamine
 from xltools.form.cells import column_letter
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
 from xltools.io.sniff import ole_stream_head
+from xltools.io.xlsxread import Limits
 
 __all__ = ["CalamineReader", "LegacyBook", "LegacySheet", "WPS_NEXT_STEP", "FORMAT_TEXT"]
 
@@ -125,6 +129,31 @@ def _is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
+def _check_zip(data: bytes, limits: Limits, fmt: str) -> None:
+    """An .ods/.xlsb within the limits of an .xlsx before calamine inflates it: every member's stated size and
+    ratio (else ``too-large``), and each compressed member inflated once up to its stated size with its CRC
+    checked (a member whose stated size hides more data fails the CRC: ``unreadable``)."""
+    bomb = f"{FORMAT_TEXT[fmt]}内部文件解压后过大，疑似压缩炸弹，已拒绝读取；{_next_step(fmt)}"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if sum(info.file_size for info in infos) > limits.max_total_bytes:
+                raise ReadError("too-large", bomb)
+            for info in infos:
+                ratio = info.file_size / max(info.compress_size, 1)
+                if info.file_size > limits.max_part_bytes or (ratio > limits.max_ratio and info.file_size > 1 << 20):
+                    raise ReadError("too-large", bomb)
+                if info.compress_type != zipfile.ZIP_STORED:
+                    with archive.open(info) as handle:  # zipfile stops at the stated size and checks the CRC
+                        while handle.read(1 << 20):
+                            pass
+    except ReadError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
+            ValueError, OSError, RuntimeError) as exc:
+        raise ReadError("unreadable", f"{FORMAT_TEXT[fmt]}已损坏，无法解压；{_next_step(fmt)}") from exc
+
+
 def _biff_encrypted(data: bytes) -> bool:
     """An Excel 97–2003 workbook with an open password: its ``Workbook`` stream's BOF record is followed by
     FILEPASS (record 0x002F). (calamine says so only when told the format by a file name; from bytes it
@@ -165,6 +194,8 @@ class CalamineReader(Reader):
     def read(self, content: Content, options: ReadOptions) -> Source:
         fmt = legacy_format(content)
         assert fmt is not None, "accepts() said yes"
+        if content.kind == "zip":
+            _check_zip(content.data, options.limits, fmt)
         try:
             workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content.data))
         except python_calamine.PasswordError as exc:

@@ -31,7 +31,7 @@ from xltools.form.layout import SHEET
 from xltools.io.files import FileTooLargeError, OutputExistsError, OutputPathError, SpecialFileError, read_regular
 
 __all__ = ["Kind", "Paths", "is_store", "policy_file", "is_workbook_with", "JSON_FORM", "JSON_REPORT", "FORM_WORKBOOK",
-           "FORM_XLSX", "TEMPLATE", "MACRO_TEMPLATE", "STORE", "TARGETS_BOOK"]
+           "FORM_XLSX", "TEMPLATE", "MACRO_TEMPLATE", "STORE", "TARGETS_BOOK", "DRAFT", "DRAFTS", "PDF", "PDFS"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Reading an existing file to recognise its kind reads at most this much (a JSON report of a district).
@@ -106,6 +106,33 @@ FORM_XLSX = Kind("自评表工作簿", (".xlsx",), is_workbook_with(SHEET), subm
 TEMPLATE = Kind("模板", (".xlsx",), is_workbook_with(SHEET))
 MACRO_TEMPLATE = Kind("带宏的模板", (".xlsm",), is_workbook_with(SHEET))
 STORE = Kind("结果库", (), is_store)
+
+
+def _is_draft(path: Path) -> bool:
+    from xltools.io.draft import is_draft
+
+    return is_draft(path)
+
+
+def _is_pdf(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(5) == b"%PDF-"
+    except OSError:
+        return False
+
+
+def _folder_of(recognise: Callable[[Path], bool]) -> Callable[[Path], bool]:
+    """A recogniser of a folder whose files (in it and below) are all recognised by ``recognise``."""
+    def folder(path: Path) -> bool:
+        return all(recognise(item) for item in path.rglob("*") if item.is_file())
+    return folder
+
+
+DRAFT = Kind("自评报告草稿", (".docx",), _is_draft)
+DRAFTS = Kind("自评报告草稿文件夹", (), _folder_of(_is_draft), folder=True, looks="（其中只有 xltools 写出的 .docx 草稿）")
+PDF = Kind("PDF 文件", (".pdf",), _is_pdf)
+PDFS = Kind("PDF 文件夹", (), _folder_of(_is_pdf), folder=True, looks="（其中只有 PDF 文件）")
 TARGETS_BOOK = Kind("绩效目标表", (".xlsx",), is_workbook_with(TARGETS_SHEET))
 
 

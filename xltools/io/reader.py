@@ -19,7 +19,7 @@ from typing import ClassVar, Literal
 from xltools.core import Finding, Form
 from xltools.core.errors import UserError
 from xltools.form.book import BookView
-from xltools.io.sniff import ContainerError, kind_of, ole_entries, zip_members
+from xltools.io.sniff import ContainerError, kind_of, ole_entries, zip_has, zip_members
 from xltools.io.xlsxread import Limits
 
 __all__ = ["Content", "ReadOptions", "Source", "Reader", "ReadError", "ReadFate"]
@@ -66,6 +66,12 @@ class Content:
         except ContainerError:
             pass
         return frozenset()
+
+    def has(self, member: str) -> bool:
+        """Whether a zip holds the member ``member`` (exact name; without listing every member)."""
+        if "members" in self.__dict__:
+            return member in self.members
+        return self.kind == "zip" and zip_has(self.data, member)
 
     @property
     def damaged(self) -> bool:

@@ -140,7 +140,8 @@ def refusal(content: Content) -> ReadError:
     if wps:
         what = KIND_TEXT.get(kind, "WPS 自有格式或已损坏的文件") if kind not in ("zip", "ole2") else \
             "WPS 自有格式或已损坏的文件（不是 Excel 97–2003 兼容格式）"
-        return ReadError("unreadable", f"这是{what}，无法读取；{WPS_NEXT_STEP}")
+        return ReadError("unreadable", f"这是 {what}，无法读取；{WPS_NEXT_STEP}" if what.startswith("WPS")
+                         else f"这是{what}，无法读取；{WPS_NEXT_STEP}")
     if kind == "ole2":
         if "EncryptionInfo" in members or "EncryptedPackage" in members:
             return ReadError("encrypted", "工作簿设置了打开密码（已加密），无法读取；请去掉密码后重新提交")
@@ -162,9 +163,9 @@ def refusal(content: Content) -> ReadError:
     if kind == "pdf":
         return ReadError("unreadable", f"这是 PDF 文件（打印或扫描件），无法读出填写内容；{_SEND_XLSX}，不要转换为 PDF")
     if kind in ("png", "jpeg", "gif", "tiff", "bmp", "webp", "heic"):
-        return ReadError("unreadable", f"这是{KIND_TEXT[kind]}（截图或照片），无法读出填写内容；{_SEND_XLSX}")
+        return ReadError("unreadable", f"这是{KIND_TEXT[kind]}，无法读出填写内容（截图、照片都不行）；{_SEND_XLSX}")
     if kind in ("html", "xml"):
-        return ReadError("unreadable", f"这是{KIND_TEXT[kind]}（可能是系统导出或“另存为网页”的文件），不是 Excel 工作簿；"
+        return ReadError("unreadable", f"这是{KIND_TEXT[kind]}，不是 Excel 工作簿（可能是系统导出或“另存为网页”得到的）；"
                                        "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
     if kind == "empty":
         return ReadError("unreadable", f"文件是空的（0 字节），可能没有保存完整或传输失败；{_SEND_XLSX}")

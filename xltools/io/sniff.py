@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import struct
 
-__all__ = ["ContainerError", "OLE_MAGIC", "ZIP_MAGIC", "kind_of", "zip_members", "ole_entries", "ole_stream_head",
-           "KIND_TEXT"]
+__all__ = ["ContainerError", "OLE_MAGIC", "ZIP_MAGIC", "kind_of", "zip_has", "zip_members", "ole_entries",
+           "ole_stream_head", "KIND_TEXT"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -77,14 +77,38 @@ class ContainerError(ValueError):
     """A zip or compound file whose directory cannot be read (truncated or damaged)."""
 
 
-def zip_members(data: bytes) -> frozenset[str]:
-    """The member names of the zip archive ``data`` (from its central directory, nothing inflated)."""
+def _central_directory(data: bytes) -> tuple[int, int, int]:
+    """(entries, offset, end) of the zip's central directory, from its end record."""
     end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
     if end < 0 or end + 22 > len(data):
         raise ContainerError("zip end of central directory missing")
     count, size, offset = struct.unpack_from("<HII", data, end + 10)
     if offset + size > end:
         raise ContainerError("zip central directory out of bounds")
+    return count, offset, end
+
+
+def zip_has(data: bytes, name: str) -> bool:
+    """Whether the zip archive ``data`` has a member called exactly ``name`` (a search of its central
+    directory: cheaper than listing every member, for the one name a reader asks about)."""
+    try:
+        _, offset, end = _central_directory(data)
+    except ContainerError:
+        return False
+    wanted = name.encode("utf-8")
+    at = data.find(wanted, offset, end)
+    while at >= 0:
+        head = at - 46
+        if head >= offset and data[head:head + 4] == b"PK\x01\x02" and \
+                struct.unpack_from("<H", data, head + 28)[0] == len(wanted):
+            return True
+        at = data.find(wanted, at + 1, end)
+    return False
+
+
+def zip_members(data: bytes) -> frozenset[str]:
+    """The member names of the zip archive ``data`` (from its central directory, nothing inflated)."""
+    count, offset, end = _central_directory(data)
     names: set[str] = set()
     at = offset
     for _ in range(count):

@@ -18,7 +18,7 @@ class XlsxReader(Reader):
     formats: ClassVar[tuple[str, ...]] = ("xlsx", "xlsm")
 
     def accepts(self, content: Content) -> bool:
-        return content.kind == "zip" and ("xl/workbook.xml" in content.members or content.damaged)
+        return content.kind == "zip" and (content.has("xl/workbook.xml") or content.damaged)
 
     def read(self, content: Content, options: ReadOptions) -> Source:
         try:

@@ -135,7 +135,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     async def annotate(upload: Upload, folder: Path) -> Response:
         """The annotated copy as a download, or the job's ``{"error"}`` as JSON 422."""
-        suffix = upload.path.suffix
+        # a workbook keeps its kind; a legacy file's annotated copy is an .xlsx (the form moved into the template)
+        suffix = upload.path.suffix if upload.path.suffix in XLSX_TYPES else ".xlsx"
         out = folder / f"annotated{suffix}"
         result = await lanes["check"].run(settings.job_timeout, jobs.annotate_job, str(upload.path),
                                           upload.name, str(out))

@@ -54,6 +54,7 @@ def check_job(path: str, name: str) -> dict[str, object]:
 
 def annotate_job(path: str, name: str, out: str) -> dict[str, object]:
     """Write the annotated copy of ``path`` to ``out``; the ``check --json`` object, or ``error``."""
+    from xltools.excel.fill import default_template
     from xltools.io.annotate import annotate_workbook
     from xltools.io.forms import FormReadError
 
@@ -61,7 +62,7 @@ def annotate_job(path: str, name: str, out: str) -> dict[str, object]:
     if problem:
         return {"file": name, "error": problem}
     try:
-        verdict = annotate_workbook(Path(path), Path(out), today=dt.date.today())
+        verdict = annotate_workbook(Path(path), Path(out), today=dt.date.today(), template=default_template)
     except FormReadError as exc:
         return {"file": name, "error": exc.reason}
     except UserError as exc:

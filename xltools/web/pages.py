@@ -78,8 +78,14 @@ async function checkOne(file) {
   const r = await resp.json();
   const errors = r.findings.filter(f => f.severity === 'error').length, warnings = r.findings.length - errors;
   const s = (label, value) => $('span', {}, label + ' ', $('b', {textContent: value}));
+  const grade = r.total === null ? '未评分' : (r.grade || '未评级');
+  const totalIssues = r.findings.filter(f => f.field === 'total_score' || f.code === 'weights-sum'
+                                        || f.code === 'weights-absent');
+  const selfTotal = s('自评总分', num(r.self_total));
+  if (totalIssues.length) selfTotal.append($('span', {className: 'error', textContent:
+    ' （' + totalIssues.map(f => (f.severity === 'error' ? '错误 ' : '警告 ') + f.code).join('、') + '）'}));
   card.append($('div', {className: 'summary'}, s('执行率', pct(r.execution_rate)), s('预算执行得分', num(r.budget_score)),
-              s('总分', num(r.total)), s('等级', num(r.grade))));
+              selfTotal, s('复核总分', num(r.total)), s('等级', grade)));
   card.append(errors || warnings
     ? $('p', {className: errors ? 'error' : 'note', textContent: `发现 ${errors} 个错误、${warnings} 个警告：`})
     : $('p', {className: 'ok', textContent: '检查通过：没有发现问题。'}));
@@ -154,15 +160,17 @@ def _drop_zone(action: str, prompt: str, accept: str, buttons: str) -> str:
 def check_page() -> str:
     buttons = ('<button class="plain" type="submit" name="want" value="check">检查</button>'
                '<button class="plain" type="submit" name="want" value="copy">下载批注副本（一次一个文件）</button>')
-    body = (_drop_zone("/", "把填好的自评表（.xlsx / .xlsm，可多个）拖到这里", ".xlsx,.xlsm", buttons) +
+    body = (_drop_zone("/", "把填好的自评表（.xlsx / .xlsm，也可以是 .xls / .et / .ods / .xlsb，可多个）拖到这里",
+                       ".xlsx,.xlsm,.xls,.et,.ett,.ods,.xlsb", buttons) +
             '<p class="note">每个文件显示执行率、得分、总分、等级和发现的问题（单元格与说明），并可下载批注副本。'
             '文件只在检查期间临时保存，检查完即删除。</p><div id="results"></div>')
     return _page("检查评分", "/", body, _CHECK_JS)
 
 
 def district_page() -> str:
-    body = (_drop_zone("/district", "把各街道的自评表（.xlsx / .xlsm）或一个按文件夹打包的 .zip 拖到这里",
-                       ".xlsx,.xlsm,.zip", '<button id="go" type="submit">汇总</button>') +
+    body = (_drop_zone("/district", "把各街道的自评表（.xlsx / .xlsm，也可以是 .xls / .et / .ods / .xlsb）或一个按文件夹"
+                       "打包的 .zip 拖到这里", ".xlsx,.xlsm,.xls,.et,.ett,.ods,.xlsb,.zip",
+                       '<button id="go" type="submit">汇总</button>') +
             '<p id="chosen" class="note"></p><div id="outcome"></div>'
             '<p class="note">得到的汇总表与 <code>xltools combine</code> 生成的相同，其中“文件清单”列出每个文件的处理结果。</p>')
     return _page("区级汇总", "/district", body, _DISTRICT_JS)

@@ -34,8 +34,11 @@ __all__ = ["Limits", "Refused", "Upload", "Rejected", "receive_files", "expand_z
            "place", "shown_name", "remove_tree", "KNOWN_SUFFIXES"]
 
 MB = 1024 * 1024
-#: Suffixes an upload keeps on disk (its generated name otherwise ends in .bin).
-KNOWN_SUFFIXES = (".xlsx", ".xlsm", ".zip")
+#: Suffixes an upload keeps on disk (its generated name otherwise ends in .bin): the spreadsheets the reader
+#: seam reads (a .et is told from an .xls by its name) and archives.
+#: (xltools.io.seam.SPREADSHEET_SUFFIXES, spelled out: this module stays free of the readers' imports;
+#: tests/test_formats.py checks they agree.)
+KNOWN_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ett", ".ods", ".xlsb", ".zip")
 
 
 @dataclass(frozen=True)
