@@ -10,7 +10,7 @@ renders (soffice → PDF → pdftoppm) of
 - ``demo_form.png``, ``form_problems.png``  a generated demo form, clean and (the same project) with a mistake,
   showing the sheet's own checks;
 - ``demo_summary.png``        the first page of the summary's 汇总 sheet;
-- ``annotated_copy.png``      the annotated copy of a demo form with errors (before the fix);
+- ``annotated_copy.png``      the annotated copy of a demo form with an error (before the fix);
 - ``annotated_copy_fixed.png`` the annotated copy of the same form as resubmitted in round two (after the fix);
 - ``returns_list.png``        that unit's 退回清单.xlsx;
 - ``review.png``              the first page of the summary's 复核重点 sheet.
@@ -34,6 +34,7 @@ from openpyxl import load_workbook
 
 from xltools.cli import main as cli_main
 from xltools.demo.run import FORMS_DIR, RETURNS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, build_demo
+from xltools.district.returns import RETURN_LIST
 from xltools.form.layout import TEMPLATE_ID
 from xltools.form.registry import CURRENT_VERSION, current_layout, fingerprint
 from xltools.io.annotate import annotate_workbook
@@ -72,7 +73,16 @@ def make(out: Path) -> dict[str, object]:
         work = Path(tmp)
         run = build_demo(work / "demo", scale=20, seed=2024, jobs=2, render=False)
         demo = work / "demo"
-        fixed = Path(run.fixed[0])  # forms/<实施单位>/NN_项目.xlsx, resubmitted without its mistake
+        # a form resubmitted without its mistake in round two, whose mistake the form alone shows (not one
+        # against approved targets, which the copy made without them cannot show), and whose unit got a 退回清单
+        before = work / "before.xlsx"
+        for path in map(Path, run.fixed):
+            if (demo / RETURNS_DIR / path.parent.name / RETURN_LIST).is_file() and \
+                    annotate_workbook(demo / path, before, force=True).errors:
+                fixed = path
+                break
+        else:
+            raise SystemExit("the demo resubmitted no form with an error the form itself shows")
         unit = fixed.parent.name
         after = demo / SECOND_FORMS_DIR / fixed.relative_to(FORMS_DIR)
         seed = work / "seed.xlsx"
@@ -84,9 +94,9 @@ def make(out: Path) -> dict[str, object]:
             "seed_filled": seed,
             "demo_form": after,
             "form_problems": demo / fixed,
-            "annotated_copy": _annotated(demo / fixed, work / "before.xlsx"),
+            "annotated_copy": before,
             "annotated_copy_fixed": _annotated(after, work / "after.xlsx"),
-            "returns_list": demo / RETURNS_DIR / unit / "退回清单.xlsx",
+            "returns_list": demo / RETURNS_DIR / unit / RETURN_LIST,
             "review": _sheet_only(demo / SUMMARY_NAME, "复核重点", work / "review.xlsx"),
             "demo_summary": _sheet_only(demo / SUMMARY_NAME, "汇总", work / "summary.xlsx"),
         }
