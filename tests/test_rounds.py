@@ -14,6 +14,9 @@ from xltools.district.combine import CombineError, ReviewOptions, combine
 from xltools.district.duplicates import resolve_duplicates
 from xltools.district.process import process_file
 from xltools.district.returns import RETURN_LIST, unit_folder
+from xltools.form.annotation import ERROR_FILL
+
+from .test_annotate import _marks
 from xltools.district.store import STORE_NAME, StoreError
 from xltools.demo.run import EXPECT_NAME, FORMS_DIR, SECOND_NAME, build_demo
 from xltools.excel.fill import fill_workbook
@@ -232,10 +235,11 @@ def test_returns_hold_exactly_the_forms_with_errors_annotated(forms, tmp_path):
         for sheet, cell, code, severity, _ in r.findings:
             if sheet and cell:
                 assert code in book[sheet][cell].comment.text
-                if severity == "error":
-                    assert book[sheet][cell].fill.start_color.rgb.endswith("FFC7CE")
+                if severity == "error":  # coloured while the cell keeps its checked value
+                    assert _marks(book[sheet]).get(cell) == ERROR_FILL
         rows = list(openpyxl.load_workbook(out / unit_folder(r.project.unit) / RETURN_LIST)["退回清单"]
-                    .iter_rows(min_row=2, values_only=True))
+                    .iter_rows(values_only=True))
+        rows = rows[[row[0] for row in rows].index("序号") + 1:]  # the table under the title block
         assert {row[5] for row in rows if row[1] == Path(r.path).name} == {f[2] for f in r.findings}
     with pytest.raises(CombineError, match="不是空的"):
         combine([forms], tmp_path / "b.xlsx", review=ReviewOptions(returns=out))

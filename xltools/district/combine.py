@@ -34,7 +34,7 @@ from xltools.district.discover import CombineError, discover, shown_name
 from xltools.district.process import LIMITS, process_file
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
-from xltools.district.returns import write_returns
+from xltools.district.returns import ReturnNotice, write_returns
 from xltools.district.sheets_review import ReviewOptions, review_sheets
 from xltools.district.store import (
     Store,
@@ -390,7 +390,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                     _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write)
             except OutputExistsError as exc:
                 raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
-            extras = write_returns(db, round_id, Path(review.returns), policy, today, jobs) if review.returns else {}
+            extras = (write_returns(db, round_id, Path(review.returns), policy, today, jobs,
+                                    ReturnNotice(review.deadline, review.contact)) if review.returns else {})
             db.finish_round(round_id, year)
             projects, errors, warnings, read, reused = db.totals(round_id)
             report = CombineReport(str(output), str(store_path), round_id, label, year,

@@ -43,6 +43,9 @@ class ReviewOptions:
     seed: int = 0
     expect: Path | None = None
     returns: Path | None = None
+    #: The 退回清单's title block: by when to send the form again, whom to ask (plain texts).
+    deadline: str | None = None
+    contact: str | None = None
 
     def check(self, force: bool) -> None:
         """Refuse bad options before anything is read."""
@@ -56,6 +59,11 @@ class ReviewOptions:
                 raise CombineError(f"退回文件夹 {folder} 已存在且不是文件夹")
             if folder.is_dir() and any(folder.iterdir()) and not force:
                 raise CombineError(f"退回文件夹 {folder} 不是空的；要覆盖请加 --force")
+        for flag, value in (("--deadline", self.deadline), ("--contact", self.contact)):
+            if value is not None and not value.strip():
+                raise CombineError(f"{flag} 不能为空")
+            if value is not None and self.returns is None:
+                raise CombineError(f"{flag} 写在退回清单上，只能与 --returns 一起使用")
 
 
 @dataclass
