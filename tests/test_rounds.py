@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -15,6 +16,7 @@ from xltools.district.duplicates import resolve_duplicates
 from xltools.district.process import process_file
 from xltools.district.returns import RETURN_LIST, unit_folder
 from xltools.form.annotation import ERROR_FILL
+from xltools.form.layout import Layout
 
 from .test_annotate import _marks
 from xltools.district.store import STORE_NAME, StoreError
@@ -116,10 +118,14 @@ def test_second_round_shows_the_fixes_in_changes(demo):
     for path in demo.fixed:
         item = next(f for f in demo.demo.files if f.path == path)
         row = by_project[(item.form.implementing_unit, item.form.project_name)]  # type: ignore[union-attr]
-        injected = {e.code for e in item.expected or () if e.mistake and e.severity == "error"}
-        if injected:  # the fixed form no longer has the error that was put in
+        injected = {e.field for e in item.expected or () if e.mistake and e.severity == "error"}
+        if injected:  # the fixed form no longer has the error that was put in, said in Chinese at its cell
             assert "有问题已改正" in row[col["变化"]]
-            assert all(code in (row[col["已改正的问题"]] or "") for code in injected)
+            fixed = row[col["已改正的问题"]] or ""
+            cells = {Layout().cell_of(path) or "" for path in injected}
+            assert all(f"{cell}：" in fixed for cell in cells if cell), (fixed, cells)
+            assert not re.search(r"[a-z]+-[a-z]+", fixed), fixed  # no rule code, a sentence
+            assert all(re.search(r"[\u4e00-\u9fff]", line) for line in fixed.splitlines())
             assert row[col["本轮错误数"]] < row[col["上轮错误数"]]
     assert len(body) == len(demo.fixed)  # nothing else changed
     assert second.errors < demo.report.errors

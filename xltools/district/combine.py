@@ -387,7 +387,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             sheets = review_sheets(db, round_id, review, policy or Policy())
             try:
                 with atomic_output(output, force=force) as tmp:
-                    _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write)
+                    _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write,
+                                   link_base=output.resolve().parent)
             except OutputExistsError as exc:
                 raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
             extras = (write_returns(db, round_id, Path(review.returns), policy, today, jobs,

@@ -179,6 +179,8 @@ class FileResult:
     reused: bool = False
     #: The project's own risk facts (:func:`xltools.district.review.risk_facts`), computed with the verdict.
     risk: dict | None = None
+    #: Where the file was read (``path`` is how the summary names it); what 来源文件 links to.
+    source: str = ""
 
     @property
     def errors(self) -> int:
