@@ -160,3 +160,32 @@ def test_the_copy_prints_every_message_whole(copy: tuple[Path, object], tmp_path
 def verdict_status(verdict: object) -> str:
     from xltools.form.annotation import status_text
     return status_text(verdict)
+
+
+def test_the_total_row_is_marked_when_a_score_behind_it_is_wrong() -> None:
+    """An error on an indicator's 得分 marks 总分 too (while nothing changed), even when no rule names the total."""
+    from dataclasses import replace
+
+    from xltools.core import Evaluation
+    from xltools.form.annotation import annotate
+    from xltools.form.live import CHANGED_NAME, live_plan
+    from xltools.form.verdict import judge_form
+
+    verdict = judge_form(_score_over_weight())
+    kept = [f for f in verdict.evaluation.findings if f.code != "total-review-differs"]
+    verdict = replace(verdict, evaluation=Evaluation(verdict.form, verdict.evaluation.sheet, kept))
+    layout = verdict.layout
+    plan = annotate(verdict, lambda cell: None)
+    total = layout.spot("total_score").cell
+    assert total not in plan.fills  # no finding at the total itself
+    live = live_plan(verdict, plan, lambda cell: None, checked_on="2025-03-01")
+    marks = {m.ref: m for m in live.marks}
+    assert marks[total].fill == ERROR_FILL and marks[total].condition == f"{CHANGED_NAME}=0"
+    assert live.total_note is not None and layout.indicator_cell(OVER, "score") in live.total_note[1]
+
+
+def test_the_copy_notes_the_total(copy: tuple[Path, object]) -> None:
+    out, _ = copy
+    total = current_layout().spot("total_score").cell
+    comment = openpyxl.load_workbook(out)[SHEET][total].comment.text
+    assert f"总分所加的得分有错误（{_cell()}）" in comment

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from xltools.form.annotation import Annotation, form_cell
+from xltools.form.annotation import ERROR_FILL, Annotation, form_cell
 from xltools.form.cells import bounds, cells_of, column_letter
 from xltools.form.layout import RESULT_SHEET, SHEET, Layout
 from xltools.form.verdict import Verdict
@@ -76,7 +76,8 @@ class Live:
     * ``marks``: the finding colours; ``status_line``: the whole result line (printed below the form);
     * ``form_cells``: form cell → formula (the short result in the status cell, 复核得分);
     * ``result_cells``: 校验结果 cell → value or formula (the live line, the counts, one state per finding);
-    * ``finding_rows``: (first cell, last cell, condition of "changed") of each finding row of 校验结果.
+    * ``finding_rows``: (first cell, last cell, condition of "changed") of each finding row of 校验结果;
+    * ``total_note``: (总分's cell, note) when a score the total adds is wrong: the total row is marked too.
     """
 
     block: str
@@ -88,6 +89,7 @@ class Live:
     form_cells: dict[str, str]
     result_cells: dict[str, object]
     finding_rows: tuple[tuple[str, str, str], ...]
+    total_note: tuple[str, str] | None = None
 
 
 def live_plan(verdict: Verdict, plan: Annotation, current: Callable[[str], object], *, checked_on: str) -> Live:
@@ -105,6 +107,9 @@ def live_plan(verdict: Verdict, plan: Annotation, current: Callable[[str], objec
     anchor_of = {spot.merge: spot.cell for spot in layout.all_spots() if spot.merge}
     marks = tuple(Mark(ref, fill, unchanged(anchor_of.get(ref, ref), watched=anchor_of.get(ref, ref) in anchors))
                   for ref, fill in plan.fills.items())
+    total_note = _total_note(verdict, plan)
+    if total_note is not None and total_note[0] not in plan.fills:  # the total is wrong with the score behind it
+        marks += (Mark(total_note[0], ERROR_FILL, f"{CHANGED_NAME}=0"),)
 
     stale = f"检查时的结果（{checked_on}）：{plan.status} ／ 已修改 "
     status_cell = layout.spot("check_status").cell
@@ -144,4 +149,18 @@ def live_plan(verdict: Verdict, plan: Annotation, current: Callable[[str], objec
             condition = f"NOT({unchanged(anchor, watched=anchor in anchors, on_form=False)})"
         result_cells[f"{state_column}{header + i}"] = f"=IF({condition},{_q(CHANGED_TEXT)},\"\")"
         rows.append((f"{Layout.RESULT_TABLE_COLUMNS[0]}{header + i}", f"{state_column}{header + i}", condition))
-    return Live(block, checked, mirrored, changed, marks, status + ")", form_cells, result_cells, tuple(rows))
+    return Live(block, checked, mirrored, changed, marks, status + ")", form_cells, result_cells, tuple(rows),
+                total_note)
+
+
+def _total_note(verdict: Verdict, plan: Annotation) -> tuple[str, str] | None:
+    """(总分's cell, a note) when an error sits on a score the total adds up (an indicator's 得分 or the
+    预算执行得分): the total row is then wrong too, though no rule names it."""
+    layout = verdict.layout
+    scores = {layout.indicator_cell(i, "score") for i in range(layout.rows)} | {layout.spot("budget_score").cell}
+    behind = sorted({cell for f in verdict.findings if f.severity == "error" and (cell := form_cell(f)) in scores},
+                    key=lambda c: bounds(c)[1])
+    if not behind:
+        return None
+    total = layout.spot("total_score").cell
+    return total, f"总分所加的得分有错误（{'、'.join(behind)}），总分也随之不对：改正这些得分后总分会重新计算"

@@ -157,7 +157,11 @@ def apply_annotation(wb: object, plan: Annotation, live: Live | None = None) -> 
         fill = PatternFill(fill_type="solid", fgColor="FF" + colour.lstrip("#"))
         for row, col in cells_of(ref):
             form.cell(row, col).fill = fill
-    for cell, text in plan.comments.items():
+    comments = dict(plan.comments)
+    if live is not None and live.total_note is not None:
+        cell, note = live.total_note
+        comments[cell] = f"{comments[cell]}\n{note}" if cell in comments else f"【错误】{note}"
+    for cell, text in comments.items():
         if live is not None:
             text += f"\n（检查时此格为：{_shown(live.checked.get(cell, form[cell].value))}。改动后标色消失，请重新检查）"
         comment = Comment(text, COMMENT_AUTHOR)

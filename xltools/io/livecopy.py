@@ -10,32 +10,20 @@ every page.
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from copy import copy
 
+from xltools.core.text import wrapped_lines
 from xltools.form.cells import bounds, column_letter
 from xltools.form.layout import RESULT_SHEET, SHEET, Layout
 from xltools.form.live import CHANGED_NAME, SNAPSHOT_SHEET, Live
 
-__all__ = ["apply_live", "set_up_printing", "text_width", "lines_needed"]
+__all__ = ["apply_live", "set_up_printing"]
 
 #: Fill of a finding row of 校验结果 whose cell was changed since the check: struck through, grey.
 CHANGED_FONT = "FF808080"
 #: Points per printed line of 11-point text, and the widths of the 校验结果 columns (characters).
 LINE_HEIGHT = 15.0
 RESULT_WIDTHS = {"A": 14, "B": 26, "C": 8, "D": 24, "E": 64, "F": 20}
-
-
-def text_width(text: str) -> int:
-    """How many character units ``text`` takes on screen: wide (CJK) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def lines_needed(text: str, width: float) -> int:
-    """Printed lines of ``text`` wrapped in a column ``width`` characters wide (each line break counts)."""
-    usable = max(width - 1.5, 1.0)
-    return sum(max(1, math.ceil(text_width(line) / usable)) for line in str(text).split("\n"))
 
 
 def _ours(rule: object) -> bool:
@@ -141,7 +129,7 @@ def set_up_printing(wb: object, layout: Layout, live: Live, title: str) -> None:
                 continue
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if not str(cell.value).startswith("="):
-                tallest = max(tallest, lines_needed(str(cell.value), widths[cell.column]))
+                tallest = max(tallest, wrapped_lines(str(cell.value), widths[cell.column], margin=1.5))
         result.row_dimensions[row[0].row].height = LINE_HEIGHT * tallest + 3
     last_result = column_letter(max(widths))
     result.print_area = f"A1:{last_result}{max(result.max_row, header)}"
