@@ -85,9 +85,9 @@ class ReviewSheets:
         if self.previous is not None:
             self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous)
         if self.sample_rows:
-            _write_rows(book, fmt, "抽查名单", _SAMPLE_HEADERS, self.sample_rows, wrap=(5, 6))
+            _write_rows(book, fmt, "抽查名单", _SAMPLE_HEADERS, self.sample_rows, wrap=(2, 5, 6, 7))
         if self.expect_rows is not None:
-            _write_rows(book, fmt, "未报送", _EXPECT_HEADERS, self.expect_rows, wrap=(4,))
+            _write_rows(book, fmt, "未报送", _EXPECT_HEADERS, self.expect_rows, wrap=(2, 3, 4))
 
 
 def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: Policy) -> ReviewSheets:
