@@ -96,13 +96,19 @@ def test_the_copy_marks_what_was_checked(copy: tuple[Path, object], tmp_path: Pa
     assert _red_pixels(saved, tmp_path / "pdf") > 50
 
 
+def _typed_with_openpyxl(out: Path, value: object, tmp_path: Path) -> Path:
+    """The copy with the over-weight score set to ``value`` by openpyxl, recalculated by LibreOffice."""
+    wb = openpyxl.load_workbook(out)
+    wb[SHEET][_cell()] = value
+    wb.save(tmp_path / "typed.xlsx")
+    saved, = engine.recalculate([tmp_path / "typed.xlsx"], tmp_path / "recalc")
+    return saved
+
+
 def test_a_value_retyped_unchanged_keeps_the_marks(copy: tuple[Path, object], tmp_path: Path) -> None:
     require_soffice()
     out, verdict = copy
-    wb = openpyxl.load_workbook(out)
-    wb[SHEET][_cell()] = 12
-    wb.save(tmp_path / "same.xlsx")
-    saved, = engine.recalculate([tmp_path / "same.xlsx"], tmp_path / "recalc")
+    saved = _typed_with_openpyxl(out, 12, tmp_path)
     got = openpyxl.load_workbook(saved, data_only=True)
     assert got[SHEET][current_layout().spot("check_status").cell].value == f"错误 {verdict.errors}、警告 {verdict.warnings}"
     assert _red_pixels(saved, tmp_path / "pdf") > 50
@@ -111,11 +117,7 @@ def test_a_value_retyped_unchanged_keeps_the_marks(copy: tuple[Path, object], tm
 def test_fixed_with_openpyxl_then_recalculated(copy: tuple[Path, object], tmp_path: Path) -> None:
     require_soffice()
     out, verdict = copy
-    wb = openpyxl.load_workbook(out)
-    wb[SHEET][_cell()] = 10
-    wb.save(tmp_path / "fixed.xlsx")
-    saved, = engine.recalculate([tmp_path / "fixed.xlsx"], tmp_path / "recalc")
-    _assert_fixed(saved, verdict, tmp_path)
+    _assert_fixed(_typed_with_openpyxl(out, 10, tmp_path), verdict, tmp_path)
 
 
 def test_fixed_in_libreoffice(copy: tuple[Path, object], tmp_path: Path) -> None:
