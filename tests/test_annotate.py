@@ -165,6 +165,15 @@ def test_everything_else_is_kept(tmp_path: Path) -> None:
         assert {c: b.values.get(c) for c in keep} == {c: a.values[c] for c in keep}, name
         assert all(b.locked(c) == a.locked(c) for c in a.values), name
     assert old.sheets[SHEET].protected  # the template's protection, kept
+    def rules(path: Path, ours: bool) -> list[tuple[str, tuple[str, ...]]]:
+        sheet = openpyxl.load_workbook(path)[SHEET]
+        return sorted((str(block.sqref), tuple(rule.formula or ())) for block in sheet.conditional_formatting
+                      for rule in block.rules if ours == any(CHANGED_NAME in f or SNAPSHOT_SHEET in f
+                                                             for f in rule.formula or ()))
+    assert rules(out, ours=False) == rules(source, ours=False) != []  # the template's own colours, all kept
+    again = tmp_path / "again.xlsm"
+    annotate_workbook(out, again, today=TODAY)  # a copy annotated again carries one set of its own rules
+    assert rules(again, ours=True) == rules(out, ours=True) != []
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out) as zout:
         assert zout.read("xl/vbaProject.bin") == zin.read("xl/vbaProject.bin")
         vml = b"".join(zout.read(n) for n in zout.namelist() if n.endswith(".vml"))
