@@ -98,7 +98,7 @@ def set_up_printing(wb: object, layout: Layout, live: Live, title: str) -> None:
     form[f"A{line_row}"].font = Font(bold=True, size=10)
     form.row_dimensions[line_row].height = LINE_HEIGHT * 3
     form.print_area = f"A1:{last}{line_row}"
-    _a4(form, landscape=False, header=f"&L{_escaped(title)}&R批注副本")
+    _a4(form, landscape=False, left=_escaped(title), right="批注副本")
     form.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
     # 校验结果: every message wrapped, rows as tall as their text, the live line wrapped, percentages.
@@ -134,7 +134,7 @@ def set_up_printing(wb: object, layout: Layout, live: Live, title: str) -> None:
     last_result = column_letter(max(widths))
     result.print_area = f"A1:{last_result}{max(result.max_row, header)}"
     result.print_title_rows = f"{header}:{header}"
-    _a4(result, landscape=True, header=f"&L{_escaped(title)}&R校验结果")
+    _a4(result, landscape=True, left=_escaped(title), right="校验结果")
     result.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
@@ -149,13 +149,12 @@ def _escaped(text: str) -> str:
     return text.replace("&", "&&")
 
 
-def _a4(sheet: object, *, landscape: bool, header: str) -> None:
+def _a4(sheet: object, *, landscape: bool, left: str, right: str) -> None:
+    """A4, one page wide; ``left`` and ``right`` head every page, the page number foots it."""
     setup = sheet.page_setup  # type: ignore[attr-defined]
     setup.paperSize = 9
     setup.orientation = "landscape" if landscape else "portrait"
     setup.fitToWidth, setup.fitToHeight = 1, 0
-    sheet.oddHeader.left.text, sheet.oddHeader.right.text = None, None  # type: ignore[attr-defined]
-    left, _, right = header.partition("&R")
-    sheet.oddHeader.left.text = left.removeprefix("&L")  # type: ignore[attr-defined]
+    sheet.oddHeader.left.text = left  # type: ignore[attr-defined]
     sheet.oddHeader.right.text = right  # type: ignore[attr-defined]
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"  # type: ignore[attr-defined]
