@@ -11,9 +11,8 @@ import pytest
 
 from xltools.cli import main
 from xltools.excel.fill import fill_workbook
-from xltools.form.verdict import judge
 from xltools.io import engine
-from xltools.io.forms import load_workbook
+from xltools.io.forms import judge_loaded, load_workbook
 
 from . import forms
 from .lo import require_soffice
@@ -42,8 +41,7 @@ def test_check_folder_ends_with_totals(folder: Path, capsys: pytest.CaptureFixtu
 
 def _errors(path: Path) -> int:
     """The error count of one form, from its verdict (not from the totals line under test)."""
-    book, identity = load_workbook(path)
-    return judge(book, identity=identity).errors
+    return judge_loaded(load_workbook(path)).errors
 
 
 def test_json_stdout_stays_one_object_per_file(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

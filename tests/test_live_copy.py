@@ -23,9 +23,8 @@ from xltools.form.layout import RESULT_SHEET, SHEET, Layout
 from xltools.form.live import CHANGED_TEXT
 from xltools.form.registry import current_layout
 from xltools.io import engine
-from xltools.form.verdict import judge
 from xltools.io.annotate import annotate_workbook
-from xltools.io.forms import load_workbook
+from xltools.io.forms import judge_loaded, load_workbook
 
 from . import forms
 from .lo import engine_missing, require_soffice
@@ -80,8 +79,7 @@ def _assert_fixed(saved: Path, verdict: object, tmp_path: Path) -> None:
         value = form[layout.result_cell(i)].value
         assert value in (None, "待重查"), (i, value)  # no 复核得分 of the old values left
     assert _red_pixels(saved, tmp_path / "pdf") == 0  # no stale red
-    book, identity = load_workbook(saved)
-    assert judge(book, today=TODAY, identity=identity).errors == 0  # the fix was the real one
+    assert judge_loaded(load_workbook(saved), today=TODAY).errors == 0  # the fix was the real one
 
 
 def test_the_copy_marks_what_was_checked(copy: tuple[Path, object], tmp_path: Path) -> None:

@@ -31,8 +31,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
 EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 3, 130, 141, 143
 
 #: Command modules in the order ``xltools --help`` lists them.
-COMMANDS = ("check", "schema", "rules", "policy", "template", "fill", "export", "combine", "demo", "serve",
-            "doctor")
+COMMANDS = ("check", "schema", "rules", "policy", "template", "fill", "export", "convert", "combine", "demo",
+            "serve", "doctor")
 
 
 #: argparse's own texts (its gettext message ids) in Chinese: usage, section titles, help, errors.

@@ -101,9 +101,8 @@ def run(args: argparse.Namespace) -> int:
 
     from xltools.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE
     from xltools.form.report import check_result
-    from xltools.form.verdict import judge, judge_form
     from xltools.io.files import read_policy
-    from xltools.io.forms import FormReadError, load_form
+    from xltools.io.forms import FormReadError, judge_loaded, load_form
 
     policy = read_policy(args.policy) if args.policy else None
     today = dt.date.today()
@@ -125,10 +124,9 @@ def run(args: argparse.Namespace) -> int:
             status = EXIT_UNREADABLE
             tally["unreadable"] += 1
             continue
-        if loaded.book is not None:
-            verdict = judge(loaded.book, policy, today=today, identity=loaded.identity)
-        else:
-            verdict = judge_form(loaded.form, policy, today=today)
+        for note in loaded.notes:
+            print(f"{loaded.path}：{note}", file=sys.stderr)
+        verdict = judge_loaded(loaded, policy, today=today)
         result = check_result(loaded.path, verdict)
         if args.json:
             print(json.dumps(result, ensure_ascii=False, allow_nan=False))
@@ -160,8 +158,10 @@ def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
 
     from xltools.cli import EXIT_FINDINGS, EXIT_OK
     from xltools.core.errors import UserError
+    from xltools.excel.fill import default_template
     from xltools.form.report import check_result
     from xltools.io.annotate import annotate_workbook
+    from xltools.io.seam import format_text, read_source
 
     if len(args.files) != 1:
         raise UserError("--annotate 一次只能用于一个工作簿：请分别检查每个文件")
@@ -170,11 +170,15 @@ def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
     check_output(args.annotate, suffixes=(".xlsx", ".xlsm"), what="批注副本（工作簿）",
                  inputs=[args.files[0], *([args.policy] if args.policy else [])])
     verdict = annotate_workbook(Path(args.files[0]), Path(args.annotate), policy=policy,  # type: ignore[arg-type]
-                                today=today, force=args.force)  # type: ignore[arg-type]
+                                today=today, force=args.force, template=default_template)  # type: ignore[arg-type]
     result = check_result(args.files[0], verdict)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, allow_nan=False))
     else:
         _print_text(result)
     print(f"已写入批注副本 {args.annotate}", file=sys.stderr if args.json else sys.stdout)
+    fmt = read_source(args.files[0]).format  # read again only to say how the copy was made
+    if fmt not in ("xlsx", "xlsm"):
+        print(f"注意：{args.files[0]} 是 {format_text(fmt)}；批注副本 {args.annotate} 是把其中的表单填入当前 .xlsx 模板后"
+              "写出的（原文件不变），请改用 .xlsx 模板填报", file=sys.stderr)
     return EXIT_FINDINGS if verdict.errors else EXIT_OK

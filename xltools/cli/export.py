@@ -23,19 +23,16 @@ def run(args: argparse.Namespace) -> int:
 
     from xltools.core import field_label
     from xltools.io.files import check_output, write_atomic
-    from xltools.io.forms import (
-        WORKBOOK_SUFFIXES,
-        FormReadError,
-        load_form,
-        with_formula_values,
-    )
+    from xltools.io.forms import FormReadError, load_workbook, with_formula_values
 
     path = Path(args.book)
-    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        raise FormReadError(path, "export 只读取已填写的工作簿（.xlsx/.xlsm）")
+    if path.suffix.lower() == ".json":
+        raise FormReadError(path, "export 只读取已填写的工作簿（.xlsx、.xlsm、.xls、.et、.ods、.xlsb），不读 JSON 表单")
     if args.output:
         check_output(args.output, suffixes=(".json",), what="JSON 表单", inputs=[path])
-    loaded = load_form(path)
+    loaded = load_workbook(path)
+    for note in loaded.notes:
+        print(f"{path}：{note}", file=sys.stderr)
     form, computed = with_formula_values(loaded)
     if computed:
         names = "、".join(field_label(name) for name in computed)

@@ -307,3 +307,12 @@ class TotalReviewDiffers(Rule):
     template = "「{label}」为 {total}，复核总分为 {review}，相差 {diff}{note}"
     fix = "请按各项的复核结果（见本表其他问题）核对得分后修改总分"
     defaults = {"note": ""}
+
+
+class FormatLegacy(Rule):
+    code, severity, area = "format-legacy", "warning", "文件格式"
+    title = "非 .xlsx 格式，模板保护无法核对"
+    template = ("本文件是 {format}{renamed}：其中的数值已读取并按同样规则检查评分，但该格式不保存或本程序读不到"
+                "{unseen}，无法核对模板是否被改动（只核对了表中固定文字）")
+    fix = "请用 .xlsx 模板填报"
+    defaults = {"renamed": ""}

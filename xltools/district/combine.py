@@ -30,7 +30,7 @@ from pathlib import Path
 from xltools.core import Policy
 from xltools.core.errors import UserError
 from xltools.core.text import finite
-from xltools.district.discover import CombineError, discover, shown_name
+from xltools.district.discover import CombineError, InputFile, discover, member_skip_reason, shown_name
 from xltools.district.process import LIMITS, process_file
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
@@ -50,6 +50,8 @@ from xltools.io.files import (
     check_output,
     read_regular,
 )
+from xltools.io.archives import archive_members, is_archive_name, member_task
+from xltools.io.reader import ReadError
 from xltools.io.sink import QuietSink
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
@@ -224,7 +226,7 @@ class _Tasks(Sequence[tuple[str, str]]):
 
     @staticmethod
     def _task(item: bytes) -> tuple[str, str]:
-        path, shown = item.split(b"\0", 1)
+        path, shown = item.rsplit(b"\0", 1)  # a member of an archive has a NUL in its path (io.archives)
         return os.fsdecode(path), shown.decode("utf-8")
 
     def __getitem__(self, index):  # type: ignore[no-untyped-def]
@@ -244,6 +246,26 @@ def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date) -> F
     except BrokenProcessPool:
         return FileResult(task[1], "unreadable", "读取该文件时处理进程意外退出（文件可能已损坏或过于复杂）；"
                                                  "请用 Excel 打开检查后重新保存")
+
+
+def _with_members(found: Iterable[InputFile]) -> Iterator[tuple[InputFile, bool, str]]:
+    """(entry, inside an archive, fate when it cannot be read) of the files found, each archive replaced by
+    its members (``archive.zip/path``, the task path of :func:`xltools.io.archives.member_task`) in name order."""
+    for item in found:
+        if item.skip is not None or item.problem is not None or not is_archive_name(item.path):
+            yield item, False, "unreadable"
+            continue
+        try:
+            members = archive_members(item.path)
+        except ReadError as exc:
+            yield InputFile(item.path, item.shown, None, exc.reason), False, exc.fate
+            continue
+        if not members:
+            yield InputFile(item.path, item.shown, "压缩包是空的，没有可汇总的文件"), False, "unreadable"
+            continue
+        for member in sorted(members, key=lambda m: m.name):
+            yield (InputFile(member_task(item.path, member), f"{item.shown}/{shown_name(member.name)}",
+                             member_skip_reason(member.name)), True, "unreadable")
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -334,12 +356,14 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     found = [item for item in discover(inputs, output) if item.path not in skip]
     if not found:
         raise CombineError("输入中没有任何文件")
-    readable = sum(1 for item in found if item.skip is None and item.problem is None)
+    entries = list(_with_members(found))
+    del found
+    readable = sum(1 for item, _, _ in entries if item.skip is None and item.problem is None)
     jobs = max(1, min(jobs or os.cpu_count() or 1, max(readable, 1)))
     today = dt.date.today()
     config = config_fingerprint(policy)
     tracebacks: dict[str, str] = {}
-    total = len(found)
+    total = len(entries)
     created = not store_path.exists()  # a store this run makes goes again if the run does not finish
     try:
         store_path.parent.mkdir(parents=True, exist_ok=True)
@@ -350,14 +374,16 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             done = 0
             # nothing to reuse (a new store, or a new program or policy): no hashing here, the workers hash
             reusable = not full and db.holds(config, round_id)
-            for seq, item in enumerate(found):
+            for seq, (item, member, failed) in enumerate(entries):
                 if item.problem is not None or item.skip is not None:
-                    fate, reason = ("unreadable", item.problem) if item.problem is not None else ("skipped", item.skip)
+                    fate, reason = (failed, item.problem) if item.problem is not None else ("skipped", item.skip)
                     db.add(round_id, seq, FileResult(item.shown, fate, reason or ""), config, today,
                            _db_path(item.path))
                     done += 1
                     continue
-                sha256, size, mtime = _fingerprint(item.path, LIMITS.max_file_bytes) if reusable else ("", 0, 0.0)
+                # a member of an archive is read by the worker (out of its archive), never taken from the store
+                sha256, size, mtime = _fingerprint(item.path, LIMITS.max_file_bytes) if reusable and not member \
+                    else ("", 0, 0.0)
                 if sha256 and db.reuse(round_id, seq, sha256, config, item.shown, size, mtime, _db_path(item.path),
                                        today):
                     done += 1
@@ -367,7 +393,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                     continue
                 todo.append(item.path, item.shown)
                 seqs.append(seq)
-            del found
+            del entries
             for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today)):
                 if result.traceback:
                     tracebacks[result.path] = result.traceback

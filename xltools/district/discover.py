@@ -8,14 +8,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xltools.core.errors import UserError, os_reason
+from xltools.io.seam import SPREADSHEET_SUFFIXES
 
-__all__ = ["CombineError", "InputFile", "discover", "shown_name", "EXCEL_SUFFIXES"]
+__all__ = ["CombineError", "InputFile", "discover", "shown_name", "EXCEL_SUFFIXES", "READ_SUFFIXES", "ARCHIVE_SUFFIXES",
+           "member_skip_reason"]
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+EXCEL_SUFFIXES = SPREADSHEET_SUFFIXES
+#: Names a run reads (the reader seam decides from the content how, or refuses with the next step): every
+#: spreadsheet, and what offices send instead of one (a PDF or a photo of the form). Word files join once
+#: a Word reader is registered in the seam (until then a 说明.docx beside the forms stays 已跳过).
+READ_SUFFIXES = (*SPREADSHEET_SUFFIXES, ".pdf", ".png", ".jpg", ".jpeg")
+#: Archives whose members a run reads (mail attachments), each member shown as ``archive.zip/path``.
+ARCHIVE_SUFFIXES = (".zip",)
 
 
 class CombineError(UserError):
     """The run cannot start or finish (bad arguments, output exists); message in Chinese."""
+
+
+def member_skip_reason(name: str) -> str | None:
+    """Why a member of an archive is not read (as for a file; a nested archive is not opened)."""
+    if name.startswith("__MACOSX/") or "/." in f"/{name}":
+        return "隐藏文件或 macOS 附带的资源文件"
+    if os.path.splitext(name)[1].lower() in ARCHIVE_SUFFIXES:
+        return "压缩包中的压缩包不展开；请解压后直接提交其中的工作簿"
+    return _skip_reason(name)
 
 
 def _skip_reason(path: str) -> str | None:
@@ -28,11 +45,11 @@ def _skip_reason(path: str) -> str | None:
         return "隐藏文件"
     if name.startswith("~") or name.endswith("~") or suffix in (".tmp", ".temp", ".bak", ".wbk"):
         return "临时或备份文件"
-    if suffix in EXCEL_SUFFIXES:
+    if suffix in READ_SUFFIXES or suffix in ARCHIVE_SUFFIXES:
         return None
-    if suffix in (".xls", ".et", ".ods", ".csv", ".xlsb"):
-        return f"{suffix} 格式不能汇总；请用本模板（.xlsx）填写后重新提交"
-    return "不是 Excel 工作簿（只汇总 .xlsx、.xlsm）"
+    if suffix == ".csv":
+        return ".csv 格式不能汇总；请用本模板（.xlsx）填写后重新提交"
+    return "不是 Excel 工作簿（只汇总 .xlsx、.xlsm、.xls、.et、.ods、.xlsb）"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import signal
 import threading
@@ -26,13 +27,18 @@ from xltools.district.results import FileResult, IndicatorRow, ProjectRow
 from xltools.district.review import risk_facts
 from xltools.form.identify import NotTemplate
 from xltools.form.layout import META_SHEET, SHEET
-from xltools.form.verdict import Verdict, judge
+from xltools.form.verdict import Verdict, judge, judge_form
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
-from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
+from xltools.io.archives import read_member, split_task
+from xltools.io.reader import Content
+from xltools.io.seam import ReadError, ReadOptions, read_content
+from xltools.io.xlsxread import Limits
 
 __all__ = ["process_file", "project_row", "LIMITS", "FILE_SECONDS"]
 
 LIMITS = Limits()
+#: What a district run reads of each workbook (the seam's readers read no more than this).
+OPTIONS = ReadOptions(sheets=(SHEET, META_SHEET), shared=(META_SHEET,), cells_only=True, limits=LIMITS)
 #: Seconds one file may take to be read and judged (a form takes milliseconds); over it, the file is
 #: ``unreadable`` with the reason, and the run goes on.
 FILE_SECONDS = 60.0
@@ -162,7 +168,34 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
     return result
 
 
+def _read_member(path: str, result: FileResult) -> bytes | None:
+    """The bytes of an archive's member (``path`` from :func:`xltools.io.archives.member_task`); ``None`` with
+    the file's fate set when it cannot be read."""
+    archive, raw = split_task(path)  # type: ignore[misc]
+    try:
+        data = read_member(archive, raw, LIMITS)
+    except ReadError as exc:
+        result.fate, result.reason = exc.fate, exc.reason
+        return None
+    result.size, result.mtime = len(data), _mtime(archive)
+    return data
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
 def _process(path: str, result: FileResult, policy: Policy | None, today: dt.date) -> None:
+    if split_task(path) is not None:
+        member = _read_member(path, result)
+        if member is None:
+            return
+        result.sha256 = hashlib.sha256(member).hexdigest()
+        _judge(path, member, result, policy, today)
+        return
     try:
         data, status = read_regular(path, LIMITS.max_file_bytes)
     except FileTooLargeError as exc:
@@ -177,18 +210,28 @@ def _process(path: str, result: FileResult, policy: Policy | None, today: dt.dat
         return
     result.size, result.mtime = status.st_size, status.st_mtime
     result.sha256 = hashlib.sha256(data).hexdigest()
+    _judge(path, data, result, policy, today)
+
+
+def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, today: dt.date) -> None:
+    """The one verdict on the bytes of ``path`` through the reader seam, into ``result``."""
     book = None
     try:
-        book = read_workbook(data, sheets=(SHEET, META_SHEET), shared=(META_SHEET,), cells_only=True,
-                             limits=LIMITS)
-        verdict = judge(book, policy, today=today)
+        source = read_content(Content(result.path, data), OPTIONS)
+        result.format = source.format
+        book = source.book
+        if book is not None:
+            verdict = judge(book, policy, today=today, reading=source.findings)
+        else:
+            assert source.form is not None, "a Source holds a book or a form"
+            verdict = judge_form(source.form, policy, today=today, reading=source.findings,
+                                 origins=source.origins or None)
         if verdict.blank:
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
             return
         project = project_row(verdict, verdict.policy or Policy())
-    except WorkbookReadError as exc:
-        result.fate = {"not-excel": "unreadable"}.get(exc.fate, exc.fate)
-        result.reason = exc.reason
+    except ReadError as exc:
+        result.fate, result.reason = exc.fate, exc.reason
         return
     except NotTemplate as exc:
         if book is not None and set(SUMMARY_SHEETS) <= set(book.sheet_names):

@@ -179,6 +179,8 @@ class FileResult:
     reused: bool = False
     #: The project's own risk facts (:func:`xltools.district.review.risk_facts`), computed with the verdict.
     risk: dict | None = None
+    #: The format the reader seam found in the file (``xlsx``, ``xls``, ``ods`` …); empty when not read.
+    format: str = ""
     #: Where the file was read (``path`` is how the summary names it); what 来源文件 links to.
     source: str = ""
 

@@ -28,6 +28,7 @@ from xltools.district.discover import CombineError
 from xltools.district.results import FATE_TEXT
 from xltools.district.store import Store
 from xltools.io.annotate import annotate_workbook
+from xltools.io.archives import split_task
 from xltools.io.files import atomic_output
 
 __all__ = ["write_returns", "RETURN_LIST", "unit_folder", "NOT_SUMMARISED", "NEXT_STEP", "unit_of_folders",
@@ -102,7 +103,7 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
     notice = notice or ReturnNotice()
     folder.mkdir(parents=True, exist_ok=True)
     rows = store.db.execute(
-        "SELECT unit, path, source, name, sha256, config FROM files WHERE round=? AND errors > 0 "
+        "SELECT unit, path, source, name, sha256, config, format FROM files WHERE round=? AND errors > 0 "
         "AND fate IN ('ok','tampered','wrong-year') ORDER BY unit, path", (round_id,)).fetchall()
     names: dict[str, set[str]] = {}
     targets: list[str] = []
@@ -116,17 +117,23 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
         taken.add(file_name)
         (folder / unit_folder(unit)).mkdir(exist_ok=True)
         targets.append(file_name)
-    tasks = [(row[2], str(folder / unit_folder(row[0]) / name), policy, today) for row, name in zip(rows, targets)]
+    # an annotated copy is the workbook itself with notes: only for a .xlsx/.xlsm on disk (a legacy format or a
+    # member of an archive is listed in 退回清单 with the cells to fix, and no copy)
+    copied = [fmt in ("xlsx", "xlsm", "") and split_task(row[2]) is None for row, fmt in zip(rows, (r[6] for r in rows))]
+    tasks = [(row[2], str(folder / unit_folder(row[0]) / name), policy, today)
+             for row, name, copy in zip(rows, targets, copied) if copy]
     if jobs > 1 and len(tasks) > 4:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             failures = list(pool.map(_annotate, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
     else:
         failures = [_annotate(task) for task in tasks]
-    for (_, path, *_rest), failure in zip(rows, failures):
+    for (_, path, *_rest), failure in zip([row for row, copy in zip(rows, copied) if copy], failures):
         if failure:
             raise CombineError(f"为「{path}」写批注副本失败：{failure}")
     listings: dict[str, list[tuple[str, str, str, str, str, str]]] = {unit: [] for unit in names}
-    for (unit, _, _, name, sha256, config), file_name in zip(rows, targets):
+    for (unit, _, _, name, sha256, config, _), file_name, copy in zip(rows, targets, copied):
+        if not copy:
+            file_name = f"{file_name}（未附批注副本：请按本清单修改，并改用 .xlsx 模板填报）"
         for sheet, cell, code, severity, message in store.db.execute(
                 "SELECT sheet, cell, code, severity, message FROM findings WHERE sha256=? AND config=? "
                 "ORDER BY severity, n", (sha256, config)):
@@ -147,6 +154,7 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
         title = (unit, label, today, notice)
         _write_list(folder / unit_folder(unit) / RETURN_LIST, listing, title)
     return {"returns": str(folder), "returned": len(rows), "returned_units": len(listings),
+            "returned_without_copy": copied.count(False),
             "not_summarised": [{"path": path, "fate": fate, "unit": _unit_for(path, folders)}
                                for path, fate, _ in unread]}
 

@@ -10,17 +10,20 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
 - ``meta(key, value)``: ``schema_version``.
 - ``rounds(id, label, started, finished, summary, year, config)``: one row a run.
 - ``results(sha256, config, today, fate, reason, project, indicators, details, errors, warnings,
-  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings)``: what
+  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings, format)``: what
   judging a file's bytes gave (the cache). ``config`` fingerprints the program and the policy;
   ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as
   ``{"d": "YYYY-MM-DD"}``; ``project`` also holds ``risk``, the project's own risk facts);
   ``future`` = 1 when a finding depends on the day of the run (date-in-future); the header columns
-  repeat the project's for SQL.
+  repeat the project's for SQL; ``format`` is what the reader seam found in the file (``xlsx``, ``xls`` …).
 - ``findings(sha256, config, n, sheet, cell, code, severity, message)``: the findings of a result.
 - ``files(round, seq, path, sha256, config, size, mtime, fate, reason, reused, unit, name, year,
-  filled_on, self_total, review_total, grade, errors, warnings, source)``: every input file of a
+  filled_on, self_total, review_total, grade, errors, warnings, source, format)``: every input file of a
   round (``path`` as the summary shows it, ``source`` where it was read), its final fate (after the
-  year check and duplicates).
+  year check and duplicates) and its format.
+
+``format`` (both tables) was added within schema version 1: a store made before it gets the column
+(empty for its old rows) when opened.
 
 Nothing here is ever unpickled: a store is a file on disk and is read as data only.
 """
@@ -54,7 +57,7 @@ CREATE TABLE IF NOT EXISTS results (
     sha256 TEXT NOT NULL, config TEXT NOT NULL, today TEXT NOT NULL, fate TEXT NOT NULL, reason TEXT NOT NULL,
     project TEXT, indicators BLOB, details TEXT, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
     future INTEGER NOT NULL, unit TEXT, name TEXT, year TEXT, filled_on TEXT, self_total REAL, review_total REAL,
-    grade TEXT, packed_findings TEXT NOT NULL, PRIMARY KEY (sha256, config));
+    grade TEXT, packed_findings TEXT NOT NULL, format TEXT NOT NULL DEFAULT '', PRIMARY KEY (sha256, config));
 CREATE TABLE IF NOT EXISTS findings (
     sha256 TEXT NOT NULL, config TEXT NOT NULL, n INTEGER NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
     code TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (sha256, config, n));
@@ -63,7 +66,8 @@ CREATE TABLE IF NOT EXISTS files (
     sha256 TEXT NOT NULL, config TEXT NOT NULL, size INTEGER NOT NULL, mtime REAL NOT NULL,
     fate TEXT NOT NULL, reason TEXT NOT NULL, reused INTEGER NOT NULL,
     unit TEXT, name TEXT, year TEXT, filled_on TEXT, self_total REAL, review_total REAL, grade TEXT,
-    errors INTEGER NOT NULL, warnings INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (round, seq));
+    errors INTEGER NOT NULL, warnings INTEGER NOT NULL, source TEXT NOT NULL, format TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (round, seq));
 CREATE INDEX IF NOT EXISTS files_key ON files (round, unit, name, year);
 CREATE INDEX IF NOT EXISTS files_sha ON files (round, sha256);
 """
@@ -148,7 +152,7 @@ def _project_from(head: str, indicators: bytes, details: str) -> tuple[ProjectRo
 # --- the store -------------------------------------------------------------------------------------
 
 _FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, "
-                 "r.project, r.indicators, r.details, r.packed_findings, f.source")
+                 "r.project, r.indicators, r.details, r.packed_findings, f.format, f.source")
 
 
 class Store:
@@ -168,10 +172,20 @@ class Store:
             elif version != SCHEMA_VERSION:
                 raise StoreError(f"结果库 {path} 的结构版本为 {version}，本程序只认识版本 {SCHEMA_VERSION}；"
                                  "请换一个结果库文件（--store）或升级 xltools")
+            else:
+                self._add_format_columns()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"结果库 {path} 无法使用（{db_reason(exc)}）；请换一个文件（--store）或删除它") from exc
         except OSError as exc:
             raise StoreError(f"结果库 {path} 无法打开：{os_reason(exc)}") from exc
+
+    def _add_format_columns(self) -> None:
+        """A store made before the ``format`` columns: add them (old rows: empty)."""
+        for table in ("results", "files"):
+            columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if "format" not in columns:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN format TEXT NOT NULL DEFAULT ''")
+        self.db.commit()
 
     def _version(self) -> int | None:
         tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -230,7 +244,7 @@ class Store:
         (a filled date not after the day it was judged is not after any later day either)."""
         cursor = self.db.execute(
             "INSERT INTO files SELECT ?, ?, ?, sha256, config, ?, ?, fate, reason, 1, unit, name, year, filled_on, "
-            "self_total, review_total, grade, errors, warnings, ? FROM results WHERE sha256=? AND config=? "
+            "self_total, review_total, grade, errors, warnings, ?, format FROM results WHERE sha256=? AND config=? "
             "AND (future=0 OR today=?)", (round_id, seq, path, size, mtime, source, sha256, config, today.isoformat()))
         return cursor.rowcount == 1
 
@@ -242,23 +256,25 @@ class Store:
             head = dumps_value({**{name: getattr(p, name) for name in _PROJECT_FIELDS},
                                 "risk": result.risk}) if p is not None else None
             future = any(f[2] in _FUTURE_CODES for f in result.findings)
-            self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (result.sha256, config, today.isoformat(), result.fate, result.reason, head,
                              p.packed_indicators if p else None, dumps_value(list(p.details)) if p else None,
                              result.errors, result.warnings, int(future),
                              p.unit if p else None, p.name if p else None, p.year if p else None,
                              p.filled_on.isoformat() if p and p.filled_on else None, p.self_total if p else None,
-                             p.review_total if p else None, p.grade if p else None, dumps_value(result.findings)))
+                             p.review_total if p else None, p.grade if p else None, dumps_value(result.findings),
+                             result.format))
             self.db.execute("DELETE FROM findings WHERE sha256=? AND config=?", (result.sha256, config))
             self.db.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
                                 [(result.sha256, config, n, *f) for n, f in enumerate(result.findings)])
         self.db.execute(
-            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (round_id, seq, result.path, result.sha256, config if result.sha256 else "", result.size,
              result.mtime, result.fate, result.reason, int(result.reused),
              p.unit if p else None, p.name if p else None, p.year if p else None,
              p.filled_on.isoformat() if p and p.filled_on else None, p.self_total if p else None,
-             p.review_total if p else None, p.grade if p else None, result.errors, result.warnings, source))
+             p.review_total if p else None, p.grade if p else None, result.errors, result.warnings, source,
+             result.format))
 
     def commit(self) -> None:
         self.db.commit()
@@ -334,8 +350,9 @@ class Store:
             cursor = self.db.execute(
                 f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
                 "WHERE f.round=? ORDER BY f.seq", (round_id,))
-        for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, source in cursor:
-            result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), source=source)
+        for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, fmt, source in cursor:
+            result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt,
+                                source=source)
             if head is not None:
                 result.project, result.risk = _project_from(head, indicators, details)
             if findings and findings != "[]":

@@ -313,7 +313,7 @@ class _Findings(_Stream):
 
 class _Files(_Stream):
     role, title, freeze = "files", "朝阳区项目支出绩效自评汇总·文件清单", 2
-    headers = [("序号", 6), ("文件", 30), ("状态", 12), ("原因", 40), ("实施单位", 14), ("项目名称", 20),
+    headers = [("序号", 6), ("文件", 30), ("状态", 12), ("原因", 40), ("实施单位", 14), ("项目名称", 20), ("格式", 7),
                ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17),
                ("本轮读取", 12)]
 
@@ -322,10 +322,12 @@ class _Files(_Stream):
         self.row += 1
         read = "沿用上次结果（文件未改动）" if result.reused else "已读取" if result.sha256 else ""
         values = [self.row, result.path, fate_label(result.fate, result.errors), result.reason, p.unit if p else "",
-                  p.name if p else "", result.errors, result.warnings, round(result.size / 1024, 1), result.modified,
-                  result.sha256[:16], read]
+                  p.name if p else "", f".{result.format}" if result.format else "", result.errors, result.warnings,
+                  round(result.size / 1024, 1), result.modified, result.sha256[:16], read]
+        # a format other than .xlsx/.xlsm stands out: its protection could not be verified (format-legacy)
         formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
-                   fmt.text, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text, fmt.text]
+                   fmt.text, fmt.text if result.format in ("", "xlsx", "xlsm") else fmt.bad, fmt.int, fmt.int,
+                   fmt.score, fmt.stamp, fmt.text, fmt.text]
         self.ws.append_values(self.row, values, formats,
                               _row_height([(result.reason, self.headers[3][1]), (result.path, self.headers[1][1])]))
 

@@ -8,6 +8,7 @@ findings at the same cells whichever way it comes in.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from xltools.core import (
@@ -39,11 +40,13 @@ class Verdict:
     tamper: tuple[Finding, ...] = ()
     #: The policy that scored it: the run's, else the template version's released policy.
     policy: Policy | None = None
+    #: What the reader of the file found (``format-legacy`` for a format that cannot show protection …).
+    reading: tuple[Finding, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
-        """Every finding, tamper check first, each placed at its cell where it has one."""
-        return [*self.tamper, *self.evaluation.findings]
+        """Every finding: tamper check, then the reader's, then the form's, each placed at its cell where it has one."""
+        return [*self.tamper, *self.reading, *self.evaluation.findings]
 
     @property
     def errors(self) -> int:
@@ -72,16 +75,21 @@ def read_form(book: BookView, identity: Identity) -> Form:
     return identity.layout.form_from_cells(sheet.value)
 
 
-def _placed(evaluation: Evaluation, layout: Layout) -> Evaluation:
-    findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
+def _placed(evaluation: Evaluation, layout: Layout, origins: Mapping[str, str] | None = None) -> Evaluation:
+    """Findings placed at their cells: where the field was read (``origins``) when given, else the layout's cell."""
+    if origins:
+        findings = [f.at_cell(f.cell or origins.get(f.field) or layout.cell_of(f.field)) for f in evaluation.findings]
+    else:
+        findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
     return Evaluation(evaluation.form, evaluation.sheet, findings)
 
 
 def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None = None,
-          identity: Identity | None = None) -> Verdict:
+          identity: Identity | None = None, reading: tuple[Finding, ...] = ()) -> Verdict:
     """The verdict on a workbook, scored with the district's policy: ``policy`` (the run's, e.g.
     ``--policy``), else the released policy of the workbook's template version. The policy stored in
-    the workbook never scores it; one that differs is a ``tamper-policy-changed`` finding.
+    the workbook never scores it; one that differs is a ``tamper-policy-changed`` finding. ``reading``
+    are the findings of the reader that read the file (:mod:`xltools.io.seam`), kept with the verdict.
 
     Raises :class:`~xltools.form.identify.NotTemplate` (or ``UnknownVersion``) when it is not a
     form of ours.
@@ -99,18 +107,22 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     evaluation = evaluate(shown, district, today=today)
     layout = identity.layout
     return Verdict(form, _placed(evaluation, layout), layout, identity,
-                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district)
+                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district, reading)
 
 
-def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None) -> Verdict:
-    """The verdict on a JSON form: cells are named as in the workbook ``xltools fill`` would write.
+def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None,
+               reading: tuple[Finding, ...] = (), origins: Mapping[str, str] | None = None) -> Verdict:
+    """The verdict on a form read without a template layout (JSON, or a reader's ``Source.form``).
 
-    That workbook has as many indicator rows as the form has indicators (at least the template's
-    default) and leaves out empty indicators, so the form is judged as ``fill`` writes it.
+    Findings are placed where ``origins`` says each field was read (``表1 第12行 第5列``), else at the
+    cells of the workbook ``xltools fill`` would write: that workbook has as many indicator rows as the
+    form has indicators (at least the template's default) and leaves out empty indicators, so the form
+    is judged as ``fill`` writes it. ``reading`` are the reader's findings, kept with the verdict.
     """
     rows = [ind for ind in form.indicators if not ind.is_empty()]
     if len(rows) != len(form.indicators):
         form = form.model_copy(update={"indicators": rows})
     layout = current_layout(max(len(rows), current_layout().rows))
     policy = policy or released_policy(layout.version)
-    return Verdict(form, _placed(evaluate(form, policy, today=today), layout), layout, policy=policy)
+    return Verdict(form, _placed(evaluate(form, policy, today=today), layout, origins), layout, policy=policy,
+                   reading=reading)

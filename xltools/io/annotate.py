@@ -17,7 +17,9 @@ import re
 import zipfile
 from pathlib import Path
 
-from xltools.core import Policy
+from collections.abc import Callable
+
+from xltools.core import Form, Policy
 from xltools.core.errors import UserError, os_reason
 from xltools.form.annotation import Annotation, annotate
 from xltools.form.cells import cells_of
@@ -25,8 +27,11 @@ from xltools.form.layout import RESULT_SHEET, SHEET
 from xltools.form.live import Live, live_plan
 from xltools.form.verdict import Verdict, judge
 from xltools.io.files import OutputExistsError, atomic_output
-from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, load_workbook
+from xltools.io.fill import filled_bytes
+from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, judge_loaded, load_workbook
 from xltools.io.livecopy import apply_live, set_up_printing
+from xltools.io.seam import format_text
+from xltools.io.xlsxread import read_workbook
 
 __all__ = ["AnnotateError", "annotate_workbook", "apply_annotation"]
 
@@ -51,26 +56,43 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, today: dt.date | None = None,
-                      force: bool = False) -> Verdict:
+                      force: bool = False, template: Callable[[Form], bytes] | None = None) -> Verdict:
     """Write ``out``, the annotated copy of the workbook ``source``, and return the verdict on it.
 
     Refuses ``out`` when it is ``source`` itself (also through a link), when it exists and not
     ``force``, and when its suffix differs from the source's (an .xlsm keeps its macros only as .xlsm).
+    A source in another format (.xls, .ods …, read through the seam) is written as ``.xlsx``: its form
+    moved into ``template(form)`` (a fresh template's bytes; without ``template`` it is refused), annotated
+    with the verdict on that workbook plus the source's reader findings (``format-legacy``).
     Raises :class:`~xltools.io.forms.FormReadError` when ``source`` is not a readable form of ours.
     """
     source, out = Path(source), Path(out)
-    suffix = source.suffix.lower()
-    if suffix not in WORKBOOK_SUFFIXES:
-        raise FormReadError(source, "只能为工作簿（.xlsx、.xlsm）生成批注副本")
     if _same_file(source, out):
         raise AnnotateError(f"批注副本 {out} 就是被检查的文件本身：请另选一个输出文件名（原文件不会被改动）")
+    loaded = load_workbook(source)
+    native = loaded.format in ("xlsx", "xlsm")
+    suffix = f".{loaded.format}" if native and source.suffix.lower() not in WORKBOOK_SUFFIXES \
+        else source.suffix.lower() if native else ".xlsx"
+    if not native and template is None:
+        raise FormReadError(source, f"这是 {format_text(loaded.format)}，只能为 .xlsx、.xlsm 工作簿生成批注副本；"
+                                    "请先用 xltools convert 转为 .xlsx")
+    if loaded.book is None:
+        raise FormReadError(source, "不是按模板填写的工作簿，无法生成批注副本；请先用 xltools convert 转为 .xlsx")
     if out.suffix.lower() != suffix:
-        raise AnnotateError(f"批注副本 {out} 应以 {suffix} 结尾（与 {source.name} 相同），请改用该扩展名")
+        why = f"与 {source.name} 相同" if native else f"{format_text(loaded.format)}的批注副本按 .xlsx 写出"
+        raise AnnotateError(f"批注副本 {out} 应以 {suffix} 结尾（{why}），请改用该扩展名")
     if out.exists() and not force:
         raise OutputExistsError(f"{out} 已存在：如需覆盖请加 --force")
-    book, identity = load_workbook(source)
-    verdict = judge(book, policy, today=today, identity=identity)
-    data = _annotated_bytes(source, verdict, keep_vba=suffix == ".xlsm", checked_on=(today or dt.date.today()))
+    verdict = judge_loaded(loaded, policy, today=today)
+    checked_on = today or dt.date.today()
+    if native:  # openpyxl goes by the name: a workbook named .xls is handed over as bytes
+        opened = source if source.suffix.lower() in WORKBOOK_SUFFIXES else io.BytesIO(_read(source))
+        data = _annotated_bytes(opened, verdict, keep_vba=suffix == ".xlsm", checked_on=checked_on)
+    else:
+        assert template is not None
+        workbook = filled_bytes(loaded.form, template(loaded.form))
+        moved = judge(read_workbook(workbook), policy, today=today, reading=loaded.findings)
+        data = _annotated_bytes(io.BytesIO(workbook), moved, keep_vba=False, checked_on=checked_on)
     try:
         with atomic_output(out, force=force) as tmp:
             tmp.write_bytes(data)
@@ -81,7 +103,14 @@ def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, 
     return verdict
 
 
-def _annotated_bytes(source: Path, verdict: Verdict, *, keep_vba: bool, checked_on: dt.date) -> bytes:
+def _read(source: Path) -> bytes:
+    try:
+        return source.read_bytes()
+    except OSError as exc:
+        raise FormReadError(source, f"无法读取文件：{os_reason(exc)}") from exc
+
+
+def _annotated_bytes(source: Path | io.BytesIO, verdict: Verdict, *, keep_vba: bool, checked_on: dt.date) -> bytes:
     import openpyxl
     from openpyxl.xml.functions import register_namespace
 
@@ -98,7 +127,7 @@ def _annotated_bytes(source: Path, verdict: Verdict, *, keep_vba: bool, checked_
     live = live_plan(verdict, plan, lambda cell: form_sheet[cell].value, checked_on=checked_on.isoformat())
     apply_annotation(wb, plan, live)
     apply_live(wb, live)
-    set_up_printing(wb, verdict.layout, live, verdict.form.project_name or source.stem)
+    set_up_printing(wb, verdict.layout, live, verdict.form.project_name or "自评表")
     buffer = io.BytesIO()
     wb.save(buffer)
     return _anchor_comments(buffer.getvalue())

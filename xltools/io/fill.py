@@ -29,7 +29,7 @@ from xltools.form.identify import NotTemplate, identify
 from xltools.form.layout import SHEET, Layout, Spot
 from xltools.io.files import OutputExistsError, write_atomic
 
-__all__ = ["FillError", "fill_template"]
+__all__ = ["FillError", "fill_template", "filled_bytes"]
 
 # Row heights are estimated from the text (no spreadsheet autofits merged cells on opening):
 # a CJK character is about 1.55 column units wide in LibreOffice (WenQuanYi) and 1.9–2 in Excel
@@ -171,6 +171,16 @@ def fill_template(form: Form, out: Path | str, template: Path | str | bytes, *, 
         if source.suffix.lower() != out.suffix.lower():
             raise FillError(f"输出文件 {out.name} 的扩展名必须与模板 {source.name} 相同（{source.suffix}）")
         keep_vba = source.suffix.lower() == ".xlsm"
+    write_atomic(out, _filled(form, source, label, keep_vba), force=force)
+    return out
+
+
+def filled_bytes(form: Form, template: bytes, *, label: str = "默认模板") -> bytes:
+    """The .xlsx bytes of ``form`` written into a copy of the template ``template`` (nothing written to disk)."""
+    return _filled(form, io.BytesIO(template), label, keep_vba=False)
+
+
+def _filled(form: Form, source: Path | io.BytesIO, label: str, keep_vba: bool) -> bytes:
     try:
         book = load_workbook(source, keep_vba=keep_vba)
     except OSError as exc:
@@ -197,5 +207,4 @@ def fill_template(form: Form, out: Path | str, template: Path | str | bytes, *, 
     _grow_rows(ws, layout)
     buffer = io.BytesIO()
     book.save(buffer)
-    write_atomic(out, buffer.getvalue(), force=force)
-    return out
+    return buffer.getvalue()

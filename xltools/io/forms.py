@@ -1,31 +1,36 @@
-"""Load a form from a file: a JSON form or a filled workbook (.xlsx/.xlsm).
+"""Load a form from a file: a JSON form, or any file the reader seam (:mod:`xltools.io.seam`) reads.
 
 Every failure to read is a :class:`FormReadError` with a Chinese message naming the file;
-the CLI maps it to exit code 2. A workbook comes back with its identity (template version
-and layout) and its cells as the bounded reader saw them, ready for
-:func:`xltools.form.verdict.judge`.
+the CLI maps it to exit code 2. A workbook comes back with its format, its identity (template
+version and layout), its cells as the reader saw them and the reader's findings; a form read
+without a template layout (a Word table …) with where each field came from. :func:`judge_loaded`
+runs the one verdict (:func:`xltools.form.verdict.judge` / ``judge_form``) on either.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from xltools.core import Form, Policy
+from xltools.core import Finding, Form, Policy
 from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.core.scoring import with_formula_values as formula_values
+from xltools.form.book import BookView
 from xltools.form.identify import Identity, NotTemplate, identify
-from xltools.form.verdict import read_form
+from xltools.form.verdict import Verdict, judge, judge_form, read_form
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
-from xltools.io.xlsxread import WorkbookData, WorkbookReadError, read_workbook
+from xltools.io.seam import ReadError, ReadOptions, read_source
 
-__all__ = ["FormReadError", "LoadedForm", "load_form", "load_json_form", "load_workbook", "WORKBOOK_SUFFIXES",
-           "with_formula_values", "FORMULA_FIELDS"]
+__all__ = ["FormReadError", "LoadedForm", "load_form", "load_json_form", "load_workbook", "judge_loaded",
+           "WORKBOOK_SUFFIXES", "with_formula_values", "FORMULA_FIELDS"]
 
+#: Workbooks that keep their own kind when written again (the annotated copy of an .xlsm is an .xlsm).
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: A JSON form is a few kilobytes; anything over this is not one.
 JSON_MAX_BYTES = 5 * 1024 * 1024
@@ -49,12 +54,28 @@ class FormReadError(UserError):
 
 @dataclass(frozen=True)
 class LoadedForm:
-    """A form read from a file; for a workbook also what it was read from and as what."""
+    """A form read from a file; for a workbook also what it was read from and as what.
+
+    ``format`` is the content's format (``json``, ``xlsx``, ``xls``, ``ods`` …: what the file holds,
+    not its name); ``findings`` the reader's (``format-legacy`` …), judged with the form;
+    ``notes`` Chinese lines about the format for the user; :meth:`origin` where a field was read.
+    """
 
     path: str
     form: Form
-    book: WorkbookData | None = None
+    book: BookView | None = None
     identity: Identity | None = None
+    format: str = "json"
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+    def origin(self, path: str) -> str | None:
+        """Where the field ``path`` (``project_name``, ``indicators[2].actual``) was read: ``自评表!B4`` for
+        a workbook of a template version, the reader's position (``表1 第4行 第2列``) for other sources."""
+        if path in self.origins:
+            return self.origins[path]
+        return self.identity.layout.cell_of(path) if self.identity is not None else None
 
 
 def load_json_form(path: Path) -> LoadedForm:
@@ -90,28 +111,38 @@ def load_json_form(path: Path) -> LoadedForm:
     return LoadedForm(str(path), form)
 
 
-def load_workbook(path: Path | str, **read_options: object) -> tuple[WorkbookData, Identity]:
-    """A workbook read by the bounded reader and identified as a form of ours, or :class:`FormReadError`."""
+def load_workbook(path: Path | str, options: ReadOptions = ReadOptions()) -> LoadedForm:
+    """A file read through the seam (whatever its format) and, for a workbook, identified as a form of ours;
+    :class:`FormReadError` when it cannot be read or is not a form of ours."""
     try:
-        book = read_workbook(path, **read_options)  # type: ignore[arg-type]
-    except WorkbookReadError as exc:
-        raise FormReadError(path, exc.reason, "unreadable" if exc.fate == "not-excel" else exc.fate) from exc
+        source = read_source(path, options=options)
+    except ReadError as exc:
+        raise FormReadError(path, exc.reason, exc.fate) from exc
+    common = {"format": source.format, "findings": source.findings, "notes": source.notes, "origins": source.origins}
+    if source.book is None:
+        assert source.form is not None, "a Source holds a book or a form"
+        return LoadedForm(str(path), source.form, **common)  # type: ignore[arg-type]
     try:
-        return book, identify(book)
+        identity = identify(source.book)
     except NotTemplate as exc:
         raise FormReadError(path, exc.reason, exc.fate) from exc
+    return LoadedForm(str(path), read_form(source.book, identity), source.book, identity,  # type: ignore[arg-type]
+                      **common)
 
 
 def load_form(path: Path | str) -> LoadedForm:
-    """Read a form from a JSON file or a filled workbook (.xlsx/.xlsm)."""
+    """Read a form from a JSON file (by its ``.json`` name) or from any file the seam reads (by its content)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".json":
+    if path.suffix.lower() == ".json":
         return load_json_form(path)
-    if suffix in WORKBOOK_SUFFIXES:
-        book, identity = load_workbook(path)
-        return LoadedForm(str(path), read_form(book, identity), book, identity)
-    raise FormReadError(path, "不支持的文件类型（只接受 .json、.xlsx、.xlsm）")
+    return load_workbook(path)
+
+
+def judge_loaded(loaded: LoadedForm, policy: Policy | None = None, *, today: dt.date | None = None) -> Verdict:
+    """The one verdict on a loaded form (the same whichever door loaded it), with the reader's findings."""
+    if loaded.book is not None:
+        return judge(loaded.book, policy, today=today, identity=loaded.identity, reading=loaded.findings)
+    return judge_form(loaded.form, policy, today=today, reading=loaded.findings, origins=loaded.origins or None)
 
 
 def with_formula_values(loaded: LoadedForm) -> tuple[Form, list[str]]:

@@ -2,7 +2,7 @@
 
 Each job is a plain function of paths and names, so it can be sent to a process pool; it calls
 exactly what the command line calls (:func:`~xltools.form.verdict.judge` through
-:func:`~xltools.io.forms.load_workbook`, :func:`~xltools.io.annotate.annotate_workbook`,
+:func:`~xltools.io.forms.load_workbook` (the reader seam), :func:`~xltools.io.annotate.annotate_workbook`,
 :func:`~xltools.district.combine.combine`), so the page and the CLI give the same results.
 A file the user can fix comes back as ``{"error": <Chinese reason>}``, never as an exception.
 """
@@ -17,7 +17,6 @@ from xltools.form.report import check_result
 
 __all__ = ["check_job", "annotate_job", "combine_job", "warm_up"]
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def warm_up() -> bool:
@@ -29,24 +28,26 @@ def warm_up() -> bool:
 
 
 def _suffix_error(name: str) -> str | None:
-    if Path(name).suffix.lower() in WORKBOOK_SUFFIXES:
+    """A name that is no spreadsheet at all; the file's content still decides how a spreadsheet is read."""
+    from xltools.io.seam import SPREADSHEET_SUFFIXES
+
+    if Path(name).suffix.lower() in SPREADSHEET_SUFFIXES:
         return None
-    return f"{name} 不是 Excel 工作簿：只能检查本模板的 .xlsx 或 .xlsm 文件（.xls、.et、.ods 请先另存为 .xlsx）"
+    return f"{name} 不是 Excel 工作簿：只能检查本模板填写的 .xlsx、.xlsm、.xls、.et、.ods 或 .xlsb 文件"
 
 
 def check_job(path: str, name: str) -> dict[str, object]:
     """The ``check --json`` object of the uploaded workbook ``path`` (shown as ``name``)."""
-    from xltools.form.verdict import judge
-    from xltools.io.forms import FormReadError, load_workbook
+    from xltools.io.forms import FormReadError, judge_loaded, load_workbook
 
     problem = _suffix_error(name)
     if problem:
         return {"file": name, "error": problem}
     try:
-        book, identity = load_workbook(path)
+        loaded = load_workbook(path)
     except FormReadError as exc:
         return {"file": name, "error": exc.reason}
-    return check_result(name, judge(book, today=dt.date.today(), identity=identity))
+    return check_result(name, judge_loaded(loaded, today=dt.date.today()))
 
 
 def annotate_job(path: str, name: str, out: str) -> dict[str, object]:
