@@ -102,3 +102,13 @@ def test_deadline_and_contact_need_returns(district: Path, tmp_path: Path,
     assert main(["combine", str(district), "-o", str(tmp_path / "a.xlsx"), "--returns", str(tmp_path / "r"),
                  "--contact", " "]) == 2
     assert "--contact 不能为空" in capsys.readouterr().err
+
+
+def test_every_fate_that_keeps_a_file_out_has_a_next_step() -> None:
+    """A file is summarised (ok, tampered), returned as a form (wrong-year) or stands behind another file of its
+    project (duplicate, superseded); every other fate keeps it out, and its unit must be told what to do."""
+    from xltools.district.results import FATE_TEXT
+    from xltools.district.returns import NEXT_STEP
+
+    kept_or_covered = {"ok", "tampered", "wrong-year", "duplicate", "superseded"}
+    assert set(NEXT_STEP) == set(FATE_TEXT) - kept_or_covered
