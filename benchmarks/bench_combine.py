@@ -52,12 +52,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import stages  # noqa: E402
 from corpus import build_bases, files_of, generate_tree  # noqa: E402
 
-# Targets of issue 17 (printed beside the figures; not tests).
-FLOOR_CPU_MAX = FLOOR_WALL_MAX = 2.5
-OPENPYXL_RO_MIN, OPENPYXL_NAIVE_MIN = 4.0, 20.0
+# Targets of issue 31 (printed beside the figures; not tests): the whole command against the floor run as a
+# whole command on the same processes, the reader alone against calamine on one process, per file.
+FLOOR_CPU_MAX = FLOOR_WALL_MAX = 3.0
+READER_MAX = 2.0
+OPENPYXL_RO_MIN, OPENPYXL_NAIVE_MIN = 10.0, 20.0
 RSS_FLAT = 0.20
+#: Files the stage table is clocked on (one process, every stage timed file by file).
+STAGE_FILES = 1000
 
 
 # --- phases (each in its own process) ---------------------------------------------------------------
@@ -153,7 +158,15 @@ def phase_openpyxl(folder: Path, jobs: int) -> dict[str, object]:
 
 
 # name: (function, runs on P processes?)
-PHASES = {"combine": (phase_combine, True), "rerun": (phase_rerun, True), "calamine ×P": (phase_calamine, True),
+def phase_stages(folder: Path, jobs: int) -> dict[str, object]:
+    """The stage table (benchmarks/stages.py) on the first :data:`STAGE_FILES` files, in one process."""
+    import stages
+
+    paths = files_of(folder)[:STAGE_FILES]
+    return {"files": len(paths), "stages": stages.clock(paths)}
+
+
+PHASES = {"combine": (phase_combine, True), "stages": (phase_stages, False), "rerun": (phase_rerun, True), "calamine ×P": (phase_calamine, True),
           "calamine ×1": (phase_calamine, False), "calamine all": (phase_calamine_all, True),
           "openpyxl ro": (phase_openpyxl_ro, False),
           "openpyxl": (phase_openpyxl, False)}
@@ -221,6 +234,7 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
     result = {name: medians(rs) for name, rs in runs.items()}
     result["rerun"] = medians([run_phase("rerun", folder, args.jobs)])  # after the last full run: its store
     result["calamine all"] = medians([run_phase("calamine all", folder, args.jobs)])
+    result["stages"] = medians([run_phase("stages", folder, args.jobs)])
     naive = args.skip_openpyxl or n > args.naive_up_to
     for name, skip in (("openpyxl ro", args.skip_openpyxl), ("openpyxl", naive)):
         if not skip:
@@ -232,6 +246,8 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
             result[name]["beside"] = [before["cpu"], after["cpu"]]
     print(f"  {'phase':12} procs   wall s    CPU s   wall ms/file  CPU ms/file   peak RSS main / worker MB")
     for name, r in result.items():
+        if name == "stages":
+            continue
         print(f"  {name:12} {r['procs']:5} {r['wall']:8.2f} {r['cpu']:8.2f} {1000 * r['wall'] / n:14.2f} "
               f"{1000 * r['cpu'] / n:12.2f}   {r['rss_mb']:6.1f} / {r['worker_rss_mb']:6.1f}")
     c, f, f1 = result["combine"], result["calamine ×P"], result["calamine ×1"]
@@ -246,6 +262,14 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
           f"{verdict(c['cpu'] / f['cpu'], FLOOR_CPU_MAX, True)}, {c['cpu'] / f1['cpu']:.2f}× the floor's on one")
     print(f"  combine wall = {c['wall'] / f['wall']:.2f}× the floor's on {c['procs']} processes "
           f"{verdict(c['wall'] / f['wall'], FLOOR_WALL_MAX, True)}")
+    staged = result["stages"]
+    per_file = {stage: seconds / staged["files"] for stage, seconds in staged["stages"].items()}
+    reader = sum(per_file[stage] for stage in stages.READER)
+    print(f"  stages, CPU ms per file over {staged['files']} files in one process (benchmarks/stages.py):")
+    print("    " + "  ".join(f"{stage} {1000 * seconds:.3f}" for stage, seconds in per_file.items()))
+    print(f"  reader (open … sheet) {1000 * reader:.3f} ms/file = {reader / (f1['cpu'] / n):.2f}× calamine ×1's "
+          f"{1000 * f1['cpu'] / n:.3f} {verdict(reader / (f1['cpu'] / n), READER_MAX, True)}; after it (form … "
+          f"summary) {1000 * (sum(per_file.values()) - reader):.3f} ms/file")
     every = result["calamine all"]
     print(f"  for reference, against calamine reading every sheet (检查明细 too): CPU {c['cpu'] / every['cpu']:.2f}×, "
           f"wall {c['wall'] / every['wall']:.2f}× (not the target's baseline: combine does not read that sheet)")
@@ -336,6 +360,15 @@ def print_table(rows: list[tuple[int, dict[str, dict[str, object]]]], jobs: int)
               f"{cell(ro, n):11}  "
               f"{times(ro, c):>4}  {cell(naive, n):10}  {times(naive, c):>6}  "
               f"{c['rss_mb']:.0f} / {c['worker_rss_mb']:.0f}")
+    print("\nStage table: CPU ms per file, one process, the first "
+          f"{STAGE_FILES} files of each N (benchmarks/stages.py; store and summary are the main process's)")
+    print("     N  " + "".join(f"{stage:>9}" for stage in stages.STAGES) + "   reader  after it")
+    for n, r in rows:
+        staged = r["stages"]
+        per_file = {stage: 1000 * seconds / staged["files"] for stage, seconds in staged["stages"].items()}
+        reader = sum(per_file[stage] for stage in stages.READER)
+        print(f"{n:6}  " + "".join(f"{per_file[stage]:9.3f}" for stage in stages.STAGES)
+              + f"  {reader:7.3f}  {sum(per_file.values()) - reader:8.3f}")
     by_n = {n: r["combine"]["rss_mb"] for n, r in rows}
     if 2000 in by_n and max(by_n) > 2000:
         growth = by_n[max(by_n)] / by_n[2000] - 1

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import stages  # noqa: E402
 from corpus import build_bases, generate_tree  # noqa: E402
 
 # stage: (file suffix, function name) of its entry points; inclusive times are summed
@@ -34,7 +35,7 @@ STAGES = {
     "identify": [("form/identify.py", "identify")],
     "tamper check": [("form/tamper.py", "check_tamper")],
     "form from cells": [("form/verdict.py", "read_form")],
-    "evaluation (score + rules)": [("core/__init__.py", "evaluate")],
+    "evaluation (score + rules)": [("core/evaluation.py", "evaluate")],
     "  of which scoring": [("core/scoring.py", "score_form")],
     "  of which validation rules": [("core/rules.py", "validate")],
     "summary's project row": [("district/process.py", "project_row")],
@@ -56,84 +57,6 @@ def stage_times(stats: pstats.Stats) -> dict[str, float]:
                 total += ct
         found[stage] = total
     return found
-
-
-def clock_stages(paths: list[Path], output: Path) -> None:
-    """CPU time of each stage of a worker's job and of the summary, without a profiler.
-
-    Runs the steps :func:`xltools.district.process.process_file` runs, one by one, each timed with
-    ``time.process_time`` (kept in step with process.py by hand: a benchmark, not the product).
-    """
-    import datetime as dt
-    import hashlib
-    import zipfile
-    import zlib
-
-    from xltools.core import Policy
-    from xltools.core.rules import validate
-    from xltools.core.scoring import score_form
-    from xltools.district.process import LIMITS, process_file, project_row
-    from xltools.district.review import risk_facts
-    from xltools.district.summary import write_summary
-    from xltools.form.identify import identify
-    from xltools.form.layout import META_SHEET, SHEET
-    from xltools.form.tamper import check_tamper
-    from xltools.form.verdict import judge, read_form
-    from xltools.io.xlsxread import read_workbook
-
-    clock = time.process_time
-    today, policy = dt.date.today(), Policy()
-    spent = dict.fromkeys(("open + sha256", "reader", "identify", "tamper check", "form from cells", "scoring",
-                           "validation rules", "summary's project row + risk facts"), 0.0)
-    reader_by_writer = {"libreoffice": [0.0, 0], "xltools": [0.0, 0]}
-    for path in paths:
-        writer = ("libreoffice", "xltools")[int(path.stem) % 2]  # corpus.generate_tree alternates them
-        t0 = clock()
-        data = path.read_bytes()
-        hashlib.sha256(data).hexdigest()
-        t1 = clock()
-        book = read_workbook(data, sheets=(SHEET, META_SHEET), shared=(META_SHEET,), cells_only=True, limits=LIMITS)
-        t2 = clock()
-        identity = identify(book)
-        t3 = clock()
-        check_tamper(book, identity)
-        t4 = clock()
-        form = read_form(book, identity)
-        t5 = clock()
-        sheet = score_form(form, identity.policy or policy)
-        t6 = clock()
-        validate(form, identity.policy or policy, today=today, sheet=sheet)
-        t7 = clock()
-        verdict = judge(book, today=today, identity=identity)
-        t8 = clock()
-        risk_facts(project_row(verdict, identity.policy or policy))
-        t9 = clock()
-        reader_by_writer[writer][0] += t2 - t1
-        reader_by_writer[writer][1] += 1
-        for stage, seconds in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6, t9 - t8)):
-            spent[stage] += seconds
-    results = [process_file((str(p), str(p))) for p in paths]
-    started = clock()
-    write_summary(output, results, policy)
-    spent["summary workbook (main process)"] = clock() - started
-    n = len(paths)
-    print(f"\nStages timed one by one (CPU, no profiler), {n} files:")
-    for stage, seconds in spent.items():
-        print(f"  {stage:34} {seconds:6.2f} s {1000 * seconds / n:7.3f} ms/file")
-    print(f"  {'sum':34} {sum(spent.values()):6.2f} s {1000 * sum(spent.values()) / n:7.3f} ms/file")
-    print("  reader by writer: " + ", ".join(f"{w} {1000 * t / max(k, 1):.3f} ms/file ({k} files)"
-                                            for w, (t, k) in reader_by_writer.items()))
-    with zipfile.ZipFile(output) as archive:
-        parts = [archive.read(info) for info in archive.infolist()]
-    print(f"Summary deflate ({sum(map(len, parts)) / 1e6:.1f} MB of XML), what each zlib level would cost:")
-    for level in (6, 1):
-        started = clock()
-        size = 0
-        for part in parts:
-            packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-            size += len(packer.compress(part)) + len(packer.flush())
-        print(f"  level {level}{' (zipfile default)' if level == 6 else ''}: {clock() - started:.3f} s CPU, "
-              f"{size / 1e6:.2f} MB")
 
 
 def main() -> int:
@@ -164,7 +87,9 @@ def main() -> int:
         true_cpu = time.process_time() - started
         print(f"combine, one process, no profiler: {true_cpu:.2f} s CPU ({1000 * true_cpu / args.n:.2f} ms/file), "
               f"fates {({k: v for k, v in report.counts.items() if v})}")
-        clock_stages(sorted(folder.rglob("*.xlsx")), work / "stages-summary.xlsx")
+        paths = sorted(folder.rglob("*.xlsx"))
+        print(f"\nStages timed one by one (CPU, no profiler; benchmarks/stages.py), {len(paths)} files:")
+        print("\n".join(stages.table(stages.clock(paths), len(paths))))
         if args.no_cprofile:
             return 0
         profiler = cProfile.Profile(time.process_time)  # CPU time: a loaded machine's waits do not count

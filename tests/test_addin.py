@@ -15,7 +15,8 @@ import xlwings as xw  # noqa: E402
 from openpyxl.utils.cell import get_column_letter, range_boundaries  # noqa: E402
 
 from xltools.core import Form, Policy, evaluate  # noqa: E402
-from xltools.core.parse import parse_number, parse_quantity  # noqa: E402
+from xltools.core.parse import parse_number  # noqa: E402
+from xltools.core.quantity import parse_quantity  # noqa: E402
 from xltools.core.scoring import budget_score, execution_rate, grade, score_form  # noqa: E402
 from xltools.excel import addin, udfs  # noqa: E402
 from xltools.excel.fill import fill_workbook

@@ -67,3 +67,44 @@ def test_commands_import_only_what_they_use(tmp_path):
         heavy = {m for m in loaded if m.split(".")[0] in ("xlwings", "xlsxwriter", "openpyxl")
                  or m.startswith(("xltools.demo", "xltools.excel", "xltools.district"))}
         assert heavy == set(), (argv, sorted(heavy))
+
+
+#: Builds the import graph (grimp, which import-linter uses: every import statement, those inside
+#: functions and under ``if TYPE_CHECKING`` too) and prints each pair of modules of one folder (a package
+#: and the modules directly in it) that reach each other, directly or through other modules.
+_CIRCLES = """
+import grimp
+graph = grimp.build_graph("xltools")
+folders = {}
+for module in graph.modules:
+    folders.setdefault(module.rpartition(".")[0], set()).add(module)
+    folders.setdefault(module, set()).add(module)  # a package's __init__ belongs to its folder
+for members in folders.values():
+    for a in sorted(members):
+        for b in sorted(members):
+            if a < b and graph.chain_exists(a, b) and graph.chain_exists(b, a):
+                print(a, b)
+"""
+
+
+def _circles(root: Path) -> list[str]:
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    proc = subprocess.run([sys.executable, "-c", _CIRCLES], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    return proc.stdout.splitlines()
+
+
+def test_no_two_modules_of_one_folder_import_each_other():
+    assert _circles(ROOT) == []
+
+
+def test_a_function_level_import_back_is_a_circle(tmp_path):
+    root = _copy_with(tmp_path, "core/timepoint.py", "def _late():\n    from xltools.core import quantity  # back")
+    assert _circles(root) == ["xltools.core.quantity xltools.core.timepoint"]
+
+
+def test_a_circle_through_a_third_module_is_found(tmp_path):
+    # parse <- quantity (quantity imports parse); parse -> reading -> quantity closes a circle of three
+    root = _copy_with(tmp_path, "core/parse.py", "from xltools.core import reading  # back, through reading")
+    circles = _circles(root)
+    assert "xltools.core.parse xltools.core.quantity" in circles and "xltools.core.parse xltools.core.reading" in circles

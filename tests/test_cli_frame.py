@@ -59,7 +59,8 @@ def test_every_argument_has_a_chinese_help_text() -> None:
         for action in sub._actions:
             if isinstance(action, argparse._SubParsersAction):
                 helps = [a.help for a in action._choices_actions]
-                assert len(helps) == len(COMMANDS) and all(h and CJK.search(h) for h in helps)
+                assert name != "xltools" or len(helps) == len(COMMANDS)  # a command may have actions of its own
+                assert helps and all(h and CJK.search(h) for h in helps), name
                 continue
             assert action.help and CJK.search(action.help), (name, action.dest)
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from xltools.core import RULES, Policy, evaluate
-from xltools.core.parse import parse_quantity
+from xltools.core.quantity import parse_quantity
 from xltools.core.scoring import qualitative_band
 from xltools.demo.data import AREAS, STREETS, UNITS, YEAR, DemoSet, generate
 from xltools.demo.mistakes import MISTAKES

@@ -47,7 +47,8 @@ def test_distribution_name_is_ours(bundle: Path) -> None:
 def test_resolves_offline_for_windows(bundle: Path, python: str) -> None:
     """uv resolves for Windows (markers such as platform_system == "Windows" included) from the bundle only."""
     report = build_dist.verify(bundle, (python,))[python]
-    for name in ("xltools-chaoyang", "xlwings", "pywin32", "pydantic-core", "openpyxl", "xlsxwriter", "python-calamine"):
+    for name in ("xltools-chaoyang", "xlwings", "pywin32", "pydantic-core", "openpyxl", "xlsxwriter",
+                 "python-calamine", "isal"):
         assert f" + {name}==" in report, (name, report)
     assert (" + tomli==" in report) == (python == "3.10")
 

@@ -3,7 +3,8 @@
 import math
 
 from xltools.core import Policy
-from xltools.core.parse import is_placeholder, memoise_text, parse_number, parse_quantity
+from xltools.core.parse import is_placeholder, memoise_text, parse_number
+from xltools.core.quantity import parse_quantity
 from xltools.core.scoring import round_half_up
 from xltools.core.timepoint import find_time, parse_time
 from xltools.core.wording import stated_band

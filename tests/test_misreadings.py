@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 
 from xltools.core import Policy, evaluate
-from xltools.core.parse import parse_quantity
+from xltools.core.quantity import parse_quantity
 
 from .forms import clean_form
 

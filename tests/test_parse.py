@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xltools.core.parse import chinese_numeral, parse_date, parse_number, parse_quantity
+from xltools.core.parse import chinese_numeral, parse_date, parse_number
+from xltools.core.quantity import parse_quantity
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xltools.core import Indicator, Policy
-from xltools.core.parse import is_placeholder, parse_quantity
+from xltools.core.parse import is_placeholder
+from xltools.core.quantity import parse_quantity
 from xltools.core.reading import read_indicator, split_level1
 from xltools.core.scoring import score_indicator
 from xltools.core.timepoint import find_time, is_late, parse_time, resolve

@@ -29,7 +29,7 @@ def district(tmp_path: Path) -> Path:
     (root / A).mkdir(parents=True)
     (root / B).mkdir()
     fill_workbook(forms.clean_form(implementing_unit=A), root / A / "01_桶站改造.xlsx", template=TEMPLATE)
-    (root / A / "02_说明.docx").write_bytes(b"PK\x03\x04 not a workbook")
+    (root / A / "02_说明.txt").write_bytes("这是说明，不是自评表".encode())
     (root / A / "03_坏文件.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 200)
     errors = many_errors_form().model_copy(update={"implementing_unit": B})
     fill_workbook(errors, root / B / "01_错误很多.xlsx", template=TEMPLATE)
@@ -51,7 +51,7 @@ def test_title_block_and_files_not_summarised(district: Path, tmp_path: Path,
     assert code == 1
     screen = capsys.readouterr().out
     # every file that was not summarised is named on screen with its next step and where it was written
-    for name in ("02_说明.docx", "03_坏文件.xlsx"):
+    for name in ("02_说明.txt", "03_坏文件.xlsx"):
         line = next(line for line in screen.splitlines() if name in line)
         assert "重新报送" in line and f"已写入「{A}」的退回清单" in line, line
     assert "未能汇总的文件（2 个" in screen
@@ -62,8 +62,8 @@ def test_title_block_and_files_not_summarised(district: Path, tmp_path: Path,
     assert f"实施单位：{A}" in title[1] and "轮次：第一轮" in title[1] and "退回日期：" in title[1]
     assert "2027年3月15日" in title[2] and "区财政局绩效科 张三 85991234" in title[2]
     named = {row[1]: row for row in rows}
-    assert set(named) == {"02_说明.docx", "03_坏文件.xlsx"}
-    assert named["02_说明.docx"][5] == "skipped" and "模板" in named["02_说明.docx"][6]
+    assert set(named) == {"02_说明.txt", "03_坏文件.xlsx"}
+    assert named["02_说明.txt"][5] == "skipped" and "模板" in named["02_说明.txt"][6]
     assert named["03_坏文件.xlsx"][5] == "unreadable" and "另存为 .xlsx" in named["03_坏文件.xlsx"][6]
     _, rows_b = _table(out / B / "退回清单.xlsx")
     assert len(rows_b) > 10 and {row[1] for row in rows_b} == {"01_错误很多.xlsx"}
@@ -105,10 +105,10 @@ def test_deadline_and_contact_need_returns(district: Path, tmp_path: Path,
 
 
 def test_every_fate_that_keeps_a_file_out_has_a_next_step() -> None:
-    """A file is summarised (ok, tampered), returned as a form (wrong-year) or stands behind another file of its
+    """A file is summarised (ok, tampered, other-layout), returned as a form (wrong-year) or stands behind another file of its
     project (duplicate, superseded); every other fate keeps it out, and its unit must be told what to do."""
     from xltools.district.results import FATE_TEXT
     from xltools.district.returns import NEXT_STEP
 
-    kept_or_covered = {"ok", "tampered", "wrong-year", "duplicate", "superseded"}
+    kept_or_covered = {"ok", "tampered", "other-layout", "wrong-year", "duplicate", "superseded"}
     assert set(NEXT_STEP) == set(FATE_TEXT) - kept_or_covered

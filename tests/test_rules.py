@@ -141,6 +141,7 @@ def test_every_rule_is_exercised():
     # exercised under non-default policies in tests/test_policy.py
     seen |= {"over-achievement-unexplained", "indicator-inapplicable"}
     seen |= TAMPER_CODES  # workbook-level rules, exercised in tests/test_tamper.py
+    seen |= {"field-not-located"}  # the label-driven reader's rule, exercised in tests/test_wordforms.py
     seen |= {"format-legacy"}  # added by the reader seam: tests/test_formats.py, tests/test_seam.py
     assert seen == set(RULES)
 

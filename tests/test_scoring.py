@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from xltools.core import Policy, score_form, sheet_total
 from xltools.core.model import Form, Indicator
-from xltools.core.parse import Quantity
+from xltools.core.quantity import Quantity
 from xltools.core.scoring import (
     budget_score,
     execution_rate,

@@ -22,7 +22,8 @@ EPILOG = "退出码：0 = 没有错误；1 = 发现错误（见输出）；2 = �
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="检查并评分（JSON 表单或已填写的工作簿）", epilog=EPILOG)
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="JSON 表单、已填写的工作簿（.xlsx/.xlsm），或文件夹（检查其中所有工作簿，同 combine）")
+                   help="JSON 表单、已填写的工作簿（.xlsx/.xlsm/.xls/.et/.ods）、Word 自评表（.docx/.doc）、其他格式的"
+                        "自评表或项目清单，或文件夹（检查其中所有工作簿，同 combine）")
     p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
     p.add_argument("--policy", metavar="NAME|FILE",
                    help="评分规则：名称（chaoyang、mof2020）或 TOML 文件（优先于工作簿自带的规则）")
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     from xltools.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE
     from xltools.form.report import check_result
     from xltools.io.files import read_policy
-    from xltools.io.forms import FormReadError, judge_loaded, load_form
+    from xltools.io.forms import FormReadError, judge_loaded, load_forms
 
     policy = read_policy(args.policy) if args.policy else None
     today = dt.date.today()
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
             tally["unreadable"] += 1
             continue
         try:
-            loaded = load_form(Path(name))
+            forms = load_forms(Path(name))  # a list workbook: one form per project
         except FormReadError as exc:
             print(f"无法读取 {exc.path}：{exc.reason}", file=sys.stderr)
             if args.json:
@@ -124,19 +125,21 @@ def run(args: argparse.Namespace) -> int:
             status = EXIT_UNREADABLE
             tally["unreadable"] += 1
             continue
-        for note in loaded.notes:
-            print(f"{loaded.path}：{note}", file=sys.stderr)
-        verdict = judge_loaded(loaded, policy, today=today)
-        result = check_result(loaded.path, verdict)
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False, allow_nan=False))
-        else:
-            _print_text(result)
-        if status == EXIT_OK and verdict.errors:
-            status = EXIT_FINDINGS
-        tally["problems" if verdict.errors else "ok"] += 1
-        tally["warned"] += bool(verdict.warnings) and not verdict.errors
-        tally["errors"] += verdict.errors
+        tally["files"] += 1
+        for loaded in forms:
+            for note in loaded.notes:
+                print(f"{loaded.path}：{note}", file=sys.stderr)
+            verdict = judge_loaded(loaded, policy, today=today)
+            result = check_result(loaded.path, verdict)
+            if args.json:
+                print(json.dumps(result, ensure_ascii=False, allow_nan=False))
+            else:
+                _print_text(result)
+            if status == EXIT_OK and verdict.errors:
+                status = EXIT_FINDINGS
+            tally["problems" if verdict.errors else "ok"] += 1
+            tally["warned"] += bool(verdict.warnings) and not verdict.errors
+            tally["errors"] += verdict.errors
     if len(args.files) > 1 or any(Path(name).is_dir() for name in args.files):
         print(totals_line(tally), file=sys.stderr if args.json else sys.stdout)
     return status
@@ -144,8 +147,9 @@ def run(args: argparse.Namespace) -> int:
 
 def totals_line(tally: Counter[str]) -> str:
     """The last line of a check of many files: how many, and how they fared."""
-    checked = tally["ok"] + tally["problems"] + tally["unreadable"]
-    line = (f"合计：检查文件 {checked} 个，正常 {tally['ok']} 个（其中有警告 {tally['warned']} 个），"
+    checked, forms = tally["files"] + tally["unreadable"], tally["ok"] + tally["problems"]
+    several = f"（共 {forms} 份表）" if forms != tally["files"] else ""  # a list workbook holds several forms
+    line = (f"合计：检查文件 {checked} 个{several}，正常 {tally['ok']} 个（其中有警告 {tally['warned']} 个），"
             f"有问题 {tally['problems']} 个（错误共 {tally['errors']} 个），无法读取 {tally['unreadable']} 个")
     return line + (f"；另跳过 {tally['skipped']} 个非工作簿文件" if tally["skipped"] else "")
 

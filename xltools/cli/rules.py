@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def rules_markdown() -> str:
     """The rule catalogue as Markdown (``docs/rules.md``)."""
-    from xltools.core.rules import iter_rules
+    from xltools.core import RULES  # the catalogue alone: no model, no pydantic
 
     lines = [
         "# 校验规则目录 (validation rules)",
@@ -27,7 +27,7 @@ def rules_markdown() -> str:
         "| 代码 code | 级别 | 范围 | 规则 | 提示模板 | 修改建议 |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for rule in iter_rules():
+    for rule in RULES.values():
         lines.append(f"| `{rule.code}` | {rule.severity} | {rule.area} | {rule.title} | {rule.template} | {rule.fix} |")
     return "\n".join(lines) + "\n"
 
@@ -35,13 +35,13 @@ def rules_markdown() -> str:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from xltools.core.rules import iter_rules
+    from xltools.core import RULES
     from xltools.core.text import pad
 
     if args.markdown:
         sys.stdout.write(rules_markdown())
     else:
         print(f"{pad('代码', 30)}{pad('级别', 6)}规则")
-        for rule in iter_rules():  # 错误/警告 as ``check`` prints them
+        for rule in RULES.values():  # 错误/警告 as ``check`` prints them
             print(f"{pad(rule.code, 30)}{pad(SEVERITY_TEXT[rule.severity], 6)}{rule.title}")
     return 0

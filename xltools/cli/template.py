@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from xltools.cli import whole_number
-from xltools.form.layout import (
+from xltools.form.defaults import (
     DEFAULT_NAME,
     DEFAULT_PASSWORD,
     DEFAULT_ROWS,

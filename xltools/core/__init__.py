@@ -1,20 +1,27 @@
-"""The functional core: the form model, parsing, scoring and validation. No I/O."""
+"""The functional core: the form model, parsing, scoring and validation. No I/O.
+
+The names below are imported from their modules when first used (``from xltools.core import Policy``
+loads the policy and pydantic, not the scoring), so a command that needs only the rule catalogue or
+:mod:`xltools.core.errors` does not pay for the rest. The rule classes register themselves in
+:data:`RULES` in catalogue order, then the tamper-check rules: both modules are loaded here.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+import importlib
+from typing import TYPE_CHECKING
 
 from . import catalogue  # noqa: F401  (registers the rule classes first, in catalogue order)
 from .findings import RULES, Finding, Rule
-from .model import Form, FundRow, Funds, Indicator
-from .policy import Policy, PolicyError, policy_from_data, policy_from_toml, policy_json
-from .profiles import DEFAULT_PROFILE, PROFILES, policy_toml, profile
-from .rules import field_label, validate
-from .scoring import ScoreSheet, score_form, sheet_total, with_formula_values
-from .tamper_rules import (
-    TAMPER_CODES,  # registers the tamper-check rules in the catalogue
-)
+from .tamper_rules import TAMPER_CODES  # registers the tamper-check rules in the catalogue
+
+if TYPE_CHECKING:
+    from .evaluation import Evaluation, evaluate
+    from .model import Form, FundRow, Funds, Indicator
+    from .policy import Policy, PolicyError, policy_from_data, policy_json
+    from .profiles import DEFAULT_PROFILE, PROFILES, policy_from_toml, policy_toml, profile
+    from .rules import field_label, validate
+    from .scoring import ScoreSheet, score_form, sheet_total, with_formula_values
 
 __all__ = [
     "Form", "Funds", "FundRow", "Indicator", "Policy", "PolicyError", "policy_from_toml", "policy_from_data",
@@ -23,26 +30,26 @@ __all__ = [
     "field_label", "with_formula_values", "Evaluation", "evaluate", "TAMPER_CODES",
 ]
 
-
-@dataclass(frozen=True)
-class Evaluation:
-    """A form's scores and findings together."""
-
-    form: Form
-    sheet: ScoreSheet
-    findings: list[Finding]
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]
+#: Where each name not imported above lives.
+_HOME = {
+    "Evaluation": "evaluation", "evaluate": "evaluation",
+    "Form": "model", "FundRow": "model", "Funds": "model", "Indicator": "model",
+    "Policy": "policy", "PolicyError": "policy", "policy_from_data": "policy", "policy_from_toml": "profiles",
+    "policy_json": "policy",
+    "DEFAULT_PROFILE": "profiles", "PROFILES": "profiles", "policy_toml": "profiles", "profile": "profiles",
+    "field_label": "rules", "validate": "rules",
+    "ScoreSheet": "scoring", "score_form": "scoring", "sheet_total": "scoring", "with_formula_values": "scoring",
+}
 
 
-def evaluate(form: Form, policy: Policy | None = None, today: dt.date | None = None) -> Evaluation:
-    """Score and validate one form."""
-    policy = policy or Policy()
-    sheet = score_form(form, policy)
-    return Evaluation(form, sheet, validate(form, policy, today=today, sheet=sheet))
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -309,6 +309,14 @@ class TotalReviewDiffers(Rule):
     defaults = {"note": ""}
 
 
+class FieldNotLocated(Rule):
+    code, severity, area = "field-not-located", "warning", "读取"
+    title = "按栏目名称找不到该项"
+    template = "{source}中找不到「{label}」{detail}，该项按未填写处理"
+    defaults = {"detail": "这一栏"}
+    fix = "请按自评表的栏目名称（如「{label}」）填写该栏，或改用 .xlsx 模板填报"
+
+
 class FormatLegacy(Rule):
     code, severity, area = "format-legacy", "warning", "文件格式"
     title = "非 .xlsx 格式，模板保护无法核对"

@@ -26,7 +26,8 @@ from .catalogue import (
 from .fields import field_label, fmt, number, required_text, same_statement
 from .findings import Finding
 from .model import Indicator
-from .parse import as_typed, is_placeholder, normalize_text, parse_quantity
+from .parse import as_typed, is_placeholder, normalize_text
+from .quantity import parse_quantity
 from .policy import Policy
 from .reading import QUANTITATIVE, Reading
 from .scoring import IndicatorResult, ScoreSheet

@@ -13,7 +13,7 @@ from typing import Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Cell", "FundRow", "Funds", "Indicator", "Form", "FUND_ROWS", "LEVEL1", "LEVEL2"]
+__all__ = ["Cell", "FundRow", "Funds", "Indicator", "Form", "FUND_ROWS", "LEVEL1", "LEVEL2", "form_from_cells"]
 
 #: What a user can put into a cell: a number, text, a date or nothing.
 Cell = Union[float, int, str, dt.date, None]
@@ -36,7 +36,9 @@ LEVEL1: tuple[str, ...] = tuple(LEVEL2)
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # defer_build: the validators are built when first needed (a JSON form, ``to_json``, the schema), not
+    # at import; a workbook's form is assembled from cell values by :func:`form_from_cells` without them
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class FundRow(_Base):
@@ -84,6 +86,7 @@ class Form(_Base):
 
     model_config = ConfigDict(
         extra="forbid",
+        defer_build=True,
         title="朝阳区项目支出绩效自评表",
         json_schema_extra={"description": "xltools JSON exchange format, one project per document"},
     )
@@ -107,11 +110,25 @@ class Form(_Base):
 
     def fund(self, key: str) -> FundRow:
         """The fund row ``key`` (empty when absent)."""
-        return getattr(self.funds, key) or FundRow()
+        return getattr(self.funds, key) or _EMPTY_ROW
 
     def to_json(self) -> str:
         """The JSON exchange format (dates as ISO strings; every row kept as it is, empty ones too)."""
         return self.model_dump_json(indent=2)
+
+
+_EMPTY_ROW = FundRow.model_construct(initial_budget=None, annual_budget=None, executed=None)
+
+
+def form_from_cells(fields: dict[str, Cell], funds: dict[str, dict[str, Cell] | None],
+                    indicators: list[dict[str, Cell]]) -> Form:
+    """A form from values that are already cells (``float``, ``int``, ``str``, ``datetime.date`` or
+    ``None``, as a reader's cleaning leaves them), assembled without validation: validating such values
+    changes none of them, and skipping it keeps pydantic's validators unbuilt on the workbook path.
+    ``fields`` are Form fields by name, ``funds`` fund key → its parts (``None`` for a blank row)."""
+    rows = {key: None if row is None else FundRow.model_construct(**row) for key, row in funds.items()}
+    return Form.model_construct(**fields, funds=Funds.model_construct(**rows),
+                                indicators=[Indicator.model_construct(**row) for row in indicators])
 
 
 def field_titles() -> dict[str, str]:

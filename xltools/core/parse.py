@@ -18,10 +18,8 @@ from typing import Any, Literal, TypeVar
 
 __all__ = [
     "Number",
-    "Quantity",
     "normalize_text",
     "parse_number",
-    "parse_quantity",
     "parse_date",
     "chinese_numeral",
     "is_placeholder",
@@ -235,49 +233,11 @@ def _parse_number_typed(value: object, suffixes: tuple[str, ...]) -> Number:
     return Number("text", number, value)
 
 
-# --- quantities: targets and actual values of indicators -------------------
-
-Comparator = Literal[">=", ">", "<=", "<", "="]
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """A quantitative target or actual value: ``≥95%`` → (">=", 95.0, "%")."""
-
-    comparator: Comparator | None
-    value: float
-    unit: str
-
-    @property
-    def direction(self) -> Literal["positive", "reverse", "equal"]:
-        if self.comparator in ("<=", "<"):
-            return "reverse"
-        if self.comparator == "=":
-            return "equal"
-        return "positive"
-
-
-_PREFIX_COMPARATORS: list[tuple[str, Comparator]] = [
-    ("大于或等于", ">="), ("大于等于", ">="), ("不低于", ">="), ("不少于", ">="), ("不小于", ">="),
-    ("至少", ">="), (">=", ">="), ("≥", ">="), ("≧", ">="),
-    ("小于或等于", "<="), ("小于等于", "<="), ("不高于", "<="), ("不超过", "<="), ("不多于", "<="),
-    ("不大于", "<="), ("至多", "<="), ("<=", "<="), ("≤", "<="), ("≦", "<="),
-    ("大于", ">"), ("高于", ">"), ("超过", ">"), (">", ">"),
-    ("小于", "<"), ("低于", "<"), ("<", "<"),
-    ("等于", "="), ("==", "="), ("=", "="),
-]
-_SUFFIX_COMPARATORS: list[tuple[str, Comparator]] = [
-    ("及以上", ">="), ("以上", ">="), ("及以下", "<="), ("以下", "<="), ("以内", "<="), ("之内", "<="),
-]
+# --- Chinese numerals (quantities: xltools.core.quantity) ---------------------
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_RE = re.compile(r"^([零〇一二两三四五六七八九十百千万]+)(.*)$")
-_QTY_RE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)(.*)$")
-_UNIT_RE = re.compile(r"^[^\d\s,.;:!?，。；：！？、()（）\[\]]{0,4}$")
-_UNIT_ALIASES = {"万": "万元", "个百分点": "%", "百分比": "%", "小时": "h", "h": "h", "人次": "人次"}
-
 
 def chinese_numeral(text: str) -> int | None:
     """Value of a simple Chinese numeral (``两`` → 2, ``十二`` → 12, ``三千五百`` → 3500)."""
@@ -299,69 +259,6 @@ def chinese_numeral(text: str) -> int | None:
             return None
     return total + section + (digit or 0)
 
-
-def _normalize_unit(unit: str) -> str:
-    unit = unit.strip()
-    return _UNIT_ALIASES.get(unit, unit)
-
-
-def parse_quantity(value: object) -> Quantity | None:
-    """Parse a target or actual value that states one quantity, else ``None``.
-
-    Results are memoised per value (the scoring rules ask about the same cell
-    several times, and a district's forms repeat their targets).
-
-    ``"≥95%"``, ``"≤10天"``, ``"762人"``, ``"两次"``, ``"100%"``, ``"6.6296万"``
-    and plain numbers are quantities; a sentence (even one containing a number)
-    is not: it is a qualitative statement.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if _is_real(value):
-        number = float(value)
-        return Quantity(None, number, "") if number != 0 and math.isfinite(number) else None
-    if not isinstance(value, str):
-        return None
-    return _parse_quantity_text(value)
-
-
-@memoise_text
-def _parse_quantity_text(value: str) -> Quantity | None:
-    if is_placeholder(value):
-        return None
-    text = normalize_text(value).replace(" ", "")
-    if not text or len(text) > 24 or is_garbled_number(text):
-        return None
-    from .timepoint import (
-        looks_like_time,  # a month or date is a time, not a quantity ("12月前")
-    )
-
-    if looks_like_time(text):
-        return None
-    comparator: Comparator | None = None
-    for word, comp in _PREFIX_COMPARATORS:
-        if text.startswith(word):
-            comparator, text = comp, text[len(word):]
-            break
-    for word, comp in _SUFFIX_COMPARATORS:
-        if text.endswith(word) and comparator is None:
-            comparator, text = comp, text[: -len(word)]
-            break
-    match = _QTY_RE.match(text)
-    if match:
-        number = float(match.group(1).replace(",", ""))
-        unit = match.group(2)
-    else:
-        match = _CN_RE.match(text)
-        if not match:
-            return None
-        cn = chinese_numeral(match.group(1))
-        if cn is None:
-            return None
-        number, unit = float(cn), match.group(2)
-    if not _UNIT_RE.match(unit) or not math.isfinite(number):
-        return None
-    return Quantity(comparator, number, _normalize_unit(unit))
 
 
 # --- dates -------------------------------------------------------------------

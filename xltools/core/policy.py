@@ -1,7 +1,7 @@
 """The scoring policy: every number and word list the rules use, with the district's defaults.
 
 A policy is data, validated like user input: :func:`policy_from_data` (and
-:func:`policy_from_toml` for TOML text) turn every problem into a Chinese
+:func:`xltools.core.profiles.policy_from_toml` for TOML text) turn every problem into a Chinese
 message naming the key and the values it allows (:class:`PolicyError`).
 Named profiles and the TOML rendering live in :mod:`xltools.core.profiles`.
 """
@@ -10,19 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import PYDANTIC_REASONS, UserError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-__all__ = ["Policy", "TotalCap", "policy_from_toml", "policy_from_data", "policy_json", "PolicyError",
+__all__ = ["Policy", "TotalCap", "policy_from_data", "policy_json", "PolicyError",
            "BANDS", "V1_KEYS"]
 
 #: The qualitative bands the scoring needs, best first (a policy may rename nothing, only move limits).
@@ -301,27 +295,3 @@ def policy_json(policy: Policy) -> str:
     later = {key for key in Policy.model_fields if key not in V1_KEYS
              and getattr(policy, key) == getattr(default, key)}
     return policy.model_dump_json(exclude=later)
-
-
-def policy_from_toml(text: str) -> Policy:
-    """Build a policy from TOML text with a ``[policy]`` table (``profile = "NAME"`` starts from a profile)."""
-    from .profiles import policy_from_document
-
-    try:
-        document = tomllib.loads(text)
-        return policy_from_document(document)
-    except RecursionError:
-        raise PolicyError("评分规则文件嵌套层次太深，不是评分规则") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"评分规则文件不是有效的 TOML（{_toml_where(exc)}）：请检查引号、括号和等号") from None
-
-
-def _toml_where(exc: Exception) -> str:
-    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
-    if line is None:  # tomllib before 3.14 puts the position only in the text: "(at line 2, column 5)"
-        import re
-
-        match = re.search(r"line (\d+), column (\d+)", str(exc))
-        if match:
-            line, column = int(match.group(1)), int(match.group(2))
-    return f"第 {line} 行第 {column} 列" if line is not None else "位置不明"

@@ -7,11 +7,13 @@ may start from one with ``profile = "NAME"`` in its ``[policy]`` table.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .policy import Policy, PolicyError, policy_from_data
 
-__all__ = ["PROFILES", "PROFILE_NOTES", "DEFAULT_PROFILE", "profile", "policy_from_document", "policy_toml"]
+__all__ = ["PROFILES", "PROFILE_NOTES", "DEFAULT_PROFILE", "profile", "policy_from_document", "policy_from_toml",
+           "policy_toml"]
 
 DEFAULT_PROFILE = "chaoyang"
 
@@ -87,3 +89,29 @@ def policy_toml(policy: Policy, name: str | None = None) -> str:
         lines.append(f"# {field.title}")
         lines.append(f"{_key(key)} = {_value(data[key])}")
     return "\n".join(lines) + "\n"
+
+
+def policy_from_toml(text: str) -> Policy:
+    """Build a policy from TOML text with a ``[policy]`` table (``profile = "NAME"`` starts from a profile)."""
+    if sys.version_info >= (3, 11):  # imported here: checking a workbook seldom reads TOML
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        document = tomllib.loads(text)
+        return policy_from_document(document)
+    except RecursionError:
+        raise PolicyError("评分规则文件嵌套层次太深，不是评分规则") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"评分规则文件不是有效的 TOML（{_toml_where(exc)}）：请检查引号、括号和等号") from None
+
+
+def _toml_where(exc: Exception) -> str:
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if line is None:  # tomllib before 3.14 puts the position only in the text: "(at line 2, column 5)"
+        import re
+
+        match = re.search(r"line (\d+), column (\d+)", str(exc))
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+    return f"第 {line} 行第 {column} 列" if line is not None else "位置不明"

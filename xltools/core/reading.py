@@ -19,16 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .model import Indicator
-from .parse import (
-    Quantity,
-    is_garbled_number,
-    is_inapplicable,
-    is_placeholder,
-    memoise_text,
-    normalize_text,
-    parse_quantity,
-)
+from .parse import is_garbled_number, is_inapplicable, is_placeholder, memoise_text, normalize_text
 from .policy import Policy
+from .quantity import Quantity, parse_quantity
 from .timepoint import TimeSpec, find_time, is_late, parse_time, show_date
 from .wording import Statement, rating_scale, rating_word, stated_band
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
 
@@ -41,14 +40,14 @@ from .catalogue import (
     YearInvalid,
 )
 from .fields import field_label, fmt, number, required_text, same_statement
-from .findings import RULES, Finding, Rule
+from .findings import RULES, Finding
 from .indicator_rules import check_indicator, explains
 from .model import FUND_ROWS, Form, FundRow
 from .parse import as_typed, normalize_text, parse_date, parse_number
 from .policy import Policy
 from .scoring import ScoreSheet, denominator, denominator_path, score_form
 
-__all__ = ["validate", "field_label", "RULES", "iter_rules"]
+__all__ = ["validate", "field_label", "RULES"]
 
 _fmt, _number, _required_text, _same_statement = fmt, number, required_text, same_statement
 
@@ -275,8 +274,3 @@ def validate(form: Form, policy: Policy, today: dt.date | None = None,
     _structure(form, policy, sheet, findings)
     _total(form, policy, sheet, findings)
     return findings
-
-
-def iter_rules() -> Iterator[type[Rule]]:
-    """The catalogue in definition order."""
-    return iter(RULES.values())

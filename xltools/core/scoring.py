@@ -14,8 +14,9 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 from .model import FUND_ROWS, Form, FundRow, Indicator
-from .parse import Quantity, parse_number
+from .parse import parse_number
 from .policy import Policy
+from .quantity import Quantity
 from .reading import QUANTITATIVE, IndicatorKind, Reading, read_indicator
 from .wording import stated_band
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from xltools.core import Form, Indicator, Policy, score_form, sheet_total
 from xltools.core.model import FundRow
-from xltools.core.parse import parse_quantity
+from xltools.core.quantity import parse_quantity
 from xltools.core.scoring import score_indicator
 from xltools.demo.themes import DEVIATIONS, Quant
 from xltools.form.registry import current_layout

@@ -9,15 +9,16 @@ from pathlib import Path
 
 from xltools.core.errors import UserError, os_reason
 from xltools.io.seam import SPREADSHEET_SUFFIXES
+from xltools.io.wordform import WORD_SUFFIXES
 
 __all__ = ["CombineError", "InputFile", "discover", "shown_name", "EXCEL_SUFFIXES", "READ_SUFFIXES", "ARCHIVE_SUFFIXES",
            "member_skip_reason"]
 
 EXCEL_SUFFIXES = SPREADSHEET_SUFFIXES
 #: Names a run reads (the reader seam decides from the content how, or refuses with the next step): every
-#: spreadsheet, and what offices send instead of one (a PDF or a photo of the form). Word files join once
-#: a Word reader is registered in the seam (until then a 说明.docx beside the forms stays 已跳过).
-READ_SUFFIXES = (*SPREADSHEET_SUFFIXES, ".pdf", ".png", ".jpg", ".jpeg")
+#: spreadsheet, Word forms (io/wordform.WordReader; a 说明.docx that is no form is listed 非本模板 with the
+#: next step), and what offices send instead of one (a PDF or a photo of the form).
+READ_SUFFIXES = (*SPREADSHEET_SUFFIXES, *WORD_SUFFIXES, ".pdf", ".png", ".jpg", ".jpeg")
 #: Archives whose members a run reads (mail attachments), each member shown as ``archive.zip/path``.
 ARCHIVE_SUFFIXES = (".zip",)
 
@@ -49,7 +50,7 @@ def _skip_reason(path: str) -> str | None:
         return None
     if suffix == ".csv":
         return ".csv 格式不能汇总；请用本模板（.xlsx）填写后重新提交"
-    return "不是 Excel 工作簿（只汇总 .xlsx、.xlsm、.xls、.et、.ods、.xlsb）"
+    return "不是 Excel 工作簿或 Word 自评表（只汇总 .xlsx、.xlsm、.xls、.et、.ods、.xlsb、.docx、.doc、.wps）"
 
 
 @dataclass(frozen=True, slots=True)

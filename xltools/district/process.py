@@ -25,11 +25,13 @@ from xltools.core.parse import normalize_text, parse_date, parse_number
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow
 from xltools.district.review import risk_facts
-from xltools.form.identify import NotTemplate
+from xltools.form.identify import NotTemplate, UnknownVersion
+from xltools.form.labelform import NotAForm
 from xltools.form.layout import META_SHEET, SHEET
 from xltools.form.verdict import Verdict, judge, judge_form
-from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.archives import read_member, split_task
+from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
+from xltools.io.labelbook import OtherForm, read_other
 from xltools.io.reader import Content
 from xltools.io.seam import ReadError, ReadOptions, read_content
 from xltools.io.xlsxread import Limits
@@ -168,6 +170,22 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
     return result
 
 
+def _other_layout(path: str, data: bytes, result: FileResult) -> OtherForm | None:
+    """A workbook that is no template of ours, read again whole (all sheets, merged ranges) by its labels:
+    its one form, or ``None`` (not a form at all; or a list of many projects, said in ``result``)."""
+    try:
+        book = read_content(Content(path, data), ReadOptions(limits=LIMITS)).book
+        others = read_other(book) if book is not None else []
+    except (ReadError, NotAForm):
+        return None
+    if len(others) > 1:
+        result.fate = "not-template"
+        result.reason = (f"这是 {len(others)} 个项目的清单（一行一条指标），汇总时不拆分；请用 xltools check 逐个检查，"
+                         "或按模板每个项目填一份")
+        return None
+    return others[0] if others else None
+
+
 def _read_member(path: str, result: FileResult) -> bytes | None:
     """The bytes of an archive's member (``path`` from :func:`xltools.io.archives.member_task`); ``None`` with
     the file's fate set when it cannot be read."""
@@ -226,6 +244,7 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
             assert source.form is not None, "a Source holds a book or a form"
             verdict = judge_form(source.form, policy, today=today, reading=source.findings,
                                  origins=source.origins or None)
+            result.fate, result.reason = "other-layout", "；".join(source.notes)  # a Word form: no template
         if verdict.blank:
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
             return
@@ -236,9 +255,18 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
     except NotTemplate as exc:
         if book is not None and set(SUMMARY_SHEETS) <= set(book.sheet_names):
             result.fate, result.reason = "skipped", "这是 xltools 生成的汇总表，不是填报文件"
-        else:
-            result.fate, result.reason = exc.fate, exc.reason
-        return
+            return
+        other = None if isinstance(exc, UnknownVersion) else _other_layout(result.path, data, result)
+        if other is None:
+            if not result.reason:
+                result.fate, result.reason = exc.fate, exc.reason
+            return
+        verdict = judge_form(other.form, policy, today=today, reading=other.findings, origins=other.origins or None)
+        if verdict.blank:
+            result.fate, result.reason = "skipped", "空白的自评表（其他格式），没有填写任何内容"
+            return
+        project = project_row(verdict, verdict.policy or Policy())
+        result.fate, result.reason = "other-layout", other.what
     result.project = project
     result.risk = risk_facts(project)
     result.findings = [_finding_row(f) for f in verdict.findings]

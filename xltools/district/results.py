@@ -17,16 +17,21 @@ from xltools.core import Policy
 from xltools.core.parse import normalize_text
 from xltools.district.units import unit_sort_key
 
-__all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
+__all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "USED_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
            "UnitSums", "unit_rows", "grade_names", "fate_label", "dumps_value", "loads_value", "SHEET", "SHEETS", "GROUPS"]
 
-Fate = Literal["ok", "tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
+Fate = Literal["ok", "tampered", "other-layout", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
                "unreadable", "encrypted", "too-large", "skipped", "internal-error"]
+
+#: Fates whose project enters 汇总: a form of ours (tampered or not) and a form of another layout read by its
+#: labels (其他格式: summarised, listed under its own fate, never passed off as a template's form).
+USED_FATES = ("ok", "tampered", "other-layout")
 
 #: The Chinese name of every fate, as 文件清单 shows it.
 FATE_TEXT: dict[str, str] = {
     "ok": "正常",
     "tampered": "模板被改动",
+    "other-layout": "其他格式",
     "wrong-year": "年度不符",
     "duplicate": "重复文件",
     "superseded": "已被新版本取代",
@@ -40,7 +45,7 @@ FATE_TEXT: dict[str, str] = {
 }
 
 #: Fates that make a run exit 1 (something to look at), besides error findings.
-PROBLEM_FATES = ("tampered", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
+PROBLEM_FATES = ("tampered", "other-layout", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version", "unreadable",
                  "encrypted", "too-large", "internal-error")
 
 #: Sheet names of the summary workbook, by role, in the workbook's order (the one table of them).
@@ -203,7 +208,7 @@ class FileResult:
     @property
     def used(self) -> bool:
         """Whether the project enters 汇总 (read, and not replaced by another file)."""
-        return self.project is not None and self.fate in ("ok", "tampered")
+        return self.project is not None and self.fate in USED_FATES
 
 
 def fate_label(fate: str, errors: int) -> str:

@@ -103,8 +103,8 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
     notice = notice or ReturnNotice()
     folder.mkdir(parents=True, exist_ok=True)
     rows = store.db.execute(
-        "SELECT unit, path, source, name, sha256, config, format FROM files WHERE round=? AND errors > 0 "
-        "AND fate IN ('ok','tampered','wrong-year') ORDER BY unit, path", (round_id,)).fetchall()
+        "SELECT unit, path, source, name, sha256, config, format, fate FROM files WHERE round=? AND errors > 0 "
+        "AND fate IN ('ok','tampered','other-layout','wrong-year') ORDER BY unit, path", (round_id,)).fetchall()
     names: dict[str, set[str]] = {}
     targets: list[str] = []
     for unit, path, *_ in rows:
@@ -119,7 +119,9 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
         targets.append(file_name)
     # an annotated copy is the workbook itself with notes: only for a .xlsx/.xlsm on disk (a legacy format or a
     # member of an archive is listed in 退回清单 with the cells to fix, and no copy)
-    copied = [fmt in ("xlsx", "xlsm", "") and split_task(row[2]) is None for row, fmt in zip(rows, (r[6] for r in rows))]
+    # (nor for a form of another layout: it is not the template whose cells the copy marks)
+    copied = [row[6] in ("xlsx", "xlsm", "") and row[7] != "other-layout" and split_task(row[2]) is None
+              for row in rows]
     tasks = [(row[2], str(folder / unit_folder(row[0]) / name), policy, today)
              for row, name, copy in zip(rows, targets, copied) if copy]
     if jobs > 1 and len(tasks) > 4:
@@ -131,7 +133,7 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
         if failure:
             raise CombineError(f"为「{path}」写批注副本失败：{failure}")
     listings: dict[str, list[tuple[str, str, str, str, str, str]]] = {unit: [] for unit in names}
-    for (unit, _, _, name, sha256, config, _), file_name, copy in zip(rows, targets, copied):
+    for (unit, _, _, name, sha256, config, _, _), file_name, copy in zip(rows, targets, copied):
         if not copy:
             file_name = f"{file_name}（未附批注副本：请按本清单修改，并改用 .xlsx 模板填报）"
         for sheet, cell, code, severity, message in store.db.execute(

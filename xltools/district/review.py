@@ -18,7 +18,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from xltools.core.parse import normalize_text, parse_number, parse_quantity
+from xltools.core.parse import normalize_text, parse_number
+from xltools.core.quantity import parse_quantity
 from xltools.district.results import IndicatorRow, ProjectRow
 
 __all__ = ["Flag", "FLAGS", "Hit", "Shared", "risk_facts", "risk_flags", "risk_score", "deviation_texts",

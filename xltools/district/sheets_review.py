@@ -18,7 +18,7 @@ from xltools.core.findings import RULES
 from xltools.core.parse import normalize_text
 
 from xltools.district.discover import CombineError
-from xltools.district.results import FATE_TEXT, fate_label
+from xltools.district.results import FATE_TEXT, USED_FATES, fate_label
 from xltools.district.review import (
     FLAGS,
     SHARED_TEXT_MIN,
@@ -241,10 +241,10 @@ def _expected_rows(store: Store, round_id: int, expected: list[tuple[str, str]])
     """Projects on the list without a form (未报送) and forms not on the list (不在名单上)."""
     reported: dict[tuple[str, str], str] = {}
     for unit, name, fate in store.db.execute(
-            "SELECT unit, name, fate FROM files WHERE round=? AND fate IN ('ok','tampered','wrong-year')", (round_id,)):
+            "SELECT unit, name, fate FROM files WHERE round=? AND fate IN ('ok','tampered','other-layout','wrong-year')", (round_id,)):
         key = (normalize_text(unit), normalize_text(name))  # compared as the list is read: normalised
         if reported.get(key) != "ok":
-            reported[key] = "ok" if fate in ("ok", "tampered") else fate
+            reported[key] = "ok" if fate in USED_FATES else fate
     wanted = set(expected)
     rows: list[tuple[str, str, str, str]] = []
     for unit, name in dict.fromkeys(expected):
@@ -270,7 +270,7 @@ def _projects(store: Store, round_id: int) -> Iterator[tuple]:
     """The round's projects (one file each: the summarised one, or a wrong-year form) by key, streamed."""
     return iter(store.db.execute(
         "SELECT unit, name, year, fate, review_total, errors, sha256, config, MIN(seq) FROM files "
-        "WHERE round=? AND name IS NOT NULL AND fate IN ('ok','tampered','wrong-year') "
+        "WHERE round=? AND name IS NOT NULL AND fate IN ('ok','tampered','other-layout','wrong-year') "
         "GROUP BY unit, name, year ORDER BY unit, name, year", (round_id,)))
 
 

@@ -38,15 +38,17 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
-from xltools.district.results import FileResult, ProjectRow, dumps_value, loads_value
+from xltools.district.results import USED_FATES, FileResult, ProjectRow, dumps_value, loads_value
 from xltools.district.units import unit_sort_key
 
 __all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason"]
 
 SCHEMA_VERSION = 1
+#: USED_FATES as the SQL below writes them (each query spells the list out, as SQLite prepares it once).
+_USED_SQL = "('ok','tampered','other-layout')"
+assert _USED_SQL == "(" + ",".join(f"'{fate}'" for fate in USED_FATES) + ")", "USED_FATES changed: update the SQL"
 
 #: Fates whose project enters the summary (as :attr:`FileResult.used`).
-USED_FATES = ("ok", "tampered")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -284,7 +286,7 @@ class Store:
     def common_year(self, round_id: int) -> str | None:
         """The most common 年度 of the round's forms (ties: the later year)."""
         row = self.db.execute("SELECT year FROM files WHERE round=? AND year IS NOT NULL AND year != '' "
-                              "AND fate IN ('ok','tampered') GROUP BY year ORDER BY COUNT(*) DESC, year DESC "
+                              "AND fate IN ('ok','tampered','other-layout') GROUP BY year ORDER BY COUNT(*) DESC, year DESC "
                               "LIMIT 1", (round_id,)).fetchone()
         return row[0] if row else None
 
@@ -292,7 +294,7 @@ class Store:
         """Forms of another (stated) year than the round's get the fate wrong-year."""
         self.db.execute(
             "UPDATE files SET fate='wrong-year', reason='表中年度为 ' || year || ' 年，本轮汇总 ' || ? || "
-            "' 年度；请核对年度或按本年度重新填报' WHERE round=? AND fate IN ('ok','tampered') "
+            "' 年度；请核对年度或按本年度重新填报' WHERE round=? AND fate IN ('ok','tampered','other-layout') "
             "AND year IS NOT NULL AND year != '' AND year != ?", (year, round_id, year))
 
     def resolve_duplicates(self, round_id: int) -> None:
@@ -316,7 +318,7 @@ class Store:
             "CREATE TEMP TABLE ranked AS SELECT seq, path, filled_on, "
             "ROW_NUMBER() OVER w AS rank, COUNT(*) OVER (PARTITION BY unit, name, year) AS n, "
             "FIRST_VALUE(path) OVER w AS newest, FIRST_VALUE(filled_on) OVER w AS newest_date "
-            "FROM files WHERE round=? AND fate IN ('ok','tampered') AND name IS NOT NULL AND name != '' "
+            "FROM files WHERE round=? AND fate IN ('ok','tampered','other-layout') AND name IS NOT NULL AND name != '' "
             "WINDOW w AS (PARTITION BY unit, name, year ORDER BY COALESCE(filled_on, '') DESC, mtime DESC, "
             "path DESC)", (round_id,))
         db.execute("CREATE INDEX temp.ranked_seq ON ranked (seq)")  # the updates below look files up by seq
@@ -342,7 +344,7 @@ class Store:
             self.db.execute(
                 "INSERT INTO temp.used_order SELECT ROW_NUMBER() OVER (ORDER BY u.rank, f.name, f.path), f.seq "
                 "FROM files f LEFT JOIN temp.unit_rank u ON u.unit=f.unit WHERE f.round=? "
-                "AND f.fate IN ('ok','tampered')", (round_id,))
+                "AND f.fate IN ('ok','tampered','other-layout')", (round_id,))
             cursor = self.db.execute(
                 f"SELECT {_FILE_COLUMNS} FROM temp.used_order o JOIN files f ON f.round=? AND f.seq=o.seq "
                 "LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config ORDER BY o.pos", (round_id,))
@@ -374,8 +376,8 @@ class Store:
     def totals(self, round_id: int) -> tuple[int, int, int, int, int]:
         """(projects, errors, warnings, read, reused) of a round."""
         row = self.db.execute(
-            "SELECT SUM(fate IN ('ok','tampered')), SUM(CASE WHEN fate IN ('ok','tampered') THEN errors END), "
-            "SUM(CASE WHEN fate IN ('ok','tampered') THEN warnings END), SUM(sha256 != '' AND NOT reused), "
+            "SELECT SUM(fate IN ('ok','tampered','other-layout')), SUM(CASE WHEN fate IN ('ok','tampered','other-layout') THEN errors END), "
+            "SUM(CASE WHEN fate IN ('ok','tampered','other-layout') THEN warnings END), SUM(sha256 != '' AND NOT reused), "
             "SUM(reused) FROM files WHERE round=?", (round_id,)).fetchone()
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 

@@ -81,7 +81,7 @@ def xltools_grade(total: Cell) -> str:
 @xw.func
 def xltools_value(text: Cell) -> Cell:
     """The number in a typed amount or target (``"6.6296万"`` → 6.6296, ``"≥95%"`` → 95)."""
-    from xltools.core.parse import parse_quantity
+    from xltools.core.quantity import parse_quantity
 
     number = _number(text)
     if number is not None:

@@ -15,22 +15,56 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from xltools.core.findings import Severity
 from xltools.core.model import FUND_ROWS, FundRow, Indicator
 from xltools.core.policy import Policy
 from xltools.core.rules import field_label
-from xltools.form.layout import SHEET
+from xltools.form.layout import SHEET, Spot
 
-if TYPE_CHECKING:
-    from xltools.form.layout_v1_1 import LayoutV1_1
-
-__all__ = ["SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks", "check_formulas", "split_formulas",
+__all__ = ["CheckedLayout", "SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks", "check_formulas", "split_formulas",
            "qualified", "conditional_formats",
            "text_in", "blank", "filled", "UNITS", "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
 
+
+
+class CheckedLayout(Protocol):
+    """What the checks read of a layout that checks itself (template 1.1,
+    :class:`xltools.form.layout_v1_1.LayoutV1_1`, which calls this module: named here by what it offers,
+    not imported, so the two modules do not import each other)."""
+
+    @property
+    def rows(self) -> int: ...
+    @property
+    def first_indicator_row(self) -> int: ...
+    @property
+    def last_indicator_row(self) -> int: ...
+    @property
+    def result_column(self) -> str: ...
+    @property
+    def fund_columns(self) -> dict[str, str]: ...
+    @property
+    def check_sheet(self) -> str: ...
+    @property
+    def check_sheet_columns(self) -> frozenset[str]: ...
+    @property
+    def check_rows(self) -> tuple[int, ...]: ...
+    @property
+    def count_cells(self) -> dict[str, str]: ...
+    @property
+    def helper_columns(self) -> dict[str, str]: ...
+    def all_spots(self) -> Iterator[Spot]: ...
+    def spot(self, path: str) -> Spot: ...
+    def fund_row(self, key: str) -> int: ...
+    def indicator_cell(self, index: int, part: str) -> str: ...
+    def indicator_range(self, part: str) -> str: ...
+    def check_cell(self, row: int) -> str: ...
+    def helper_cell(self, name: str, row: int) -> str: ...
+    def flag_cell(self, severity: str, row: int, index: int) -> str: ...
+    def flag_range(self, severity: str) -> str: ...
 
 @dataclass(frozen=True)
 class SheetRule:
@@ -203,7 +237,7 @@ def _number(ref: str, rest: str, unit: str) -> str:
 # --- the checks ----------------------------------------------------------------------------------
 
 class _Builder:
-    def __init__(self, layout: LayoutV1_1) -> None:
+    def __init__(self, layout: CheckedLayout) -> None:
         self.layout = layout
         self.used: dict[tuple[int, str], int] = defaultdict(int)
         self.out: list[Check] = []
@@ -223,7 +257,7 @@ def _short(path: str) -> str:
     return field_label(path).split("·")[-1].split("（")[0]
 
 
-def checks(layout: LayoutV1_1, policy: Policy) -> list[Check]:
+def checks(layout: CheckedLayout, policy: Policy) -> list[Check]:
     """Every in-sheet check of ``layout`` in row order."""
     b = _Builder(layout)
     s = layout.spot
@@ -243,7 +277,7 @@ def checks(layout: LayoutV1_1, policy: Policy) -> list[Check]:
     return b.out
 
 
-def _funds(b: _Builder, layout: LayoutV1_1, policy: Policy) -> None:
+def _funds(b: _Builder, layout: CheckedLayout, policy: Policy) -> None:
     s = layout.spot
     for key in FUND_ROWS:
         cells = {part: s(f"funds.{key}.{part}").cell for part in FundRow.model_fields}
@@ -279,7 +313,7 @@ def _funds(b: _Builder, layout: LayoutV1_1, policy: Policy) -> None:
           _q(f"执行率低于 {policy.low_execution_rate:.0%}，请在偏差原因中说明"))
 
 
-def _indicator_row(b: _Builder, layout: LayoutV1_1, policy: Policy, i: int) -> None:
+def _indicator_row(b: _Builder, layout: CheckedLayout, policy: Policy, i: int) -> None:
     row = layout.first_indicator_row + i
     c = {part: layout.indicator_cell(i, part) for part in Indicator.model_fields}
     h = {name: layout.helper_cell(name, row) for name in layout.helper_columns}
@@ -319,7 +353,7 @@ def _indicator_row(b: _Builder, layout: LayoutV1_1, policy: Policy, i: int) -> N
           f'NOT(AND(ISNUMBER({h["t_num"]}),{_unit_meaning(h["t_unit"])}="%")))', _q("满意度应为百分比"))
 
 
-def _structure(b: _Builder, layout: LayoutV1_1, policy: Policy) -> None:
+def _structure(b: _Builder, layout: CheckedLayout, policy: Policy) -> None:
     s = layout.spot
     first, last = layout.first_indicator_row, layout.last_indicator_row
     column = layout.helper_columns["used"]
@@ -347,7 +381,7 @@ def _structure(b: _Builder, layout: LayoutV1_1, policy: Policy) -> None:
 
 # --- formulas of the workbook --------------------------------------------------------------------
 
-def _helpers(layout: LayoutV1_1, policy: Policy, i: int) -> dict[str, str]:
+def _helpers(layout: CheckedLayout, policy: Policy, i: int) -> dict[str, str]:
     row = layout.first_indicator_row + i
     c = {part: layout.indicator_cell(i, part) for part in Indicator.model_fields}
     h = {name: layout.helper_cell(name, row) for name in layout.helper_columns}
@@ -393,7 +427,7 @@ def qualified(formula: str, sheet: str, columns: frozenset[str] | set[str]) -> s
     return "".join(parts)
 
 
-def split_formulas(layout: LayoutV1_1, policy: Policy) -> tuple[dict[str, str], dict[str, str]]:
+def split_formulas(layout: CheckedLayout, policy: Policy) -> tuple[dict[str, str], dict[str, str]]:
     """:func:`check_formulas` placed: (form sheet cell → formula, check sheet cell → formula), with every
     reference to the other sheet qualified by its name."""
     hidden = layout.check_sheet_columns
@@ -407,7 +441,7 @@ def split_formulas(layout: LayoutV1_1, policy: Policy) -> tuple[dict[str, str], 
     return on_form, on_checks
 
 
-def check_formulas(layout: LayoutV1_1, policy: Policy) -> dict[str, str]:
+def check_formulas(layout: CheckedLayout, policy: Policy) -> dict[str, str]:
     """Every formula of the in-sheet checks: helpers, flags, the 检查 column, counts and status (unplaced:
     cell references without sheet names; :func:`split_formulas` places them)."""
     out: dict[str, str] = {}
@@ -433,7 +467,7 @@ def check_formulas(layout: LayoutV1_1, policy: Policy) -> dict[str, str]:
     return out
 
 
-def conditional_formats(layout: LayoutV1_1, policy: Policy) -> dict[str, tuple[str, str]]:
+def conditional_formats(layout: CheckedLayout, policy: Policy) -> dict[str, tuple[str, str]]:
     """Range → (error condition, warning condition) of the cells the checks are about.
 
     Indicator columns get one rule for the whole column, written for its first row (relative rows).

@@ -37,8 +37,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar, Literal
 
-from xltools.core.model import FUND_ROWS, Form
+from xltools.core.model import FUND_ROWS, Form, form_from_cells
 from xltools.core.policy import Policy
+from xltools.form.defaults import DEFAULT_NAME, DEFAULT_PASSWORD, DEFAULT_ROWS, DEFAULT_YEAR
 
 __all__ = [
     "SHEET", "RESULT_SHEET", "META_SHEET", "TEMPLATE_ID", "DEFAULT_ROWS", "META_KEYS", "DEFAULT_YEAR",
@@ -51,17 +52,9 @@ SHEET = "自评表"
 RESULT_SHEET = "校验结果"
 META_SHEET = "模板信息"
 TEMPLATE_ID = "chaoyang-xmzc-jxzpb"
-DEFAULT_ROWS = 15
 #: Keys of the hidden metadata sheet (column A; values in column B). Every version keeps this sheet's
 #: shape, so a workbook's version can be read before its layout is known.
 META_KEYS: tuple[str, ...] = ("template_id", "version", "year", "rows", "policy", "built_with")
-
-#: The budget year the committed template is built for: the self-evaluation round of early 2027 covers 2026.
-DEFAULT_YEAR = 2026
-#: Sheet and workbook protection password (prevents accidental edits only, not attacks).
-DEFAULT_PASSWORD = "chaoyang"
-#: File name of the template written by ``xltools template`` and committed in ``workbook_templates/``.
-DEFAULT_NAME = "朝阳区项目支出绩效自评表.xlsx"
 
 #: The caption of the 检查评分 button of the macro-enabled template, and the VBA macros behind the buttons.
 CHECK_BUTTON_CAPTION = "检查评分"
@@ -449,18 +442,18 @@ class Layout:
         Never raises on what people typed; trailing empty indicator rows are dropped.
         """
         fund_cells, form_cells, indicator_cells = self._read_plan
-        data: dict[str, object] = {path: _clean(get(cell)) for path, cell in form_cells}
+        data = {path: _clean(get(cell)) for path, cell in form_cells}
         funds: dict[str, dict[str, object]] = {key: {} for key in FUND_ROWS}
         for key, part, cell in fund_cells:
             funds[key][part] = _clean(get(cell))
-        # a row of blanks (None after _clean) is what is_empty() calls empty; Form's validation makes the models
-        data["funds"] = {key: (None if all(v is None for v in row.values()) else row) for key, row in funds.items()}
         rows = [[None if (value := get(cell)) is None else _clean(value) for _, cell in cells]
                 for cells in indicator_cells]  # most indicator cells are empty: skip _clean for them
         while rows and all(v is None for v in rows[-1]):
             rows.pop()
-        data["indicators"] = [dict(zip(_INDICATOR_PARTS, row)) for row in rows]
-        return Form(**data)
+        # a row of blanks (None after _clean) is what is_empty() calls empty
+        return form_from_cells(data, {key: (None if all(v is None for v in row.values()) else row)
+                                      for key, row in funds.items()},
+                               [dict(zip(_INDICATOR_PARTS, row)) for row in rows])
 
 
 

@@ -76,9 +76,10 @@ def read_form(book: BookView, identity: Identity) -> Form:
 
 
 def _placed(evaluation: Evaluation, layout: Layout, origins: Mapping[str, str] | None = None) -> Evaluation:
-    """Findings placed at their cells: where the field was read (``origins``) when given, else the layout's cell."""
+    """Findings placed at their cells: where the field was read (``origins``) when given (a field without an
+    origin gets no cell: the template's cells mean nothing to a form of another layout), else the layout's."""
     if origins:
-        findings = [f.at_cell(f.cell or origins.get(f.field) or layout.cell_of(f.field)) for f in evaluation.findings]
+        findings = [f.at_cell(f.cell or origins.get(f.field)) for f in evaluation.findings]
     else:
         findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
     return Evaluation(evaluation.form, evaluation.sheet, findings)
@@ -114,13 +115,15 @@ def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | Non
                reading: tuple[Finding, ...] = (), origins: Mapping[str, str] | None = None) -> Verdict:
     """The verdict on a form read without a template layout (JSON, or a reader's ``Source.form``).
 
-    Findings are placed where ``origins`` says each field was read (``表1 第12行 第5列``), else at the
-    cells of the workbook ``xltools fill`` would write: that workbook has as many indicator rows as the
+    Findings are placed where ``origins`` says each field was read (``表1 第12行 第5列``; a reader's form
+    holds no empty indicator, so its indices stay those of its origins), else at the cells of the workbook ``xltools fill`` would write: that workbook has as many indicator rows as the
     form has indicators (at least the template's default) and leaves out empty indicators, so the form
     is judged as ``fill`` writes it. ``reading`` are the reader's findings, kept with the verdict.
     """
     rows = [ind for ind in form.indicators if not ind.is_empty()]
     if len(rows) != len(form.indicators):
+        if origins:
+            raise ValueError("a form with origins must hold no empty indicator: its origins would shift")
         form = form.model_copy(update={"indicators": rows})
     layout = current_layout(max(len(rows), current_layout().rows))
     policy = policy or released_policy(layout.version)

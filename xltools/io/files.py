@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from xltools.core.errors import UserError, os_reason
-from xltools.core.policy import Policy, PolicyError, policy_from_toml
+from xltools.core.policy import Policy, PolicyError
+from xltools.core.profiles import policy_from_toml
 from xltools.core.profiles import PROFILES, profile
 
 __all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "check_output", "atomic_output", "write_atomic", "read_policy", "read_regular", "SpecialFileError",

@@ -22,12 +22,14 @@ from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.core.scoring import with_formula_values as formula_values
 from xltools.form.book import BookView
-from xltools.form.identify import Identity, NotTemplate, identify
+from xltools.form.identify import Identity, NotTemplate, UnknownVersion, identify
+from xltools.form.labelform import NotAForm
 from xltools.form.verdict import Verdict, judge, judge_form, read_form
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
+from xltools.io.labelbook import read_other
 from xltools.io.seam import ReadError, ReadOptions, read_source
 
-__all__ = ["FormReadError", "LoadedForm", "load_form", "load_json_form", "load_workbook", "judge_loaded",
+__all__ = ["FormReadError", "LoadedForm", "load_form", "load_forms", "load_json_form", "load_workbook", "judge_loaded",
            "WORKBOOK_SUFFIXES", "with_formula_values", "FORMULA_FIELDS"]
 
 #: Workbooks that keep their own kind when written again (the annotated copy of an .xlsm is an .xlsm).
@@ -69,6 +71,8 @@ class LoadedForm:
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()
     origins: Mapping[str, str] = field(default_factory=dict)
+    #: Not a template of ours: what it was read as (``其他格式（按栏目名称读取…）``, a list's project), else ``""``.
+    other: str = ""
 
     def origin(self, path: str) -> str | None:
         """Where the field ``path`` (``project_name``, ``indicators[2].actual``) was read: ``自评表!B4`` for
@@ -111,9 +115,9 @@ def load_json_form(path: Path) -> LoadedForm:
     return LoadedForm(str(path), form)
 
 
-def load_workbook(path: Path | str, options: ReadOptions = ReadOptions()) -> LoadedForm:
-    """A file read through the seam (whatever its format) and, for a workbook, identified as a form of ours;
-    :class:`FormReadError` when it cannot be read or is not a form of ours."""
+def _load(path: Path | str, options: ReadOptions) -> list[LoadedForm]:
+    """Every form in a file read through the seam: one for a template's workbook or a Word form, one per
+    project for a workbook of another layout or a list (:func:`xltools.io.labelbook.read_other`)."""
     try:
         source = read_source(path, options=options)
     except ReadError as exc:
@@ -121,13 +125,41 @@ def load_workbook(path: Path | str, options: ReadOptions = ReadOptions()) -> Loa
     common = {"format": source.format, "findings": source.findings, "notes": source.notes, "origins": source.origins}
     if source.book is None:
         assert source.form is not None, "a Source holds a book or a form"
-        return LoadedForm(str(path), source.form, **common)  # type: ignore[arg-type]
+        return [LoadedForm(str(path), source.form, **common)]  # type: ignore[arg-type]
     try:
         identity = identify(source.book)
-    except NotTemplate as exc:
+    except UnknownVersion as exc:
         raise FormReadError(path, exc.reason, exc.fate) from exc
-    return LoadedForm(str(path), read_form(source.book, identity), source.book, identity,  # type: ignore[arg-type]
-                      **common)
+    except NotTemplate as exc:  # no template of ours: another layout or a list, read by its labels
+        try:
+            others = read_other(source.book)
+        except NotAForm:
+            raise FormReadError(path, exc.reason, exc.fate) from exc
+        return [LoadedForm(f"{path}（{other.rows}）" if other.rows else str(path), other.form, format=source.format,
+                           findings=(*source.findings, *other.findings), notes=(*source.notes, other.what),
+                           origins=other.origins, other=other.what) for other in others]
+    return [LoadedForm(str(path), read_form(source.book, identity), source.book, identity,  # type: ignore[arg-type]
+                       **common)]
+
+
+def load_workbook(path: Path | str, options: ReadOptions = ReadOptions()) -> LoadedForm:
+    """A file read through the seam (whatever its format) and, for a workbook, identified as a form of ours
+    (or, when it is none, read by its labels as a form of another layout); :class:`FormReadError` when it
+    cannot be read, is no form, or is a list of many projects (:func:`load_forms` reads those)."""
+    loaded = _load(path, options)
+    if len(loaded) > 1:
+        raise FormReadError(path, f"这是 {len(loaded)} 个项目的清单（一行一条指标），不是一份自评表；请用 xltools check "
+                                  "检查（每个项目分别给出结果），或按模板每个项目填一份", "not-template")
+    return loaded[0]
+
+
+def load_forms(path: Path | str) -> list[LoadedForm]:
+    """Every form in a file: one for a JSON form, a template's workbook, a Word form or another layout, one
+    per project for a list workbook (each named ``path（第3–8行）``)."""
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        return [load_json_form(path)]
+    return _load(path, ReadOptions())
 
 
 def load_form(path: Path | str) -> LoadedForm:

@@ -40,13 +40,14 @@ from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.legacy import FORMAT_TEXT, WPS_NEXT_STEP, CalamineReader
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
 from xltools.io.sniff import KIND_TEXT
+from xltools.io.wordform import WordReader
 from xltools.io.xlsxsource import XlsxReader
 
 __all__ = ["read_source", "read_content", "register_reader", "readers", "refusal", "format_text", "Content",
            "ReadOptions", "Source", "Reader", "ReadError", "SPREADSHEET_SUFFIXES"]
 
 #: The readers asked, in order (the first that accepts a file reads it).
-_BUILT_IN: tuple[Reader, ...] = (XlsxReader(), CalamineReader())
+_BUILT_IN: tuple[Reader, ...] = (WordReader(), XlsxReader(), CalamineReader())  # Word first: a damaged .docx gets its own message
 _READERS: list[Reader] = list(_BUILT_IN)
 
 #: Names a district run and the web page take as spreadsheets to read (the content still decides how).

@@ -35,6 +35,7 @@ from xltools.io.xlsxcells import (
     iso_moment,
     truthy,
 )
+from xltools.io.xlsxinflate import inflate
 from xltools.io.xlsxstrings import plain_shared_strings
 
 __all__ = ["WorkbookReadError", "SheetData", "WorkbookData", "read_workbook", "Limits"]
@@ -103,6 +104,11 @@ class SheetData:
     validations: list[str] = field(default_factory=list)
     _locked_styles: frozenset[int] = frozenset({0})
 
+    def __post_init__(self) -> None:
+        # the value of a cell is asked for ~200 times per form (layout, tamper check): the dictionary's own
+        # get, not a method calling it (``values`` is filled in place, never replaced)
+        self.value = self.values.get  # type: ignore[method-assign]
+
     def value(self, cell: str) -> object:
         return self.values.get(cell)
 
@@ -147,7 +153,7 @@ def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = 
         raise WorkbookReadError("unreadable", "文件已损坏或不是 Excel 工作簿（不是 .xlsx 格式）")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        return _Reader(archive, limits).read(set(sheets) if sheets is not None else None, set(shared), cells_only)
+        return _Reader(archive, limits, data).read(set(sheets) if sheets is not None else None, set(shared), cells_only)
     except WorkbookReadError:
         raise
     except ParseError as exc:
@@ -177,9 +183,10 @@ def _read_bytes(source: Path | str | bytes, limits: Limits) -> bytes:
 
 
 class _Reader:
-    def __init__(self, archive: zipfile.ZipFile, limits: Limits) -> None:
+    def __init__(self, archive: zipfile.ZipFile, limits: Limits, data: bytes) -> None:
         self.archive = archive
         self.limits = limits
+        self.data = data  # the zip's bytes: parts are inflated from them directly (xlsxinflate)
         self.names = {info.filename: info for info in archive.infolist()}
         total = 0
         for info in archive.infolist():
@@ -191,10 +198,13 @@ class _Reader:
             raise WorkbookReadError("too-large", "工作簿解压后总大小超过上限，疑似压缩炸弹")
 
     def part(self, name: str) -> bytes | None:
-        if name not in self.names:
+        info = self.names.get(name)
+        if info is None:
             return None
-        with self.archive.open(name) as handle:
-            data = handle.read(self.limits.max_part_bytes + 1)
+        data = inflate(self.data, info, self.limits.max_part_bytes)
+        if data is None:  # not sure to read it as zipfile does (xlsxinflate): zipfile reads it
+            with self.archive.open(name) as handle:
+                data = handle.read(self.limits.max_part_bytes + 1)
         if len(data) > self.limits.max_part_bytes:
             raise WorkbookReadError("too-large", f"工作簿内部文件 {name} 解压后过大")
         return data

@@ -30,10 +30,12 @@ def warm_up() -> bool:
 def _suffix_error(name: str) -> str | None:
     """A name that is no spreadsheet at all; the file's content still decides how a spreadsheet is read."""
     from xltools.io.seam import SPREADSHEET_SUFFIXES
+    from xltools.io.wordform import WORD_SUFFIXES
 
-    if Path(name).suffix.lower() in SPREADSHEET_SUFFIXES:
+    if Path(name).suffix.lower() in (*SPREADSHEET_SUFFIXES, *WORD_SUFFIXES):
         return None
-    return f"{name} 不是 Excel 工作簿：只能检查本模板填写的 .xlsx、.xlsm、.xls、.et、.ods 或 .xlsb 文件"
+    return (f"{name} 不是 Excel 工作簿或 Word 自评表：只能检查 .xlsx、.xlsm、.xls、.et、.ods、.xlsb 工作簿"
+            "或按通知附件1填写的 .docx、.doc、.wps 自评表")
 
 
 def check_job(path: str, name: str) -> dict[str, object]:

@@ -1,0 +1,141 @@
+"""Where one combine's CPU goes, stage by stage, without a profiler (used by bench_combine.py and
+profile_combine.py; a benchmark, not the product).
+
+Runs, file by file in this process, the steps :func:`xltools.district.process.process_file` runs,
+each timed with ``time.process_time`` — the reader's own steps too, through its internal ``_Reader``
+(kept in step with xltools/io/xlsxread.py by hand) — then stores the results as combine does and
+writes the summary:
+
+=========  ===========================================================================================
+open       the file's bytes, SHA-256, the zip directory and its limits, workbook.xml and its relations
+inflate    decompressing the parts the reader reads (shared strings, styles, the two sheets)
+strings    the shared strings (LibreOffice-saved files keep a form's texts there)
+styles     the locked and date styles (cached per process by the part's digest)
+sheet      the form sheet's and 模板信息's cells
+form       identify (template id, version, policy) and the form built from the cells
+tamper     the tamper check (metadata, formulas, locked cells, protection)
+scoring    formula values as the sheet shows them, then the scores
+rules      the validation rules and the findings placed at their cells
+row        the summary's project row and the project's risk facts
+store      adding every result to the results store, duplicates, commit (main process)
+summary    the summary workbook (main process)
+=========  ===========================================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+STAGES = ("open", "inflate", "strings", "styles", "sheet", "form", "tamper", "scoring", "rules", "row",
+          "store", "summary")
+READER = ("open", "inflate", "strings", "styles", "sheet")
+
+
+def clock(paths: list[Path]) -> dict[str, float]:
+    """CPU seconds of each stage over ``paths`` (every stage's sum over the files)."""
+    from xltools.core import Evaluation, Policy
+    from xltools.core.rules import validate
+    from xltools.core.scoring import score_form, with_formula_values
+    from xltools.district.process import LIMITS, process_file, project_row
+    from xltools.district.review import risk_facts
+    from xltools.district.store import Store
+    from xltools.district.summary import write_summary
+    from xltools.form.identify import identify
+    from xltools.form.layout import META_SHEET, SHEET
+    from xltools.form.registry import released_policy
+    from xltools.form.tamper import check_tamper
+    from xltools.form.verdict import Verdict, _placed, read_form
+    from xltools.io import xlsxread
+    from xltools.io.files import read_regular
+
+    class Reader(xlsxread._Reader):
+        """The reader with every part inflated up front (so inflating is timed on its own)."""
+
+        inflated: dict[str, bytes | None]
+
+        def part(self, name: str) -> bytes | None:
+            return self.inflated[name] if name in self.inflated else super().part(name)
+
+    spent = dict.fromkeys(STAGES, 0.0)
+    tick = time.process_time
+    today = dt.date.today()
+    wanted, shared = {SHEET, META_SHEET}, {META_SHEET}
+    for path in paths:
+        t0 = tick()
+        data = read_regular(str(path), LIMITS.max_file_bytes)[0]
+        hashlib.sha256(data).hexdigest()
+        reader = Reader(zipfile.ZipFile(io.BytesIO(data)), LIMITS, data)
+        reader.inflated = {}
+        workbook = reader.shared_xml("xl/workbook.xml")
+        targets = reader._relationships("xl/_rels/workbook.xml.rels")
+        t1 = tick()
+        sheet_parts = [targets.get(node.get(f"{xlsxread._REL_NS}id", ""), "")
+                       for node in workbook.iter(f"{xlsxread._NS}sheet") if node.get("name") in wanted]
+        for name in ("xl/sharedStrings.xml", "xl/styles.xml", *sheet_parts):
+            reader.inflated[name] = xlsxread._Reader.part(reader, name)
+        t2 = tick()
+        strings = reader._shared_strings()
+        t3 = tick()
+        reader._styles()
+        t4 = tick()
+        reader._shared_strings = lambda: strings  # type: ignore[method-assign]  # read once, above
+        book = reader.read(wanted, shared, cells_only=True)
+        t5 = tick()
+        identity = identify(book)
+        district = released_policy(identity.version)
+        form = read_form(book, identity)
+        t6 = tick()
+        tamper = check_tamper(book, identity, district)
+        t7 = tick()
+        policy = identity.policy or district
+        shown = with_formula_values(form, policy)
+        marked = identity.layout.marked_values(form, policy)
+        if marked:
+            shown = shown.model_copy(update=marked)
+        sheet = score_form(shown, district)
+        t8 = tick()
+        findings = validate(shown, district, today=today, sheet=sheet)
+        layout = identity.layout
+        evaluation = _placed(Evaluation(shown, sheet, findings), layout)
+        verdict = Verdict(form, evaluation, layout, identity,
+                          tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district)
+        t9 = tick()
+        risk_facts(project_row(verdict, district))
+        t10 = tick()
+        for stage, seconds in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6,
+                                           t8 - t7, t9 - t8, t10 - t9)):
+            spent[stage] += seconds
+    results = [process_file((str(p), str(p)), today=today) for p in paths]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = tick()
+        with Store(Path(tmp) / "store.sqlite") as db:
+            round_id, _ = db.begin_round(None, "summary.xlsx", "bench")
+            for seq, result in enumerate(results):
+                db.add(round_id, seq, result, "bench", today, result.path)
+            db.resolve_duplicates(round_id)
+            db.commit()
+        spent["store"] = tick() - started
+        started = tick()
+        write_summary(Path(tmp) / "summary.xlsx", results, Policy())
+        spent["summary"] = tick() - started
+    return spent
+
+
+def table(spent: dict[str, float], n: int) -> list[str]:
+    """The stage table: ms per file of each stage, the reader's and the judging's subtotals, the sum."""
+    lines = [f"  {'stage':10} {'ms/file':>8} {'share':>6}"]
+    total = sum(spent.values())
+    for stage in STAGES:
+        lines.append(f"  {stage:10} {1000 * spent[stage] / n:8.3f} {spent[stage] / total:6.0%}")
+    reader = sum(spent[s] for s in READER)
+    judging = sum(spent[s] for s in STAGES if s not in READER)
+    lines.append(f"  {'reader':10} {1000 * reader / n:8.3f}   (open … sheet)")
+    lines.append(f"  {'after it':10} {1000 * judging / n:8.3f}   (form … summary)")
+    lines.append(f"  {'sum':10} {1000 * total / n:8.3f}")
+    return lines

@@ -1,0 +1,214 @@
+"""Header-named tables ("list workbooks"): one row per item, columns found by their header text.
+
+A budget system's export, a district's 绩效目标表 or an --expect list is a table whose columns may
+stand in any order, carry other names (aliases) and be mixed with columns nobody asked for. This
+module is the pure part of reading one: a :class:`ListSpec` names the columns a caller knows
+(each a :class:`Column` with its header and aliases), :meth:`ListSpec.find_header` picks the header
+row, and :meth:`ListSpec.records` yields one :class:`ListRecord` per data row with the *group*
+columns (a project's columns, say) carried down from the row above when they are left blank (or
+merged) below a group's first row. Extra columns are ignored; a caller with more columns passes a
+spec with more :class:`Column` entries. The workbook side is :mod:`xltools.io.listbook`.
+
+Headers compare after NFKC, without blanks, line breaks and a few separators, and without a unit
+in brackets (``年初预算数（万元）`` is ``年初预算数`` in 万元); the unit is kept so a caller can scale
+amounts given in 元.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from .errors import UserError
+from .parse import normalize_text
+
+__all__ = ["Column", "ListSpec", "HeaderMatch", "ListRecord", "ListError", "header_text", "column_letter"]
+
+#: Rows searched for the header row (a title or a note may stand above it).
+HEADER_SCAN_ROWS = 10
+
+_UNIT = re.compile(r"[（(]\s*([^（）()]{1,6})\s*[）)]$")
+_NOISE = re.compile(r"[\s:：*＊_\-—·、]+")
+
+
+class ListError(UserError):
+    """A list workbook that cannot be read as its spec says (the message names sheet, row and column)."""
+
+
+def column_letter(index: int) -> str:
+    """``0`` → ``A``, ``27`` → ``AB``."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def header_text(value: object) -> tuple[str, str]:
+    """A header cell as compared, and the unit it states in brackets: ``年初预算数（万元）`` →
+    (``年初预算数``, ``万元``); ``三级指标`` → (``三级指标``, ``""``)."""
+    text = normalize_text(value)
+    unit = ""
+    match = _UNIT.search(text)
+    if match:
+        unit, text = match.group(1).replace(" ", ""), text[: match.start()]
+    return _NOISE.sub("", text), unit
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column a caller knows: its ``key``, its ``header`` as a blank list writes it, and aliases."""
+
+    key: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    #: Part of a group (a project): left blank or merged below a group's first row, carried down.
+    group: bool = False
+    #: The table cannot be read without this column.
+    required: bool = False
+    #: Not a group column, but blank (or merged) below means "as the row above" within one group
+    #: (a 一级指标 written once for its block of indicators).
+    fill_down: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every header text this column is found by, as compared."""
+        return tuple(dict.fromkeys(header_text(name)[0] for name in (self.header, *self.aliases)))
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Where the known columns are: key → 0-based column index, the unit each header states, the header row."""
+
+    row: int
+    columns: dict[str, int]
+    units: dict[str, str]
+    headers: dict[str, str]
+    ignored: tuple[str, ...] = ()
+
+    def cell(self, row: int, key: str) -> str:
+        """The cell of column ``key`` on ``row`` (``C12``); column A of ``row`` when the list has no such column."""
+        index = self.columns.get(key)
+        return f"{column_letter(index if index is not None else 0)}{row}"
+
+
+@dataclass(frozen=True)
+class ListRecord:
+    """One data row: its 1-based row number, its known columns' values and which were carried down."""
+
+    row: int
+    values: dict[str, object]
+    carried: frozenset[str] = frozenset()
+    #: The row where this record's group (its group columns' values) was given.
+    group_row: int = 0
+
+    def get(self, key: str) -> object:
+        return self.values.get(key)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """The columns of one kind of list, and what the list is called in messages (``绩效目标表``)."""
+
+    what: str
+    columns: tuple[Column, ...]
+    _by_name: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, str] = {}
+        for column in self.columns:
+            for name in column.names:
+                if by_name.setdefault(name, column.key) != column.key:
+                    raise ValueError(f"header {name!r} names both {by_name[name]!r} and {column.key!r}")
+        object.__setattr__(self, "_by_name", by_name)
+
+    def extended(self, *columns: Column, what: str | None = None) -> ListSpec:
+        """This spec with more known columns (a budget system's export has more than a blank list)."""
+        return ListSpec(what or self.what, (*self.columns, *columns))
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def key_of(self, header: object) -> str | None:
+        """The key of the column a header cell names, or ``None`` for a column nobody asked for."""
+        return self._by_name.get(header_text(header)[0])
+
+    def match(self, row: int, values: Sequence[object], sheet: str = "") -> HeaderMatch:
+        """Read ``values`` as the header row ``row``; a known column given twice is a :class:`ListError`."""
+        columns: dict[str, int] = {}
+        units: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        ignored: list[str] = []
+        for index, value in enumerate(values):
+            if _blank(value):
+                continue
+            key = self.key_of(value)
+            if key is None:
+                ignored.append(normalize_text(value))
+                continue
+            if key in columns:
+                first = column_letter(columns[key])
+                raise ListError(f"第 {row} 行的表头中「{headers[key]}」（{first} 列）和「{normalize_text(value)}」"
+                                f"（{column_letter(index)} 列）都是「{self.column(key).header}」；请删去或改名其中一列",
+                                sheet=sheet or None)
+            columns[key], units[key], headers[key] = index, header_text(value)[1], normalize_text(value)
+        return HeaderMatch(row, columns, units, headers, tuple(ignored))
+
+    def find_header(self, rows: Iterable[tuple[int, Sequence[object]]], sheet: str = "") -> HeaderMatch:
+        """The first of the first :data:`HEADER_SCAN_ROWS` rows that names every required column; else a
+        :class:`ListError` naming what is missing (from the row that came closest)."""
+        required = [c for c in self.columns if c.required]
+        best: HeaderMatch | None = None
+        for count, (row, values) in enumerate(rows, start=1):
+            found = self.match(row, values, sheet)
+            if all(c.key in found.columns for c in required):
+                return found
+            if found.columns and (best is None or len(found.columns) > len(best.columns)):
+                best = found
+            if count >= HEADER_SCAN_ROWS:
+                break
+        wanted = "、".join(f"「{c.header}」" for c in required)
+        if best is None:
+            raise ListError(f"前 {HEADER_SCAN_ROWS} 行中找不到{self.what}的表头行（应含 {wanted} 等列）；"
+                            f"请在第一行写上表头：{'、'.join(c.header for c in self.columns)}", sheet=sheet or None)
+        missing = "、".join(f"「{c.header}」" for c in required if c.key not in best.columns)
+        raise ListError(f"第 {best.row} 行的表头缺少 {missing} 列（可用的列名：{self._names_hint(required)}）；"
+                        "请补上这些列或把列名改成上面的名称", sheet=sheet or None)
+
+    def _names_hint(self, columns: Iterable[Column]) -> str:
+        return "；".join(f"{c.header}" + (f"（或 {'、'.join(c.aliases)}）" if c.aliases else "") for c in columns
+                        if c.required)
+
+    def records(self, match: HeaderMatch, rows: Iterable[tuple[int, Sequence[object]]]) -> Iterator[ListRecord]:
+        """The data rows after the header row, as records; blank rows are skipped. When every group column
+        of a row is blank (or merged), the group's values are the previous record's (``carried``)."""
+        group = [c.key for c in self.columns if c.group and c.key in match.columns]
+        down = [c.key for c in self.columns if c.fill_down and c.key in match.columns]
+        last: dict[str, object] = {}
+        above: dict[str, object] = {}
+        last_row = 0
+        for row, values in rows:
+            if row <= match.row:
+                continue
+            record = {key: (values[index] if index < len(values) else None) for key, index in match.columns.items()}
+            if all(_blank(v) for v in record.values()):
+                continue
+            carried: frozenset[str] = frozenset()
+            if group and all(_blank(record[key]) for key in group) and last:
+                carried = frozenset(key for key in group if not _blank(last.get(key)))
+                record.update({key: last.get(key) for key in group})
+            elif group:
+                last = {key: record[key] for key in group}
+                last_row, above = row, {}
+            filled = frozenset(key for key in down if _blank(record[key]) and not _blank(above.get(key)))
+            if filled:
+                record.update({key: above[key] for key in filled})
+                carried |= filled
+            above = {key: record[key] for key in down}
+            yield ListRecord(row, record, carried, last_row or row)

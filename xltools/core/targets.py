@@ -1,0 +1,267 @@
+"""The approved performance targets (绩效目标表): one row per indicator, projects grouped.
+
+:data:`TARGETS_SPEC` names the columns of the district's 绩效目标表 (headers as ``xltools targets
+template`` writes them, and the aliases a budget system's export uses); :func:`build_targets` turns
+the list's records into :class:`TargetProject` objects and refuses a project given twice;
+:func:`check_targets` validates them with the form's own rules (those that apply to targets:
+vocabulary, 分值, amounts, target values), each finding at the list's cell. Pure: the workbook is read
+by :mod:`xltools.io.listbook`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .findings import Finding
+from .listbook import Column, HeaderMatch, ListError, ListRecord, ListSpec
+from .model import Form, FundRow, Funds, Indicator
+from .parse import normalize_text, parse_number
+from .policy import Policy
+from .rules import validate
+
+__all__ = ["TARGETS_SPEC", "TARGETS_SHEET", "TARGETS_HEADERS", "TargetIndicator", "TargetProject", "Targets",
+           "build_targets", "check_targets", "project_key", "name_key", "indicator_key", "TARGET_CODES"]
+
+#: The sheet a 绩效目标表 is read from when it has one (else its first sheet).
+TARGETS_SHEET = "绩效目标"
+
+TARGETS_SPEC = ListSpec("绩效目标表", (
+    Column("code", "项目代码", ("项目编码", "项目编号", "项目ID"), group=True),
+    Column("unit", "实施单位", ("单位名称", "预算单位", "执行单位", "项目单位"), group=True, required=True),
+    Column("department", "主管部门", ("主管单位", "部门名称", "主管部门名称"), group=True),
+    Column("name", "项目名称", ("项目",), group=True, required=True),
+    Column("budget", "年初预算数（万元）", ("预算数", "年初预算", "年初预算金额", "预算金额", "项目金额", "年度预算数"),
+           group=True),
+    Column("goal", "年度总体目标", ("总体目标", "年度目标", "预期目标", "年度绩效目标", "总体绩效目标"), group=True),
+    Column("level1", "一级指标", fill_down=True, required=True),
+    Column("level2", "二级指标", fill_down=True, required=True),
+    Column("indicator", "三级指标", ("指标名称", "绩效指标", "三级指标名称"), required=True),
+    Column("target", "指标值", ("年度指标值", "目标值", "指标目标值", "年度目标值", "绩效指标值"), required=True),
+    Column("weight", "分值", ("权重", "指标分值", "分值权重")),
+))
+
+#: The headers of a blank 绩效目标表, in order.
+TARGETS_HEADERS = tuple(column.header for column in TARGETS_SPEC.columns)
+
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def name_key(value: object) -> str:
+    """A name as compared: NFKC, without blanks and punctuation (``朝阳·社区 服务（二期）`` ≡ ``朝阳社区服务二期``)."""
+    return _PUNCT.sub("", normalize_text(value)).casefold()
+
+
+def project_key(code: object, unit: object, name: object) -> tuple[str, ...]:
+    """How a project is matched: by 项目代码 when given, else by 实施单位 + 项目名称 (both normalised)."""
+    code_text = name_key(code)
+    return ("code", code_text) if code_text else ("name", name_key(unit), name_key(name))
+
+
+def indicator_key(level1: object, level2: object, name: object) -> tuple[str, str, str]:
+    """An indicator as matched: (一级, 二级, 三级) normalised; a 一级 label's stated weight (``产出指标（50分）``)
+    is no part of it."""
+    from .reading import split_level1
+
+    return (name_key(split_level1(level1)[0]), name_key(level2), name_key(name))
+
+
+@dataclass(frozen=True)
+class TargetIndicator:
+    """One approved indicator and the list row it came from."""
+
+    level1: object
+    level2: object
+    name: object
+    target: object
+    weight: object
+    row: int = 0
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return indicator_key(self.level1, self.level2, self.name)
+
+
+@dataclass(frozen=True)
+class TargetProject:
+    """One project's approved targets: header fields, 年初预算数 (万元), 年度总体目标 and indicators."""
+
+    code: object
+    unit: object
+    department: object
+    name: object
+    budget: object
+    goal: object
+    indicators: tuple[TargetIndicator, ...]
+    row: int = 0
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return project_key(self.code, self.unit, self.name)
+
+    @property
+    def title(self) -> str:
+        """``实施单位·项目名称`` for messages."""
+        return f"{normalize_text(self.unit)}·{normalize_text(self.name)}"
+
+    def form(self, year: object = None) -> Form:
+        """The form these targets prefill (approved cells only; what the clerk reports stays empty)."""
+        indicators = [Indicator(level1=i.level1, level2=i.level2, name=i.name, target=i.target, weight=i.weight)
+                      for i in self.indicators]
+        return Form(year=year, project_name=self.name, department=self.department,
+                    implementing_unit=self.unit, funds=Funds(total=FundRow(initial_budget=self.budget)),
+                    goal_expected=self.goal, indicators=indicators)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Every project of a 绩效目标表, with lookups by code and by 实施单位 + 项目名称."""
+
+    projects: tuple[TargetProject, ...]
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        by_code = {name_key(p.code): p for p in self.projects if name_key(p.code)}
+        by_name = {(name_key(p.unit), name_key(p.name)): p for p in self.projects}
+        object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_by_name", by_name)
+
+    def find(self, code: object, unit: object, name: object) -> TargetProject | None:
+        """The project a form names: by 项目代码 when both have one, else by 实施单位 + 项目名称."""
+        code_text = name_key(code)
+        if code_text and code_text in self._by_code:  # type: ignore[attr-defined]
+            return self._by_code[code_text]  # type: ignore[attr-defined,no-any-return]
+        found = self._by_name.get((name_key(unit), name_key(name)))  # type: ignore[attr-defined]
+        if found is not None and code_text and name_key(found.code) and name_key(found.code) != code_text:
+            return None  # both have a code and the codes differ: another project of the same name
+        return found  # type: ignore[no-any-return]
+
+
+def _value(record: ListRecord, key: str) -> object:
+    value = record.get(key)
+    if isinstance(value, str):
+        value = value.strip() or None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value
+
+
+def _budget(value: object, unit: str) -> object:
+    """年初预算数 in 万元: a column headed in 元 is scaled (a text that is no number stays as typed)."""
+    if unit != "元" or value is None:
+        return value
+    number = parse_number(value, suffixes=("元",))
+    return round(number.value / 10000, 6) if number.value is not None else value
+
+
+_PROJECT_KEYS = ("code", "unit", "department", "name", "budget", "goal")
+
+
+def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: str = "", source: str = ""
+                  ) -> Targets:
+    """Group the list's records into projects (a project's rows follow each other). A project given twice
+    (same 项目代码, else same 实施单位 + 项目名称, in two separate places) or with two different values in
+    one project column is a :class:`ListError` naming both rows."""
+    projects: list[TargetProject] = []
+    seen: dict[tuple[str, ...], int] = {}
+    seen_names: dict[tuple[str, str], tuple[str, int]] = {}
+    current: dict[str, object] | None = None
+    first: dict[str, int] = {}
+    indicators: list[TargetIndicator] = []
+
+    def close() -> None:
+        if current is not None:
+            projects.append(TargetProject(**{k: current[k] for k in _PROJECT_KEYS},  # type: ignore[arg-type]
+                                          indicators=tuple(indicators), row=first["row"]))
+
+    for record in records:
+        values = {key: _value(record, key) for key in _PROJECT_KEYS}
+        values["budget"] = _budget(values["budget"], header.units.get("budget", ""))
+        if values["unit"] is None or values["name"] is None:
+            missing = "实施单位" if values["unit"] is None else "项目名称"
+            raise ListError(f"第 {record.row} 行没有{missing}（{header.cell(record.row, 'unit' if missing == '实施单位' else 'name')}）；"
+                            "每个项目的第一行应写明实施单位和项目名称", sheet=sheet or None)
+        key = project_key(values["code"], values["unit"], values["name"])
+        if current is None or key != project_key(current["code"], current["unit"], current["name"]):
+            close()
+            names = (name_key(values["unit"]), name_key(values["name"]))
+            earlier = seen.get(key)
+            same_name = seen_names.get(names)
+            if earlier is None and same_name is not None and (not same_name[0] or not name_key(values["code"])):
+                earlier = same_name[1]
+            if earlier is not None:
+                raise ListError(f"第 {record.group_row} 行与第 {earlier} 行是同一个项目（{normalize_text(values['unit'])}·"
+                                f"{normalize_text(values['name'])}）；同一项目的指标应连续排列、只出现一次，请合并或删除重复的行",
+                                sheet=sheet or None)
+            seen[key] = record.group_row
+            seen_names[names] = (name_key(values["code"]), record.group_row)
+            current, first, indicators = dict(values), {"row": record.group_row}, []
+            first.update({k: record.group_row for k in _PROJECT_KEYS})
+        else:
+            for k in _PROJECT_KEYS:
+                if values[k] is None:
+                    continue
+                if current[k] is None:
+                    current[k], first[k] = values[k], record.row
+                elif name_key(current[k]) != name_key(values[k]) and k != "budget" or (
+                        k == "budget" and parse_number(current[k]).value != parse_number(values[k]).value):
+                    title = TARGETS_SPEC.column(k).header
+                    raise ListError(f"同一项目的「{title}」在第 {first[k]} 行为“{normalize_text(current[k])}”，在第 "
+                                    f"{record.row} 行（{header.cell(record.row, k)}）却为“{normalize_text(values[k])}”；"
+                                    "请改成一致，或只在项目的第一行填写", sheet=sheet or None)
+        parts = [_value(record, k) for k in ("level1", "level2", "indicator", "target", "weight")]
+        if any(v is not None for v in parts[:4]):
+            indicators.append(TargetIndicator(*parts, row=record.row))
+    close()
+    return Targets(tuple(projects), source)
+
+
+#: The form rules that apply to approved targets (the rest judge what the clerk reports).
+TARGET_CODES = frozenset({
+    "required-missing", "number-invalid", "number-as-text", "amount-negative", "amount-implausible",
+    "amount-precision", "indicators-missing", "level1-invalid", "level2-invalid", "level1-weight-mismatch",
+    "level1-absent", "name-is-sentence", "weight-not-positive", "weights-sum", "weight-split", "value-placeholder",
+    "value-garbled", "satisfaction-not-quantified",
+})
+_PROJECT_FIELDS = {"project_name": "name", "department": "department", "implementing_unit": "unit",
+                   "funds.total.initial_budget": "budget", "goal_expected": "goal", "indicators": "indicator"}
+_INDICATOR_FIELDS = {"level1": "level1", "level2": "level2", "name": "indicator", "target": "target",
+                     "weight": "weight"}
+_FIELD = re.compile(r"^indicators\[(\d+)\]\.(\w+)$")
+
+
+def check_targets(targets: Targets, header: HeaderMatch, policy: Policy | None = None) -> list[tuple[TargetProject,
+                                                                                                     Finding]]:
+    """The form's rules that apply to targets, per project, each finding at its cell of the list.
+
+    ``weights-sum`` is checked only when every indicator of the project has a 分值; 主管部门 and
+    年度总体目标 may be left out of a list (a column the list lacks is not required)."""
+    policy = policy or Policy()
+    out: list[tuple[TargetProject, Finding]] = []
+    for project in targets.projects:
+        form = project.form()
+        weighted = all(parse_number(i.weight).value is not None for i in project.indicators)
+        for finding in validate(form, policy):
+            if finding.code not in TARGET_CODES or (finding.code in ("weights-sum", "weight-split") and not weighted):
+                continue
+            match = _FIELD.match(finding.field)
+            if match:
+                part = _INDICATOR_FIELDS.get(match.group(2))
+                index = int(match.group(1))
+                if part is None or index >= len(project.indicators) or (
+                        part == "weight" and finding.code == "required-missing"):
+                    continue  # 分值 may stay empty
+                row = project.indicators[index].row
+            else:
+                part = _PROJECT_FIELDS.get(finding.field)
+                if part is None:
+                    continue
+                row = project.row
+            if part not in header.columns:
+                if finding.code == "required-missing":
+                    continue  # the list has no such column: not asked for
+                part, row = "name", project.row
+            out.append((project, finding.at_cell(header.cell(row, part))))
+    return out
