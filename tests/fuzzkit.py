@@ -19,6 +19,18 @@ SEEDS = sorted(p for p in FIXTURES.glob("*.xlsx"))
 EXIT_CODES = {0, 1, 2}
 
 
+def byte_mutant(draw, data: bytes, kind: str) -> bytes:
+    """``data`` truncated (``kind`` ``truncate``) or with a few bytes flipped (``flip``); ``draw`` is hypothesis'."""
+    from hypothesis import strategies as st
+
+    if kind == "truncate":
+        return data[:draw(st.integers(0, len(data) - 1))]
+    out = bytearray(data)
+    for _ in range(draw(st.integers(1, 8))):
+        out[draw(st.integers(0, len(out) - 1))] ^= draw(st.integers(1, 255))
+    return bytes(out)
+
+
 def parts(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {info.filename: archive.read(info) for info in archive.infolist()}

@@ -120,6 +120,26 @@ def test_refuses_a_non_empty_folder_without_force(tmp_path: Path, capsys: pytest
     assert json.loads((target / MANIFEST_NAME).read_text(encoding="utf-8"))["seed"] == 3
 
 
+@pytest.mark.parametrize("name", [FORMS_DIR, SUMMARY_NAME])
+def test_force_never_follows_a_link_in_the_demo_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      name: str) -> None:
+    """Issue 26: `demo --force` with forms/ a link was exit 3 「程序内部错误」. A link is not demo data: exit 2,
+    the link and what it points at left as they were."""
+    target = tmp_path / "out"
+    target.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.xlsx").write_bytes(b"a clerk's form")
+    (target / MANIFEST_NAME).write_text("{}", encoding="utf-8")
+    link = target / name
+    link.symlink_to(elsewhere if name == FORMS_DIR else elsewhere / "precious.xlsx")
+    assert main(["demo", "--dir", str(target), "--scale", "20", "--no-render", "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "链接" in err and "--dir" in err and "内部错误" not in err, err
+    assert link.is_symlink() and (elsewhere / "precious.xlsx").read_bytes() == b"a clerk's form"
+    assert [p.name for p in elsewhere.iterdir()] == ["precious.xlsx"]
+
+
 def test_renders_the_summary_and_a_form(soffice: None, tmp_path: Path) -> None:  # noqa: F811
     run = build_demo(tmp_path / "demo", scale=SCALE, seed=5, jobs=2, render=True)
     assert [p.name for p in run.images] == ["汇总.png", "样表.png", "复核重点.png"]

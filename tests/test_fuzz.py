@@ -40,7 +40,7 @@ from xltools.district.results import FATE_TEXT
 from xltools.excel.fill import fill_workbook
 
 from .forms import SEED_JSON, clean_form
-from .fuzzkit import SEEDS, parts, rezip
+from .fuzzkit import SEEDS, byte_mutant, parts, rezip
 
 EXAMPLES = int(os.environ.get("XLTOOLS_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
@@ -123,13 +123,8 @@ def _judge_everywhere(mutant: bytes, control: tuple[bytes, tuple], capsys: pytes
 def zip_mutants(draw: st.DrawFn) -> bytes:
     data = SEED_BYTES[draw(st.sampled_from(sorted(SEED_BYTES)))]
     kind = draw(st.sampled_from(["truncate", "flip", "drop", "double", "compression", "garbage-part"]))
-    if kind == "truncate":
-        return data[:draw(st.integers(0, len(data) - 1))]
-    if kind == "flip":
-        out = bytearray(data)
-        for _ in range(draw(st.integers(1, 8))):
-            out[draw(st.integers(0, len(out) - 1))] ^= draw(st.integers(1, 255))
-        return bytes(out)
+    if kind in ("truncate", "flip"):
+        return byte_mutant(draw, data, kind)
     members = parts(data)
     if kind == "drop":
         members.pop(draw(st.sampled_from(sorted(members))))
@@ -267,6 +262,39 @@ def test_fuzz_json_forms_through_check_and_fill(capsys, text):
         if code == 0:  # what fill writes reads back
             assert _check_strict(out, capsys) in (0, 1)
         assert sorted(p.name for p in Path(scratch).iterdir()) == sorted(["form.json"] + (["out.xlsx"] if code == 0 else []))
+
+
+@st.composite
+def oversized_json_forms(draw: st.DrawFn) -> str:
+    """Issue 26: a JSON form the layout cannot hold — more indicators than its 200 rows, or an amount,
+    year or score of hundreds of digits (no float holds it) — each an exit 2, never 内部错误."""
+    form = json.loads(json.dumps(SEED_FORM))
+    huge = draw(st.integers(309, 700).map(lambda digits: int("9" * digits)))
+    where = draw(st.sampled_from(["indicators", "year", "amount", "score", "weight", "budget_weight"]))
+    if where == "indicators":
+        form["indicators"] = form["indicators"][:1] * draw(st.integers(201, 260))
+    elif where == "amount":
+        row = draw(st.sampled_from(["initial_budget", "annual_budget", "executed"]))
+        form["funds"]["total"][row] = huge * draw(st.sampled_from([1, -1]))
+    elif where in ("score", "weight"):
+        form["indicators"][0][where] = huge
+    else:
+        form[where] = huge
+    return json.dumps(form, ensure_ascii=False)
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES // 3, 5))
+@given(oversized_json_forms())
+def test_fuzz_oversized_json_forms_are_exit_2(capsys, text):
+    with tempfile.TemporaryDirectory(prefix="xltools-fuzz-") as scratch:
+        form = Path(scratch, "form.json")
+        form.write_text(text, encoding="utf-8")
+        assert _check_strict(form, capsys) == 2
+        out = Path(scratch, "out.xlsx")
+        code = main(["fill", str(form), "-o", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2 and "内部错误" not in err and ("绩效指标" in err or "数字位数过多" in err), err[-2000:]
+        assert not out.exists()
 
 
 # --- special files ------------------------------------------------------------------------------

@@ -13,13 +13,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.forms import clean_form, seed_form
-from tests.fuzzkit import parts, rezip
+from tests.fuzzkit import byte_mutant, parts, rezip
 from tests.labelkit import layout_a, layout_b, layout_c, layout_d
-from tests.test_fuzz import FUZZ, HOSTILE
+from tests.test_fuzz import EXAMPLES, FUZZ, HOSTILE, _judge_everywhere, control  # noqa: F401  (control: a fixture)
 from tests.wordkit import form_docx
 from xltools.form.labelform import NotAForm
 from xltools.form.verdict import judge_form
@@ -54,13 +54,8 @@ def _read_word(data: bytes) -> None:
 def docx_mutants(draw: st.DrawFn) -> bytes:
     data = DOCX[draw(st.sampled_from(sorted(DOCX)))]
     kind = draw(st.sampled_from(["truncate", "flip", "drop", "garbage", "xml-cut", "xml-value", "deep"]))
-    if kind == "truncate":
-        return data[:draw(st.integers(0, len(data) - 1))]
-    if kind == "flip":
-        out = bytearray(data)
-        for _ in range(draw(st.integers(1, 8))):
-            out[draw(st.integers(0, len(out) - 1))] ^= draw(st.integers(1, 255))
-        return bytes(out)
+    if kind in ("truncate", "flip"):
+        return byte_mutant(draw, data, kind)
     members = parts(data)
     name = draw(st.sampled_from(sorted(members)))
     if kind == "drop":
@@ -88,6 +83,14 @@ def docx_mutants(draw: st.DrawFn) -> bytes:
 @given(docx_mutants())
 def test_fuzz_word_forms(mutant):
     _read_word(mutant)
+
+
+@settings(FUZZ, max_examples=max(EXAMPLES // 3, 5))
+@given(docx_mutants())
+def test_fuzz_word_forms_through_check_and_combine(control, capsys, mutant):
+    """The harness's invariants (tests/test_fuzz.py) for a mutated Word form beside the control form: check
+    exits 0-2 with strict JSON, combine lists both, changes no input byte, leaves the control's result alone."""
+    _judge_everywhere(mutant, control, capsys, name="aa_mutant.docx")
 
 
 @pytest.mark.parametrize("entity", [

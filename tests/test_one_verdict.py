@@ -108,3 +108,23 @@ def test_check_combine_and_the_addin_agree_on_every_demo_file(district: DemoRun)
         assert from_addin == [f for f in from_check if f[1] not in UNSEEN_BY_THE_ADDIN], shown
         compared += 1
     assert compared >= 20
+
+
+@pytest.mark.parametrize("junk", [b"not a workbook at all", b"PK\x03\x04 a broken zip"], ids=["text", "broken-zip"])
+def test_identical_junk_files_get_the_same_verdict_from_check_and_combine(tmp_path, capsys, junk: bytes) -> None:
+    """Issue 26: two identical junk files were 重复文件 in combine but 无法读取 in check. A copy is only a
+    duplicate of a form that was read; a file that is not one keeps its own fate, as check says it."""
+    from xltools.district.combine import combine
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for name in ("a.xlsx", "b.xlsx"):
+        (tree / name).write_bytes(junk)
+    (tree / "form.xlsx").write_bytes((V1 / "clean.xlsx").read_bytes())  # something to summarise
+    assert main(["check", "--json", str(tree / "a.xlsx"), str(tree / "b.xlsx")]) == 2
+    checked = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    report = combine([tree], tmp_path / "s.xlsx", jobs=1)
+    combined = {Path(r.path).name: (r.fate, r.reason) for r in report.files}
+    for result in checked:
+        name = Path(result["file"]).name
+        assert combined[name] == ("unreadable", result["error"]), (name, combined, result)

@@ -391,3 +391,78 @@ def test_c01_a_corrupt_shared_part_read_after_a_good_one_fails_as_it_fails_alone
     fates = {Path(r.path).name: (r.fate, r.reason) for r in report.files}
     assert fates["a_good.xlsx"][0] == "ok"
     assert fates["b_broken.xlsx"] == ("unreadable", "工作簿内部 XML 无效或不安全；请用 Excel 打开检查后重新保存")
+
+
+# --- issue 26: exit 3 only for real program errors ----------------------------------------------
+
+@pytest.mark.parametrize(("where", "field"), [
+    (("funds", "total", "annual_budget"), "年度资金总额·全年预算数"),
+    (("funds", "total", "executed"), "年度资金总额·全年执行数"),
+    (("year",), "「年度」"),
+    (("indicators", 0, "score"), "绩效指标·第1条·得分"),
+], ids=["annual_budget", "executed", "year", "score"])
+def test_c26_a_json_number_of_hundreds_of_digits_is_exit_2_naming_the_field(tmp_path, capsys, where, field):
+    """Was exit 3 「程序内部错误」 (OverflowError converting to float) in check and fill."""
+    data = json.loads(SEED_JSON.read_text(encoding="utf-8"))
+    target = data
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = int("9" * 400)
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    for argv in (["check", str(path)], ["check", "--json", str(path)], ["fill", str(path), "-o", str(tmp_path / "o.xlsx")]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert field in err and "数字位数过多" in err and "内部错误" not in err, err
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_c26_a_json_form_with_more_indicators_than_the_layout_holds_is_exit_2(tmp_path, capsys):
+    """Was exit 3 in check (the layout's row limit raised as ValueError)."""
+    data = json.loads(SEED_JSON.read_text(encoding="utf-8"))
+    data["indicators"] = data["indicators"][:1] * 201
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "绩效指标" in err and "201" in err and "200" in err and "内部错误" not in err, err
+    data["indicators"] = data["indicators"][:1] * 200  # the most the layout holds still reads
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["check", str(path)]) in (0, 1)
+
+
+
+def test_c26_another_readers_form_with_more_indicators_than_the_layout_holds_is_exit_2(tmp_path, capsys):
+    """A reader of the seam that yields a form (a document's table) with 201 indicators: exit 2, as for JSON."""
+    from typing import ClassVar
+
+    from xltools.io import seam
+    from xltools.io.reader import Content, Reader, ReadOptions, Source
+
+    class ManyRows(Reader):
+        name: ClassVar[str] = "test-many"
+        formats: ClassVar[tuple[str, ...]] = ("test",)
+
+        def accepts(self, content: Content) -> bool:
+            return content.data.startswith(b"#many")
+
+        def read(self, content: Content, options: ReadOptions) -> Source:
+            form = clean_form()
+            return Source("test", form=form.model_copy(update={"indicators": form.indicators[:1] * 201}))
+
+    saved = list(seam._READERS)
+    seam.register_reader(ManyRows(), first=True)
+    try:
+        path = tmp_path / "many.bin"
+        path.write_bytes(b"#many\n")
+        assert main(["check", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "绩效指标" in err and "201" in err and "内部错误" not in err, err
+        (tmp_path / "in").mkdir()  # combine gives the same answer, not internal-error
+        shutil.copy(path, tmp_path / "in" / "many.xlsx")
+        shutil.copy(CLEAN, tmp_path / "in" / "clean.xlsx")
+        report = combine([tmp_path / "in"], tmp_path / "s.xlsx", jobs=1)
+        fates = {Path(r.path).name: (r.fate, r.reason) for r in report.files}
+        assert fates["many.xlsx"][0] == "unreadable" and "201" in fates["many.xlsx"][1], fates
+    finally:
+        seam._READERS[:] = saved

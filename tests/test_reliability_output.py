@@ -267,3 +267,183 @@ def test_c15_a_closed_pipe_ends_quietly():
     stderr = proc.stderr.read().decode("utf-8", "replace")
     proc.wait(timeout=60)
     assert proc.returncode == 141 and stderr == "", stderr
+
+
+# --- issue 26: nothing left behind, nothing left running; the store's disk named as the output's ---
+
+def test_c26_workers_end_when_combine_is_killed_with_sigkill(tmp_path):
+    """SIGKILL cannot be caught: the workers see their parent gone and end (were left blocked on a pipe)."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(1500):
+        shutil.copy(SEEDS[i % len(SEEDS)], tree / f"{i:04d}.xlsx")
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "xltools", "combine", str(tree), "-o", str(out / "s.xlsx"),
+                             "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers |= _children(proc.pid)
+        time.sleep(0.05)
+    try:
+        assert len(workers) == 2, "the run had its workers"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and [pid for pid in workers if _alive(pid)]:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _alive(pid)], "workers outlived a killed combine"
+    finally:
+        for pid in workers:  # this test's own processes, by id
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    # a later run into the same folder leaves only its own outputs
+    small = tmp_path / "small"
+    small.mkdir()
+    for seed in SEEDS[:2]:
+        shutil.copy(seed, small / seed.name)
+    assert main(["combine", str(small), "-o", str(out / "s.xlsx"), "--jobs", "1", "--force"]) in (0, 1)
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".~")]
+
+
+def test_c26_a_later_run_removes_its_own_stale_temporary_files_only(tmp_path):
+    """A killed run's `.~汇总.XXXXXXXX.xlsx` is removed by the next run writing 汇总.xlsx; a user's look-alike,
+    another output's temporary file and one a live run holds are kept."""
+    import fcntl
+
+    tree = _tree(tmp_path, copies=2)
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".~汇总.k3j_x9q2.xlsx"
+    stale.write_bytes(b"PK half a summary")
+    kept = {name: b"user" for name in (".~汇总.notes.xlsx", ".~汇总.k3j_x9q2.xlsx.bak", ".~其他.k3j_x9q2.xlsx",
+                                       "~$汇总.xlsx", ".~lock.汇总.xlsx#", ".~汇总.ABCDEFGH.xlsx")}
+    for name, data in kept.items():
+        (out / name).write_bytes(data)
+    live = out / ".~汇总.livefile.xlsx"
+    live.write_bytes(b"being written")
+    long_ago = time.time() - 3600
+    for path in out.iterdir():
+        os.utime(path, (long_ago, long_ago))
+    holder = os.open(live, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # as a running combine holds its temporary file
+    try:
+        combine([tree], out / "汇总.xlsx", jobs=1)
+    finally:
+        os.close(holder)
+    names = {p.name for p in out.iterdir()}
+    assert stale.name not in names
+    assert set(kept) | {live.name, "汇总.xlsx"} <= names
+    assert all((out / name).read_bytes() == data for name, data in kept.items())
+
+
+@pytest.mark.parametrize(("fault", "reason"), [("disk-full", "磁盘空间已满"), ("read-only", "只读")],
+                         ids=["disk-full", "read-only"])
+def test_c26_a_full_or_read_only_disk_under_the_store_is_named(tmp_path, fault, reason):
+    """Was 「数据库出错；请稍后重试」 / 「数据库出错……或删除它」: the store's disk gets the output's reason."""
+    tree = _tree(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    xl = f"{sys.executable} -m xltools"
+    fill = 'head -c 7000 /dev/zero > "$DIR/fill"; ' if fault == "disk-full" else ""
+    script = f'{fill}{xl} combine {tree} -o {out}/s.xlsx --store "$DIR/r.sqlite"; echo "rc=$?"; ls -A "$DIR"'
+    proc = _in_small_tmpfs(script, size="8k", read_only=fault == "read-only")
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "rc=2" in proc.stdout, proc.stdout + proc.stderr
+    assert reason in proc.stderr and "结果库" in proc.stderr and "数据库出错" not in proc.stderr, proc.stderr
+    assert "删除" not in proc.stderr
+    assert [line for line in proc.stdout.splitlines() if line and not line.startswith(("rc=", "fill"))] == []
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", ["-o", "--returns"])
+def test_c26_combine_into_a_read_only_mount_below_a_writable_folder_is_exit_2(tmp_path, target):
+    """Was exit 3 「程序内部错误」: the folder under the read-only mount could not be made (OSError)."""
+    tree = _tree(tmp_path)
+    xl = f"{sys.executable} -m xltools"
+    where = {"-o": '-o "$DIR/ro/sub/s.xlsx"', "--returns": '-o "$DIR/s.xlsx" --returns "$DIR/ro/退回"'}[target]
+    script = (f'mkdir "$DIR/ro" && mount -t tmpfs -o ro,size=64k tmpfs "$DIR/ro" && '
+              f'{xl} combine {tree} {where}; echo "rc=$?"')
+    proc = _in_small_tmpfs(script, size="4m")
+    assert "Traceback" not in proc.stderr and "内部错误" not in proc.stderr, proc.stderr[-2000:]
+    assert "rc=2" in proc.stdout, proc.stdout + proc.stderr
+    assert "只读" in proc.stderr and "/ro/" in proc.stderr, proc.stderr
+
+
+def test_c26_a_worker_killed_by_the_system_is_not_blamed_on_the_file(tmp_path, monkeypatch):
+    """A worker ended by SIGKILL (the out-of-memory killer) made the file 无法读取 「文件可能已损坏」."""
+    from xltools.district import combine as combine_module
+
+    real = combine_module.process_file
+    victim = "02_"
+
+    def killed_in_a_worker(task, **options):
+        import multiprocessing
+
+        if multiprocessing.parent_process() is not None and Path(task[0]).name.startswith(victim):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(task, **options)
+
+    monkeypatch.setattr(combine_module, "process_file", killed_in_a_worker)
+    tree = _tree(tmp_path, copies=5)
+    report = combine([tree], tmp_path / "s.xlsx", jobs=2)
+    fates = {Path(r.path).name[:3]: (r.fate, r.reason) for r in report.files}
+    fate, reason = fates[victim]
+    assert fate == "internal-error" and "不是文件的问题" in reason and "损坏" not in reason, reason
+    assert all(f == "ok" for key, (f, _) in fates.items() if key != victim), fates
+
+
+def test_c26_a_later_run_removes_the_scratch_folder_a_killed_run_left(tmp_path, monkeypatch):
+    """XlsxWriter's scratch folder of a killed combine (xltools-summary-*) stayed in the temporary folder
+    for ever; the next combine removes it — only a folder with our lock file that no live run holds."""
+    import fcntl
+    import tempfile
+
+    lock = ".xltools-lock"  # the lock file a running combine holds in its scratch folder
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    stale, live, foreign = (scratch / f"xltools-summary-{name}" for name in ("dead1234", "live5678", "user"))
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / lock).write_bytes(b"")
+        (folder / "sheet1.xml").write_bytes(b"<half/>")
+    foreign.mkdir()  # a folder of the same name without our lock: not ours to remove
+    (foreign / "notes.txt").write_text("keep")
+    long_ago = time.time() - 3600
+    for path in scratch.rglob("*"):
+        os.utime(path, (long_ago, long_ago))
+    holder = os.open(live / lock, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # a run still writing its summary
+    try:
+        combine([_tree(tmp_path, copies=2)], tmp_path / "s.xlsx", jobs=1)
+    finally:
+        os.close(holder)
+    assert not stale.exists()
+    assert (live / "sheet1.xml").exists() and (foreign / "notes.txt").read_text() == "keep"
+    assert sorted(p.name for p in scratch.iterdir()) == sorted([live.name, foreign.name])
+
+
+@pytest.mark.parametrize(("message", "reason"), [("database or disk is full", "磁盘空间已满"),
+                                                 ("attempt to write a readonly database", "只读")],
+                         ids=["full", "read-only"])
+def test_c26_a_store_failing_in_the_middle_of_a_run_names_the_disk(tmp_path, capsys, monkeypatch, message, reason):
+    """SQLite's own error in the middle of a run (injected at the store's write, as SQLite raises it, also
+    without Python 3.11's sqlite_errorcode) is named as the disk's fault, not 「数据库出错」."""
+    import sqlite3
+
+    from xltools.district import store as store_module
+
+    def failing(self, *args, **kwargs):
+        raise sqlite3.OperationalError(message)
+
+    monkeypatch.setattr(store_module.Store, "add", failing)
+    if reason == "只读":  # the folder itself is writable here: the read-only file is what SQLite reports
+        monkeypatch.setattr(store_module, "_probe", lambda folder: None, raising=False)
+    tree = _tree(tmp_path, copies=2)
+    assert main(["combine", str(tree), "-o", str(tmp_path / "out" / "s.xlsx"), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert reason in err and "结果库" in err and "数据库出错" not in err, err
+    assert not (tmp_path / "out" / "s.xlsx").exists()

@@ -169,10 +169,10 @@ def _annotate(args: argparse.Namespace, policy: object, today: object) -> int:
 
     if len(args.files) != 1:
         raise UserError("--annotate 一次只能用于一个工作簿：请分别检查每个文件")
-    from xltools.io.files import check_output
+    from xltools.io.paths import FORM_WORKBOOK, Paths, policy_file
 
-    check_output(args.annotate, suffixes=(".xlsx", ".xlsm"), what="批注副本（工作簿）",
-                 inputs=[args.files[0], *([args.policy] if args.policy else [])])
+    (Paths(force=args.force).read("", args.files[0]).read("--policy", policy_file(args.policy))
+     .write("--annotate", args.annotate, FORM_WORKBOOK).check())
     verdict = annotate_workbook(Path(args.files[0]), Path(args.annotate), policy=policy,  # type: ignore[arg-type]
                                 today=today, force=args.force, template=default_template)  # type: ignore[arg-type]
     result = check_result(args.files[0], verdict)

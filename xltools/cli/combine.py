@@ -103,31 +103,26 @@ def _print_problems(report: CombineReport) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xltools.district.combine import CombineError, ReviewOptions, combine
-    from xltools.io.files import check_output, read_policy, write_atomic
+    from xltools.district.combine import ReviewOptions, combine
+    from xltools.io.files import read_policy, write_atomic
+    from xltools.io.paths import JSON_REPORT, Paths, policy_file
 
-    policy_file = [args.policy] if args.policy else []
-    check_output(args.output, suffixes=(".xlsx",), what="汇总工作簿", inputs=policy_file)
-    if args.json:
-        check_output(args.json, suffixes=(".json",), what="JSON 报告", others=[("--json 报告", args.output)],
-                     inputs=[*policy_file, *(p for p in args.inputs if not Path(p).is_dir())])
+    paths = Paths(force=args.force).read("--policy", policy_file(args.policy)).write("--json", args.json, JSON_REPORT)
     policy = read_policy(args.policy) if args.policy else None
-    if args.json and Path(args.json).exists() and not args.force:
-        raise CombineError(f"报告文件 {args.json} 已存在；要覆盖请加 --force")
     progress = _Bar() if sys.stderr.isatty() else None
     review = ReviewOptions(sample=args.sample or 0, seed=args.seed, expect=args.expect and Path(args.expect),
                            returns=args.returns and Path(args.returns), deadline=args.deadline,
                            contact=args.contact)
     report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
                      progress=progress, store=args.store, full=args.full, round_label=args.round, year=args.year,
-                     review=review)
+                     review=review, paths=paths)
     _print_table(report)
     if getattr(args, "debug", False):
         for path, trace in report.tracebacks.items():
             print(f"\n{path}：\n{trace}", file=sys.stderr)
     if args.json:
         text = json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n"
-        write_atomic(Path(args.json), text.encode("utf-8"), force=True)  # refused up front without --force
+        write_atomic(Path(args.json), text.encode("utf-8"), force=True)  # checked up front (Paths)
     return report.exit_code
 
 

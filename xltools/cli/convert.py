@@ -32,13 +32,14 @@ def run(args: argparse.Namespace) -> int:
     from xltools.excel.fill import fill_workbook
     from xltools.form.registry import current_layout
     from xltools.form.report import check_result
-    from xltools.io.files import check_output, read_policy
+    from xltools.io.files import read_policy
     from xltools.io.forms import judge_loaded, load_form
+    from xltools.io.paths import FORM_XLSX, Paths, policy_file
     from xltools.io.seam import format_text
 
     source, out = Path(args.file), Path(args.output)
-    check_output(args.output, suffixes=(".xlsx",), what="转换后的工作簿",
-                 inputs=[args.file, *([args.policy] if args.policy else [])])
+    (Paths(force=args.force).read("", source).read("--policy", policy_file(args.policy))
+     .write("-o", out, FORM_XLSX).check())
     policy = read_policy(args.policy) if args.policy else None
     loaded = load_form(source)
     for note in loaded.notes:

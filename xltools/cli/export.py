@@ -22,14 +22,15 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from xltools.core import field_label
-    from xltools.io.files import check_output, write_atomic
+    from xltools.io.files import write_atomic
     from xltools.io.forms import FormReadError, load_workbook, with_formula_values
+    from xltools.io.paths import JSON_FORM, Paths
 
     path = Path(args.book)
     if path.suffix.lower() == ".json":
         raise FormReadError(path, "export 只读取已填写的工作簿（.xlsx、.xlsm、.xls、.et、.ods、.xlsb），不读 JSON 表单")
     if args.output:
-        check_output(args.output, suffixes=(".json",), what="JSON 表单", inputs=[path])
+        Paths(force=args.force).read("", path).write("-o", args.output, JSON_FORM).check()
     loaded = load_workbook(path)
     for note in loaded.notes:
         print(f"{path}：{note}", file=sys.stderr)

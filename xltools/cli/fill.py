@@ -20,11 +20,11 @@ def run(args: argparse.Namespace) -> int:
 
     from xltools.excel.fill import fill_workbook
     from xltools.form.layout import DEFAULT_ROWS
-    from xltools.io.files import check_output
     from xltools.io.forms import load_json_form
+    from xltools.io.paths import FORM_WORKBOOK, Paths
 
-    check_output(args.output, suffixes=(".xlsx", ".xlsm"), what="工作簿",
-                 inputs=[args.form, *([args.template] if args.template else [])])
+    (Paths(force=args.force).read("", args.form).read("--template", args.template)
+     .write("-o", args.output, FORM_WORKBOOK).check())
     loaded = load_json_form(Path(args.form))
     fill_workbook(loaded.form, Path(args.output), template=args.template, force=args.force)
     print(f"已写入 {args.output}")

@@ -27,10 +27,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from xltools.io.files import check_output
+    from xltools.io.paths import TARGETS_BOOK, Paths
     from xltools.io.targetsbook import write_targets_template
 
-    check_output(args.output, suffixes=(".xlsx",), what="绩效目标表（工作簿）")
+    Paths(force=args.force).write("-o", args.output, TARGETS_BOOK).check()
     write_targets_template(args.output, force=args.force)
     print(f"已生成空白绩效目标表 {args.output}（工作表「绩效目标」，每行一条绩效指标）")
     return 0

@@ -34,11 +34,12 @@ def run(args: argparse.Namespace) -> int:
 
     from xltools.excel.template import build_template
     from xltools.excel.vba import template_vba_project
-    from xltools.io.files import check_output, read_policy
+    from xltools.io.files import read_policy
+    from xltools.io.paths import MACRO_TEMPLATE, TEMPLATE, Paths, policy_file
 
     out = Path(args.output or (DEFAULT_NAME if not args.macro else Path(DEFAULT_NAME).with_suffix(".xlsm")))
-    check_output(out, suffixes=(".xlsm",) if args.macro else (".xlsx",),
-                 what="带宏的模板" if args.macro else "模板", inputs=[args.policy] if args.policy else [])
+    (Paths(force=args.force).read("--policy", policy_file(args.policy))
+     .write("-o", out, MACRO_TEMPLATE if args.macro else TEMPLATE).check())
     policy = read_policy(args.policy) if args.policy else None
     vba = template_vba_project() if args.macro else None
     build_template(out, year=args.year, rows=args.rows, policy=policy, password=args.password,

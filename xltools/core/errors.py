@@ -89,6 +89,8 @@ PYDANTIC_REASONS = {
     "literal_error": "只能是 {expected}", "date_type": "应为日期", "date_parsing": "应为日期（如 2025-01-15）",
     "date_from_datetime_parsing": "应为日期（如 2025-01-15）", "json_invalid": "不是有效的 JSON",
     "union_tag_invalid": "类型不对", "recursion_loop": "嵌套层次太深",
+    # not pydantic's: the JSON reader's own check (xltools.io.forms), named the same way
+    "number_too_large": "数字位数过多（超出能计算的范围）；请填写实际的数值",
 }
 
 

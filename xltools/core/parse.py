@@ -211,7 +211,10 @@ _NO_NUMBER = Number("empty", None, None)
 
 @lru_cache(maxsize=_MEMO_SIZE, typed=True)  # typed: the Number keeps the int or float as typed
 def _parse_real(value: float) -> Number:
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float (a JSON amount of hundreds of digits)
+        return Number("invalid", None, value)
     return Number("number", number, value) if math.isfinite(number) else Number("invalid", None, value)
 
 

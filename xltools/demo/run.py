@@ -34,6 +34,7 @@ from xltools.core.text import pad
 from xltools.demo.data import YEAR, DemoFile, DemoSet, generate
 from xltools.demo.score import CodeScore, compare
 from xltools.district.combine import CombineReport, ReviewOptions, combine
+from xltools.district.process import watch_parent
 from xltools.district.results import FATE_TEXT, fate_label, grade_names
 from xltools.district.store import STORE_NAME
 from xltools.excel.fill import fill_workbook
@@ -177,7 +178,7 @@ def write_demo_files(demo: DemoSet, root: Path, template: Path, *, jobs: int = 1
     originals = [f for f in demo.files if f.action != "copy"]
     tasks = [(f, str(root), str(template)) for f in originals]
     if jobs > 1 and len(tasks) > 8:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent) as pool:
             list(pool.map(_write_one, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
     else:
         for task in tasks:
@@ -196,6 +197,10 @@ def _prepare(directory: Path, force: bool) -> None:
     if directory.is_dir() and any(directory.iterdir()):
         if not force:
             raise DemoError(f"文件夹 {directory} 不是空的；要覆盖其中的演示数据请加 --force")
+        links = [directory / name for name in _OUTPUTS if (directory / name).is_symlink()]
+        if links:  # the demo never makes a link: what it points at is someone else's, never removed or written
+            raise DemoError(f"{links[0]} 是指向 {os.readlink(links[0])} 的链接，不是演示生成的数据；"
+                            "--force 只覆盖演示自己的文件，不会删除或写入链接所指的位置。请换一个文件夹（--dir）")
         for name in _OUTPUTS:
             target = directory / name
             if target.is_dir():

@@ -17,7 +17,6 @@ import itertools
 import os
 import signal
 import sqlite3
-import tempfile
 import time
 from array import array
 from collections import deque
@@ -28,29 +27,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltools.core import Policy
-from xltools.core.errors import UserError
+from xltools.core.errors import UserError, os_reason
 from xltools.core.text import finite
 from xltools.district.discover import CombineError, InputFile, discover, member_skip_reason, shown_name
-from xltools.district.process import LIMITS, process_file
+from xltools.district.process import LIMITS, process_file, watch_parent
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
-from xltools.district.returns import ReturnNotice, write_returns
+from xltools.district.returns import ReturnNotice, is_returns_folder, write_returns
 from xltools.district.sheets_review import ReviewOptions, review_sheets
 from xltools.district.store import (
     Store,
     StoreError,
     config_fingerprint,
-    db_reason,
+    store_failure,
     store_path_for,
 )
 from xltools.district.summary import write_summary
 from xltools.io.files import (
     OutputExistsError,
+    OutputPathError,
     atomic_output,
-    check_output,
     read_regular,
+    scratch_folder,
 )
 from xltools.io.archives import archive_members, is_archive_name, member_task
+from xltools.io.paths import Kind, Paths
 from xltools.io.reader import ReadError
 from xltools.io.sink import QuietSink
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
@@ -152,6 +153,7 @@ def _worker_init() -> None:
     # Ctrl-C reaches the whole process group: the main process stops the workers (and reports)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    watch_parent()  # the main process killed outright (SIGKILL): the worker ends too
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
@@ -235,17 +237,39 @@ class _Tasks(Sequence[tuple[str, str]]):
         return self._task(self._items[index])
 
 
+#: Why a file was not read when its worker was killed from outside (SIGKILL: the out-of-memory killer, an
+#: administrator): not the file's fault, so not ``unreadable``; ``internal-error`` is never kept in the store,
+#: so the next run reads the file again.
+KILLED_REASON = ("处理该文件的进程被系统结束（多半是内存不足，或被管理员结束），不是文件的问题；"
+                 "请在内存充足时重新运行汇总（该文件会被重新读取）")
+
+
 def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date) -> FileResult:
+    processes: list = []
     try:
         with ProcessPoolExecutor(max_workers=1, initializer=_worker_init) as pool:
             try:
-                return pool.submit(_work_chunk, [task], policy, today).result()[0]
+                future = pool.submit(_work_chunk, [task], policy, today)
+                processes = list((getattr(pool, "_processes", None) or {}).values())
+                return future.result()[0]
             except BaseException:
                 _stop_workers(pool)
                 raise
     except BrokenProcessPool:
+        if _killed(processes):
+            return FileResult(task[1], "internal-error", KILLED_REASON)
         return FileResult(task[1], "unreadable", "读取该文件时处理进程意外退出（文件可能已损坏或过于复杂）；"
                                                  "请用 Excel 打开检查后重新保存")
+
+
+def _killed(processes: list) -> bool:
+    """Whether a worker of ``processes`` was ended by SIGKILL (from outside: a file cannot send it)."""
+    kill = getattr(signal, "SIGKILL", None)
+    for process in processes:
+        process.join(5)
+        if kill is not None and process.exitcode == -kill:
+            return True
+    return False
 
 
 def _with_members(found: Iterable[InputFile]) -> Iterator[tuple[InputFile, bool, str]]:
@@ -268,26 +292,36 @@ def _with_members(found: Iterable[InputFile]) -> Iterator[tuple[InputFile, bool,
                              member_skip_reason(member.name)), True, "unreadable")
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(folder)
-    return os.path.commonpath([real, top]) == top
-
-
 def _is_summary(path: Path) -> bool:
     """Whether ``path`` is a summary workbook made by ``xltools combine`` (safe to replace with --force)."""
     try:
         return set(SUMMARY_SHEETS) <= set(read_workbook(path, sheets=()).sheet_names)
-    except WorkbookReadError:
+    except (WorkbookReadError, OSError):
         return False
+
+
+#: What ``combine`` writes: the summary (``-o``) and the returns folder (``--returns``).
+SUMMARY = Kind("汇总工作簿", (".xlsx",), _is_summary)
+RETURNS = Kind("退回文件夹", (), is_returns_folder, folder=True, looks="（每个实施单位一个文件夹，内有退回清单.xlsx）")
+
+
+def declare(paths: Paths, inputs: Sequence[Path | str], output: Path | str, store: Path | str | None,
+            review: ReviewOptions) -> Paths:
+    """Every path a combine run is given, declared on ``paths`` (which may hold the caller's: --json, --policy)."""
+    return (paths.read("", *inputs)
+            .read("--expect", review.expect)
+            .write("-o", output, SUMMARY)
+            .store("--store" if store else "结果库", Path(store) if store else store_path_for(Path(output)))
+            .write("--returns", review.returns, RETURNS))
 
 
 def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, **options: object) -> None:
     """The summary into ``path`` (the output's temporary file), made so that a failure leaves nothing
     behind and prints nothing: XlsxWriter's temporary files in a private folder removed whatever
-    happens, the zip written through a :class:`QuietSink`, which keeps a write's failure for us to
+    happens (by the next run, when this one is killed outright), the zip written through a :class:`QuietSink`, which keeps a write's failure for us to
     raise (XlsxWriter leaves a half-closed zip on a full disk, closed later with a second failure).
     Nothing of the summary is held in memory: it grows with the number of forms."""
-    with tempfile.TemporaryDirectory(prefix="xltools-summary-") as scratch, QuietSink(path) as sink:
+    with scratch_folder("xltools-summary-") as scratch, QuietSink(path) as sink:
         write_summary(sink, files, policy, tmpdir=scratch, **options)  # type: ignore[arg-type]
     sink.check()
 
@@ -328,28 +362,27 @@ def _fingerprint(path: str, limit: int) -> tuple[str, int, float]:
 def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | None = None,
             policy: Policy | None = None, force: bool = False, progress: Progress | None = None,
             store: Path | str | None = None, full: bool = False, round_label: str | None = None,
-            year: str | None = None, review: ReviewOptions | None = None) -> CombineReport:
+            year: str | None = None, review: ReviewOptions | None = None, paths: Paths | None = None) -> CombineReport:
     """Combine every workbook under ``inputs`` into the summary ``output``.
 
     ``policy`` overrides the policy each template was built with; ``progress`` is called after each
     file with (done, total, result). Results go through the store (``store``, default next to the
     summary): files whose bytes were judged before are not read again unless ``full``. ``year`` is
     the round's 年度 (default: the most common). ``review`` adds the review sheets' options
-    (sample, expected list, returns folder). Raises :class:`CombineError` when nothing can be done
-    (no input, output exists).
+    (sample, expected list, returns folder). ``paths``: the caller's other paths (e.g. the CLI's
+    ``--json`` and ``--policy``), checked with the run's own (:func:`declare`) before anything is read.
+    Raises :class:`CombineError` when nothing can be done (no input, an output exists or could destroy
+    another argument).
     """
     started = time.perf_counter()
     output = Path(output)
-    folders = [Path(p) for p in inputs if Path(p).is_dir()]
-    check_output(output, suffixes=(".xlsx",), what="汇总工作簿", inputs=[p for p in inputs if not Path(p).is_dir()])
-    if output.exists() and any(_inside(output, folder) for folder in folders) and not _is_summary(output):
-        raise CombineError(f"输出文件 {output} 是输入文件夹中的一个文件（不是 xltools 生成的汇总表），写出会毁掉它；"
-                           "请换一个输出文件名")
-    if output.exists() and not force:
-        raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force")
+    review = review or ReviewOptions()
+    try:
+        declare(paths or Paths(force=force), inputs, output, store, review).check()
+    except (OutputExistsError, OutputPathError) as exc:  # one error class for the add-in and the service
+        raise CombineError(exc.message) from exc
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
-    review = review or ReviewOptions()
     review.check(force)
     store_path = Path(store) if store else store_path_for(output)
     skip = {str(store_path.resolve()), *(str(store_path.resolve().with_name(store_path.name + s)) for s in _SIDE_FILES)}
@@ -367,6 +400,9 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     created = not store_path.exists()  # a store this run makes goes again if the run does not finish
     try:
         store_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. a read-only mount below a writable folder
+        raise StoreError(f"无法建立文件夹 {store_path.parent}（结果库 {store_path.name} 写在这里）：{os_reason(exc)}") from exc
+    try:
         with Store(store_path) as db:
             round_id, label = db.begin_round(round_label, str(output), config)
             todo = _Tasks()
@@ -427,7 +463,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                                    tracebacks=tracebacks)
     except sqlite3.DatabaseError as exc:  # locked by another run, disk full, damaged while in use
         _drop_new_store(store_path, created)
-        raise StoreError(f"结果库 {store_path} 读写失败（{db_reason(exc)}）；请稍后重试，或换一个结果库文件（--store）") from exc
+        raise StoreError(store_failure(store_path, exc)) from exc
     except BaseException:  # no summary (disk full, interrupted …): leave nothing new behind
         _drop_new_store(store_path, created)
         raise

@@ -7,7 +7,10 @@ from collections.abc import Sequence
 
 from xltools.district.results import FileResult
 
-__all__ = ["resolve_duplicates"]
+__all__ = ["resolve_duplicates", "FORM_FATES"]
+
+#: Fates of a file that was read as a form.
+FORM_FATES = frozenset({"ok", "tampered", "wrong-year"})
 
 
 #: Findings that make a 填写日期 unfit to decide which file of a project is the newest.
@@ -22,7 +25,10 @@ def _trusted_date(result: FileResult) -> dt.date | None:
 
 
 def resolve_duplicates(results: Sequence[FileResult]) -> None:
-    """Mark byte-identical copies as duplicate and older versions of a project as superseded (in place).
+    """Mark byte-identical copies of a form as duplicate and older versions of a project as superseded (in place).
+
+    Only forms that were read (:data:`FORM_FATES`) can be copies: an unreadable file (or one that is no
+    form) keeps that fate in every copy, as ``xltools check`` answers for each file.
 
     A project is (实施单位, 项目名称, 年度); the newest 填写日期 wins, then the newest file time. A
     填写日期 the checker flags (``date-invalid``, ``date-in-future``) decides nothing: such a file
@@ -30,7 +36,7 @@ def resolve_duplicates(results: Sequence[FileResult]) -> None:
     """
     first_by_hash: dict[str, FileResult] = {}
     for result in results:
-        if not result.sha256 or result.fate == "skipped":
+        if not result.sha256 or result.fate not in FORM_FATES:  # a file that is no form keeps its own fate
             continue
         kept = first_by_hash.setdefault(result.sha256, result)
         if kept is not result:

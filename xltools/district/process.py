@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import signal
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +28,7 @@ from xltools.core.parse import normalize_text, parse_date, parse_number
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow
 from xltools.district.review import risk_facts
-from xltools.form.identify import NotTemplate, UnknownVersion
+from xltools.form.identify import NotTemplate, UnknownVersion, too_many_rows
 from xltools.form.labelform import NotAForm
 from xltools.form.layout import META_SHEET, SHEET
 from xltools.form.verdict import Verdict, judge, judge_form
@@ -36,7 +39,7 @@ from xltools.io.reader import Content
 from xltools.io.seam import ReadError, ReadOptions, read_content
 from xltools.io.xlsxread import Limits
 
-__all__ = ["process_file", "project_row", "LIMITS", "FILE_SECONDS"]
+__all__ = ["process_file", "project_row", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
 
 LIMITS = Limits()
 #: What a district run reads of each workbook (the seam's readers read no more than this).
@@ -67,6 +70,35 @@ def _time_budget(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+#: How often a worker looks whether the process that started it is still there.
+PARENT_POLL_SECONDS = 0.5
+
+
+def watch_parent() -> None:
+    """In a worker process: end it as soon as the process that started it is gone, whatever ended that one
+    (SIGKILL, the out-of-memory killer, a crash): no worker outlives its run, blocked on a pipe nobody writes.
+
+    A daemon thread waits on the parent's sentinel (a handle on Windows; on POSIX a pipe that siblings
+    may also hold, so also) and looks every :data:`PARENT_POLL_SECONDS` whether the process was given
+    a new parent."""
+    parent = multiprocessing.parent_process()
+    sentinel = parent.sentinel if parent is not None else None
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            if sentinel is not None:
+                if multiprocessing.connection.wait([sentinel], timeout=PARENT_POLL_SECONDS):
+                    break
+            else:
+                time.sleep(PARENT_POLL_SECONDS)
+            if os.getppid() != ppid:
+                break
+        os._exit(1)
+
+    threading.Thread(target=watch, name="xltools-watch-parent", daemon=True).start()
 
 
 def _year_key(value: object) -> str:
@@ -231,6 +263,14 @@ def _process(path: str, result: FileResult, policy: Policy | None, today: dt.dat
     _judge(path, data, result, policy, today)
 
 
+def _too_big(form: Form, result: FileResult) -> bool:
+    """Whether ``form`` has more indicators than the layout holds (then ``result`` says so, as check does)."""
+    reason = too_many_rows(form)
+    if reason is not None:
+        result.fate, result.reason = "unreadable", reason
+    return reason is not None
+
+
 def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, today: dt.date) -> None:
     """The one verdict on the bytes of ``path`` through the reader seam, into ``result``."""
     book = None
@@ -242,6 +282,8 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
             verdict = judge(book, policy, today=today, reading=source.findings)
         else:
             assert source.form is not None, "a Source holds a book or a form"
+            if _too_big(source.form, result):
+                return
             verdict = judge_form(source.form, policy, today=today, reading=source.findings,
                                  origins=source.origins or None)
             result.fate, result.reason = "other-layout", "；".join(source.notes)  # a Word form: no template
@@ -260,6 +302,8 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         if other is None:
             if not result.reason:
                 result.fate, result.reason = exc.fate, exc.reason
+            return
+        if _too_big(other.form, result):
             return
         verdict = judge_form(other.form, policy, today=today, reading=other.findings, origins=other.origins or None)
         if verdict.blank:

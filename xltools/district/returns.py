@@ -22,17 +22,18 @@ from pathlib import Path, PurePosixPath
 import xlsxwriter
 
 from xltools.core import Policy
-from xltools.core.errors import UserError
+from xltools.core.errors import UserError, os_reason
 from xltools.core.text import wrapped_lines
 from xltools.district.discover import CombineError
+from xltools.district.process import watch_parent
 from xltools.district.results import FATE_TEXT
 from xltools.district.store import Store
 from xltools.io.annotate import annotate_workbook
 from xltools.io.archives import split_task
 from xltools.io.files import atomic_output
 
-__all__ = ["write_returns", "RETURN_LIST", "unit_folder", "NOT_SUMMARISED", "NEXT_STEP", "unit_of_folders",
-           "ReturnNotice"]
+__all__ = ["write_returns", "RETURN_LIST", "unit_folder", "is_returns_folder", "NOT_SUMMARISED", "NEXT_STEP",
+           "unit_of_folders", "ReturnNotice"]
 
 RETURN_LIST = "退回清单.xlsx"
 _HEADERS = (("序号", 6), ("文件", 36), ("项目名称", 24), ("单元格", 12), ("级别", 6), ("代码", 22),
@@ -51,6 +52,16 @@ NEXT_STEP: dict[str, str] = {
     "internal-error": "请把该文件交区财政局，由区里检查原因",
 }
 NOT_SUMMARISED = tuple(NEXT_STEP)
+
+
+def is_returns_folder(folder: Path) -> bool:
+    """Whether ``folder`` is what ``--returns`` wrote before (so ``--force`` may write into it again): only
+    folders, each with its 退回清单.xlsx. A folder of anything else is never written into."""
+    try:
+        entries = list(folder.iterdir())
+        return all(entry.is_dir() and not entry.is_symlink() and (entry / RETURN_LIST).is_file() for entry in entries)
+    except OSError:
+        return False
 
 
 def unit_folder(unit: str) -> str:
@@ -100,7 +111,14 @@ def _unit_for(path: str, folders: dict[str, str]) -> str:
 def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
                   today: dt.date, jobs: int = 1, notice: ReturnNotice | None = None) -> dict[str, object]:
     """Write the returns folder of a round; what the --json report says of it."""
-    notice = notice or ReturnNotice()
+    try:
+        return _write_returns(store, round_id, folder, policy, today, jobs, notice or ReturnNotice())
+    except OSError as exc:  # a folder that cannot be made (read-only mount, full disk)
+        raise CombineError(f"无法写入退回文件夹 {folder}：{os_reason(exc)}") from exc
+
+
+def _write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
+                   today: dt.date, jobs: int, notice: ReturnNotice) -> dict[str, object]:
     folder.mkdir(parents=True, exist_ok=True)
     rows = store.db.execute(
         "SELECT unit, path, source, name, sha256, config, format, fate FROM files WHERE round=? AND errors > 0 "
@@ -125,7 +143,7 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
     tasks = [(row[2], str(folder / unit_folder(row[0]) / name), policy, today)
              for row, name, copy in zip(rows, targets, copied) if copy]
     if jobs > 1 and len(tasks) > 4:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=watch_parent) as pool:
             failures = list(pool.map(_annotate, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
     else:
         failures = [_annotate(task) for task in tasks]

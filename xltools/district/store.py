@@ -31,8 +31,11 @@ Nothing here is ever unpickled: a store is a file on disk and is read as data on
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -41,7 +44,7 @@ from xltools.core.errors import UserError, os_reason
 from xltools.district.results import USED_FATES, FileResult, ProjectRow, dumps_value, loads_value
 from xltools.district.units import unit_sort_key
 
-__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason"]
+__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason", "store_failure"]
 
 SCHEMA_VERSION = 1
 #: USED_FATES as the SQL below writes them (each query spells the list out, as SQLite prepares it once).
@@ -49,6 +52,8 @@ _USED_SQL = "('ok','tampered','other-layout')"
 assert _USED_SQL == "(" + ",".join(f"'{fate}'" for fate in USED_FATES) + ")", "USED_FATES changed: update the SQL"
 
 #: Fates whose project enters the summary (as :attr:`FileResult.used`).
+#: Fates of a file read as a form (only such files can be another's duplicate), as SQL.
+_FORM_FATES = "('ok','tampered','other-layout','wrong-year')"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -177,7 +182,7 @@ class Store:
             else:
                 self._add_format_columns()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"结果库 {path} 无法使用（{db_reason(exc)}）；请换一个文件（--store）或删除它") from exc
+            raise StoreError(store_failure(path, exc, opening=True)) from exc
         except OSError as exc:
             raise StoreError(f"结果库 {path} 无法打开：{os_reason(exc)}") from exc
 
@@ -298,7 +303,11 @@ class Store:
             "AND year IS NOT NULL AND year != '' AND year != ?", (year, round_id, year))
 
     def resolve_duplicates(self, round_id: int) -> None:
-        """Byte-identical copies become duplicate, older versions of a project superseded.
+        """Byte-identical copies of a form become duplicate, older versions of a project superseded.
+
+        Only forms that were read (ok, tampered, wrong-year) can be copies: a file that is not
+        summarised for a reason of its own (unreadable, not a form …) keeps that reason in every
+        copy, the answer ``xltools check`` gives for the file.
 
         The same rule as :func:`xltools.district.duplicates.resolve_duplicates`, in SQL so that the
         results need not be in memory: the first file (in input order) of each content is kept; of a
@@ -309,10 +318,10 @@ class Store:
         db.execute(
             # INDEXED BY: without statistics SQLite looks the copies up by (round, seq), a scan per file
             "UPDATE files SET fate='duplicate', reason='与「' || (SELECT k.path FROM files k INDEXED BY files_sha "
-            "WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate!='skipped' ORDER BY k.seq LIMIT 1) "
-            "|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate!='skipped' AND seq > (SELECT MIN(k.seq) "
-            "FROM files k INDEXED BY files_sha WHERE k.round=files.round AND k.sha256=files.sha256 "
-            "AND k.fate!='skipped')", (round_id,))
+            f"WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate IN {_FORM_FATES} ORDER BY k.seq LIMIT 1) "
+            f"|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate IN {_FORM_FATES} AND seq > "
+            "(SELECT MIN(k.seq) FROM files k INDEXED BY files_sha WHERE k.round=files.round AND k.sha256=files.sha256 "
+            f"AND k.fate IN {_FORM_FATES})", (round_id,))
         db.execute("DROP TABLE IF EXISTS temp.ranked")
         db.execute(
             "CREATE TEMP TABLE ranked AS SELECT seq, path, filled_on, "
@@ -386,8 +395,66 @@ class Store:
                                    (round_id,)).fetchone()[0])
 
 
-def db_reason(exc: sqlite3.DatabaseError) -> str:
-    """SQLite's error, in Chinese."""
+#: SQLite's primary result codes for a disk that is full, read-only, failing, or a file it cannot open.
+_SQLITE_FULL, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN = 13, 8, 10, 14
+
+
+def _probe(folder: Path) -> OSError | None:
+    """What the operating system says when a small file is written in ``folder`` (``None``: it can be)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder) as handle:
+            handle.write(b"\0" * 65536)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        return exc
+    return None
+
+
+def store_failure(path: Path, exc: sqlite3.DatabaseError, *, opening: bool = False) -> str:
+    """The Chinese message for a store that failed: a disk's fault as for any output, else SQLite's reason."""
+    disk = _disk_reason(exc, path)
+    if disk is not None:
+        return f"无法写入结果库 {path}：{disk}"
+    if opening:
+        return f"结果库 {path} 无法使用（{db_reason(exc)}）；请用 --store 另指定一个结果库文件名（该文件不会被改动）"
+    return f"结果库 {path} 读写失败（{db_reason(exc)}）；请稍后重试，或换一个结果库文件（--store）"
+
+
+def _disk_reason(exc: sqlite3.DatabaseError, path: Path | None) -> str | None:
+    """A full, read-only or failing disk (or a file SQLite cannot open) named as the operating system names
+    it for any output (:func:`os_reason`), by probing the store's folder; ``None`` when it is not the disk."""
+    code = _code(exc)
+    if code == _SQLITE_FULL:
+        return os_reason(OSError(errno.ENOSPC, ""))
+    if code in (_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN) and path is not None:
+        error = _probe(path.parent)
+        if error is not None:
+            return os_reason(error)
+    if code == _SQLITE_READONLY:
+        return "文件只读，请检查文件权限或换一个位置"
+    return None
+
+
+#: SQLite's messages for the result codes above (Python 3.10 has no ``sqlite_errorcode``).
+_CODE_TEXTS = (("disk is full", _SQLITE_FULL), ("readonly", _SQLITE_READONLY), ("disk i/o error", _SQLITE_IOERR),
+               ("unable to open", _SQLITE_CANTOPEN))
+
+
+def _code(exc: sqlite3.DatabaseError) -> int:
+    """SQLite's primary result code of ``exc`` (from its message where Python does not give it)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF
+    text = str(exc).lower()
+    return next((value for needle, value in _CODE_TEXTS if needle in text), 0)
+
+
+def db_reason(exc: sqlite3.DatabaseError, path: Path | None = None) -> str:
+    """SQLite's error, in Chinese (the disk's reason first, see :func:`_disk_reason`)."""
+    disk = _disk_reason(exc, path)
+    if disk is not None:
+        return disk
     text = str(exc)
     if "not a database" in text:
         return "不是 SQLite 数据库文件"

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from xltools.core import Finding, Policy, PolicyError, policy_from_toml
+from xltools.core import Finding, Form, Policy, PolicyError, policy_from_toml
 from xltools.core.errors import UserError
 from xltools.core.findings import shorten
 from xltools.core.parse import normalize_text
@@ -26,9 +26,18 @@ from xltools.form.book import BookView, SheetView
 from xltools.form.layout import META_KEYS, META_SHEET, SHEET, TEMPLATE_ID, Layout
 from xltools.form.registry import layout_class, layout_for, versions
 
-__all__ = ["Identity", "NotTemplate", "UnknownVersion", "identify", "read_meta", "template_policy"]
+__all__ = ["Identity", "NotTemplate", "UnknownVersion", "identify", "read_meta", "template_policy", "too_many_rows"]
 
 MAX_ROWS = 200
+
+
+def too_many_rows(form: Form) -> str | None:
+    """Why the template's layout cannot hold ``form`` (more non-empty indicators than :data:`MAX_ROWS`), or
+    ``None``: a form read without a template (JSON, a document, another layout) may have any number."""
+    rows = sum(1 for ind in form.indicators if not ind.is_empty())
+    if rows <= MAX_ROWS:
+        return None
+    return f"「绩效指标」有 {rows} 条，多于自评表最多的 {MAX_ROWS} 行；请删减或合并指标后重试"
 
 
 class NotTemplate(UserError):

@@ -1,20 +1,28 @@
-"""Shell helpers for files: outputs written atomically and never over a file by surprise; the policy file."""
+"""Shell helpers for files: outputs written atomically (which paths may be written: :mod:`xltools.io.paths`); the policy file."""
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from xltools.core.errors import UserError, os_reason
+
+try:
+    import fcntl
+except ImportError:  # Windows: an open file cannot be removed there anyway; stale files are kept
+    fcntl = None  # type: ignore[assignment]
 from xltools.core.policy import Policy, PolicyError
 from xltools.core.profiles import policy_from_toml
 from xltools.core.profiles import PROFILES, profile
 
-__all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "check_output", "atomic_output", "write_atomic", "read_policy", "read_regular", "SpecialFileError",
+__all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "atomic_output", "remove_stale_temporaries", "scratch_folder",
+           "remove_stale_scratch", "write_atomic", "read_policy", "read_regular", "SpecialFileError",
            "FileTooLargeError", "POLICY_MAX_BYTES"]
 
 #: A policy file is a few lines of TOML; anything bigger is not one.
@@ -86,51 +94,6 @@ class OutputWriteError(UserError):
     """Writing an output failed (read-only folder, full disk, full temporary folder …); nothing is left behind."""
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name the same file: the same real path, or the same file through a hard link."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(folder)
-    return os.path.commonpath([real, top]) == top
-
-
-def check_output(path: Path | str, *, suffixes: tuple[str, ...], what: str, inputs: Iterable[Path | str] = (),
-                 others: Iterable[tuple[str, Path | str]] = ()) -> Path:
-    """Refuse an output path that would destroy something or could not hold what is written.
-
-    Every command that writes calls this before it reads anything. Refused (:class:`OutputPathError`):
-    an extension not in ``suffixes`` (``what`` says what is written), a folder, a path under a
-    file, an output that is one of ``inputs`` (also through a link) or an existing file inside an
-    input folder, and an output equal to another output of the same run (``others``: name, path).
-    """
-    path = Path(path)
-    if path.suffix.lower() not in suffixes:
-        raise OutputPathError(f"输出文件 {path} 的扩展名应为 {'、'.join(suffixes)}（写出的是{what}）；请改正文件名")
-    if path.is_dir():
-        raise OutputPathError(f"输出路径 {path} 是一个文件夹；请写出文件名，例如 {path / ('输出' + suffixes[0])}")
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if parent.exists() and not parent.is_dir():
-        raise OutputPathError(f"输出路径 {path} 的上级 {parent} 是一个文件，不是文件夹；请换一个位置")
-    for item in inputs:
-        source = Path(item)
-        if _same_file(path, source) or (path.exists() and source.is_dir() and _inside(path, source)):
-            raise OutputPathError(f"输出文件 {path} 就是输入{'文件夹中的文件' if source.is_dir() else '文件'}"
-                                  f"（{source}），写出会毁掉输入；请换一个输出文件名")
-    for name, other in others:
-        if _same_file(path, Path(other)):
-            raise OutputPathError(f"{name} 与输出文件 {path} 是同一个文件；请换一个文件名")
-    return path
-
-
 def _os_error(exc: BaseException) -> OSError | None:
     """The operating-system error behind ``exc`` (libraries wrap it, e.g. XlsxWriter's FileCreateError)."""
     seen: set[int] = set()
@@ -153,15 +116,18 @@ def atomic_output(path: Path | str, *, force: bool) -> Iterator[Path]:
     Refuses to overwrite an existing ``path`` unless ``force``. The result gets
     the permissions a plainly created file would (0666 less the umask), not the
     0600 of a temporary file. On any failure or interruption the temporary file is
-    removed; a failure to write (read-only folder, full disk) is :class:`OutputWriteError`.
+    removed; a failure to write (read-only folder, full disk) is :class:`OutputWriteError`. The
+    temporary file is locked while the run lives, and what a killed run left for the same output is
+    removed first (:func:`remove_stale_temporaries`).
     """
     path = Path(path)
     if path.exists() and not force:
         raise OutputExistsError(f"{path} 已存在：如需覆盖请加 --force")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(path)
         fd, name = tempfile.mkstemp(prefix=f".~{path.stem}.", suffix=path.suffix, dir=path.parent)
-        os.close(fd)
+        fd = _lock(fd)  # held while the run lives: a later run sees the file is not stale
     except OSError as exc:
         raise OutputWriteError(f"无法写入输出文件 {path}：{os_reason(exc)}") from exc
     tmp = Path(name)
@@ -178,6 +144,125 @@ def atomic_output(path: Path | str, *, force: bool) -> Iterator[Path]:
         raise OutputWriteError(f"无法写入输出文件 {path}：{os_reason(error)}；没有留下不完整的文件") from exc
     finally:
         tmp.unlink(missing_ok=True)
+        if fd >= 0:
+            os.close(fd)
+
+
+#: A temporary file younger than this is never taken for stale (it may be another run's, just made).
+STALE_SECONDS = 10.0
+_TEMP_MIDDLE = re.compile(r"[a-z0-9_]{8}")  # what tempfile.mkstemp puts between prefix and suffix
+
+
+def _lock(fd: int) -> int:
+    """An exclusive advisory lock on ``fd`` (released when it is closed, or when the process dies); ``fd``.
+    Without ``fcntl`` (Windows, where an open file cannot be renamed) ``fd`` is closed and -1 returned."""
+    if fcntl is None:
+        os.close(fd)
+        return -1
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a file system without locks: the file is young, so no other run removes it now
+        pass
+    return fd
+
+
+def _in_use(path: str) -> bool:
+    """Whether a live run holds the lock of the temporary file ``path`` (where locks are unknown: yes)."""
+    if fcntl is None:
+        return True
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def remove_stale_temporaries(path: Path) -> list[str]:
+    """Remove what a killed run left beside the output ``path``: files named exactly as :func:`atomic_output`
+    names its temporary files (``.~STEM.XXXXXXXX.SUFFIX``), regular files, older than
+    :data:`STALE_SECONDS` and locked by no live run. Any other file (a user's) is never touched.
+    Returns the names removed."""
+    prefix, suffix = f".~{path.stem}.", path.suffix
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(suffix) and len(name) == len(prefix) + 8 + len(suffix)):
+            continue
+        if not _TEMP_MIDDLE.fullmatch(name[len(prefix):len(prefix) + 8]):
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False) or now - entry.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:
+                continue
+        except OSError:
+            continue
+        if _in_use(entry.path):
+            continue
+        try:
+            os.unlink(entry.path)
+            removed.append(name)
+        except OSError:
+            continue  # cannot be removed (permissions): it stays, as before
+    return removed
+
+
+#: The lock file inside a :func:`scratch_folder` (held while the run that made the folder lives).
+SCRATCH_LOCK = ".xltools-lock"
+
+
+@contextmanager
+def scratch_folder(prefix: str) -> Iterator[str]:
+    """A private temporary folder (in the system's temporary folder), removed afterwards.
+
+    It holds a locked :data:`SCRATCH_LOCK` file while the run lives, so when a run is killed outright
+    (SIGKILL), a later run with the same ``prefix`` removes the folder it left
+    (:func:`remove_stale_scratch`)."""
+    remove_stale_scratch(prefix)
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        fd = _lock(os.open(os.path.join(folder, SCRATCH_LOCK), os.O_CREAT | os.O_RDWR, 0o600))
+        try:
+            yield folder
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+
+def remove_stale_scratch(prefix: str) -> list[str]:
+    """Remove the scratch folders (``prefix``…) that killed runs of this user left in the temporary folder:
+    only a folder that is ours (this user's, with our lock file), older than :data:`STALE_SECONDS`, whose
+    lock no live run holds. Returns the names removed."""
+    import shutil
+
+    top = tempfile.gettempdir()
+    removed: list[str] = []
+    try:
+        entries = [entry for entry in os.scandir(top) if entry.name.startswith(prefix)]
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        lock = os.path.join(entry.path, SCRATCH_LOCK)
+        try:
+            status = os.stat(lock, follow_symlinks=False)
+            if (not entry.is_dir(follow_symlinks=False) or not stat.S_ISREG(status.st_mode)
+                    or status.st_uid != getattr(os, "getuid", lambda: status.st_uid)()
+                    or now - status.st_mtime < STALE_SECONDS or _in_use(lock)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(entry.name)
+    return removed
 
 
 def write_atomic(path: Path | str, data: bytes, *, force: bool) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.core.scoring import with_formula_values as formula_values
 from xltools.form.book import BookView
-from xltools.form.identify import Identity, NotTemplate, UnknownVersion, identify
+from xltools.form.identify import Identity, NotTemplate, UnknownVersion, identify, too_many_rows
 from xltools.form.labelform import NotAForm
 from xltools.form.verdict import Verdict, judge, judge_form, read_form
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
@@ -105,6 +105,10 @@ def load_json_form(path: Path) -> LoadedForm:
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:  # "\ud800": a lone surrogate, no character at all
         raise FormReadError(path, "JSON 中有无效的 Unicode 字符（孤立的代理项，如 \\ud800）；请删除后重新保存") from exc
+    huge = list(_huge_numbers(data, ()))
+    if huge:
+        reasons = validation_reasons([{"loc": loc, "type": "number_too_large"} for loc in huge], field_titles())
+        raise FormReadError(path, f"JSON 内容不符合自评表格式：{reasons}")
     try:
         form = Form.model_validate(data)
     except RecursionError as exc:
@@ -112,7 +116,31 @@ def load_json_form(path: Path) -> LoadedForm:
     except ValidationError as exc:
         reasons = validation_reasons(exc.errors(), field_titles())
         raise FormReadError(path, f"JSON 内容不符合自评表格式：{reasons}") from exc
-    return LoadedForm(str(path), form)
+    return LoadedForm(str(path), _fitting(path, form))
+
+
+def _fitting(path: Path | str, form: Form) -> Form:
+    """``form``, when the template's layout can hold it (:func:`too_many_rows`), else
+    :class:`FormReadError` naming the field (a JSON form or another reader's form, e.g. of a document)."""
+    reason = too_many_rows(form)
+    if reason is not None:
+        raise FormReadError(path, reason)
+    return form
+
+
+def _huge_numbers(value: object, loc: tuple[object, ...]) -> Iterator[tuple[object, ...]]:
+    """Where ``value`` (parsed JSON) holds an integer too large for any amount or year (no float holds it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            float(value)
+        except OverflowError:
+            yield loc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _huge_numbers(item, (*loc, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _huge_numbers(item, (*loc, index))
 
 
 def _load(path: Path | str, options: ReadOptions) -> list[LoadedForm]:
@@ -125,7 +153,7 @@ def _load(path: Path | str, options: ReadOptions) -> list[LoadedForm]:
     common = {"format": source.format, "findings": source.findings, "notes": source.notes, "origins": source.origins}
     if source.book is None:
         assert source.form is not None, "a Source holds a book or a form"
-        return [LoadedForm(str(path), source.form, **common)]  # type: ignore[arg-type]
+        return [LoadedForm(str(path), _fitting(path, source.form), **common)]  # type: ignore[arg-type]
     try:
         identity = identify(source.book)
     except UnknownVersion as exc:
@@ -135,7 +163,8 @@ def _load(path: Path | str, options: ReadOptions) -> list[LoadedForm]:
             others = read_other(source.book)
         except NotAForm:
             raise FormReadError(path, exc.reason, exc.fate) from exc
-        return [LoadedForm(f"{path}（{other.rows}）" if other.rows else str(path), other.form, format=source.format,
+        return [LoadedForm(f"{path}（{other.rows}）" if other.rows else str(path), _fitting(path, other.form),
+                           format=source.format,
                            findings=(*source.findings, *other.findings), notes=(*source.notes, other.what),
                            origins=other.origins, other=other.what) for other in others]
     return [LoadedForm(str(path), read_form(source.book, identity), source.book, identity,  # type: ignore[arg-type]

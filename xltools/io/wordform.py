@@ -43,13 +43,10 @@ def _check_archive(data: bytes, limits: Limits) -> None:
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
         raise ReadError("unreadable", f"Word 文档已损坏或不完整，无法解压；{SAVE_AS_DOCX}") from exc
-    total = 0
-    for info in infos:
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > limits.max_part_bytes or ratio > limits.max_ratio and info.file_size > 1 << 20:
-            raise ReadError("too-large", f"文档内部文件 {info.filename} 解压后过大，疑似压缩炸弹，已拒绝读取")
-    if total > limits.max_total_bytes:
+    over = limits.oversized(infos)  # the workbook's limits: no compression bomb
+    if over:
+        raise ReadError("too-large", f"文档内部文件 {over} 解压后过大，疑似压缩炸弹，已拒绝读取")
+    if over == "":
         raise ReadError("too-large", "文档解压后总大小超过上限，疑似压缩炸弹，已拒绝读取")
     if _MAIN_PART not in {info.filename for info in infos}:
         raise ReadError("unreadable", f"Word 文档已损坏（缺少正文部分）；{SAVE_AS_DOCX}")

@@ -89,6 +89,18 @@ class Limits:
     #: ``=`` in one XML part: bounds its attributes (each costs a dictionary entry once parsed).
     max_attributes: int = 400_000
 
+    def oversized(self, infos: Iterable[zipfile.ZipInfo]) -> str | None:
+        """Why a zip package (a workbook, a .docx) is too big to inflate: the name of a member over the part
+        size or compressed suspiciously well (a compression bomb), ``""`` when only the total is over; else
+        ``None``."""
+        total = 0
+        for info in infos:
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if info.file_size > self.max_part_bytes or ratio > self.max_ratio and info.file_size > 1 << 20:
+                return info.filename
+        return "" if total > self.max_total_bytes else None
+
 
 @dataclass
 class SheetData:
@@ -188,13 +200,10 @@ class _Reader:
         self.limits = limits
         self.data = data  # the zip's bytes: parts are inflated from them directly (xlsxinflate)
         self.names = {info.filename: info for info in archive.infolist()}
-        total = 0
-        for info in archive.infolist():
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > limits.max_part_bytes or ratio > limits.max_ratio and info.file_size > 1 << 20:
-                raise WorkbookReadError("too-large", f"工作簿内部文件 {info.filename} 解压后过大，疑似压缩炸弹")
-        if total > limits.max_total_bytes:
+        over = limits.oversized(archive.infolist())
+        if over:
+            raise WorkbookReadError("too-large", f"工作簿内部文件 {over} 解压后过大，疑似压缩炸弹")
+        if over == "":
             raise WorkbookReadError("too-large", "工作簿解压后总大小超过上限，疑似压缩炸弹")
 
     def part(self, name: str) -> bytes | None:
