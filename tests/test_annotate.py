@@ -22,6 +22,7 @@ from xltools.form.annotation import ERROR_FILL, WARNING_FILL  # noqa: E402
 from xltools.form.layout import RESULT_SHEET, SHEET, Layout  # noqa: E402
 from xltools.form.registry import current_layout  # noqa: E402
 from xltools.io import engine  # noqa: E402
+from xltools.form.live import CHANGED_NAME, SNAPSHOT_SHEET  # noqa: E402
 from xltools.io.annotate import AnnotateError, annotate_workbook  # noqa: E402
 from xltools.io.files import OutputExistsError  # noqa: E402
 from xltools.io.forms import FormReadError  # noqa: E402
@@ -70,9 +71,19 @@ def test_copy_shows_what_the_button_writes(case: str, filled: dict[str, Path], t
                     ref = openpyxl.utils.get_column_letter(c0 + j + 1) + str(r0 + i + 1)
                     written[(action["sheet_position"], ref)] = value
     assert len(written) > 2000
+    live = {(0, ref) for ref in _live_cells(wb[SHEET])} | {(1, ref) for ref in _live_cells(wb[RESULT_SHEET])}
     for (position, ref), value in written.items():
         got = wb[sheets[position]][ref].value
+        if (position, ref) in live:  # the copy's live cells: the button's value while nothing changed
+            if isinstance(value, (int, float)):
+                assert got.startswith(f"=IF({CHANGED_NAME}=0,{value!r},"), (position, ref, got)
+            continue
         assert (got if got is not None else "") == (value if value is not None else ""), (position, ref)
+    layout = current_layout()
+    status = written[(0, layout.spot("check_status").cell)]
+    line = form_line = wb[SHEET][f"A{layout.signoff_row + 2}"].value
+    assert line.startswith(f'=IF({CHANGED_NAME}=0,"{status}",')  # the whole result line under the form
+    assert form_line is not None
 
     colours: dict[str, str] = {}
     for action in actions:
@@ -83,9 +94,14 @@ def test_copy_shows_what_the_button_writes(case: str, filled: dict[str, Path], t
     assert colours
     form = wb[SHEET]
     # A merged box shows its top-left cell's fill (openpyxl keeps no style on the other cells of a merge).
+    # The button paints a finding's colour; the copy gives it by a conditional format that holds while the
+    # cell keeps its checked value, over the template's own shading.
+    marked = _marks(form)
     anchors = {ref: colour for ref, colour in colours.items()
                if not isinstance(form[ref], openpyxl.cell.cell.MergedCell)}
-    assert {ref: _fill_of(form[ref]) for ref in anchors} == anchors
+    shown = {ref: marked.get(ref, _fill_of(form[ref])) for ref in anchors}
+    assert shown == anchors
+    assert all(_fill_of(form[ref]) not in (ERROR_FILL, WARNING_FILL) for ref in anchors)  # no fixed red
     assert len(anchors) > 60 and "B4" in anchors
 
     # A comment at each finding's cell, with every finding's message there; none elsewhere.
@@ -102,6 +118,25 @@ def test_copy_shows_what_the_button_writes(case: str, filled: dict[str, Path], t
         assert "【错误】" in commented["B4"]
 
 
+def _live_cells(sheet: openpyxl.worksheet.worksheet.Worksheet) -> set[str]:
+    return {c.coordinate for row in sheet.iter_rows() for c in row
+            if isinstance(c.value, str) and CHANGED_NAME in c.value}
+
+
+def _marks(sheet: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, str]:
+    """Cell → fill of the copy's own conditional formats (the ones that test the checked value)."""
+    out: dict[str, str] = {}
+    for block in sheet.conditional_formatting:
+        for rule in block.rules:
+            if any(CHANGED_NAME in f or SNAPSHOT_SHEET in f for f in rule.formula or []):
+                colour = "#" + str(rule.dxf.fill.bgColor.rgb)[-6:].upper()
+                for ref in str(block.sqref).split():
+                    for row in sheet[ref] if ":" in ref else [[sheet[ref]]]:
+                        for cell in row:
+                            out[cell.coordinate] = colour
+    return out
+
+
 def test_everything_else_is_kept(tmp_path: Path) -> None:
     """Inputs, formulas, protection, validations, merges, names and the macros stay as they were."""
     source = fill_workbook(forms.seed_form(), tmp_path / "seed.xlsm", template=TEMPLATES / "朝阳区项目支出绩效自评表.xlsm")
@@ -109,22 +144,36 @@ def test_everything_else_is_kept(tmp_path: Path) -> None:
     annotate_workbook(source, out, today=TODAY)
     old, new = read_workbook(source), read_workbook(out)
     layout = current_layout()
-    assert new.sheet_names == old.sheet_names and new.defined_names == old.defined_names
+    assert new.sheet_names == [*old.sheet_names, SNAPSHOT_SHEET]
+    assert {k: v for k, v in new.defined_names.items() if k != CHANGED_NAME} == old.defined_names
     assert new.structure_locked == old.structure_locked and new.has_vba
     # the 校验结果 summary shows the in-sheet results by formula until the full check writes its own values
     replaced = {Layout.result_summary_cell(key) for key, _ in Layout.RESULT_SUMMARY}
     for name in old.sheet_names:
         a, b = old.sheets[name], new.sheets[name]
         formulas = {c: f for c, f in a.formulas.items() if name != RESULT_SHEET or c not in replaced}
-        assert (b.protected, b.formulas, b.merged, sorted(b.validations)) == \
-               (a.protected, formulas, a.merged, sorted(a.validations)), name
         if name == RESULT_SHEET:
+            assert b.protected == a.protected and b.validations == a.validations
             continue
         mine = {layout.result_cell(r) for r in range(1, layout.signoff_row + 1)} if name == SHEET else set()
+        line = f"A{layout.signoff_row + 2}"  # the live result line under the form (the copy's own)
+        ours = {c: f for c, f in b.formulas.items() if c not in mine and c != line}
+        merged = [m for m in b.merged if not m.startswith(line + ":")]
+        assert (b.protected, ours, merged, sorted(b.validations)) == \
+               (a.protected, formulas, a.merged, sorted(a.validations)), name
         keep = set(a.values) - set(a.formulas) - mine
         assert {c: b.values.get(c) for c in keep} == {c: a.values[c] for c in keep}, name
         assert all(b.locked(c) == a.locked(c) for c in a.values), name
     assert old.sheets[SHEET].protected  # the template's protection, kept
+    def rules(path: Path, ours: bool) -> list[tuple[str, tuple[str, ...]]]:
+        sheet = openpyxl.load_workbook(path)[SHEET]
+        return sorted((str(block.sqref), tuple(rule.formula or ())) for block in sheet.conditional_formatting
+                      for rule in block.rules if ours == any(CHANGED_NAME in f or SNAPSHOT_SHEET in f
+                                                             for f in rule.formula or ()))
+    assert rules(out, ours=False) == rules(source, ours=False) != []  # the template's own colours, all kept
+    again = tmp_path / "again.xlsm"
+    annotate_workbook(out, again, today=TODAY)  # a copy annotated again carries one set of its own rules
+    assert rules(again, ours=True) == rules(out, ours=True) != []
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out) as zout:
         assert zout.read("xl/vbaProject.bin") == zin.read("xl/vbaProject.bin")
         vml = b"".join(zout.read(n) for n in zout.namelist() if n.endswith(".vml"))
@@ -190,7 +239,7 @@ def test_libreoffice_shows_comments_and_colours(filled: dict[str, Path], tmp_pat
     commented = {c.coordinate: c.comment.text for row in wb[SHEET].iter_rows() for c in row if c.comment}
     first = next(f for f in verdict.findings if f.cell and f.cell.startswith(f"{SHEET}!"))
     assert first.message in commented[first.cell.split("!")[1]]
-    assert _fill_of(wb[SHEET]["B4"]) == ERROR_FILL
+    assert _marks(wb[SHEET]).get("B4") == ERROR_FILL  # the conditional format survives LibreOffice's save
     pdf, = engine.to_pdf([out], tmp_path / "pdf")
     png = engine.pdf_to_pngs(pdf, tmp_path / "png", dpi=40)[0]
     pixels = _rgb_pixels(png)

@@ -21,6 +21,7 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile  # installed with oletools
 
 from xltools.cli import main
+from xltools.district.summary import SUMMARY_HEADERS
 from xltools.core import Form, Policy, evaluate
 from xltools.district.combine import CombineError, combine
 from xltools.district.process import process_file
@@ -228,7 +229,13 @@ def test_formula_injection_arrives_as_text(run):
     assert cell.data_type == "s"
     with zipfile.ZipFile(run["output"]) as archive:
         xml = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
-    assert not [f for f in re.findall(r"<f>(.*?)</f>", xml) if "HYPERLINK" in f]
+    # the only formulas with HYPERLINK are 来源文件's own links to the files, none carries the injected text
+    source_column = SUMMARY_HEADERS.index(("来源文件", 30))
+    letter = openpyxl.utils.get_column_letter(source_column + 1)
+    links = re.findall(r'<c r="([A-Z]+)\d+"[^>]*><f>([^<]*HYPERLINK[^<]*)</f>', xml)
+    assert links and {column for column, _ in links} == {letter}
+    assert all(re.fullmatch(r'HYPERLINK\("[^"]*","district/[^"]*"\)', f) for _, f in links), links[:3]
+    assert not [f for _, f in links if "http://x" in f]  # the injected project name is no formula anywhere
     node = re.search(rf'<c r="{cell.coordinate}"[^>]*>.*?</c>', xml).group(0)
     assert 't="inlineStr"' in node and "<f>" not in node and f"<t>{INJECTION}</t>" in node
 

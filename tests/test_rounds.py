@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -14,6 +15,10 @@ from xltools.district.combine import CombineError, ReviewOptions, combine
 from xltools.district.duplicates import resolve_duplicates
 from xltools.district.process import process_file
 from xltools.district.returns import RETURN_LIST, unit_folder
+from xltools.form.annotation import ERROR_FILL
+from xltools.form.layout import Layout
+
+from .test_annotate import _marks
 from xltools.district.store import STORE_NAME, StoreError
 from xltools.demo.run import EXPECT_NAME, FORMS_DIR, SECOND_NAME, build_demo
 from xltools.excel.fill import fill_workbook
@@ -113,10 +118,14 @@ def test_second_round_shows_the_fixes_in_changes(demo):
     for path in demo.fixed:
         item = next(f for f in demo.demo.files if f.path == path)
         row = by_project[(item.form.implementing_unit, item.form.project_name)]  # type: ignore[union-attr]
-        injected = {e.code for e in item.expected or () if e.mistake and e.severity == "error"}
-        if injected:  # the fixed form no longer has the error that was put in
+        injected = {e.field for e in item.expected or () if e.mistake and e.severity == "error"}
+        if injected:  # the fixed form no longer has the error that was put in, said in Chinese at its cell
             assert "有问题已改正" in row[col["变化"]]
-            assert all(code in (row[col["已改正的问题"]] or "") for code in injected)
+            fixed = row[col["已改正的问题"]] or ""
+            cells = {Layout().cell_of(path) or "" for path in injected}
+            assert all(f"{cell}：" in fixed for cell in cells if cell), (fixed, cells)
+            assert not re.search(r"[a-z]+-[a-z]+", fixed), fixed  # no rule code, a sentence
+            assert all(re.search(r"[\u4e00-\u9fff]", line) for line in fixed.splitlines())
             assert row[col["本轮错误数"]] < row[col["上轮错误数"]]
     assert len(body) == len(demo.fixed)  # nothing else changed
     assert second.errors < demo.report.errors
@@ -232,10 +241,11 @@ def test_returns_hold_exactly_the_forms_with_errors_annotated(forms, tmp_path):
         for sheet, cell, code, severity, _ in r.findings:
             if sheet and cell:
                 assert code in book[sheet][cell].comment.text
-                if severity == "error":
-                    assert book[sheet][cell].fill.start_color.rgb.endswith("FFC7CE")
+                if severity == "error":  # coloured while the cell keeps its checked value
+                    assert _marks(book[sheet]).get(cell) == ERROR_FILL
         rows = list(openpyxl.load_workbook(out / unit_folder(r.project.unit) / RETURN_LIST)["退回清单"]
-                    .iter_rows(min_row=2, values_only=True))
+                    .iter_rows(values_only=True))
+        rows = rows[[row[0] for row in rows].index("序号") + 1:]  # the table under the title block
         assert {row[5] for row in rows if row[1] == Path(r.path).name} == {f[2] for f in r.findings}
     with pytest.raises(CombineError, match="不是空的"):
         combine([forms], tmp_path / "b.xlsx", review=ReviewOptions(returns=out))

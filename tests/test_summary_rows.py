@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-from xltools.district.rowstream import _put, _RowStream
+from xltools.district.rowstream import Link, _put, _RowStream
 
 ROWS: list[list[object]] = [
     [1, "普通文本", 12.5, None, "", True, False],
@@ -18,8 +18,9 @@ ROWS: list[list[object]] = [
     [3, "控制\x01字符\x1f", "_x0041_ 字面转义", "\ufffe\uffff", "😀表情", float("nan"), float("inf")],
     [4, dt.date(2024, 3, 5), dt.datetime(2024, 3, 5, 14, 30), Decimal("1.25"), -0.000123, 1e20, 2**60],
     [5, "长" * 40000, "😀" * 20000, "x" * 32767, 0, -7, 3.14159265358979],
+    [6, Link("forms/甲/a & b.xlsx", "../forms/甲/a & b.xlsx"), Link('引"号<x>', 'x"y<z>.xlsx'), "", None, 1, 2],
 ]
-HEIGHTS = [None, 29.0, 42.5, None, 211.0]
+HEIGHTS = [None, 29.0, 42.5, None, 211.0, None]
 
 
 def _write(path: Path, fast: bool) -> None:
@@ -62,6 +63,8 @@ def test_fast_rows_write_the_same_xml_as_xlsxwriter(tmp_path: Path) -> None:
     assert sheet["B5"].value == 45356 and sheet["C5"].value == dt.datetime(2024, 3, 5, 14, 30)
     assert sheet["F2"].value == "是" and sheet["G2"].value == "否" and sheet["D2"].value is None
     assert sheet.row_dimensions[3].height == 29.25 and len(sheet["B6"].value) == 32767
+    assert sheet["B7"].value == '=HYPERLINK("../forms/甲/a & b.xlsx","forms/甲/a & b.xlsx")'
+    assert sheet["C7"].value == '=HYPERLINK("x""y<z>.xlsx","引""号<x>")'
 
 
 def test_fast_rows_never_pass_markup_through(tmp_path: Path) -> None:

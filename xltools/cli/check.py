@@ -6,11 +6,14 @@ Contract (scripts depend on it): with ``--json`` one JSON object per file and li
 [``code``, ``severity``, ``field``, ``cell``, ``message``]; an unreadable file gives ``file`` and
 ``error``); exit 0 when no error-severity finding, 1 when any, 2 when a file cannot be read.
 ``--annotate OUT`` (one workbook) also writes the annotated copy (:mod:`xltools.io.annotate`).
+Checking a folder or several files ends with one line of totals (files, 正常, 有问题, 无法读取, 已跳过) —
+on stdout, or on stderr with ``--json`` (stdout stays one JSON object per file).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from collections.abc import Iterator
 
 EPILOG = "退出码：0 = 没有错误；1 = 发现错误（见输出）；2 = 有文件无法读取、不是本模板或参数有误。"
@@ -66,7 +69,7 @@ def _print_text(result: dict[str, object]) -> None:
         print(f"  [{tag}] {f['cell'] or f['field']} {f['code']}：{f['message']}")
 
 
-def expand_inputs(names: list[str]) -> Iterator[str | None]:
+def expand_inputs(names: list[str], tally: Counter[str] | None = None) -> Iterator[str | None]:
     """The files to check: a folder stands for every workbook under it, found as ``combine`` finds them
     (lock, hidden and temporary files and other file types skipped, the reason on stderr). ``None``
     for a folder without a workbook."""
@@ -92,6 +95,8 @@ def expand_inputs(names: list[str]) -> Iterator[str | None]:
                 yield None
             elif item.skip:
                 print(f"已跳过 {shown}：{item.skip}", file=sys.stderr)
+                if tally is not None:
+                    tally["skipped"] += 1
             else:
                 yield shown
         if not any(item.skip is None and item.problem is None for item in found):
@@ -120,9 +125,11 @@ def run(args: argparse.Namespace) -> int:
     if args.annotate:
         return _annotate(args, policy, today, targets)
     status = EXIT_OK
-    for name in expand_inputs(args.files):
+    tally: Counter[str] = Counter()
+    for name in expand_inputs(args.files, tally):
         if name is None:
             status = EXIT_UNREADABLE
+            tally["unreadable"] += 1
             continue
         try:
             forms = load_forms(Path(name))  # a list workbook: one form per project
@@ -131,7 +138,9 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps({"file": exc.path, "error": exc.reason}, ensure_ascii=False))
             status = EXIT_UNREADABLE
+            tally["unreadable"] += 1
             continue
+        tally["files"] += 1
         for loaded in forms:
             for note in loaded.notes:
                 print(f"{loaded.path}：{note}", file=sys.stderr)
@@ -143,7 +152,21 @@ def run(args: argparse.Namespace) -> int:
                 _print_text(result)
             if status == EXIT_OK and verdict.errors:
                 status = EXIT_FINDINGS
+            tally["problems" if verdict.errors else "ok"] += 1
+            tally["warned"] += bool(verdict.warnings) and not verdict.errors
+            tally["errors"] += verdict.errors
+    if len(args.files) > 1 or any(Path(name).is_dir() for name in args.files):
+        print(totals_line(tally), file=sys.stderr if args.json else sys.stdout)
     return status
+
+
+def totals_line(tally: Counter[str]) -> str:
+    """The last line of a check of many files: how many, and how they fared."""
+    checked, forms = tally["files"] + tally["unreadable"], tally["ok"] + tally["problems"]
+    several = f"（共 {forms} 份表）" if forms != tally["files"] else ""  # a list workbook holds several forms
+    line = (f"合计：检查文件 {checked} 个{several}，正常 {tally['ok']} 个（其中有警告 {tally['warned']} 个），"
+            f"有问题 {tally['problems']} 个（错误共 {tally['errors']} 个），无法读取 {tally['unreadable']} 个")
+    return line + (f"；另跳过 {tally['skipped']} 个非工作簿文件" if tally["skipped"] else "")
 
 
 def _annotate(args: argparse.Namespace, policy: object, today: object, targets: object) -> int:

@@ -56,7 +56,25 @@ def _print_table(report: CombineReport) -> None:
     print(f"正常 {counts['ok']} 个，有问题 {problems} 个，跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
+    _print_not_summarised(report)
     _print_problems(report)
+
+
+def _print_not_summarised(report: CombineReport) -> None:
+    """Name EVERY file that did not enter the summary (another format, unreadable …): its unit must hear of
+    it, so none is left out; with ``--returns`` each is also in its unit's 退回清单."""
+    from xltools.district.results import FATE_TEXT
+    from xltools.district.returns import NEXT_STEP
+
+    missed = [r for r in report.files if r.fate in NEXT_STEP]
+    if not missed:
+        return
+    units = {item["path"]: item["unit"] for item in report.extras.get("not_summarised", [])}  # type: ignore[union-attr]
+    print(f"未能汇总的文件（{len(missed)} 个，各单位须重新报送或删除）：")
+    for r in missed:
+        where = f"（已写入「{units[r.path]}」的退回清单）" if r.path in units else ""
+        why = (r.reason or FATE_TEXT[r.fate]).rstrip("。；; ")
+        print(f"  {r.path}：{FATE_TEXT[r.fate]}，{why}。{NEXT_STEP[r.fate]}{where}")
 
 
 #: How many files with problems the terminal table names (the rest are in 文件清单 and 问题清单).
@@ -69,7 +87,9 @@ def _print_problems(report: CombineReport) -> None:
     from xltools.district.results import FATE_TEXT, PROBLEM_FATES
 
     # the files that were not (or not cleanly) summarised first, then summarised files with errors
-    bad = [r for r in report.files if r.fate in PROBLEM_FATES]
+    from xltools.district.returns import NEXT_STEP
+
+    bad = [r for r in report.files if r.fate in PROBLEM_FATES and r.fate not in NEXT_STEP]  # those named above
     bad += [r for r in report.files if r.fate not in PROBLEM_FATES and r.used and r.errors]
     if not bad:
         return
@@ -98,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         targets = read_targets(args.targets).targets
     progress = _Bar() if sys.stderr.isatty() else None
     review = ReviewOptions(sample=args.sample or 0, seed=args.seed, expect=args.expect and Path(args.expect),
-                           returns=args.returns and Path(args.returns))
+                           returns=args.returns and Path(args.returns), deadline=args.deadline,
+                           contact=args.contact)
     if targets is not None and review.expect is None:  # the targets are the list of projects that must report
         review.expected = [(normalize_text(p.unit), normalize_text(p.name)) for p in targets.projects]
     report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
@@ -140,4 +161,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="对照批复的绩效目标表：目标偏离列入「目标偏离」和「问题清单」；未给 --expect 时也作为应报送项目名单")
     p.add_argument("--returns", metavar="DIR",
                    help="退回文件夹：每个实施单位一个文件夹，内有每份有错误的表的批注副本和一份退回清单.xlsx")
+    p.add_argument("--deadline", metavar="TEXT",
+                   help="退回清单上写的重新报送期限，如 \"2027年3月15日\"（与 --returns 一起用）")
+    p.add_argument("--contact", metavar="TEXT",
+                   help="退回清单上写的区财政局联系人和电话，如 \"绩效科 张三 85991234\"（与 --returns 一起用）")
     p.set_defaults(run=run)

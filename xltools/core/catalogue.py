@@ -28,7 +28,7 @@ class NumberInvalid(Rule):
 
 
 class NumberAsText(Rule):
-    code, severity, area = "number-as-text", "warning", "通用"
+    code, severity, area = "number-as-text", "error", "通用"
     title = "数字以文本填写"
     template = "「{label}」填写的是文本“{raw}”，已按 {value} 识别"
     fix = "请只填写数字（金额单位已是万元，分值单位已是分），不要带单位或逗号"

@@ -135,7 +135,7 @@ def _number_as_text(rng: random.Random, form: Form) -> tuple[Form, list[Expected
     text = f"{value:,.4f}" if value >= 1000 and rng.random() < 0.5 else f"{value:.4f}万"
     row = form.fund(key).model_copy(update={column: text})
     form = form.model_copy(update={"funds": form.funds.model_copy(update={key: row})})
-    return form, [Expected("number-as-text", "warning", f"funds.{key}.{column}")]
+    return form, [Expected("number-as-text", "error", f"funds.{key}.{column}")]
 
 
 def _breakdown_mismatch(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:

@@ -34,7 +34,7 @@ from xltools.district.discover import CombineError, InputFile, discover, member_
 from xltools.district.process import LIMITS, process_file, use_targets, watch_parent
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
-from xltools.district.returns import is_returns_folder, write_returns
+from xltools.district.returns import ReturnNotice, is_returns_folder, write_returns
 from xltools.district.sheets_review import ReviewOptions, review_sheets
 from xltools.district.store import (
     Store,
@@ -458,10 +458,12 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             sheets = review_sheets(db, round_id, review, policy or Policy())
             try:
                 with atomic_output(output, force=force) as tmp:
-                    _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write)
+                    _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write,
+                                   link_base=output.resolve().parent)
             except OutputExistsError as exc:
                 raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
-            extras = write_returns(db, round_id, Path(review.returns), policy, today, jobs) if review.returns else {}
+            extras = (write_returns(db, round_id, Path(review.returns), policy, today, jobs,
+                                    ReturnNotice(review.deadline, review.contact)) if review.returns else {})
             db.finish_round(round_id, year)
             projects, errors, warnings, read, reused = db.totals(round_id)
             report = CombineReport(str(output), str(store_path), round_id, label, year,

@@ -188,6 +188,8 @@ class FileResult:
     risk: dict | None = None
     #: The format the reader seam found in the file (``xlsx``, ``xls``, ``ods`` …); empty when not read.
     format: str = ""
+    #: Where the file was read (``path`` is how the summary names it); what 来源文件 links to.
+    source: str = ""
 
     @property
     def errors(self) -> int:

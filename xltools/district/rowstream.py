@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
@@ -24,6 +27,34 @@ _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 _STRMAX = 32767
+#: Excel's limit for one text inside a formula (a longer link target is shown as plain text).
+_FORMULA_TEXT_MAX = 255
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell showing ``text`` that opens ``target`` (a file path, relative to the workbook where it can be):
+    a ``HYPERLINK`` formula, which Excel, WPS and LibreOffice all follow."""
+
+    text: str
+    target: str
+
+    @property
+    def formula(self) -> str:
+        return f'HYPERLINK("{self.target.replace(chr(34), chr(34) * 2)}","{self.text.replace(chr(34), chr(34) * 2)}")'
+
+
+def file_link(shown: str, source: str, base: Path | None) -> Link | str:
+    """来源文件: a link to ``source`` relative to the folder ``base`` (the summary's), else the path as shown."""
+    if not source or base is None:
+        return shown
+    try:
+        target = os.path.relpath(source, base)
+    except ValueError:  # another drive (Windows): the full path
+        target = os.path.abspath(source)
+    if max(len(target), len(shown)) > _FORMULA_TEXT_MAX:
+        return shown
+    return Link(shown, target)
 
 
 class _RowStream(Worksheet):
@@ -86,6 +117,8 @@ class _RowStream(Worksheet):
         if isinstance(value, str):
             if value:
                 return _string_xml(attrs, value)
+        elif isinstance(value, Link):  # as XlsxWriter writes a formula with a text result
+            return f'<c{attrs} t="str"><f>{self._escape_data(value.formula)}</f><v>{self._escape_data(value.text)}</v></c>'
         elif value is None:
             pass
         elif isinstance(value, bool):
@@ -152,6 +185,8 @@ def _put(ws, row: int, col: int, value: object, fmt=None) -> None:
             ws.write_string(row, col, value, fmt)
         else:
             ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, Link):
+        ws.write_formula(row, col, "=" + value.formula, fmt, value.text)
     elif value is None:
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):

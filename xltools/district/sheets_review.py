@@ -14,7 +14,9 @@ from pathlib import Path
 import xlsxwriter
 
 from xltools.core import Policy
+from xltools.core.findings import RULES
 from xltools.core.parse import normalize_text
+
 from xltools.district.discover import CombineError
 from xltools.district.results import FATE_TEXT, USED_FATES, FileResult, fate_label
 from xltools.district.review import (
@@ -49,6 +51,9 @@ class ReviewOptions:
     expected: list[tuple[str, str]] | None = None
     #: Write the sheet 目标偏离 even when no form drifts (the run had approved targets).
     targets: bool = False
+    #: The 退回清单's title block: by when to send the form again, whom to ask (plain texts).
+    deadline: str | None = None
+    contact: str | None = None
 
     def check(self, force: bool) -> None:
         """Refuse bad options before anything is read."""
@@ -62,6 +67,11 @@ class ReviewOptions:
                 raise CombineError(f"退回文件夹 {folder} 已存在且不是文件夹")
             if folder.is_dir() and any(folder.iterdir()) and not force:
                 raise CombineError(f"退回文件夹 {folder} 不是空的；要覆盖请加 --force")
+        for flag, value in (("--deadline", self.deadline), ("--contact", self.contact)):
+            if value is not None and not value.strip():
+                raise CombineError(f"{flag} 不能为空")
+            if value is not None and self.returns is None:
+                raise CombineError(f"{flag} 写在退回清单上，只能与 --returns 一起使用")
 
 
 @dataclass
@@ -84,9 +94,9 @@ class ReviewSheets:
         if self.previous is not None:
             self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous)
         if self.sample_rows:
-            _write_rows(book, fmt, "抽查名单", _SAMPLE_HEADERS, self.sample_rows, wrap=(5, 6))
+            _write_rows(book, fmt, "抽查名单", _SAMPLE_HEADERS, self.sample_rows, wrap=(2, 5, 6, 7))
         if self.expect_rows is not None:
-            _write_rows(book, fmt, "未报送", _EXPECT_HEADERS, self.expect_rows, wrap=(4,))
+            _write_rows(book, fmt, "未报送", _EXPECT_HEADERS, self.expect_rows, wrap=(2, 3, 4))
 
 
 def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: Policy) -> ReviewSheets:
@@ -282,9 +292,18 @@ def _projects(store: Store, round_id: int) -> Iterator[tuple]:
         "GROUP BY unit, name, year ORDER BY unit, name, year", (round_id,)))
 
 
-def _findings(store: Store, sha256: str, config: str) -> set[tuple[str, str]]:
-    return {(code, f"{sheet}!{cell}" if sheet else cell) for sheet, cell, code in store.db.execute(
-        "SELECT sheet, cell, code FROM findings WHERE sha256=? AND config=? AND severity='error'", (sha256, config))}
+def _findings(store: Store, sha256: str, config: str) -> dict[tuple[str, str], str]:
+    """The error findings of a stored verdict: (code, place) → message."""
+    return {(code, f"{sheet}!{cell}" if sheet else cell): message for sheet, cell, code, message in store.db.execute(
+        "SELECT sheet, cell, code, message FROM findings WHERE sha256=? AND config=? AND severity='error'",
+        (sha256, config))}
+
+
+def _sentence(place: str, code: str, message: str) -> str:
+    """A finding as one Chinese line of 变化: where, and what was wrong (the message up to its first full stop;
+    the rule's title when there is no message)."""
+    what = message.split("。", 1)[0] if message else RULES[code].title if code in RULES else code
+    return f"{place}：{what}" if place else what
 
 
 _END = ("\U0010ffff",)
@@ -316,14 +335,15 @@ def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[objec
         if old_sha == sha256 and old_config == config and old_fate == fate:
             continue
         was, now = _findings(store, old_sha, old_config), _findings(store, sha256, config)
-        fixed, added = sorted(was - now), sorted(now - was)
+        fixed, added = sorted(was.keys() - now.keys()), sorted(now.keys() - was.keys())
         what = [text for test, text in ((fate_label(fate, errors) != fate_label(old_fate, old_errors), "状态改变"),
                                         (abs((total or 0) - (old_total or 0)) > 0.005, "复核总分改变"),
                                         (errors != old_errors, "错误数改变"),
                                         (bool(fixed), "有问题已改正"), (bool(added), "有新问题")) if test]
         yield (unit, name, "、".join(what) or "重新提交（内容有改动）", fate_label(old_fate, old_errors),
                fate_label(fate, errors), old_total, total, old_errors, errors,
-               "\n".join(f"{cell} {code}" for code, cell in fixed), "\n".join(f"{cell} {code}" for code, cell in added))
+               "\n".join(_sentence(cell, code, was[code, cell]) for code, cell in fixed),
+               "\n".join(_sentence(cell, code, now[code, cell]) for code, cell in added))
 
 
 def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round_id: int,

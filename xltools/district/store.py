@@ -161,7 +161,7 @@ def _project_from(head: str, indicators: bytes, details: str) -> tuple[ProjectRo
 # --- the store -------------------------------------------------------------------------------------
 
 _FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, "
-                 "r.project, r.indicators, r.details, r.packed_findings, f.format")
+                 "r.project, r.indicators, r.details, r.packed_findings, f.format, f.source")
 
 
 class Store:
@@ -363,8 +363,9 @@ class Store:
             cursor = self.db.execute(
                 f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
                 "WHERE f.round=? ORDER BY f.seq", (round_id,))
-        for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, fmt in cursor:
-            result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt)
+        for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, fmt, source in cursor:
+            result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt,
+                                source=source)
             if head is not None:
                 result.project, result.risk = _project_from(head, indicators, details)
             if findings and findings != "[]":

@@ -36,7 +36,7 @@ from xltools.district.results import (
     grade_names,
     grade_shown,
 )
-from xltools.district.rowstream import _RowStream, text_lines
+from xltools.district.rowstream import _RowStream, file_link, text_lines
 from xltools.district.units import unit_sort_key
 
 __all__ = ["write_summary"]
@@ -50,6 +50,7 @@ class _Formats:
                                        "align": "center", "text_wrap": True})
         self.text = book.add_format({**base})
         self.wrap = book.add_format({**base, "text_wrap": True})
+        self.link = book.add_format({**base, "text_wrap": True, "font_color": "#0563C1", "underline": 1})
         self.center = book.add_format({**base, "align": "center"})
         self.int = book.add_format({**base, "num_format": "0"})
         self.amount = book.add_format({**base, "num_format": "#,##0.0000"})
@@ -147,10 +148,11 @@ class _Projects(_Stream):
 
     role, title, freeze, headers = "projects", "朝阳区项目支出绩效自评汇总", 4, SUMMARY_HEADERS
 
-    def __init__(self, book, fmt: _Formats, units: UnitSums) -> None:
+    def __init__(self, book, fmt: _Formats, units: UnitSums, link_base: Path | None = None) -> None:
         super().__init__(book, fmt)
         self.units = units
         self.money_note = ""  # said in the 全区合计 row when amounts were converted from 元
+        self.link_base = link_base
         self.sums = dict.fromkeys((6, 7, 8, 15, 17, 18), 0.0)  # running totals: the projects are not kept
 
     def add(self, result: FileResult) -> None:
@@ -161,10 +163,10 @@ class _Projects(_Stream):
         values = [self.row, p.unit, p.department, p.name, p.lead, p.year_value, p.initial_budget, p.annual_budget,
                   p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
                   p.self_total, p.review_total, grade_shown(p), result.errors, result.warnings,
-                  FATE_TEXT[result.fate], result.path]
+                  FATE_TEXT[result.fate], file_link(result.path, result.source, self.link_base)]
         formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
-                   fmt.bad if result.fate != "ok" else fmt.text, fmt.wrap]
+                   fmt.bad if result.fate != "ok" else fmt.text, fmt.link]
         self.ws.append_values(self.row, values, formats, _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
         for col in self.sums:
             self.sums[col] += values[col] or 0.0
@@ -392,10 +394,11 @@ MONEY_NOTE = "各表金额按元填写（money_unit = \"元\"），本表已除�
 
 def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: Policy, *,
                   used: Iterable[FileResult] | None = None, extra: Callable[[xlsxwriter.Workbook], None] | None = None,
-                  tmpdir: str | None = None) -> None:
+                  tmpdir: str | None = None, link_base: Path | None = None) -> None:
     """Write the summary workbook to ``target`` (a path or a binary buffer; the caller makes it atomic).
     ``files`` and ``used`` (the summarised projects in the summary's order) may stream; ``extra`` adds the
-    review sheets after 图表; ``tmpdir`` is where XlsxWriter keeps its temporary files."""
+    review sheets after 图表; ``tmpdir`` is where XlsxWriter keeps its temporary files; with ``link_base``
+    (the summary's folder) 汇总's 来源文件 links to each file, relative to the summary where it can be."""
     if used is None:
         used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
                       key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
@@ -411,7 +414,7 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     fmt = _Formats(book)
     # the sheets in the workbook's order; then one pass over the projects fills 汇总, 项目信息 and 指标明细
     # (and sums 按单位), one pass over the files 问题清单 and 文件清单
-    projects = _Projects(book, fmt, sums)
+    projects = _Projects(book, fmt, sums, link_base)
     if policy.money_unit == "元":  # said once, in the 全区合计 row of 汇总
         projects.money_note = MONEY_NOTE
     units_sheet = book.add_worksheet(SHEET["units"], worksheet_class=_RowStream)

@@ -23,7 +23,7 @@ from xltools.form.verdict import Verdict
 __all__ = [
     "ERROR_FILL", "WARNING_FILL", "INPUT_FILL", "FORMULA_FILL", "SEVERITY_TEXT", "CLEARED_FINDING_ROWS",
     "Annotation", "annotate", "status_text", "result_column", "result_block", "restore_fills",
-    "finding_fills", "finding_comments",
+    "finding_fills", "finding_comments", "form_cell",
 ]
 
 ERROR_FILL = "#FFC7CE"    # red: an error at this cell
@@ -146,7 +146,7 @@ def restore_fills(layout: Layout) -> list[tuple[str, str]]:
             for ref in rectangles(c for c in cells if c[1] <= last)]
 
 
-def _form_cell(finding: Finding) -> str | None:
+def form_cell(finding: Finding) -> str | None:
     """The form-sheet cell of a finding (``H21``), or ``None`` when it is elsewhere or nowhere."""
     if not finding.cell or not finding.cell.startswith(f"{SHEET}!"):
         return None
@@ -158,7 +158,7 @@ def finding_fills(layout: Layout, findings: Sequence[Finding]) -> dict[str, str]
     merges = {spot.cell: spot.merge for spot in layout.all_spots() if spot.merge}
     out: dict[str, str] = {}
     for finding in findings:
-        cell = _form_cell(finding)
+        cell = form_cell(finding)
         if cell is None:
             continue
         ref = merges.get(cell) or cell
@@ -172,7 +172,7 @@ def finding_comments(findings: Sequence[Finding]) -> dict[str, str]:
     message (which ends with how to fix it), errors first."""
     by_cell: dict[str, list[Finding]] = {}
     for finding in findings:
-        cell = _form_cell(finding)
+        cell = form_cell(finding)
         if cell is not None:
             by_cell.setdefault(cell, []).append(finding)
     out: dict[str, str] = {}

@@ -24,10 +24,12 @@ from xltools.core.targets import Targets
 from xltools.form.annotation import Annotation, annotate
 from xltools.form.cells import cells_of
 from xltools.form.layout import RESULT_SHEET, SHEET
+from xltools.form.live import Live, live_plan
 from xltools.form.verdict import Verdict, judge
 from xltools.io.files import OutputExistsError, atomic_output
 from xltools.io.fill import filled_bytes
 from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, judge_loaded, load_workbook
+from xltools.io.livecopy import apply_live, set_up_printing
 from xltools.io.seam import format_text
 from xltools.io.xlsxread import read_workbook
 
@@ -83,14 +85,15 @@ def annotate_workbook(source: Path, out: Path, *, policy: Policy | None = None, 
     if out.exists() and not force:
         raise OutputExistsError(f"{out} 已存在：如需覆盖请加 --force")
     verdict = judge_loaded(loaded, policy, today=today, targets=targets)
+    checked_on = today or dt.date.today()
     if native:  # openpyxl goes by the name: a workbook named .xls is handed over as bytes
         opened = source if source.suffix.lower() in WORKBOOK_SUFFIXES else io.BytesIO(_read(source))
-        data = _annotated_bytes(opened, verdict, keep_vba=suffix == ".xlsm")
+        data = _annotated_bytes(opened, verdict, keep_vba=suffix == ".xlsm", checked_on=checked_on)
     else:
         assert template is not None
         workbook = filled_bytes(loaded.form, template(loaded.form))
         moved = judge(read_workbook(workbook), policy, today=today, reading=loaded.findings, targets=targets)
-        data = _annotated_bytes(io.BytesIO(workbook), moved, keep_vba=False)
+        data = _annotated_bytes(io.BytesIO(workbook), moved, keep_vba=False, checked_on=checked_on)
     try:
         with atomic_output(out, force=force) as tmp:
             tmp.write_bytes(data)
@@ -108,7 +111,7 @@ def _read(source: Path) -> bytes:
         raise FormReadError(source, f"无法读取文件：{os_reason(exc)}") from exc
 
 
-def _annotated_bytes(source: Path | io.BytesIO, verdict: Verdict, *, keep_vba: bool) -> bytes:
+def _annotated_bytes(source: Path | io.BytesIO, verdict: Verdict, *, keep_vba: bool, checked_on: dt.date) -> bytes:
     import openpyxl
     from openpyxl.xml.functions import register_namespace
 
@@ -122,7 +125,10 @@ def _annotated_bytes(source: Path | io.BytesIO, verdict: Verdict, *, keep_vba: b
         raise FormReadError(source, f"无法读取文件：{os_reason(exc)}") from exc
     form_sheet = wb[SHEET]
     plan = annotate(verdict, lambda cell: form_sheet[cell].value)
-    apply_annotation(wb, plan)
+    live = live_plan(verdict, plan, lambda cell: form_sheet[cell].value, checked_on=checked_on.isoformat())
+    apply_annotation(wb, plan, live)
+    apply_live(wb, live)
+    set_up_printing(wb, verdict.layout, live, verdict.form.project_name or "自评表")
     buffer = io.BytesIO()
     wb.save(buffer)
     return _anchor_comments(buffer.getvalue())
@@ -162,8 +168,11 @@ def _with_anchor(match: re.Match[str]) -> str:
     return note[:at] + anchor + note[at:]
 
 
-def apply_annotation(wb: object, plan: Annotation) -> None:
-    """Apply ``plan`` to the openpyxl workbook ``wb`` (what the add-in does through xlwings)."""
+def apply_annotation(wb: object, plan: Annotation, live: Live | None = None) -> None:
+    """Apply ``plan`` to the openpyxl workbook ``wb`` (what the add-in does through xlwings).
+
+    With ``live`` (the copy's live parts) the findings' colours are left to :func:`apply_live`'s
+    conditional formats instead of fixed fills, and each comment says the value that was checked."""
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
     from openpyxl.workbook.workbook import Workbook
@@ -173,15 +182,33 @@ def apply_annotation(wb: object, plan: Annotation) -> None:
     _write_block(form, plan.column_range.split(":")[0], plan.column_values)
     _clear(result, plan.table_clear)
     _write_block(result, plan.block_anchor, plan.block)
-    for ref, colour in [*plan.restore, *plan.fills.items()]:
+    fills = [] if live is not None else list(plan.fills.items())
+    for ref, colour in [*plan.restore, *fills]:
         fill = PatternFill(fill_type="solid", fgColor="FF" + colour.lstrip("#"))
         for row, col in cells_of(ref):
             form.cell(row, col).fill = fill
-    for cell, text in plan.comments.items():
+    comments = dict(plan.comments)
+    if live is not None and live.total_note is not None:
+        cell, note = live.total_note
+        comments[cell] = f"{comments[cell]}\n{note}" if cell in comments else f"【错误】{note}"
+    for cell, text in comments.items():
+        if live is not None:
+            text += f"\n（检查时此格为：{_shown(live.checked.get(cell, form[cell].value))}。改动后标色消失，请重新检查）"
         comment = Comment(text, COMMENT_AUTHOR)
         comment.width = COMMENT_WIDTH
         comment.height = COMMENT_LINE_HEIGHT * (2 + sum(1 + len(line) // 18 for line in text.splitlines()))
         form[cell].comment = comment
+
+
+def _shown(value: object) -> str:
+    """A checked value as the clerk typed it (a date as 2025-01-17, a blank as 空白)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "空白"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    return str(value)
 
 
 def _write_block(sheet: object, anchor: str, rows: list[list[object]]) -> None:
