@@ -5,7 +5,8 @@ snapshot made from an export of main (first at d4f85bf, before any change of thi
 28d7760 but for the seam's two new reasons; remade at 0621cfb when main's changes wrote the demo's files
 differently — the 308 files both snapshots hold have the same verdicts in both; remade at the merge of
 issues 25, 27 and 28, whose changes of the verdicts (new findings, reviewed totals held at the full score,
-prefilled 1.2 demo forms) are meant and tested on their own)::
+prefilled 1.2 demo forms) are meant and tested on their own; remade after issue 29's one severity per problem:
+the 14 files that differ differ only in number-as-text, now an error as in the sheet)::
 
     git archive 0621cfb xltools | tar -x -C /tmp/old
     PYTHONPATH=/tmp/old .venv/bin/python tests/judging_snapshot.py make --work /tmp/snap \
