@@ -78,7 +78,6 @@ def annotate(verdict: Verdict, current: Callable[[str], object]) -> Annotation:
 
 def status_text(verdict: Verdict) -> str:
     """The one-line outcome shown in the status cell and in the button's message box."""
-    sheet = verdict.evaluation.sheet
     total = review_text(verdict)
     if not verdict.errors and not verdict.warnings:
         return f"检查通过：没有发现问题。{total}"

@@ -25,6 +25,7 @@ from typing import ClassVar
 
 from xltools.core.model import Form
 from xltools.core.policy import Policy
+from xltools.form.cells import column_index, column_letter
 from xltools.form.layout import Label, Layout, Spot
 
 __all__ = ["LayoutV1_1", "NOT_A_NUMBER", "GUIDE_SHEET", "CHECK_SHEET"]
@@ -37,26 +38,9 @@ GUIDE_SHEET = "填报说明"
 CHECK_SHEET = "检查明细"
 
 
-def _column_name(index: int) -> str:
-    """``0`` → ``A``, ``26`` → ``AA``."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
-def _column_index(name: str) -> int:
-    n = 0
-    for ch in name:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def _columns(first: str, last: str) -> tuple[str, ...]:
     """Every column name from ``first`` to ``last``."""
-    return tuple(_column_name(i) for i in range(_column_index(first), _column_index(last) + 1))
+    return tuple(column_letter(i) for i in range(column_index(first), column_index(last) + 1))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from xltools.form.annotation import ERROR_FILL, Annotation, form_cell
 from xltools.form.cells import bounds, cells_of, column_letter
-from xltools.form.layout import RESULT_SHEET, SHEET, Layout
+from xltools.form.layout import SHEET, Layout
 from xltools.form.verdict import Verdict
 
 __all__ = ["SNAPSHOT_SHEET", "CHANGED_NAME", "CHANGED_TEXT", "Mark", "Live", "live_plan", "unchanged"]
