@@ -270,7 +270,12 @@ def _killed(processes: list) -> bool:
     """Whether a worker of ``processes`` was ended by SIGKILL (from outside: a file cannot send it)."""
     kill = getattr(signal, "SIGKILL", None)
     for process in processes:
+        deadline = time.monotonic() + 5
         process.join(5)
+        # the pool's own thread may reap the worker at the same moment: this process's waitpid then fails
+        # and exitcode reads None until that thread has stored the status (seen once in a dozen runs)
+        while process.exitcode is None and time.monotonic() < deadline:
+            time.sleep(0.01)
         if kill is not None and process.exitcode == -kill:
             return True
     return False
