@@ -30,10 +30,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from xltools.cli import main as cli_main
-from xltools.demo.run import FORMS_DIR, RETURNS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, build_demo
+from xltools.demo.run import FORMS_DIR, RETURNS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, build_demo, sheet_only
 from xltools.district.returns import RETURN_LIST
 from xltools.form.layout import TEMPLATE_ID
 from xltools.form.registry import CURRENT_VERSION, current_layout, fingerprint
@@ -49,15 +47,6 @@ MANIFEST = "manifest.json"
 def layout_record() -> dict[str, str]:
     """The layout the pictures show: the registry's current one."""
     return {"template": TEMPLATE_ID, "version": CURRENT_VERSION, "fingerprint": fingerprint(current_layout())}
-
-
-def _sheet_only(source: Path, sheet: str, out: Path) -> Path:
-    book = load_workbook(source)
-    for name in book.sheetnames:
-        if name != sheet:
-            del book[name]
-    book.save(out)
-    return out
 
 
 def _annotated(source: Path, out: Path) -> Path:
@@ -90,15 +79,15 @@ def make(out: Path) -> dict[str, object]:
             raise SystemExit(f"xltools fill {SEED} failed")
         sources = {
             "template": TEMPLATE,
-            "guide": _sheet_only(TEMPLATE, "填报说明", work / "guide.xlsx"),
+            "guide": sheet_only(TEMPLATE, "填报说明", work / "guide.xlsx"),
             "seed_filled": seed,
             "demo_form": after,
             "form_problems": demo / fixed,
             "annotated_copy": before,
             "annotated_copy_fixed": _annotated(after, work / "after.xlsx"),
             "returns_list": demo / RETURNS_DIR / unit / RETURN_LIST,
-            "review": _sheet_only(demo / SUMMARY_NAME, "复核重点", work / "review.xlsx"),
-            "demo_summary": _sheet_only(demo / SUMMARY_NAME, "汇总", work / "summary.xlsx"),
+            "review": sheet_only(demo / SUMMARY_NAME, "复核重点", work / "review.xlsx"),
+            "demo_summary": sheet_only(demo / SUMMARY_NAME, "汇总", work / "summary.xlsx"),
         }
         inputs = work / "in"
         inputs.mkdir()

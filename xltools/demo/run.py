@@ -49,7 +49,7 @@ from xltools.io.files import write_atomic
 from xltools.io.fill import fill_template
 from xltools.io.targetsbook import read_targets, write_targets
 
-__all__ = ["DemoError", "DemoRun", "build_demo", "write_demo_files", "sample_form", "table", "with_drift",
+__all__ = ["DemoError", "DemoRun", "build_demo", "sheet_only", "write_demo_files", "sample_form", "table", "with_drift",
            "SUMMARY_NAME", "MANIFEST_NAME", "FORMS_DIR", "TEMPLATE_NAME"]
 
 SUMMARY_NAME = "汇总.xlsx"
@@ -249,7 +249,7 @@ def _render(directory: Path, demo: DemoSet) -> tuple[list[Path], str]:
     images = directory / IMAGES_DIR
     try:
         with tempfile.TemporaryDirectory(prefix="xltools-render-") as tmp:
-            review = _sheet_only(directory / SUMMARY_NAME, "复核重点", Path(tmp) / "复核重点.xlsx")
+            review = sheet_only(directory / SUMMARY_NAME, "复核重点", Path(tmp) / "复核重点.xlsx")
             pdfs = to_pdf([directory / SUMMARY_NAME, directory / sample.path, review], tmp)
             out = [to_png(pdfs[0], images / "汇总.png", pages=1)]
             out.append(to_png(pdfs[1], images / "样表.png", pages=1))
@@ -259,7 +259,7 @@ def _render(directory: Path, demo: DemoSet) -> tuple[list[Path], str]:
     return out, ""
 
 
-def _sheet_only(source: Path, sheet: str, out: Path) -> Path:
+def sheet_only(source: Path, sheet: str, out: Path) -> Path:
     """A copy of a workbook with only ``sheet`` (to print that sheet's first page)."""
     book = load_workbook(source)
     for name in book.sheetnames:
