@@ -27,7 +27,7 @@ from xltools.io.xlsxread import WorkbookReadError, read_workbook
 from xltools.io.xlsxsheet import plain_cells
 
 from .forms import clean_form, seed_form, twenty_findings_form
-from .fuzzkit import SEEDS, parts, with_part
+from .fuzzkit import SEEDS, parts, with_part, xml_mutant
 from .lo import soffice  # noqa: F401 - fixture
 
 EXAMPLES = int(os.environ.get("XLTOOLS_FUZZ_EXAMPLES", "25"))
@@ -210,58 +210,6 @@ def test_a_row_read_before_is_not_taken_for_one_under_other_declarations():
 
 # --- generated mutations ------------------------------------------------------------------------------
 
-#: Pieces a mutation inserts: markup the grammar must refuse or read exactly as the parser does.
-SNIPPETS = [
-    "", " ", "\n", "\r", "\r\n", "\t", "<!-- c -->", "<![CDATA[x]]>", "]]>", "<?pi x?>", "&amp;", "&lt;", "&gt;",
-    "&quot;", "&apos;", "&nbsp;", "&#0;", "&#9;", "&#10;", "&#13;", "&#31;", "&#32;", "&#xFFFE;", "&#xD800;",
-    "&#x10FFFF;", "&#1114112;", "&#20013;", "&#x4e2d;", "&", "<", ">", '"', "'", "\x00", "\x01", "\ufeff", "\ufffe",
-    "中", "𠀀", ' r="A1"', ' s="1"', ' t="s"', ' t="inlineStr"', ' xmlns="urn:x"', ' xmlns:x="urn:x"', ' x:a="1"',
-    ' xml:space="preserve"', "<v>1</v>", "<v/>", "<f>A1</f>", "<f/>", "<is><t>a</t></is>", "<is/>", "<t>a</t>",
-    "<r><t>b</t></r>", "<rPh><t>x</t></rPh>", "<row/>", "<row>", "</row>", '<c r="Z9"/>', "<c>", "</c>",
-    '<x:c xmlns:x="' + NS + '" r="B4"/>', "<sheetData/>", "</sheetData>", "<sheetProtection/>",
-]
-
-
-@st.composite
-def mutant(draw, seeds: list[bytes]) -> bytes:
-    """A sheet part of a real workbook with a few changes at tag boundaries, inside text or attribute values."""
-    xml = draw(st.sampled_from(seeds))
-    start = xml.find(b"<sheetData")
-    stop = xml.find(b"</sheetData>") + len(b"</sheetData>") + 200
-    for _ in range(draw(st.integers(1, 4))):
-        how = draw(st.sampled_from(["insert at a tag", "insert anywhere", "replace text", "delete", "duplicate attribute",
-                                    "quote", "to references"]))
-        at = draw(st.integers(start, min(stop, len(xml) - 1)))
-        if how == "insert at a tag":
-            boundary = [m.start() for m in re.finditer(rb"[<>]", xml[at:at + 400])]
-            at += boundary[draw(st.integers(0, len(boundary) - 1))] + draw(st.integers(0, 1)) if boundary else 0
-            xml = xml[:at] + draw(st.sampled_from(SNIPPETS)).encode() + xml[at:]
-        elif how == "insert anywhere":
-            xml = xml[:at] + draw(st.sampled_from(SNIPPETS)).encode() + xml[at:]
-        elif how == "replace text":
-            found = re.compile(rb">([^<]+)<").search(xml, at)
-            if found:
-                text = draw(st.text(st.characters(max_codepoint=0x2FFFF, blacklist_categories=("Cs",)), max_size=12))
-                xml = xml[:found.start(1)] + text.encode() + xml[found.end(1):]
-        elif how == "delete":
-            xml = xml[:at] + xml[at + draw(st.integers(1, 12)):]
-        elif how == "duplicate attribute":
-            found = re.compile(rb' ([a-zA-Z:]+)="[^"]*"').search(xml, at)
-            if found:
-                xml = xml[:found.end()] + found.group(0) + xml[found.end():]
-        elif how == "quote":
-            found = re.compile(rb'="([^"]*)"').search(xml, at)
-            if found:
-                xml = xml[:found.start()] + b"='" + found.group(1) + b"'" + xml[found.end():]
-        else:  # non-ASCII text as character references, as openpyxl writes it with lxml
-            found = re.compile(rb">([^<]+)<").search(xml, at)
-            if found:
-                text = found.group(1).decode("utf-8", "replace")
-                refs = "".join(ch if ord(ch) < 128 else f"&#{ord(ch)};" for ch in text).encode()
-                xml = xml[:found.start(1)] + refs + xml[found.end(1):]
-    return xml
-
-
 def _seed_sheets(*books: bytes) -> list[bytes]:
     return [parts(book)[SHEET_PART] for book in books]
 
@@ -270,7 +218,7 @@ def _seed_sheets(*books: bytes) -> list[bytes]:
 @given(data=st.data())
 def test_mutations_of_written_sheets_read_the_same_both_ways(written, data):
     seeds = _seed_sheets(*written.values(), SEEDS[0].read_bytes())
-    xml = data.draw(mutant(seeds))
+    xml = data.draw(xml_mutant(seeds, b"<sheetData", b"</sheetData>"))
     same_both_ways(with_part(written["clean"], SHEET_PART, xml))
 
 
@@ -278,7 +226,7 @@ def test_mutations_of_written_sheets_read_the_same_both_ways(written, data):
 @given(data=st.data())
 def test_mutations_of_libreoffice_sheets_read_the_same_both_ways(resaved, data):
     seeds = _seed_sheets(*resaved.values())
-    xml = data.draw(mutant(seeds))
+    xml = data.draw(xml_mutant(seeds, b"<sheetData", b"</sheetData>"))
     same_both_ways(with_part(resaved["clean"], SHEET_PART, xml))
 
 
