@@ -3,8 +3,10 @@
 The bounded reader (:mod:`xltools.io.xlsxread`) cuts a worksheet part down to its root, ``<sheetData>`` and
 ``<sheetProtection>`` when it reads cells only (:func:`xltools.io.xlsxcells.cells_document`); building the
 element tree of that cut and walking it from Python cost more than a form's scoring. :func:`plain_cells` reads
-the cut when it is in the plain form Excel, LibreOffice, WPS, openpyxl and XlsxWriter write — checked by one
-regular-expression match over the whole ``<sheetData>``, so nothing outside the grammar is ever read this way:
+the cut when it is in the plain form Excel, LibreOffice, WPS, openpyxl and XlsxWriter write. One regular
+expression cuts ``<sheetData>`` into tokens (a cell, a row's start tag, a row's end tag) that must cover it
+exactly and nest as rows of cells, and every attribute list is checked, so nothing outside this grammar is
+ever read this way:
 
 * the root ``<worksheet>`` whose default namespace is SpreadsheetML's, its other attributes well-formed
   (each name once, every prefix declared on it); no other namespace declaration anywhere;
@@ -18,7 +20,8 @@ regular-expression match over the whole ``<sheetData>``, so nothing outside the 
 Anything else returns ``None`` and the caller parses the cut with the XML parser as before (which also
 raises the same error for a part that is not well-formed). What the grammar accepts is well-formed XML and
 the records are what the tree gives: tests/test_xlsxsheet.py compares both on every test and benchmark file
-and on generated mutations.
+and on generated mutations. A row's text is read once per process (the rows of one template's forms repeat
+from file to file: labels, empty indicator rows, formulas), so what a file costs is mostly its own rows.
 """
 
 from __future__ import annotations
