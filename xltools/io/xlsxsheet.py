@@ -27,6 +27,7 @@ from file to file: labels, empty indicator rows, formulas), so what a file costs
 from __future__ import annotations
 
 import re
+from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -53,20 +54,37 @@ _RUN = r"<r>(?:<rPr>(?:" + _PROPERTY + r")*</rPr>)?(?:" + _T + r")</r>"
 # One token of <sheetData>: a cell (reference, style, type, its <f> element, its <v> text, its <is> element), a
 # row's start tag (its attributes) or a row's end tag; the whole token first. findall gives "" for a part that
 # is absent, so <f> and <is> are taken whole and read again below (<v></v> and no <v> both mean no value).
-_TOKENS = re.compile(
+_TOKENS = (
     r'(<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?(?: ?/>|>'
     r"(<f" + _ATTRS + r"(?: ?/>|>" + _TEXT + r"</f>))?"
     r"(?:<v ?/>|<v>(" + _TEXT + r")</v>)?"
     r"(<is(?: ?/>|>(?:" + _T + r"|" + _RUN + r")*</is>))?"
     r"</c>)|<row(" + _ATTRS + r")(?: ?/>|>)|</row>)")
-_HEAD = re.compile(r'\A\ufeff?(?:<\?xml version="1\.0"(?: encoding="(?:UTF-8|utf-8)")?(?: standalone="(?:yes|no)")?\?>)?'
+_HEAD = (r'\A\ufeff?(?:<\?xml version="1\.0"(?: encoding="(?:UTF-8|utf-8)")?(?: standalone="(?:yes|no)")?\?>)?'
                    r"[ \t\r\n]*<worksheet(" + _ATTRS + r")><sheetData(?: ?(/)>|>)")
-_TAIL = re.compile(r"(?:<sheetProtection(" + _ATTRS + r") ?/>)?</worksheet>\Z")
-_SIMPLE = re.compile(r'<is><t(?: xml:space="preserve")?>([^<]*)</t></is>\Z')
+_TAIL = r"(?:<sheetProtection(" + _ATTRS + r") ?/>)?</worksheet>\Z"
+_SIMPLE = r'<is><t(?: xml:space="preserve")?>([^<]*)</t></is>\Z'
 _WHOLE = itemgetter(0)
 #: The tokens' shape, one character each: c a cell, w a row's start tag, / its end tag, s a self-closing row.
-_NESTING = re.compile(r"(?:s|wc*/)*")
-_FORMULA = re.compile(r"<f(" + _ATTRS + r")(?: ?/>|>([^<]*)</f>)")
+_NESTING = r"(?:s|wc*/)*"
+_FORMULA = r"<f(" + _ATTRS + r")(?: ?/>|>([^<]*)</f>)"
+
+
+class _Grammar(NamedTuple):
+    tokens: re.Pattern[str]
+    head: re.Pattern[str]
+    tail: re.Pattern[str]
+    simple: re.Pattern[str]
+    nesting: re.Pattern[str]
+    formula: re.Pattern[str]
+
+
+@cache
+def _grammar() -> _Grammar:
+    """The patterns above, compiled when first used (~3 ms: a check, which reads more than cells, never pays it)."""
+    return _Grammar(*map(re.compile, (_TOKENS, _HEAD, _TAIL, _SIMPLE, _NESTING, _FORMULA)))
+
+
 _ATTR = re.compile(r' (' + _NAME + r')="([^"]*)"')
 _TEXT_OF = re.compile(r'<t(?: xml:space="preserve")?>([^<]*)</t>')
 _REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
@@ -171,14 +189,15 @@ _ROWS_KEPT = 4096
 def _read_rows(text: str) -> _Rows | None:
     """The rows in ``text`` (tokens of ``<sheetData>``: self-closing rows, then one row with its end tag),
     or ``None`` when it is not in the plain form."""
-    tokens = _TOKENS.findall(text)
+    grammar = _grammar()
+    tokens = grammar.tokens.findall(text)
     wholes = list(map(_WHOLE, tokens))
     # the tokens cover the text with nothing between them, and cells are only inside rows
-    if sum(map(len, wholes)) != len(text) or _NESTING.fullmatch(
+    if sum(map(len, wholes)) != len(text) or grammar.nesting.fullmatch(
             "".join([w[1] if w[1] != "r" else "s" if w[-2] == "/" else "w" for w in wholes])) is None:
         return None
     prefixes: set[str] = set()
-    for attributes in {t[8] for t in tokens if t[8]} | {_FORMULA.match(t[4]).group(1) for t in tokens if t[4]}:
+    for attributes in {t[8] for t in tokens if t[8]} | {grammar.formula.match(t[4]).group(1) for t in tokens if t[4]}:
         used = _prefixes(attributes) if attributes else frozenset()
         if used is None:
             return None
@@ -188,12 +207,12 @@ def _read_rows(text: str) -> _Rows | None:
     try:
         for _, ref, style, kind, formula, value, inline, _, _ in (t for t in tokens if t[4] or t[5] or t[6]):
             if formula:
-                text_of = _FORMULA.match(formula).group(2)
+                text_of = grammar.formula.match(formula).group(2)
                 formula = _text(text_of) if text_of else ""
             else:
                 formula = None
             if inline:
-                simple = _SIMPLE.match(inline)
+                simple = grammar.simple.match(inline)
                 inline = _text(simple.group(1)) if simple else "".join(map(_text, _TEXT_OF.findall(inline)))
             else:
                 inline = None
@@ -214,7 +233,8 @@ def plain_cells(cut: bytes) -> PlainSheet | None:
         text = cut.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    head = _HEAD.match(text)
+    grammar = _grammar()
+    head = grammar.head.match(text)
     if head is None:
         return None
     declared = _root_prefixes(head.group(1))
@@ -226,7 +246,7 @@ def plain_cells(cut: bytes) -> PlainSheet | None:
         if stop < 0:
             return None
         end = stop + len("</sheetData>")
-    tail = _TAIL.match(text, end)
+    tail = grammar.tail.match(text, end)
     if tail is None:
         return None
     protection = None
