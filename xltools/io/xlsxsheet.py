@@ -33,10 +33,10 @@ from typing import NamedTuple
 
 __all__ = ["plain_cells", "PlainSheet", "Record"]
 
-#: One cell as both readers give it: reference, style (text or ``None``), type (``t``, ``"n"`` when absent),
+#: One cell as both readers give it: reference, style (``0`` when absent), type (``t``, ``"n"`` when absent),
 #: formula text (``None``: no ``<f>``), inline string (``None``: no ``<is>``), ``<v>`` text (``None``: none or
 #: empty).
-Record = tuple[str, "str | None", str, "str | None", "str | None", "str | None"]
+Record = tuple[str, int, str, "str | None", "str | None", "str | None"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #: Bytes XML forbids in a document (C0 controls but tab and line feed) and the carriage return (the parser
@@ -216,7 +216,8 @@ def _read_rows(text: str) -> _Rows | None:
                 inline = _text(simple.group(1)) if simple else "".join(map(_text, _TEXT_OF.findall(inline)))
             else:
                 inline = None
-            records.append((ref, style or None, kind or "n", formula, inline, _text(value) if value else None))
+            records.append((ref, int(style) if style else 0, kind or "n", formula, inline,
+                            _text(value) if value else None))
     except _NotPlain:
         return None
     return _Rows(styles, tuple(records), frozenset(prefixes))
