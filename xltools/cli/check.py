@@ -180,7 +180,8 @@ def _annotate(args: argparse.Namespace, policy: object, today: object, targets: 
     from xltools.excel.fill import default_template
     from xltools.form.report import check_result
     from xltools.io.annotate import annotate_workbook
-    from xltools.io.seam import format_text, read_source
+    from xltools.form.book import format_text
+    from xltools.io.seam import read_source
 
     if len(args.files) != 1:
         raise UserError("--annotate 一次只能用于一个工作簿：请分别检查每个文件")
