@@ -24,7 +24,8 @@ import python_calamine
 from xltools.form.book import format_text
 from xltools.form.cells import column_letter
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
-from xltools.io.sniff import ole_stream_head
+from xltools.io.sniff import ContainerError, ole_stream, ole_stream_head
+from xltools.io.usedarea import AreaError, biff_areas, ods_areas
 from xltools.io.xlsxread import Limits
 
 __all__ = ["CalamineReader", "LegacyBook", "LegacySheet", "WPS_NEXT_STEP"]
@@ -77,13 +78,34 @@ class LegacyBook:
         return known
 
 
+def _too_big(name: str, height: int, width: int, fmt: str) -> None:
+    """Refuse a sheet whose used area is larger than any form (``unreadable``: the file is odd or made so)."""
+    if height > MAX_ROWS or height * width > MAX_CELLS:
+        raise ReadError("unreadable", f"工作表「{name[:40]}」有 {height:,} 行 × {width:,} 列，远超自评表的大小，"
+                                      f"已拒绝读取；{_next_step(fmt)}")
+
+
+def _check_areas(content: Content, fmt: str) -> None:
+    """Every sheet's used area, counted from the file's records (:mod:`xltools.io.usedarea`) before calamine
+    reads it, within the bounds; records that cannot be walked are a damaged file."""
+    try:
+        if fmt in ("xls", "et"):
+            areas = biff_areas(ole_stream(content.data, "Workbook" if "Workbook" in content.members else "Book"))
+        elif fmt == "ods":
+            with zipfile.ZipFile(io.BytesIO(content.data)) as archive:
+                areas = ods_areas(archive.read("content.xml"))
+        else:
+            return  # .xlsb: its sheets are bounded after reading (see _values)
+    except (AreaError, ContainerError, zipfile.BadZipFile, KeyError, zlib.error, EOFError, OSError) as exc:
+        raise ReadError("unreadable", f"{format_text(fmt)}已损坏或不完整，无法读取；{_next_step(fmt)}") from exc
+    for name, (height, width) in areas.items():
+        _too_big(name, height, width, fmt)
+
+
 def _values(workbook: python_calamine.CalamineWorkbook, name: str, fmt: str) -> dict[str, object]:
     try:
         sheet = workbook.get_sheet_by_name(name)
-        height, width = sheet.height, sheet.width
-        if height > MAX_ROWS or height * width > MAX_CELLS:
-            raise ReadError("too-large", f"工作表「{name[:40]}」有 {height:,} 行 × {width:,} 列，远超自评表的大小，"
-                                         f"已拒绝读取；{_next_step(fmt)}")
+        _too_big(name, sheet.height, sheet.width, fmt)
         rows = sheet.to_python(skip_empty_area=False)
         top, left = sheet.start or (0, 0)
     except ReadError:
@@ -191,6 +213,9 @@ class CalamineReader(Reader):
         assert fmt is not None, "accepts() said yes"
         if content.kind == "zip":
             _check_zip(content.data, options.limits, fmt)
+        if fmt in ("xls", "et") and _biff_encrypted(content.data):
+            raise ReadError("encrypted", "工作簿设置了打开密码（已加密），无法读取；请去掉密码后重新提交")
+        _check_areas(content, fmt)  # calamine materialises every sheet as it opens the file
         try:
             workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content.data))
         except python_calamine.PasswordError as exc:
