@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import struct
 import zipfile
@@ -87,6 +88,10 @@ def test_check_prints_the_same_result_and_the_format_finding(books: dict[tuple[s
     for key in ("execution_rate", "budget_score", "indicator_scores", "total", "grade"):
         assert xls[key] == xlsx[key], key
     assert [f for f in xls["findings"] if f["code"] != "format-legacy"] == xlsx["findings"]
+    assert main(["check", str(books[("twenty", "xls")])]) == 1  # the text output names places in Chinese
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  [")]
+    assert "  [警告] 整个文件 format-legacy：本文件是 Excel 97–2003 工作簿（.xls）" in "\n".join(lines)
+    assert not [line for line in lines if re.match(r"  \[..\] [a-z]", line)], lines  # no field path in English
 
 
 def test_an_xlsx_that_is_really_an_xls_reads_and_says_so(books: dict[tuple[str, str], Path], tmp_path: Path,
