@@ -194,10 +194,10 @@ def _write_list(path: Path, rows: list[tuple[str, str, str, str, str, str]],
         bad = book.add_format({"border": 1, "font_name": "宋体", "font_color": "#C00000", "valign": "top"})
         ws = book.add_worksheet("退回清单")
         last = len(_HEADERS) - 1
-        deadline = notice.deadline or "（未规定，请尽快）"
+        when = f"请于 {notice.deadline} 前改正下列问题" if notice.deadline else "请尽快改正下列问题（未规定期限）"
         contact = notice.contact or "（请向区财政局绩效科询问）"
         lines = [f"实施单位：{unit}　　　轮次：{label}　　　退回日期：{today.isoformat()}",
-                 f"请于 {deadline} 前改正下列问题，重新报送整份表；联系人：{contact}",
+                 f"{when}，重新报送整份表；联系人：{contact}",
                  "红色“错误”必须改正；“警告”请核对，确认无误可不改。带批注的副本在本文件夹中，问题单元格已标色。"]
         ws.merge_range(0, 0, 0, last, "朝阳区项目支出绩效自评表退回清单", big)
         ws.set_row(0, 30)
