@@ -33,6 +33,7 @@ from xltools.io.archives import split_task
 from xltools.io.files import atomic_output
 
 __all__ = ["write_returns", "RETURN_LIST", "unit_folder", "is_returns_folder", "NOT_SUMMARISED", "NEXT_STEP",
+           "not_summarised_text",
            "unit_of_folders", "ReturnNotice"]
 
 RETURN_LIST = "退回清单.xlsx"
@@ -52,6 +53,13 @@ NEXT_STEP: dict[str, str] = {
     "internal-error": "请把该文件交区财政局，由区里检查原因",
 }
 NOT_SUMMARISED = tuple(NEXT_STEP)
+
+
+def not_summarised_text(fate: str, reason: str | None) -> str:
+    """What a file that did not enter the summary is told, wherever it is named (the screen, its unit's
+    退回清单, the district page): its fate, the reason and the next step."""
+    why = reason.rstrip("。；; ") if reason else FATE_TEXT[fate]
+    return f"{FATE_TEXT[fate]}，{why}。{NEXT_STEP[fate]}"
 
 
 def is_returns_folder(folder: Path) -> bool:
@@ -165,9 +173,8 @@ def _write_returns(store: Store, round_id: int, folder: Path, policy: Policy | N
     folders = unit_of_folders(store, round_id)
     for path, fate, reason in unread:
         unit = _unit_for(path, folders)
-        why = reason.rstrip("。；; ") if reason else FATE_TEXT[fate]
         listings.setdefault(unit, []).append((PurePosixPath(path).name, "（未能汇总）", "—", "错误", fate,
-                                              f"{FATE_TEXT[fate]}：{why}。{NEXT_STEP[fate]}"))
+                                              not_summarised_text(fate, reason)))
     (label,) = store.db.execute("SELECT label FROM rounds WHERE id=?", (round_id,)).fetchone()
     for unit, listing in listings.items():
         (folder / unit_folder(unit)).mkdir(exist_ok=True)
