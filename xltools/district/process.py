@@ -43,7 +43,7 @@ from xltools.io.reader import Content
 from xltools.io.seam import ReadError, ReadOptions, read_content
 from xltools.io.xlsxread import Limits
 
-__all__ = ["process_file", "project_row", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
+__all__ = ["process_file", "project_row", "indicator_rows", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
 
 LIMITS = Limits()
 #: What a district run reads of each workbook (the seam's readers read no more than this).
@@ -125,17 +125,21 @@ def _wan(value: object, policy: Policy) -> float | None:
     return None if amount is None else amount * policy.money_factor
 
 
-def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
-    """The summary's view of one judged form."""
+def indicator_rows(verdict: Verdict) -> list[IndicatorRow]:
+    """The judged form's indicators as 指标明细 shows them (empty rows left out), with their reviewed scores."""
+    reviewed = {item.index: item.score for item in verdict.evaluation.sheet.indicators}
+    return [IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
+                         reviewed.get(i), ind.deviation)
+            for i, ind in enumerate(verdict.form.indicators) if not ind.is_empty()]
+
+
+def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow] | None = None) -> ProjectRow:
+    """The summary's view of one judged form (``indicators``: its :func:`indicator_rows` when already made)."""
     form, sheet = verdict.form, verdict.evaluation.sheet
     total = form.fund("total")
     self_total = verdict.self_total  # the cached value of the 总分 formula, else what the formula computes
-    reviewed = {item.index: item.score for item in sheet.indicators}
-    indicators = [
-        IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
-                     reviewed.get(i), ind.deviation)
-        for i, ind in enumerate(form.indicators) if not ind.is_empty()
-    ]
+    if indicators is None:
+        indicators = indicator_rows(verdict)
     return ProjectRow(
         year=_year_key(form.year),
         unit=_text(form.implementing_unit),
@@ -329,7 +333,8 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         if verdict.blank:
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
             return
-        project = project_row(verdict, verdict.policy or Policy())
+        rows = indicator_rows(verdict)
+        project = project_row(verdict, verdict.policy or Policy(), rows)
     except ReadError as exc:
         result.fate, result.reason = exc.fate, exc.reason
         return
@@ -348,10 +353,11 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         if verdict.blank:
             result.fate, result.reason = "skipped", "空白的自评表（其他格式），没有填写任何内容"
             return
-        project = project_row(verdict, verdict.policy or Policy())
+        rows = indicator_rows(verdict)
+        project = project_row(verdict, verdict.policy or Policy(), rows)
         result.fate, result.reason = "other-layout", other.what
     result.project = project
-    result.risk = risk_facts(project)
+    result.risk = risk_facts(project, rows)  # the rows as made, not decoded again from the packed project
     _drift_facts(verdict, result.risk)
     result.findings = [_finding_row(f) for f in verdict.findings]
     if verdict.tampered:
