@@ -28,7 +28,6 @@ from xltools.district.discover import CombineError
 from xltools.district.process import watch_parent
 from xltools.district.results import FATE_TEXT
 from xltools.district.store import Store
-from xltools.io.annotate import annotate_workbook
 from xltools.io.archives import split_task
 from xltools.io.files import atomic_output
 
@@ -80,6 +79,8 @@ def unit_folder(unit: str) -> str:
 
 def _annotate(task: tuple[str, str, Policy | None, dt.date]) -> str:
     """One annotated copy (in a worker); the error message instead of raising, so one file cannot stop the rest."""
+    from xltools.io.annotate import annotate_workbook  # imported by write_returns before the workers start
+
     source, target, policy, today = task
     try:
         annotate_workbook(Path(source), Path(target), policy=policy, today=today, force=True)
@@ -119,6 +120,9 @@ def _unit_for(path: str, folders: dict[str, str]) -> str:
 def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
                   today: dt.date, jobs: int = 1, notice: ReturnNotice | None = None) -> dict[str, object]:
     """Write the returns folder of a round; what the --json report says of it."""
+    # openpyxl and its annotating only with --returns (not at every combine's start), and here, before
+    # the workers are forked, so that they inherit them
+    import xltools.io.annotate  # noqa: F401
     try:
         return _write_returns(store, round_id, folder, policy, today, jobs, notice or ReturnNotice())
     except OSError as exc:  # a folder that cannot be made (read-only mount, full disk)
