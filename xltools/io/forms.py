@@ -169,7 +169,7 @@ def _load(path: Path | str, options: ReadOptions) -> list[LoadedForm]:
             others = read_other(source.book)
         except NotAForm:
             raise FormReadError(path, exc.reason, exc.fate) from exc
-        return [LoadedForm(f"{path}（{other.rows}）" if other.rows else str(path), _fitting(path, other.form),
+        return [LoadedForm(f"{path}{other.suffix}", _fitting(path, other.form),
                            format=source.format,
                            findings=(*source.findings, *other.findings), notes=(*source.notes, other.what),
                            origins=other.origins, other=other.what) for other in others]

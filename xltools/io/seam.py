@@ -36,14 +36,14 @@ from pathlib import Path
 
 from xltools.core.catalogue import FormatLegacy
 from xltools.core.errors import os_reason
-from xltools.form.book import BookView
+from xltools.form.book import format_legacy, format_text
 from xltools.form.layout import SHEET
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
 from xltools.io.sniff import KIND_TEXT
 from xltools.io.xlsxsource import XlsxReader
 
-__all__ = ["read_source", "read_content", "register_reader", "readers", "refusal", "format_text", "Content",
+__all__ = ["read_source", "read_content", "register_reader", "readers", "refusal", "Content",
            "ReadOptions", "Source", "Reader", "ReadError", "SPREADSHEET_SUFFIXES"]
 
 
@@ -127,13 +127,6 @@ def readers() -> tuple[Reader, ...]:
     return tuple(_READERS)
 
 
-def format_text(fmt: str) -> str:
-    """The Chinese name of a source format (``xls`` → “Excel 97–2003 工作簿（.xls）”)."""
-    from xltools.io.legacy import FORMAT_TEXT
-
-    return FORMAT_TEXT.get(fmt, f".{fmt}")
-
-
 def read_source(source: Path | str | bytes, *, name: str | None = None,
                 options: ReadOptions = ReadOptions()) -> Source:
     """The :class:`Source` in a file (a path, or its bytes with the ``name`` to show), or :class:`ReadError`."""
@@ -166,10 +159,10 @@ def read_content(content: Content, options: ReadOptions = ReadOptions()) -> Sour
     if renamed:
         notes.append(f"文件扩展名为 {content.suffix}，内容实为 {format_text(source.format)}")
     findings = list(source.findings)
-    unseen = _unseen(source.book) if source.book is not None else ""
-    if unseen and not any(f.code == FormatLegacy.code for f in findings):
-        findings.insert(0, FormatLegacy.at("file", format=format_text(source.format), unseen=unseen,
-                                           renamed=f"（扩展名为 {content.suffix}）" if renamed else ""))
+    legacy = format_legacy(source.format, source.book, SHEET, renamed=f"（扩展名为 {content.suffix}）" if renamed
+                           else "") if source.book is not None else None
+    if legacy is not None and not any(f.code == FormatLegacy.code for f in findings):
+        findings.insert(0, legacy)
     if notes == list(source.notes) and len(findings) == len(source.findings):
         return source
     return Source(source.format, source.book, source.form, source.origins, tuple(findings), tuple(notes))
@@ -180,16 +173,6 @@ def _renamed(content: Content, fmt: str) -> bool:
     stated = content.suffix.lstrip(".")
     family = {"ett": "et", "xlsm": "xlsx"}
     return bool(stated) and family.get(stated, stated) != family.get(fmt, fmt)
-
-
-def _unseen(book: BookView) -> str:
-    """What the view of the form sheet cannot see (“工作表保护、公式和单元格锁定”), or ``""``."""
-    sheet = book.sheet(SHEET)
-    if sheet is None:
-        return ""  # not a form of ours: identification says so
-    parts = [what for what, blind in (("工作表保护", sheet.protected is None), ("公式", sheet.formulas is None),
-                                      ("单元格锁定", sheet.locked("A1") is None)) if blind]
-    return "、".join(parts[:-1]) + ("和" if len(parts) > 1 else "") + (parts[-1] if parts else "")
 
 
 def refusal(content: Content) -> ReadError:
