@@ -31,6 +31,8 @@ from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
+from xltools.io.xlsxstrings import NotPlain, unescape
+
 __all__ = ["plain_cells", "PlainSheet", "Record"]
 
 #: One cell as both readers give it: reference, style (``0`` when absent), type (``t``, ``"n"`` when absent),
@@ -87,37 +89,9 @@ def _grammar() -> _Grammar:
 
 _ATTR = re.compile(r' (' + _NAME + r')="([^"]*)"')
 _TEXT_OF = re.compile(r'<t(?: xml:space="preserve")?>([^<]*)</t>')
-_REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
-_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 #: Attribute lists already checked (rows repeat a few): the list → its names' prefixes, or ``None`` when the
 #: list gives a name twice, declares a namespace or uses one local name under two prefixes.
 _CHECKED: dict[str, frozenset[str] | None] = {}
-
-
-class _NotPlain(Exception):
-    """A character reference to a character XML does not allow: left to the XML parser to refuse."""
-
-
-def _resolve(match: re.Match[str]) -> str:
-    name = match.group(1)
-    if name[0] != "#":
-        return _ENTITIES[name]
-    code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
-    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or 0x10000 <= code <= 0x10FFFF):
-        raise _NotPlain
-    return chr(code)
-
-
-def _text(raw: str) -> str:
-    """``raw`` with its references resolved (the five entities by plain replacing when there is no character
-    reference: ``&amp;`` last, so ``&amp;lt;`` stays ``&lt;``)."""
-    if "&" not in raw:
-        return raw
-    if "&#" in raw:
-        return _REFERENCE.sub(_resolve, raw)
-    return (raw.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'")
-            .replace("&amp;", "&"))
 
 
 def _fits(attributes: str, declared: frozenset[str]) -> bool:
@@ -208,17 +182,18 @@ def _read_rows(text: str) -> _Rows | None:
         for _, ref, style, kind, formula, value, inline, _, _ in (t for t in tokens if t[4] or t[5] or t[6]):
             if formula:
                 text_of = grammar.formula.match(formula).group(2)
-                formula = _text(text_of) if text_of else ""
+                formula = unescape(text_of) if text_of else ""
             else:
                 formula = None
             if inline:
                 simple = grammar.simple.match(inline)
-                inline = _text(simple.group(1)) if simple else "".join(map(_text, _TEXT_OF.findall(inline)))
+                inline = (unescape(simple.group(1)) if simple
+                          else "".join(map(unescape, _TEXT_OF.findall(inline))))
             else:
                 inline = None
             records.append((ref, int(style) if style else 0, kind or "n", formula, inline,
-                            _text(value) if value else None))
-    except _NotPlain:
+                            unescape(value) if value else None))
+    except NotPlain:
         return None
     return _Rows(styles, tuple(records), frozenset(prefixes))
 
