@@ -189,8 +189,8 @@ def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | 
             findings.append(_drift(TargetChanged.at(
                 f"{p}.target", label=field_label(f"{p}.target"), reported=as_typed(ind.target) or "空",
                 approved=as_typed(approved.target), detail=result.how), ind.name, approved.target, ind.target))
-        approved_weight = _weight(approved.weight)
-        if approved_weight is not None and _weight(ind.weight) != approved_weight:
+        approved_weight = approved.weight_value
+        if approved_weight is not None and ind.weight != approved.weight and _weight(ind.weight) != approved_weight:
             findings.append(_drift(WeightChanged.at(
                 f"{p}.weight", label=field_label(f"{p}.weight"), reported=as_typed(ind.weight) or "空",
                 approved=f"{approved_weight:g}"), ind.name, approved.weight, ind.weight))

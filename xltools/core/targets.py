@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .findings import Finding
 from .listbook import Column, HeaderMatch, ListError, ListRecord, ListSpec
@@ -81,9 +82,15 @@ class TargetIndicator:
     weight: object
     row: int = 0
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, str, str]:
+        """(一级, 二级, 三级) as matched (computed once: a run compares every form of the project with it)."""
         return indicator_key(self.level1, self.level2, self.name)
+
+    @cached_property
+    def weight_value(self) -> float | None:
+        """The approved 分值 as a number (``None``: none given, or no number)."""
+        return parse_number(self.weight, suffixes=("分",)).value
 
 
 @dataclass(frozen=True)
@@ -163,12 +170,12 @@ def project_digest(project: TargetProject) -> str:
     return hashlib.sha256(json.dumps(_project_rows(project), ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _value(record: ListRecord, key: str) -> object:
-    value = record.get(key)
-    if isinstance(value, str):
-        value = value.strip() or None
+def _value(value: object) -> object:
+    """A list cell as the targets keep it: text stripped (blank is ``None``), a datetime's date."""
+    if type(value) is str:
+        return value.strip() or None
     if isinstance(value, dt.datetime):
-        value = value.date()
+        return value.date()
     return value
 
 
@@ -192,6 +199,7 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
     seen: dict[tuple[str, ...], int] = {}
     seen_names: dict[tuple[str, str], tuple[str, int]] = {}
     current: dict[str, object] | None = None
+    current_key: tuple[str, ...] = ()
     first: dict[str, int] = {}
     indicators: list[TargetIndicator] = []
 
@@ -201,14 +209,15 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
                                           indicators=tuple(indicators), row=first["row"]))
 
     for record in records:
-        values = {key: _value(record, key) for key in _PROJECT_KEYS}
+        get = record.values.get
+        values = {key: _value(get(key)) for key in _PROJECT_KEYS}
         values["budget"] = _budget(values["budget"], header.units.get("budget", ""))
         if values["unit"] is None or values["name"] is None:
             missing = "实施单位" if values["unit"] is None else "项目名称"
             raise ListError(f"第 {record.row} 行没有{missing}（{header.cell(record.row, 'unit' if missing == '实施单位' else 'name')}）；"
                             "每个项目的第一行应写明实施单位和项目名称", sheet=sheet or None)
         key = project_key(values["code"], values["unit"], values["name"])
-        if current is None or key != project_key(current["code"], current["unit"], current["name"]):
+        if current is None or key != current_key:
             close()
             names = (name_key(values["unit"]), name_key(values["name"]))
             earlier = seen.get(key)
@@ -221,7 +230,7 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
                                 sheet=sheet or None)
             seen[key] = record.group_row
             seen_names[names] = (name_key(values["code"]), record.group_row)
-            current, first, indicators = dict(values), {"row": record.group_row}, []
+            current, current_key, first, indicators = dict(values), key, {"row": record.group_row}, []
             first.update({k: record.group_row for k in _PROJECT_KEYS})
         else:
             for k in _PROJECT_KEYS:
@@ -229,13 +238,14 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
                     continue
                 if current[k] is None:
                     current[k], first[k] = values[k], record.row
+                    current_key = project_key(current["code"], current["unit"], current["name"])
                 elif name_key(current[k]) != name_key(values[k]) and k != "budget" or (
                         k == "budget" and parse_number(current[k]).value != parse_number(values[k]).value):
                     title = TARGETS_SPEC.column(k).header
                     raise ListError(f"同一项目的「{title}」在第 {first[k]} 行为“{normalize_text(current[k])}”，在第 "
                                     f"{record.row} 行（{header.cell(record.row, k)}）却为“{normalize_text(values[k])}”；"
                                     "请改成一致，或只在项目的第一行填写", sheet=sheet or None)
-        parts = [_value(record, k) for k in ("level1", "level2", "indicator", "target", "weight")]
+        parts = [_value(get(k)) for k in ("level1", "level2", "indicator", "target", "weight")]
         if any(v is not None for v in parts[:4]):
             indicators.append(TargetIndicator(*parts, row=record.row))
     close()
