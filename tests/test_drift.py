@@ -208,6 +208,33 @@ def test_combine_targets_drift_and_missing_projects(tmp_path, capsys):
         assert any("未批复的项目" in row and "不在名单上" in row for row in missing_rows)
 
 
+def test_combine_api_takes_the_targets_as_the_list_of_projects_that_must_report(tmp_path):
+    """Not only the CLI: ``combine(targets=…)`` without an --expect list lists 未报送 from the targets (what the
+    district service and the benchmark call); an --expect list given wins."""
+    import openpyxl
+
+    from xltools.district.combine import ReviewOptions, combine
+    from xltools.excel.fill import fill_workbook
+    from xltools.io.targetsbook import read_targets
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    fill_workbook(clean_form(), forms / "a.xlsx")
+    targets = tmp_path / "绩效目标表.xlsx"
+    write_targets(targets, [approved(), approved(name="应报未报项目", unit="双井街道办事处")])
+    report = combine([forms], tmp_path / "a.xlsx", jobs=1, targets=read_targets(targets).targets)
+    assert report.extras["missing"] == 1
+    assert [r[1:4] for r in _sheet_rows(tmp_path / "a.xlsx", "未报送")[1:]] == [("未报送", "双井街道办事处", "应报未报项目")]
+    expect = tmp_path / "名单.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["实施单位", "项目名称"])
+    book.active.append([clean_form().implementing_unit, clean_form().project_name])
+    book.save(expect)
+    report = combine([forms], tmp_path / "b.xlsx", jobs=1, targets=read_targets(targets).targets,
+                     review=ReviewOptions(expect=expect))
+    assert report.extras["missing"] == 0
+
+
 def test_summary_drift_sheet_units_review_and_store_across_rounds(tmp_path, capsys):
     from xltools.excel.fill import fill_workbook
 

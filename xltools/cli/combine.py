@@ -112,7 +112,6 @@ def run(args: argparse.Namespace) -> int:
     policy = read_policy(args.policy) if args.policy else None
     targets = None
     if args.targets:
-        from xltools.core.parse import normalize_text
         from xltools.io.targetsbook import read_targets
 
         targets = read_targets(args.targets).targets
@@ -120,8 +119,6 @@ def run(args: argparse.Namespace) -> int:
     review = ReviewOptions(sample=args.sample or 0, seed=args.seed, expect=args.expect and Path(args.expect),
                            returns=args.returns and Path(args.returns), deadline=args.deadline,
                            contact=args.contact)
-    if targets is not None and review.expect is None:  # the targets are the list of projects that must report
-        review.expected = [(normalize_text(p.unit), normalize_text(p.name)) for p in targets.projects]
     report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
                      progress=progress, store=args.store, full=args.full, round_label=args.round, year=args.year,
                      review=review, paths=paths, targets=targets)
