@@ -74,3 +74,27 @@ def test_a_file_that_is_no_workbook(tmp_path):
         read_expected(path)
     text = str(info.value)
     assert "名单.xlsx" in text and "应报送项目名单" in text and "另存为 .xlsx" in text
+
+
+def test_a_unit_merged_or_left_blank_below_is_the_row_above(tmp_path):
+    rows = [["实施单位", "项目名称"], ["朝外街道办事处", "绿化"], [None, "路灯维修"], ["双井街道办事处", "桶站"], [None, "修路"]]
+    path = _list(tmp_path / "名单.xlsx", rows, merges=("A2:A3",))
+    assert read_expected(path) == [("朝外街道办事处", "绿化"), ("朝外街道办事处", "路灯维修"), ("双井街道办事处", "桶站"),
+                                   ("双井街道办事处", "修路")]
+
+
+def test_a_bad_list_stops_combine_before_any_form_is_read(tmp_path, monkeypatch):
+    from xltools.district import combine as module
+    from xltools.district.combine import ReviewOptions, combine
+
+    def no_discovery(*args, **kwargs):
+        raise AssertionError("the forms were looked for before the --expect list was read")
+
+    monkeypatch.setattr(module, "discover", no_discovery)
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "a.xlsx").write_bytes(b"never read")
+    bad = _list(tmp_path / "名单.xlsx", [["单位", "名称"]])
+    with pytest.raises(CombineError, match="名单.xlsx"):
+        combine([forms], tmp_path / "汇总.xlsx", review=ReviewOptions(expect=bad))
+    assert not (tmp_path / "汇总.xlsx").exists() and not (tmp_path / "xltools结果库.sqlite").exists()

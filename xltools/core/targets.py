@@ -26,7 +26,7 @@ from .policy import Policy
 from .reading import split_level1
 from .rules import validate
 
-__all__ = ["TARGETS_SPEC", "TARGETS_SHEET", "TARGETS_HEADERS", "TargetIndicator", "TargetProject", "Targets",
+__all__ = ["TARGETS_SPEC", "EXPECT_SPEC", "TARGETS_SHEET", "TARGETS_HEADERS", "TargetIndicator", "TargetProject", "Targets",
            "build_targets", "check_targets", "targets_digest", "project_digest", "project_key", "name_key", "indicator_key", "TARGET_CODES"]
 
 #: The sheet a 绩效目标表 is read from when it has one (else its first sheet).
@@ -45,6 +45,13 @@ TARGETS_SPEC = ListSpec("绩效目标表", (
     Column("indicator", "三级指标", ("指标名称", "绩效指标", "三级指标名称"), required=True),
     Column("target", "指标值", ("年度指标值", "目标值", "指标目标值", "年度目标值", "绩效指标值"), required=True),
     Column("weight", "分值", ("权重", "指标分值", "分值权重")),
+))
+
+#: The --expect list (应报送项目名单): one project per row, 实施单位 and 项目名称 headed so (any order, other columns
+#: ignored); a 实施单位 left blank (or merged) below is the row above's.
+EXPECT_SPEC = ListSpec("应报送项目名单", (
+    Column("unit", "实施单位", required=True, fill_down=True),
+    Column("name", "项目名称", required=True),
 ))
 
 #: The headers of a blank 绩效目标表, in order.
