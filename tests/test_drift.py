@@ -196,7 +196,10 @@ def test_combine_targets_drift_and_missing_projects(tmp_path, capsys):
         code = main(["combine", str(forms), "-o", str(out), "--targets", str(targets), "--jobs", jobs, "--force",
                      "--full"])
         assert code == 1
-        capsys.readouterr()
+        printed = capsys.readouterr().out
+        # a.xlsx's lowered target (serious) and b.xlsx's project the targets do not have
+        assert "目标偏离 2 处（其中指标值降低或批复的指标被删去 1 处），见「目标偏离」" in printed
+        assert "应报送名单：未报送 1 个项目，收到但不在名单上 1 个，见「未报送」" in printed
         findings = _sheet_rows(out, "问题清单")
         codes_found = {row[i] for row in findings for i in range(len(row)) if row[i] in (
             "target-lowered", "project-not-in-targets")}

@@ -14,6 +14,7 @@ from pathlib import Path
 import xlsxwriter
 
 from xltools.core import Policy
+from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.findings import RULES
 from xltools.core.listbook import ListError
 from xltools.core.parse import normalize_text
@@ -108,6 +109,7 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
     if drift or options.targets:
         sheets.drift_rows = drift
         sheets.extras["drift"] = len(drift)
+        sheets.extras["drift_serious"] = sum(1 for row in drift if row[5] in SERIOUS_DRIFT)
     sheets.extras["flagged"] = db.execute("SELECT COUNT(*) FROM temp.risk WHERE score > 0").fetchone()[0]
     if options.sample:
         candidates = [(path, unit, score) for path, unit, score in
