@@ -245,3 +245,18 @@ def test_a_compression_bomb_and_an_encrypted_list_are_refused(tmp_path):
     locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512 + "EncryptionInfo".encode("utf-16-le"))
     with pytest.raises(ListError, match="已加密"):
         read_targets(locked)
+
+
+def test_fill_targets_warns_of_errors_it_locks_into_the_forms(tmp_path, capsys):
+    """An error in the approved targets would be locked into the prefilled form where no unit can correct it:
+    fill --targets names it (at the list's cell) and says how to redo; a clean list prints no such note."""
+    clean = _book(tmp_path / "clean.xlsx", [HEADERS, *_project("P1", "朝阳街道", "社区服务", 120, IND_A)])
+    assert main(["fill", "--targets", str(clean), "-o", str(tmp_path / "a"), "--year", "2026"]) == 0
+    assert "注意" not in capsys.readouterr().out
+    rows = [HEADERS, *_project("P1", "朝阳街道", "社区服务", 120, IND_A)]
+    rows[2][6] = "产出"  # 一级指标 that is none of the three (level1-invalid)
+    bad = _book(tmp_path / "bad.xlsx", rows)
+    assert main(["fill", "--targets", str(bad), "-o", str(tmp_path / "b"), "--year", "2026"]) == 0
+    out = capsys.readouterr().out
+    assert "绩效目标表中有 1 个错误（1 个项目）" in out and "绩效目标!G3 level1-invalid" in out
+    assert "xltools targets check" in out and "--force" in out
