@@ -28,7 +28,7 @@ from .fields import field_label
 from .findings import Finding
 from .model import Form, Indicator
 from .parse import as_typed, is_placeholder, normalize_text, parse_number
-from .policy import Policy
+from .policy import DEFAULT_POLICY, Policy
 from .quantity import Quantity, parse_quantity
 from .reading import split_level1
 from .scoring import form_year
@@ -231,7 +231,7 @@ def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | 
 
 def drift_findings(form: Form, project: TargetProject, policy: Policy | None = None) -> list[DriftFinding]:
     """What ``form`` changed of its approved ``project``: header, 年初预算数, 年度总体目标 and indicators."""
-    policy = policy or Policy()
+    policy = policy or DEFAULT_POLICY
     findings: list[DriftFinding] = []
     approved_budget = parse_number(project.budget).value
     reported_budget = parse_number(form.fund("total").initial_budget).value

@@ -22,7 +22,7 @@ from .findings import Finding
 from .listbook import Column, HeaderMatch, ListError, ListRecord, ListSpec
 from .model import Form, FundRow, Funds, Indicator
 from .parse import memoise_text, normalize_text, parse_number
-from .policy import Policy
+from .policy import DEFAULT_POLICY, Policy
 from .reading import split_level1
 from .rules import validate
 
@@ -279,7 +279,7 @@ def check_targets(targets: Targets, header: HeaderMatch, policy: Policy | None =
 
     ``weights-sum`` is checked only when every indicator of the project has a 分值; 主管部门 and
     年度总体目标 may be left out of a list (a column the list lacks is not required)."""
-    policy = policy or Policy()
+    policy = policy or DEFAULT_POLICY
     out: list[tuple[TargetProject, Finding]] = []
     for project in targets.projects:
         form = project.form()
