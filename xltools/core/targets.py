@@ -117,6 +117,16 @@ class TargetProject:
     def key(self) -> tuple[str, ...]:
         return project_key(self.code, self.unit, self.name)
 
+    @cached_property
+    def budget_value(self) -> float | None:
+        """年初预算数 as a number (computed once: a run compares every form of the project with it)."""
+        return parse_number(self.budget).value
+
+    @cached_property
+    def goal_key(self) -> str:
+        """年度总体目标 as compared (:func:`name_key`; a long text is no part of the memo of short ones)."""
+        return name_key(self.goal)
+
     @property
     def title(self) -> str:
         """``实施单位·项目名称`` for messages."""
