@@ -15,6 +15,7 @@ from xltools.district.combine import CombineError, ReviewOptions, combine
 from xltools.district.duplicates import resolve_duplicates
 from xltools.district.process import process_file
 from xltools.district.returns import RETURN_LIST, unit_folder
+from xltools.district.reviewer_cells import CHECK_SHEET
 from xltools.form.annotation import ERROR_FILL
 from xltools.form.layout import Layout
 
@@ -38,7 +39,8 @@ def forms(demo, tmp_path) -> Path:
     return target
 
 
-def values(path: Path, skip: tuple[str, ...] = ("文件清单", "变化")) -> dict[str, list[tuple]]:
+def values(path: Path, skip: tuple[str, ...] = ("文件清单", "变化", CHECK_SHEET)) -> dict[str, list[tuple]]:
+    """Every sheet's values but the round's own (文件清单's times, 变化, the round named in 复核校验)."""
     book = openpyxl.load_workbook(path, read_only=True)
     return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames if name not in skip}
 

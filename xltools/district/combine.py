@@ -44,6 +44,7 @@ from xltools.district.store import (
     store_path_for,
 )
 from xltools.district.summary import write_summary
+from xltools.district.verdicts import ReviewBook
 from xltools.io.files import (
     OutputExistsError,
     OutputPathError,
@@ -461,10 +462,11 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             db.commit()
             files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
             sheets = review_sheets(db, round_id, review, policy or Policy())
+            sheets.review = ReviewBook(db, round_id, (policy or Policy()).total_weight)
             try:
                 with atomic_output(output, force=force) as tmp:
                     _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write,
-                                   link_base=output.resolve().parent)
+                                   link_base=output.resolve().parent, review=sheets.review)
             except OutputExistsError as exc:
                 raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
             extras = (write_returns(db, round_id, Path(review.returns), policy, today, jobs,

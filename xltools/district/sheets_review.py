@@ -27,10 +27,13 @@ from xltools.district.review import (
     risk_facts,
     risk_flags,
 )
+from xltools.district.printing import header_label
+from xltools.district.reviewer_cells import REVIEWER_HEADERS, STATUS_HEADERS, protect, status_cells
 from xltools.district.rowstream import text_lines
 from xltools.district.sheets_drift import drift_rows, write_drift
 from xltools.district.store import Store
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
+from xltools.district.verdicts import ReviewBook
 
 __all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
 
@@ -85,12 +88,14 @@ class ReviewSheets:
     previous: tuple[int, str, str] | None = None
     extras: dict[str, object] = field(default_factory=dict)
     drift_rows: list | None = None
+    #: The summary's reviewer columns (combine's; none: 复核重点 without them).
+    review: ReviewBook | None = None
 
     def write(self, book: xlsxwriter.Workbook) -> None:
         fmt = _Formats(book)
         if self.drift_rows is not None:
             write_drift(book, fmt, self.drift_rows)
-        _write_risks(book, fmt, self.store)
+        _write_risks(book, fmt, self.store, self.review)
         if self.previous is not None:
             self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous)
         if self.sample_rows:
@@ -185,20 +190,41 @@ def _score(store: Store, round_id: int) -> list:
 #: Widths chosen so the sheet prints on one A4 landscape page width (printing.page_groups: no page columns).
 _RISK_HEADERS = (("序号", 6), ("风险分", 7), ("实施单位", 14), ("项目名称", 20), ("复核总分", 8), ("执行率", 8),
                  ("风险标记", 22), ("原因", 54), ("文件状态", 10), ("来源文件", 24))
+#: With reviewer columns: the printed part (复核状态 in place of some of 原因's width; the same page width).
+_RISK_PRINTED = (*_RISK_HEADERS[:7], ("原因", 45), *_RISK_HEADERS[8:], STATUS_HEADERS[0])
 
 
-def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store) -> None:
+def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, review: ReviewBook | None) -> None:
     ws = book.add_worksheet("复核重点", worksheet_class=_RowStream)
-    _setup(ws, _RISK_HEADERS, fmt, "朝阳区项目支出绩效自评汇总·复核重点（风险分高者先复核）", freeze_cols=4)
+    printed = _RISK_HEADERS if review is None else _RISK_PRINTED
+    headers = (*_RISK_PRINTED, *STATUS_HEADERS[1:], *REVIEWER_HEADERS) if review is not None else _RISK_HEADERS
+    _setup(ws, printed, fmt, "朝阳区项目支出绩效自评汇总·复核重点（风险分高者先复核）", freeze_cols=4)
+    for col in range(len(printed), len(headers)):  # typed in, not printed: the printout stays one page wide
+        text, width = headers[col]
+        ws.set_column(col, col, width)
+        ws.write_string(0, col, header_label(text, width), fmt.header)
     formats = [fmt.int, fmt.int, fmt.text, fmt.wrap, fmt.score, fmt.rate, fmt.wrap, fmt.wrap, fmt.text, fmt.wrap]
+    if review is not None:  # 复核状态, 最终得分 (locked) and the reviewer's own columns
+        formats += [fmt.center, fmt.score, *fmt.reviewer]
+        review.sheet(ws.name, len(_RISK_HEADERS) + len(STATUS_HEADERS), len(headers))
+        review.record(ws.name, 0, "", [header_label(text, width) for text, width in headers])
     row = 0
     for row, (path, unit, name, total, rate, fate, score, titles, reasons) in enumerate(store.db.execute(
             "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
-            "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
-        cells = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
+            "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path").fetchall(),
+            start=1):
+        cells: tuple = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
+        if review is not None:
+            cells += status_cells(review.outcome(path), total)
+            review.record(ws.name, row, path, cells)
+            cells += (None,) * len(REVIEWER_HEADERS)
         ws.append_values(row, cells, formats,
-                         _row_height([(cells[col], _RISK_HEADERS[col][1]) for col in (3, 6, 7, 9)]))
-    _finish(ws, _RISK_HEADERS, row)
+                         _row_height([(cells[col], headers[col][1]) for col in (3, 6, 7, 9)]))
+    _finish(ws, headers, row)
+    if review is not None:
+        ws.print_area(0, 0, max(row, 1), len(printed) - 1)
+        review.flush()
+        protect(ws, len(_RISK_HEADERS) + len(STATUS_HEADERS), row, review.total_weight)
 
 
 # --- 抽查名单 and 未报送 -------------------------------------------------------------------------
