@@ -33,7 +33,7 @@ from xltools.district.rowstream import text_lines
 from xltools.district.sheets_drift import drift_rows, write_drift
 from xltools.district.store import Store
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
-from xltools.district.verdicts import ReviewBook
+from xltools.district.verdicts import CHANGED, RETURNED, UNCHANGED, ReviewBook
 
 __all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
 
@@ -97,7 +97,7 @@ class ReviewSheets:
             write_drift(book, fmt, self.drift_rows)
         _write_risks(book, fmt, self.store, self.review)
         if self.previous is not None:
-            self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous)
+            self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous, self.review)
         if self.sample_rows:
             _write_rows(book, fmt, "抽查名单", _SAMPLE_HEADERS, self.sample_rows, wrap=(2, 5, 6, 7))
         if self.expect_rows is not None:
@@ -307,13 +307,15 @@ def _expected_rows(store: Store, round_id: int, expected: list[tuple[str, str]])
 
 _CHANGE_HEADERS = (("序号", 6), ("实施单位", 16), ("项目名称", 24), ("变化", 16), ("上轮状态", 12),
                    ("本轮状态", 12), ("上轮复核总分", 9), ("本轮复核总分", 9), ("上轮错误数", 8), ("本轮错误数", 8),
-                   ("已改正的问题", 40), ("新出现的问题", 40))
+                   ("已改正的问题", 40), ("新出现的问题", 40), ("复核退回后", 14))
+#: 变化's last column for a project the reviewer sent back (退回修改 or 整改), by its status now.
+_AFTER_RETURN = {CHANGED: "已修改后重报", UNCHANGED: "重报但未修改", RETURNED: "尚未重报"}
 
 
 def _projects(store: Store, round_id: int) -> Iterator[tuple]:
     """The round's projects (one file each: the summarised one, or a wrong-year form) by key, streamed."""
     return iter(store.db.execute(
-        "SELECT unit, name, year, fate, review_total, errors, sha256, config, MIN(seq) FROM files "
+        "SELECT unit, name, year, fate, review_total, errors, sha256, config, MIN(seq), path FROM files "
         "WHERE round=? AND name IS NOT NULL AND fate IN ('ok','tampered','other-layout','wrong-year') "
         "GROUP BY unit, name, year ORDER BY unit, name, year", (round_id,)))
 
@@ -335,8 +337,10 @@ def _sentence(place: str, code: str, message: str) -> str:
 _END = ("\U0010ffff",)
 
 
-def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[object, ...]]:
-    """What changed per project since round ``previous`` (a merge of both rounds' sorted projects)."""
+def _changes(store: Store, round_id: int, previous: int,
+             review: ReviewBook | None = None) -> Iterator[tuple[object, ...]]:
+    """What changed per project since round ``previous`` (a merge of both rounds' sorted projects); with
+    ``review``, what became of each project the reviewer sent back (listed even when its file did not change)."""
     olds, news = _projects(store, previous), _projects(store, round_id)
     before, row = next(olds, None), next(news, None)
     while before is not None or row is not None:
@@ -345,20 +349,26 @@ def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[objec
         if new_key < old_key:
             assert row is not None
             unit, name, _, fate, total, errors, *_ = row
-            yield (unit, name, "新增项目", "", fate_label(fate, errors), None, total, None, errors, "", "")
+            yield (unit, name, "新增项目", "", fate_label(fate, errors), None, total, None, errors, "", "", "")
             row = next(news, None)
             continue
         if old_key < new_key:
             assert before is not None
             unit, name, _, fate, total, errors, *_ = before
-            yield (unit, name, "本轮未出现", fate_label(fate, errors), "", total, None, errors, None, "", "")
+            yield (unit, name, "本轮未出现", fate_label(fate, errors), "", total, None, errors, None, "", "", "")
             before = next(olds, None)
             continue
         assert row is not None and before is not None
-        unit, name, _, fate, total, errors, sha256, config, _ = row
-        _, _, _, old_fate, old_total, old_errors, old_sha, old_config, _ = before
+        unit, name, _, fate, total, errors, sha256, config, _, path = row
+        _, _, _, old_fate, old_total, old_errors, old_sha, old_config, _, _ = before
         before, row = next(olds, None), next(news, None)
+        outcome = review.outcome(path) if review is not None else None
+        after = _AFTER_RETURN.get(outcome.status, "") if outcome is not None else ""
         if old_sha == sha256 and old_config == config and old_fate == fate:
+            if after:
+                label = fate_label(fate, errors)
+                yield (unit, name, "复核退回后未重新报送", label, label, old_total, total, old_errors, errors, "", "",
+                       after)
             continue
         was, now = _findings(store, old_sha, old_config), _findings(store, sha256, config)
         fixed, added = sorted(was.keys() - now.keys()), sorted(now.keys() - was.keys())
@@ -366,21 +376,22 @@ def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[objec
                                         (abs((total or 0) - (old_total or 0)) > 0.005, "复核总分改变"),
                                         (errors != old_errors, "错误数改变"),
                                         (bool(fixed), "有问题已改正"), (bool(added), "有新问题")) if test]
-        yield (unit, name, "、".join(what) or "重新提交（内容有改动）", fate_label(old_fate, old_errors),
+        again = "重新提交（内容未改动）" if after == _AFTER_RETURN[UNCHANGED] else "重新提交（内容有改动）"
+        yield (unit, name, "、".join(what) or again, fate_label(old_fate, old_errors),
                fate_label(fate, errors), old_total, total, old_errors, errors,
                "\n".join(_sentence(cell, code, was[code, cell]) for code, cell in fixed),
-               "\n".join(_sentence(cell, code, now[code, cell]) for code, cell in added))
+               "\n".join(_sentence(cell, code, now[code, cell]) for code, cell in added), after)
 
 
 def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round_id: int,
-                   previous: tuple[int, str, str]) -> int:
+                   previous: tuple[int, str, str], review: ReviewBook | None = None) -> int:
     ws = book.add_worksheet("变化", worksheet_class=_RowStream)
     prev_id, label, started = previous
     _setup(ws, _CHANGE_HEADERS, fmt, f"朝阳区项目支出绩效自评汇总·变化（与上一轮「{label}」{started} 相比）", freeze_cols=3)
     formats = [fmt.int, fmt.text, fmt.text, fmt.wrap, fmt.text, fmt.text, fmt.score, fmt.score, fmt.int, fmt.int,
-               fmt.wrap, fmt.wrap]
+               fmt.wrap, fmt.wrap, fmt.text]
     row = 0
-    for row, values in enumerate(_changes(store, round_id, prev_id), start=1):
+    for row, values in enumerate(_changes(store, round_id, prev_id, review), start=1):
         cells = (row, *values)
         ws.append_values(row, cells, formats,
                          _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
