@@ -129,7 +129,11 @@ def test_second_round_shows_the_fixes_in_changes(demo):
             assert not re.search(r"[a-z]+-[a-z]+", fixed), fixed  # no rule code, a sentence
             assert all(re.search(r"[\u4e00-\u9fff]", line) for line in fixed.splitlines())
             assert row[col["本轮错误数"]] < row[col["上轮错误数"]]
-    assert len(body) == len(demo.fixed)  # nothing else changed
+    # nothing else changed, but for the project the demo's reviewer sent back to 整改, listed as not resent
+    rectified = [p for p, (action, _) in demo.reviewed.decided.items() if action == "整改"]
+    waiting = [r for r in body if r[col["复核退回后"]] == "尚未重报"]
+    assert len(rectified) == len(waiting) == 1 and waiting[0][col["变化"]] == "复核退回后未重新报送"
+    assert len(body) == len(demo.fixed) + 1
     assert second.errors < demo.report.errors
 
 

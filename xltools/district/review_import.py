@@ -129,8 +129,8 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
     try:
         return load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file; all mean the same here
-        raise ReviewImportError(f"无法读取（{type(exc).__name__}）；请确认它是 combine 生成的汇总表（.xlsx），用 Excel "
-                                "或 WPS 打开后另存为 .xlsx 再试", file=path) from exc
+        raise ReviewImportError("无法读取：不是完好的 .xlsx 工作簿；请确认它是 combine 生成的汇总表，用 Excel 或 WPS "
+                                "打开后另存为 .xlsx 再试", file=path) from exc
 
 
 def _round_of(book, path: Path, store: Store) -> tuple[int, float, str]:  # type: ignore[no-untyped-def]
