@@ -65,8 +65,7 @@ def _print_table(report: CombineReport) -> None:
 def _print_not_summarised(report: CombineReport) -> None:
     """Name EVERY file that did not enter the summary (another format, unreadable …): its unit must hear of
     it, so none is left out; with ``--returns`` each is also in its unit's 退回清单."""
-    from xltools.district.results import FATE_TEXT
-    from xltools.district.returns import NEXT_STEP
+    from xltools.district.returns import NEXT_STEP, not_summarised_text
 
     missed = [r for r in report.files if r.fate in NEXT_STEP]
     if not missed:
@@ -75,8 +74,7 @@ def _print_not_summarised(report: CombineReport) -> None:
     print(f"未能汇总的文件（{len(missed)} 个，各单位须重新报送或删除）：")
     for r in missed:
         where = f"（已写入「{units[r.path]}」的退回清单）" if r.path in units else ""
-        why = (r.reason or FATE_TEXT[r.fate]).rstrip("。；; ")
-        print(f"  {r.path}：{FATE_TEXT[r.fate]}，{why}。{NEXT_STEP[r.fate]}{where}")
+        print(f"  {r.path}：{not_summarised_text(r.fate, r.reason)}{where}")
 
 
 #: How many files with problems the terminal table names (the rest are in 文件清单 and 问题清单).
