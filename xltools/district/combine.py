@@ -45,6 +45,7 @@ from xltools.district.store import (
     store_path_for,
 )
 from xltools.district.summary import write_summary
+from xltools.district.verdicts import ReviewBook
 from xltools.io.files import (
     OutputExistsError,
     OutputPathError,
@@ -186,10 +187,13 @@ def _work_chunk(tasks: Sequence[tuple[str, str]], policy: Policy | None, today: 
 def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date,
          targets: Targets | None = None) -> Iterator[FileResult]:
     """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
-    use_targets(targets)
     if jobs <= 1 or len(tasks) < 4:
-        for task in tasks:
-            yield process_file(task, policy=policy, today=today)
+        use_targets(targets)  # this process judges: the run's targets, for this run only
+        try:
+            for task in tasks:
+                yield process_file(task, policy=policy, today=today)
+        finally:
+            use_targets(None)
         return
     chunk = max(1, min(32, len(tasks) // (jobs * 8)))
     starts = iter(range(0, len(tasks), chunk))
@@ -465,10 +469,11 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             db.commit()
             files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
             sheets = review_sheets(db, round_id, review, policy or Policy())
+            sheets.review = ReviewBook(db, round_id, (policy or Policy()).total_weight)
             try:
                 with atomic_output(output, force=force) as tmp:
                     _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write,
-                                   link_base=output.resolve().parent)
+                                   link_base=output.resolve().parent, review=sheets.review)
             except OutputExistsError as exc:
                 raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
             extras = (write_returns(db, round_id, Path(review.returns), policy, today, jobs,
