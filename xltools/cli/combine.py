@@ -58,6 +58,10 @@ def _print_table(report: CombineReport) -> None:
           f"跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
+    statuses = report.extras.get("review_statuses")
+    if isinstance(statuses, dict):  # verdicts imported with `xltools review import`
+        print("复核状态：" + "，".join(f"{status} {n} 个" for status, n in statuses.items() if n)
+              + "（见「汇总」的复核状态、最终得分列）")
     _print_not_summarised(report)
     _print_problems(report)
 

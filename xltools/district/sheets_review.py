@@ -96,6 +96,9 @@ class ReviewSheets:
         if self.drift_rows is not None:
             write_drift(book, fmt, self.drift_rows)
         _write_risks(book, fmt, self.store, self.review)
+        if self.review is not None:  # the --json report's and the terminal's 复核状态, once a verdict applies
+            if self.store.db.execute("SELECT 1 FROM verdicts LIMIT 1").fetchone():
+                self.extras["review_statuses"] = self.review.counts()
         if self.previous is not None:
             self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous, self.review)
         if self.sample_rows:
