@@ -28,6 +28,7 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
+from xltools.core.parse import normalize_text
 from xltools.core.targets import Targets, targets_digest
 from xltools.core.text import finite
 from xltools.district.discover import CombineError, InputFile, discover, member_skip_reason, shown_name
@@ -400,6 +401,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
         raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
     review.check(force)
     review.targets = review.targets or targets is not None
+    if targets is not None and review.expect is None and review.expected is None:  # the projects that must report
+        review.expected = [(normalize_text(p.unit), normalize_text(p.name)) for p in targets.projects]
     store_path = Path(store) if store else store_path_for(output)
     skip = {str(store_path.resolve()), *(str(store_path.resolve().with_name(store_path.name + s)) for s in _SIDE_FILES)}
     if targets is not None and targets.source:  # the 绩效目标表 may lie among the forms: it is no form

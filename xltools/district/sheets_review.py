@@ -14,7 +14,9 @@ from pathlib import Path
 import xlsxwriter
 
 from xltools.core import Policy
+from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.findings import RULES
+from xltools.core.listbook import ListError
 from xltools.core.parse import normalize_text
 
 from xltools.district.discover import CombineError
@@ -34,11 +36,9 @@ from xltools.district.sheets_drift import drift_rows, write_drift
 from xltools.district.store import Store
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
 from xltools.district.verdicts import CHANGED, RETURNED, UNCHANGED, ReviewBook
+from xltools.io.targetsbook import read_expected_list
 
-__all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
-
-#: The columns an --expect list must have (header row, any order; other columns are ignored).
-EXPECT_COLUMNS = ("实施单位", "项目名称")
+__all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected"]
 
 
 @dataclass
@@ -49,8 +49,8 @@ class ReviewOptions:
     seed: int = 0
     expect: Path | None = None
     returns: Path | None = None
-    #: The projects that must report when no ``expect`` list is given: (实施单位, 项目名称) of the run's
-    #: 绩效目标表 (``combine --targets``).
+    #: The projects that must report, (实施单位, 项目名称): the ``expect`` list's (read by :meth:`check`, before
+    #: any form), else the run's 绩效目标表's (``combine --targets``).
     expected: list[tuple[str, str]] | None = None
     #: Write the sheet 目标偏离 even when no form drifts (the run had approved targets).
     targets: bool = False
@@ -59,7 +59,7 @@ class ReviewOptions:
     contact: str | None = None
 
     def check(self, force: bool) -> None:
-        """Refuse bad options before anything is read."""
+        """Refuse bad options before any form is read; read the --expect list (a bad one is refused too)."""
         if self.sample < 0:
             raise CombineError("--sample 应为正整数")
         if self.expect is not None and not Path(self.expect).is_file():
@@ -75,6 +75,8 @@ class ReviewOptions:
                 raise CombineError(f"{flag} 不能为空")
             if value is not None and self.returns is None:
                 raise CombineError(f"{flag} 写在退回清单上，只能与 --returns 一起使用")
+        if self.expect is not None:  # a list that cannot be read stops the run before any form is read
+            self.expected = read_expected(Path(self.expect))
 
 
 @dataclass
@@ -115,6 +117,7 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
     if drift or options.targets:
         sheets.drift_rows = drift
         sheets.extras["drift"] = len(drift)
+        sheets.extras["drift_serious"] = sum(1 for row in drift if row[5] in SERIOUS_DRIFT)
     sheets.extras["flagged"] = db.execute("SELECT COUNT(*) FROM temp.risk WHERE score > 0").fetchone()[0]
     if options.sample:
         candidates = [(path, unit, score) for path, unit, score in
@@ -126,7 +129,7 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
             sheets.sample_rows.append((number, item.unit, name, total, item.score, item.reason, titles, path))
         sheets.extras["sample"] = [row[-1] for row in sheets.sample_rows]
     if options.expect is not None or options.expected is not None:
-        wanted = read_expected(Path(options.expect)) if options.expect is not None else list(options.expected or ())
+        wanted = list(options.expected) if options.expected is not None else read_expected(Path(options.expect))
         sheets.expect_rows = _expected_rows(store, round_id, wanted)
         sheets.extras["missing"] = sum(1 for row in sheets.expect_rows if row[0] == "未报送")
         sheets.extras["unexpected"] = sum(1 for row in sheets.expect_rows if row[0] == "不在名单上")
@@ -251,37 +254,12 @@ def _write_rows(book: xlsxwriter.Workbook, fmt: _Formats, title: str, headers: t
 
 
 def read_expected(path: Path) -> list[tuple[str, str]]:
-    """The (实施单位, 项目名称) pairs of an --expect list: the first sheet, a header row naming both columns."""
-    from openpyxl import load_workbook
-
+    """The (实施单位, 项目名称) pairs of an --expect list (:func:`~xltools.io.targetsbook.read_expected_list`: the one
+    header-table reader); a list that cannot be read is a :class:`CombineError` naming file, sheet and row."""
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file; all mean the same here
-        raise CombineError(f"应报送项目名单 {path} 无法读取（{type(exc).__name__}）；请用 Excel 另存为 .xlsx 后重试") from exc
-    try:
-        ws = book.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header: list[str] | None = None
-        for number, values in enumerate(rows, start=1):
-            names = [normalize_text(v) for v in values]
-            if all(col in names for col in EXPECT_COLUMNS):
-                header = names
-                break
-            if number >= 10:
-                break
-        if header is None:
-            raise CombineError(f"应报送项目名单 {path} 的工作表「{ws.title}」前 10 行中没有同时含「实施单位」"
-                               "和「项目名称」的表头行；请在第一行写上这两列的表头")
-        unit_col, name_col = (header.index(col) for col in EXPECT_COLUMNS)
-        out = []
-        for row in rows:
-            unit = normalize_text(row[unit_col]) if unit_col < len(row) else ""
-            name = normalize_text(row[name_col]) if name_col < len(row) else ""
-            if unit or name:
-                out.append((unit, name))
-        return out
-    finally:
-        book.close()
+        return read_expected_list(path)
+    except ListError as exc:
+        raise CombineError(str(exc)) from exc
 
 
 def _expected_rows(store: Store, round_id: int, expected: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
