@@ -110,10 +110,12 @@ class ReviewSheets:
 
 
 def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: Policy) -> ReviewSheets:
-    """Flag every summarised project of the round (into ``temp.risk``), draw the sample, read the list."""
+    """Flag every summarised project of the round (into ``temp.risk``), draw the sample, read the list; the
+    summary's reviewer columns (:class:`ReviewBook`)."""
     drift = _score(store, round_id)
     db = store.db
-    sheets = ReviewSheets(store, round_id, previous=store.previous_round(round_id))
+    sheets = ReviewSheets(store, round_id, previous=store.previous_round(round_id),
+                          review=ReviewBook(store, round_id, policy.total_weight))
     if drift or options.targets:
         sheets.drift_rows = drift
         sheets.extras["drift"] = len(drift)
