@@ -44,7 +44,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def report(district: Path) -> Path:
-    out = district / "自评汇总分析.docx"
+    out = district.parent / "第一轮汇总分析.docx"  # (the demo itself wrote 自评汇总分析.docx of the last round)
     proc = run_cli("report", str(district / "汇总.xlsx"), "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "已写出" in proc.stdout and "Traceback" not in proc.stderr
@@ -350,3 +350,20 @@ def test_rate_bands_at_their_bounds() -> None:
     cases = {0.0: "低于 60%", 0.5999: "低于 60%", 0.6: "60%～80%", 0.7999: "60%～80%", 0.8: "80%～90%", 0.8999: "80%～90%",
              0.9: "90%～100%", 0.9999: "90%～100%", 1.0: "100%", 1.0001: "超过 100%", 1.5: "超过 100%"}
     assert {rate: rate_band(rate) for rate in cases} == cases
+
+
+def test_the_demo_writes_the_report_and_three_drafts(district: Path) -> None:
+    """build_demo (render off) writes the last round's 自评汇总分析 and drafts of three projects (of different
+    units where the small demo has enough clean forms)."""
+    from docx import Document
+
+    from xltools.io.draft import is_draft, is_report
+
+    assert is_report(district / "自评汇总分析.docx")
+    text = "\n".join(p.text for p in Document(str(district / "自评汇总分析.docx")).paragraphs)
+    assert "汇总_第二轮.xlsx" in text
+    drafts = sorted((district / "报告草稿").glob("*.docx"))
+    assert len(drafts) == 3 and all(is_draft(d) for d in drafts)
+    units = {Document(str(d)).paragraphs[3].text.split("实施单位：")[1].split("。")[0] for d in drafts}
+    assert len(units) >= 2 and all(d.name.startswith(tuple(units)) for d in drafts), units
+    assert not (district / "公开").exists()  # PDFs only when rendering (LibreOffice)
