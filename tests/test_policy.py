@@ -296,10 +296,12 @@ def test_the_readme_examples_of_the_older_options():
     assert grade(94, Policy(grade_thresholds={"优": 95, "良": 80, "中": 60})) == "良"
 
 
-def test_the_documented_policy_file_reads():
+def test_the_documented_policy_files_read():
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parent.parent / "docs" / "scoring.md").read_text(encoding="utf-8")
-    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
-    policy = policy_from_toml(block)
-    assert policy.rate_decimals == 0 and len(policy.total_caps) == 4 and policy.over_achievement == 0.2
+    text = (Path(__file__).resolve().parent.parent / "docs" / "policy.md").read_text(encoding="utf-8")
+    blocks = [part.split("```", 1)[0] for part in text.split("```toml\n")[1:]]
+    assert len(blocks) == 2
+    district, framework = map(policy_from_toml, blocks)
+    assert district.rate_decimals == 0 and len(district.total_caps) == 4 and district.over_achievement == 0.2
+    assert framework.rounding == "down" and framework.money_unit == "元" and framework.rescale_weights

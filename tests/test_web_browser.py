@@ -1,15 +1,13 @@
 """The check page in a real browser: Debian's chromium driven by Playwright against a real server.
 
 Under ``CI=true`` a missing chromium or Playwright FAILS these tests (``.ci/run`` installs chromium;
-Playwright comes with the test extra); elsewhere they skip. ``XLTOOLS_SCREENSHOTS=<dir>`` also saves
-the screenshots the README shows (``docs/images/``).
+Playwright comes with the test extra); elsewhere they skip. The documentation's screenshots are made by
+``make docs-images`` (scripts/docs_pages.py), not here.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -71,10 +69,6 @@ def _shot(page, name: str, tmp_path: Path, height: int = 900) -> None:  # type: 
     path = tmp_path / name
     page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": 1200, "height": height})
     assert path.stat().st_size > 10_000
-    target = os.environ.get("XLTOOLS_SCREENSHOTS")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(target) / name)
 
 
 def test_check_page(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -53,7 +53,9 @@ def _print_table(report: CombineReport) -> None:
                 print(f"{pad(label, 16)}{n:>8}")
     print(f"本轮「{report.round_label}」：读取 {report.read} 个，沿用上次结果 {report.reused} 个（文件未改动）；"
           f"结果库 {report.store}")
-    print(f"正常 {counts['ok']} 个，有问题 {problems} 个，跳过 {counts['skipped']} 个；"
+    # 有问题 means "has errors" in `check FOLDER`'s totals: here the forms with errors are counted inside 正常
+    print(f"正常 {counts['ok']} 个（其中有错误 {report.ok_with_errors} 个），需核实去向 {problems} 个，"
+          f"跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
     _print_not_summarised(report)
