@@ -70,7 +70,7 @@ def grade_chart(units: Sequence[UnitLine], grade_names: Sequence[str], font: Pat
         axes.set_title("各实施单位项目等级分布")
         axes.xaxis.get_major_locator().set_params(integer=True)
         axes.margins(y=0.01)
-        axes.legend(loc="lower right", ncols=len(names) + len(others), fontsize=8)
+        figure.legend(loc="outside lower center", ncols=len(names) + len(others), fontsize=8, frameon=False)
         return _png(figure)
 
 

@@ -83,7 +83,7 @@ def _overview(document, facts: DistrictFacts, charts: Charts | None, note: str) 
                   widths=(4.0, 3.0, 3.0), size=10)
     scored = facts.scored()
     if scored:
-        document.add_paragraph(f"有复核总分的 {len(scored)} 个项目，复核总分平均 {score(sum(scored) / len(scored))} 分，"
+        _after_table(document, f"有复核总分的 {len(scored)} 个项目，复核总分平均 {score(sum(scored) / len(scored))} 分，"
                                f"最高 {score(max(scored))} 分，最低 {score(min(scored))} 分。")
     grades = facts.grades()
     names = [*facts.grade_names, *sorted(g for g in grades if g not in facts.grade_names)]
@@ -98,6 +98,13 @@ def _overview(document, facts: DistrictFacts, charts: Charts | None, note: str) 
     document.add_paragraph("图1 各实施单位项目等级分布")
     document.add_picture(io.BytesIO(charts.rates), width=Cm(14))
     document.add_paragraph("图2 项目预算执行率分布")
+
+
+def _after_table(document, text: str) -> None:  # type: ignore[no-untyped-def]
+    """A paragraph with some space above it (a table has none below)."""
+    from docx.shared import Pt
+
+    document.add_paragraph(text).paragraph_format.space_before = Pt(8)
 
 
 def _problems(document, facts: DistrictFacts) -> None:  # type: ignore[no-untyped-def]
