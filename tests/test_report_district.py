@@ -367,3 +367,56 @@ def test_the_demo_writes_the_report_and_three_drafts(district: Path) -> None:
     units = {Document(str(d)).paragraphs[3].text.split("实施单位：")[1].split("。")[0] for d in drafts}
     assert len(units) >= 2 and all(d.name.startswith(tuple(units)) for d in drafts), units
     assert not (district / "公开").exists()  # PDFs only when rendering (LibreOffice)
+
+
+def test_reviewer_outcomes_chapter(district: Path, tmp_path: Path) -> None:
+    """A summary with reviewer columns on 汇总 (as review import's next round and a reviewer's filled copy have
+    them), typed here by openpyxl: 六、复核结果 counts the statuses, averages the final scores and lists the
+    projects sent back and the reviewer's 处理 with the opinion."""
+    from openpyxl import load_workbook
+
+    source = tmp_path / "复核后.xlsx"
+    book = load_workbook(district / "汇总.xlsx")
+    ws = book["汇总"]
+    first = ws.max_column + 1
+    for offset, name in enumerate(("复核状态", "最终得分", "复核得分", "复核意见", "处理", "复核人", "复核日期")):
+        ws.cell(1, first + offset, name)
+    rows = [r for r in range(2, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)]
+    statuses = ["已通过", "已退回", "已修改", "待复核"]
+    typed = {}
+    for n, r in enumerate(rows):
+        status = statuses[n % 4]
+        final = round(80 + n * 0.5, 2)
+        ws.cell(r, first, status)
+        ws.cell(r, first + 1, final)
+        typed[r] = (status, final)
+    ws.cell(rows[0], first + 2, 88.5)
+    ws.cell(rows[0], first + 3, "绩效指标设置不够细化，请补充")
+    ws.cell(rows[0], first + 4, "退回修改")
+    ws.cell(rows[0], first + 5, "张三")
+    ws.cell(rows[1], first + 4, "通过")
+    book.save(source)
+    out = tmp_path / "r.docx"
+    proc = run_cli("report", str(source), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    text, tables = docx_text(out)
+    assert "六、复核结果" in text
+    counts = Counter(status for status, _ in typed.values())
+    total = len(rows)
+    for status, n in counts.items():
+        assert f"{status} {n} 个（{pct(n / total)}）" in text
+    finals = [final for _, final in typed.values()]
+    assert f"有最终得分的 {len(finals)} 个项目" in text and f"最终得分平均 {two(sum(finals) / len(finals))} 分" in text
+    sent_back = next(t for t in tables if t[0] == ["实施单位", "项目名称", "复核状态", "最终得分"])
+    want = [[ws.cell(r, 2).value, ws.cell(r, 4).value, status, two(final)] for r, (status, final) in typed.items()
+            if status in ("已退回", "已修改")]
+    assert sent_back[1:] == want
+    decided = next(t for t in tables if t[0][-1] == "复核人")
+    assert decided[1] == [ws.cell(rows[0], 2).value, ws.cell(rows[0], 4).value, "88.50", "退回修改",
+                          "绩效指标设置不够细化，请补充", "张三"]
+    assert decided[2][3] == "通过" and len(decided) == 3
+    assert "给出了处理意见：退回修改 1 个，通过 1 个" in text
+    # a summary without those columns has no such chapter
+    plain = tmp_path / "plain.docx"
+    assert run_cli("report", str(district / "汇总.xlsx"), "-o", str(plain)).returncode == 0
+    assert "六、复核结果" not in docx_text(plain)[0]

@@ -17,7 +17,7 @@ from xltools.core.errors import UserError
 from xltools.district.results import SHEET
 from xltools.district.sheets_drift import DRIFT_SHEET
 
-__all__ = ["SummaryReadError", "ProjectLine", "UnitLine", "FindingLine", "DistrictFacts", "RATE_BANDS", "FULL_BAND", "OVER_BAND", "rate_band", "read_summary",
+__all__ = ["SummaryReadError", "Review", "REVIEW_COLUMNS", "ProjectLine", "UnitLine", "FindingLine", "DistrictFacts", "RATE_BANDS", "FULL_BAND", "OVER_BAND", "rate_band", "read_summary",
            "is_summary", "round_summary", "SAMPLE_SHEET", "EXPECT_SHEET"]
 
 SAMPLE_SHEET = "抽查名单"
@@ -42,6 +42,23 @@ class SummaryReadError(UserError):
 
 
 @dataclass(frozen=True)
+class Review:
+    """A row's reviewer columns on 汇总 (a summary written after ``xltools review import``: 复核状态 and 最终得分;
+    a summary a reviewer filled in: 复核得分, 复核意见, 处理, 复核人)."""
+
+    status: str
+    final: float | None
+    score: float | None
+    opinion: str
+    action: str
+    reviewer: str
+
+
+#: The reviewer columns of 汇总 this report reads (any of them may be absent).
+REVIEW_COLUMNS = ("复核状态", "最终得分", "复核得分", "复核意见", "处理", "复核人")
+
+
+@dataclass(frozen=True)
 class ProjectLine:
     """One row of 汇总."""
 
@@ -53,6 +70,7 @@ class ProjectLine:
     execution_rate: float | None
     review_total: float | None
     grade: str
+    review: Review | None = None
 
 
 @dataclass
@@ -101,6 +119,20 @@ class DistrictFacts:
     #: Rows of 抽查名单 and 未报送 as the sheets show them (header → value); ``None``: the sheet is absent.
     sample: list[dict[str, object]] | None
     expected: list[dict[str, object]] | None
+    #: Whether 汇总 has reviewer columns (复核状态 …): the chapter 复核结果 is written only then.
+    reviewed: bool = False
+
+    def statuses(self) -> list[tuple[str, int]]:
+        """复核状态 and how many projects have it, in the order they first appear."""
+        counts = Counter(p.review.status for p in self.projects if p.review is not None and p.review.status)
+        return list(counts.items())
+
+    def finals(self) -> list[float]:
+        return [p.review.final for p in self.projects if p.review is not None and p.review.final is not None]
+
+    def decided(self) -> list[ProjectLine]:
+        """Projects a reviewer wrote a 处理 for on this summary."""
+        return [p for p in self.projects if p.review is not None and p.review.action]
 
     @property
     def year(self) -> str:
@@ -202,14 +234,18 @@ def read_summary(path: Path) -> DistrictFacts:
             raise SummaryReadError(f"{path} 没有工作表「{'」「'.join(missing)}」，不是 xltools combine 写出的汇总表；"
                                    "请给出汇总工作簿（或用 --store 给出结果库）")
         projects = []
+        reviewed = False
         for row in _rows(path, book[SHEET["projects"]], SHEET["projects"],
                          ("序号", "实施单位", "项目名称", "年度", "全年预算数（万元）", "全年执行数（万元）", "执行率", "复核总分", "等级")):
             if not isinstance(row["序号"], int):
                 continue  # the 全区合计 row
+            reviewed = reviewed or any(name in row for name in REVIEW_COLUMNS)
+            review = Review(_text(row.get("复核状态")), _number(row.get("最终得分")), _number(row.get("复核得分")),
+                            _text(row.get("复核意见")), _text(row.get("处理")), _text(row.get("复核人")))
             projects.append(ProjectLine(_text(row["实施单位"]), _text(row["项目名称"]), _year(row["年度"]),
                                         _number(row["全年预算数（万元）"]),
                                         _number(row["全年执行数（万元）"]), _number(row["执行率"]),
-                                        _number(row["复核总分"]), _text(row["等级"])))
+                                        _number(row["复核总分"]), _text(row["等级"]), review if reviewed else None))
         units_head = next(book[SHEET["units"]].iter_rows(values_only=True, max_row=1), ())
         grades = [_text(h)[:-len("（个）")].replace("\n", "") for h in units_head
                   if _text(h).replace("\n", "").endswith("（个）")]
@@ -235,7 +271,7 @@ def read_summary(path: Path) -> DistrictFacts:
                         if _text(r["项目名称"])]
     finally:
         book.close()
-    return DistrictFacts(path, projects, grades, findings, drift, sample, expected)
+    return DistrictFacts(path, projects, grades, findings, drift, sample, expected, reviewed)
 
 
 def round_summary(store: Path, label: str | None) -> tuple[str, Path]:

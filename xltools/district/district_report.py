@@ -2,9 +2,9 @@
 
 Chapters: 一、总体情况 (projects, units, money, the execution rate's average and distribution, scores and
 grades, two charts), 二、存在的主要问题 (findings by rule with two examples each; the drift from approved
-targets where the round had them), 三、各实施单位情况 (a table), 四、未报送项目, 五、抽查项目 and, once reviewers'
-verdicts are imported, 六、复核结果. Every number is computed by DistrictFacts from the summary's rows; the
-numbers are written in one fixed way (:func:`money`, :func:`percent`, :func:`score`) so a reader (and a
+targets where the round had them), 三、各实施单位情况 (a table), 四、未报送项目, 五、抽查项目 and, where 汇总 has
+reviewer columns (a round after ``review import``, or a summary a reviewer filled in), 六、复核结果.
+Every number is computed by DistrictFacts from the summary's rows; the numbers are written in one fixed way (:func:`money`, :func:`percent`, :func:`score`) so a reader (and a
 test) can find each. The document's core properties carry :data:`REPORT_MARK`, by which ``--force``
 recognises a report it may replace.
 """
@@ -12,6 +12,7 @@ recognises a report it may replace.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -163,6 +164,35 @@ def _listing(document, rows: list[dict[str, object]] | None, columns: Sequence[s
         add_table(document, tuple(columns), [[_cell(r.get(c)) for c in columns] for r in rows], widths=widths, size=9)
 
 
+def _reviews(document, facts: DistrictFacts) -> None:  # type: ignore[no-untyped-def]
+    """The reviewers' outcomes: statuses and final scores (after review import), the 处理 written on this summary."""
+    total = len(facts.projects)
+    statuses = facts.statuses()
+    if statuses:
+        document.add_paragraph(f"本轮 {total} 个项目的复核状态：" + "，".join(
+            f"{status} {n} 个（{_share(n, total)}）" for status, n in statuses) + "。")
+    finals = facts.finals()
+    if finals:
+        document.add_paragraph(f"有最终得分的 {len(finals)} 个项目（复核人给了复核得分的以复核得分为准，其余为复核总分），"
+                               f"最终得分平均 {score(sum(finals) / len(finals))} 分，最低 {score(min(finals))} 分。")
+    followed = [p for p in facts.projects if p.review is not None and p.review.status not in ("", "待复核", "已通过")]
+    if followed:
+        document.add_paragraph("退回或整改的项目：")
+        add_table(document, ("实施单位", "项目名称", "复核状态", "最终得分"),
+                  [[p.unit, p.name, p.review.status, _cell(p.review.final)] for p in followed  # type: ignore[union-attr]
+                   ], widths=(4.0, 7.0, 2.5, 2.5), size=9)
+    decided = facts.decided()
+    if decided:
+        actions = Counter(p.review.action for p in decided)  # type: ignore[union-attr]
+        _after_table(document, f"复核人在本表中对 {len(decided)} 个项目给出了处理意见：" +
+                     "，".join(f"{a} {n} 个" for a, n in actions.items()) + "。")
+        add_table(document, ("实施单位", "项目名称", "复核得分", "处理", "复核意见", "复核人"),
+                  [[p.unit, p.name, _cell(p.review.score), p.review.action, p.review.opinion,  # type: ignore[union-attr]
+                    p.review.reviewer] for p in decided], widths=(3.0, 4.0, 1.6, 1.8, 5.0, 1.6), size=9)  # type: ignore[union-attr]
+    if not (statuses or finals or decided):
+        document.add_paragraph("汇总表有复核列，但尚未填写或导入复核结果（xltools review import）。")
+
+
 def _cell(value: object) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return score(value)
@@ -206,6 +236,9 @@ def report_bytes(facts: DistrictFacts, charts: Charts | None, note: str = "") ->
     document.add_heading(next(head), level=1)
     _listing(document, facts.sample, ("实施单位", "项目名称", "复核总分", "抽取原因"), (3.6, 4.6, 1.6, 7.2),
              "本轮没有抽查（combine --sample N 抽取抽查名单）。", "抽查名单为空。")
+    if facts.reviewed:
+        document.add_heading("六、复核结果", level=1)
+        _reviews(document, facts)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
