@@ -37,8 +37,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from xltools.demo.run import build_demo
+    from xltools.district.process import use_targets
 
-    run = build_demo(tmp_path_factory.mktemp("district") / "demo", scale=20, seed=11, jobs=2, render=False)
+    try:
+        run = build_demo(tmp_path_factory.mktemp("district") / "demo", scale=20, seed=11, jobs=2, render=False)
+    finally:
+        use_targets(None)  # combine leaves the demo's approved targets set in this process (judged by later tests)
     return run.directory
 
 
