@@ -37,12 +37,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from xltools.demo.run import build_demo
-    from xltools.district.process import use_targets
 
-    try:
-        run = build_demo(tmp_path_factory.mktemp("district") / "demo", scale=20, seed=11, jobs=2, render=False)
-    finally:
-        use_targets(None)  # combine leaves the demo's approved targets set in this process (judged by later tests)
+    run = build_demo(tmp_path_factory.mktemp("district") / "demo", scale=20, seed=11, jobs=2, render=False)
     return run.directory
 
 
@@ -307,6 +303,23 @@ def test_bad_arguments_and_outputs(district: Path, report: Path, tmp_path: Path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     proc = run_cli("report", "--store", str(tmp_path / "无.sqlite"), "-o", str(tmp_path / "y.docx"))
     assert proc.returncode == 2 and "不存在" in proc.stderr
+    proc = run_cli("report", summary, "--store", str(district / "xltools结果库.sqlite"), "-o", str(tmp_path / "z.docx"))
+    assert proc.returncode == 2 and "不要同时给出" in proc.stderr
+    proc = run_cli("report", summary, "-o", str(tmp_path / "z.pdf"))
+    assert proc.returncode == 2 and ".docx" in proc.stderr and not (tmp_path / "z.pdf").exists()
+
+
+def test_without_matplotlib_it_says_how_to_install_it(district: Path, tmp_path: Path) -> None:
+    """A clerk's light install has no matplotlib: the district report says which extra to install."""
+    fake = tmp_path / "site" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named matplotlib')\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    out = tmp_path / "x.docx"
+    proc = run_cli("report", str(district / "汇总.xlsx"), "-o", str(out), env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert "matplotlib" in proc.stderr and "xltools-chaoyang[report]" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
 
 
 def test_without_a_chinese_font_it_says_so(district: Path, tmp_path: Path) -> None:

@@ -95,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.input is None and args.store is None:
         raise UserError("请给出汇总表、自评表或文件夹，或用 --store 给出结果库")
+    if args.input is not None and args.store is not None:
+        raise UserError("请只给出汇总表，或只用 --store 给出结果库（按其中一轮的汇总表写），不要同时给出")
     if args.round is not None and args.store is None:
         raise UserError("--round 只能与 --store 同用（汇总表本身就是一轮的结果）")
     if args.store is not None or Path(args.input).is_file() and is_summary(Path(args.input)):

@@ -185,10 +185,12 @@ def _work_chunk(tasks: Sequence[tuple[str, str]], policy: Policy | None, today: 
 def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date,
          targets: Targets | None = None) -> Iterator[FileResult]:
     """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
-    use_targets(targets)
     if jobs <= 1 or len(tasks) < 4:
-        for task in tasks:
-            yield process_file(task, policy=policy, today=today)
+        use_targets(targets)  # for this run only: a later judgement in this process has no targets
+        try:
+            yield from (process_file(task, policy=policy, today=today) for task in tasks)
+        finally:
+            use_targets(None)
         return
     chunk = max(1, min(32, len(tasks) // (jobs * 8)))
     starts = iter(range(0, len(tasks), chunk))
