@@ -28,6 +28,7 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
+from xltools.core.parse import normalize_text
 from xltools.core.targets import Targets, targets_digest
 from xltools.core.text import finite
 from xltools.district.discover import CombineError, InputFile, discover, member_skip_reason, shown_name
@@ -44,6 +45,7 @@ from xltools.district.store import (
     store_path_for,
 )
 from xltools.district.summary import write_summary
+from xltools.district.verdicts import ReviewBook
 from xltools.io.files import (
     OutputExistsError,
     OutputPathError,
@@ -186,9 +188,10 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
          targets: Targets | None = None) -> Iterator[FileResult]:
     """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
     if jobs <= 1 or len(tasks) < 4:
-        use_targets(targets)  # for this run only: a later judgement in this process has no targets
+        use_targets(targets)  # this process judges: the run's targets, for this run only
         try:
-            yield from (process_file(task, policy=policy, today=today) for task in tasks)
+            for task in tasks:
+                yield process_file(task, policy=policy, today=today)
         finally:
             use_targets(None)
         return
@@ -398,6 +401,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
         raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
     review.check(force)
     review.targets = review.targets or targets is not None
+    if targets is not None and review.expect is None and review.expected is None:  # the projects that must report
+        review.expected = [(normalize_text(p.unit), normalize_text(p.name)) for p in targets.projects]
     store_path = Path(store) if store else store_path_for(output)
     skip = {str(store_path.resolve()), *(str(store_path.resolve().with_name(store_path.name + s)) for s in _SIDE_FILES)}
     if targets is not None and targets.source:  # the 绩效目标表 may lie among the forms: it is no form
@@ -464,10 +469,11 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             db.commit()
             files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
             sheets = review_sheets(db, round_id, review, policy or Policy())
+            sheets.review = ReviewBook(db, round_id, (policy or Policy()).total_weight)
             try:
                 with atomic_output(output, force=force) as tmp:
                     _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write,
-                                   link_base=output.resolve().parent)
+                                   link_base=output.resolve().parent, review=sheets.review)
             except OutputExistsError as exc:
                 raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
             extras = (write_returns(db, round_id, Path(review.returns), policy, today, jobs,
