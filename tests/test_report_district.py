@@ -395,9 +395,10 @@ def test_reviewer_outcomes_chapter(district: Path, tmp_path: Path) -> None:
     source = tmp_path / "复核后.xlsx"
     book = load_workbook(district / "汇总.xlsx")
     ws = book["汇总"]
-    first = ws.max_column + 1
-    for offset, name in enumerate(("复核状态", "最终得分", "复核得分", "复核意见", "处理", "复核人", "复核日期")):
-        ws.cell(1, first + offset, name)
+    heads = [str(c.value).replace("\n", "") for c in ws[1]]
+    names = ("复核状态", "最终得分", "复核得分", "复核意见", "处理", "复核人", "复核日期")
+    assert heads[-len(names):] == list(names)  # combine writes them last, in this order (a store goes with it)
+    first = len(heads) - len(names) + 1
     rows = [r for r in range(2, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)]
     statuses = ["已通过", "已退回", "已修改", "待复核"]
     typed = {}
@@ -433,7 +434,36 @@ def test_reviewer_outcomes_chapter(district: Path, tmp_path: Path) -> None:
                           "绩效指标设置不够细化，请补充", "张三"]
     assert decided[2][3] == "通过" and len(decided) == 3
     assert "给出了处理意见：退回修改 1 个，通过 1 个" in text
-    # a summary without those columns has no such chapter
+    # the first round, before any import: one line saying so
     plain = tmp_path / "plain.docx"
     assert run_cli("report", str(district / "汇总.xlsx"), "-o", str(plain)).returncode == 0
-    assert "六、复核结果" not in docx_text(plain)[0]
+    plain_text = docx_text(plain)[0]
+    assert "六、复核结果" in plain_text and f"本轮 {total} 个项目均为待复核" in plain_text
+
+
+def test_the_demo_reviewers_pass_in_the_last_rounds_report(district: Path) -> None:
+    """The demo's reviewer pass (review import between the rounds): the report of 汇总_第二轮 counts the statuses
+    its 汇总 shows, and a report of the reviewer's filled summary lists each 处理."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(district / "汇总_第二轮.xlsx", read_only=True, data_only=True)
+    rows = [r for r in sheet_rows(book, "汇总") if isinstance(r["序号"], int)]
+    book.close()
+    statuses = Counter(r["复核状态"] for r in rows)
+    assert set(statuses) - {"待复核"}, statuses  # the pass decided something
+    text, tables = docx_text(district / "自评汇总分析.docx")
+    for status, n in statuses.items():
+        assert f"{status} {n} 个（{pct(n / len(rows))}）" in text
+    finals = [r["最终得分"] for r in rows if isinstance(r["最终得分"], (int, float))]
+    assert f"最终得分平均 {two(sum(finals) / len(finals))} 分，最低 {two(min(finals))} 分" in text
+    reviewed = district / "汇总_复核后.xlsx"
+    book = load_workbook(reviewed, read_only=True, data_only=True)
+    decided = [r for r in sheet_rows(book, "汇总") if isinstance(r["序号"], int) and r["处理"]]
+    book.close()
+    out = district.parent / "复核后.docx"
+    assert run_cli("report", str(reviewed), "-o", str(out)).returncode == 0
+    text, tables = docx_text(out)
+    table = next(t for t in tables if t[0][-1] == "复核人")
+    assert [row[:4] for row in table[1:]] == [[r["实施单位"], r["项目名称"], two(r["复核得分"]) if r["复核得分"] is not None
+                                               else "", r["处理"]] for r in decided]
+    assert f"对 {len(decided)} 个项目给出了处理意见" in text

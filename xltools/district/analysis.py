@@ -16,6 +16,7 @@ from pathlib import Path
 from xltools.core.errors import UserError
 from xltools.district.results import SHEET
 from xltools.district.sheets_drift import DRIFT_SHEET
+from xltools.district.verdicts import PENDING, STATUSES
 
 __all__ = ["SummaryReadError", "Review", "REVIEW_COLUMNS", "ProjectLine", "UnitLine", "FindingLine", "DistrictFacts", "RATE_BANDS", "FULL_BAND", "OVER_BAND", "rate_band", "read_summary",
            "is_summary", "round_summary", "SAMPLE_SHEET", "EXPECT_SHEET"]
@@ -123,9 +124,15 @@ class DistrictFacts:
     reviewed: bool = False
 
     def statuses(self) -> list[tuple[str, int]]:
-        """复核状态 and how many projects have it, in the order they first appear."""
+        """复核状态 and how many projects have it (every status of the store's list, then any other one)."""
         counts = Counter(p.review.status for p in self.projects if p.review is not None and p.review.status)
-        return list(counts.items())
+        if not counts:
+            return []
+        return [(s, counts.get(s, 0)) for s in STATUSES] + [(s, n) for s, n in counts.items() if s not in STATUSES]
+
+    def pending(self) -> bool:
+        """Whether no reviewer's verdict shows yet: every status 待复核 and no 处理 written."""
+        return all(s == PENDING for s, n in self.statuses() if n) and not self.decided()
 
     def finals(self) -> list[float]:
         return [p.review.final for p in self.projects if p.review is not None and p.review.final is not None]

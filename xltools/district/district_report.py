@@ -168,9 +168,13 @@ def _reviews(document, facts: DistrictFacts) -> None:  # type: ignore[no-untyped
     """The reviewers' outcomes: statuses and final scores (after review import), the 处理 written on this summary."""
     total = len(facts.projects)
     statuses = facts.statuses()
+    if facts.pending():
+        document.add_paragraph(f"本轮 {total} 个项目均为待复核：尚未导入复核结果（复核人在汇总表的复核得分、复核意见、处理等列"
+                               "填写后，用 xltools review import 导入，下一轮汇总即显示复核状态和最终得分）。")
+        return
     if statuses:
         document.add_paragraph(f"本轮 {total} 个项目的复核状态：" + "，".join(
-            f"{status} {n} 个（{_share(n, total)}）" for status, n in statuses) + "。")
+            f"{status} {n} 个（{_share(n, total)}）" for status, n in statuses if n) + "。")
     finals = facts.finals()
     if finals:
         document.add_paragraph(f"有最终得分的 {len(finals)} 个项目（复核人给了复核得分的以复核得分为准，其余为复核总分），"
