@@ -133,3 +133,12 @@ def test_a_list_is_reused_whole_or_read_again(tmp_path):
         assert not store.reuse(round_id, 3, "d" * 64, "cfg", "n.xlsx", 1, 0.0, "n.xlsx", day)  # nothing stored
         paths = [row[0] for row in store.db.execute("SELECT path FROM files WHERE round=? ORDER BY seq", (round_id,))]
     assert paths == ["l.xlsx（第2–3行）", "l.xlsx（第4–5行）", "m.xlsx（第2–3行）", "m.xlsx（第4–5行）"]
+
+
+def test_the_check_page_names_the_list_and_where_its_projects_are_checked(inbox):
+    """The page checks one form an upload: a list gets a reason, not a traceback and not one project's result."""
+    from xltools.web.jobs import check_job
+
+    result = check_job(str(inbox / "清单.xlsx"), "清单.xlsx")
+    assert set(result) == {"file", "error"}
+    assert "这是 2 个项目的清单" in result["error"] and "区里汇总时也按项目分别检查" in result["error"]
