@@ -343,6 +343,10 @@ def test_a_huge_used_area_is_refused_before_it_is_read_into_memory(books: dict[t
     from .test_reliability_input import _peak_of_check
 
     _bad_inputs(books, tmp_path)
+    with pytest.raises(FormReadError) as info:
+        load_form(tmp_path / "远角.xls")
+    doc = (Path(__file__).parent.parent / "docs" / "格式说明.md").read_text(encoding="utf-8")
+    assert info.value.reason in doc  # the clerk's doc quotes the message verbatim
     idle = _peak_of_check(books[("clean", "xls")])
     assert idle[0] == 0
     for name in ("远角.xls", "重复.ods"):
