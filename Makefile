@@ -20,11 +20,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# The fuzz and fault harness with a large budget (make test runs it with 25 examples per strategy);
+# The fuzz and fault harness with a large budget (make test runs it with 25 examples per strategy), and
+# the reader's grammars against the XML parser on mutated sheets and string tables;
 # FUZZ_EXAMPLES=N to change it. Fixed seed: the same examples every run.
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
-	XLTOOLS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
+	XLTOOLS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py \
+		tests/test_xlsxsheet.py tests/test_xlsxstrings.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .hypothesis

@@ -30,6 +30,8 @@ in the view) gets the ``format-legacy`` finding from the seam, so such a file ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 from xltools.core.catalogue import FormatLegacy
@@ -37,17 +39,71 @@ from xltools.core.errors import os_reason
 from xltools.form.book import format_legacy, format_text
 from xltools.form.layout import SHEET
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
-from xltools.io.legacy import WPS_NEXT_STEP, CalamineReader
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
 from xltools.io.sniff import KIND_TEXT
-from xltools.io.wordform import WordReader
 from xltools.io.xlsxsource import XlsxReader
 
 __all__ = ["read_source", "read_content", "register_reader", "readers", "refusal", "Content",
            "ReadOptions", "Source", "Reader", "ReadError", "SPREADSHEET_SUFFIXES"]
 
+
+class _OnDemand(Reader):
+    """A built-in reader made (its module imported) the first time a file may be its own: ``may`` is a cheap
+    test on the container, true whenever the reader's own ``accepts`` can be (tests/test_seam.py), so checking
+    an .xlsx imports neither the Word reader (python-docx, LibreOffice) nor calamine."""
+
+    def __init__(self, make: Callable[[], Reader], may: Callable[[Content], bool]) -> None:
+        self.make, self.may = make, may
+
+    @cached_property
+    def real(self) -> Reader:
+        return self.make()
+
+    @property  # type: ignore[override]
+    def name(self) -> str:  # noqa: D102 - the real reader's
+        return self.real.name
+
+    @property  # type: ignore[override]
+    def formats(self) -> tuple[str, ...]:  # noqa: D102 - the real reader's
+        return self.real.formats
+
+    def accepts(self, content: Content) -> bool:
+        return self.may(content) and self.real.accepts(content)
+
+    def read(self, content: Content, options: ReadOptions) -> Source:
+        return self.real.read(content, options)
+
+
+def _word_reader() -> Reader:
+    from xltools.io.wordform import WordReader
+
+    return WordReader()
+
+
+def _calamine_reader() -> Reader:
+    from xltools.io.legacy import CalamineReader
+
+    return CalamineReader()
+
+
+def _may_be_word(content: Content) -> bool:
+    """True whenever :meth:`xltools.io.wordform.WordReader.accepts` can be (a .docx's main part, a damaged zip)."""
+    return content.kind == "ole2" or (content.kind == "zip" and (content.has("word/document.xml") or content.damaged))
+
+
+def _may_be_legacy(content: Content) -> bool:
+    """True whenever :meth:`xltools.io.legacy.CalamineReader.accepts` can be (an .xlsb's or .ods's parts)."""
+    return content.kind == "ole2" or (content.kind == "zip" and (content.has("xl/workbook.bin")
+                                                                 or content.has("mimetype")))
+
+
+def _real_type(reader: Reader) -> type[Reader]:
+    return type(reader.real) if isinstance(reader, _OnDemand) else type(reader)
+
+
 #: The readers asked, in order (the first that accepts a file reads it).
-_BUILT_IN: tuple[Reader, ...] = (WordReader(), XlsxReader(), CalamineReader())  # Word first: a damaged .docx gets its own message
+_BUILT_IN: tuple[Reader, ...] = (_OnDemand(_word_reader, _may_be_word),  # Word first: a damaged .docx gets its own message
+                                 XlsxReader(), _OnDemand(_calamine_reader, _may_be_legacy))
 _READERS: list[Reader] = list(_BUILT_IN)
 
 #: Names a district run and the web page take as spreadsheets to read (the content still decides how).
@@ -60,7 +116,7 @@ _SEND_XLSX = "请提交用自评表模板填写的 Excel 工作簿（.xlsx）"
 def register_reader(reader: Reader, *, first: bool = False) -> None:
     """Add ``reader`` to the seam (asked last, or first with ``first``); a reader of the same class is replaced."""
     for i, known in enumerate(_READERS):
-        if type(known) is type(reader):
+        if _real_type(known) is _real_type(reader):
             del _READERS[i]
             break
     _READERS.insert(0 if first else len(_READERS), reader)
@@ -123,6 +179,8 @@ def refusal(content: Content) -> ReadError:
     """The error for a file no reader takes: what it is, and what to send instead."""
     kind, members, wps = content.kind, content.members, content.suffix in (".et", ".ett")
     if wps:
+        from xltools.io.legacy import WPS_NEXT_STEP
+
         what = KIND_TEXT.get(kind, "WPS 自有格式或已损坏的文件") if kind not in ("zip", "ole2") else \
             "WPS 自有格式或已损坏的文件（不是 Excel 97–2003 兼容格式）"
         return ReadError("unreadable", f"这是 {what}，无法读取；{WPS_NEXT_STEP}" if what.startswith("WPS")
