@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import subprocess
 import zipfile
@@ -13,7 +14,7 @@ import openpyxl
 import pytest
 
 from xltools.cli import main
-from xltools.district.combine import ReviewOptions, combine
+from xltools.district.combine import combine
 from xltools.district.returns import RETURN_LIST, unit_folder
 from xltools.district.store import STORE_NAME, Store
 from xltools.district.verdicts import Verdict, outcomes, status_counts, verdicts_of_round
@@ -167,7 +168,12 @@ def test_round_trip_with_openpyxl(place: Path, tmp_path: Path, capsys: pytest.Ca
                   second / unit2 / f"{P2}.xlsx", template=TEMPLATES / "朝阳区项目支出绩效自评表.xlsx", force=True)
     _rezip(second / unit4 / f"{P4}.xlsx")
     returns = place / "退回"
-    combine([second], place / "汇总2.xlsx", jobs=1, review=ReviewOptions(returns=returns))
+    capsys.readouterr()
+    assert main(["combine", str(second), "-o", str(place / "汇总2.xlsx"), "--jobs", "1", "--returns", str(returns),
+                 "--json", str(place / "报告.json")]) == 0
+    assert "复核状态：待复核 1 个，已通过 1 个，已退回 1 个，已修改 1 个，未修改 1 个" in capsys.readouterr().out
+    assert json.loads((place / "报告.json").read_text(encoding="utf-8"))["review_statuses"] == \
+           {"待复核": 1, "已通过": 1, "已退回": 1, "已修改": 1, "未修改": 1}
     header, rows = _table(place / "汇总2.xlsx", "汇总")
     name, status, final, total = (header.index(c) for c in ("项目名称", "复核状态", "最终得分", "复核总分"))
     seen = {r[name]: (r[status], r[final], r[total]) for r in rows if r[name] in dict(map(reversed, PROJECTS))}
@@ -233,6 +239,12 @@ def test_importing_again_replaces_a_projects_verdict(place: Path, capsys: pytest
     with Store(place / STORE_NAME) as store:
         final = {o.name: (o.status, o.final) for o in outcomes(store, 1)}
     assert final[P5] == ("待复核", 60.0)  # scored, not decided
+
+
+def test_a_summary_without_verdicts_changes_nothing(place: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _import(place / "汇总.xlsx", capsys)
+    assert code == 0 and "没有填写复核结果" in out and "结果库未改动" in out
+    assert _verdicts(place) == {}
 
 
 # --- bad values: exit 2, nothing imported -----------------------------------------------------------

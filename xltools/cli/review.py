@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     if result.problems:
         print(f"未导入：复核人填写的值有 {len(result.problems)} 处需要改正（见上）")
         return EXIT_UNREADABLE
+    if not result.verdicts:
+        print(f"{summary} 中没有填写复核结果（「汇总」「复核重点」的复核人五列都是空的）；结果库未改动")
+        return EXIT_OK
     counts = {action: sum(1 for v in result.verdicts if v.action == action) for action in ACTIONS}
     undecided = sum(1 for v in result.verdicts if not v.action)
     parts = [f"{action} {n}" for action, n in counts.items()] + ([f"未选处理 {undecided}"] if undecided else [])

@@ -45,7 +45,6 @@ from xltools.district.store import (
     store_path_for,
 )
 from xltools.district.summary import write_summary
-from xltools.district.verdicts import ReviewBook
 from xltools.io.files import (
     OutputExistsError,
     OutputPathError,
@@ -188,8 +187,7 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
     if jobs <= 1 or len(tasks) < 4:
         use_targets(targets)  # this process judges: the run's targets, for this run only
         try:
-            for task in tasks:
-                yield process_file(task, policy=policy, today=today)
+            yield from (process_file(task, policy=policy, today=today) for task in tasks)
         finally:
             use_targets(None)
         return
@@ -447,7 +445,6 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             db.commit()
             files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
             sheets = review_sheets(db, round_id, review, policy or Policy())
-            sheets.review = ReviewBook(db, round_id, (policy or Policy()).total_weight)
             try:
                 with atomic_output(output, force=force) as tmp:
                     _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write,

@@ -98,6 +98,9 @@ class ReviewSheets:
         if self.drift_rows is not None:
             write_drift(book, fmt, self.drift_rows)
         _write_risks(book, fmt, self.store, self.review)
+        if self.review is not None:  # the --json report's and the terminal's 复核状态, once a verdict applies
+            if self.store.db.execute("SELECT 1 FROM verdicts LIMIT 1").fetchone():
+                self.extras["review_statuses"] = self.review.counts()
         if self.previous is not None:
             self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous, self.review)
         if self.sample_rows:
@@ -107,10 +110,12 @@ class ReviewSheets:
 
 
 def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: Policy) -> ReviewSheets:
-    """Flag every summarised project of the round (into ``temp.risk``), draw the sample, read the list."""
+    """Flag every summarised project of the round (into ``temp.risk``), draw the sample, read the list; the
+    summary's reviewer columns (:class:`ReviewBook`)."""
     drift = _score(store, round_id)
     db = store.db
-    sheets = ReviewSheets(store, round_id, previous=store.previous_round(round_id))
+    sheets = ReviewSheets(store, round_id, previous=store.previous_round(round_id),
+                          review=ReviewBook(store, round_id, policy.total_weight))
     if drift or options.targets:
         sheets.drift_rows = drift
         sheets.extras["drift"] = len(drift)

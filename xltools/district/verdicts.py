@@ -119,6 +119,16 @@ class ReviewBook:
             self._outcomes = {o.path: o for o in outcomes(self.store, self.round_id)}
         return self._outcomes.get(path)
 
+    def counts(self) -> dict[str, int]:
+        """How many of the round's projects have each status (:func:`status_counts`, from the outcomes already
+        looked up)."""
+        if self._outcomes is None:
+            self._outcomes = {o.path: o for o in outcomes(self.store, self.round_id)}
+        counts = dict.fromkeys(STATUSES, 0)
+        for outcome in self._outcomes.values():
+            counts[outcome.status] += 1
+        return counts
+
     def sheet(self, name: str, first_col: int, columns: int) -> None:
         self.store.db.execute("INSERT OR REPLACE INTO review_sheets VALUES (?, ?, ?, ?)",
                               (self.round_id, name, first_col, columns))
