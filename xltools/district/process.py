@@ -339,7 +339,8 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         reading, others = ((), []) if isinstance(exc, UnknownVersion) else _other_layout(result.path, data)
         if not others:
             result.fate, result.reason = exc.fate, exc.reason
-        elif len(others) == 1:
+        elif len(others) == 1:  # one form; a list of one project is named by its rows, as check names it
+            result.path, result.part = result.path + others[0].suffix, others[0].suffix
             _judge_other(others[0], reading, result, policy, today)
         else:
             _split_list(others, reading, result, policy, today)
