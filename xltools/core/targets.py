@@ -95,6 +95,11 @@ class TargetIndicator:
         return indicator_key(self.level1, self.level2, self.name)
 
     @cached_property
+    def typed(self) -> tuple[object, ...]:
+        """(一级, 二级, 三级, 指标值, 分值) as typed: a form's indicator equal to it cannot drift from it."""
+        return (self.level1, self.level2, self.name, self.target, self.weight)
+
+    @cached_property
     def weight_value(self) -> float | None:
         """The approved 分值 as a number (``None``: none given, or no number)."""
         return parse_number(self.weight, suffixes=("分",)).value
