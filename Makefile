@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python -m pip install -q -e '.[test,bench,report]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -57,7 +57,9 @@ dist: $(STAMP)
 	$(BIN)/python installer/build_dist.py --out dist
 	$(BIN)/python installer/build_linux.py --out dist/linux
 
-# The documentation's pictures (docs/images/*.png named in docs/images/manifest.json), rendered from the
-# current code by LibreOffice; tests/test_docs_images.py fails when they are older than the layout.
+# The documentation's pictures (docs/images/*.png named in docs/images/manifest.json), made from the current
+# code: sheets by LibreOffice (soffice → PDF → pdftoppm), web pages by Debian's chromium (with chromium-l10n)
+# through Playwright against a real xltools serve on loopback; pictures it does not make are removed.
+# tests/test_docs_images.py fails when they are older than the layout, edited, left over or unused.
 docs-images: $(STAMP)
 	$(BIN)/python scripts/docs_images.py --out docs/images

@@ -240,3 +240,37 @@ def test_result_page_shows_the_totals_as_the_script_does() -> None:
     assert ('自评总分 <b>118.55</b><span class="error"> （错误 weights-sum）</span>' in html
             and "复核总分 <b>100</b>" in html and "等级 <b>未评级</b>" in html)
     assert "自评总分 <b>98</b></span>" in html and "等级 <b>优</b>" in html and "检查通过" in html
+
+
+def test_the_district_page_is_told_every_file_left_out() -> None:
+    """Files whose fate keeps them out of the summary are named with fate, reason and next step; files that
+    were summarised (also with errors, or 年度不符 / 重复, which the 文件清单 explains) are not."""
+    from xltools.web.app import not_summarised
+
+    files = [{"path": "甲/a.xlsx", "fate": "ok", "reason": None},
+             {"path": "甲/说明.txt", "fate": "skipped", "reason": "不是 Excel 工作簿"},
+             {"path": "乙/坏.xlsx", "fate": "unreadable", "reason": "文件已损坏，无法解压。"},
+             {"path": "乙/b.xlsx", "fate": "duplicate", "reason": "与 a 相同"}]
+    shown = not_summarised(files)
+    assert [s["name"] for s in shown] == ["甲/说明.txt", "乙/坏.xlsx"]
+    assert shown[0]["reason"].startswith("已跳过，不是 Excel 工作簿。不是自评表的文件请移出报送文件夹")
+    assert shown[1]["reason"].startswith("无法读取，文件已损坏，无法解压。请用 Excel 或 WPS 打开该文件")
+
+
+def test_the_list_in_the_headers_stays_within_a_proxys_buffer() -> None:
+    """Forty files left out, each with a long Chinese message: the header carries the first few whole (as
+    base64 of UTF-8 JSON, read back exactly) within 2,400 characters, the page says how many the rest are."""
+    import base64
+    import json
+
+    from xltools.web.app import HEADER_BUDGET, header_list
+
+    items = [{"name": f"各街道报送/街道{i}/文件{i}.txt", "reason": "已跳过，不是 Excel 工作簿。" + "请移出报送文件夹" * 5}
+             for i in range(40)]
+    text = header_list(items)
+    assert len(text) <= HEADER_BUDGET == 2400
+    shown = json.loads(base64.b64decode(text).decode("utf-8"))
+    assert 1 <= len(shown) < 40 and shown == items[:len(shown)]
+    one = len(base64.b64encode(json.dumps(items[:1], ensure_ascii=False).encode()))
+    assert len(shown) >= HEADER_BUDGET // one - 1  # as many as fit, not one
+    assert json.loads(base64.b64decode(header_list([])).decode()) == []

@@ -64,7 +64,8 @@ def _print_table(report: CombineReport) -> None:
 
 
 def _print_review(report: CombineReport) -> None:
-    """What the approved targets and the list of projects that must report found (``--targets``, ``--expect``)."""
+    """What the approved targets and the list of projects that must report found (``--targets``, ``--expect``),
+    and the projects' 复核状态 once reviewers' verdicts were imported."""
     extras = report.extras
     if "drift" in extras:
         serious = extras.get("drift_serious", 0)
@@ -72,13 +73,16 @@ def _print_review(report: CombineReport) -> None:
               if extras["drift"] else "目标偏离：没有发现与批复的绩效目标不一致之处")
     if "missing" in extras:
         print(f"应报送名单：未报送 {extras['missing']} 个项目，收到但不在名单上 {extras.get('unexpected', 0)} 个，见「未报送」")
+    statuses = extras.get("review_statuses")
+    if isinstance(statuses, dict):  # verdicts imported with `xltools review import`
+        print("复核状态：" + "，".join(f"{status} {n} 个" for status, n in statuses.items() if n)
+              + "（见「汇总」的复核状态、最终得分列）")
 
 
 def _print_not_summarised(report: CombineReport) -> None:
     """Name EVERY file that did not enter the summary (another format, unreadable …): its unit must hear of
     it, so none is left out; with ``--returns`` each is also in its unit's 退回清单."""
-    from xltools.district.results import FATE_TEXT
-    from xltools.district.returns import NEXT_STEP
+    from xltools.district.returns import NEXT_STEP, not_summarised_text
 
     missed = [r for r in report.files if r.fate in NEXT_STEP]
     if not missed:
@@ -87,8 +91,7 @@ def _print_not_summarised(report: CombineReport) -> None:
     print(f"未能汇总的文件（{len(missed)} 个，各单位须重新报送或删除）：")
     for r in missed:
         where = f"（已写入「{units[r.path]}」的退回清单）" if r.path in units else ""
-        why = (r.reason or FATE_TEXT[r.fate]).rstrip("。；; ")
-        print(f"  {r.path}：{FATE_TEXT[r.fate]}，{why}。{NEXT_STEP[r.fate]}{where}")
+        print(f"  {r.path}：{not_summarised_text(r.fate, r.reason)}{where}")
 
 
 #: How many files with problems the terminal table names (the rest are in 文件清单 and 问题清单).

@@ -43,7 +43,7 @@ from xltools.io.reader import Content
 from xltools.io.seam import ReadError, ReadOptions, read_content
 from xltools.io.xlsxread import Limits
 
-__all__ = ["process_file", "project_row", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
+__all__ = ["process_file", "project_row", "indicator_rows", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
 
 LIMITS = Limits()
 #: What a district run reads of each workbook (the seam's readers read no more than this).
@@ -125,17 +125,21 @@ def _wan(value: object, policy: Policy) -> float | None:
     return None if amount is None else amount * policy.money_factor
 
 
-def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
-    """The summary's view of one judged form."""
+def indicator_rows(verdict: Verdict) -> list[IndicatorRow]:
+    """The judged form's indicators as 指标明细 shows them (empty rows left out), with their reviewed scores."""
+    reviewed = {item.index: item.score for item in verdict.evaluation.sheet.indicators}
+    return [IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
+                         reviewed.get(i), ind.deviation)
+            for i, ind in enumerate(verdict.form.indicators) if not ind.is_empty()]
+
+
+def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow] | None = None) -> ProjectRow:
+    """The summary's view of one judged form (``indicators``: its :func:`indicator_rows` when already made)."""
     form, sheet = verdict.form, verdict.evaluation.sheet
     total = form.fund("total")
     self_total = verdict.self_total  # the cached value of the 总分 formula, else what the formula computes
-    reviewed = {item.index: item.score for item in sheet.indicators}
-    indicators = [
-        IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
-                     reviewed.get(i), ind.deviation)
-        for i, ind in enumerate(form.indicators) if not ind.is_empty()
-    ]
+    if indicators is None:
+        indicators = indicator_rows(verdict)
     return ProjectRow(
         year=_year_key(form.year),
         unit=_text(form.implementing_unit),
@@ -323,7 +327,8 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         if verdict.blank:
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
             return
-        project = project_row(verdict, verdict.policy or Policy())
+        rows = indicator_rows(verdict)
+        project = project_row(verdict, verdict.policy or Policy(), rows)
     except ReadError as exc:
         result.fate, result.reason = exc.fate, exc.reason
         return
@@ -339,16 +344,17 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         else:
             _split_list(others, reading, result, policy, today)
         return
-    _record(verdict, project, result)
+    _record(verdict, project, result, rows)
     if verdict.tampered:
         result.fate = "tampered"
         result.reason = "工作簿与模板不一致（见「问题清单」中 tamper- 开头的问题）；数据仍已汇总，请核实"
 
 
-def _record(verdict: Verdict, project: ProjectRow, result: FileResult) -> None:
-    """The judged project, its risk facts and findings into ``result``."""
+def _record(verdict: Verdict, project: ProjectRow, result: FileResult,
+            rows: list[IndicatorRow] | None = None) -> None:
+    """The judged project, its risk facts and findings into ``result`` (``rows``: its indicator rows as made)."""
     result.project = project
-    result.risk = risk_facts(project)
+    result.risk = risk_facts(project, rows)  # the rows as made, not decoded again from the packed project
     _drift_facts(verdict, result.risk)
     result.findings = [_finding_row(f) for f in verdict.findings]
 
@@ -365,7 +371,8 @@ def _judge_other(other: OtherForm, reading: tuple[Finding, ...], result: FileRes
         result.fate, result.reason = "skipped", "空白的自评表（其他格式），没有填写任何内容"
         return
     result.fate, result.reason = "other-layout", other.what
-    _record(verdict, project_row(verdict, verdict.policy or Policy()), result)
+    rows = indicator_rows(verdict)
+    _record(verdict, project_row(verdict, verdict.policy or Policy(), rows), result, rows)
 
 
 def _split_list(others: list[OtherForm], reading: tuple[Finding, ...], result: FileResult, policy: Policy | None,

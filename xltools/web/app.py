@@ -18,6 +18,7 @@ for the plain forms); no traceback and no server path reaches a client.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import tempfile
@@ -299,13 +300,42 @@ async def _small_body(request: Request) -> bytes:
     return body
 
 
+def not_summarised(files: list[dict]) -> list[dict[str, str]]:
+    """The files the summary left out (fate and next step, as the terminal and the 退回清单 name them), for
+    the district page to name on screen."""
+    from xltools.district.returns import NEXT_STEP, not_summarised_text
+
+    return [{"name": str(f["path"]), "reason": not_summarised_text(f["fate"], f.get("reason"))}
+            for f in files if f["fate"] in NEXT_STEP]
+
+
+#: The lists a summary download carries in its headers stay within this many characters: a reverse proxy
+#: answers 502 to a response whose headers outgrow its buffer (nginx: 4 KB by default).
+HEADER_BUDGET = 2400
+
+
+def header_list(items: list[dict[str, str]], budget: int = HEADER_BUDGET) -> str:
+    """The longest head of ``items`` whose JSON fits ``budget`` characters as base64 of UTF-8 (a third more
+    than the bytes, where percent-encoding makes three bytes of a Chinese character nine characters)."""
+    def encoded(part: list[dict[str, str]]) -> str:
+        return base64.b64encode(json.dumps(part, ensure_ascii=False).encode("utf-8")).decode("ascii")
+
+    n = 0
+    while n < len(items) and len(encoded(items[:n + 1])) <= budget:
+        n += 1
+    return encoded(items[:n])
+
+
 def _summary_download(report: dict[str, object], out: Path) -> Response:
     files, rejected = report["files"], report["rejected"]
     assert isinstance(files, list) and isinstance(rejected, list)
+    missed = not_summarised(files)
     headers = {**_attachment(out.name), **{f"X-Xltools-{key.capitalize()}": str(report[key])
                                           for key in ("projects", "errors", "warnings")},
                "X-Xltools-Files": str(len(files)),
-               "X-Xltools-Rejected": quote(json.dumps(rejected[:50], ensure_ascii=False))}
+               "X-Xltools-Rejected": quote(json.dumps(rejected[:50], ensure_ascii=False)),
+               "X-Xltools-Missed": header_list(missed),
+               "X-Xltools-Missed-Count": str(len(missed))}
     return Response(out.read_bytes(), media_type=XLSX_TYPES[".xlsx"], headers=headers)
 
 
