@@ -15,7 +15,7 @@ renders (soffice → PDF → pdftoppm) of
 - ``annotated_copy_edited.png`` the same copy after the clerk typed the fix into it (openpyxl), recalculated by
   LibreOffice: what the copy says before anyone checks it again;
 - ``annotated_copy_fixed.png`` the annotated copy of the form as resubmitted in round two (checked again);
-- ``returns_list.png``        that unit's 退回清单.xlsx;
+- ``returns_list.png``        that unit's 退回清单.xlsx (``combine --returns`` with a deadline and a contact);
 - ``demo_summary.png``, ``summary_units.png``, ``summary_details.png``, ``review.png``  the first page of the
   summary's 汇总, 按单位, 项目信息 and 复核重点 sheets;
 
@@ -31,6 +31,9 @@ or a document shows a picture this script does not make — rerun ``make docs-im
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
+import io
 import hashlib
 import json
 import re
@@ -61,6 +64,7 @@ MACRO_TEMPLATE = TEMPLATE.with_suffix(".xlsm")
 SEED = ROOT / "xltools" / "data" / "seed_2020.json"
 MANIFEST = "manifest.json"
 DPI = 110
+CONTACT = "区财政局绩效科 张三 85991234"
 
 
 def layout_record() -> dict[str, str]:
@@ -141,6 +145,14 @@ def make(out: Path) -> dict[str, object]:
             raise SystemExit("the demo resubmitted no form with an error the form itself shows")
         unit = fixed.parent.name
         after = demo / SECOND_FORMS_DIR / fixed.relative_to(FORMS_DIR)
+        # the demo's returns carry no deadline or contact: the picture shows a 退回清单 as the district sends it
+        returns = work / "returns"
+        due = dt.date.today() + dt.timedelta(days=14)  # two weeks after the 退回日期 the list shows (today)
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = cli_main(["combine", str(demo / FORMS_DIR), "-o", str(work / "returned.xlsx"), "--round", "第一轮",
+                             "--returns", str(returns), "--deadline", f"{due.year}年{due.month}月{due.day}日", "--contact", CONTACT, "--jobs", "2"])
+        if code not in (0, 1):
+            raise SystemExit(f"xltools combine --returns failed (exit {code})")
         seed = work / "seed.xlsx"
         if cli_main(["fill", str(SEED), "-o", str(seed)]) != 0:
             raise SystemExit(f"xltools fill {SEED} failed")
@@ -155,7 +167,7 @@ def make(out: Path) -> dict[str, object]:
             "annotated_copy": before,
             "annotated_copy_edited": _clerk_fixes(before, demo / fixed, after, work / "edited.xlsx"),
             "annotated_copy_fixed": _annotated(after, work / "after.xlsx"),
-            "returns_list": demo / RETURNS_DIR / unit / RETURN_LIST,
+            "returns_list": returns / unit / RETURN_LIST,
             "review": sheet_only(summary, "复核重点", work / "review.xlsx"),
             "demo_summary": sheet_only(summary, "汇总", work / "summary.xlsx"),
             "summary_units": sheet_only(summary, "按单位", work / "units.xlsx"),

@@ -10,10 +10,15 @@ import hashlib
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from xltools.form.layout import TEMPLATE_ID
+from xltools.io.engine import cjk_font_missing
 from xltools.form.registry import CURRENT_VERSION, current_layout, fingerprint
+
+from .lo import engine_missing, require_soffice
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "docs" / "images"
@@ -83,3 +88,26 @@ def test_the_documents_show_exactly_the_made_pictures() -> None:
 def test_shown_reads_both_link_forms() -> None:
     text = "![a](docs/images/a.png) | ![b](images/b.png) ![c](other/c.png) [d](images/d.png)"
     assert shown(text) == {"a.png", "b.png", "d.png"}
+
+
+def test_the_one_command_makes_every_picture(tmp_path: Path) -> None:
+    """scripts/docs_images.py (``make docs-images``) runs on the current code and makes exactly the pictures
+    the documents show, into an empty folder, leaving a stray picture of an old run no place to hide. (The
+    committed pictures' bytes are not compared: the copies carry the day they were checked.)"""
+    require_soffice()
+    missing = [p for p in ("/usr/bin/chromium", "/usr/lib/chromium/locales/zh-CN.pak") if not Path(p).exists()]
+    if missing or cjk_font_missing():
+        engine_missing(f"make docs-images needs chromium, chromium-l10n and a CJK font: {missing or 'no CJK font'}")
+    out = tmp_path / "images"
+    out.mkdir()
+    (out / "stale.png").write_bytes(b"\x89PNG\r\n\x1a\nold")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "docs_images.py"), "--out", str(out)],
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert {p.name for p in out.glob("*.png")} == MADE
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["images"]) == MADE and stale(out) == []
+    for name in MADE:
+        head = (out / name).read_bytes()[:24]
+        width, height = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        assert head[:8] == b"\x89PNG\r\n\x1a\n" and width >= 800 and height >= 300, (name, width, height)

@@ -94,7 +94,8 @@ def test_the_list_prints_whole(district: Path, tmp_path: Path) -> None:
     for n, page in enumerate(pages, start=1):
         assert f"第 {n} 页，共 {len(pages)} 页" in page and B in page and "退回清单" in page
     assert len(pages) == 2  # 19 findings of the many-errors form on A4 landscape, none cut
-    assert "（未规定，请尽快）" in pages[0]  # no --deadline: the list says so instead of leaving a gap
+    # no --deadline: the list says so instead of leaving a gap (it read 「请于 （未规定，请尽快） 前改正」)
+    assert "请尽快改正下列问题（未规定期限），重新报送整份表" in pages[0]
 
 
 def test_deadline_and_contact_need_returns(district: Path, tmp_path: Path,

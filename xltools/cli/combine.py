@@ -58,15 +58,26 @@ def _print_table(report: CombineReport) -> None:
           f"跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
+    _print_review(report)
     _print_not_summarised(report)
     _print_problems(report)
+
+
+def _print_review(report: CombineReport) -> None:
+    """What the approved targets and the list of projects that must report found (``--targets``, ``--expect``)."""
+    extras = report.extras
+    if "drift" in extras:
+        serious = extras.get("drift_serious", 0)
+        print(f"目标偏离 {extras['drift']} 处（其中指标值降低或批复的指标被删去 {serious} 处），见「目标偏离」"
+              if extras["drift"] else "目标偏离：没有发现与批复的绩效目标不一致之处")
+    if "missing" in extras:
+        print(f"应报送名单：未报送 {extras['missing']} 个项目，收到但不在名单上 {extras.get('unexpected', 0)} 个，见「未报送」")
 
 
 def _print_not_summarised(report: CombineReport) -> None:
     """Name EVERY file that did not enter the summary (another format, unreadable …): its unit must hear of
     it, so none is left out; with ``--returns`` each is also in its unit's 退回清单."""
-    from xltools.district.results import FATE_TEXT
-    from xltools.district.returns import NEXT_STEP
+    from xltools.district.returns import NEXT_STEP, not_summarised_text
 
     missed = [r for r in report.files if r.fate in NEXT_STEP]
     if not missed:
@@ -75,8 +86,7 @@ def _print_not_summarised(report: CombineReport) -> None:
     print(f"未能汇总的文件（{len(missed)} 个，各单位须重新报送或删除）：")
     for r in missed:
         where = f"（已写入「{units[r.path]}」的退回清单）" if r.path in units else ""
-        why = (r.reason or FATE_TEXT[r.fate]).rstrip("。；; ")
-        print(f"  {r.path}：{FATE_TEXT[r.fate]}，{why}。{NEXT_STEP[r.fate]}{where}")
+        print(f"  {r.path}：{not_summarised_text(r.fate, r.reason)}{where}")
 
 
 #: How many files with problems the terminal table names (the rest are in 文件清单 and 问题清单).
@@ -114,7 +124,6 @@ def run(args: argparse.Namespace) -> int:
     policy = read_policy(args.policy) if args.policy else None
     targets = None
     if args.targets:
-        from xltools.core.parse import normalize_text
         from xltools.io.targetsbook import read_targets
 
         targets = read_targets(args.targets).targets
@@ -122,8 +131,6 @@ def run(args: argparse.Namespace) -> int:
     review = ReviewOptions(sample=args.sample or 0, seed=args.seed, expect=args.expect and Path(args.expect),
                            returns=args.returns and Path(args.returns), deadline=args.deadline,
                            contact=args.contact)
-    if targets is not None and review.expect is None:  # the targets are the list of projects that must report
-        review.expected = [(normalize_text(p.unit), normalize_text(p.name)) for p in targets.projects]
     report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
                      progress=progress, store=args.store, full=args.full, round_label=args.round, year=args.year,
                      review=review, paths=paths, targets=targets)

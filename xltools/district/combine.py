@@ -28,6 +28,7 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
+from xltools.core.parse import normalize_text
 from xltools.core.targets import Targets, targets_digest
 from xltools.core.text import finite
 from xltools.district.discover import CombineError, InputFile, discover, member_skip_reason, shown_name
@@ -134,7 +135,7 @@ class CombineReport:
                 "project": r.project.name if r.project else None,
                 "year": r.project.year if r.project else None,
                 "review_total": r.project.review_total if r.project else None,
-                "errors": r.errors, "warnings": r.warnings, "sha256": r.sha256 or None,
+                "errors": r.errors, "warnings": r.warnings, "sha256": r.sha256.partition("#")[0] or None,
                 "reused": r.reused,
                 **({"traceback": self.tracebacks[r.path]} if r.path in self.tracebacks else {}),
             } for r in self.files],
@@ -396,6 +397,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
         raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
     review.check(force)
     review.targets = review.targets or targets is not None
+    if targets is not None and review.expect is None and review.expected is None:  # the projects that must report
+        review.expected = [(normalize_text(p.unit), normalize_text(p.name)) for p in targets.projects]
     store_path = Path(store) if store else store_path_for(output)
     skip = {str(store_path.resolve()), *(str(store_path.resolve().with_name(store_path.name + s)) for s in _SIDE_FILES)}
     if targets is not None and targets.source:  # the 绩效目标表 may lie among the forms: it is no form
@@ -445,9 +448,10 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 seqs.append(seq)
             del entries
             for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today, targets)):
-                if result.traceback:
-                    tracebacks[result.path] = result.traceback
-                db.add(round_id, seq, result, config, today, _db_path(source))
+                for row in result.parts or (result,):  # a list workbook: one row per project
+                    if row.traceback:
+                        tracebacks[row.path] = row.traceback
+                    db.add(round_id, seq, row, config, today, _db_path(source))
                 done += 1
                 if done % 500 == 0:
                     db.commit()

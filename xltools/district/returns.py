@@ -32,6 +32,7 @@ from xltools.io.archives import split_task
 from xltools.io.files import atomic_output
 
 __all__ = ["write_returns", "RETURN_LIST", "unit_folder", "is_returns_folder", "NOT_SUMMARISED", "NEXT_STEP",
+           "not_summarised_text",
            "unit_of_folders", "ReturnNotice"]
 
 RETURN_LIST = "退回清单.xlsx"
@@ -51,6 +52,13 @@ NEXT_STEP: dict[str, str] = {
     "internal-error": "请把该文件交区财政局，由区里检查原因",
 }
 NOT_SUMMARISED = tuple(NEXT_STEP)
+
+
+def not_summarised_text(fate: str, reason: str | None) -> str:
+    """What a file that did not enter the summary is told, wherever it is named (the screen, its unit's
+    退回清单, the district page): its fate, the reason and the next step."""
+    why = reason.rstrip("。；; ") if reason else FATE_TEXT[fate]
+    return f"{FATE_TEXT[fate]}，{why}。{NEXT_STEP[fate]}"
 
 
 def is_returns_folder(folder: Path) -> bool:
@@ -169,9 +177,8 @@ def _write_returns(store: Store, round_id: int, folder: Path, policy: Policy | N
     folders = unit_of_folders(store, round_id)
     for path, fate, reason in unread:
         unit = _unit_for(path, folders)
-        why = reason.rstrip("。；; ") if reason else FATE_TEXT[fate]
         listings.setdefault(unit, []).append((PurePosixPath(path).name, "（未能汇总）", "—", "错误", fate,
-                                              f"{FATE_TEXT[fate]}：{why}。{NEXT_STEP[fate]}"))
+                                              not_summarised_text(fate, reason)))
     (label,) = store.db.execute("SELECT label FROM rounds WHERE id=?", (round_id,)).fetchone()
     for unit, listing in listings.items():
         (folder / unit_folder(unit)).mkdir(exist_ok=True)
@@ -198,10 +205,10 @@ def _write_list(path: Path, rows: list[tuple[str, str, str, str, str, str]],
         bad = book.add_format({"border": 1, "font_name": "宋体", "font_color": "#C00000", "valign": "top"})
         ws = book.add_worksheet("退回清单")
         last = len(_HEADERS) - 1
-        deadline = notice.deadline or "（未规定，请尽快）"
+        when = f"请于 {notice.deadline} 前改正下列问题" if notice.deadline else "请尽快改正下列问题（未规定期限）"
         contact = notice.contact or "（请向区财政局绩效科询问）"
         lines = [f"实施单位：{unit}　　　轮次：{label}　　　退回日期：{today.isoformat()}",
-                 f"请于 {deadline} 前改正下列问题，重新报送整份表；联系人：{contact}",
+                 f"{when}，重新报送整份表；联系人：{contact}",
                  "红色“错误”必须改正；“警告”请核对，确认无误可不改。带批注的副本在本文件夹中，问题单元格已标色。"]
         ws.merge_range(0, 0, 0, last, "朝阳区项目支出绩效自评表退回清单", big)
         ws.set_row(0, 30)

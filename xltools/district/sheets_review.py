@@ -14,7 +14,9 @@ from pathlib import Path
 import xlsxwriter
 
 from xltools.core import Policy
+from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.findings import RULES
+from xltools.core.listbook import ListError
 from xltools.core.parse import normalize_text
 
 from xltools.district.discover import CombineError
@@ -31,11 +33,9 @@ from xltools.district.rowstream import text_lines
 from xltools.district.sheets_drift import drift_rows, write_drift
 from xltools.district.store import Store
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
+from xltools.io.targetsbook import read_expected_list
 
-__all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
-
-#: The columns an --expect list must have (header row, any order; other columns are ignored).
-EXPECT_COLUMNS = ("实施单位", "项目名称")
+__all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected"]
 
 
 @dataclass
@@ -46,8 +46,8 @@ class ReviewOptions:
     seed: int = 0
     expect: Path | None = None
     returns: Path | None = None
-    #: The projects that must report when no ``expect`` list is given: (实施单位, 项目名称) of the run's
-    #: 绩效目标表 (``combine --targets``).
+    #: The projects that must report, (实施单位, 项目名称): the ``expect`` list's (read by :meth:`check`, before
+    #: any form), else the run's 绩效目标表's (``combine --targets``).
     expected: list[tuple[str, str]] | None = None
     #: Write the sheet 目标偏离 even when no form drifts (the run had approved targets).
     targets: bool = False
@@ -56,7 +56,7 @@ class ReviewOptions:
     contact: str | None = None
 
     def check(self, force: bool) -> None:
-        """Refuse bad options before anything is read."""
+        """Refuse bad options before any form is read; read the --expect list (a bad one is refused too)."""
         if self.sample < 0:
             raise CombineError("--sample 应为正整数")
         if self.expect is not None and not Path(self.expect).is_file():
@@ -72,6 +72,8 @@ class ReviewOptions:
                 raise CombineError(f"{flag} 不能为空")
             if value is not None and self.returns is None:
                 raise CombineError(f"{flag} 写在退回清单上，只能与 --returns 一起使用")
+        if self.expect is not None:  # a list that cannot be read stops the run before any form is read
+            self.expected = read_expected(Path(self.expect))
 
 
 @dataclass
@@ -107,6 +109,7 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
     if drift or options.targets:
         sheets.drift_rows = drift
         sheets.extras["drift"] = len(drift)
+        sheets.extras["drift_serious"] = sum(1 for row in drift if row[5] in SERIOUS_DRIFT)
     sheets.extras["flagged"] = db.execute("SELECT COUNT(*) FROM temp.risk WHERE score > 0").fetchone()[0]
     if options.sample:
         candidates = [(path, unit, score) for path, unit, score in
@@ -118,7 +121,7 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
             sheets.sample_rows.append((number, item.unit, name, total, item.score, item.reason, titles, path))
         sheets.extras["sample"] = [row[-1] for row in sheets.sample_rows]
     if options.expect is not None or options.expected is not None:
-        wanted = read_expected(Path(options.expect)) if options.expect is not None else list(options.expected or ())
+        wanted = list(options.expected) if options.expected is not None else read_expected(Path(options.expect))
         sheets.expect_rows = _expected_rows(store, round_id, wanted)
         sheets.extras["missing"] = sum(1 for row in sheets.expect_rows if row[0] == "未报送")
         sheets.extras["unexpected"] = sum(1 for row in sheets.expect_rows if row[0] == "不在名单上")
@@ -222,37 +225,12 @@ def _write_rows(book: xlsxwriter.Workbook, fmt: _Formats, title: str, headers: t
 
 
 def read_expected(path: Path) -> list[tuple[str, str]]:
-    """The (实施单位, 项目名称) pairs of an --expect list: the first sheet, a header row naming both columns."""
-    from openpyxl import load_workbook
-
+    """The (实施单位, 项目名称) pairs of an --expect list (:func:`~xltools.io.targetsbook.read_expected_list`: the one
+    header-table reader); a list that cannot be read is a :class:`CombineError` naming file, sheet and row."""
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file; all mean the same here
-        raise CombineError(f"应报送项目名单 {path} 无法读取（{type(exc).__name__}）；请用 Excel 另存为 .xlsx 后重试") from exc
-    try:
-        ws = book.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header: list[str] | None = None
-        for number, values in enumerate(rows, start=1):
-            names = [normalize_text(v) for v in values]
-            if all(col in names for col in EXPECT_COLUMNS):
-                header = names
-                break
-            if number >= 10:
-                break
-        if header is None:
-            raise CombineError(f"应报送项目名单 {path} 的工作表「{ws.title}」前 10 行中没有同时含「实施单位」"
-                               "和「项目名称」的表头行；请在第一行写上这两列的表头")
-        unit_col, name_col = (header.index(col) for col in EXPECT_COLUMNS)
-        out = []
-        for row in rows:
-            unit = normalize_text(row[unit_col]) if unit_col < len(row) else ""
-            name = normalize_text(row[name_col]) if name_col < len(row) else ""
-            if unit or name:
-                out.append((unit, name))
-        return out
-    finally:
-        book.close()
+        return read_expected_list(path)
+    except ListError as exc:
+        raise CombineError(str(exc)) from exc
 
 
 def _expected_rows(store: Store, round_id: int, expected: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
@@ -299,6 +277,16 @@ def _findings(store: Store, sha256: str, config: str) -> dict[tuple[str, str], s
         (sha256, config))}
 
 
+def _same_project(store: Store, old: tuple[str, str], new: tuple[str, str]) -> bool:
+    """Whether a project of a list workbook, stored as (key, config) in each round, was judged alike in both
+    (its rows unchanged while other rows of the list changed, so its file's hash did): the same project,
+    indicators, details and findings."""
+    if "#" not in new[0]:
+        return False
+    query = "SELECT project, indicators, details, packed_findings FROM results WHERE sha256=? AND config=?"
+    return store.db.execute(query, old).fetchone() == store.db.execute(query, new).fetchone()
+
+
 def _sentence(place: str, code: str, message: str) -> str:
     """A finding as one Chinese line of 变化: where, and what was wrong (the message up to its first full stop;
     the rule's title when there is no message)."""
@@ -332,7 +320,8 @@ def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[objec
         unit, name, _, fate, total, errors, sha256, config, _ = row
         _, _, _, old_fate, old_total, old_errors, old_sha, old_config, _ = before
         before, row = next(olds, None), next(news, None)
-        if old_sha == sha256 and old_config == config and old_fate == fate:
+        if old_fate == fate and ((old_sha, old_config) == (sha256, config)
+                                 or _same_project(store, (old_sha, old_config), (sha256, config))):
             continue
         was, now = _findings(store, old_sha, old_config), _findings(store, sha256, config)
         fixed, added = sorted(was.keys() - now.keys()), sorted(now.keys() - was.keys())
