@@ -64,7 +64,8 @@ def _print_table(report: CombineReport) -> None:
 
 
 def _print_review(report: CombineReport) -> None:
-    """What the approved targets and the list of projects that must report found (``--targets``, ``--expect``)."""
+    """What the approved targets and the list of projects that must report found (``--targets``, ``--expect``),
+    and the projects' 复核状态 once reviewers' verdicts were imported."""
     extras = report.extras
     if "drift" in extras:
         serious = extras.get("drift_serious", 0)
@@ -72,6 +73,10 @@ def _print_review(report: CombineReport) -> None:
               if extras["drift"] else "目标偏离：没有发现与批复的绩效目标不一致之处")
     if "missing" in extras:
         print(f"应报送名单：未报送 {extras['missing']} 个项目，收到但不在名单上 {extras.get('unexpected', 0)} 个，见「未报送」")
+    statuses = extras.get("review_statuses")
+    if isinstance(statuses, dict):  # verdicts imported with `xltools review import`
+        print("复核状态：" + "，".join(f"{status} {n} 个" for status, n in statuses.items() if n)
+              + "（见「汇总」的复核状态、最终得分列）")
 
 
 def _print_not_summarised(report: CombineReport) -> None:
