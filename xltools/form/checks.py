@@ -25,10 +25,9 @@ from xltools.core.policy import Policy
 from xltools.core.rules import field_label
 from xltools.form.layout import SHEET, Spot
 
-__all__ = ["CheckedLayout", "SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks", "check_formulas", "split_formulas",
-           "qualified", "conditional_formats",
-           "text_in", "blank", "filled", "UNITS", "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
-
+__all__ = ["CheckedLayout", "SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks",
+           "check_formulas", "split_formulas", "qualified", "conditional_formats", "text_in", "blank", "filled",
+           "UNITS", "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
 
 
 class CheckedLayout(Protocol):
@@ -36,8 +35,7 @@ class CheckedLayout(Protocol):
     :class:`xltools.form.layout_v1_1.LayoutV1_1`, which calls this module: named here by what it offers,
     not imported, so the two modules do not import each other)."""
 
-    @property
-    def rows(self) -> int: ...
+    rows: int
     @property
     def first_indicator_row(self) -> int: ...
     @property
@@ -65,6 +63,8 @@ class CheckedLayout(Protocol):
     def helper_cell(self, name: str, row: int) -> str: ...
     def flag_cell(self, severity: str, row: int, index: int) -> str: ...
     def flag_range(self, severity: str) -> str: ...
+    def extra_check_formulas(self, checks: list[Check], words: dict[int, str]) -> dict[str, str]: ...
+
 
 @dataclass(frozen=True)
 class SheetRule:
@@ -80,7 +80,7 @@ class SheetRule:
 SHEET_RULES: tuple[SheetRule, ...] = (
     SheetRule("required", ("required-missing",), "error", "必填项为空（表头、年度资金总额、目标、每条已用指标行、签署栏）"),
     SheetRule("not-number", ("number-invalid", "number-as-text"), "error",
-              "金额、分值、得分填成了文字（如“6.6296万”“７．２”）：表内无法计算，按错误提示；完整检查能读出的记为警告"),
+              "金额、分值、得分填成了文字（如“6.6296万”“７．２”）：表内无法计算，表内和完整检查都按错误提示"),
     SheetRule("amount-negative", ("amount-negative",), "error", "金额为负数"),
     SheetRule("executed-over-budget", ("executed-over-budget",), "error", "全年执行数大于全年预算数"),
     SheetRule("breakdown-mismatch", ("breakdown-mismatch",), "error", "“其中”三行之和不等于年度资金总额"),
@@ -448,13 +448,16 @@ def check_formulas(layout: CheckedLayout, policy: Policy) -> dict[str, str]:
     for i in range(layout.rows):
         out.update(_helpers(layout, policy, i))
     by_row: dict[int, list[Check]] = defaultdict(list)
-    for check in checks(layout, policy):
+    every = checks(layout, policy)
+    for check in every:
         out[check.flag] = f"=IF({check.condition},1,0)"
         by_row[int("".join(ch for ch in check.flag if ch.isdigit()))].append(check)
+    words = {row: "=" + "&".join(f'IF({c.flag}=1,{c.words}&"；","")' for c in by_row[row]) for row in layout.check_rows}
     for row in layout.check_rows:
-        words = layout.helper_cell("words", row)
-        out[words] = "=" + "&".join(f'IF({c.flag}=1,{c.words}&"；","")' for c in by_row[row])
-        out[layout.check_cell(row)] = f'=IF(LEN({words})=0,"",LEFT({words},LEN({words})-1))'
+        out[layout.helper_cell("words", row)] = words[row]
+        text = layout.helper_cell("words", row)
+        out[layout.check_cell(row)] = f'=IF(LEN({text})=0,"",LEFT({text},LEN({text})-1))'
+    out.update(layout.extra_check_formulas(every, words))  # what a later version adds (1.3: the 总分 mark)
     errors, warnings = layout.count_cells["errors"], layout.count_cells["warnings"]
     out[errors] = f"=COUNTIF({layout.flag_range('error')},1)"
     out[warnings] = f"=COUNTIF({layout.flag_range('warning')},1)"

@@ -1,0 +1,154 @@
+"""Template version 1.3: a form that prints whole (issue 29).
+
+The cells, formulas, in-sheet checks and the very hidden 批复目标 sheet are 1.2's, plus:
+
+* **no clipped 检查 text**: the 检查 column is wider (``column_widths``; G too, so that 「填写日期：」 no longer
+  runs into the date), every row with a 检查 text has a
+  fixed height (:attr:`LayoutV1_3.row_heights`) and so a known capacity (:meth:`LayoutV1_3.capacity`), and
+  the text shows a row's messages whole, in order, while they fit, then 「另有 N 项见标红处」 (their cells are
+  red all the same). Rows that grew to their text would be the other way, but neither LibreOffice nor Excel
+  fits a row to a formula's result when it changes, and a merged input never makes its row grow;
+* **the 总分 row is marked** when a score behind it is wrong: the helper column ``bad`` (on 检查明细)
+  is 1 on every row where a check about a score, a 分值 or an amount the 预算执行得分 reads flags an error,
+  and :attr:`LayoutV1_3.total_marked` (a helper cell, not an error of its own: the counts stay those of
+  ``xltools check``) is 1 when any row's is. The 总分 row is then shaded and its 检查 cell says why;
+* **the print area includes the results column** (K: the check result line and every 复核得分), A4
+  portrait one page wide, the form's title in the page header and page numbers in the footer of every
+  page (:attr:`LayoutV1_3.page_header`); the 校验结果 sheet prints with the same header, its table header
+  repeated, and shows 执行率 as a percentage and the scores with the policy's decimals.
+
+Every new cell address lives in this class.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from xltools.form.checks import Check
+from xltools.form.layout_v1_2 import LayoutV1_2
+
+__all__ = ["LayoutV1_3", "SCORE_RULES", "TOTAL_MARK_TEXT"]
+
+#: The in-sheet rules whose error makes a score behind 总分 wrong (the 总分 row is then marked).
+SCORE_RULES: tuple[str, ...] = (
+    "not-number", "amount-negative", "executed-over-budget", "budget-not-positive", "budget-weight-invalid",
+    "weight-not-positive", "score-out-of-range", "score-mismatch")
+#: The 检查 text's line height (points, 8 pt font) and the characters of one line that always fit its width.
+CHECK_LINE = 11
+CHECK_CHARS_PER_LINE = 14
+#: What ends a 检查 text whose further messages do not fit (their cells are marked red all the same).
+_REST = "另有{n}项见红色格"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: The longest text a message that is not a fixed text can show (``"分值合计 "&…&"，应为 100"``).
+_DYNAMIC = 24
+
+
+def _longest(words: str) -> int:
+    """The longest text a 检查 message formula shows: a fixed text's length, else :data:`_DYNAMIC`."""
+    if words.startswith('"') and words.endswith('"') and '"' not in words[1:-1]:
+        return len(words) - 2
+    return _DYNAMIC
+
+
+#: What the 检查 cell of the 总分 row says when a score behind the total is wrong (not counted as an error).
+TOTAL_MARK_TEXT = "总分所依据的得分或金额有误，改正标红的单元格后总分才可信"
+
+
+class LayoutV1_3(LayoutV1_2):
+    """Template version 1.3 (see the module docstring)."""
+
+    version: ClassVar[str] = "1.3"
+    column_widths: ClassVar[dict[str, float]] = {
+        "A": 11.5, "B": 9, "C": 11, "D": 20, "E": 16, "F": 16, "G": 10, "H": 8.5, "I": 13, "J": 24, "K": 13}
+    #: Rows with merged inputs keep a fixed height (a merged cell never makes its row grow).
+    fixed_row_heights: ClassVar[dict[int, float]] = {
+        1: 20, 2: 34, 3: 22, 4: 28, 5: 28, 6: 28, 7: 24, 12: 22, 13: 60, 14: 30}
+    #: The helper that is 1 on a row where an error makes a score behind 总分 wrong (on 检查明细).
+    helper_columns: ClassVar[dict[str, str]] = {**LayoutV1_2.helper_columns, "bad": "AX"}
+    #: The page header of the printed form and of 校验结果 (``{year}`` is the template's year).
+    page_header: ClassVar[str] = "朝阳区项目支出绩效自评表（{year} 年度）"
+    page_footer: ClassVar[str] = "第 &P 页，共 &N 页"
+    #: The note on the 总分 row's 检查 cell when a score behind the total is wrong.
+    total_mark_text: ClassVar[str] = TOTAL_MARK_TEXT
+
+    @property
+    def print_area(self) -> str:
+        return f"A1:{self.result_column}{self.signoff_row}"
+
+    @property
+    def total_marked(self) -> str:
+        """The helper cell (on 检查明细) that is 1 when any score behind 总分 is wrong."""
+        return self.helper_cell("bad", self.total_row)
+
+    @property
+    def score_check_rows(self) -> tuple[int, ...]:
+        """The rows whose ``bad`` helper the total mark adds up."""
+        return (self.fund_row("total"), *range(self.first_indicator_row, self.last_indicator_row + 1))
+
+    def extra_fingerprint(self) -> dict[str, object]:
+        return {**super().extra_fingerprint(), "bad": self.helper_columns["bad"],
+                "print_area": self.print_area, "heights": sorted(self.row_heights.items()),
+                "widths": self.column_widths, "capacity": [CHECK_LINE, CHECK_CHARS_PER_LINE, _REST]}
+
+    def capacity(self, row: int) -> int:
+        """How many characters the 检查 cell of ``row`` shows whole at its fixed height (at least one line)."""
+        height = self.row_heights.get(row, self.fixed_row_heights.get(row, 0))
+        return max(1, int((height - 3) // CHECK_LINE)) * CHECK_CHARS_PER_LINE
+
+    @property
+    def row_heights(self) -> dict[int, float]:
+        """The fixed height of every row with a 检查 text below the header (the header's are ``fixed_row_heights``)."""
+        out = {row: 26.0 for row in range(self.fund_row("fiscal"), self.fund_row("other") + 1)}
+        out[self.fund_row("total")] = 48
+        out.update({row: 36.0 for row in range(self.first_indicator_row, self.last_indicator_row + 1)})
+        out.update({self.total_row: 48, self.signoff_row: 36})
+        return out
+
+    def extra_check_formulas(self, checks: list[Check], words: dict[int, str]) -> dict[str, str]:
+        """The 检查 texts that fit their cells, the ``bad`` helpers and the 总分 mark (see the module docstring)."""
+        out: dict[str, str] = {}
+        by_row: dict[int, list[Check]] = {}
+        for check in checks:
+            by_row.setdefault(int(check.flag.lstrip(_LETTERS)), []).append(check)
+        bad = {row: [f"{c.flag}=1" for c in row_checks if c.rule.severity == "error" and c.rule.key in SCORE_RULES]
+               for row, row_checks in by_row.items()}
+        for row in self.score_check_rows:
+            conditions = bad.get(row)
+            out[self.helper_cell("bad", row)] = f"=IF(OR({','.join(conditions)}),1,0)" if conditions else "=0"
+        column = self.helper_columns["bad"]
+        first, last = self.score_check_rows[0], self.score_check_rows[-1]
+        out[self.total_marked] = f"=IF(SUM({column}{first}:{column}{last})>0,1,0)"
+        for row in self.check_rows:
+            mark = self.total_marked if row == self.total_row else None
+            out[self.helper_cell("words", row)] = self._fitting_words(row, by_row.get(row, []), mark)
+        return out
+
+    def _fitting_words(self, row: int, row_checks: list[Check], mark: str | None) -> str:
+        """The row's messages in order while they fit its 检查 cell, then 「另有 N 项见标红处」 for the rest.
+
+        A message is shown when every flagged message up to it (its longest possible text and a separator)
+        fits the cell's capacity less the room kept for the tail; ``mark`` (a 0/1 cell) puts the 总分 note first.
+        """
+        room = self.capacity(row) - len(_REST.format(n="99"))
+        if mark:
+            room = f"{room}-{mark}*{len(self.total_mark_text) + 1}"  # type: ignore[assignment]
+        shown, hidden = [], []
+        counts = {"error": 0, "warning": 0}
+        lengths: dict[str, list[int]] = {"error": [], "warning": []}
+        for check in row_checks:
+            severity = check.rule.severity
+            counts[severity] += 1
+            lengths[severity].append(_longest(check.words) + 1)
+            used = "+".join(
+                f"SUMPRODUCT({self.flag_cell(sev, row, 0)}:{self.flag_cell(sev, row, counts[sev] - 1)},"
+                f"{{{','.join(map(str, lengths[sev]))}}})" for sev in ("error", "warning") if counts[sev])
+            fits = f"({used})<=({room})"
+            shown.append(f'IF(AND({check.flag}=1,{fits}),{check.words}&"；","")')
+            hidden.append(f"AND({check.flag}=1,NOT({fits}))")
+        parts = [f'IF({mark}=1,"{self.total_mark_text}；","")'] if mark else []
+        parts += shown
+        if hidden:
+            count = "+".join(f"N({h})" for h in hidden)
+            head, tail = _REST.split("{n}")
+            parts.append(f'IF(({count})>0,"{head}"&({count})&"{tail}；","")')
+        return "=" + ("&".join(parts) if parts else '""')
