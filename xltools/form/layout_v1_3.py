@@ -24,10 +24,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from xltools.form.cells import column_index, column_letter
 from xltools.form.checks import Check
 from xltools.form.layout_v1_2 import LayoutV1_2
 
-__all__ = ["LayoutV1_3", "SCORE_RULES", "TOTAL_MARK_TEXT"]
+__all__ = ["LayoutV1_3", "SCORE_RULES", "TOTAL_MARK_TEXT", "MARKS", "TEXT_PREFIX"]
 
 #: The in-sheet rules whose error makes a score behind 总分 wrong (the 总分 row is then marked).
 SCORE_RULES: tuple[str, ...] = (
@@ -50,6 +51,11 @@ def _longest(words: str) -> int:
     return _DYNAMIC
 
 
+#: The button's marks in the record (error, warning) and the prefix of a checked text.
+MARKS: dict[str, str] = {"error": "E", "warning": "W"}
+TEXT_PREFIX = "t"
+
+
 #: What the 检查 cell of the 总分 row says when a score behind the total is wrong (not counted as an error).
 TOTAL_MARK_TEXT = "总分所依据的得分或金额有误，改正标红的单元格后总分才可信"
 
@@ -70,6 +76,51 @@ class LayoutV1_3(LayoutV1_2):
     page_footer: ClassVar[str] = "第 &P 页，共 &N 页"
     #: The note on the 总分 row's 检查 cell when a score behind the total is wrong.
     total_mark_text: ClassVar[str] = TOTAL_MARK_TEXT
+    #: The 检查评分 button's record of its last check (hidden columns of the form sheet, same rows as the
+    #: form): the checked value of each cell it marks in ``checked_columns`` (BA for A … BK for K) and its
+    #: mark (:data:`MARKS`) in ``mark_columns`` (BL for A … BV for K). A conditional format of the template
+    #: colours a cell while its mark is set and it still holds the checked value, so a mended cell is no
+    #: longer marked, whether or not anyone clicks again.
+    checked_first_column: ClassVar[str] = "BA"
+    mark_first_column: ClassVar[str] = "BL"
+
+    @property
+    def hidden_columns(self) -> tuple[str, str]:
+        return self.error_columns[0], self._shifted(self.result_column, self.mark_first_column)
+
+    @staticmethod
+    def _shifted(column: str, first: str) -> str:
+        return column_letter(column_index(column) + column_index(first) - 1)
+
+    @property
+    def record_block(self) -> str:
+        """The button's record: checked values and marks of every cell of columns A to K."""
+        last = self._shifted(self.result_column, self.mark_first_column)
+        return f"{self.checked_first_column}1:{last}{self.signoff_row}"
+
+    def checked_cell(self, cell: str) -> str:
+        """Where the button keeps the checked value of form ``cell``."""
+        column, row = cell.rstrip("0123456789"), cell.lstrip(_LETTERS)
+        return f"{self._shifted(column, self.checked_first_column)}{row}"
+
+    def mark_cell(self, cell: str) -> str:
+        """Where the button keeps the mark of form ``cell``."""
+        column, row = cell.rstrip("0123456789"), cell.lstrip(_LETTERS)
+        return f"{self._shifted(column, self.mark_first_column)}{row}"
+
+    @property
+    def marked_block(self) -> str:
+        """The cells the button can mark (the form's columns A to K)."""
+        return f"A1:{self.result_column}{self.signoff_row}"
+
+    def mark_condition(self, mark: str) -> str:
+        """The condition (no ``=``) of the conditional format over :attr:`marked_block`, written for its first
+        cell: the cell has ``mark`` and still holds its checked value (a number the same number, a text the
+        same text, recorded as ``t`` + the text so that no text is taken for a formula)."""
+        here, checked, flag = "A1", self.checked_cell("A1"), self.mark_cell("A1")
+        same = (f"IF(ISNUMBER({checked}),AND(ISNUMBER({here}),{here}={checked}),"
+                f'AND(NOT(ISNUMBER({here})),EXACT("{TEXT_PREFIX}"&{here},{checked}&"")))')
+        return f'AND({flag}="{mark}",{same})'
 
     @property
     def print_area(self) -> str:
@@ -88,7 +139,8 @@ class LayoutV1_3(LayoutV1_2):
     def extra_fingerprint(self) -> dict[str, object]:
         return {**super().extra_fingerprint(), "bad": self.helper_columns["bad"],
                 "print_area": self.print_area, "heights": sorted(self.row_heights.items()),
-                "widths": self.column_widths, "capacity": [CHECK_LINE, CHECK_CHARS_PER_LINE, _REST]}
+                "widths": self.column_widths, "capacity": [CHECK_LINE, CHECK_CHARS_PER_LINE, _REST],
+                "record": [self.record_block, self.mark_condition(MARKS["error"]), MARKS]}
 
     def capacity(self, row: int) -> int:
         """How many characters the 检查 cell of ``row`` shows whole at its fixed height (at least one line)."""
