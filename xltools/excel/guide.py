@@ -12,7 +12,8 @@ from typing import Any
 
 from xltools.core import Policy
 from xltools.core.rules import RULES
-from xltools.form.checks import FULL_CHECK_ONLY, SHEET_RULES, STATUS_OK, UNITS
+from xltools.form.checks import FULL_CHECK_ONLY, SHEET_RULES, STATUS_OK
+from xltools.form.sheetquantity import UNITS
 from xltools.form.layout import RESULT_SHEET, SHEET
 from xltools.form.layout_v1_1 import GUIDE_SHEET, NOT_A_NUMBER, LayoutV1_1
 

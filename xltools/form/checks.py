@@ -24,10 +24,11 @@ from xltools.core.model import FUND_ROWS, FundRow, Indicator
 from xltools.core.policy import Policy
 from xltools.core.rules import field_label
 from xltools.form.layout import SHEET, Spot
+from xltools.form.sheetquantity import direction, number, rest, squeezed, unit, unit_meaning
 
 __all__ = ["CheckedLayout", "SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks",
            "check_formulas", "split_formulas", "qualified", "conditional_formats", "text_in", "blank", "filled",
-           "UNITS", "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
+           "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
 
 
 class CheckedLayout(Protocol):
@@ -122,13 +123,6 @@ FULL_CHECK_ONLY: tuple[tuple[str, str], ...] = (
 STATUS_BLANK = "尚未填写"
 STATUS_OK = "未发现问题"
 
-#: Units the in-sheet quantity reading knows (longest first), with the unit they mean.
-UNITS: tuple[tuple[str, str], ...] = (
-    ("个百分点", "%"), ("人次", "人次"), ("万元", "万元"), ("小时", "h"), ("公里", "公里"), ("%", "%"),
-    ("个", "个"), ("人", "人"), ("次", "次"), ("天", "天"), ("户", "户"), ("家", "家"), ("项", "项"),
-    ("场", "场"), ("件", "件"), ("名", "名"), ("所", "所"), ("处", "处"), ("份", "份"), ("辆", "辆"),
-    ("吨", "吨"), ("元", "元"), ("年", "年"), ("月", "月"), ("h", "h"), ("万", "万元"),
-)
 
 
 @dataclass(frozen=True)
@@ -176,62 +170,6 @@ def _n(value: float) -> str:
 
 def _q(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
-
-
-def _squeezed(ref: str) -> str:
-    """The text of ``ref`` without any blanks and with full-width % and = read as ASCII."""
-    return f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({ref}," ",""),"　",""),"％","%"),"＝","=")'
-
-
-_PREFIXES: tuple[tuple[str, str], ...] = (
-    (">=", "P"), ("<=", "R"), ("==", "E"), ("≥", "P"), ("≧", "P"), ("≤", "R"), ("≦", "R"), (">", "P"), ("<", "R"),
-    ("=", "E"))
-
-
-def _direction(text: str, ref: str) -> str:
-    """``P`` (≥, >, none), ``R`` (≤, <) or ``E`` (=) from the squeezed text ``text`` of ``ref``."""
-    out = '"P"'
-    for prefix, direction in reversed(_PREFIXES):
-        out = f'IF(LEFT({text},{len(prefix)})={_q(prefix)},"{direction}",{out})'
-    return f'IF(ISNUMBER({ref}),"P",{out})'
-
-
-def _rest(text: str, ref: str) -> str:
-    """The squeezed text after its comparator."""
-    skip = "0"
-    for prefix, _ in reversed(_PREFIXES):
-        skip = f"IF(LEFT({text},{len(prefix)})={_q(prefix)},{len(prefix)},{skip})"
-    return f'IF(ISNUMBER({ref}),"",MID({text},{skip}+1,99))'
-
-
-def _unit(rest: str, ref: str) -> str:
-    """The raw unit at the end of ``rest`` (``""`` when none of :data:`UNITS`); the longest match wins."""
-    ordered = sorted((raw for raw, _ in UNITS), key=len)
-    lengths = "{" + ",".join(str(len(raw)) for raw in ordered) + "}"
-    names = "{" + ",".join(_q(raw) for raw in ordered) + "}"
-    return (f'IF(ISNUMBER({ref}),"",IFERROR(LOOKUP(2,1/((RIGHT({rest},{lengths})={names})*'
-            f'(LEN({rest})>{lengths})),{names}),""))')
-
-
-def _unit_meaning(unit: str) -> str:
-    out = unit
-    for raw, meaning in UNITS:
-        if raw != meaning:
-            out = f"IF({unit}={_q(raw)},{_q(meaning)},{out})"
-    return out
-
-
-def _number(ref: str, rest: str, unit: str) -> str:
-    """The number before the unit: digits with at most one inner point (as the core reads a quantity).
-
-    The digits are padded with zeros before they are cut into characters: LibreOffice's FIND of an
-    empty text is an error, Excel's is 1."""
-    digits = f"LEFT({rest},LEN({rest})-LEN({unit}))"
-    positions = "{" + ",".join(str(i) for i in range(1, 21)) + "}"
-    ok = (f'AND(LEN({digits})>0,LEN({digits})<=20,'
-          f'SUMPRODUCT(--ISERROR(FIND(MID({digits}&"{"0" * 20}",{positions},1),"0123456789.")))=0,'
-          f'LEN({digits})-LEN(SUBSTITUTE({digits},".",""))<=1,RIGHT({digits},1)<>".")')
-    return f'IF(ISNUMBER({ref}),{ref},IF({ok},VALUE({digits}),""))'
 
 
 # --- the checks ----------------------------------------------------------------------------------
@@ -350,7 +288,7 @@ def _indicator_row(b: _Builder, layout: CheckedLayout, policy: Policy, i: int) -
           f"{blank(c['deviation'])})", _q("请填写偏差原因"))
     b.add("satisfaction-not-quantified", f"{p}.target", c["target"],
           f'AND(SUBSTITUTE(TRIM({level1})," ","")="满意度指标",{filled(c["target"])},'
-          f'NOT(AND(ISNUMBER({h["t_num"]}),{_unit_meaning(h["t_unit"])}="%")))', _q("满意度应为百分比"))
+          f'NOT(AND(ISNUMBER({h["t_num"]}),{unit_meaning(h["t_unit"])}="%")))', _q("满意度应为百分比"))
 
 
 def _structure(b: _Builder, layout: CheckedLayout, policy: Policy) -> None:
@@ -393,19 +331,19 @@ def _helpers(layout: CheckedLayout, policy: Policy, i: int) -> dict[str, str]:
         over = f"IF({a}>0,{t}/{a},0)"
     share = (f'IF({h["t_dir"]}="R",IF({a}<={t},1,{over}),IF({h["t_dir"]}="E",'
              f"IF({t}=0,IF({a}=0,1,0),1-ABS({a}-{t})/ABS({t})),IF({a}>={t},1,IF({t}>0,{a}/{t},0))))")
-    tu, au = _unit_meaning(h["t_unit"]), _unit_meaning(h["a_unit"])
+    tu, au = unit_meaning(h["t_unit"]), unit_meaning(h["a_unit"])
     return {
         h["used"]: f"=IF(SUMPRODUCT(--(LEN({_trimmed(f'{first}:{last}')})>0))>0,1,0)",
         h["wt"]: f"=IF(AND(ISNUMBER({c['weight']}),N({c['weight']})>=0),N({c['weight']}),0)",
-        h["t_txt"]: f"={_squeezed(c['target'])}",
-        h["t_dir"]: f"={_direction(h['t_txt'], c['target'])}",
-        h["t_rest"]: f"={_rest(h['t_txt'], c['target'])}",
-        h["t_unit"]: f"={_unit(h['t_rest'], c['target'])}",
-        h["t_num"]: f"={_number(c['target'], h['t_rest'], h['t_unit'])}",
-        h["a_txt"]: f"={_squeezed(c['actual'])}",
-        h["a_rest"]: f"={_rest(h['a_txt'], c['actual'])}",
-        h["a_unit"]: f"={_unit(h['a_rest'], c['actual'])}",
-        h["a_num"]: f"={_number(c['actual'], h['a_rest'], h['a_unit'])}",
+        h["t_txt"]: f"={squeezed(c['target'])}",
+        h["t_dir"]: f"={direction(h['t_txt'], c['target'])}",
+        h["t_rest"]: f"={rest(h['t_txt'], c['target'])}",
+        h["t_unit"]: f"={unit(h['t_rest'], c['target'])}",
+        h["t_num"]: f"={number(c['target'], h['t_rest'], h['t_unit'])}",
+        h["a_txt"]: f"={squeezed(c['actual'])}",
+        h["a_rest"]: f"={rest(h['a_txt'], c['actual'])}",
+        h["a_unit"]: f"={unit(h['a_rest'], c['actual'])}",
+        h["a_num"]: f"={number(c['actual'], h['a_rest'], h['a_unit'])}",
         h["quant"]: f'=IF(AND(ISNUMBER({t}),ISNUMBER({h["a_num"]}),OR({h["t_unit"]}="",{h["a_unit"]}="",'
                     f"{tu}={au})),1,0)",
         h["calc"]: f'=IF({h["quant"]}=1,MIN(ROUND(MAX(0,MIN({share},1))*{wt},{policy.decimals}),{wt}),"")',

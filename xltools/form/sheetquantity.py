@@ -1,0 +1,77 @@
+"""How the in-sheet checks read a quantity (「≥95%」, 「≤10天」, 「40个」) with formulas: comparator, number, unit.
+
+Pure formula texts, used by :mod:`xltools.form.checks` for the helper columns of template 1.1 and later.
+They mirror :func:`xltools.core.quantity.parse_quantity` for the spellings a formula can read.
+"""
+
+from __future__ import annotations
+
+__all__ = ["UNITS", "PREFIXES", "squeezed", "direction", "rest", "unit", "unit_meaning", "number"]
+
+#: Units the in-sheet quantity reading knows (longest first), with the unit they mean.
+UNITS: tuple[tuple[str, str], ...] = (
+    ("个百分点", "%"), ("人次", "人次"), ("万元", "万元"), ("小时", "h"), ("公里", "公里"), ("%", "%"),
+    ("个", "个"), ("人", "人"), ("次", "次"), ("天", "天"), ("户", "户"), ("家", "家"), ("项", "项"),
+    ("场", "场"), ("件", "件"), ("名", "名"), ("所", "所"), ("处", "处"), ("份", "份"), ("辆", "辆"),
+    ("吨", "吨"), ("元", "元"), ("年", "年"), ("月", "月"), ("h", "h"), ("万", "万元"),
+)
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def squeezed(ref: str) -> str:
+    """The text of ``ref`` without any blanks and with full-width % and = read as ASCII."""
+    return f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({ref}," ",""),"　",""),"％","%"),"＝","=")'
+
+
+PREFIXES: tuple[tuple[str, str], ...] = (
+    (">=", "P"), ("<=", "R"), ("==", "E"), ("≥", "P"), ("≧", "P"), ("≤", "R"), ("≦", "R"), (">", "P"), ("<", "R"),
+    ("=", "E"))
+
+
+def direction(text: str, ref: str) -> str:
+    """``P`` (≥, >, none), ``R`` (≤, <) or ``E`` (=) from the squeezed text ``text`` of ``ref``."""
+    out = '"P"'
+    for prefix, direction in reversed(PREFIXES):
+        out = f'IF(LEFT({text},{len(prefix)})={_q(prefix)},"{direction}",{out})'
+    return f'IF(ISNUMBER({ref}),"P",{out})'
+
+
+def rest(text: str, ref: str) -> str:
+    """The squeezed text after its comparator."""
+    skip = "0"
+    for prefix, _ in reversed(PREFIXES):
+        skip = f"IF(LEFT({text},{len(prefix)})={_q(prefix)},{len(prefix)},{skip})"
+    return f'IF(ISNUMBER({ref}),"",MID({text},{skip}+1,99))'
+
+
+def unit(rest: str, ref: str) -> str:
+    """The raw unit at the end of ``rest`` (``""`` when none of :data:`UNITS`); the longest match wins."""
+    ordered = sorted((raw for raw, _ in UNITS), key=len)
+    lengths = "{" + ",".join(str(len(raw)) for raw in ordered) + "}"
+    names = "{" + ",".join(_q(raw) for raw in ordered) + "}"
+    return (f'IF(ISNUMBER({ref}),"",IFERROR(LOOKUP(2,1/((RIGHT({rest},{lengths})={names})*'
+            f'(LEN({rest})>{lengths})),{names}),""))')
+
+
+def unit_meaning(unit: str) -> str:
+    out = unit
+    for raw, meaning in UNITS:
+        if raw != meaning:
+            out = f"IF({unit}={_q(raw)},{_q(meaning)},{out})"
+    return out
+
+
+def number(ref: str, rest: str, unit: str) -> str:
+    """The number before the unit: digits with at most one inner point (as the core reads a quantity).
+
+    The digits are padded with zeros before they are cut into characters: LibreOffice's FIND of an
+    empty text is an error, Excel's is 1."""
+    digits = f"LEFT({rest},LEN({rest})-LEN({unit}))"
+    positions = "{" + ",".join(str(i) for i in range(1, 21)) + "}"
+    ok = (f'AND(LEN({digits})>0,LEN({digits})<=20,'
+          f'SUMPRODUCT(--ISERROR(FIND(MID({digits}&"{"0" * 20}",{positions},1),"0123456789.")))=0,'
+          f'LEN({digits})-LEN(SUBSTITUTE({digits},".",""))<=1,RIGHT({digits},1)<>".")')
+    return f'IF(ISNUMBER({ref}),{ref},IF({ok},VALUE({digits}),""))'
