@@ -171,3 +171,33 @@ def test_a_1_3_form_survives_a_libreoffice_round_trip(printed: dict[str, Path]) 
         before, after = judge(read_workbook(printed[f"{name}.xlsx"])), judge(book)
         assert not [f for f in after.findings if f.code.startswith("tamper-")], name
         assert sorted((f.code, f.cell) for f in after.findings) == sorted((f.code, f.cell) for f in before.findings)
+
+
+BREAKDOWN = {"readable": "20万", "wrong": "25万", "unreadable": "约20万", "full-width": "２０．０"}
+
+
+def _carryover(text: str) -> Form:
+    data = clean_form().model_dump()  # 全年预算数 100 = 80 (当年财政拨款) + 20 (上年结转资金)
+    data["funds"]["carryover"]["annual_budget"] = text
+    return Form.model_validate(data)
+
+
+def test_the_sheet_adds_up_the_amounts_check_adds_up(tmp_path: Path) -> None:
+    """docs2's case: 「48.7078万」 in a 其中 row is one error (number-as-text) for check and, in 1.3, for the sheet:
+    its breakdown sum reads the text as check does (1.2 counted a second error, 其中各项之和不符)."""
+    require_soffice()
+    paths = [fill_template(_carryover(text), tmp_path / f"{name}_{version}.xlsx",
+                           template_bytes(year=2024, version=version))
+             for name, text in BREAKDOWN.items() for version in ("1.2", "1.3")]
+    counted = {}
+    for original, path in zip(paths, recalculate(paths, tmp_path / "recalc")):
+        book = read_workbook(path)
+        sheet_errors = book.sheet("自评表").value("AY1")
+        verdict = judge(read_workbook(original))
+        breakdown = any(f.code == "breakdown-mismatch" for f in verdict.findings)
+        counted[original.stem] = (sheet_errors, verdict.errors, breakdown)
+    for name in BREAKDOWN:
+        sheet, check, breakdown = counted[f"{name}_1.3"]
+        assert sheet == check, (name, counted)
+        assert breakdown is (name in ("wrong", "unreadable")), (name, counted)
+    assert counted["readable_1.2"][0] == counted["readable_1.2"][1] + 1  # what 1.3 mends

@@ -25,7 +25,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from xltools.form.cells import column_index, column_letter
+from xltools.core.model import FUND_ROWS
 from xltools.form.checks import Check
+from xltools.form.sheetquantity import amount_digits, amount_text, amount_value
 from xltools.form.layout_v1_2 import LayoutV1_2
 
 __all__ = ["LayoutV1_3", "SCORE_RULES", "TOTAL_MARK_TEXT", "MARKS", "TEXT_PREFIX"]
@@ -71,6 +73,11 @@ class LayoutV1_3(LayoutV1_2):
         1: 20, 2: 34, 3: 22, 4: 28, 5: 28, 6: 28, 7: 24, 12: 22, 13: 60, 14: 30}
     #: The helper that is 1 on a row where an error makes a score behind 总分 wrong (on 检查明细).
     helper_columns: ClassVar[dict[str, str]] = {**LayoutV1_2.helper_columns, "bad": "AX"}
+    #: On the 资金 rows of 检查明细 (free of indicator helpers): how each amount is read when typed as text
+    #: (「48.7078万」), in three stages (:mod:`xltools.form.sheetquantity`), so that the breakdown check adds
+    #: up what ``xltools check`` adds up (the text's own error is not-number).
+    amount_helpers: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "initial_budget": ("AJ", "AK", "AL"), "annual_budget": ("AM", "AN", "AO"), "executed": ("AP", "AQ", "AR")}
     #: The page header of the printed form and of 校验结果 (``{year}`` is the template's year).
     page_header: ClassVar[str] = "朝阳区项目支出绩效自评表（{year} 年度）"
     page_footer: ClassVar[str] = "第 &P 页，共 &N 页"
@@ -140,7 +147,8 @@ class LayoutV1_3(LayoutV1_2):
         return {**super().extra_fingerprint(), "bad": self.helper_columns["bad"],
                 "print_area": self.print_area, "heights": sorted(self.row_heights.items()),
                 "widths": self.column_widths, "capacity": [CHECK_LINE, CHECK_CHARS_PER_LINE, _REST],
-                "record": [self.record_block, self.mark_condition(MARKS["error"]), MARKS]}
+                "record": [self.record_block, self.mark_condition(MARKS["error"]), MARKS],
+                "amounts": self.amount_helpers}
 
     def capacity(self, row: int) -> int:
         """How many characters the 检查 cell of ``row`` shows whole at its fixed height (at least one line)."""
@@ -173,6 +181,31 @@ class LayoutV1_3(LayoutV1_2):
         for row in self.check_rows:
             mark = self.total_marked if row == self.total_row else None
             out[self.helper_cell("words", row)] = self._fitting_words(row, by_row.get(row, []), mark)
+        out.update(self._amounts(checks))
+        return out
+
+    def amount_cell(self, key: str, part: str) -> str:
+        """The amount of fund row ``key``'s ``part`` as ``xltools check`` reads it (on 检查明细)."""
+        return f"{self.amount_helpers[part][2]}{self.fund_row(key)}"
+
+    def _amounts(self, checks: list[Check]) -> dict[str, str]:
+        """The amounts read in three stages, and the breakdown checks on them (other checks keep theirs)."""
+        out: dict[str, str] = {}
+        for key in FUND_ROWS:
+            row = self.fund_row(key)
+            for part, (text, digits, value) in self.amount_helpers.items():
+                cell = self.spot(f"funds.{key}.{part}").cell
+                out[f"{text}{row}"] = f"={amount_text(cell)}"
+                out[f"{digits}{row}"] = f"={amount_digits(f'{text}{row}')}"
+                out[f"{value}{row}"] = f"={amount_value(cell, f'{digits}{row}')}"
+        first, last = self.fund_row("fiscal"), self.fund_row("other")
+        for check in checks:
+            if check.rule.key == "breakdown-mismatch":
+                part = check.field.rsplit(".", 1)[1]
+                column = self.amount_helpers[part][2]
+                total, parts = self.amount_cell("total", part), f"{column}{first}:{column}{last}"
+                out[check.flag] = (f"=IF(AND(ISNUMBER({total}),COUNT({parts})>0,"
+                                   f"ABS(SUM({parts})-{total})>0.00005),1,0)")
         return out
 
     def _fitting_words(self, row: int, row_checks: list[Check], mark: str | None) -> str:

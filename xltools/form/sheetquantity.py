@@ -6,7 +6,8 @@ They mirror :func:`xltools.core.quantity.parse_quantity` for the spellings a for
 
 from __future__ import annotations
 
-__all__ = ["UNITS", "PREFIXES", "squeezed", "direction", "rest", "unit", "unit_meaning", "number"]
+__all__ = ["UNITS", "PREFIXES", "squeezed", "direction", "rest", "unit", "unit_meaning", "number", "amount_text",
+           "amount_digits", "amount_value"]
 
 #: Units the in-sheet quantity reading knows (longest first), with the unit they mean.
 UNITS: tuple[tuple[str, str], ...] = (
@@ -70,6 +71,34 @@ def number(ref: str, rest: str, unit: str) -> str:
     The digits are padded with zeros before they are cut into characters: LibreOffice's FIND of an
     empty text is an error, Excel's is 1."""
     digits = f"LEFT({rest},LEN({rest})-LEN({unit}))"
+    positions = "{" + ",".join(str(i) for i in range(1, 21)) + "}"
+    ok = (f'AND(LEN({digits})>0,LEN({digits})<=20,'
+          f'SUMPRODUCT(--ISERROR(FIND(MID({digits}&"{"0" * 20}",{positions},1),"0123456789.")))=0,'
+          f'LEN({digits})-LEN(SUBSTITUTE({digits},".",""))<=1,RIGHT({digits},1)<>".")')
+    return f'IF(ISNUMBER({ref}),{ref},IF({ok},VALUE({digits}),""))'
+
+
+#: Full-width digits and point, read as ASCII (what NFKC does in :func:`xltools.core.text.normalize_text`).
+_FULL_WIDTH = tuple(zip("０１２３４５６７８９．，", "0123456789.,"))
+
+
+def amount_text(ref: str) -> str:
+    """Stage 1 of reading an amount typed as text: blanks dropped, full-width digits read, commas dropped."""
+    out = f'SUBSTITUTE(SUBSTITUTE({ref}&""," ",""),"　","")'
+    for wide, narrow in _FULL_WIDTH:
+        out = f'SUBSTITUTE({out},"{wide}","{narrow}")'
+    return f'SUBSTITUTE({out},",","")'
+
+
+def amount_digits(text: str) -> str:
+    """Stage 2: stage 1's text ``text`` without one unit suffix (万元, 万, 分) that restates the unit."""
+    return (f'IF(AND(RIGHT({text},2)="万元",LEN({text})>2),LEFT({text},LEN({text})-2),'
+            f'IF(AND(OR(RIGHT({text},1)="万",RIGHT({text},1)="分"),LEN({text})>1),LEFT({text},LEN({text})-1),{text}))')
+
+
+def amount_value(ref: str, digits: str) -> str:
+    """Stage 3: the amount :func:`xltools.core.parse.parse_number` reads from ``ref`` — a number as it is, a
+    text of digits with at most one inner point (stage 2's ``digits``) as its number — else ``""``."""
     positions = "{" + ",".join(str(i) for i in range(1, 21)) + "}"
     ok = (f'AND(LEN({digits})>0,LEN({digits})<=20,'
           f'SUMPRODUCT(--ISERROR(FIND(MID({digits}&"{"0" * 20}",{positions},1),"0123456789.")))=0,'
