@@ -24,7 +24,17 @@ from xltools.core.model import FUND_ROWS, FundRow, Indicator
 from xltools.core.policy import Policy
 from xltools.core.rules import field_label
 from xltools.form.layout import SHEET, Spot
-from xltools.form.sheetquantity import direction, number, rest, squeezed, unit, unit_meaning
+from xltools.form.sheetquantity import (
+    any_direction,
+    any_rest,
+    direction,
+    number,
+    rest,
+    squeezed,
+    unit,
+    unit_meaning,
+    wide_squeezed,
+)
 
 __all__ = ["CheckedLayout", "SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks",
            "check_formulas", "split_formulas", "qualified", "conditional_formats", "text_in", "blank", "filled",
@@ -64,7 +74,9 @@ class CheckedLayout(Protocol):
     def helper_cell(self, name: str, row: int) -> str: ...
     def flag_cell(self, severity: str, row: int, index: int) -> str: ...
     def flag_range(self, severity: str) -> str: ...
-    def extra_check_formulas(self, checks: list[Check], words: dict[int, str]) -> dict[str, str]: ...
+    def extra_check_formulas(self, policy: Policy, checks: list[Check], words: dict[int, str]) -> dict[str, str]: ...
+    def score_round(self, policy: Policy) -> str: ...
+    all_operators: bool
 
 
 @dataclass(frozen=True)
@@ -332,21 +344,24 @@ def _helpers(layout: CheckedLayout, policy: Policy, i: int) -> dict[str, str]:
     share = (f'IF({h["t_dir"]}="R",IF({a}<={t},1,{over}),IF({h["t_dir"]}="E",'
              f"IF({t}=0,IF({a}=0,1,0),1-ABS({a}-{t})/ABS({t})),IF({a}>={t},1,IF({t}>0,{a}/{t},0))))")
     tu, au = unit_meaning(h["t_unit"]), unit_meaning(h["a_unit"])
+    squeeze, direction_of, rest_of = ((wide_squeezed, any_direction, any_rest) if layout.all_operators
+                                      else (squeezed, direction, rest))  # 1.3: every spelling the core reads
     return {
         h["used"]: f"=IF(SUMPRODUCT(--(LEN({_trimmed(f'{first}:{last}')})>0))>0,1,0)",
         h["wt"]: f"=IF(AND(ISNUMBER({c['weight']}),N({c['weight']})>=0),N({c['weight']}),0)",
-        h["t_txt"]: f"={squeezed(c['target'])}",
-        h["t_dir"]: f"={direction(h['t_txt'], c['target'])}",
-        h["t_rest"]: f"={rest(h['t_txt'], c['target'])}",
+        h["t_txt"]: f"={squeeze(c['target'])}",
+        h["t_dir"]: f"={direction_of(h['t_txt'], c['target'])}",
+        h["t_rest"]: f"={rest_of(h['t_txt'], c['target'])}",
         h["t_unit"]: f"={unit(h['t_rest'], c['target'])}",
         h["t_num"]: f"={number(c['target'], h['t_rest'], h['t_unit'])}",
-        h["a_txt"]: f"={squeezed(c['actual'])}",
-        h["a_rest"]: f"={rest(h['a_txt'], c['actual'])}",
+        h["a_txt"]: f"={squeeze(c['actual'])}",
+        h["a_rest"]: f"={rest_of(h['a_txt'], c['actual'])}",
         h["a_unit"]: f"={unit(h['a_rest'], c['actual'])}",
         h["a_num"]: f"={number(c['actual'], h['a_rest'], h['a_unit'])}",
         h["quant"]: f'=IF(AND(ISNUMBER({t}),ISNUMBER({h["a_num"]}),OR({h["t_unit"]}="",{h["a_unit"]}="",'
                     f"{tu}={au})),1,0)",
-        h["calc"]: f'=IF({h["quant"]}=1,MIN(ROUND(MAX(0,MIN({share},1))*{wt},{policy.decimals}),{wt}),"")',
+        h["calc"]: f'=IF({h["quant"]}=1,MIN({layout.score_round(policy)}(MAX(0,MIN({share},1))*{wt},'
+                   f'{policy.decimals}),{wt}),"")',
     }
 
 
@@ -395,7 +410,7 @@ def check_formulas(layout: CheckedLayout, policy: Policy) -> dict[str, str]:
         out[layout.helper_cell("words", row)] = words[row]
         text = layout.helper_cell("words", row)
         out[layout.check_cell(row)] = f'=IF(LEN({text})=0,"",LEFT({text},LEN({text})-1))'
-    out.update(layout.extra_check_formulas(every, words))  # what a later version adds (1.3: the 总分 mark)
+    out.update(layout.extra_check_formulas(policy, every, words))  # what a later version adds (1.3: the 总分 mark)
     errors, warnings = layout.count_cells["errors"], layout.count_cells["warnings"]
     out[errors] = f"=COUNTIF({layout.flag_range('error')},1)"
     out[warnings] = f"=COUNTIF({layout.flag_range('warning')},1)"

@@ -118,9 +118,16 @@ class LayoutV1_1(Layout):
         return (4, 5, 6, *range(self.fund_first_row, self.fund_row("other") + 1), 13,
                 *range(self.first_indicator_row, self.last_indicator_row + 1), self.total_row, self.signoff_row)
 
-    def extra_check_formulas(self, checks: list[Check], words: dict[int, str]) -> dict[str, str]:
+    #: Whether the quantity helpers read every operator spelling of the core (1.3) or 1.1's few.
+    all_operators: ClassVar[bool] = False
+
+    def extra_check_formulas(self, policy: Policy, checks: list[Check], words: dict[int, str]) -> dict[str, str]:
         """In-sheet formulas a later version adds to :func:`xltools.form.checks.check_formulas` (none in 1.1)."""
         return {}
+
+    def score_round(self, policy: Policy) -> str:
+        """The function that rounds a computed score in the sheet (1.1: ROUND whatever the policy)."""
+        return "ROUND"
 
     def result_summary_formulas(self) -> dict[str, str]:
         """The 校验结果 summary cells in the .xlsx: the in-sheet results until the full check writes its own."""

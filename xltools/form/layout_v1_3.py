@@ -26,6 +26,7 @@ from typing import ClassVar
 
 from xltools.form.cells import column_index, column_letter
 from xltools.core.model import FUND_ROWS
+from xltools.core.policy import Policy
 from xltools.form.checks import Check
 from xltools.form.sheetquantity import amount_digits, amount_text, amount_value
 from xltools.form.layout_v1_2 import LayoutV1_2
@@ -53,6 +54,9 @@ def _longest(words: str) -> int:
     return _DYNAMIC
 
 
+#: What 等级 shows without a grade (as :func:`xltools.core.scoring.grade_label` says it).
+UNSCORED = "未评分"
+UNGRADED = "未评级"
 #: The button's marks in the record (error, warning) and the prefix of a checked text.
 MARKS: dict[str, str] = {"error": "E", "warning": "W"}
 TEXT_PREFIX = "t"
@@ -78,6 +82,8 @@ class LayoutV1_3(LayoutV1_2):
     #: up what ``xltools check`` adds up (the text's own error is not-number).
     amount_helpers: ClassVar[dict[str, tuple[str, str, str]]] = {
         "initial_budget": ("AJ", "AK", "AL"), "annual_budget": ("AM", "AN", "AO"), "executed": ("AP", "AQ", "AR")}
+    #: The quantity helpers read every operator spelling the core reads (「不低于95%」, 「95%以上」, 「═100%」).
+    all_operators: ClassVar[bool] = True
     #: The page header of the printed form and of 校验结果 (``{year}`` is the template's year).
     page_header: ClassVar[str] = "朝阳区项目支出绩效自评表（{year} 年度）"
     page_footer: ClassVar[str] = "第 &P 页，共 &N 页"
@@ -159,12 +165,12 @@ class LayoutV1_3(LayoutV1_2):
     def row_heights(self) -> dict[int, float]:
         """The fixed height of every row with a 检查 text below the header (the header's are ``fixed_row_heights``)."""
         out = {row: 26.0 for row in range(self.fund_row("fiscal"), self.fund_row("other") + 1)}
-        out[self.fund_row("total")] = 48
+        out[self.fund_row("total")] = 60
         out.update({row: 36.0 for row in range(self.first_indicator_row, self.last_indicator_row + 1)})
         out.update({self.total_row: 48, self.signoff_row: 36})
         return out
 
-    def extra_check_formulas(self, checks: list[Check], words: dict[int, str]) -> dict[str, str]:
+    def extra_check_formulas(self, policy: Policy, checks: list[Check], words: dict[int, str]) -> dict[str, str]:
         """The 检查 texts that fit their cells, the ``bad`` helpers and the 总分 mark (see the module docstring)."""
         out: dict[str, str] = {}
         by_row: dict[int, list[Check]] = {}
@@ -182,6 +188,30 @@ class LayoutV1_3(LayoutV1_2):
             mark = self.total_marked if row == self.total_row else None
             out[self.helper_cell("words", row)] = self._fitting_words(row, by_row.get(row, []), mark)
         out.update(self._amounts(checks))
+        return out
+
+    def score_round(self, policy: Policy) -> str:
+        """ROUNDDOWN under ``rounding = "down"`` (as :func:`xltools.core.scoring.round_score`), else ROUND."""
+        return "ROUNDDOWN" if policy.rounding == "down" else "ROUND"
+
+    def base_formulas(self, policy: Policy) -> dict[str, str]:
+        """1.2's, with the budget score rounded as the policy says and a grade only on the form's scale:
+        「未评分」 when no 分值 is given, 「未评级」 when the 分值 do not add up to the full score or the
+        total is above it (as :func:`xltools.core.scoring.grade_label`); the total itself is 1.2's."""
+        out = super().base_formulas(policy)
+        s = self.spot
+        score = s("budget_score").cell
+        if policy.rounding == "down":
+            old = out[score]
+            out[score] = old.replace("MIN(ROUND(MAX(0,MIN(", "MIN(ROUNDDOWN(MAX(0,MIN(", 1)
+            assert out[score] != old, "the budget score formula changed shape"
+        total, weights, grade = s("total_score").cell, s("weight_sum").cell, s("grade").cell
+        graded = out[grade][len(f"=IF(ISNUMBER({total}),"):-len(',"")')]
+        assert out[grade] == f'=IF(ISNUMBER({total}),{graded},"")', "the grade formula changed shape"
+        full = f"{policy.total_weight:g}"
+        out[grade] = (f'=IF(ISNUMBER({total}),IF(LEN({weights}&"")=0,"{UNSCORED}",'
+                      f'IF(OR(NOT(ISNUMBER({weights})),ABS(N({weights})-{full})>0.000001,{total}>{full}+0.000000001),'
+                      f'"{UNGRADED}",{graded})),"")')
         return out
 
     def amount_cell(self, key: str, part: str) -> str:
@@ -205,7 +235,7 @@ class LayoutV1_3(LayoutV1_2):
                 column = self.amount_helpers[part][2]
                 total, parts = self.amount_cell("total", part), f"{column}{first}:{column}{last}"
                 out[check.flag] = (f"=IF(AND(ISNUMBER({total}),COUNT({parts})>0,"
-                                   f"ABS(SUM({parts})-{total})>0.00005),1,0)")
+                                   f"ABS(SUM({parts})-N({total}))>0.00005),1,0)")
         return out
 
     def _fitting_words(self, row: int, row_checks: list[Check], mark: str | None) -> str:

@@ -29,7 +29,7 @@ RELEASED: dict[tuple[str, str], str] = {
     (TEMPLATE_ID, "1.0"): "e5532c9882d2af37ee63cf8a8a59204b6951244e195961a3d5a9e6ff624456f1",
     (TEMPLATE_ID, "1.1"): "44252ca0f61171881380d1e7b1068c031fd60d213096ee48b2bb1bb07ea655bd",
     (TEMPLATE_ID, "1.2"): "319f23796c52141abd5eb47a424aca73c7f5c667069a7fdde2f5007df90ceba7",
-    (TEMPLATE_ID, "1.3"): "a34f1428a9bdb2b2a685ff01d84d1d639a9d28bd4765c03c0ee71f7351dbb26c",
+    (TEMPLATE_ID, "1.3"): "384bc9ffdad4eca6fe59e3b195b26a065d9c60428b0f7fc76c157d8b5de3f485",
 }
 
 #: The scoring policy each released version was circulated with: what scores its forms unless the run

@@ -6,8 +6,10 @@ They mirror :func:`xltools.core.quantity.parse_quantity` for the spellings a for
 
 from __future__ import annotations
 
+from xltools.core.parse import OPERATOR_PREFIXES, OPERATOR_SUFFIXES
+
 __all__ = ["UNITS", "PREFIXES", "squeezed", "direction", "rest", "unit", "unit_meaning", "number", "amount_text",
-           "amount_digits", "amount_value"]
+           "amount_digits", "amount_value", "wide_squeezed", "any_direction", "any_rest"]
 
 #: Units the in-sheet quantity reading knows (longest first), with the unit they mean.
 UNITS: tuple[tuple[str, str], ...] = (
@@ -104,3 +106,46 @@ def amount_value(ref: str, digits: str) -> str:
           f'SUMPRODUCT(--ISERROR(FIND(MID({digits}&"{"0" * 20}",{positions},1),"0123456789.")))=0,'
           f'LEN({digits})-LEN(SUBSTITUTE({digits},".",""))<=1,RIGHT({digits},1)<>".")')
     return f'IF(ISNUMBER({ref}),{ref},IF({ok},VALUE({digits}),""))'
+
+
+# --- template 1.3: every operator spelling of the core (xltools.core.parse.OPERATOR_PREFIXES / _SUFFIXES) ---
+
+_DIRECTIONS = {">=": "P", ">": "P", "<=": "R", "<": "R", "=": "E"}
+#: What NFKC reads as ASCII before the core compares spellings, for the formulas to do the same.
+_WIDE_SIGNS = (("＞", ">"), ("＜", "<"), ("﹦", "="), ("＝", "="), ("％", "%"), *zip("０１２３４５６７８９．", "0123456789."))
+
+
+def _spellings(table: dict[str, tuple[str, ...]]) -> tuple[str, str, str]:
+    """Array constants (lengths, spellings, directions), shortest first: LOOKUP(2, 1/…) finds the last match,
+    so the longest spelling wins as in :func:`xltools.core.parse.split_operator`."""
+    items = sorted(((word, _DIRECTIONS[comp]) for comp, words in table.items() for word in words),
+                   key=lambda item: len(item[0]))
+    return ("{" + ",".join(str(len(w)) for w, _ in items) + "}", "{" + ",".join(_q(w) for w, _ in items) + "}",
+            "{" + ",".join(_q(d) for _, d in items) + "}")
+
+
+def wide_squeezed(ref: str) -> str:
+    """:func:`squeezed`, with full-width signs and digits read as ASCII too."""
+    out = f'SUBSTITUTE(SUBSTITUTE({ref}&""," ",""),"　","")'
+    for wide, narrow in _WIDE_SIGNS:
+        out = f'SUBSTITUTE({out},{_q(wide)},{_q(narrow)})'
+    return out
+
+
+def _match(text: str, side: str, table: dict[str, tuple[str, ...]], result: int) -> str:
+    lengths, words, directions = _spellings(table)
+    return (f"LOOKUP(2,1/(({side}({text},{lengths})={words})*(LEN({text})>{lengths})),"
+            f"{(lengths, words, directions)[result]})")
+
+
+def any_direction(text: str, ref: str) -> str:
+    """``P``, ``R`` or ``E`` from every spelling the core reads, before the number or after it."""
+    before, after = _match(text, "LEFT", OPERATOR_PREFIXES, 2), _match(text, "RIGHT", OPERATOR_SUFFIXES, 2)
+    return f'IF(ISNUMBER({ref}),"P",IFERROR({before},IFERROR({after},"P")))'
+
+
+def any_rest(text: str, ref: str) -> str:
+    """The text without its operator (before the number, else after it)."""
+    before = f"IFERROR({_match(text, 'LEFT', OPERATOR_PREFIXES, 0)},0)"
+    after = f"IFERROR({_match(text, 'RIGHT', OPERATOR_SUFFIXES, 0)},0)"
+    return f'IF(ISNUMBER({ref}),"",IF({before}>0,MID({text},{before}+1,99),LEFT({text},LEN({text})-{after})))'
