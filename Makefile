@@ -20,11 +20,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# The fuzz and fault harness with a large budget (make test runs it with 25 examples per strategy);
+# The fuzz and fault harness with a large budget (make test runs it with 25 examples per strategy), and
+# the reader's grammars against the XML parser on mutated sheets and string tables;
 # FUZZ_EXAMPLES=N to change it. Fixed seed: the same examples every run.
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
-	XLTOOLS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py
+	XLTOOLS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py \
+		tests/test_xlsxsheet.py tests/test_xlsxstrings.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .hypothesis
@@ -55,7 +57,9 @@ dist: $(STAMP)
 	$(BIN)/python installer/build_dist.py --out dist
 	$(BIN)/python installer/build_linux.py --out dist/linux
 
-# The documentation's pictures (docs/images/*.png named in docs/images/manifest.json), rendered from the
-# current code by LibreOffice; tests/test_docs_images.py fails when they are older than the layout.
+# The documentation's pictures (docs/images/*.png named in docs/images/manifest.json), made from the current
+# code: sheets by LibreOffice (soffice → PDF → pdftoppm), web pages by Debian's chromium (with chromium-l10n)
+# through Playwright against a real xltools serve on loopback; pictures it does not make are removed.
+# tests/test_docs_images.py fails when they are older than the layout, edited, left over or unused.
 docs-images: $(STAMP)
 	$(BIN)/python scripts/docs_images.py --out docs/images

@@ -13,10 +13,11 @@ strings    the shared strings (LibreOffice-saved files keep a form's texts there
 styles     the locked and date styles (cached per process by the part's digest)
 sheet      the form sheet's and 模板信息's cells
 form       identify (template id, version, policy) and the form built from the cells
-tamper     the tamper check (metadata, formulas, locked cells, protection)
+tamper     the approved targets a prefilled form carries, the tamper check (metadata, formulas, locked
+           cells, protection)
 scoring    formula values as the sheet shows them, then the scores
-rules      the validation rules and the findings placed at their cells
-row        the summary's project row and the project's risk facts
+rules      the validation rules, the findings placed at their cells, the drift from approved targets
+row        the summary's project row, the project's risk facts and its findings' rows
 store      adding every result to the results store, duplicates, commit (main process)
 summary    the summary workbook (main process)
 =========  ===========================================================================================
@@ -42,7 +43,7 @@ def clock(paths: list[Path]) -> dict[str, float]:
     from xltools.core import Evaluation, Policy
     from xltools.core.rules import validate
     from xltools.core.scoring import score_form, with_formula_values
-    from xltools.district.process import LIMITS, process_file, project_row
+    from xltools.district.process import LIMITS, _finding_row, indicator_rows, process_file, project_row
     from xltools.district.review import risk_facts
     from xltools.district.store import Store
     from xltools.district.summary import write_summary
@@ -50,7 +51,8 @@ def clock(paths: list[Path]) -> dict[str, float]:
     from xltools.form.layout import META_SHEET, SHEET
     from xltools.form.registry import released_policy
     from xltools.form.tamper import check_tamper
-    from xltools.form.verdict import Verdict, _placed, read_form
+    from xltools.form.approved import embedded_targets
+    from xltools.form.verdict import Verdict, _drift, _placed, read_form
     from xltools.io import xlsxread
     from xltools.io.files import read_regular
 
@@ -91,7 +93,8 @@ def clock(paths: list[Path]) -> dict[str, float]:
         district = released_policy(identity.version)
         form = read_form(book, identity)
         t6 = tick()
-        tamper = check_tamper(book, identity, district)
+        own = embedded_targets(book, identity)
+        tamper = [*check_tamper(book, identity, district, own.approved_cells), *own.problems]
         t7 = tick()
         policy = identity.policy or district
         shown = with_formula_values(form, policy)
@@ -104,9 +107,12 @@ def clock(paths: list[Path]) -> dict[str, float]:
         layout = identity.layout
         evaluation = _placed(Evaluation(shown, sheet, findings), layout)
         verdict = Verdict(form, evaluation, layout, identity,
-                          tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district)
+                          tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district, (),
+                          _drift(form, None, district, layout, own.project))
         t9 = tick()
-        risk_facts(project_row(verdict, district))
+        rows = indicator_rows(verdict)
+        risk_facts(project_row(verdict, district, rows), rows)
+        [_finding_row(f) for f in verdict.findings]
         t10 = tick()
         for stage, seconds in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6,
                                            t8 - t7, t9 - t8, t10 - t9)):

@@ -131,3 +131,64 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120,
 def no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert "Traceback" not in proc.stdout, proc.stdout[-3000:]
+
+
+#: Pieces a mutation inserts: markup the grammar must refuse or read exactly as the parser does.
+SNIPPETS = [
+    "", " ", "\n", "\r", "\r\n", "\t", "<!-- c -->", "<![CDATA[x]]>", "]]>", "<?pi x?>", "&amp;", "&lt;", "&gt;",
+    "&quot;", "&apos;", "&nbsp;", "&#0;", "&#9;", "&#10;", "&#13;", "&#31;", "&#32;", "&#xFFFE;", "&#xD800;",
+    "&#x10FFFF;", "&#1114112;", "&#20013;", "&#x4e2d;", "&", "<", ">", '"', "'", "\x00", "\x01", "\ufeff", "\ufffe",
+    "中", "𠀀", ' r="A1"', ' s="1"', ' t="s"', ' t="inlineStr"', ' xmlns="urn:x"', ' xmlns:x="urn:x"', ' x:a="1"',
+    ' xml:space="preserve"', "<v>1</v>", "<v/>", "<f>A1</f>", "<f/>", "<is><t>a</t></is>", "<is/>", "<t>a</t>",
+    "<r><t>b</t></r>", "<rPh><t>x</t></rPh>", "<row/>", "<row>", "</row>", '<c r="Z9"/>', "<c>", "</c>",
+    '<x:c xmlns:x="' + _SST + '" r="B4"/>', "<sheetData/>", "</sheetData>", "<sheetProtection/>",
+    "<si/>", "<si>", "</si>", "<si><t>x</t></si>", "<rPr><b/></rPr>", '<sz val="1" val="2"/>', "<sst>", "</sst>",
+]
+
+
+def xml_mutant(seeds: list[bytes], first: bytes, last: bytes):
+    """A hypothesis strategy: one of ``seeds`` (XML parts of real workbooks) with a few changes at tag
+    boundaries, inside text or attribute values between ``first`` and a little after ``last``."""
+    from hypothesis import strategies as st
+
+    return st.composite(lambda draw: _mutate(draw, seeds, first, last))()
+
+
+def _mutate(draw, seeds: list[bytes], first: bytes, last: bytes) -> bytes:
+    from hypothesis import strategies as st
+
+    xml = draw(st.sampled_from(seeds))
+    start = max(xml.find(first), 0)
+    stop = xml.find(last, start) + len(last) + 200
+    for _ in range(draw(st.integers(1, 4))):
+        how = draw(st.sampled_from(["insert at a tag", "insert anywhere", "replace text", "delete", "duplicate attribute",
+                                    "quote", "to references"]))
+        at = draw(st.integers(start, min(stop, len(xml) - 1)))
+        if how == "insert at a tag":
+            boundary = [m.start() for m in re.finditer(rb"[<>]", xml[at:at + 400])]
+            at += boundary[draw(st.integers(0, len(boundary) - 1))] + draw(st.integers(0, 1)) if boundary else 0
+            xml = xml[:at] + draw(st.sampled_from(SNIPPETS)).encode() + xml[at:]
+        elif how == "insert anywhere":
+            xml = xml[:at] + draw(st.sampled_from(SNIPPETS)).encode() + xml[at:]
+        elif how == "replace text":
+            found = re.compile(rb">([^<]+)<").search(xml, at)
+            if found:
+                text = draw(st.text(st.characters(max_codepoint=0x2FFFF, blacklist_categories=("Cs",)), max_size=12))
+                xml = xml[:found.start(1)] + text.encode() + xml[found.end(1):]
+        elif how == "delete":
+            xml = xml[:at] + xml[at + draw(st.integers(1, 12)):]
+        elif how == "duplicate attribute":
+            found = re.compile(rb' ([a-zA-Z:]+)="[^"]*"').search(xml, at)
+            if found:
+                xml = xml[:found.end()] + found.group(0) + xml[found.end():]
+        elif how == "quote":
+            found = re.compile(rb'="([^"]*)"').search(xml, at)
+            if found:
+                xml = xml[:found.start()] + b"='" + found.group(1) + b"'" + xml[found.end():]
+        else:  # non-ASCII text as character references, as openpyxl writes it with lxml
+            found = re.compile(rb">([^<]+)<").search(xml, at)
+            if found:
+                text = found.group(1).decode("utf-8", "replace")
+                refs = "".join(ch if ord(ch) < 128 else f"&#{ord(ch)};" for ch in text).encode()
+                xml = xml[:found.start(1)] + refs + xml[found.end(1):]
+    return xml

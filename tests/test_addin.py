@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from xltools.form.layout import Layout  # noqa: E402
 from xltools.form.registry import current_layout  # noqa: E402
 from xltools.form.verdict import judge  # noqa: E402
 from xltools.io import engine  # noqa: E402
-from xltools.io.forms import load_form  # noqa: E402
+from xltools.io.forms import judge_loaded, load_form  # noqa: E402
 
 from . import forms  # noqa: E402
 from .lo import require_soffice  # noqa: E402
@@ -226,6 +227,27 @@ def test_rows_come_from_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyP
     form_write = next(a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 0)
     assert form_write["start_row"] + form_write["row_count"] == layout.total_row
     assert form_write["values"][-1][0] == report.evaluation.sheet.total
+
+
+@pytest.mark.parametrize("fmt", ["xls", "et"])
+def test_a_form_open_as_xls_or_et_gets_format_legacy_as_in_check(fmt: str, filled: dict[str, Path], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """LibreOffice saves the filled form as .xls (renamed .et, as WPS names it); the client sends the book under
+    that name with the values calamine reads from it: the button's verdict is check's, format-legacy included."""
+    [xls] = engine.convert([filled["errors"]], tmp_path / "xls", "xls")
+    path = xls if fmt == "xls" else Path(shutil.copy(xls, tmp_path / "errors.et"))
+    report, actions, _ = run_check(path, monkeypatch)
+    plain, _, _ = run_check(filled["errors"], monkeypatch)
+    codes = sorted(f.code for f in report.evaluation.findings)
+    assert "format-legacy" not in [f.code for f in plain.evaluation.findings]
+    assert codes == sorted([*(f.code for f in plain.evaluation.findings), "format-legacy"])
+    checked = judge_loaded(load_form(path), today=TODAY)  # the check door on the same file
+    assert codes == sorted(f.code for f in checked.findings)
+    legacy = next(f for f in report.evaluation.findings if f.code == "format-legacy")
+    assert legacy.message == next(f for f in checked.findings if f.code == "format-legacy").message
+    assert ("WPS 表格（.et" if fmt == "et" else "Excel 97–2003 工作簿（.xls）") in legacy.message
+    result_write = next(a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 1)
+    assert any("format-legacy" in row for row in result_write["values"])  # said on 校验结果, not only kept
 
 
 _SERVER_CLIENT = """

@@ -108,3 +108,43 @@ def test_a_circle_through_a_third_module_is_found(tmp_path):
     root = _copy_with(tmp_path, "core/parse.py", "from xltools.core import reading  # back, through reading")
     circles = _circles(root)
     assert "xltools.core.parse xltools.core.quantity" in circles and "xltools.core.parse xltools.core.reading" in circles
+
+
+#: What checking one .xlsx (and the add-in's click path) has no use for: the other formats' readers (Word,
+#: calamine, other layouts and lists), drift from approved targets (a form without targets), and pydantic's
+#: validators with its plugin loader (importlib.metadata: ~25 ms of the first check's CPU; the default
+#: policy is made without them).
+_NOT_FOR_AN_XLSX = ("xltools.io.wordform", "xltools.io.legacy", "xltools.io.labelbook", "xltools.io.listbook",
+                    "xltools.io.engine", "xltools.form.labelform", "xltools.form.labels", "xltools.form.listforms",
+                    "xltools.core.drift", "xltools.core.targets", "xltools.core.listbook", "python_calamine", "docx",
+                    "lxml", "difflib", "subprocess", "importlib.metadata")
+
+
+def test_a_check_of_one_xlsx_imports_only_what_it_uses():
+    form = ROOT / "tests" / "fixtures" / "v1_0" / "clean.xlsx"
+    loaded = _modules_after("import contextlib, io\nfrom xltools.cli import main\n"
+                            "with contextlib.redirect_stdout(io.StringIO()):\n"
+                            f"    try: main(['check', {str(form)!r}])\n"
+                            "    except SystemExit as exit: assert exit.code == 0, exit.code\n"
+                            "from xltools.core.policy import Policy\n"
+                            "assert not Policy.__pydantic_complete__, 'a validator was built'")
+    assert "xltools.form.verdict" in loaded and "xltools.io.xlsxread" in loaded  # it did check the form
+    assert sorted(set(_NOT_FOR_AN_XLSX) & loaded) == []
+
+
+def test_the_add_in_click_path_imports_only_what_it_uses():
+    loaded = _modules_after("import xltools.excel.addin")
+    assert "xltools.form.verdict" in loaded
+    assert sorted(set(_NOT_FOR_AN_XLSX) - {"subprocess", "importlib.metadata"} & loaded) == []
+
+
+def test_a_check_of_a_word_form_still_finds_its_reader(tmp_path):
+    from tests.forms import clean_form
+    from tests.wordkit import form_docx
+
+    path = form_docx(clean_form(), tmp_path / "form.docx")
+    loaded = _modules_after("import contextlib, io\nfrom xltools.cli import main\n"
+                            "with contextlib.redirect_stdout(io.StringIO()):\n"
+                            f"    try: main(['check', {str(path)!r}])\n"
+                            "    except SystemExit as exit: assert exit.code in (0, 1), exit.code")
+    assert "xltools.io.wordform" in loaded and "xltools.form.labelform" in loaded

@@ -285,11 +285,6 @@ def test_rendered_by_libreoffice(tree, run, soffice):
     pdf = to_pdf([source], out)[0]
     pages = pdf_to_pngs(pdf, out, dpi=60)
     assert len(pages) >= 5 and all(p.stat().st_size > 5000 for p in pages)
-    if os.environ.get("XLTOOLS_UPDATE_IMAGES"):
-        from xltools.io.engine import to_png
-
-        # 汇总 in its page columns (docs/images/summary_units.png and summary_details.png come from the demo)
-        to_png(pdf, ROOT / "docs" / "images" / "summary.png", dpi=130, pages=3)
 
 
 def test_a_summary_in_the_folder_is_skipped_not_read(tree, run, tmp_path):

@@ -5,7 +5,9 @@ each gives the scores and findings of the .xlsx, plus ``format-legacy``. Bad inp
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import re
 import shutil
 import struct
 import zipfile
@@ -86,6 +88,10 @@ def test_check_prints_the_same_result_and_the_format_finding(books: dict[tuple[s
     for key in ("execution_rate", "budget_score", "indicator_scores", "total", "grade"):
         assert xls[key] == xlsx[key], key
     assert [f for f in xls["findings"] if f["code"] != "format-legacy"] == xlsx["findings"]
+    assert main(["check", str(books[("twenty", "xls")])]) == 1  # the text output names places in Chinese
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  [")]
+    assert "  [警告] 整个文件 format-legacy：本文件是 Excel 97–2003 工作簿（.xls）" in "\n".join(lines)
+    assert not [line for line in lines if re.match(r"  \[..\] [a-z]", line)], lines  # no field path in English
 
 
 def test_an_xlsx_that_is_really_an_xls_reads_and_says_so(books: dict[tuple[str, str], Path], tmp_path: Path,
@@ -118,6 +124,35 @@ def _biff_with_password(xls: bytes) -> bytes:
     return bytes(data)
 
 
+def _far_cell_xls(xls: bytes) -> bytes:
+    """The .xls with its form sheet's first text cell (LABELSST) moved to IV65536, the last cell of a BIFF8 sheet:
+    a file of the same size whose used area calamine would make 65,536 × 256 cells (some 500 MB) on opening."""
+    data = bytearray(xls)
+    at, sheets = 3 * 512, 0  # LibreOffice writes the Workbook stream contiguously from sector 2 (as above)
+    while True:
+        kind, length = struct.unpack_from("<HH", data, at)
+        sheets += kind == 0x0809
+        if kind == 0x00FD and sheets == 2:  # a text cell of the first sheet (自评表)
+            struct.pack_into("<HH", data, at + 4, 65535, 255)
+            return bytes(data)
+        at += 4 + length
+
+
+def _repeated_ods(ods: bytes) -> bytes:
+    """The .ods with one text cell repeated over 3,000 rows × 200 columns by ODF's own repeat attributes:
+    a few bytes more, 600,000 cells once expanded (and, where the table ends, a million rows away)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(ods)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "content.xml":
+                row = (b'<table:table-row table:number-rows-repeated="3000"><table:table-cell office:value-type="string"'
+                       b' table:number-columns-repeated="200"><text:p>x</text:p></table:table-cell></table:table-row>')
+                body = body.replace(b"</table:table>", row + b"</table:table>", 1)
+            target.writestr(zipfile.ZipInfo(info.filename, info.date_time), body, info.compress_type)
+    return out.getvalue()
+
+
 def _bad_inputs(books: dict[tuple[str, str], Path], root: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
     """name → (fate word in 文件清单, words the message must hold) of each bad file, written under ``root``."""
     xls = books[("clean", "xls")].read_bytes()
@@ -133,7 +168,11 @@ def _bad_inputs(books: dict[tuple[str, str], Path], root: Path) -> dict[str, tup
             bomb.writestr(info, ods.read(info))
         bomb.writestr(zipfile.ZipInfo("Pictures/x.bin"), b"")
         bomb.writestr("Pictures/bomb.bin", b"\0" * (30 * 1024 * 1024), zipfile.ZIP_DEFLATED)
+    (root / "远角.xls").write_bytes(_far_cell_xls(xls))
+    (root / "重复.ods").write_bytes(_repeated_ods(books[("clean", "ods")].read_bytes()))
     return {
+        "远角.xls": ("无法读取", ("工作表「自评表」有 65,536 行 × 256 列", "远超自评表的大小", "另存为 .xlsx")),
+        "重复.ods": ("无法读取", ("远超自评表的大小", "另存为 .xlsx")),
         "截断.xls": ("无法读取", ("已损坏", "另存为 .xlsx")),
         "加密.xls": ("已加密", ("打开密码", "去掉密码后重新提交")),
         "扫描件.pdf": ("无法读取", ("PDF", "请提交用自评表模板填写的 Excel 工作簿（.xlsx）")),
@@ -290,3 +329,39 @@ def test_the_web_annotate_job_writes_an_xlsx_for_a_legacy_upload(books: dict[tup
     assert "error" not in result, result
     assert "format-legacy" in [f["code"] for f in result["findings"]]  # type: ignore[index]
     assert openpyxl.load_workbook(out)["自评表"].protection.sheet
+
+
+def test_a_huge_used_area_is_refused_before_it_is_read_into_memory(books: dict[tuple[str, str], Path],
+                                                                  tmp_path: Path) -> None:
+    """The hostile .xls/.ods above, checked in a child process: refused (exit 2) with memory near an idle
+    process's; before the bound, opening the .xls alone took calamine some 500 MB."""
+    from .test_reliability_input import _peak_of_check
+
+    _bad_inputs(books, tmp_path)
+    idle = _peak_of_check(books[("clean", "xls")])
+    assert idle[0] == 0
+    for name in ("远角.xls", "重复.ods"):
+        code, peak = _peak_of_check(tmp_path / name)
+        assert code == 2 and peak < idle[1] + 60, (name, code, peak, idle)
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+def test_the_counted_area_is_calamines_own(books: dict[tuple[str, str], Path], fmt: str) -> None:
+    """On the real forms LibreOffice wrote, the used area counted from the records equals the range calamine
+    makes of each sheet (its height and width): the bound refuses exactly what calamine would expand."""
+    import python_calamine
+
+    from xltools.io.sniff import ole_stream
+    from xltools.io.usedarea import biff_areas, ods_areas
+
+    for name in FORMS:
+        data = books[(name, fmt)].read_bytes()
+        if fmt == "xls":
+            counted = biff_areas(ole_stream(data, "Workbook"))
+        else:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                counted = ods_areas(archive.read("content.xml"))
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        ranges = {sheet: workbook.get_sheet_by_name(sheet) for sheet in workbook.sheet_names}
+        expected = {sheet: (r.height, r.width) for sheet, r in ranges.items() if r.height}
+        assert counted == expected and "自评表" in counted, (name, counted, expected)

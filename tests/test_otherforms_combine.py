@@ -1,9 +1,9 @@
 """Word forms, other layouts and lists through combine and check (issue 25 §2–4): the doors, not the readers.
 
 A district folder holds a template form, a Word form, a form of another layout, a list of two projects
-and a Word document that is no form. Each is listed in 文件清单 with its fate; the Word form and the other
-layout are summarised as 其他格式 (never passed off as a template's form); check gives every project its
-own result and exit 2 for a file that is no form.
+and a Word document that is no form. Each is listed in 文件清单 with its fate; the Word form, the other
+layout and each project of the list are summarised as 其他格式 (never passed off as a template's form);
+check gives every project its own result and exit 2 for a file that is no form.
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ def test_combine_lists_other_formats_and_summarises_them(tmp_path):
     assert fates["a_template.xlsx"].fate == "ok"
     assert fates["b_word.docx"].fate == "other-layout" and "Word 表格" in fates["b_word.docx"].reason
     assert fates["c_other.xlsx"].fate == "other-layout" and "按栏目名称读取" in fates["c_other.xlsx"].reason
-    assert fates["d_list.xlsx"].fate == "not-template" and "2 个项目的清单" in fates["d_list.xlsx"].reason
+    # the list's two projects, each summarised on its own under the rows it spans (as check names them)
+    assert fates["d_list.xlsx（第2–7行）"].fate == fates["d_list.xlsx（第8–13行）"].fate == "other-layout"
+    assert "d_list.xlsx" not in fates
+    assert [fates[f"d_list.xlsx（第{rows}行）"].project.review_total for rows in ("2–7", "8–13")] == [98.55, 99.5]
     assert fates["e_notice.docx"].fate == "not-template" and "附件1" in fates["e_notice.docx"].reason
     assert fates["b_word.docx"].project.review_total == 98.55  # clean_form's total, as judge_form scores it
     assert fates["c_other.xlsx"].project.review_total == 99.6  # worked out in tests/test_labelforms.py

@@ -296,10 +296,45 @@ def test_the_readme_examples_of_the_older_options():
     assert grade(94, Policy(grade_thresholds={"优": 95, "良": 80, "中": 60})) == "良"
 
 
-def test_the_documented_policy_file_reads():
+def test_the_documented_policy_files_read():
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parent.parent / "docs" / "scoring.md").read_text(encoding="utf-8")
-    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
-    policy = policy_from_toml(block)
-    assert policy.rate_decimals == 0 and len(policy.total_caps) == 4 and policy.over_achievement == 0.2
+    text = (Path(__file__).resolve().parent.parent / "docs" / "policy.md").read_text(encoding="utf-8")
+    blocks = [part.split("```", 1)[0] for part in text.split("```toml\n")[1:]]
+    assert len(blocks) == 2
+    district, framework = map(policy_from_toml, blocks)
+    assert district.rate_decimals == 0 and len(district.total_caps) == 4 and district.over_achievement == 0.2
+    assert framework.rounding == "down" and framework.money_unit == "元" and framework.rescale_weights
+
+
+def test_the_default_policy_made_without_validation_is_the_validated_one():
+    from xltools.core.policy import DEFAULT_POLICY
+
+    validated = Policy()
+    assert DEFAULT_POLICY == validated and DEFAULT_POLICY.model_dump() == validated.model_dump()
+    assert DEFAULT_POLICY.model_fields_set == validated.model_fields_set == set()
+    # every value has the type validation gives it (a list where a tuple belongs would compare unequal above,
+    # but a float where an int belongs would not)
+    assert {k: type(v) for k, v in DEFAULT_POLICY} == {k: type(v) for k, v in validated}
+
+
+def test_a_templates_stored_default_policy_is_the_default_without_validating():
+    import json
+
+    from xltools.core.policy import DEFAULT_POLICY, stored_policy
+
+    stored = json.loads(policy_json(Policy()))  # what every template built with the defaults carries
+    assert stored_policy(stored) is DEFAULT_POLICY
+    reordered = dict(reversed(list(stored.items())))
+    assert stored_policy(reordered) is DEFAULT_POLICY
+    # anything else is validated: the same values written otherwise, other values, invalid values
+    as_float = {**stored, "decimals": 2.0}
+    assert stored_policy(as_float) is not DEFAULT_POLICY and stored_policy(as_float) == Policy()
+    as_bool = {**stored, "qualitative_bands": {**stored["qualitative_bands"], "达成": [0.8, True]}}
+    assert stored_policy(as_bool) is not DEFAULT_POLICY
+    other = stored_policy({**stored, "decimals": 1})
+    assert other.decimals == 1 and other != DEFAULT_POLICY
+    with_later_key = stored_policy({**stored, "money_unit": "元"})
+    assert with_later_key.money_unit == "元"
+    with pytest.raises(ValueError):
+        stored_policy({**stored, "decimals": 99})

@@ -42,3 +42,11 @@ def test_every_test_a_guarantee_names_exists(doc: str) -> None:
     missing = [f"{module}.py::{test}" for module, test in names
                if not re.search(rf"^def {test}\(", (ROOT / "tests" / f"{module}.py").read_text(encoding="utf-8"), re.M)]
     assert missing == [], f"{doc} names tests that do not exist: {missing}"
+
+
+def test_the_readme_stays_short() -> None:
+    """Issue 29: what it is, the two commands, one quick start per person, then links (≤ 250 lines)."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 250, f"README.md has {len(lines)} lines: move detail into docs/"
+    for person in ("填表人", "区财政局", "信息化同事"):
+        assert any(line.startswith("## ") and person in line for line in lines), person

@@ -110,7 +110,7 @@ def test_c12_a_lone_surrogate_in_a_json_form_is_refused(tmp_path, capsys):
 def test_c13_a_bug_of_ours_is_internal_error_with_its_traceback(tmp_path, capsys, monkeypatch):
     from xltools.district import process
 
-    def broken(verdict, policy):
+    def broken(verdict, policy, rows=None):
         raise ZeroDivisionError("a bug of ours")
 
     monkeypatch.setattr(process, "project_row", broken)

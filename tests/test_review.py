@@ -169,3 +169,22 @@ def test_sample_is_risk_weighted():
     drawn = collections.Counter(draw_sample(pool, 1, seed=s)[0].key for s in range(400))
     assert 150 < drawn["risky"] < 250
     assert max(n for key, n in drawn.items() if key != "risky") < 50
+
+
+def test_facts_from_the_rows_as_made_equal_the_facts_from_the_packed_rows():
+    """The worker hands risk_facts the indicator rows it has just packed (issue 31): the facts are those of the
+    rows unpacked again, on forms that raise flags and on the clean one."""
+    from xltools.district.process import indicator_rows
+
+    forms = [clean_form(), clean_form(project_name="社区绿化")]
+    bare = clean_form()
+    for ind in bare.indicators:  # every actual copied from its target, no 偏差原因, a placeholder where one was
+        ind.actual, ind.deviation = ind.target, "无" if ind.deviation else None
+    forms.append(bare)
+    for form in forms:
+        verdict = judge_form(form, Policy())
+        rows = indicator_rows(verdict)
+        project = project_row(verdict, Policy(), rows)
+        assert rows and [dataclasses.astuple(r) for r in rows] == [dataclasses.astuple(r) for r in project.indicators]
+        assert risk_facts(project, rows) == risk_facts(project)
+    assert risk_facts(project)["hits"]  # the last form raises flags (actual-copied at least)

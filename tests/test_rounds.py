@@ -71,7 +71,7 @@ def test_review_from_the_stored_risk_facts_equals_the_review_made_afresh(forms, 
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         heads = [json.loads(head) for (head,) in db.execute("SELECT project FROM results WHERE project IS NOT NULL")]
     assert heads and all(head["risk"]["hits"] is not None for head in heads)
-    monkeypatch.setattr(process, "risk_facts", lambda project: None)  # results without facts: flags worked out again
+    monkeypatch.setattr(process, "risk_facts", lambda project, rows=None: None)  # results without facts: flags worked out again
     afresh = combine([forms], tmp_path / "b.xlsx", jobs=1, store=tmp_path / "s.sqlite", full=True)
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         assert all(json.loads(head)["risk"] is None for (head,) in db.execute(

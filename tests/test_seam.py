@@ -259,3 +259,58 @@ def test_zip_has_finds_exact_member_names_only(filled: Path) -> None:
         archive.writestr("xl/workbook.xml.bak", b"")
     assert not zip_has(odd.getvalue(), "xl/workbook.xml")
     assert not zip_has(data[: len(data) // 2], "xl/workbook.xml")
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_the_word_and_calamine_readers_are_made_only_for_files_that_may_be_theirs(filled: Path, tmp_path: Path) -> None:
+    """The seam asks the Word and calamine readers through a cheap test on the container (so a check of an
+    .xlsx never imports them); that test is true wherever the real reader's ``accepts`` is."""
+    from xltools.form.labelform import GridCell  # noqa: F401 - the Word reader's own imports, loaded here anyway
+    from xltools.io import seam
+    from xltools.io.legacy import CalamineReader
+    from xltools.io.wordform import WordReader
+
+    from .wordkit import form_docx
+
+    docx = form_docx(clean_form(), tmp_path / "form.docx").read_bytes()
+    xlsx = filled.read_bytes()
+    ods_mime = b"application/vnd.oasis.opendocument.spreadsheet"
+    samples = {
+        "xlsx": (xlsx, "a.xlsx"), "xlsx named .docx": (xlsx, "a.docx"), "docx": (docx, "a.docx"),
+        "docx named .xlsx": (docx, "a.xlsx"), "damaged docx": (docx[: len(docx) // 2], "a.docx"),
+        "damaged xlsx": (xlsx[: len(xlsx) // 2], "a.xlsx"), "doc": (cfb({"WordDocument": b"\0" * 5000}), "a.doc"),
+        "wps": (cfb({"WordDocument": b"\0" * 5000}), "a.wps"), "damaged doc": (cfb({"WordDocument": b"\0" * 5000})[:600], "a.doc"),
+        "xls": (cfb({"Workbook": b"\x09\x08" + b"\0" * 5000}), "a.xls"), "et": (cfb({"Book": b"\0" * 5000}), "a.et"),
+        "ods": (_zip({"mimetype": ods_mime, "content.xml": b"<x/>"}), "a.ods"),
+        "xlsb": (_zip({"xl/workbook.bin": b"\0" * 10, "[Content_Types].xml": b"<x/>"}), "a.xlsb"),
+        "zip": (_zip({"a.txt": b"x"}), "a.zip"), "pdf": (b"%PDF-1.4\n...", "a.pdf"), "empty": (b"", "a.xlsx"),
+    }
+    word, _, calamine = seam._BUILT_IN
+    accepted = {"docx": set(), "calamine": set()}
+    for what, (data, name) in samples.items():
+        content = Content(name, data)
+        for lazy, real, key in ((word, WordReader(), "docx"), (calamine, CalamineReader(), "calamine")):
+            if real.accepts(Content(name, data)):
+                accepted[key].add(what)
+                assert lazy.may(content), what
+            assert lazy.accepts(Content(name, data)) == real.accepts(Content(name, data)), what
+    # the samples do reach both readers (the test above is not vacuous), and an .xlsx never may be theirs
+    assert accepted == {"docx": {"docx", "docx named .xlsx", "damaged docx", "doc", "wps", "damaged doc"},
+                        "calamine": {"xls", "et", "ods", "xlsb"}}
+    assert not word.may(Content("a.xlsx", xlsx)) and not calamine.may(Content("a.docx", xlsx))
+    assert [r.name for r in readers()] == ["docx", "xlsx", "calamine"]
+
+
+def test_registering_a_built_in_readers_class_replaces_it(registry) -> None:
+    from xltools.io.wordform import WordReader
+
+    mine = WordReader()
+    registry.register_reader(mine, first=True)
+    assert readers()[0] is mine and [r.name for r in readers()] == ["docx", "xlsx", "calamine"]

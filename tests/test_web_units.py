@@ -222,5 +222,36 @@ def test_result_page_escapes_what_files_bring() -> None:
     ])
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;.xlsx" in html
     assert "坏&lt;b&gt;文件&lt;/b&gt;" in html and "x&lt;y" in html and "a&amp;b" in html
-    assert "执行率 <b>95.61%</b>" in html and "总分 <b>—</b>" in html
+    assert "执行率 <b>95.61%</b>" in html and "复核总分 <b>—</b>" in html and "等级 <b>未评分</b>" in html
     assert "发现 1 个错误、1 个警告" in html and "<td>project_name</td>" in html
+
+
+def test_result_page_shows_the_totals_as_the_script_does() -> None:
+    """Without JavaScript the card says what the script's card says: the self total with the findings on it
+    beside the reviewed total and its grade (the plain page used to show one 总分, the reviewed one)."""
+    from xltools.web.pages import results_page
+
+    html = results_page([
+        {"file": "分值120.xlsx", "execution_rate": 0.955, "budget_score": 9.55, "self_total": 118.55, "total": 100,
+         "grade": None, "findings": [{"severity": "error", "cell": "自评表!G29", "code": "weights-sum", "message": "m"}]},
+        {"file": "好.xlsx", "execution_rate": 1, "budget_score": 10, "self_total": 98, "total": 98, "grade": "优",
+         "findings": []},
+    ])
+    assert ('自评总分 <b>118.55</b><span class="error"> （错误 weights-sum）</span>' in html
+            and "复核总分 <b>100</b>" in html and "等级 <b>未评级</b>" in html)
+    assert "自评总分 <b>98</b></span>" in html and "等级 <b>优</b>" in html and "检查通过" in html
+
+
+def test_the_district_page_is_told_every_file_left_out() -> None:
+    """Files whose fate keeps them out of the summary are named with fate, reason and next step; files that
+    were summarised (also with errors, or 年度不符 / 重复, which the 文件清单 explains) are not."""
+    from xltools.web.app import not_summarised
+
+    files = [{"path": "甲/a.xlsx", "fate": "ok", "reason": None},
+             {"path": "甲/说明.txt", "fate": "skipped", "reason": "不是 Excel 工作簿"},
+             {"path": "乙/坏.xlsx", "fate": "unreadable", "reason": "文件已损坏，无法解压。"},
+             {"path": "乙/b.xlsx", "fate": "duplicate", "reason": "与 a 相同"}]
+    shown = not_summarised(files)
+    assert [s["name"] for s in shown] == ["甲/说明.txt", "乙/坏.xlsx"]
+    assert shown[0]["reason"].startswith("已跳过，不是 Excel 工作簿。不是自评表的文件请移出报送文件夹")
+    assert shown[1]["reason"].startswith("无法读取，文件已损坏，无法解压。请用 Excel 或 WPS 打开该文件")

@@ -7,12 +7,13 @@ each ``<si>``'s ``<t>`` or its runs' ``<t>``, never phonetic runs.
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from xml.etree.ElementTree import ParseError, fromstring
 from xml.sax.saxutils import escape
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
@@ -24,7 +25,7 @@ from xltools.io import xlsxread
 from xltools.io.engine import convert
 
 from .forms import seed_form
-from .fuzzkit import SEEDS, parts, with_shared_strings
+from .fuzzkit import SEEDS, parts, with_part, with_shared_strings, xml_mutant
 from .lo import soffice  # noqa: F401 - fixture
 
 CELL = Layout().spot("project_name").cell  # of template 1.0, as the fixtures in tests/fixtures/v1_0
@@ -150,3 +151,24 @@ def test_a_real_libreoffice_resave_reads_the_same_both_ways(libreoffice_resaved,
     monkeypatch.setattr(xlsxread, "plain_shared_strings", lambda _data: None)  # the parser's path
     slow = read_workbook(libreoffice_resaved)
     assert {n: s.values for n, s in book.sheets.items()} == {n: s.values for n, s in slow.sheets.items()}
+
+
+EXAMPLES = int(os.environ.get("XLTOOLS_FUZZ_EXAMPLES", "25"))
+
+
+@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_mutations_of_a_libreoffice_string_table_read_as_the_tree_reads_them(libreoffice_resaved, data):
+    """Thousands with ``make fuzz``: a mutated real table is read as the tree reads it, or left to the parser."""
+    sst = parts(libreoffice_resaved)["xl/sharedStrings.xml"]
+    xml = data.draw(xml_mutant([sst], b"<si>", b"</sst>"))
+    try:
+        tree = tree_strings(xml)
+    except ParseError:
+        tree = None
+    fast = plain_shared_strings(xml)
+    assert fast is None or fast == tree
+    if tree is None:  # not XML: the reader refuses it whichever path it takes
+        with pytest.raises(WorkbookReadError):
+            read_workbook(with_part(libreoffice_resaved, "xl/sharedStrings.xml", xml))

@@ -51,6 +51,8 @@ def book_payload(source: Path | bytes, *, name: str = "自评表.xlsx", client: 
     ``used`` gives a sheet's used range extent (rows, columns) where formatted empty cells
     extend it beyond the last value, as Excel's ``UsedRange`` does.
     """
+    if isinstance(source, Path) and source.suffix.lower() in (".xls", ".et", ".ods"):
+        return _legacy_payload(source, name, client, active_sheet, selection)
     data = read_workbook(source)
     sheets = [{"name": sheet, "values": _grid(data.sheets[sheet].values, (used or {}).get(sheet, (0, 0))),
                "pictures": [], "tables": []} for sheet in data.sheet_names]
@@ -69,6 +71,21 @@ def book_payload(source: Path | bytes, *, name: str = "自评表.xlsx", client: 
         "names": names,
         "sheets": sheets,
     }
+
+
+def _legacy_payload(source: Path, name: str, client: str, active_sheet: int,
+                   selection: str | None) -> dict[str, object]:
+    """What a client sends for a workbook open as .xls/.et/.ods: its sheets' values as the seam's legacy reader
+    (python-calamine) reads them from the file (no defined names: the add-in reads ranges by address)."""
+    from xltools.io.seam import read_source
+
+    book = read_source(source).book
+    assert book is not None
+    sheets = [{"name": sheet, "values": _grid(book.sheet(sheet).values, (0, 0)), "pictures": [], "tables": []}
+              for sheet in book.sheet_names]
+    return {"client": client, "version": xw.__version__,
+            "book": {"name": name, "active_sheet_index": active_sheet, "selection": selection},
+            "names": [], "sheets": sheets}
 
 
 # --- reading the recorded actions ---------------------------------------------------------------

@@ -66,7 +66,14 @@ def _print_text(result: dict[str, object]) -> None:
     print(f"  错误 {errors} 个，警告 {len(findings) - errors} 个")
     for f in findings:
         tag = SEVERITY_TEXT[f["severity"]]
-        print(f"  [{tag}] {f['cell'] or f['field']} {f['code']}：{f['message']}")
+        print(f"  [{tag}] {f['cell'] or _place(f['field'])} {f['code']}：{f['message']}")
+
+
+def _place(field: str) -> str:
+    """Where a finding without a cell is, in Chinese (``year`` → 年度; the whole file → 整个文件)."""
+    from xltools.core.fields import field_label
+
+    return "整个文件" if field == "file" else field_label(field)
 
 
 def expand_inputs(names: list[str], tally: Counter[str] | None = None) -> Iterator[str | None]:
@@ -180,7 +187,8 @@ def _annotate(args: argparse.Namespace, policy: object, today: object, targets: 
     from xltools.excel.fill import default_template
     from xltools.form.report import check_result
     from xltools.io.annotate import annotate_workbook
-    from xltools.io.seam import format_text, read_source
+    from xltools.form.book import format_text
+    from xltools.io.seam import read_source
 
     if len(args.files) != 1:
         raise UserError("--annotate 一次只能用于一个工作簿：请分别检查每个文件")

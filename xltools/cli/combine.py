@@ -53,7 +53,9 @@ def _print_table(report: CombineReport) -> None:
                 print(f"{pad(label, 16)}{n:>8}")
     print(f"本轮「{report.round_label}」：读取 {report.read} 个，沿用上次结果 {report.reused} 个（文件未改动）；"
           f"结果库 {report.store}")
-    print(f"正常 {counts['ok']} 个，有问题 {problems} 个，跳过 {counts['skipped']} 个；"
+    # 有问题 means "has errors" in `check FOLDER`'s totals: here the forms with errors are counted inside 正常
+    print(f"正常 {counts['ok']} 个（其中有错误 {report.ok_with_errors} 个），需核实去向 {problems} 个，"
+          f"跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
     _print_not_summarised(report)
@@ -63,8 +65,7 @@ def _print_table(report: CombineReport) -> None:
 def _print_not_summarised(report: CombineReport) -> None:
     """Name EVERY file that did not enter the summary (another format, unreadable …): its unit must hear of
     it, so none is left out; with ``--returns`` each is also in its unit's 退回清单."""
-    from xltools.district.results import FATE_TEXT
-    from xltools.district.returns import NEXT_STEP
+    from xltools.district.returns import NEXT_STEP, not_summarised_text
 
     missed = [r for r in report.files if r.fate in NEXT_STEP]
     if not missed:
@@ -73,8 +74,7 @@ def _print_not_summarised(report: CombineReport) -> None:
     print(f"未能汇总的文件（{len(missed)} 个，各单位须重新报送或删除）：")
     for r in missed:
         where = f"（已写入「{units[r.path]}」的退回清单）" if r.path in units else ""
-        why = (r.reason or FATE_TEXT[r.fate]).rstrip("。；; ")
-        print(f"  {r.path}：{FATE_TEXT[r.fate]}，{why}。{NEXT_STEP[r.fate]}{where}")
+        print(f"  {r.path}：{not_summarised_text(r.fate, r.reason)}{where}")
 
 
 #: How many files with problems the terminal table names (the rest are in 文件清单 and 问题清单).

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from xltools.io.files import read_policy
     from xltools.io.forms import judge_loaded, load_form
     from xltools.io.paths import FORM_XLSX, Paths, policy_file
-    from xltools.io.seam import format_text
+    from xltools.form.book import format_text
 
     source, out = Path(args.file), Path(args.output)
     (Paths(force=args.force).read("", source).read("--policy", policy_file(args.policy))

@@ -9,7 +9,7 @@ the model never rejects user text. Parsing and judging happen in
 from __future__ import annotations
 
 import datetime as dt
-from typing import Union
+from typing import TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,15 +120,48 @@ class Form(_Base):
 _EMPTY_ROW = FundRow.model_construct(initial_budget=None, annual_budget=None, executed=None)
 
 
+_new, _set = object.__new__, object.__setattr__
+
+
+def _fast_build(cls: type[_Base]) -> tuple[tuple[str, ...], frozenset[str]] | None:
+    """The field names of ``cls`` (in order, and as a set) when :func:`_built` may build it (no alias, extra or
+    post-init to honour)."""
+    plain = (cls.model_config.get("extra") != "allow" and not cls.__pydantic_post_init__
+             and not cls.__pydantic_root_model__ and not cls.__private_attributes__
+             and all(f.alias is None and f.validation_alias is None for f in cls.model_fields.values()))
+    return (tuple(cls.model_fields), frozenset(cls.model_fields)) if plain else None
+
+
+def _built(cls: type[_M], values: dict[str, Cell], fields: tuple[tuple[str, ...], frozenset[str]] | None) -> _M:
+    """``cls.model_construct(**values)``, without its work per call (aliases, extras and defaults looked up
+    field by field: four times the cost) when ``values`` name every field of a plain model (``fields``, from
+    :func:`_fast_build`); else model_construct itself. The instance holds what model_construct's holds (fields
+    in field order, every field set, no extra, no private attributes): tests/test_model_build.py compares the
+    two on every model, so a pydantic that builds models otherwise fails there, not in a verdict."""
+    if fields is None or values.keys() != fields[1]:
+        return cls.model_construct(**values)
+    names = fields[0]
+    model = _new(cls)
+    _set(model, "__dict__", {name: values[name] for name in names})
+    _set(model, "__pydantic_fields_set__", set(names))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
+_M = TypeVar("_M", bound=_Base)
+_FUND_ROW, _INDICATOR, _FUNDS, _FORM = (_fast_build(m) for m in (FundRow, Indicator, Funds, Form))
+
+
 def form_from_cells(fields: dict[str, Cell], funds: dict[str, dict[str, Cell] | None],
                     indicators: list[dict[str, Cell]]) -> Form:
     """A form from values that are already cells (``float``, ``int``, ``str``, ``datetime.date`` or
     ``None``, as a reader's cleaning leaves them), assembled without validation: validating such values
     changes none of them, and skipping it keeps pydantic's validators unbuilt on the workbook path.
     ``fields`` are Form fields by name, ``funds`` fund key → its parts (``None`` for a blank row)."""
-    rows = {key: None if row is None else FundRow.model_construct(**row) for key, row in funds.items()}
-    return Form.model_construct(**fields, funds=Funds.model_construct(**rows),
-                                indicators=[Indicator.model_construct(**row) for row in indicators])
+    rows = {key: None if row is None else _built(FundRow, row, _FUND_ROW) for key, row in funds.items()}
+    return _built(Form, {**fields, "funds": _built(Funds, rows, _FUNDS),
+                         "indicators": [_built(Indicator, row, _INDICATOR) for row in indicators]}, _FORM)
 
 
 def field_titles() -> dict[str, str]:

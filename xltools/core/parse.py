@@ -208,7 +208,8 @@ def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万",
     """
     if value is None:
         return _NO_NUMBER
-    if _is_real(value):
+    kind = type(value)
+    if kind is float or kind is int or _is_real(value):  # a cell's number (its exact type) without the calls
         return _parse_real(value) if value else _parse_real.__wrapped__(value)  # -0.0 == 0.0: no cache
     if isinstance(value, bool):
         return Number("invalid", None, value)

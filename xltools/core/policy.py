@@ -18,7 +18,7 @@ from .errors import PYDANTIC_REASONS, UserError
 from .vocabulary import LEVELS, RATING_SCALES
 
 __all__ = ["Policy", "TotalCap", "policy_from_data", "policy_json", "PolicyError",
-           "BANDS", "V1_KEYS", "OPTIONAL_FIELDS"]
+           "BANDS", "V1_KEYS", "OPTIONAL_FIELDS", "DEFAULT_POLICY", "stored_policy"]
 
 #: The qualitative bands the scoring needs, best first (a policy may rename nothing, only move limits).
 BANDS: tuple[str, str, str] = ("达成", "部分达成", "未达成")
@@ -31,7 +31,9 @@ class PolicyError(UserError):
 class TotalCap(BaseModel):
     """One band of the total cap: with an execution rate below ``below`` the total is at most ``max_total``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # defer_build (here and in Policy): pydantic builds the validators when a policy is first validated (a
+    # TOML file, a workbook's own policy other than the defaults), not at import — a check does not need them
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     below: float = Field(title="执行率低于此值（0 到 1 之间的小数）")
     max_total: float = Field(title="总分最高为")
@@ -48,7 +50,7 @@ OptionalField = Literal["project_lead", "lead_phone", "filled_by", "filler_phone
 class Policy(BaseModel):
     """Scoring and validation settings (defaults follow the district's practice)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     # --- the options of template version 1.0 (their JSON is what a 1.0 template carries) ---
     decimals: int = Field(2, ge=0, le=6, title="得分保留小数位（0 为取整）")
@@ -150,6 +152,29 @@ class Policy(BaseModel):
 V1_KEYS: tuple[str, ...] = ("decimals", "reverse_rule", "grade_thresholds", "lowest_grade", "standard_split",
                             "total_weight", "low_execution_rate", "qualitative_bands", "name_max_length",
                             "default_budget_weight")
+
+#: The district's defaults, ``Policy()``, made without running the validators (every default is valid and
+#: already of its field's type; tests/test_policy.py compares it with ``Policy()``): a check of a workbook
+#: built with the defaults then never builds pydantic's validators (~10 ms) nor loads its plugins (~25 ms).
+DEFAULT_POLICY = Policy.model_construct()
+
+
+def _canonical(data: Any) -> str:
+    """``data`` as JSON with sorted keys (``1``, ``1.0`` and ``true`` stay different)."""
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+#: What a template built with the default policy stores as its policy (its V1 keys), canonical.
+_DEFAULT_STORED = _canonical({key: getattr(DEFAULT_POLICY, key) for key in V1_KEYS})
+
+
+def stored_policy(data: Any) -> Policy:
+    """The policy a template stores in its metadata (parsed JSON), validated — :data:`DEFAULT_POLICY` itself
+    when the data is exactly the defaults as every template built with them stores them. Raises
+    :class:`pydantic.ValidationError` (a ``ValueError``) when the data does not fit."""
+    if isinstance(data, dict) and len(data) == len(V1_KEYS) and _canonical(data) == _DEFAULT_STORED:
+        return DEFAULT_POLICY
+    return Policy.model_validate(data)
 
 
 def _share(key: str, value: float) -> str | None:

@@ -134,7 +134,7 @@ class CombineReport:
                 "project": r.project.name if r.project else None,
                 "year": r.project.year if r.project else None,
                 "review_total": r.project.review_total if r.project else None,
-                "errors": r.errors, "warnings": r.warnings, "sha256": r.sha256 or None,
+                "errors": r.errors, "warnings": r.warnings, "sha256": r.sha256.partition("#")[0] or None,
                 "reused": r.reused,
                 **({"traceback": self.tracebacks[r.path]} if r.path in self.tracebacks else {}),
             } for r in self.files],
@@ -445,9 +445,10 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 seqs.append(seq)
             del entries
             for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today, targets)):
-                if result.traceback:
-                    tracebacks[result.path] = result.traceback
-                db.add(round_id, seq, result, config, today, _db_path(source))
+                for row in result.parts or (result,):  # a list workbook: one row per project
+                    if row.traceback:
+                        tracebacks[row.path] = row.traceback
+                    db.add(round_id, seq, row, config, today, _db_path(source))
                 done += 1
                 if done % 500 == 0:
                     db.commit()

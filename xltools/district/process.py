@@ -29,7 +29,7 @@ from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.parse import normalize_text, parse_date, parse_number
 from xltools.core.targets import Targets
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
-from xltools.district.results import FileResult, IndicatorRow, ProjectRow
+from xltools.district.results import FileResult, IndicatorRow, ProjectRow, part_key
 from xltools.district.review import FLAGS, risk_facts
 from xltools.form.identify import NotTemplate, UnknownVersion, too_many_rows
 from xltools.form.labelform import NotAForm
@@ -43,7 +43,7 @@ from xltools.io.reader import Content
 from xltools.io.seam import ReadError, ReadOptions, read_content
 from xltools.io.xlsxread import Limits
 
-__all__ = ["process_file", "project_row", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
+__all__ = ["process_file", "project_row", "indicator_rows", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
 
 LIMITS = Limits()
 #: What a district run reads of each workbook (the seam's readers read no more than this).
@@ -125,17 +125,21 @@ def _wan(value: object, policy: Policy) -> float | None:
     return None if amount is None else amount * policy.money_factor
 
 
-def project_row(verdict: Verdict, policy: Policy) -> ProjectRow:
-    """The summary's view of one judged form."""
+def indicator_rows(verdict: Verdict) -> list[IndicatorRow]:
+    """The judged form's indicators as 指标明细 shows them (empty rows left out), with their reviewed scores."""
+    reviewed = {item.index: item.score for item in verdict.evaluation.sheet.indicators}
+    return [IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
+                         reviewed.get(i), ind.deviation)
+            for i, ind in enumerate(verdict.form.indicators) if not ind.is_empty()]
+
+
+def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow] | None = None) -> ProjectRow:
+    """The summary's view of one judged form (``indicators``: its :func:`indicator_rows` when already made)."""
     form, sheet = verdict.form, verdict.evaluation.sheet
     total = form.fund("total")
     self_total = verdict.self_total  # the cached value of the 总分 formula, else what the formula computes
-    reviewed = {item.index: item.score for item in sheet.indicators}
-    indicators = [
-        IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
-                     reviewed.get(i), ind.deviation)
-        for i, ind in enumerate(form.indicators) if not ind.is_empty()
-    ]
+    if indicators is None:
+        indicators = indicator_rows(verdict)
     return ProjectRow(
         year=_year_key(form.year),
         unit=_text(form.implementing_unit),
@@ -241,20 +245,14 @@ def process_file(task: tuple[str, str] | str, policy: Policy | None = None,
     return result
 
 
-def _other_layout(path: str, data: bytes, result: FileResult) -> OtherForm | None:
+def _other_layout(path: str, data: bytes) -> tuple[tuple[Finding, ...], list[OtherForm]]:
     """A workbook that is no template of ours, read again whole (all sheets, merged ranges) by its labels:
-    its one form, or ``None`` (not a form at all; or a list of many projects, said in ``result``)."""
+    the seam's findings and its forms (one, or one per project of a list; none: not a form at all)."""
     try:
-        book = read_content(Content(path, data), ReadOptions(limits=LIMITS)).book
-        others = read_other(book) if book is not None else []
+        source = read_content(Content(path, data), ReadOptions(limits=LIMITS))
+        return source.findings, read_other(source.book) if source.book is not None else []
     except (ReadError, NotAForm):
-        return None
-    if len(others) > 1:
-        result.fate = "not-template"
-        result.reason = (f"这是 {len(others)} 个项目的清单（一行一条指标），汇总时不拆分；请用 xltools check 逐个检查，"
-                         "或按模板每个项目填一份")
-        return None
-    return others[0] if others else None
+        return (), []
 
 
 def _read_member(path: str, result: FileResult) -> bytes | None:
@@ -329,7 +327,8 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         if verdict.blank:
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
             return
-        project = project_row(verdict, verdict.policy or Policy())
+        rows = indicator_rows(verdict)
+        project = project_row(verdict, verdict.policy or Policy(), rows)
     except ReadError as exc:
         result.fate, result.reason = exc.fate, exc.reason
         return
@@ -337,23 +336,54 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         if book is not None and set(SUMMARY_SHEETS) <= set(book.sheet_names):
             result.fate, result.reason = "skipped", "这是 xltools 生成的汇总表，不是填报文件"
             return
-        other = None if isinstance(exc, UnknownVersion) else _other_layout(result.path, data, result)
-        if other is None:
-            if not result.reason:
-                result.fate, result.reason = exc.fate, exc.reason
-            return
-        if _too_big(other.form, result):
-            return
-        verdict = judge_form(other.form, policy, today=today, reading=other.findings, origins=other.origins or None)
-        if verdict.blank:
-            result.fate, result.reason = "skipped", "空白的自评表（其他格式），没有填写任何内容"
-            return
-        project = project_row(verdict, verdict.policy or Policy())
-        result.fate, result.reason = "other-layout", other.what
-    result.project = project
-    result.risk = risk_facts(project)
-    _drift_facts(verdict, result.risk)
-    result.findings = [_finding_row(f) for f in verdict.findings]
+        reading, others = ((), []) if isinstance(exc, UnknownVersion) else _other_layout(result.path, data)
+        if not others:
+            result.fate, result.reason = exc.fate, exc.reason
+        elif len(others) == 1:
+            _judge_other(others[0], reading, result, policy, today)
+        else:
+            _split_list(others, reading, result, policy, today)
+        return
+    _record(verdict, project, result, rows)
     if verdict.tampered:
         result.fate = "tampered"
         result.reason = "工作簿与模板不一致（见「问题清单」中 tamper- 开头的问题）；数据仍已汇总，请核实"
+
+
+def _record(verdict: Verdict, project: ProjectRow, result: FileResult,
+            rows: list[IndicatorRow] | None = None) -> None:
+    """The judged project, its risk facts and findings into ``result`` (``rows``: its indicator rows as made)."""
+    result.project = project
+    result.risk = risk_facts(project, rows)  # the rows as made, not decoded again from the packed project
+    _drift_facts(verdict, result.risk)
+    result.findings = [_finding_row(f) for f in verdict.findings]
+
+
+def _judge_other(other: OtherForm, reading: tuple[Finding, ...], result: FileResult, policy: Policy | None,
+                 today: dt.date) -> None:
+    """The one verdict on a form of another layout (or one project of a list), as ``check`` gives it: fate
+    其他格式 (never a template's tamper verdict), or why it is not summarised."""
+    if _too_big(other.form, result):
+        return
+    verdict = judge_form(other.form, policy, today=today, reading=(*reading, *other.findings),
+                         origins=other.origins or None, targets=_TARGETS)
+    if verdict.blank:
+        result.fate, result.reason = "skipped", "空白的自评表（其他格式），没有填写任何内容"
+        return
+    result.fate, result.reason = "other-layout", other.what
+    rows = indicator_rows(verdict)
+    _record(verdict, project_row(verdict, verdict.policy or Policy(), rows), result, rows)
+
+
+def _split_list(others: list[OtherForm], reading: tuple[Finding, ...], result: FileResult, policy: Policy | None,
+                today: dt.date) -> None:
+    """A list workbook's projects, each judged on its own into one of ``result.parts`` (named by the list's rows,
+    keyed by :func:`part_key` so that the store keeps, reuses and compares each project apart)."""
+    result.fate = "other-layout"
+    result.reason = f"这是 {len(others)} 个项目的清单（一行一条指标），每个项目分别检查和汇总"
+    for number, other in enumerate(others, start=1):
+        part = FileResult(f"{result.path}{other.suffix}", "ok", size=result.size, mtime=result.mtime,
+                          sha256=part_key(result.sha256, number) if result.sha256 else "", format=result.format,
+                          part=other.suffix)
+        _judge_other(other, reading, part, policy, today)
+        result.parts.append(part)

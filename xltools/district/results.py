@@ -20,7 +20,7 @@ from xltools.district.units import unit_sort_key
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "USED_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
            "UnitSums", "unit_rows", "drift_counts", "grade_names", "grade_shown", "fate_label", "dumps_value",
            "loads_value", "SHEET",
-           "SHEETS", "GROUPS"]
+           "SHEETS", "GROUPS", "part_key", "part_index"]
 
 Fate = Literal["ok", "tampered", "other-layout", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
                "unreadable", "encrypted", "too-large", "skipped", "internal-error"]
@@ -168,6 +168,18 @@ class ProjectRow:
         return (normalize_text(self.unit), normalize_text(self.name), self.year)
 
 
+def part_key(sha256: str, number: int) -> str:
+    """The results store's key of project ``number`` (from 1) of a list workbook whose bytes hash to ``sha256``
+    (``<sha256>#3``): one file, many results, each reused or compared on its own."""
+    return f"{sha256}#{number}"
+
+
+def part_index(key: str) -> int:
+    """Which project of its file a result is, from 0 (:func:`part_key`; a whole file's key: 0)."""
+    _, _, number = key.partition("#")
+    return int(number) - 1 if number.isdigit() else 0
+
+
 @dataclass(slots=True)
 class FileResult:
     """What happened to one input file (findings as (sheet, cell, code, severity, message))."""
@@ -190,6 +202,11 @@ class FileResult:
     format: str = ""
     #: Where the file was read (``path`` is how the summary names it); what 来源文件 links to.
     source: str = ""
+    #: For one project of a list workbook: what follows the file's name in ``path`` (``（第3–8行）``).
+    part: str = ""
+    #: A list workbook's projects, one result each (``part`` set, ``sha256`` a :func:`part_key`); the
+    #: file's own result then carries no project: the store keeps the parts, not the file.
+    parts: list[FileResult] = field(default_factory=list)
 
     @property
     def errors(self) -> int:

@@ -28,11 +28,11 @@ from xltools.district.discover import CombineError
 from xltools.district.process import watch_parent
 from xltools.district.results import FATE_TEXT
 from xltools.district.store import Store
-from xltools.io.annotate import annotate_workbook
 from xltools.io.archives import split_task
 from xltools.io.files import atomic_output
 
 __all__ = ["write_returns", "RETURN_LIST", "unit_folder", "is_returns_folder", "NOT_SUMMARISED", "NEXT_STEP",
+           "not_summarised_text",
            "unit_of_folders", "ReturnNotice"]
 
 RETURN_LIST = "退回清单.xlsx"
@@ -54,6 +54,13 @@ NEXT_STEP: dict[str, str] = {
 NOT_SUMMARISED = tuple(NEXT_STEP)
 
 
+def not_summarised_text(fate: str, reason: str | None) -> str:
+    """What a file that did not enter the summary is told, wherever it is named (the screen, its unit's
+    退回清单, the district page): its fate, the reason and the next step."""
+    why = reason.rstrip("。；; ") if reason else FATE_TEXT[fate]
+    return f"{FATE_TEXT[fate]}，{why}。{NEXT_STEP[fate]}"
+
+
 def is_returns_folder(folder: Path) -> bool:
     """Whether ``folder`` is what ``--returns`` wrote before (so ``--force`` may write into it again): only
     folders, each with its 退回清单.xlsx. A folder of anything else is never written into."""
@@ -72,6 +79,8 @@ def unit_folder(unit: str) -> str:
 
 def _annotate(task: tuple[str, str, Policy | None, dt.date]) -> str:
     """One annotated copy (in a worker); the error message instead of raising, so one file cannot stop the rest."""
+    from xltools.io.annotate import annotate_workbook  # imported by write_returns before the workers start
+
     source, target, policy, today = task
     try:
         annotate_workbook(Path(source), Path(target), policy=policy, today=today, force=True)
@@ -111,6 +120,9 @@ def _unit_for(path: str, folders: dict[str, str]) -> str:
 def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
                   today: dt.date, jobs: int = 1, notice: ReturnNotice | None = None) -> dict[str, object]:
     """Write the returns folder of a round; what the --json report says of it."""
+    # openpyxl and its annotating only with --returns (not at every combine's start), and here, before
+    # the workers are forked, so that they inherit them
+    import xltools.io.annotate  # noqa: F401
     try:
         return _write_returns(store, round_id, folder, policy, today, jobs, notice or ReturnNotice())
     except OSError as exc:  # a folder that cannot be made (read-only mount, full disk)
@@ -165,9 +177,8 @@ def _write_returns(store: Store, round_id: int, folder: Path, policy: Policy | N
     folders = unit_of_folders(store, round_id)
     for path, fate, reason in unread:
         unit = _unit_for(path, folders)
-        why = reason.rstrip("。；; ") if reason else FATE_TEXT[fate]
         listings.setdefault(unit, []).append((PurePosixPath(path).name, "（未能汇总）", "—", "错误", fate,
-                                              f"{FATE_TEXT[fate]}：{why}。{NEXT_STEP[fate]}"))
+                                              not_summarised_text(fate, reason)))
     (label,) = store.db.execute("SELECT label FROM rounds WHERE id=?", (round_id,)).fetchone()
     for unit, listing in listings.items():
         (folder / unit_folder(unit)).mkdir(exist_ok=True)
@@ -194,10 +205,10 @@ def _write_list(path: Path, rows: list[tuple[str, str, str, str, str, str]],
         bad = book.add_format({"border": 1, "font_name": "宋体", "font_color": "#C00000", "valign": "top"})
         ws = book.add_worksheet("退回清单")
         last = len(_HEADERS) - 1
-        deadline = notice.deadline or "（未规定，请尽快）"
+        when = f"请于 {notice.deadline} 前改正下列问题" if notice.deadline else "请尽快改正下列问题（未规定期限）"
         contact = notice.contact or "（请向区财政局绩效科询问）"
         lines = [f"实施单位：{unit}　　　轮次：{label}　　　退回日期：{today.isoformat()}",
-                 f"请于 {deadline} 前改正下列问题，重新报送整份表；联系人：{contact}",
+                 f"{when}，重新报送整份表；联系人：{contact}",
                  "红色“错误”必须改正；“警告”请核对，确认无误可不改。带批注的副本在本文件夹中，问题单元格已标色。"]
         ws.merge_range(0, 0, 0, last, "朝阳区项目支出绩效自评表退回清单", big)
         ws.set_row(0, 30)

@@ -119,18 +119,19 @@ def _number(value: object) -> float | None:
     return number if number is not None and math.isfinite(number) else None
 
 
-def risk_facts(project: ProjectRow) -> dict[str, object]:
+def risk_facts(project: ProjectRow, indicators: Sequence[IndicatorRow] | None = None) -> dict[str, object]:
     """What :func:`risk_flags` needs of one project alone (JSON data): the flags it raises by itself
     (``hits``: [code, reason]), its 偏差原因 texts as the round counts them (``texts``; ``deviations``:
     [text, 三级指标] of the named indicators, first of each text, in order), its indicator set's
     ``signature`` and how many named indicators it has (``named``).
 
     The worker computes them with the verdict and the results store keeps them with the project, so a
-    round's review does not decode and parse every project's indicators again."""
+    round's review does not decode and parse every project's indicators again. ``indicators``: the project's
+    indicators when the caller holds them (the worker, which has just packed them), else they are unpacked."""
     hits: list[list[str]] = []
     # each indicator's texts normalised once: (三级指标, 年度指标值, 实际完成值, 偏差原因, the indicator)
     every = [(normalize_text(ind.name), normalize_text(ind.target), normalize_text(ind.actual),
-              normalize_text(ind.deviation), ind) for ind in project.indicators]
+              normalize_text(ind.deviation), ind) for ind in (project.indicators if indicators is None else indicators)]
     named = [row for row in every if row[0]]
     total, rate = project.review_total, project.execution_rate
     if total is not None and total >= HIGH_TOTAL and rate is not None and rate < LOW_RATE:

@@ -299,6 +299,16 @@ def _findings(store: Store, sha256: str, config: str) -> dict[tuple[str, str], s
         (sha256, config))}
 
 
+def _same_project(store: Store, old: tuple[str, str], new: tuple[str, str]) -> bool:
+    """Whether a project of a list workbook, stored as (key, config) in each round, was judged alike in both
+    (its rows unchanged while other rows of the list changed, so its file's hash did): the same project,
+    indicators, details and findings."""
+    if "#" not in new[0]:
+        return False
+    query = "SELECT project, indicators, details, packed_findings FROM results WHERE sha256=? AND config=?"
+    return store.db.execute(query, old).fetchone() == store.db.execute(query, new).fetchone()
+
+
 def _sentence(place: str, code: str, message: str) -> str:
     """A finding as one Chinese line of 变化: where, and what was wrong (the message up to its first full stop;
     the rule's title when there is no message)."""
@@ -332,7 +342,8 @@ def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[objec
         unit, name, _, fate, total, errors, sha256, config, _ = row
         _, _, _, old_fate, old_total, old_errors, old_sha, old_config, _ = before
         before, row = next(olds, None), next(news, None)
-        if old_sha == sha256 and old_config == config and old_fate == fate:
+        if old_fate == fate and ((old_sha, old_config) == (sha256, config)
+                                 or _same_project(store, (old_sha, old_config), (sha256, config))):
             continue
         was, now = _findings(store, old_sha, old_config), _findings(store, sha256, config)
         fixed, added = sorted(was.keys() - now.keys()), sorted(now.keys() - was.keys())

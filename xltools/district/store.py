@@ -10,8 +10,10 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
 - ``meta(key, value)``: ``schema_version``.
 - ``rounds(id, label, started, finished, summary, year, config)``: one row a run.
 - ``results(sha256, config, today, fate, reason, project, indicators, details, errors, warnings,
-  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings, format)``: what
-  judging a file's bytes gave (the cache). ``config`` fingerprints the program and the policy;
+  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings, format, part)``: what
+  judging a file's bytes gave (the cache); a list workbook (many projects) gives one result per project,
+  keyed ``<sha256>#<n>`` (:func:`~xltools.district.results.part_key`), ``part`` what follows the file's name
+  for that project (``（第3–8行）``). ``config`` fingerprints the program and the policy;
   ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as
   ``{"d": "YYYY-MM-DD"}``; ``project`` also holds ``risk``, the project's own risk facts);
   ``future`` = 1 when a finding depends on the day of the run (date-in-future); the header columns
@@ -20,10 +22,11 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
 - ``files(round, seq, path, sha256, config, size, mtime, fate, reason, reused, unit, name, year,
   filled_on, self_total, review_total, grade, errors, warnings, source, format)``: every input file of a
   round (``path`` as the summary shows it, ``source`` where it was read), its final fate (after the
-  year check and duplicates) and its format.
+  year check and duplicates) and its format; ``seq`` is the input order × :data:`PARTS` + the project's
+  index in a list workbook (one row per project of a list, ``path`` naming its rows).
 
-``format`` (both tables) was added within schema version 1: a store made before it gets the column
-(empty for its old rows) when opened.
+``format`` (both tables) and ``part`` were added within schema version 1: a store made before them gets
+the columns (empty for its old rows) when opened.
 
 Nothing here is ever unpickled: a store is a file on disk and is read as data only.
 """
@@ -41,10 +44,10 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
-from xltools.district.results import USED_FATES, FileResult, ProjectRow, dumps_value, loads_value
+from xltools.district.results import USED_FATES, FileResult, ProjectRow, dumps_value, loads_value, part_index
 from xltools.district.units import unit_sort_key
 
-__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason", "store_failure"]
+__all__ = ["Store", "StoreError", "SCHEMA_VERSION", "PARTS", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason", "store_failure"]
 
 SCHEMA_VERSION = 1
 #: USED_FATES as the SQL below writes them (each query spells the list out, as SQLite prepares it once).
@@ -64,7 +67,8 @@ CREATE TABLE IF NOT EXISTS results (
     sha256 TEXT NOT NULL, config TEXT NOT NULL, today TEXT NOT NULL, fate TEXT NOT NULL, reason TEXT NOT NULL,
     project TEXT, indicators BLOB, details TEXT, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
     future INTEGER NOT NULL, unit TEXT, name TEXT, year TEXT, filled_on TEXT, self_total REAL, review_total REAL,
-    grade TEXT, packed_findings TEXT NOT NULL, format TEXT NOT NULL DEFAULT '', PRIMARY KEY (sha256, config));
+    grade TEXT, packed_findings TEXT NOT NULL, format TEXT NOT NULL DEFAULT '', part TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (sha256, config));
 CREATE TABLE IF NOT EXISTS findings (
     sha256 TEXT NOT NULL, config TEXT NOT NULL, n INTEGER NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
     code TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (sha256, config, n));
@@ -80,6 +84,10 @@ CREATE INDEX IF NOT EXISTS files_sha ON files (round, sha256);
 """
 
 _FUTURE_CODES = ("date-in-future",)  # findings that depend on the day of the run
+
+#: Rows of ``files`` an input file may take (the projects of a list workbook): ``seq`` = input order × PARTS +
+#: the project's index, so the round keeps the input order and one file yields many results.
+PARTS = 1 << 20
 
 
 class StoreError(UserError):
@@ -160,6 +168,12 @@ def _project_from(head: str, indicators: bytes, details: str) -> tuple[ProjectRo
 
 # --- the store -------------------------------------------------------------------------------------
 
+#: A file's row of a round from its stored result (each project's of a list: its index added to ``seq``, its
+#: rows to the name); parameters round, seq, path, size, mtime, source, then the WHERE clause's.
+_REUSED = ("SELECT ?, ? + CASE WHEN length(sha256) > 65 THEN CAST(substr(sha256, 66) AS INTEGER) - 1 ELSE 0 END, "
+           "? || part, sha256, config, ?, ?, fate, reason, 1, unit, name, year, filled_on, self_total, review_total, "
+           "grade, errors, warnings, ?, format FROM results")
+
 _FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, "
                  "r.project, r.indicators, r.details, r.packed_findings, f.format, f.source")
 
@@ -189,11 +203,12 @@ class Store:
             raise StoreError(f"结果库 {path} 无法打开：{os_reason(exc)}") from exc
 
     def _add_format_columns(self) -> None:
-        """A store made before the ``format`` columns: add them (old rows: empty)."""
-        for table in ("results", "files"):
+        """A store made before the ``format`` (and ``part``) columns: add them (old rows: empty)."""
+        for table, names in (("results", ("format", "part")), ("files", ("format",))):
             columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-            if "format" not in columns:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN format TEXT NOT NULL DEFAULT ''")
+            for name in names:
+                if name not in columns:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
         self.db.commit()
 
     def _version(self) -> int | None:
@@ -250,35 +265,47 @@ class Store:
               source: str, today: dt.date) -> bool:
         """Record a file of a round from the stored result of its bytes (no workbook read), when the store
         holds one valid today; whether it did. A result without a date-dependent finding stays valid later
-        (a filled date not after the day it was judged is not after any later day either)."""
+        (a filled date not after the day it was judged is not after any later day either). A list workbook's
+        projects (keys ``<sha256>#<n>``) are reused all together or not at all."""
+        args = (round_id, seq * PARTS, path, size, mtime, source)
         cursor = self.db.execute(
-            "INSERT INTO files SELECT ?, ?, ?, sha256, config, ?, ?, fate, reason, 1, unit, name, year, filled_on, "
-            "self_total, review_total, grade, errors, warnings, ?, format FROM results WHERE sha256=? AND config=? "
-            "AND (future=0 OR today=?)", (round_id, seq, path, size, mtime, source, sha256, config, today.isoformat()))
-        return cursor.rowcount == 1
+            f"INSERT INTO files {_REUSED} WHERE sha256=? AND config=? AND (future=0 OR today=?)",
+            (*args, sha256, config, today.isoformat()))
+        if cursor.rowcount == 1:
+            return True
+        low, high = sha256 + "#", sha256 + "$"  # '$' follows '#': the keys of the file's projects
+        count, stale = self.db.execute(
+            "SELECT COUNT(*), SUM(future=1 AND today!=?) FROM results WHERE sha256>? AND sha256<? AND config=?",
+            (today.isoformat(), low, high, config)).fetchone()
+        if not count or stale:
+            return False
+        self.db.execute(f"INSERT INTO files {_REUSED} WHERE sha256>? AND sha256<? AND config=?", (*args, low, high, config))
+        return True
 
     def add(self, round_id: int, seq: int, result: FileResult, config: str, today: dt.date,
             source: str = "") -> None:
-        """Record one file of a round (and, when it was read, its result in the cache)."""
+        """Record one file of a round (and, when it was read, its result in the cache); ``seq`` is its input
+        order (one project of a list workbook: the file's, the project's index taken from its key)."""
         p = result.project
         if result.sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
             head = dumps_value({**{name: getattr(p, name) for name in _PROJECT_FIELDS},
                                 "risk": result.risk}) if p is not None else None
             future = any(f[2] in _FUTURE_CODES for f in result.findings)
-            self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             (result.sha256, config, today.isoformat(), result.fate, result.reason, head,
                              p.packed_indicators if p else None, dumps_value(list(p.details)) if p else None,
                              result.errors, result.warnings, int(future),
                              p.unit if p else None, p.name if p else None, p.year if p else None,
                              p.filled_on.isoformat() if p and p.filled_on else None, p.self_total if p else None,
                              p.review_total if p else None, p.grade if p else None, dumps_value(result.findings),
-                             result.format))
+                             result.format, result.part))
             self.db.execute("DELETE FROM findings WHERE sha256=? AND config=?", (result.sha256, config))
             self.db.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
                                 [(result.sha256, config, n, *f) for n, f in enumerate(result.findings)])
         self.db.execute(
             "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (round_id, seq, result.path, result.sha256, config if result.sha256 else "", result.size,
+            (round_id, seq * PARTS + part_index(result.sha256), result.path, result.sha256,
+             config if result.sha256 else "", result.size,
              result.mtime, result.fate, result.reason, int(result.reused),
              p.unit if p else None, p.name if p else None, p.year if p else None,
              p.filled_on.isoformat() if p and p.filled_on else None, p.self_total if p else None,
@@ -385,11 +412,12 @@ class Store:
         return dict(self.db.execute("SELECT fate, COUNT(*) FROM files WHERE round=? GROUP BY fate", (round_id,)))
 
     def totals(self, round_id: int) -> tuple[int, int, int, int, int]:
-        """(projects, errors, warnings, read, reused) of a round."""
+        """(projects, errors, warnings, read, reused) of a round (a list workbook is one file read or reused)."""
         row = self.db.execute(
             "SELECT SUM(fate IN ('ok','tampered','other-layout')), SUM(CASE WHEN fate IN ('ok','tampered','other-layout') THEN errors END), "
-            "SUM(CASE WHEN fate IN ('ok','tampered','other-layout') THEN warnings END), SUM(sha256 != '' AND NOT reused), "
-            "SUM(reused) FROM files WHERE round=?", (round_id,)).fetchone()
+            "SUM(CASE WHEN fate IN ('ok','tampered','other-layout') THEN warnings END), "
+            f"SUM(sha256 != '' AND NOT reused AND seq % {PARTS} = 0), SUM(reused AND seq % {PARTS} = 0) "
+            "FROM files WHERE round=?", (round_id,)).fetchone()
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 
     def ok_with_errors(self, round_id: int) -> int:

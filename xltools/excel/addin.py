@@ -38,6 +38,7 @@ from xltools.core import Evaluation
 from xltools.core.errors import UserError
 from xltools.excel.paint import paint
 from xltools.form.annotation import Annotation, annotate
+from xltools.form.book import format_legacy, format_of_name
 from xltools.form.cells import bounds, cells_of
 from xltools.form.identify import MAX_ROWS, NotTemplate
 from xltools.form.layout import (
@@ -91,10 +92,18 @@ def _read_form(book: xw.Book, today: dt.date | None = None) -> tuple[Verdict, _G
         block = f"A1:{layout.target_cell(layout.rows - 1, TARGET_PARTS[-1][0])}"
         sheets[layout.targets_sheet] = _Grid(book.sheets[layout.targets_sheet].range(block).options(ndim=2).value, "A1")
     view = _BookView(names, sheets)
+    # a form open in Excel/WPS as .xls, .et, .ods …: the same format-legacy finding as check and combine give it
+    legacy = format_legacy(format_of_name(_file_name(book)), view, SHEET)
     try:
-        return judge(view, today=today), grid
+        return judge(view, today=today, reading=(legacy,) if legacy is not None else ()), grid
     except NotTemplate as exc:
         raise AddinError(f"{book.name}：{exc.reason}") from exc
+
+
+def _file_name(book: xw.Book) -> str:
+    """The workbook's file name with its extension: the full path on the desktop, the name the client sends
+    otherwise (xlwings Server/Lite); a new, unsaved book has none (“工作簿1”)."""
+    return str(book.fullname or book.name or "")
 
 
 def _block_layout(meta: _Grid) -> Layout:

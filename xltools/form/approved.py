@@ -9,15 +9,18 @@ the sheet says (or a missing sheet) is a ``tamper-targets-changed`` finding.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xltools.core.findings import Finding
 from xltools.core.parse import normalize_text
 from xltools.core.tamper_rules import TamperTargetsChanged
-from xltools.core.targets import TargetIndicator, TargetProject, project_digest
 from xltools.form.book import BookView, SheetView
 from xltools.form.identify import Identity
 from xltools.form.layout import META_SHEET
 from xltools.form.layout_v1_2 import TARGET_FIELDS, TARGET_PARTS, LayoutV1_2
+
+if TYPE_CHECKING:
+    from xltools.core.targets import TargetProject
 
 __all__ = ["Embedded", "embedded_targets", "NO_TARGETS"]
 
@@ -39,6 +42,8 @@ NO_TARGETS = Embedded()
 
 
 def _read(sheet: SheetView) -> TargetProject:
+    from xltools.core.targets import TargetIndicator, TargetProject  # only for prefilled forms (a check of others skips it)
+
     layout = LayoutV1_2
     fields = {key: sheet.value(layout.target_field_cell(key)) for key, _ in TARGET_FIELDS}
     indicators = []
@@ -66,6 +71,8 @@ def embedded_targets(book: BookView, identity: Identity) -> Embedded:
                                                           "不见了").at_cell(where),))
     project = _read(sheet)
     cells = layout.approved_cells(len(project.indicators))
+    from xltools.core.targets import project_digest
+
     if digest != project_digest(project):
         problem = TamperTargetsChanged.at("template", what="被改动或校验码缺失").at_cell(where)
         return Embedded(project, cells, (problem,))

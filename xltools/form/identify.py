@@ -21,6 +21,7 @@ from xltools.core import Finding, Form, Policy, PolicyError, policy_from_toml
 from xltools.core.errors import UserError
 from xltools.core.findings import shorten
 from xltools.core.parse import normalize_text
+from xltools.core.policy import stored_policy
 from xltools.core.tamper_rules import TamperMetaMismatch, TamperMetaMissing
 from xltools.form.book import BookView, SheetView
 from xltools.form.layout import META_KEYS, META_SHEET, SHEET, TEMPLATE_ID, Layout
@@ -176,7 +177,7 @@ def template_policy(meta: dict[str, object]) -> Policy | None:
 @lru_cache(maxsize=64)
 def _policy_from_text(text: str) -> Policy | None:
     try:
-        return Policy.model_validate(json.loads(text))
+        return stored_policy(json.loads(text))
     except ValueError:
         pass
     try:

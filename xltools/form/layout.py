@@ -448,8 +448,8 @@ class Layout:
         funds: dict[str, dict[str, object]] = {key: {} for key in FUND_ROWS}
         for key, part, cell in fund_cells:
             funds[key][part] = _clean(get(cell))
-        rows = [[None if (value := get(cell)) is None else _clean(value) for _, cell in cells]
-                for cells in indicator_cells]  # most indicator cells are empty: skip _clean for them
+        rows = [[None if (v := get(cell)) is None else v if type(v) is str and v.strip() else _clean(v)
+                 for _, cell in cells] for cells in indicator_cells]  # _clean only for what it would change
         while rows and all(v is None for v in rows[-1]):
             rows.pop()
         # a row of blanks (None after _clean) is what is_empty() calls empty

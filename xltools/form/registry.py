@@ -12,7 +12,7 @@ import hashlib
 import json
 from functools import lru_cache
 
-from xltools.core.policy import Policy
+from xltools.core.policy import DEFAULT_POLICY, Policy
 from xltools.form.layout import META_KEYS, TEMPLATE_ID, Layout
 from xltools.form.layout_v1_1 import LayoutV1_1
 from xltools.form.layout_v1_2 import LayoutV1_2
@@ -35,11 +35,11 @@ RELEASED: dict[tuple[str, str], str] = {
 #: The scoring policy each released version was circulated with: what scores its forms unless the run
 #: names another (``--policy``). A workbook's own stored policy never decides its score.
 RELEASED_POLICIES: dict[tuple[str, str], Policy] = {
-    (TEMPLATE_ID, "1.0"): Policy(),
+    (TEMPLATE_ID, "1.0"): DEFAULT_POLICY,
 }
 
 #: The policy of a version released without one of its own (a policy is frozen: one instance serves all).
-_DEFAULT_POLICY = Policy()
+_DEFAULT_POLICY = DEFAULT_POLICY
 
 #: The version ``xltools template`` builds.
 CURRENT_VERSION = "1.3"

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from xltools.core import Finding, Policy
+from xltools.core.policy import DEFAULT_POLICY
 from xltools.core.findings import shorten
 from xltools.core.tamper_rules import (
     TAMPER_CODES,
@@ -37,7 +38,8 @@ _SHOWN_CELLS = 8
 @lru_cache(maxsize=64)
 def _expected_formulas(version: str, rows: int, policy_json: str) -> tuple[tuple[str, str, str], ...]:
     """(cell, formula, normalised formula) of a template's formulas, computed once per layout and policy."""
-    formulas = layout_for(version, rows).formulas(Policy.model_validate_json(policy_json))
+    policy = Policy.model_validate_json(policy_json) if policy_json else DEFAULT_POLICY
+    formulas = layout_for(version, rows).formulas(policy)
     return tuple((cell, formula, normalize_formula(formula)) for cell, formula in formulas.items())
 
 
@@ -46,7 +48,10 @@ _POLICY_JSON: dict[int, tuple[Policy, str]] = {}
 
 
 def _policy_json(policy: Policy) -> str:
-    """The policy's JSON (what the template's formulas depend on), dumped once per policy object (it is frozen)."""
+    """The policy's JSON (what the template's formulas depend on), dumped once per policy object (it is frozen);
+    ``""`` for the defaults (dumping would build pydantic's serializer, which a check does not need otherwise)."""
+    if policy is DEFAULT_POLICY or policy == DEFAULT_POLICY:
+        return ""
     known = _POLICY_JSON.get(id(policy))
     if known is not None and known[0] is policy:
         return known[1]
@@ -126,7 +131,7 @@ def check_tamper(book: BookView, identity: Identity, district: Policy | None = N
     are expected locked, not open.
     """
     layout = identity.layout
-    policy = identity.policy or district or Policy()
+    policy = identity.policy or district or DEFAULT_POLICY
     form = book.sheet(SHEET)
     assert form is not None, "identify() guarantees the form sheet"
     findings: list[Finding] = [*identity.problems, *(policy_findings(identity, district) if district else [])]

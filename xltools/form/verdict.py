@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from xltools.core import (
     Evaluation,
@@ -20,14 +21,16 @@ from xltools.core import (
     sheet_total,
     with_formula_values,
 )
-from xltools.core.drift import drift_findings, targets_findings
-from xltools.core.targets import TargetProject, Targets
+from xltools.core.policy import DEFAULT_POLICY
 from xltools.form.approved import embedded_targets
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, identify
 from xltools.form.layout import SHEET, Layout
 from xltools.form.registry import current_layout, released_policy
 from xltools.form.tamper import check_tamper
+
+if TYPE_CHECKING:
+    from xltools.core.targets import TargetProject, Targets
 
 __all__ = ["Verdict", "judge", "judge_form", "read_form"]
 
@@ -72,7 +75,7 @@ class Verdict:
             return float(form.total_score)
         if "total_score" in self.layout.marked_formulas(form):
             return None
-        return sheet_total(form, self.policy or Policy())
+        return sheet_total(form, self.policy or DEFAULT_POLICY)
 
     @property
     def tampered(self) -> bool:
@@ -107,12 +110,14 @@ def _drift(form: Form, targets: Targets | None, policy: Policy, layout: Layout,
            own: TargetProject | None = None, origins: Mapping[str, str] | None = None) -> tuple[Finding, ...]:
     """Drift from the run's targets (matched by the form's own 项目代码 when it carries one), else from the
     targets a prefilled form carries; placed where ``origins`` says a field was read, else at the layout's cell."""
+    if targets is None and own is None:
+        return ()
+    from xltools.core.drift import drift_findings, targets_findings  # only for forms with targets (it needs difflib)
+
     if targets is not None:
         found = targets_findings(form, targets, policy, code=own.code if own is not None else None)
-    elif own is not None:
-        found = drift_findings(form, own, policy)
     else:
-        return ()
+        found = drift_findings(form, own, policy)
     where = origins or {}
     return tuple(f.at_cell(f.cell or where.get(f.field) or layout.cell_of(f.field)) for f in found)
 

@@ -30,7 +30,7 @@ from xltools.io.files import OutputExistsError, atomic_output
 from xltools.io.fill import filled_bytes
 from xltools.io.forms import WORKBOOK_SUFFIXES, FormReadError, judge_loaded, load_workbook
 from xltools.io.livecopy import apply_live, set_up_printing
-from xltools.io.seam import format_text
+from xltools.form.book import format_text
 from xltools.io.xlsxread import read_workbook
 
 __all__ = ["AnnotateError", "annotate_workbook", "apply_annotation"]

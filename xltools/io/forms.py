@@ -14,21 +14,23 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from xltools.core import Finding, Form, Policy
+from xltools.core.policy import DEFAULT_POLICY
 from xltools.core.errors import UserError, os_reason, validation_reasons
 from xltools.core.model import field_titles
 from xltools.core.scoring import with_formula_values as formula_values
-from xltools.core.targets import Targets
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, NotTemplate, UnknownVersion, identify, too_many_rows
-from xltools.form.labelform import NotAForm
 from xltools.form.verdict import Verdict, judge, judge_form, read_form
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
-from xltools.io.labelbook import read_other
 from xltools.io.seam import ReadError, ReadOptions, read_source
+
+if TYPE_CHECKING:
+    from xltools.core.targets import Targets
 
 __all__ = ["FormReadError", "LoadedForm", "load_form", "load_forms", "load_json_form", "load_workbook", "judge_loaded",
            "WORKBOOK_SUFFIXES", "with_formula_values", "FORMULA_FIELDS"]
@@ -160,11 +162,14 @@ def _load(path: Path | str, options: ReadOptions) -> list[LoadedForm]:
     except UnknownVersion as exc:
         raise FormReadError(path, exc.reason, exc.fate) from exc
     except NotTemplate as exc:  # no template of ours: another layout or a list, read by its labels
+        from xltools.form.labelform import NotAForm
+        from xltools.io.labelbook import read_other
+
         try:
             others = read_other(source.book)
         except NotAForm:
             raise FormReadError(path, exc.reason, exc.fate) from exc
-        return [LoadedForm(f"{path}（{other.rows}）" if other.rows else str(path), _fitting(path, other.form),
+        return [LoadedForm(f"{path}{other.suffix}", _fitting(path, other.form),
                            format=source.format,
                            findings=(*source.findings, *other.findings), notes=(*source.notes, other.what),
                            origins=other.origins, other=other.what) for other in others]
@@ -223,7 +228,7 @@ def with_formula_values(loaded: LoadedForm) -> tuple[Form, list[str]]:
     form = loaded.form
     if loaded.book is None:
         return form, []
-    policy = (loaded.identity.policy if loaded.identity else None) or Policy()
+    policy = (loaded.identity.policy if loaded.identity else None) or DEFAULT_POLICY
     shown = formula_values(form, policy)  # the one computation, shared with the verdict
     marked = loaded.identity.layout.marked_formulas(form) if loaded.identity else frozenset()
     if marked:  # the sheet shows a text marker there (template 1.1): no number is made up

@@ -130,6 +130,12 @@ class OtherForm:
     #: ``""`` for a form of another layout; ``第3–8行`` for one project of a list.
     rows: str = ""
 
+    @property
+    def suffix(self) -> str:
+        """What follows the file's name when this project is named on its own (``（第3–8行）``; ``""`` for a
+        whole form): check's output, combine's 文件清单 and 退回清单 name a list's projects alike."""
+        return f"（{self.rows}）" if self.rows else ""
+
 
 #: How a form of another layout is named to the user (combine's 文件清单, check's output).
 OTHER_LAYOUT = "其他格式（按栏目名称读取，不是本模板，无法核对模板是否被改动）"

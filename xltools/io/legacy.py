@@ -21,21 +21,17 @@ from typing import ClassVar
 
 import python_calamine
 
+from xltools.form.book import format_text
 from xltools.form.cells import column_letter
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
-from xltools.io.sniff import ole_stream_head
+from xltools.io.sniff import ContainerError, ole_stream, ole_stream_head
+from xltools.io.usedarea import AreaError, biff_areas, ods_areas
 from xltools.io.xlsxread import Limits
 
-__all__ = ["CalamineReader", "LegacyBook", "LegacySheet", "WPS_NEXT_STEP", "FORMAT_TEXT"]
+__all__ = ["CalamineReader", "LegacyBook", "LegacySheet", "WPS_NEXT_STEP"]
 
 #: What a clerk with a WPS file that is not the Excel 97–2003 binary should do.
 WPS_NEXT_STEP = "请在 WPS 中另存为 .xlsx 后重试"
-#: The Chinese name of each format this reader reads (and of the .xlsx family, for messages).
-FORMAT_TEXT = {
-    "xls": "Excel 97–2003 工作簿（.xls）", "et": "WPS 表格（.et，Excel 97–2003 兼容格式）",
-    "ods": "OpenDocument 电子表格（.ods）", "xlsb": "Excel 二进制工作簿（.xlsb）",
-    "xlsx": "Excel 工作簿（.xlsx）", "xlsm": "启用宏的 Excel 工作簿（.xlsm）",
-}
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 #: Rows and cells of one sheet read at most: a form has a few dozen rows (at most 200 indicators) and
 #: columns up to the checker's; a sheet claiming more is refused, not expanded into memory.
@@ -82,13 +78,34 @@ class LegacyBook:
         return known
 
 
+def _too_big(name: str, height: int, width: int, fmt: str) -> None:
+    """Refuse a sheet whose used area is larger than any form (``unreadable``: the file is odd or made so)."""
+    if height > MAX_ROWS or height * width > MAX_CELLS:
+        raise ReadError("unreadable", f"工作表「{name[:40]}」有 {height:,} 行 × {width:,} 列，远超自评表的大小，"
+                                      f"已拒绝读取；{_next_step(fmt)}")
+
+
+def _check_areas(content: Content, fmt: str) -> None:
+    """Every sheet's used area, counted from the file's records (:mod:`xltools.io.usedarea`) before calamine
+    reads it, within the bounds; records that cannot be walked are a damaged file."""
+    try:
+        if fmt in ("xls", "et"):
+            areas = biff_areas(ole_stream(content.data, "Workbook" if "Workbook" in content.members else "Book"))
+        elif fmt == "ods":
+            with zipfile.ZipFile(io.BytesIO(content.data)) as archive:
+                areas = ods_areas(archive.read("content.xml"))
+        else:
+            return  # .xlsb: its sheets are bounded after reading (see _values)
+    except (AreaError, ContainerError, zipfile.BadZipFile, KeyError, zlib.error, EOFError, OSError) as exc:
+        raise ReadError("unreadable", f"{format_text(fmt)}已损坏或不完整，无法读取；{_next_step(fmt)}") from exc
+    for name, (height, width) in areas.items():
+        _too_big(name, height, width, fmt)
+
+
 def _values(workbook: python_calamine.CalamineWorkbook, name: str, fmt: str) -> dict[str, object]:
     try:
         sheet = workbook.get_sheet_by_name(name)
-        height, width = sheet.height, sheet.width
-        if height > MAX_ROWS or height * width > MAX_CELLS:
-            raise ReadError("too-large", f"工作表「{name[:40]}」有 {height:,} 行 × {width:,} 列，远超自评表的大小，"
-                                         f"已拒绝读取；{_next_step(fmt)}")
+        _too_big(name, sheet.height, sheet.width, fmt)
         rows = sheet.to_python(skip_empty_area=False)
         top, left = sheet.start or (0, 0)
     except ReadError:
@@ -133,7 +150,7 @@ def _check_zip(data: bytes, limits: Limits, fmt: str) -> None:
     """An .ods/.xlsb within the limits of an .xlsx before calamine inflates it: every member's stated size and
     ratio (else ``too-large``), and each compressed member inflated once up to its stated size with its CRC
     checked (a member whose stated size hides more data fails the CRC: ``unreadable``)."""
-    bomb = f"{FORMAT_TEXT[fmt]}内部文件解压后过大，疑似压缩炸弹，已拒绝读取；{_next_step(fmt)}"
+    bomb = f"{format_text(fmt)}内部文件解压后过大，疑似压缩炸弹，已拒绝读取；{_next_step(fmt)}"
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
@@ -151,7 +168,7 @@ def _check_zip(data: bytes, limits: Limits, fmt: str) -> None:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
             ValueError, OSError, RuntimeError) as exc:
-        raise ReadError("unreadable", f"{FORMAT_TEXT[fmt]}已损坏，无法解压；{_next_step(fmt)}") from exc
+        raise ReadError("unreadable", f"{format_text(fmt)}已损坏，无法解压；{_next_step(fmt)}") from exc
 
 
 def _biff_encrypted(data: bytes) -> bool:
@@ -196,6 +213,9 @@ class CalamineReader(Reader):
         assert fmt is not None, "accepts() said yes"
         if content.kind == "zip":
             _check_zip(content.data, options.limits, fmt)
+        if fmt in ("xls", "et") and _biff_encrypted(content.data):
+            raise ReadError("encrypted", "工作簿设置了打开密码（已加密），无法读取；请去掉密码后重新提交")
+        _check_areas(content, fmt)  # calamine materialises every sheet as it opens the file
         try:
             workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content.data))
         except python_calamine.PasswordError as exc:
@@ -203,9 +223,9 @@ class CalamineReader(Reader):
         except _CALAMINE_ERRORS as exc:
             if fmt in ("xls", "et") and _biff_encrypted(content.data):
                 raise ReadError("encrypted", "工作簿设置了打开密码（已加密），无法读取；请去掉密码后重新提交") from exc
-            raise ReadError("unreadable", f"{FORMAT_TEXT[fmt]}已损坏或不完整，无法读取；{_next_step(fmt)}") from exc
+            raise ReadError("unreadable", f"{format_text(fmt)}已损坏或不完整，无法读取；{_next_step(fmt)}") from exc
         except BaseException as exc:
             if not _is_panic(exc):
                 raise
-            raise ReadError("unreadable", f"{FORMAT_TEXT[fmt]}已损坏，无法读取；{_next_step(fmt)}") from None
+            raise ReadError("unreadable", f"{format_text(fmt)}已损坏，无法读取；{_next_step(fmt)}") from None
         return Source(fmt, LegacyBook(workbook, fmt, options.sheets))

@@ -30,24 +30,80 @@ in the view) gets the ``format-legacy`` finding from the seam, so such a file ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 from xltools.core.catalogue import FormatLegacy
 from xltools.core.errors import os_reason
-from xltools.form.book import BookView
+from xltools.form.book import format_legacy, format_text
 from xltools.form.layout import SHEET
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
-from xltools.io.legacy import FORMAT_TEXT, WPS_NEXT_STEP, CalamineReader
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
 from xltools.io.sniff import KIND_TEXT
-from xltools.io.wordform import WordReader
 from xltools.io.xlsxsource import XlsxReader
 
-__all__ = ["read_source", "read_content", "register_reader", "readers", "refusal", "format_text", "Content",
+__all__ = ["read_source", "read_content", "register_reader", "readers", "refusal", "Content",
            "ReadOptions", "Source", "Reader", "ReadError", "SPREADSHEET_SUFFIXES"]
 
+
+class _OnDemand(Reader):
+    """A built-in reader made (its module imported) the first time a file may be its own: ``may`` is a cheap
+    test on the container, true whenever the reader's own ``accepts`` can be (tests/test_seam.py), so checking
+    an .xlsx imports neither the Word reader (python-docx, LibreOffice) nor calamine."""
+
+    def __init__(self, make: Callable[[], Reader], may: Callable[[Content], bool]) -> None:
+        self.make, self.may = make, may
+
+    @cached_property
+    def real(self) -> Reader:
+        return self.make()
+
+    @property  # type: ignore[override]
+    def name(self) -> str:  # noqa: D102 - the real reader's
+        return self.real.name
+
+    @property  # type: ignore[override]
+    def formats(self) -> tuple[str, ...]:  # noqa: D102 - the real reader's
+        return self.real.formats
+
+    def accepts(self, content: Content) -> bool:
+        return self.may(content) and self.real.accepts(content)
+
+    def read(self, content: Content, options: ReadOptions) -> Source:
+        return self.real.read(content, options)
+
+
+def _word_reader() -> Reader:
+    from xltools.io.wordform import WordReader
+
+    return WordReader()
+
+
+def _calamine_reader() -> Reader:
+    from xltools.io.legacy import CalamineReader
+
+    return CalamineReader()
+
+
+def _may_be_word(content: Content) -> bool:
+    """True whenever :meth:`xltools.io.wordform.WordReader.accepts` can be (a .docx's main part, a damaged zip)."""
+    return content.kind == "ole2" or (content.kind == "zip" and (content.has("word/document.xml") or content.damaged))
+
+
+def _may_be_legacy(content: Content) -> bool:
+    """True whenever :meth:`xltools.io.legacy.CalamineReader.accepts` can be (an .xlsb's or .ods's parts)."""
+    return content.kind == "ole2" or (content.kind == "zip" and (content.has("xl/workbook.bin")
+                                                                 or content.has("mimetype")))
+
+
+def _real_type(reader: Reader) -> type[Reader]:
+    return type(reader.real) if isinstance(reader, _OnDemand) else type(reader)
+
+
 #: The readers asked, in order (the first that accepts a file reads it).
-_BUILT_IN: tuple[Reader, ...] = (WordReader(), XlsxReader(), CalamineReader())  # Word first: a damaged .docx gets its own message
+_BUILT_IN: tuple[Reader, ...] = (_OnDemand(_word_reader, _may_be_word),  # Word first: a damaged .docx gets its own message
+                                 XlsxReader(), _OnDemand(_calamine_reader, _may_be_legacy))
 _READERS: list[Reader] = list(_BUILT_IN)
 
 #: Names a district run and the web page take as spreadsheets to read (the content still decides how).
@@ -60,7 +116,7 @@ _SEND_XLSX = "请提交用自评表模板填写的 Excel 工作簿（.xlsx）"
 def register_reader(reader: Reader, *, first: bool = False) -> None:
     """Add ``reader`` to the seam (asked last, or first with ``first``); a reader of the same class is replaced."""
     for i, known in enumerate(_READERS):
-        if type(known) is type(reader):
+        if _real_type(known) is _real_type(reader):
             del _READERS[i]
             break
     _READERS.insert(0 if first else len(_READERS), reader)
@@ -69,11 +125,6 @@ def register_reader(reader: Reader, *, first: bool = False) -> None:
 def readers() -> tuple[Reader, ...]:
     """The registered readers, in the order they are asked."""
     return tuple(_READERS)
-
-
-def format_text(fmt: str) -> str:
-    """The Chinese name of a source format (``xls`` → “Excel 97–2003 工作簿（.xls）”)."""
-    return FORMAT_TEXT.get(fmt, f".{fmt}")
 
 
 def read_source(source: Path | str | bytes, *, name: str | None = None,
@@ -108,10 +159,10 @@ def read_content(content: Content, options: ReadOptions = ReadOptions()) -> Sour
     if renamed:
         notes.append(f"文件扩展名为 {content.suffix}，内容实为 {format_text(source.format)}")
     findings = list(source.findings)
-    unseen = _unseen(source.book) if source.book is not None else ""
-    if unseen and not any(f.code == FormatLegacy.code for f in findings):
-        findings.insert(0, FormatLegacy.at("file", format=format_text(source.format), unseen=unseen,
-                                           renamed=f"（扩展名为 {content.suffix}）" if renamed else ""))
+    legacy = format_legacy(source.format, source.book, SHEET, renamed=f"（扩展名为 {content.suffix}）" if renamed
+                           else "") if source.book is not None else None
+    if legacy is not None and not any(f.code == FormatLegacy.code for f in findings):
+        findings.insert(0, legacy)
     if notes == list(source.notes) and len(findings) == len(source.findings):
         return source
     return Source(source.format, source.book, source.form, source.origins, tuple(findings), tuple(notes))
@@ -124,20 +175,12 @@ def _renamed(content: Content, fmt: str) -> bool:
     return bool(stated) and family.get(stated, stated) != family.get(fmt, fmt)
 
 
-def _unseen(book: BookView) -> str:
-    """What the view of the form sheet cannot see (“工作表保护、公式和单元格锁定”), or ``""``."""
-    sheet = book.sheet(SHEET)
-    if sheet is None:
-        return ""  # not a form of ours: identification says so
-    parts = [what for what, blind in (("工作表保护", sheet.protected is None), ("公式", sheet.formulas is None),
-                                      ("单元格锁定", sheet.locked("A1") is None)) if blind]
-    return "、".join(parts[:-1]) + ("和" if len(parts) > 1 else "") + (parts[-1] if parts else "")
-
-
 def refusal(content: Content) -> ReadError:
     """The error for a file no reader takes: what it is, and what to send instead."""
     kind, members, wps = content.kind, content.members, content.suffix in (".et", ".ett")
     if wps:
+        from xltools.io.legacy import WPS_NEXT_STEP
+
         what = KIND_TEXT.get(kind, "WPS 自有格式或已损坏的文件") if kind not in ("zip", "ole2") else \
             "WPS 自有格式或已损坏的文件（不是 Excel 97–2003 兼容格式）"
         return ReadError("unreadable", f"这是 {what}，无法读取；{WPS_NEXT_STEP}" if what.startswith("WPS")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 
 __all__ = ["ContainerError", "OLE_MAGIC", "ZIP_MAGIC", "kind_of", "zip_has", "zip_members", "ole_entries",
-           "ole_stream_head", "KIND_TEXT"]
+           "ole_stream_head", "ole_stream", "KIND_TEXT"]
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -146,8 +146,48 @@ def ole_stream_head(data: bytes, name: str) -> bytes:
         return b""
 
 
-def _directory(data: bytes) -> dict[str, tuple[int, int]]:
-    """Every directory entry of a compound file: name → (start sector, stream size)."""
+def ole_stream(data: bytes, name: str) -> bytes:
+    """The whole stream ``name`` of the compound file ``data`` (from the FAT, or the mini stream for a stream
+    under the cutoff); :class:`ContainerError` when there is no such stream or its chain is broken. Bounded
+    by the file: a chain never visits more sectors than the file has."""
+    size, sectors, fat = _layout(data)
+    entries = _directory(data)
+    if name not in entries:
+        raise ContainerError("no such stream")
+    start, length = entries[name]
+    if length >= struct.unpack_from("<I", data, 0x38)[0]:
+        return _chain(data, fat, start, length, size, sectors)
+    root = entries.get("Root Entry")
+    if root is None:
+        raise ContainerError("compound file has no root entry")
+    mini = _chain(data, fat, root[0], root[1], size, sectors)
+    if length > len(mini):
+        raise ContainerError("compound file stream longer than its mini stream")
+    mini_fat_start, mini_fat_count = struct.unpack_from("<II", data, 0x3C)
+    table = _chain(data, fat, mini_fat_start, mini_fat_count * size, size, sectors)
+    mini_fat = struct.unpack(f"<{len(table) // 4}I", table[:len(table) // 4 * 4])
+    out, sector = bytearray(), start
+    while len(out) < length:
+        if sector >= len(mini_fat) or (sector + 1) * 64 > len(mini):
+            raise ContainerError("compound file mini stream chain broken")
+        out += mini[sector * 64:(sector + 1) * 64]
+        sector = mini_fat[sector]
+    return bytes(out[:length])
+
+
+def _chain(data: bytes, fat: list[int], start: int, length: int, size: int, sectors: int) -> bytes:
+    """``length`` bytes of the sector chain from ``start``."""
+    out, sector, steps = bytearray(), start, 0
+    while len(out) < length:
+        if sector >= len(fat) or steps > sectors:
+            raise ContainerError("compound file stream chain broken")
+        out += _sector(data, sector, size)
+        sector, steps = fat[sector], steps + 1
+    return bytes(out[:length])
+
+
+def _layout(data: bytes) -> tuple[int, int, list[int]]:
+    """A compound file's sector size, number of sectors and FAT."""
     if len(data) < 512 or not data.startswith(OLE_MAGIC):
         raise ContainerError("compound file header truncated")
     shift = struct.unpack_from("<H", data, 0x1E)[0]
@@ -155,7 +195,7 @@ def _directory(data: bytes) -> dict[str, tuple[int, int]]:
         raise ContainerError("compound file sector size invalid")
     size = 1 << shift
     sectors = max(0, (len(data) - size) // size)  # the header fills the first slot (512 or 4096 bytes)
-    fat_count, dir_start = struct.unpack_from("<II", data, 0x2C)
+    fat_count = struct.unpack_from("<I", data, 0x2C)[0]
     difat_start, difat_count = struct.unpack_from("<II", data, 0x44)
     fat_sectors = [s for s in struct.unpack_from("<109I", data, 0x4C) if s < sectors]
     seen = 0
@@ -167,6 +207,13 @@ def _directory(data: bytes) -> dict[str, tuple[int, int]]:
     fat: list[int] = []
     for sector in fat_sectors[:max(fat_count, 1)]:
         fat.extend(struct.unpack(f"<{size // 4}I", _sector(data, sector, size)))
+    return size, sectors, fat
+
+
+def _directory(data: bytes) -> dict[str, tuple[int, int]]:
+    """Every directory entry of a compound file: name → (start sector, stream size)."""
+    size, sectors, fat = _layout(data)
+    dir_start = struct.unpack_from("<I", data, 0x30)[0]
     names: dict[str, tuple[int, int]] = {}
     sector, steps = dir_start, 0
     while sector not in (_ENDOFCHAIN, _FREESECT):

@@ -20,7 +20,7 @@ import math
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -36,6 +36,7 @@ from xltools.io.xlsxcells import (
     truthy,
 )
 from xltools.io.xlsxinflate import inflate
+from xltools.io.xlsxsheet import PlainSheet, Record, plain_cells
 from xltools.io.xlsxstrings import plain_shared_strings
 
 __all__ = ["WorkbookReadError", "SheetData", "WorkbookData", "read_workbook", "Limits"]
@@ -256,14 +257,19 @@ class _Reader:
                 data = data.replace(strict, transitional)
         return data
 
-    def cells_xml(self, name: str) -> Element | None:
-        """Like :meth:`xml`, parsing only ``<sheetData>`` and ``<sheetProtection>`` where it can."""
+    def cells_xml(self, name: str) -> Element | PlainSheet | None:
+        """Like :meth:`xml`, parsing only ``<sheetData>`` and ``<sheetProtection>`` where it can; the cells and
+        the protection's ``sheet`` attribute without a tree when that cut is in the plain form
+        (:func:`~xltools.io.xlsxsheet.plain_cells`)."""
         data = self.part(name)
         if data is None:
             return None
         data = self._checked(name, data)
         cut = cells_document(data)
         if cut is not None:
+            plain = plain_cells(cut)
+            if plain is not None:
+                return plain
             try:
                 return fromstring(cut)
             except ParseError:  # the cut went wrong somewhere (odd but legal markup): parse it all
@@ -298,7 +304,11 @@ class _Reader:
                 root = self.shared_xml(target)
             else:
                 root = self.cells_xml(target) if cells_only else self.xml(target)
-            if root is not None:
+            if isinstance(root, PlainSheet):  # the plain form, read without a tree
+                sheet.styles.update(root.styles)
+                _fill_cells(sheet, root.records, strings, date_styles, styles_too=False)
+                sheet.protected = truthy(root.protection)
+            elif root is not None:
                 _fill_sheet(sheet, root, strings, date_styles, ranges=not cells_only)
             sheets[name] = sheet
         names = {n.get("name", ""): (n.text or "") for n in workbook.iter(f"{_NS}definedName")
@@ -401,35 +411,46 @@ def _bounded(text: str) -> str:
     return text
 
 
-def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles: frozenset[int],
-                ranges: bool = True) -> None:
-    """Cells, formulas, styles and protection of ``root`` into ``sheet``; merged ranges and validations
-    too when ``ranges``."""
-    values, formulas, styles = sheet.values, sheet.formulas, sheet.styles
+def _tree_records(root: Element) -> Iterator[Record]:
+    """The cells of a parsed sheet as :mod:`xltools.io.xlsxsheet` gives them from the plain form."""
     for ref, c in cells(root):
-        get = c.get
-        text_style = get("s")
-        style = 0 if text_style is None else int(text_style)
-        if style:
-            styles[ref] = style
+        kind = c.get("t", "n")
         if not len(c):  # a formatting-only cell: no formula, value or inline string
+            yield ref, c.get("s"), kind, None, None, None
             continue
         f = c.find(_F)
-        if f is not None:
-            formulas[ref] = f.text or ""
-        kind = get("t", "n")
+        formula = None if f is None else f.text or ""
         if kind == "inlineStr":
             node = c.find(_IS)
-            if node is not None:
-                if len(node) == 1 and node[0].tag == _T and not len(node[0]):  # the usual <is><t>…</t></is>
-                    values[ref] = _bounded(node[0].text or "")
-                else:
-                    values[ref] = _bounded("".join(t.text or "" for t in node.iter(_T)))
+            if node is None:
+                inline = None
+            elif len(node) == 1 and node[0].tag == _T and not len(node[0]):  # the usual <is><t>…</t></is>
+                inline = node[0].text or ""
+            else:
+                inline = "".join(t.text or "" for t in node.iter(_T))
+            yield ref, c.get("s"), kind, formula, inline, None
+        else:
+            v = c.find(_V)
+            yield ref, c.get("s"), kind, formula, None, None if v is None else v.text
+
+
+def _fill_cells(sheet: SheetData, records: Iterable[Record], strings: list[str], date_styles: frozenset[int],
+                styles_too: bool = True) -> None:
+    """Values, formulas and (``styles_too``) styles of the cells ``records`` (from the tree, or from the plain
+    form, whose styles come apart) into ``sheet``."""
+    values, formulas, styles = sheet.values, sheet.formulas, sheet.styles
+    for ref, text_style, kind, formula, inline, text in records:
+        style = 0 if text_style is None else int(text_style)
+        if style and styles_too:
+            styles[ref] = style
+        if formula is not None:
+            formulas[ref] = formula
+        if kind == "inlineStr":
+            if inline is not None:
+                values[ref] = _bounded(inline)
             continue
-        v = c.find(_V)
-        if v is None or v.text is None:
+        if text is None:
             continue
-        text = v.text
         if kind == "s":
             index = int(text)
             values[ref] = strings[index] if 0 <= index < len(strings) else ""
@@ -451,6 +472,13 @@ def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles
                 values[ref] = int(number)
             else:
                 values[ref] = number
+
+
+def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles: frozenset[int],
+                ranges: bool = True) -> None:
+    """Cells, formulas, styles and protection of ``root`` into ``sheet``; merged ranges and validations
+    too when ``ranges``."""
+    _fill_cells(sheet, _tree_records(root), strings, date_styles)
     protection = root.find(f"{_NS}sheetProtection")
     sheet.protected = protection is not None and truthy(protection.get("sheet"))
     if not ranges:

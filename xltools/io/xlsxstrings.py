@@ -42,6 +42,11 @@ _REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
+#: Items already read, by their bytes (the labels of one template's forms repeat from file to file).
+_ITEMS: dict[bytes, str] = {}
+_ITEMS_KEPT = 8192
+
+
 class _NotPlain(Exception):
     """A character reference to a character XML does not allow: left to the XML parser to refuse."""
 
@@ -67,14 +72,21 @@ def plain_shared_strings(data: bytes) -> list[str] | None:
     if b"<si/>" in data:
         data = data.replace(b"<si/>", b"<si></si>")
     strings: list[str] = []
-    texts_of = _TEXT_OF.findall
+    texts_of, known = _TEXT_OF.findall, _ITEMS.get
     try:
         # The grammar holds, so "</si>" ends each item and the <t> before it are the item's (its own or
-        # its runs'), in order.
+        # its runs'), in order. An item's text depends on its bytes alone: read once per process.
         for item in data.split(b"</si>")[:-1]:
-            texts = texts_of(item)
-            text = (texts[0] if len(texts) == 1 else b"".join(texts)).decode("utf-8")
-            strings.append(_REFERENCE.sub(_resolve, text) if "&" in text else text)
+            text = known(item)
+            if text is None:
+                texts = texts_of(item)
+                text = (texts[0] if len(texts) == 1 else b"".join(texts)).decode("utf-8")
+                if "&" in text:
+                    text = _REFERENCE.sub(_resolve, text)
+                if len(_ITEMS) >= _ITEMS_KEPT:
+                    _ITEMS.clear()
+                _ITEMS[item] = text
+            strings.append(text)
     except (_NotPlain, UnicodeDecodeError):  # not XML: the parser refuses it with its own message
         return None
     return strings

@@ -299,13 +299,25 @@ async def _small_body(request: Request) -> bytes:
     return body
 
 
+def not_summarised(files: list[dict]) -> list[dict[str, str]]:
+    """The files the summary left out (fate and next step, as the terminal and the 退回清单 name them), for
+    the district page to name on screen."""
+    from xltools.district.returns import NEXT_STEP, not_summarised_text
+
+    return [{"name": str(f["path"]), "reason": not_summarised_text(f["fate"], f.get("reason"))}
+            for f in files if f["fate"] in NEXT_STEP]
+
+
 def _summary_download(report: dict[str, object], out: Path) -> Response:
     files, rejected = report["files"], report["rejected"]
     assert isinstance(files, list) and isinstance(rejected, list)
+    missed = not_summarised(files)
     headers = {**_attachment(out.name), **{f"X-Xltools-{key.capitalize()}": str(report[key])
                                           for key in ("projects", "errors", "warnings")},
                "X-Xltools-Files": str(len(files)),
-               "X-Xltools-Rejected": quote(json.dumps(rejected[:50], ensure_ascii=False))}
+               "X-Xltools-Rejected": quote(json.dumps(rejected[:50], ensure_ascii=False)),
+               "X-Xltools-Missed": quote(json.dumps(missed[:50], ensure_ascii=False)),
+               "X-Xltools-Missed-Count": str(len(missed))}
     return Response(out.read_bytes(), media_type=XLSX_TYPES[".xlsx"], headers=headers)
 
 

@@ -132,6 +132,10 @@ go.onclick = async () => {
     '每个文件的处理结果见汇总表的“文件清单”。'}), $('p', {}, link));
   const rejected = JSON.parse(decodeURIComponent(h('Rejected') || '%5B%5D'));
   for (const r of rejected) out.append($('p', {className: 'error', textContent: r.name + '：' + r.reason}));
+  const missed = JSON.parse(decodeURIComponent(h('Missed') || '%5B%5D')), count = Number(h('Missed-Count') || 0);
+  if (count) out.append($('p', {className: 'error', textContent:
+    `未能汇总的文件（${count} 个，各单位须重新报送或删除）：` + (count > missed.length ? `（列出前 ${missed.length} 个，其余见“文件清单”）` : '')}));
+  for (const r of missed) out.append($('p', {className: 'note', textContent: r.name + '：' + r.reason}));
   chosen = []; list.textContent = '';
 };
 go.disabled = true;
@@ -189,7 +193,6 @@ def login_page(goto: str, *, failed: bool = False, need_district: bool = False, 
     return _page("登录", "", body, "")
 
 
-_GRADE_FIELDS = (("执行率", "execution_rate"), ("预算执行得分", "budget_score"), ("总分", "total"), ("等级", "grade"))
 
 
 def _shown(key: str, value: object) -> str:
@@ -200,6 +203,21 @@ def _shown(key: str, value: object) -> str:
     return str(value)
 
 
+def _summary(result: dict, findings: list[dict]) -> str:
+    """The summary line as the page's script writes it: the self-reported total with the findings on it
+    beside the reviewed total and its grade (未评分 without a reviewed total, 未评级 without a grade)."""
+    on_total = [f for f in findings
+                if f.get("field") == "total_score" or f.get("code") in ("weights-sum", "weights-absent")]
+    issues = "、".join(("错误 " if f.get("severity") == "error" else "警告 ") + str(f.get("code")) for f in on_total)
+    grade = "未评分" if result.get("total") is None else (result.get("grade") or "未评级")
+    parts = [("执行率", _shown("execution_rate", result.get("execution_rate")), ""),
+             ("预算执行得分", _shown("budget_score", result.get("budget_score")), ""),
+             ("自评总分", _shown("self_total", result.get("self_total")),
+              f'<span class="error"> （{escape(issues)}）</span>' if issues else ""),
+             ("复核总分", _shown("total", result.get("total")), ""), ("等级", grade, "")]
+    return "".join(f"<span>{label} <b>{escape(value)}</b>{extra}</span>" for label, value, extra in parts)
+
+
 def _result_card(result: dict) -> str:
     """One file's result as the script shows it (same classes), rendered on the server."""
     head = f'<section class="card"><h2>{escape(str(result.get("file", "")))}</h2>'
@@ -207,8 +225,7 @@ def _result_card(result: dict) -> str:
         return head + f'<p class="error">无法检查：{escape(str(result["error"]))}</p></section>'
     findings = result.get("findings") or []
     errors = sum(1 for f in findings if f.get("severity") == "error")
-    summary = "".join(f'<span>{label} <b>{escape(_shown(key, result.get(key)))}</b></span>'
-                      for label, key in _GRADE_FIELDS)
+    summary = _summary(result, findings)
     if findings:
         line = (f'<p class="{"error" if errors else "note"}">发现 {errors} 个错误、'
                 f'{len(findings) - errors} 个警告：</p>')

@@ -1,0 +1,257 @@
+"""The cells of a worksheet part in its plain form, read by a strict grammar without building an element tree.
+
+The bounded reader (:mod:`xltools.io.xlsxread`) cuts a worksheet part down to its root, ``<sheetData>`` and
+``<sheetProtection>`` when it reads cells only (:func:`xltools.io.xlsxcells.cells_document`); building the
+element tree of that cut and walking it from Python cost more than a form's scoring. :func:`plain_cells` reads
+the cut when it is in the plain form Excel, LibreOffice, WPS, openpyxl and XlsxWriter write — checked by one
+regular-expression match over the whole ``<sheetData>``, so nothing outside the grammar is ever read this way:
+
+* the root ``<worksheet>`` whose default namespace is SpreadsheetML's, its other attributes well-formed
+  (each name once, every prefix declared on it); no other namespace declaration anywhere;
+* rows (any attributes, each name once) holding only cells ``<c r="A1" s="3" t="s">`` (``r`` required, then
+  ``s`` and ``t`` when present, in that order, nothing else), a cell holding an optional ``<f>``, ``<v>`` and
+  ``<is>`` in that order, an inline string a ``<t>`` or rich-text runs (no phonetic runs);
+* text with the five predefined entities and character references of characters XML allows; no carriage
+  return (the parser would turn it into a line feed), no ``]]>``, no character XML forbids, UTF-8 only;
+* a self-closing ``<sheetProtection>``.
+
+Anything else returns ``None`` and the caller parses the cut with the XML parser as before (which also
+raises the same error for a part that is not well-formed). What the grammar accepts is well-formed XML and
+the records are what the tree gives: tests/test_xlsxsheet.py compares both on every test and benchmark file
+and on generated mutations.
+"""
+
+from __future__ import annotations
+
+import re
+from operator import itemgetter
+from typing import NamedTuple
+
+__all__ = ["plain_cells", "PlainSheet", "Record"]
+
+#: One cell as both readers give it: reference, style (text or ``None``), type (``t``, ``"n"`` when absent),
+#: formula text (``None``: no ``<f>``), inline string (``None``: no ``<is>``), ``<v>`` text (``None``: none or
+#: empty).
+Record = tuple[str, "str | None", str, "str | None", "str | None", "str | None"]
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#: Bytes XML forbids in a document (C0 controls but tab and line feed) and the carriage return (the parser
+#: reads it as a line feed); U+FFFE and U+FFFF in UTF-8 are refused separately.
+_CONTROLS = bytes(range(0x09)) + bytes(range(0x0B, 0x20))
+_TEXT = r"[^<&]*(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});[^<&]*)*"
+_NAME = r"[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?"
+_ATTRS = r'(?: ' + _NAME + r'="[^"<&\t\n]*")*'
+_T = r'<t(?: xml:space="preserve")?>' + _TEXT + r'</t>|<t(?: xml:space="preserve")? ?/>'
+# An empty run property (<sz val="10"/>, <b/>, <color theme="1" tint="0.5"/>): at most two attributes, of
+# different names (the parser refuses an attribute given twice).
+_VALUE = r'="[^"<&\t\n]*"'
+_PROPERTY = r"<[A-Za-z]+(?: (?P<p>[A-Za-z]+)" + _VALUE + r"(?: (?!(?P=p)=)[A-Za-z]+" + _VALUE + r")?)? ?/>"
+_RUN = r"<r>(?:<rPr>(?:" + _PROPERTY + r")*</rPr>)?(?:" + _T + r")</r>"
+# One token of <sheetData>: a cell (reference, style, type, its <f> element, its <v> text, its <is> element), a
+# row's start tag (its attributes) or a row's end tag; the whole token first. findall gives "" for a part that
+# is absent, so <f> and <is> are taken whole and read again below (<v></v> and no <v> both mean no value).
+_TOKENS = re.compile(
+    r'(<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?(?: ?/>|>'
+    r"(<f" + _ATTRS + r"(?: ?/>|>" + _TEXT + r"</f>))?"
+    r"(?:<v ?/>|<v>(" + _TEXT + r")</v>)?"
+    r"(<is(?: ?/>|>(?:" + _T + r"|" + _RUN + r")*</is>))?"
+    r"</c>)|<row(" + _ATTRS + r")(?: ?/>|>)|</row>)")
+_HEAD = re.compile(r'\A\ufeff?(?:<\?xml version="1\.0"(?: encoding="(?:UTF-8|utf-8)")?(?: standalone="(?:yes|no)")?\?>)?'
+                   r"[ \t\r\n]*<worksheet(" + _ATTRS + r")><sheetData(?: ?(/)>|>)")
+_TAIL = re.compile(r"(?:<sheetProtection(" + _ATTRS + r") ?/>)?</worksheet>\Z")
+_SIMPLE = re.compile(r'<is><t(?: xml:space="preserve")?>([^<]*)</t></is>\Z')
+_WHOLE = itemgetter(0)
+#: The tokens' shape, one character each: c a cell, w a row's start tag, / its end tag, s a self-closing row.
+_NESTING = re.compile(r"(?:s|wc*/)*")
+_FORMULA = re.compile(r"<f(" + _ATTRS + r")(?: ?/>|>([^<]*)</f>)")
+_ATTR = re.compile(r' (' + _NAME + r')="([^"]*)"')
+_TEXT_OF = re.compile(r'<t(?: xml:space="preserve")?>([^<]*)</t>')
+_REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+#: Attribute lists already checked (rows repeat a few): the list → its names' prefixes, or ``None`` when the
+#: list gives a name twice, declares a namespace or uses one local name under two prefixes.
+_CHECKED: dict[str, frozenset[str] | None] = {}
+
+
+class _NotPlain(Exception):
+    """A character reference to a character XML does not allow: left to the XML parser to refuse."""
+
+
+def _resolve(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name[0] != "#":
+        return _ENTITIES[name]
+    code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
+    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF):
+        raise _NotPlain
+    return chr(code)
+
+
+def _text(raw: str) -> str:
+    """``raw`` with its references resolved (the five entities by plain replacing when there is no character
+    reference: ``&amp;`` last, so ``&amp;lt;`` stays ``&lt;``)."""
+    if "&" not in raw:
+        return raw
+    if "&#" in raw:
+        return _REFERENCE.sub(_resolve, raw)
+    return (raw.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'")
+            .replace("&amp;", "&"))
+
+
+def _fits(attributes: str, declared: frozenset[str]) -> bool:
+    """Whether an element's attribute list is well-formed under the root's namespace declarations."""
+    used = _prefixes(attributes)
+    return used is not None and used <= declared
+
+
+def _prefixes(attributes: str) -> frozenset[str] | None:
+    """The prefixes an element's attribute list uses, or ``None`` when the parser could refuse it or read it
+    otherwise (a name twice, a namespace declaration, one local name twice under different prefixes)."""
+    if attributes in _CHECKED:
+        return _CHECKED[attributes]
+    names = [name for name, _ in _ATTR.findall(attributes)]
+    local = [name.rpartition(":")[2] for name in names]
+    ok = len(set(local)) == len(local) and not any(n == "xmlns" or n.startswith("xmlns:") for n in names)
+    prefixes = frozenset(n.partition(":")[0] for n in names if ":" in n) if ok else None
+    if len(_CHECKED) >= 4096:
+        _CHECKED.clear()
+    _CHECKED[attributes] = prefixes
+    return prefixes
+
+
+def _root_prefixes(attributes: str) -> frozenset[str] | None:
+    """The prefixes the root declares (``xml`` too), or ``None`` unless its default namespace is SpreadsheetML's
+    and its attributes are well-formed as :func:`_prefixes` checks them (declarations aside)."""
+    pairs = _ATTR.findall(attributes)
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names) or dict(pairs).get("xmlns") != _MAIN:
+        return None
+    declared = {"xml"}
+    for name, value in pairs:
+        if name.startswith("xmlns:"):
+            prefix = name[6:]
+            if ":" in prefix or prefix in ("xml", "xmlns") or not value:
+                return None
+            declared.add(prefix)
+    used = [name for name in names if name != "xmlns" and not name.startswith("xmlns:")]
+    local = [name.rpartition(":")[2] for name in used]
+    if len(set(local)) != len(local) or any(n.partition(":")[0] not in declared for n in used if ":" in n):
+        return None
+    return frozenset(declared)
+
+
+class PlainSheet(NamedTuple):
+    """What :func:`plain_cells` reads: the non-zero styles by reference (as the tree gives them, the last of a
+    reference given twice), the cells with a formula, a value or an inline string as :data:`Record` s in
+    document order, and the ``sheet`` attribute of ``<sheetProtection>`` (``None``: no such element or attribute)."""
+
+    styles: dict[str, int]
+    records: list[Record]
+    protection: str | None
+
+
+class _Rows(NamedTuple):
+    """Rows read from their text: styles and records as in :class:`PlainSheet`, the prefixes their attributes use."""
+
+    styles: dict[str, int]
+    records: tuple[Record, ...]
+    prefixes: frozenset[str]
+
+
+#: Rows already read, by their text up to and including the end tag (the rows of one template's forms repeat
+#: from file to file: labels, empty indicator rows, formulas); ``None`` for text not in the plain form.
+_ROWS: dict[str, _Rows | None] = {}
+_ROWS_KEPT = 4096
+
+
+def _read_rows(text: str) -> _Rows | None:
+    """The rows in ``text`` (tokens of ``<sheetData>``: self-closing rows, then one row with its end tag),
+    or ``None`` when it is not in the plain form."""
+    tokens = _TOKENS.findall(text)
+    wholes = list(map(_WHOLE, tokens))
+    # the tokens cover the text with nothing between them, and cells are only inside rows
+    if sum(map(len, wholes)) != len(text) or _NESTING.fullmatch(
+            "".join([w[1] if w[1] != "r" else "s" if w[-2] == "/" else "w" for w in wholes])) is None:
+        return None
+    prefixes: set[str] = set()
+    for attributes in {t[8] for t in tokens if t[8]} | {_FORMULA.match(t[4]).group(1) for t in tokens if t[4]}:
+        used = _prefixes(attributes) if attributes else frozenset()
+        if used is None:
+            return None
+        prefixes |= used
+    styles = {t[1]: style for t in tokens if t[2] and (style := int(t[2]))}
+    records: list[Record] = []
+    try:
+        for _, ref, style, kind, formula, value, inline, _, _ in (t for t in tokens if t[4] or t[5] or t[6]):
+            if formula:
+                text_of = _FORMULA.match(formula).group(2)
+                formula = _text(text_of) if text_of else ""
+            else:
+                formula = None
+            if inline:
+                simple = _SIMPLE.match(inline)
+                inline = _text(simple.group(1)) if simple else "".join(map(_text, _TEXT_OF.findall(inline)))
+            else:
+                inline = None
+            records.append((ref, style or None, kind or "n", formula, inline, _text(value) if value else None))
+    except _NotPlain:
+        return None
+    return _Rows(styles, tuple(records), frozenset(prefixes))
+
+
+def plain_cells(cut: bytes) -> PlainSheet | None:
+    """The cells of a cut worksheet part (:func:`~xltools.io.xlsxcells.cells_document`), or ``None`` when the
+    cut is not in the plain form."""
+    root = cut.find(b"<worksheet")
+    if (root < 0 or len(cut.translate(None, _CONTROLS)) != len(cut) - cut.count(b"\r", 0, root)
+            or b"]]>" in cut or b"\xef\xbf\xbe" in cut or b"\xef\xbf\xbf" in cut):
+        return None
+    try:
+        text = cut.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    head = _HEAD.match(text)
+    if head is None:
+        return None
+    declared = _root_prefixes(head.group(1))
+    if declared is None:
+        return None
+    start = stop = end = head.end()  # the rows are text[start:stop]; </sheetData> ends at end
+    if not head.group(2):  # not <sheetData/>
+        stop = text.find("</sheetData>", start)
+        if stop < 0:
+            return None
+        end = stop + len("</sheetData>")
+    tail = _TAIL.match(text, end)
+    if tail is None:
+        return None
+    protection = None
+    if tail.group(1):
+        if not _fits(tail.group(1), declared):
+            return None
+        protection = dict(_ATTR.findall(tail.group(1))).get("sheet")
+    styles: dict[str, int] = {}
+    records: list[Record] = []
+    # "</row>" ends a row wherever it appears ("<" is never in text or attribute values): each piece is one
+    # row (after any self-closing ones), read once per process; the last piece may hold self-closing rows only
+    pieces = text[start:stop].split("</row>")
+    last = pieces.pop()
+    for piece in pieces:
+        rows = _ROWS.get(piece, False)
+        if rows is False:
+            rows = _read_rows(piece + "</row>")
+            if len(_ROWS) >= _ROWS_KEPT:
+                _ROWS.clear()
+            _ROWS[piece] = rows
+        if rows is None or not rows.prefixes <= declared:
+            return None
+        styles.update(rows.styles)
+        records.extend(rows.records)
+    if last:
+        rows = _read_rows(last)
+        if rows is None or not rows.prefixes <= declared:
+            return None
+        styles.update(rows.styles)
+        records.extend(rows.records)
+    return PlainSheet(styles, records, protection)
