@@ -306,3 +306,16 @@ def test_every_operator_spelling_is_read_in_the_sheet(tmp_path: Path) -> None:
         assert calc == pytest.approx(expected, abs=0.005), (target, read[f"op{i}_1.3"])
         assert "score-mismatch" in codes and f"按指标值计算得分应为 {expected:g}" in text, (target, text, codes)
     assert any(read[f"op{i}_1.2"][0] in ("", None) for i in range(len(SPELLINGS)))  # 1.2 read few of them
+
+
+def test_the_guide_of_1_3_says_what_1_3_shows(tmp_path: Path) -> None:
+    from xltools.form.layout_v1_1 import GUIDE_SHEET
+
+    texts = {}
+    for version in ("1.2", "1.3"):
+        path = tmp_path / f"t{version}.xlsx"
+        path.write_bytes(template_bytes(year=2026, version=version))
+        texts[version] = " ".join(str(v) for v in read_workbook(path).sheets[GUIDE_SHEET].values.values())
+    assert "另有N项见红色格" in texts["1.3"] and "未评级" in texts["1.3"] and "改正后自动消失" in texts["1.3"]
+    assert "另有N项见红色格" not in texts["1.2"]
+    assert "完整检查能读出的记为警告" not in texts["1.3"]  # number-as-text is an error everywhere (one severity)
