@@ -11,6 +11,10 @@ Phases, each in its own fresh process (so its figures are its own); every phase 
 
 * ``combine``     — :func:`xltools.district.combine.combine` on P processes (``--jobs``, default: all
   cores) — what ``xltools combine`` does, summary workbook included;
+* ``combine --targets`` — the same with the corpus's 绩效目标表 (one project per form, every tenth project's
+  first target approved higher so some forms drift), read in the phase; it runs right before or after a
+  ``combine`` run (in turns) and each pair gives one ratio: the median of ``--pairs`` ratios (default 5)
+  is issue 28's figure;
 * ``calamine ×P`` — the raw-read floor on the SAME P processes (a ProcessPoolExecutor, chunked as
   combine chunks): python-calamine decoding every cell of the sheets combine reads (the form sheet and
   模板信息: like with like — combine never reads template 1.1's hidden 检查明细 sheet, ~400 formulas);
@@ -118,7 +122,8 @@ def write_corpus_targets(folder: Path) -> int:
 
 
 def phase_targets(folder: Path, jobs: int) -> dict[str, object]:
-    """A full run as phase_combine, with the corpus's 绩效目标表 (``combine --targets``: read, sent, compared)."""
+    """A full run as phase_combine, with the corpus's 绩效目标表, as ``xltools combine --targets`` runs it: the list
+    read, every form compared with its project, the list of projects that must report (未报送), 目标偏离."""
     from xltools.district.combine import combine
     from xltools.io.targetsbook import read_targets
 
@@ -126,7 +131,8 @@ def phase_targets(folder: Path, jobs: int) -> dict[str, object]:
     store = folder.parent / f"store-{folder.name}-targets.sqlite"
     store.unlink(missing_ok=True)
     report = combine([folder], output, jobs=jobs, force=True, store=store, targets=read_targets(targets_of(folder)).targets)
-    return {"projects": report.projects, "drift": report.extras.get("drift", 0)}
+    return {"projects": report.projects, "drift": report.extras.get("drift", 0),
+            "missing": report.extras.get("missing", 0)}
 
 
 def phase_rerun(folder: Path, jobs: int) -> dict[str, object]:
@@ -262,6 +268,13 @@ def medians(runs: list[dict[str, object]]) -> dict[str, object]:
     return merged
 
 
+def targets_ratios(runs: dict[str, list[dict[str, object]]]) -> tuple[list[float], list[float]]:
+    """CPU and wall of each ``combine --targets`` run over the ``combine`` run right beside it (the pair ran
+    back to back, so a slow spell of a shared machine hits both sides of one ratio)."""
+    pairs = list(zip(runs["combine"], runs["combine --targets"]))
+    return ([t["cpu"] / c["cpu"] for c, t in pairs], [t["wall"] / c["wall"] for c, t in pairs])
+
+
 def verdict(value: float, target: float, at_most: bool) -> str:
     met = value <= target if at_most else value >= target
     return f"({'≤' if at_most else '≥'} {target:g}× target: {'met' if met else 'MISSED'})"
@@ -270,8 +283,13 @@ def verdict(value: float, target: float, at_most: bool) -> str:
 def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[str, object]]:
     timed = ["combine", "combine --targets", "calamine ×P", "calamine ×1"]
     runs: dict[str, list[dict[str, object]]] = {name: [] for name in timed}
-    for _ in range(max(1, args.repeat)):  # alternating, so a slow spell of the machine hits all of them
-        for name in timed:
+    for repeat in range(max(1, args.repeat)):  # alternating, so a slow spell of the machine hits all of them
+        # combine and combine --targets run right after each other, in turns first: each pair is one ratio
+        pair = timed[:2] if repeat % 2 == 0 else timed[1::-1]
+        for name in [*pair, *timed[2:]]:
+            runs[name].append(run_phase(name, folder, args.jobs))
+    for repeat in range(max(1, args.repeat), args.pairs):  # more back-to-back pairs for the --targets ratio
+        for name in timed[:2] if repeat % 2 == 0 else timed[1::-1]:
             runs[name].append(run_phase(name, folder, args.jobs))
     result = {name: medians(rs) for name, rs in runs.items()}
     result["rerun"] = medians([run_phase("rerun", folder, args.jobs)])  # after the last full run: its store
@@ -295,9 +313,12 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
     c, f, f1 = result["combine"], result["calamine ×P"], result["calamine ×1"]
     print(f"  combine: {c['projects']} projects, fates {c['counts']}, summary {c['summary_mb']} MB")
     t = result["combine --targets"]
-    print(f"  combine --targets ({t['drift']} drift findings): CPU {t['cpu'] / c['cpu']:.2f}×, wall "
-          f"{t['wall'] / c['wall']:.2f}× combine without it "
-          f"{verdict(t['cpu'] / c['cpu'], TARGETS_MAX, True)} (issue 28; the 绩效目标表 read in the run)")
+    cpu_pairs, wall_pairs = targets_ratios(runs)
+    result["targets ratio"] = {"cpu": cpu_pairs, "wall": wall_pairs}
+    print(f"  combine --targets ({t['drift']} drift findings, {t['missing']} 未报送): CPU "
+          f"{statistics.median(cpu_pairs):.2f}×, wall {statistics.median(wall_pairs):.2f}× combine without it, median "
+          f"of {len(cpu_pairs)} back-to-back pairs ({' '.join(f'{x:.2f}' for x in cpu_pairs)}) "
+          f"{verdict(statistics.median(cpu_pairs), TARGETS_MAX, True)} (issue 28; the 绩效目标表 read in the run)")
     again = result["rerun"]
     print(f"  incremental rerun (nothing changed): read {again['read']}, reused {again['reused']}, wall "
           f"{again['wall']:.2f} s = {again['wall'] / c['wall']:.0%} of the full run's {c['wall']:.2f} s")
@@ -347,6 +368,9 @@ def main() -> int:
                              "(default 500; 0: never)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of combine and the calamine floors, alternating; medians reported (default 3)")
+    parser.add_argument("--pairs", type=int, default=5,
+                        help="back-to-back runs of combine and combine --targets, in turns first (default 5; at "
+                             "least --repeat): the median of their ratios is issue 28's figure")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -392,7 +416,7 @@ def print_table(rows: list[tuple[int, dict[str, dict[str, object]]]], jobs: int)
           "×ro, ×naive = openpyxl loop CPU / CPU of the combine runs right before and after it")
     print("(calamine ×P and ×1 read the form sheet and 模板信息, as combine does; calamine all reads every sheet)")
     print("     N  combine           calamine ×P       calamine ×1   ×floor CPU/wall  calamine all  openpyxl ro  ×ro  "
-          "openpyxl    ×naive  RSS main/worker MB")
+          "openpyxl    ×naive  RSS main/worker MB  --targets CPU/wall")
 
     def cell(r: dict[str, object] | None, n: int) -> str:
         return "—" if r is None else f"{1000 * r['cpu'] / n:.2f} ({r['wall']:.2f})"
@@ -407,7 +431,8 @@ def print_table(rows: list[tuple[int, dict[str, dict[str, object]]]], jobs: int)
               f"{c['cpu'] / f['cpu']:5.2f}× / {c['wall'] / f['wall']:4.2f}×  {cell(r.get('calamine all'), n):12}  "
               f"{cell(ro, n):11}  "
               f"{times(ro, c):>4}  {cell(naive, n):10}  {times(naive, c):>6}  "
-              f"{c['rss_mb']:.0f} / {c['worker_rss_mb']:.0f}")
+              f"{c['rss_mb']:.0f} / {c['worker_rss_mb']:.0f}        "
+              f"{statistics.median(r['targets ratio']['cpu']):.2f}× / {statistics.median(r['targets ratio']['wall']):.2f}×")
     print("\nStage table: CPU ms per file, one process, the first "
           f"{STAGE_FILES} files of each N (benchmarks/stages.py; store and summary are the main process's)")
     print("     N  " + "".join(f"{stage:>9}" for stage in stages.STAGES) + "   reader  after it")

@@ -175,3 +175,37 @@ def test_without_a_chinese_font_warns_instead_of_rendering_boxes(soffice: None, 
     assert "中文字体" in run.render_note and "fonts-wqy-zenhei" in run.render_note
     assert not list((tmp_path / "demo").glob("images/*.png"))
     assert run.ground_truth_ok
+
+
+def test_a_reviewer_pass_between_the_rounds_shows_in_the_second(run: DemoRun) -> None:
+    """Issue 30: three 通过 with a score, a 退回修改 of a form the units resubmit fixed, a 整改 of one they do not."""
+    from collections import Counter
+
+    import openpyxl
+
+    from xltools.demo.reviewing import OPINIONS, REVIEWED_NAME
+    from xltools.demo.run import SECOND_FORMS_DIR, SECOND_NAME
+    from xltools.district.verdicts import cell_text
+
+    reviewed = run.reviewed
+    assert reviewed is not None and reviewed.path == run.directory / REVIEWED_NAME and reviewed.path.is_file()
+    assert Counter(action for action, _ in reviewed.decided.values()) == {"通过": 3, "退回修改": 1, "整改": 1}
+    fixed = set(run.fixed)
+    back = next(p for p, (a, _) in reviewed.decided.items() if a == "退回修改")
+    rectify = next(p for p, (a, _) in reviewed.decided.items() if a == "整改")
+    assert back in fixed and rectify not in fixed
+    book = openpyxl.load_workbook(run.directory / SECOND_NAME, read_only=True, data_only=True)
+    rows = list(book["汇总"].iter_rows(values_only=True))
+    header = [str(v).replace("\n", "") for v in rows[0]]
+    source, status, final = (header.index(c) for c in ("来源文件", "复核状态", "最终得分"))
+    shown = {r[source]: (r[status], r[final]) for r in rows[1:] if r[source]}
+    second = {p: shown[p.replace(FORMS_DIR, SECOND_FORMS_DIR, 1)] for p in reviewed.decided}
+    assert second[back][0] == "已修改" and second[rectify][0] == "已退回"
+    assert all(second[p] == ("已通过", score) for p, (a, score) in reviewed.decided.items() if a == "通过")
+    assert run.statuses["已通过"] == 3 and run.statuses["已修改"] == 1 and run.statuses["已退回"] == 1
+    assert sum(run.statuses.values()) == run.second.projects
+    changes = {r[2]: r[-1] for r in book["变化"].iter_rows(min_row=2, values_only=True)}
+    assert "已修改后重报" in changes.values() and "尚未重报" in changes.values()
+    reviewer = list(openpyxl.load_workbook(reviewed.path, read_only=True).worksheets[0].iter_rows(values_only=True))
+    opinions = {cell_text(r[header.index("来源文件")]): r[header.index("复核意见")] for r in reviewer[1:]}
+    assert opinions[rectify] == OPINIONS["整改"] and opinions[back] == OPINIONS["退回修改"]

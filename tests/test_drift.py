@@ -196,7 +196,10 @@ def test_combine_targets_drift_and_missing_projects(tmp_path, capsys):
         code = main(["combine", str(forms), "-o", str(out), "--targets", str(targets), "--jobs", jobs, "--force",
                      "--full"])
         assert code == 1
-        capsys.readouterr()
+        printed = capsys.readouterr().out
+        # a.xlsx's lowered target (serious) and b.xlsx's project the targets do not have
+        assert "目标偏离 2 处（其中指标值降低或批复的指标被删去 1 处），见「目标偏离」" in printed
+        assert "应报送名单：未报送 1 个项目，收到但不在名单上 1 个，见「未报送」" in printed
         findings = _sheet_rows(out, "问题清单")
         codes_found = {row[i] for row in findings for i in range(len(row)) if row[i] in (
             "target-lowered", "project-not-in-targets")}
@@ -206,6 +209,33 @@ def test_combine_targets_drift_and_missing_projects(tmp_path, capsys):
         missing_rows = _sheet_rows(out, "未报送")
         assert any("应报未报项目" in row and "未报送" in row for row in missing_rows)
         assert any("未批复的项目" in row and "不在名单上" in row for row in missing_rows)
+
+
+def test_combine_api_takes_the_targets_as_the_list_of_projects_that_must_report(tmp_path):
+    """Not only the CLI: ``combine(targets=…)`` without an --expect list lists 未报送 from the targets (what the
+    district service and the benchmark call); an --expect list given wins."""
+    import openpyxl
+
+    from xltools.district.combine import ReviewOptions, combine
+    from xltools.excel.fill import fill_workbook
+    from xltools.io.targetsbook import read_targets
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    fill_workbook(clean_form(), forms / "a.xlsx")
+    targets = tmp_path / "绩效目标表.xlsx"
+    write_targets(targets, [approved(), approved(name="应报未报项目", unit="双井街道办事处")])
+    report = combine([forms], tmp_path / "a.xlsx", jobs=1, targets=read_targets(targets).targets)
+    assert report.extras["missing"] == 1
+    assert [r[1:4] for r in _sheet_rows(tmp_path / "a.xlsx", "未报送")[1:]] == [("未报送", "双井街道办事处", "应报未报项目")]
+    expect = tmp_path / "名单.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["实施单位", "项目名称"])
+    book.active.append([clean_form().implementing_unit, clean_form().project_name])
+    book.save(expect)
+    report = combine([forms], tmp_path / "b.xlsx", jobs=1, targets=read_targets(targets).targets,
+                     review=ReviewOptions(expect=expect))
+    assert report.extras["missing"] == 0
 
 
 def test_summary_drift_sheet_units_review_and_store_across_rounds(tmp_path, capsys):

@@ -11,6 +11,8 @@ from xltools.core.listbook import Column, ListError, ListSpec, header_text
 from xltools.core.targets import TARGETS_HEADERS, TARGETS_SPEC
 from xltools.io.targetsbook import read_targets
 
+from tests.lo import soffice  # noqa: F401 - a fixture
+
 HEADERS = list(TARGETS_HEADERS)
 
 
@@ -180,3 +182,81 @@ def test_weights_sum_only_when_every_weight_is_given(tmp_path, capsys):
     assert main(["targets", "check", str(_book(tmp_path / "t.xlsx", rows))]) == 0
     out = capsys.readouterr().out
     assert "weights-sum" not in out and "required-missing" not in out
+
+
+# --- the list reader (python-calamine): offsets, size, other formats, limits -------------------------------------
+
+def test_a_list_below_a_title_and_right_of_a_margin_names_its_own_cells(tmp_path):
+    """A title above the header and an empty column A: the rows and columns of messages are the sheet's own."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "绩效目标"
+    ws["B1"] = "2024年度项目绩效目标批复表"
+    for r, row in enumerate([HEADERS, *_project("P1", "朝阳街道", "社区服务", 120, IND_A[:2])], start=3):
+        for c, value in enumerate(row, start=2):
+            ws.cell(r, c, value)
+    ws["F5"] = 130  # 年初预算数 (column E of the template, one column to the right here) differs on the second row
+    wb.save(tmp_path / "t.xlsx")
+    with pytest.raises(ListError, match="第 4 行为“120”，在第 5 行（F5）却为“130”"):
+        read_targets(tmp_path / "t.xlsx")
+
+
+def test_a_district_sized_list_reads(tmp_path):
+    """1,500 projects of 8 indicators (132,000 cells): more markup in one sheet than the form reader accepts
+    (its bound is for a form), read whole by the list reader."""
+    from xltools.core.targets import TargetIndicator, TargetProject
+    from xltools.io.targetsbook import write_targets
+    from xltools.io.xlsxread import WorkbookReadError, read_workbook
+
+    indicators = tuple(TargetIndicator("产出指标", "数量指标", f"指标{i}", f"≥{i}件", 10) for i in range(8))
+    projects = [TargetProject(f"P{n:05d}", f"街道{n % 43}", "朝阳区民政局", f"项目{n}", 100 + n, "全年目标", indicators)
+                for n in range(1500)]
+    path = tmp_path / "big.xlsx"
+    write_targets(path, projects)
+    with pytest.raises(WorkbookReadError):
+        read_workbook(path, sheets=("绩效目标",))
+    read = read_targets(path).targets.projects
+    assert len(read) == 1500 and read[-1].name == "项目1499" and read[-1].budget == 1599
+    assert [i.target for i in read[7].indicators] == [f"≥{i}件" for i in range(8)]
+
+
+def test_a_list_saved_as_xls_reads_as_the_xlsx(tmp_path, soffice):
+    """A budget system's export as Excel 97–2003 (.xls): the same projects as the .xlsx it was saved from."""
+    from xltools.io.engine import convert
+
+    rows = [HEADERS, *_project("P1", "朝阳街道", "社区服务", 120.5, IND_A), *_project(None, "双井街道", "绿化", 80, IND_A[:2])]
+    source = _book(tmp_path / "t.xlsx", rows, merges=("B6:B7",))
+    (xls,) = convert([source], tmp_path / "xls", "xls")
+    assert xls.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
+    renamed = tmp_path / "导出.xlsx"  # the content, not the suffix, picks the format
+    renamed.write_bytes(xls.read_bytes())
+    assert read_targets(renamed).targets.projects == read_targets(source).targets.projects
+
+
+def test_a_compression_bomb_and_an_encrypted_list_are_refused(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" * (8 << 20))
+    with pytest.raises(ListError, match="疑似压缩炸弹"):
+        read_targets(bomb)
+    locked = tmp_path / "locked.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512 + "EncryptionInfo".encode("utf-16-le"))
+    with pytest.raises(ListError, match="已加密"):
+        read_targets(locked)
+
+
+def test_fill_targets_warns_of_errors_it_locks_into_the_forms(tmp_path, capsys):
+    """An error in the approved targets would be locked into the prefilled form where no unit can correct it:
+    fill --targets names it (at the list's cell) and says how to redo; a clean list prints no such note."""
+    clean = _book(tmp_path / "clean.xlsx", [HEADERS, *_project("P1", "朝阳街道", "社区服务", 120, IND_A)])
+    assert main(["fill", "--targets", str(clean), "-o", str(tmp_path / "a"), "--year", "2026"]) == 0
+    assert "注意" not in capsys.readouterr().out
+    rows = [HEADERS, *_project("P1", "朝阳街道", "社区服务", 120, IND_A)]
+    rows[2][6] = "产出"  # 一级指标 that is none of the three (level1-invalid)
+    bad = _book(tmp_path / "bad.xlsx", rows)
+    assert main(["fill", "--targets", str(bad), "-o", str(tmp_path / "b"), "--year", "2026"]) == 0
+    out = capsys.readouterr().out
+    assert "绩效目标表中有 1 个错误（1 个项目）" in out and "绩效目标!G3 level1-invalid" in out
+    assert "xltools targets check" in out and "--force" in out

@@ -1,7 +1,8 @@
 """Edit one cell of a workbook in LibreOffice itself (UNO), recalculate and save as .xlsx.
 
 Run with a Python that has LibreOffice's ``uno`` module (Debian: /usr/bin/python3 with python3-uno):
-``python3 uno_edit.py SOURCE OUT SHEET CELL VALUE``. The value is typed as a number when it is one.
+``python3 uno_edit.py SOURCE OUT SHEET CELL VALUE [SHEET CELL VALUE …]``. A value is typed as a number when it
+is one.
 A throw-away profile; the document is loaded hidden (a visible load crashes the nogui build).
 """
 
@@ -22,7 +23,7 @@ def _prop(name: str, value: object) -> PropertyValue:
     return prop
 
 
-def main(source: str, out: str, sheet: str, cell: str, value: str) -> None:
+def main(source: str, out: str, *edits: str) -> None:
     pipe = f"xltools_uno_{os.getpid()}"
     with tempfile.TemporaryDirectory(prefix="xltools-uno-") as profile:
         office = subprocess.Popen(["soffice", f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
@@ -41,11 +42,12 @@ def main(source: str, out: str, sheet: str, cell: str, value: str) -> None:
             desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
             doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(str(Path(source).resolve())), "_blank", 0,
                                                (_prop("Hidden", True),))
-            target = doc.Sheets.getByName(sheet).getCellRangeByName(cell)
-            try:
-                target.setValue(float(value))
-            except ValueError:
-                target.setString(value)
+            for sheet, cell, value in zip(edits[::3], edits[1::3], edits[2::3]):
+                target = doc.Sheets.getByName(sheet).getCellRangeByName(cell)
+                try:
+                    target.setValue(float(value))
+                except ValueError:
+                    target.setString(value)
             doc.calculateAll()
             doc.storeToURL(uno.systemPathToFileUrl(str(Path(out).resolve())),
                            (_prop("FilterName", "Calc MS Excel 2007 XML"),))
@@ -62,4 +64,4 @@ def main(source: str, out: str, sheet: str, cell: str, value: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    main(*sys.argv[1:])

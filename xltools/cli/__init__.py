@@ -37,7 +37,7 @@ EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE, EXIT_TERMINATED = 3, 130, 141
 
 #: Command modules in the order ``xltools --help`` lists them.
 COMMANDS = ("check", "schema", "rules", "policy", "template", "fill", "export", "convert", "combine", "demo",
-            "serve", "doctor", "targets", "report", "publish")
+            "serve", "doctor", "targets", "report", "publish", "review")
 
 
 #: argparse's own texts (its gettext message ids) in Chinese: usage, section titles, help, errors.

@@ -58,8 +58,25 @@ def _print_table(report: CombineReport) -> None:
           f"跳过 {counts['skipped']} 个；"
           f"汇总项目 {report.projects} 个（错误 {report.errors} 个，警告 {report.warnings} 个）；"
           f"用时 {report.seconds:.1f} 秒（{report.jobs} 个进程）")
+    _print_review(report)
     _print_not_summarised(report)
     _print_problems(report)
+
+
+def _print_review(report: CombineReport) -> None:
+    """What the approved targets and the list of projects that must report found (``--targets``, ``--expect``),
+    and the projects' 复核状态 once reviewers' verdicts were imported."""
+    extras = report.extras
+    if "drift" in extras:
+        serious = extras.get("drift_serious", 0)
+        print(f"目标偏离 {extras['drift']} 处（其中指标值降低或批复的指标被删去 {serious} 处），见「目标偏离」"
+              if extras["drift"] else "目标偏离：没有发现与批复的绩效目标不一致之处")
+    if "missing" in extras:
+        print(f"应报送名单：未报送 {extras['missing']} 个项目，收到但不在名单上 {extras.get('unexpected', 0)} 个，见「未报送」")
+    statuses = extras.get("review_statuses")
+    if isinstance(statuses, dict):  # verdicts imported with `xltools review import`
+        print("复核状态：" + "，".join(f"{status} {n} 个" for status, n in statuses.items() if n)
+              + "（见「汇总」的复核状态、最终得分列）")
 
 
 def _print_not_summarised(report: CombineReport) -> None:
@@ -112,7 +129,6 @@ def run(args: argparse.Namespace) -> int:
     policy = read_policy(args.policy) if args.policy else None
     targets = None
     if args.targets:
-        from xltools.core.parse import normalize_text
         from xltools.io.targetsbook import read_targets
 
         targets = read_targets(args.targets).targets
@@ -120,8 +136,6 @@ def run(args: argparse.Namespace) -> int:
     review = ReviewOptions(sample=args.sample or 0, seed=args.seed, expect=args.expect and Path(args.expect),
                            returns=args.returns and Path(args.returns), deadline=args.deadline,
                            contact=args.contact)
-    if targets is not None and review.expect is None:  # the targets are the list of projects that must report
-        review.expected = [(normalize_text(p.unit), normalize_text(p.name)) for p in targets.projects]
     report = combine(args.inputs, args.output, jobs=args.jobs, policy=policy, force=args.force,
                      progress=progress, store=args.store, full=args.full, round_label=args.round, year=args.year,
                      review=review, paths=paths, targets=targets)

@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from xltools.cli import whole_number
 from xltools.form.layout import DEFAULT_YEAR
+
+if TYPE_CHECKING:
+    from xltools.io.targetsbook import TargetsFile
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,4 +75,25 @@ def _prefill(args: argparse.Namespace) -> int:
     units = len({p.parent for p in paths})
     print(f"已按 {args.targets} 生成 {len(paths)} 份预填的自评表（{units} 个实施单位，{year} 年度）：{folder}")
     print("  批复的项目信息、年初预算数、年度总体目标和绩效指标已填好并锁定（灰底）；请各单位填写浅黄色单元格")
+    _warn_of_errors(book)
     return 0
+
+
+#: Errors of the targets named on screen by ``fill --targets`` (the rest: ``xltools targets check``).
+SHOWN_ERRORS = 5
+
+
+def _warn_of_errors(book: TargetsFile) -> None:
+    """Errors in the approved targets travel into the locked cells, where no unit can correct them: say so."""
+    from xltools.core.targets import check_targets
+
+    errors = [(p, f) for p, f in check_targets(book.targets, book.table.header) if f.severity == "error"]
+    if not errors:
+        return
+    projects = len({id(p) for p, _ in errors})
+    print(f"注意：绩效目标表中有 {len(errors)} 个错误（{projects} 个项目），已随批复目标预填并锁定，各单位无法改正；"
+          f"请改正绩效目标表后加 --force 重新生成（全部错误见 xltools targets check {book.path}）：")
+    for _, finding in errors[:SHOWN_ERRORS]:
+        print(f"  {book.sheet}!{finding.cell} {finding.code}：{finding.message}")
+    if len(errors) > SHOWN_ERRORS:
+        print(f"  …… 另有 {len(errors) - SHOWN_ERRORS} 个")

@@ -28,7 +28,7 @@ from .fields import field_label
 from .findings import Finding
 from .model import Form, Indicator
 from .parse import as_typed, is_placeholder, normalize_text, parse_number
-from .policy import Policy
+from .policy import DEFAULT_POLICY, Policy
 from .quantity import Quantity, parse_quantity
 from .reading import split_level1
 from .scoring import form_year
@@ -180,7 +180,7 @@ def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | 
         i = found.pop(0)
         ind = unmatched.pop(i)
         p = f"indicators[{i}]"
-        result = compare_target(approved.target, ind.target, policy, year)
+        result = _SAME if ind.target == approved.target else compare_target(approved.target, ind.target, policy, year)
         if result.outcome == "lowered":
             findings.append(_drift(TargetLowered.at(
                 f"{p}.target", label=field_label(f"{p}.target"), reported=as_typed(ind.target) or "空",
@@ -189,8 +189,8 @@ def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | 
             findings.append(_drift(TargetChanged.at(
                 f"{p}.target", label=field_label(f"{p}.target"), reported=as_typed(ind.target) or "空",
                 approved=as_typed(approved.target), detail=result.how), ind.name, approved.target, ind.target))
-        approved_weight = _weight(approved.weight)
-        if approved_weight is not None and _weight(ind.weight) != approved_weight:
+        approved_weight = approved.weight_value
+        if approved_weight is not None and ind.weight != approved.weight and _weight(ind.weight) != approved_weight:
             findings.append(_drift(WeightChanged.at(
                 f"{p}.weight", label=field_label(f"{p}.weight"), reported=as_typed(ind.weight) or "空",
                 approved=f"{approved_weight:g}"), ind.name, approved.weight, ind.weight))
@@ -231,16 +231,16 @@ def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | 
 
 def drift_findings(form: Form, project: TargetProject, policy: Policy | None = None) -> list[DriftFinding]:
     """What ``form`` changed of its approved ``project``: header, 年初预算数, 年度总体目标 and indicators."""
-    policy = policy or Policy()
+    policy = policy or DEFAULT_POLICY
     findings: list[DriftFinding] = []
-    approved_budget = parse_number(project.budget).value
+    approved_budget = project.budget_value
     reported_budget = parse_number(form.fund("total").initial_budget).value
     if approved_budget is not None and reported_budget is not None and abs(approved_budget - reported_budget) > 5e-5:
         path = "funds.total.initial_budget"
         findings.append(_drift(BudgetDiffers.at(path, label=field_label(path), reported=f"{reported_budget:g}",
                                                 approved=f"{approved_budget:g}"), "年初预算数", approved_budget,
                                reported_budget))
-    if normalize_text(project.goal) and name_key(project.goal) != name_key(form.goal_expected):
+    if project.goal_key and project.goal_key != name_key(form.goal_expected):
         findings.append(_drift(TargetChanged.at("goal_expected", label=field_label("goal_expected"),
                                                 reported=as_typed(form.goal_expected, 30) or "空",
                                                 approved=as_typed(project.goal, 30)),

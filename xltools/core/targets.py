@@ -16,16 +16,17 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .findings import Finding
 from .listbook import Column, HeaderMatch, ListError, ListRecord, ListSpec
 from .model import Form, FundRow, Funds, Indicator
 from .parse import memoise_text, normalize_text, parse_number
-from .policy import Policy
+from .policy import DEFAULT_POLICY, Policy
 from .reading import split_level1
 from .rules import validate
 
-__all__ = ["TARGETS_SPEC", "TARGETS_SHEET", "TARGETS_HEADERS", "TargetIndicator", "TargetProject", "Targets",
+__all__ = ["TARGETS_SPEC", "EXPECT_SPEC", "TARGETS_SHEET", "TARGETS_HEADERS", "TargetIndicator", "TargetProject", "Targets",
            "build_targets", "check_targets", "targets_digest", "project_digest", "project_key", "name_key", "indicator_key", "TARGET_CODES"]
 
 #: The sheet a 绩效目标表 is read from when it has one (else its first sheet).
@@ -44,6 +45,13 @@ TARGETS_SPEC = ListSpec("绩效目标表", (
     Column("indicator", "三级指标", ("指标名称", "绩效指标", "三级指标名称"), required=True),
     Column("target", "指标值", ("年度指标值", "目标值", "指标目标值", "年度目标值", "绩效指标值"), required=True),
     Column("weight", "分值", ("权重", "指标分值", "分值权重")),
+))
+
+#: The --expect list (应报送项目名单): one project per row, 实施单位 and 项目名称 headed so (any order, other columns
+#: ignored); a 实施单位 left blank (or merged) below is the row above's.
+EXPECT_SPEC = ListSpec("应报送项目名单", (
+    Column("unit", "实施单位", required=True, fill_down=True),
+    Column("name", "项目名称", required=True),
 ))
 
 #: The headers of a blank 绩效目标表, in order.
@@ -81,9 +89,15 @@ class TargetIndicator:
     weight: object
     row: int = 0
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, str, str]:
+        """(一级, 二级, 三级) as matched (computed once: a run compares every form of the project with it)."""
         return indicator_key(self.level1, self.level2, self.name)
+
+    @cached_property
+    def weight_value(self) -> float | None:
+        """The approved 分值 as a number (``None``: none given, or no number)."""
+        return parse_number(self.weight, suffixes=("分",)).value
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,16 @@ class TargetProject:
     @property
     def key(self) -> tuple[str, ...]:
         return project_key(self.code, self.unit, self.name)
+
+    @cached_property
+    def budget_value(self) -> float | None:
+        """年初预算数 as a number (computed once: a run compares every form of the project with it)."""
+        return parse_number(self.budget).value
+
+    @cached_property
+    def goal_key(self) -> str:
+        """年度总体目标 as compared (:func:`name_key`; a long text is no part of the memo of short ones)."""
+        return name_key(self.goal)
 
     @property
     def title(self) -> str:
@@ -163,12 +187,12 @@ def project_digest(project: TargetProject) -> str:
     return hashlib.sha256(json.dumps(_project_rows(project), ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _value(record: ListRecord, key: str) -> object:
-    value = record.get(key)
-    if isinstance(value, str):
-        value = value.strip() or None
+def _value(value: object) -> object:
+    """A list cell as the targets keep it: text stripped (blank is ``None``), a datetime's date."""
+    if type(value) is str:
+        return value.strip() or None
     if isinstance(value, dt.datetime):
-        value = value.date()
+        return value.date()
     return value
 
 
@@ -192,6 +216,7 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
     seen: dict[tuple[str, ...], int] = {}
     seen_names: dict[tuple[str, str], tuple[str, int]] = {}
     current: dict[str, object] | None = None
+    current_key: tuple[str, ...] = ()
     first: dict[str, int] = {}
     indicators: list[TargetIndicator] = []
 
@@ -201,14 +226,15 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
                                           indicators=tuple(indicators), row=first["row"]))
 
     for record in records:
-        values = {key: _value(record, key) for key in _PROJECT_KEYS}
+        get = record.values.get
+        values = {key: _value(get(key)) for key in _PROJECT_KEYS}
         values["budget"] = _budget(values["budget"], header.units.get("budget", ""))
         if values["unit"] is None or values["name"] is None:
             missing = "实施单位" if values["unit"] is None else "项目名称"
             raise ListError(f"第 {record.row} 行没有{missing}（{header.cell(record.row, 'unit' if missing == '实施单位' else 'name')}）；"
                             "每个项目的第一行应写明实施单位和项目名称", sheet=sheet or None)
         key = project_key(values["code"], values["unit"], values["name"])
-        if current is None or key != project_key(current["code"], current["unit"], current["name"]):
+        if current is None or key != current_key:
             close()
             names = (name_key(values["unit"]), name_key(values["name"]))
             earlier = seen.get(key)
@@ -221,7 +247,7 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
                                 sheet=sheet or None)
             seen[key] = record.group_row
             seen_names[names] = (name_key(values["code"]), record.group_row)
-            current, first, indicators = dict(values), {"row": record.group_row}, []
+            current, current_key, first, indicators = dict(values), key, {"row": record.group_row}, []
             first.update({k: record.group_row for k in _PROJECT_KEYS})
         else:
             for k in _PROJECT_KEYS:
@@ -229,13 +255,14 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
                     continue
                 if current[k] is None:
                     current[k], first[k] = values[k], record.row
+                    current_key = project_key(current["code"], current["unit"], current["name"])
                 elif name_key(current[k]) != name_key(values[k]) and k != "budget" or (
                         k == "budget" and parse_number(current[k]).value != parse_number(values[k]).value):
                     title = TARGETS_SPEC.column(k).header
                     raise ListError(f"同一项目的「{title}」在第 {first[k]} 行为“{normalize_text(current[k])}”，在第 "
                                     f"{record.row} 行（{header.cell(record.row, k)}）却为“{normalize_text(values[k])}”；"
                                     "请改成一致，或只在项目的第一行填写", sheet=sheet or None)
-        parts = [_value(record, k) for k in ("level1", "level2", "indicator", "target", "weight")]
+        parts = [_value(get(k)) for k in ("level1", "level2", "indicator", "target", "weight")]
         if any(v is not None for v in parts[:4]):
             indicators.append(TargetIndicator(*parts, row=record.row))
     close()
@@ -262,7 +289,7 @@ def check_targets(targets: Targets, header: HeaderMatch, policy: Policy | None =
 
     ``weights-sum`` is checked only when every indicator of the project has a 分值; 主管部门 and
     年度总体目标 may be left out of a list (a column the list lacks is not required)."""
-    policy = policy or Policy()
+    policy = policy or DEFAULT_POLICY
     out: list[tuple[TargetProject, Finding]] = []
     for project in targets.projects:
         form = project.form()

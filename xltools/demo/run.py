@@ -34,11 +34,13 @@ from xltools.core.targets import Targets
 from xltools.core.text import pad
 from xltools.demo.data import YEAR, DemoFile, DemoSet, generate
 from xltools.demo.drift import OLD_LAYOUT, approved_of, plant_drift, targets_of
+from xltools.demo.reviewing import REVIEWED_NAME, ReviewPass, review_pass
 from xltools.demo.score import CodeScore, compare
 from xltools.district.combine import CombineReport, ReviewOptions, combine
 from xltools.district.process import watch_parent
 from xltools.district.results import FATE_TEXT, fate_label, grade_names, grade_shown
-from xltools.district.store import STORE_NAME
+from xltools.district.store import STORE_NAME, Store
+from xltools.district.verdicts import status_counts
 from xltools.excel.fill import fill_workbook
 from xltools.excel.prefill import write_prefilled
 from xltools.excel.template import template_bytes
@@ -63,7 +65,7 @@ EXPECT_NAME = "应报送项目名单.xlsx"
 TARGETS_NAME = "绩效目标表.xlsx"
 RETURNS_DIR = "退回"
 _OUTPUTS = (FORMS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, SECOND_NAME, MANIFEST_NAME, TEMPLATE_NAME, IMAGES_DIR, EXPECT_NAME,
-            RETURNS_DIR, STORE_NAME, TARGETS_NAME)
+            RETURNS_DIR, STORE_NAME, TARGETS_NAME, REVIEWED_NAME)
 #: Projects the demo's list of expected projects names that never report (so 未报送 has rows).
 _NEVER_REPORTED = ("社区微更新示范项目", "智慧社区平台运维")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -88,6 +90,9 @@ class DemoRun:
     #: The second round: files the demo fixed and resubmitted, and the run over the folder then.
     fixed: list[str] = field(default_factory=list)
     second: CombineReport | None = None
+    #: The reviewer's pass between the rounds and the second round's 复核状态 counts.
+    reviewed: ReviewPass | None = None
+    statuses: dict[str, int] = field(default_factory=dict)
 
     @property
     def ground_truth_ok(self) -> bool:
@@ -302,12 +307,17 @@ def _write_targets(directory: Path, demo: DemoSet) -> Targets:
     return read_targets(target).targets
 
 
+def _fixable(demo: DemoSet) -> list[DemoFile]:
+    """The forms the second round resubmits fixed: every other one with a mistake."""
+    return sorted((f for f in demo.files if f.fixed is not None), key=lambda f: f.path)[::2]
+
+
 def _fix_some(directory: Path, demo: DemoSet, template: Path) -> list[str]:
     """The second round's folder: the forms again, every other one with a mistake resubmitted without it,
     two weeks later (the first round's folder stays as the manifest describes it)."""
     second = directory / SECOND_FORMS_DIR
     shutil.copytree(directory / FORMS_DIR, second)
-    fixable = sorted((f for f in demo.files if f.fixed is not None), key=lambda f: f.path)[::2]
+    fixable = _fixable(demo)
     for item in fixable:
         assert item.fixed is not None
         filled = item.fixed.filled_on if isinstance(item.fixed.filled_on, dt.date) else _STAMP.date()
@@ -347,10 +357,14 @@ def build_demo(directory: Path | str, *, scale: int = 200, seed: int = 2024, for
     text = json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n"
     _write(directory / MANIFEST_NAME, text.encode("utf-8"), _STAMP)
     run = DemoRun(directory, demo, report, scores, seconds)
-    mark = time.perf_counter()
+    mark = time.perf_counter()  # a reviewer's pass over the first summary, then the units resubmit
+    run.reviewed = review_pass(directory / SUMMARY_NAME, directory / STORE_NAME, directory / REVIEWED_NAME,
+                               {f.path for f in _fixable(demo)})
     run.fixed = _fix_some(directory, demo, template)
     run.second = combine([directory / SECOND_FORMS_DIR], directory / SECOND_NAME, jobs=jobs, force=True,
                          round_label="第二轮", review=ReviewOptions(expect=expect), targets=targets)
+    with Store(directory / STORE_NAME) as store:
+        run.statuses = status_counts(store, run.second.round_id)
     seconds["第二轮"] = time.perf_counter() - mark
     if render:
         mark = time.perf_counter()
@@ -408,10 +422,16 @@ def table(run: DemoRun) -> str:
                  f"未报送 {extras.get('missing', 0)} 个，不在名单上 {extras.get('unexpected', 0)} 个")
     lines.append(f"  退回     {extras.get('returned', 0)} 份有错误的表（{extras.get('returned_units', 0)} 个实施单位）"
                  f" → {run.directory / RETURNS_DIR}")
+    if run.reviewed is not None:
+        reviewed = run.reviewed
+        lines.append(f"  复核     {REVIEWED_NAME}：通过 {reviewed.count('通过')}，退回修改 {reviewed.count('退回修改')}，"
+                     f"整改 {reviewed.count('整改')}（已导入结果库，同 xltools review import）")
     if run.second is not None:
         second = run.second
         lines.append(f"  第二轮   改正后重交 {len(run.fixed)} 份：读取 {second.read} 个，沿用上次结果 {second.reused} 个；"
                      f"错误 {report.errors} → {second.errors} 个；「变化」{second.extras.get('changes', 0)} 个项目")
+        if run.statuses:
+            lines.append("           复核状态：" + "，".join(f"{k} {n}" for k, n in run.statuses.items() if n))
         lines.append(f"           {run.directory / SECOND_NAME}")
     lines.append(f"  汇总     {run.directory / SUMMARY_NAME}")
     lines.append(f"  标准答案 {run.directory / MANIFEST_NAME}")

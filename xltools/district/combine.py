@@ -28,9 +28,10 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
+from xltools.core.parse import normalize_text
 from xltools.core.targets import Targets, targets_digest
 from xltools.core.text import finite
-from xltools.district.discover import CombineError, InputFile, discover, member_skip_reason, shown_name
+from xltools.district.discover import CombineError, discover, shown_name, with_members
 from xltools.district.process import LIMITS, process_file, use_targets, watch_parent
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
@@ -51,9 +52,7 @@ from xltools.io.files import (
     read_regular,
     scratch_folder,
 )
-from xltools.io.archives import archive_members, is_archive_name, member_task
 from xltools.io.paths import Kind, Paths
-from xltools.io.reader import ReadError
 from xltools.io.sink import QuietSink
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
@@ -185,10 +184,12 @@ def _work_chunk(tasks: Sequence[tuple[str, str]], policy: Policy | None, today: 
 def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date,
          targets: Targets | None = None) -> Iterator[FileResult]:
     """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
-    use_targets(targets)
     if jobs <= 1 or len(tasks) < 4:
-        for task in tasks:
-            yield process_file(task, policy=policy, today=today)
+        use_targets(targets)  # this process judges: the run's targets, for this run only
+        try:
+            yield from (process_file(task, policy=policy, today=today) for task in tasks)
+        finally:
+            use_targets(None)
         return
     chunk = max(1, min(32, len(tasks) // (jobs * 8)))
     starts = iter(range(0, len(tasks), chunk))
@@ -279,26 +280,6 @@ def _killed(processes: list) -> bool:
         if kill is not None and process.exitcode == -kill:
             return True
     return False
-
-
-def _with_members(found: Iterable[InputFile]) -> Iterator[tuple[InputFile, bool, str]]:
-    """(entry, inside an archive, fate when it cannot be read) of the files found, each archive replaced by
-    its members (``archive.zip/path``, the task path of :func:`xltools.io.archives.member_task`) in name order."""
-    for item in found:
-        if item.skip is not None or item.problem is not None or not is_archive_name(item.path):
-            yield item, False, "unreadable"
-            continue
-        try:
-            members = archive_members(item.path)
-        except ReadError as exc:
-            yield InputFile(item.path, item.shown, None, exc.reason), False, exc.fate
-            continue
-        if not members:
-            yield InputFile(item.path, item.shown, "压缩包是空的，没有可汇总的文件"), False, "unreadable"
-            continue
-        for member in sorted(members, key=lambda m: m.name):
-            yield (InputFile(member_task(item.path, member), f"{item.shown}/{shown_name(member.name)}",
-                             member_skip_reason(member.name)), True, "unreadable")
 
 
 def _is_summary(path: Path) -> bool:
@@ -396,6 +377,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
         raise CombineError(f"--jobs 应为不小于 1 的整数（现为 {jobs}）")
     review.check(force)
     review.targets = review.targets or targets is not None
+    if targets is not None and review.expect is None and review.expected is None:  # the projects that must report
+        review.expected = [(normalize_text(p.unit), normalize_text(p.name)) for p in targets.projects]
     store_path = Path(store) if store else store_path_for(output)
     skip = {str(store_path.resolve()), *(str(store_path.resolve().with_name(store_path.name + s)) for s in _SIDE_FILES)}
     if targets is not None and targets.source:  # the 绩效目标表 may lie among the forms: it is no form
@@ -403,7 +386,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     found = [item for item in discover(inputs, output) if item.path not in skip]
     if not found:
         raise CombineError("输入中没有任何文件")
-    entries = list(_with_members(found))
+    entries = list(with_members(found))
     del found
     readable = sum(1 for item, _, _ in entries if item.skip is None and item.problem is None)
     jobs = max(1, min(jobs or os.cpu_count() or 1, max(readable, 1)))
@@ -465,7 +448,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             try:
                 with atomic_output(output, force=force) as tmp:
                     _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write,
-                                   link_base=output.resolve().parent)
+                                   link_base=output.resolve().parent, review=sheets.review)
             except OutputExistsError as exc:
                 raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
             extras = (write_returns(db, round_id, Path(review.returns), policy, today, jobs,

@@ -28,17 +28,20 @@ from xltools.district.discover import CombineError
 from xltools.district.process import watch_parent
 from xltools.district.results import FATE_TEXT
 from xltools.district.store import Store
+from xltools.district.verdicts import Verdict, outcomes
 from xltools.io.archives import split_task
 from xltools.io.files import atomic_output
 
-__all__ = ["write_returns", "RETURN_LIST", "unit_folder", "is_returns_folder", "NOT_SUMMARISED", "NEXT_STEP",
-           "not_summarised_text",
+__all__ = ["write_returns", "RETURN_LIST", "REVIEW_LEVEL", "reviewer_line", "unit_folder", "is_returns_folder",
+           "NOT_SUMMARISED", "NEXT_STEP", "not_summarised_text",
            "unit_of_folders", "ReturnNotice"]
 
 RETURN_LIST = "退回清单.xlsx"
 _HEADERS = (("序号", 6), ("文件", 36), ("项目名称", 24), ("单元格", 12), ("级别", 6), ("代码", 22),
             ("要改什么", 70))
 _LEVEL = {"error": "错误", "warning": "警告"}
+#: 级别 of the row that carries the reviewer's opinion.
+REVIEW_LEVEL = "复核"
 #: Where a file lies in no unit's folder (or a folder no form names).
 NO_UNIT = "未能确定实施单位"
 #: Fates of files that did not enter the summary and whose unit must hear of it, with the next step.
@@ -132,9 +135,14 @@ def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | No
 def _write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,
                    today: dt.date, jobs: int, notice: ReturnNotice) -> dict[str, object]:
     folder.mkdir(parents=True, exist_ok=True)
+    sent_back = {o.path: o.verdict for o in outcomes(store, round_id) if o.returned}  # the reviewer's 退回
+    store.db.execute("DROP TABLE IF EXISTS temp.sent_back")
+    store.db.execute("CREATE TEMP TABLE sent_back (path TEXT PRIMARY KEY)")
+    store.db.executemany("INSERT INTO temp.sent_back VALUES (?)", [(path,) for path in sent_back])
     rows = store.db.execute(
-        "SELECT unit, path, source, name, sha256, config, format, fate FROM files WHERE round=? AND errors > 0 "
-        "AND fate IN ('ok','tampered','other-layout','wrong-year') ORDER BY unit, path", (round_id,)).fetchall()
+        "SELECT unit, path, source, name, sha256, config, format, fate FROM files WHERE round=? AND (errors > 0 "
+        "OR path IN (SELECT path FROM temp.sent_back)) AND fate IN ('ok','tampered','other-layout','wrong-year') "
+        "ORDER BY unit, path", (round_id,)).fetchall()
     names: dict[str, set[str]] = {}
     targets: list[str] = []
     for unit, path, *_ in rows:
@@ -163,9 +171,12 @@ def _write_returns(store: Store, round_id: int, folder: Path, policy: Policy | N
         if failure:
             raise CombineError(f"为「{path}」写批注副本失败：{failure}")
     listings: dict[str, list[tuple[str, str, str, str, str, str]]] = {unit: [] for unit in names}
-    for (unit, _, _, name, sha256, config, _, _), file_name, copy in zip(rows, targets, copied):
+    for (unit, path, _, name, sha256, config, _, _), file_name, copy in zip(rows, targets, copied):
         if not copy:
             file_name = f"{file_name}（未附批注副本：请按本清单修改，并改用 .xlsx 模板填报）"
+        verdict = sent_back.get(path)
+        if verdict is not None:  # the reviewer's opinion first, beside the file's findings
+            listings[unit].append((file_name, name, "—", REVIEW_LEVEL, verdict.action, reviewer_line(verdict)))
         for sheet, cell, code, severity, message in store.db.execute(
                 "SELECT sheet, cell, code, severity, message FROM findings WHERE sha256=? AND config=? "
                 "ORDER BY severity, n", (sha256, config)):
@@ -190,6 +201,14 @@ def _write_returns(store: Store, round_id: int, folder: Path, policy: Policy | N
                                for path, fate, _ in unread]}
 
 
+def reviewer_line(verdict: Verdict) -> str:
+    """The 退回清单's text for a reviewer's 退回修改 or 整改: the decision, who and when, the opinion."""
+    who = "，".join(part for part in (f"复核人 {verdict.reviewer}" if verdict.reviewer else "",
+                                      verdict.reviewed_on.isoformat() if verdict.reviewed_on else "") if part)
+    opinion = verdict.opinion or "（复核人未写意见，请向区财政局询问）"
+    return f"复核{verdict.action}{f'（{who}）' if who else ''}：{opinion}"
+
+
 def _write_list(path: Path, rows: list[tuple[str, str, str, str, str, str]],
                 title: tuple[str, str, dt.date, ReturnNotice]) -> None:
     unit, label, today, notice = title
@@ -210,6 +229,8 @@ def _write_list(path: Path, rows: list[tuple[str, str, str, str, str, str]],
         lines = [f"实施单位：{unit}　　　轮次：{label}　　　退回日期：{today.isoformat()}",
                  f"{when}，重新报送整份表；联系人：{contact}",
                  "红色“错误”必须改正；“警告”请核对，确认无误可不改。带批注的副本在本文件夹中，问题单元格已标色。"]
+        if any(row[3] == REVIEW_LEVEL for row in rows):
+            lines[2] += "级别为“复核”的行是区里复核人的意见，请按意见修改（退回修改）或整改（整改）。"
         ws.merge_range(0, 0, 0, last, "朝阳区项目支出绩效自评表退回清单", big)
         ws.set_row(0, 30)
         width = sum(w for _, w in _HEADERS)

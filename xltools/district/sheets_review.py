@@ -14,7 +14,9 @@ from pathlib import Path
 import xlsxwriter
 
 from xltools.core import Policy
+from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.findings import RULES
+from xltools.core.listbook import ListError
 from xltools.core.parse import normalize_text
 
 from xltools.district.discover import CombineError
@@ -27,15 +29,16 @@ from xltools.district.review import (
     risk_facts,
     risk_flags,
 )
+from xltools.district.printing import header_label
+from xltools.district.reviewer_cells import REVIEWER_HEADERS, STATUS_HEADERS, protect, status_cells
 from xltools.district.rowstream import text_lines
 from xltools.district.sheets_drift import drift_rows, write_drift
 from xltools.district.store import Store
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
+from xltools.district.verdicts import CHANGED, RETURNED, UNCHANGED, ReviewBook
+from xltools.io.targetsbook import read_expected_list
 
-__all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected", "EXPECT_COLUMNS"]
-
-#: The columns an --expect list must have (header row, any order; other columns are ignored).
-EXPECT_COLUMNS = ("实施单位", "项目名称")
+__all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected"]
 
 
 @dataclass
@@ -46,8 +49,8 @@ class ReviewOptions:
     seed: int = 0
     expect: Path | None = None
     returns: Path | None = None
-    #: The projects that must report when no ``expect`` list is given: (实施单位, 项目名称) of the run's
-    #: 绩效目标表 (``combine --targets``).
+    #: The projects that must report, (实施单位, 项目名称): the ``expect`` list's (read by :meth:`check`, before
+    #: any form), else the run's 绩效目标表's (``combine --targets``).
     expected: list[tuple[str, str]] | None = None
     #: Write the sheet 目标偏离 even when no form drifts (the run had approved targets).
     targets: bool = False
@@ -56,7 +59,7 @@ class ReviewOptions:
     contact: str | None = None
 
     def check(self, force: bool) -> None:
-        """Refuse bad options before anything is read."""
+        """Refuse bad options before any form is read; read the --expect list (a bad one is refused too)."""
         if self.sample < 0:
             raise CombineError("--sample 应为正整数")
         if self.expect is not None and not Path(self.expect).is_file():
@@ -72,6 +75,8 @@ class ReviewOptions:
                 raise CombineError(f"{flag} 不能为空")
             if value is not None and self.returns is None:
                 raise CombineError(f"{flag} 写在退回清单上，只能与 --returns 一起使用")
+        if self.expect is not None:  # a list that cannot be read stops the run before any form is read
+            self.expected = read_expected(Path(self.expect))
 
 
 @dataclass
@@ -85,14 +90,19 @@ class ReviewSheets:
     previous: tuple[int, str, str] | None = None
     extras: dict[str, object] = field(default_factory=dict)
     drift_rows: list | None = None
+    #: The summary's reviewer columns (combine's; none: 复核重点 without them).
+    review: ReviewBook | None = None
 
     def write(self, book: xlsxwriter.Workbook) -> None:
         fmt = _Formats(book)
         if self.drift_rows is not None:
             write_drift(book, fmt, self.drift_rows)
-        _write_risks(book, fmt, self.store)
+        _write_risks(book, fmt, self.store, self.review)
+        if self.review is not None:  # the --json report's and the terminal's 复核状态, once a verdict applies
+            if self.store.db.execute("SELECT 1 FROM verdicts LIMIT 1").fetchone():
+                self.extras["review_statuses"] = self.review.counts()
         if self.previous is not None:
-            self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous)
+            self.extras["changes"] = _write_changes(book, fmt, self.store, self.round_id, self.previous, self.review)
         if self.sample_rows:
             _write_rows(book, fmt, "抽查名单", _SAMPLE_HEADERS, self.sample_rows, wrap=(2, 5, 6, 7))
         if self.expect_rows is not None:
@@ -100,13 +110,16 @@ class ReviewSheets:
 
 
 def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: Policy) -> ReviewSheets:
-    """Flag every summarised project of the round (into ``temp.risk``), draw the sample, read the list."""
+    """Flag every summarised project of the round (into ``temp.risk``), draw the sample, read the list; the
+    summary's reviewer columns (:class:`ReviewBook`)."""
     drift = _score(store, round_id)
     db = store.db
-    sheets = ReviewSheets(store, round_id, previous=store.previous_round(round_id))
+    sheets = ReviewSheets(store, round_id, previous=store.previous_round(round_id),
+                          review=ReviewBook(store, round_id, policy.total_weight))
     if drift or options.targets:
         sheets.drift_rows = drift
         sheets.extras["drift"] = len(drift)
+        sheets.extras["drift_serious"] = sum(1 for row in drift if row[5] in SERIOUS_DRIFT)
     sheets.extras["flagged"] = db.execute("SELECT COUNT(*) FROM temp.risk WHERE score > 0").fetchone()[0]
     if options.sample:
         candidates = [(path, unit, score) for path, unit, score in
@@ -118,7 +131,7 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
             sheets.sample_rows.append((number, item.unit, name, total, item.score, item.reason, titles, path))
         sheets.extras["sample"] = [row[-1] for row in sheets.sample_rows]
     if options.expect is not None or options.expected is not None:
-        wanted = read_expected(Path(options.expect)) if options.expect is not None else list(options.expected or ())
+        wanted = list(options.expected) if options.expected is not None else read_expected(Path(options.expect))
         sheets.expect_rows = _expected_rows(store, round_id, wanted)
         sheets.extras["missing"] = sum(1 for row in sheets.expect_rows if row[0] == "未报送")
         sheets.extras["unexpected"] = sum(1 for row in sheets.expect_rows if row[0] == "不在名单上")
@@ -185,20 +198,41 @@ def _score(store: Store, round_id: int) -> list:
 #: Widths chosen so the sheet prints on one A4 landscape page width (printing.page_groups: no page columns).
 _RISK_HEADERS = (("序号", 6), ("风险分", 7), ("实施单位", 14), ("项目名称", 20), ("复核总分", 8), ("执行率", 8),
                  ("风险标记", 22), ("原因", 54), ("文件状态", 10), ("来源文件", 24))
+#: With reviewer columns: the printed part (复核状态 in place of some of 原因's width; the same page width).
+_RISK_PRINTED = (*_RISK_HEADERS[:7], ("原因", 45), *_RISK_HEADERS[8:], STATUS_HEADERS[0])
 
 
-def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store) -> None:
+def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, review: ReviewBook | None) -> None:
     ws = book.add_worksheet("复核重点", worksheet_class=_RowStream)
-    _setup(ws, _RISK_HEADERS, fmt, "朝阳区项目支出绩效自评汇总·复核重点（风险分高者先复核）", freeze_cols=4)
+    printed = _RISK_HEADERS if review is None else _RISK_PRINTED
+    headers = (*_RISK_PRINTED, *STATUS_HEADERS[1:], *REVIEWER_HEADERS) if review is not None else _RISK_HEADERS
+    _setup(ws, printed, fmt, "朝阳区项目支出绩效自评汇总·复核重点（风险分高者先复核）", freeze_cols=4)
+    for col in range(len(printed), len(headers)):  # typed in, not printed: the printout stays one page wide
+        text, width = headers[col]
+        ws.set_column(col, col, width)
+        ws.write_string(0, col, header_label(text, width), fmt.header)
     formats = [fmt.int, fmt.int, fmt.text, fmt.wrap, fmt.score, fmt.rate, fmt.wrap, fmt.wrap, fmt.text, fmt.wrap]
+    if review is not None:  # 复核状态, 最终得分 (locked) and the reviewer's own columns
+        formats += [fmt.center, fmt.score, *fmt.reviewer]
+        review.sheet(ws.name, len(_RISK_HEADERS) + len(STATUS_HEADERS), len(headers))
+        review.record(ws.name, 0, "", [header_label(text, width) for text, width in headers])
     row = 0
     for row, (path, unit, name, total, rate, fate, score, titles, reasons) in enumerate(store.db.execute(
             "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
-            "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
-        cells = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
+            "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path").fetchall(),
+            start=1):
+        cells: tuple = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
+        if review is not None:
+            cells += status_cells(review.outcome(path), total)
+            review.record(ws.name, row, path, cells)
+            cells += (None,) * len(REVIEWER_HEADERS)
         ws.append_values(row, cells, formats,
-                         _row_height([(cells[col], _RISK_HEADERS[col][1]) for col in (3, 6, 7, 9)]))
-    _finish(ws, _RISK_HEADERS, row)
+                         _row_height([(cells[col], headers[col][1]) for col in (3, 6, 7, 9)]))
+    _finish(ws, headers, row)
+    if review is not None:
+        ws.print_area(0, 0, max(row, 1), len(printed) - 1)
+        review.flush()
+        protect(ws, len(_RISK_HEADERS) + len(STATUS_HEADERS), row, review.total_weight)
 
 
 # --- 抽查名单 and 未报送 -------------------------------------------------------------------------
@@ -222,37 +256,12 @@ def _write_rows(book: xlsxwriter.Workbook, fmt: _Formats, title: str, headers: t
 
 
 def read_expected(path: Path) -> list[tuple[str, str]]:
-    """The (实施单位, 项目名称) pairs of an --expect list: the first sheet, a header row naming both columns."""
-    from openpyxl import load_workbook
-
+    """The (实施单位, 项目名称) pairs of an --expect list (:func:`~xltools.io.targetsbook.read_expected_list`: the one
+    header-table reader); a list that cannot be read is a :class:`CombineError` naming file, sheet and row."""
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a bad file; all mean the same here
-        raise CombineError(f"应报送项目名单 {path} 无法读取（{type(exc).__name__}）；请用 Excel 另存为 .xlsx 后重试") from exc
-    try:
-        ws = book.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header: list[str] | None = None
-        for number, values in enumerate(rows, start=1):
-            names = [normalize_text(v) for v in values]
-            if all(col in names for col in EXPECT_COLUMNS):
-                header = names
-                break
-            if number >= 10:
-                break
-        if header is None:
-            raise CombineError(f"应报送项目名单 {path} 的工作表「{ws.title}」前 10 行中没有同时含「实施单位」"
-                               "和「项目名称」的表头行；请在第一行写上这两列的表头")
-        unit_col, name_col = (header.index(col) for col in EXPECT_COLUMNS)
-        out = []
-        for row in rows:
-            unit = normalize_text(row[unit_col]) if unit_col < len(row) else ""
-            name = normalize_text(row[name_col]) if name_col < len(row) else ""
-            if unit or name:
-                out.append((unit, name))
-        return out
-    finally:
-        book.close()
+        return read_expected_list(path)
+    except ListError as exc:
+        raise CombineError(str(exc)) from exc
 
 
 def _expected_rows(store: Store, round_id: int, expected: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
@@ -281,13 +290,15 @@ def _expected_rows(store: Store, round_id: int, expected: list[tuple[str, str]])
 
 _CHANGE_HEADERS = (("序号", 6), ("实施单位", 16), ("项目名称", 24), ("变化", 16), ("上轮状态", 12),
                    ("本轮状态", 12), ("上轮复核总分", 9), ("本轮复核总分", 9), ("上轮错误数", 8), ("本轮错误数", 8),
-                   ("已改正的问题", 40), ("新出现的问题", 40))
+                   ("已改正的问题", 40), ("新出现的问题", 40), ("复核退回后", 14))
+#: 变化's last column for a project the reviewer sent back (退回修改 or 整改), by its status now.
+_AFTER_RETURN = {CHANGED: "已修改后重报", UNCHANGED: "重报但未修改", RETURNED: "尚未重报"}
 
 
 def _projects(store: Store, round_id: int) -> Iterator[tuple]:
     """The round's projects (one file each: the summarised one, or a wrong-year form) by key, streamed."""
     return iter(store.db.execute(
-        "SELECT unit, name, year, fate, review_total, errors, sha256, config, MIN(seq) FROM files "
+        "SELECT unit, name, year, fate, review_total, errors, sha256, config, MIN(seq), path FROM files "
         "WHERE round=? AND name IS NOT NULL AND fate IN ('ok','tampered','other-layout','wrong-year') "
         "GROUP BY unit, name, year ORDER BY unit, name, year", (round_id,)))
 
@@ -319,8 +330,10 @@ def _sentence(place: str, code: str, message: str) -> str:
 _END = ("\U0010ffff",)
 
 
-def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[object, ...]]:
-    """What changed per project since round ``previous`` (a merge of both rounds' sorted projects)."""
+def _changes(store: Store, round_id: int, previous: int,
+             review: ReviewBook | None = None) -> Iterator[tuple[object, ...]]:
+    """What changed per project since round ``previous`` (a merge of both rounds' sorted projects); with
+    ``review``, what became of each project the reviewer sent back (listed even when its file did not change)."""
     olds, news = _projects(store, previous), _projects(store, round_id)
     before, row = next(olds, None), next(news, None)
     while before is not None or row is not None:
@@ -329,21 +342,27 @@ def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[objec
         if new_key < old_key:
             assert row is not None
             unit, name, _, fate, total, errors, *_ = row
-            yield (unit, name, "新增项目", "", fate_label(fate, errors), None, total, None, errors, "", "")
+            yield (unit, name, "新增项目", "", fate_label(fate, errors), None, total, None, errors, "", "", "")
             row = next(news, None)
             continue
         if old_key < new_key:
             assert before is not None
             unit, name, _, fate, total, errors, *_ = before
-            yield (unit, name, "本轮未出现", fate_label(fate, errors), "", total, None, errors, None, "", "")
+            yield (unit, name, "本轮未出现", fate_label(fate, errors), "", total, None, errors, None, "", "", "")
             before = next(olds, None)
             continue
         assert row is not None and before is not None
-        unit, name, _, fate, total, errors, sha256, config, _ = row
-        _, _, _, old_fate, old_total, old_errors, old_sha, old_config, _ = before
+        unit, name, _, fate, total, errors, sha256, config, _, path = row
+        _, _, _, old_fate, old_total, old_errors, old_sha, old_config, _, _ = before
         before, row = next(olds, None), next(news, None)
+        outcome = review.outcome(path) if review is not None else None
+        after = _AFTER_RETURN.get(outcome.status, "") if outcome is not None else ""
         if old_fate == fate and ((old_sha, old_config) == (sha256, config)
                                  or _same_project(store, (old_sha, old_config), (sha256, config))):
+            if after:  # sent back by the reviewer: said even when nothing changed
+                label = fate_label(fate, errors)
+                what = "复核退回后未重新报送" if after == _AFTER_RETURN[RETURNED] else "重新提交（内容未改动）"
+                yield (unit, name, what, label, label, old_total, total, old_errors, errors, "", "", after)
             continue
         was, now = _findings(store, old_sha, old_config), _findings(store, sha256, config)
         fixed, added = sorted(was.keys() - now.keys()), sorted(now.keys() - was.keys())
@@ -351,21 +370,22 @@ def _changes(store: Store, round_id: int, previous: int) -> Iterator[tuple[objec
                                         (abs((total or 0) - (old_total or 0)) > 0.005, "复核总分改变"),
                                         (errors != old_errors, "错误数改变"),
                                         (bool(fixed), "有问题已改正"), (bool(added), "有新问题")) if test]
-        yield (unit, name, "、".join(what) or "重新提交（内容有改动）", fate_label(old_fate, old_errors),
+        again = "重新提交（内容未改动）" if after == _AFTER_RETURN[UNCHANGED] else "重新提交（内容有改动）"
+        yield (unit, name, "、".join(what) or again, fate_label(old_fate, old_errors),
                fate_label(fate, errors), old_total, total, old_errors, errors,
                "\n".join(_sentence(cell, code, was[code, cell]) for code, cell in fixed),
-               "\n".join(_sentence(cell, code, now[code, cell]) for code, cell in added))
+               "\n".join(_sentence(cell, code, now[code, cell]) for code, cell in added), after)
 
 
 def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round_id: int,
-                   previous: tuple[int, str, str]) -> int:
+                   previous: tuple[int, str, str], review: ReviewBook | None = None) -> int:
     ws = book.add_worksheet("变化", worksheet_class=_RowStream)
     prev_id, label, started = previous
     _setup(ws, _CHANGE_HEADERS, fmt, f"朝阳区项目支出绩效自评汇总·变化（与上一轮「{label}」{started} 相比）", freeze_cols=3)
     formats = [fmt.int, fmt.text, fmt.text, fmt.wrap, fmt.text, fmt.text, fmt.score, fmt.score, fmt.int, fmt.int,
-               fmt.wrap, fmt.wrap]
+               fmt.wrap, fmt.wrap, fmt.text]
     row = 0
-    for row, values in enumerate(_changes(store, round_id, prev_id), start=1):
+    for row, values in enumerate(_changes(store, round_id, prev_id, review), start=1):
         cells = (row, *values)
         ws.append_values(row, cells, formats,
                          _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))

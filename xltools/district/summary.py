@@ -36,8 +36,17 @@ from xltools.district.results import (
     grade_names,
     grade_shown,
 )
+from xltools.district.reviewer_cells import (
+    REVIEWER_HEADERS,
+    STATUS_HEADERS,
+    protect,
+    reviewer_formats,
+    status_cells,
+    write_check_sheet,
+)
 from xltools.district.rowstream import _RowStream, file_link, text_lines
 from xltools.district.units import unit_sort_key
+from xltools.district.verdicts import ReviewBook
 
 __all__ = ["write_summary"]
 
@@ -65,6 +74,7 @@ class _Formats:
         self.total_amount = book.add_format({**total, "num_format": "#,##0.0000"})
         self.total_rate = book.add_format({**total, "num_format": "0.00%"})
         self.total_score = book.add_format({**total, "num_format": "0.00"})
+        self.reviewer = reviewer_formats(book)  # the unlocked reviewer columns (reviewer_cells.py)
 
 
 def _row_height(texts: Sequence[tuple[object, float]]) -> float | None:
@@ -148,8 +158,15 @@ class _Projects(_Stream):
 
     role, title, freeze, headers = "projects", "朝阳区项目支出绩效自评汇总", 4, SUMMARY_HEADERS
 
-    def __init__(self, book, fmt: _Formats, units: UnitSums, link_base: Path | None = None) -> None:
+    def __init__(self, book, fmt: _Formats, units: UnitSums, link_base: Path | None = None,
+                 review: ReviewBook | None = None) -> None:
+        if review is not None:  # 复核状态, 最终得分 and the reviewer columns after 来源文件
+            self.headers = (*SUMMARY_HEADERS, *STATUS_HEADERS, *REVIEWER_HEADERS)
         super().__init__(book, fmt)
+        self.review = review
+        if review is not None:
+            review.sheet(self.ws.name, len(SUMMARY_HEADERS) + len(STATUS_HEADERS), len(self.headers))
+            review.record(self.ws.name, 0, "", [header_label(text, width) for text, width in self.headers])
         self.units = units
         self.money_note = ""  # said in the 全区合计 row when amounts were converted from 元
         self.link_base = link_base
@@ -167,9 +184,15 @@ class _Projects(_Stream):
         formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
                    fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
                    fmt.bad if result.fate != "ok" else fmt.text, fmt.link]
-        self.ws.append_values(self.row, values, formats, _row_height([(result.path, SUMMARY_HEADERS[-1][1])]))
         for col in self.sums:
             self.sums[col] += values[col] or 0.0
+        if self.review is not None:
+            values += status_cells(self.review.outcome(result.path), p.review_total)
+            formats += [fmt.center, fmt.score]
+            self.review.record(self.ws.name, self.row, result.path, values)
+            values += [None] * len(REVIEWER_HEADERS)
+            formats += fmt.reviewer
+        self.ws.append_values(self.row, values, formats, _row_height([(result.path, SUMMARY_HEADERS[20][1])]))
 
     def close(self) -> None:
         ws, fmt, row, sums = self.ws, self.fmt, self.row, self.sums
@@ -178,7 +201,8 @@ class _Projects(_Stream):
         if not row:
             ws.write_string(1, 1, "全区合计", fmt.total_text)
             ws.write_string(1, 3, "没有可汇总的项目（见「文件清单」）", fmt.total_text)
-            _finish(ws, SUMMARY_HEADERS, 1)
+            _finish(ws, self.headers, 1)
+            self._protect(1)
             return
         ws.write_string(total, 0, "", fmt.total_text)
         ws.write_string(total, 1, "全区合计", fmt.total_text)
@@ -203,8 +227,19 @@ class _Projects(_Stream):
             ws.write_string(total, 20, self.money_note, fmt.total_text)
         else:
             ws.write_blank(total, 20, None, fmt.total_text)
-        _finish(ws, SUMMARY_HEADERS, row)
-        ws.print_area(0, 0, total, len(SUMMARY_HEADERS) - 1)
+        for col in range(len(SUMMARY_HEADERS), len(self.headers)):
+            ws.write_blank(total, col, None, fmt.total_text)
+        _finish(ws, self.headers, row)
+        ws.print_area(0, 0, total, len(self.headers) - 1)
+        self._protect(total)
+
+    def _protect(self, total: int) -> None:
+        """The reviewer columns' validation and the sheet's protection; the 全区合计 row (formulas) is known but
+        not compared."""
+        if self.review is not None:
+            self.review.record(self.ws.name, total, "", None)
+            self.review.flush()
+            protect(self.ws, len(SUMMARY_HEADERS) + len(STATUS_HEADERS), self.row, self.review.total_weight)
 
 
 def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
@@ -394,11 +429,12 @@ MONEY_NOTE = "各表金额按元填写（money_unit = \"元\"），本表已除�
 
 def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: Policy, *,
                   used: Iterable[FileResult] | None = None, extra: Callable[[xlsxwriter.Workbook], None] | None = None,
-                  tmpdir: str | None = None, link_base: Path | None = None) -> None:
+                  tmpdir: str | None = None, link_base: Path | None = None, review: ReviewBook | None = None) -> None:
     """Write the summary workbook to ``target`` (a path or a binary buffer; the caller makes it atomic).
     ``files`` and ``used`` (the summarised projects in the summary's order) may stream; ``extra`` adds the
     review sheets after 图表; ``tmpdir`` is where XlsxWriter keeps its temporary files; with ``link_base``
-    (the summary's folder) 汇总's 来源文件 links to each file, relative to the summary where it can be."""
+    (the summary's folder) 汇总's 来源文件 links to each file, relative to the summary where it can be; with
+    ``review`` (combine's) 汇总 gets the reviewer columns and the workbook the very hidden sheet 复核校验."""
     if used is None:
         used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
                       key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
@@ -414,7 +450,7 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     fmt = _Formats(book)
     # the sheets in the workbook's order; then one pass over the projects fills 汇总, 项目信息 and 指标明细
     # (and sums 按单位), one pass over the files 问题清单 and 文件清单
-    projects = _Projects(book, fmt, sums, link_base)
+    projects = _Projects(book, fmt, sums, link_base, review)
     if policy.money_unit == "元":  # said once, in the 全区合计 row of 汇总
         projects.money_note = MONEY_NOTE
     units_sheet = book.add_worksheet(SHEET["units"], worksheet_class=_RowStream)
@@ -437,4 +473,6 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
         listed.add(result)
     findings.close()
     listed.close()
+    if review is not None:
+        write_check_sheet(book, review.round_id, review.token)
     book.close()

@@ -1,27 +1,50 @@
-"""Read a list workbook (one row per item, columns found by header name) with the bounded reader.
+"""Read a list workbook (one row per item, columns found by header name).
 
 :func:`read_list` picks the sheet (the one named ``sheet`` when there is one, else the first), gives
 every cell of a merged range the range's value, finds the header row and returns the records
 (:mod:`xltools.core.listbook` holds the pure part: header and alias matching, carried-down groups).
 Any failure is a :class:`~xltools.core.listbook.ListError` naming the file (and sheet).
+
+A list is values only (no formulas, styles or protection to check), and a district's list is large
+(a 绩效目标表 of 2,000 projects holds ~150,000 cells: beyond the form reader's bound on one sheet's
+markup, and ~5× slower through it): it is read by python-calamine, which also reads a list exported as
+.xls (Excel 97–2003, WPS 兼容模式), .xlsb or .ods. The file's content picks the format, never its
+suffix; a zip package is checked against the form reader's size and compression-bomb limits before
+calamine inflates it. Values come back as :mod:`xltools.io.xlsxread` gives them (whole numbers as
+``int``, midnight datetimes as dates).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import lzma
 import re
+import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import python_calamine
+
+from xltools.core.errors import os_reason
 from xltools.core.listbook import HeaderMatch, ListError, ListRecord, ListSpec, column_letter
+from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxcells import column_number
-from xltools.io.xlsxread import SheetData, WorkbookReadError, read_workbook
+from xltools.io.xlsxread import Limits, SheetData
 
 __all__ = ["ListTable", "read_list", "sheet_rows"]
 
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
-#: Rows and columns a list may have (a district's targets are a few thousand rows).
+#: Rows and columns a list may have (a district's targets are a few tens of thousands of rows).
 MAX_ROWS, MAX_COLUMNS = 200_000, 200
+#: A merged range larger than this is not spread over its cells (a whole-column merge: nothing a list needs).
+MAX_MERGED_CELLS = 10_000
+_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_NEXT_STEP = "请用 Excel 或 WPS 打开后另存为 .xlsx 再试"
+_CALAMINE_ERRORS = (python_calamine.CalamineError, ValueError, TypeError, OverflowError, UnicodeError, KeyError,
+                    IndexError, OSError)
 
 
 @dataclass(frozen=True)
@@ -54,8 +77,8 @@ def sheet_rows(sheet: SheetData) -> list[tuple[int, list[object]]]:
             continue
         c1, c2 = column_number(a.group(1)), column_number(b.group(1))
         r1, r2 = int(a.group(2)), int(b.group(2))
-        if (r2 - r1 + 1) * (c2 - c1 + 1) > 10_000:
-            continue  # a whole-column merge: nothing a list needs
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_MERGED_CELLS:
+            continue
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
                 values.setdefault(f"{column_letter(c - 1)}{r}", values[first])
@@ -79,16 +102,7 @@ def sheet_rows(sheet: SheetData) -> list[tuple[int, list[object]]]:
 
 def read_list(path: Path | str, spec: ListSpec, *, sheet: str | None = None) -> ListTable:
     """The records of the list workbook at ``path``: sheet ``sheet`` when the workbook has it, else its first."""
-    try:
-        names = read_workbook(path, sheets=()).sheet_names
-        if not names:
-            raise ListError(f"{spec.what}中没有工作表", file=path)
-        chosen = sheet if sheet is not None and sheet in names else names[0]
-        data = read_workbook(path, sheets=(chosen,)).sheet(chosen)
-    except WorkbookReadError as exc:
-        raise ListError(f"无法作为{spec.what}读取：{exc.reason}", file=path) from exc
-    assert data is not None
-    rows = sheet_rows(data)
+    chosen, rows = _read_rows(path, spec.what, sheet)
     try:
         header = spec.find_header(rows, chosen)
     except ListError as exc:
@@ -98,3 +112,97 @@ def read_list(path: Path | str, spec: ListSpec, *, sheet: str | None = None) -> 
 
 def _after(rows: Sequence[tuple[int, list[object]]], header_row: int) -> Iterator[tuple[int, list[object]]]:
     return (item for item in rows if item[0] > header_row)
+
+
+def _unreadable(what: str, why: str, path: Path | str, sheet: str | None = None) -> ListError:
+    return ListError(f"无法作为{what}读取：{why}；{_NEXT_STEP}", file=path, sheet=sheet)
+
+
+def _read_rows(path: Path | str, what: str, sheet: str | None) -> tuple[str, list[tuple[int, list[object]]]]:
+    """The chosen sheet's name and its non-empty rows (1-based row, values from column A), merged ranges spread."""
+    limits = Limits()
+    try:
+        data = read_regular(path, limits.max_file_bytes)[0]
+    except OSError as exc:
+        raise ListError(f"无法打开{what}：{os_reason(exc)}", file=path) from exc
+    except (SpecialFileError, FileTooLargeError) as exc:
+        raise ListError(f"无法作为{what}读取：{exc.message}", file=path) from exc
+    if data.startswith(_OLE) and "EncryptionInfo".encode("utf-16-le") in data:
+        raise ListError(f"{what}设置了打开密码（已加密），无法读取；请去掉密码后重试", file=path)
+    if data.startswith(_ZIP):
+        _bounded(data, what, path, limits)
+    elif not data.startswith(_OLE):
+        raise _unreadable(what, "文件已损坏或不是 Excel 工作簿", path)
+    chosen = ""
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(book.sheet_names)
+        if not names:
+            raise ListError(f"{what}中没有工作表", file=path)
+        chosen = sheet if sheet is not None and sheet in names else names[0]
+        grid = book.get_sheet_by_name(chosen)
+        if grid.height > MAX_ROWS or grid.width > MAX_COLUMNS:
+            raise ListError(f"工作表有 {grid.height:,} 行 × {grid.width:,} 列，超过{what}的上限（{MAX_ROWS:,} 行、"
+                            f"{MAX_COLUMNS} 列）；请删去多余的行和列", file=path, sheet=chosen)
+        top, left = grid.start or (0, 0)  # the first used row and column (0-based): where the table starts
+        table = grid.to_python(skip_empty_area=True)
+        merged = grid.merged_cell_ranges or []
+    except python_calamine.PasswordError as exc:
+        raise ListError(f"{what}设置了打开密码（已加密），无法读取；请去掉密码后重试", file=path) from exc
+    except _CALAMINE_ERRORS as exc:
+        raise _unreadable(what, "文件已损坏或不是 Excel 工作簿", path, chosen or None) from exc
+    except BaseException as exc:  # a Rust panic inside calamine (pyo3's PanicException derives from BaseException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _unreadable(what, "文件已损坏或不是 Excel 工作簿", path, chosen or None) from None
+    return chosen, _rows(table, top, left, merged)
+
+
+def _bounded(data: bytes, what: str, path: Path | str, limits: Limits) -> None:
+    """A zip package (.xlsx, .xlsb, .ods) within the form reader's limits before calamine inflates it: every
+    member's stated size and ratio, and each compressed member inflated once up to its stated size with its CRC
+    checked (a member whose stated size hides more data fails the CRC)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if limits.oversized(infos) is not None:
+                raise ListError(f"{what}内部文件解压后过大，疑似压缩炸弹，已拒绝读取；{_NEXT_STEP}", file=path)
+            for info in infos:
+                if info.compress_type != zipfile.ZIP_STORED:
+                    with archive.open(info) as handle:  # zipfile stops at the stated size and checks the CRC
+                        while handle.read(1 << 20):
+                            pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
+            ValueError, OSError, RuntimeError) as exc:
+        raise _unreadable(what, "文件已损坏，无法解压", path) from exc
+
+
+def _value(value: object) -> object:
+    """A cell as :mod:`xltools.io.xlsxread` gives it: ``""`` as ``None``, whole floats as int, midnight
+    datetimes as dates."""
+    if type(value) is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    return value
+
+
+def _rows(table: list[list[object]], top: int, left: int, merged: list) -> list[tuple[int, list[object]]]:
+    lines = [[None] * left + [_value(v) for v in row] for row in table]
+    for (r1, c1), (r2, c2) in merged:
+        if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_MERGED_CELLS or not 0 <= r1 - top < len(lines):
+            continue
+        head = lines[r1 - top]
+        value = head[c1] if c1 < len(head) else None
+        if value is None:
+            continue
+        for r in range(max(r1 - top, 0), min(r2 - top + 1, len(lines))):
+            line = lines[r]
+            if len(line) <= c2:
+                line.extend([None] * (c2 + 1 - len(line)))
+            for c in range(c1, c2 + 1):
+                if line[c] is None:
+                    line[c] = value
+    return [(top + i + 1, line) for i, line in enumerate(lines) if any(v is not None for v in line)]

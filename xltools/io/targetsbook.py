@@ -1,5 +1,6 @@
 """The 绩效目标表 as a workbook: a blank one to fill (:func:`write_targets_template`) and reading one
-(:func:`read_targets`, through the one list reader :mod:`xltools.io.listbook`)."""
+(:func:`read_targets`, through the one list reader :mod:`xltools.io.listbook`), and the --expect list of
+projects that must report (:func:`read_expected_list`, through the same reader)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,20 @@ from pathlib import Path
 import xlsxwriter
 
 from xltools.core.listbook import ListError
-from xltools.core.targets import TARGETS_HEADERS, TARGETS_SHEET, TARGETS_SPEC, Targets, TargetProject, build_targets
+from xltools.core.parse import normalize_text
+from xltools.core.targets import (
+    EXPECT_SPEC,
+    TARGETS_HEADERS,
+    TARGETS_SHEET,
+    TARGETS_SPEC,
+    TargetProject,
+    Targets,
+    build_targets,
+)
 from xltools.io.files import atomic_output
 from xltools.io.listbook import ListTable, read_list
 
-__all__ = ["write_targets_template", "write_targets", "read_targets", "TargetsFile", "TARGETS_NAME"]
+__all__ = ["write_targets_template", "write_targets", "read_targets", "read_expected_list", "TargetsFile", "TARGETS_NAME"]
 
 #: The default file name of a 绩效目标表.
 TARGETS_NAME = "绩效目标表.xlsx"
@@ -55,6 +65,13 @@ def read_targets(path: Path | str) -> TargetsFile:
         raise ListError(f"第 {table.header.row} 行表头以下没有任何项目；请每行填写一条绩效指标", file=path,
                         sheet=table.sheet)
     return TargetsFile(table, targets)
+
+
+def read_expected_list(path: Path | str) -> list[tuple[str, str]]:
+    """The (实施单位, 项目名称) of each row of an --expect list (its first sheet), normalised as projects are
+    compared; :class:`ListError` names file, sheet, row."""
+    table = read_list(path, EXPECT_SPEC)
+    return [(normalize_text(r.get("unit")), normalize_text(r.get("name"))) for r in table.records]
 
 
 def write_targets_template(path: Path | str, *, force: bool = False) -> None:
