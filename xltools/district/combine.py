@@ -31,7 +31,7 @@ from xltools.core.errors import UserError, os_reason
 from xltools.core.parse import normalize_text
 from xltools.core.targets import Targets, targets_digest
 from xltools.core.text import finite
-from xltools.district.discover import CombineError, InputFile, discover, member_skip_reason, shown_name
+from xltools.district.discover import CombineError, discover, shown_name, with_members
 from xltools.district.process import LIMITS, process_file, use_targets, watch_parent
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
@@ -52,9 +52,7 @@ from xltools.io.files import (
     read_regular,
     scratch_folder,
 )
-from xltools.io.archives import archive_members, is_archive_name, member_task
 from xltools.io.paths import Kind, Paths
-from xltools.io.reader import ReadError
 from xltools.io.sink import QuietSink
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
@@ -284,26 +282,6 @@ def _killed(processes: list) -> bool:
     return False
 
 
-def _with_members(found: Iterable[InputFile]) -> Iterator[tuple[InputFile, bool, str]]:
-    """(entry, inside an archive, fate when it cannot be read) of the files found, each archive replaced by
-    its members (``archive.zip/path``, the task path of :func:`xltools.io.archives.member_task`) in name order."""
-    for item in found:
-        if item.skip is not None or item.problem is not None or not is_archive_name(item.path):
-            yield item, False, "unreadable"
-            continue
-        try:
-            members = archive_members(item.path)
-        except ReadError as exc:
-            yield InputFile(item.path, item.shown, None, exc.reason), False, exc.fate
-            continue
-        if not members:
-            yield InputFile(item.path, item.shown, "压缩包是空的，没有可汇总的文件"), False, "unreadable"
-            continue
-        for member in sorted(members, key=lambda m: m.name):
-            yield (InputFile(member_task(item.path, member), f"{item.shown}/{shown_name(member.name)}",
-                             member_skip_reason(member.name)), True, "unreadable")
-
-
 def _is_summary(path: Path) -> bool:
     """Whether ``path`` is a summary workbook made by ``xltools combine`` (safe to replace with --force)."""
     try:
@@ -408,7 +386,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     found = [item for item in discover(inputs, output) if item.path not in skip]
     if not found:
         raise CombineError("输入中没有任何文件")
-    entries = list(_with_members(found))
+    entries = list(with_members(found))
     del found
     readable = sum(1 for item, _, _ in entries if item.skip is None and item.problem is None)
     jobs = max(1, min(jobs or os.cpu_count() or 1, max(readable, 1)))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from xltools.core.errors import UserError, os_reason
+from xltools.io.archives import archive_members, is_archive_name, member_task
+from xltools.io.reader import ReadError
 from xltools.io.seam import SPREADSHEET_SUFFIXES
 from xltools.io.wordform import WORD_SUFFIXES
 
 __all__ = ["CombineError", "InputFile", "discover", "shown_name", "EXCEL_SUFFIXES", "READ_SUFFIXES", "ARCHIVE_SUFFIXES",
-           "member_skip_reason"]
+           "member_skip_reason", "with_members"]
 
 EXCEL_SUFFIXES = SPREADSHEET_SUFFIXES
 #: Names a run reads (the reader seam decides from the content how, or refuses with the next step): every
@@ -143,3 +145,23 @@ def _walk(top: str, shown_top: str, add: Callable[[str, str], None], entries: li
             else:
                 add(entry.path, child_shown)
         stack.extend(reversed(folders))
+
+
+def with_members(found: Iterable[InputFile]) -> Iterator[tuple[InputFile, bool, str]]:
+    """(entry, inside an archive, fate when it cannot be read) of the files found, each archive replaced by
+    its members (``archive.zip/path``, the task path of :func:`xltools.io.archives.member_task`) in name order."""
+    for item in found:
+        if item.skip is not None or item.problem is not None or not is_archive_name(item.path):
+            yield item, False, "unreadable"
+            continue
+        try:
+            members = archive_members(item.path)
+        except ReadError as exc:
+            yield InputFile(item.path, item.shown, None, exc.reason), False, exc.fate
+            continue
+        if not members:
+            yield InputFile(item.path, item.shown, "压缩包是空的，没有可汇总的文件"), False, "unreadable"
+            continue
+        for member in sorted(members, key=lambda m: m.name):
+            yield (InputFile(member_task(item.path, member), f"{item.shown}/{shown_name(member.name)}",
+                             member_skip_reason(member.name)), True, "unreadable")
