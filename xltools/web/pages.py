@@ -132,7 +132,7 @@ go.onclick = async () => {
     '每个文件的处理结果见汇总表的“文件清单”。'}), $('p', {}, link));
   const rejected = JSON.parse(decodeURIComponent(h('Rejected') || '%5B%5D'));
   for (const r of rejected) out.append($('p', {className: 'error', textContent: r.name + '：' + r.reason}));
-  const missed = JSON.parse(decodeURIComponent(h('Missed') || '%5B%5D')), count = Number(h('Missed-Count') || 0);
+  const missed = JSON.parse(decodeURIComponent(escape(atob(h('Missed') || 'W10=')))), count = Number(h('Missed-Count') || 0);
   if (count) out.append($('p', {className: 'error', textContent:
     `未能汇总的文件（${count} 个，各单位须重新报送或删除）：` + (count > missed.length ? `（列出前 ${missed.length} 个，其余见“文件清单”）` : '')}));
   for (const r of missed) out.append($('p', {className: 'note', textContent: r.name + '：' + r.reason}));
