@@ -6,7 +6,9 @@ snapshot made from an export of main (first at d4f85bf, before any change of thi
 differently — the 308 files both snapshots hold have the same verdicts in both; remade at the merge of
 issues 25, 27 and 28, whose changes of the verdicts (new findings, reviewed totals held at the full score,
 prefilled 1.2 demo forms) are meant and tested on their own; remade after issue 29's one severity per problem:
-the 14 files that differ differ only in number-as-text, now an error as in the sheet)::
+the 14 files that differ differ only in number-as-text, now an error as in the sheet; remade when template 1.3
+became current: the demo's forms are written from it, every content key changed, and compared by name every
+file has the verdict it had)::
 
     git archive 0621cfb xltools | tar -x -C /tmp/old
     PYTHONPATH=/tmp/old .venv/bin/python tests/judging_snapshot.py make --work /tmp/snap \

@@ -30,7 +30,7 @@ from xltools.io.forms import judge_loaded, load_form  # noqa: E402
 
 from . import forms  # noqa: E402
 from .lo import require_soffice  # noqa: E402
-from .xlwings_payload import book_payload, cells, painted  # noqa: E402
+from .xlwings_payload import book_payload, cells, painted, written  # noqa: E402
 
 TODAY = dt.date(2025, 3, 1)
 TEMPLATES = Path(__file__).resolve().parent.parent / "workbook_templates"
@@ -93,10 +93,10 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
     expected = judge(loaded.book, identity=loaded.identity, today=TODAY).evaluation  # the one verdict
     report, actions, reads = run_check(filled[case], monkeypatch)
 
-    # Round trips: two reads, two value writes, one clear.
+    # Round trips: two reads, three value writes (1.3: the record of the marks too), one clear.
     assert reads == report.reads == 2
     value_writes = [a for a in actions if a["func"] == "setValues"]
-    assert len(value_writes) == report.value_writes == 2
+    assert len(value_writes) == report.value_writes == 3
     assert sum(a["func"] == "rangeClearContents" for a in actions) == 1
 
     # Nothing typed by the user is written over.
@@ -106,7 +106,7 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
             assert not cells(action) & inputs
 
     # The result column: reviewer's score per indicator row, total, status.
-    form_write = next(a for a in value_writes if a["sheet_position"] == 0)
+    form_write = next(a for a in value_writes if a["sheet_position"] == 0 and a["start_column"] == 10)
     assert cells(form_write) == expand(f"{layout.result_column}{layout.spot('check_status').row}:"
                                        f"{layout.result_column}{layout.total_row}")
     column = {f"{layout.result_column}{form_write['start_row'] + 1 + i}": row[0] for i, row in enumerate(form_write["values"])}
@@ -131,14 +131,21 @@ def test_check_scores_writes_results(case: str, filled: dict[str, Path], monkeyp
                                              for f in expected.findings]
     assert all(r[2] in ("错误", "警告") and r[4] for r in table)
 
-    # Colours: the template's shading restored first, then every finding's cell coloured.
+    # Colours: the template's shading restored (painted); every finding's cell marked in the record, which
+    # the template's conditional format colours while the cell keeps its checked value (tests/test_addin_marks.py)
     fills = painted(actions)
+    record = written(actions, 0, layout.record_block.split(":")[0])
+    assert set(record) == expand(layout.record_block)
     for finding in expected.findings:
         cell = (finding.cell or layout.cell_of(finding.field) or "").split("!")[-1]
         if cell:
-            want = ERROR_FILL if any(f.severity == "error" and (f.cell or layout.cell_of(f.field) or "")
-                                           .endswith("!" + cell) for f in expected.findings) else WARNING_FILL
-            assert fills[cell] == want, (finding, cell)
+            want = "E" if any(f.severity == "error" and (f.cell or layout.cell_of(f.field) or "")
+                              .endswith("!" + cell) for f in expected.findings) else "W"
+            anchor = next((r.split(":")[0] for r in report.coloured if cell in expand(r)), cell)
+            assert record[layout.mark_cell(anchor)] == want, (finding, cell)
+            assert fills.get(anchor) != (ERROR_FILL if want == "E" else WARNING_FILL)  # not painted
+    marks = {cell for cell, value in record.items() if value in ("E", "W")}
+    assert len(marks) == len(report.coloured)  # one mark per coloured box, nothing else
     coloured = {c for ref in report.coloured for c in expand(ref)}
     for cell in inputs - coloured:
         assert fills[cell] == "#FFF8D0"  # input shading restored

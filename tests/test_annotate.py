@@ -31,7 +31,7 @@ from xltools.io.xlsxread import read_workbook  # noqa: E402
 from xltools.excel.fill import fill_workbook  # noqa: E402
 
 from . import forms  # noqa: E402
-from .test_addin import CASES, TEMPLATES, TODAY, cells, filled, run_check  # noqa: E402,F401
+from .test_addin import CASES, TEMPLATES, TODAY, cells, expand, filled, run_check  # noqa: E402,F401
 
 __all__ = ["filled"]
 
@@ -71,6 +71,12 @@ def test_copy_shows_what_the_button_writes(case: str, filled: dict[str, Path], t
                     ref = openpyxl.utils.get_column_letter(c0 + j + 1) + str(r0 + i + 1)
                     written[(action["sheet_position"], ref)] = value
     assert len(written) > 2000
+    layout = current_layout()
+    # 1.3: the button's record of its marks (hidden columns of the form sheet; the copy marks by its own
+    # conditional formats against 检查时的值 instead): compared with the copy's colours below
+    record = {ref for ref in expand(layout.record_block)}
+    marks = {ref: value for (position, ref), value in written.items() if position == 0 and ref in record}
+    written = {key: value for key, value in written.items() if not (key[0] == 0 and key[1] in record)}
     live = {(0, ref) for ref in _live_cells(wb[SHEET])} | {(1, ref) for ref in _live_cells(wb[RESULT_SHEET])}
     for (position, ref), value in written.items():
         got = wb[sheets[position]][ref].value
@@ -79,23 +85,26 @@ def test_copy_shows_what_the_button_writes(case: str, filled: dict[str, Path], t
                 assert got.startswith(f"=IF({CHANGED_NAME}=0,{value!r},"), (position, ref, got)
             continue
         assert (got if got is not None else "") == (value if value is not None else ""), (position, ref)
-    layout = current_layout()
     status = written[(0, layout.spot("check_status").cell)]
     line = form_line = wb[SHEET][f"A{layout.signoff_row + 2}"].value
     assert line.startswith(f'=IF({CHANGED_NAME}=0,"{status}",')  # the whole result line under the form
     assert form_line is not None
 
     colours: dict[str, str] = {}
-    for action in actions:
+    for action in actions:  # the template's shading the button restores
         if action["func"] == "setRangeColor":
             assert action["sheet_position"] == 0
             for cell in cells(action):
                 colours[cell] = action["args"][0]
+    fills = {"E": ERROR_FILL, "W": WARNING_FILL}
+    for ref in expand(layout.marked_block):  # and the marks its record holds (coloured while unchanged)
+        if marks.get(layout.mark_cell(ref)) in fills:
+            colours[ref] = fills[marks[layout.mark_cell(ref)]]
     assert colours
     form = wb[SHEET]
     # A merged box shows its top-left cell's fill (openpyxl keeps no style on the other cells of a merge).
-    # The button paints a finding's colour; the copy gives it by a conditional format that holds while the
-    # cell keeps its checked value, over the template's own shading.
+    # The button marks a finding's cell in its record; the copy gives the colour by a conditional format that
+    # holds while the cell keeps its checked value, over the template's own shading.
     marked = _marks(form)
     anchors = {ref: colour for ref, colour in colours.items()
                if not isinstance(form[ref], openpyxl.cell.cell.MergedCell)}

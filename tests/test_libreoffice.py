@@ -26,6 +26,7 @@ from xltools.excel.fill import fill_workbook
 from xltools.excel.template import build_template
 from xltools.form.layout import SHEET, Layout
 from xltools.form.layout_v1_1 import NOT_A_NUMBER, LayoutV1_1
+from xltools.form.layout_v1_3 import LayoutV1_3
 from xltools.form.registry import current_layout
 from xltools.io.engine import recalculate, to_pdf, to_png
 from xltools.io.forms import load_form
@@ -121,6 +122,14 @@ def _expected(form: Form, policy: Policy, layout: Layout) -> dict[str, object]:
                 expected[cell(path)] = NOT_A_NUMBER
         if total_text:
             expected[cell("grade")] = ""
+    if isinstance(layout, LayoutV1_3) and isinstance(expected[cell("total_score")], float):
+        # 1.3 grades only on the form's scale: no 分值 → 未评分; 分值 not adding up, or a total above it → 未评级
+        weight_sum, total = expected[cell("weight_sum")], expected[cell("total_score")]
+        if weight_sum == "":
+            expected[cell("grade")] = "未评分"
+        elif not isinstance(weight_sum, float | int) or abs(weight_sum - policy.total_weight) > 1e-6 \
+                or total > policy.total_weight + 1e-9:
+            expected[cell("grade")] = "未评级"
     return expected
 
 

@@ -81,7 +81,7 @@ def test_fill_targets_writes_one_locked_form_per_project(prefilled):
     assert prefilled["form"].is_file() and prefilled["many"].is_file() and prefilled["con"].is_file()
     book = read_workbook(prefilled["form"])
     identity = identify(book)
-    assert identity.version == "1.2" and identity.layout.rows == 15
+    assert identity.version == "1.3" and identity.layout.rows == 15  # the current template
     sheet = book.sheet("自评表")
     layout = identity.layout
     assert isinstance(layout, LayoutV1_2)

@@ -242,9 +242,10 @@ def test_text_amounts_never_give_a_plausible_wrong_total(tmp_path: Path) -> None
 
 
 # Functions that Excel 2010, WPS and LibreOffice all have (no dynamic arrays, LET, LAMBDA, TEXTJOIN, XLOOKUP, IFS).
-ALLOWED = {"ABS", "AND", "CLEAN", "COUNT", "COUNTIF", "DATE", "FIND", "IF", "IFERROR", "ISERROR", "ISNA",
+# Template 1.3 adds EXACT (the 检查评分 button's marks) and ROUNDDOWN (rounding = "down"), both in Excel since 2000.
+ALLOWED = {"ABS", "AND", "CLEAN", "COUNT", "COUNTIF", "DATE", "EXACT", "FIND", "IF", "IFERROR", "ISERROR", "ISNA",
            "ISNUMBER", "LEFT", "LEN", "LOOKUP", "MATCH", "MAX", "MID", "MIN", "N", "NOT", "OR", "RIGHT", "ROUND",
-           "SUBSTITUTE", "SUM", "SUMIF", "SUMIFS", "SUMPRODUCT", "TRIM", "VALUE"}
+           "ROUNDDOWN", "SUBSTITUTE", "SUM", "SUMIF", "SUMIFS", "SUMPRODUCT", "TRIM", "VALUE"}
 
 
 @pytest.mark.parametrize("policy", list(POLICIES.values()), ids=list(POLICIES))

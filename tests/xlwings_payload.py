@@ -110,3 +110,17 @@ def painted(actions: list[dict]) -> dict[str, str]:
                     if fill != "keep":
                         fills[f"{get_column_letter(action['start_column'] + 1 + j)}{action['start_row'] + 1 + i}"] = fill.upper()
     return fills
+
+
+def written(actions: list[dict], sheet: int, anchor: str) -> dict[str, object]:
+    """Cell → value of the ``setValues`` action on sheet ``sheet`` that starts at ``anchor`` (the last one)."""
+    out: dict[str, object] = {}
+    for action in actions:
+        if action["func"] != "setValues" or action["sheet_position"] != sheet:
+            continue
+        first = f"{get_column_letter(action['start_column'] + 1)}{action['start_row'] + 1}"
+        if first != anchor:
+            continue
+        out = {f"{get_column_letter(action['start_column'] + 1 + c)}{action['start_row'] + 1 + r}": value
+               for r, row in enumerate(action["values"]) for c, value in enumerate(row)}
+    return out

@@ -15,7 +15,10 @@ whole book arrives with the request and every write returns in one response):
 two reads (the 模板信息 values, which say how many indicator rows the form has, then the
 form's block ``A1:J<last row>``), two value writes (the result column and the 校验结果 sheet),
 one clear of the previous findings table, the colours (:mod:`xltools.excel.paint`: one write per
-fill colour on the desktop, one matrix for xlwings' Office.js clients) and the message. Nothing here
+fill colour on the desktop, one matrix for xlwings' Office.js clients) and the message. On a form of
+template 1.3 or later a third value write records the check (:mod:`xltools.form.marks`): the template's
+conditional format colours each finding's cell while it holds the checked value, so a mended cell loses
+its colour without a second click; only the template's shading is painted. Nothing here
 imports openpyxl or XlsxWriter: a click starts a Python (unless xlwings' "Use UDF Server" keeps
 one running) and every import is paid on every click.
 """
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +49,7 @@ from xltools.form.layout import (
     Layout,
 )
 from xltools.form.layout_v1_2 import TARGET_PARTS, LayoutV1_2
+from xltools.form.marks import record, records_marks
 from xltools.form.registry import current_layout, layout_for, versions
 from xltools.form.verdict import Verdict, judge
 
@@ -131,7 +135,12 @@ def check_scores(book: xw.Book, *, today: dt.date | None = None, alert: bool = T
     report.value_writes = 2
 
     report.coloured = dict(plan.fills)
-    report.colour_writes = paint(form_sheet, _final_fills(plan))
+    fills = plan.fills
+    if records_marks(verdict.layout):  # 1.3: the template colours what the record marks, while unchanged
+        block, rows, fills = record(verdict.layout, plan.fills, grid.get)  # type: ignore[arg-type]
+        form_sheet.range(block).value = rows
+        report.value_writes += 1
+    report.colour_writes = paint(form_sheet, _final_fills(plan, fills))
     if alert:
         mode = "critical" if plan.errors else "info"
         book.app.alert(plan.status, title="检查评分", buttons="ok", mode=mode)
@@ -274,9 +283,10 @@ class _BookView:
         return self._sheets.get(name)
 
 
-def _final_fills(plan: Annotation) -> dict[tuple[int, int], str]:
-    """Every colourable cell's fill after this check: the template's shading, then the findings'."""
+def _final_fills(plan: Annotation, painted: Mapping[str, str]) -> dict[tuple[int, int], str]:
+    """Every colourable cell's fill after this check: the template's shading, then the ``painted`` findings'
+    (the plan's, or on a 1.3 form only those its record cannot hold)."""
     fills = {cell: fill for ref, fill in plan.restore for cell in cells_of(ref)}
-    for ref, fill in plan.fills.items():
+    for ref, fill in painted.items():
         fills.update(dict.fromkeys(cells_of(ref), fill))
     return fills

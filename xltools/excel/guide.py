@@ -12,7 +12,9 @@ from typing import Any
 
 from xltools.core import Policy
 from xltools.core.rules import RULES
-from xltools.form.checks import FULL_CHECK_ONLY, SHEET_RULES, STATUS_OK, UNITS
+from xltools.form.checks import FULL_CHECK_ONLY, SHEET_RULES, STATUS_OK
+from xltools.form.layout_v1_3 import LayoutV1_3
+from xltools.form.sheetquantity import UNITS
 from xltools.form.layout import RESULT_SHEET, SHEET
 from xltools.form.layout_v1_1 import GUIDE_SHEET, NOT_A_NUMBER, LayoutV1_1
 
@@ -125,6 +127,10 @@ def write_guide(book: Any, layout: LayoutV1_1, policy: Policy, year: int, passwo
     row += 1
     put("怎样看", f"“{SHEET}”表最右边的“检查”列逐行写出问题，出问题的单元格变为浅红色（错误）或橙色（警告），"
                  "表头“表内自动检查”一行汇总错误和警告个数。下列各项的代码与 xltools check 的规则代码一致。")
+    if isinstance(layout, LayoutV1_3):
+        put("还要注意", f"一行的问题在“检查”列写不下时，末尾写“另有N项见红色格”，请看标红的单元格；“总分”一行标红，"
+                       "表示它所依据的得分或金额有误（不另算一个错误）；等级显示“未评分”表示一个分值也没有填，"
+                       "“未评级”表示分值合计不等于满分或总分超过满分；点“检查评分”标出的颜色，在该单元格改正后自动消失。")
     for rule in SHEET_RULES:
         titles = "、".join(RULES[code].title for code in rule.codes if code in RULES)
         put(SEVERITY[rule.severity], f"{rule.covers}（{titles}；代码 {'、'.join(rule.codes)}）")

@@ -21,6 +21,7 @@ from xltools.form.checks import (
     split_formulas,
 )
 from xltools.form.layout_v1_1 import NOT_A_NUMBER, LayoutV1_1
+from xltools.form.layout_v1_3 import MARKS, LayoutV1_3
 
 __all__ = ["ERROR_FILL", "WARNING_FILL", "OK_FILL", "write_checks", "write_check_sheet"]
 
@@ -68,6 +69,13 @@ def write_checks(book: Any, ws: Any, layout: LayoutV1_1, policy: Policy, font: s
     for path in ("execution_rate", "budget_score", "weight_sum", "total_score"):
         cell = layout.spot(path).cell
         ws.conditional_format(cell, {"type": "formula", "criteria": f'={cell}="{NOT_A_NUMBER}"', "format": error})
+    if isinstance(layout, LayoutV1_3):  # a score behind 总分 is wrong: the total and the grade are marked
+        total, grade = layout.spot("total_score").cell, layout.spot("grade").cell
+        ws.conditional_format(f"{total}:{grade}", {"type": "formula", "format": error,
+                                                   "criteria": f"={layout.check_sheet}!{layout.total_marked}=1"})
+        for severity, fill in (("error", error), ("warning", warning)):  # the button's marks (xltools.form.marks)
+            ws.conditional_format(layout.marked_block, {"type": "formula", "format": fill,
+                                                        "criteria": f"={layout.mark_condition(MARKS[severity])}"})
     errors, warnings = layout.count_cells["errors"], layout.count_cells["warnings"]
     ws.conditional_format(layout.status_merge, {"type": "formula", "criteria": f'={status_cell}="{STATUS_BLANK}"',
                                                 "format": status, "stop_if_true": True})  # a blank form: no alarm

@@ -55,6 +55,7 @@ from xltools.form.layout import (
     Spot,
 )
 from xltools.form.layout_v1_1 import LayoutV1_1
+from xltools.form.layout_v1_3 import LayoutV1_3
 from xltools.form.registry import current_layout, layout_for
 from xltools.io.files import write_atomic
 
@@ -164,6 +165,11 @@ class _Formats:
         self.result_label = make(boxed, bold=True, align="left")
         self.result_value = make(boxed, align="left")
         self.result_header = make(boxed, bold=True, align="center", bg_color="#E7E6E6")
+        value = {**boxed, "align": "left"}
+        self.result_numbers = {"execution_rate": make(value, num_format="0.00%"),
+                               "budget_score": make(value, num_format=score_format),
+                               "review_total": make(value, num_format=score_format),
+                               "errors": make(value, num_format="0"), "warnings": make(value, num_format="0")}
 
     def for_label(self, label: Label) -> object:
         if label.style == "label" and label.text.startswith(" "):
@@ -239,6 +245,8 @@ def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
     heights = {**layout.fixed_row_heights, layout.total_row: 26, layout.signoff_row: 30}
     heights.update({row: 20 for row in range(layout.fund_row("total"), layout.fund_row("other") + 1)})
     heights.update({row: _INDICATOR_HEIGHT for row in range(first, last + 1)})
+    if isinstance(layout, LayoutV1_3):  # 1.3: heights that hold each row's 检查 text (its capacity)
+        heights.update(layout.row_heights)
     for row, height in heights.items():
         ws.set_row(row - 1, height)
 
@@ -288,13 +296,22 @@ def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    _page_header_footer(ws, layout, year)
     top, bottom = layout.header_rows
     ws.repeat_rows(top - 1, bottom - 1)
     ws.print_area(layout.print_area)
     ws.activate()
     ws.set_selection(layout.spot("project_name").cell)
     ws.protect(password, {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True})
+
+
+def _page_header_footer(ws: object, layout: Layout, year: int) -> None:
+    """Page numbers on every page; 1.3 also puts the form's title in the page header."""
+    if isinstance(layout, LayoutV1_3):
+        ws.set_header(f"&C&\"{FONT},常规\"&9{layout.page_header.format(year=year)}")  # type: ignore[attr-defined]
+        ws.set_footer(f"&C{layout.page_footer}")  # type: ignore[attr-defined]
+    else:
+        ws.set_footer("&C第 &P 页，共 &N 页")  # type: ignore[attr-defined]
 
 
 def _blank(ws: object, spot: Spot, cell_format: object) -> None:
@@ -342,7 +359,7 @@ def _left_of(cell: str) -> tuple[int, int]:
     return row, col - 1
 
 
-def _write_result_sheet(book: xlsxwriter.Workbook, layout: Layout, password: str, fmt: _Formats) -> None:
+def _write_result_sheet(book: xlsxwriter.Workbook, layout: Layout, year: int, password: str, fmt: _Formats) -> None:
     ws = book.add_worksheet(RESULT_SHEET)
     widths = (8, 16, 8, 30, 80)
     for i, width in enumerate(widths):
@@ -358,9 +375,15 @@ def _write_result_sheet(book: xlsxwriter.Workbook, layout: Layout, password: str
         cell = Layout.result_summary_cell(key)
         ws.write_string(*_left_of(cell), text, fmt.result_label)
         ws.write_blank(cell, None, fmt.result_value)
+    numbers = fmt.result_numbers if isinstance(layout, LayoutV1_3) else {}
     if isinstance(layout, LayoutV1_1):  # not a blank page in the .xlsx: the in-sheet results until a full check
+        keys = {Layout.result_summary_cell(key): key for key, _ in Layout.RESULT_SUMMARY}
         for cell, formula in layout.result_summary_formulas().items():
-            ws.write_formula(cell, formula, fmt.result_value, "")
+            ws.write_formula(cell, formula, numbers.get(keys[cell], fmt.result_value), "")
+    if isinstance(layout, LayoutV1_3):  # 1.3: the review total keeps its format when a full check writes it
+        ws.write_blank(Layout.result_summary_cell("review_total"), None, numbers["review_total"])
+        _page_header_footer(ws, layout, year)
+        ws.repeat_rows(Layout.RESULT_TABLE_HEADER_ROW - 1)
     header_row = Layout.RESULT_TABLE_HEADER_ROW - 1
     for i, text in enumerate(Layout.RESULT_COLUMNS):
         ws.write_string(header_row, i, text, fmt.result_header)
@@ -421,7 +444,7 @@ def template_bytes(*, year: int = DEFAULT_YEAR, rows: int = DEFAULT_ROWS, policy
         book.add_vba_project(io.BytesIO(vba_project), is_stream=True)
         book.set_vba_name("ThisWorkbook")
     _write_form_sheet(book, layout, policy, year, password, fmt, with_button=vba_project is not None)
-    _write_result_sheet(book, layout, password, fmt)
+    _write_result_sheet(book, layout, year, password, fmt)
     if isinstance(layout, LayoutV1_1):
         write_guide(book, layout, policy, year, password, FONT,
                     colours(INPUT_FILL, FORMULA_FILL, ERROR_FILL, WARNING_FILL, OK_FILL))

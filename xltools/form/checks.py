@@ -24,11 +24,21 @@ from xltools.core.model import FUND_ROWS, FundRow, Indicator
 from xltools.core.policy import Policy
 from xltools.core.rules import field_label
 from xltools.form.layout import SHEET, Spot
+from xltools.form.sheetquantity import (
+    any_direction,
+    any_rest,
+    direction,
+    number,
+    rest,
+    squeezed,
+    unit,
+    unit_meaning,
+    wide_squeezed,
+)
 
-__all__ = ["CheckedLayout", "SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks", "check_formulas", "split_formulas",
-           "qualified", "conditional_formats",
-           "text_in", "blank", "filled", "UNITS", "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
-
+__all__ = ["CheckedLayout", "SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks",
+           "check_formulas", "split_formulas", "qualified", "conditional_formats", "text_in", "blank", "filled",
+           "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
 
 
 class CheckedLayout(Protocol):
@@ -36,8 +46,7 @@ class CheckedLayout(Protocol):
     :class:`xltools.form.layout_v1_1.LayoutV1_1`, which calls this module: named here by what it offers,
     not imported, so the two modules do not import each other)."""
 
-    @property
-    def rows(self) -> int: ...
+    rows: int
     @property
     def first_indicator_row(self) -> int: ...
     @property
@@ -65,6 +74,10 @@ class CheckedLayout(Protocol):
     def helper_cell(self, name: str, row: int) -> str: ...
     def flag_cell(self, severity: str, row: int, index: int) -> str: ...
     def flag_range(self, severity: str) -> str: ...
+    def extra_check_formulas(self, policy: Policy, checks: list[Check], words: dict[int, str]) -> dict[str, str]: ...
+    def score_round(self, policy: Policy) -> str: ...
+    all_operators: bool
+
 
 @dataclass(frozen=True)
 class SheetRule:
@@ -80,7 +93,7 @@ class SheetRule:
 SHEET_RULES: tuple[SheetRule, ...] = (
     SheetRule("required", ("required-missing",), "error", "必填项为空（表头、年度资金总额、目标、每条已用指标行、签署栏）"),
     SheetRule("not-number", ("number-invalid", "number-as-text"), "error",
-              "金额、分值、得分填成了文字（如“6.6296万”“７．２”）：表内无法计算，按错误提示；完整检查能读出的记为警告"),
+              "金额、分值、得分填成了文字（如“6.6296万”“７．２”）：表内无法计算，表内和完整检查都按错误提示"),
     SheetRule("amount-negative", ("amount-negative",), "error", "金额为负数"),
     SheetRule("executed-over-budget", ("executed-over-budget",), "error", "全年执行数大于全年预算数"),
     SheetRule("breakdown-mismatch", ("breakdown-mismatch",), "error", "“其中”三行之和不等于年度资金总额"),
@@ -122,13 +135,6 @@ FULL_CHECK_ONLY: tuple[tuple[str, str], ...] = (
 STATUS_BLANK = "尚未填写"
 STATUS_OK = "未发现问题"
 
-#: Units the in-sheet quantity reading knows (longest first), with the unit they mean.
-UNITS: tuple[tuple[str, str], ...] = (
-    ("个百分点", "%"), ("人次", "人次"), ("万元", "万元"), ("小时", "h"), ("公里", "公里"), ("%", "%"),
-    ("个", "个"), ("人", "人"), ("次", "次"), ("天", "天"), ("户", "户"), ("家", "家"), ("项", "项"),
-    ("场", "场"), ("件", "件"), ("名", "名"), ("所", "所"), ("处", "处"), ("份", "份"), ("辆", "辆"),
-    ("吨", "吨"), ("元", "元"), ("年", "年"), ("月", "月"), ("h", "h"), ("万", "万元"),
-)
 
 
 @dataclass(frozen=True)
@@ -176,62 +182,6 @@ def _n(value: float) -> str:
 
 def _q(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
-
-
-def _squeezed(ref: str) -> str:
-    """The text of ``ref`` without any blanks and with full-width % and = read as ASCII."""
-    return f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({ref}," ",""),"　",""),"％","%"),"＝","=")'
-
-
-_PREFIXES: tuple[tuple[str, str], ...] = (
-    (">=", "P"), ("<=", "R"), ("==", "E"), ("≥", "P"), ("≧", "P"), ("≤", "R"), ("≦", "R"), (">", "P"), ("<", "R"),
-    ("=", "E"))
-
-
-def _direction(text: str, ref: str) -> str:
-    """``P`` (≥, >, none), ``R`` (≤, <) or ``E`` (=) from the squeezed text ``text`` of ``ref``."""
-    out = '"P"'
-    for prefix, direction in reversed(_PREFIXES):
-        out = f'IF(LEFT({text},{len(prefix)})={_q(prefix)},"{direction}",{out})'
-    return f'IF(ISNUMBER({ref}),"P",{out})'
-
-
-def _rest(text: str, ref: str) -> str:
-    """The squeezed text after its comparator."""
-    skip = "0"
-    for prefix, _ in reversed(_PREFIXES):
-        skip = f"IF(LEFT({text},{len(prefix)})={_q(prefix)},{len(prefix)},{skip})"
-    return f'IF(ISNUMBER({ref}),"",MID({text},{skip}+1,99))'
-
-
-def _unit(rest: str, ref: str) -> str:
-    """The raw unit at the end of ``rest`` (``""`` when none of :data:`UNITS`); the longest match wins."""
-    ordered = sorted((raw for raw, _ in UNITS), key=len)
-    lengths = "{" + ",".join(str(len(raw)) for raw in ordered) + "}"
-    names = "{" + ",".join(_q(raw) for raw in ordered) + "}"
-    return (f'IF(ISNUMBER({ref}),"",IFERROR(LOOKUP(2,1/((RIGHT({rest},{lengths})={names})*'
-            f'(LEN({rest})>{lengths})),{names}),""))')
-
-
-def _unit_meaning(unit: str) -> str:
-    out = unit
-    for raw, meaning in UNITS:
-        if raw != meaning:
-            out = f"IF({unit}={_q(raw)},{_q(meaning)},{out})"
-    return out
-
-
-def _number(ref: str, rest: str, unit: str) -> str:
-    """The number before the unit: digits with at most one inner point (as the core reads a quantity).
-
-    The digits are padded with zeros before they are cut into characters: LibreOffice's FIND of an
-    empty text is an error, Excel's is 1."""
-    digits = f"LEFT({rest},LEN({rest})-LEN({unit}))"
-    positions = "{" + ",".join(str(i) for i in range(1, 21)) + "}"
-    ok = (f'AND(LEN({digits})>0,LEN({digits})<=20,'
-          f'SUMPRODUCT(--ISERROR(FIND(MID({digits}&"{"0" * 20}",{positions},1),"0123456789.")))=0,'
-          f'LEN({digits})-LEN(SUBSTITUTE({digits},".",""))<=1,RIGHT({digits},1)<>".")')
-    return f'IF(ISNUMBER({ref}),{ref},IF({ok},VALUE({digits}),""))'
 
 
 # --- the checks ----------------------------------------------------------------------------------
@@ -350,7 +300,7 @@ def _indicator_row(b: _Builder, layout: CheckedLayout, policy: Policy, i: int) -
           f"{blank(c['deviation'])})", _q("请填写偏差原因"))
     b.add("satisfaction-not-quantified", f"{p}.target", c["target"],
           f'AND(SUBSTITUTE(TRIM({level1})," ","")="满意度指标",{filled(c["target"])},'
-          f'NOT(AND(ISNUMBER({h["t_num"]}),{_unit_meaning(h["t_unit"])}="%")))', _q("满意度应为百分比"))
+          f'NOT(AND(ISNUMBER({h["t_num"]}),{unit_meaning(h["t_unit"])}="%")))', _q("满意度应为百分比"))
 
 
 def _structure(b: _Builder, layout: CheckedLayout, policy: Policy) -> None:
@@ -393,22 +343,25 @@ def _helpers(layout: CheckedLayout, policy: Policy, i: int) -> dict[str, str]:
         over = f"IF({a}>0,{t}/{a},0)"
     share = (f'IF({h["t_dir"]}="R",IF({a}<={t},1,{over}),IF({h["t_dir"]}="E",'
              f"IF({t}=0,IF({a}=0,1,0),1-ABS({a}-{t})/ABS({t})),IF({a}>={t},1,IF({t}>0,{a}/{t},0))))")
-    tu, au = _unit_meaning(h["t_unit"]), _unit_meaning(h["a_unit"])
+    tu, au = unit_meaning(h["t_unit"]), unit_meaning(h["a_unit"])
+    squeeze, direction_of, rest_of = ((wide_squeezed, any_direction, any_rest) if layout.all_operators
+                                      else (squeezed, direction, rest))  # 1.3: every spelling the core reads
     return {
         h["used"]: f"=IF(SUMPRODUCT(--(LEN({_trimmed(f'{first}:{last}')})>0))>0,1,0)",
         h["wt"]: f"=IF(AND(ISNUMBER({c['weight']}),N({c['weight']})>=0),N({c['weight']}),0)",
-        h["t_txt"]: f"={_squeezed(c['target'])}",
-        h["t_dir"]: f"={_direction(h['t_txt'], c['target'])}",
-        h["t_rest"]: f"={_rest(h['t_txt'], c['target'])}",
-        h["t_unit"]: f"={_unit(h['t_rest'], c['target'])}",
-        h["t_num"]: f"={_number(c['target'], h['t_rest'], h['t_unit'])}",
-        h["a_txt"]: f"={_squeezed(c['actual'])}",
-        h["a_rest"]: f"={_rest(h['a_txt'], c['actual'])}",
-        h["a_unit"]: f"={_unit(h['a_rest'], c['actual'])}",
-        h["a_num"]: f"={_number(c['actual'], h['a_rest'], h['a_unit'])}",
+        h["t_txt"]: f"={squeeze(c['target'])}",
+        h["t_dir"]: f"={direction_of(h['t_txt'], c['target'])}",
+        h["t_rest"]: f"={rest_of(h['t_txt'], c['target'])}",
+        h["t_unit"]: f"={unit(h['t_rest'], c['target'])}",
+        h["t_num"]: f"={number(c['target'], h['t_rest'], h['t_unit'])}",
+        h["a_txt"]: f"={squeeze(c['actual'])}",
+        h["a_rest"]: f"={rest_of(h['a_txt'], c['actual'])}",
+        h["a_unit"]: f"={unit(h['a_rest'], c['actual'])}",
+        h["a_num"]: f"={number(c['actual'], h['a_rest'], h['a_unit'])}",
         h["quant"]: f'=IF(AND(ISNUMBER({t}),ISNUMBER({h["a_num"]}),OR({h["t_unit"]}="",{h["a_unit"]}="",'
                     f"{tu}={au})),1,0)",
-        h["calc"]: f'=IF({h["quant"]}=1,MIN(ROUND(MAX(0,MIN({share},1))*{wt},{policy.decimals}),{wt}),"")',
+        h["calc"]: f'=IF({h["quant"]}=1,MIN({layout.score_round(policy)}(MAX(0,MIN({share},1))*{wt},'
+                   f'{policy.decimals}),{wt}),"")',
     }
 
 
@@ -448,13 +401,16 @@ def check_formulas(layout: CheckedLayout, policy: Policy) -> dict[str, str]:
     for i in range(layout.rows):
         out.update(_helpers(layout, policy, i))
     by_row: dict[int, list[Check]] = defaultdict(list)
-    for check in checks(layout, policy):
+    every = checks(layout, policy)
+    for check in every:
         out[check.flag] = f"=IF({check.condition},1,0)"
         by_row[int("".join(ch for ch in check.flag if ch.isdigit()))].append(check)
+    words = {row: "=" + "&".join(f'IF({c.flag}=1,{c.words}&"；","")' for c in by_row[row]) for row in layout.check_rows}
     for row in layout.check_rows:
-        words = layout.helper_cell("words", row)
-        out[words] = "=" + "&".join(f'IF({c.flag}=1,{c.words}&"；","")' for c in by_row[row])
-        out[layout.check_cell(row)] = f'=IF(LEN({words})=0,"",LEFT({words},LEN({words})-1))'
+        out[layout.helper_cell("words", row)] = words[row]
+        text = layout.helper_cell("words", row)
+        out[layout.check_cell(row)] = f'=IF(LEN({text})=0,"",LEFT({text},LEN({text})-1))'
+    out.update(layout.extra_check_formulas(policy, every, words))  # what a later version adds (1.3: the 总分 mark)
     errors, warnings = layout.count_cells["errors"], layout.count_cells["warnings"]
     out[errors] = f"=COUNTIF({layout.flag_range('error')},1)"
     out[warnings] = f"=COUNTIF({layout.flag_range('warning')},1)"

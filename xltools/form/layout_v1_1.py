@@ -21,12 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from xltools.core.model import Form
 from xltools.core.policy import Policy
 from xltools.form.cells import column_index, column_letter
 from xltools.form.layout import Label, Layout, Spot
+
+if TYPE_CHECKING:
+    from xltools.form.checks import Check
 
 __all__ = ["LayoutV1_1", "NOT_A_NUMBER", "GUIDE_SHEET", "CHECK_SHEET"]
 
@@ -114,6 +117,17 @@ class LayoutV1_1(Layout):
         """Rows with a 检查 text: header, funds, goals, indicators, total and sign-off rows."""
         return (4, 5, 6, *range(self.fund_first_row, self.fund_row("other") + 1), 13,
                 *range(self.first_indicator_row, self.last_indicator_row + 1), self.total_row, self.signoff_row)
+
+    #: Whether the quantity helpers read every operator spelling of the core (1.3) or 1.1's few.
+    all_operators: ClassVar[bool] = False
+
+    def extra_check_formulas(self, policy: Policy, checks: list[Check], words: dict[int, str]) -> dict[str, str]:
+        """In-sheet formulas a later version adds to :func:`xltools.form.checks.check_formulas` (none in 1.1)."""
+        return {}
+
+    def score_round(self, policy: Policy) -> str:
+        """The function that rounds a computed score in the sheet (1.1: ROUND whatever the policy)."""
+        return "ROUND"
 
     def result_summary_formulas(self) -> dict[str, str]:
         """The 校验结果 summary cells in the .xlsx: the in-sheet results until the full check writes its own."""

@@ -16,6 +16,7 @@ from xltools.core.policy import DEFAULT_POLICY, Policy
 from xltools.form.layout import META_KEYS, TEMPLATE_ID, Layout
 from xltools.form.layout_v1_1 import LayoutV1_1
 from xltools.form.layout_v1_2 import LayoutV1_2
+from xltools.form.layout_v1_3 import LayoutV1_3
 
 __all__ = ["register", "layout_class", "layout_for", "versions", "fingerprint", "RELEASED", "CURRENT_VERSION",
            "current_layout", "released_policy", "RELEASED_POLICIES"]
@@ -28,6 +29,7 @@ RELEASED: dict[tuple[str, str], str] = {
     (TEMPLATE_ID, "1.0"): "e5532c9882d2af37ee63cf8a8a59204b6951244e195961a3d5a9e6ff624456f1",
     (TEMPLATE_ID, "1.1"): "44252ca0f61171881380d1e7b1068c031fd60d213096ee48b2bb1bb07ea655bd",
     (TEMPLATE_ID, "1.2"): "319f23796c52141abd5eb47a424aca73c7f5c667069a7fdde2f5007df90ceba7",
+    (TEMPLATE_ID, "1.3"): "384bc9ffdad4eca6fe59e3b195b26a065d9c60428b0f7fc76c157d8b5de3f485",
 }
 
 #: The scoring policy each released version was circulated with: what scores its forms unless the run
@@ -40,7 +42,7 @@ RELEASED_POLICIES: dict[tuple[str, str], Policy] = {
 _DEFAULT_POLICY = DEFAULT_POLICY
 
 #: The version ``xltools template`` builds.
-CURRENT_VERSION = "1.2"
+CURRENT_VERSION = "1.3"
 
 
 def register(cls: type[Layout]) -> type[Layout]:
@@ -109,3 +111,4 @@ def fingerprint(layout: Layout) -> str:
 register(Layout)
 register(LayoutV1_1)
 register(LayoutV1_2)
+register(LayoutV1_3)
