@@ -283,6 +283,18 @@ def test_a_round_whose_summary_was_moved(district: Path, tmp_path: Path) -> None
     proc = run_cli("report", "--store", str(store), "-o", str(tmp_path / "x.docx"))
     assert proc.returncode == 2 and "不在了.xlsx" in proc.stderr and "不存在" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "x.docx").exists()
+    damaged = tmp_path / "坏了.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not a workbook")
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE rounds SET summary = ?", (str(damaged),))
+    proc = run_cli("report", "--store", str(store), "-o", str(tmp_path / "x.docx"))
+    assert proc.returncode == 2 and "坏了.xlsx" in proc.stderr and "已损坏" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "x.docx").exists()
+    not_a_store = tmp_path / "别的.sqlite"
+    with sqlite3.connect(not_a_store) as db:
+        db.execute("CREATE TABLE t (a)")
+    proc = run_cli("report", "--store", str(not_a_store), "-o", str(tmp_path / "x.docx"))
+    assert proc.returncode == 2 and "无法读取" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_bad_arguments_and_outputs(district: Path, report: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltools.core.errors import UserError
+from xltools.core.errors import UserError, os_reason
 from xltools.district.results import SHEET
 from xltools.district.sheets_drift import DRIFT_SHEET
 from xltools.district.verdicts import PENDING, STATUSES
@@ -215,14 +215,18 @@ def _rows(path: Path, ws, sheet: str, needed: tuple[str, ...]) -> Iterator[dict[
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         return load_workbook(path, read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # openpyxl's zip and XML errors are these
-        raise SummaryReadError(f"{path} 无法作为工作簿读取；请给出 xltools combine 写出的汇总工作簿（.xlsx）") from exc
-    except Exception as exc:  # noqa: BLE001 - zipfile.BadZipFile and lxml errors: a damaged file, said so
-        raise SummaryReadError(f"{path} 已损坏，无法读取；请重新运行 xltools combine 生成汇总工作簿") from exc
+    except OSError as exc:
+        raise SummaryReadError(f"{path} 无法打开：{os_reason(exc)}") from exc
+    except (BadZipFile, InvalidFileException, ValueError, KeyError, TypeError, SyntaxError) as exc:
+        # not a zip, not a workbook, or a damaged part (XML parse errors are SyntaxError subclasses)
+        raise SummaryReadError(f"{path} 已损坏或不是工作簿，无法读取；请给出 xltools combine 写出的汇总工作簿（.xlsx）") from exc
 
 
 def is_summary(path: Path) -> bool:
@@ -286,6 +290,7 @@ def round_summary(store: Path, label: str | None) -> tuple[str, Path]:
     (or numbered, as ``2``), else the last finished one. The store is opened read-only."""
     import sqlite3
 
+    from xltools.district.store import db_reason
     from xltools.io.paths import is_store
 
     if not store.is_file():
@@ -299,7 +304,7 @@ def round_summary(store: Path, label: str | None) -> tuple[str, Path]:
         finally:
             db.close()
     except sqlite3.DatabaseError as exc:
-        raise SummaryReadError(f"结果库 {store} 无法读取（{type(exc).__name__}）；请确认它是 combine 写出的结果库") from exc
+        raise SummaryReadError(f"结果库 {store} 无法读取（{db_reason(exc, store)}）；请确认它是 combine 写出的结果库") from exc
     if not rounds:
         raise SummaryReadError(f"结果库 {store} 中还没有完成的汇总轮次；请先运行 xltools combine")
     if label is None:
