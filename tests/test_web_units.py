@@ -223,7 +223,7 @@ def test_result_page_escapes_what_files_bring() -> None:
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;.xlsx" in html
     assert "坏&lt;b&gt;文件&lt;/b&gt;" in html and "x&lt;y" in html and "a&amp;b" in html
     assert "执行率 <b>95.61%</b>" in html and "复核总分 <b>—</b>" in html and "等级 <b>未评分</b>" in html
-    assert "发现 1 个错误、1 个警告" in html and "<td>project_name</td>" in html
+    assert "发现 1 个错误、1 个警告" in html and "<td>项目名称</td>" in html  # a cell-less finding by its label
 
 
 def test_result_page_shows_the_totals_as_the_script_does() -> None:
