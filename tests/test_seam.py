@@ -225,26 +225,34 @@ def test_a_file_the_seam_cannot_read_is_a_form_read_error(tmp_path: Path) -> Non
     assert str(path) in str(info.value)
 
 
+README_REFUSALS = ("a.pdf", "a.png", "a.et", "a.xlsx encrypted", "a.xls truncated", "a.xlsx empty")
+
+
 def test_the_clerks_doc_shows_the_messages_a_clerk_sees() -> None:
-    """docs/格式说明.md quotes each refusal verbatim: the doc is checked against what the seam says."""
+    """docs/格式说明.md quotes each refusal verbatim, and README's table the commonest of them: both are checked
+    against what the seam says."""
     import zipfile as zf
 
-    doc = (Path(__file__).parent.parent / "docs" / "格式说明.md").read_text(encoding="utf-8")
+    root = Path(__file__).parent.parent
+    doc = (root / "docs" / "格式说明.md").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
     archive = io.BytesIO()
     with zf.ZipFile(archive, "w") as z:
         z.writestr("a.txt", "x")
     cases = [
         ("a.pdf", b"%PDF-1.4\n"), ("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 10),
         ("a.et", cfb({"WpsContent": b"\0" * 5000})),
-        ("a.xlsx", cfb({"EncryptionInfo": b"\0" * 200, "EncryptedPackage": b"\0" * 5000})),
-        ("a.xls", cfb({"Workbook": b"\0" * 5000})[:3000]), ("a.ppt", cfb({"PowerPoint Document": b"\0" * 5000})),
-        ("a.xls", b"<html><table></table></html>"), ("a.xlsx", archive.getvalue()), ("a.xlsx", b""),
+        ("a.xlsx encrypted", cfb({"EncryptionInfo": b"\0" * 200, "EncryptedPackage": b"\0" * 5000})),
+        ("a.xls truncated", cfb({"Workbook": b"\0" * 5000})[:3000]), ("a.ppt", cfb({"PowerPoint Document": b"\0" * 5000})),
+        ("a.xls", b"<html><table></table></html>"), ("a.xlsx", archive.getvalue()), ("a.xlsx empty", b""),
         ("a.xlsx", "项目名称,金额\n".encode()),
     ]
-    for name, data in cases:
+    for case, data in cases:
         with pytest.raises(Exception) as info:
-            read_source(data, name=name)
-        assert info.value.reason in doc, (name, info.value.reason)  # type: ignore[attr-defined]
+            read_source(data, name=case.split()[0])
+        reason = info.value.reason  # type: ignore[attr-defined]
+        assert reason in doc, (case, reason)
+        assert case not in README_REFUSALS or f"| {reason} |" in readme, (case, reason)
 
 
 def test_zip_has_finds_exact_member_names_only(filled: Path) -> None:
