@@ -319,3 +319,13 @@ def test_the_guide_of_1_3_says_what_1_3_shows(tmp_path: Path) -> None:
     assert "另有N项见红色格" in texts["1.3"] and "未评级" in texts["1.3"] and "改正后自动消失" in texts["1.3"]
     assert "另有N项见红色格" not in texts["1.2"]
     assert "完整检查能读出的记为警告" not in texts["1.3"]  # number-as-text is an error everywhere (one severity)
+
+
+def test_a_filled_1_3_form_keeps_the_heights_its_check_texts_are_sized_for(tmp_path: Path) -> None:
+    """fill shrinks the unused indicator rows of a 1.2 form to 20 pt; a 1.3 row keeps its 36 pt, since a clerk who
+    types into it later gets 检查 texts sized for 36 pt."""
+    heights = {}
+    for version in ("1.2", "1.3"):
+        path = fill_template(clean_form(), tmp_path / f"f{version}.xlsx", template_bytes(year=2024, version=version))
+        heights[version] = openpyxl.load_workbook(path)["自评表"].row_dimensions[25].height
+    assert heights == {"1.2": 20, "1.3": 36}

@@ -129,11 +129,12 @@ def test_seed_round_trips_and_keeps_the_template_intact(template: Path, tmp_path
     assert sheet.formulas == read_workbook(big).sheets[SHEET].formulas
     assert book.defined_names == read_workbook(big).defined_names
     assert isinstance(sheet.value(layout.spot("filled_on").cell), dt.date)
-    # long texts get taller rows; unused indicator rows shrink so the filled form prints compactly
+    # long texts get taller rows; unused indicator rows keep their height in 1.3 (its 检查 texts are sized to
+    # it: tests/test_layout13.py), never taller than a blank row
     filled, blank = load_workbook(out)[SHEET], load_workbook(big)[SHEET]
     first, last = layout.first_indicator_row, layout.last_indicator_row
     assert filled.row_dimensions[first].height > blank.row_dimensions[first].height
-    assert filled.row_dimensions[last].height < blank.row_dimensions[last].height
+    assert filled.row_dimensions[last].height == blank.row_dimensions[last].height
 
 
 def test_default_template_grows_to_the_form(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from xltools.core.errors import UserError, os_reason
 from xltools.core.text import wrapped_lines
 from xltools.form.identify import NotTemplate, identify
 from xltools.form.layout import SHEET, Layout, Spot
+from xltools.form.layout_v1_3 import LayoutV1_3
 from xltools.io.files import OutputExistsError, write_atomic
 
 __all__ = ["FillError", "fill_template", "filled_bytes"]
@@ -66,7 +67,8 @@ def _span_width(ws: Worksheet, spot: Spot) -> float:
 
 def _grow_rows(ws: Worksheet, layout: Layout) -> None:
     """Give every row with wrapped text enough height for its longest cell (never shrink such a row);
-    unused indicator rows of a filled form get a small height so it prints compactly."""
+    unused indicator rows of a filled form get a small height so it prints compactly — up to template 1.2:
+    1.3 sizes its 检查 texts to its rows' heights, so a row typed into later must keep its height."""
     needed: dict[int, float] = {}
     for spot in layout.input_spots():
         if spot.input_type not in ("text", "longtext"):
@@ -80,6 +82,8 @@ def _grow_rows(ws: Worksheet, layout: Layout) -> None:
         dim = ws.row_dimensions[row]
         if dim.height is None or dim.height < height:
             dim.height = min(round(height, 1), 409.0)
+    if isinstance(layout, LayoutV1_3):  # its 检查 texts fit the rows' own heights: no row may shrink below
+        return
     used = {spot.row for spot in layout.indicator_spots if ws[spot.cell].value is not None}
     if used:  # a filled form prints compactly; the empty rows stay available for more indicators
         for row in range(layout.first_indicator_row, layout.last_indicator_row + 1):
