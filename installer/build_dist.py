@@ -32,6 +32,9 @@ PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 WINDOWS = "x86_64-pc-windows-msvc"
 TEMPLATES = ("朝阳区项目支出绩效自评表.xlsx", "朝阳区项目支出绩效自评表.xlsm")
 INSTALLER, GUIDE = "安装.bat", "安装说明.txt"
+#: The extras the district bundles install (report: matplotlib for the 自评汇总分析's charts); a clerk's
+#: ``pip install xltools-chaoyang`` stays without them.
+EXTRAS = ("report",)
 
 
 class BundleError(RuntimeError):
@@ -40,6 +43,16 @@ class BundleError(RuntimeError):
 
 def distribution_name() -> str:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+
+
+def requirement() -> str:
+    """What the bundles install: the project with :data:`EXTRAS` (``xltools-chaoyang[report]``)."""
+    return f"{distribution_name()}[{','.join(EXTRAS)}]"
+
+
+def extra_args() -> list[str]:
+    """``uv pip compile`` arguments that resolve :data:`EXTRAS` too."""
+    return [arg for extra in EXTRAS for arg in ("--extra", extra)]
 
 
 def _uv() -> str:
@@ -70,7 +83,7 @@ def lock(python: str, out: Path) -> Path:
     target = out / "requirements" / f"py{python}.txt"
     target.parent.mkdir(parents=True, exist_ok=True)
     _run([_uv(), "pip", "compile", str(ROOT / "pyproject.toml"), "--python-platform", WINDOWS,
-          "--python-version", python, "--no-header", "--no-annotate", "--quiet", "-o", str(target)])
+          "--python-version", python, *extra_args(), "--no-header", "--no-annotate", "--quiet", "-o", str(target)])
     return target
 
 
@@ -135,7 +148,7 @@ def verify(out: Path, pythons: tuple[str, ...] = PYTHONS) -> dict[str, str]:
         target = out / ".verify" / python
         reports[python] = _run([_uv(), "pip", "install", "--dry-run", "--no-index", "--no-cache",
                                 "--find-links", str(out / "wheels"), "--python-platform", WINDOWS,
-                                "--python-version", python, "--target", str(target), distribution_name()],
+                                "--python-version", python, "--target", str(target), requirement()],
                                env={**os.environ, "UV_NO_CONFIG": "1"})
         shutil.rmtree(out / ".verify", ignore_errors=True)
     return reports

@@ -46,8 +46,8 @@ def lock(python: str, out: Path) -> Path:
     target = out / "requirements" / f"py{python}.txt"
     target.parent.mkdir(parents=True, exist_ok=True)
     build_dist._run([build_dist._uv(), "pip", "compile", str(build_dist.ROOT / "pyproject.toml"),
-                     "--python-platform", LINUX, "--python-version", python, "--no-header", "--no-annotate",
-                     "--quiet", "-o", str(target)])
+                     "--python-platform", LINUX, "--python-version", python, *build_dist.extra_args(), "--no-header",
+                     "--no-annotate", "--quiet", "-o", str(target)])
     return target
 
 
@@ -83,7 +83,7 @@ def verify(out: Path, pythons: tuple[str, ...] = PYTHONS) -> dict[str, str]:
         reports[python] = build_dist._run(
             [build_dist._uv(), "pip", "install", "--dry-run", "--no-index", "--no-cache",
              "--find-links", str(out / "wheels"), "--python-platform", LINUX, "--python-version", python,
-             "--target", str(target), distribution_name()], env={**os.environ, "UV_NO_CONFIG": "1"})
+             "--target", str(target), build_dist.requirement()], env={**os.environ, "UV_NO_CONFIG": "1"})
         shutil.rmtree(out / ".verify", ignore_errors=True)
     return reports
 

@@ -20,7 +20,7 @@ rem name on the public index) owns the same import package: remove it first (wor
 if not errorlevel 1 %PY% -m pip uninstall -y xltools
 
 echo 第 1 步：从本文件夹安装 xltools 及其依赖（不联网）……
-%PY% -m pip install --upgrade --no-index --find-links "%~dp0wheels" xltools-chaoyang
+%PY% -m pip install --upgrade --no-index --find-links "%~dp0wheels" "xltools-chaoyang[report]"
 if errorlevel 1 goto failed
 
 echo 第 2 步：安装 xlwings 的 Excel 加载项……

@@ -18,6 +18,9 @@ renders (soffice → PDF → pdftoppm) of
 - ``returns_list.png``        that unit's 退回清单.xlsx (``combine --returns`` with a deadline and a contact);
 - ``demo_summary.png``, ``summary_units.png``, ``summary_details.png``, ``review.png``  the first page of the
   summary's 汇总, 按单位, 项目信息 and 复核重点 sheets;
+- ``report_district.png``     the first two pages of the demo's 自评汇总分析.docx (``xltools report 汇总.xlsx``);
+- ``report_draft.png``, ``report_public.png``  the first page of a project's draft (``xltools report FORM``) and of
+  its public version (what ``xltools publish --mask-phone`` prints);
 
 and, with a real ``xltools serve`` on loopback in chromium (``scripts/docs_pages.py``), ``check_page.png``,
 ``check_page_plain.png`` (JavaScript off) and ``district_page.png``.
@@ -51,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # docs_pages beside th
 from docs_pages import shoot  # noqa: E402
 
 from xltools.cli import main as cli_main  # noqa: E402
+from xltools.demo.reports import DRAFTS_DIR, REPORT_NAME, report_forms  # noqa: E402
 from xltools.demo.run import FORMS_DIR, RETURNS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, build_demo, sheet_only  # noqa: E402
 from xltools.district.returns import RETURN_LIST  # noqa: E402
 from xltools.form.layout import SHEET, TEMPLATE_ID  # noqa: E402
@@ -125,6 +129,16 @@ def _top_png(pdf: Path, out: Path, share: float) -> Path:
     return out
 
 
+def _public_book(form_path: Path, out: Path) -> Path:
+    """The public version of a form (what xltools publish prints: no comments or colours, phones masked)."""
+    from xltools.excel.publish import masked, public_workbook
+    from xltools.io.forms import load_form, with_formula_values
+
+    form, _ = with_formula_values(load_form(str(form_path)))
+    out.write_bytes(public_workbook(masked(form)))
+    return out
+
+
 def make(out: Path) -> dict[str, object]:
     if cjk_font_missing():
         raise SystemExit("未安装中文字体，图中的汉字会是方框：请安装 fonts-wqy-zenhei 或 fonts-noto-cjk")
@@ -172,6 +186,10 @@ def make(out: Path) -> dict[str, object]:
             "demo_summary": sheet_only(summary, "汇总", work / "summary.xlsx"),
             "summary_units": sheet_only(summary, "按单位", work / "units.xlsx"),
             "summary_details": sheet_only(summary, "项目信息", work / "details.xlsx"),
+            # xltools report 汇总.xlsx (the demo's last round), a draft xltools report wrote, a publish PDF
+            "report_district": demo / REPORT_NAME,
+            "report_draft": sorted((demo / DRAFTS_DIR).glob("*.docx"))[0],
+            "report_public": _public_book(demo / report_forms(run.demo)[0].path, work / "public.xlsx"),
         }
         inputs = work / "in"
         inputs.mkdir()
@@ -182,7 +200,8 @@ def make(out: Path) -> dict[str, object]:
         (work / "pdf").mkdir()
         pdfs = to_pdf(named, work / "pdf")
         made = [_top_png(pdf, out / f"{name}.png", 0.3) if name == "template_macro"
-                else to_png(pdf, out / f"{name}.png", dpi=DPI, pages=1) for name, pdf in zip(sources, pdfs)]
+                else to_png(pdf, out / f"{name}.png", dpi=DPI, pages=2 if name == "report_district" else 1)
+                for name, pdf in zip(sources, pdfs)]
         clean = next(p for p in sorted((demo / FORMS_DIR).rglob("*.xlsx")) if not annotate_workbook(
             p, work / "probe.xlsx", force=True).findings)
         streets = sorted(p for p in (demo / FORMS_DIR).iterdir() if p.is_dir())

@@ -109,10 +109,12 @@ def shoot(out: Path, work: Path, *, problems: Path, clean: Path, streets: list[P
             view = {"viewport": {"width": WIDTH, "height": 900}, "locale": "zh-CN", "accept_downloads": True}
             page = browser.new_context(**view).new_page()
             _sign_in(page, url, "/", token)
-            page.set_input_files("#files", [str(problems), str(clean), str(broken)])
-            page.wait_for_function("document.querySelectorAll('section.card').length === 3 && ![...document"
-                                   ".querySelectorAll('section.card p.note')].some(p => p.textContent === '正在检查……')",
-                                   timeout=120_000)
+            # one file at a time, so the cards stand in one order (the page puts the newest on top)
+            for n, path in enumerate((clean, broken, problems), start=1):
+                page.set_input_files("#files", [str(path)])
+                page.wait_for_function(f"document.querySelectorAll('section.card').length === {n} && ![...document"
+                                       ".querySelectorAll('section.card p.note')].some(p => p.textContent === "
+                                       "'正在检查……')", timeout=120_000)
             shots.append(_shot(page, out, "check_page.png"))
 
             _sign_in(page, url, "/district", district)

@@ -38,3 +38,19 @@ def test_mixed_corpus_numbers_every_project_in_both_writers(tmp_path: Path) -> N
         # names are kept as typed; compare what they say, not their width of brackets
         assert normalize_text(result.project.unit) == normalize_text(unit)
         assert normalize_text(result.project.name) == normalize_text(f"{name}（第{serial:05d}号）")
+
+    # the corpus's 绩效目标表 (bench_combine's --targets phase): one project per form, and the only drift is the
+    # one planted (every tenth project's first target approved higher), so the phase measures comparing, not
+    # a flood of findings from forms read otherwise than the list
+    from bench_combine import targets_of, write_corpus_targets
+
+    from xltools.core.drift import DRIFT_CODES
+    from xltools.district.combine import combine
+    from xltools.io.targetsbook import read_targets
+
+    assert write_corpus_targets(tmp_path / "tree") == 7
+    targets = read_targets(targets_of(tmp_path / "tree")).targets
+    assert [i.target for i in targets.projects[0].indicators][:1] == ["≥999999"]
+    report = combine([tmp_path / "tree"], tmp_path / "s.xlsx", jobs=1, targets=targets)
+    drift = [code for r in report.files for _, _, code, _, _ in r.findings if code in DRIFT_CODES]
+    assert drift == ["target-lowered"] and report.extras["missing"] == 0

@@ -6,6 +6,8 @@ import collections
 import datetime as dt
 import io
 import json
+import re
+import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -153,6 +155,17 @@ def test_renders_the_summary_and_a_form(soffice: None, tmp_path: Path) -> None: 
     for image in run.images:
         data = image.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    # the reports: the district's 自评汇总分析, three drafts and their public PDFs (one page each, phones masked)
+    reports = run.reports
+    assert reports.report is not None and len(reports.drafts) == len(reports.pdfs) == 3, reports.notes
+    for draft, pdf in zip(reports.drafts, reports.pdfs):
+        assert pdf.read_bytes()[:5] == b"%PDF-" and draft.stem == pdf.stem
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"Pages:\s+1\n", info), info
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "朝阳区项目支出绩效自评表" in text and "****" in text  # the public version masks phone numbers
+    assert [p.name for p in reports.images] == ["公开版.png", "自评汇总分析.png", "自评报告草稿.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in reports.images)
 
 
 EMPTY_FONTCONFIG = """<?xml version="1.0"?>
@@ -173,6 +186,8 @@ def test_without_a_chinese_font_warns_instead_of_rendering_boxes(soffice: None, 
     run = build_demo(tmp_path / "demo", scale=SCALE, seed=5, jobs=2, render=True)
     assert run.images == []
     assert "中文字体" in run.render_note and "fonts-wqy-zenhei" in run.render_note
+    assert run.reports.report is None and run.reports.pdfs == [] and len(run.reports.drafts) == 3
+    assert any("中文字体" in note for note in run.reports.notes)
     assert not list((tmp_path / "demo").glob("images/*.png"))
     assert run.ground_truth_ok
 

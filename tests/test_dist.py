@@ -48,7 +48,7 @@ def test_resolves_offline_for_windows(bundle: Path, python: str) -> None:
     """uv resolves for Windows (markers such as platform_system == "Windows" included) from the bundle only."""
     report = build_dist.verify(bundle, (python,))[python]
     for name in ("xltools-chaoyang", "xlwings", "pywin32", "pydantic-core", "openpyxl", "xlsxwriter",
-                 "python-calamine", "isal"):
+                 "python-calamine", "isal", "matplotlib", "numpy", "pillow"):  # the report extra: matplotlib
         assert f" + {name}==" in report, (name, report)
     assert (" + tomli==" in report) == (python == "3.10")
 
@@ -85,7 +85,7 @@ def test_templates_and_texts(bundle: Path) -> None:
     bat = (bundle / "安装.bat").read_bytes()
     assert b"\r\n" in bat and b"\n" not in bat.replace(b"\r\n", b"")
     text = bat.decode("gbk")  # cmd.exe on a Chinese Windows reads code page 936
-    assert "--no-index --find-links" in text and "xltools-chaoyang" in text
+    assert "--no-index --find-links" in text and '"xltools-chaoyang[report]"' in text
     assert "'addin', 'install'" in text and "-m xltools doctor" in text
     assert text.index("--no-index") < text.index("'addin', 'install'")
     # an old distribution named xltools owns the same import package: removed before installing

@@ -44,7 +44,7 @@ def _offline_env(**more: str) -> dict[str, str]:
 def test_resolves_offline_for_linux(bundle: Path, python: str) -> None:
     report = build_linux.verify(bundle, (python,))[python]
     for name in ("xltools-chaoyang", "pydantic-core", "openpyxl", "xlsxwriter", "python-calamine", "isal",
-                 "starlette", "uvicorn"):
+                 "starlette", "uvicorn", "matplotlib", "numpy"):  # matplotlib: the district report's charts
         assert f" + {name}==" in report, (name, report)
     assert " + pywin32==" not in report  # a Windows-only dependency stays out of the Linux bundle
 
@@ -97,6 +97,9 @@ def test_installs_offline_and_serves_on_loopback(bundle: Path, tmp_path: Path) -
     freeze = subprocess.run([str(prefix / "bin" / "python"), "-m", "pip", "show", "xltools-chaoyang"],
                             capture_output=True, text=True, env=_offline_env(), timeout=120)
     assert "Location: " + str(prefix) in freeze.stdout  # the venv's own copy, not this checkout
+    charts = subprocess.run([str(prefix / "bin" / "python"), "-c", "import matplotlib.backends.backend_agg"],
+                            capture_output=True, text=True, env=_offline_env(), timeout=120)
+    assert charts.returncode == 0, charts.stderr  # the report extra came with the bundle
     port = _free_port()
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen([str(prefix / "bin" / "xltools"), "serve", "--host", "127.0.0.1", "--port", str(port),

@@ -25,7 +25,8 @@ IMAGES = ROOT / "docs" / "images"
 MADE = {"template.png", "guide.png", "template_macro.png", "seed_filled.png", "demo_form.png", "form_problems.png",
         "annotated_copy.png", "annotated_copy_edited.png", "annotated_copy_fixed.png", "returns_list.png",
         "review.png", "demo_summary.png", "summary_units.png", "summary_details.png",
-        "check_page.png", "check_page_plain.png", "district_page.png"}
+        "check_page.png", "check_page_plain.png", "district_page.png",
+        "report_district.png", "report_draft.png", "report_public.png"}
 _SHOWN = re.compile(r"\]\((?:docs/)?images/([^)\s]+)\)")
 
 

@@ -98,3 +98,16 @@ def test_a_bad_list_stops_combine_before_any_form_is_read(tmp_path, monkeypatch)
     with pytest.raises(CombineError, match="名单.xlsx"):
         combine([forms], tmp_path / "汇总.xlsx", review=ReviewOptions(expect=bad))
     assert not (tmp_path / "汇总.xlsx").exists() and not (tmp_path / "xltools结果库.sqlite").exists()
+
+
+def test_a_list_from_column_c_below_a_title_with_merged_units(tmp_path):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws["B1"] = "应报送项目名单"
+    for ref, value in {"C3": "实施单位", "D3": "项目名称", "C4": "朝外街道办事处", "D4": "绿化", "D5": "路灯维修",
+                       "C6": "双井街道办事处", "D6": "桶站"}.items():
+        ws[ref] = value
+    ws.merge_cells("C4:C5")
+    book.save(tmp_path / "名单.xlsx")
+    assert read_expected(tmp_path / "名单.xlsx") == [("朝外街道办事处", "绿化"), ("朝外街道办事处", "路灯维修"),
+                                                   ("双井街道办事处", "桶站")]

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xltools.core import Policy, policy_json
+from xltools.core.policy import DEFAULT_POLICY
 from xltools.form.identify import identify
 from xltools.form.layout import META_SHEET, SHEET, Layout
 from xltools.form.layout_v1_1 import NOT_A_NUMBER, LayoutV1_1
 from xltools.form.registry import layout_for, released_policy
-from xltools.form.tamper import _policy_json, check_tamper
+from xltools.form.tamper import _expected_formulas, _policy_json, check_tamper
 
 
 @dataclass
@@ -92,8 +93,12 @@ def test_labels_compare_as_before_line_breaks_and_blanks_around_aside():
 
 def test_policy_json_is_the_policy_own_and_never_another_one():
     one, two = Policy(), Policy(decimals=1)
-    assert _policy_json(one) == one.model_dump_json() and _policy_json(two) == two.model_dump_json()
+    # the defaults are keyed "" (dumping them would build pydantic's serializer, which a check never needs
+    # otherwise); their formulas are the ones the defaults' JSON gives
+    assert _policy_json(one) == _policy_json(DEFAULT_POLICY) == "" and _policy_json(two) == two.model_dump_json()
     assert _policy_json(one) != _policy_json(two)
+    assert _expected_formulas("1.2", 15, "") == _expected_formulas("1.2", 15, one.model_dump_json())
+    assert _expected_formulas("1.2", 15, "") != _expected_formulas("1.2", 15, two.model_dump_json())
     for _ in range(40):  # more policies than the identity cache holds: each still gets its own JSON
         policy = Policy(decimals=3)
         assert _policy_json(policy) == policy.model_dump_json()

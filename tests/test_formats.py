@@ -208,7 +208,12 @@ def test_bad_input_combine_lists_each_as_unreadable(books: dict[tuple[str, str],
         archive.write(books[("other", "xls")], "街道/表.xls")
         archive.write(books[("twenty", "xlsx")], "街道/表2.xlsx")
     summary = tmp_path / "汇总.xlsx"
-    assert main(["combine", str(inbox), "-o", str(summary), "--jobs", "1"]) == 1
+    assert main(["combine", str(inbox), "-o", str(summary), "--jobs", "1", "--returns", str(tmp_path / "退回"),
+                 "--json", str(tmp_path / "r.json")]) == 1
+    unread = {item["path"]: item["unit"] for item in json.loads((tmp_path / "r.json").read_text("utf-8"))["not_summarised"]}
+    unit = clean_form().implementing_unit  # of 好.ods, the form read from the folder the attachment lies in
+    assert unread["inbox/邮件附件.zip/炸弹.xlsx"] == unread["inbox/远角.xls"] == unit, unread
+    assert sorted(p.name for p in (tmp_path / "退回").iterdir()) == [unit], "no unit folder named after the archive"
     rows = {row[1]: row for row in openpyxl.load_workbook(summary, read_only=True)["文件清单"].iter_rows(
         min_row=2, values_only=True)}
     for name, (fate, words) in expected.items():
@@ -338,6 +343,10 @@ def test_a_huge_used_area_is_refused_before_it_is_read_into_memory(books: dict[t
     from .test_reliability_input import _peak_of_check
 
     _bad_inputs(books, tmp_path)
+    with pytest.raises(FormReadError) as info:
+        load_form(tmp_path / "远角.xls")
+    doc = (Path(__file__).parent.parent / "docs" / "格式说明.md").read_text(encoding="utf-8")
+    assert info.value.reason in doc  # the clerk's doc quotes the message verbatim
     idle = _peak_of_check(books[("clean", "xls")])
     assert idle[0] == 0
     for name in ("远角.xls", "重复.ods"):

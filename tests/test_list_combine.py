@@ -133,3 +133,32 @@ def test_a_list_is_reused_whole_or_read_again(tmp_path):
         assert not store.reuse(round_id, 3, "d" * 64, "cfg", "n.xlsx", 1, 0.0, "n.xlsx", day)  # nothing stored
         paths = [row[0] for row in store.db.execute("SELECT path FROM files WHERE round=? ORDER BY seq", (round_id,))]
     assert paths == ["l.xlsx（第2–3行）", "l.xlsx（第4–5行）", "m.xlsx（第2–3行）", "m.xlsx（第4–5行）"]
+
+
+def test_the_check_page_names_the_list_and_where_its_projects_are_checked(inbox):
+    """The page checks one form an upload: a list gets a reason, not a traceback and not one project's result."""
+    from xltools.web.jobs import check_job
+
+    result = check_job(str(inbox / "清单.xlsx"), "清单.xlsx")
+    assert set(result) == {"file", "error"}
+    assert "这是 2 个项目的清单" in result["error"] and "区里汇总时也按项目分别检查" in result["error"]
+
+
+def test_a_list_of_one_project_is_named_by_its_rows_as_check_names_it(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "导出"
+    ws.append(HEADER)
+    for row in P1_ROWS:  # rows 2-7
+        ws.append(P1 + row)
+    wb.save(folder / "一个.xlsx")
+    main(["check", "--json", str(folder / "一个.xlsx")])
+    [checked] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert checked["file"].endswith("一个.xlsx（第2–7行）")
+    for label in ("a", "b"):  # read, then reused from the store under the same name
+        report = combine([folder], tmp_path / f"{label}.xlsx", jobs=1)
+        assert [(r.path, r.fate, r.reused) for r in report.files] == [("in/一个.xlsx（第2–7行）", "other-layout",
+                                                                         label == "b")]
+        assert report.files[0].project.review_total == checked["total"] == 98.55

@@ -50,3 +50,14 @@ def test_the_readme_stays_short() -> None:
     assert len(lines) <= 250, f"README.md has {len(lines)} lines: move detail into docs/"
     for person in ("填表人", "区财政局", "信息化同事"):
         assert any(line.startswith("## ") and person in line for line in lines), person
+
+
+def test_every_relative_link_of_the_docs_points_at_a_file() -> None:
+    """A page moved or removed (docs/scoring.md folded into docs/policy.md) leaves no dead link behind."""
+    dead = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text(encoding="utf-8")):
+            path = target.split("#", 1)[0]
+            if path and not target.startswith(("http://", "https://", "mailto:")) and not (doc.parent / path).exists():
+                dead.append(f"{doc.relative_to(ROOT)} → {target}")
+    assert dead == []

@@ -260,3 +260,19 @@ def test_fill_targets_warns_of_errors_it_locks_into_the_forms(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "绩效目标表中有 1 个错误（1 个项目）" in out and "绩效目标!G3 level1-invalid" in out
     assert "xltools targets check" in out and "--force" in out
+
+
+def test_targets_digest_equal_for_equal_targets_and_changed_by_any_value(tmp_path):
+    from xltools.core.targets import Targets, targets_digest
+
+    rows = [HEADERS, *_project("P1", "朝阳街道", "社区服务", 120, IND_A)]
+    first = read_targets(_book(tmp_path / "a.xlsx", rows)).targets
+    again = read_targets(_book(tmp_path / "b.xlsx", [rows[0], *[[*r[:5], None, *r[6:]] if i else r for i, r in
+                                                                   enumerate(rows[1:])]])).targets  # goal once
+    assert targets_digest(first) == targets_digest(again)
+    (project,) = first.projects
+    changed = project.indicators[1].__class__(*project.indicators[1].typed[:3], "≥90%", 20)
+    other = Targets((project.__class__(**{**{k: getattr(project, k) for k in ("code", "unit", "department", "name",
+                                                                            "budget", "goal")},
+                                          "indicators": (project.indicators[0], changed, *project.indicators[2:])}),))
+    assert targets_digest(other) != targets_digest(first)

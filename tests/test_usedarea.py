@@ -140,3 +140,30 @@ def test_biff_a_truncated_record_is_damage():
     stream = workbook([("S", number(0, 0) + number(3, 3))])
     with pytest.raises(AreaError):
         biff_areas(stream[:-8])
+
+
+@pytest.mark.parametrize("padding", [0, 5000])  # a stream under 4096 bytes lives in the mini stream
+def test_the_reader_refuses_a_far_cell_before_calamine_from_either_kind_of_stream(padding):
+    from xltools.excel.cfb import cfb_write
+    from xltools.io.reader import ReadError
+    from xltools.io.seam import read_source
+
+    stream = workbook([("自评表", number(0, 0) + number(65535, 255))]) + b"\0" * padding
+    with pytest.raises(ReadError) as info:
+        read_source(cfb_write({"Workbook": stream}), name="远角.xls")
+    assert info.value.fate == "unreadable"
+    assert info.value.reason.startswith("工作表「自评表」有 65,536 行 × 256 列，远超自评表的大小，已拒绝读取；")
+
+
+def test_a_workbook_stream_whose_chain_is_broken_is_damage_not_a_traceback():
+    from xltools.excel.cfb import cfb_write
+    from xltools.io.reader import ReadError
+    from xltools.io.seam import read_source
+
+    data = bytearray(cfb_write({"Workbook": workbook([("S", number(0, 0))]) + b"\0" * 5000}))
+    fat = struct.unpack_from("<I", data, 0x4C)[0]  # the first FAT sector: point every chain at a sector past the end
+    start = (fat + 1) * 512
+    data[start:start + 512] = struct.pack("<128I", *([0xFFFFFFFD] + [10_000] * 127))
+    with pytest.raises(ReadError) as info:
+        read_source(bytes(data), name="坏.xls")
+    assert info.value.fate == "unreadable" and "另存为 .xlsx" in info.value.reason

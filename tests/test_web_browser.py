@@ -269,3 +269,24 @@ def test_check_page_shows_the_self_total_beside_the_reviewed_one(page, tmp_path:
     assert "自评总分 118.55" in summary and "错误 weights-sum" in summary
     assert "复核总分 100" in summary and "等级 未评级" in summary and "优" not in summary
     _shot(page, "check_page_totals.png", tmp_path, height=600)
+
+
+def test_a_finding_of_the_whole_file_is_placed_in_chinese(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A form saved as .xls (LibreOffice) gets format-legacy, a finding of the whole file: the page's 单元格 column
+    says 整个文件 in the script's table and in the server's (no-script) rendering alike, never the field path."""
+    from xltools.io import engine
+    from xltools.web.jobs import check_job
+    from xltools.web.pages import _result_card
+
+    from .lo import require_soffice
+
+    require_soffice()
+    xlsx = fill_workbook(forms.clean_form(), tmp_path / "旧格式.xlsx", template=TEMPLATES / "朝阳区项目支出绩效自评表.xlsx")
+    [xls] = engine.convert([xlsx], tmp_path / "xls", "xls")
+    page.set_input_files("#files", [str(xls)])
+    page.wait_for_function("document.querySelectorAll('section.card table.findings tr').length > 1", timeout=60_000)
+    rows = page.locator("section.card table.findings tr")
+    legacy = [rows.nth(i).inner_text() for i in range(1, rows.count()) if "format-legacy" in rows.nth(i).inner_text()]
+    assert len(legacy) == 1 and "整个文件" in legacy[0] and "file" not in legacy[0].replace("format-legacy", "")
+    card = _result_card(check_job(str(xls), xls.name))
+    assert "<td>整个文件</td>" in card and "<td>file</td>" not in card

@@ -223,7 +223,7 @@ def test_result_page_escapes_what_files_bring() -> None:
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;.xlsx" in html
     assert "坏&lt;b&gt;文件&lt;/b&gt;" in html and "x&lt;y" in html and "a&amp;b" in html
     assert "执行率 <b>95.61%</b>" in html and "复核总分 <b>—</b>" in html and "等级 <b>未评分</b>" in html
-    assert "发现 1 个错误、1 个警告" in html and "<td>project_name</td>" in html
+    assert "发现 1 个错误、1 个警告" in html and "<td>项目名称</td>" in html  # a cell-less finding by its label
 
 
 def test_result_page_shows_the_totals_as_the_script_does() -> None:
@@ -255,3 +255,22 @@ def test_the_district_page_is_told_every_file_left_out() -> None:
     assert [s["name"] for s in shown] == ["甲/说明.txt", "乙/坏.xlsx"]
     assert shown[0]["reason"].startswith("已跳过，不是 Excel 工作簿。不是自评表的文件请移出报送文件夹")
     assert shown[1]["reason"].startswith("无法读取，文件已损坏，无法解压。请用 Excel 或 WPS 打开该文件")
+
+
+def test_the_list_in_the_headers_stays_within_a_proxys_buffer() -> None:
+    """Forty files left out, each with a long Chinese message: the header carries the first few whole (as
+    base64 of UTF-8 JSON, read back exactly) within 2,400 characters, the page says how many the rest are."""
+    import base64
+    import json
+
+    from xltools.web.app import HEADER_BUDGET, header_list
+
+    items = [{"name": f"各街道报送/街道{i}/文件{i}.txt", "reason": "已跳过，不是 Excel 工作簿。" + "请移出报送文件夹" * 5}
+             for i in range(40)]
+    text = header_list(items)
+    assert len(text) <= HEADER_BUDGET == 2400
+    shown = json.loads(base64.b64decode(text).decode("utf-8"))
+    assert 1 <= len(shown) < 40 and shown == items[:len(shown)]
+    one = len(base64.b64encode(json.dumps(items[:1], ensure_ascii=False).encode()))
+    assert len(shown) >= HEADER_BUDGET // one - 1  # as many as fit, not one
+    assert json.loads(base64.b64decode(header_list([])).decode()) == []

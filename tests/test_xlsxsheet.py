@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,17 +89,31 @@ def resaved(tmp_path_factory: pytest.TempPathFactory, written: dict[str, bytes],
     return {path.stem: path.read_bytes() for path in convert(sources, folder / "out", "xlsx")}
 
 
-def every_workbook(written: dict[str, bytes], resaved: dict[str, bytes]) -> dict[str, bytes]:
+@pytest.fixture(scope="module")
+def bench_files(tmp_path_factory: pytest.TempPathFactory, soffice) -> dict[str, bytes]:  # noqa: F811
+    """Files of the benchmark's corpus (benchmarks/corpus.py): demo forms of three seeds written by xltools
+    and re-saved by LibreOffice, numbered as the benchmark numbers them."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from corpus import build_bases, files_of, generate_tree
+
+    folder = tmp_path_factory.mktemp("sheet-bench")
+    bases = build_bases(folder / "bases", generated=3, resaved=3, seeds=(7, 11, 23), log=lambda _: None)
+    generate_tree(folder / "tree", 12, bases)
+    return {path.name: path.read_bytes() for path in files_of(folder / "tree")}
+
+
+def every_workbook(written: dict[str, bytes], resaved: dict[str, bytes], bench: dict[str, bytes]) -> dict[str, bytes]:
     found = {f"fixture {p.name}": p.read_bytes() for p in SEEDS}
+    found.update({f"benchmark {k}": v for k, v in bench.items()})
     found.update({f"template {p.name}": p.read_bytes() for p in (ROOT / "workbook_templates").glob("*.xls[xm]")})
     found.update({f"written {k}": v for k, v in written.items()})
     found.update({f"resaved {k}": v for k, v in resaved.items()})
     return found
 
 
-def test_every_real_workbook_reads_the_same_and_by_the_grammar(written, resaved):
-    books = every_workbook(written, resaved)
-    assert len(books) >= 20
+def test_every_real_workbook_reads_the_same_and_by_the_grammar(written, resaved, bench_files):
+    books = every_workbook(written, resaved, bench_files)
+    assert len(books) >= 30
     for name, data in books.items():
         same_both_ways(data)
         for part, xml in parts(data).items():
@@ -224,8 +239,8 @@ def test_mutations_of_written_sheets_read_the_same_both_ways(written, data):
 
 @FUZZ
 @given(data=st.data())
-def test_mutations_of_libreoffice_sheets_read_the_same_both_ways(resaved, data):
-    seeds = _seed_sheets(*resaved.values())
+def test_mutations_of_libreoffice_sheets_read_the_same_both_ways(resaved, bench_files, data):
+    seeds = _seed_sheets(*resaved.values(), *bench_files.values())
     xml = data.draw(xml_mutant(seeds, b"<sheetData", b"</sheetData>"))
     same_both_ways(with_part(resaved["clean"], SHEET_PART, xml))
 

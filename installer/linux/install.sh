@@ -18,7 +18,7 @@ fi
 
 echo "安装到 $PREFIX（只用 $HERE/wheels 里的文件，不连接互联网）……"
 "$PYTHON" -m venv "$PREFIX"
-"$PREFIX/bin/python" -m pip install --quiet --no-index --find-links "$HERE/wheels" xltools-chaoyang
+"$PREFIX/bin/python" -m pip install --quiet --no-index --find-links "$HERE/wheels" "xltools-chaoyang[report]"
 "$PREFIX/bin/xltools" --version
 
 if [ "${XLTOOLS_NO_SYSTEMD:-0}" = "1" ] || ! command -v systemctl >/dev/null 2>&1; then

@@ -51,6 +51,7 @@ def _grade_text(result: dict[str, object]) -> str:
 
 def _print_text(result: dict[str, object]) -> None:
     from xltools.cli.rules import SEVERITY_TEXT
+    from xltools.form.report import place_of
 
     rate = result["execution_rate"]
     print(result["file"])
@@ -66,14 +67,7 @@ def _print_text(result: dict[str, object]) -> None:
     print(f"  错误 {errors} 个，警告 {len(findings) - errors} 个")
     for f in findings:
         tag = SEVERITY_TEXT[f["severity"]]
-        print(f"  [{tag}] {f['cell'] or _place(f['field'])} {f['code']}：{f['message']}")
-
-
-def _place(field: str) -> str:
-    """Where a finding without a cell is, in Chinese (``year`` → 年度; the whole file → 整个文件)."""
-    from xltools.core.fields import field_label
-
-    return "整个文件" if field == "file" else field_label(field)
+        print(f"  [{tag}] {place_of(f)} {f['code']}：{f['message']}")
 
 
 def expand_inputs(names: list[str], tally: Counter[str] | None = None) -> Iterator[str | None]:

@@ -1,4 +1,7 @@
-"""``xltools report FORM.xlsx|DIR -o OUT.docx|DIR``: a draft 项目支出绩效自评报告 (Word) per project."""
+"""``xltools report``: the district report 自评汇总分析 from a summary workbook or a round of the results store
+(``xltools report 汇总.xlsx | --store S [--round R] -o 自评汇总分析.docx``), or a draft 项目支出绩效自评报告 (Word)
+per project (``xltools report FORM.xlsx|DIR -o OUT.docx|DIR``). Which one is told by the input's content: a
+workbook with the summary's sheets (汇总, 按单位, 问题清单) is a summary, anything else is read as forms."""
 
 from __future__ import annotations
 
@@ -11,16 +14,25 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="按自评表生成项目支出绩效自评报告草稿（Word）",
-                       description=("按自评表为每个项目生成一份《项目支出绩效自评报告》草稿（.docx），依次为：项目基本情况、"
+    p = sub.add_parser("report", help="生成自评汇总分析（按汇总表）或项目支出绩效自评报告草稿（按自评表），Word 格式",
+                       description=("给出汇总表（xltools combine 写出的工作簿）或 --store 结果库时，写出全区《自评汇总分析》"
+                                    "（.docx）：总体情况（项目数、单位数、资金、预算执行率的平均和分布、等级，附图）、存在的"
+                                    "主要问题（按问题类型计数并各举两例；给了批复目标时含目标偏离）、各实施单位情况、未报送和"
+                                    "抽查名单。文中数字均取自汇总表。图表需要 matplotlib（pip install xltools-chaoyang[report]）"
+                                    "和中文字体。"
+                                    "给出自评表时，为每个项目生成一份《项目支出绩效自评报告》草稿（.docx），依次为：项目基本情况、"
                                     "绩效目标、自评结论（总分、等级）、预算执行情况、指标完成情况（表格）、偏差原因及改进措施、"
                                     "存在问题和建议、其他需要说明的事项。数字和引号中的文字均摘自自评表；只能由填表人写的内容"
                                     "标为【待填写】。给出文件夹时，其中每一份自评表各写一份草稿到输出文件夹。"),
-                       epilog="退出码：0 = 已全部写出；2 = 有文件无法读取（其余照常写出）、输出已存在（未加 --force）或参数有误。")
-    p.add_argument("input", metavar="FORM.xlsx|DIR", help="一份自评表（工作簿、Word 自评表或 JSON 表单），或放自评表的文件夹")
+                       epilog="退出码：0 = 已全部写出；2 = 有文件无法读取（其余照常写出）、输出已存在（未加 --force）、"
+                              "缺少 matplotlib 或中文字体，或参数有误。")
+    p.add_argument("input", nargs="?", metavar="汇总.xlsx|FORM.xlsx|DIR",
+                   help="汇总表（写出自评汇总分析）；或一份自评表（工作簿、Word 自评表或 JSON 表单）、放自评表的文件夹（写出草稿）")
     p.add_argument("-o", "--output", required=True, metavar="OUT.docx|DIR",
-                   help="输出：一份自评表时为 .docx 文件；文件夹时为输出文件夹")
-    p.add_argument("--force", action="store_true", help="覆盖以前生成的草稿")
+                   help="输出：汇总分析或一份自评表时为 .docx 文件；文件夹时为输出文件夹")
+    p.add_argument("--store", metavar="FILE", help="结果库（SQLite）：按其中一轮（默认最后一轮）的汇总表写出自评汇总分析")
+    p.add_argument("--round", metavar="LABEL", help="与 --store 同用：轮次的名称（如 \"第二轮\"）或序号（默认：最后一轮）")
+    p.add_argument("--force", action="store_true", help="覆盖以前生成的报告或草稿")
     p.set_defaults(run=run)
 
 
@@ -78,6 +90,56 @@ def read_forms(root: Path, suffix: str) -> tuple[list[tuple[int, int, LoadedForm
 
 
 def run(args: argparse.Namespace) -> int:
+    from xltools.core.errors import UserError
+    from xltools.district.analysis import is_summary
+
+    if args.input is None and args.store is None:
+        raise UserError("请给出汇总表、自评表或文件夹，或用 --store 给出结果库")
+    if args.input is not None and args.store is not None:
+        raise UserError("请只给出汇总表，或只用 --store 给出结果库（按其中一轮的汇总表写），不要同时给出")
+    if args.round is not None and args.store is None:
+        raise UserError("--round 只能与 --store 同用（汇总表本身就是一轮的结果）")
+    if args.store is not None or Path(args.input).is_file() and is_summary(Path(args.input)):
+        return run_district(args)
+    return run_drafts(args)
+
+
+def run_district(args: argparse.Namespace) -> int:
+    """The district report 自评汇总分析 from a summary workbook, or from a round of the results store."""
+    from xltools.cli import EXIT_OK
+    from xltools.core.errors import UserError
+    from xltools.district.analysis import read_summary, round_summary
+    from xltools.district.district_report import Charts, report_bytes
+    from xltools.io.files import write_atomic
+    from xltools.io.fonts import NO_CJK_FONT, cjk_font_file
+    from xltools.io.paths import DISTRICT_REPORT, Paths
+
+    Paths(force=args.force).read("", args.input).read("--store", args.store) \
+        .write("-o", args.output, DISTRICT_REPORT).check()
+    if args.input is not None:
+        summary = Path(args.input)
+    else:
+        label, summary = round_summary(Path(args.store), args.round)
+        print(f"结果库 {args.store}：「{label}」的汇总表 {summary}")
+        Paths(force=args.force).read("", summary).write("-o", args.output, DISTRICT_REPORT).check()
+    try:
+        import matplotlib  # noqa: F401  (only asked whether it is installed; drawn in district.charts)
+    except ImportError as exc:
+        raise UserError("写自评汇总分析的图表需要 matplotlib，本机未安装；请运行 pip install \"xltools-chaoyang[report]\""
+                        "（离线安装包已含）后重试") from exc
+    font = cjk_font_file()
+    if font is None:
+        raise UserError(NO_CJK_FONT)
+    facts = read_summary(summary)
+    from xltools.district.charts import grade_chart, rate_chart
+
+    charts = Charts(grade_chart(facts.units(), facts.grade_names, font), rate_chart(facts.rate_bands(), font))
+    write_atomic(Path(args.output), report_bytes(facts, charts), force=args.force)
+    print(f"已写出 {args.output}（{len(facts.projects)} 个项目，{len(facts.units())} 个实施单位）")
+    return EXIT_OK
+
+
+def run_drafts(args: argparse.Namespace) -> int:
     from xltools.cli import EXIT_OK, EXIT_UNREADABLE
     from xltools.io.draft import draft_bytes
     from xltools.io.files import write_atomic

@@ -167,6 +167,10 @@ def _weight(value: object) -> float | None:
 def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | None) -> list[DriftFinding]:
     findings: list[DriftFinding] = []
     rows = [(i, ind) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
+    if len(rows) == len(project.indicators) and all(
+            (ind.level1, ind.level2, ind.name, ind.target, ind.weight) == approved.typed
+            for (_, ind), approved in zip(rows, project.indicators)):
+        return findings  # every indicator as approved, in order (a prefilled form as sent): nothing to compare
     unmatched = dict(rows)
     by_key: dict[tuple[str, str, str], list[int]] = {}
     for i, ind in rows:

@@ -95,6 +95,11 @@ class TargetIndicator:
         return indicator_key(self.level1, self.level2, self.name)
 
     @cached_property
+    def typed(self) -> tuple[object, ...]:
+        """(一级, 二级, 三级, 指标值, 分值) as typed: a form's indicator equal to it cannot drift from it."""
+        return (self.level1, self.level2, self.name, self.target, self.weight)
+
+    @cached_property
     def weight_value(self) -> float | None:
         """The approved 分值 as a number (``None``: none given, or no number)."""
         return parse_number(self.weight, suffixes=("分",)).value
@@ -177,9 +182,14 @@ def _project_rows(project: TargetProject) -> list[object]:
 
 
 def targets_digest(targets: Targets) -> str:
-    """A SHA-256 of what the targets say (projects and indicators, in order): equal targets, equal digest."""
-    rows = [_project_rows(p) for p in targets.projects]
-    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
+    """A SHA-256 of what the targets say (projects and indicators as read, in order): equal targets, equal
+    digest (a run's store remembers results per digest). Of the values as read, not normalised as a 1.2 form's
+    :func:`project_digest` is: a run hashes a district's whole list, so this stays cheap."""
+    digest = hashlib.sha256()
+    for p in targets.projects:
+        digest.update(repr((p.code, p.unit, p.department, p.name, p.budget, p.goal,
+                            [(i.level1, i.level2, i.name, i.target, i.weight) for i in p.indicators])).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def project_digest(project: TargetProject) -> str:

@@ -34,6 +34,7 @@ from xltools.core.targets import Targets
 from xltools.core.text import pad
 from xltools.demo.data import YEAR, DemoFile, DemoSet, generate
 from xltools.demo.drift import OLD_LAYOUT, approved_of, plant_drift, targets_of
+from xltools.demo.reports import DRAFTS_DIR, PUBLIC_DIR, REPORT_NAME, ReportOutputs, write_reports
 from xltools.demo.reviewing import REVIEWED_NAME, ReviewPass, review_pass
 from xltools.demo.score import CodeScore, compare
 from xltools.district.combine import CombineReport, ReviewOptions, combine
@@ -65,7 +66,7 @@ EXPECT_NAME = "应报送项目名单.xlsx"
 TARGETS_NAME = "绩效目标表.xlsx"
 RETURNS_DIR = "退回"
 _OUTPUTS = (FORMS_DIR, SECOND_FORMS_DIR, SUMMARY_NAME, SECOND_NAME, MANIFEST_NAME, TEMPLATE_NAME, IMAGES_DIR, EXPECT_NAME,
-            RETURNS_DIR, STORE_NAME, TARGETS_NAME, REVIEWED_NAME)
+            RETURNS_DIR, STORE_NAME, TARGETS_NAME, REVIEWED_NAME, REPORT_NAME, DRAFTS_DIR, PUBLIC_DIR)
 #: Projects the demo's list of expected projects names that never report (so 未报送 has rows).
 _NEVER_REPORTED = ("社区微更新示范项目", "智慧社区平台运维")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -93,6 +94,8 @@ class DemoRun:
     #: The reviewer's pass between the rounds and the second round's 复核状态 counts.
     reviewed: ReviewPass | None = None
     statuses: dict[str, int] = field(default_factory=dict)
+    #: The district report of the last round, three projects' drafts and (rendered) their public PDFs.
+    reports: ReportOutputs = field(default_factory=ReportOutputs)
 
     @property
     def ground_truth_ok(self) -> bool:
@@ -366,6 +369,9 @@ def build_demo(directory: Path | str, *, scale: int = 200, seed: int = 2024, for
     with Store(directory / STORE_NAME) as store:
         run.statuses = status_counts(store, run.second.round_id)
     seconds["第二轮"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    run.reports = write_reports(directory, demo, directory / SECOND_NAME, render=render)
+    seconds["报告"] = time.perf_counter() - mark
     if render:
         mark = time.perf_counter()
         run.images, run.render_note = _render(directory, demo)
@@ -435,7 +441,16 @@ def table(run: DemoRun) -> str:
         lines.append(f"           {run.directory / SECOND_NAME}")
     lines.append(f"  汇总     {run.directory / SUMMARY_NAME}")
     lines.append(f"  标准答案 {run.directory / MANIFEST_NAME}")
-    for image in run.images:
+    reports = run.reports
+    if reports.report is not None:
+        lines.append(f"  汇总分析 {reports.report}")
+    if reports.drafts:
+        lines.append(f"  报告草稿 {len(reports.drafts)} 份 → {run.directory / DRAFTS_DIR}")
+    if reports.pdfs:
+        lines.append(f"  公开版   {len(reports.pdfs)} 份 PDF → {run.directory / PUBLIC_DIR}")
+    for note in reports.notes:
+        lines.append(f"  报告     {note}")
+    for image in [*run.images, *reports.images]:
         lines.append(f"  图片     {image}")
     if run.render_note:
         lines.append(f"  图片     {run.render_note}")

@@ -182,7 +182,8 @@ def _as_typed(value: object) -> object:
 def _details(form: Form, policy: Policy) -> tuple[object, ...]:
     """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order (amounts in 万元 whatever the form's
     ``money_unit``; a text that is no number as typed)."""
-    amounts = [_wan(value, policy) if parse_number(value).value is not None else _as_typed(value)
+    amounts = [number * policy.money_factor if (number := parse_number(value).value) is not None
+               else _text(value) or None  # parsed once: _wan, or _as_typed of a text that is no number
                for value in (getattr(form.fund(key), part) for key in ("fiscal", "carryover", "other")
                              for part in ("initial_budget", "annual_budget", "executed"))]
     filled_on = parse_date(form.filled_on)
@@ -339,7 +340,8 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         reading, others = ((), []) if isinstance(exc, UnknownVersion) else _other_layout(result.path, data)
         if not others:
             result.fate, result.reason = exc.fate, exc.reason
-        elif len(others) == 1:
+        elif len(others) == 1:  # one form; a list of one project is named by its rows, as check names it
+            result.path, result.part = result.path + others[0].suffix, others[0].suffix
             _judge_other(others[0], reading, result, policy, today)
         else:
             _split_list(others, reading, result, policy, today)

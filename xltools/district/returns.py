@@ -29,7 +29,7 @@ from xltools.district.process import watch_parent
 from xltools.district.results import FATE_TEXT
 from xltools.district.store import Store
 from xltools.district.verdicts import Verdict, outcomes
-from xltools.io.archives import split_task
+from xltools.io.archives import is_archive_name, split_task
 from xltools.io.files import atomic_output
 
 __all__ = ["write_returns", "RETURN_LIST", "REVIEW_LEVEL", "reviewer_line", "unit_folder", "is_returns_folder",
@@ -112,12 +112,15 @@ def unit_of_folders(store: Store, round_id: int) -> dict[str, str]:
 
 def _unit_for(path: str, folders: dict[str, str]) -> str:
     """The unit of a file no form could be read from: the unit of its folder's forms, else the folder's name
-    (a file right in an input folder has no unit folder)."""
+    (a file right in an input folder has no unit folder); for a member of a ``.zip``, the folder of the archive
+    when no form was read from the archive's own folder."""
     shown = PurePosixPath(path)
-    folder = str(shown.parent)
-    if folder in folders:
-        return folders[folder]
-    return shown.parent.name if len(shown.parts) >= 3 else NO_UNIT
+    folder = shown.parent
+    while str(folder) not in folders and is_archive_name(folder.name):
+        folder = folder.parent  # a member of a mail attachment: the folder the attachment lies in
+    if str(folder) in folders:
+        return folders[str(folder)]
+    return folder.name if len(folder.parts) >= 2 else NO_UNIT
 
 
 def write_returns(store: Store, round_id: int, folder: Path, policy: Policy | None,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from xltools.core.fields import field_label
 from xltools.core.text import finite
 from xltools.form.verdict import Verdict
 
-__all__ = ["check_result"]
+__all__ = ["check_result", "place_of"]
 
 
 def check_result(path: str, verdict: Verdict) -> dict[str, object]:
@@ -21,3 +22,12 @@ def check_result(path: str, verdict: Verdict) -> dict[str, object]:
         "self_total": verdict.self_total,  # the 总分 the form shows (自评总分), beside the reviewed one
         "findings": [f.as_dict() for f in verdict.findings],
     })
+
+
+def place_of(finding: dict[str, object]) -> str:
+    """Where a finding of :func:`check_result` is, as a user reads it: its cell, else the field's Chinese label
+    (``year`` → 年度, ``indicators[2].score`` → 第3条绩效指标·得分), 整个文件 for the whole file."""
+    if finding.get("cell"):
+        return str(finding["cell"])
+    field = str(finding.get("field") or "")
+    return "整个文件" if field == "file" else field_label(field)

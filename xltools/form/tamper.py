@@ -154,13 +154,15 @@ def check_tamper(book: BookView, identity: Identity, district: Policy | None = N
                                                         expected=shorten(formula, 60)).at_cell(where + cell))
 
     locked_at = form.locked
-    unlocked = [cell for cell in (*(label[0] for label in labels), *(f[0] for f in formulas), *approved)
-                if locked_at(cell) is False]
+    fixed = (*(label[0] for label in labels), *(f[0] for f in formulas), *approved)
+    # one pass through map first (most forms: every fixed cell locked, every input cell open), the list only then
+    unlocked = [cell for cell in fixed if locked_at(cell) is False] if False in map(locked_at, fixed) else []
     if unlocked:
         findings.append(TamperCellUnlocked.at("template", count=len(unlocked), cells=_cells(unlocked))
                         .at_cell(where + unlocked[0]))
-    given = frozenset(approved)
-    locked = [cell for cell in _input_cells(layout) if locked_at(cell) is True and cell not in given]
+    given, inputs = frozenset(approved), _input_cells(layout)
+    locked = [cell for cell in inputs if locked_at(cell) is True and cell not in given] \
+        if True in map(locked_at, inputs) else []
     if locked:
         findings.append(TamperInputLocked.at("template", count=len(locked), cells=_cells(locked))
                         .at_cell(where + locked[0]))

@@ -19,12 +19,14 @@ from xltools.core.fields import fmt
 from xltools.core.model import FUND_ROWS, Form
 from xltools.form.verdict import Verdict
 
-__all__ = ["TO_FILL", "DRAFT_MARK", "OUTLINE", "draft_bytes", "is_draft", "text_of"]
+__all__ = ["TO_FILL", "DRAFT_MARK", "OUTLINE", "draft_bytes", "is_draft", "is_report", "REPORT_MARK", "text_of", "set_fonts", "add_table"]
 
 #: What marks a passage only the clerk can write.
 TO_FILL = "【待填写】"
 #: Written into the document's core properties (``category``): a draft xltools wrote.
 DRAFT_MARK = "xltools 自评报告草稿"
+#: Written into the core properties of a district report (自评汇总分析, :mod:`xltools.district.district_report`).
+REPORT_MARK = "xltools 自评汇总分析"
 #: The chapters of the draft, in order (the usual outline of a 项目支出绩效自评报告).
 OUTLINE = ("一、项目基本情况", "二、绩效目标", "三、自评结论", "四、预算执行情况", "五、指标完成情况",
            "六、偏差原因及改进措施", "七、存在问题和建议", "八、其他需要说明的事项")
@@ -53,7 +55,7 @@ def _or_fill(value: object, what: str) -> str:
     return text if text else f"{TO_FILL}（表中未填{what}）"
 
 
-def _set_fonts(document: object) -> None:
+def set_fonts(document: object) -> None:
     """Body text in 宋体 for Chinese (the East Asian font is an attribute python-docx sets only through oxml)."""
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -67,17 +69,28 @@ def _set_fonts(document: object) -> None:
             style.font.size = Pt(12)
 
 
-def _table(document: object, head: tuple[str, ...], rows: list[list[str]]) -> None:
+def add_table(document: object, head: tuple[str, ...], rows: list[list[str]], *,
+              widths: tuple[float, ...] | None = None, size: float | None = None) -> None:
+    """A grid table: ``head`` in bold, then ``rows``; ``widths`` of the columns in cm (the grid and each cell get it:
+    LibreOffice lays out by the grid, Word by the cells), ``size`` the text's size in points."""
+    from docx.shared import Cm, Pt
+
     table = document.add_table(rows=1, cols=len(head))  # type: ignore[attr-defined]
     table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, head):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row):
+    if widths:
+        table.autofit = False
+        for column, width in zip(table.columns, widths):
+            column.width = Cm(width)  # the table grid, which LibreOffice lays out by
+    for index, values in enumerate([list(head), *rows]):
+        cells = table.rows[0].cells if index == 0 else table.add_row().cells
+        for col, (cell, text) in enumerate(zip(cells, values)):
             cell.text = text
+            if widths:
+                cell.width = Cm(widths[col])
+            for run in cell.paragraphs[0].runs:
+                run.bold = index == 0
+                if size:
+                    run.font.size = Pt(size)
 
 
 def _fund_rows(form: Form) -> list[list[str]]:
@@ -95,7 +108,7 @@ def draft_bytes(form: Form, verdict: Verdict) -> bytes:
     from docx import Document
 
     document = Document()
-    _set_fonts(document)
+    set_fonts(document)
     document.core_properties.category = DRAFT_MARK
     name = text_of(form.project_name)
     year = text_of(form.year)
@@ -112,7 +125,7 @@ def draft_bytes(form: Form, verdict: Verdict) -> bytes:
                            f"项目负责人：{_or_fill(form.project_lead, '项目负责人')}。")
     funds = _fund_rows(form)
     if funds:
-        _table(document, _FUND_HEAD, funds)
+        add_table(document, _FUND_HEAD, funds)
     document.add_paragraph(f"项目立项依据、主要内容和实施情况：{TO_FILL}")
 
     document.add_heading(next(head), level=1)
@@ -147,7 +160,7 @@ def draft_bytes(form: Form, verdict: Verdict) -> bytes:
     rows = [[text_of(i.level1), text_of(i.level2), text_of(i.name), text_of(i.target), text_of(i.actual),
              text_of(i.weight), text_of(i.score)] for i in form.indicators if not i.is_empty()]
     if rows:
-        _table(document, _INDICATOR_HEAD, rows)
+        add_table(document, _INDICATOR_HEAD, rows)
     else:
         document.add_paragraph(f"{TO_FILL}（表中没有绩效指标）")
     document.add_paragraph(f"指标完成情况分析：{TO_FILL}")
@@ -171,11 +184,20 @@ def draft_bytes(form: Form, verdict: Verdict) -> bytes:
     return out.getvalue()
 
 
-def is_draft(path: Path) -> bool:
-    """Whether ``path`` is a Word document xltools wrote as a draft (by :data:`DRAFT_MARK`)."""
+def _marked(path: Path, mark: str) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             core = archive.read("docProps/core.xml")
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
-    return DRAFT_MARK.encode("utf-8") in core
+    return mark.encode("utf-8") in core
+
+
+def is_draft(path: Path) -> bool:
+    """Whether ``path`` is a Word document xltools wrote as a draft (by :data:`DRAFT_MARK`)."""
+    return _marked(path, DRAFT_MARK)
+
+
+def is_report(path: Path) -> bool:
+    """Whether ``path`` is a Word document xltools wrote as a district report (by :data:`REPORT_MARK`)."""
+    return _marked(path, REPORT_MARK)

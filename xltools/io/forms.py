@@ -184,7 +184,8 @@ def load_workbook(path: Path | str, options: ReadOptions = ReadOptions()) -> Loa
     loaded = _load(path, options)
     if len(loaded) > 1:
         raise FormReadError(path, f"这是 {len(loaded)} 个项目的清单（一行一条指标），不是一份自评表；请用 xltools check "
-                                  "检查（每个项目分别给出结果），或按模板每个项目填一份", "not-template")
+                                  "检查（每个项目分别给出结果；区里汇总时也按项目分别检查），或按模板每个项目填一份",
+                             "not-template")
     return loaded[0]
 
 

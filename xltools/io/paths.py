@@ -31,7 +31,7 @@ from xltools.form.layout import SHEET
 from xltools.io.files import FileTooLargeError, OutputExistsError, OutputPathError, SpecialFileError, read_regular
 
 __all__ = ["Kind", "Paths", "is_store", "policy_file", "is_workbook_with", "JSON_FORM", "JSON_REPORT", "FORM_WORKBOOK",
-           "FORM_XLSX", "TEMPLATE", "MACRO_TEMPLATE", "STORE", "TARGETS_BOOK", "DRAFT", "DRAFTS", "PDF", "PDFS"]
+           "FORM_XLSX", "TEMPLATE", "MACRO_TEMPLATE", "STORE", "TARGETS_BOOK", "DRAFT", "DRAFTS", "DISTRICT_REPORT", "PDF", "PDFS"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Reading an existing file to recognise its kind reads at most this much (a JSON report of a district).
@@ -114,6 +114,12 @@ def _is_draft(path: Path) -> bool:
     return is_draft(path)
 
 
+def _is_report(path: Path) -> bool:
+    from xltools.io.draft import is_report
+
+    return is_report(path)
+
+
 def _is_pdf(path: Path) -> bool:
     try:
         with open(path, "rb") as handle:
@@ -131,6 +137,7 @@ def _folder_of(recognise: Callable[[Path], bool]) -> Callable[[Path], bool]:
 
 DRAFT = Kind("自评报告草稿", (".docx",), _is_draft)
 DRAFTS = Kind("自评报告草稿文件夹", (), _folder_of(_is_draft), folder=True, looks="（其中只有 xltools 写出的 .docx 草稿）")
+DISTRICT_REPORT = Kind("自评汇总分析", (".docx",), _is_report)
 PDF = Kind("PDF 文件", (".pdf",), _is_pdf)
 PDFS = Kind("PDF 文件夹", (), _folder_of(_is_pdf), folder=True, looks="（其中只有 PDF 文件）")
 TARGETS_BOOK = Kind("绩效目标表", (".xlsx",), is_workbook_with(TARGETS_SHEET))

@@ -414,9 +414,11 @@ def _bounded(text: str) -> str:
 def _tree_records(root: Element) -> Iterator[Record]:
     """The cells of a parsed sheet as :mod:`xltools.io.xlsxsheet` gives them from the plain form."""
     for ref, c in cells(root):
+        text_style = c.get("s")
+        style = 0 if text_style is None else int(text_style)
         kind = c.get("t", "n")
         if not len(c):  # a formatting-only cell: no formula, value or inline string
-            yield ref, c.get("s"), kind, None, None, None
+            yield ref, style, kind, None, None, None
             continue
         f = c.find(_F)
         formula = None if f is None else f.text or ""
@@ -428,10 +430,10 @@ def _tree_records(root: Element) -> Iterator[Record]:
                 inline = node[0].text or ""
             else:
                 inline = "".join(t.text or "" for t in node.iter(_T))
-            yield ref, c.get("s"), kind, formula, inline, None
+            yield ref, style, kind, formula, inline, None
         else:
             v = c.find(_V)
-            yield ref, c.get("s"), kind, formula, None, None if v is None else v.text
+            yield ref, style, kind, formula, None, None if v is None else v.text
 
 
 def _fill_cells(sheet: SheetData, records: Iterable[Record], strings: list[str], date_styles: frozenset[int],
@@ -439,8 +441,7 @@ def _fill_cells(sheet: SheetData, records: Iterable[Record], strings: list[str],
     """Values, formulas and (``styles_too``) styles of the cells ``records`` (from the tree, or from the plain
     form, whose styles come apart) into ``sheet``."""
     values, formulas, styles = sheet.values, sheet.formulas, sheet.styles
-    for ref, text_style, kind, formula, inline, text in records:
-        style = 0 if text_style is None else int(text_style)
+    for ref, style, kind, formula, inline, text in records:
         if style and styles_too:
             styles[ref] = style
         if formula is not None:

@@ -3,8 +3,10 @@
 The bounded reader (:mod:`xltools.io.xlsxread`) cuts a worksheet part down to its root, ``<sheetData>`` and
 ``<sheetProtection>`` when it reads cells only (:func:`xltools.io.xlsxcells.cells_document`); building the
 element tree of that cut and walking it from Python cost more than a form's scoring. :func:`plain_cells` reads
-the cut when it is in the plain form Excel, LibreOffice, WPS, openpyxl and XlsxWriter write — checked by one
-regular-expression match over the whole ``<sheetData>``, so nothing outside the grammar is ever read this way:
+the cut when it is in the plain form Excel, LibreOffice, WPS, openpyxl and XlsxWriter write. One regular
+expression cuts ``<sheetData>`` into tokens (a cell, a row's start tag, a row's end tag) that must cover it
+exactly and nest as rows of cells, and every attribute list is checked, so nothing outside this grammar is
+ever read this way:
 
 * the root ``<worksheet>`` whose default namespace is SpreadsheetML's, its other attributes well-formed
   (each name once, every prefix declared on it); no other namespace declaration anywhere;
@@ -18,21 +20,25 @@ regular-expression match over the whole ``<sheetData>``, so nothing outside the 
 Anything else returns ``None`` and the caller parses the cut with the XML parser as before (which also
 raises the same error for a part that is not well-formed). What the grammar accepts is well-formed XML and
 the records are what the tree gives: tests/test_xlsxsheet.py compares both on every test and benchmark file
-and on generated mutations.
+and on generated mutations. A row's text is read once per process (the rows of one template's forms repeat
+from file to file: labels, empty indicator rows, formulas), so what a file costs is mostly its own rows.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from operator import itemgetter
 from typing import NamedTuple
 
+from xltools.io.xlsxstrings import NotPlain, unescape
+
 __all__ = ["plain_cells", "PlainSheet", "Record"]
 
-#: One cell as both readers give it: reference, style (text or ``None``), type (``t``, ``"n"`` when absent),
+#: One cell as both readers give it: reference, style (``0`` when absent), type (``t``, ``"n"`` when absent),
 #: formula text (``None``: no ``<f>``), inline string (``None``: no ``<is>``), ``<v>`` text (``None``: none or
 #: empty).
-Record = tuple[str, "str | None", str, "str | None", "str | None", "str | None"]
+Record = tuple[str, int, str, "str | None", "str | None", "str | None"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #: Bytes XML forbids in a document (C0 controls but tab and line feed) and the carriage return (the parser
@@ -50,53 +56,42 @@ _RUN = r"<r>(?:<rPr>(?:" + _PROPERTY + r")*</rPr>)?(?:" + _T + r")</r>"
 # One token of <sheetData>: a cell (reference, style, type, its <f> element, its <v> text, its <is> element), a
 # row's start tag (its attributes) or a row's end tag; the whole token first. findall gives "" for a part that
 # is absent, so <f> and <is> are taken whole and read again below (<v></v> and no <v> both mean no value).
-_TOKENS = re.compile(
+_TOKENS = (
     r'(<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,9})")?(?: ?/>|>'
     r"(<f" + _ATTRS + r"(?: ?/>|>" + _TEXT + r"</f>))?"
     r"(?:<v ?/>|<v>(" + _TEXT + r")</v>)?"
     r"(<is(?: ?/>|>(?:" + _T + r"|" + _RUN + r")*</is>))?"
     r"</c>)|<row(" + _ATTRS + r")(?: ?/>|>)|</row>)")
-_HEAD = re.compile(r'\A\ufeff?(?:<\?xml version="1\.0"(?: encoding="(?:UTF-8|utf-8)")?(?: standalone="(?:yes|no)")?\?>)?'
+_HEAD = (r'\A\ufeff?(?:<\?xml version="1\.0"(?: encoding="(?:UTF-8|utf-8)")?(?: standalone="(?:yes|no)")?\?>)?'
                    r"[ \t\r\n]*<worksheet(" + _ATTRS + r")><sheetData(?: ?(/)>|>)")
-_TAIL = re.compile(r"(?:<sheetProtection(" + _ATTRS + r") ?/>)?</worksheet>\Z")
-_SIMPLE = re.compile(r'<is><t(?: xml:space="preserve")?>([^<]*)</t></is>\Z')
+_TAIL = r"(?:<sheetProtection(" + _ATTRS + r") ?/>)?</worksheet>\Z"
+_SIMPLE = r'<is><t(?: xml:space="preserve")?>([^<]*)</t></is>\Z'
 _WHOLE = itemgetter(0)
 #: The tokens' shape, one character each: c a cell, w a row's start tag, / its end tag, s a self-closing row.
-_NESTING = re.compile(r"(?:s|wc*/)*")
-_FORMULA = re.compile(r"<f(" + _ATTRS + r")(?: ?/>|>([^<]*)</f>)")
+_NESTING = r"(?:s|wc*/)*"
+_FORMULA = r"<f(" + _ATTRS + r")(?: ?/>|>([^<]*)</f>)"
+
+
+class _Grammar(NamedTuple):
+    tokens: re.Pattern[str]
+    head: re.Pattern[str]
+    tail: re.Pattern[str]
+    simple: re.Pattern[str]
+    nesting: re.Pattern[str]
+    formula: re.Pattern[str]
+
+
+@cache
+def _grammar() -> _Grammar:
+    """The patterns above, compiled when first used (~3 ms: a check, which reads more than cells, never pays it)."""
+    return _Grammar(*map(re.compile, (_TOKENS, _HEAD, _TAIL, _SIMPLE, _NESTING, _FORMULA)))
+
+
 _ATTR = re.compile(r' (' + _NAME + r')="([^"]*)"')
 _TEXT_OF = re.compile(r'<t(?: xml:space="preserve")?>([^<]*)</t>')
-_REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
-_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 #: Attribute lists already checked (rows repeat a few): the list → its names' prefixes, or ``None`` when the
 #: list gives a name twice, declares a namespace or uses one local name under two prefixes.
 _CHECKED: dict[str, frozenset[str] | None] = {}
-
-
-class _NotPlain(Exception):
-    """A character reference to a character XML does not allow: left to the XML parser to refuse."""
-
-
-def _resolve(match: re.Match[str]) -> str:
-    name = match.group(1)
-    if name[0] != "#":
-        return _ENTITIES[name]
-    code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
-    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or 0x10000 <= code <= 0x10FFFF):
-        raise _NotPlain
-    return chr(code)
-
-
-def _text(raw: str) -> str:
-    """``raw`` with its references resolved (the five entities by plain replacing when there is no character
-    reference: ``&amp;`` last, so ``&amp;lt;`` stays ``&lt;``)."""
-    if "&" not in raw:
-        return raw
-    if "&#" in raw:
-        return _REFERENCE.sub(_resolve, raw)
-    return (raw.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'")
-            .replace("&amp;", "&"))
 
 
 def _fits(attributes: str, declared: frozenset[str]) -> bool:
@@ -168,14 +163,15 @@ _ROWS_KEPT = 4096
 def _read_rows(text: str) -> _Rows | None:
     """The rows in ``text`` (tokens of ``<sheetData>``: self-closing rows, then one row with its end tag),
     or ``None`` when it is not in the plain form."""
-    tokens = _TOKENS.findall(text)
+    grammar = _grammar()
+    tokens = grammar.tokens.findall(text)
     wholes = list(map(_WHOLE, tokens))
     # the tokens cover the text with nothing between them, and cells are only inside rows
-    if sum(map(len, wholes)) != len(text) or _NESTING.fullmatch(
+    if sum(map(len, wholes)) != len(text) or grammar.nesting.fullmatch(
             "".join([w[1] if w[1] != "r" else "s" if w[-2] == "/" else "w" for w in wholes])) is None:
         return None
     prefixes: set[str] = set()
-    for attributes in {t[8] for t in tokens if t[8]} | {_FORMULA.match(t[4]).group(1) for t in tokens if t[4]}:
+    for attributes in {t[8] for t in tokens if t[8]} | {grammar.formula.match(t[4]).group(1) for t in tokens if t[4]}:
         used = _prefixes(attributes) if attributes else frozenset()
         if used is None:
             return None
@@ -185,17 +181,19 @@ def _read_rows(text: str) -> _Rows | None:
     try:
         for _, ref, style, kind, formula, value, inline, _, _ in (t for t in tokens if t[4] or t[5] or t[6]):
             if formula:
-                text_of = _FORMULA.match(formula).group(2)
-                formula = _text(text_of) if text_of else ""
+                text_of = grammar.formula.match(formula).group(2)
+                formula = unescape(text_of) if text_of else ""
             else:
                 formula = None
             if inline:
-                simple = _SIMPLE.match(inline)
-                inline = _text(simple.group(1)) if simple else "".join(map(_text, _TEXT_OF.findall(inline)))
+                simple = grammar.simple.match(inline)
+                inline = (unescape(simple.group(1)) if simple
+                          else "".join(map(unescape, _TEXT_OF.findall(inline))))
             else:
                 inline = None
-            records.append((ref, style or None, kind or "n", formula, inline, _text(value) if value else None))
-    except _NotPlain:
+            records.append((ref, int(style) if style else 0, kind or "n", formula, inline,
+                            unescape(value) if value else None))
+    except NotPlain:
         return None
     return _Rows(styles, tuple(records), frozenset(prefixes))
 
@@ -211,7 +209,8 @@ def plain_cells(cut: bytes) -> PlainSheet | None:
         text = cut.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    head = _HEAD.match(text)
+    grammar = _grammar()
+    head = grammar.head.match(text)
     if head is None:
         return None
     declared = _root_prefixes(head.group(1))
@@ -223,7 +222,7 @@ def plain_cells(cut: bytes) -> PlainSheet | None:
         if stop < 0:
             return None
         end = stop + len("</sheetData>")
-    tail = _TAIL.match(text, end)
+    tail = grammar.tail.match(text, end)
     if tail is None:
         return None
     protection = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["plain_shared_strings"]
+__all__ = ["plain_shared_strings", "unescape", "NotPlain"]
 
 # A text node: any character XML allows in text except the two that start markup, or a reference to
 # one of the five predefined entities or to a character (checked once resolved).
@@ -47,7 +47,7 @@ _ITEMS: dict[bytes, str] = {}
 _ITEMS_KEPT = 8192
 
 
-class _NotPlain(Exception):
+class NotPlain(Exception):
     """A character reference to a character XML does not allow: left to the XML parser to refuse."""
 
 
@@ -58,8 +58,20 @@ def _resolve(match: re.Match[str]) -> str:
     code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
     if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
             or 0x10000 <= code <= 0x10FFFF):
-        raise _NotPlain
+        raise NotPlain
     return chr(code)
+
+
+def unescape(raw: str) -> str:
+    """Text as the XML parser gives it, from text that matched a grammar allowing only the five entities and
+    character references (``&amp;`` replaced last, so ``&amp;lt;`` stays ``&lt;``); :class:`NotPlain` for a
+    reference to a character XML does not allow."""
+    if "&" not in raw:
+        return raw
+    if "&#" in raw:
+        return _REFERENCE.sub(_resolve, raw)
+    return (raw.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'")
+            .replace("&amp;", "&"))
 
 
 def plain_shared_strings(data: bytes) -> list[str] | None:
@@ -81,12 +93,11 @@ def plain_shared_strings(data: bytes) -> list[str] | None:
             if text is None:
                 texts = texts_of(item)
                 text = (texts[0] if len(texts) == 1 else b"".join(texts)).decode("utf-8")
-                if "&" in text:
-                    text = _REFERENCE.sub(_resolve, text)
+                text = unescape(text)
                 if len(_ITEMS) >= _ITEMS_KEPT:
                     _ITEMS.clear()
                 _ITEMS[item] = text
             strings.append(text)
-    except (_NotPlain, UnicodeDecodeError):  # not XML: the parser refuses it with its own message
+    except (NotPlain, UnicodeDecodeError):  # not XML: the parser refuses it with its own message
         return None
     return strings

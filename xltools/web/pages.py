@@ -15,6 +15,7 @@ from __future__ import annotations
 from html import escape
 
 from xltools.form.layout import RESULT_SHEET
+from xltools.form.report import place_of
 
 __all__ = ["check_page", "district_page", "login_page", "results_page", "problem_page"]
 
@@ -93,7 +94,7 @@ async function checkOne(file) {
     const table = $('table', {className: 'findings'}, $('tr', {}, ...['序号', '单元格', '级别', '代码', '说明'].map(
       t => $('th', {textContent: t}))));
     r.findings.forEach((f, i) => table.append($('tr', {className: 'lv-' + (f.severity === 'error' ? '错误' : '警告')},
-      ...[i + 1, f.cell || f.field, f.severity === 'error' ? '错误' : '警告', f.code, f.message].map(
+      ...[i + 1, f.cell || (f.field === 'file' ? '整个文件' : '—'), f.severity === 'error' ? '错误' : '警告', f.code, f.message].map(
         t => $('td', {textContent: String(t)})))));
     card.append(table);
   }
@@ -132,7 +133,7 @@ go.onclick = async () => {
     '每个文件的处理结果见汇总表的“文件清单”。'}), $('p', {}, link));
   const rejected = JSON.parse(decodeURIComponent(h('Rejected') || '%5B%5D'));
   for (const r of rejected) out.append($('p', {className: 'error', textContent: r.name + '：' + r.reason}));
-  const missed = JSON.parse(decodeURIComponent(h('Missed') || '%5B%5D')), count = Number(h('Missed-Count') || 0);
+  const missed = JSON.parse(decodeURIComponent(escape(atob(h('Missed') || 'W10=')))), count = Number(h('Missed-Count') || 0);
   if (count) out.append($('p', {className: 'error', textContent:
     `未能汇总的文件（${count} 个，各单位须重新报送或删除）：` + (count > missed.length ? `（列出前 ${missed.length} 个，其余见“文件清单”）` : '')}));
   for (const r of missed) out.append($('p', {className: 'note', textContent: r.name + '：' + r.reason}));
@@ -234,7 +235,7 @@ def _result_card(result: dict) -> str:
     rows = "".join(
         f'<tr class="lv-{"错误" if f.get("severity") == "error" else "警告"}">' + "".join(
             f"<td>{escape(str(cell))}</td>" for cell in (
-                i, f.get("cell") or f.get("field"), "错误" if f.get("severity") == "error" else "警告",
+                i, place_of(f), "错误" if f.get("severity") == "error" else "警告",
                 f.get("code"), f.get("message")))
         + "</tr>" for i, f in enumerate(findings, start=1))
     table = ('<table class="findings"><tr><th>序号</th><th>单元格</th><th>级别</th><th>代码</th><th>说明</th></tr>'
