@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -154,16 +155,24 @@ def verify(out: Path, pythons: tuple[str, ...] = PYTHONS) -> dict[str, str]:
     return reports
 
 
-def build(out: Path, pythons: tuple[str, ...] = PYTHONS) -> Path:
+def collect_wheels(out: Path, pythons: tuple[str, ...], lock_for: Callable[[str, Path], Path] = lock,
+                   download_for: Callable[[Path, str, Path], list[str]] = download) -> Path:
+    """``out/wheels``: the project's wheel (an older one removed) and every dependency's wheel, locked per Python
+    version by ``lock_for`` and fetched by ``download_for`` (this module's Windows ones, or the Linux bundle's)."""
     wheels = out / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     for old in wheels.glob(distribution_name().replace("-", "_") + "-*.whl"):
         old.unlink()
     project_wheel(wheels)
     with ThreadPoolExecutor(max_workers=len(pythons)) as pool:  # the resolver mostly waits on the index
-        locks = list(pool.map(lambda python: lock(python, out), pythons))
+        locks = list(pool.map(lambda python: lock_for(python, out), pythons))
     for python, requirements in zip(pythons, locks):
-        download(requirements, python, wheels)
+        download_for(requirements, python, wheels)
+    return wheels
+
+
+def build(out: Path, pythons: tuple[str, ...] = PYTHONS) -> Path:
+    collect_wheels(out, pythons)
     for name in TEMPLATES:
         shutil.copy2(ROOT / "workbook_templates" / name, out / name)
     write_texts(out)

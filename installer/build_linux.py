@@ -19,7 +19,6 @@ import argparse
 import os
 import shutil
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.tags import compatible_tags, cpython_tags
@@ -28,7 +27,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build_dist  # noqa: E402
-from build_dist import BundleError, distribution_name, pins, project_wheel  # noqa: E402
+from build_dist import BundleError, pins  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PYTHONS = build_dist.PYTHONS
@@ -97,15 +96,7 @@ def write_files(out: Path) -> None:
 
 
 def build(out: Path, pythons: tuple[str, ...] = PYTHONS) -> Path:
-    wheels = out / "wheels"
-    wheels.mkdir(parents=True, exist_ok=True)
-    for old in wheels.glob(distribution_name().replace("-", "_") + "-*.whl"):
-        old.unlink()
-    project_wheel(wheels)
-    with ThreadPoolExecutor(max_workers=len(pythons)) as pool:  # the resolver mostly waits on the index
-        locks = list(pool.map(lambda python: lock(python, out), pythons))
-    for python, requirements in zip(pythons, locks):
-        download(requirements, python, wheels)
+    build_dist.collect_wheels(out, pythons, lock, download)
     write_files(out)
     verify(out, pythons)
     return out
