@@ -243,7 +243,10 @@ def _is_real(value: object) -> bool:
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
 
 
-def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万", "分")) -> Number:
+_UNITS = ("万元", "万", "分")
+
+
+def parse_number(value: object, *, suffixes: tuple[str, ...] = _UNITS) -> Number:
     """Parse an amount, weight or score as typed.
 
     Real numbers pass through. Text such as ``"6.6296万"``, ``"1,234.5"`` or
@@ -258,6 +261,8 @@ def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万",
         return _parse_real(value) if value else _parse_real.__wrapped__(value)  # -0.0 == 0.0: no cache
     if isinstance(value, bool):
         return Number("invalid", None, value)
+    if suffixes is _UNITS:  # nearly every call: a memo of the value alone
+        return _parse_units(value)
     return _parse_number_typed(value, suffixes)
 
 
@@ -289,6 +294,12 @@ def _parse_number_typed(value: object, suffixes: tuple[str, ...]) -> Number:
     if not math.isfinite(number):
         return Number("invalid", None, value)
     return Number("text", number, value)
+
+
+@memoise_text
+def _parse_units(value: object) -> Number:
+    """:func:`_parse_number_typed` with the default unit suffixes."""
+    return _parse_number_typed.__wrapped__(value, _UNITS)
 
 
 # --- comparison operators (every spelling: one table) ------------------------
