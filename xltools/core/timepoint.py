@@ -52,7 +52,14 @@ _CORE = (
 )
 _DATE = r"(?P<dy>(?:19|20)\d{2})[-./](?P<dm>\d{1,2})[-./](?P<dd>\d{1,2})日?"
 _FULL = re.compile(rf"^{_PREFIX}(?:{_DATE}|{_CORE}){_SUFFIX}$")
-_SEARCH = re.compile(rf"(?:{_DATE}|{_CORE})")
+
+
+@lru_cache(maxsize=None)
+def _search() -> re.Pattern[str]:
+    """A time anywhere in a text (compiled when first used: ~0.7 ms of a first check that never needs it)."""
+    return re.compile(rf"(?:{_DATE}|{_CORE})")
+
+
 _BARE_YEAR = re.compile(rf"^{_PREFIX}(?P<year>(?:19|20)\d{{2}})年(?:度)?{_SUFFIX}$")
 _TRAILING = re.compile(r"[。．.，,；;！!]+$")
 
@@ -151,7 +158,7 @@ def find_time(value: object) -> TimeSpec | None:
     if len(text) > 60:
         return None
     found = None
-    for match in _SEARCH.finditer(text):
+    for match in _search().finditer(text):
         before = text[match.start() - 1] if match.start() else ""
         after = text[match.end()] if match.end() < len(text) else ""
         if before.isdigit() or after.isdigit() or after == "个":
