@@ -113,11 +113,11 @@ def test_a_circle_through_a_third_module_is_found(tmp_path):
 #: What checking one .xlsx (and the add-in's click path) has no use for: the other formats' readers (Word,
 #: calamine, other layouts and lists), drift from approved targets (a form without targets), pydantic's
 #: validators with its plugin loader (importlib.metadata: ~25 ms of the first check's CPU; the default
-#: policy is made without them), and traceback (printed only with --debug).
+#: policy is made without them), traceback (printed only with --debug) and calendar (timepoint counts days).
 _NOT_FOR_AN_XLSX = ("xltools.io.wordform", "xltools.io.legacy", "xltools.io.labelbook", "xltools.io.listbook",
                     "xltools.io.engine", "xltools.form.labelform", "xltools.form.labels", "xltools.form.listforms",
                     "xltools.core.drift", "xltools.core.targets", "xltools.core.listbook", "python_calamine", "docx",
-                    "lxml", "difflib", "subprocess", "importlib.metadata", "traceback")
+                    "lxml", "difflib", "subprocess", "importlib.metadata", "traceback", "calendar")
 
 
 def test_a_check_of_one_xlsx_imports_only_what_it_uses():
@@ -143,7 +143,7 @@ def test_the_add_in_click_path_imports_only_what_it_uses():
     # district's report extra installs it: only what xltools adds to xlwings' own imports counts here
     by_xlwings = _modules_after("import xlwings")
     ours = loaded - by_xlwings
-    assert sorted((set(_NOT_FOR_AN_XLSX) - {"subprocess", "importlib.metadata", "traceback"}) & ours) == []
+    assert sorted((set(_NOT_FOR_AN_XLSX) - {"subprocess", "importlib.metadata", "traceback", "calendar"}) & ours) == []
     assert not {m for m in ours if m.startswith(("xltools.district", "xltools.demo", "matplotlib"))}
 
 
