@@ -16,7 +16,6 @@ text of each item's ``<t>`` or of its runs' ``<t>``, entity and character refere
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 __all__ = ["plain_shared_strings", "unescape", "NotPlain"]
 
@@ -33,18 +32,11 @@ _RUN = rb"<r>(?:<rPr>(?:" + _PROPERTY + rb")*</rPr>)?(?:" + _T + rb")</r>"
 _ITEM = rb"<si>(?:" + _T + rb"|" + _RUN + rb")*</si>|<si/>"
 _SPACE = rb"[ \t\n]*"  # between elements: ignored by the tree reading too
 _MAIN = rb'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-
-
-@lru_cache(maxsize=None)
-def _part() -> re.Pattern[bytes]:
-    """The whole part's grammar, compiled when first used (~0.6 ms: ``check`` reads its strings by the tree)."""
-    return re.compile(
-        rb'(?:<\?xml version="1\.0" encoding="(?:UTF-8|utf-8)"(?: standalone="(?:yes|no)")?\?>)?\s*'
-        rb"<sst " + _MAIN + rb'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>'
-        rb"(?:" + _SPACE + _ITEM + rb")*" + _SPACE +
-        rb"</sst>[ \t\n]*")
-
-
+_PART = re.compile(
+    rb'(?:<\?xml version="1\.0" encoding="(?:UTF-8|utf-8)"(?: standalone="(?:yes|no)")?\?>)?\s*'
+    rb"<sst " + _MAIN + rb'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>'
+    rb"(?:" + _SPACE + _ITEM + rb")*" + _SPACE +
+    rb"</sst>[ \t\n]*")
 _TEXT_OF = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
 _REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -87,7 +79,7 @@ def plain_shared_strings(data: bytes) -> list[str] | None:
 
     ``data`` has already passed the reader's checks (no DTD, bounded size).
     """
-    if b"]]>" in data or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data or _part().fullmatch(data) is None:
+    if b"]]>" in data or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data or _PART.fullmatch(data) is None:
         return None  # "]]>" in text and U+FFFE/U+FFFF are not XML: the parser refuses them
     if b"<si/>" in data:
         data = data.replace(b"<si/>", b"<si></si>")
