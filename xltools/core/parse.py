@@ -240,7 +240,11 @@ def _is_real(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-_NUMBER_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
+@lru_cache(maxsize=None)
+def _number_re() -> re.Pattern[str]:
+    """A number's text (compiled when first used, as the other rarely needed patterns here: a first check's
+    start pays only for what it uses)."""
+    return re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
 
 
 _UNITS = ("万元", "万", "分")
@@ -288,7 +292,7 @@ def _parse_number_typed(value: object, suffixes: tuple[str, ...]) -> Number:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)]
             break
-    if not text or not _NUMBER_RE.match(text) or not any(ch.isdigit() for ch in text):
+    if not text or not _number_re().match(text) or not any(ch.isdigit() for ch in text):
         return Number("invalid", None, value)
     number = float(text.replace(",", ""))
     if not math.isfinite(number):
@@ -358,7 +362,9 @@ def split_operator(value: object) -> tuple[Comparator | None, str]:
     return None, text
 
 
-_UNKNOWN_SIGN_NUMBER = re.compile(r"^[+-]?(?:\d|\.\d)")
+@lru_cache(maxsize=None)
+def _unknown_sign_number() -> re.Pattern[str]:
+    return re.compile(r"^[+-]?(?:\d|\.\d)")
 
 
 @memoise_text
@@ -371,7 +377,7 @@ def operator_unknown(value: object) -> bool:
     if not rest or not looks_like_operator(rest[0]):
         return False
     signs = len(rest) - len(rest.lstrip("".join(ch for ch in set(rest) if looks_like_operator(ch))))
-    return bool(_UNKNOWN_SIGN_NUMBER.match(rest[signs:])) and len(rest) <= 24
+    return bool(_unknown_sign_number().match(rest[signs:])) and len(rest) <= 24
 
 
 # --- Chinese numerals (quantities: xltools.core.quantity) ---------------------
@@ -401,12 +407,16 @@ def chinese_numeral(text: str) -> int | None:
     return total + section + (digit or 0)
 
 
-
 # --- dates -------------------------------------------------------------------
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_DATE_RE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
-_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+@lru_cache(maxsize=None)
+def _date_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A date typed as text: ``2021-02-24``, ``2021年2月24日``; ``20210224``."""
+    return (re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$"),
+            re.compile(r"^(\d{4})(\d{2})(\d{2})$"))
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -424,7 +434,8 @@ def parse_date(value: object) -> dt.date | None:
         return None
     text = normalize_text(value)
     text = text.split("T")[0].split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text) else text
-    match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    dated, compact = _date_res()
+    match = dated.match(text) or compact.match(text)
     if not match:
         return None
     try:
