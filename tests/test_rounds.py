@@ -21,14 +21,14 @@ from xltools.form.layout import Layout
 
 from .test_annotate import _marks
 from xltools.district.store import STORE_NAME, StoreError
-from xltools.demo.run import EXPECT_NAME, FORMS_DIR, SECOND_NAME, build_demo
+from xltools.demo.run import EXPECT_NAME, FORMS_DIR, SECOND_NAME
 from xltools.excel.fill import fill_workbook
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(demo_seed5):
     """The demo at its smallest scale: two rounds (the second with some forms fixed) and a returns folder."""
-    return build_demo(tmp_path_factory.mktemp("rounds") / "demo", scale=20, seed=5, jobs=2, render=False)
+    return demo_seed5
 
 
 @pytest.fixture()
