@@ -18,6 +18,7 @@ tamper     the approved targets a prefilled form carries, the tamper check (meta
 scoring    formula values as the sheet shows them, then the scores
 rules      the validation rules, the findings placed at their cells, the drift from approved targets
 row        the summary's project row, the project's risk facts and its findings' rows
+           (the stages up to here run under the workers' garbage collection, combine.worker_gc)
 store      adding every result to the results store, duplicates, commit (main process)
 summary    the summary workbook (main process)
 =========  ===========================================================================================
@@ -26,6 +27,7 @@ summary    the summary workbook (main process)
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
 import tempfile
@@ -43,6 +45,7 @@ def clock(paths: list[Path]) -> dict[str, float]:
     from xltools.core import Evaluation, Policy
     from xltools.core.rules import validate
     from xltools.core.scoring import score_form, with_formula_values
+    from xltools.district.combine import worker_gc
     from xltools.district.process import LIMITS, _finding_row, indicator_rows, process_file, project_row
     from xltools.district.review import risk_facts
     from xltools.district.store import Store
@@ -68,6 +71,8 @@ def clock(paths: list[Path]) -> dict[str, float]:
     tick = time.process_time
     today = dt.date.today()
     wanted, shared = {SHEET, META_SHEET}, {META_SHEET}
+    threshold = gc.get_threshold()
+    worker_gc()  # the workers' garbage collection (the main process's stages below run under the default)
     for path in paths:
         t0 = tick()
         data = read_regular(str(path), LIMITS.max_file_bytes)[0]
@@ -117,6 +122,8 @@ def clock(paths: list[Path]) -> dict[str, float]:
         for stage, seconds in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6,
                                            t8 - t7, t9 - t8, t10 - t9)):
             spent[stage] += seconds
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
     results = [process_file((str(p), str(p)), today=today) for p in paths]
     with tempfile.TemporaryDirectory() as tmp:
         started = tick()

@@ -35,13 +35,17 @@ class _Probe:
 xltools.cli._probe = _Probe()
 {setup}
 sys.argv = ["xltools", *{argv!r}]
-xltools.cli.entry()
+try:
+    xltools.cli.entry()
+finally:  # reached only when entry() ends the usual way (sys.exit), never after os._exit
+    {after}
 """
 
 
-def _program(argv: list[str], setup: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", _PROGRAM.format(setup=setup, argv=argv)], capture_output=True,
-                          text=True, encoding="utf-8", timeout=120, cwd=ROOT)
+def _program(argv: list[str], setup: str = "", after: str = "pass") -> subprocess.CompletedProcess[str]:
+    code = _PROGRAM.format(setup=setup, argv=argv, after=after)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
+                          timeout=120, cwd=ROOT)
 
 
 def test_atexit_counts_its_callbacks():
@@ -82,9 +86,11 @@ def test_an_exit_handler_gets_the_usual_exit():
 
 
 def test_a_running_thread_gets_the_usual_exit():
-    setup = ("import threading, time\n"
-             "threading.Thread(target=lambda: (time.sleep(0.5), print('thread done', flush=True))).start()")
-    done = _program(["check", str(CLEAN)], setup=setup)
+    # the thread runs until the program's own exit path releases it: alive whatever the machine's speed
+    setup = ("import threading\n"
+             "release = threading.Event()\n"
+             "threading.Thread(target=lambda: (release.wait(), print('thread done', flush=True))).start()")
+    done = _program(["check", str(CLEAN)], setup=setup, after="release.set()")
     assert done.returncode == 0
     assert "thread done" in done.stdout and "teardown" in done.stderr
 

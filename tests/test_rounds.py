@@ -315,6 +315,28 @@ def test_a_result_that_depends_on_the_day_is_reused_only_that_day(tmp_path):
         assert not store.reuse(round_id, 5, "b" * 64, "other", "b.xlsx", 1, 0.0, "b.xlsx", next_day)  # other policy
 
 
+def test_a_result_read_again_replaces_its_row_and_findings(tmp_path):
+    """--full reads a file the store already holds: its result and its findings are replaced, not added to."""
+    import datetime as dt
+
+    from xltools.district.results import FileResult
+    from xltools.district.store import Store
+
+    day = dt.date(2026, 1, 5)
+    first = [("自评表", "E8", "deviation-missing", "error", "…"), ("自评表", "H40", "date-invalid", "error", "…")]
+    with Store(tmp_path / "s.sqlite") as store:
+        round_id, _ = store.begin_round(None, "s.xlsx", "cfg")
+        store.add(round_id, 0, FileResult("a.xlsx", "ok", sha256="a" * 64, findings=first), "cfg", day)
+        store.add(round_id, 1, FileResult("b.xlsx", "ok", sha256="b" * 64), "cfg", day)
+        again, _ = store.begin_round(None, "s.xlsx", "cfg")
+        store.add(again, 0, FileResult("a.xlsx", "tampered", sha256="a" * 64,
+                                       findings=[("自评表", "D9", "required-missing", "error", "…")]), "cfg", day)
+        rows = store.db.execute("SELECT sha256, n, code FROM findings ORDER BY sha256, n").fetchall()
+        assert rows == [("a" * 64, 0, "required-missing")]
+        assert store.db.execute("SELECT fate FROM results WHERE sha256=?", ("a" * 64,)).fetchall() == [("tampered",)]
+        assert store.db.execute("SELECT COUNT(*) FROM results").fetchone() == (2,)
+
+
 def test_expected_names_compare_normalised(tmp_path):
     """A name typed with full-width brackets on the list matches the form's half-width one (and back)."""
     import datetime as dt
