@@ -9,7 +9,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
 
-from .fuzzkit import rezip
+from .fuzzkit import parts, rezip
 
 
 @pytest.fixture
@@ -123,3 +123,22 @@ def test_missing_file_is_unreadable(tmp_path):
     with pytest.raises(WorkbookReadError) as info:
         read_workbook(tmp_path / "nope.xlsx")
     assert info.value.fate == "unreadable"
+
+
+@pytest.mark.parametrize("cells_only", [False, True])
+def test_markup_bounds_refuse_a_part_with_too_many_tags_or_attributes(book_bytes, cells_only):
+    """The counts are skipped for a part shorter than the bounds (it cannot hold more), never for a longer one."""
+    book = openpyxl.load_workbook(io.BytesIO(book_bytes))
+    for row in range(10, 60):
+        book["自评表"].cell(row, 1, row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    sheet = parts(data)["xl/worksheets/sheet1.xml"]  # the part with the most markup of those read (styles are cached)
+    tags, attributes = sheet.count(b"<"), sheet.count(b"=")
+    assert len(sheet) > tags and len(sheet) > attributes
+    read_workbook(data, cells_only=cells_only, limits=Limits(max_tags=tags, max_attributes=attributes))
+    for limits in (Limits(max_tags=tags - 1), Limits(max_attributes=attributes - 1)):
+        with pytest.raises(WorkbookReadError) as info:
+            read_workbook(data, cells_only=cells_only, limits=limits)
+        assert info.value.fate == "too-large" and "xl/worksheets/sheet1.xml" in info.value.reason

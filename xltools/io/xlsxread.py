@@ -248,7 +248,9 @@ class _Reader:
     def _checked(self, name: str, data: bytes) -> bytes:
         """``data`` refused if unsafe or too big to parse, with Strict namespaces made transitional."""
         _refuse_dtd(name, data)
-        if data.count(b"<") > self.limits.max_tags or data.count(b"=") > self.limits.max_attributes:
+        # a part shorter than a bound cannot hold more markup than it (a form's parts never do): no count
+        if len(data) > min(self.limits.max_tags, self.limits.max_attributes) and (
+                data.count(b"<") > self.limits.max_tags or data.count(b"=") > self.limits.max_attributes):
             raise WorkbookReadError("too-large", f"工作簿内部文件 {name} 的元素或属性过多（超过 "
                                                  f"{self.limits.max_tags // 2:,} 个元素或 "
                                                  f"{self.limits.max_attributes:,} 个属性），已拒绝读取")
