@@ -101,6 +101,36 @@ def test_anything_outside_the_plain_grammar_is_left_to_the_parser(odd):
     assert plain_shared_strings(part("<si><t>x</t></si>", odd)) is None
 
 
+def test_bytes_that_are_not_utf8_anywhere_are_left_to_the_parser():
+    """Also in a run property's attribute value, which holds no text read (the parser refuses the part)."""
+    data = part('<si><r><rPr><rFont val="X"/></rPr><t>a</t></r></si>').replace(b'"X"', b'"\xff"')
+    with pytest.raises(ParseError):
+        fromstring(data)
+    assert plain_shared_strings(data) is None
+
+
+@pytest.mark.parametrize("items", [
+    ["<si/>", "<si><t>a</t></si>"], ["<si><t>a</t></si>", "<si/>"], ["<si/>", "<si/>"], ["<si/>"], [],
+    ["\n <si/>\n<si/> <si><t>a</t></si>\n<si/>\n"], ["<si><t>a</t></si>", "<si/>", "<si><t>b</t></si>"],
+])
+def test_empty_items_anywhere_read_as_the_tree_reads_them(items):
+    data = part(*items)
+    assert plain_shared_strings(data) == tree_strings(data)
+    assert plain_shared_strings(data) == tree_strings(data)  # the second time from the item cache
+
+
+def test_an_item_read_before_reads_the_same_in_another_part():
+    """Items are kept by their bytes between parts: the same item reads the same, a changed one is read anew,
+    a broken one is refused even when the items around it were read before."""
+    first = part("<si><t>标签</t></si>", "<si><t>甲 &amp; 乙</t></si>")
+    second = part("<si><t>标签</t></si>", "<si><t>甲 &amp; 丙</t></si>")
+    assert plain_shared_strings(first) == ["标签", "甲 & 乙"]
+    assert plain_shared_strings(second) == ["标签", "甲 & 丙"]
+    assert plain_shared_strings(part("<si><t>标签</t></si>", "<si><t>甲 &#0; 乙</t></si>")) is None
+    assert plain_shared_strings(part("<si><t>标签</t></si>", "<si><t>甲 乙</si>")) is None
+    assert plain_shared_strings(part("<si><t>标签</t></si>", "<si><t>甲 &amp; 乙</t></si>") + b"<x/>") is None
+
+
 def test_count_given_twice_is_left_to_the_parser():
     assert plain_shared_strings(part("<si><t>x</t></si>").replace(b'count="3"', b'count="3" count="3"')) is None
 

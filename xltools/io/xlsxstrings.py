@@ -29,21 +29,23 @@ _T = rb'<t(?: xml:space="preserve")?>' + _TEXT + rb"</t>|<t(?: xml:space=\"prese
 _VALUE = rb'="[^"<>&\x00-\x1f]*"'
 _PROPERTY = rb"<[A-Za-z]+(?: ([A-Za-z]+)" + _VALUE + rb"(?: (?!\1=)[A-Za-z]+" + _VALUE + rb")?)?/>"
 _RUN = rb"<r>(?:<rPr>(?:" + _PROPERTY + rb")*</rPr>)?(?:" + _T + rb")</r>"
-_ITEM = rb"<si>(?:" + _T + rb"|" + _RUN + rb")*</si>|<si/>"
+_ITEM = rb"<si>(?:" + _T + rb"|" + _RUN + rb")*"  # up to its "</si>"
 _SPACE = rb"[ \t\n]*"  # between elements: ignored by the tree reading too
+_EMPTY = rb"(?:" + _SPACE + rb"<si/>)*" + _SPACE  # empty items, and the space before the next
 _MAIN = rb'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-_PART = re.compile(
+_HEAD = re.compile(
     rb'(?:<\?xml version="1\.0" encoding="(?:UTF-8|utf-8)"(?: standalone="(?:yes|no)")?\?>)?\s*'
-    rb"<sst " + _MAIN + rb'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>'
-    rb"(?:" + _SPACE + _ITEM + rb")*" + _SPACE +
-    rb"</sst>[ \t\n]*")
+    rb"<sst " + _MAIN + rb'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>')
+#: What ends at an item's "</si>": empty items, space, the item's start tag and content.
+_PIECE = re.compile(_EMPTY + _ITEM)
+_END = re.compile(_EMPTY + rb"</sst>[ \t\n]*")
 _TEXT_OF = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
 _REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
-#: Items already read, by their bytes (the labels of one template's forms repeat from file to file).
-_ITEMS: dict[bytes, str] = {}
+#: Items already read, by the bytes of their piece (the labels of one template's forms repeat from file to file).
+_ITEMS: dict[bytes, str | tuple[str, ...]] = {}
 _ITEMS_KEPT = 8192
 
 
@@ -77,27 +79,55 @@ def unescape(raw: str) -> str:
 def plain_shared_strings(data: bytes) -> list[str] | None:
     """The strings of a shared-string part in the plain form, in order; ``None`` when it is not.
 
-    ``data`` has already passed the reader's checks (no DTD, bounded size).
+    ``data`` has already passed the reader's checks (no DTD, bounded size). The part is the head
+    (``<sst …>``), then pieces each ending at an item's ``</si>`` — which nothing else in the grammar
+    contains, so splitting there cuts exactly the items —, then ``</sst>``. A piece is checked against the
+    grammar (and read) once per process: its text depends on its bytes alone, and the labels of one
+    template's forms repeat from file to file, so what a part costs is mostly its own texts.
     """
-    if b"]]>" in data or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data or _PART.fullmatch(data) is None:
-        return None  # "]]>" in text and U+FFFE/U+FFFF are not XML: the parser refuses them
-    if b"<si/>" in data:
-        data = data.replace(b"<si/>", b"<si></si>")
+    head = _HEAD.match(data)
+    if head is None:
+        return None
+    pieces = data[head.end():].split(b"</si>")
+    end = _END.fullmatch(pieces.pop())
+    if end is None:
+        return None
     strings: list[str] = []
-    texts_of, known = _TEXT_OF.findall, _ITEMS.get
+    known = _ITEMS.get
     try:
-        # The grammar holds, so "</si>" ends each item and the <t> before it are the item's (its own or
-        # its runs'), in order. An item's text depends on its bytes alone: read once per process.
-        for item in data.split(b"</si>")[:-1]:
-            text = known(item)
+        for piece in pieces:
+            text = known(piece)
             if text is None:
-                texts = texts_of(item)
-                text = (texts[0] if len(texts) == 1 else b"".join(texts)).decode("utf-8")
-                text = unescape(text)
+                text = _read_piece(piece)
+                if text is None:
+                    return None
                 if len(_ITEMS) >= _ITEMS_KEPT:
                     _ITEMS.clear()
-                _ITEMS[item] = text
-            strings.append(text)
-    except (NotPlain, UnicodeDecodeError):  # not XML: the parser refuses it with its own message
+                _ITEMS[piece] = text
+            if type(text) is tuple:  # empty items before this one
+                strings.extend(text)
+            else:
+                strings.append(text)
+    except NotPlain:  # a reference to a character XML forbids: the parser refuses it with its own message
         return None
+    strings.extend([""] * end.group(0).count(b"<si/>"))
     return strings
+
+
+def _read_piece(piece: bytes) -> str | tuple[str, ...] | None:
+    """The text of the item a piece ends with (with an empty string before it for each ``<si/>`` first, as a
+    tuple), or ``None`` when the piece is not in the plain form."""
+    # "]]>" in text and U+FFFE/U+FFFF are not XML, nor is a byte sequence that is not UTF-8 anywhere
+    # (attribute values too): the parser refuses them
+    if (b"]]>" in piece or b"\xef\xbf\xbe" in piece or b"\xef\xbf\xbf" in piece
+            or _PIECE.fullmatch(piece) is None):
+        return None
+    try:
+        piece.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    start = piece.rfind(b"<si>")
+    texts = _TEXT_OF.findall(piece, start)
+    text = unescape((texts[0] if len(texts) == 1 else b"".join(texts)).decode("utf-8"))
+    empty = piece.count(b"<si/>", 0, start)
+    return (*[""] * empty, text) if empty else text
