@@ -31,6 +31,7 @@ from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxcells import (
     cells,
     cells_document,
+    declares,
     is_date_format,
     iso_moment,
     truthy,
@@ -402,7 +403,7 @@ def _refuse_dtd(name: str, data: bytes) -> None:
     ``forbid_dtd=True`` guards, at the speed of the C parser (defusedxml's
     parser runs its tree builder in Python, 3× slower on these small parts).
     """
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data or b"\x00" in data:
+    if b"\x00" in data or declares(data) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         raise WorkbookReadError("unreadable", f"工作簿内部文件 {name} 含有 DTD 或实体声明，可能是恶意文件，已拒绝读取")
 
 
