@@ -8,7 +8,8 @@ writes the summary:
 
 =========  ===========================================================================================
 open       the file's bytes, SHA-256, the zip directory and its limits, workbook.xml and its relations
-inflate    decompressing the parts the reader reads (shared strings, styles, the two sheets)
+inflate    decompressing the parts of the file's own the reader reads (shared strings, the form sheet); the
+           parts every form of a template shares (styles, 模板信息) are known by their stored bytes, in their stages
 strings    the shared strings (LibreOffice-saved files keep a form's texts there)
 styles     the locked and date styles (cached per process by the part's digest)
 sheet      the form sheet's and 模板信息's cells
@@ -78,8 +79,8 @@ def clock(paths: list[Path]) -> dict[str, float]:
         targets = reader._relationships("xl/_rels/workbook.xml.rels")
         t1 = tick()
         sheet_parts = [targets.get(node.get(f"{xlsxread._REL_NS}id", ""), "")
-                       for node in workbook.iter(f"{xlsxread._NS}sheet") if node.get("name") in wanted]
-        for name in ("xl/sharedStrings.xml", "xl/styles.xml", *sheet_parts):
+                       for node in workbook.iter(f"{xlsxread._NS}sheet") if node.get("name") in wanted - shared]
+        for name in ("xl/sharedStrings.xml", *sheet_parts):
             reader.inflated[name] = xlsxread._Reader.part(reader, name)
         t2 = tick()
         strings = reader._shared_strings()

@@ -1,5 +1,7 @@
 import datetime as dt
 import io
+import struct
+import zipfile
 
 import openpyxl
 import pytest
@@ -7,6 +9,7 @@ from openpyxl.styles import Protection
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from xltools.io import xlsxread
 from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
 
 from .fuzzkit import parts, rezip
@@ -142,3 +145,38 @@ def test_markup_bounds_refuse_a_part_with_too_many_tags_or_attributes(book_bytes
         with pytest.raises(WorkbookReadError) as info:
             read_workbook(data, cells_only=cells_only, limits=limits)
         assert info.value.fate == "too-large" and "xl/worksheets/sheet1.xml" in info.value.reason
+
+
+def _with_stated_crc(data: bytes, name: str, crc: int) -> bytes:
+    """``data`` with the CRC-32 its local header and central directory state for ``name`` replaced (the stored
+    bytes unchanged)."""
+    out = bytearray(data)
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    struct.pack_into("<I", out, info.header_offset + 14, crc)
+    entry = data.find(b"PK\x01\x02" + data[info.header_offset + 4:info.header_offset + 14])
+    while data[entry + 46:entry + 46 + len(name)] != name.encode():
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    struct.pack_into("<I", out, entry + 16, crc)
+    return bytes(out)
+
+
+def test_a_shared_part_known_by_its_stored_bytes_is_read_again_when_the_zip_states_otherwise(book_bytes):
+    """Shared parts are known by the bytes the zip stores and what it states of them: the same stored bytes with
+    another CRC-32, or under a smaller part limit, are refused as when nothing was read before."""
+    meta = "xl/worksheets/sheet2.xml"  # 模板信息
+    good = zipfile.ZipFile(io.BytesIO(book_bytes)).getinfo(meta).CRC
+    forged = _with_stated_crc(book_bytes, meta, good ^ 1)
+    assert zipfile.ZipFile(io.BytesIO(forged)).getinfo(meta).CRC == good ^ 1
+    for shared in (["模板信息"], []):
+        xlsxread._INFLATED.clear()
+        xlsxread._PART_CACHE.clear()
+        assert read_workbook(book_bytes, shared=shared).sheet("模板信息").value("B1") == "chaoyang"
+        with pytest.raises(WorkbookReadError) as info:
+            read_workbook(forged, shared=shared)
+        assert info.value.fate == "unreadable"
+        size = zipfile.ZipFile(io.BytesIO(book_bytes)).getinfo(meta).file_size
+        with pytest.raises(WorkbookReadError) as info:
+            read_workbook(book_bytes, shared=shared, limits=Limits(max_part_bytes=size - 1))
+        assert info.value.fate == "too-large"
+    assert read_workbook(book_bytes, shared=["模板信息"]).sheet("模板信息").value("B1") == "chaoyang"
+    assert len(xlsxread._INFLATED) >= 3  # workbook.xml, its relations, styles, 模板信息: known by their stored bytes

@@ -18,6 +18,7 @@ import io
 import lzma
 import math
 import posixpath
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -36,7 +37,7 @@ from xltools.io.xlsxcells import (
     iso_moment,
     truthy,
 )
-from xltools.io.xlsxinflate import inflate
+from xltools.io.xlsxinflate import inflate, stored
 from xltools.io.xlsxsheet import PlainSheet, Record, plain_cells
 from xltools.io.xlsxstrings import plain_shared_strings
 
@@ -67,6 +68,12 @@ _PART_CACHE: dict[bytes, Element] = {}
 _STYLE_CACHE: dict[bytes, tuple[frozenset[int], frozenset[int]]] = {}
 #: Parts larger than this are parsed every time, never cached.
 _CACHE_PART_BYTES = 1 << 20
+#: The SHA-256 of a shared part (workbook.xml and its relations, styles, 模板信息) as inflated, by the SHA-256 of
+#: the bytes the zip stores for it with its compression, stated size and CRC-32 and the part limit: what
+#: :func:`~xltools.io.xlsxinflate.inflate` makes of an entry depends on these alone, so a part every form of a
+#: template shares is neither inflated nor hashed again (only parts it inflated and checked are kept).
+_INFLATED: dict[bytes, bytes] = {}
+_STATED = struct.Struct("<HIQQ")
 
 
 class WorkbookReadError(UserError):
@@ -212,27 +219,57 @@ class _Reader:
         info = self.names.get(name)
         if info is None:
             return None
-        data = inflate(self.data, info, self.limits.max_part_bytes)
+        return self._inflated(name, info, None)[0]
+
+    def _inflated(self, name: str, info: zipfile.ZipInfo, raw: memoryview | None) -> tuple[bytes, bool]:
+        """The part and whether :func:`~xltools.io.xlsxinflate.inflate` gave it (``raw``: its stored bytes)."""
+        data = inflate(self.data, info, self.limits.max_part_bytes, raw)
+        fast = data is not None
         if data is None:  # not sure to read it as zipfile does (xlsxinflate): zipfile reads it
             with self.archive.open(name) as handle:
                 data = handle.read(self.limits.max_part_bytes + 1)
         if len(data) > self.limits.max_part_bytes:
             raise WorkbookReadError("too-large", f"工作簿内部文件 {name} 解压后过大")
-        return data
+        return data, fast
+
+    def shared_part(self, name: str) -> tuple[bytes, bytes | None] | None:
+        """The SHA-256 of a part many files share and the part's bytes — ``None`` for the bytes when the digest is
+        known from the part's stored bytes (:data:`_INFLATED`; the caller inflates it with :meth:`part` only if
+        it keeps nothing made of it). ``None`` when there is no such part."""
+        info = self.names.get(name)
+        if info is None:
+            return None
+        raw = stored(self.data, info)
+        key = None
+        if raw is not None:
+            key = hashlib.sha256(raw).digest() + _STATED.pack(info.compress_type, info.CRC, info.file_size,
+                                                                self.limits.max_part_bytes)
+            digest = _INFLATED.get(key)
+            if digest is not None:
+                return digest, None
+        data, fast = self._inflated(name, info, raw)
+        digest = hashlib.sha256(data).digest()
+        if key is not None and fast:
+            if len(_INFLATED) >= 256:
+                _INFLATED.clear()
+            _INFLATED[key] = digest
+        return digest, data
 
     def shared_xml(self, name: str) -> Element | None:
         """Like :meth:`xml` for parts every form of a template shares (the tree is never mutated).
 
         Cached by the SHA-256 of the bytes read from this file, so a cached tree is only ever
         reused for a part with exactly the same bytes (a forged zip CRC changes nothing)."""
-        data = self.part(name)
-        if data is None:
+        known = self.shared_part(name)
+        if known is None:
             return None
-        if len(data) > _CACHE_PART_BYTES:
-            return self._parse(name, data)
-        key = hashlib.sha256(data).digest()
+        key, data = known
         root = _PART_CACHE.get(key)
         if root is None:
+            if data is None:
+                data = self._inflated(name, self.names[name], None)[0]
+            if len(data) > _CACHE_PART_BYTES:
+                return self._parse(name, data)
             root = self._parse(name, data)
             if len(_PART_CACHE) >= 256:
                 _PART_CACHE.clear()
@@ -366,12 +403,14 @@ class _Reader:
 
     def _styles(self) -> tuple[frozenset[int], frozenset[int]]:
         """Locked and date styles; cached by the SHA-256 of the part as read (every form shares the template's)."""
-        data = self.part("xl/styles.xml")
-        if data is None:
+        known = self.shared_part("xl/styles.xml")
+        if known is None:
             return frozenset({0}), frozenset()
-        key = hashlib.sha256(data).digest()
+        key, data = known
         styles = _STYLE_CACHE.get(key)
         if styles is None:
+            if data is None:
+                data = self._inflated("xl/styles.xml", self.names["xl/styles.xml"], None)[0]
             styles = self._parse_styles(self._parse("xl/styles.xml", data))
             if len(_STYLE_CACHE) >= 64:
                 _STYLE_CACHE.clear()
