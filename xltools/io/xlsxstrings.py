@@ -3,8 +3,8 @@
 LibreOffice writes every string of a form to ``xl/sharedStrings.xml``, most of them as rich-text runs
 with a font description each (``<r><rPr><sz/><color/><rFont/><family/></rPr><t>…</t></r>``); building
 the element tree of that part cost more than reading the whole form sheet. :func:`plain_shared_strings`
-reads the part when it is in the plain form these writers use — checked against a strict grammar by one
-regular-expression match over the whole part, so nothing outside that grammar (comments, CDATA,
+reads the part when it is in the plain form these writers use — checked against a strict grammar, item
+by item (an item read before in this process is known), so nothing outside that grammar (comments, CDATA,
 prefixed or unknown elements, phonetic runs, other encodings, carriage returns, characters XML
 forbids) is ever read this way: it returns ``None`` and the caller parses the part with the XML parser
 as before, which also raises the same error for a part that is not well-formed.
@@ -16,6 +16,8 @@ text of each item's ``<t>`` or of its runs' ``<t>``, entity and character refere
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import NamedTuple
 
 __all__ = ["plain_shared_strings", "unescape", "NotPlain"]
 
@@ -33,12 +35,23 @@ _ITEM = rb"<si>(?:" + _T + rb"|" + _RUN + rb")*"  # up to its "</si>"
 _SPACE = rb"[ \t\n]*"  # between elements: ignored by the tree reading too
 _EMPTY = rb"(?:" + _SPACE + rb"<si/>)*" + _SPACE  # empty items, and the space before the next
 _MAIN = rb'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-_HEAD = re.compile(
-    rb'(?:<\?xml version="1\.0" encoding="(?:UTF-8|utf-8)"(?: standalone="(?:yes|no)")?\?>)?\s*'
-    rb"<sst " + _MAIN + rb'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>')
+_HEAD = (rb'(?:<\?xml version="1\.0" encoding="(?:UTF-8|utf-8)"(?: standalone="(?:yes|no)")?\?>)?\s*'
+         rb"<sst " + _MAIN + rb'(?: count="[0-9]+")?(?: uniqueCount="[0-9]+")?>')
 #: What ends at an item's "</si>": empty items, space, the item's start tag and content.
-_PIECE = re.compile(_EMPTY + _ITEM)
-_END = re.compile(_EMPTY + rb"</sst>[ \t\n]*")
+_PIECE = _EMPTY + _ITEM
+_END = _EMPTY + rb"</sst>[ \t\n]*"
+
+
+class _Grammar(NamedTuple):
+    head: re.Pattern[bytes]
+    piece: re.Pattern[bytes]
+    end: re.Pattern[bytes]
+
+
+@cache
+def _grammar() -> _Grammar:
+    """The patterns above, compiled when first used (~2 ms: a check of a form written by xltools never uses them)."""
+    return _Grammar(*map(re.compile, (_HEAD, _PIECE, _END)))
 _TEXT_OF = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
 _REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -85,11 +98,12 @@ def plain_shared_strings(data: bytes) -> list[str] | None:
     grammar (and read) once per process: its text depends on its bytes alone, and the labels of one
     template's forms repeat from file to file, so what a part costs is mostly its own texts.
     """
-    head = _HEAD.match(data)
+    grammar = _grammar()
+    head = grammar.head.match(data)
     if head is None:
         return None
     pieces = data[head.end():].split(b"</si>")
-    end = _END.fullmatch(pieces.pop())
+    end = grammar.end.fullmatch(pieces.pop())
     if end is None:
         return None
     strings: list[str] = []
@@ -120,7 +134,7 @@ def _read_piece(piece: bytes) -> str | tuple[str, ...] | None:
     # "]]>" in text and U+FFFE/U+FFFF are not XML, nor is a byte sequence that is not UTF-8 anywhere
     # (attribute values too): the parser refuses them
     if (b"]]>" in piece or b"\xef\xbf\xbe" in piece or b"\xef\xbf\xbf" in piece
-            or _PIECE.fullmatch(piece) is None):
+            or _grammar().piece.fullmatch(piece) is None):
         return None
     try:
         piece.decode("utf-8")
