@@ -12,7 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from xltools.io import xlsxread
 from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
 
-from .fuzzkit import parts, rezip
+from .fuzzkit import parts, rezip, with_part
 
 
 @pytest.fixture
@@ -180,3 +180,37 @@ def test_a_shared_part_known_by_its_stored_bytes_is_read_again_when_the_zip_stat
         assert info.value.fate == "too-large"
     assert read_workbook(book_bytes, shared=["模板信息"]).sheet("模板信息").value("B1") == "chaoyang"
     assert len(xlsxread._INFLATED) >= 3  # workbook.xml, its relations, styles, 模板信息: known by their stored bytes
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("where", ["shared", "inline", "formula"])
+def test_a_cell_text_over_excel_s_limit_is_refused_and_one_at_it_is_read(book_bytes, where, fast, monkeypatch):
+    from xltools.io.xlsxread import MAX_CELL_CHARS
+
+    if not fast:  # the parser's paths
+        monkeypatch.setattr(xlsxread, "plain_cells", lambda _cut: None)
+        monkeypatch.setattr(xlsxread, "plain_shared_strings", lambda _data: None)
+    sheet = parts(book_bytes)["xl/worksheets/sheet1.xml"]
+    for length, readable in ((MAX_CELL_CHARS, True), (MAX_CELL_CHARS + 1, False)):
+        text = "字" * length
+        if where == "shared":
+            sst = (f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>a</t></si>'
+                   f"<si><t>{text}</t></si></sst>").encode()
+            cell = b'<c r="H9" t="s"><v>1</v></c>'
+            data = with_part(with_part(book_bytes, "xl/sharedStrings.xml", sst), "[Content_Types].xml",
+                             parts(book_bytes)["[Content_Types].xml"])
+        elif where == "inline":
+            cell = f'<c r="H9" t="inlineStr"><is><t>{text}</t></is></c>'.encode()
+            data = book_bytes
+        else:
+            cell = f'<c r="H9" t="str"><f>A1</f><v>{text}</v></c>'.encode()
+            data = book_bytes
+        data = with_part(data, "xl/worksheets/sheet1.xml",
+                         sheet.replace(b"</sheetData>", b'<row r="9">' + cell + b"</row></sheetData>"))
+        for cells_only in (True, False):
+            if readable:
+                assert read_workbook(data, cells_only=cells_only).sheet("自评表").value("H9") == text
+            else:
+                with pytest.raises(WorkbookReadError) as info:
+                    read_workbook(data, cells_only=cells_only)
+                assert info.value.fate == "unreadable" and f"{MAX_CELL_CHARS:,}" in info.value.reason

@@ -384,7 +384,9 @@ class _Reader:
         data = self._checked("xl/sharedStrings.xml", data)
         plain = plain_shared_strings(data)
         if plain is not None:
-            return [_bounded(text) for text in plain]
+            if plain and max(map(len, plain)) > MAX_CELL_CHARS:
+                _bounded(max(plain, key=len))  # raises
+            return plain
         root = fromstring(data)
         out = []
         for si in root.iter(f"{_NS}si"):
@@ -490,7 +492,7 @@ def _fill_cells(sheet: SheetData, records: Iterable[Record], strings: list[str],
             formulas[ref] = formula
         if kind == "inlineStr":
             if inline is not None:
-                values[ref] = _bounded(inline)
+                values[ref] = inline if len(inline) <= MAX_CELL_CHARS else _bounded(inline)
             continue
         if text is None:
             continue
@@ -498,7 +500,7 @@ def _fill_cells(sheet: SheetData, records: Iterable[Record], strings: list[str],
             index = int(text)
             values[ref] = strings[index] if 0 <= index < len(strings) else ""
         elif kind in ("str", "e"):
-            values[ref] = _bounded(text)
+            values[ref] = text if len(text) <= MAX_CELL_CHARS else _bounded(text)
         elif kind == "d":  # an ISO 8601 date (Strict Open XML may store dates so)
             values[ref] = iso_moment(text)
         elif kind == "b":
