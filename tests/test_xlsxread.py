@@ -214,3 +214,23 @@ def test_a_cell_text_over_excel_s_limit_is_refused_and_one_at_it_is_read(book_by
                 with pytest.raises(WorkbookReadError) as info:
                     read_workbook(data, cells_only=cells_only)
                 assert info.value.fate == "unreadable" and f"{MAX_CELL_CHARS:,}" in info.value.reason
+
+
+def test_what_is_kept_of_a_shared_part_is_never_handed_out_to_be_changed(book_bytes):
+    first = read_workbook(book_bytes, shared=["模板信息"])
+    first.defined_names["ProjectName"] = "changed"
+    first.sheet_names.append("changed")
+    first.sheet("模板信息").values["B1"] = "changed"
+    first.sheet("自评表").merged.append("Z1:Z2")
+    again = read_workbook(book_bytes, shared=["模板信息"])
+    assert again.defined_names == {"ProjectName": "'自评表'!$B$2"} and again.sheet_names == ["自评表", "模板信息"]
+    assert again.sheet("模板信息").value("B1") == "chaoyang" and again.sheet("自评表").merged == ["A5:C5"]
+
+
+def test_two_sheets_of_one_name_are_refused_every_time(book_bytes):
+    workbook = parts(book_bytes)["xl/workbook.xml"]
+    twice = with_part(book_bytes, "xl/workbook.xml", workbook.replace('name="模板信息"'.encode(), 'name="自评表"'.encode()))
+    for _ in range(2):  # the second time from what was kept of the part
+        with pytest.raises(WorkbookReadError) as info:
+            read_workbook(twice)
+        assert info.value.fate == "unreadable" and "两个名为「自评表」的工作表" in info.value.reason
