@@ -190,18 +190,30 @@ def _read(tokens: list[tuple[str, ...]]) -> tuple[dict[str, int], list[Record], 
     attribute list could be read otherwise by the parser or a text refers to a character XML forbids."""
     grammar = _grammar()
     prefixes: set[str] = set()
-    for attributes in {t[8] for t in tokens if t[8]} | {grammar.formula.match(t[4]).group(1) for t in tokens if t[4]}:
-        used = _prefixes(attributes) if attributes else frozenset()
-        if used is None:
-            return None
-        prefixes |= used
-    styles = {t[1]: style for t in tokens if t[2] and (style := int(t[2]))}
+    styles: dict[str, int] = {}
     records: list[Record] = []
     try:
-        for _, ref, style, kind, formula, value, inline, _, _ in (t for t in tokens if t[4] or t[5] or t[6]):
+        for _, ref, style, kind, formula, value, inline, attributes, _ in tokens:
+            if attributes:  # a row's start tag
+                used = _prefixes(attributes)
+                if used is None:
+                    return None
+                prefixes |= used
+            if not ref:
+                continue
+            number = int(style) if style else 0
+            if number:
+                styles[ref] = number
             if formula:
-                text_of = grammar.formula.match(formula).group(2)
+                attributes, text_of = grammar.formula.match(formula).groups()
+                if attributes:
+                    used = _prefixes(attributes)
+                    if used is None:
+                        return None
+                    prefixes |= used
                 formula = unescape(text_of) if text_of else ""
+            elif not value and not inline:  # formatting only
+                continue
             else:
                 formula = None
             if inline:
@@ -210,8 +222,7 @@ def _read(tokens: list[tuple[str, ...]]) -> tuple[dict[str, int], list[Record], 
                           else "".join(map(unescape, _TEXT_OF.findall(inline))))
             else:
                 inline = None
-            records.append((ref, int(style) if style else 0, kind or "n", formula, inline,
-                            unescape(value) if value else None))
+            records.append((ref, number, kind or "n", formula, inline, unescape(value) if value else None))
     except NotPlain:
         return None
     return styles, records, prefixes
@@ -260,8 +271,9 @@ def _read_row(piece: str) -> _Rows | None:
     end = chunks.pop()
     styles: dict[str, int] = {}
     records: list[Record] = []
+    known = _CELLS.get
     for chunk in chunks:
-        cells = _CELLS.get(chunk, False)
+        cells = known(chunk, False)
         if cells is False:
             cells = _read_cells(chunk + "</c>")
             if len(_CELLS) >= _CELLS_KEPT:
@@ -269,9 +281,11 @@ def _read_row(piece: str) -> _Rows | None:
             _CELLS[chunk] = cells
         if cells is None:
             return None
-        styles.update(cells.styles)
-        records.extend(cells.records)
-        prefixes |= cells.prefixes
+        if cells.styles:
+            styles.update(cells.styles)
+        records += cells.records
+        if cells.prefixes:
+            prefixes |= cells.prefixes
     if end:
         cells = _ENDS.get(end, False)
         if cells is False:
