@@ -202,3 +202,41 @@ def test_mutations_of_a_libreoffice_string_table_read_as_the_tree_reads_them(lib
     if tree is None:  # not XML: the reader refuses it whichever path it takes
         with pytest.raises(WorkbookReadError):
             read_workbook(with_part(libreoffice_resaved, "xl/sharedStrings.xml", xml))
+
+
+def _as_references(text: str, picks: list[int]) -> str:
+    """``text`` escaped as XML, characters at ``picks`` written as decimal or hexadecimal references."""
+    out = []
+    for i, ch in enumerate(text):
+        if i in picks:
+            out.append(f"&#{ord(ch)};" if i % 2 else f"&#x{ord(ch):x};")
+        else:
+            out.append(escape(ch, {'"': "&quot;", "'": "&apos;"}))
+    return "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.lists(st.integers(0, 29), max_size=30))
+def test_unescape_gives_what_the_parser_gives(text, picks):
+    from xltools.io.xlsxstrings import unescape
+
+    raw = _as_references(text, picks)
+    assert unescape(raw) == (fromstring(f"<t>{raw}</t>").text or "")
+
+
+@pytest.mark.parametrize("raw", ["&amp;#38;", "&#38;lt;", "&#x26;amp;", "a&#10;b&amp;c&#x9;", "&#38;&#38;#38;",
+                                 "&lt;&#20013;&gt;&#x4E2D;&quot;&apos;", "&#0000065;", "&#x1F600;"])
+def test_unescape_of_references_next_to_entities(raw):
+    from xltools.io.xlsxstrings import unescape
+
+    assert unescape(raw) == fromstring(f"<t>{raw}</t>").text
+
+
+@pytest.mark.parametrize("raw", ["&#0;", "&#x1;", "&#xD800;", "&#xFFFE;", "&#1114112;", "a&#8;b"])
+def test_unescape_refuses_references_to_characters_xml_forbids(raw):
+    from xltools.io.xlsxstrings import NotPlain, unescape
+
+    with pytest.raises(ParseError):
+        fromstring(f"<t>{raw}</t>")
+    with pytest.raises(NotPlain):
+        unescape(raw)

@@ -53,8 +53,8 @@ def _grammar() -> _Grammar:
     """The patterns above, compiled when first used (~2 ms: a check of a form written by xltools never uses them)."""
     return _Grammar(*map(re.compile, (_HEAD, _PIECE, _END)))
 _TEXT_OF = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
-_REFERENCE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
-_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+#: Characters of references already resolved, by the reference's code.
+_CODES: dict[str, str] = {}
 
 
 #: Items already read, by the bytes of their piece (the labels of one template's forms repeat from file to file).
@@ -66,27 +66,45 @@ class NotPlain(Exception):
     """A character reference to a character XML does not allow: left to the XML parser to refuse."""
 
 
-def _resolve(match: re.Match[str]) -> str:
-    name = match.group(1)
-    if name[0] != "#":
-        return _ENTITIES[name]
-    code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
-    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or 0x10000 <= code <= 0x10FFFF):
-        raise NotPlain
-    return chr(code)
+def _character(code: str) -> str:
+    """The character of a reference's code (``20013``, ``x4e2d``); :class:`NotPlain` for one XML does not allow."""
+    char = _CODES.get(code)
+    if char is None:
+        number = int(code[1:], 16) if code[0] == "x" else int(code)
+        if not (number in (0x9, 0xA, 0xD) or 0x20 <= number <= 0xD7FF or 0xE000 <= number <= 0xFFFD
+                or 0x10000 <= number <= 0x10FFFF):
+            raise NotPlain
+        char = chr(number)
+        if len(_CODES) < 65536:
+            _CODES[code] = char
+    return char
+
+
+def _named(text: str) -> str:
+    """``text`` with the five predefined entities replaced (``&amp;`` last, so ``&amp;lt;`` stays ``&lt;``)."""
+    if "&" not in text:
+        return text
+    return (text.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'")
+            .replace("&amp;", "&"))
 
 
 def unescape(raw: str) -> str:
     """Text as the XML parser gives it, from text that matched a grammar allowing only the five entities and
-    character references (``&amp;`` replaced last, so ``&amp;lt;`` stays ``&lt;``); :class:`NotPlain` for a
-    reference to a character XML does not allow."""
+    character references; :class:`NotPlain` for a reference to a character XML does not allow. openpyxl (with
+    lxml) writes every non-ASCII character as a reference, so they are cut apart at ``&#`` (which only ever
+    starts one) rather than matched one by one."""
     if "&" not in raw:
         return raw
-    if "&#" in raw:
-        return _REFERENCE.sub(_resolve, raw)
-    return (raw.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'")
-            .replace("&amp;", "&"))
+    if "&#" not in raw:
+        return _named(raw)
+    pieces = raw.split("&#")
+    out = [_named(pieces[0])]
+    for piece in pieces[1:]:
+        code, _, rest = piece.partition(";")
+        out.append(_character(code))
+        if rest:
+            out.append(_named(rest))
+    return "".join(out)
 
 
 def plain_shared_strings(data: bytes) -> list[str] | None:
