@@ -11,6 +11,7 @@ in ``make fuzz``).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sys
@@ -285,6 +286,36 @@ def test_characters_xml_forbids_outside_the_rows_are_left_to_the_parser():
         cut = cells_document(xml)
         assert cut is None or not read_fast(cut)
         same_both_ways(with_part(SEEDS[0].read_bytes(), SHEET_PART, xml))
+
+
+def test_a_row_read_before_takes_this_file_s_date_styles_and_shared_strings(tmp_path):
+    """What a row's records make is kept with the row by the date styles: the same row text in a file whose style
+    is not a date, or whose string table differs, reads as that file says."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet_ = book.active
+    sheet_["B4"] = 45688
+    sheet_["B4"].number_format = "yyyy-mm-dd"
+    sheet_["C4"] = "甲"
+    book.save(tmp_path / "a.xlsx")
+    dated = (tmp_path / "a.xlsx").read_bytes()
+    found = parts(dated)
+    xml = re.sub(rb'<c r="C4" t="inlineStr"><is><t>[^<]*</t></is></c>', b'<c r="C4" t="s"><v>0</v></c>',
+                 found[SHEET_PART])
+    assert b'<c r="C4" t="s">' in xml
+    table = (f'<sst xmlns="{NS}"><si><t>{{}}</t></si></sst>')
+    first = with_part(with_part(dated, SHEET_PART, xml), "xl/sharedStrings.xml", table.format("甲").encode())
+    styles = found["xl/styles.xml"]
+    plain_styles = styles.replace(b'formatCode="yyyy-mm-dd"', b'formatCode="0.00"')
+    assert plain_styles != styles
+    second = with_part(with_part(first, "xl/styles.xml", plain_styles), "xl/sharedStrings.xml", table.format("乙").encode())
+    xlsxsheet.forget()
+    a = read_workbook(first, cells_only=True).sheets["Sheet"]
+    b = read_workbook(second, cells_only=True).sheets["Sheet"]
+    assert a.value("B4") == dt.date(2025, 1, 31) and a.value("C4") == "甲"
+    assert b.value("B4") == 45688 and b.value("C4") == "乙"
+    same_both_ways(second, first)
 
 
 # --- generated mutations ------------------------------------------------------------------------------
