@@ -17,8 +17,9 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/xltools demo --dir demo --force
 
+# Two worker processes; each test module runs whole on one of them (its module fixtures are made once).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The fuzz and fault harness with a large budget (make test runs it with 25 examples per strategy), and
 # the reader's grammars against the XML parser on mutated sheets and string tables;

@@ -18,7 +18,10 @@
   the message box).
 
 Targets (issue 14): import ≤ 120 ms CPU over ``python -c pass``; a click's Python work ≤ 10 ms after
-the first; ≤ 6 actions per click with 20 findings.
+the first; ≤ 6 actions per click with 20 findings. Issue 31: the click path's import (``xltools.addin``,
+then ``xltools.excel.addin`` as the click imports it) ≤ 120 ms CPU in all, printed as installed here and
+as on a clerk's PC (no report extra: xlwings imports matplotlib and numpy whenever they are installed),
+with xlwings' own import beside it.
 """
 
 from __future__ import annotations
@@ -49,9 +52,29 @@ def _child_cpu(args: list[str], env: dict[str, str] = DESKTOP_ENV) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+#: A clerk's install has no report extra (matplotlib, and numpy with it: the district bundles' extra), but
+#: xlwings imports both whenever they are installed — before xltools, in RunPython's own command
+#: (``import xlwings.utils; …``). Prefixed to a statement, this makes them absent, as on a clerk's PC.
+CLERK = """
+import sys
+class _NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("matplotlib", "numpy", "pandas", "PIL", "plotly", "polars"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, _NotInstalled())
+"""
+
+#: What a click of the 检查评分 button imports in a fresh Python, as ``xltools.addin.check_scores_caller``
+#: imports it (the garbage collector paused).
+CLICK_IMPORTS = "import xltools.addin\nwith xltools.addin.paused_gc():\n    import xltools.excel.addin"
+
+
 def import_figures(repeat: int) -> dict[str, float]:
     statements = {"pass": "pass", "xltools.addin": "import xltools.addin",
-                  "xltools.excel.addin": "import xltools.excel.addin", "with licence key": "import xltools.addin"}
+                  "xltools.excel.addin": "import xltools.excel.addin", "with licence key": "import xltools.addin",
+                  "xlwings": "import xlwings", "click": CLICK_IMPORTS,
+                  "clerk pass": CLERK, "clerk xlwings": CLERK + "import xlwings", "clerk click": CLERK + CLICK_IMPORTS,
+                  "clerk xltools.addin": CLERK + "import xltools.addin"}
     envs = {"with licence key": {**DESKTOP_ENV, "XLWINGS_LICENSE_KEY": "noncommercial"}}
     runs: dict[str, list[float]] = {name: [] for name in statements}
     for name, statement in statements.items():  # warm the bytecode caches once
@@ -137,11 +160,16 @@ def desktop_round_trips(path: Path) -> dict[str, int]:
     from tests.xlwings_payload import book_payload
     from xltools.excel import addin, paint
     from xltools.form.annotation import annotate
+    from xltools.form.marks import record, records_marks
 
     book = xw.Book(json=book_payload(path, name=path.name))
     report = addin.check_scores(book, alert=False)
     verdict, grid = addin._read_form(book)
-    fills = addin._final_fills(annotate(verdict, grid.get))
+    plan = annotate(verdict, grid.get)
+    painted = plan.fills
+    if records_marks(verdict.layout):  # as check_scores paints: on a 1.3 form only what its record cannot hold
+        painted = record(verdict.layout, plan.fills, grid.get)[2]
+    fills = addin._final_fills(plan, painted)
     colour_writes = sum(len(paint.areas(paint.rectangles(c for c, f in fills.items() if f == fill)))
                         for fill in set(fills.values()))
     return {"reads": report.reads, "value writes": report.value_writes, "clear": 1,
@@ -162,8 +190,17 @@ def main() -> None:
         print(f"  import {name:<26} {imports[name]:7.1f}   (+{imports[name] - base:.1f} over pass)")
     print(f"  import xltools.addin with XLWINGS_LICENSE_KEY set {imports['with licence key']:7.1f}"
           "   (xlwings then also loads its PRO engines)")
-    target = imports["xltools.addin"] - base
-    print(f"  target: import xltools.addin ≤ 120 ms over pass — {'met' if target <= 120 else 'NOT met'}")
+    print(f"  import xltools.addin on a clerk's PC {imports['clerk xltools.addin']:7.1f}   (no report extra, below)")
+    target = imports["clerk xltools.addin"] - imports["clerk pass"]
+    print(f"  target: import xltools.addin ≤ 120 ms over pass (clerk) — {'met' if target <= 120 else 'NOT met'}")
+    print("the click's imports (xltools.addin, then xltools.excel.addin as check_scores_caller imports it), CPU ms:")
+    print(f"  {'':34}{'installed here':>16}{'clerk (no report extra)':>26}")
+    for name, label in (("pass", "python -c pass"), ("xlwings", "import xlwings (not ours)"), ("click", "the click's imports")):
+        print(f"  {label:34}{imports[name]:16.1f}{imports['clerk ' + name]:26.1f}")
+    ours = imports["clerk click"] - imports["clerk xlwings"]
+    print(f"  xltools' own part (click − xlwings, clerk): {ours:.1f}")
+    print(f"  target (issue 31): the click path's import ≤ 120 ms — clerk {imports['clerk click']:.1f}: "
+          f"{'met' if imports['clerk click'] <= 120 else 'MISSED'}")
 
     click = click_figures(args.clicks)
     print(f"click (CPU ms; form with {click['findings']} findings"

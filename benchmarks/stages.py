@@ -19,6 +19,7 @@ tamper     the approved targets a prefilled form carries, the tamper check (meta
 scoring    formula values as the sheet shows them, then the scores
 rules      the validation rules, the findings placed at their cells, the drift from approved targets
 row        the summary's project row, the project's risk facts and its findings' rows
+           (the stages up to here run under the workers' garbage collection, combine.worker_gc)
 store      adding every result to the results store, duplicates, commit (main process)
 summary    the summary workbook (main process)
 =========  ===========================================================================================
@@ -27,6 +28,7 @@ summary    the summary workbook (main process)
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
 import tempfile
@@ -106,9 +108,17 @@ def forget() -> None:
 
 def clock_reader(paths: list[Path]) -> dict[str, float]:
     """CPU seconds of each reader stage (open … sheet) over ``paths``."""
+    from xltools.district.combine import worker_gc
+
     spent = dict.fromkeys(READER, 0.0)
-    for path in paths:
-        read_staged(path, spent)
+    threshold = gc.get_threshold()
+    worker_gc()  # as in the workers
+    try:
+        for path in paths:
+            read_staged(path, spent)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
     return spent
 
 
@@ -117,6 +127,7 @@ def clock(paths: list[Path]) -> dict[str, float]:
     from xltools.core import Evaluation, Policy
     from xltools.core.rules import validate
     from xltools.core.scoring import score_form, with_formula_values
+    from xltools.district.combine import worker_gc
     from xltools.district.process import _finding_row, indicator_rows, process_file, project_row
     from xltools.district.review import risk_facts
     from xltools.district.store import Store
@@ -130,6 +141,8 @@ def clock(paths: list[Path]) -> dict[str, float]:
     spent = dict.fromkeys(STAGES, 0.0)
     tick = time.process_time
     today = dt.date.today()
+    threshold = gc.get_threshold()
+    worker_gc()  # the workers' garbage collection (the main process's stages below run under the default)
     for path in paths:
         book = read_staged(path, spent)
         t5 = tick()
@@ -160,6 +173,8 @@ def clock(paths: list[Path]) -> dict[str, float]:
         t10 = tick()
         for stage, seconds in zip(STAGES[len(READER):], (t6 - t5, t7 - t6, t8 - t7, t9 - t8, t10 - t9)):
             spent[stage] += seconds
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
     results = [process_file((str(p), str(p)), today=today) for p in paths]
     with tempfile.TemporaryDirectory() as tmp:
         started = tick()

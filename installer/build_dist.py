@@ -38,6 +38,12 @@ INSTALLER, GUIDE = "安装.bat", "安装说明.txt"
 EXTRAS = ("report",)
 
 
+#: ``uv pip compile --python-version 3.12`` on a machine without CPython 3.12 otherwise tries to download one
+#: (about 30 s of retries when that host is unreachable) only to fall back to the target version it was given:
+#: the lock is the same without it.
+NO_INTERPRETER = ("--no-python-downloads",)
+
+
 class BundleError(RuntimeError):
     """A step of the build failed (its output says why)."""
 
@@ -84,7 +90,8 @@ def lock(python: str, out: Path) -> Path:
     target = out / "requirements" / f"py{python}.txt"
     target.parent.mkdir(parents=True, exist_ok=True)
     _run([_uv(), "pip", "compile", str(ROOT / "pyproject.toml"), "--python-platform", WINDOWS,
-          "--python-version", python, *extra_args(), "--no-header", "--no-annotate", "--quiet", "-o", str(target)])
+          "--python-version", python, *extra_args(), *NO_INTERPRETER, "--no-header", "--no-annotate", "--quiet",
+          "-o", str(target)])
     return target
 
 
@@ -166,9 +173,30 @@ def collect_wheels(out: Path, pythons: tuple[str, ...], lock_for: Callable[[str,
     project_wheel(wheels)
     with ThreadPoolExecutor(max_workers=len(pythons)) as pool:  # the resolver mostly waits on the index
         locks = list(pool.map(lambda python: lock_for(python, out), pythons))
-    for python, requirements in zip(pythons, locks):
-        download_for(requirements, python, wheels)
+        # pip download too: one staging folder per version (no two pips write one file), then into wheels/
+        staged = list(pool.map(lambda job: _stage(download_for, job[1], job[0], wheels, out / ".download" / job[0]),
+                               zip(pythons, locks)))
+    for folder in staged:
+        for path in sorted(folder.glob("*.whl")):
+            if not (wheels / path.name).exists():
+                path.replace(wheels / path.name)
+    shutil.rmtree(out / ".download", ignore_errors=True)
     return wheels
+
+
+def _stage(download_for: Callable[[Path, str, Path], list[str]], requirements: Path, python: str, wheels: Path,
+           folder: Path) -> Path:
+    """``folder`` with the wheels ``python``'s lock needs that ``wheels`` does not hold yet (found through
+    ``download_for``, which looks into the folder it fills: ``wheels``' files are hard-linked in first)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    have = {path.name for path in wheels.glob("*.whl")}
+    for name in have:
+        os.link(wheels / name, folder / name)
+    download_for(requirements, python, folder)
+    for name in have:
+        (folder / name).unlink()
+    return folder
 
 
 def build(out: Path, pythons: tuple[str, ...] = PYTHONS) -> Path:

@@ -45,8 +45,8 @@ def lock(python: str, out: Path) -> Path:
     target = out / "requirements" / f"py{python}.txt"
     target.parent.mkdir(parents=True, exist_ok=True)
     build_dist._run([build_dist._uv(), "pip", "compile", str(build_dist.ROOT / "pyproject.toml"),
-                     "--python-platform", LINUX, "--python-version", python, *build_dist.extra_args(), "--no-header",
-                     "--no-annotate", "--quiet", "-o", str(target)])
+                     "--python-platform", LINUX, "--python-version", python, *build_dist.extra_args(),
+                     *build_dist.NO_INTERPRETER, "--no-header", "--no-annotate", "--quiet", "-o", str(target)])
     return target
 
 

@@ -12,62 +12,29 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from loopback import ServeError, serving  # scripts/ is on the path: docs_images.py puts it there
 
 CHROMIUM = "/usr/bin/chromium"
 CHINESE = Path("/usr/lib/chromium/locales/zh-CN.pak")  # Debian's chromium-l10n: the file picker's own words
 WIDTH = 1200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
-def serving(work: Path) -> Iterator[tuple[str, str, str]]:
+def _serving(work: Path) -> Iterator[tuple[str, str, str]]:
     """``xltools serve`` on loopback until the block ends: (url, clerks' token, district token)."""
     token, district = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
-    port = _free_port()
-    log = work / "serve.log"
-    cmd = [sys.executable, "-m", "xltools", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", "1", "--combine-workers", "1"]
     env = {**os.environ, "XLTOOLS_TOKEN": token, "XLTOOLS_DISTRICT_TOKEN": district}
-    with log.open("wb") as out:
-        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"xltools serve exited:\n{log.read_text(encoding='utf-8')}")
-            try:
-                if httpx.get(url + "/healthz", headers={"Authorization": f"Bearer {token}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass  # not listening yet
-            if time.monotonic() > deadline:
-                raise SystemExit(f"xltools serve did not start:\n{log.read_text(encoding='utf-8')}")
-            time.sleep(0.3)
-        yield url, token, district
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        with serving(["--workers", "1", "--combine-workers", "1"], log=work / "serve.log", env=env,
+                     probe={"Authorization": f"Bearer {token}"}, timeout=90) as (url, _process):
+            yield url, token, district
+    except ServeError as error:
+        raise SystemExit(str(error)) from None
 
 
 def _sign_in(page, url: str, path: str, token: str) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +69,7 @@ def shoot(out: Path, work: Path, *, problems: Path, clean: Path, streets: list[P
             for path in sorted(folder.glob("*.xls*")):
                 z.write(path, f"各街道报送/{folder.name}/{path.name}")
     shots = []
-    with serving(work) as (url, token, district), sync_playwright() as p:
+    with _serving(work) as (url, token, district), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--lang=zh-CN"],
                                     env={**os.environ, "LANGUAGE": "zh_CN"})
         try:

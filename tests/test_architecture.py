@@ -111,13 +111,13 @@ def test_a_circle_through_a_third_module_is_found(tmp_path):
 
 
 #: What checking one .xlsx (and the add-in's click path) has no use for: the other formats' readers (Word,
-#: calamine, other layouts and lists), drift from approved targets (a form without targets), and pydantic's
+#: calamine, other layouts and lists), drift from approved targets (a form without targets), pydantic's
 #: validators with its plugin loader (importlib.metadata: ~25 ms of the first check's CPU; the default
-#: policy is made without them).
+#: policy is made without them), traceback (printed only with --debug) and calendar (timepoint counts days).
 _NOT_FOR_AN_XLSX = ("xltools.io.wordform", "xltools.io.legacy", "xltools.io.labelbook", "xltools.io.listbook",
                     "xltools.io.engine", "xltools.form.labelform", "xltools.form.labels", "xltools.form.listforms",
                     "xltools.core.drift", "xltools.core.targets", "xltools.core.listbook", "python_calamine", "docx",
-                    "lxml", "difflib", "subprocess", "importlib.metadata")
+                    "lxml", "difflib", "subprocess", "importlib.metadata", "traceback", "calendar")
 
 
 def test_a_check_of_one_xlsx_imports_only_what_it_uses():
@@ -127,7 +127,11 @@ def test_a_check_of_one_xlsx_imports_only_what_it_uses():
                             f"    try: main(['check', {str(form)!r}])\n"
                             "    except SystemExit as exit: assert exit.code == 0, exit.code\n"
                             "from xltools.core.policy import Policy\n"
-                            "assert not Policy.__pydantic_complete__, 'a validator was built'")
+                            "assert not Policy.__pydantic_complete__, 'a validator was built'\n"
+                            "from xltools.core import parse, reading, timepoint\n"
+                            "lazy = (timepoint._search, parse._number_re, parse._unknown_sign_number, parse._date_res,\n"
+                            "        reading._timely)\n"
+                            "assert [f.__name__ for f in lazy if f.cache_info().currsize] == [], 'compiled'")
     assert "xltools.form.verdict" in loaded and "xltools.io.xlsxread" in loaded  # it did check the form
     assert sorted(set(_NOT_FOR_AN_XLSX) & loaded) == []
 
@@ -139,7 +143,7 @@ def test_the_add_in_click_path_imports_only_what_it_uses():
     # district's report extra installs it: only what xltools adds to xlwings' own imports counts here
     by_xlwings = _modules_after("import xlwings")
     ours = loaded - by_xlwings
-    assert sorted((set(_NOT_FOR_AN_XLSX) - {"subprocess", "importlib.metadata"}) & ours) == []
+    assert sorted((set(_NOT_FOR_AN_XLSX) - {"subprocess", "importlib.metadata", "traceback", "calendar"}) & ours) == []
     assert not {m for m in ours if m.startswith(("xltools.district", "xltools.demo", "matplotlib"))}
 
 

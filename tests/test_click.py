@@ -195,6 +195,38 @@ def test_repeated_clicks_in_one_interpreter(busy: Path, monkeypatch: pytest.Monk
     assert sys.modules["xltools.addin"] is namespace["xltools"].addin  # type: ignore[attr-defined]
 
 
+def test_a_click_runs_without_the_garbage_collector_and_restores_it(busy: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """xltools.addin.paused_gc: the collector is off while a click imports and checks, as before after it
+    (on again, or still off for a host that had switched it off), even when the click fails."""
+    import gc
+
+    seen: list[bool] = []
+
+    def caller() -> xw.Book:
+        seen.append(gc.isenabled())
+        return xw.Book(json=book_payload(busy, name=busy.name))
+
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(caller))
+    exec(_macro_command(), {})  # noqa: S102 - the macro's own command
+    assert seen == [False] and gc.isenabled()
+
+    def broken() -> xw.Book:
+        raise RuntimeError("no book")
+
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(broken))
+    with pytest.raises(RuntimeError):
+        exec(_macro_command(), {})  # noqa: S102
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(xw.Book, "caller", staticmethod(caller))
+        exec(_macro_command(), {})  # noqa: S102
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_the_server_script_is_still_reachable_from_the_entry_module() -> None:
     import xltools.addin
 

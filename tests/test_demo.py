@@ -40,8 +40,9 @@ SCALE = 20
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    return build_demo(tmp_path_factory.mktemp("demo") / "demo", scale=SCALE, seed=11, jobs=2, render=False)
+def run(demo_seed11: DemoRun) -> DemoRun:
+    assert SCALE == 20  # the shared demo's scale
+    return demo_seed11
 
 
 def _manifest(run: DemoRun) -> dict:

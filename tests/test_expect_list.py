@@ -12,27 +12,14 @@ import pytest
 from xltools.district.discover import CombineError
 from xltools.district.sheets_review import read_expected
 
-
-def _list(path, rows, *, first_sheet_rows=None, merges=()):
-    book = openpyxl.Workbook()
-    ws = book.active
-    if first_sheet_rows is not None:
-        for row in first_sheet_rows:
-            ws.append(row)
-        ws = book.create_sheet("名单")
-    for row in rows:
-        ws.append(row)
-    for rng in merges:
-        ws.merge_cells(rng)
-    book.save(path)
-    return path
+from .tablekit import table_book
 
 
 def test_columns_in_any_order_other_columns_ignored_names_normalised(tmp_path):
-    path = _list(tmp_path / "名单.xlsx", [["序号", "项目名称", "主管部门", "实施单位", "备注"],
-                                          [1, " 桶站改造（一期） ", "区城管委", "朝外街道办事处", "x"],
-                                          [2, "路灯维修", "区城管委", "双井街道办事处", None],
-                                          [3, 2024, None, "双井街道办事处", None]])
+    path = table_book(tmp_path / "名单.xlsx", [["序号", "项目名称", "主管部门", "实施单位", "备注"],
+                                               [1, " 桶站改造（一期） ", "区城管委", "朝外街道办事处", "x"],
+                                               [2, "路灯维修", "区城管委", "双井街道办事处", None],
+                                               [3, 2024, None, "双井街道办事处", None]])
     assert read_expected(path) == [("朝外街道办事处", "桶站改造(一期)"), ("双井街道办事处", "路灯维修"),
                                    ("双井街道办事处", "2024")]
 
@@ -40,13 +27,13 @@ def test_columns_in_any_order_other_columns_ignored_names_normalised(tmp_path):
 def test_a_header_below_a_title_and_blank_rows(tmp_path):
     rows = [["2024年度应报送项目名单"], [], ["实施单位", "项目名称"], ["朝外街道办事处", "绿化"], [], [None, None],
             ["双井街道办事处", "路灯维修"]]
-    assert read_expected(_list(tmp_path / "名单.xlsx", rows)) == [("朝外街道办事处", "绿化"), ("双井街道办事处", "路灯维修")]
+    assert read_expected(table_book(tmp_path / "名单.xlsx", rows)) == [("朝外街道办事处", "绿化"), ("双井街道办事处", "路灯维修")]
 
 
 def test_a_header_within_the_first_ten_rows_only(tmp_path):
     rows = [[f"说明第{i}行"] for i in range(1, 10)] + [["实施单位", "项目名称"], ["朝外街道办事处", "绿化"]]
-    assert read_expected(_list(tmp_path / "a.xlsx", rows)) == [("朝外街道办事处", "绿化")]  # row 10: read
-    late = _list(tmp_path / "b.xlsx", [["说明"], *rows])  # row 11: not searched
+    assert read_expected(table_book(tmp_path / "a.xlsx", rows)) == [("朝外街道办事处", "绿化")]  # row 10: read
+    late = table_book(tmp_path / "b.xlsx", [["说明"], *rows])  # row 11: not searched
     with pytest.raises(CombineError) as info:
         read_expected(late)
     text = str(info.value)
@@ -55,14 +42,14 @@ def test_a_header_within_the_first_ten_rows_only(tmp_path):
 
 def test_both_columns_are_required(tmp_path):
     with pytest.raises(CombineError, match="项目名称"):
-        read_expected(_list(tmp_path / "a.xlsx", [["实施单位", "名称"], ["朝外街道办事处", "绿化"]]))
+        read_expected(table_book(tmp_path / "a.xlsx", [["实施单位", "名称"], ["朝外街道办事处", "绿化"]]))
     with pytest.raises(CombineError, match="实施单位"):
-        read_expected(_list(tmp_path / "b.xlsx", [["单位", "名称"], ["朝外街道办事处", "绿化"]]))
+        read_expected(table_book(tmp_path / "b.xlsx", [["单位", "名称"], ["朝外街道办事处", "绿化"]]))
 
 
 def test_only_the_first_sheet_is_read(tmp_path):
-    path = _list(tmp_path / "名单.xlsx", [["实施单位", "项目名称"], ["朝外街道办事处", "绿化"]],
-                 first_sheet_rows=[["封面"]])
+    path = table_book(tmp_path / "名单.xlsx", [["实施单位", "项目名称"], ["朝外街道办事处", "绿化"]],
+                      sheet="名单", cover=(None, [["封面"]]))
     with pytest.raises(CombineError, match="实施单位"):
         read_expected(path)
 
@@ -78,7 +65,7 @@ def test_a_file_that_is_no_workbook(tmp_path):
 
 def test_a_unit_merged_or_left_blank_below_is_the_row_above(tmp_path):
     rows = [["实施单位", "项目名称"], ["朝外街道办事处", "绿化"], [None, "路灯维修"], ["双井街道办事处", "桶站"], [None, "修路"]]
-    path = _list(tmp_path / "名单.xlsx", rows, merges=("A2:A3",))
+    path = table_book(tmp_path / "名单.xlsx", rows, merges=("A2:A3",))
     assert read_expected(path) == [("朝外街道办事处", "绿化"), ("朝外街道办事处", "路灯维修"), ("双井街道办事处", "桶站"),
                                    ("双井街道办事处", "修路")]
 
@@ -94,7 +81,7 @@ def test_a_bad_list_stops_combine_before_any_form_is_read(tmp_path, monkeypatch)
     forms = tmp_path / "forms"
     forms.mkdir()
     (forms / "a.xlsx").write_bytes(b"never read")
-    bad = _list(tmp_path / "名单.xlsx", [["单位", "名称"]])
+    bad = table_book(tmp_path / "名单.xlsx", [["单位", "名称"]])
     with pytest.raises(CombineError, match="名单.xlsx"):
         combine([forms], tmp_path / "汇总.xlsx", review=ReviewOptions(expect=bad))
     assert not (tmp_path / "汇总.xlsx").exists() and not (tmp_path / "xltools结果库.sqlite").exists()

@@ -29,6 +29,9 @@ class Sheet:
     def locked(self, cell: str) -> bool:
         return cell not in self.unlocked
 
+    def lock_states(self, cells: list[str]) -> frozenset[bool]:
+        return frozenset(map(self.locked, cells))
+
 
 @dataclass
 class Book:

@@ -68,3 +68,31 @@ def test_find_time_of_the_same_text_twice():
     first = find_time("已于2021年11月完成全部改造")
     assert first is not None and first.year == 2021 and first.first == (11, 1)
     assert find_time("已于2021年11月完成全部改造") == first
+
+
+def test_equal_keys_of_other_types_are_never_answered_from_the_memo():
+    # 1, 1.0 and True are equal dictionary keys; a memo of one cell value must still tell them apart
+    @memoise_text
+    def kind(value: object) -> str:
+        return type(value).__name__
+
+    assert [kind(1), kind(1.0), kind(True), kind("1"), kind(1)] == ["int", "float", "bool", "str", "int"]
+    assert kind.cache_info().currsize == 1  # type: ignore[attr-defined]  # only the text is kept
+
+
+def test_a_memo_of_one_value_is_bounded_and_keeps_its_fixed_answers(monkeypatch):
+    from xltools.core import parse
+
+    monkeypatch.setattr(parse, "_MEMO_SIZE", 3)
+    calls: list[object] = []
+
+    def length(value: object) -> int:
+        calls.append(value)
+        return len(str(value))
+
+    memo = parse._TextMemo(length, {None: 0})
+    assert [memo(t) for t in ("a", "bb", "a", "ccc", "dddd")] == [1, 2, 1, 3, 4]
+    assert calls == ["a", "bb", "ccc", "dddd"]
+    assert memo.cache_info().currsize <= 3 and memo(None) == 0 and None not in calls
+    assert memo("a") == 1 and calls[-1] == "a"  # forgotten when the memo started afresh
+    assert parse.normalize_text(None) == "" and parse.normalize_text(2.0) == "2" and parse.normalize_text(" ａ  b ") == "a b"

@@ -24,7 +24,7 @@ import xlwings as xw  # noqa: E402
 
 from xltools.cli import main  # noqa: E402
 from xltools.core.drift import DRIFT_CODES  # noqa: E402
-from xltools.demo.run import FORMS_DIR, SUMMARY_NAME, TARGETS_NAME, DemoRun, build_demo  # noqa: E402
+from xltools.demo.run import FORMS_DIR, SUMMARY_NAME, TARGETS_NAME, DemoRun  # noqa: E402
 from xltools.district.process import process_file  # noqa: E402
 from xltools.excel import addin  # noqa: E402
 
@@ -71,8 +71,8 @@ def test_check_on_a_1_0_form_runs_the_tamper_check_too() -> None:
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    return build_demo(tmp_path_factory.mktemp("verdict") / "demo", scale=20, seed=5, jobs=2, render=False)
+def district(demo_seed5: DemoRun) -> DemoRun:
+    return demo_seed5
 
 
 def _issue_rows(summary: Path) -> dict[str, list[tuple[str, str]]]:

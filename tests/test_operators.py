@@ -44,22 +44,21 @@ def scored(form: Form, i: int) -> tuple[float, set[str]]:
     return ev.sheet.indicators[i].score, {f.code for f in ev.findings if f.field.startswith(f"indicators[{i}]")}
 
 
-@pytest.mark.parametrize("op", SPELLINGS[">="] + [f"suffix:{s}" for s in SUFFIXES[">="]])
-def test_at_least_in_every_spelling(op):
-    # ≥40个, actual 38个, weight 20: positive, 38 / 40 × 20 = 19
-    target = f"40个{op[7:]}" if op.startswith("suffix:") else f"{op}40个"
-    score, codes = scored(row(clean_form(), 0, target=target, actual="38个", score=19,
-                              deviation="两处桶站选址未定，明年补建"), 0)
-    assert score == 19.0 and codes == set()
+#: The bounds, by family: (row, the bound, the actual value, the score computed by hand, a deviation). The
+#: operator goes in front of the bound or, for a suffix spelling, behind it.
+BOUNDS = {
+    ">=": (0, "40个", "38个", 19, "两处桶站选址未定，明年补建"),  # ≥40个, actual 38个, weight 20: positive, 38 / 40 × 20 = 19
+    "<=": (2, "30天", "33天", 13.64, "雨季停工三天"),  # ≤30天, actual 33天, weight 15: reverse (ratio), 30 / 33 × 15 = 13.636… → 13.64
+}
 
 
-@pytest.mark.parametrize("op", SPELLINGS["<="] + [f"suffix:{s}" for s in SUFFIXES["<="]])
-def test_at_most_in_every_spelling(op):
-    # ≤30天, actual 33天, weight 15: reverse (ratio), 30 / 33 × 15 = 13.636… → 13.64
-    target = f"30天{op[7:]}" if op.startswith("suffix:") else f"{op}30天"
-    score, codes = scored(row(clean_form(), 2, target=target, actual="33天", score=13.64,
-                              deviation="雨季停工三天"), 2)
-    assert score == 13.64 and codes == set()
+@pytest.mark.parametrize(("family", "op"), [(family, op) for family in BOUNDS
+                                             for op in SPELLINGS[family] + [f"suffix:{s}" for s in SUFFIXES[family]]])
+def test_at_least_and_at_most_in_every_spelling(family, op):
+    i, bound, actual, expected, deviation = BOUNDS[family]
+    target = f"{bound}{op[7:]}" if op.startswith("suffix:") else f"{op}{bound}"
+    score, codes = scored(row(clean_form(), i, target=target, actual=actual, score=expected, deviation=deviation), i)
+    assert score == expected and codes == set()
 
 
 @pytest.mark.parametrize("op", SPELLINGS["="])

@@ -60,3 +60,15 @@ def test_every_score_is_within_zero_and_its_weight(target, actual, weight, score
         assert 0.0 <= result.score <= result.weight + 1e-9, result
     assert 0.0 <= ev.sheet.budget_score <= ev.sheet.budget_weight + 1e-9
     assert ev.sheet.total is None or 0.0 <= ev.sheet.total <= policy.total_weight + 1e-9
+
+
+def test_month_lengths_agree_with_the_calendar_module():
+    # timepoint counts month lengths itself (importing calendar cost a first check ~1 ms); calendar is the oracle
+    import calendar
+
+    from xltools.core.timepoint import _last_day, _valid
+
+    assert all(_last_day(y, m) == calendar.monthrange(y, m)[1] for y in range(1900, 2101) for m in range(1, 13))
+    assert [d for d in range(26, 33) if _valid(2, d)] == [26, 27, 28, 29]
+    assert all(_valid(m, d) == (1 <= m <= 12 and 1 <= d <= calendar.monthrange(2000, m)[1])
+               for m in range(-1, 15) for d in range(-1, 34))

@@ -6,12 +6,10 @@ from __future__ import annotations
 import math
 import re
 import subprocess
-from pathlib import Path
 
 import openpyxl
 import pytest
 
-from xltools.demo.run import EXPECT_NAME, build_demo
 from xltools.io import engine
 
 from .lo import require_soffice
@@ -20,9 +18,23 @@ PRINTED = ("复核重点", "抽查名单", "未报送")
 
 
 @pytest.fixture(scope="module")
-def summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run = build_demo(tmp_path_factory.mktemp("print") / "demo", scale=20, seed=5, jobs=2, render=False)
-    return run.directory / "汇总.xlsx"
+def printed(demo_seed5, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list, str]]:  # type: ignore[no-untyped-def]
+    """Each printed sheet alone in a copy of the demo's summary, all printed to PDF in ONE soffice call:
+    the sheet's non-empty rows and the PDF's text, by sheet name."""
+    require_soffice()
+    folder = tmp_path_factory.mktemp("print")
+    rows, copies = {}, []
+    for name in PRINTED:
+        book = openpyxl.load_workbook(demo_seed5.directory / "汇总.xlsx")
+        rows[name] = [row for row in book[name].iter_rows(min_row=2, values_only=True)
+                      if any(v is not None for v in row)]
+        for other in [s for s in book.sheetnames if s != name]:
+            del book[other]
+        copies.append(folder / f"{name}.xlsx")
+        book.save(copies[-1])
+    pdfs = engine.to_pdf(copies, folder / "pdf")
+    return {name: (rows[name], subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                              check=True).stdout) for name, pdf in zip(PRINTED, pdfs)}
 
 
 def _flat(text: str) -> str:
@@ -30,16 +42,8 @@ def _flat(text: str) -> str:
 
 
 @pytest.mark.parametrize("name", PRINTED)
-def test_the_sheet_prints_every_text_whole(summary: Path, tmp_path: Path, name: str) -> None:
-    require_soffice()
-    book = openpyxl.load_workbook(summary)
-    rows = [row for row in book[name].iter_rows(min_row=2, values_only=True) if any(v is not None for v in row)]
-    for other in [s for s in book.sheetnames if s != name]:
-        del book[other]
-    only = tmp_path / f"{name}.xlsx"
-    book.save(only)
-    pdf, = engine.to_pdf([only], tmp_path / "pdf")
-    raw = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+def test_the_sheet_prints_every_text_whole(printed: dict[str, tuple[list, str]], name: str) -> None:
+    rows, raw = printed[name]
     pages = [page for page in raw.split("\f") if page.strip()]
     texts = [v for row in rows for v in row if isinstance(v, str) and v.strip()]
     assert rows and texts

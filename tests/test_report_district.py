@@ -35,16 +35,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from xltools.demo.run import build_demo
-
-    run = build_demo(tmp_path_factory.mktemp("district") / "demo", scale=20, seed=11, jobs=2, render=False)
-    return run.directory
+def district(demo_seed11) -> Path:  # type: ignore[no-untyped-def]
+    return demo_seed11.directory
 
 
 @pytest.fixture(scope="module")
-def report(district: Path) -> Path:
-    out = district.parent / "第一轮汇总分析.docx"  # (the demo itself wrote 自评汇总分析.docx of the last round)
+def report(district: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # (the demo itself wrote 自评汇总分析.docx of the last round)
+    out = tmp_path_factory.mktemp("district-report") / "第一轮汇总分析.docx"
     proc = run_cli("report", str(district / "汇总.xlsx"), "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "已写出" in proc.stdout and "Traceback" not in proc.stderr
@@ -453,7 +451,7 @@ def test_reviewer_outcomes_chapter(district: Path, tmp_path: Path) -> None:
     assert "六、复核结果" in plain_text and f"本轮 {total} 个项目均为待复核" in plain_text
 
 
-def test_the_demo_reviewers_pass_in_the_last_rounds_report(district: Path) -> None:
+def test_the_demo_reviewers_pass_in_the_last_rounds_report(district: Path, tmp_path: Path) -> None:
     """The demo's reviewer pass (review import between the rounds): the report of 汇总_第二轮 counts the statuses
     its 汇总 shows, and a report of the reviewer's filled summary lists each 处理."""
     from openpyxl import load_workbook
@@ -472,7 +470,7 @@ def test_the_demo_reviewers_pass_in_the_last_rounds_report(district: Path) -> No
     book = load_workbook(reviewed, read_only=True, data_only=True)
     decided = [r for r in sheet_rows(book, "汇总") if isinstance(r["序号"], int) and r["处理"]]
     book.close()
-    out = district.parent / "复核后.docx"
+    out = tmp_path / "复核后.docx"
     assert run_cli("report", str(reviewed), "-o", str(out)).returncode == 0
     text, tables = docx_text(out)
     table = next(t for t in tables if t[0][-1] == "复核人")

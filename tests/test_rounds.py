@@ -21,14 +21,14 @@ from xltools.form.layout import Layout
 
 from .test_annotate import _marks
 from xltools.district.store import STORE_NAME, StoreError
-from xltools.demo.run import EXPECT_NAME, FORMS_DIR, SECOND_NAME, build_demo
+from xltools.demo.run import EXPECT_NAME, FORMS_DIR, SECOND_NAME
 from xltools.excel.fill import fill_workbook
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(demo_seed5):
     """The demo at its smallest scale: two rounds (the second with some forms fixed) and a returns folder."""
-    return build_demo(tmp_path_factory.mktemp("rounds") / "demo", scale=20, seed=5, jobs=2, render=False)
+    return demo_seed5
 
 
 @pytest.fixture()
@@ -313,6 +313,28 @@ def test_a_result_that_depends_on_the_day_is_reused_only_that_day(tmp_path):
         assert not store.reuse(round_id, 3, "a" * 64, "cfg", "a.xlsx", 1, 0.0, "a.xlsx", next_day)  # read again
         assert store.reuse(round_id, 4, "b" * 64, "cfg", "b.xlsx", 1, 0.0, "b.xlsx", next_day)
         assert not store.reuse(round_id, 5, "b" * 64, "other", "b.xlsx", 1, 0.0, "b.xlsx", next_day)  # other policy
+
+
+def test_a_result_read_again_replaces_its_row_and_findings(tmp_path):
+    """--full reads a file the store already holds: its result and its findings are replaced, not added to."""
+    import datetime as dt
+
+    from xltools.district.results import FileResult
+    from xltools.district.store import Store
+
+    day = dt.date(2026, 1, 5)
+    first = [("自评表", "E8", "deviation-missing", "error", "…"), ("自评表", "H40", "date-invalid", "error", "…")]
+    with Store(tmp_path / "s.sqlite") as store:
+        round_id, _ = store.begin_round(None, "s.xlsx", "cfg")
+        store.add(round_id, 0, FileResult("a.xlsx", "ok", sha256="a" * 64, findings=first), "cfg", day)
+        store.add(round_id, 1, FileResult("b.xlsx", "ok", sha256="b" * 64), "cfg", day)
+        again, _ = store.begin_round(None, "s.xlsx", "cfg")
+        store.add(again, 0, FileResult("a.xlsx", "tampered", sha256="a" * 64,
+                                       findings=[("自评表", "D9", "required-missing", "error", "…")]), "cfg", day)
+        rows = store.db.execute("SELECT sha256, n, code FROM findings ORDER BY sha256, n").fetchall()
+        assert rows == [("a" * 64, 0, "required-missing")]
+        assert store.db.execute("SELECT fate FROM results WHERE sha256=?", ("a" * 64,)).fetchall() == [("tampered",)]
+        assert store.db.execute("SELECT COUNT(*) FROM results").fetchone() == (2,)
 
 
 def test_expected_names_compare_normalised(tmp_path):

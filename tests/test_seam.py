@@ -135,6 +135,9 @@ class _GridBook:
     def locked(self, cell: str) -> None:
         return None
 
+    def lock_states(self, cells: object) -> None:
+        return None
+
 
 class _TextReader(Reader):
     """A reader registered by a test: a text file ``CELL=value`` per line, as a values-only workbook."""

@@ -12,24 +12,13 @@ from xltools.core.targets import TARGETS_HEADERS, TARGETS_SPEC
 from xltools.io.targetsbook import read_targets
 
 from tests.lo import soffice  # noqa: F401 - a fixture
+from tests.tablekit import table_book
 
 HEADERS = list(TARGETS_HEADERS)
 
 
 def _book(path, rows, *, sheet="绩效目标", first=None, merges=()):
-    wb = openpyxl.Workbook()
-    if first is not None:
-        wb.active.title = first
-        ws = wb.create_sheet(sheet)
-    else:
-        ws = wb.active
-        ws.title = sheet
-    for row in rows:
-        ws.append(row)
-    for rng in merges:
-        ws.merge_cells(rng)
-    wb.save(path)
-    return path
+    return table_book(path, rows, sheet=sheet, cover=None if first is None else (first, []), merges=merges)
 
 
 def _project(code, unit, name, budget, rows):

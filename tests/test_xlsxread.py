@@ -58,6 +58,9 @@ def test_reads_values_formulas_styles(book_bytes, tmp_path):
     assert sheet.formulas["D2"] == "B2*2"
     assert sheet.value("D2") is None  # openpyxl writes no cached value
     assert sheet.locked("A1") and sheet.locked("Z99") and not sheet.locked("B3")
+    # per style, as locked() answers per cell: a written locked cell, a cell never written (style 0), an open one
+    assert sheet.lock_states(["A1", "Z99"]) == {True} and sheet.lock_states(["B3"]) == {False}
+    assert sheet.lock_states(["A1", "B3", "Z99"]) == {True, False} and sheet.lock_states([]) == frozenset()
     assert sheet.protected
     assert sheet.merged == ["A5:C5"]
     assert sheet.validations == ["B2:B4"]

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+from loopback import serving  # noqa: E402  (scripts/loopback.py: also what make docs-images serves with)
 
 __all__ = ["Server", "running_server", "rss_kb"]
 
@@ -42,12 +41,6 @@ class Server:
         return int(self.url.rsplit(":", 1)[1])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def running_server(root: Path, *, token: str | None = "s3cret-token", district_token: str | None = "d1strict-token",
                    max_upload_mb: int = 20, workers: int = 2, extra: tuple[str, ...] = ()) -> Iterator[Server]:
@@ -57,37 +50,14 @@ def running_server(root: Path, *, token: str | None = "s3cret-token", district_t
     temp = root / "tmp"
     temp.mkdir(parents=True, exist_ok=True)
     log = root / "server.log"
-    port = _free_port()
+    options = ["--workers", str(workers), "--max-upload-mb", str(max_upload_mb), *extra]
+    options += ["--token", token] if token else []
+    options += ["--district-token", district_token] if district_token else []
+    probe = ({"Authorization": f"Bearer {token}"} if token else
+             {"Authorization": f"Bearer {district_token}"} if district_token else {})
     env = {**os.environ, "TMPDIR": str(temp), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "xltools", "serve", "--port", str(port), "--workers", str(workers),
-           "--max-upload-mb", str(max_upload_mb), *extra]
-    cmd += ["--token", token] if token else []
-    cmd += ["--district-token", district_token] if district_token else []
-    with log.open("wb") as out:
-        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}", token or "", process, temp, log, district_token)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {log.read_text(encoding='utf-8')}")
-            try:
-                probe = server.auth if token else server.district_auth if district_token else {}
-                if httpx.get(server.url + "/healthz", headers=probe, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass  # not listening yet
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {log.read_text(encoding='utf-8')}")
-            time.sleep(0.2)
-        yield server
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    with serving(options, log=log, env=env, probe=probe) as (url, process):
+        yield Server(url, token or "", process, temp, log, district_token)
 
 
 def rss_kb(pid: int) -> int:

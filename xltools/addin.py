@@ -12,6 +12,10 @@ Server" keeps one running), so it imports xlwings and the worksheet functions on
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from xltools.excel.udfs import (
     xltools_budget_score,
     xltools_execution_rate,
@@ -24,11 +28,28 @@ __all__ = ["check_scores_caller", "check_scores_script", "combine_folder_caller"
            "xltools_execution_rate", "xltools_grade", "xltools_indicator_score", "xltools_value"]
 
 
-def check_scores_caller(password: str | None = None) -> None:
-    """The 检查评分 button: :func:`xltools.excel.addin.check_scores_caller`."""
-    from xltools.excel.addin import check_scores_caller as run
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for a click, as it was before after it.
 
-    run(password)
+    A click in a fresh Python imports the check (the core, pydantic, the layouts) and compiles its regular
+    expressions: some hundred thousand objects that live as long as the process, which the collector would
+    walk again and again while they are made (~20 M instructions of the click) and find nothing to free."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def check_scores_caller(password: str | None = None) -> None:
+    """The 检查评分 button: :func:`xltools.excel.addin.check_scores_caller` (the garbage collector paused)."""
+    with paused_gc():
+        from xltools.excel.addin import check_scores_caller as run
+
+        run(password)
 
 
 def combine_folder_caller(folder: str) -> None:

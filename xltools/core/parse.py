@@ -13,8 +13,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache, wraps
-from typing import Any, Literal, TypeVar
+from functools import lru_cache, update_wrapper, wraps
+from typing import Any, Literal, NamedTuple, TypeVar
 
 __all__ = [
     "Number",
@@ -65,10 +65,59 @@ _MEMO_SIZE = 8192
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+class MemoInfo(NamedTuple):
+    """What a memo of :func:`memoise_text` holds (``currsize`` as ``functools.lru_cache`` names it)."""
+
+    currsize: int
+    maxsize: int
+
+
+class _TextMemo(dict):  # type: ignore[type-arg]
+    """A pure function of one cell value, memoised for texts of up to :data:`_MEMO_CHARS` characters.
+
+    Calling it is the dictionary's own ``__getitem__`` (no Python frame when the text is known: these
+    functions run a hundred times a form); an unknown key reaches :meth:`__missing__`, which computes the
+    answer and keeps it only for a plain ``str`` short enough. Any other value (a number, a date, ``None``,
+    a long text) is therefore computed every time, exactly as the function would: ``1``, ``1.0`` and
+    ``True`` are equal keys of a dictionary, but they are never kept. At :data:`_MEMO_SIZE` texts the memo
+    starts afresh (bounded, whatever a run reads). ``fixed``: answers always kept (``None``'s, say)."""
+
+    __call__ = dict.__getitem__
+
+    def __init__(self, function: Callable[[Any], Any], fixed: dict[Any, Any] | None = None) -> None:
+        super().__init__(fixed or {})
+        self.function = function
+        self.fixed = dict(fixed or {})
+        update_wrapper(self, function)
+
+    def __missing__(self, value: Any) -> Any:
+        answer = self.function(value)
+        if type(value) is str and len(value) <= _MEMO_CHARS:
+            if len(self) >= _MEMO_SIZE:
+                self.cache_clear()
+            self[value] = answer
+        return answer
+
+    def cache_info(self) -> MemoInfo:
+        return MemoInfo(len(self), _MEMO_SIZE)
+
+    def cache_clear(self) -> None:
+        self.clear()
+        self.update(self.fixed)
+
+    def __repr__(self) -> str:
+        return f"<memoised {self.function.__qualname__}>"
+
+
 def memoise_text(function: _F) -> _F:
     """Memoise (bounded) ``function``, a pure function of a cell value and perhaps further hashable
     arguments, for values that are texts of up to :data:`_MEMO_CHARS` characters (a decorator); any other
-    value (a longer text, a number, a date) is passed straight through, so one function serves all."""
+    value (a longer text, a number, a date) is passed straight through, so one function serves all.
+
+    A function of the value alone becomes a :class:`_TextMemo` (a dictionary lookup per call); one with
+    further arguments keeps them in its key through ``functools.lru_cache``."""
+    if function.__code__.co_argcount == 1 and not function.__code__.co_kwonlyargcount:
+        return _TextMemo(function)  # type: ignore[return-value]
     cached = lru_cache(maxsize=_MEMO_SIZE)(function)
 
     @wraps(function)
@@ -81,22 +130,18 @@ def memoise_text(function: _F) -> _F:
     return call  # type: ignore[return-value]
 
 
-def normalize_text(value: object) -> str:
-    """NFKC-normalise, turn any whitespace run into one space, strip."""
+def _normalize(value: object) -> str:
+    """NFKC-normalise, turn any whitespace run into one space, strip (``None`` → ``""``; a whole-number float
+    without ``.0``)."""
     if value is None:
         return ""
-    if type(value) is str:  # the same texts are normalised many times per form (the hottest cache: no wrapper)
-        return _normalize_cached(value) if len(value) <= _MEMO_CHARS else _normalize_str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _normalize_str(str(value))
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
 
 
-def _normalize_str(text: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
-
-
-_normalize_cached = lru_cache(maxsize=_MEMO_SIZE)(_normalize_str)
+#: :func:`_normalize`, memoised: the same texts are normalised many times per form (the hottest memo).
+normalize_text: Callable[[object], str] = _TextMemo(_normalize, {None: ""})
 
 
 def as_typed(value: object, limit: int = 40) -> str:
@@ -195,10 +240,17 @@ def _is_real(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-_NUMBER_RE = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
+@lru_cache(maxsize=None)
+def _number_re() -> re.Pattern[str]:
+    """A number's text (compiled when first used, as the other rarely needed patterns here: a first check's
+    start pays only for what it uses)."""
+    return re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?$")
 
 
-def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万", "分")) -> Number:
+_UNITS = ("万元", "万", "分")
+
+
+def parse_number(value: object, *, suffixes: tuple[str, ...] = _UNITS) -> Number:
     """Parse an amount, weight or score as typed.
 
     Real numbers pass through. Text such as ``"6.6296万"``, ``"1,234.5"`` or
@@ -213,6 +265,8 @@ def parse_number(value: object, *, suffixes: tuple[str, ...] = ("万元", "万",
         return _parse_real(value) if value else _parse_real.__wrapped__(value)  # -0.0 == 0.0: no cache
     if isinstance(value, bool):
         return Number("invalid", None, value)
+    if suffixes is _UNITS:  # nearly every call: a memo of the value alone
+        return _parse_units(value)
     return _parse_number_typed(value, suffixes)
 
 
@@ -238,12 +292,18 @@ def _parse_number_typed(value: object, suffixes: tuple[str, ...]) -> Number:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)]
             break
-    if not text or not _NUMBER_RE.match(text) or not any(ch.isdigit() for ch in text):
+    if not text or not _number_re().match(text) or not any(ch.isdigit() for ch in text):
         return Number("invalid", None, value)
     number = float(text.replace(",", ""))
     if not math.isfinite(number):
         return Number("invalid", None, value)
     return Number("text", number, value)
+
+
+@memoise_text
+def _parse_units(value: object) -> Number:
+    """:func:`_parse_number_typed` with the default unit suffixes."""
+    return _parse_number_typed.__wrapped__(value, _UNITS)
 
 
 # --- comparison operators (every spelling: one table) ------------------------
@@ -302,7 +362,9 @@ def split_operator(value: object) -> tuple[Comparator | None, str]:
     return None, text
 
 
-_UNKNOWN_SIGN_NUMBER = re.compile(r"^[+-]?(?:\d|\.\d)")
+@lru_cache(maxsize=None)
+def _unknown_sign_number() -> re.Pattern[str]:
+    return re.compile(r"^[+-]?(?:\d|\.\d)")
 
 
 @memoise_text
@@ -315,7 +377,7 @@ def operator_unknown(value: object) -> bool:
     if not rest or not looks_like_operator(rest[0]):
         return False
     signs = len(rest) - len(rest.lstrip("".join(ch for ch in set(rest) if looks_like_operator(ch))))
-    return bool(_UNKNOWN_SIGN_NUMBER.match(rest[signs:])) and len(rest) <= 24
+    return bool(_unknown_sign_number().match(rest[signs:])) and len(rest) <= 24
 
 
 # --- Chinese numerals (quantities: xltools.core.quantity) ---------------------
@@ -345,12 +407,16 @@ def chinese_numeral(text: str) -> int | None:
     return total + section + (digit or 0)
 
 
-
 # --- dates -------------------------------------------------------------------
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_DATE_RE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
-_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+@lru_cache(maxsize=None)
+def _date_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A date typed as text: ``2021-02-24``, ``2021年2月24日``; ``20210224``."""
+    return (re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$"),
+            re.compile(r"^(\d{4})(\d{2})(\d{2})$"))
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -368,7 +434,8 @@ def parse_date(value: object) -> dt.date | None:
         return None
     text = normalize_text(value)
     text = text.split("T")[0].split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text) else text
-    match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
+    dated, compact = _date_res()
+    match = dated.match(text) or compact.match(text)
     if not match:
         return None
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from .model import Indicator
@@ -34,8 +35,10 @@ IndicatorKind = Literal["positive", "reverse", "equal", "qualitative", "unit-mis
 #: Kinds whose score the reviewer computes from the target and actual value.
 QUANTITATIVE: tuple[str, ...] = ("positive", "reverse", "equal")
 
-#: Words that say a deadline was met.
-_TIMELY = re.compile(r"按时|如期|按期|准时|提前")
+@lru_cache(maxsize=None)
+def _timely() -> re.Pattern[str]:
+    """Words that say a deadline was met (compiled when first used: a check of most forms never needs them)."""
+    return re.compile(r"按时|如期|按期|准时|提前")
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,7 @@ def _read_time(base: dict[str, Any], deadline_spec: TimeSpec, actual: object, po
         return Reading("time", **base, statement=words)
     done_spec = find_time(actual)
     if done_spec is None:
-        timely = words is not None and bool(_TIMELY.search(normalize_text(actual)))
+        timely = words is not None and bool(_timely().search(normalize_text(actual)))
         return Reading("time", **base, statement=words, on_time=timely)
     late, deadline, begun = is_late(deadline_spec, done_spec, year)
     shown_deadline, shown_done = show_date(deadline, deadline_spec), show_date(begun, done_spec)

@@ -11,7 +11,6 @@ Every function is total: text that is not a time gives ``None``.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -52,7 +51,14 @@ _CORE = (
 )
 _DATE = r"(?P<dy>(?:19|20)\d{2})[-./](?P<dm>\d{1,2})[-./](?P<dd>\d{1,2})日?"
 _FULL = re.compile(rf"^{_PREFIX}(?:{_DATE}|{_CORE}){_SUFFIX}$")
-_SEARCH = re.compile(rf"(?:{_DATE}|{_CORE})")
+
+
+@lru_cache(maxsize=None)
+def _search() -> re.Pattern[str]:
+    """A time anywhere in a text (compiled when first used: ~0.7 ms of a first check that never needs it)."""
+    return re.compile(rf"(?:{_DATE}|{_CORE})")
+
+
 _BARE_YEAR = re.compile(rf"^{_PREFIX}(?P<year>(?:19|20)\d{{2}})年(?:度)?{_SUFFIX}$")
 _TRAILING = re.compile(r"[。．.，,；;！!]+$")
 
@@ -100,8 +106,17 @@ def _spec(match: re.Match[str], text: str) -> TimeSpec | None:
     return None
 
 
+#: Days of each month in a leap year (a day typed without a year is valid if some year has it: 2月29日).
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _valid(month: int, day: int) -> bool:
-    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2000, month)[1]
+    return 1 <= month <= 12 and 1 <= day <= _MONTH_DAYS[month]
+
+
+def _last_day(year: int, month: int) -> int:
+    """The last day of ``month`` in ``year`` (the calendar module would cost a first check ~1 ms to import)."""
+    return (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
 
 
 def _clean(value: object) -> str:
@@ -151,7 +166,7 @@ def find_time(value: object) -> TimeSpec | None:
     if len(text) > 60:
         return None
     found = None
-    for match in _SEARCH.finditer(text):
+    for match in _search().finditer(text):
         before = text[match.start() - 1] if match.start() else ""
         after = text[match.end()] if match.end() < len(text) else ""
         if before.isdigit() or after.isdigit() or after == "个":
@@ -169,7 +184,7 @@ def resolve(spec: TimeSpec, year: int | None) -> tuple[dt.date, dt.date]:
         base += 1
 
     def day(month: int, d: int) -> dt.date:
-        return dt.date(base, month, d or calendar.monthrange(base, month)[1])
+        return dt.date(base, month, d or _last_day(base, month))
 
     return day(*spec.first), day(*spec.last)
 

@@ -56,7 +56,7 @@ from xltools.io.paths import Kind, Paths
 from xltools.io.sink import QuietSink
 from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
-__all__ = ["CombineError", "CombineReport", "ReviewOptions", "combine", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_FAILED", "Progress"]
+__all__ = ["CombineError", "CombineReport", "ReviewOptions", "combine", "worker_gc", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_FAILED", "Progress"]
 
 #: Exit codes of ``xltools combine``.
 EXIT_OK, EXIT_PROBLEMS, EXIT_FAILED = 0, 1, 2
@@ -140,17 +140,23 @@ class CombineReport:
         })
 
 
-def _worker_init(targets: Targets | None = None) -> None:
-    """Garbage collection tuned for a worker that makes many short-lived objects; the run's targets.
+def worker_gc() -> None:
+    """Garbage collection tuned for a worker that makes many short-lived objects (benchmarks/stages.py times
+    the workers' stages under it too).
 
     ``gc.freeze``: what a worker inherits (modules, validators, layouts) is never garbage, so it is kept
     out of the collector's scans. A higher first-generation threshold: nearly everything a file creates is
     freed by reference counting, so full scans every 700 allocations are wasted work; cycles are still
     collected, only less often.
     """
-    use_targets(targets)
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+
+
+def _worker_init(targets: Targets | None = None) -> None:
+    """A worker's set-up: :func:`worker_gc`, the run's targets, signals, the watch on the parent."""
+    use_targets(targets)
+    worker_gc()
     # Ctrl-C reaches the whole process group: the main process stops the workers (and reports)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

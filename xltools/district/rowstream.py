@@ -107,6 +107,9 @@ class _RowStream(Worksheet):
                              f"{_inline_short(value) if len(value) <= _CACHED_CHARS else _inline(value)}")  # type: ignore[arg-type]
             elif (kind is float or kind is int) and math.isfinite(value):  # type: ignore[arg-type]
                 parts.append(f'<c r="{letter}{number}"{style}><v>{value:.16G}</v></c>')
+            elif value is None:  # a blank cell: written only when it has a format, as _cell_xml does
+                if fmt is not None:
+                    parts.append(f'<c r="{letter}{number}"{style}/>')
             else:
                 parts.append(self._cell_xml(f' r="{letter}{number}"{style}', value, fmt is not None))
         parts.append("</row>")

@@ -273,6 +273,9 @@ class _Grid:
     def locked(self, cell: str) -> None:
         return None
 
+    def lock_states(self, cells: object) -> None:
+        return None
+
 
 class _BookView:
     def __init__(self, names: list[str], sheets: dict[str, _Grid]) -> None:

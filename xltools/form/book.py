@@ -42,6 +42,10 @@ class SheetView(Protocol):
     def locked(self, cell: str) -> bool | None:
         """Whether ``cell`` is locked; ``None`` when the reader does not see cell protection."""
 
+    def lock_states(self, cells: Sequence[str]) -> frozenset[bool] | None:
+        """The states :meth:`locked` gives among ``cells`` (``{True}``: all locked); ``None`` when the reader
+        does not see cell protection. The tamper check asks it first, and cell by cell only when states differ."""
+
     @property
     def protected(self) -> bool | None:
         """Whether the sheet is protected; ``None`` when the reader does not see it."""

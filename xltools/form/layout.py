@@ -444,16 +444,19 @@ class Layout:
         Never raises on what people typed; trailing empty indicator rows are dropped.
         """
         fund_cells, form_cells, indicator_cells = self._read_plan
-        data = {path: _clean(get(cell)) for path, cell in form_cells}
+        # _clean only for what it would change (None, a number, a text that is not blank stay as they are)
+        data = {path: v if (v := get(cell)) is None or (t := type(v)) is float or t is int or t is str and v.strip()
+                else _clean(v) for path, cell in form_cells}
         funds: dict[str, dict[str, object]] = {key: {} for key in FUND_ROWS}
         for key, part, cell in fund_cells:
-            funds[key][part] = _clean(get(cell))
-        rows = [[None if (v := get(cell)) is None else v if type(v) is str and v.strip() else _clean(v)
-                 for _, cell in cells] for cells in indicator_cells]  # _clean only for what it would change
-        while rows and all(v is None for v in rows[-1]):
+            funds[key][part] = v if (v := get(cell)) is None or (t := type(v)) is float or t is int \
+                or t is str and v.strip() else _clean(v)
+        rows = [[v if (v := get(cell)) is None or (t := type(v)) is float or t is int or t is str and v.strip()
+                 else _clean(v) for _, cell in cells] for cells in indicator_cells]
+        while rows and rows[-1].count(None) == len(rows[-1]):
             rows.pop()
         # a row of blanks (None after _clean) is what is_empty() calls empty
-        return form_from_cells(data, {key: (None if all(v is None for v in row.values()) else row)
+        return form_from_cells(data, {key: (None if list(row.values()).count(None) == len(row) else row)
                                       for key, row in funds.items()},
                                [dict(zip(_INDICATOR_PARTS, row)) for row in rows])
 

@@ -71,6 +71,13 @@ def _input_cells(layout: Layout) -> tuple[str, ...]:
     return tuple(spot.cell for spot in layout.input_spots())
 
 
+@lru_cache(maxsize=64)
+def _fixed_cells(layout: Layout, formulas: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
+    """The cells a layout's template holds locked (its labels, then its formulas), once per layout and
+    policy (``formulas``: :func:`_expected_formulas`' tuple, the same object for the same policy)."""
+    return (*(label[0] for label in _expected_labels(layout)), *(f[0] for f in formulas))
+
+
 @lru_cache(maxsize=32)
 def _expected_labels(layout: Layout) -> tuple[tuple[str, str, str], ...]:
     """(cell, label, label as compared) of a layout's fixed labels, once per layout."""
@@ -154,15 +161,19 @@ def check_tamper(book: BookView, identity: Identity, district: Policy | None = N
                                                         expected=shorten(formula, 60)).at_cell(where + cell))
 
     locked_at = form.locked
-    fixed = (*(label[0] for label in labels), *(f[0] for f in formulas), *approved)
-    # one pass through map first (most forms: every fixed cell locked, every input cell open), the list only then
-    unlocked = [cell for cell in fixed if locked_at(cell) is False] if False in map(locked_at, fixed) else []
+    fixed = _fixed_cells(layout, formulas)
+    fixed = (*fixed, *approved) if approved else fixed
+    # the lock states among the cells first (most forms: every fixed cell locked, every input cell open; the
+    # reader answers per style, not per cell), the cells one by one only when some differ
+    states = form.lock_states(fixed)
+    unlocked = [cell for cell in fixed if locked_at(cell) is False] if states and False in states else []
     if unlocked:
         findings.append(TamperCellUnlocked.at("template", count=len(unlocked), cells=_cells(unlocked))
                         .at_cell(where + unlocked[0]))
     given, inputs = frozenset(approved), _input_cells(layout)
+    states = form.lock_states(inputs)
     locked = [cell for cell in inputs if locked_at(cell) is True and cell not in given] \
-        if True in map(locked_at, inputs) else []
+        if states and True in states else []
     if locked:
         findings.append(TamperInputLocked.at("template", count=len(locked), cells=_cells(locked))
                         .at_cell(where + locked[0]))

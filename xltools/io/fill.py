@@ -143,6 +143,9 @@ class _Sheet:
     def locked(self, cell: str) -> None:
         return None
 
+    def lock_states(self, cells: object) -> None:
+        return None
+
 
 class _Book:
     def __init__(self, book: object) -> None:

@@ -54,6 +54,9 @@ class LegacySheet:
     def locked(self, cell: str) -> None:
         return None
 
+    def lock_states(self, cells: object) -> None:
+        return None
+
     @property
     def protected(self) -> None:
         return None
