@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_combine.py                  # N = 500 and 2000 (what `make bench` runs)
     .venv/bin/python benchmarks/bench_combine.py --n 2000 --n 20000 --skip-openpyxl  # memory flat in N?
+    .venv/bin/python benchmarks/bench_combine.py --n 2000 --pairs-only --pairs 5     # issue 28's ratio alone
 
 Corpus (benchmarks/corpus.py): for every N, N distinct filled forms, half of them (every other file)
 saved again by LibreOffice and the rest written by xltools from the demo data of several seeds, so no
@@ -280,15 +281,49 @@ def verdict(value: float, target: float, at_most: bool) -> str:
     return f"({'≤' if at_most else '≥'} {target:g}× target: {'met' if met else 'MISSED'})"
 
 
+def with_targets(n: int, args: argparse.Namespace) -> bool:
+    """Whether the ``combine --targets`` phase runs for N (``--pairs 0`` or N over ``--targets-up-to``: not)."""
+    return args.pairs > 0 and n <= args.targets_up_to
+
+
+def measure_pairs(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[str, object]]:
+    """Only the back-to-back pairs of ``combine`` and ``combine --targets`` (``--pairs-only``): issue 28's ratio."""
+    runs: dict[str, list[dict[str, object]]] = {"combine": [], "combine --targets": []}
+    for repeat in range(args.pairs):
+        for name in ("combine", "combine --targets")[:: 1 if repeat % 2 == 0 else -1]:
+            runs[name].append(run_phase(name, folder, args.jobs))
+            print(f"    pair {repeat + 1} {name}: wall {runs[name][-1]['wall']:.2f} s, CPU {runs[name][-1]['cpu']:.2f} s",
+                  flush=True)
+    result = {name: medians(rs) for name, rs in runs.items()}
+    print_targets(result, runs)
+    return result
+
+
+def print_targets(result: dict[str, dict[str, object]], runs: dict[str, list[dict[str, object]]]) -> None:
+    t = result["combine --targets"]
+    cpu_pairs, wall_pairs = targets_ratios(runs)
+    result["targets ratio"] = {"cpu": cpu_pairs, "wall": wall_pairs}
+    print(f"  combine --targets ({t['drift']} drift findings, {t['missing']} 未报送): CPU "
+          f"{statistics.median(cpu_pairs):.2f}×, wall {statistics.median(wall_pairs):.2f}× combine without it, median "
+          f"of {len(cpu_pairs)} back-to-back pairs ({' '.join(f'{x:.2f}' for x in cpu_pairs)}) "
+          f"{verdict(statistics.median(cpu_pairs), TARGETS_MAX, True)} (issue 28; the 绩效目标表 read in the run)")
+
+
 def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[str, object]]:
+    if args.pairs_only:
+        return measure_pairs(folder, n, args)
+    targets = with_targets(n, args)
     timed = ["combine", "combine --targets", "calamine ×P", "calamine ×1"]
+    if not targets:
+        timed.remove("combine --targets")
+    pair_size = 2 if targets else 1
     runs: dict[str, list[dict[str, object]]] = {name: [] for name in timed}
     for repeat in range(max(1, args.repeat)):  # alternating, so a slow spell of the machine hits all of them
         # combine and combine --targets run right after each other, in turns first: each pair is one ratio
-        pair = timed[:2] if repeat % 2 == 0 else timed[1::-1]
-        for name in [*pair, *timed[2:]]:
+        pair = timed[:pair_size] if repeat % 2 == 0 else timed[pair_size - 1::-1]
+        for name in [*pair, *timed[pair_size:]]:
             runs[name].append(run_phase(name, folder, args.jobs))
-    for repeat in range(max(1, args.repeat), args.pairs):  # more back-to-back pairs for the --targets ratio
+    for repeat in range(max(1, args.repeat), args.pairs if targets else 0):  # more pairs for the --targets ratio
         for name in timed[:2] if repeat % 2 == 0 else timed[1::-1]:
             runs[name].append(run_phase(name, folder, args.jobs))
     result = {name: medians(rs) for name, rs in runs.items()}
@@ -312,13 +347,10 @@ def measure(folder: Path, n: int, args: argparse.Namespace) -> dict[str, dict[st
               f"{1000 * r['cpu'] / n:12.2f}   {r['rss_mb']:6.1f} / {r['worker_rss_mb']:6.1f}")
     c, f, f1 = result["combine"], result["calamine ×P"], result["calamine ×1"]
     print(f"  combine: {c['projects']} projects, fates {c['counts']}, summary {c['summary_mb']} MB")
-    t = result["combine --targets"]
-    cpu_pairs, wall_pairs = targets_ratios(runs)
-    result["targets ratio"] = {"cpu": cpu_pairs, "wall": wall_pairs}
-    print(f"  combine --targets ({t['drift']} drift findings, {t['missing']} 未报送): CPU "
-          f"{statistics.median(cpu_pairs):.2f}×, wall {statistics.median(wall_pairs):.2f}× combine without it, median "
-          f"of {len(cpu_pairs)} back-to-back pairs ({' '.join(f'{x:.2f}' for x in cpu_pairs)}) "
-          f"{verdict(statistics.median(cpu_pairs), TARGETS_MAX, True)} (issue 28; the 绩效目标表 read in the run)")
+    if targets:
+        print_targets(result, runs)
+    else:
+        print(f"  combine --targets: left out ({'--pairs 0' if args.pairs <= 0 else f'N = {n} is over --targets-up-to {args.targets_up_to}: a district has a few thousand projects, and the 绩效目标表 of one project per form is over the list limits beyond that'})")
     again = result["rerun"]
     print(f"  incremental rerun (nothing changed): read {again['read']}, reused {again['reused']}, wall "
           f"{again['wall']:.2f} s = {again['wall'] / c['wall']:.0%} of the full run's {c['wall']:.2f} s")
@@ -371,6 +403,12 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=5,
                         help="back-to-back runs of combine and combine --targets, in turns first (default 5; at "
                              "least --repeat): the median of their ratios is issue 28's figure")
+    parser.add_argument("--targets-up-to", type=int, default=5000, metavar="N",
+                        help="run the combine --targets phase (and write its 绩效目标表) only for N up to this (default "
+                             "5000: a district has a few thousand projects)")
+    parser.add_argument("--pairs-only", action="store_true",
+                        help="run only the --pairs back-to-back pairs of combine and combine --targets (issue 28's "
+                             "ratio), nothing else")
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -397,17 +435,18 @@ def main() -> int:
                 shutil.rmtree(folder)
             started = time.perf_counter()
             counts = generate_tree(folder, n, bases)
-            projects = write_corpus_targets(folder)
+            projects = write_corpus_targets(folder) if with_targets(n, args) else 0
             size_mb = sum(p.stat().st_size for p in files_of(folder)) / 1e6
             print(f"\nN = {n}: {size_mb:.1f} MB, {counts} (copies of {len(bases['libreoffice'])} LibreOffice-saved "
                   f"and {len(bases['xltools'])} xltools-written forms), made in {time.perf_counter() - started:.1f} s; "
-                  f"绩效目标表 of {projects} projects")
+                  + (f"绩效目标表 of {projects} projects" if projects else "no 绩效目标表 (combine --targets left out)"))
             rows.append((n, measure(folder, n, args)))
             shutil.rmtree(folder)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
-    print_table(rows, args.jobs)
+    if not args.pairs_only:
+        print_table(rows, args.jobs)
     return 0
 
 
@@ -431,8 +470,9 @@ def print_table(rows: list[tuple[int, dict[str, dict[str, object]]]], jobs: int)
               f"{c['cpu'] / f['cpu']:5.2f}× / {c['wall'] / f['wall']:4.2f}×  {cell(r.get('calamine all'), n):12}  "
               f"{cell(ro, n):11}  "
               f"{times(ro, c):>4}  {cell(naive, n):10}  {times(naive, c):>6}  "
-              f"{c['rss_mb']:.0f} / {c['worker_rss_mb']:.0f}        "
-              f"{statistics.median(r['targets ratio']['cpu']):.2f}× / {statistics.median(r['targets ratio']['wall']):.2f}×")
+              f"{c['rss_mb']:.0f} / {c['worker_rss_mb']:.0f}        " + (
+                  f"{statistics.median(r['targets ratio']['cpu']):.2f}× / {statistics.median(r['targets ratio']['wall']):.2f}×"
+                  if "targets ratio" in r else "left out"))
     print("\nStage table: CPU ms per file, one process, the first "
           f"{STAGE_FILES} files of each N (benchmarks/stages.py; store and summary are the main process's)")
     print("     N  " + "".join(f"{stage:>9}" for stage in stages.STAGES) + "   reader  after it")

@@ -8,7 +8,8 @@ writes the summary:
 
 =========  ===========================================================================================
 open       the file's bytes, SHA-256, the zip directory and its limits, workbook.xml and its relations
-inflate    decompressing the parts the reader reads (shared strings, styles, the two sheets)
+inflate    decompressing the parts of the file's own the reader reads (shared strings, the form sheet); the
+           parts every form of a template shares (styles, 模板信息) are known by their stored bytes, in their stages
 strings    the shared strings (LibreOffice-saved files keep a form's texts there)
 styles     the locked and date styles (cached per process by the part's digest)
 sheet      the form sheet's and 模板信息's cells
@@ -33,11 +34,92 @@ import io
 import tempfile
 import time
 import zipfile
+from functools import cache
 from pathlib import Path
 
 STAGES = ("open", "inflate", "strings", "styles", "sheet", "form", "tamper", "scoring", "rules", "row",
           "store", "summary")
 READER = ("open", "inflate", "strings", "styles", "sheet")
+
+
+@cache
+def _staged_reader() -> type:
+    """The reader with the parts of a file's own inflated up front (so inflating is timed on its own)."""
+    from xltools.io import xlsxread
+
+    class Reader(xlsxread._Reader):
+        inflated: dict[str, bytes | None]
+
+        def part(self, name: str) -> bytes | None:
+            return self.inflated[name] if name in self.inflated else super().part(name)
+
+    return Reader
+
+
+def read_staged(path: Path, spent: dict[str, float]):  # noqa: ANN201 - xltools.io.xlsxread.WorkbookData
+    """Read one file's form sheet and 模板信息 as a combine worker does (cells only), through the reader's own
+    steps, adding each reader stage's CPU seconds to ``spent`` (kept in step with xltools/io/xlsxread.py by hand)."""
+    from xltools.district.process import LIMITS
+    from xltools.form.layout import META_SHEET, SHEET
+    from xltools.io import xlsxread
+    from xltools.io.files import read_regular
+
+    tick = time.process_time
+    wanted, shared = {SHEET, META_SHEET}, {META_SHEET}
+    t0 = tick()
+    data = read_regular(str(path), LIMITS.max_file_bytes)[0]
+    hashlib.sha256(data).hexdigest()
+    reader = _staged_reader()(zipfile.ZipFile(io.BytesIO(data)), LIMITS, data)
+    reader.inflated = {}
+    workbook = reader.shared_xml("xl/workbook.xml")
+    targets = reader._relationships("xl/_rels/workbook.xml.rels")
+    t1 = tick()
+    sheet_parts = [targets.get(node.get(f"{xlsxread._REL_NS}id", ""), "")
+                   for node in workbook.iter(f"{xlsxread._NS}sheet") if node.get("name") in wanted - shared]
+    for name in ("xl/sharedStrings.xml", *sheet_parts):
+        reader.inflated[name] = xlsxread._Reader.part(reader, name)
+    t2 = tick()
+    strings = reader._shared_strings()
+    t3 = tick()
+    reader._styles()
+    t4 = tick()
+    reader._shared_strings = lambda: strings  # read once, above
+    book = reader.read(wanted, shared, cells_only=True)
+    t5 = tick()
+    for stage, seconds in zip(READER, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+        spent[stage] += seconds
+    return book
+
+
+def forget() -> None:
+    """Empty every per-process cache of the reader (parts, styles, rows, cells, strings): a form read next is read
+    as the first of a run reads it."""
+    from xltools.io import xlsxread, xlsxsheet, xlsxstrings
+
+    for kept in (xlsxread._PART_CACHE, xlsxread._STYLE_CACHE, getattr(xlsxread, "_INFLATED", {}),
+                 xlsxstrings._ITEMS):
+        kept.clear()
+    if hasattr(xlsxsheet, "forget"):
+        xlsxsheet.forget()
+    else:  # the reader before its cells' cache (to compare with it)
+        xlsxsheet._ROWS.clear()
+        xlsxsheet._CHECKED.clear()
+
+
+def clock_reader(paths: list[Path]) -> dict[str, float]:
+    """CPU seconds of each reader stage (open … sheet) over ``paths``."""
+    from xltools.district.combine import worker_gc
+
+    spent = dict.fromkeys(READER, 0.0)
+    threshold = gc.get_threshold()
+    worker_gc()  # as in the workers
+    try:
+        for path in paths:
+            read_staged(path, spent)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    return spent
 
 
 def clock(paths: list[Path]) -> dict[str, float]:
@@ -46,53 +128,23 @@ def clock(paths: list[Path]) -> dict[str, float]:
     from xltools.core.rules import validate
     from xltools.core.scoring import score_form, with_formula_values
     from xltools.district.combine import worker_gc
-    from xltools.district.process import LIMITS, _finding_row, indicator_rows, process_file, project_row
+    from xltools.district.process import _finding_row, indicator_rows, process_file, project_row
     from xltools.district.review import risk_facts
     from xltools.district.store import Store
     from xltools.district.summary import write_summary
     from xltools.form.identify import identify
-    from xltools.form.layout import META_SHEET, SHEET
     from xltools.form.registry import released_policy
     from xltools.form.tamper import check_tamper
     from xltools.form.approved import embedded_targets
     from xltools.form.verdict import Verdict, _drift, _placed, read_form
-    from xltools.io import xlsxread
-    from xltools.io.files import read_regular
-
-    class Reader(xlsxread._Reader):
-        """The reader with every part inflated up front (so inflating is timed on its own)."""
-
-        inflated: dict[str, bytes | None]
-
-        def part(self, name: str) -> bytes | None:
-            return self.inflated[name] if name in self.inflated else super().part(name)
 
     spent = dict.fromkeys(STAGES, 0.0)
     tick = time.process_time
     today = dt.date.today()
-    wanted, shared = {SHEET, META_SHEET}, {META_SHEET}
     threshold = gc.get_threshold()
     worker_gc()  # the workers' garbage collection (the main process's stages below run under the default)
     for path in paths:
-        t0 = tick()
-        data = read_regular(str(path), LIMITS.max_file_bytes)[0]
-        hashlib.sha256(data).hexdigest()
-        reader = Reader(zipfile.ZipFile(io.BytesIO(data)), LIMITS, data)
-        reader.inflated = {}
-        workbook = reader.shared_xml("xl/workbook.xml")
-        targets = reader._relationships("xl/_rels/workbook.xml.rels")
-        t1 = tick()
-        sheet_parts = [targets.get(node.get(f"{xlsxread._REL_NS}id", ""), "")
-                       for node in workbook.iter(f"{xlsxread._NS}sheet") if node.get("name") in wanted]
-        for name in ("xl/sharedStrings.xml", "xl/styles.xml", *sheet_parts):
-            reader.inflated[name] = xlsxread._Reader.part(reader, name)
-        t2 = tick()
-        strings = reader._shared_strings()
-        t3 = tick()
-        reader._styles()
-        t4 = tick()
-        reader._shared_strings = lambda: strings  # type: ignore[method-assign]  # read once, above
-        book = reader.read(wanted, shared, cells_only=True)
+        book = read_staged(path, spent)
         t5 = tick()
         identity = identify(book)
         district = released_policy(identity.version)
@@ -119,8 +171,7 @@ def clock(paths: list[Path]) -> dict[str, float]:
         risk_facts(project_row(verdict, district, rows), rows)
         [_finding_row(f) for f in verdict.findings]
         t10 = tick()
-        for stage, seconds in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5, t7 - t6,
-                                           t8 - t7, t9 - t8, t10 - t9)):
+        for stage, seconds in zip(STAGES[len(READER):], (t6 - t5, t7 - t6, t8 - t7, t9 - t8, t10 - t9)):
             spent[stage] += seconds
     gc.unfreeze()
     gc.set_threshold(*threshold)

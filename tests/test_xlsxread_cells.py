@@ -144,3 +144,18 @@ def test_any_cell_content_is_read_the_same(values, protect):
     buffer = io.BytesIO()
     book.save(buffer)
     _same_both_ways(buffer.getvalue())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40).map(lambda b: bytes(b"<!?x"[c % 4] for c in b)), st.integers(0, 40))
+def test_the_scans_for_declarations_find_what_a_byte_search_finds(data, start):
+    """``declares`` and ``_instruction`` (the reader's scans for DTDs, comments, CDATA and processing
+    instructions, found from their rare ``!`` and ``?``) say what ``b"<!" in data`` and ``b"<?" in data[start:]``
+    say, wherever the marks are."""
+    from xltools.io.xlsxcells import _instruction, declares
+
+    assert declares(data) is (b"<!" in data)
+    assert _instruction(data, start) is (b"<?" in data[start:])
+    for made in (b"<!", b"<?", b"!<!", b"?<?", b"<" * 3 + b"!"):
+        assert declares(data + made) is (b"<!" in data + made)
+        assert _instruction(made + data, start) is (b"<?" in (made + data)[start:])

@@ -11,6 +11,7 @@ in ``make fuzz``).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sys
@@ -55,16 +56,23 @@ def outcome(data: bytes, fast: bool) -> object:
 
 def read_fast(cut: bytes) -> bool:
     """Whether the grammar reads ``cut`` (rows read from scratch, not from the cache)."""
-    xlsxsheet._ROWS.clear()
+    xlsxsheet.forget()
     return plain_cells(cut) is not None
 
 
-def same_both_ways(data: bytes) -> None:
-    xlsxsheet._ROWS.clear()
+def same_both_ways(data: bytes, *warm: bytes) -> None:
+    """``data`` read the same by the grammar from empty caches, by the tree, by the grammar again (its rows now
+    cached), and after the workbooks ``warm`` (a mutation's source: the rows it changed still hold cells read
+    before, as a form's rows hold the template's labels and formulas)."""
+    xlsxsheet.forget()
     fast = outcome(data, True)
     assert fast == outcome(data, False)
-    xlsxsheet._ROWS.clear()
-    assert outcome(data, True) == fast  # from an empty row cache too
+    assert outcome(data, True) == fast  # every row from the cache
+    if warm:
+        xlsxsheet.forget()
+        for book in warm:
+            outcome(book, True)
+        assert outcome(data, True) == fast
 
 
 # --- real workbooks -----------------------------------------------------------------------------------
@@ -217,10 +225,97 @@ def test_prefixed_attributes_declared_on_the_root_as_excel_writes_them_are_read(
 def test_a_row_read_before_is_not_taken_for_one_under_other_declarations():
     row = '<row r="4" x14ac:dyDescent="0.25">{cells}</row>'
     declared = f'xmlns="{NS}" xmlns:x14ac="urn:ac"'
-    xlsxsheet._ROWS.clear()
+    xlsxsheet.forget()
     assert plain_cells(cells_document(sheet('<c r="B4"><v>1</v></c>', root=declared, row=row))) is not None
     # the same row text, now cached, under a root that does not declare the prefix
     assert plain_cells(cells_document(sheet('<c r="B4"><v>1</v></c>', row=row))) is None
+
+
+CELLS_READ_BEFORE = '<c r="B4" s="6" t="inlineStr"><is><t>标签</t></is></c><c r="C4" s="2"/><c r="D4"><f>SUM(A1:A3)</f><v>6</v></c>'
+
+
+@pytest.mark.parametrize(("changed", "fast"), [
+    ('<c r="E4" t="str"><v>新</v></c>', True),                      # a new cell beside cells read before
+    ('<c r="E4" r="E5"><v>1</v></c>', False),                      # … given an attribute twice
+    ('<c r="E4" t="str"><v>a]]>b</v></c>', False),                  # … with "]]>" in its text
+    ('<c r="E4" t="str"><v>a\x01b</v></c>', False),                 # … with a character XML forbids
+    ('<c r="E4" t="str"><v>a\rb</v></c>', False),                   # … with a carriage return
+    ('<c r="E4" t="str"><v>\ufffe</v></c>', False),                 # … with U+FFFE
+    ('<c r="E4" t="str"><v>&#1;</v></c>', False),                   # … referring to a character XML forbids
+    ('<c r="E4" s="2"/></c>', False),                              # a stray end tag after a self-closing cell
+    ('<c r="E4"><f x:a="1">1</f></c>', False),                     # an undeclared prefix in a formula
+])
+def test_a_changed_row_of_cells_read_before_reads_as_the_tree_reads_it(changed, fast):
+    """A row unlike any read before is read cell by cell from the cells' cache: the cells read before come from
+    it, the changed one is checked as any other, and one wrong cell leaves the whole sheet to the parser."""
+    before = sheet(CELLS_READ_BEFORE)
+    after = sheet(CELLS_READ_BEFORE + changed)
+    xlsxsheet.forget()
+    assert plain_cells(cells_document(before)) is not None
+    assert (plain_cells(cells_document(after)) is not None) is fast
+    assert read_fast(cells_document(after)) is fast  # the same from empty caches
+    same_both_ways(with_part(SEEDS[0].read_bytes(), SHEET_PART, after), with_part(SEEDS[0].read_bytes(), SHEET_PART, before))
+
+
+@pytest.mark.parametrize(("row", "fast"), [
+    ('<row r="3"/><row r="4">{cells}</row>', True),                # self-closing rows before a row
+    ('<row r="4" x="a]]>b">{cells}</row>', True),                  # "]]>" may be in an attribute value
+    ('<row r="4" x="a\x01b">{cells}</row>', False),               # not a character XML forbids
+    ('<row r="4" x="a\tb">{cells}</row>', False),                 # a tab the parser turns into a space
+    ('<row r="4">{cells}<c r="E4" s="1"/><c r="F4" s="2"/></row>', True),  # self-closing cells end the row
+    ('<row r="4">{cells}<c r="E4" s="1"/><c r="F4" s="2"></row>', False),  # … one of them not closed
+])
+def test_rows_read_cell_by_cell_read_as_the_tree_reads_them(row, fast):
+    xml = sheet(CELLS_READ_BEFORE, row=row)
+    assert read_fast(cells_document(xml)) is fast
+    same_both_ways(with_part(SEEDS[0].read_bytes(), SHEET_PART, xml), with_part(SEEDS[0].read_bytes(), SHEET_PART, sheet(CELLS_READ_BEFORE)))
+
+
+def test_self_closing_cells_read_at_a_row_s_end_are_not_taken_for_a_cell_s_content():
+    ending = sheet(CELLS_READ_BEFORE + '<c r="E4" s="2"/>')
+    stray = sheet(CELLS_READ_BEFORE + '<c r="E4" s="2"/></c>')  # the same text, then a stray end tag
+    xlsxsheet.forget()
+    assert plain_cells(cells_document(ending)) is not None
+    assert plain_cells(cells_document(stray)) is None
+    same_both_ways(with_part(SEEDS[0].read_bytes(), SHEET_PART, stray), with_part(SEEDS[0].read_bytes(), SHEET_PART, ending))
+
+
+def test_characters_xml_forbids_outside_the_rows_are_left_to_the_parser():
+    for xml in (sheet("", root=f'xmlns="{NS}" a="\x01"'), sheet("", protection='<sheetProtection sheet="\x02"/>'),
+                sheet("").replace(b"<worksheet", b"\x01<worksheet")):
+        cut = cells_document(xml)
+        assert cut is None or not read_fast(cut)
+        same_both_ways(with_part(SEEDS[0].read_bytes(), SHEET_PART, xml))
+
+
+def test_a_row_read_before_takes_this_file_s_date_styles_and_shared_strings(tmp_path):
+    """What a row's records make is kept with the row by the date styles: the same row text in a file whose style
+    is not a date, or whose string table differs, reads as that file says."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet_ = book.active
+    sheet_["B4"] = 45688
+    sheet_["B4"].number_format = "yyyy-mm-dd"
+    sheet_["C4"] = "甲"
+    book.save(tmp_path / "a.xlsx")
+    dated = (tmp_path / "a.xlsx").read_bytes()
+    found = parts(dated)
+    xml = re.sub(rb'<c r="C4" t="inlineStr"><is><t>[^<]*</t></is></c>', b'<c r="C4" t="s"><v>0</v></c>',
+                 found[SHEET_PART])
+    assert b'<c r="C4" t="s">' in xml
+    table = (f'<sst xmlns="{NS}"><si><t>{{}}</t></si></sst>')
+    first = with_part(with_part(dated, SHEET_PART, xml), "xl/sharedStrings.xml", table.format("甲").encode())
+    styles = found["xl/styles.xml"]
+    plain_styles = styles.replace(b'formatCode="yyyy-mm-dd"', b'formatCode="0.00"')
+    assert plain_styles != styles
+    second = with_part(with_part(first, "xl/styles.xml", plain_styles), "xl/sharedStrings.xml", table.format("乙").encode())
+    xlsxsheet.forget()
+    a = read_workbook(first, cells_only=True).sheets["Sheet"]
+    b = read_workbook(second, cells_only=True).sheets["Sheet"]
+    assert a.value("B4") == dt.date(2025, 1, 31) and a.value("C4") == "甲"
+    assert b.value("B4") == 45688 and b.value("C4") == "乙"
+    same_both_ways(second, first)
 
 
 # --- generated mutations ------------------------------------------------------------------------------
@@ -234,7 +329,8 @@ def _seed_sheets(*books: bytes) -> list[bytes]:
 def test_mutations_of_written_sheets_read_the_same_both_ways(written, data):
     seeds = _seed_sheets(*written.values(), SEEDS[0].read_bytes())
     xml = data.draw(xml_mutant(seeds, b"<sheetData", b"</sheetData>"))
-    same_both_ways(with_part(written["clean"], SHEET_PART, xml))
+    same_both_ways(with_part(written["clean"], SHEET_PART, xml), *(with_part(written["clean"], SHEET_PART, seed)
+                                                                   for seed in seeds))
 
 
 @FUZZ
@@ -242,7 +338,8 @@ def test_mutations_of_written_sheets_read_the_same_both_ways(written, data):
 def test_mutations_of_libreoffice_sheets_read_the_same_both_ways(resaved, bench_files, data):
     seeds = _seed_sheets(*resaved.values(), *bench_files.values())
     xml = data.draw(xml_mutant(seeds, b"<sheetData", b"</sheetData>"))
-    same_both_ways(with_part(resaved["clean"], SHEET_PART, xml))
+    same_both_ways(with_part(resaved["clean"], SHEET_PART, xml), *(with_part(resaved["clean"], SHEET_PART, seed)
+                                                                   for seed in seeds))
 
 
 def test_a_mutation_the_grammar_reads_is_still_compared(written):

@@ -101,6 +101,36 @@ def test_anything_outside_the_plain_grammar_is_left_to_the_parser(odd):
     assert plain_shared_strings(part("<si><t>x</t></si>", odd)) is None
 
 
+def test_bytes_that_are_not_utf8_anywhere_are_left_to_the_parser():
+    """Also in a run property's attribute value, which holds no text read (the parser refuses the part)."""
+    data = part('<si><r><rPr><rFont val="X"/></rPr><t>a</t></r></si>').replace(b'"X"', b'"\xff"')
+    with pytest.raises(ParseError):
+        fromstring(data)
+    assert plain_shared_strings(data) is None
+
+
+@pytest.mark.parametrize("items", [
+    ["<si/>", "<si><t>a</t></si>"], ["<si><t>a</t></si>", "<si/>"], ["<si/>", "<si/>"], ["<si/>"], [],
+    ["\n <si/>\n<si/> <si><t>a</t></si>\n<si/>\n"], ["<si><t>a</t></si>", "<si/>", "<si><t>b</t></si>"],
+])
+def test_empty_items_anywhere_read_as_the_tree_reads_them(items):
+    data = part(*items)
+    assert plain_shared_strings(data) == tree_strings(data)
+    assert plain_shared_strings(data) == tree_strings(data)  # the second time from the item cache
+
+
+def test_an_item_read_before_reads_the_same_in_another_part():
+    """Items are kept by their bytes between parts: the same item reads the same, a changed one is read anew,
+    a broken one is refused even when the items around it were read before."""
+    first = part("<si><t>标签</t></si>", "<si><t>甲 &amp; 乙</t></si>")
+    second = part("<si><t>标签</t></si>", "<si><t>甲 &amp; 丙</t></si>")
+    assert plain_shared_strings(first) == ["标签", "甲 & 乙"]
+    assert plain_shared_strings(second) == ["标签", "甲 & 丙"]
+    assert plain_shared_strings(part("<si><t>标签</t></si>", "<si><t>甲 &#0; 乙</t></si>")) is None
+    assert plain_shared_strings(part("<si><t>标签</t></si>", "<si><t>甲 乙</si>")) is None
+    assert plain_shared_strings(part("<si><t>标签</t></si>", "<si><t>甲 &amp; 乙</t></si>") + b"<x/>") is None
+
+
 def test_count_given_twice_is_left_to_the_parser():
     assert plain_shared_strings(part("<si><t>x</t></si>").replace(b'count="3"', b'count="3" count="3"')) is None
 
@@ -172,3 +202,41 @@ def test_mutations_of_a_libreoffice_string_table_read_as_the_tree_reads_them(lib
     if tree is None:  # not XML: the reader refuses it whichever path it takes
         with pytest.raises(WorkbookReadError):
             read_workbook(with_part(libreoffice_resaved, "xl/sharedStrings.xml", xml))
+
+
+def _as_references(text: str, picks: list[int]) -> str:
+    """``text`` escaped as XML, characters at ``picks`` written as decimal or hexadecimal references."""
+    out = []
+    for i, ch in enumerate(text):
+        if i in picks:
+            out.append(f"&#{ord(ch)};" if i % 2 else f"&#x{ord(ch):x};")
+        else:
+            out.append(escape(ch, {'"': "&quot;", "'": "&apos;"}))
+    return "".join(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT, st.lists(st.integers(0, 29), max_size=30))
+def test_unescape_gives_what_the_parser_gives(text, picks):
+    from xltools.io.xlsxstrings import unescape
+
+    raw = _as_references(text, picks)
+    assert unescape(raw) == (fromstring(f"<t>{raw}</t>").text or "")
+
+
+@pytest.mark.parametrize("raw", ["&amp;#38;", "&#38;lt;", "&#x26;amp;", "a&#10;b&amp;c&#x9;", "&#38;&#38;#38;",
+                                 "&lt;&#20013;&gt;&#x4E2D;&quot;&apos;", "&#0000065;", "&#x1F600;"])
+def test_unescape_of_references_next_to_entities(raw):
+    from xltools.io.xlsxstrings import unescape
+
+    assert unescape(raw) == fromstring(f"<t>{raw}</t>").text
+
+
+@pytest.mark.parametrize("raw", ["&#0;", "&#x1;", "&#xD800;", "&#xFFFE;", "&#1114112;", "a&#8;b"])
+def test_unescape_refuses_references_to_characters_xml_forbids(raw):
+    from xltools.io.xlsxstrings import NotPlain, unescape
+
+    with pytest.raises(ParseError):
+        fromstring(f"<t>{raw}</t>")
+    with pytest.raises(NotPlain):
+        unescape(raw)

@@ -215,6 +215,14 @@ def _budget(value: object, unit: str) -> object:
 
 
 _PROJECT_KEYS = ("code", "unit", "department", "name", "budget", "goal")
+_INDICATOR_KEYS = ("level1", "level2", "indicator", "target", "weight")
+
+
+def _add_indicator(indicators: list[TargetIndicator], record: ListRecord) -> None:
+    """The record's indicator, unless its indicator columns are all blank (分值 alone is no indicator)."""
+    parts = [_value(v) for v in map(record.values.get, _INDICATOR_KEYS)]
+    if parts[0] is not None or parts[1] is not None or parts[2] is not None or parts[3] is not None:
+        indicators.append(TargetIndicator(*parts, row=record.row))
 
 
 def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: str = "", source: str = ""
@@ -235,9 +243,15 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
             projects.append(TargetProject(**{k: current[k] for k in _PROJECT_KEYS},  # type: ignore[arg-type]
                                           indicators=tuple(indicators), row=first["row"]))
 
+    previous: tuple[object, ...] = ()
     for record in records:
         get = record.values.get
-        values = {key: _value(get(key)) for key in _PROJECT_KEYS}
+        raw = tuple(map(get, _PROJECT_KEYS))
+        if raw == previous:  # the row above's project columns (repeated, or carried down): nothing new to check
+            _add_indicator(indicators, record)
+            continue
+        previous = raw
+        values = {key: _value(value) for key, value in zip(_PROJECT_KEYS, raw)}
         values["budget"] = _budget(values["budget"], header.units.get("budget", ""))
         if values["unit"] is None or values["name"] is None:
             missing = "实施单位" if values["unit"] is None else "项目名称"
@@ -272,9 +286,7 @@ def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: 
                     raise ListError(f"同一项目的「{title}」在第 {first[k]} 行为“{normalize_text(current[k])}”，在第 "
                                     f"{record.row} 行（{header.cell(record.row, k)}）却为“{normalize_text(values[k])}”；"
                                     "请改成一致，或只在项目的第一行填写", sheet=sheet or None)
-        parts = [_value(get(k)) for k in ("level1", "level2", "indicator", "target", "weight")]
-        if any(v is not None for v in parts[:4]):
-            indicators.append(TargetIndicator(*parts, row=record.row))
+        _add_indicator(indicators, record)
     close()
     return Targets(tuple(projects), source)
 

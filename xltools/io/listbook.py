@@ -190,7 +190,8 @@ def _value(value: object) -> object:
 
 
 def _rows(table: list[list[object]], top: int, left: int, merged: list) -> list[tuple[int, list[object]]]:
-    lines = [[None] * left + [_value(v) for v in row] for row in table]
+    # text (most cells) as it is; "" as None, numbers and dates through _value
+    lines = [[None] * left + [v if type(v) is str and v else _value(v) for v in row] for row in table]
     for (r1, c1), (r2, c2) in merged:
         if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_MERGED_CELLS or not 0 <= r1 - top < len(lines):
             continue
@@ -205,4 +206,4 @@ def _rows(table: list[list[object]], top: int, left: int, merged: list) -> list[
             for c in range(c1, c2 + 1):
                 if line[c] is None:
                     line[c] = value
-    return [(top + i + 1, line) for i, line in enumerate(lines) if any(v is not None for v in line)]
+    return [(top + i + 1, line) for i, line in enumerate(lines) if line.count(None) != len(line)]

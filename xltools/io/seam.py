@@ -88,7 +88,10 @@ def _calamine_reader() -> Reader:
 
 def _may_be_word(content: Content) -> bool:
     """True whenever :meth:`xltools.io.wordform.WordReader.accepts` can be (a .docx's main part, a damaged zip)."""
-    return content.kind == "ole2" or (content.kind == "zip" and (content.has("word/document.xml") or content.damaged))
+    # a damaged zip is the Word reader's only under a .docx name: asked first, so no other file pays for listing
+    # its members to learn whether it is damaged
+    return content.kind == "ole2" or (content.kind == "zip" and (content.has("word/document.xml")
+                                                                 or content.suffix == ".docx" and content.damaged))
 
 
 def _may_be_legacy(content: Content) -> bool:

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - a platform without its wheel
     from zlib import decompressobj as _decompressobj
     from zlib import error as _InflateError
 
-__all__ = ["inflate", "INFLATER"]
+__all__ = ["inflate", "stored", "INFLATER"]
 
 #: Which inflater this process uses ("isal" or "zlib"), for the benchmarks' report.
 INFLATER = "isal" if _decompressobj.__module__.startswith("isal") else "zlib"
@@ -32,12 +32,10 @@ _LOCAL_SIGNATURE = b"PK\x03\x04"
 _STORED, _DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
 
 
-def inflate(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
-    """The part ``info`` of the zip ``data``, or its first ``limit + 1`` bytes when it is longer (the
-    caller refuses it then). ``None`` whenever this path is not sure to give exactly what
-    :mod:`zipfile` gives — an encrypted entry, another compression, and any anomaly (a header, name,
-    size or CRC-32 other than the directory states, a damaged or truncated stream): the caller then
-    reads the entry with zipfile, which returns or refuses it as it always did."""
+def stored(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
+    """The bytes the entry ``info`` stores in the zip ``data`` (compressed), after its local header was checked;
+    ``None`` for an entry this path leaves to zipfile (encrypted, another compression, a header or name other
+    than the directory states, truncated)."""
     if info.flag_bits & 0x61 or info.compress_type not in (_STORED, _DEFLATED):
         return None
     offset = info.header_offset
@@ -50,8 +48,23 @@ def inflate(data: bytes, info: zipfile.ZipInfo, limit: int) -> bytes | None:
         return None
     start += name_length + extra_length
     raw = memoryview(data)[start:start + info.compress_size]
-    if len(raw) < info.compress_size:
-        return None
+    return raw if len(raw) == info.compress_size else None
+
+
+def inflate(data: bytes, info: zipfile.ZipInfo, limit: int, raw: memoryview | None = None) -> bytes | None:
+    """The part ``info`` of the zip ``data``, or its first ``limit + 1`` bytes when it is longer (the
+    caller refuses it then). ``None`` whenever this path is not sure to give exactly what
+    :mod:`zipfile` gives — an encrypted entry, another compression, and any anomaly (a header, name,
+    size or CRC-32 other than the directory states, a damaged or truncated stream): the caller then
+    reads the entry with zipfile, which returns or refuses it as it always did. ``raw``: what
+    :func:`stored` gave for it, when the caller has it.
+
+    What it returns depends on the stored bytes, the compression, the stated size and CRC-32 and ``limit``
+    alone, so a caller may keep what it made of a part by those (:func:`stored`)."""
+    if raw is None:
+        raw = stored(data, info)
+        if raw is None:
+            return None
     if info.compress_type == _STORED:
         out = bytes(raw[:limit + 1])
     else:

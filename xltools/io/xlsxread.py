@@ -17,27 +17,22 @@ import hashlib
 import io
 import lzma
 import math
-import posixpath
+import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 from xml.etree.ElementTree import Element, ParseError, fromstring
 
 from xltools.core.errors import UserError, os_reason
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
-from xltools.io.xlsxcells import (
-    cells,
-    cells_document,
-    is_date_format,
-    iso_moment,
-    truthy,
-)
-from xltools.io.xlsxinflate import inflate
+from xltools.io.xlsxcells import cells_document, declares, iso_moment, truthy
+from xltools.io.xlsxinflate import inflate, stored
 from xltools.io.xlsxsheet import PlainSheet, Record, plain_cells
 from xltools.io.xlsxstrings import plain_shared_strings
+from xltools.io.xlsxtree import Content, content_of, strings_of, styles_of, targets_of, workbook_of
 
 __all__ = ["WorkbookReadError", "SheetData", "WorkbookData", "read_workbook", "Limits"]
 
@@ -45,8 +40,6 @@ Fate = Literal["unreadable", "encrypted", "too-large", "not-excel"]
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_C, _F, _V, _IS, _T, _R = (f"{_NS}{tag}" for tag in ("c", "f", "v", "is", "t", "r"))
 #: Strict Open XML (Excel's "Strict Open XML Spreadsheet") namespaces, read as their transitional twins.
 _STRICT_NAMESPACES = (
     (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"),
@@ -58,7 +51,6 @@ MAX_CELL_CHARS = 32767
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_BUILTIN_DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
 #: Parsed parts that every form of a template shares, per process, keyed by the SHA-256 of the part's
 #: bytes as read from *this* file (never by what the zip header claims: a CRC can be forged).
 _PART_CACHE: dict[bytes, Element] = {}
@@ -66,6 +58,15 @@ _PART_CACHE: dict[bytes, Element] = {}
 _STYLE_CACHE: dict[bytes, tuple[frozenset[int], frozenset[int]]] = {}
 #: Parts larger than this are parsed every time, never cached.
 _CACHE_PART_BYTES = 1 << 20
+#: The SHA-256 of a shared part (workbook.xml and its relations, styles, 模板信息) as inflated, by the SHA-256 of
+#: the bytes the zip stores for it with its compression, stated size and CRC-32 and the part limit: what
+#: :func:`~xltools.io.xlsxinflate.inflate` makes of an entry depends on these alone, so a part every form of a
+#: template shares is neither inflated nor hashed again (only parts it inflated and checked are kept).
+_INFLATED: dict[bytes, bytes] = {}
+_STATED = struct.Struct("<HIQQ")
+#: What was made of a shared part's tree (:meth:`_Reader.shared_made`), by the function and the part's digest.
+_MADE: dict[tuple[object, bytes], object] = {}
+_Made = TypeVar("_Made")
 
 
 class WorkbookReadError(UserError):
@@ -217,32 +218,81 @@ class _Reader:
         info = self.names.get(name)
         if info is None:
             return None
-        data = inflate(self.data, info, self.limits.max_part_bytes)
+        return self._inflated(name, info, None)[0]
+
+    def _inflated(self, name: str, info: zipfile.ZipInfo, raw: memoryview | None) -> tuple[bytes, bool]:
+        """The part and whether :func:`~xltools.io.xlsxinflate.inflate` gave it (``raw``: its stored bytes)."""
+        data = inflate(self.data, info, self.limits.max_part_bytes, raw)
+        fast = data is not None
         if data is None:  # not sure to read it as zipfile does (xlsxinflate): zipfile reads it
             with self.archive.open(name) as handle:
                 data = handle.read(self.limits.max_part_bytes + 1)
         if len(data) > self.limits.max_part_bytes:
             raise WorkbookReadError("too-large", f"工作簿内部文件 {name} 解压后过大")
-        return data
+        return data, fast
+
+    def shared_part(self, name: str) -> tuple[bytes, bytes | None] | None:
+        """The SHA-256 of a part many files share and the part's bytes — ``None`` for the bytes when the digest is
+        known from the part's stored bytes (:data:`_INFLATED`; the caller inflates it with :meth:`part` only if
+        it keeps nothing made of it). ``None`` when there is no such part."""
+        info = self.names.get(name)
+        if info is None:
+            return None
+        raw = stored(self.data, info)
+        key = None
+        if raw is not None:
+            key = hashlib.sha256(raw).digest() + _STATED.pack(info.compress_type, info.CRC, info.file_size,
+                                                                self.limits.max_part_bytes)
+            digest = _INFLATED.get(key)
+            if digest is not None:
+                return digest, None
+        data, fast = self._inflated(name, info, raw)
+        digest = hashlib.sha256(data).digest()
+        if key is not None and fast:
+            if len(_INFLATED) >= 256:
+                _INFLATED.clear()
+            _INFLATED[key] = digest
+        return digest, data
 
     def shared_xml(self, name: str) -> Element | None:
         """Like :meth:`xml` for parts every form of a template shares (the tree is never mutated).
 
         Cached by the SHA-256 of the bytes read from this file, so a cached tree is only ever
         reused for a part with exactly the same bytes (a forged zip CRC changes nothing)."""
-        data = self.part(name)
-        if data is None:
-            return None
-        if len(data) > _CACHE_PART_BYTES:
-            return self._parse(name, data)
-        key = hashlib.sha256(data).digest()
+        known = self.shared_part(name)
+        return None if known is None else self._shared_tree(name, *known)[0]
+
+    def _shared_tree(self, name: str, key: bytes, data: bytes | None) -> tuple[Element, bool]:
+        """The tree of the shared part ``name`` whose digest is ``key``, and whether it is kept (not too large)."""
         root = _PART_CACHE.get(key)
         if root is None:
+            if data is None:
+                data = self._inflated(name, self.names[name], None)[0]
+            if len(data) > _CACHE_PART_BYTES:
+                return self._parse(name, data), False
             root = self._parse(name, data)
             if len(_PART_CACHE) >= 256:
                 _PART_CACHE.clear()
             _PART_CACHE[key] = root
-        return root
+        return root, True
+
+    def shared_made(self, name: str, make: Callable[[Element], _Made]) -> _Made | None:
+        """``make`` of the tree of the shared part ``name`` (``None``: no such part), kept per process by the part's
+        digest like the tree: ``make`` must depend on the tree alone and its result must never be changed.
+        What it raises is raised again for every file (nothing is kept)."""
+        known = self.shared_part(name)
+        if known is None:
+            return None
+        key = (make, known[0])
+        made = _MADE.get(key)
+        if made is None:
+            root, kept = self._shared_tree(name, *known)
+            made = make(root)
+            if kept:
+                if len(_MADE) >= 256:
+                    _MADE.clear()
+                _MADE[key] = made
+        return made
 
     def xml(self, name: str) -> Element | None:
         data = self.part(name)
@@ -254,7 +304,9 @@ class _Reader:
     def _checked(self, name: str, data: bytes) -> bytes:
         """``data`` refused if unsafe or too big to parse, with Strict namespaces made transitional."""
         _refuse_dtd(name, data)
-        if data.count(b"<") > self.limits.max_tags or data.count(b"=") > self.limits.max_attributes:
+        # a part shorter than a bound cannot hold more markup than it (a form's parts never do): no count
+        if len(data) > min(self.limits.max_tags, self.limits.max_attributes) and (
+                data.count(b"<") > self.limits.max_tags or data.count(b"=") > self.limits.max_attributes):
             raise WorkbookReadError("too-large", f"工作簿内部文件 {name} 的元素或属性过多（超过 "
                                                  f"{self.limits.max_tags // 2:,} 个元素或 "
                                                  f"{self.limits.max_attributes:,} 个属性），已拒绝读取")
@@ -283,62 +335,49 @@ class _Reader:
         return fromstring(data)
 
     def read(self, wanted: set[str] | None, shared: set[str], cells_only: bool = False) -> WorkbookData:
-        workbook = self.shared_xml("xl/workbook.xml")
+        workbook = self.shared_made("xl/workbook.xml", workbook_of)
         if workbook is None:
             raise WorkbookReadError("not-excel", "压缩包中没有 xl/workbook.xml，不是 Excel 工作簿")
+        if workbook.twice is not None:
+            raise WorkbookReadError("unreadable", f"工作簿中有两个名为「{workbook.twice[:40]}」的工作表（Excel 不允许），"
+                                                  "无法确定读哪一个；请删去多余的一个后重新提交")
         targets = self._relationships("xl/_rels/workbook.xml.rels")
         strings = self._shared_strings()
         locked_styles, date_styles = self._styles()
         sheets: dict[str, SheetData] = {}
-        order: list[str] = []
-        seen: set[str] = set()
-        for node in workbook.iter(f"{_NS}sheet"):
-            name = node.get("name", "")
-            if name.casefold() in seen:
-                raise WorkbookReadError("unreadable", f"工作簿中有两个名为「{name[:40]}」的工作表（Excel 不允许），"
-                                                      "无法确定读哪一个；请删去多余的一个后重新提交")
-            seen.add(name.casefold())
-            order.append(name)
+        for name, state, rid in workbook.sheets:
             if wanted is not None and name not in wanted:
                 continue
-            target = targets.get(node.get(f"{_REL_NS}id", ""), "")
-            sheet = SheetData(name, node.get("state", "visible"), _locked_styles=locked_styles)
+            target = targets.get(rid, "")
+            sheet = SheetData(name, state, _locked_styles=locked_styles)
             if not target or target not in self.names:
                 raise WorkbookReadError("unreadable", f"工作表「{name[:40]}」的内容在工作簿中找不到（内部关系缺失或损坏）；"
                                                       "请用 Excel 打开检查后重新保存")
-            if name in shared:
-                root = self.shared_xml(target)
-            else:
-                root = self.cells_xml(target) if cells_only else self.xml(target)
+            if name in shared:  # the sheet's cells as its tree gives them, kept with the tree
+                content = self.shared_made(target, content_of)
+                if content is not None:
+                    _fill_content(sheet, content, strings, date_styles, ranges=not cells_only)
+                sheets[name] = sheet
+                continue
+            root = self.cells_xml(target) if cells_only else self.xml(target)
             if isinstance(root, PlainSheet):  # the plain form, read without a tree
                 sheet.styles.update(root.styles)
                 _fill_cells(sheet, root.records, strings, date_styles, styles_too=False)
                 sheet.protected = truthy(root.protection)
             elif root is not None:
-                _fill_sheet(sheet, root, strings, date_styles, ranges=not cells_only)
+                _fill_content(sheet, content_of(root), strings, date_styles, ranges=not cells_only)
             sheets[name] = sheet
-        names = {n.get("name", ""): (n.text or "") for n in workbook.iter(f"{_NS}definedName")
-                 if n.get("localSheetId") is None}
-        protection = workbook.find(f"{_NS}workbookProtection")
         return WorkbookData(
             sheets=sheets,
-            sheet_names=order,
-            defined_names=names,
-            structure_locked=protection is not None and truthy(protection.get("lockStructure")),
+            sheet_names=list(workbook.order),
+            defined_names=dict(workbook.names),
+            structure_locked=workbook.structure_locked,
             has_vba="xl/vbaProject.bin" in self.names,
         )
 
     def _relationships(self, name: str) -> dict[str, str]:
-        root = self.shared_xml(name)
-        if root is None:
-            return {}
-        base = posixpath.dirname(posixpath.dirname(name))
-        out = {}
-        for rel in root.iter(f"{_PKG_REL}Relationship"):
-            target = rel.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
-            out[rel.get("Id", "")] = path
-        return out
+        """The targets of a relationship part by id (kept with its tree: never change it)."""
+        return self.shared_made(name, targets_of) or {}
 
     def _shared_strings(self) -> list[str]:
         """The shared strings: each ``<si>``'s own ``<t>`` or its runs' ``<t>``, never the phonetic
@@ -350,50 +389,29 @@ class _Reader:
         data = self._checked("xl/sharedStrings.xml", data)
         plain = plain_shared_strings(data)
         if plain is not None:
-            return [_bounded(text) for text in plain]
-        root = fromstring(data)
-        out = []
-        for si in root.iter(f"{_NS}si"):
-            if len(si) == 1 and si[0].tag == _T:
-                text = si[0].text or ""
-            else:
-                pieces = []
-                for child in si:
-                    if child.tag == _T:
-                        pieces.append(child.text or "")
-                    elif child.tag == _R:
-                        pieces.extend(t.text or "" for t in child if t.tag == _T)
-                text = "".join(pieces)
-            out.append(_bounded(text))
+            if plain and max(map(len, plain)) > MAX_CELL_CHARS:
+                _bounded(max(plain, key=len))  # raises
+            return plain
+        out = strings_of(fromstring(data))
+        if out and max(map(len, out)) > MAX_CELL_CHARS:
+            _bounded(max(out, key=len))  # raises
         return out
 
     def _styles(self) -> tuple[frozenset[int], frozenset[int]]:
         """Locked and date styles; cached by the SHA-256 of the part as read (every form shares the template's)."""
-        data = self.part("xl/styles.xml")
-        if data is None:
+        known = self.shared_part("xl/styles.xml")
+        if known is None:
             return frozenset({0}), frozenset()
-        key = hashlib.sha256(data).digest()
+        key, data = known
         styles = _STYLE_CACHE.get(key)
         if styles is None:
-            styles = self._parse_styles(self._parse("xl/styles.xml", data))
+            if data is None:
+                data = self._inflated("xl/styles.xml", self.names["xl/styles.xml"], None)[0]
+            styles = styles_of(self._parse("xl/styles.xml", data))
             if len(_STYLE_CACHE) >= 64:
                 _STYLE_CACHE.clear()
             _STYLE_CACHE[key] = styles
         return styles
-
-    @staticmethod
-    def _parse_styles(root: Element) -> tuple[frozenset[int], frozenset[int]]:
-        custom = {int(n.get("numFmtId", "0")): n.get("formatCode", "") for n in root.iter(f"{_NS}numFmt")}
-        xfs = root.find(f"{_NS}cellXfs")
-        locked, dates = set(), set()
-        for index, xf in enumerate(xfs if xfs is not None else []):
-            prot = xf.find(f"{_NS}protection")
-            if prot is None or truthy(prot.get("locked"), default=True):
-                locked.add(index)
-            fmt = int(xf.get("numFmtId", "0"))
-            if fmt in _BUILTIN_DATE_FORMATS or (fmt in custom and is_date_format(custom[fmt])):
-                dates.add(index)
-        return frozenset(locked), frozenset(dates)
 
 
 def _refuse_dtd(name: str, data: bytes) -> None:
@@ -406,7 +424,7 @@ def _refuse_dtd(name: str, data: bytes) -> None:
     ``forbid_dtd=True`` guards, at the speed of the C parser (defusedxml's
     parser runs its tree builder in Python, 3× slower on these small parts).
     """
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data or b"\x00" in data:
+    if b"\x00" in data or declares(data) and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         raise WorkbookReadError("unreadable", f"工作簿内部文件 {name} 含有 DTD 或实体声明，可能是恶意文件，已拒绝读取")
 
 
@@ -415,31 +433,6 @@ def _bounded(text: str) -> str:
         raise WorkbookReadError("unreadable", f"有单元格文字超过 Excel 上限 {MAX_CELL_CHARS:,} 字，不是 Excel 保存的工作簿；"
                                               "请用 Excel 打开检查后重新保存")
     return text
-
-
-def _tree_records(root: Element) -> Iterator[Record]:
-    """The cells of a parsed sheet as :mod:`xltools.io.xlsxsheet` gives them from the plain form."""
-    for ref, c in cells(root):
-        text_style = c.get("s")
-        style = 0 if text_style is None else int(text_style)
-        kind = c.get("t", "n")
-        if not len(c):  # a formatting-only cell: no formula, value or inline string
-            yield ref, style, kind, None, None, None
-            continue
-        f = c.find(_F)
-        formula = None if f is None else f.text or ""
-        if kind == "inlineStr":
-            node = c.find(_IS)
-            if node is None:
-                inline = None
-            elif len(node) == 1 and node[0].tag == _T and not len(node[0]):  # the usual <is><t>…</t></is>
-                inline = node[0].text or ""
-            else:
-                inline = "".join(t.text or "" for t in node.iter(_T))
-            yield ref, style, kind, formula, inline, None
-        else:
-            v = c.find(_V)
-            yield ref, style, kind, formula, None, None if v is None else v.text
 
 
 def _fill_cells(sheet: SheetData, records: Iterable[Record], strings: list[str], date_styles: frozenset[int],
@@ -454,7 +447,7 @@ def _fill_cells(sheet: SheetData, records: Iterable[Record], strings: list[str],
             formulas[ref] = formula
         if kind == "inlineStr":
             if inline is not None:
-                values[ref] = _bounded(inline)
+                values[ref] = inline if len(inline) <= MAX_CELL_CHARS else _bounded(inline)
             continue
         if text is None:
             continue
@@ -462,7 +455,7 @@ def _fill_cells(sheet: SheetData, records: Iterable[Record], strings: list[str],
             index = int(text)
             values[ref] = strings[index] if 0 <= index < len(strings) else ""
         elif kind in ("str", "e"):
-            values[ref] = _bounded(text)
+            values[ref] = text if len(text) <= MAX_CELL_CHARS else _bounded(text)
         elif kind == "d":  # an ISO 8601 date (Strict Open XML may store dates so)
             values[ref] = iso_moment(text)
         elif kind == "b":
@@ -481,16 +474,12 @@ def _fill_cells(sheet: SheetData, records: Iterable[Record], strings: list[str],
                 values[ref] = number
 
 
-def _fill_sheet(sheet: SheetData, root: Element, strings: list[str], date_styles: frozenset[int],
-                ranges: bool = True) -> None:
-    """Cells, formulas, styles and protection of ``root`` into ``sheet``; merged ranges and validations
+def _fill_content(sheet: SheetData, content: Content, strings: list[str], date_styles: frozenset[int],
+                  ranges: bool = True) -> None:
+    """Cells, formulas, styles and protection of a sheet's tree into ``sheet``; merged ranges and validations
     too when ``ranges``."""
-    _fill_cells(sheet, _tree_records(root), strings, date_styles)
-    protection = root.find(f"{_NS}sheetProtection")
-    sheet.protected = protection is not None and truthy(protection.get("sheet"))
-    if not ranges:
-        return
-    merged, validations = root.find(f"{_NS}mergeCells"), root.find(f"{_NS}dataValidations")
-    sheet.merged = [m.get("ref", "") for m in merged if m.tag == f"{_NS}mergeCell"] if merged is not None else []
-    sheet.validations = ([d.get("sqref", "") for d in validations if d.tag == f"{_NS}dataValidation"]
-                         if validations is not None else [])
+    _fill_cells(sheet, content.records, strings, date_styles)
+    sheet.protected = content.protected
+    if ranges:
+        sheet.merged = list(content.merged)
+        sheet.validations = list(content.validations)

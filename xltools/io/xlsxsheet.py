@@ -41,16 +41,18 @@ __all__ = ["plain_cells", "PlainSheet", "Record"]
 Record = tuple[str, int, str, "str | None", "str | None", "str | None"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-#: Bytes XML forbids in a document (C0 controls but tab and line feed) and the carriage return (the parser
-#: reads it as a line feed); U+FFFE and U+FFFF in UTF-8 are refused separately.
-_CONTROLS = bytes(range(0x09)) + bytes(range(0x0B, 0x20))
-_TEXT = r"[^<&]*(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});[^<&]*)*"
+#: Characters of text and attribute values: not markup, nor a character XML forbids or the parser changes (C0
+#: controls, carriage return, U+FFFE, U+FFFF); tab and line feed in text only (the parser turns them into spaces in
+#: an attribute value).
+_CHAR = "[^<&\x00-\x08\x0b-\x1f\ufffe\uffff]"
+_VALUE_CHAR = '[^"<&\x00-\x1f\ufffe\uffff]'
+_TEXT = _CHAR + "*(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});" + _CHAR + "*)*"
 _NAME = r"[A-Za-z_][A-Za-z0-9_.-]*(?::[A-Za-z_][A-Za-z0-9_.-]*)?"
-_ATTRS = r'(?: ' + _NAME + r'="[^"<&\t\n]*")*'
+_ATTRS = r'(?: ' + _NAME + '="' + _VALUE_CHAR + '*")*'
 _T = r'<t(?: xml:space="preserve")?>' + _TEXT + r'</t>|<t(?: xml:space="preserve")? ?/>'
 # An empty run property (<sz val="10"/>, <b/>, <color theme="1" tint="0.5"/>): at most two attributes, of
 # different names (the parser refuses an attribute given twice).
-_VALUE = r'="[^"<&\t\n]*"'
+_VALUE = '="' + _VALUE_CHAR + '*"'
 _PROPERTY = r"<[A-Za-z]+(?: (?P<p>[A-Za-z]+)" + _VALUE + r"(?: (?!(?P=p)=)[A-Za-z]+" + _VALUE + r")?)? ?/>"
 _RUN = r"<r>(?:<rPr>(?:" + _PROPERTY + r")*</rPr>)?(?:" + _T + r")</r>"
 # One token of <sheetData>: a cell (reference, style, type, its <f> element, its <v> text, its <is> element), a
@@ -70,6 +72,7 @@ _WHOLE = itemgetter(0)
 #: The tokens' shape, one character each: c a cell, w a row's start tag, / its end tag, s a self-closing row.
 _NESTING = r"(?:s|wc*/)*"
 _FORMULA = r"<f(" + _ATTRS + r")(?: ?/>|>([^<]*)</f>)"
+_ROW_START = r"<row(" + _ATTRS + r")>"
 
 
 class _Grammar(NamedTuple):
@@ -79,12 +82,13 @@ class _Grammar(NamedTuple):
     simple: re.Pattern[str]
     nesting: re.Pattern[str]
     formula: re.Pattern[str]
+    row_start: re.Pattern[str]
 
 
 @cache
 def _grammar() -> _Grammar:
     """The patterns above, compiled when first used (~3 ms: a check, which reads more than cells, never pays it)."""
-    return _Grammar(*map(re.compile, (_TOKENS, _HEAD, _TAIL, _SIMPLE, _NESTING, _FORMULA)))
+    return _Grammar(*map(re.compile, (_TOKENS, _HEAD, _TAIL, _SIMPLE, _NESTING, _FORMULA, _ROW_START)))
 
 
 _ATTR = re.compile(r' (' + _NAME + r')="([^"]*)"')
@@ -154,35 +158,62 @@ class _Rows(NamedTuple):
     prefixes: frozenset[str]
 
 
-#: Rows already read, by their text up to and including the end tag (the rows of one template's forms repeat
-#: from file to file: labels, empty indicator rows, formulas); ``None`` for text not in the plain form.
+class _Cells(NamedTuple):
+    """Cells read from their text: the non-zero styles by reference in document order, the records, the prefixes
+    their formulas' attributes use."""
+
+    styles: tuple[tuple[str, int], ...]
+    records: tuple[Record, ...]
+    prefixes: frozenset[str]
+
+
+#: Rows already read, by their text up to their end tag (the rows of one template's forms repeat from file to
+#: file: labels, empty indicator rows, formulas); ``None`` for text not in the plain form.
 _ROWS: dict[str, _Rows | None] = {}
 _ROWS_KEPT = 4096
+#: Cells already read (a row that differs from every row read before, as a row holding what the clerk typed does,
+#: still holds mostly cells read before: labels, formulas, formatting), by their text up to a cell's ``</c>``
+#: (self-closing cells, then one cell with content), and by the text of the self-closing cells ending a row.
+_CELLS: dict[str, _Cells | None] = {}
+_ENDS: dict[str, _Cells | None] = {}
+_CELLS_KEPT = 16384
 
 
-def _read_rows(text: str) -> _Rows | None:
-    """The rows in ``text`` (tokens of ``<sheetData>``: self-closing rows, then one row with its end tag),
-    or ``None`` when it is not in the plain form."""
+def forget() -> None:
+    """Empty the caches of rows and cells read (tests, benchmarks)."""
+    for kept in (_ROWS, _CELLS, _ENDS, _CHECKED):
+        kept.clear()
+
+
+def _read(tokens: list[tuple[str, ...]]) -> tuple[dict[str, int], list[Record], set[str]] | None:
+    """Styles, records and attribute prefixes of tokens that tile a text (:data:`_TOKENS`); ``None`` when an
+    attribute list could be read otherwise by the parser or a text refers to a character XML forbids."""
     grammar = _grammar()
-    tokens = grammar.tokens.findall(text)
-    wholes = list(map(_WHOLE, tokens))
-    # the tokens cover the text with nothing between them, and cells are only inside rows
-    if sum(map(len, wholes)) != len(text) or grammar.nesting.fullmatch(
-            "".join([w[1] if w[1] != "r" else "s" if w[-2] == "/" else "w" for w in wholes])) is None:
-        return None
     prefixes: set[str] = set()
-    for attributes in {t[8] for t in tokens if t[8]} | {grammar.formula.match(t[4]).group(1) for t in tokens if t[4]}:
-        used = _prefixes(attributes) if attributes else frozenset()
-        if used is None:
-            return None
-        prefixes |= used
-    styles = {t[1]: style for t in tokens if t[2] and (style := int(t[2]))}
+    styles: dict[str, int] = {}
     records: list[Record] = []
     try:
-        for _, ref, style, kind, formula, value, inline, _, _ in (t for t in tokens if t[4] or t[5] or t[6]):
+        for _, ref, style, kind, formula, value, inline, attributes, _ in tokens:
+            if attributes:  # a row's start tag
+                used = _prefixes(attributes)
+                if used is None:
+                    return None
+                prefixes |= used
+            if not ref:
+                continue
+            number = int(style) if style else 0
+            if number:
+                styles[ref] = number
             if formula:
-                text_of = grammar.formula.match(formula).group(2)
+                attributes, text_of = grammar.formula.match(formula).groups()
+                if attributes:
+                    used = _prefixes(attributes)
+                    if used is None:
+                        return None
+                    prefixes |= used
                 formula = unescape(text_of) if text_of else ""
+            elif not value and not inline:  # formatting only
+                continue
             else:
                 formula = None
             if inline:
@@ -191,20 +222,87 @@ def _read_rows(text: str) -> _Rows | None:
                           else "".join(map(unescape, _TEXT_OF.findall(inline))))
             else:
                 inline = None
-            records.append((ref, int(style) if style else 0, kind or "n", formula, inline,
-                            unescape(value) if value else None))
+            records.append((ref, number, kind or "n", formula, inline, unescape(value) if value else None))
     except NotPlain:
         return None
+    return styles, records, prefixes
+
+
+def _read_rows(text: str) -> _Rows | None:
+    """The rows in ``text`` (tokens of ``<sheetData>``: self-closing rows, then one row with its end tag),
+    or ``None`` when it is not in the plain form."""
+    grammar = _grammar()
+    tokens = grammar.tokens.findall(text)
+    wholes = list(map(_WHOLE, tokens))
+    # the tokens cover the text with nothing between them, and cells are only inside rows; "]]>" is not text
+    if sum(map(len, wholes)) != len(text) or "]]>" in text or grammar.nesting.fullmatch(
+            "".join([w[1] if w[1] != "r" else "s" if w[-2] == "/" else "w" for w in wholes])) is None:
+        return None
+    read = _read(tokens)
+    if read is None:
+        return None
+    styles, records, prefixes = read
+    return _Rows(styles, tuple(records), frozenset(prefixes))
+
+
+def _read_cells(text: str) -> _Cells | None:
+    """The cells in ``text`` (cells only), or ``None`` when it is not in the plain form."""
+    tokens = _grammar().tokens.findall(text)
+    if sum(map(len, map(_WHOLE, tokens))) != len(text) or "]]>" in text or not all(t[1] for t in tokens):
+        return None
+    read = _read(tokens)
+    if read is None:
+        return None
+    styles, records, prefixes = read
+    return _Cells(tuple(styles.items()), tuple(records), frozenset(prefixes))
+
+
+def _read_row(piece: str) -> _Rows | None:
+    """The row ``piece + "</row>"`` (or the self-closing rows before it, and it), or ``None`` when it is not in the
+    plain form. A row's cells are read by the text up to each ``</c>`` (which nothing else in the grammar holds),
+    each once per process."""
+    start = _grammar().row_start.match(piece)
+    if start is None:  # self-closing rows first, or not the plain form: read token by token
+        return _read_rows(piece + "</row>")
+    prefixes = _prefixes(start.group(1)) if start.group(1) else frozenset()
+    if prefixes is None:
+        return None
+    chunks = piece[start.end():].split("</c>")
+    end = chunks.pop()
+    styles: dict[str, int] = {}
+    records: list[Record] = []
+    known = _CELLS.get
+    for chunk in chunks:
+        cells = known(chunk, False)
+        if cells is False:
+            cells = _read_cells(chunk + "</c>")
+            if len(_CELLS) >= _CELLS_KEPT:
+                _CELLS.clear()
+            _CELLS[chunk] = cells
+        if cells is None:
+            return None
+        if cells.styles:
+            styles.update(cells.styles)
+        records += cells.records
+        if cells.prefixes:
+            prefixes |= cells.prefixes
+    if end:
+        cells = _ENDS.get(end, False)
+        if cells is False:
+            cells = _read_cells(end)
+            if len(_ENDS) >= _CELLS_KEPT:
+                _ENDS.clear()
+            _ENDS[end] = cells
+        if cells is None:
+            return None
+        styles.update(cells.styles)
+        records.extend(cells.records)
     return _Rows(styles, tuple(records), frozenset(prefixes))
 
 
 def plain_cells(cut: bytes) -> PlainSheet | None:
     """The cells of a cut worksheet part (:func:`~xltools.io.xlsxcells.cells_document`), or ``None`` when the
     cut is not in the plain form."""
-    root = cut.find(b"<worksheet")
-    if (root < 0 or len(cut.translate(None, _CONTROLS)) != len(cut) - cut.count(b"\r", 0, root)
-            or b"]]>" in cut or b"\xef\xbf\xbe" in cut or b"\xef\xbf\xbf" in cut):
-        return None
     try:
         text = cut.decode("utf-8")
     except UnicodeDecodeError:
@@ -233,13 +331,15 @@ def plain_cells(cut: bytes) -> PlainSheet | None:
     styles: dict[str, int] = {}
     records: list[Record] = []
     # "</row>" ends a row wherever it appears ("<" is never in text or attribute values): each piece is one
-    # row (after any self-closing ones), read once per process; the last piece may hold self-closing rows only
+    # row (after any self-closing ones), read once per process; the last piece may hold self-closing rows only.
+    # Every character of the cut is matched by the head, a row's tokens or the tail, whose patterns refuse
+    # what XML forbids (and "]]>" in text).
     pieces = text[start:stop].split("</row>")
     last = pieces.pop()
     for piece in pieces:
         rows = _ROWS.get(piece, False)
         if rows is False:
-            rows = _read_rows(piece + "</row>")
+            rows = _read_row(piece)
             if len(_ROWS) >= _ROWS_KEPT:
                 _ROWS.clear()
             _ROWS[piece] = rows
