@@ -33,8 +33,11 @@ PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 WINDOWS = "x86_64-pc-windows-msvc"
 TEMPLATES = ("朝阳区项目支出绩效自评表.xlsx", "朝阳区项目支出绩效自评表.xlsm")
 INSTALLER, GUIDE = "安装.bat", "安装说明.txt"
-#: The extras the district bundles install (report: matplotlib for the 自评汇总分析's charts); a clerk's
-#: ``pip install xltools-chaoyang`` stays without them.
+#: The report PC's installer: calls 安装.bat with ``report`` (the bundle carries the report extra's wheels; only
+#: the PC that makes the 自评汇总分析 installs them, since xlwings imports matplotlib whenever it is there).
+REPORT_INSTALLER = "安装含报告.bat"
+#: The extras whose wheels the bundles carry and prove (report: matplotlib for the 自评汇总分析's charts). The
+#: Windows 安装.bat installs without them (a clerk's PC), 安装含报告.bat with them; the Linux server bundle with them.
 EXTRAS = ("report",)
 
 
@@ -139,9 +142,10 @@ def project_wheel(wheels: Path) -> Path:
 
 
 def write_texts(out: Path) -> None:
-    """安装.bat in GBK (what cmd.exe reads on a Chinese Windows), 安装说明.txt in UTF-8 with BOM; CRLF."""
-    bat = (HERE / "install.bat").read_text(encoding="utf-8").replace("\r\n", "\n").replace("\n", "\r\n")
-    (out / INSTALLER).write_bytes(bat.encode("gbk"))
+    """安装.bat and 安装含报告.bat in GBK (what cmd.exe reads on a Chinese Windows), 安装说明.txt in UTF-8 with BOM; CRLF."""
+    for source, name in (("install.bat", INSTALLER), ("install_report.bat", REPORT_INSTALLER)):
+        bat = (HERE / source).read_text(encoding="utf-8").replace("\r\n", "\n").replace("\n", "\r\n")
+        (out / name).write_bytes(bat.encode("gbk"))
     guide = (HERE / "install_guide.txt").read_text(encoding="utf-8").replace("\r\n", "\n").replace("\n", "\r\n")
     (out / GUIDE).write_bytes(guide.encode("utf-8-sig"))
 

@@ -19,8 +19,14 @@ rem name on the public index) owns the same import package: remove it first (wor
 %PY% -m pip show xltools >nul 2>nul
 if not errorlevel 1 %PY% -m pip uninstall -y xltools
 
+rem The report extra (matplotlib, for the 自评汇总分析's charts) only where it is asked for ("安装含报告.bat" passes
+rem "report"): xlwings imports matplotlib whenever it is installed, which makes every 检查评分 click start slower.
+set "WHAT=xltools-chaoyang"
+if /i "%~1"=="report" set "WHAT=xltools-chaoyang[report]"
+
 echo 第 1 步：从本文件夹安装 xltools 及其依赖（不联网）……
-%PY% -m pip install --upgrade --no-index --find-links "%~dp0wheels" "xltools-chaoyang[report]"
+if /i "%~1"=="report" echo （含制作自评汇总分析报告所需的图表组件）
+%PY% -m pip install --upgrade --no-index --find-links "%~dp0wheels" "%WHAT%"
 if errorlevel 1 goto failed
 
 echo 第 2 步：安装 xlwings 的 Excel 加载项……

@@ -54,3 +54,19 @@ def test_mixed_corpus_numbers_every_project_in_both_writers(tmp_path: Path) -> N
     report = combine([tmp_path / "tree"], tmp_path / "s.xlsx", jobs=1, targets=targets)
     drift = [code for r in report.files for _, _, code, _, _ in r.findings if code in DRIFT_CODES]
     assert drift == ["target-lowered"] and report.extras["missing"] == 0
+
+
+def test_the_targets_phase_is_left_out_over_its_bound_or_without_pairs() -> None:
+    """bench_combine runs combine --targets (and writes its 绩效目标表) only for N up to --targets-up-to and with
+    --pairs above 0: the lead's 20,000-file memory run has no list to read."""
+    import argparse
+
+    from bench_combine import with_targets
+
+    def args(pairs: int, up_to: int) -> argparse.Namespace:
+        return argparse.Namespace(pairs=pairs, targets_up_to=up_to)
+
+    assert with_targets(2000, args(5, 5000))
+    assert with_targets(5000, args(5, 5000))  # the bound itself still runs
+    assert not with_targets(20000, args(5, 5000))
+    assert not with_targets(2000, args(0, 5000))

@@ -85,7 +85,14 @@ def test_templates_and_texts(bundle: Path) -> None:
     bat = (bundle / "安装.bat").read_bytes()
     assert b"\r\n" in bat and b"\n" not in bat.replace(b"\r\n", b"")
     text = bat.decode("gbk")  # cmd.exe on a Chinese Windows reads code page 936
-    assert "--no-index --find-links" in text and '"xltools-chaoyang[report]"' in text
+    assert "--no-index --find-links" in text and '"%WHAT%"' in text
+    # a clerk's PC gets no report extra (xlwings imports matplotlib whenever it is installed: every click slower);
+    # 安装含报告.bat passes "report", which alone switches the extra on
+    assert 'set "WHAT=xltools-chaoyang"\r\n' in text
+    assert 'if /i "%~1"=="report" set "WHAT=xltools-chaoyang[report]"' in text
+    report_bat = (bundle / build_dist.REPORT_INSTALLER).read_bytes()
+    assert b"\n" not in report_bat.replace(b"\r\n", b"")
+    assert 'call "%~dp0安装.bat" report' in report_bat.decode("gbk")
     assert "'addin', 'install'" in text and "-m xltools doctor" in text
     assert text.index("--no-index") < text.index("'addin', 'install'")
     # an old distribution named xltools owns the same import package: removed before installing
@@ -93,6 +100,6 @@ def test_templates_and_texts(bundle: Path) -> None:
     guide = (bundle / "安装说明.txt").read_bytes()
     assert guide.startswith(b"\xef\xbb\xbf")
     guide_text = guide.decode("utf-8-sig")
-    for needed in ("安装.bat", "不需要连接互联网", "xlwings addin install", "Use UDF Server", "Restart UDF Server",
+    for needed in ("安装.bat", "安装含报告.bat", "matplotlib", "不需要连接互联网", "xlwings addin install", "Use UDF Server", "Restart UDF Server",
                    "WPS", "xltools check", "--annotate", "xltools serve", "xltools doctor"):
         assert needed in guide_text, needed

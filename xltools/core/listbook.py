@@ -112,6 +112,12 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _filled(value: object) -> bool:
+    """Not :func:`_blank` (a cell's text first: most cells of a list are text)."""
+    return bool(value.strip()) if type(value) is str else value is not None and (
+        not isinstance(value, str) or bool(value.strip()))
+
+
 @dataclass(frozen=True)
 class ListSpec:
     """The columns of one kind of list, and what the list is called in messages (``绩效目标表``)."""
@@ -190,25 +196,31 @@ class ListSpec:
         of a row is blank (or merged), the group's values are the previous record's (``carried``)."""
         group = [c.key for c in self.columns if c.group and c.key in match.columns]
         down = [c.key for c in self.columns if c.fill_down and c.key in match.columns]
+        items = list(match.columns.items())
+        width = max((index for _, index in items), default=-1) + 1
+        none: frozenset[str] = frozenset()
         last: dict[str, object] = {}
         above: dict[str, object] = {}
         last_row = 0
         for row, values in rows:
             if row <= match.row:
                 continue
-            record = {key: (values[index] if index < len(values) else None) for key, index in match.columns.items()}
-            if all(_blank(v) for v in record.values()):
+            if len(values) < width:
+                values = [*values, *[None] * (width - len(values))]
+            record = {key: values[index] for key, index in items}
+            if not any(map(_filled, record.values())):
                 continue
-            carried: frozenset[str] = frozenset()
-            if group and all(_blank(record[key]) for key in group) and last:
-                carried = frozenset(key for key in group if not _blank(last.get(key)))
+            carried = none
+            if group and last and not any(map(_filled, map(record.__getitem__, group))):
+                carried = frozenset(key for key in group if _filled(last.get(key)))
                 record.update({key: last.get(key) for key in group})
             elif group:
                 last = {key: record[key] for key in group}
                 last_row, above = row, {}
-            filled = frozenset(key for key in down if _blank(record[key]) and not _blank(above.get(key)))
-            if filled:
-                record.update({key: above[key] for key in filled})
-                carried |= filled
+            if above:
+                filled = frozenset(key for key in down if not _filled(record[key]) and _filled(above.get(key)))
+                if filled:
+                    record.update({key: above[key] for key in filled})
+                    carried |= filled
             above = {key: record[key] for key in down}
             yield ListRecord(row, record, carried, last_row or row)

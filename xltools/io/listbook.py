@@ -206,4 +206,4 @@ def _rows(table: list[list[object]], top: int, left: int, merged: list) -> list[
             for c in range(c1, c2 + 1):
                 if line[c] is None:
                     line[c] = value
-    return [(top + i + 1, line) for i, line in enumerate(lines) if any(v is not None for v in line)]
+    return [(top + i + 1, line) for i, line in enumerate(lines) if line.count(None) != len(line)]
