@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from xltools.io.xlsxstrings import NotPlain, unescape
 
@@ -177,6 +177,15 @@ _ROWS_KEPT = 4096
 _CELLS: dict[str, _Cells | None] = {}
 _ENDS: dict[str, _Cells | None] = {}
 _CELLS_KEPT = 16384
+_Read = TypeVar("_Read")
+
+
+def _keep(kept: dict[str, _Read], text: str, read: _Read, most: int) -> _Read:
+    """``read`` kept for ``text`` (the dictionary emptied first when it holds ``most``)."""
+    if len(kept) >= most:
+        kept.clear()
+    kept[text] = read
+    return read
 
 
 def forget() -> None:
@@ -275,10 +284,7 @@ def _read_row(piece: str) -> _Rows | None:
     for chunk in chunks:
         cells = known(chunk, False)
         if cells is False:
-            cells = _read_cells(chunk + "</c>")
-            if len(_CELLS) >= _CELLS_KEPT:
-                _CELLS.clear()
-            _CELLS[chunk] = cells
+            cells = _keep(_CELLS, chunk, _read_cells(chunk + "</c>"), _CELLS_KEPT)
         if cells is None:
             return None
         if cells.styles:
@@ -289,10 +295,7 @@ def _read_row(piece: str) -> _Rows | None:
     if end:
         cells = _ENDS.get(end, False)
         if cells is False:
-            cells = _read_cells(end)
-            if len(_ENDS) >= _CELLS_KEPT:
-                _ENDS.clear()
-            _ENDS[end] = cells
+            cells = _keep(_ENDS, end, _read_cells(end), _CELLS_KEPT)
         if cells is None:
             return None
         styles.update(cells.styles)
@@ -339,10 +342,7 @@ def plain_cells(cut: bytes) -> PlainSheet | None:
     for piece in pieces:
         rows = _ROWS.get(piece, False)
         if rows is False:
-            rows = _read_row(piece)
-            if len(_ROWS) >= _ROWS_KEPT:
-                _ROWS.clear()
-            _ROWS[piece] = rows
+            rows = _keep(_ROWS, piece, _read_row(piece), _ROWS_KEPT)
         if rows is None or not rows.prefixes <= declared:
             return None
         styles.update(rows.styles)
