@@ -277,3 +277,32 @@ def test_no_output_can_be_another_argument(place, capsys, name, i, j, how):
     else:  # the folder that holds the other argument
         paths[i] = target.parent
     _refused(capsys, place, _argv(place, name, paths))
+
+
+def _grown(summary: Path, into: Path, size: int) -> None:
+    """``summary`` with its first sheet part grown to ``size`` bytes of incompressible markup (a comment of
+    random hex after the root), as a district's summary of a few thousand files has a sheet over a form's bounds."""
+    import secrets
+    import zipfile
+
+    with zipfile.ZipFile(summary) as source, zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data += b"<!--" + secrets.token_hex(size // 2).encode() + b"-->"
+            target.writestr(info, data, zipfile.ZIP_DEFLATED)
+
+
+def test_a_big_summary_is_still_a_summary(place, capsys):
+    """A summary whose sheet part is over a form's part bound (16 MB; a summary of ~3,000 files has one) is
+    still recognised, so --force replaces it (before: 「已存在，但不是汇总工作簿」; `xltools report` asks the same
+    recogniser, io.paths.is_workbook_with)."""
+    from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
+
+    big = place / "大汇总.xlsx"
+    _grown(place / "汇总.xlsx", big, Limits().max_part_bytes + 1024)
+    with pytest.raises(WorkbookReadError):  # what a form's read makes of it: too big
+        read_workbook(big, sheets=())
+    assert main(["combine", str(place / "forms"), "-o", str(big), "--jobs", "1", "--force"]) in (0, 1)
+    assert big.stat().st_size < 1024 * 1024  # replaced by this run's small summary
+    capsys.readouterr()

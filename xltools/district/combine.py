@@ -52,9 +52,8 @@ from xltools.io.files import (
     read_regular,
     scratch_folder,
 )
-from xltools.io.paths import Kind, Paths
+from xltools.io.paths import Kind, Paths, is_workbook_with
 from xltools.io.sink import QuietSink
-from xltools.io.xlsxread import WorkbookReadError, read_workbook
 
 __all__ = ["CombineError", "CombineReport", "ReviewOptions", "combine", "worker_gc", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_FAILED", "Progress"]
 
@@ -288,16 +287,9 @@ def _killed(processes: list) -> bool:
     return False
 
 
-def _is_summary(path: Path) -> bool:
-    """Whether ``path`` is a summary workbook made by ``xltools combine`` (safe to replace with --force)."""
-    try:
-        return set(SUMMARY_SHEETS) <= set(read_workbook(path, sheets=()).sheet_names)
-    except (WorkbookReadError, OSError):
-        return False
-
-
-#: What ``combine`` writes: the summary (``-o``) and the returns folder (``--returns``).
-SUMMARY = Kind("汇总工作簿", (".xlsx",), _is_summary)
+#: What ``combine`` writes: the summary (``-o``; a workbook with every summary sheet is safe to replace with
+#: --force) and the returns folder (``--returns``).
+SUMMARY = Kind("汇总工作簿", (".xlsx",), is_workbook_with(*SUMMARY_SHEETS))
 RETURNS = Kind("退回文件夹", (), is_returns_folder, folder=True, looks="（每个实施单位一个文件夹，内有退回清单.xlsx）")
 
 

@@ -76,13 +76,21 @@ def is_store(path: Path) -> bool:
         return False
 
 
+#: Recognising an existing workbook reads its workbook part, relations and styles, never a sheet, so the file
+#: and its parts' stated sizes are bounded as a district's summary needs, not as a form is: a summary of a few
+#: thousand files has a sheet part over a form's 16 MB and was taken for "not a summary" (--force refused to
+#: replace it, ``xltools report`` to read it). The compression-ratio bound stays as it is.
+RECOGNISE_BYTES = 512 * 1024 * 1024
+
+
 def is_workbook_with(*sheets: str) -> Callable[[Path], bool]:
     """A recogniser: an .xlsx/.xlsm workbook that has every one of ``sheets``."""
     def recognise(path: Path) -> bool:
-        from xltools.io.xlsxread import WorkbookReadError, read_workbook
+        from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
 
+        big = Limits(max_file_bytes=RECOGNISE_BYTES, max_part_bytes=RECOGNISE_BYTES, max_total_bytes=4 * RECOGNISE_BYTES)
         try:
-            return set(sheets) <= set(read_workbook(path, sheets=()).sheet_names)
+            return set(sheets) <= set(read_workbook(path, sheets=(), limits=big).sheet_names)
         except (WorkbookReadError, OSError):
             return False
     return recognise
