@@ -433,9 +433,14 @@ class Layout:
                 fund_cells.append((key, part, spot.cell))
             elif spot.path in Form.model_fields:
                 form_cells.append((spot.path, spot.cell))
-        indicator_cells = tuple(tuple((part, self.indicator_cell(i, part)) for part in _INDICATOR_PARTS)
-                                for i in range(self.rows))
-        return tuple(fund_cells), tuple(form_cells), indicator_cells
+        return tuple(fund_cells), tuple(form_cells), tuple(
+            tuple((part, self.indicator_cell(i, part)) for part in _INDICATOR_PARTS) for i in range(self.rows))
+
+    @cached_property
+    def _read_cells(self) -> tuple[str, ...]:
+        """Every cell :meth:`form_from_cells` reads, in :attr:`_read_plan`'s order (form, funds, indicator rows)."""
+        funds, form, rows = self._read_plan
+        return (*(c for _, c in form), *(c for *_, c in funds), *(c for row in rows for _, c in row))
 
     def form_from_cells(self, get: Callable[[str], object]) -> Form:
         """Build a form from a cell getter (``get("D8")`` → that cell's value on 自评表).
@@ -444,22 +449,21 @@ class Layout:
         Never raises on what people typed; trailing empty indicator rows are dropped.
         """
         fund_cells, form_cells, indicator_cells = self._read_plan
-        # _clean only for what it would change (None, a number, a text that is not blank stay as they are)
-        data = {path: v if (v := get(cell)) is None or (t := type(v)) is float or t is int or t is str and v.strip()
-                else _clean(v) for path, cell in form_cells}
+        # every cell in one pass; _clean only for what it would change (None, a number, a text that is not blank)
+        values = [v if (v := get(cell)) is None or (t := type(v)) is float or t is int or t is str and v.strip()
+                  else _clean(v) for cell in self._read_cells]
+        data, at, width = dict(zip((path for path, _ in form_cells), values)), len(form_cells), len(_INDICATOR_PARTS)
         funds: dict[str, dict[str, object]] = {key: {} for key in FUND_ROWS}
-        for key, part, cell in fund_cells:
-            funds[key][part] = v if (v := get(cell)) is None or (t := type(v)) is float or t is int \
-                or t is str and v.strip() else _clean(v)
-        rows = [[v if (v := get(cell)) is None or (t := type(v)) is float or t is int or t is str and v.strip()
-                 else _clean(v) for _, cell in cells] for cells in indicator_cells]
+        for (key, part, _), value in zip(fund_cells, values[at:]):
+            funds[key][part] = value
+        at += len(fund_cells)
+        rows = [values[i:i + width] for i in range(at, at + width * len(indicator_cells), width)]
         while rows and rows[-1].count(None) == len(rows[-1]):
             rows.pop()
         # a row of blanks (None after _clean) is what is_empty() calls empty
         return form_from_cells(data, {key: (None if list(row.values()).count(None) == len(row) else row)
                                       for key, row in funds.items()},
                                [dict(zip(_INDICATOR_PARTS, row)) for row in rows])
-
 
 def _num(value: float) -> str:
     return f"{value:g}"
