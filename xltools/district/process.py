@@ -40,10 +40,10 @@ from xltools.io.archives import read_member, split_task
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.labelbook import OtherForm, read_other
 from xltools.io.reader import Content
-from xltools.io.seam import ReadError, ReadOptions, read_content
+from xltools.io.seam import ReadError, ReadOptions, Source, read_content
 from xltools.io.xlsxread import Limits
 
-__all__ = ["process_file", "project_row", "indicator_rows", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
+__all__ = ["process_file", "judge_book", "project_row", "indicator_rows", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
 
 LIMITS = Limits()
 #: What a district run reads of each workbook (the seam's readers read no more than this).
@@ -311,9 +311,20 @@ def _too_big(form: Form, result: FileResult) -> bool:
 
 def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, today: dt.date) -> None:
     """The one verdict on the bytes of ``path`` through the reader seam, into ``result``."""
-    book = None
     try:
         source = read_content(Content(result.path, data), OPTIONS)
+    except ReadError as exc:
+        result.fate, result.reason = exc.fate, exc.reason
+        return
+    judge_book(source, result, policy, today, data)
+
+
+def judge_book(source: Source, result: FileResult, policy: Policy | None, today: dt.date,
+               data: bytes | None = None) -> None:
+    """The one verdict on what the reader seam read of a file (``data``: the file's bytes, read again whole when
+    it is no template of ours), into ``result``: everything a worker does after reading."""
+    book = None
+    try:
         result.format = source.format
         book = source.book
         if book is not None:
@@ -337,7 +348,8 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         if book is not None and set(SUMMARY_SHEETS) <= set(book.sheet_names):
             result.fate, result.reason = "skipped", "这是 xltools 生成的汇总表，不是填报文件"
             return
-        reading, others = ((), []) if isinstance(exc, UnknownVersion) else _other_layout(result.path, data)
+        reading, others = ((), []) if isinstance(exc, UnknownVersion) or data is None \
+            else _other_layout(result.path, data)
         if not others:
             result.fate, result.reason = exc.fate, exc.reason
         elif len(others) == 1:  # one form; a list of one project is named by its rows, as check names it
