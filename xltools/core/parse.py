@@ -194,6 +194,7 @@ def is_placeholder(value: object) -> bool:
     return key is not None and (key in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_MARKS.match(key)))
 
 
+@memoise_text
 def is_inapplicable(value: object) -> bool:
     """``True`` for the words that say an indicator does not apply (不适用, 不涉及, 无此项)."""
     key = _placeholder_key(value)

@@ -161,9 +161,10 @@ def grade(total: float | None, policy: Policy) -> str:
     return policy.lowest_grade
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IndicatorResult:
-    """The computed score of one indicator row."""
+    """The computed score of one indicator row (a plain slotted record, made for every indicator: see
+    :class:`~xltools.core.reading.Reading`)."""
 
     index: int
     level1: str
@@ -229,16 +230,9 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int 
         raw = 0.0
     else:
         raw = min(max(self_score or 0.0, 0.0), weight)
-    return IndicatorResult(
-        index=index,
-        level1=reading.level1,
-        kind=reading.kind,
-        weight=weight,
-        score=min(round_score(raw, policy), weight),
-        self_score=self_score,
-        reading=reading,
-        over=over,
-    )
+    # index, level1, kind, weight, score, self_score, reading, over
+    return IndicatorResult(index, reading.level1, reading.kind, weight, min(round_score(raw, policy), weight),
+                           self_score, reading, over)
 
 
 # --- R1: the execution rate ------------------------------------------------------------
