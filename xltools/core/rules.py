@@ -102,6 +102,8 @@ def _header(form: Form, policy: Policy, today: dt.date | None, findings: list[Fi
 
 
 _AMOUNT_COLUMNS = ("initial_budget", "annual_budget", "executed")
+#: Each fund row's (column, field path), made once.
+_FUND_PATHS = {key: tuple((column, f"funds.{key}.{column}") for column in _AMOUNT_COLUMNS) for key in FUND_ROWS}
 
 
 @lru_cache(maxsize=4096, typed=True)  # amounts repeat across a form's rows and checks
@@ -143,10 +145,12 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
             continue
         row: FundRow = form.fund(key)
         parsed[key] = {}
-        for column in _AMOUNT_COLUMNS:
-            path = f"funds.{key}.{column}"
-            value = _number(path, getattr(row, column), findings, required=False).value
-            if key == "total" and value is None and parse_number(getattr(row, column)).kind == "empty" \
+        for column, path in _FUND_PATHS[key]:
+            typed = parse_number(cell := getattr(row, column))
+            if typed.kind != "number":  # a number adds no finding: the path and the call only for the others
+                _number(path, cell, findings, required=False)
+            value = typed.value
+            if key == "total" and value is None and typed.kind == "empty" \
                     and not (policy.optional(column) and path != rate_path):
                 detail = _breakdown_note(sheet) if path == rate_path else ""
                 findings.append(RequiredMissing.at(path, label=field_label(path), detail=detail))
