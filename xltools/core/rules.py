@@ -45,7 +45,7 @@ from .fields import field_label, fmt, number, required_text, same_statement
 from .findings import RULES, Finding
 from .indicator_rules import check_indicator, explains
 from .model import FUND_ROWS, Form, FundRow
-from .parse import as_typed, normalize_text, parse_date, parse_number
+from .parse import as_typed, memoise_text, normalize_text, parse_date, parse_number
 from .policy import Policy
 from .scoring import ScoreSheet, denominator, denominator_path, score_form
 
@@ -64,10 +64,18 @@ def _text(path: str, value: object, policy: Policy, findings: list[Finding]) -> 
     return _required_text(path, value, findings)
 
 
+_PHONE_SPACING = re.compile(r"[\s\-()（）]")
+
+
+@memoise_text
+def _phone_valid(text: str) -> bool:
+    """Whether a normalised 联系电话 reads as a phone number once spaces, dashes and brackets are left out."""
+    return bool(_PHONE_RE.match(_PHONE_SPACING.sub("", text)))
+
+
 def _phone(path: str, value: object, policy: Policy, findings: list[Finding]) -> None:
     text = _text(path, value, policy, findings)
-    compact = re.sub(r"[\s\-()（）]", "", text)
-    if text and not _PHONE_RE.match(compact):
+    if text and not _phone_valid(text):
         findings.append(PhoneInvalid.at(path, label=field_label(path), raw=as_typed(value)))
 
 
@@ -222,8 +230,7 @@ def _goal(form: Form, findings: list[Finding]) -> None:
 
 
 def _structure(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding]) -> None:
-    rows = [(i, ind) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
-    if not rows:
+    if not sheet.indicators:  # the sheet scores every indicator row that is not empty
         findings.append(IndicatorsMissing.at("indicators", label=field_label("indicators")))
         return
     present = {result.level1 for result in sheet.indicators}

@@ -105,9 +105,12 @@ def watch_parent() -> None:
     threading.Thread(target=watch, name="xltools-watch-parent", daemon=True).start()
 
 
+_YEAR = re.compile(r"(19|20)\d{2}")
+
+
 def _year_key(value: object) -> str:
     text = normalize_text(value)
-    match = re.search(r"(19|20)\d{2}", text)
+    match = _YEAR.search(text)
     return match.group(0) if match else text
 
 
@@ -127,10 +130,10 @@ def _wan(value: object, policy: Policy) -> float | None:
 
 def indicator_rows(verdict: Verdict) -> list[IndicatorRow]:
     """The judged form's indicators as 指标明细 shows them (empty rows left out), with their reviewed scores."""
-    reviewed = {item.index: item.score for item in verdict.evaluation.sheet.indicators}
+    indicators = verdict.form.indicators  # the sheet scores each row that is not empty, in order
     return [IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
-                         reviewed.get(i), ind.deviation)
-            for i, ind in enumerate(verdict.form.indicators) if not ind.is_empty()]
+                         item.score, ind.deviation)
+            for item in verdict.evaluation.sheet.indicators for ind in (indicators[item.index],)]
 
 
 def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow] | None = None) -> ProjectRow:
@@ -157,7 +160,8 @@ def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow]
         grade=sheet.grade,
         # a 填写日期 the checker flags (invalid, or after the day of the check) never decides which of two
         # versions of a project is the newer one
-        filled_on=None if any(f.code in _UNTRUSTED_DATE for f in verdict.findings) else parse_date(form.filled_on),
+        filled_on=None if not _UNTRUSTED_DATE.isdisjoint(f.code for f in verdict.evaluation.findings)
+        else parse_date(form.filled_on),
         packed_indicators=ProjectRow.pack(indicators),
         details=_details(form, policy),
     )

@@ -47,10 +47,29 @@ def _expected_formulas(version: str, rows: int, policy_json: str) -> tuple[tuple
 _POLICY_JSON: dict[int, tuple[Policy, str]] = {}
 
 
+#: (id, id) → (policy, policy, equal) for the pairs last compared; holding the policies keeps their ids unique.
+_SAME_POLICY: dict[tuple[int, int], tuple[Policy, Policy, bool]] = {}
+
+
+def _same_policy(one: Policy, other: Policy) -> bool:
+    """``one == other``, compared once per pair of policy objects (they are frozen): every form of a run
+    compares the policy its template carries with the district's, field by field through pydantic."""
+    if one is other:
+        return True
+    known = _SAME_POLICY.get((id(one), id(other)))
+    if known is not None and known[0] is one and known[1] is other:
+        return known[2]
+    if len(_SAME_POLICY) >= 16:
+        _SAME_POLICY.clear()
+    same = one == other
+    _SAME_POLICY[(id(one), id(other))] = (one, other, same)
+    return same
+
+
 def _policy_json(policy: Policy) -> str:
     """The policy's JSON (what the template's formulas depend on), dumped once per policy object (it is frozen);
     ``""`` for the defaults (dumping would build pydantic's serializer, which a check does not need otherwise)."""
-    if policy is DEFAULT_POLICY or policy == DEFAULT_POLICY:
+    if _same_policy(policy, DEFAULT_POLICY):
         return ""
     known = _POLICY_JSON.get(id(policy))
     if known is not None and known[0] is policy:
@@ -118,7 +137,7 @@ def policy_findings(identity: Identity, district: Policy) -> list[Finding]:
     if not identity.has_meta:
         return []  # the missing metadata is a finding of its own
     stored = identity.policy
-    if stored == district:
+    if stored is not None and _same_policy(stored, district):
         return []
     found = _policy_text(stored) if stored is not None else (shorten(identity.meta.get("policy"), 40) or "空")
     if stored is not None and found == _policy_text(district):
