@@ -25,6 +25,7 @@ from contextlib import contextmanager
 
 from xltools.core import Finding, Form, Policy
 from xltools.core.errors import os_reason
+from xltools.core.policy import DEFAULT_POLICY
 from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.parse import normalize_text, parse_date, parse_number
 from xltools.core.targets import Targets
@@ -344,7 +345,7 @@ def judge_book(source: Source, result: FileResult, policy: Policy | None, today:
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
             return
         rows = indicator_rows(verdict)
-        project = project_row(verdict, verdict.policy or Policy(), rows)
+        project = project_row(verdict, verdict.policy or DEFAULT_POLICY, rows)
     except ReadError as exc:
         result.fate, result.reason = exc.fate, exc.reason
         return
@@ -390,7 +391,7 @@ def _judge_other(other: OtherForm, reading: tuple[Finding, ...], result: FileRes
         return
     result.fate, result.reason = "other-layout", other.what
     rows = indicator_rows(verdict)
-    _record(verdict, project_row(verdict, verdict.policy or Policy(), rows), result, rows)
+    _record(verdict, project_row(verdict, verdict.policy or DEFAULT_POLICY, rows), result, rows)
 
 
 def _split_list(others: list[OtherForm], reading: tuple[Finding, ...], result: FileResult, policy: Policy | None,
