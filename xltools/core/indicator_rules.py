@@ -26,7 +26,7 @@ from .catalogue import (
     ValuePlaceholder,
     WeightNotPositive,
 )
-from .fields import field_label, fmt, number, required_text, same_statement
+from .fields import field_label, fmt, number, same_statement
 from .findings import Finding
 from .model import Indicator
 from .parse import as_typed, is_placeholder, memoise_text, normalize_text, parse_number
@@ -73,16 +73,22 @@ def explains(deviation: object) -> bool:
     return bool(normalize_text(deviation)) and not is_placeholder(deviation)
 
 
+def _missing(path: str, findings: list[Finding]) -> str:
+    """A blank required cell: ``required-missing`` (as ``fields.required_text``; called only for a blank one)."""
+    findings.append(RequiredMissing.at(path, label=field_label(path)))
+    return ""
+
+
 def _levels(paths: _Paths, ind: Indicator, reading: Reading, policy: Policy, findings: list[Finding]) -> None:
-    typed = required_text(paths.level1, ind.level1, findings)
-    level1 = reading.level1
-    if typed and level1 not in policy.levels:
+    typed = normalize_text(ind.level1) or _missing(paths.level1, findings)
+    level1, levels = reading.level1, policy.levels
+    if typed and level1 not in levels:
         findings.append(Level1Invalid.at(paths.level1, label=field_label(paths.level1), raw=as_typed(ind.level1),
-                                         allowed="、".join(policy.levels)))
-    level2 = required_text(paths.level2, ind.level2, findings).replace(" ", "")
-    if level2 and level1 in policy.levels and level2 not in policy.levels[level1]:
+                                         allowed="、".join(levels)))
+    level2 = (normalize_text(ind.level2) or _missing(paths.level2, findings)).replace(" ", "")
+    if level2 and level1 in levels and level2 not in levels[level1]:
         findings.append(Level2Invalid.at(paths.level2, label=field_label(paths.level2), raw=as_typed(ind.level2),
-                                         level1=level1, allowed="、".join(policy.levels[level1])))
+                                         level1=level1, allowed="、".join(levels[level1])))
 
 
 def _band_reason(ind: Indicator, reading: Reading) -> str:
@@ -189,11 +195,12 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
     reading = result.reading
     assert reading is not None
     _levels(paths, ind, reading, policy, findings)
-    name = required_text(paths.name, ind.name, findings)
+    name = normalize_text(ind.name) or _missing(paths.name, findings)
     if name and (len(name) > policy.name_max_length or _sentence_punctuation(ind.name)):
         findings.append(NameIsSentence.at(paths.name, label=field_label(paths.name), length=len(name)))
-    target = required_text(paths.target, ind.target, findings)
-    required_text(paths.actual, ind.actual, findings)
+    target = normalize_text(ind.target) or _missing(paths.target, findings)
+    if not normalize_text(ind.actual):
+        _missing(paths.actual, findings)
     absent = sheet.weights_absent  # one weights-absent finding for the form, not one per row
     # a cell holding a number adds no finding: number() (and its path) only for the others
     weight = parse_number(ind.weight)
