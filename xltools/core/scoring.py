@@ -301,15 +301,17 @@ def score_form(form: Form, policy: Policy) -> ScoreSheet:
     """R1–R6 for a whole form (the reviewer's computation, 复核)."""
     rate, weight, b_score, source, basis_amounts = _budget_part(form, policy)
     year = form_year(form)
-    results = [score_indicator(i, ind, policy, year) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
-    kept = [item for item in results if not item.dropped]
-    subtotals = {
-        name: round_half_up(sum(item.score for item in kept if item.level1 == name), policy.decimals)
-        for name in policy.standard_split if name != "预算执行"
-    }
-    dropped = sum(item.weight for item in results if item.dropped)
+    rows = [(i, ind) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
+    results = [score_indicator(i, ind, policy, year) for i, ind in rows]
+    kept = [item for item in results if item.kind != "inapplicable"]  # not dropped
+    scores: dict[str, list[float]] = {}  # each level's scores in row order (summed as before: same float)
+    for item in kept:
+        scores.setdefault(item.level1, []).append(item.score)
+    subtotals = {name: round_half_up(sum(scores.get(name, ())), policy.decimals)
+                 for name in policy.standard_split if name != "预算执行"}
+    dropped = sum(item.weight for item in results if item.kind == "inapplicable")
     weight_sum = weight + sum(item.weight for item in results)
-    absent = weights_absent(form)
+    absent = _weights_absent(form, [ind for _, ind in rows])
     full = policy.total_weight
     balanced = abs(weight_sum - full) <= 1e-6
     rescale = policy.rescale_weights and not balanced and weight_sum > dropped
@@ -345,8 +347,13 @@ def score_form(form: Form, policy: Policy) -> ScoreSheet:
 
 def weights_absent(form: Form) -> bool:
     """Whether a form states no 分值 at all: no 预算执行 weight and no weight on any indicator row."""
+    return _weights_absent(form, [ind for ind in form.indicators if not ind.is_empty()])
+
+
+def _weights_absent(form: Form, rows: list[Indicator]) -> bool:
+    """:func:`weights_absent` given the form's indicator rows that are not empty."""
     return parse_number(form.budget_weight).kind == "empty" and all(
-        parse_number(ind.weight).kind == "empty" for ind in form.indicators if not ind.is_empty())
+        parse_number(ind.weight).kind == "empty" for ind in rows)
 
 
 def sheet_total(form: Form, policy: Policy) -> float | None:
