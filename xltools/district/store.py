@@ -120,7 +120,9 @@ def _source_digest() -> str:
 def config_fingerprint(policy: Policy | None, targets: str = "") -> str:
     """The cache key besides the bytes: the program's source, the run's policy (or "each template's own") and
     the digest of the run's approved targets (``combine --targets``; none: ``""``)."""
-    text = policy.model_dump_json() if policy is not None else "template"
+    from xltools.core.validation import as_json  # pydantic's serializer
+
+    text = as_json(policy) if policy is not None else "template"
     text += f"\0targets:{targets}" if targets else ""
     return hashlib.sha256(f"{_source_digest()}\0{text}".encode()).hexdigest()[:32]
 
