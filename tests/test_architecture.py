@@ -148,6 +148,24 @@ def test_the_add_in_click_path_imports_only_what_it_uses():
     assert "pydantic" not in loaded and "pydantic_core" not in loaded  # not even through xlwings
 
 
+def test_combine_without_a_policy_imports_no_pydantic(tmp_path):
+    """The run's fingerprint dumps a policy as JSON only when the run has one of its own (--policy)."""
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "v1_0" / "clean.xlsx", folder / "a.xlsx")
+    code = ("import contextlib, io\nfrom xltools.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    try: main(['combine', {str(folder)!r}, '-o', {str(tmp_path / 'out.xlsx')!r}, '--jobs', '1'])\n"
+            "    except SystemExit as exit: assert exit.code == 0, exit.code\n")
+    loaded = _modules_after(code)
+    assert "xltools.district.combine" in loaded and (tmp_path / "out.xlsx").exists()  # it did combine
+    assert "pydantic" not in loaded
+    toml = tmp_path / "p.toml"
+    toml.write_text("[policy]\ndecimals = 1\n", encoding="utf-8")
+    with_policy = _modules_after(code.replace("'--jobs', '1'", f"'--jobs', '1', '--force', '--policy', {str(toml)!r}"))
+    assert "pydantic" in with_policy  # the check can fail: a policy file is validated by pydantic
+
+
 def test_a_check_of_a_word_form_still_finds_its_reader(tmp_path):
     from tests.forms import clean_form
     from tests.wordkit import form_docx
