@@ -4,6 +4,7 @@ an indicator row's field paths made once per row number."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_policies_are_compared_once_per_pair(monkeypatch):
     monkeypatch.setattr(Policy, "__eq__", counted)
     monkeypatch.setattr(tamper, "_SAME_POLICY", {})
     other = Policy(decimals=1)
-    same_as_default = Policy.model_construct()
+    same_as_default = Policy()
     answers = [tamper._same_policy(other, DEFAULT_POLICY) for _ in range(3)]
     answers += [tamper._same_policy(same_as_default, DEFAULT_POLICY) for _ in range(3)]
     assert answers == [False] * 3 + [True] * 3
@@ -78,9 +79,9 @@ def test_a_changed_stored_policy_is_found_on_every_form(filled):
 def test_row_paths_of_findings():
     """Findings of rows 0 and 12 name their own rows (paths made once per row number, then reused)."""
     form = clean_form()
-    row = form.indicators[0].model_copy(update={"name": None, "weight": "五分"})
+    row = dataclasses.replace(form.indicators[0], name=None, weight="五分")
     indicators = [row] + [form.indicators[1]] * 11 + [row]
-    broken = form.model_copy(update={"indicators": indicators})
+    broken = dataclasses.replace(form, indicators=indicators)
     for _ in range(2):
         fields = {f.field for f in validate(broken, DEFAULT_POLICY) if f.field.startswith("indicators[")}
         assert {"indicators[0].name", "indicators[0].weight", "indicators[12].name", "indicators[12].weight"} <= fields
