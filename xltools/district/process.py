@@ -22,6 +22,7 @@ import traceback
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 
 from xltools.core import Finding, Form, Policy
 from xltools.core.errors import os_reason
@@ -184,13 +185,16 @@ def _as_typed(value: object) -> object:
     return number.value if number.value is not None else (_text(value) or None)
 
 
+_AMOUNTS = attrgetter("initial_budget", "annual_budget", "executed")  # a fund row's amounts, in 项目信息's order
+
+
 def _details(form: Form, policy: Policy) -> tuple[object, ...]:
     """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order (amounts in 万元 whatever the form's
     ``money_unit``; a text that is no number as typed)."""
-    amounts = [number * policy.money_factor if (number := parse_number(value).value) is not None
+    factor = policy.money_factor
+    amounts = [number * factor if (number := parse_number(value).value) is not None
                else _text(value) or None  # parsed once: _wan, or _as_typed of a text that is no number
-               for value in (getattr(form.fund(key), part) for key in ("fiscal", "carryover", "other")
-                             for part in ("initial_budget", "annual_budget", "executed"))]
+               for key in ("fiscal", "carryover", "other") for value in _AMOUNTS(form.fund(key))]
     filled_on = parse_date(form.filled_on)
     return (_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
             _text(form.goal_expected), _text(form.goal_actual), _text(form.filled_by),
