@@ -143,7 +143,11 @@ def _string_xml(attrs: str, text: str) -> str:
     return f"<c{attrs}{_inline_short(text) if len(text) <= _CACHED_CHARS else _inline(text)}"
 
 
-_CACHED_CHARS = 200  # texts up to this long are memoised (4096 of them: a few MB at most)
+_CACHED_CHARS = 200  # texts up to this long are memoised
+#: How many texts the memos keep. The rows of one project (汇总, 项目信息, its ~10 指标明细 rows) are written together,
+#: so a small memo catches a project's names and the district's recurring texts; a large one would only fill up with
+#: file paths (one each) and make the main process's memory grow with the number of files up to its size.
+_MEMO_TEXTS = 1024
 
 
 def text_lines(text: str, width: float) -> int:
@@ -152,12 +156,12 @@ def text_lines(text: str, width: float) -> int:
     return _lines_short(text, width) if len(text) <= _CACHED_CHARS else wrapped_lines(text, width)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2 * _MEMO_TEXTS)
 def _lines_short(text: str, width: float) -> int:
     return wrapped_lines(text, width)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_MEMO_TEXTS)
 def _inline_short(text: str) -> str:
     """:func:`_inline`, memoised: unit and project names repeat on every indicator row."""
     return _inline(text)
