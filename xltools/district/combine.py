@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltools.core import Policy
+from xltools.core.policy import DEFAULT_POLICY
 from xltools.core.errors import UserError, os_reason
 from xltools.core.parse import normalize_text
 from xltools.core.targets import Targets, targets_digest
@@ -442,10 +443,10 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             db.resolve_duplicates(round_id)
             db.commit()
             files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
-            sheets = review_sheets(db, round_id, review, policy or Policy())
+            sheets = review_sheets(db, round_id, review, policy or DEFAULT_POLICY)
             try:
                 with atomic_output(output, force=force) as tmp:
-                    _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write,
+                    _write_summary(tmp, files, policy or DEFAULT_POLICY, used=used, extra=sheets.write,
                                    link_base=output.resolve().parent, review=sheets.review)
             except OutputExistsError as exc:
                 raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
