@@ -72,6 +72,11 @@ _LINK = re.compile(r'^=\s*HYPERLINK\(.*,\s*"((?:[^"]|"")*)"\s*\)\s*$', re.IGNORE
 def cell_text(value: object) -> str:
     """A cell's value as the digest compares it, the same whether XlsxWriter wrote it or openpyxl or LibreOffice
     saved it again: numbers to 6 decimals, blanks as empty, a HYPERLINK formula as the text it shows."""
+    kind = type(value)  # the summary's usual cells first: a text that is no formula, a number
+    if kind is str and not value.startswith("="):  # type: ignore[attr-defined]
+        return value  # type: ignore[return-value]
+    if kind is float or kind is int:
+        return f"{float(value):.6f}"  # type: ignore[arg-type]
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -111,6 +116,10 @@ class ReviewBook:
                          (round_id, self.token, total_weight, made))
         for table in ("review_sheets", "review_rows"):
             store.db.execute(f"DELETE FROM {table} WHERE round=?", (round_id,))
+        # the rows' digests go to a temporary table until :meth:`settle`: the summary is written while another process
+        # reads the store, so this connection keeps its changes to the store small (no page of them spilled)
+        store.db.execute("DROP TABLE IF EXISTS temp.review_rows_new")
+        store.db.execute("CREATE TEMP TABLE review_rows_new AS SELECT * FROM review_rows WHERE 0")
         self._pending: list[tuple[int, str, int, str, str]] = []
         self._counts: dict[str, int] | None = None  # set when the outcomes are worked out (once)
         self._reviewed = False  # whether any project of the round has a verdict
@@ -162,8 +171,14 @@ class ReviewBook:
             self.flush()
 
     def flush(self) -> None:
-        self.store.db.executemany("INSERT OR REPLACE INTO review_rows VALUES (?, ?, ?, ?, ?)", self._pending)
+        self.store.db.executemany("INSERT INTO temp.review_rows_new VALUES (?, ?, ?, ?, ?)", self._pending)
         self._pending.clear()
+
+    def settle(self) -> None:
+        """The rows written so far into the store (``review_rows``), once the summary is written."""
+        self.flush()
+        self.store.db.execute("INSERT OR REPLACE INTO review_rows SELECT * FROM temp.review_rows_new")
+        self.store.db.execute("DELETE FROM temp.review_rows_new")
 
 
 # --- what the verdicts make of a round ----------------------------------------------------------------
