@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -42,9 +43,9 @@ def form(unit: str, name: str, budget: float, executed: float, filled_on: str = 
              "fiscal": {"initial_budget": budget, "annual_budget": budget, "executed": executed},
              "carryover": None, "other": None}
     made = clean_form(implementing_unit=unit, project_name=name, funds=funds, filled_on=filled_on)
-    indicators = [ind.model_copy(update={"actual": (actuals or {}).get(i, ind.actual)})
+    indicators = [replace(ind, actual=(actuals or {}).get(i, ind.actual))
                   for i, ind in enumerate(made.indicators)]
-    return made.model_copy(update={"indicators": indicators})
+    return replace(made, indicators=indicators)
 
 
 def edit(source: Path, target: Path, change) -> None:

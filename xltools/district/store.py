@@ -119,7 +119,10 @@ def _source_digest() -> str:
 def config_fingerprint(policy: Policy | None, targets: str = "") -> str:
     """The cache key besides the bytes: the program's source, the run's policy (or "each template's own") and
     the digest of the run's approved targets (``combine --targets``; none: ``""``)."""
-    text = policy.model_dump_json() if policy is not None else "template"
+    text = "template"
+    if policy is not None:  # pydantic's serializer, imported only for a run with its own policy
+        from xltools.core.validation import as_json
+        text = as_json(policy)
     text += f"\0targets:{targets}" if targets else ""
     return hashlib.sha256(f"{_source_digest()}\0{text}".encode()).hexdigest()[:32]
 
