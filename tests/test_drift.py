@@ -3,6 +3,7 @@ negations, project and indicator matching, and ``xltools check --targets`` on a 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -86,8 +87,8 @@ def test_weight_changed():
     assert "为 10，批复的分值为 15" in found[0].message
     # targets without a 分值: nothing to compare
     project = approved()
-    bare = project.__class__(**{**project.__dict__, "indicators": tuple(
-        TargetIndicator(i.level1, i.level2, i.name, i.target, None, i.row) for i in project.indicators)})
+    bare = dataclasses.replace(project, indicators=tuple(
+        TargetIndicator(i.level1, i.level2, i.name, i.target, None, i.row) for i in project.indicators))
     assert drift_findings(with_indicator(1, weight=10), bare) == []
 
 

@@ -164,13 +164,16 @@ def _weight(value: object) -> float | None:
     return parse_number(value, suffixes=("分",)).value
 
 
+def _typed(form: Form) -> tuple[object, ...]:
+    """What ``form`` says of what is approved, as typed, in the shape of :attr:`TargetProject.typed`."""
+    return (form.fund("total").initial_budget, form.goal_expected,
+            tuple((ind.level1, ind.level2, ind.name, ind.target, ind.weight) for ind in form.indicators
+                  if not ind.is_empty()))
+
+
 def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | None) -> list[DriftFinding]:
     findings: list[DriftFinding] = []
     rows = [(i, ind) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
-    if len(rows) == len(project.indicators) and all(
-            (ind.level1, ind.level2, ind.name, ind.target, ind.weight) == approved.typed
-            for (_, ind), approved in zip(rows, project.indicators)):
-        return findings  # every indicator as approved, in order (a prefilled form as sent): nothing to compare
     unmatched = dict(rows)
     by_key: dict[tuple[str, str, str], list[int]] = {}
     for i, ind in rows:
@@ -235,6 +238,8 @@ def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | 
 
 def drift_findings(form: Form, project: TargetProject, policy: Policy | None = None) -> list[DriftFinding]:
     """What ``form`` changed of its approved ``project``: header, 年初预算数, 年度总体目标 and indicators."""
+    if _typed(form) == project.typed:
+        return []  # every approved value as approved (a prefilled form as sent): nothing to compare
     policy = policy or DEFAULT_POLICY
     findings: list[DriftFinding] = []
     approved_budget = project.budget_value
