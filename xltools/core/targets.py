@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import marshal
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -200,12 +201,15 @@ def _project_rows(project: TargetProject) -> list[object]:
 def targets_digest(targets: Targets) -> str:
     """A SHA-256 of what the targets say (projects and indicators as read, in order): equal targets, equal
     digest (a run's store remembers results per digest). Of the values as read, not normalised as a 1.2 form's
-    :func:`project_digest` is: a run hashes a district's whole list, so this stays cheap."""
-    digest = hashlib.sha256()
-    for p in targets.projects:
-        digest.update(repr((p.code, p.unit, p.department, p.name, p.budget, p.goal,
-                            [(i.level1, i.level2, i.name, i.target, i.weight) for i in p.indicators])).encode("utf-8"))
-    return digest.hexdigest()
+    :func:`project_digest` is: a run hashes a district's whole list, so this stays cheap — the values written by
+    :mod:`marshal` (format 2: no references, so equal values give equal bytes whichever objects hold them),
+    or by ``repr`` when a value is one marshal does not write (a date)."""
+    values = [(p.code, p.unit, p.department, p.name, p.budget, p.goal, p.typed[2]) for p in targets.projects]
+    try:
+        data = b"m" + marshal.dumps(values, 2)
+    except ValueError:
+        data = b"r" + repr(values).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
 
 
 def project_digest(project: TargetProject) -> str:
@@ -240,12 +244,16 @@ _INDICATOR = slice(len(_PROJECT_KEYS), None)
 _UNIT, _NAME, _BUDGET = _PROJECT_KEYS.index("unit"), _PROJECT_KEYS.index("name"), _PROJECT_KEYS.index("budget")
 
 
+_new_tuple = tuple.__new__
+
+
 def _add_indicator(indicators: list[TargetIndicator], row: int, values: tuple[object, ...]) -> None:
     """The row's indicator, unless its indicator columns are all blank (分值 alone is no indicator)."""
     level1, level2, name, target, weight = [
         (v.strip() or None) if type(v) is str else _value(v) for v in values[_INDICATOR]]
     if level1 is not None or level2 is not None or name is not None or target is not None:
-        indicators.append(TargetIndicator(level1, level2, name, target, weight, row))
+        # TargetIndicator(...) without its generated __new__'s Python call: a list holds tens of thousands
+        indicators.append(_new_tuple(TargetIndicator, (level1, level2, name, target, weight, row)))
 
 
 def build_targets(rows: Iterable[ListRow], header: HeaderMatch, *, sheet: str = "", source: str = "") -> Targets:
