@@ -5,7 +5,7 @@
 * **import** — CPU time (user + system) of a fresh ``python -c "import xltools.addin"`` (what every
   click starts with when xlwings starts a new Python per click) against ``python -c pass``, both
   measured in this run, ``--repeat`` times alternating, medians; also ``import xltools.excel.addin``
-  (what the first click imports on top: the core, pydantic, the layout registry). Without
+  (what the first click imports on top: the core, the reader, the layout registry; no pydantic). Without
   ``XLWINGS_LICENSE_KEY``, as the classic desktop add-in runs; with it xlwings also loads its PRO
   engines (printed as well).
 * **click** — one click's Python work on a filled form with over 20 findings (recalculated by

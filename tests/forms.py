@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from xltools.core import Form
+from xltools.core.validation import from_data
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: The real 2020 form of 首都机场街道办事处, as shipped with the package (xltools/data, used by the demo too).
@@ -13,7 +15,7 @@ SEED_JSON = Path(__file__).parent.parent / "xltools" / "data" / "seed_2020.json"
 
 
 def seed_form() -> Form:
-    return Form.model_validate(json.loads(SEED_JSON.read_text(encoding="utf-8")))
+    return from_data(Form, json.loads(SEED_JSON.read_text(encoding="utf-8")))
 
 
 def clean_form(**overrides: object) -> Form:
@@ -54,16 +56,16 @@ def clean_form(**overrides: object) -> Form:
         "filled_on": "2025-01-20",
     }
     data.update(overrides)
-    return Form.model_validate(data)
+    return from_data(Form, data)
 
 
 def twenty_findings_form() -> Form:
     """Six indicators twice over, each scored above its weight, plus errors in the header: over 20 findings."""
-    data = clean_form().model_dump()
+    data = asdict(clean_form())
     data.update(project_name=None, project_lead=None, lead_phone="12345", filler_phone="123", filled_on="2019-02-30",
                 budget_score=30, filled_by=None)
     data["funds"]["total"].update(annual_budget=100, executed=130)
     data["indicators"] = data["indicators"] * 2
     for ind in data["indicators"]:
         ind.update(score=ind["weight"] + 5, deviation=None, actual="很好")
-    return Form.model_validate(data)
+    return from_data(Form, data)

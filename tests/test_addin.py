@@ -6,9 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+
+from xltools.core.validation import from_data
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
@@ -37,12 +40,12 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "workbook_templates"
 
 
 def many_errors_form() -> Form:
-    data = forms.seed_form().model_dump()
+    data = asdict(forms.seed_form())
     data.update(project_name=None, lead_phone="12345", filled_on="2019-02-30", budget_weight=10, budget_score=3)
     data["funds"]["total"].update(annual_budget=100, executed=130)
     data["indicators"][0].update(weight=40, score=55, level1="产出")
     data["indicators"][1].update(target="≥95%", actual="80人", score="很好")
-    return Form.model_validate(data)
+    return from_data(Form, data)
 
 
 CASES = {"seed": forms.seed_form, "clean": forms.clean_form, "errors": many_errors_form}
@@ -217,9 +220,9 @@ def test_combine_folder(tmp_path: Path) -> None:
 def test_rows_come_from_the_template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A template with more indicator rows: the block read and the result column follow its 模板信息."""
     require_soffice()
-    data = forms.clean_form().model_dump()
+    data = asdict(forms.clean_form())
     data["indicators"] = data["indicators"] * 3  # 18 rows: the default template has 15
-    form = Form.model_validate(data)
+    form = from_data(Form, data)
     path = engine.recalculate([fill_workbook(form, tmp_path / "long.xlsx")], tmp_path / "recalc")[0]
     report, actions, reads = run_check(path, monkeypatch)
     layout = current_layout(18)

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import openpyxl
 import pytest
 from openpyxl.formula.translate import Translator
+
+from xltools.core.validation import from_data
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
@@ -46,11 +49,11 @@ PROBE = "BY"
 
 def _form() -> Form:
     """The issue's case: one score above its weight (H15: 25 of 20), a text amount, a blank project lead."""
-    data = forms.clean_form().model_dump()
+    data = asdict(forms.clean_form())
     data["indicators"][0]["score"] = 25
     data["funds"]["carryover"]["executed"] = "15.5万"
     data["project_lead"] = None
-    return Form.model_validate(data)
+    return from_data(Form, data)
 
 
 def _apply(path: Path, actions: list[dict], out: Path) -> None:

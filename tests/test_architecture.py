@@ -111,13 +111,15 @@ def test_a_circle_through_a_third_module_is_found(tmp_path):
 
 
 #: What checking one .xlsx (and the add-in's click path) has no use for: the other formats' readers (Word,
-#: calamine, other layouts and lists), drift from approved targets (a form without targets), pydantic's
-#: validators with its plugin loader (importlib.metadata: ~25 ms of the first check's CPU; the default
-#: policy is made without them), traceback (printed only with --debug) and calendar (timepoint counts days).
+#: calamine, other layouts and lists), drift from approved targets (a form without targets), pydantic (the
+#: model is plain dataclasses; pydantic validates user data and writes JSON, xltools.core.validation: its
+#: import was ~330 M instructions of the click's 855 M) with its plugin loader (importlib.metadata),
+#: traceback (printed only with --debug) and calendar (timepoint counts days).
 _NOT_FOR_AN_XLSX = ("xltools.io.wordform", "xltools.io.legacy", "xltools.io.labelbook", "xltools.io.listbook",
                     "xltools.io.engine", "xltools.form.labelform", "xltools.form.labels", "xltools.form.listforms",
                     "xltools.core.drift", "xltools.core.targets", "xltools.core.listbook", "python_calamine", "docx",
-                    "lxml", "difflib", "subprocess", "importlib.metadata", "traceback", "calendar")
+                    "lxml", "difflib", "subprocess", "importlib.metadata", "traceback", "calendar", "pydantic",
+                    "pydantic_core", "xltools.core.validation")
 
 
 def test_a_check_of_one_xlsx_imports_only_what_it_uses():
@@ -126,8 +128,6 @@ def test_a_check_of_one_xlsx_imports_only_what_it_uses():
                             "with contextlib.redirect_stdout(io.StringIO()):\n"
                             f"    try: main(['check', {str(form)!r}])\n"
                             "    except SystemExit as exit: assert exit.code == 0, exit.code\n"
-                            "from xltools.core.policy import Policy\n"
-                            "assert not Policy.__pydantic_complete__, 'a validator was built'\n"
                             "from xltools.core import parse, reading, timepoint\n"
                             "lazy = (timepoint._search, parse._number_re, parse._unknown_sign_number, parse._date_res,\n"
                             "        reading._timely)\n"
@@ -145,6 +145,25 @@ def test_the_add_in_click_path_imports_only_what_it_uses():
     ours = loaded - by_xlwings
     assert sorted((set(_NOT_FOR_AN_XLSX) - {"subprocess", "importlib.metadata", "traceback", "calendar"}) & ours) == []
     assert not {m for m in ours if m.startswith(("xltools.district", "xltools.demo", "matplotlib"))}
+    assert "pydantic" not in loaded and "pydantic_core" not in loaded  # not even through xlwings
+
+
+def test_combine_without_a_policy_imports_no_pydantic(tmp_path):
+    """The run's fingerprint dumps a policy as JSON only when the run has one of its own (--policy)."""
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "v1_0" / "clean.xlsx", folder / "a.xlsx")
+    code = ("import contextlib, io\nfrom xltools.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    try: main(['combine', {str(folder)!r}, '-o', {str(tmp_path / 'out.xlsx')!r}, '--jobs', '1'])\n"
+            "    except SystemExit as exit: assert exit.code == 0, exit.code\n")
+    loaded = _modules_after(code)
+    assert "xltools.district.combine" in loaded and (tmp_path / "out.xlsx").exists()  # it did combine
+    assert "pydantic" not in loaded
+    toml = tmp_path / "p.toml"
+    toml.write_text("[policy]\ndecimals = 1\n", encoding="utf-8")
+    with_policy = _modules_after(code.replace("'--jobs', '1'", f"'--jobs', '1', '--force', '--policy', {str(toml)!r}"))
+    assert "pydantic" in with_policy  # the check can fail: a policy file is validated by pydantic
 
 
 def test_a_check_of_a_word_form_still_finds_its_reader(tmp_path):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from xltools.cli import main
 from xltools.cli.rules import rules_markdown
+from xltools.core.validation import as_json
 
 from .forms import SEED_JSON, clean_form
 
@@ -34,7 +35,7 @@ def test_check_seed_json_contract():
 
 def test_check_exit_codes(tmp_path, capsys):
     bad = tmp_path / "bad.json"
-    bad.write_text(clean_form(total_score=1).model_dump_json(), encoding="utf-8")
+    bad.write_text(as_json(clean_form(total_score=1)), encoding="utf-8")
     assert main(["check", str(bad)]) == 1
     out = capsys.readouterr().out
     assert "total-mismatch" in out and "自评表!H30" in out

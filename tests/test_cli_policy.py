@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from xltools.cli import main
 from xltools.core import Policy, policy_from_toml, profile
+from xltools.core.validation import as_json
 
 from .forms import clean_form
 
@@ -39,7 +41,7 @@ def test_a_bad_policy_file_is_exit_2_with_a_chinese_message(tmp_path, capsys, te
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
     form = tmp_path / "form.json"
-    form.write_text(clean_form().model_dump_json(), encoding="utf-8")
+    form.write_text(as_json(clean_form()), encoding="utf-8")
     assert main(["check", str(form), "--policy", str(path)]) == 2
     err = capsys.readouterr().err
     assert says in err and str(path) in err and "Traceback" not in err
@@ -54,10 +56,10 @@ def test_check_with_a_named_profile(tmp_path, capsys):
     # "=100人" against 110人: chaoyang scores the gap, 1 - 10/100 = 0.9 → 18 of 20; mof2020 scores it
     # like a positive target → 20
     form = clean_form()
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[0] = rows[0].model_copy(update={"target": "=100人", "actual": "110人", "score": 20})
+    rows = [replace(ind) for ind in form.indicators]
+    rows[0] = replace(rows[0], target="=100人", actual="110人", score=20)
     path = tmp_path / "form.json"
-    path.write_text(form.model_copy(update={"indicators": rows}).model_dump_json(), encoding="utf-8")
+    path.write_text(as_json(replace(form, indicators=rows)), encoding="utf-8")
     main(["check", str(path), "--json", "--policy", "chaoyang"])
     assert json.loads(capsys.readouterr().out)["indicator_scores"][0] == 18
     assert main(["check", str(path), "--json", "--policy", "mof2020"]) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from .lo import require_soffice
 
 def _three_indicator_form() -> Form:
     base = clean_form()
-    kept = [base.indicators[i].model_dump() for i in (0, 1, 5)]  # weights 20, 15, 10, full scores
+    kept = [asdict(base.indicators[i]) for i in (0, 1, 5)]  # weights 20, 15, 10, full scores
     # 总分 by hand: budget 95.5/100 × 10 = 9.55, plus 20 + 15 + 10
     return clean_form(indicators=kept, total_score=54.55, lead_phone=None)
 

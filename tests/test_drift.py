@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -31,9 +32,9 @@ def approved(form=None, **changes) -> TargetProject:
 
 def with_indicator(index: int, **changes) -> object:
     form = clean_form()
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[index] = rows[index].model_copy(update=changes)
-    return form.model_copy(update={"indicators": rows})
+    rows = [replace(ind) for ind in form.indicators]
+    rows[index] = replace(rows[index], **changes)
+    return replace(form, indicators=rows)
 
 
 def codes(findings) -> list[tuple[str, str, str | None]]:
@@ -124,7 +125,7 @@ def test_indicator_removed_and_added():
     form = clean_form()
     rows = form.indicators[:5] + [Indicator(level1="效益指标", level2="社会效益指标", name="宣传覆盖户数",
                                             target="≥500户", actual="600户", weight=10, score=10)]
-    found = drift_findings(form.model_copy(update={"indicators": rows}), approved())
+    found = drift_findings(replace(form, indicators=rows), approved())
     assert codes(found) == [("indicator-removed", "error", "indicators"),
                             ("indicator-added", "warning", "indicators[5].name")]
     assert "居民满意度" in found[0].message and "≥90%" in found[0].message

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from xltools.core import Policy, evaluate, profile
+from xltools.core.validation import from_data
 
 from .forms import clean_form
 
@@ -16,11 +18,11 @@ TODAY = dt.date(2026, 11, 24)
 def with_rows(**rows: dict[str, object]):
     """clean_form() with row ``r<i>`` changed (weights 20, 15, 15, 15, 15, 10 as in tests/forms.py)."""
     form = clean_form()
-    indicators = [ind.model_copy() for ind in form.indicators]
+    indicators = [replace(ind) for ind in form.indicators]
     for key, changes in rows.items():
         i = int(key[1:])
-        indicators[i] = indicators[i].model_copy(update=changes)
-    return form.model_copy(update={"indicators": indicators})
+        indicators[i] = replace(indicators[i], **changes)
+    return replace(form, indicators=indicators)
 
 
 def findings(form, policy: Policy | None = None):
@@ -75,7 +77,7 @@ def test_vocabularies_are_policy():
     # 满意度 not required: no level1-absent when it is missing
     without = with_rows(r5={"level1": "效益指标", "level2": "社会效益指标", "target": "≥90%", "actual": "95%"})
     assert "level1-absent" in {code for _, code, _ in findings(without)}
-    relaxed = Policy(required_level1=("产出指标", "效益指标"))
+    relaxed = from_data(Policy, {"required_level1": ("产出指标", "效益指标")})
     assert "level1-absent" not in {code for _, code, _ in findings(without, relaxed)}
 
 
@@ -96,7 +98,7 @@ def test_a_sentence_is_still_an_unquantified_satisfaction():
 @pytest.mark.parametrize("deadline", ["12月底前", "2024年10月", "年底前", "第三季度"])
 def test_actual_copied_does_not_fire_on_deadline_targets(deadline):
     # the deadline met earns the full 15 (total 98.55 + 1)
-    form = with_rows(r4={"target": deadline, "actual": deadline, "score": 15}).model_copy(update={"total_score": 99.55})
+    form = replace(with_rows(r4={"target": deadline, "actual": deadline, "score": 15}), total_score=99.55)
     assert findings(form) == []
 
 

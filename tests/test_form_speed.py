@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from xltools.core import Policy, policy_json
 from xltools.core.policy import DEFAULT_POLICY
+from xltools.core.validation import as_json, from_data
 from xltools.form.identify import identify
 from xltools.form.layout import META_SHEET, SHEET, Layout
 from xltools.form.layout_v1_1 import NOT_A_NUMBER, LayoutV1_1
@@ -95,16 +96,16 @@ def test_labels_compare_as_before_line_breaks_and_blanks_around_aside():
 
 
 def test_policy_json_is_the_policy_own_and_never_another_one():
-    one, two = Policy(), Policy(decimals=1)
+    one, two = Policy(), from_data(Policy, {"decimals": 1})
     # the defaults are keyed "" (dumping them would build pydantic's serializer, which a check never needs
     # otherwise); their formulas are the ones the defaults' JSON gives
-    assert _policy_json(one) == _policy_json(DEFAULT_POLICY) == "" and _policy_json(two) == two.model_dump_json()
+    assert _policy_json(one) == _policy_json(DEFAULT_POLICY) == "" and _policy_json(two) == as_json(two)
     assert _policy_json(one) != _policy_json(two)
-    assert _expected_formulas("1.2", 15, "") == _expected_formulas("1.2", 15, one.model_dump_json())
-    assert _expected_formulas("1.2", 15, "") != _expected_formulas("1.2", 15, two.model_dump_json())
+    assert _expected_formulas("1.2", 15, "") == _expected_formulas("1.2", 15, as_json(one))
+    assert _expected_formulas("1.2", 15, "") != _expected_formulas("1.2", 15, as_json(two))
     for _ in range(40):  # more policies than the identity cache holds: each still gets its own JSON
-        policy = Policy(decimals=3)
-        assert _policy_json(policy) == policy.model_dump_json()
+        policy = from_data(Policy, {"decimals": 3})
+        assert _policy_json(policy) == as_json(policy)
 
 
 def test_released_policy_of_a_version_without_its_own_is_the_default_one():

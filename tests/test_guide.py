@@ -9,6 +9,7 @@ from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.tamper_rules import TamperLabelChanged
+from xltools.core.validation import from_data
 from xltools.excel.fill import fill_workbook
 from xltools.excel.guide import colours, guide_rows
 from xltools.excel.selfcheck import ERROR_FILL, OK_FILL, WARNING_FILL
@@ -52,8 +53,7 @@ def test_colour_words_name_the_real_colours() -> None:
 
 
 def test_the_guide_follows_the_policy_and_names_every_rule(tmp_path: Path) -> None:
-    policy = Policy(decimals=0, reverse_rule="linear", grade_thresholds={"A": 95, "B": 85}, lowest_grade="D",
-                    low_execution_rate=0.8, total_weight=100)
+    policy = from_data(Policy, {"decimals": 0, "reverse_rule": "linear", "grade_thresholds": {"A": 95, "B": 85}, "lowest_grade": "D", "low_execution_rate": 0.8, "total_weight": 100})
     text = "\n".join(f"{a} {b}" for a, b in guide_rows(LayoutV1_1(), policy, 2031))
     assert "2031 年度" in text and "A ≥ 95 分" in text and "其余为D" in text and "保留 0 位小数" in text
     assert "80%" in text and "线性扣减" in text and "优" not in text.split("二、评分规则")[1].split("三、")[0]

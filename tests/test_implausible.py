@@ -6,6 +6,7 @@ Row 1 of ``clean_form()`` is 产出/质量 “验收合格率” (weight 15, sel
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -16,9 +17,9 @@ from .forms import clean_form
 
 def row(i: int, **changes: object):
     form = clean_form()
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[i] = rows[i].model_copy(update=changes)
-    ev = evaluate(form.model_copy(update={"indicators": rows}), Policy(), today=dt.date(2026, 11, 24))
+    rows = [replace(ind) for ind in form.indicators]
+    rows[i] = replace(rows[i], **changes)
+    ev = evaluate(replace(form, indicators=rows), Policy(), today=dt.date(2026, 11, 24))
     return ev, {f.field: f.code for f in ev.findings if f.field.startswith(f"indicators[{i}]")}
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import asdict
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from xltools.core import Form
+from xltools.core.validation import from_data
 from xltools.excel.template import template_bytes
 from xltools.form.identify import identify
 from xltools.form.layout_v1_3 import TOTAL_MARK_TEXT, LayoutV1_3
@@ -38,20 +40,20 @@ J8 = ["请填写年初预算数", "全年预算数不能为负", "全年执行�
 
 
 def _bad_form() -> Form:
-    data = clean_form().model_dump()
+    data = asdict(clean_form())
     data["funds"]["total"].update(initial_budget=None, annual_budget=-5, executed="6.6296万")
     data["funds"]["fiscal"]["annual_budget"] = 1
     data["indicators"][0]["score"] = 25
     data["indicators"].append({"deviation": "只填了偏差原因"})  # row 21: seven 请填写 messages, more than fit
     data.update(department=None, implementing_unit=None, project_lead=None, lead_phone=None, filled_by=None,
                 filler_phone=None, filled_on=None)
-    return Form.model_validate(data)
+    return from_data(Form, data)
 
 
 def _over_form() -> Form:
-    data = clean_form().model_dump()
+    data = asdict(clean_form())
     data["indicators"][0]["score"] = data["indicators"][0]["weight"] + 5  # 25 of 20: 总分 still looks fine
-    return Form.model_validate(data)
+    return from_data(Form, data)
 
 
 def _words(pdf: Path, page: int) -> list[tuple[float, float, float, float, str]]:
@@ -193,9 +195,9 @@ BREAKDOWN = {"readable": "20万", "wrong": "25万", "unreadable": "约20万", "f
 
 
 def _carryover(text: str) -> Form:
-    data = clean_form().model_dump()  # 全年预算数 100 = 80 (当年财政拨款) + 20 (上年结转资金)
+    data = asdict(clean_form())  # 全年预算数 100 = 80 (当年财政拨款) + 20 (上年结转资金)
     data["funds"]["carryover"]["annual_budget"] = text
-    return Form.model_validate(data)
+    return from_data(Form, data)
 
 
 def test_the_sheet_adds_up_the_amounts_check_adds_up(tmp_path: Path) -> None:
@@ -222,27 +224,27 @@ def test_the_sheet_adds_up_the_amounts_check_adds_up(tmp_path: Path) -> None:
 # --- issue 27's in-sheet items, in 1.3: grades on the scale only, ROUNDDOWN, every operator spelling ---------
 
 def _weights(first: float, budget: float = 10) -> Form:
-    data = clean_form().model_dump()
+    data = asdict(clean_form())
     data["indicators"][0]["weight"] = first  # 20 in the clean form: the weights add up to 100
     data["budget_weight"] = budget
-    return Form.model_validate(data)
+    return from_data(Form, data)
 
 
 def _no_weights() -> Form:
-    data = clean_form().model_dump()
+    data = asdict(clean_form())
     data["budget_weight"] = None
     for row in data["indicators"]:
         row["weight"] = None
-    return Form.model_validate(data)
+    return from_data(Form, data)
 
 
 def test_the_grade_stays_on_the_scale(tmp_path: Path) -> None:
     """等级: 优 for the clean form (9.55 + 20 + 15 + 15 + 15 + 14 + 10 = 98.55), 未评级 when the 分值 add up to 105
     or a self-score is 5 above its 分值 (total 103.55), 未评分 when no 分值 is given at all; 1.2 grades 103.55 优."""
     require_soffice()
-    over = clean_form().model_dump()
+    over = asdict(clean_form())
     over["indicators"][0]["score"] = 25  # 5 above its 分值: the sheet's total 103.55 is above the full score
-    cases = {"clean": clean_form(), "105": _weights(25), "above": Form.model_validate(over), "none": _no_weights()}
+    cases = {"clean": clean_form(), "105": _weights(25), "above": from_data(Form, over), "none": _no_weights()}
     paths = [fill_template(form, tmp_path / f"{name}_{version}.xlsx", template_bytes(year=2024, version=version))
              for name, form in cases.items() for version in ("1.2", "1.3")]
     shown = {}
@@ -262,12 +264,12 @@ def test_rounding_down_rounds_down_in_the_sheet(tmp_path: Path) -> None:
     from xltools.core import Policy
     from xltools.core.scoring import score_form
 
-    policy = Policy(rounding="down", decimals=0)
-    data = clean_form().model_dump()
+    policy = from_data(Policy, {"rounding": "down", "decimals": 0})
+    data = asdict(clean_form())
     data["funds"]["total"].update(annual_budget=100, executed=99.1)
     data["funds"]["fiscal"].update(annual_budget=80, executed=80)
     data["funds"]["carryover"].update(annual_budget=20, executed=19.1)
-    form = Form.model_validate(data)
+    form = from_data(Form, data)
     assert score_form(form, policy).budget_score == 9
     paths = [fill_template(form, tmp_path / f"down_{v}.xlsx", template_bytes(year=2024, version=v, policy=policy))
              for v in ("1.2", "1.3")]
@@ -288,9 +290,9 @@ def test_every_operator_spelling_is_read_in_the_sheet(tmp_path: Path) -> None:
     layout = layout_for("1.3", 15)
     paths = []
     for i, (target, actual, _) in enumerate(SPELLINGS):
-        data = clean_form().model_dump()
+        data = asdict(clean_form())
         data["indicators"][0].update(target=target, actual=actual, score=20, deviation="未完成")
-        form = Form.model_validate(data)
+        form = from_data(Form, data)
         for version in ("1.2", "1.3"):
             paths.append(fill_template(form, tmp_path / f"op{i}_{version}.xlsx",
                                        template_bytes(year=2024, version=version)))

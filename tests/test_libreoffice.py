@@ -15,6 +15,7 @@ import random
 import re
 import struct
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ import pytest
 from xltools.core import Form, Policy
 from xltools.core.model import LEVEL2
 from xltools.core.scoring import budget_score, grade, rate_for_scoring, score_form, sheet_rate, sheet_total
+from xltools.core.validation import from_data
 from xltools.excel.fill import fill_workbook
 from xltools.excel.template import build_template
 from xltools.form.layout import SHEET, Layout
@@ -39,12 +41,10 @@ FORMS = 72
 ROWS = 10
 POLICIES = {
     "default": Policy(),
-    "whole": Policy(decimals=0, grade_thresholds={"A": 95, "B": 85, "C": 70}, lowest_grade="D"),
-    "regional": Policy(rate_denominator="adjusted", rate_decimals=0,
-                       total_caps=({"below": 0.5, "max_total": 59}, {"below": 0.6, "max_total": 69},
-                                   {"below": 0.7, "max_total": 79}, {"below": 0.8, "max_total": 89})),
-    "initial": Policy(rate_denominator="initial", rate_decimals=1, decimals=1,
-                      total_caps=({"below": 1.0, "max_total": 30.5},)),
+    "whole": from_data(Policy, {"decimals": 0, "grade_thresholds": {"A": 95, "B": 85, "C": 70}, "lowest_grade": "D"}),
+    "regional": from_data(Policy, {"rate_denominator": "adjusted", "rate_decimals": 0, "total_caps": ({"below": 0.5, "max_total": 59}, {"below": 0.6, "max_total": 69},
+                                   {"below": 0.7, "max_total": 79}, {"below": 0.8, "max_total": 89})}),
+    "initial": from_data(Policy, {"rate_denominator": "initial", "rate_decimals": 1, "decimals": 1, "total_caps": ({"below": 1.0, "max_total": 30.5},)}),
 }
 
 
@@ -80,7 +80,7 @@ def generated_form(i: int, rng: random.Random) -> Form:
     if i not in edge:  # the denominators the policies may choose differ (年初预算数, or no 全年预算数)
         initial = rng.choice([budget, round(budget * rng.uniform(0.5, 1.5), 4), None])
         annual = None if rng.random() < 0.15 and initial is not None else budget
-    return Form.model_validate({
+    return from_data(Form, {
         "year": 2025, "project_name": f"生成的项目 {i}",
         "funds": {"total": {"initial_budget": initial, "annual_budget": annual, "executed": executed}},
         "budget_weight": weight, "indicators": indicators,
@@ -153,7 +153,7 @@ def test_formulas_equal_python_scoring_on_generated_forms(tmp_path: Path) -> Non
         grades.add(expected[layout.spot("grade").cell])
         rates += isinstance(expected[layout.spot("execution_rate").cell], float)
         total = expected[layout.spot("total_score").cell]
-        uncapped = sheet_total(form, policy.model_copy(update={"total_caps": ()}))
+        uncapped = sheet_total(form, replace(policy, total_caps=()))
         capped += isinstance(total, float) and uncapped is not None and total < uncapped
         for cell, want in expected.items():
             got = _shown(sheet.value(cell))
@@ -199,7 +199,7 @@ def test_template_and_filled_seed_print_on_one_a4_page_width(tmp_path: Path) -> 
 
 def test_total_rounds_like_the_spreadsheet_on_float_sums(tmp_path: Path) -> None:
     require_soffice()
-    form = Form.model_validate({"indicators": [{"name": "甲", "weight": 30, "score": 23.59},
+    form = from_data(Form, {"indicators": [{"name": "甲", "weight": 30, "score": 23.59},
                                                {"name": "乙", "weight": 30, "score": 19.805},
                                                {"name": "丙", "weight": 30, "score": 24.77}]})
     book = fill_workbook(form, tmp_path / "sum.xlsx")

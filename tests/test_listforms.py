@@ -8,6 +8,7 @@ under its first row); expected forms, scores and cells are worked out by hand.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 
 import pytest
 from openpyxl import Workbook
@@ -62,7 +63,7 @@ def test_a_list_is_split_into_one_form_per_project(listbook):
     assert first.rows == (3, 4, 5, 6, 7, 8) and second.rows == (9, 10, 11, 12, 13, 14)
     assert (second.form.project_name, second.form.implementing_unit, second.form.department) == (
         "社区活动中心维修", "朝外街道办事处", "社区办")
-    assert second.form.fund("total").model_dump() == {"initial_budget": 30, "annual_budget": 30, "executed": 28.5}
+    assert asdict(second.form.fund("total")) == {"initial_budget": 30, "annual_budget": 30, "executed": 28.5}
     assert [i.level1 for i in second.form.indicators] == ["产出指标"] * 3 + ["效益指标"] * 2 + ["满意度指标"]  # filled down
     assert [(i.target, i.actual, i.weight, i.score) for i in second.form.indicators] == [
         ("≥500平方米", "520平方米", 20, 20), ("≤60天", "58天", 20, 20), ("100%", "100%", 10, 10),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from dataclasses import asdict
 from pathlib import Path
 
 import openpyxl
@@ -37,7 +38,7 @@ OVER = 5  # the 居民满意度 indicator (weight 10) of forms.clean_form
 
 def _score_over_weight() -> object:
     form = forms.clean_form()
-    rows = [ind.model_dump() for ind in form.indicators]
+    rows = [asdict(ind) for ind in form.indicators]
     rows[OVER]["score"] = 12
     return forms.clean_form(indicators=rows, total_score=100.55)
 

@@ -7,6 +7,7 @@ from xltools.core.parse import is_placeholder, memoise_text, parse_number
 from xltools.core.quantity import parse_quantity
 from xltools.core.scoring import round_half_up
 from xltools.core.timepoint import find_time, parse_time
+from xltools.core.validation import from_data
 from xltools.core.wording import stated_band
 
 
@@ -60,7 +61,7 @@ def test_rounding_equal_values_alike_whatever_came_first():
 
 def test_stated_band_is_keyed_on_the_policy_late_band():
     assert stated_band("延期完成", Policy()).band == "部分达成"
-    assert stated_band("延期完成", Policy(late_band="未达成")).band == "未达成"
+    assert stated_band("延期完成", from_data(Policy, {"late_band": "未达成"})).band == "未达成"
     assert stated_band("延期完成", Policy()).band == "部分达成"
 
 

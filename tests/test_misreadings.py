@@ -10,11 +10,13 @@ weight 15 with a reason in 偏差原因; its bands under the default policy are
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from xltools.core import Policy, evaluate
 from xltools.core.quantity import parse_quantity
+from xltools.core.validation import from_data
 
 from .forms import clean_form
 
@@ -23,9 +25,9 @@ TODAY = dt.date(2026, 11, 24)
 
 def form_with(i: int, **changes: object):
     form = clean_form()
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[i] = rows[i].model_copy(update=changes)
-    return form.model_copy(update={"indicators": rows})
+    rows = [replace(ind) for ind in form.indicators]
+    rows[i] = replace(rows[i], **changes)
+    return replace(form, indicators=rows)
 
 
 def row_findings(form, i: int, policy: Policy | None = None) -> dict[str, str]:
@@ -72,14 +74,14 @@ def test_scores_inside_the_stated_band_pass(actual, score):
 
 def test_a_completion_date_after_the_target_date_is_late():
     # 2022年4月 begins after the deadline 2021-12-31 → 部分达成 → 9 to 12 of 15
-    form = form_with(4, target="2021年12月完成", actual="2022年4月完成", score=15).model_copy(update={"year": 2021})
+    form = replace(form_with(4, target="2021年12月完成", actual="2022年4月完成", score=15), year=2021)
     message = row_findings(form, 4)["qualitative-band"]
     assert "晚于期限 2021年12月31日" in message and "应在 9–12 分之间" in message
     # the same with the actual one month early: on time, 15 / 15 inside 达成
-    early = form_with(4, target="2021年12月完成", actual="2021年11月完成", score=15).model_copy(update={"year": 2021})
+    early = replace(form_with(4, target="2021年12月完成", actual="2021年11月完成", score=15), year=2021)
     assert row_findings(early, 4) == {}
     # next year written as 次年: 次年2月 is 2022-02 for a 2021 form → late
-    form = form_with(4, target="年底前", actual="次年2月完成", score=15).model_copy(update={"year": 2021})
+    form = replace(form_with(4, target="年底前", actual="次年2月完成", score=15), year=2021)
     assert "应在 9–12 分之间" in row_findings(form, 4)["qualitative-band"]
 
 
@@ -161,9 +163,9 @@ def test_low_execution_with_only_placeholder_reasons_stays_flagged():
                              "fiscal": {"initial_budget": 100.0, "annual_budget": 80.0, "executed": 80.0},
                              "carryover": {"initial_budget": 20.0, "annual_budget": 20.0, "executed": 0.0}},
                       budget_score=8, total_score=97)
-    rows = [ind.model_copy(update={"deviation": "—" if ind.deviation else None}) for ind in form.indicators]
-    rows[4] = rows[4].model_copy(update={"score": 15})
-    findings = {f.code: f.message for f in evaluation(form.model_copy(update={"indicators": rows})).findings}
+    rows = [replace(ind, deviation="—" if ind.deviation else None) for ind in form.indicators]
+    rows[4] = replace(rows[4], score=15)
+    findings = {f.code: f.message for f in evaluation(replace(form, indicators=rows)).findings}
     assert "low-execution-unexplained" in findings and "“—”" in findings["low-execution-unexplained"]
 
 
@@ -252,7 +254,7 @@ def test_cost_targets_without_operator_are_upper_limits(level1, level2, target, 
 
 def test_cost_as_upper_limit_can_be_switched_off():
     # positive reading: 60 ≥ 50 → full 20
-    ev = evaluation(cost_form("产出指标", "成本指标", "50万元", "60万元"), Policy(cost_upper_limit=False))
+    ev = evaluation(cost_form("产出指标", "成本指标", "50万元", "60万元"), from_data(Policy, {"cost_upper_limit": False}))
     assert ev.sheet.indicators[0].score == 20
 
 
@@ -289,7 +291,7 @@ def test_reviewed_total_differs_even_when_the_total_adds_up():
     assert "复核总分为 93.55，相差 5（自评高于复核）" in by_code["total-review-differs"].message
     # a self-score below the computed one: 16 where 40个 of ≥40个 earns 20; the review keeps 20 → 98.55,
     # the self-reported total is 98.55 - 4 = 94.55
-    ev = evaluation(form_with(0, score=16, deviation="保守自评").model_copy(update={"total_score": 94.55}))
+    ev = evaluation(replace(form_with(0, score=16, deviation="保守自评"), total_score=94.55))
     assert "相差 4（自评低于复核）" in next(f.message for f in ev.findings if f.code == "total-review-differs")
 
 

@@ -1,15 +1,20 @@
-"""Issue 31: a workbook's form is assembled without model_construct's per-call work (core/model.py ``_built``).
-The models it builds must be those model_construct builds, in every way the program or pydantic looks at them."""
+"""Issue 31: the model is plain dataclasses; pydantic validates user data and writes JSON at the boundary
+(xltools.core.validation). A workbook's form, assembled from cells without validation, must be the form
+validation makes of the same values, and write the same JSON."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import pickle
+from dataclasses import replace
 
 import pytest
 
-from xltools.core import model
-from xltools.core.model import Form, FundRow, Funds, Indicator, form_from_cells
+from xltools.core.model import Form, FundRow, Funds, Indicator, field_titles, form_from_cells, titles
+from xltools.core.policy import DEFAULT_POLICY, Policy, TotalCap, policy_titles
+from xltools.core.validation import ValidationError, as_data, as_json, from_data, from_json, json_schema
 
 ROW = {"initial_budget": 12.5, "annual_budget": "6.6296万", "executed": None}
 INDICATOR = {"level1": "产出指标", "level2": "数量指标", "name": "服务人数", "target": "≥560人", "actual": 498,
@@ -27,53 +32,86 @@ def _fields(**changes: object) -> dict[str, object]:
 
 def _same(fast: object, slow: object) -> None:
     assert type(fast) is type(slow)
-    assert list(fast.__dict__.items()) == list(slow.__dict__.items())  # the fields, in field order
-    assert fast.model_fields_set == slow.model_fields_set
-    assert fast.__pydantic_extra__ == slow.__pydantic_extra__ and fast.__pydantic_private__ == slow.__pydantic_private__
-    assert fast == slow and fast.model_dump() == slow.model_dump() and repr(fast) == repr(slow)
+    assert list(vars(fast).items()) == list(vars(slow).items())  # the fields, in field order
+    assert [type(v) for v in vars(fast).values()] == [type(v) for v in vars(slow).values()]  # 498 stays an int
+    assert fast == slow and dataclasses.asdict(fast) == dataclasses.asdict(slow) and repr(fast) == repr(slow)
     assert pickle.loads(pickle.dumps(fast)) == slow
 
 
-def test_every_model_takes_the_fast_path() -> None:
-    """Else the form is still right (model_construct builds it) but the fast path is gone: say so here."""
-    assert None not in (model._FUND_ROW, model._INDICATOR, model._FUNDS, model._FORM)
-
-
-@pytest.mark.parametrize("cls, values", [(FundRow, ROW), (Indicator, INDICATOR),
-                                         (Funds, {"total": None, "fiscal": None, "carryover": None, "other": None})])
-def test_a_model_is_built_as_model_construct_builds_it(cls, values) -> None:
-    fields = model._fast_build(cls)
-    fast = model._built(cls, dict(values), fields)
-    _same(fast, cls.model_construct(**values))
-    reordered = dict(reversed(list(values.items())))  # given in another order: still field order
-    _same(model._built(cls, reordered, fields), cls.model_construct(**reordered))
-
-
-def test_a_form_assembled_from_cells_is_the_one_model_construct_assembles() -> None:
+def test_a_form_assembled_from_cells_is_the_one_validation_makes() -> None:
     funds = {"total": dict(ROW), "fiscal": None, "carryover": {"initial_budget": 1, "annual_budget": 2, "executed": 3},
              "other": None}
     form = form_from_cells(_fields(), funds, [dict(INDICATOR), {**INDICATOR, "name": "满意度"}])
-    slow = Form.model_construct(**_fields(), funds=Funds.model_construct(
-        **{k: None if v is None else FundRow.model_construct(**v) for k, v in funds.items()}),
-        indicators=[Indicator.model_construct(**INDICATOR), Indicator.model_construct(**{**INDICATOR, "name": "满意度"})])
+    slow = from_data(Form, {**_fields(), "funds": funds, "indicators": [INDICATOR, {**INDICATOR, "name": "满意度"}]})
     _same(form, slow)
     _same(form.funds, slow.funds)
     _same(form.funds.total, slow.funds.total)
     _same(form.indicators[1], slow.indicators[1])
-    assert form.model_dump_json() == slow.model_dump_json()
+    assert form.funds.fiscal is None and form.fund("fiscal").is_empty()
+    assert form.to_json() == slow.to_json()
     # what the verdict does with a form: copies with changes, fields set one by one
-    _same(form.model_copy(update={"total_score": 80.0}), slow.model_copy(update={"total_score": 80.0}))
+    _same(replace(form, total_score=80.0), replace(slow, total_score=80.0))
     form.indicators[0].actual, slow.indicators[0].actual = "500人", "500人"
     _same(form.indicators[0], slow.indicators[0])
-    assert form.indicators[0].model_fields_set is not form.indicators[1].model_fields_set  # each its own set
+    with pytest.raises(TypeError):
+        replace(form, no_such_field=1)  # model_copy accepted it silently
 
 
-def test_a_form_without_every_field_falls_back_to_model_construct() -> None:
-    """A layout that reads fewer fields: the defaults (预算执行分值 10, no indicators) as model_construct gives them."""
+def test_a_form_without_every_field_takes_the_defaults() -> None:
+    """A layout that reads fewer fields: the defaults (预算执行分值 10, no indicators) as validation gives them."""
     values = _fields()
     del values["budget_weight"], values["lead_phone"]
     form = form_from_cells(values, {"total": None, "fiscal": None, "carryover": None, "other": None}, [])
-    slow = Form.model_construct(**values, funds=Funds.model_construct(total=None, fiscal=None, carryover=None,
-                                                                      other=None), indicators=[])
-    _same(form, slow)
-    assert form.budget_weight == 10 and "budget_weight" not in form.model_fields_set
+    _same(form, from_data(Form, values))
+    assert form.budget_weight == 10 and form.lead_phone is None and form.indicators == []
+    assert Form().funds == Funds() and Form().funds is not Form().funds  # a fresh default each time
+
+
+def test_the_json_exchange_format_round_trips() -> None:
+    form = form_from_cells(_fields(), {"total": dict(ROW), "fiscal": None, "carryover": None, "other": None},
+                           [dict(INDICATOR)])
+    text = form.to_json()
+    data = json.loads(text)
+    assert data["filled_on"] == "2025-01-20" and data["funds"]["fiscal"] is None  # hand-written expectations
+    assert data["indicators"][0] == {**INDICATOR}
+    assert list(data) == list(titles(Form)) and text.startswith('{\n  "year": 2024,\n')
+    back = from_json(Form, text)
+    _same(back, replace(form, filled_on="2025-01-20"))  # a date comes back as the text JSON holds (a cell takes text)
+    assert as_data(form, mode="json") == data and json.loads(as_json(form)) == data
+
+
+def test_validation_refuses_what_the_model_does_not_hold() -> None:
+    with pytest.raises(ValidationError) as caught:
+        from_data(Form, {"project_nmae": "x", "indicators": [{"weight": [1]}]})
+    kinds = {(e["loc"][0], e["type"]) for e in caught.value.errors()}
+    assert ("project_nmae", "extra_forbidden") in kinds and any(loc == "indicators" for loc, _ in kinds)
+    # text is kept as typed: the model never rejects what a clerk types into a cell
+    assert from_data(Form, {"year": "二〇二四", "budget_weight": "10分"}).budget_weight == "10分"
+
+
+def test_the_json_schema_keeps_every_title_and_the_form_heading() -> None:
+    schema = json_schema(Form)
+    assert schema["title"] == "朝阳区项目支出绩效自评表"
+    assert schema["description"] == "xltools JSON exchange format, one project per document"
+    assert {name: p["title"] for name, p in schema["properties"].items()} == titles(Form)
+    for cls in (FundRow, Funds, Indicator):
+        part = schema["$defs"][cls.__name__]
+        assert {name: p["title"] for name, p in part["properties"].items()} == titles(cls)
+        assert part["description"] == cls.__doc__ and part["additionalProperties"] is False
+    assert schema["properties"]["budget_weight"]["default"] == 10
+    assert field_titles()["initial_budget"] == "年初预算数" and field_titles()["funds"] == "项目资金（万元）"
+
+
+def test_the_policy_validates_with_its_limits_and_checks() -> None:
+    caps = from_data(Policy, {"total_caps": [{"below": 0.5, "max_total": 59}], "grade_thresholds": {"中": 60, "优": 90}})
+    assert caps.total_caps == (TotalCap(below=0.5, max_total=59.0),) and type(caps.total_caps[0].max_total) is float
+    assert list(caps.grade_thresholds) == ["优", "中"]  # sorted best first before validation
+    with pytest.raises(ValidationError):
+        from_data(Policy, {"decimals": 7})  # le=6
+    with pytest.raises(ValidationError, match="low_execution_rate"):
+        from_data(Policy, {"low_execution_rate": 90})  # an inconsistency (policy_problems), after the types
+    assert from_json(Policy, as_json(caps)) == caps
+    assert list(policy_titles())[:2] == ["decimals", "reverse_rule"] and len(policy_titles()) == len(
+        dataclasses.fields(Policy))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT_POLICY.decimals = 3  # type: ignore[misc]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from xltools.core import Form, Policy, evaluate, policy_from_data
+from xltools.core.validation import from_data
 from xltools.district.process import process_file
 from xltools.district.results import FileResult
 from xltools.district.summary import MONEY_NOTE, write_summary
@@ -22,12 +24,12 @@ TEMPLATE = Path(__file__).parent.parent / "workbook_templates" / "朝阳区项�
 
 def in_yuan(factor: float = 10000.0) -> Form:
     """``clean_form()`` with every amount multiplied (×10000: the same project typed in 元)."""
-    data = clean_form().model_dump()
+    data = asdict(clean_form())
     for row in data["funds"].values():
         if row:
             for key in ("initial_budget", "annual_budget", "executed"):
                 row[key] = row[key] * factor if row[key] is not None else None
-    return Form.model_validate(data)
+    return from_data(Form, data)
 
 
 def fund_findings(form: Form, policy: Policy) -> list[tuple[str, str, str]]:
@@ -90,10 +92,10 @@ def test_the_summary_shows_amounts_in_wan_and_says_so_once(tmp_path: Path):
 
 def test_an_amount_beyond_any_project_is_still_implausible_in_yuan_forms():
     # money_unit = 元: 20,000,000,000 元 = 2,000,000 万元 > 1,000,000 万元 → amount-implausible (shown in 万元)
-    data = clean_form().model_dump()
+    data = asdict(clean_form())
     data["funds"] = {"total": {"initial_budget": 2e10, "annual_budget": 1e6, "executed": 9.55e5},
                      "fiscal": None, "carryover": None, "other": None}
-    found = evaluate(Form.model_validate(data), policy_from_data({"money_unit": "元"}), today=TODAY).findings
+    found = evaluate(from_data(Form, data), policy_from_data({"money_unit": "元"}), today=TODAY).findings
     implausible = [f for f in found if f.code == "amount-implausible"]
     assert [f.field for f in implausible] == ["funds.total.initial_budget"]
     assert "2000000 万元" in implausible[0].message

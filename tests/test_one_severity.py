@@ -9,6 +9,7 @@ next template version's in-sheet checks must make.
 
 from xltools.core.findings import RULES
 from xltools.core.policy import Policy
+from xltools.core.validation import from_data
 from xltools.form.checks import SHEET_RULES, checks
 from xltools.form.layout_v1_1 import LayoutV1_1
 
@@ -37,6 +38,6 @@ def test_a_number_typed_as_text_is_an_error_everywhere() -> None:
     from xltools.core import Form
     from xltools.form.verdict import judge_form
 
-    form = Form.model_validate({"funds": {"total": {"annual_budget": "6.6296万"}}})
+    form = from_data(Form, {"funds": {"total": {"annual_budget": "6.6296万"}}})
     found = [f for f in judge_form(form).findings if f.code == "number-as-text"]
     assert found and {f.severity for f in found} == {"error"}

@@ -8,6 +8,7 @@ weight 15. Expected scores are computed by hand in each case's comment.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,9 @@ SUFFIXES = {">=": ["以上"], "<=": ["以内", "以下"]}
 
 
 def row(form: Form, i: int, **changes: object) -> Form:
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[i] = rows[i].model_copy(update=changes)
-    return form.model_copy(update={"indicators": rows})
+    rows = [replace(ind) for ind in form.indicators]
+    rows[i] = replace(rows[i], **changes)
+    return replace(form, indicators=rows)
 
 
 def scored(form: Form, i: int) -> tuple[float, set[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from xltools.core.parse import (
 )
 from xltools.core.quantity import parse_quantity, zero_quantity
 from xltools.core.timepoint import find_time, parse_time
+from xltools.core.validation import from_data
 
 from .forms import clean_form
 
@@ -49,13 +51,13 @@ WEIGHTS = st.one_of(st.none(), st.integers(-5, 60), st.floats(-5, 60), st.sample
 
 @settings(max_examples=200, deadline=None)
 @given(target=VALUES, actual=VALUES, weight=WEIGHTS, score=WEIGHTS,
-       policy=st.sampled_from([Policy(), Policy(rounding="down", decimals=0), Policy(reverse_rule="linear"),
-                               Policy(drop_inapplicable=True, rescale_weights=True)]))
+       policy=st.sampled_from([Policy(), from_data(Policy, {"rounding": "down", "decimals": 0}), from_data(Policy, {"reverse_rule": "linear"}),
+                               from_data(Policy, {"drop_inapplicable": True, "rescale_weights": True})]))
 def test_every_score_is_within_zero_and_its_weight(target, actual, weight, score, policy):
     form = clean_form()
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[2] = rows[2].model_copy(update={"target": target, "actual": actual, "weight": weight, "score": score})
-    ev = evaluate(form.model_copy(update={"indicators": rows}), policy)
+    rows = [replace(ind) for ind in form.indicators]
+    rows[2] = replace(rows[2], target=target, actual=actual, weight=weight, score=score)
+    ev = evaluate(replace(form, indicators=rows), policy)
     for result in ev.sheet.indicators:
         assert 0.0 <= result.score <= result.weight + 1e-9, result
     assert 0.0 <= ev.sheet.budget_score <= ev.sheet.budget_weight + 1e-9

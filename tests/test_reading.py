@@ -14,6 +14,7 @@ from xltools.core.quantity import parse_quantity
 from xltools.core.reading import read_indicator, split_level1
 from xltools.core.scoring import score_indicator
 from xltools.core.timepoint import find_time, is_late, parse_time, resolve
+from xltools.core.validation import from_data
 from xltools.core.wording import stated_band
 
 D = dt.date
@@ -82,8 +83,8 @@ PIECES = ["12月前", "11月底", "年底前", "第三季度", "2021年10月", "
           "延期", "已完成", "部分达成", "产出指标（50分）", "成本指标", "万元", "%", "个", "。", " ", "\n"]
 cell = st.one_of(st.none(), st.text(max_size=14), st.floats(allow_nan=True), st.integers(-10**6, 10**6),
                  st.lists(st.sampled_from(PIECES), max_size=4).map("".join), st.dates())
-POLICIES = [Policy(), Policy(drop_inapplicable=True, equal_rule="positive", cost_upper_limit=False),
-            Policy(over_achievement=0.1, over_achievement_deduction=3, reverse_rule="linear", decimals=0)]
+POLICIES = [Policy(), from_data(Policy, {"drop_inapplicable": True, "equal_rule": "positive", "cost_upper_limit": False}),
+            from_data(Policy, {"over_achievement": 0.1, "over_achievement_deduction": 3, "reverse_rule": "linear", "decimals": 0})]
 
 
 @settings(max_examples=300)

@@ -7,11 +7,13 @@ Base form: ``clean_form()`` (budget 100 / executed 95.5, budget weight 10; rows 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from xltools.core import Form, Policy, evaluate, policy_from_data
 from xltools.core.policy import PolicyError
+from xltools.core.validation import from_data
 
 from .forms import clean_form
 
@@ -19,14 +21,14 @@ TODAY = dt.date(2026, 11, 24)
 
 
 def with_row(form: Form, i: int, **changes: object) -> Form:
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[i] = rows[i].model_copy(update=changes)
-    return form.model_copy(update={"indicators": rows})
+    rows = [replace(ind) for ind in form.indicators]
+    rows[i] = replace(rows[i], **changes)
+    return replace(form, indicators=rows)
 
 
 def with_total(form: Form, **changes: object) -> Form:
-    funds = form.funds.model_copy(update={"total": form.fund("total").model_copy(update=changes)})
-    return form.model_copy(update={"funds": funds})
+    funds = replace(form.funds, total=replace(form.fund("total"), **changes))
+    return replace(form, funds=funds)
 
 
 def codes(form: Form, policy: Policy) -> list[tuple[str, str]]:
@@ -39,7 +41,7 @@ def codes(form: Form, policy: Policy) -> list[tuple[str, str]]:
 def test_rounding_of_the_budget_score(rounding, expected):
     # 99.1 % × 10 = 9.91 → 10 (half up) or 9 (down) with no decimals: the provinces' “99.1 % → 9 of 10”
     form = with_total(clean_form(), executed=99.1)
-    sheet = evaluate(form, Policy(decimals=0, rounding=rounding)).sheet
+    sheet = evaluate(form, from_data(Policy, {"decimals": 0, "rounding": rounding})).sheet
     assert sheet.budget_score == expected
 
 
@@ -52,7 +54,7 @@ def test_rounding_of_the_budget_score(rounding, expected):
 ])
 def test_rounding_of_indicator_scores(rounding, decimals, row, actual, expected):
     form = with_row(clean_form(), row, actual=actual)
-    sheet = evaluate(form, Policy(decimals=decimals, rounding=rounding)).sheet
+    sheet = evaluate(form, from_data(Policy, {"decimals": decimals, "rounding": rounding})).sheet
     assert sheet.indicators[row].score == expected
 
 
@@ -148,7 +150,7 @@ def test_no_weights_is_not_graded_low_even_with_self_scores():
 
 def test_one_weight_is_enough_to_score():
     # only the budget weight: not absent; 10 + 0 … = weights-sum (10, not 100)
-    form = no_weights().model_copy(update={"budget_weight": 10})
+    form = replace(no_weights(), budget_weight=10)
     found = [c for _, c in codes(form, Policy())]
     assert "weights-absent" not in found and "weights-sum" in found
 

@@ -17,12 +17,14 @@ import sys
 import time
 import zipfile
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from xltools.cli import main
 from xltools.core import Policy
+from xltools.core.validation import from_data
 from xltools.district.combine import combine
 from xltools.excel.fill import fill_workbook
 from xltools.excel.template import template_bytes
@@ -74,7 +76,7 @@ def test_c01_a_forged_crc_cannot_change_another_files_result(tmp_path, capsys):
 
 def test_c02_the_workbooks_own_policy_never_scores_it(tmp_path, capsys):
     """A template whose stored policy and 等级 formula were made to grade everything above 50 as 优."""
-    generous = Policy(grade_thresholds={"优": 50, "良": 40, "中": 30})
+    generous = from_data(Policy, {"grade_thresholds": {"优": 50, "良": 40, "中": 30}})
     form = clean_form(funds={"total": {"initial_budget": 100, "annual_budget": 100, "executed": 10},
                              "fiscal": None, "carryover": None, "other": None},
                       indicators=[{"level1": "产出指标", "level2": "数量指标", "name": "改造桶站数量",
@@ -448,7 +450,7 @@ def test_c26_another_readers_form_with_more_indicators_than_the_layout_holds_is_
 
         def read(self, content: Content, options: ReadOptions) -> Source:
             form = clean_form()
-            return Source("test", form=form.model_copy(update={"indicators": form.indicators[:1] * 201}))
+            return Source("test", form=replace(form, indicators=form.indicators[:1] * 201))
 
     saved = list(seam._READERS)
     seam.register_reader(ManyRows(), first=True)

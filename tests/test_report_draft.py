@@ -12,6 +12,7 @@ import pytest
 
 from tests.forms import SEED_JSON, clean_form
 from xltools.core import Form
+from xltools.core.validation import from_data
 
 ROOT = Path(__file__).resolve().parents[1]
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -109,7 +110,7 @@ def test_folder_of_forms_one_draft_each_and_unreadable_ones_named(tmp_path: Path
     src = tmp_path / "报送"
     src.mkdir()
     seed = json.loads(SEED_JSON.read_text(encoding="utf-8"))
-    write_book(Form.model_validate(seed), src / "首都机场.xlsx")
+    write_book(from_data(Form, seed), src / "首都机场.xlsx")
     other = clean_form(total_score=None, goal_actual=None, indicators=[])
     write_book(other, src / "sub" / "朝外.xlsx")
     (src / "坏.xlsx").write_bytes(b"not a workbook")

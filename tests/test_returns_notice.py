@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -31,7 +32,7 @@ def district(tmp_path: Path) -> Path:
     fill_workbook(forms.clean_form(implementing_unit=A), root / A / "01_桶站改造.xlsx", template=TEMPLATE)
     (root / A / "02_说明.txt").write_bytes("这是说明，不是自评表".encode())
     (root / A / "03_坏文件.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 200)
-    errors = many_errors_form().model_copy(update={"implementing_unit": B})
+    errors = replace(many_errors_form(), implementing_unit=B)
     fill_workbook(errors, root / B / "01_错误很多.xlsx", template=TEMPLATE)
     return root
 

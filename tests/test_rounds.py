@@ -6,6 +6,7 @@ import hashlib
 import re
 import shutil
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -102,7 +103,7 @@ def test_files_are_hashed_before_reading_only_when_the_store_can_reuse_them(form
 def test_changing_one_file_rereads_only_it(demo, forms, tmp_path):
     combine([forms], tmp_path / "a.xlsx", jobs=2)
     item = next(f for f in demo.demo.files if f.action == "fill" and f.fate == "ok" and f.fixed is None)
-    changed = item.form.model_copy(update={"goal_actual": "全部完成（第二次提交）"})  # type: ignore[union-attr]
+    changed = replace(item.form, goal_actual="全部完成（第二次提交）")  # type: ignore[union-attr]
     fill_workbook(changed, forms.parent / item.path, force=True)
     report = combine([forms], tmp_path / "b.xlsx", jobs=2)
     assert report.read == 1

@@ -1,4 +1,5 @@
 import datetime as dt
+from dataclasses import asdict, replace
 
 import pytest
 from hypothesis import given, settings
@@ -6,6 +7,7 @@ from hypothesis import strategies as st
 
 from xltools.core import RULES, TAMPER_CODES, Form, Policy, evaluate, validate
 from xltools.core.drift import DRIFT_CODES
+from xltools.core.validation import from_data
 
 from .forms import clean_form
 
@@ -40,16 +42,16 @@ def test_seed_form_warnings_only(seed_form):
 
 def with_indicator(i, **changes):
     form = clean_form()
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[i] = rows[i].model_copy(update=changes)
-    return form.model_copy(update={"indicators": rows})
+    rows = [replace(ind) for ind in form.indicators]
+    rows[i] = replace(rows[i], **changes)
+    return replace(form, indicators=rows)
 
 
 def with_funds(**rows):
     form = clean_form()
-    funds = form.funds.model_copy(update={k: (None if v is None else form.fund(k).model_copy(update=v))
+    funds = replace(form.funds, **{k: (None if v is None else replace(form.fund(k), **v))
                                           for k, v in rows.items()})
-    return form.model_copy(update={"funds": funds})
+    return replace(form, funds=funds)
 
 
 CASES = [
@@ -75,15 +77,14 @@ CASES = [
     ("amount typed in 元 (200 亿元?)", with_funds(total={"initial_budget": 2_000_000}, fiscal=None,
                                                  carryover=None),
      [("funds.total.initial_budget", "amount-in-yuan")]),
-    ("budget zero", with_funds(total={"annual_budget": 0, "executed": 0}, fiscal=None, carryover=None,
-                               ).model_copy(update={"budget_score": None, "total_score": 89}),
+    ("budget zero", replace(with_funds(total={"annual_budget": 0, "executed": 0}, fiscal=None, carryover=None,
+                               ), budget_score=None, total_score=89),
      [("funds.total.annual_budget", "budget-not-positive")]),
     ("executed over budget", with_funds(carryover={"executed": 25.5}),
      [("funds.carryover.executed", "executed-over-budget"), ("funds.total.executed", "breakdown-mismatch")]),
     ("breakdown mismatch", with_funds(fiscal={"initial_budget": 90}),
      [("funds.total.initial_budget", "breakdown-mismatch")]),
-    ("total budget missing", with_funds(total={"annual_budget": None}, fiscal=None, carryover=None).model_copy(
-        update={"budget_score": None, "total_score": None}),
+    ("total budget missing", replace(with_funds(total={"annual_budget": None}, fiscal=None, carryover=None), budget_score=None, total_score=None),
      [("funds.total.annual_budget", "required-missing"), ("total_score", "required-missing")]),
     ("budget score mismatch", clean_form(budget_score=10, total_score=99),
      [("budget_score", "budget-score-mismatch"), ("total_score", "total-review-differs")]),
@@ -100,7 +101,7 @@ CASES = [
      [("indicators[1].score", "score-out-of-range"), ("total_score", "total-mismatch")]),
     ("score off computed", with_indicator(0, actual="30个", deviation="部分桶站选址未定"),
      [("indicators[0].score", "score-mismatch"), ("total_score", "total-review-differs")]),
-    ("deviation missing", with_indicator(0, actual="30个", score=15).model_copy(update={"total_score": 93.55}),
+    ("deviation missing", replace(with_indicator(0, actual="30个", score=15), total_score=93.55),
      [("indicators[0].deviation", "deviation-missing")]),
     ("qualitative band", with_indicator(4, actual="部分达成，制度尚在征求意见", score=14),
      [("indicators[4].score", "qualitative-band")]),
@@ -108,15 +109,13 @@ CASES = [
     ("unit mismatch", with_indicator(0, actual="40人"), [("indicators[0].actual", "unit-mismatch")]),
     ("satisfaction text", with_indicator(5, target="群众满意", actual="群众满意度高"),
      [("indicators[5].target", "satisfaction-not-quantified")]),
-    ("weights not 100", with_indicator(0, weight=25, score=25).model_copy(update={"total_score": 103.55}),
+    ("weights not 100", replace(with_indicator(0, weight=25, score=25), total_score=103.55),
      [("indicators", "weights-sum")]),
     ("total mismatch", clean_form(total_score=100), [("total_score", "total-mismatch"),
                                                      ("total_score", "total-review-differs")]),
     ("no indicators", clean_form(indicators=[], total_score=None),
      [("indicators", "indicators-missing"), ("total_score", "required-missing")]),
-    ("low execution unexplained", with_indicator(4, score=15, deviation=None).model_copy(update={
-        "funds": with_funds(total={"executed": 80}, carryover={"executed": 0}).funds,
-        "budget_score": 8, "total_score": 98}),
+    ("low execution unexplained", replace(with_indicator(4, score=15, deviation=None), funds=with_funds(total={"executed": 80}, carryover={"executed": 0}).funds, budget_score=8, total_score=98),
      [("funds.total.executed", "low-execution-unexplained")]),
     ("budget weight invalid", clean_form(budget_weight=150), [("budget_weight", "budget-weight-invalid"),
                                                              ("budget_score", "budget-score-mismatch"),
@@ -127,7 +126,7 @@ CASES = [
     ("garbled actual", with_indicator(0, actual="4O个"), [("indicators[0].actual", "value-garbled")]),
     ("number not stated", with_indicator(0, actual="已完成"), [("indicators[0].actual", "actual-not-stated")]),
     ("no weights at all", clean_form(budget_weight=None, budget_score=None, total_score=None, indicators=[
-        {**ind.model_dump(), "weight": None, "score": None} for ind in clean_form().indicators]),
+        {**asdict(ind), "weight": None, "score": None} for ind in clean_form().indicators]),
      [("indicators", "weights-absent")]),
     ("rate above 100 %", with_indicator(1, target="290%"), [("indicators[1].target", "target-implausible")]),
     ("level1 weight stated wrong", with_indicator(0, level1="产出指标（20分）"),
@@ -162,7 +161,7 @@ def test_messages_are_chinese_and_say_how_to_fix():
 
 
 def test_policy_threshold_changes_grade_not_findings():
-    ev = evaluate(clean_form(), Policy(grade_thresholds={"优": 99, "良": 80, "中": 60}), today=TODAY)
+    ev = evaluate(clean_form(), from_data(Policy, {"grade_thresholds": {"优": 99, "良": 80, "中": 60}}), today=TODAY)
     assert ev.sheet.grade == "良" and ev.findings == []
 
 
@@ -180,6 +179,6 @@ text_or_number = st.one_of(st.none(), st.text(max_size=12), st.floats(allow_nan=
         "level1", "level2", "name", "target", "actual", "weight", "score", "deviation")}), max_size=5),
 }))
 def test_validation_never_raises_on_user_text(data):
-    form = Form.model_validate(data)
+    form = from_data(Form, data)
     for f in evaluate(form, Policy(), today=TODAY).findings:
         assert f.code in RULES

@@ -7,6 +7,7 @@ the default policy: 达成 [12, 15], 部分达成 [9, 12), 未达成 [0, 9) (15 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -17,9 +18,9 @@ from .forms import clean_form
 
 def row4(target: str, actual: str, score: float):
     form = clean_form()
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[4] = rows[4].model_copy(update={"target": target, "actual": actual, "score": score})
-    ev = evaluate(form.model_copy(update={"indicators": rows}), Policy(), today=dt.date(2026, 11, 24))
+    rows = [replace(ind) for ind in form.indicators]
+    rows[4] = replace(rows[4], target=target, actual=actual, score=score)
+    ev = evaluate(replace(form, indicators=rows), Policy(), today=dt.date(2026, 11, 24))
     return ev.sheet.indicators[4], {f.code for f in ev.findings if f.field.startswith("indicators[4]")}
 
 

@@ -5,7 +5,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from xltools.core import Policy, score_form, sheet_total
-from xltools.core.model import Form, Indicator
+from xltools.core.model import Form, FundRow, Funds, Indicator
 from xltools.core.quantity import Quantity
 from xltools.core.scoring import (
     budget_score,
@@ -15,10 +15,11 @@ from xltools.core.scoring import (
     quantity_score,
     round_half_up,
 )
+from xltools.core.validation import from_data
 
 from .forms import clean_form
 
-POLICIES = [Policy(), Policy(reverse_rule="linear"), Policy(decimals=0)]
+POLICIES = [Policy(), from_data(Policy, {"reverse_rule": "linear"}), from_data(Policy, {"decimals": 0})]
 finite = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
 weights = st.floats(min_value=0, max_value=100, allow_nan=False)
 
@@ -36,7 +37,7 @@ def test_budget_score_caps_at_weight():
     assert budget_score(1.2, 10, p) == 10
     assert budget_score(0.855, 10, p) == 8.55
     assert budget_score(None, 10, p) == 0
-    assert budget_score(0.8555, 10, Policy(decimals=0)) == 9
+    assert budget_score(0.8555, 10, from_data(Policy, {"decimals": 0})) == 9
 
 
 @pytest.mark.parametrize(("value", "decimals", "expected"),
@@ -51,7 +52,7 @@ def test_quantity_rules():
     assert quantity_score(Quantity(">=", 100, "人"), Quantity(None, 80, "人"), 10, p) == pytest.approx(8)
     assert quantity_score(Quantity(">=", 100, "人"), Quantity(None, 120, "人"), 10, p) == 10
     assert quantity_score(Quantity("<=", 10, "天"), Quantity(None, 20, "天"), 10, p) == pytest.approx(5)
-    linear = Policy(reverse_rule="linear")
+    linear = from_data(Policy, {"reverse_rule": "linear"})
     assert quantity_score(Quantity("<=", 10, "天"), Quantity(None, 15, "天"), 10, linear) == pytest.approx(5)
     assert quantity_score(Quantity("<=", 10, "天"), Quantity(None, 25, "天"), 10, linear) == 0
     assert quantity_score(Quantity("=", 100, "%"), Quantity(None, 90, "%"), 10, p) == pytest.approx(9)
@@ -115,7 +116,7 @@ indicator_rows = st.builds(
 
 @given(st.lists(indicator_rows, max_size=12), finite, finite, st.sampled_from(POLICIES))
 def test_totals_equal_sums(rows, budget, executed, policy):
-    form = Form(funds={"total": {"annual_budget": budget, "executed": executed}}, indicators=rows)
+    form = Form(funds=Funds(total=FundRow(annual_budget=budget, executed=executed)), indicators=rows)
     sheet = score_form(form, policy)
     for item in sheet.indicators:
         assert 0 <= item.score <= item.weight + 1e-9
@@ -134,6 +135,6 @@ def test_totals_equal_sums(rows, budget, executed, policy):
 @given(st.lists(indicator_rows, max_size=6))
 def test_sheet_total_mirrors_formula(rows):
     assume(any(isinstance(r.score, float) for r in rows))
-    form = Form(funds={"total": {"annual_budget": 10, "executed": 9}}, indicators=rows)
+    form = Form(funds=Funds(total=FundRow(annual_budget=10, executed=9)), indicators=rows)
     numeric = sum(r.score for r in rows if isinstance(r.score, float))
     assert sheet_total(form, Policy()) == round_half_up(9.0 + numeric, 2)

@@ -22,6 +22,7 @@ import pytest
 from xltools.core import Form, Policy
 from xltools.core.model import LEVEL2
 from xltools.core.scoring import score_form
+from xltools.core.validation import from_data
 from xltools.excel.fill import fill_workbook
 from xltools.excel.template import build_template
 from xltools.form.checks import SHEET_RULES, STATUS_OK, checks
@@ -38,8 +39,7 @@ ROWS = 8
 FORMS = 40
 POLICIES = {
     "default": Policy(),
-    "strict": Policy(decimals=0, reverse_rule="linear", low_execution_rate=0.95, total_weight=100,
-                     name_max_length=12),
+    "strict": from_data(Policy, {"decimals": 0, "reverse_rule": "linear", "low_execution_rate": 0.95, "total_weight": 100, "name_max_length": 12}),
 }
 CODE_TO_RULE = {code: rule.key for rule in SHEET_RULES for code in rule.codes}
 TEXT_RULES = {"required", "not-number"}
@@ -65,7 +65,7 @@ def _indicators(rng: random.Random, policy: Policy) -> list[dict[str, object]]:
             rows.append({"level1": level1, "level2": LEVEL2[level1][0], "name": f"指标{len(rows) + 1}",
                          "target": target, "actual": actual, "weight": weight})
     for row in rows:  # the self-score the rules expect, or a little less with a reason
-        form = Form.model_validate({"indicators": [row]})
+        form = from_data(Form, {"indicators": [row]})
         result = score_form(form, policy).indicators[0]
         row["score"] = result.score if result.kind != "qualitative" else round(row["weight"] * 0.9, 1)  # type: ignore[operator]
         if row["score"] < row["weight"] or rng.random() < 0.3:  # type: ignore[operator]
@@ -134,7 +134,7 @@ def _generated(i: int, rng: random.Random, policy: Policy) -> tuple[Form, list[s
     chosen = [] if i < 6 else [names[i % len(names)]] + rng.sample(names, rng.choice([0, 0, 1, 2]))
     for name in chosen:
         MUTATIONS[name](data, rng)
-    return Form.model_validate(data), chosen
+    return from_data(Form, data), chosen
 
 
 def _has_text(form: Form) -> bool:

@@ -13,6 +13,7 @@ from defusedxml.ElementTree import fromstring
 
 from xltools.cli import main
 from xltools.core import Form, Policy
+from xltools.core.validation import from_data, from_json
 from xltools.excel.template import (
     DEFAULT_NAME,
     DEFAULT_PASSWORD,
@@ -187,7 +188,7 @@ def test_conditional_formats_and_print_setup(built: Path) -> None:
 
 
 def test_metadata_sheet_is_hidden_and_complete(tmp_path: Path) -> None:
-    policy = Policy(decimals=0, grade_thresholds={"A": 95, "B": 85})
+    policy = from_data(Policy, {"decimals": 0, "grade_thresholds": {"A": 95, "B": 85}})
     path = build_template(tmp_path / "p.xlsx", year=2031, rows=4, policy=policy)
     book = read_workbook(path)
     meta = book.sheets[META_SHEET]
@@ -195,7 +196,7 @@ def test_metadata_sheet_is_hidden_and_complete(tmp_path: Path) -> None:
     values = read_meta(meta)
     assert values["template_id"] == TEMPLATE_ID and values["version"] == CURRENT_VERSION
     assert values["year"] == 2031 and values["rows"] == 4
-    assert Policy.model_validate_json(values["policy"]) == policy  # type: ignore[arg-type]
+    assert from_json(Policy, values["policy"]) == policy  # type: ignore[arg-type]
     assert str(values["built_with"]).startswith("xltools ")
     grade = book.sheets[SHEET].formulas[current_layout(4).spot("grade").cell]
     assert '"A"' in grade and '"D"' not in grade and ",0)" in book.sheets[SHEET].formulas[current_layout(4).spot("total_score").cell]

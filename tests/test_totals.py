@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from xltools.cli import main
 from xltools.core import Policy, evaluate
+from xltools.core.validation import as_json, from_data
 from xltools.form.annotation import status_text
 from xltools.form.verdict import judge_form
 
@@ -23,9 +25,9 @@ TODAY = dt.date(2026, 11, 24)
 
 def weighted(weight: float, score: float, total: float):
     form = clean_form(total_score=total)
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[0] = rows[0].model_copy(update={"weight": weight, "score": score})
-    return form.model_copy(update={"indicators": rows})
+    rows = [replace(ind) for ind in form.indicators]
+    rows[0] = replace(rows[0], weight=weight, score=score)
+    return replace(form, indicators=rows)
 
 
 def test_weights_above_the_full_score_hold_the_total_and_give_no_grade():
@@ -50,20 +52,20 @@ def test_weights_below_the_full_score_give_no_grade():
     (40, 118.55, 98.79),  # 118.55 × 100 / 120 = 98.7916… → 98.79
 ])
 def test_rescale_weights_scales_the_total_and_grades_it_saying_so_once(weight, total, expected):
-    ev = evaluate(weighted(weight, weight, total), Policy(rescale_weights=True), today=TODAY)
+    ev = evaluate(weighted(weight, weight, total), from_data(Policy, {"rescale_weights": True}), today=TODAY)
     assert ev.sheet.total == expected and ev.sheet.grade == "优" and ev.sheet.rescaled
     notes = [f.message for f in ev.findings if "折算" in f.message]
     assert len(notes) == 1 and f"折算为 {expected:g} 分并评级" in notes[0]
 
 
 def test_balanced_weights_are_not_rescaled():
-    ev = evaluate(clean_form(), Policy(rescale_weights=True), today=TODAY)
+    ev = evaluate(clean_form(), from_data(Policy, {"rescale_weights": True}), today=TODAY)
     assert ev.sheet.total == 98.55 and ev.sheet.grade == "优" and not ev.sheet.rescaled
 
 
 def test_the_annotated_copy_shows_the_self_total_beside_the_reviewed_one():
     # the self total 120 (weights 120) is never shown with 优: the reviewed total is held at 100, 未评级
-    verdict = judge_form(weighted(40, 40, 118.55).model_copy(update={"total_score": 120}), today=TODAY)
+    verdict = judge_form(replace(weighted(40, 40, 118.55), total_score=120), today=TODAY)
     assert "自评总分 120，复核总分 100（未评级）" in status_text(verdict)
     assert "自评总分 98.55，复核总分 98.55（优）" in status_text(judge_form(clean_form(), today=TODAY))
 
@@ -71,7 +73,7 @@ def test_the_annotated_copy_shows_the_self_total_beside_the_reviewed_one():
 def test_check_json_and_text_carry_the_reviewed_total_the_self_total_and_null_grades(tmp_path: Path, capsys):
     form = weighted(40, 40, 120)
     path = tmp_path / "form.json"
-    path.write_text(form.model_dump_json(), encoding="utf-8")
+    path.write_text(as_json(form), encoding="utf-8")
     main(["check", "--json", str(path)])
     result = json.loads(capsys.readouterr().out.splitlines()[0])
     assert (result["self_total"], result["total"], result["grade"]) == (120, 100, None)
@@ -82,9 +84,9 @@ def test_check_json_and_text_carry_the_reviewed_total_the_self_total_and_null_gr
 
 def test_check_json_of_a_form_without_weights_is_null(tmp_path: Path, capsys):
     form = clean_form(budget_weight=None, budget_score=None, total_score=None)
-    rows = [ind.model_copy(update={"weight": None, "score": None}) for ind in form.indicators]
+    rows = [replace(ind, weight=None, score=None) for ind in form.indicators]
     path = tmp_path / "form.json"
-    path.write_text(form.model_copy(update={"indicators": rows}).model_dump_json(), encoding="utf-8")
+    path.write_text(as_json(replace(form, indicators=rows)), encoding="utf-8")
     main(["check", "--json", str(path)])
     result = json.loads(capsys.readouterr().out.splitlines()[0])
     assert result["total"] is None and result["grade"] is None

@@ -44,7 +44,7 @@ def test_both_versions_read_correctly_in_one_combine_run(next_version, tmp_path:
     new = tmp_path / "in" / "v9_0.xlsx"
     old.parent.mkdir()
     fill_template(form, old, template_bytes(year=2020))
-    other = form.model_copy(update={"project_name": f"{form.project_name}（新版模板）"})
+    other = replace(form, project_name=f"{form.project_name}（新版模板）")
     fill_template(other, new, template_bytes(year=2020, version="9.0"))
 
     new_layout = identify(read_workbook(new)).layout

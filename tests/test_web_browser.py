@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -259,9 +260,9 @@ def test_check_page_shows_the_self_total_beside_the_reviewed_one(page, tmp_path:
     # issue 27: weights 120 (row 1 weight 40) were shown as “总分 1xx 等级 优”; the template's 总分 formula
     # sums the self-scores: 9.55 + 40 + 15 + 15 + 15 + 14 + 10 = 118.55
     form = forms.clean_form()
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[0] = rows[0].model_copy(update={"weight": 40, "score": 40})
-    path = fill_workbook(form.model_copy(update={"indicators": rows}), tmp_path / "分值120.xlsx",
+    rows = [replace(ind) for ind in form.indicators]
+    rows[0] = replace(rows[0], weight=40, score=40)
+    path = fill_workbook(replace(form, indicators=rows), tmp_path / "分值120.xlsx",
                          template=TEMPLATES / "朝阳区项目支出绩效自评表.xlsx")
     page.set_input_files("#files", [str(path)])
     page.wait_for_function("document.querySelectorAll('section.card table.findings').length === 1", timeout=60_000)

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import shutil
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 
 import docx
@@ -20,6 +21,7 @@ from tests.forms import FIXTURES, clean_form, seed_form, twenty_findings_form
 from tests.lo import require_soffice
 from tests.wordkit import form_docx
 from xltools.core import with_formula_values
+from xltools.core.validation import from_data
 from xltools.form.verdict import judge, judge_form
 from xltools.io.engine import convert
 from xltools.io.forms import FormReadError, judge_loaded, load_form
@@ -66,7 +68,7 @@ def test_docx_of_a_test_form_reads_back_the_form_and_its_verdict(tmp_path, make,
     word, verdict = _word_verdict(path)
     assert word.format == "docx" and word.book is None
     assert word.findings == ()
-    assert word.form.model_dump() == form.model_dump()
+    assert asdict(word.form) == asdict(form)
     expected = judge_form(form, today=TODAY)
     assert _key(verdict) == _key(expected)
     assert verdict.evaluation.sheet == expected.evaluation.sheet
@@ -89,9 +91,9 @@ def test_docx_of_each_fixture_equals_the_template_verdict(tmp_path, name):
 
 def test_origins_are_table_row_and_column_as_word_shows_them(tmp_path):
     form = clean_form()
-    data = form.model_dump()
+    data = asdict(form)
     data["indicators"][2]["score"] = 18  # weight 15: score-out-of-range at the third indicator's 得分
-    form = type(form).model_validate(data)
+    form = from_data(type(form), data)
     word, verdict = _word_verdict(form_docx(form, tmp_path / "form.docx"))
     origins = word.origins
     # counted from wordkit's layout: row 1 项目名称 | value; rows 4-8 the fund block (项目资金 merged down,
@@ -198,7 +200,7 @@ def test_an_old_doc_is_converted_by_libreoffice_and_judged_like_the_form(tmp_pat
         word, verdict = _word_verdict(path)
         assert word.format == "doc"
         assert "LibreOffice" in " ".join(word.notes)
-        assert word.form.model_dump() == clean_form().model_dump()
+        assert asdict(word.form) == asdict(clean_form())
         assert _key(verdict) == _key(judge_form(clean_form(), today=TODAY))
     assert doc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"  # the clerk's file untouched
 
@@ -213,11 +215,11 @@ def test_line_breaks_inside_values_as_in_the_seed_give_the_same_verdict(tmp_path
     """The seed's table wraps 一级/二级指标 inside their cells (“经济效益\\n指标”, “满意度\\n指标”): read as
     written, judged as the retyped form."""
     form = seed_form()
-    data = form.model_dump()
+    data = asdict(form)
     for ind in data["indicators"]:
         ind["level2"] = ind["level2"].replace("效益指标", "效益\n指标")
         ind["level1"] = ind["level1"].replace("满意度指标", "满意度\n指标")
-    wrapped = type(form).model_validate(data)
+    wrapped = from_data(type(form), data)
     word, verdict = _word_verdict(form_docx(wrapped, tmp_path / "form.docx"))
     assert word.form.indicators[4].level2 == "经济效益\n指标"
     expected = judge_form(form, today=TODAY)

@@ -6,6 +6,7 @@ Row 2 of ``clean_form()`` (weight 15, self-score 15) takes the zero targets; exp
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -20,9 +21,9 @@ TODAY = dt.date(2026, 11, 24)
 
 def row2(**changes: object):
     form = clean_form()
-    rows = [ind.model_copy() for ind in form.indicators]
-    rows[2] = rows[2].model_copy(update={"name": "安全事故发生数", **changes})
-    return evaluate(form.model_copy(update={"indicators": rows}), Policy(), today=TODAY)
+    rows = [replace(ind) for ind in form.indicators]
+    rows[2] = replace(rows[2], **{"name": "安全事故发生数", **changes})
+    return evaluate(replace(form, indicators=rows), Policy(), today=TODAY)
 
 
 def row_codes(ev) -> set[str]:

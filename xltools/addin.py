@@ -6,7 +6,8 @@ itself lives in :mod:`xltools.excel.addin`, the worksheet functions in :mod:`xlt
 
 Every click of the button starts a Python that imports this module first (unless xlwings' "Use UDF
 Server" keeps one running), so it imports xlwings and the worksheet functions only; the check itself
-(:mod:`xltools.excel.addin`, the core, pydantic) is imported when a caller runs, and
+(:mod:`xltools.excel.addin`, the core, the layouts; not pydantic, which only user data in JSON or TOML
+needs) is imported when a caller runs, and
 ``check_scores_script`` when it is asked for.
 """
 
@@ -32,7 +33,7 @@ __all__ = ["check_scores_caller", "check_scores_script", "combine_folder_caller"
 def paused_gc() -> Iterator[None]:
     """The cyclic garbage collector off for a click, as it was before after it.
 
-    A click in a fresh Python imports the check (the core, pydantic, the layouts) and compiles its regular
+    A click in a fresh Python imports the check (the core, the reader, the layouts) and compiles its regular
     expressions: some hundred thousand objects that live as long as the process, which the collector would
     walk again and again while they are made (~20 M instructions of the click) and find nothing to free."""
     enabled = gc.isenabled()

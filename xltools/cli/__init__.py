@@ -25,8 +25,9 @@ from collections.abc import Iterator, Sequence
 
 from xltools.core.errors import UserError
 
-# The command line uses no pydantic plugin: pydantic would otherwise scan every installed package's
-# entry points for one when it builds its first model (~4 ms of every command's start; documented
+# The command line uses no pydantic plugin: pydantic (imported only for JSON forms, policy files and JSON
+# output, xltools.core.validation) would otherwise scan every installed package's entry points for one
+# when it builds its first model (~4 ms of every command's start; documented
 # setting, https://docs.pydantic.dev/latest/concepts/plugins/). A value already set is kept.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
@@ -216,7 +217,7 @@ _brief_run = False
 def startup_over() -> None:
     """The command's start-up is over: the cyclic garbage collector runs again if :func:`main` switched it off.
 
-    Start-up (importing the core, pydantic and the reader, compiling their regular expressions, the first
+    Start-up (importing the core and the reader, compiling their regular expressions, the first
     form's caches) makes some hundred thousand objects that live as long as the process; the collector
     would walk them again and again while they are made (~3 % of a first check's instructions) and find
     nothing to free. ``main`` switches it off before the parser is built and on again before a command runs,

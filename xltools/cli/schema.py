@@ -14,6 +14,7 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from xltools.core import Form
+    from xltools.core.validation import json_schema
 
-    print(json.dumps(Form.model_json_schema(), ensure_ascii=False, indent=2))
+    print(json.dumps(json_schema(Form), ensure_ascii=False, indent=2))
     return 0

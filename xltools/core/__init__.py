@@ -1,8 +1,8 @@
 """The functional core: the form model, parsing, scoring and validation. No I/O.
 
 The names below are imported from their modules when first used (``from xltools.core import Policy``
-loads the policy and pydantic, not the scoring), so a command that needs only the rule catalogue or
-:mod:`xltools.core.errors` does not pay for the rest. The rule classes register themselves in
+loads the policy, not the scoring; pydantic is imported only by :mod:`xltools.core.validation`), so a
+command that needs only the rule catalogue or :mod:`xltools.core.errors` does not pay for the rest. The rule classes register themselves in
 :data:`RULES` in catalogue order, then the tamper-check rules: both modules are loaded here.
 """
 

@@ -6,7 +6,7 @@ import re
 
 from .catalogue import NumberAsText, NumberInvalid, RequiredMissing
 from .findings import Finding
-from .model import FUND_ROWS, Form, FundRow, Indicator
+from .model import FUND_ROWS, Form, FundRow, Indicator, titles
 from .parse import Number, as_typed, memoise_text, normalize_text, parse_number
 
 __all__ = ["field_label", "fmt", "number", "required_text", "same_statement"]
@@ -20,13 +20,12 @@ def field_label(path: str) -> str:
     if match:
         number = int(match.group(1)) + 1
         part = match.group(2)
-        suffix = f"·{Indicator.model_fields[part].title}" if part else ""
+        suffix = f"·{titles(Indicator)[part]}" if part else ""
         return f"第{number}条绩效指标{suffix}"
     parts = path.split(".")
     if parts[0] == "funds" and len(parts) == 3:
-        return f"{FUND_ROWS[parts[1]].replace('其中：', '')}·{FundRow.model_fields[parts[2]].title}"
-    field = Form.model_fields.get(parts[0])
-    return field.title if field and field.title else path
+        return f"{FUND_ROWS[parts[1]].replace('其中：', '')}·{titles(FundRow)[parts[2]]}"
+    return titles(Form).get(parts[0]) or path
 
 
 def fmt(value: float | None) -> str:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Literal, Union
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .errors import PYDANTIC_REASONS, UserError
 from .vocabulary import LEVELS, RATING_SCALES
 
-__all__ = ["Policy", "TotalCap", "policy_from_data", "policy_json", "PolicyError",
-           "BANDS", "V1_KEYS", "OPTIONAL_FIELDS", "DEFAULT_POLICY", "stored_policy"]
+__all__ = ["Policy", "TotalCap", "policy_from_data", "policy_json", "PolicyError", "policy_problems",
+           "policy_titles", "BANDS", "V1_KEYS", "OPTIONAL_FIELDS", "DEFAULT_POLICY", "stored_policy"]
 
 #: The qualitative bands the scoring needs, best first (a policy may rename nothing, only move limits).
 BANDS: tuple[str, str, str] = ("达成", "部分达成", "未达成")
@@ -28,15 +27,33 @@ class PolicyError(UserError):
     """The policy text is not valid TOML or does not fit the policy (a Chinese message)."""
 
 
-class TotalCap(BaseModel):
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+
+_NO_DEFAULT: Any = object()
+
+
+def _option(default: Any = _NO_DEFAULT, *, title: str, default_factory: Any = None, **limits: float) -> Any:
+    """A policy field: its default, its Chinese title and the limits pydantic checks (``ge``, ``gt``, ``le``)
+    in its metadata, for :mod:`xltools.core.validation`, which validates policies with pydantic."""
+    metadata = {"title": title, **limits}
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata=metadata)
+    if default is _NO_DEFAULT:
+        return field(metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class TotalCap:
     """One band of the total cap: with an execution rate below ``below`` the total is at most ``max_total``."""
 
-    # defer_build (here and in Policy): pydantic builds the validators when a policy is first validated (a
-    # TOML file, a workbook's own policy other than the defaults), not at import — a check does not need them
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
+    below: float = _option(title="执行率低于此值（0 到 1 之间的小数）")
+    max_total: float = _option(title="总分最高为")
 
-    below: float = Field(title="执行率低于此值（0 到 1 之间的小数）")
-    max_total: float = Field(title="总分最高为")
+    #: pydantic config of its validation (:mod:`xltools.core.validation`)
+    json_config = {"frozen": True, "allow_inf_nan": False}
 
 
 Rounding = Union[Literal["off"], int]
@@ -47,81 +64,84 @@ OPTIONAL_FIELDS: tuple[str, ...] = ("project_lead", "lead_phone", "filled_by", "
 OptionalField = Literal["project_lead", "lead_phone", "filled_by", "filler_phone", "filled_on", "initial_budget"]
 
 
-class Policy(BaseModel):
-    """Scoring and validation settings (defaults follow the district's practice)."""
+@dataclass(frozen=True)
+class Policy:
+    """Scoring and validation settings (defaults follow the district's practice).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
+    A plain frozen dataclass: ``Policy()`` is the defaults, made without validation; data from a user goes
+    through :func:`policy_from_data` (pydantic, with :func:`policy_problems`, in :mod:`xltools.core.validation`).
+    A changed copy is ``dataclasses.replace(policy, key=value)`` (not validated)."""
+
+    #: pydantic config of its validation (:mod:`xltools.core.validation`)
+    json_config = {"frozen": True, "allow_inf_nan": False}
 
     # --- the options of template version 1.0 (their JSON is what a 1.0 template carries) ---
-    decimals: int = Field(2, ge=0, le=6, title="得分保留小数位（0 为取整）")
-    reverse_rule: Literal["ratio", "linear"] = Field(
+    decimals: int = _option(2, ge=0, le=6, title="得分保留小数位（0 为取整）")
+    reverse_rule: Literal["ratio", "linear"] = _option(
         "ratio", title="反向指标计分：ratio=指标值/实际值×分值；linear=超出部分线性扣减至两倍指标值为0")
-    grade_thresholds: dict[str, float] = Field(
+    grade_thresholds: dict[str, float] = _option(
         default_factory=lambda: {"优": 90.0, "良": 80.0, "中": 60.0}, title="等级下限（其余为最低等级）")
-    lowest_grade: str = Field("差", title="最低等级")
-    standard_split: dict[str, float] = Field(
+    lowest_grade: str = _option("差", title="最低等级")
+    standard_split: dict[str, float] = _option(
         default_factory=lambda: {"产出指标": 50.0, "效益指标": 30.0, "满意度指标": 10.0, "预算执行": 10.0},
         title="标准分值结构（仅提示）")
-    total_weight: float = Field(100.0, gt=0, title="分值合计")
-    low_execution_rate: float = Field(0.9, title="执行率低于此值需说明原因（0 到 1 之间的小数）")
-    qualitative_bands: dict[str, tuple[float, float]] = Field(
+    total_weight: float = _option(100.0, gt=0, title="分值合计")
+    low_execution_rate: float = _option(0.9, title="执行率低于此值需说明原因（0 到 1 之间的小数）")
+    qualitative_bands: dict[str, tuple[float, float]] = _option(
         default_factory=lambda: {"达成": (0.8, 1.0), "部分达成": (0.6, 0.8), "未达成": (0.0, 0.6)},
         title="定性指标得分区间（占分值比例）")
-    name_max_length: int = Field(30, ge=1, title="三级指标名称最长字数")
-    default_budget_weight: float = Field(10.0, ge=0, title="预算执行默认分值")
+    name_max_length: int = _option(30, ge=1, title="三级指标名称最长字数")
+    default_budget_weight: float = _option(10.0, ge=0, title="预算执行默认分值")
     # --- options added after 1.0 (left out of a template's metadata while at their defaults) ---
-    rate_denominator: Literal["annual", "initial", "adjusted"] = Field(
+    rate_denominator: Literal["annual", "initial", "adjusted"] = _option(
         "annual", title="执行率的分母：annual=全年预算数；initial=年初预算数；adjusted=调整后预算数（全年预算数，"
                         "未填时用年初预算数）")
-    rate_decimals: Rounding = Field(
+    rate_decimals: Rounding = _option(
         "off", title="计分前执行率按百分数保留的小数位（0 为取整到 1%）；off=不取整")
-    total_caps: tuple[TotalCap, ...] = Field(
+    total_caps: tuple[TotalCap, ...] = _option(
         (), title="执行率偏低时总分封顶，如 [{ below = 0.5, max_total = 59 }]；空表为不封顶")
-    over_achievement: Union[Literal["off"], float] = Field(
+    over_achievement: Union[Literal["off"], float] = _option(
         "off", title="超额完成比例达到此值（如 0.2=超出指标值 20%）须说明原因；off=不检查")
-    over_achievement_deduction: float = Field(0.0, ge=0, title="超额完成达到上述比例时扣减的分数")
-    drop_inapplicable: bool = Field(
+    over_achievement_deduction: float = _option(0.0, ge=0, title="超额完成达到上述比例时扣减的分数")
+    drop_inapplicable: bool = _option(
         False, title="“不适用”（或占位符）的指标不计分，其余得分按比例折算到分值合计")
-    equal_rule: Literal["gap", "positive"] = Field(
+    equal_rule: Literal["gap", "positive"] = _option(
         "gap", title="“=”指标计分：gap=按偏离比例扣分；positive=同正向指标（达到即满分）")
-    rating_scales: tuple[dict[str, str], ...] = Field(
+    rating_scales: tuple[dict[str, str], ...] = _option(
         default_factory=lambda: RATING_SCALES, title="评价等级（如优良中差）及每个等级对应的档次")
-    late_band: str = Field("部分达成", title="完成时间晚于期限时所属的档次")
-    levels: dict[str, tuple[str, ...]] = Field(
+    late_band: str = _option("部分达成", title="完成时间晚于期限时所属的档次")
+    levels: dict[str, tuple[str, ...]] = _option(
         default_factory=lambda: dict(LEVELS), title="一级指标及其允许的二级指标")
-    required_level1: tuple[str, ...] = Field(
+    required_level1: tuple[str, ...] = _option(
         ("产出指标", "效益指标", "满意度指标"), title="每张表必须有的一级指标")
-    cost_upper_limit: bool = Field(True, title="成本指标的指标值不带符号时按上限（≤）计分")
+    cost_upper_limit: bool = _option(True, title="成本指标的指标值不带符号时按上限（≤）计分")
     # --- options of issue 27: other regions' rules -------------------------------------------------------
-    rounding: Literal["half_up", "down"] = Field(
+    rounding: Literal["half_up", "down"] = _option(
         "half_up", title="预算执行得分和指标得分的舍入：half_up=四舍五入；down=舍去（如 9.91 分计 9 分，decimals = 0 时）")
-    optional_fields: tuple[OptionalField, ...] = Field(
+    optional_fields: tuple[OptionalField, ...] = _option(
         (), title="可不填的项（不填时不报“必填项为空”）")
-    self_scores: Literal["required", "optional"] = Field(
+    self_scores: Literal["required", "optional"] = _option(
         "required", title="自评得分：required=每行必填；optional=可不填（不填时按复核得分评分，不逐行报错）")
-    money_unit: Literal["万元", "元"] = Field(
+    money_unit: Literal["万元", "元"] = _option(
         "万元", title="表中金额的单位：万元（默认）或 元（汇总时换算为万元显示）")
-    max_plausible_amount: float = Field(
+    max_plausible_amount: float = _option(
         10000.0, gt=0, title="年度资金总额超过此数（万元）时提示“金额疑似按元填写”")
-    rescale_weights: bool = Field(
+    rescale_weights: bool = _option(
         False, title="分值合计不等于 分值合计（total_weight）时，复核总分按比例折算到 total_weight 并评级；"
                      "false=不折算、不评级")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _sorted_grades(cls, data: Any) -> Any:
+    @staticmethod
+    def prepare(data: Any) -> Any:
+        """Data as it is validated: the grade thresholds sorted best first when they are all numbers."""
         if isinstance(data, dict) and isinstance(data.get("grade_thresholds"), dict):
             items = data["grade_thresholds"].items()
             if all(isinstance(v, (int, float)) and not isinstance(v, bool) for _, v in items):
                 data = {**data, "grade_thresholds": dict(sorted(items, key=lambda item: -item[1]))}
         return data
 
-    @model_validator(mode="after")
-    def _consistent(self) -> "Policy":
-        problems = _problems(self)
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
+    def problems(self) -> list[str]:
+        """Every inconsistency, as Chinese sentences (:func:`policy_problems`); checked after validation."""
+        return policy_problems(self)
 
     def optional(self, field: str) -> bool:
         """Whether a header or fund field may be left blank (``optional_fields``)."""
@@ -153,10 +173,10 @@ V1_KEYS: tuple[str, ...] = ("decimals", "reverse_rule", "grade_thresholds", "low
                             "total_weight", "low_execution_rate", "qualitative_bands", "name_max_length",
                             "default_budget_weight")
 
-#: The district's defaults, ``Policy()``, made without running the validators (every default is valid and
-#: already of its field's type; tests/test_policy.py compares it with ``Policy()``): a check of a workbook
-#: built with the defaults then never builds pydantic's validators (~10 ms) nor loads its plugins (~25 ms).
-DEFAULT_POLICY = Policy.model_construct()
+#: The district's defaults, ``Policy()``, made without validation (every default is valid and already of its
+#: field's type; tests/test_policy.py compares it with a validated policy): a check of a workbook built with
+#: the defaults never imports pydantic.
+DEFAULT_POLICY = Policy()
 
 
 def _canonical(data: Any) -> str:
@@ -174,7 +194,9 @@ def stored_policy(data: Any) -> Policy:
     :class:`pydantic.ValidationError` (a ``ValueError``) when the data does not fit."""
     if isinstance(data, dict) and len(data) == len(V1_KEYS) and _canonical(data) == _DEFAULT_STORED:
         return DEFAULT_POLICY
-    return Policy.model_validate(data)
+    from .validation import from_data  # pydantic: only for a policy other than the defaults
+
+    return from_data(Policy, data)
 
 
 def _share(key: str, value: float) -> str | None:
@@ -185,8 +207,9 @@ def _share(key: str, value: float) -> str | None:
     return None
 
 
-def _problems(p: Policy) -> list[str]:
-    """Every inconsistency of a policy, as Chinese sentences naming the key and what it allows."""
+def policy_problems(p: Policy) -> list[str]:
+    """Every inconsistency of a policy, as Chinese sentences naming the key and what it allows (run by
+    pydantic after a policy's types are validated, :mod:`xltools.core.validation`)."""
     out: list[str] = []
     out += [m for m in (_share("low_execution_rate", p.low_execution_rate),) if m]
     if isinstance(p.rate_decimals, int) and not 0 <= p.rate_decimals <= 4:
@@ -274,11 +297,16 @@ _ALLOWED = {
 
 
 def _allowed(key: str) -> str:
-    field = Policy.model_fields.get(key)
-    if field is None:
+    title = policy_titles().get(key)
+    if title is None:
         return ""
     allowed = _ALLOWED.get(key)
-    return f"可用的值：{allowed}（{field.title}）" if allowed else f"可用的值：{field.title}"
+    return f"可用的值：{allowed}（{title}）" if allowed else f"可用的值：{title}"
+
+
+def policy_titles() -> dict[str, str]:
+    """Policy key → its Chinese title, every key in order."""
+    return {f.name: f.metadata["title"] for f in fields(Policy)}
 
 
 #: pydantic's error types in a policy file's words: the shared table (numbers, booleans) with TOML's terms
@@ -316,7 +344,7 @@ def _translate(exc: ValidationError) -> list[str]:
         value = "" if error["type"] in ("missing", "extra_forbidden") or isinstance(shown, dict) else \
             f"（现为 {json.dumps(shown, ensure_ascii=False, default=str)}）"
         if error["type"] == "extra_forbidden" and len(loc) == 1:
-            out[key] = f"「{key}」不认识这一项（请检查拼写，或删去）：可用的键有 {'、'.join(Policy.model_fields)}"
+            out[key] = f"「{key}」不认识这一项（请检查拼写，或删去）：可用的键有 {'、'.join(policy_titles())}"
         else:
             out[key] = f"「{key}」{problem}{value}。{_allowed(top)}"
     return list(out.values())
@@ -327,10 +355,12 @@ _UNION_TAGS = frozenset({"int", "float", "str", "bool"})
 
 def policy_from_data(settings: dict[str, Any], base: Policy | None = None) -> Policy:
     """A policy from the ``[policy]`` table's settings; keys not given keep ``base``'s values (the defaults)."""
-    data = (base or Policy()).model_dump()
+    from .validation import ValidationError, as_data, from_data  # pydantic, on demand
+
+    data = as_data(base or DEFAULT_POLICY)
     data.update(settings)
     try:
-        return Policy.model_validate(data)
+        return from_data(Policy, data)
     except ValidationError as exc:
         raise PolicyError("评分规则 [policy] 有误：\n" + "\n".join(f"  - {line}" for line in _translate(exc))) from None
 
@@ -338,7 +368,8 @@ def policy_from_data(settings: dict[str, Any], base: Policy | None = None) -> Po
 def policy_json(policy: Policy) -> str:
     """The policy as JSON for a template's metadata: options added after 1.0 only when not at their defaults,
     so a template built with the default policy carries exactly what a 1.0 template carries."""
-    default = Policy()
-    later = {key for key in Policy.model_fields if key not in V1_KEYS
-             and getattr(policy, key) == getattr(default, key)}
-    return policy.model_dump_json(exclude=later)
+    from .validation import as_json  # pydantic's serializer, on demand
+
+    later = {key for key in policy_titles() if key not in V1_KEYS
+             and getattr(policy, key) == getattr(DEFAULT_POLICY, key)}
+    return as_json(policy, exclude=later)

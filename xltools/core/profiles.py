@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .policy import Policy, PolicyError, policy_from_data
+from .policy import Policy, PolicyError, policy_from_data, policy_titles
 
 __all__ = ["PROFILES", "PROFILE_NOTES", "DEFAULT_PROFILE", "profile", "policy_from_document", "policy_from_toml",
            "policy_toml"]
@@ -90,11 +90,13 @@ def _key(key: str) -> str:
 
 def policy_toml(policy: Policy, name: str | None = None) -> str:
     """The whole policy as TOML (every key, each with its meaning as a comment); reading it back gives it."""
-    data = policy.model_dump(mode="json")
+    from .validation import as_data  # pydantic's serializer
+
+    data = as_data(policy, mode="json")
     title = f"评分规则“{name}”（{PROFILE_NOTES.get(name, '')}）" if name else "评分规则"
     lines = [f"# {title}：xltools policy show 的输出，可另存为 TOML 文件后修改", "", "[policy]"]
-    for key, field in Policy.model_fields.items():
-        lines.append(f"# {field.title}")
+    for key, title in policy_titles().items():
+        lines.append(f"# {title}")
         lines.append(f"{_key(key)} = {_value(data[key])}")
     return "\n".join(lines) + "\n"
 

@@ -10,7 +10,7 @@ scores are rounded toward zero (Excel's ROUNDDOWN).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
@@ -394,4 +394,4 @@ def with_formula_values(form: Form, policy: Policy) -> Form:
             update["budget_score"] = b_score
     if form.total_score is None:
         update["total_score"] = sheet_total(form, policy)
-    return form.model_copy(update=update) if update else form
+    return replace(form, **update) if update else form

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from xltools.core import Form, Indicator, Policy
-from xltools.core.model import FundRow
+from xltools.core.model import FundRow, Funds
 from xltools.core.scoring import score_indicator
 from xltools.core.targets import TargetProject
 from xltools.demo.mistakes import (
@@ -169,7 +169,7 @@ def _indicator(rng: random.Random, spec: Quant | Qual, level1: str, weight: int,
                         actual=actual, weight=weight)
         score = float(weight) if share == 1.0 else float(round(weight * share, 1))
     deviation = rng.choice(DEVIATIONS).format(name=spec.name) if score < weight else None
-    return ind.model_copy(update={"score": score, "deviation": deviation})
+    return replace(ind, score=score, deviation=deviation)
 
 
 def _clean_form(rng: random.Random, unit: str, project: str, theme: Theme, *, flawless: bool = False) -> Form:
@@ -211,12 +211,12 @@ def _clean_form(rng: random.Random, unit: str, project: str, theme: Theme, *, fl
     if executed_units < budget_units * _POLICY.low_execution_rate:
         i = rng.randrange(len(indicators))
         if not indicators[i].deviation:
-            indicators[i] = indicators[i].model_copy(update={"deviation": rng.choice(LOW_RATE_REASONS)})
+            indicators[i] = replace(indicators[i], deviation=rng.choice(LOW_RATE_REASONS))
     first = indicators[0]
     form = Form(
         year=YEAR, project_name=project, department=rng.choice(theme.departments), implementing_unit=unit,
         project_lead=_person(rng), lead_phone=_phone(rng),
-        funds=funds, budget_weight=10,
+        funds=Funds(**funds), budget_weight=10,
         goal_expected=f"{theme.goal}，{first.name}{_in_words(str(first.target))}。",
         goal_actual=f"{theme.done}，{first.name}{first.actual}。",
         indicators=indicators, filled_by=_person(rng), filler_phone=_phone(rng),
@@ -365,8 +365,8 @@ def _broken(rng: random.Random, files: list[DemoFile], per_unit: dict[str, int])
     unit = rng.choice(UNITS)
     path, newer, natural = extra(unit, "辖区道路积水点位治理")
     first_draft = dt.date(YEAR + 1, 1, 2) + dt.timedelta(days=rng.randint(0, 10))
-    newer = newer.model_copy(update={"filled_on": first_draft + dt.timedelta(days=rng.randint(7, 30))})
-    older = newer.model_copy(update={"filled_on": first_draft, "goal_actual": f"{newer.goal_actual}（初稿）"})
+    newer = replace(newer, filled_on=first_draft + dt.timedelta(days=rng.randint(7, 30)))
+    older = replace(newer, filled_on=first_draft, goal_actual=f"{newer.goal_actual}（初稿）")
     folder, name = path.rsplit("/", 1)
     out.append(DemoFile(f"{folder}/{name[:-5]}（修改前）.xlsx", "fill", "superseded", older,
                         expected=tuple(_natural(older)), note="同一项目的较早版本（填写日期较早）"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
 from xltools.core import Form, Policy, validate
 from xltools.core.quantity import parse_quantity
@@ -57,8 +58,8 @@ def _findings(form: Form) -> collections.Counter:
 
 
 def _indicators(form: Form, **rows: dict[str, object]) -> Form:
-    updated = [ind.model_copy(update=rows.get(str(i), {})) for i, ind in enumerate(form.indicators)]
-    return form.model_copy(update={"indicators": updated})
+    updated = [replace(ind, **rows.get(str(i), {})) for i, ind in enumerate(form.indicators)]
+    return replace(form, indicators=updated)
 
 
 Drift = Callable[[random.Random, Form], tuple[Form, list[Expected]] | None]
@@ -118,16 +119,16 @@ def _budget(rng: random.Random, form: Form) -> tuple[Form, list[Expected]] | Non
         return None
     delta = wan(rng.randint(1, 50) * 1000)
     part = form.fund(key)
-    funds = form.funds.model_copy(update={
-        "total": total.model_copy(update={"initial_budget": round(total.initial_budget + delta, 4)}),
-        key: part.model_copy(update={"initial_budget": round(float(part.initial_budget) + delta, 4)})})
-    return form.model_copy(update={"funds": funds}), [
+    funds = replace(form.funds, **{
+        "total": replace(total, initial_budget=round(total.initial_budget + delta, 4)),
+        key: replace(part, initial_budget=round(float(part.initial_budget) + delta, 4))})
+    return replace(form, funds=funds), [
         Expected("budget-differs", "warning", "funds.total.initial_budget", "budget-differs")]
 
 
 def _project_renamed(rng: random.Random, form: Form) -> tuple[Form, list[Expected]] | None:
     """The project retyped under another name: not in the targets (its approved name is named as near)."""
-    return form.model_copy(update={"project_name": f"{form.project_name}（续建）"}), [
+    return replace(form, project_name=f"{form.project_name}（续建）"), [
         Expected("project-not-in-targets", "warning", "project_name", "project-not-in-targets")]
 
 

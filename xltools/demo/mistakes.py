@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xltools.core import Form, Indicator, Policy, score_form, sheet_total
 from xltools.core.model import FundRow
@@ -65,8 +65,8 @@ Injector = Callable[[random.Random, Form], tuple[Form, list[Expected]]]
 
 def _replace_indicator(form: Form, i: int, **update: object) -> Form:
     indicators = list(form.indicators)
-    indicators[i] = indicators[i].model_copy(update=update)
-    return form.model_copy(update={"indicators": indicators})
+    indicators[i] = replace(indicators[i], **update)
+    return replace(form, indicators=indicators)
 
 
 def _full_rows(form: Form, *, quantitative: bool | None = None) -> list[int]:
@@ -133,22 +133,22 @@ def _number_as_text(rng: random.Random, form: Form) -> tuple[Form, list[Expected
     key, column = rng.choice(spots)
     value = getattr(form.fund(key), column)
     text = f"{value:,.4f}" if value >= 1000 and rng.random() < 0.5 else f"{value:.4f}万"
-    row = form.fund(key).model_copy(update={column: text})
-    form = form.model_copy(update={"funds": form.funds.model_copy(update={key: row})})
+    row = replace(form.fund(key), **{column: text})
+    form = replace(form, funds=replace(form.funds, **{key: row}))
     return form, [Expected("number-as-text", "error", f"funds.{key}.{column}")]
 
 
 def _breakdown_mismatch(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
     funds = form.funds
     if funds.fiscal is None and funds.carryover is None and funds.other is None:
-        funds = funds.model_copy(update={"fiscal": funds.total})
+        funds = replace(funds, fiscal=funds.total)
     key = next(k for k in ("fiscal", "carryover", "other") if getattr(funds, k) is not None)
     row: FundRow = getattr(funds, key)
     column = rng.choice(("initial_budget", "annual_budget", "executed"))
     value = round(float(getattr(row, column)) * AMOUNT)  # type: ignore[arg-type]
     delta = rng.randint(1, max(2, value // 10)) * (-1 if column == "executed" else 1)
-    row = row.model_copy(update={column: wan(max(0, value + delta))})
-    form = form.model_copy(update={"funds": funds.model_copy(update={key: row})})
+    row = replace(row, **{column: wan(max(0, value + delta))})
+    form = replace(form, funds=replace(funds, **{key: row}))
     return form, [Expected("breakdown-mismatch", "error", f"funds.total.{column}")]
 
 
@@ -157,21 +157,21 @@ def _executed_over_budget(rng: random.Random, form: Form) -> tuple[Form, list[Ex
     budget = round(float(total.annual_budget) * AMOUNT)  # type: ignore[arg-type]
     executed = round(float(total.executed) * AMOUNT)  # type: ignore[arg-type]
     delta = budget - executed + rng.randint(max(1, budget // 100), max(2, budget // 12))
-    update: dict[str, FundRow] = {"total": total.model_copy(update={"executed": wan(executed + delta)})}
+    update: dict[str, FundRow] = {"total": replace(total, executed=wan(executed + delta))}
     expected = [Expected("executed-over-budget", "error", "funds.total.executed")]
     key = next((k for k in ("fiscal", "carryover", "other") if getattr(form.funds, k) is not None), None)
     if key is not None:
         part = form.fund(key)
         part_executed = round(float(part.executed) * AMOUNT) + delta  # type: ignore[arg-type]
-        update[key] = part.model_copy(update={"executed": wan(part_executed)})
+        update[key] = replace(part, executed=wan(part_executed))
         if part_executed > round(float(part.annual_budget) * AMOUNT):  # type: ignore[arg-type]
             expected.append(Expected("executed-over-budget", "error", f"funds.{key}.executed"))
-    return form.model_copy(update={"funds": form.funds.model_copy(update=update)}), expected
+    return replace(form, funds=replace(form.funds, **update)), expected
 
 
 def _signoff_missing(rng: random.Random, form: Form) -> tuple[Form, list[Expected]]:
     path = rng.choice(("filled_by", "filler_phone", "filled_on"))
-    return form.model_copy(update={path: None}), [Expected("required-missing", "error", path)]
+    return replace(form, **{path: None}), [Expected("required-missing", "error", path)]
 
 
 #: Injected mistakes by name (each names the finding code it must raise).
@@ -197,8 +197,8 @@ def inject(rng: random.Random, form: Form, mistake: str) -> tuple[Form, list[Exp
 def settle(form: Form) -> Form:
     """Budget score and total as the template's formulas show them."""
     sheet = score_form(form, _POLICY)
-    updated = form.model_copy(update={"budget_score": sheet.budget_score})
-    return updated.model_copy(update={"total_score": sheet_total(updated, _POLICY)})
+    updated = replace(form, budget_score=sheet.budget_score)
+    return replace(updated, total_score=sheet_total(updated, _POLICY))
 
 
 def wan(units: int) -> float:

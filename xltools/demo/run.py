@@ -23,7 +23,7 @@ import time
 import zipfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -32,6 +32,7 @@ from xltools.core import Form, Policy, sheet_total
 from xltools.core.errors import UserError
 from xltools.core.targets import Targets
 from xltools.core.text import pad
+from xltools.core.validation import from_json
 from xltools.demo.data import YEAR, DemoFile, DemoSet, generate
 from xltools.demo.drift import OLD_LAYOUT, approved_of, plant_drift, targets_of
 from xltools.demo.reports import DRAFTS_DIR, PUBLIC_DIR, REPORT_NAME, ReportOutputs, write_reports
@@ -235,7 +236,7 @@ def _seed_form() -> Form:
     from importlib.resources import files
 
     text = (files("xltools") / "data" / "seed_2020.json").read_text(encoding="utf-8")
-    return Form.model_validate_json(text)
+    return from_json(Form, text)
 
 
 def sample_form(demo: DemoSet) -> DemoFile:
@@ -324,7 +325,7 @@ def _fix_some(directory: Path, demo: DemoSet, template: Path) -> list[str]:
     for item in fixable:
         assert item.fixed is not None
         filled = item.fixed.filled_on if isinstance(item.fixed.filled_on, dt.date) else _STAMP.date()
-        form = item.fixed.model_copy(update={"filled_on": filled + dt.timedelta(days=14)})
+        form = replace(item.fixed, filled_on=filled + dt.timedelta(days=14))
         target = second / Path(item.path).relative_to(FORMS_DIR)
         _write(target, _normalised(_filled_bytes(form, template), _stamp(form)), _stamp(form))
     return [f.path for f in fixable]

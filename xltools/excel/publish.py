@@ -14,6 +14,7 @@ import io
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 
 from xltools.core import Form
 from xltools.core.errors import UserError
@@ -50,7 +51,7 @@ def mask_phone(value: object) -> object:
 
 def masked(form: Form) -> Form:
     """``form`` with every phone field masked (:func:`mask_phone`)."""
-    return form.model_copy(update={name: mask_phone(getattr(form, name)) for name in PHONE_FIELDS})
+    return replace(form, **{name: mask_phone(getattr(form, name)) for name in PHONE_FIELDS})
 
 
 def public_workbook(form: Form) -> bytes:

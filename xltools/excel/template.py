@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import fields
 from pathlib import Path
 
 import xlsxwriter
@@ -68,6 +69,8 @@ BUILD_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 FONT = "宋体"
 WARN_FILL = "#FCE4D6"      # light red: missing or out of range
 
+#: The form's fields by name (their defaults: e.g. 分值 10 is written into the template).
+_FORM_FIELDS = {f.name: f for f in fields(Form)}
 _INDICATOR_HEIGHT = 36
 
 
@@ -264,7 +267,7 @@ def _write_form_sheet(book: xlsxwriter.Workbook, layout: Layout, policy: Policy,
         elif spot.kind == "input":
             cell_format = (fmt.signoff_inputs[spot.input_type] if spot.row == signoff
                            else fmt.inputs[spot.input_type])
-            field = Form.model_fields.get(spot.path)
+            field = _FORM_FIELDS.get(spot.path)
             if field is not None and isinstance(field.default, (int, float)):
                 ws.write_number(spot.cell, field.default, cell_format)  # the model's default, e.g. 分值 10
             else:

@@ -9,7 +9,7 @@ are not converters: every call would fail in xlwings before reaching Python code
 ``tests/test_udfs_windows.py`` runs these functions through xlwings' own Windows registration
 and conversion code.
 
-Only xlwings is imported here; the core (and pydantic with it) is imported on the first call,
+Only xlwings is imported here; the core is imported on the first call,
 so that ``import xltools.addin`` — what every click of the button starts with — stays cheap.
 """
 

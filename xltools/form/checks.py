@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from xltools.core.findings import Severity
-from xltools.core.model import FUND_ROWS, FundRow, Indicator
+from xltools.core.model import FUND_ROWS, FundRow, Indicator, titles
 from xltools.core.policy import Policy
 from xltools.core.rules import field_label
 from xltools.form.layout import SHEET, Spot
@@ -230,9 +230,9 @@ def checks(layout: CheckedLayout, policy: Policy) -> list[Check]:
 def _funds(b: _Builder, layout: CheckedLayout, policy: Policy) -> None:
     s = layout.spot
     for key in FUND_ROWS:
-        cells = {part: s(f"funds.{key}.{part}").cell for part in FundRow.model_fields}
+        cells = {part: s(f"funds.{key}.{part}").cell for part in titles(FundRow)}
         for part, cell in cells.items():
-            path, title = f"funds.{key}.{part}", FundRow.model_fields[part].title
+            path, title = f"funds.{key}.{part}", titles(FundRow)[part]
             if key == "total":
                 b.add("required", path, cell, blank(cell), _q(f"请填写{title}"))
             b.add("not-number", path, cell, text_in(cell), _q(f"{title}应为数字"))
@@ -247,7 +247,7 @@ def _funds(b: _Builder, layout: CheckedLayout, policy: Policy) -> None:
         parts = f"{column}{first}:{column}{last}"
         b.add("breakdown-mismatch", f"funds.total.{part}", total,
               f"AND(ISNUMBER({total}),COUNT({parts})>0,ABS(SUM({parts})-N({total}))>0.00005)",
-              _q(f"{FundRow.model_fields[part].title}与其中各项之和不符"))
+              _q(f"{titles(FundRow)[part]}与其中各项之和不符"))
     budget = s("funds.total.annual_budget").cell
     b.add("budget-not-positive", "funds.total.annual_budget", budget, f"AND(ISNUMBER({budget}),N({budget})=0)",
           _q("全年预算数为 0"))
@@ -265,13 +265,13 @@ def _funds(b: _Builder, layout: CheckedLayout, policy: Policy) -> None:
 
 def _indicator_row(b: _Builder, layout: CheckedLayout, policy: Policy, i: int) -> None:
     row = layout.first_indicator_row + i
-    c = {part: layout.indicator_cell(i, part) for part in Indicator.model_fields}
+    c = {part: layout.indicator_cell(i, part) for part in titles(Indicator)}
     h = {name: layout.helper_cell(name, row) for name in layout.helper_columns}
     p = f"indicators[{i}]"
     used = f"{h['used']}=1"
     for part in ("level1", "level2", "name", "target", "actual", "weight", "score"):
         b.add("required", f"{p}.{part}", c[part], f"AND({used},{blank(c[part])})",
-              _q(f"请填写{Indicator.model_fields[part].title}"))
+              _q(f"请填写{titles(Indicator)[part]}"))
     levels = "{" + ",".join(_q(name) for name in policy.levels) + "}"
     level1 = c["level1"]
     b.add("level1-invalid", f"{p}.level1", level1,
@@ -333,7 +333,7 @@ def _structure(b: _Builder, layout: CheckedLayout, policy: Policy) -> None:
 
 def _helpers(layout: CheckedLayout, policy: Policy, i: int) -> dict[str, str]:
     row = layout.first_indicator_row + i
-    c = {part: layout.indicator_cell(i, part) for part in Indicator.model_fields}
+    c = {part: layout.indicator_cell(i, part) for part in titles(Indicator)}
     h = {name: layout.helper_cell(name, row) for name in layout.helper_columns}
     first, last = c["level1"], c["deviation"]
     t, a, wt = h["t_num"], f"MAX({h['a_num']},0)", h["wt"]

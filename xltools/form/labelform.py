@@ -474,6 +474,8 @@ def read_labelled(grid: Grid, lines: Sequence[tuple[str, str]] = (), *, source: 
     reader.funds()
     reader.header()
     reader.goals()
-    form = Form.model_validate(_nest(reader.values, indicators))
+    from xltools.core.validation import from_data  # pydantic: a Word form's values are user data
+
+    form = from_data(Form, _nest(reader.values, indicators))
     findings = tuple(f.at_cell(reader.origins.get(f.field)) for f in reader.findings)
     return LabelledForm(form, reader.origins, findings)

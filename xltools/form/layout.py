@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar, Literal
 
-from xltools.core.model import FUND_ROWS, Form, form_from_cells
+from xltools.core.model import FUND_ROWS, Form, form_from_cells, titles
 from xltools.core.policy import Policy
 from xltools.form.defaults import DEFAULT_NAME, DEFAULT_PASSWORD, DEFAULT_ROWS, DEFAULT_YEAR
 
@@ -431,7 +431,7 @@ class Layout:
             if spot.path.startswith("funds."):
                 _, key, part = spot.path.split(".")
                 fund_cells.append((key, part, spot.cell))
-            elif spot.path in Form.model_fields:
+            elif spot.path in titles(Form):
                 form_cells.append((spot.path, spot.cell))
         return tuple(fund_cells), tuple(form_cells), tuple(
             tuple((part, self.indicator_cell(i, part)) for part in _INDICATOR_PARTS) for i in range(self.rows))

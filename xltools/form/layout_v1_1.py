@@ -19,7 +19,7 @@ ask it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
@@ -226,4 +226,4 @@ class LayoutV1_1(Layout):
         """As 1.0, but a formula cell showing :data:`NOT_A_NUMBER` reads as empty (it is no typed value)."""
         form = super().form_from_cells(get)
         shown = {path: None for path in self._computed_fields if getattr(form, path) == NOT_A_NUMBER}
-        return form.model_copy(update=shown) if shown else form
+        return replace(form, **shown) if shown else form

@@ -138,4 +138,6 @@ def _form(header: HeaderMatch, group: list[ListRecord], sheet: str) -> ListedFor
     data["indicators"] = indicators
     origins["indicators"] = f"{sheet}!{header.cell(header.row, 'indicator')}"
     placed = tuple(f.at_cell(origins.get(f.field)) for f in findings)
-    return ListedForm(Form.model_validate(data), origins, placed, tuple(r.row for r in group))
+    from xltools.core.validation import from_data  # pydantic: a list's values are user data
+
+    return ListedForm(from_data(Form, data), origins, placed, tuple(r.row for r in group))

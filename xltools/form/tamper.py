@@ -38,7 +38,12 @@ _SHOWN_CELLS = 8
 @lru_cache(maxsize=64)
 def _expected_formulas(version: str, rows: int, policy_json: str) -> tuple[tuple[str, str, str], ...]:
     """(cell, formula, normalised formula) of a template's formulas, computed once per layout and policy."""
-    policy = Policy.model_validate_json(policy_json) if policy_json else DEFAULT_POLICY
+    if not policy_json:
+        policy = DEFAULT_POLICY
+    else:
+        from xltools.core.validation import from_json  # pydantic: a policy other than the defaults
+
+        policy = from_json(Policy, policy_json)
     formulas = layout_for(version, rows).formulas(policy)
     return tuple((cell, formula, normalize_formula(formula)) for cell, formula in formulas.items())
 
@@ -49,7 +54,7 @@ _POLICY_JSON: dict[int, tuple[Policy, str]] = {}
 
 def _policy_json(policy: Policy) -> str:
     """The policy's JSON (what the template's formulas depend on), dumped once per policy object (it is frozen);
-    ``""`` for the defaults (dumping would build pydantic's serializer, which a check does not need otherwise)."""
+    ``""`` for the defaults (dumping would import pydantic, which a check does not need otherwise)."""
     if policy is DEFAULT_POLICY or policy == DEFAULT_POLICY:
         return ""
     known = _POLICY_JSON.get(id(policy))
@@ -57,7 +62,9 @@ def _policy_json(policy: Policy) -> str:
         return known[1]
     if len(_POLICY_JSON) >= 16:
         _POLICY_JSON.clear()
-    text = policy.model_dump_json()
+    from xltools.core.validation import as_json  # pydantic's serializer: a policy other than the defaults
+
+    text = as_json(policy)
     _POLICY_JSON[id(policy)] = (policy, text)
     return text
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from xltools.core import (
@@ -145,7 +145,7 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     shown = with_formula_values(form, identity.policy or district)
     marked = identity.layout.marked_values(form, identity.policy or district)
     if marked:  # template 1.1 shows 非数字 there
-        shown = shown.model_copy(update=marked)
+        shown = replace(shown, **marked)
     evaluation = evaluate(shown, district, today=today)
     layout = identity.layout
     return Verdict(form, _placed(evaluation, layout), layout, identity,
@@ -167,7 +167,7 @@ def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | Non
     if len(rows) != len(form.indicators):
         if origins:
             raise ValueError("a form with origins must hold no empty indicator: its origins would shift")
-        form = form.model_copy(update={"indicators": rows})
+        form = replace(form, indicators=rows)
     layout = current_layout(max(len(rows), current_layout().rows))
     policy = policy or released_policy(layout.version)
     return Verdict(form, _placed(evaluate(form, policy, today=today), layout, origins), layout, policy=policy,

@@ -12,11 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from pydantic import ValidationError
 
 from xltools.core import Finding, Form, Policy
 from xltools.core.policy import DEFAULT_POLICY
@@ -112,8 +110,10 @@ def load_json_form(path: Path) -> LoadedForm:
     if huge:
         reasons = validation_reasons([{"loc": loc, "type": "number_too_large"} for loc in huge], field_titles())
         raise FormReadError(path, f"JSON 内容不符合自评表格式：{reasons}")
+    from xltools.core.validation import ValidationError, from_data  # pydantic: a JSON form is user data
+
     try:
-        form = Form.model_validate(data)
+        form = from_data(Form, data)
     except RecursionError as exc:
         raise FormReadError(path, "JSON 嵌套层次太深，不是自评表") from exc
     except ValidationError as exc:
@@ -233,5 +233,5 @@ def with_formula_values(loaded: LoadedForm) -> tuple[Form, list[str]]:
     shown = formula_values(form, policy)  # the one computation, shared with the verdict
     marked = loaded.identity.layout.marked_formulas(form) if loaded.identity else frozenset()
     if marked:  # the sheet shows a text marker there (template 1.1): no number is made up
-        shown = shown.model_copy(update={name: getattr(form, name) for name in marked})
+        shown = replace(shown, **{name: getattr(form, name) for name in marked})
     return shown, [name for name in FORMULA_FIELDS if getattr(form, name) != getattr(shown, name)]
