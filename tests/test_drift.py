@@ -3,7 +3,6 @@ negations, project and indicator matching, and ``xltools check --targets`` on a 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import replace
 
@@ -51,8 +50,8 @@ def test_a_form_as_approved_is_not_compared_value_by_value(monkeypatch):
     import xltools.core.drift as drift
 
     form = clean_form()
-    spare = form.model_copy(update={"indicators": [*form.indicators, Indicator()]})
-    only_actual = form.model_copy(update={"indicators": [*form.indicators, Indicator(actual="12")]})
+    spare = replace(form, indicators=[*form.indicators, Indicator()])
+    only_actual = replace(form, indicators=[*form.indicators, Indicator(actual="12")])
     assert codes(drift_findings(only_actual, approved())) == [("indicator-added", "warning", "indicators[6].name")]
 
     def compared(*args, **kwargs):
@@ -108,7 +107,7 @@ def test_weight_changed():
     assert "为 10，批复的分值为 15" in found[0].message
     # targets without a 分值: nothing to compare
     project = approved()
-    bare = dataclasses.replace(project, indicators=tuple(
+    bare = replace(project, indicators=tuple(
         TargetIndicator(i.level1, i.level2, i.name, i.target, None, i.row) for i in project.indicators))
     assert drift_findings(with_indicator(1, weight=10), bare) == []
 
