@@ -104,3 +104,17 @@ def test_summary_keeps_markup_like_texts_as_text(tmp_path: Path) -> None:
     assert [book["问题清单"][c].value for c in ("B2", "C2", "D2", "I2")] == ["<r>a</r>", unit, name,
                                                                           "<r><t>说明</t></r>"]
     assert [book["文件清单"][c].value for c in ("B2", "D2", "E2", "F2")] == ["<r>a</r>", "<r>原因</r>", unit, name]
+
+
+def test_file_links_are_relative_paths_as_relpath_gives_them(tmp_path: Path) -> None:
+    """来源文件's link target (the folder's relative path kept once a folder) is what os.path.relpath gives."""
+    import os
+
+    from xltools.district.rowstream import file_link
+
+    base = tmp_path / "汇总"
+    for source in (base / "a.xlsx", base / "甲" / "b.xlsx", tmp_path / "c.xlsx", tmp_path / "乙" / "丙" / "d.xlsx",
+                   base / ".." / "汇总" / "e.xlsx", tmp_path.parent / "f.xlsx", base / "甲" / "." / "g.xlsx"):
+        link = file_link("shown", str(source), base)
+        assert isinstance(link, Link) and link.target == os.path.relpath(source, base), source
+    assert file_link("shown", "", base) == "shown"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltools.core import Policy
+from xltools.core.policy import DEFAULT_POLICY
 from xltools.core.errors import UserError, os_reason
 from xltools.core.parse import normalize_text
 from xltools.core.targets import Targets, targets_digest
@@ -44,6 +45,7 @@ from xltools.district.store import (
     store_failure,
     store_path_for,
 )
+from xltools.district.sheetparts import SheetParts
 from xltools.district.summary import write_summary
 from xltools.io.files import (
     OutputExistsError,
@@ -303,14 +305,16 @@ def declare(paths: Paths, inputs: Sequence[Path | str], output: Path | str, stor
             .write("--returns", review.returns, RETURNS))
 
 
-def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, **options: object) -> None:
+def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, parts: SheetParts | None = None,
+                   **options: object) -> None:
     """The summary into ``path`` (the output's temporary file), made so that a failure leaves nothing
     behind and prints nothing: XlsxWriter's temporary files in a private folder removed whatever
     happens (by the next run, when this one is killed outright), the zip written through a :class:`QuietSink`, which keeps a write's failure for us to
     raise (XlsxWriter leaves a half-closed zip on a full disk, closed later with a second failure).
-    Nothing of the summary is held in memory: it grows with the number of forms."""
+    Nothing of the summary is held in memory: it grows with the number of forms. ``parts``: 项目信息, 指标明细, 问题清单
+    and 文件清单 rendered from the store (:mod:`~xltools.district.sheetparts`)."""
     with scratch_folder("xltools-summary-") as scratch, QuietSink(path) as sink:
-        write_summary(sink, files, policy, tmpdir=scratch, **options)  # type: ignore[arg-type]
+        write_summary(sink, files, policy, tmpdir=scratch, parts=parts, **options)  # type: ignore[arg-type]
     sink.check()
 
 
@@ -442,13 +446,17 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             db.resolve_duplicates(round_id)
             db.commit()
             files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
-            sheets = review_sheets(db, round_id, review, policy or Policy())
-            try:
-                with atomic_output(output, force=force) as tmp:
-                    _write_summary(tmp, files, policy or Policy(), used=used, extra=sheets.write,
-                                   link_base=output.resolve().parent, review=sheets.review)
-            except OutputExistsError as exc:
-                raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
+            # the long sheets rendered from the committed store beside this process while it writes the rest
+            with scratch_folder("xltools-parts-") as scratch, SheetParts(store_path, round_id, scratch, jobs > 1) as parts:
+                sheets = review_sheets(db, round_id, review, policy or DEFAULT_POLICY)
+                try:
+                    with atomic_output(output, force=force) as tmp:
+                        _write_summary(tmp, files, policy or DEFAULT_POLICY, parts, used=used, extra=sheets.write,
+                                       link_base=output.resolve().parent, review=sheets.review)
+                except OutputExistsError as exc:
+                    raise CombineError(f"输出文件 {output} 已存在；要覆盖请加 --force") from exc
+            if sheets.review is not None:
+                sheets.review.settle()
             extras = (write_returns(db, round_id, Path(review.returns), policy, today, jobs,
                                     ReturnNotice(review.deadline, review.contact)) if review.returns else {})
             db.finish_round(round_id, year)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Literal
 
@@ -19,7 +19,7 @@ from xltools.district.units import unit_sort_key
 
 __all__ = ["Fate", "FATE_TEXT", "PROBLEM_FATES", "USED_FATES", "IndicatorRow", "ProjectRow", "FileResult", "UnitRow",
            "UnitSums", "unit_rows", "drift_counts", "grade_names", "grade_shown", "fate_label", "dumps_value",
-           "loads_value", "SHEET",
+           "loads_value", "Packed", "SHEET",
            "SHEETS", "GROUPS", "part_key", "part_index"]
 
 Fate = Literal["ok", "tampered", "other-layout", "wrong-year", "duplicate", "superseded", "not-template", "unknown-version",
@@ -98,6 +98,33 @@ def loads_value(text: str | bytes) -> object:
     if text.startswith("\ufeff"):
         return json.loads(text)  # json.loads's own error
     return _DECODER.decode(text)
+
+
+class Packed(Sequence):
+    """A list kept as its JSON text until first used (most sheets never look at a file's details or findings)."""
+
+    __slots__ = ("_text", "_items")
+
+    def __init__(self, text: str | None) -> None:
+        self._text, self._items = text, None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = [tuple(x) if isinstance(x, list) else x for x in loads_value(self._text)] if self._text else []
+            self._text = None
+        return self._items
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __iter__(self) -> Iterator:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self._list()) == list(other) if isinstance(other, (list, tuple, Sequence)) else NotImplemented
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import xlsxwriter
 
-from xltools.district.verdicts import ACTIONS, Outcome
+from xltools.district.verdicts import ACTIONS, Outcome, Status
 
 __all__ = ["REVIEWER_HEADERS", "STATUS_HEADERS", "CHECK_SHEET", "SCORE", "OPINION", "ACTION", "REVIEWER", "DATE",
            "reviewer_formats", "status_cells", "protect", "write_check_sheet"]
@@ -36,7 +36,7 @@ def reviewer_formats(book: xlsxwriter.Workbook) -> list:
             book.add_format({**_INPUT, "num_format": "yyyy-mm-dd"})]
 
 
-def status_cells(outcome: Outcome | None, total: float | None) -> tuple[object, object]:
+def status_cells(outcome: Outcome | Status | None, total: float | None) -> tuple[object, object]:
     """复核状态 and 最终得分 of a project."""
     if outcome is None:
         return "待复核", total

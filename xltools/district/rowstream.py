@@ -48,13 +48,20 @@ def file_link(shown: str, source: str, base: Path | None) -> Link | str:
     """来源文件: a link to ``source`` relative to the folder ``base`` (the summary's), else the path as shown."""
     if not source or base is None:
         return shown
-    try:
-        target = os.path.relpath(source, base)
+    folder, name = os.path.split(os.path.abspath(source))
+    try:  # the folder's path relative to the summary's, once a folder (a district's files lie in a few hundred)
+        rel = _relative_folder(folder, str(base)) if name else os.path.relpath(source, base)
+        target = rel if not name else name if rel == os.curdir else os.path.join(rel, name)
     except ValueError:  # another drive (Windows): the full path
         target = os.path.abspath(source)
     if max(len(target), len(shown)) > _FORMULA_TEXT_MAX:
         return shown
     return Link(shown, target)
+
+
+@lru_cache(maxsize=1024)
+def _relative_folder(folder: str, base: str) -> str:
+    return os.path.relpath(folder, base)
 
 
 class _RowStream(Worksheet):
@@ -89,6 +96,15 @@ class _RowStream(Worksheet):
         if not count or self._check_dimensions(row, 0) or self._check_dimensions(row, count - 1):
             return  # out of the sheet's bounds or above rows already written: XlsxWriter ignores it too
         self._write_single_row(row)  # flush the previous row, as XlsxWriter does when a new row starts
+        self.fh.write(self._render(row, values, formats, count, height))
+
+    def _style(self, fmt: Format) -> str:
+        """A format's ``s`` attribute (its index is given on first use, as XlsxWriter does)."""
+        return f' s="{fmt._get_xf_index()}"'
+
+    def _render(self, row: int, values: Sequence[object], formats: Sequence[Format | None], count: int,
+                height: float | None) -> str:
+        """The ``<row>`` element of :meth:`append_values`."""
         number = str(row + 1)
         head = f'<row r="{number}"'
         if height is not None:
@@ -100,7 +116,7 @@ class _RowStream(Worksheet):
         for letter, value, fmt in zip(letters, values, formats):
             style = styles.get(fmt)
             if style is None:
-                style = styles[fmt] = f' s="{fmt._get_xf_index()}"'  # type: ignore[union-attr]
+                style = styles[fmt] = self._style(fmt)  # type: ignore[arg-type]
             kind = type(value)
             if kind is str and value:  # most cells: text and numbers without a call
                 parts.append(f'<c r="{letter}{number}"{style}'
@@ -113,7 +129,33 @@ class _RowStream(Worksheet):
             else:
                 parts.append(self._cell_xml(f' r="{letter}{number}"{style}', value, fmt is not None))
         parts.append("</row>")
-        self.fh.write("".join(parts))
+        return "".join(parts)
+
+    def splice(self, rows: RenderedRows, formats: dict[str, Format]) -> None:
+        """Rows a :class:`RowRenderer` wrote (below every row written here), their formats' placeholders replaced
+        by the indices of ``formats`` (by name), given in the order the renderer first used them."""
+        if rows.first is None:
+            return
+        if self._check_dimensions(rows.first, 0) or self._check_dimensions(rows.last, rows.columns - 1):
+            raise ValueError(f"rows {rows.first}–{rows.last} cannot follow the rows written")
+        tokens = [(f"{_MARK}{name}{_END_MARK}", str(formats[name]._get_xf_index())) for name in rows.order]
+        self._write_single_row(rows.first)  # flush the row XlsxWriter holds (the header)
+        with open(rows.path, encoding="utf-8", newline="") as source:
+            carry = ""
+            while True:
+                chunk = source.read(1 << 16)
+                text = carry + chunk
+                cut = text.rfind(_MARK) if chunk else -1
+                if cut != -1 and text.find(_END_MARK, cut) == -1:  # a placeholder split by the chunk's end
+                    text, carry = text[:cut], text[cut:]
+                else:
+                    carry = ""
+                for token, attr in tokens:
+                    text = text.replace(token, attr)
+                self.fh.write(text)
+                if not chunk:
+                    break
+        self.previous_row = rows.last
 
     def _cell_xml(self, attrs: str, value: object, formatted: bool) -> str:
         """One ``<c>`` element, with :func:`_put`'s choice of type."""
@@ -138,12 +180,71 @@ class _RowStream(Worksheet):
         return f"<c{attrs}/>" if formatted else ""  # a blank cell without a format is not written
 
 
+#: A format's placeholder in rendered rows: control characters no written text can hold (they are escaped).
+_MARK, _END_MARK = "\x02", "\x03"
+
+
+def _placeholder(name: str) -> str:
+    return f' s="{_MARK}{name}{_END_MARK}"'
+
+
+@dataclass
+class RenderedRows:
+    """Rows of one sheet rendered into the file ``path`` by a :class:`RowRenderer`: the first and last row, the
+    widest row's number of columns, the format names in the order of their first use."""
+
+    path: str
+    first: int | None = None
+    last: int = 0
+    columns: int = 0
+    order: list[str] | None = None
+
+
+class RowRenderer(_RowStream):
+    """A stand-in worksheet that renders :meth:`append_values` rows into a file, each format as a placeholder
+    named after it (``names``), for :meth:`_RowStream.splice` to put into the real sheet later (another process
+    may render them). ``order`` records the names' first use; renderers that share it record their common
+    order, as the rows of sheets written side by side first use formats."""
+
+    def __init__(self, path: str, names: dict[Format, str], order: dict[str, None]) -> None:
+        super().__init__()
+        self.rows = RenderedRows(path)
+        self.names, self.order = names, order
+        self.out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed by done())
+
+    def _style(self, fmt: Format) -> str:
+        name = self.names[fmt]
+        self.order.setdefault(name)
+        return _placeholder(name)
+
+    def append_values(self, row: int, values: Sequence[object], formats: Sequence[Format | None],
+                      height: float | None = None) -> None:
+        count = min(len(values), len(formats))
+        if not count:
+            return
+        self.out.write(self._render(row, values, formats, count, height))
+        rows = self.rows
+        if rows.first is None:
+            rows.first = row
+        rows.last, rows.columns = row, max(rows.columns, count)
+
+    def done(self) -> RenderedRows:
+        """The rows written (the file closed); the format names in the order shared with other renderers."""
+        self.out.close()
+        self.rows.order = list(self.order)
+        return self.rows
+
+
 def _string_xml(attrs: str, text: str) -> str:
     """An inline string cell; the text is always escaped (never passed through as markup)."""
     return f"<c{attrs}{_inline_short(text) if len(text) <= _CACHED_CHARS else _inline(text)}"
 
 
-_CACHED_CHARS = 200  # texts up to this long are memoised (4096 of them: a few MB at most)
+_CACHED_CHARS = 200  # texts up to this long are memoised
+#: How many texts the memos keep. The rows of one project (汇总, 项目信息, its ~10 指标明细 rows) are written together,
+#: so a small memo catches a project's names and the district's recurring texts; a large one would only fill up with
+#: file paths (one each) and make the main process's memory grow with the number of files up to its size.
+_MEMO_TEXTS = 1024
 
 
 def text_lines(text: str, width: float) -> int:
@@ -152,12 +253,12 @@ def text_lines(text: str, width: float) -> int:
     return _lines_short(text, width) if len(text) <= _CACHED_CHARS else wrapped_lines(text, width)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2 * _MEMO_TEXTS)
 def _lines_short(text: str, width: float) -> int:
     return wrapped_lines(text, width)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_MEMO_TEXTS)
 def _inline_short(text: str) -> str:
     """:func:`_inline`, memoised: unit and project names repeat on every indicator row."""
     return _inline(text)

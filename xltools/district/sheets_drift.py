@@ -2,21 +2,23 @@
 
 The rows come from the drift each worker keeps with a file's risk facts (:mod:`xltools.district.process`),
 so they are in the results store with the file's result and come back in later rounds without reading
-the file again.
+the file again. The sheet's rows are sorted by SQLite (``temp.drift``), not in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Iterable, Iterator
 
 import xlsxwriter
+
+from xltools.core.drift import SERIOUS_DRIFT
 
 from xltools.district.results import FileResult
 from xltools.district.rowstream import _RowStream
 from xltools.district.summary import _finish, _Formats, _setup
-from xltools.district.units import unit_sort_key
 
-__all__ = ["DRIFT_SHEET", "DRIFT_HEADERS", "drift_rows", "write_drift"]
+__all__ = ["DRIFT_SHEET", "DRIFT_HEADERS", "DriftRows", "write_drift"]
 
 DRIFT_SHEET = "目标偏离"
 DRIFT_HEADERS = (("序号", 6), ("实施单位", 16), ("项目", 22), ("指标", 18), ("批复值", 16), ("填报值", 16),
@@ -26,21 +28,39 @@ _LEVEL = {"error": "错误", "warning": "警告"}
 DriftRow = tuple[str, str, str, str, str, str, str, str, str]
 
 
-def drift_rows(results: Iterable[FileResult]) -> list[DriftRow]:
-    """(实施单位, 项目, 指标, 批复值, 填报值, 代码, 级别, 单元格, 来源文件) of every drift finding, errors first, then
-    in the district's unit order."""
-    rows: list[tuple[tuple, DriftRow]] = []
-    for result in results:
+class DriftRows:
+    """The round's drift findings, kept in the temporary table ``temp.drift`` as each summarised project goes by
+    (:meth:`add`), read back (:meth:`__iter__`) as (实施单位, 项目, 指标, 批复值, 填报值, 代码, 级别, 单元格, 来源文件): errors
+    first, then in the district's unit order (``temp.unit_rank``, :meth:`Store.rank_units`), project, file and the
+    finding's place in its file. Nothing per project is held in memory."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        db.execute("DROP TABLE IF EXISTS temp.drift")
+        # no column types: values come back as the results store gave them
+        db.execute("CREATE TEMP TABLE drift (late, unit, name, path, n, indicator, approved, reported, code, level, "
+                   "cell)")
+        self.count = self.serious = 0
+
+    def add(self, result: FileResult) -> None:
+        """A summarised project's drift findings (kept with its risk facts)."""
         p = result.project
-        for n, (code, severity, cell, indicator, approved, reported) in enumerate((result.risk or {}).get("drift") or ()):
-            unit, name = (p.unit, p.name) if p is not None else ("", "")
-            key = (severity != "error", unit_sort_key(unit), name, result.path, n)
-            rows.append((key, (unit, name, indicator, approved, reported, code, _LEVEL.get(severity, severity), cell,
-                               result.path)))
-    return [row for _, row in sorted(rows, key=lambda item: item[0])]
+        unit, name = (p.unit, p.name) if p is not None else ("", "")
+        rows = [(int(severity != "error"), unit, name, result.path, n, indicator, approved, reported, code,
+                 _LEVEL.get(severity, severity), cell)
+                for n, (code, severity, cell, indicator, approved, reported)
+                in enumerate((result.risk or {}).get("drift") or ())]
+        self.db.executemany("INSERT INTO temp.drift VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        self.count += len(rows)
+        self.serious += sum(1 for row in rows if row[8] in SERIOUS_DRIFT)
+
+    def __iter__(self) -> Iterator[DriftRow]:
+        return iter(self.db.execute(
+            "SELECT d.unit, d.name, d.indicator, d.approved, d.reported, d.code, d.level, d.cell, d.path "
+            "FROM temp.drift d LEFT JOIN temp.unit_rank u ON u.unit=d.unit ORDER BY d.late, u.rank, d.name, d.path, d.n"))
 
 
-def write_drift(book: xlsxwriter.Workbook, fmt: _Formats, rows: list[DriftRow]) -> None:
+def write_drift(book: xlsxwriter.Workbook, fmt: _Formats, rows: Iterable[DriftRow]) -> None:
     """The sheet 目标偏离 (a line saying so when the round has no drift)."""
     ws = book.add_worksheet(DRIFT_SHEET, worksheet_class=_RowStream)
     _setup(ws, DRIFT_HEADERS, fmt, "朝阳区项目支出绩效自评汇总·目标偏离（与批复的绩效目标不一致之处，错误在前）",
@@ -49,6 +69,6 @@ def write_drift(book: xlsxwriter.Workbook, fmt: _Formats, rows: list[DriftRow]) 
     row = 0
     for row, values in enumerate(rows, start=1):
         ws.append_values(row, (row, *values), formats)
-    if not rows:
+    if not row:
         ws.write_string(1, 1, "没有发现与批复的绩效目标不一致之处", fmt.text)
     _finish(ws, DRIFT_HEADERS, row)

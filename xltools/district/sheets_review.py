@@ -14,7 +14,6 @@ from pathlib import Path
 import xlsxwriter
 
 from xltools.core import Policy
-from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.findings import RULES
 from xltools.core.listbook import ListError
 from xltools.core.parse import normalize_text
@@ -32,7 +31,7 @@ from xltools.district.review import (
 from xltools.district.printing import header_label
 from xltools.district.reviewer_cells import REVIEWER_HEADERS, STATUS_HEADERS, protect, status_cells
 from xltools.district.rowstream import text_lines
-from xltools.district.sheets_drift import drift_rows, write_drift
+from xltools.district.sheets_drift import DriftRows, write_drift
 from xltools.district.store import Store
 from xltools.district.summary import _finish, _Formats, _RowStream, _setup
 from xltools.district.verdicts import CHANGED, RETURNED, UNCHANGED, ReviewBook
@@ -89,7 +88,7 @@ class ReviewSheets:
     expect_rows: list[tuple[str, str, str, str]] | None = None
     previous: tuple[int, str, str] | None = None
     extras: dict[str, object] = field(default_factory=dict)
-    drift_rows: list | None = None
+    drift_rows: DriftRows | None = None
     #: The summary's reviewer columns (combine's; none: 复核重点 without them).
     review: ReviewBook | None = None
 
@@ -116,17 +115,20 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
     db = store.db
     sheets = ReviewSheets(store, round_id, previous=store.previous_round(round_id),
                           review=ReviewBook(store, round_id, policy.total_weight))
-    if drift or options.targets:
+    if drift.count or options.targets:
         sheets.drift_rows = drift
-        sheets.extras["drift"] = len(drift)
-        sheets.extras["drift_serious"] = sum(1 for row in drift if row[5] in SERIOUS_DRIFT)
+        sheets.extras["drift"] = drift.count
+        sheets.extras["drift_serious"] = drift.serious
     sheets.extras["flagged"] = db.execute("SELECT COUNT(*) FROM temp.risk WHERE score > 0").fetchone()[0]
     if options.sample:
-        candidates = [(path, unit, score) for path, unit, score in
-                      db.execute("SELECT path, unit, score FROM temp.risk ORDER BY path")]
+        # a small tuple a project, its key the row's id (not its path) and its unit one text a unit
+        units: dict[str, str] = {}
+        candidates = [(key, units.setdefault(unit, unit), score) for key, unit, score in
+                      db.execute("SELECT rowid, unit, score FROM temp.risk ORDER BY path")]
         drawn = draw_sample(candidates, options.sample, options.seed)
+        del candidates
         for number, item in enumerate(drawn, start=1):
-            name, total, titles, path = db.execute("SELECT name, total, titles, path FROM temp.risk WHERE path=?",
+            name, total, titles, path = db.execute("SELECT name, total, titles, path FROM temp.risk WHERE rowid=?",
                                                    (item.key,)).fetchone()
             sheets.sample_rows.append((number, item.unit, name, total, item.score, item.reason, titles, path))
         sheets.extras["sample"] = [row[-1] for row in sheets.sample_rows]
@@ -149,7 +151,7 @@ def _row_height(texts: list[tuple[object, float]]) -> float | None:
 
 # --- 复核重点 ------------------------------------------------------------------------------------
 
-def _score(store: Store, round_id: int) -> list:
+def _score(store: Store, round_id: int) -> DriftRows:
     """Flag every summarised project (into ``temp.risk``); the round's 目标偏离 rows."""
     db = store.db
     db.executescript("""
@@ -159,10 +161,10 @@ def _score(store: Store, round_id: int) -> list:
         CREATE TEMP TABLE risk (path TEXT PRIMARY KEY, unit TEXT, name TEXT, total REAL, rate REAL, fate TEXT,
                                 score INTEGER, titles TEXT, reasons TEXT);
     """)
-    drifting: list[FileResult] = []
+    drift = DriftRows(db)
     for result in store.files(round_id, used=True):  # first pass: what the round shares
         if result.risk and result.risk.get("drift"):
-            drifting.append(result)
+            drift.add(result)
         p = result.project
         assert p is not None
         facts = result.risk if result.risk is not None else risk_facts(p)
@@ -192,7 +194,7 @@ def _score(store: Store, round_id: int) -> list:
                    (result.path, p.unit, p.name, p.review_total, p.execution_rate, result.fate,
                     sum(h.weight for h in hits), "、".join(FLAGS[h.code].title for h in hits),
                     "\n".join(f"{n}. {h.reason}" for n, h in enumerate(hits, start=1))))
-    return drift_rows(drifting)
+    return drift
 
 
 #: Widths chosen so the sheet prints on one A4 landscape page width (printing.page_groups: no page columns).
@@ -219,8 +221,7 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, review:
     row = 0
     for row, (path, unit, name, total, rate, fate, score, titles, reasons) in enumerate(store.db.execute(
             "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
-            "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path").fetchall(),
-            start=1):
+            "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
         cells: tuple = (row, score, unit, name, total, rate, titles, reasons, FATE_TEXT[fate], path)
         if review is not None:
             cells += status_cells(review.outcome(path), total)

@@ -39,12 +39,12 @@ import hashlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 from xltools.core import Policy
 from xltools.core.errors import UserError, os_reason
-from xltools.district.results import USED_FATES, FileResult, ProjectRow, dumps_value, loads_value, part_index
+from xltools.district.results import USED_FATES, FileResult, Packed, ProjectRow, dumps_value, loads_value, part_index
 from xltools.district.units import unit_sort_key
 
 __all__ = ["Store", "StoreError", "SCHEMA_VERSION", "PARTS", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason", "store_failure"]
@@ -54,7 +54,6 @@ SCHEMA_VERSION = 1
 _USED_SQL = "('ok','tampered','other-layout')"
 assert _USED_SQL == "(" + ",".join(f"'{fate}'" for fate in USED_FATES) + ")", "USED_FATES changed: update the SQL"
 
-#: Fates whose project enters the summary (as :attr:`FileResult.used`).
 #: Fates of a file read as a form (only such files can be another's duplicate), as SQL.
 _FORM_FATES = "('ok','tampered','other-layout','wrong-year')"
 
@@ -133,40 +132,13 @@ _PROJECT_FIELDS = ("year", "unit", "department", "name", "lead", "initial_budget
                    "filled_on")
 
 
-class _Packed(Sequence):
-    """A list kept as its JSON text until first used (most sheets never look at a file's details or findings)."""
-
-    __slots__ = ("_text", "_items")
-
-    def __init__(self, text: str | None) -> None:
-        self._text, self._items = text, None
-
-    def _list(self) -> list:
-        if self._items is None:
-            self._items = [tuple(x) if isinstance(x, list) else x for x in loads_value(self._text)] if self._text else []
-            self._text = None
-        return self._items
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        return self._list()[index]
-
-    def __len__(self) -> int:
-        return len(self._list())
-
-    def __iter__(self) -> Iterator:
-        return iter(self._list())
-
-    def __eq__(self, other: object) -> bool:
-        return list(self._list()) == list(other) if isinstance(other, (list, tuple, Sequence)) else NotImplemented
-
-
 def _project_from(head: str, indicators: bytes, details: str) -> tuple[ProjectRow, dict | None]:
     """The project of a stored result and its risk facts."""
     fields = loads_value(head)
     assert isinstance(fields, dict)
     risk = fields.pop("risk", None)
     # indicators and details stay packed (JSON) until a sheet asks for them
-    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=_Packed(details)), risk  # type: ignore[arg-type]
+    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=Packed(details)), risk  # type: ignore[arg-type]
 
 
 # --- the store -------------------------------------------------------------------------------------
@@ -184,9 +156,12 @@ _FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused,
 class Store:
     """One open results store (a context manager; commits on close)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         try:
+            if read_only:  # another process reads a round while the run's own connection writes
+                self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                return
             self.db = sqlite3.connect(str(path))
             self.db.execute("PRAGMA journal_mode=DELETE")
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -376,8 +351,9 @@ class Store:
 
     # --- reading a round back ---
 
-    def files(self, round_id: int, *, used: bool = False) -> Iterator[FileResult]:
-        """The round's files in input order, or (``used``) its summarised projects by unit, name, path."""
+    def files(self, round_id: int, *, used: bool = False, batch: int = 0) -> Iterator[FileResult]:
+        """The round's files in input order, or (``used``) its summarised projects by unit, name, path. With ``batch``,
+        read ``batch`` rows a query, so that no read holds the store's lock for long (another process reads)."""
         if used:  # the order is worked out on the keys alone: sorting the joined rows would copy every blob
             self.rank_units(round_id)
             self.db.execute("DROP TABLE IF EXISTS temp.used_order")
@@ -386,21 +362,26 @@ class Store:
                 "INSERT INTO temp.used_order SELECT ROW_NUMBER() OVER (ORDER BY u.rank, f.name, f.path), f.seq "
                 "FROM files f LEFT JOIN temp.unit_rank u ON u.unit=f.unit WHERE f.round=? "
                 "AND f.fate IN ('ok','tampered','other-layout')", (round_id,))
-            cursor = self.db.execute(
-                f"SELECT {_FILE_COLUMNS} FROM temp.used_order o JOIN files f ON f.round=? AND f.seq=o.seq "
-                "LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config ORDER BY o.pos", (round_id,))
+            query = (f"SELECT o.pos, {_FILE_COLUMNS} FROM temp.used_order o JOIN files f ON f.round=? AND f.seq=o.seq "
+                     "LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config WHERE o.pos > ? ORDER BY o.pos")
         else:
-            cursor = self.db.execute(
-                f"SELECT {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
-                "WHERE f.round=? ORDER BY f.seq", (round_id,))
-        for path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, fmt, source in cursor:
-            result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt,
-                                source=source)
-            if head is not None:
-                result.project, result.risk = _project_from(head, indicators, details)
-            if findings and findings != "[]":
-                result.findings = _Packed(findings)  # type: ignore[assignment]
-            yield result
+            query = (f"SELECT f.seq, {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 "
+                     "AND r.config=f.config WHERE f.round=? AND f.seq > ? ORDER BY f.seq")
+        if batch:  # the temporary tables made: no transaction left open (it would keep the store's lock)
+            self.db.commit()
+        after, more = -1, True
+        while more:
+            rows = self.db.execute(f"{query} LIMIT {batch}", (round_id, after)).fetchall() if batch else \
+                self.db.execute(query, (round_id, after))
+            for after, path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, fmt, \
+                    source in rows:
+                result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt, source=source)
+                if head is not None:
+                    result.project, result.risk = _project_from(head, indicators, details)
+                if findings and findings != "[]":
+                    result.findings = Packed(findings)  # type: ignore[assignment]
+                yield result
+            more = bool(batch) and len(rows) == batch  # type: ignore[arg-type]
 
     def rank_units(self, round_id: int) -> None:
         """``temp.unit_rank(unit, rank)``: the round's 实施单位 in the district's order (:func:`unit_sort_key`)."""

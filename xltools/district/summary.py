@@ -144,10 +144,12 @@ class _Stream:
     role, title, freeze = "", "", 0
     headers: Sequence[tuple[str, float]] = ()
 
-    def __init__(self, book, fmt: _Formats) -> None:
-        self.ws = book.add_worksheet(SHEET[self.role], worksheet_class=_RowStream)
-        _setup(self.ws, self.headers, fmt, self.title, freeze_cols=self.freeze)
-        self.fmt, self.row = fmt, 0
+    def __init__(self, book, fmt: _Formats, ws=None) -> None:  # type: ignore[no-untyped-def]
+        """The sheet added to ``book``, or (``ws``: a :class:`RowRenderer`) its rows rendered apart (sheetparts.py)."""
+        if ws is None:
+            ws = book.add_worksheet(SHEET[self.role], worksheet_class=_RowStream)
+            _setup(ws, self.headers, fmt, self.title, freeze_cols=self.freeze)
+        self.ws, self.fmt, self.row = ws, fmt, 0
 
     def close(self) -> None:
         _finish(self.ws, self.headers, self.row)
@@ -303,11 +305,16 @@ class _Details(_Stream):
     headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("年度", 6), ("项目负责人", 8), *DETAIL_HEADERS,
                ("来源文件", 30)]
 
-    def __init__(self, book, fmt: _Formats) -> None:
-        super().__init__(book, fmt)
+    def __init__(self, book, fmt: _Formats, ws=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(book, fmt, ws)
         detail_formats = [fmt.text, *[fmt.amount] * 9, fmt.score, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.date]
         self.formats = [fmt.int, fmt.text, fmt.text, fmt.int, fmt.text, *detail_formats, fmt.wrap]
         self.wrapped = [col for col, f in enumerate(self.formats) if f is fmt.wrap]
+
+    def first_use(self) -> None:
+        """Give the formats their indices as the first row would (every row has the same formats)."""
+        for fmt in self.formats:
+            fmt._get_xf_index()
 
     def add(self, number: int, result: FileResult) -> None:
         p = result.project
@@ -325,8 +332,8 @@ class _Indicators(_Stream):
                ("三级指标", 22), ("年度指标值", 14), ("实际完成值", 14), ("分值", 7), ("自评得分", 8),
                ("复核得分", 8), ("偏差原因分析及改进措施", 36)]
 
-    def __init__(self, book, fmt: _Formats) -> None:
-        super().__init__(book, fmt)
+    def __init__(self, book, fmt: _Formats, ws=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(book, fmt, ws)
         self.formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.wrap, fmt.wrap, fmt.score,
                         fmt.score, fmt.score, fmt.wrap]
         self.wrapped = [col for col, f in enumerate(self.formats) if f is fmt.wrap]
@@ -429,12 +436,14 @@ MONEY_NOTE = "各表金额按元填写（money_unit = \"元\"），本表已除�
 
 def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: Policy, *,
                   used: Iterable[FileResult] | None = None, extra: Callable[[xlsxwriter.Workbook], None] | None = None,
-                  tmpdir: str | None = None, link_base: Path | None = None, review: ReviewBook | None = None) -> None:
+                  tmpdir: str | None = None, link_base: Path | None = None, review: ReviewBook | None = None,
+                  parts=None) -> None:  # type: ignore[no-untyped-def]
     """Write the summary workbook to ``target`` (a path or a binary buffer; the caller makes it atomic).
     ``files`` and ``used`` (the summarised projects in the summary's order) may stream; ``extra`` adds the
     review sheets after 图表; ``tmpdir`` is where XlsxWriter keeps its temporary files; with ``link_base``
     (the summary's folder) 汇总's 来源文件 links to each file, relative to the summary where it can be; with
-    ``review`` (combine's) 汇总 gets the reviewer columns and the workbook the very hidden sheet 复核校验."""
+    ``review`` (combine's) 汇总 gets the reviewer columns and the workbook the very hidden sheet 复核校验; ``parts``
+    (combine's :class:`~xltools.district.sheetparts.SheetParts`) has 项目信息, 指标明细, 问题清单 and 文件清单 rendered apart."""
     if used is None:
         used = sorted((r for r in files if r.used),  # units in the district's order (units.py)
                       key=lambda r: (unit_sort_key(r.project.unit), r.project.name, r.path))  # type: ignore[union-attr]
@@ -460,17 +469,27 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     details, indicators = _Details(book, fmt), _Indicators(book, fmt)
     for number, result in enumerate(used, start=1):
         projects.add(result)
-        details.add(number, result)
-        indicators.add(number, result)
+        if parts is None:
+            details.add(number, result)
+            indicators.add(number, result)
+        elif number == 1:  # 项目信息 rendered apart: its formats numbered where its first row would be written
+            details.first_use()
+    if parts is not None:  # 指标明细 has no format 汇总 and 项目信息 have not used
+        parts.splice("details", details)
+        parts.splice("indicators", indicators)
     for sheet in (projects, details, indicators):
         sheet.close()
     units = sums.rows()
     _write_units(units_sheet, fmt, units, policy)
     _write_charts(book, charts_sheet, fmt, units, policy)
     findings, listed = _Findings(book, fmt), _Files(book, fmt)
-    for result in files:
-        findings.add(result)
-        listed.add(result)
+    if parts is not None:
+        parts.splice("findings", findings)
+        parts.splice("files", listed)
+    else:
+        for result in files:
+            findings.add(result)
+            listed.add(result)
     findings.close()
     listed.close()
     if review is not None:

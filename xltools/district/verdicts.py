@@ -30,11 +30,12 @@ import re
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from xltools.district.store import Store
 
 __all__ = ["ACTIONS", "STATUSES", "PENDING", "PASSED", "RETURNED", "CHANGED", "UNCHANGED", "RETURN_ACTIONS",
-           "Outcome", "Verdict", "ReviewBook", "outcomes", "status_counts", "verdicts_of_round", "row_digest",
+           "Outcome", "Status", "Verdict", "ReviewBook", "outcomes", "status_counts", "verdicts_of_round", "row_digest",
            "cell_text", "ensure_tables", "save_verdicts"]
 
 #: The 处理 a reviewer may choose (the data validation list of the 处理 column).
@@ -71,6 +72,11 @@ _LINK = re.compile(r'^=\s*HYPERLINK\(.*,\s*"((?:[^"]|"")*)"\s*\)\s*$', re.IGNORE
 def cell_text(value: object) -> str:
     """A cell's value as the digest compares it, the same whether XlsxWriter wrote it or openpyxl or LibreOffice
     saved it again: numbers to 6 decimals, blanks as empty, a HYPERLINK formula as the text it shows."""
+    kind = type(value)  # the summary's usual cells first: a text that is no formula, a number
+    if kind is str and not value.startswith("="):  # type: ignore[attr-defined]
+        return value  # type: ignore[return-value]
+    if kind is float or kind is int:
+        return f"{float(value):.6f}"  # type: ignore[arg-type]
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -110,24 +116,49 @@ class ReviewBook:
                          (round_id, self.token, total_weight, made))
         for table in ("review_sheets", "review_rows"):
             store.db.execute(f"DELETE FROM {table} WHERE round=?", (round_id,))
+        # the rows' digests go to a temporary table until :meth:`settle`: the summary is written while another process
+        # reads the store, so this connection keeps its changes to the store small (no page of them spilled)
+        store.db.execute("DROP TABLE IF EXISTS temp.review_rows_new")
+        store.db.execute("CREATE TEMP TABLE review_rows_new AS SELECT * FROM review_rows WHERE 0")
         self._pending: list[tuple[int, str, int, str, str]] = []
-        self._outcomes: dict[str, Outcome] | None = None
+        self._counts: dict[str, int] | None = None  # set when the outcomes are worked out (once)
+        self._reviewed = False  # whether any project of the round has a verdict
 
-    def outcome(self, path: str) -> Outcome | None:
-        """The status and final score of the round's project summarised from ``path``."""
-        if self._outcomes is None:
-            self._outcomes = {o.path: o for o in outcomes(self.store, self.round_id)}
-        return self._outcomes.get(path)
+    def _work_out(self) -> None:
+        """Every project's outcome, once: the counts kept, the outcomes of projects with a verdict in the temporary
+        table ``temp.outcomes`` (nothing per project is held here: a district has tens of thousands)."""
+        db = self.store.db
+        db.execute("DROP TABLE IF EXISTS temp.outcomes")
+        db.execute("CREATE TEMP TABLE outcomes (path TEXT PRIMARY KEY, status TEXT NOT NULL, final REAL)")
+        counts = dict.fromkeys(STATUSES, 0)
+        rows: list[tuple[str, str, float | None]] = []
+        for outcome in _iter_outcomes(self.store, self.round_id):
+            counts[outcome.status] += 1
+            if outcome.verdict is not None:
+                rows.append((outcome.path, outcome.status, outcome.final))
+                if len(rows) >= 1000:
+                    db.executemany("INSERT OR REPLACE INTO temp.outcomes VALUES (?, ?, ?)", rows)
+                    rows.clear()
+                self._reviewed = True
+        db.executemany("INSERT OR REPLACE INTO temp.outcomes VALUES (?, ?, ?)", rows)
+        self._counts = counts
+
+    def outcome(self, path: str) -> Status | None:
+        """The status and final score of the round's project summarised from ``path``; ``None`` for a project
+        without a verdict (待复核, its final score its own 复核总分)."""
+        if self._counts is None:
+            self._work_out()
+        if not self._reviewed:
+            return None
+        row = self.store.db.execute("SELECT status, final FROM temp.outcomes WHERE path=?", (path,)).fetchone()
+        return Status(*row) if row is not None else None
 
     def counts(self) -> dict[str, int]:
-        """How many of the round's projects have each status (:func:`status_counts`, from the outcomes already
-        looked up)."""
-        if self._outcomes is None:
-            self._outcomes = {o.path: o for o in outcomes(self.store, self.round_id)}
-        counts = dict.fromkeys(STATUSES, 0)
-        for outcome in self._outcomes.values():
-            counts[outcome.status] += 1
-        return counts
+        """How many of the round's projects have each status (:func:`status_counts`)."""
+        if self._counts is None:
+            self._work_out()
+        assert self._counts is not None
+        return dict(self._counts)
 
     def sheet(self, name: str, first_col: int, columns: int) -> None:
         self.store.db.execute("INSERT OR REPLACE INTO review_sheets VALUES (?, ?, ?, ?)",
@@ -140,8 +171,14 @@ class ReviewBook:
             self.flush()
 
     def flush(self) -> None:
-        self.store.db.executemany("INSERT OR REPLACE INTO review_rows VALUES (?, ?, ?, ?, ?)", self._pending)
+        self.store.db.executemany("INSERT INTO temp.review_rows_new VALUES (?, ?, ?, ?, ?)", self._pending)
         self._pending.clear()
+
+    def settle(self) -> None:
+        """The rows written so far into the store (``review_rows``), once the summary is written."""
+        self.flush()
+        self.store.db.execute("INSERT OR REPLACE INTO review_rows SELECT * FROM temp.review_rows_new")
+        self.store.db.execute("DELETE FROM temp.review_rows_new")
 
 
 # --- what the verdicts make of a round ----------------------------------------------------------------
@@ -160,6 +197,13 @@ class Verdict:
     action: str  # one of ACTIONS, or "" (not decided)
     reviewer: str
     reviewed_on: dt.date | None
+
+
+class Status(NamedTuple):
+    """A project's 复核状态 and 最终得分 (what the summary's reviewer columns show)."""
+
+    status: str  # one of STATUSES
+    final: float | None
 
 
 @dataclass(frozen=True)
@@ -214,7 +258,7 @@ def _iter_outcomes(store: Store, round_id: int) -> Iterator[Outcome]:
         "WHERE w.unit IS f.unit AND w.name IS f.name AND w.year IS f.year AND w.round <= f.round "
         "ORDER BY w.round DESC, w.imported DESC LIMIT 1) "
         "WHERE f.round=? AND f.fate IN ('ok','tampered','other-layout') ORDER BY f.unit, f.name, f.path",
-        (round_id,)).fetchall()
+        (round_id,))
     for path, unit, name, year, total, sha, config, v_sha, v_config, *verdict in rows:
         if verdict[0] is None:
             yield Outcome(path, unit, name, year, total, PENDING, total, None)

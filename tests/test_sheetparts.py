@@ -1,0 +1,94 @@
+"""项目信息, 指标明细, 问题清单 and 文件清单 rendered apart (another process, or this one) and spliced into the summary give
+the very workbook the summary writer writes row by row: every part of the two files compared byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xltools.core import Policy
+from xltools.district import sheetparts
+from xltools.district.combine import _Rows, _write_summary
+from xltools.district.results import FileResult, IndicatorRow, ProjectRow
+from xltools.district.sheetparts import SheetParts
+from xltools.district.store import Store
+
+TODAY = dt.date(2025, 3, 1)
+PARENT = os.getpid()
+
+
+def _project(n: int) -> ProjectRow:
+    indicators = [IndicatorRow("产出指标", "数量指标", f"指标{k}", "≥40个", "40个" if k else None, 20, 20 - k, None,
+                               "原因 & <说明>\n第二行" if k == 1 else "") for k in range(n % 4)]
+    return ProjectRow(year="2024", unit=f"第{n % 3}街道办事处", department="城管办", name=f"项目{n}", lead="王",
+                      initial_budget=100.0, annual_budget=100.0 + n, executed=90.5, execution_rate=0.9, budget_score=9.0,
+                      subtotals={"产出指标": 50.0}, self_total=88.0, review_total=80.0 + n, grade="良",
+                      filled_on=dt.date(2025, 1, n % 28 + 1), packed_indicators=ProjectRow.pack(indicators),
+                      details=("85991234", *[1.5 * n] * 9, 10.0, "预期" * n, "实际", "张三", "", dt.date(2025, 2, 1)))
+
+
+def _results() -> list[FileResult]:
+    """Forms (tampered ones too), files that are no form, errors and warnings, in an input order the units do not
+    follow (the summarised projects are sorted, the files are not)."""
+    out = []
+    for n in range(1, 40):
+        fate = "tampered" if n % 7 == 0 else "ok"
+        findings = [("自评表", f"H{n}", "score-mismatch", "error" if n % 2 else "warning", f"说明{n}")] * (n % 3)
+        out.append(FileResult(f"第{n % 3}街道/{n:03d}.xlsx", fate, size=1000 * n, mtime=1.7e9 + n, sha256=f"{n:064x}",
+                              project=_project(n), findings=findings, format="xlsx" if n % 5 else "xls"))
+        if n % 10 == 0:
+            out.append(FileResult(f"第{n % 3}街道/说明{n}.docx", "not-template", "不是自评表" * n))
+    return out
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as book:
+        return {name: book.read(name) for name in book.namelist() if not name.startswith("docProps/")}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    path = tmp_path_factory.mktemp("parts") / "store.sqlite"
+    with Store(path) as db:
+        round_id, _ = db.begin_round(None, "汇总.xlsx", "cfg")
+        for seq, result in enumerate(_results()):
+            db.add(round_id, seq, result, "cfg", TODAY)
+    return path, round_id
+
+
+def _summary(tmp_path: Path, store: tuple[Path, int], name: str, parallel: bool | None) -> Path:
+    """The summary of the round, its long sheets written row by row (``parallel`` None) or rendered apart."""
+    path, round_id = store
+    output = tmp_path / f"{name}.xlsx"
+    with Store(path) as db, SheetParts(path, round_id, str(tmp_path), bool(parallel)) as parts:
+        _write_summary(output, _Rows(db, round_id, used=False), Policy(), parts if parallel is not None else None,
+                       used=_Rows(db, round_id, used=True), link_base=tmp_path)
+    return output
+
+
+def test_sheets_rendered_apart_are_the_sheets_written_row_by_row(tmp_path: Path, store: tuple[Path, int]) -> None:
+    rows = _parts(_summary(tmp_path, store, "rows", None))
+    assert _parts(_summary(tmp_path, store, "here", False)) == rows
+    assert _parts(_summary(tmp_path, store, "apart", True)) == rows
+    assert b"\x02" not in b"".join(rows.values())  # no placeholder left over (and the sheets were written)
+    assert rows["xl/worksheets/sheet5.xml"].count(b"<row ") == 1 + sum(n % 4 for n in range(1, 40))  # 指标明细
+
+
+def _dies_in_the_second_process(*args: object) -> object:
+    if os.getpid() != PARENT:
+        os._exit(3)  # as a process the out-of-memory killer ended
+    return RENDER(*args)  # type: ignore[operator]
+
+
+RENDER = sheetparts.render_parts
+
+
+def test_a_renderer_that_dies_is_replaced_by_rendering_here(tmp_path: Path, store: tuple[Path, int],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _parts(_summary(tmp_path, store, "rows", None))
+    monkeypatch.setattr(sheetparts, "render_parts", _dies_in_the_second_process)
+    assert _parts(_summary(tmp_path, store, "after", True)) == rows

@@ -1,0 +1,121 @@
+"""The summary's longest sheets rendered beside the main process: 项目信息, 指标明细, 问题清单 and 文件清单.
+
+Once a round's results are stored and its fates final, these four sheets need nothing but the store: a second
+process (:func:`render_parts`, reading the store on a read-only connection) renders their rows into files while
+the main process writes 汇总 and the review sheets; the main process then splices the rendered rows into
+the workbook (:meth:`~xltools.district.rowstream._RowStream.splice`). The rows are the very rows the summary's
+sheet classes write (the same code renders them), their formats' style indices given in the order the summary
+first uses them, so the workbook is the one a single process writes. With one job (or when the second process
+cannot be started or dies) the same rendering runs in the main process.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import xlsxwriter
+
+from xltools.district.process import watch_parent
+from xltools.district.rowstream import RenderedRows, RowRenderer
+from xltools.district.store import Store
+from xltools.district.summary import _Details, _Files, _Findings, _Formats, _Indicators
+
+__all__ = ["SheetParts", "render_parts"]
+
+Rendered = dict[str, RenderedRows]
+
+#: Rows read from the store a query: the main process may commit meanwhile (it waits for one query at most).
+_BATCH = 200
+
+
+def _format_names(fmt: _Formats) -> dict[object, str]:
+    """Every format of a :class:`_Formats` by its attribute name (the placeholders' names)."""
+    return {value: name for name, value in vars(fmt).items() if isinstance(value, xlsxwriter.format.Format)}
+
+
+def render_parts(store_path: str, round_id: int, folder: str) -> Rendered:
+    """Render 项目信息 and 指标明细 (the summarised projects in the summary's order) and 问题清单 with 文件清单 (every file in input
+    order, the two side by side as the summary writes them) of round ``round_id`` into files in ``folder``."""
+    fmt = _Formats(xlsxwriter.Workbook(io.BytesIO()))  # formats only (named): the real ones are the summary's
+    names = _format_names(fmt)
+    with Store(Path(store_path), read_only=True) as store:
+        details = _Details(None, fmt, RowRenderer(os.path.join(folder, "details.xml"), names, {}))
+        indicators = _Indicators(None, fmt, RowRenderer(os.path.join(folder, "indicators.xml"), names, {}))
+        for number, result in enumerate(store.files(round_id, used=True, batch=_BATCH), start=1):
+            details.add(number, result)
+            indicators.add(number, result)
+        order: dict[str, None] = {}
+        findings = _Findings(None, fmt, RowRenderer(os.path.join(folder, "findings.xml"), names, order))
+        listed = _Files(None, fmt, RowRenderer(os.path.join(folder, "files.xml"), names, order))
+        for result in store.files(round_id, batch=_BATCH):
+            findings.add(result)
+            listed.add(result)
+    return {role: sheet.ws.done() for role, sheet in
+            (("details", details), ("indicators", indicators), ("findings", findings), ("files", listed))}
+
+
+class SheetParts:
+    """The rendering of one round's 项目信息, 指标明细, 问题清单 and 文件清单: started in a process of its own (``parallel``) when
+    made, else done here when first asked for; :meth:`splice` puts a sheet's rows into the summary."""
+
+    def __init__(self, store_path: Path, round_id: int, folder: str, parallel: bool) -> None:
+        self.args = (str(store_path), round_id, folder)
+        self.pool: ProcessPoolExecutor | None = None
+        self.future: Future[Rendered] | None = None
+        self.rendered: Rendered | None = None
+        if parallel:
+            self.pool = ProcessPoolExecutor(max_workers=1, initializer=_quiet)
+            self.future = self.pool.submit(render_parts, *self.args)
+
+    def _result(self) -> Rendered:
+        if self.rendered is None:
+            if self.future is not None:
+                try:
+                    self.rendered = self.future.result()
+                    assert self.pool is not None
+                    self.pool.shutdown(wait=True)
+                    self.pool = None
+                except BrokenProcessPool:  # the process died (killed, out of memory): render here instead
+                    self.close()
+            if self.rendered is None:
+                self.rendered = render_parts(*self.args)
+        return self.rendered
+
+    def splice(self, role: str, sheet) -> None:  # type: ignore[no-untyped-def]
+        """The rendered rows of ``role`` (details, indicators, findings, files) into ``sheet`` (the summary's)."""
+        rows = self._result()[role]
+        sheet.ws.splice(rows, _by_name(sheet.fmt))
+        sheet.row = rows.last if rows.first is not None else 0
+
+    def __enter__(self) -> SheetParts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the second process now, if it still runs (the summary failed or was interrupted). ``ProcessPoolExecutor``
+        has no public way to end a running process before Python 3.14; its ``_processes`` map is the way in."""
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+                process.join(5)
+
+
+def _quiet() -> None:
+    """The second process's set-up, as a combine worker's: Ctrl-C is the main process's to handle (it ends this
+    one), and this one ends when the main process is killed outright."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent()
+
+
+def _by_name(fmt: _Formats) -> dict[str, object]:
+    return {name: value for value, name in _format_names(fmt).items()}
