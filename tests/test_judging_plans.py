@@ -86,3 +86,14 @@ def test_row_paths_of_findings():
         fields = {f.field for f in validate(broken, DEFAULT_POLICY) if f.field.startswith("indicators[")}
         assert {"indicators[0].name", "indicators[0].weight", "indicators[12].name", "indicators[12].weight"} <= fields
         assert not any(f.startswith(("indicators[1].", "indicators[11].")) for f in fields)
+
+
+def test_indicator_rows_go_to_the_model_in_its_field_order():
+    """form_from_cells hands each indicator row over as its values in _INDICATOR_PARTS order, positionally."""
+    from xltools.core.model import Indicator, titles
+    from xltools.form.layout import _INDICATOR_PARTS
+
+    assert tuple(_INDICATOR_PARTS) == tuple(titles(Indicator))
+    cells = {LAYOUT.indicator_cell(0, part): f"{part} 值" for part in _INDICATOR_PARTS}
+    form = LAYOUT.form_from_cells(cells.get)
+    assert [getattr(form.indicators[0], part) for part in _INDICATOR_PARTS] == [f"{p} 值" for p in _INDICATOR_PARTS]

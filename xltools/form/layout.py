@@ -460,10 +460,10 @@ class Layout:
         rows = [values[i:i + width] for i in range(at, at + width * len(indicator_cells), width)]
         while rows and rows[-1].count(None) == len(rows[-1]):
             rows.pop()
-        # a row of blanks (None after _clean) is what is_empty() calls empty
+        # a row of blanks (None after _clean) is what is_empty() calls empty; an indicator row goes as its values
+        # (_INDICATOR_PARTS is Indicator's field order: tests/test_judging_plans.py)
         return form_from_cells(data, {key: (None if list(row.values()).count(None) == len(row) else row)
-                                      for key, row in funds.items()},
-                               [dict(zip(_INDICATOR_PARTS, row)) for row in rows])
+                                      for key, row in funds.items()}, rows)
 
 def _num(value: float) -> str:
     return f"{value:g}"
