@@ -429,17 +429,22 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 todo.append(item.path, item.shown)
                 seqs.append(seq)
             del entries
+            stored: list[tuple[int, FileResult, str]] = []  # results stored a few dozen at a time
             for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today, targets)):
                 for row in result.parts or (result,):  # a list workbook: one row per project
                     if row.traceback:
                         tracebacks[row.path] = row.traceback
-                    db.add(round_id, seq, row, config, today, _db_path(source))
+                    stored.append((seq, row, _db_path(source)))
                 done += 1
+                if len(stored) >= 64 or done % 500 == 0:
+                    db.add_many(round_id, stored, config, today)
+                    stored.clear()
                 if done % 500 == 0:
                     db.commit()
                 if progress:
                     progress(done, total, result)
-            del todo, seqs
+            db.add_many(round_id, stored, config, today)
+            del todo, seqs, stored
             year = year or db.common_year(round_id)
             if year:
                 db.mark_wrong_year(round_id, year)
