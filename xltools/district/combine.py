@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import hashlib
 import itertools
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -318,6 +319,12 @@ def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, part
     sink.check()
 
 
+def _render_apart(jobs: int, files: int) -> bool:
+    """Whether the summary's long sheets are rendered in a process of their own: when the run has workers, and where
+    a process starts by importing xltools again (Windows), only for a round whose rows outweigh that start."""
+    return jobs > 1 and (files >= 500 or multiprocessing.get_start_method() == "fork")
+
+
 def _db_path(path: Path | str) -> str:
     """A path as the store keeps it (SQLite text is UTF-8): a name that is not UTF-8 is kept with escapes."""
     text = str(path)
@@ -452,7 +459,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             db.commit()
             files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
             # the long sheets rendered from the committed store beside this process while it writes the rest
-            with scratch_folder("xltools-parts-") as scratch, SheetParts(store_path, round_id, scratch, jobs > 1) as parts:
+            with scratch_folder("xltools-parts-") as scratch, \
+                    SheetParts(store_path, round_id, scratch, _render_apart(jobs, total)) as parts:
                 sheets = review_sheets(db, round_id, review, policy or DEFAULT_POLICY)
                 try:
                     with atomic_output(output, force=force) as tmp:
