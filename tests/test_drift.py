@@ -44,6 +44,26 @@ def test_a_form_as_approved_has_no_drift():
     assert drift_findings(clean_form(), approved()) == []
 
 
+def test_a_form_as_approved_is_not_compared_value_by_value(monkeypatch):
+    """A form saying every approved value as typed (a prefilled one as sent) needs one comparison of the whole,
+    an empty row at the end (a template's spare row) included; a row with only 实际完成值 is compared."""
+    import xltools.core.drift as drift
+
+    form = clean_form()
+    spare = replace(form, indicators=[*form.indicators, Indicator()])
+    only_actual = replace(form, indicators=[*form.indicators, Indicator(actual="12")])
+    assert codes(drift_findings(only_actual, approved())) == [("indicator-added", "warning", "indicators[6].name")]
+
+    def compared(*args, **kwargs):
+        raise AssertionError("compared value by value")
+
+    monkeypatch.setattr(drift, "_indicators", compared)
+    monkeypatch.setattr(drift, "parse_number", compared)
+    assert drift_findings(form, approved()) == [] and drift_findings(spare, approved()) == []
+    with pytest.raises(AssertionError, match="value by value"):
+        drift_findings(only_actual, approved())
+
+
 @pytest.mark.parametrize("reported", ["≥90%", "≥ 90 %", "不低于90%", "90%以上", "大于等于90%", "≥９０％", "90%及以上"])
 def test_equivalent_wordings_are_one_target(reported):
     assert compare_target("≥90%", reported, Policy()).outcome == "same"
@@ -87,8 +107,8 @@ def test_weight_changed():
     assert "为 10，批复的分值为 15" in found[0].message
     # targets without a 分值: nothing to compare
     project = approved()
-    bare = project.__class__(**{**project.__dict__, "indicators": tuple(
-        TargetIndicator(i.level1, i.level2, i.name, i.target, None, i.row) for i in project.indicators)})
+    bare = replace(project, indicators=tuple(
+        TargetIndicator(i.level1, i.level2, i.name, i.target, None, i.row) for i in project.indicators))
     assert drift_findings(with_indicator(1, weight=10), bare) == []
 
 

@@ -4,6 +4,7 @@ round trip (locks kept, formulas computed, in-sheet checks working)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def _many() -> object:
     """A project with 20 indicators (more than the template's 15 rows)."""
     base = approved()
     extra = tuple(TargetIndicator("产出指标", "数量指标", f"改造点位{i}", f"≥{i}个", 1, row=10 + i) for i in range(14))
-    return base.__class__(**{**base.__dict__, "name": "大项目", "indicators": base.indicators + extra})
+    return dataclasses.replace(base, name="大项目", indicators=base.indicators + extra)
 
 
 @pytest.fixture
@@ -71,8 +72,7 @@ def test_safe_names_for_windows(tmp_path):
     assert safe_name("NUL", "x") == "NUL_" and safe_name("com1.txt", "x") == "com1.txt_"
     assert safe_name(" . ", "未填") == "未填" and len(safe_name("长" * 300, "x")) == 60
     p = approved()
-    twins = [p, p.__class__(**{**p.__dict__, "name": "垃圾分类桶站改造?"}),
-             p.__class__(**{**p.__dict__, "name": "垃圾分类桶站改造*"})]
+    twins = [p, dataclasses.replace(p, name="垃圾分类桶站改造?"), dataclasses.replace(p, name="垃圾分类桶站改造*")]
     names = [path.name for path in form_paths(twins, tmp_path)]
     assert names == ["垃圾分类桶站改造.xlsx", "垃圾分类桶站改造_.xlsx", "垃圾分类桶站改造_（2）.xlsx"]
 

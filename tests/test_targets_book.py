@@ -265,3 +265,25 @@ def test_targets_digest_equal_for_equal_targets_and_changed_by_any_value(tmp_pat
                                                                             "budget", "goal")},
                                           "indicators": (project.indicators[0], changed, *project.indicators[2:])}),))
     assert targets_digest(other) != targets_digest(first)
+
+
+def test_targets_digest_of_equal_values_held_by_other_objects_and_of_dates():
+    import datetime as dt
+
+    from xltools.core.targets import TargetIndicator, TargetProject, Targets, targets_digest
+
+    def targets(deadline, shared):
+        unit = "".join(["朝阳", "街道"])  # a new str object each time, equal text
+        first = "".join(["产出", "指标"])
+        second = first if shared else "".join(["产出", "指标"])  # one object twice, or two equal objects
+        indicators = (TargetIndicator(first, "时效指标", "完成时间", deadline, 10, row=2),
+                      TargetIndicator(second, "数量指标", "点位", "≥5个", 10.5, row=3))
+        return Targets((TargetProject(None, unit, "区民政局", "社区服务", 120, "全年目标", indicators, row=2),))
+
+    text = targets("12月底前", shared=True)
+    assert targets_digest(text) == targets_digest(targets("12月底前", shared=False))
+    assert targets_digest(text) != targets_digest(targets("11月底前", shared=True))
+    dated = targets(dt.date(2026, 12, 31), shared=True)  # a value marshal does not write: still a digest
+    assert targets_digest(dated) == targets_digest(targets(dt.date(2026, 12, 31), shared=False))
+    assert targets_digest(dated) != targets_digest(targets(dt.date(2026, 11, 30), shared=True))
+    assert targets_digest(dated) != targets_digest(text)

@@ -12,6 +12,7 @@ scoring reads them (:func:`~xltools.core.quantity.parse_quantity`, :func:`~xltoo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from difflib import SequenceMatcher
 from typing import Literal
 
@@ -164,13 +165,23 @@ def _weight(value: object) -> float | None:
     return parse_number(value, suffixes=("分",)).value
 
 
+_TYPED = attrgetter("level1", "level2", "name", "target", "weight")
+_NO_INDICATOR = (None,) * 5
+
+
+def _typed(form: Form) -> tuple[object, ...]:
+    """What ``form`` says of what is approved, as typed, in the shape of :attr:`TargetProject.typed`: its
+    non-empty indicators' (一级, 二级, 三级, 指标值, 分值). A row with none of them is looked at again (empty,
+    or only 实际完成值 …); a blank text in them keeps its row, which then differs from any approved one."""
+    rows = tuple(map(_TYPED, form.indicators))
+    if _NO_INDICATOR in rows:
+        rows = tuple(_TYPED(ind) for ind in form.indicators if not ind.is_empty())
+    return (form.fund("total").initial_budget, form.goal_expected, rows)
+
+
 def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | None) -> list[DriftFinding]:
     findings: list[DriftFinding] = []
     rows = [(i, ind) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
-    if len(rows) == len(project.indicators) and all(
-            (ind.level1, ind.level2, ind.name, ind.target, ind.weight) == approved.typed
-            for (_, ind), approved in zip(rows, project.indicators)):
-        return findings  # every indicator as approved, in order (a prefilled form as sent): nothing to compare
     unmatched = dict(rows)
     by_key: dict[tuple[str, str, str], list[int]] = {}
     for i, ind in rows:
@@ -235,6 +246,8 @@ def _indicators(form: Form, project: TargetProject, policy: Policy, year: int | 
 
 def drift_findings(form: Form, project: TargetProject, policy: Policy | None = None) -> list[DriftFinding]:
     """What ``form`` changed of its approved ``project``: header, 年初预算数, 年度总体目标 and indicators."""
+    if _typed(form) == project.typed:
+        return []  # every approved value as approved (a prefilled form as sent): nothing to compare
     policy = policy or DEFAULT_POLICY
     findings: list[DriftFinding] = []
     approved_budget = project.budget_value

@@ -17,13 +17,14 @@ amounts given in 元.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from .errors import UserError
 from .parse import normalize_text
 
-__all__ = ["Column", "ListSpec", "HeaderMatch", "ListRecord", "ListError", "header_text", "column_letter"]
+__all__ = ["Column", "ListSpec", "HeaderMatch", "ListRecord", "ListRow", "ListError", "header_text", "column_letter"]
 
 #: Rows searched for the header row (a title or a note may stand above it).
 HEADER_SCAN_ROWS = 10
@@ -191,36 +192,81 @@ class ListSpec:
         return "；".join(f"{c.header}" + (f"（或 {'、'.join(c.aliases)}）" if c.aliases else "") for c in columns
                         if c.required)
 
-    def records(self, match: HeaderMatch, rows: Iterable[tuple[int, Sequence[object]]]) -> Iterator[ListRecord]:
-        """The data rows after the header row, as records; blank rows are skipped. When every group column
-        of a row is blank (or merged), the group's values are the previous record's (``carried``)."""
-        group = [c.key for c in self.columns if c.group and c.key in match.columns]
-        down = [c.key for c in self.columns if c.fill_down and c.key in match.columns]
-        items = list(match.columns.items())
-        width = max((index for _, index in items), default=-1) + 1
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The columns' keys in the spec's order (the order of :meth:`rows`' values)."""
+        return tuple(column.key for column in self.columns)
+
+    def rows(self, match: HeaderMatch, rows: Iterable[tuple[int, Sequence[object]]]) -> Iterator[ListRow]:
+        """The data rows after the header row as :data:`ListRow` tuples ``(row, values, carried, group_row)``:
+        ``values`` one per column of the spec in its order (:attr:`keys`; ``None`` for a column the list does
+        not have), taken by index with no mapping per row. Blank rows are skipped. When every group column of
+        a row is blank (or merged), the group's values are the previous group's (``carried``); a blank
+        fill-down column takes the row above's value within one group."""
+        keys = self.keys
+        present = [i for i, key in enumerate(keys) if key in match.columns]
+        pick = _picker([match.columns[keys[i]] for i in present])
+        # a column the list lacks reads as None: the picked values, then one None, spread over the spec's keys
+        spread = None if len(present) == len(keys) else _picker(
+            [present.index(i) if i in present else len(present) for i in range(len(keys))])
+        width = max(match.columns.values(), default=-1) + 1
+        group = [i for i in present if self.columns[i].group]
+        down = [i for i in present if self.columns[i].fill_down]
+        of_group = _picker(group) if group else None
         none: frozenset[str] = frozenset()
-        last: dict[str, object] = {}
-        above: dict[str, object] = {}
+        last: tuple[object, ...] = ()
+        above: tuple[object, ...] = ()
         last_row = 0
-        for row, values in rows:
+        for row, line in rows:
             if row <= match.row:
                 continue
-            if len(values) < width:
-                values = [*values, *[None] * (width - len(values))]
-            record = {key: values[index] for key, index in items}
-            if not any(map(_filled, record.values())):
+            if len(line) < width:
+                line = [*line, *[None] * (width - len(line))]
+            values = pick(line)
+            if spread is not None:
+                values = spread((*values, None))
+            if not any(map(_filled, values)):
                 continue
             carried = none
-            if group and last and not any(map(_filled, map(record.__getitem__, group))):
-                carried = frozenset(key for key in group if _filled(last.get(key)))
-                record.update({key: last.get(key) for key in group})
-            elif group:
-                last = {key: record[key] for key in group}
-                last_row, above = row, {}
+            if of_group is not None and last and not any(map(_filled, of_group(values))):
+                carried = frozenset(keys[i] for i in group if _filled(last[i]))
+                filled_in = list(values)
+                for i in group:
+                    filled_in[i] = last[i]
+                values = tuple(filled_in)
+            elif of_group is not None:
+                last, last_row, above = values, row, ()
             if above:
-                filled = frozenset(key for key in down if not _filled(record[key]) and _filled(above.get(key)))
-                if filled:
-                    record.update({key: above[key] for key in filled})
-                    carried |= filled
-            above = {key: record[key] for key in down}
-            yield ListRecord(row, record, carried, last_row or row)
+                below = [i for i in down if not _filled(values[i]) and _filled(above[i])]
+                if below:
+                    filled_in = list(values)
+                    for i in below:
+                        filled_in[i] = above[i]
+                    values = tuple(filled_in)
+                    carried |= frozenset(keys[i] for i in below)
+            if down:
+                above = values
+            yield row, values, carried, last_row or row
+
+    def records(self, match: HeaderMatch, rows: Iterable[tuple[int, Sequence[object]]]) -> Iterator[ListRecord]:
+        """:meth:`rows` as records: each a mapping of the list's known columns (those it has) to their values."""
+        keys = self.keys
+        items = [(key, keys.index(key)) for key in match.columns]
+        for row, values, carried, group_row in self.rows(match, rows):
+            yield ListRecord(row, {key: values[i] for key, i in items}, carried, group_row)
+
+
+#: One data row of a list as :meth:`ListSpec.rows` yields it: (1-based row, values in the spec's column order,
+#: the keys carried down from above, the row where its group was given).
+ListRow = tuple[int, tuple[object, ...], frozenset[str], int]
+
+
+def _picker(indices: Sequence[int]) -> Callable[[Sequence[object]], tuple[object, ...]]:
+    """The values at ``indices`` of a sequence, always as a tuple (``operator.itemgetter`` gives one value
+    alone for one index)."""
+    if len(indices) == 1:
+        index = indices[0]
+        return lambda line: (line[index],)
+    if not indices:
+        return lambda line: ()
+    return itemgetter(*indices)  # type: ignore[return-value]

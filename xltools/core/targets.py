@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import marshal
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from .findings import Finding
-from .listbook import Column, HeaderMatch, ListError, ListRecord, ListSpec
+from .listbook import Column, HeaderMatch, ListError, ListRow, ListSpec
 from .model import Form, FundRow, Funds, Indicator
 from .parse import memoise_text, normalize_text, parse_number
 from .policy import DEFAULT_POLICY, Policy
@@ -78,9 +80,9 @@ def indicator_key(level1: object, level2: object, name: object) -> tuple[str, st
     return (name_key(split_level1(level1)[0]), name_key(level2), name_key(name))
 
 
-@dataclass(frozen=True)
-class TargetIndicator:
-    """One approved indicator and the list row it came from."""
+class TargetIndicator(NamedTuple):
+    """One approved indicator and the list row it came from (a named tuple: a district's list holds tens of
+    thousands, made in one pass and never changed)."""
 
     level1: object
     level2: object
@@ -89,17 +91,17 @@ class TargetIndicator:
     weight: object
     row: int = 0
 
-    @cached_property
+    @property
     def key(self) -> tuple[str, str, str]:
-        """(一级, 二级, 三级) as matched (computed once: a run compares every form of the project with it)."""
+        """(一级, 二级, 三级) as matched."""
         return indicator_key(self.level1, self.level2, self.name)
 
-    @cached_property
+    @property
     def typed(self) -> tuple[object, ...]:
         """(一级, 二级, 三级, 指标值, 分值) as typed: a form's indicator equal to it cannot drift from it."""
-        return (self.level1, self.level2, self.name, self.target, self.weight)
+        return self[:5]
 
-    @cached_property
+    @property
     def weight_value(self) -> float | None:
         """The approved 分值 as a number (``None``: none given, or no number)."""
         return parse_number(self.weight, suffixes=("分",)).value
@@ -117,6 +119,13 @@ class TargetProject:
     goal: object
     indicators: tuple[TargetIndicator, ...]
     row: int = 0
+    #: (年初预算数, 年度总体目标, every indicator's :attr:`TargetIndicator.typed`) as approved: a form that says
+    #: exactly this has not drifted (made with the targets, in the process that reads the list, so the processes
+    #: that compare forms only read it).
+    typed: tuple[object, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "typed", (self.budget, self.goal, tuple(i[:5] for i in self.indicators)))
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -158,9 +167,17 @@ class Targets:
         by_name = {(name_key(p.unit), name_key(p.name)): p for p in self.projects}
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_by_name", by_name)
+        # 实施单位 + 项目名称 exactly as the list types them: a form that types them so (a prefilled one, or one
+        # copied from the list) is found without normalising its names; the same project as by_name's
+        object.__setattr__(self, "_by_typed", {(p.unit, p.name): by_name[name_key(p.unit), name_key(p.name)]
+                                               for p in self.projects})
 
     def find(self, code: object, unit: object, name: object) -> TargetProject | None:
         """The project a form names: by 项目代码 when both have one, else by 实施单位 + 项目名称."""
+        if code is None:
+            found = self._by_typed.get((unit, name))  # type: ignore[attr-defined]
+            if found is not None:
+                return found  # type: ignore[no-any-return]
         code_text = name_key(code)
         if code_text and code_text in self._by_code:  # type: ignore[attr-defined]
             return self._by_code[code_text]  # type: ignore[attr-defined,no-any-return]
@@ -184,12 +201,15 @@ def _project_rows(project: TargetProject) -> list[object]:
 def targets_digest(targets: Targets) -> str:
     """A SHA-256 of what the targets say (projects and indicators as read, in order): equal targets, equal
     digest (a run's store remembers results per digest). Of the values as read, not normalised as a 1.2 form's
-    :func:`project_digest` is: a run hashes a district's whole list, so this stays cheap."""
-    digest = hashlib.sha256()
-    for p in targets.projects:
-        digest.update(repr((p.code, p.unit, p.department, p.name, p.budget, p.goal,
-                            [(i.level1, i.level2, i.name, i.target, i.weight) for i in p.indicators])).encode("utf-8"))
-    return digest.hexdigest()
+    :func:`project_digest` is: a run hashes a district's whole list, so this stays cheap — the values written by
+    :mod:`marshal` (format 2: no references, so equal values give equal bytes whichever objects hold them),
+    or by ``repr`` when a value is one marshal does not write (a date)."""
+    values = [(p.code, p.unit, p.department, p.name, p.budget, p.goal, p.typed[2]) for p in targets.projects]
+    try:
+        data = b"m" + marshal.dumps(values, 2)
+    except ValueError:
+        data = b"r" + repr(values).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
 
 
 def project_digest(project: TargetProject) -> str:
@@ -214,79 +234,92 @@ def _budget(value: object, unit: str) -> object:
     return round(number.value / 10000, 6) if number.value is not None else value
 
 
+#: TARGETS_SPEC's columns: the project's (its group columns) first, then the indicator's.
 _PROJECT_KEYS = ("code", "unit", "department", "name", "budget", "goal")
 _INDICATOR_KEYS = ("level1", "level2", "indicator", "target", "weight")
+if TARGETS_SPEC.keys != _PROJECT_KEYS + _INDICATOR_KEYS:  # build_targets cuts rows by these positions
+    raise ImportError("TARGETS_SPEC's columns are not in build_targets' order")
+_PROJECT = slice(0, len(_PROJECT_KEYS))
+_INDICATOR = slice(len(_PROJECT_KEYS), None)
+_UNIT, _NAME, _BUDGET = _PROJECT_KEYS.index("unit"), _PROJECT_KEYS.index("name"), _PROJECT_KEYS.index("budget")
 
 
-def _add_indicator(indicators: list[TargetIndicator], record: ListRecord) -> None:
-    """The record's indicator, unless its indicator columns are all blank (分值 alone is no indicator)."""
-    parts = [_value(v) for v in map(record.values.get, _INDICATOR_KEYS)]
-    if parts[0] is not None or parts[1] is not None or parts[2] is not None or parts[3] is not None:
-        indicators.append(TargetIndicator(*parts, row=record.row))
+_new_tuple = tuple.__new__
 
 
-def build_targets(records: Sequence[ListRecord], header: HeaderMatch, *, sheet: str = "", source: str = ""
-                  ) -> Targets:
-    """Group the list's records into projects (a project's rows follow each other). A project given twice
-    (same 项目代码, else same 实施单位 + 项目名称, in two separate places) or with two different values in
-    one project column is a :class:`ListError` naming both rows."""
+def _add_indicator(indicators: list[TargetIndicator], row: int, values: tuple[object, ...]) -> None:
+    """The row's indicator, unless its indicator columns are all blank (分值 alone is no indicator)."""
+    level1, level2, name, target, weight = [
+        (v.strip() or None) if type(v) is str else _value(v) for v in values[_INDICATOR]]
+    if level1 is not None or level2 is not None or name is not None or target is not None:
+        # TargetIndicator(...) without its generated __new__'s Python call: a list holds tens of thousands
+        indicators.append(_new_tuple(TargetIndicator, (level1, level2, name, target, weight, row)))
+
+
+def build_targets(rows: Iterable[ListRow], header: HeaderMatch, *, sheet: str = "", source: str = "") -> Targets:
+    """Group the list's rows (:meth:`~xltools.core.listbook.ListSpec.rows` of :data:`TARGETS_SPEC`) into projects
+    (a project's rows follow each other). A project given twice (same 项目代码, else same 实施单位 + 项目名称, in
+    two separate places) or with two different values in one project column is a :class:`ListError` naming
+    both rows."""
     projects: list[TargetProject] = []
     seen: dict[tuple[str, ...], int] = {}
     seen_names: dict[tuple[str, str], tuple[str, int]] = {}
-    current: dict[str, object] | None = None
+    current: list[object] | None = None
     current_key: tuple[str, ...] = ()
-    first: dict[str, int] = {}
+    first: list[int] = []  # the row where each project column's value was given
+    first_row = 0
     indicators: list[TargetIndicator] = []
+    in_yuan = header.units.get("budget", "") == "元"
 
     def close() -> None:
         if current is not None:
-            projects.append(TargetProject(**{k: current[k] for k in _PROJECT_KEYS},  # type: ignore[arg-type]
-                                          indicators=tuple(indicators), row=first["row"]))
+            projects.append(TargetProject(*current, indicators=tuple(indicators), row=first_row))
 
     previous: tuple[object, ...] = ()
-    for record in records:
-        get = record.values.get
-        raw = tuple(map(get, _PROJECT_KEYS))
+    for row, values, _, group_row in rows:
+        raw = values[_PROJECT]
         if raw == previous:  # the row above's project columns (repeated, or carried down): nothing new to check
-            _add_indicator(indicators, record)
+            _add_indicator(indicators, row, values)
             continue
         previous = raw
-        values = {key: _value(value) for key, value in zip(_PROJECT_KEYS, raw)}
-        values["budget"] = _budget(values["budget"], header.units.get("budget", ""))
-        if values["unit"] is None or values["name"] is None:
-            missing = "实施单位" if values["unit"] is None else "项目名称"
-            raise ListError(f"第 {record.row} 行没有{missing}（{header.cell(record.row, 'unit' if missing == '实施单位' else 'name')}）；"
+        project = [_value(value) for value in raw]
+        if in_yuan:
+            project[_BUDGET] = _budget(project[_BUDGET], "元")
+        code, unit, _, name, _, _ = project
+        if unit is None or name is None:
+            missing = "实施单位" if unit is None else "项目名称"
+            raise ListError(f"第 {row} 行没有{missing}（{header.cell(row, 'unit' if missing == '实施单位' else 'name')}）；"
                             "每个项目的第一行应写明实施单位和项目名称", sheet=sheet or None)
-        key = project_key(values["code"], values["unit"], values["name"])
+        key = project_key(code, unit, name)
         if current is None or key != current_key:
             close()
-            names = (name_key(values["unit"]), name_key(values["name"]))
+            names = (name_key(unit), name_key(name))
             earlier = seen.get(key)
             same_name = seen_names.get(names)
-            if earlier is None and same_name is not None and (not same_name[0] or not name_key(values["code"])):
+            if earlier is None and same_name is not None and (not same_name[0] or not name_key(code)):
                 earlier = same_name[1]
             if earlier is not None:
-                raise ListError(f"第 {record.group_row} 行与第 {earlier} 行是同一个项目（{normalize_text(values['unit'])}·"
-                                f"{normalize_text(values['name'])}）；同一项目的指标应连续排列、只出现一次，请合并或删除重复的行",
+                raise ListError(f"第 {group_row} 行与第 {earlier} 行是同一个项目（{normalize_text(unit)}·"
+                                f"{normalize_text(name)}）；同一项目的指标应连续排列、只出现一次，请合并或删除重复的行",
                                 sheet=sheet or None)
-            seen[key] = record.group_row
-            seen_names[names] = (name_key(values["code"]), record.group_row)
-            current, current_key, first, indicators = dict(values), key, {"row": record.group_row}, []
-            first.update({k: record.group_row for k in _PROJECT_KEYS})
+            seen[key] = group_row
+            seen_names[names] = (name_key(code), group_row)
+            current, current_key, first, first_row, indicators = project, key, [group_row] * len(project), group_row, []
         else:
-            for k in _PROJECT_KEYS:
-                if values[k] is None or values[k] == current[k]:  # blank below, or repeated as it was
+            for i, k in enumerate(_PROJECT_KEYS):
+                value, kept = project[i], current[i]
+                if value is None or value == kept:  # blank below, or repeated as it was
                     continue
-                if current[k] is None:
-                    current[k], first[k] = values[k], record.row
-                    current_key = project_key(current["code"], current["unit"], current["name"])
-                elif name_key(current[k]) != name_key(values[k]) and k != "budget" or (
-                        k == "budget" and parse_number(current[k]).value != parse_number(values[k]).value):
+                if kept is None:
+                    current[i], first[i] = value, row
+                    current_key = project_key(current[0], current[_UNIT], current[_NAME])
+                elif name_key(kept) != name_key(value) and k != "budget" or (
+                        k == "budget" and parse_number(kept).value != parse_number(value).value):
                     title = TARGETS_SPEC.column(k).header
-                    raise ListError(f"同一项目的「{title}」在第 {first[k]} 行为“{normalize_text(current[k])}”，在第 "
-                                    f"{record.row} 行（{header.cell(record.row, k)}）却为“{normalize_text(values[k])}”；"
+                    raise ListError(f"同一项目的「{title}」在第 {first[i]} 行为“{normalize_text(kept)}”，在第 "
+                                    f"{row} 行（{header.cell(row, k)}）却为“{normalize_text(value)}”；"
                                     "请改成一致，或只在项目的第一行填写", sheet=sheet or None)
-        _add_indicator(indicators, record)
+        _add_indicator(indicators, row, values)
     close()
     return Targets(tuple(projects), source)
 

@@ -16,25 +16,27 @@ calamine inflates it. Values come back as :mod:`xltools.io.xlsxread` gives them 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import itertools
 import lzma
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
 
 from xltools.core.errors import os_reason
-from xltools.core.listbook import HeaderMatch, ListError, ListRecord, ListSpec, column_letter
+from xltools.core.listbook import HEADER_SCAN_ROWS, HeaderMatch, ListError, ListRecord, ListSpec, column_letter
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxcells import column_number
 from xltools.io.xlsxread import Limits, SheetData
 
-__all__ = ["ListTable", "read_list", "sheet_rows"]
+__all__ = ["ListTable", "read_list", "open_list", "sheet_rows"]
 
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 #: Rows and columns a list may have (a district's targets are a few tens of thousands of rows).
@@ -102,24 +104,32 @@ def sheet_rows(sheet: SheetData) -> list[tuple[int, list[object]]]:
 
 def read_list(path: Path | str, spec: ListSpec, *, sheet: str | None = None) -> ListTable:
     """The records of the list workbook at ``path``: sheet ``sheet`` when the workbook has it, else its first."""
+    table, rows = open_list(path, spec, sheet=sheet)
+    return ListTable(table.path, table.sheet, table.header, tuple(spec.records(table.header, rows)))
+
+
+def open_list(path: Path | str, spec: ListSpec, *, sheet: str | None = None
+              ) -> tuple[ListTable, Iterator[tuple[int, list[object]]]]:
+    """The list workbook at ``path`` with its header row found (a :class:`ListTable` without records) and its
+    rows below the header, read as they are consumed (for :meth:`ListSpec.rows`, which takes columns by index:
+    a large list is not first made into records)."""
     chosen, rows = _read_rows(path, spec.what, sheet)
+    head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
     try:
-        header = spec.find_header(rows, chosen)
+        header = spec.find_header(head, chosen)
     except ListError as exc:
         raise ListError(exc.message, file=path, sheet=chosen) from exc
-    return ListTable(str(path), chosen, header, tuple(spec.records(header, _after(rows, header.row))))
-
-
-def _after(rows: Sequence[tuple[int, list[object]]], header_row: int) -> Iterator[tuple[int, list[object]]]:
-    return (item for item in rows if item[0] > header_row)
+    return ListTable(str(path), chosen, header, ()), itertools.chain(
+        (item for item in head if item[0] > header.row), rows)
 
 
 def _unreadable(what: str, why: str, path: Path | str, sheet: str | None = None) -> ListError:
     return ListError(f"无法作为{what}读取：{why}；{_NEXT_STEP}", file=path, sheet=sheet)
 
 
-def _read_rows(path: Path | str, what: str, sheet: str | None) -> tuple[str, list[tuple[int, list[object]]]]:
-    """The chosen sheet's name and its non-empty rows (1-based row, values from column A), merged ranges spread."""
+def _read_rows(path: Path | str, what: str, sheet: str | None) -> tuple[str, Iterator[tuple[int, list[object]]]]:
+    """The chosen sheet's name and its non-empty rows (1-based row, values from column A), merged ranges spread;
+    a sheet without merged ranges is read row by row as the rows are consumed."""
     limits = Limits()
     try:
         data = read_regular(path, limits.max_file_bytes)[0]
@@ -134,7 +144,7 @@ def _read_rows(path: Path | str, what: str, sheet: str | None) -> tuple[str, lis
     elif not data.startswith(_OLE):
         raise _unreadable(what, "文件已损坏或不是 Excel 工作簿", path)
     chosen = ""
-    try:
+    with _calamine_errors(what, path, lambda: chosen):
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(book.sheet_names)
         if not names:
@@ -144,18 +154,41 @@ def _read_rows(path: Path | str, what: str, sheet: str | None) -> tuple[str, lis
         if grid.height > MAX_ROWS or grid.width > MAX_COLUMNS:
             raise ListError(f"工作表有 {grid.height:,} 行 × {grid.width:,} 列，超过{what}的上限（{MAX_ROWS:,} 行、"
                             f"{MAX_COLUMNS} 列）；请删去多余的行和列", file=path, sheet=chosen)
-        top, left = grid.start or (0, 0)  # the first used row and column (0-based): where the table starts
-        table = grid.to_python(skip_empty_area=True)
-        merged = grid.merged_cell_ranges or []
+        if grid.start is None:  # an empty sheet
+            return chosen, iter(())
+        top, left = grid.start  # the first used row and column (0-based): where the table starts
+        merged = grid.merged_cell_ranges
+        if merged:
+            return chosen, iter(_spread(grid.to_python(skip_empty_area=True), top, left, merged))
+        # iter_rows gives the rows above the table too (empty), the columns from the table's first
+        return chosen, _streamed(itertools.islice(grid.iter_rows(), top, None), top, left, what, path, chosen)
+    raise AssertionError("unreachable")  # _calamine_errors raises
+
+
+@contextlib.contextmanager
+def _calamine_errors(what: str, path: Path | str, sheet: Callable[[], str]) -> Iterator[None]:
+    """Whatever python-calamine raises on a damaged or encrypted file, as a :class:`ListError`."""
+    try:
+        yield
     except python_calamine.PasswordError as exc:
         raise ListError(f"{what}设置了打开密码（已加密），无法读取；请去掉密码后重试", file=path) from exc
     except _CALAMINE_ERRORS as exc:
-        raise _unreadable(what, "文件已损坏或不是 Excel 工作簿", path, chosen or None) from exc
+        raise _unreadable(what, "文件已损坏或不是 Excel 工作簿", path, sheet() or None) from exc
     except BaseException as exc:  # a Rust panic inside calamine (pyo3's PanicException derives from BaseException)
         if type(exc).__name__ != "PanicException":
             raise
-        raise _unreadable(what, "文件已损坏或不是 Excel 工作簿", path, chosen or None) from None
-    return chosen, _rows(table, top, left, merged)
+        raise _unreadable(what, "文件已损坏或不是 Excel 工作簿", path, sheet() or None) from None
+
+
+def _streamed(table: Iterator[list[object]], top: int, left: int, what: str, path: Path | str, sheet: str
+              ) -> Iterator[tuple[int, list[object]]]:
+    """The non-empty rows of ``table`` (calamine's rows from the 0-based row ``top`` and column ``left``)."""
+    pad = [None] * left
+    with _calamine_errors(what, path, lambda: sheet):
+        for number, row in enumerate(table, start=top + 1):
+            line = pad + [v if type(v) is str and v else _value(v) for v in row]
+            if line.count(None) != len(line):
+                yield number, line
 
 
 def _bounded(data: bytes, what: str, path: Path | str, limits: Limits) -> None:
@@ -189,7 +222,9 @@ def _value(value: object) -> object:
     return value
 
 
-def _rows(table: list[list[object]], top: int, left: int, merged: list) -> list[tuple[int, list[object]]]:
+def _spread(table: list[list[object]], top: int, left: int, merged: list) -> list[tuple[int, list[object]]]:
+    """The non-empty rows of ``table`` (from the 0-based row ``top`` and column ``left``), each merged range's value
+    in every cell of the range."""
     # text (most cells) as it is; "" as None, numbers and dates through _value
     lines = [[None] * left + [v if type(v) is str and v else _value(v) for v in row] for row in table]
     for (r1, c1), (r2, c2) in merged:

@@ -21,7 +21,7 @@ from xltools.core.targets import (
     build_targets,
 )
 from xltools.io.files import atomic_output
-from xltools.io.listbook import ListTable, read_list
+from xltools.io.listbook import ListTable, open_list, read_list
 
 __all__ = ["write_targets_template", "write_targets", "read_targets", "read_expected_list", "TargetsFile", "TARGETS_NAME"]
 
@@ -56,9 +56,10 @@ class TargetsFile:
 
 def read_targets(path: Path | str) -> TargetsFile:
     """The 绩效目标表 at ``path`` (sheet 绩效目标, else the first); :class:`ListError` names file, sheet, row."""
-    table = read_list(path, TARGETS_SPEC, sheet=TARGETS_SHEET)
+    table, rows = open_list(path, TARGETS_SPEC, sheet=TARGETS_SHEET)
     try:
-        targets = build_targets(table.records, table.header, sheet=table.sheet, source=str(path))
+        targets = build_targets(TARGETS_SPEC.rows(table.header, rows), table.header, sheet=table.sheet,
+                                source=str(path))
     except ListError as exc:
         raise ListError(exc.message, file=path, sheet=table.sheet) from exc
     if not targets.projects:
