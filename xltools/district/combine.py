@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import hashlib
 import itertools
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -318,6 +319,12 @@ def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, part
     sink.check()
 
 
+def _render_apart(jobs: int, files: int) -> bool:
+    """Whether the summary's long sheets are rendered in a process of their own: when the run has workers, and where
+    a process starts by importing xltools again (Windows), only for a round whose rows outweigh that start."""
+    return jobs > 1 and (files >= 500 or multiprocessing.get_start_method() == "fork")
+
+
 def _db_path(path: Path | str) -> str:
     """A path as the store keeps it (SQLite text is UTF-8): a name that is not UTF-8 is kept with escapes."""
     text = str(path)
@@ -429,17 +436,22 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 todo.append(item.path, item.shown)
                 seqs.append(seq)
             del entries
+            stored: list[tuple[int, FileResult, str]] = []  # results stored a few dozen at a time
             for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today, targets)):
                 for row in result.parts or (result,):  # a list workbook: one row per project
                     if row.traceback:
                         tracebacks[row.path] = row.traceback
-                    db.add(round_id, seq, row, config, today, _db_path(source))
+                    stored.append((seq, row, _db_path(source)))
                 done += 1
+                if len(stored) >= 64 or done % 500 == 0:
+                    db.add_many(round_id, stored, config, today)
+                    stored.clear()
                 if done % 500 == 0:
                     db.commit()
                 if progress:
                     progress(done, total, result)
-            del todo, seqs
+            db.add_many(round_id, stored, config, today)
+            del todo, seqs, stored
             year = year or db.common_year(round_id)
             if year:
                 db.mark_wrong_year(round_id, year)
@@ -447,7 +459,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             db.commit()
             files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
             # the long sheets rendered from the committed store beside this process while it writes the rest
-            with scratch_folder("xltools-parts-") as scratch, SheetParts(store_path, round_id, scratch, jobs > 1) as parts:
+            with scratch_folder("xltools-parts-") as scratch, \
+                    SheetParts(store_path, round_id, scratch, _render_apart(jobs, total)) as parts:
                 sheets = review_sheets(db, round_id, review, policy or DEFAULT_POLICY)
                 try:
                     with atomic_output(output, force=force) as tmp:

@@ -112,8 +112,9 @@ class SheetParts:
 
 def _quiet() -> None:
     """The second process's set-up, as a combine worker's: Ctrl-C is the main process's to handle (it ends this
-    one), and this one ends when the main process is killed outright."""
+    one, with SIGTERM's default action), and this one ends when the main process is killed outright."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ended by the main process: quietly (not the CLI's handler)
     watch_parent()
 
 

@@ -39,7 +39,7 @@ import hashlib
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from xltools.core import Policy
@@ -264,31 +264,37 @@ class Store:
             source: str = "") -> None:
         """Record one file of a round (and, when it was read, its result in the cache); ``seq`` is its input
         order (one project of a list workbook: the file's, the project's index taken from its key)."""
-        p = result.project
-        if result.sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
-            head = dumps_value({**{name: getattr(p, name) for name in _PROJECT_FIELDS},
-                                "risk": result.risk}) if p is not None else None
-            future = any(f[2] in _FUTURE_CODES for f in result.findings)
-            self.db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            (result.sha256, config, today.isoformat(), result.fate, result.reason, head,
-                             p.packed_indicators if p else None, dumps_value(list(p.details)) if p else None,
-                             result.errors, result.warnings, int(future),
-                             p.unit if p else None, p.name if p else None, p.year if p else None,
-                             p.filled_on.isoformat() if p and p.filled_on else None, p.self_total if p else None,
-                             p.review_total if p else None, p.grade if p else None, dumps_value(result.findings),
-                             result.format, result.part))
-            self.db.execute("DELETE FROM findings WHERE sha256=? AND config=?", (result.sha256, config))
-            self.db.executemany("INSERT INTO findings VALUES (?,?,?,?,?,?,?,?)",
-                                [(result.sha256, config, n, *f) for n, f in enumerate(result.findings)])
-        self.db.execute(
-            "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (round_id, seq * PARTS + part_index(result.sha256), result.path, result.sha256,
-             config if result.sha256 else "", result.size,
-             result.mtime, result.fate, result.reason, int(result.reused),
-             p.unit if p else None, p.name if p else None, p.year if p else None,
-             p.filled_on.isoformat() if p and p.filled_on else None, p.self_total if p else None,
-             p.review_total if p else None, p.grade if p else None, result.errors, result.warnings, source,
-             result.format))
+        self.add_many(round_id, [(seq, result, source)], config, today)
+
+    def add_many(self, round_id: int, items: Sequence[tuple[int, FileResult, str]], config: str, today: dt.date) -> None:
+        """:meth:`add` for several files ((seq, result, source) each), each statement run once for all of them."""
+        day, results, stale, findings, files = today.isoformat(), [], [], [], []
+        for seq, result, source in items:
+            p, errors, warnings = result.project, result.errors, result.warnings
+            filled_on = p.filled_on.isoformat() if p and p.filled_on else None
+            if result.sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
+                head = dumps_value({**{name: getattr(p, name) for name in _PROJECT_FIELDS},
+                                    "risk": result.risk}) if p is not None else None
+                future = any(f[2] in _FUTURE_CODES for f in result.findings)
+                results.append((result.sha256, config, day, result.fate, result.reason, head,
+                                p.packed_indicators if p else None, dumps_value(list(p.details)) if p else None,
+                                errors, warnings, int(future), p.unit if p else None, p.name if p else None,
+                                p.year if p else None, filled_on, p.self_total if p else None,
+                                p.review_total if p else None, p.grade if p else None, dumps_value(result.findings),
+                                result.format, result.part))
+                stale.append((result.sha256, config))
+                findings += [(result.sha256, config, n, *f) for n, f in enumerate(result.findings)]
+            files.append((round_id, seq * PARTS + part_index(result.sha256), result.path, result.sha256,
+                          config if result.sha256 else "", result.size, result.mtime, result.fate, result.reason,
+                          int(result.reused), p.unit if p else None, p.name if p else None, p.year if p else None,
+                          filled_on, p.self_total if p else None, p.review_total if p else None,
+                          p.grade if p else None, errors, warnings, source, result.format))
+        if results:  # a result judged again replaces the stored one and its findings (the same bytes twice: alike)
+            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                results)
+            self.db.executemany("DELETE FROM findings WHERE sha256=? AND config=?", stale)
+            self.db.executemany("INSERT OR REPLACE INTO findings VALUES (?,?,?,?,?,?,?,?)", findings)
+        self.db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
 
     def commit(self) -> None:
         self.db.commit()
