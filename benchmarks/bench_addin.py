@@ -1,6 +1,6 @@
 """Benchmark of the 检查评分 button's Python side (a script that prints figures, not a test).
 
-    .venv/bin/python benchmarks/bench_addin.py [--repeat 9] [--clicks 50]
+    .venv/bin/python benchmarks/bench_addin.py [--repeat 9] [--clicks 50] [--instructions]
 
 * **import** — CPU time (user + system) of a fresh ``python -c "import xltools.addin"`` (what every
   click starts with when xlwings starts a new Python per click) against ``python -c pass``, both
@@ -16,6 +16,8 @@
 * **actions** — the actions one click returns to an xlwings Office.js client (and to its VBA remote
   client, which takes no colour matrix) and the round trips the desktop add-in makes (reads, value writes, the clear, colour writes by :mod:`xltools.excel.paint`,
   the message box).
+* **instructions** (``--instructions``) — the clerk's ``pass``, ``import xlwings`` and click imports counted
+  by valgrind's callgrind (``PYTHONHASHSEED=0``, bytecode compiled): figures that do not drift with the load.
 
 Targets (issue 14): import ≤ 120 ms CPU over ``python -c pass``; a click's Python work ≤ 10 ms after
 the first; ≤ 6 actions per click with 20 findings. Issue 31: the click path's import (``xltools.addin``,
@@ -113,6 +115,29 @@ print(json.dumps({"imports": imports * 1000, "first": first * 1000, "median": st
 """
 
 
+def instruction_figures() -> dict[str, float]:
+    """Millions of instructions of the clerk's ``pass``, ``import xlwings`` and click imports (empty without
+    valgrind): they do not drift with the machine's load, so two versions compare by them."""
+    import re
+    import shutil
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("  (valgrind not installed: no instruction counts)")
+        return {}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "xltools")], check=True)
+    counts = {}
+    for name, statement in (("pass", CLERK), ("xlwings", CLERK + "import xlwings"), ("click", CLERK + CLICK_IMPORTS)):
+        argv = [sys.executable, "-c", statement]
+        subprocess.run(argv, check=True, env=DESKTOP_ENV)  # bytecode of what it imports written first
+        done = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              env={**DESKTOP_ENV, "PYTHONHASHSEED": "0"}, check=True)
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        counts[name] = int(found.group(1)) / 1e6 if found else float("nan")
+    return counts
+
+
 def click_figures(clicks: int) -> dict[str, object]:
     import json
 
@@ -180,6 +205,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9, help="fresh processes per import figure")
     parser.add_argument("--clicks", type=int, default=50, help="clicks after the first")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the clerk's click imports in instructions (callgrind; needs valgrind)")
     args = parser.parse_args()
 
     imports = import_figures(args.repeat)
@@ -201,6 +228,15 @@ def main() -> None:
     print(f"  xltools' own part (click − xlwings, clerk): {ours:.1f}")
     print(f"  target (issue 31): the click path's import ≤ 120 ms — clerk {imports['clerk click']:.1f}: "
           f"{'met' if imports['clerk click'] <= 120 else 'MISSED'}")
+
+    if args.instructions:
+        counts = instruction_figures()
+        if counts:
+            print("  instructions (callgrind, PYTHONHASHSEED=0, bytecode compiled, one run each; clerk):")
+            for name, label in (("pass", "python -c pass"), ("xlwings", "import xlwings (not ours)"),
+                                ("click", "the click's imports")):
+                print(f"  {label:34}{counts[name]:16.1f} M")
+            print(f"  xltools' own part (click − xlwings): {counts['click'] - counts['xlwings']:.1f} M")
 
     click = click_figures(args.clicks)
     print(f"click (CPU ms; form with {click['findings']} findings"

@@ -128,9 +128,13 @@ def test_a_check_of_one_xlsx_imports_only_what_it_uses():
                             "with contextlib.redirect_stdout(io.StringIO()):\n"
                             f"    try: main(['check', {str(form)!r}])\n"
                             "    except SystemExit as exit: assert exit.code == 0, exit.code\n"
-                            "from xltools.core import parse, reading, timepoint\n"
+                            "from xltools.core import errors, parse, reading, timepoint\n"
+                            "from xltools.form import cells, checks\n"
+                            "from xltools.io import files, xlsxcells, xlsxsheet, xlsxstrings\n"
                             "lazy = (timepoint._search, parse._number_re, parse._unknown_sign_number, parse._date_res,\n"
-                            "        reading._timely)\n"
+                            "        reading._timely, errors._union_member, cells._ref, checks._string_and_ref,\n"
+                            "        files._temp_middle, xlsxcells._declaration, xlsxcells._column, xlsxsheet._attr,\n"
+                            "        xlsxsheet._text_of, xlsxstrings._text_of)\n"
                             "assert [f.__name__ for f in lazy if f.cache_info().currsize] == [], 'compiled'")
     assert "xltools.form.verdict" in loaded and "xltools.io.xlsxread" in loaded  # it did check the form
     assert sorted(set(_NOT_FOR_AN_XLSX) & loaded) == []

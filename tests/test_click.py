@@ -64,6 +64,20 @@ def test_the_check_imports_no_spreadsheet_library() -> None:
     assert not {"openpyxl", "xlsxwriter", "xltools.excel.template", "xltools.io"} & modules
 
 
+def test_a_whole_click_imports_no_pydantic(busy: Path, tmp_path: Path) -> None:
+    """A click in a fresh Python (RunPython without UDF Server): the imports, reading, checking and writing
+    back a form with the template's own policy need no pydantic (issue 31: its import alone was ~0.06 s)."""
+    payload = tmp_path / "payload.json"
+    payload.write_text(json.dumps(book_payload(busy, name=busy.name, client="Office.js"), ensure_ascii=False,
+                                  default=str), encoding="utf-8")
+    modules = imported_by("import json, xlwings as xw\nfrom xltools.excel import addin\n"
+                          f"book = xw.Book(json=json.load(open({str(payload)!r}, encoding='utf-8')))\n"
+                          "assert len(addin.check_scores(book).evaluation.findings) >= 20")
+    assert "xltools.form.verdict" in modules  # it did check
+    assert not {m for m in modules if m.split(".")[0] in ("pydantic", "pydantic_core")}
+    assert "xltools.core.validation" not in modules
+
+
 def test_six_actions_on_a_form_with_twenty_findings(busy: Path) -> None:
     """An Office.js client (xlwings Server's add-in, Lite) takes the colours as one matrix (on a 1.3 form the
     template's shading only: the findings' marks go in the record, the third value write)."""

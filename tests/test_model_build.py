@@ -57,6 +57,18 @@ def test_a_form_assembled_from_cells_is_the_one_validation_makes() -> None:
         replace(form, no_such_field=1)  # model_copy accepted it silently
 
 
+def test_rows_in_field_order_build_the_same_form() -> None:
+    by_name = form_from_cells(_fields(), {"total": dict(ROW), "fiscal": None, "carryover": None, "other": None},
+                              [dict(INDICATOR)])
+    in_order = form_from_cells(_fields(), {"total": (12.5, "6.6296万", None), "fiscal": None, "carryover": None,
+                                           "other": None},
+                               [["产出指标", "数量指标", "服务人数", "≥560人", 498, 12, 10.67, None]])
+    _same(in_order, by_name)
+    _same(in_order.indicators[0], by_name.indicators[0])
+    with pytest.raises(TypeError):  # a row too long is refused, not cut
+        form_from_cells({}, {}, [(None,) * 9])
+
+
 def test_a_form_without_every_field_takes_the_defaults() -> None:
     """A layout that reads fewer fields: the defaults (预算执行分值 10, no indicators) as validation gives them."""
     values = _fields()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import re
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 __all__ = ["UserError", "os_reason", "validation_reasons", "PYDANTIC_REASONS"]
@@ -107,7 +108,10 @@ def _title_path(loc: Iterable[object], titles: Mapping[str, str]) -> str:
 
 
 #: Tags pydantic puts in an error's location for the member of a union that failed (``Cell`` is a union).
-_UNION_MEMBER = re.compile(r"^(str|int|float|bool|date|datetime|none|list\[.*\]|dict\[.*\]|[a-z-]+\[.*\])$")
+@cache
+def _union_member() -> re.Pattern[str]:
+    """The tags (compiled when first used: only a JSON form that does not validate needs them)."""
+    return re.compile(r"^(str|int|float|bool|date|datetime|none|list\[.*\]|dict\[.*\]|[a-z-]+\[.*\])$")
 
 
 def validation_reasons(errors: Iterable[Mapping[str, Any]], titles: Mapping[str, str], *,
@@ -120,7 +124,7 @@ def validation_reasons(errors: Iterable[Mapping[str, Any]], titles: Mapping[str,
     by_place: dict[tuple[object, ...], list[str]] = {}
     for err in errors:
         loc = tuple(item for item in err.get("loc", ()) if not (isinstance(item, str) and item not in titles
-                                                               and _UNION_MEMBER.match(item)))
+                                                               and _union_member().match(item)))
         template = PYDANTIC_REASONS.get(str(err.get("type")), "格式不对")
         ctx = {k: _plain(v) for k, v in dict(err.get("ctx") or {}).items()}
         try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from .catalogue import (
     ActualCopied,
@@ -24,10 +26,10 @@ from .catalogue import (
     ValuePlaceholder,
     WeightNotPositive,
 )
-from .fields import field_label, fmt, number, required_text, same_statement
+from .fields import field_label, fmt, number, same_statement
 from .findings import Finding
 from .model import Indicator
-from .parse import as_typed, is_placeholder, normalize_text
+from .parse import as_typed, is_placeholder, memoise_text, normalize_text, parse_number
 from .quantity import parse_quantity
 from .policy import Policy
 from .reading import QUANTITATIVE, Reading
@@ -39,21 +41,54 @@ _SENTENCE_PUNCT = re.compile(r"[，。；！？,;!?]")
 _PART_NAMES = {"target": "年度指标值", "actual": "实际完成值"}
 
 
+class _Paths(NamedTuple):
+    """The field paths of one indicator row (``indicators[3]``, ``indicators[3].level1`` …)."""
+
+    row: str
+    level1: str
+    level2: str
+    name: str
+    target: str
+    actual: str
+    weight: str
+    score: str
+    deviation: str
+
+
+@lru_cache(maxsize=256)
+def _paths(i: int) -> _Paths:
+    """Row ``i``'s field paths, made once per row number (a form's every row is checked, each path asked for)."""
+    p = f"indicators[{i}]"
+    return _Paths(p, *(f"{p}.{part}" for part in _Paths._fields[1:]))
+
+
+@memoise_text
+def _sentence_punctuation(name: object) -> bool:
+    """Whether a 三级指标 holds a sentence's punctuation."""
+    return bool(_SENTENCE_PUNCT.search(normalize_text(name)))
+
+
 def explains(deviation: object) -> bool:
     """Whether a 偏差原因 cell explains anything (not blank, not a placeholder such as 无 or —)."""
     return bool(normalize_text(deviation)) and not is_placeholder(deviation)
 
 
-def _levels(p: str, ind: Indicator, reading: Reading, policy: Policy, findings: list[Finding]) -> None:
-    typed = required_text(f"{p}.level1", ind.level1, findings)
-    level1 = reading.level1
-    if typed and level1 not in policy.levels:
-        findings.append(Level1Invalid.at(f"{p}.level1", label=field_label(f"{p}.level1"), raw=as_typed(ind.level1),
-                                         allowed="、".join(policy.levels)))
-    level2 = required_text(f"{p}.level2", ind.level2, findings).replace(" ", "")
-    if level2 and level1 in policy.levels and level2 not in policy.levels[level1]:
-        findings.append(Level2Invalid.at(f"{p}.level2", label=field_label(f"{p}.level2"), raw=as_typed(ind.level2),
-                                         level1=level1, allowed="、".join(policy.levels[level1])))
+def _missing(path: str, findings: list[Finding]) -> str:
+    """A blank required cell: ``required-missing`` (as ``fields.required_text``; called only for a blank one)."""
+    findings.append(RequiredMissing.at(path, label=field_label(path)))
+    return ""
+
+
+def _levels(paths: _Paths, ind: Indicator, reading: Reading, policy: Policy, findings: list[Finding]) -> None:
+    typed = normalize_text(ind.level1) or _missing(paths.level1, findings)
+    level1, levels = reading.level1, policy.levels
+    if typed and level1 not in levels:
+        findings.append(Level1Invalid.at(paths.level1, label=field_label(paths.level1), raw=as_typed(ind.level1),
+                                         allowed="、".join(levels)))
+    level2 = (normalize_text(ind.level2) or _missing(paths.level2, findings)).replace(" ", "")
+    if level2 and level1 in levels and level2 not in levels[level1]:
+        findings.append(Level2Invalid.at(paths.level2, label=field_label(paths.level2), raw=as_typed(ind.level2),
+                                         level1=level1, allowed="、".join(levels[level1])))
 
 
 def _band_reason(ind: Indicator, reading: Reading) -> str:
@@ -155,37 +190,44 @@ def _score_detail(result: IndicatorResult, policy: Policy) -> str:
 def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: ScoreSheet, policy: Policy,
                     findings: list[Finding]) -> None:
     """Every finding of one indicator row, in column order."""
-    p = f"indicators[{i}]"
+    paths = _paths(i)
+    p = paths.row
     reading = result.reading
     assert reading is not None
-    _levels(p, ind, reading, policy, findings)
-    name = required_text(f"{p}.name", ind.name, findings)
-    if name and (len(name) > policy.name_max_length or _SENTENCE_PUNCT.search(name)):
-        findings.append(NameIsSentence.at(f"{p}.name", label=field_label(f"{p}.name"), length=len(name)))
-    target = required_text(f"{p}.target", ind.target, findings)
-    required_text(f"{p}.actual", ind.actual, findings)
+    _levels(paths, ind, reading, policy, findings)
+    name = normalize_text(ind.name) or _missing(paths.name, findings)
+    if name and (len(name) > policy.name_max_length or _sentence_punctuation(ind.name)):
+        findings.append(NameIsSentence.at(paths.name, label=field_label(paths.name), length=len(name)))
+    target = normalize_text(ind.target) or _missing(paths.target, findings)
+    if not normalize_text(ind.actual):
+        _missing(paths.actual, findings)
     absent = sheet.weights_absent  # one weights-absent finding for the form, not one per row
-    weight = number(f"{p}.weight", ind.weight, findings, required=not absent)
+    # a cell holding a number adds no finding: number() (and its path) only for the others
+    weight = parse_number(ind.weight)
+    if weight.kind != "number":
+        number(paths.weight, ind.weight, findings, required=not absent)
     if weight.value is not None and weight.value <= 0:
-        findings.append(WeightNotPositive.at(f"{p}.weight", label=field_label(f"{p}.weight"), value=fmt(weight.value)))
-    score = number(f"{p}.score", ind.score, findings, required=False)
+        findings.append(WeightNotPositive.at(paths.weight, label=field_label(paths.weight), value=fmt(weight.value)))
+    score = parse_number(ind.score)
+    if score.kind != "number":
+        number(paths.score, ind.score, findings, required=False)
     if score.kind == "empty" and not result.dropped and policy.self_scores == "required" and not absent:
-        findings.append(RequiredMissing.at(f"{p}.score", label=field_label(f"{p}.score"),
+        findings.append(RequiredMissing.at(paths.score, label=field_label(paths.score),
                                            detail=_score_detail(result, policy)))
     w, s = result.weight, score.value
     if s is not None and weight.value is not None and not -1e-9 <= s <= w + 1e-9:
-        findings.append(ScoreOutOfRange.at(f"{p}.score", label=field_label(f"{p}.score"), score=fmt(s), weight=fmt(w)))
+        findings.append(ScoreOutOfRange.at(paths.score, label=field_label(paths.score), score=fmt(s), weight=fmt(w)))
     _kind_checks(p, ind, result, sheet, s, policy, findings)
     if reading.level1 == "满意度指标" and target and result.kind not in ("placeholder", "garbled", "inapplicable"):
         quantity = parse_quantity(ind.target)
         percent = quantity is not None and (quantity.unit == "%" or (not quantity.unit and 0 < quantity.value <= 100))
         if not percent:
-            findings.append(SatisfactionNotQuantified.at(f"{p}.target", label=field_label(f"{p}.target"),
+            findings.append(SatisfactionNotQuantified.at(paths.target, label=field_label(paths.target),
                                                          raw=as_typed(ind.target, 20)))
-    _deviation(p, ind, result, s, policy, findings)
+    _deviation(paths.deviation, ind, result, s, policy, findings)
 
 
-def _deviation(p: str, ind: Indicator, result: IndicatorResult, s: float | None, policy: Policy,
+def _deviation(path: str, ind: Indicator, result: IndicatorResult, s: float | None, policy: Policy,
                findings: list[Finding]) -> None:
     """A lost point needs a reason (a placeholder is none); a blank 得分 is flagged once, as required-missing."""
     w = result.weight
@@ -198,5 +240,5 @@ def _deviation(p: str, ind: Indicator, result: IndicatorResult, s: float | None,
         return  # over-achievement-unexplained already asks for the reason
     state = "未填写" if not normalize_text(ind.deviation) else f"只填了“{as_typed(ind.deviation)}”，不是原因说明"
     which, shown = ("得分", s) if below_self else ("复核得分", result.score)
-    findings.append(DeviationMissing.at(f"{p}.deviation", label=field_label(f"{p}.deviation"), state=state,
+    findings.append(DeviationMissing.at(path, label=field_label(path), state=state,
                                         which=which, score=fmt(shown), weight=fmt(w)))

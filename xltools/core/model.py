@@ -129,14 +129,20 @@ class Form:
 _EMPTY_ROW = FundRow()
 
 
-def form_from_cells(fields: dict[str, Cell], funds: dict[str, dict[str, Cell] | None],
-                    indicators: list[dict[str, Cell]]) -> Form:
+Row = Union[dict[str, Cell], tuple[Cell, ...], list[Cell]]
+
+
+def form_from_cells(fields: dict[str, Cell], funds: dict[str, Row | None], indicators: list[Row]) -> Form:
     """A form from values that are already cells (``float``, ``int``, ``str``, ``datetime.date`` or
     ``None``, as a reader's cleaning leaves them), assembled without validation: validating such values
     changes none of them. ``fields`` are Form fields by name, ``funds`` fund key → its parts (``None`` for a
-    blank row); a field not given takes its default."""
-    rows = {key: None if row is None else FundRow(**row) for key, row in funds.items()}
-    return Form(**fields, funds=Funds(**rows), indicators=[Indicator(**row) for row in indicators])
+    blank row); a field not given takes its default. A fund row or an indicator row is a dict by field name,
+    or every field's value in field order (a tuple or list: no dict to build, ``titles(FundRow)`` and
+    ``titles(Indicator)`` give the order)."""
+    rows = {key: None if row is None else FundRow(**row) if type(row) is dict else FundRow(*row)
+            for key, row in funds.items()}
+    return Form(**fields, funds=Funds(**rows),
+                indicators=[Indicator(**row) if type(row) is dict else Indicator(*row) for row in indicators])
 
 
 _TITLES: dict[type, dict[str, str]] = {}

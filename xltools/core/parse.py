@@ -194,6 +194,7 @@ def is_placeholder(value: object) -> bool:
     return key is not None and (key in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_MARKS.match(key)))
 
 
+@memoise_text
 def is_inapplicable(value: object) -> bool:
     """``True`` for the words that say an indicator does not apply (不适用, 不涉及, 无此项)."""
     key = _placeholder_key(value)
@@ -432,6 +433,12 @@ def parse_date(value: object) -> dt.date | None:
         if math.isfinite(number) and 1 <= number < 2958466:
             return _EXCEL_EPOCH + dt.timedelta(days=int(number))
         return None
+    return _date_of_text(value)
+
+
+@memoise_text
+def _date_of_text(value: object) -> dt.date | None:
+    """:func:`parse_date` of a value that is no date or number (a text as typed; asked ~3 times a form)."""
     text = normalize_text(value)
     text = text.split("T")[0].split(" ")[0] if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text) else text
     dated, compact = _date_res()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 from .model import Indicator
 from .parse import is_garbled_number, is_inapplicable, is_placeholder, memoise_text, normalize_text
@@ -41,9 +41,10 @@ def _timely() -> re.Pattern[str]:
     return re.compile(r"按时|如期|按期|准时|提前")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Reading:
-    """What one indicator row states."""
+    """What one indicator row states (a plain slotted record, not frozen: one is made for every indicator of
+    every form, and a frozen dataclass's ``__init__`` costs ~4× as much through ``object.__setattr__``)."""
 
     kind: IndicatorKind
     level1: str
@@ -76,7 +77,17 @@ def split_level1(value: object) -> tuple[str, float | None]:
 
 def is_cost(level1: str, level2: object) -> bool:
     """Whether a row is a cost indicator: 一级 成本指标, or a 二级 成本指标 and its kinds (经济成本指标 …)."""
-    return level1 == "成本指标" or normalize_text(level2).replace(" ", "").endswith("成本指标")
+    return level1 == "成本指标" or _cost_level2(level2)
+
+
+@memoise_text
+def _cost_level2(level2: object) -> bool:
+    """Whether a 二级指标 names a cost indicator (成本指标, 经济成本指标 …)."""
+    return normalize_text(level2).replace(" ", "").endswith("成本指标")
+
+
+#: The parts of a row a check names, by whether the target and the actual have it: ``_PARTS[t][a]``.
+_PARTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (((), ("actual",)), (("target",), ("target", "actual")))
 
 
 def _percent_fix(target: Quantity, actual: Quantity) -> tuple[Quantity, Quantity]:
@@ -101,13 +112,15 @@ def is_bounded_rate(name: object) -> bool:
     return bool(_BOUNDED.search(text)) and not _UNBOUNDED.search(text)
 
 
-def _above_100(indicator: Indicator, target: Quantity, actual: Quantity | None) -> tuple[str, ...]:
-    """The parts of a rate-like row that state more than 100 % (a printed “290%” meant as “≥90%”)."""
-    if not (is_bounded_rate(indicator.name) or is_bounded_rate(indicator.level2)
-            or split_level1(indicator.level1)[0] == "满意度指标"):
+def _above_100(indicator: Indicator, level1: str, target: Quantity, actual: Quantity | None) -> tuple[str, ...]:
+    """The parts of a rate-like row (``level1``: its 一级指标 as read) that state more than 100 % (a printed
+    “290%” meant as “≥90%”)."""
+    over_target = target.unit == "%" and target.value > 100 + 1e-9
+    over_actual = actual is not None and actual.unit == "%" and actual.value > 100 + 1e-9
+    if not (over_target or over_actual) or not (is_bounded_rate(indicator.name) or is_bounded_rate(indicator.level2)
+                                                or level1 == "满意度指标"):
         return ()
-    return tuple(part for part, quantity in (("target", target), ("actual", actual))
-                 if quantity is not None and quantity.unit == "%" and quantity.value > 100 + 1e-9)
+    return _PARTS[over_target][over_actual]
 
 
 def _rated_band(scale: dict[str, str], expected: str | None, word: str) -> str:
@@ -159,72 +172,73 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
     """Read one row (``year``: the form's year, for times typed without one)."""
     level1, level1_weight = split_level1(indicator.level1)
     target, actual = indicator.target, indicator.actual
-    parts = (("target", target), ("actual", actual))
-    placeholders = tuple(part for part, value in parts if is_placeholder(value))
-    garbled = tuple(part for part, value in parts if is_garbled_number(value))
-    # what every reading of the row shares; each branch builds its one Reading from it
-    base = {"level1": level1, "level1_weight": level1_weight, "cost": is_cost(level1, indicator.level2),
-            "placeholders": placeholders, "garbled": garbled}
-    if policy.drop_inapplicable and ("target" in placeholders or is_inapplicable(target)
-                                     or is_inapplicable(actual)):
-        return Reading("inapplicable", **base)
+    target_placeholder = is_placeholder(target)
+    placeholders = _PARTS[target_placeholder][is_placeholder(actual)]
+    garbled = _PARTS[is_garbled_number(target)][is_garbled_number(actual)]
+    cost = level1 == "成本指标" or _cost_level2(indicator.level2)
+    # every Reading below is built positionally: kind, level1, level1_weight, target, actual, statement,
+    # placeholders, garbled, cost (then rating, deadline, done, on_time, implausible by name)
+    if policy.drop_inapplicable and (target_placeholder or is_inapplicable(target) or is_inapplicable(actual)):
+        return Reading("inapplicable", level1, level1_weight, None, None, None, placeholders, garbled, cost)
     if garbled:
-        return Reading("garbled", **base)
-    zeros = _real_zeros(target, actual, base["cost"], policy)
+        return Reading("garbled", level1, level1_weight, None, None, None, placeholders, garbled, cost)
+    zeros = _real_zeros(target, actual, cost, policy)
     if zeros is not None:
         target_qty, actual_qty = zeros
         direction = "reverse" if target_qty.comparator is None and target_qty.value == 0 else \
-            _direction(target_qty, base["cost"], policy)
-        base["placeholders"] = ()
+            _direction(target_qty, cost, policy)
         if target_qty.unit and actual_qty.unit and target_qty.unit != actual_qty.unit:
-            return Reading("unit-mismatch", **base, target=target_qty, actual=actual_qty)
-        return Reading(direction, **base, target=target_qty, actual=actual_qty)
+            direction = "unit-mismatch"
+        return Reading(direction, level1, level1_weight, target_qty, actual_qty, None, (), garbled, cost)
     if placeholders:
-        return Reading("placeholder", **base)
+        return Reading("placeholder", level1, level1_weight, None, None, None, placeholders, garbled, cost)
     if not normalize_text(target) and not normalize_text(actual):
-        return Reading("empty", **base)
+        return Reading("empty", level1, level1_weight, None, None, None, placeholders, garbled, cost)
     deadline = parse_time(target)
     if deadline is not None:
-        return _read_time(base, deadline, actual, policy, year)
+        statement, shown_deadline, done, on_time = _read_time(deadline, actual, policy, year)
+        return Reading("time", level1, level1_weight, None, None, statement, placeholders, garbled, cost, None,
+                       shown_deadline, done, on_time)
     target_qty = parse_quantity(target)
     if target_qty is not None:
         actual_qty = parse_quantity(actual)
         if actual_qty is not None:
             target_qty, actual_qty = _percent_fix(target_qty, actual_qty)
-        implausible = _above_100(indicator, target_qty, actual_qty)
+        implausible = _above_100(indicator, level1, target_qty, actual_qty)
         if implausible:
-            return Reading("implausible", **base, target=target_qty, actual=actual_qty, implausible=implausible)
+            return Reading("implausible", level1, level1_weight, target_qty, actual_qty, None, placeholders, garbled,
+                           cost, implausible=implausible)
         if actual_qty is not None:
-            if target_qty.unit and actual_qty.unit and target_qty.unit != actual_qty.unit:
-                return Reading("unit-mismatch", **base, target=target_qty, actual=actual_qty)
-            return Reading(_direction(target_qty, base["cost"], policy), **base, target=target_qty, actual=actual_qty)
+            kind = "unit-mismatch" if target_qty.unit and actual_qty.unit and target_qty.unit != actual_qty.unit \
+                else _direction(target_qty, cost, policy)
+            return Reading(kind, level1, level1_weight, target_qty, actual_qty, None, placeholders, garbled, cost)
         if normalize_text(actual):
-            return Reading("unstated", **base, target=target_qty, statement=stated_band(actual, policy))
-        return Reading("qualitative", **base, target=target_qty)
+            return Reading("unstated", level1, level1_weight, target_qty, None, stated_band(actual, policy),
+                           placeholders, garbled, cost)
+        return Reading("qualitative", level1, level1_weight, target_qty, None, None, placeholders, garbled, cost)
     rated = rating_scale(target, actual, policy)
     if rated is not None:
         scale, expected = rated
         word = rating_word(actual, scale)
-        if word is None:
-            return Reading("rating", **base, statement=stated_band(actual, policy))
-        return Reading("rating", **base, rating=word, statement=Statement(_rated_band(scale, expected, word), word))
-    return Reading("qualitative", **base, statement=stated_band(actual, policy))
+        statement = stated_band(actual, policy) if word is None else Statement(_rated_band(scale, expected, word), word)
+        return Reading("rating", level1, level1_weight, None, None, statement, placeholders, garbled, cost, word)
+    return Reading("qualitative", level1, level1_weight, None, None, stated_band(actual, policy), placeholders, garbled,
+                   cost)
 
 
-def _read_time(base: dict[str, Any], deadline_spec: TimeSpec, actual: object, policy: Policy,
-               year: int | None) -> Reading:
-    """A deadline target: the actual's words first (未完成, 延期…), else its time against the deadline."""
+def _read_time(deadline_spec: TimeSpec, actual: object, policy: Policy, year: int | None
+               ) -> tuple[Statement | None, str | None, str | None, bool]:
+    """A deadline target: the actual's words first (未完成, 延期…), else its time against the deadline; the
+    reading's statement, deadline and time done as shown in messages, and whether the deadline was met."""
     words = stated_band(actual, policy)
     if words is not None and words.band != "达成":
-        return Reading("time", **base, statement=words)
+        return words, None, None, False
     done_spec = find_time(actual)
     if done_spec is None:
         timely = words is not None and bool(_timely().search(normalize_text(actual)))
-        return Reading("time", **base, statement=words, on_time=timely)
+        return words, None, None, timely
     late, deadline, begun = is_late(deadline_spec, done_spec, year)
     shown_deadline, shown_done = show_date(deadline, deadline_spec), show_date(begun, done_spec)
     if late:
-        return Reading("time", **base, statement=Statement(policy.late_band, done_spec.text, late=True),
-                       deadline=shown_deadline, done=shown_done)
-    return Reading("time", **base, statement=Statement("达成", done_spec.text), deadline=shown_deadline,
-                   done=shown_done, on_time=True)
+        return Statement(policy.late_band, done_spec.text, late=True), shown_deadline, shown_done, False
+    return Statement("达成", done_spec.text), shown_deadline, shown_done, True

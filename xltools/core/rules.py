@@ -45,7 +45,7 @@ from .fields import field_label, fmt, number, required_text, same_statement
 from .findings import RULES, Finding
 from .indicator_rules import check_indicator, explains
 from .model import FUND_ROWS, Form, FundRow
-from .parse import as_typed, normalize_text, parse_date, parse_number
+from .parse import as_typed, memoise_text, normalize_text, parse_date, parse_number
 from .policy import Policy
 from .scoring import ScoreSheet, denominator, denominator_path, score_form
 
@@ -64,10 +64,18 @@ def _text(path: str, value: object, policy: Policy, findings: list[Finding]) -> 
     return _required_text(path, value, findings)
 
 
+_PHONE_SPACING = re.compile(r"[\s\-()（）]")
+
+
+@memoise_text
+def _phone_valid(text: str) -> bool:
+    """Whether a normalised 联系电话 reads as a phone number once spaces, dashes and brackets are left out."""
+    return bool(_PHONE_RE.match(_PHONE_SPACING.sub("", text)))
+
+
 def _phone(path: str, value: object, policy: Policy, findings: list[Finding]) -> None:
     text = _text(path, value, policy, findings)
-    compact = re.sub(r"[\s\-()（）]", "", text)
-    if text and not _PHONE_RE.match(compact):
+    if text and not _phone_valid(text):
         findings.append(PhoneInvalid.at(path, label=field_label(path), raw=as_typed(value)))
 
 
@@ -102,6 +110,8 @@ def _header(form: Form, policy: Policy, today: dt.date | None, findings: list[Fi
 
 
 _AMOUNT_COLUMNS = ("initial_budget", "annual_budget", "executed")
+#: Each fund row's (column, field path), made once.
+_FUND_PATHS = {key: tuple((column, f"funds.{key}.{column}") for column in _AMOUNT_COLUMNS) for key in FUND_ROWS}
 
 
 @lru_cache(maxsize=4096, typed=True)  # amounts repeat across a form's rows and checks
@@ -143,10 +153,12 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
             continue
         row: FundRow = form.fund(key)
         parsed[key] = {}
-        for column in _AMOUNT_COLUMNS:
-            path = f"funds.{key}.{column}"
-            value = _number(path, getattr(row, column), findings, required=False).value
-            if key == "total" and value is None and parse_number(getattr(row, column)).kind == "empty" \
+        for column, path in _FUND_PATHS[key]:
+            typed = parse_number(cell := getattr(row, column))
+            if typed.kind != "number":  # a number adds no finding: the path and the call only for the others
+                _number(path, cell, findings, required=False)
+            value = typed.value
+            if key == "total" and value is None and typed.kind == "empty" \
                     and not (policy.optional(column) and path != rate_path):
                 detail = _breakdown_note(sheet) if path == rate_path else ""
                 findings.append(RequiredMissing.at(path, label=field_label(path), detail=detail))
@@ -218,8 +230,7 @@ def _goal(form: Form, findings: list[Finding]) -> None:
 
 
 def _structure(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding]) -> None:
-    rows = [(i, ind) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
-    if not rows:
+    if not sheet.indicators:  # the sheet scores every indicator row that is not empty
         findings.append(IndicatorsMissing.at("indicators", label=field_label("indicators")))
         return
     present = {result.level1 for result in sheet.indicators}

@@ -161,9 +161,10 @@ def grade(total: float | None, policy: Policy) -> str:
     return policy.lowest_grade
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IndicatorResult:
-    """The computed score of one indicator row."""
+    """The computed score of one indicator row (a plain slotted record, made for every indicator: see
+    :class:`~xltools.core.reading.Reading`)."""
 
     index: int
     level1: str
@@ -180,9 +181,10 @@ class IndicatorResult:
         return self.kind == "inapplicable"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ScoreSheet:
-    """Everything the scoring rules compute for one form."""
+    """Everything the scoring rules compute for one form (a plain slotted record: a frozen dataclass's
+    ``__init__`` sets its 15 fields through ``object.__setattr__``, ~4× the cost, once or twice a form)."""
 
     execution_rate: float | None
     budget_weight: float
@@ -229,16 +231,9 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int 
         raw = 0.0
     else:
         raw = min(max(self_score or 0.0, 0.0), weight)
-    return IndicatorResult(
-        index=index,
-        level1=reading.level1,
-        kind=reading.kind,
-        weight=weight,
-        score=min(round_score(raw, policy), weight),
-        self_score=self_score,
-        reading=reading,
-        over=over,
-    )
+    # index, level1, kind, weight, score, self_score, reading, over
+    return IndicatorResult(index, reading.level1, reading.kind, weight, min(round_score(raw, policy), weight),
+                           self_score, reading, over)
 
 
 # --- R1: the execution rate ------------------------------------------------------------
@@ -307,15 +302,17 @@ def score_form(form: Form, policy: Policy) -> ScoreSheet:
     """R1–R6 for a whole form (the reviewer's computation, 复核)."""
     rate, weight, b_score, source, basis_amounts = _budget_part(form, policy)
     year = form_year(form)
-    results = [score_indicator(i, ind, policy, year) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
-    kept = [item for item in results if not item.dropped]
-    subtotals = {
-        name: round_half_up(sum(item.score for item in kept if item.level1 == name), policy.decimals)
-        for name in policy.standard_split if name != "预算执行"
-    }
-    dropped = sum(item.weight for item in results if item.dropped)
+    rows = [(i, ind) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
+    results = [score_indicator(i, ind, policy, year) for i, ind in rows]
+    kept = [item for item in results if item.kind != "inapplicable"]  # not dropped
+    scores: dict[str, list[float]] = {}  # each level's scores in row order (summed as before: same float)
+    for item in kept:
+        scores.setdefault(item.level1, []).append(item.score)
+    subtotals = {name: round_half_up(sum(scores.get(name, ())), policy.decimals)
+                 for name in policy.standard_split if name != "预算执行"}
+    dropped = sum(item.weight for item in results if item.kind == "inapplicable")
     weight_sum = weight + sum(item.weight for item in results)
-    absent = weights_absent(form)
+    absent = _weights_absent(form, [ind for _, ind in rows])
     full = policy.total_weight
     balanced = abs(weight_sum - full) <= 1e-6
     rescale = policy.rescale_weights and not balanced and weight_sum > dropped
@@ -351,8 +348,13 @@ def score_form(form: Form, policy: Policy) -> ScoreSheet:
 
 def weights_absent(form: Form) -> bool:
     """Whether a form states no 分值 at all: no 预算执行 weight and no weight on any indicator row."""
+    return _weights_absent(form, [ind for ind in form.indicators if not ind.is_empty()])
+
+
+def _weights_absent(form: Form, rows: list[Indicator]) -> bool:
+    """:func:`weights_absent` given the form's indicator rows that are not empty."""
     return parse_number(form.budget_weight).kind == "empty" and all(
-        parse_number(ind.weight).kind == "empty" for ind in form.indicators if not ind.is_empty())
+        parse_number(ind.weight).kind == "empty" for ind in rows)
 
 
 def sheet_total(form: Form, policy: Policy) -> float | None:

@@ -44,15 +44,15 @@ def _swap(tp: Any) -> Any:
 
 def _base(cls: type) -> type[BaseModel]:
     """The mirror's base: the class's config and its validators."""
-    namespace: dict[str, Any] = {"model_config": ConfigDict(
-        extra="forbid", defer_build=True, **getattr(cls, "json_config", {})),
-                                 "__module__": __name__}
-    prepare = getattr(cls, "prepare", None)
+    config = ConfigDict(extra="forbid", defer_build=True, **getattr(cls, "json_config", {}))
+    namespace: dict[str, Any] = {"model_config": config, "__module__": __name__}
+    names = {f.name for f in dataclasses.fields(cls)}  # a field of that name is data, not a hook
+    prepare = None if "prepare" in names else getattr(cls, "prepare", None)
     if prepare is not None:
         def _prepare(_: type, data: Any) -> Any:
             return prepare(data)
         namespace["_prepare"] = model_validator(mode="before")(classmethod(_prepare))
-    problems = getattr(cls, "problems", None)
+    problems = None if "problems" in names else getattr(cls, "problems", None)
     if problems is not None:
         def _consistent(self: BaseModel) -> BaseModel:
             found = problems(self)  # reads fields only: the mirror has the plain class's

@@ -22,9 +22,11 @@ import traceback
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 
 from xltools.core import Finding, Form, Policy
 from xltools.core.errors import os_reason
+from xltools.core.policy import DEFAULT_POLICY
 from xltools.core.drift import SERIOUS_DRIFT
 from xltools.core.parse import normalize_text, parse_date, parse_number
 from xltools.core.targets import Targets
@@ -40,10 +42,10 @@ from xltools.io.archives import read_member, split_task
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.labelbook import OtherForm, read_other
 from xltools.io.reader import Content
-from xltools.io.seam import ReadError, ReadOptions, read_content
+from xltools.io.seam import ReadError, ReadOptions, Source, read_content
 from xltools.io.xlsxread import Limits
 
-__all__ = ["process_file", "project_row", "indicator_rows", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
+__all__ = ["process_file", "judge_book", "project_row", "indicator_rows", "use_targets", "LIMITS", "FILE_SECONDS", "watch_parent", "PARENT_POLL_SECONDS"]
 
 LIMITS = Limits()
 #: What a district run reads of each workbook (the seam's readers read no more than this).
@@ -105,9 +107,12 @@ def watch_parent() -> None:
     threading.Thread(target=watch, name="xltools-watch-parent", daemon=True).start()
 
 
+_YEAR = re.compile(r"(19|20)\d{2}")
+
+
 def _year_key(value: object) -> str:
     text = normalize_text(value)
-    match = re.search(r"(19|20)\d{2}", text)
+    match = _YEAR.search(text)
     return match.group(0) if match else text
 
 
@@ -127,10 +132,10 @@ def _wan(value: object, policy: Policy) -> float | None:
 
 def indicator_rows(verdict: Verdict) -> list[IndicatorRow]:
     """The judged form's indicators as 指标明细 shows them (empty rows left out), with their reviewed scores."""
-    reviewed = {item.index: item.score for item in verdict.evaluation.sheet.indicators}
+    indicators = verdict.form.indicators  # the sheet scores each row that is not empty, in order
     return [IndicatorRow(ind.level1, ind.level2, ind.name, ind.target, ind.actual, ind.weight, ind.score,
-                         reviewed.get(i), ind.deviation)
-            for i, ind in enumerate(verdict.form.indicators) if not ind.is_empty()]
+                         item.score, ind.deviation)
+            for item in verdict.evaluation.sheet.indicators for ind in (indicators[item.index],)]
 
 
 def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow] | None = None) -> ProjectRow:
@@ -157,7 +162,8 @@ def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow]
         grade=sheet.grade,
         # a 填写日期 the checker flags (invalid, or after the day of the check) never decides which of two
         # versions of a project is the newer one
-        filled_on=None if any(f.code in _UNTRUSTED_DATE for f in verdict.findings) else parse_date(form.filled_on),
+        filled_on=None if not _UNTRUSTED_DATE.isdisjoint(f.code for f in verdict.evaluation.findings)
+        else parse_date(form.filled_on),
         packed_indicators=ProjectRow.pack(indicators),
         details=_details(form, policy),
     )
@@ -179,13 +185,16 @@ def _as_typed(value: object) -> object:
     return number.value if number.value is not None else (_text(value) or None)
 
 
+_AMOUNTS = attrgetter("initial_budget", "annual_budget", "executed")  # a fund row's amounts, in 项目信息's order
+
+
 def _details(form: Form, policy: Policy) -> tuple[object, ...]:
     """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order (amounts in 万元 whatever the form's
     ``money_unit``; a text that is no number as typed)."""
-    amounts = [number * policy.money_factor if (number := parse_number(value).value) is not None
+    factor = policy.money_factor
+    amounts = [number * factor if (number := parse_number(value).value) is not None
                else _text(value) or None  # parsed once: _wan, or _as_typed of a text that is no number
-               for value in (getattr(form.fund(key), part) for key in ("fiscal", "carryover", "other")
-                             for part in ("initial_budget", "annual_budget", "executed"))]
+               for key in ("fiscal", "carryover", "other") for value in _AMOUNTS(form.fund(key))]
     filled_on = parse_date(form.filled_on)
     return (_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
             _text(form.goal_expected), _text(form.goal_actual), _text(form.filled_by),
@@ -311,9 +320,20 @@ def _too_big(form: Form, result: FileResult) -> bool:
 
 def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, today: dt.date) -> None:
     """The one verdict on the bytes of ``path`` through the reader seam, into ``result``."""
-    book = None
     try:
         source = read_content(Content(result.path, data), OPTIONS)
+    except ReadError as exc:
+        result.fate, result.reason = exc.fate, exc.reason
+        return
+    judge_book(source, result, policy, today, data)
+
+
+def judge_book(source: Source, result: FileResult, policy: Policy | None, today: dt.date,
+               data: bytes | None = None) -> None:
+    """The one verdict on what the reader seam read of a file (``data``: the file's bytes, read again whole when
+    it is no template of ours), into ``result``: everything a worker does after reading."""
+    book = None
+    try:
         result.format = source.format
         book = source.book
         if book is not None:
@@ -329,7 +349,7 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
             result.fate, result.reason = "skipped", "空白模板，没有填写任何内容"
             return
         rows = indicator_rows(verdict)
-        project = project_row(verdict, verdict.policy or Policy(), rows)
+        project = project_row(verdict, verdict.policy or DEFAULT_POLICY, rows)
     except ReadError as exc:
         result.fate, result.reason = exc.fate, exc.reason
         return
@@ -337,7 +357,8 @@ def _judge(path: str, data: bytes, result: FileResult, policy: Policy | None, to
         if book is not None and set(SUMMARY_SHEETS) <= set(book.sheet_names):
             result.fate, result.reason = "skipped", "这是 xltools 生成的汇总表，不是填报文件"
             return
-        reading, others = ((), []) if isinstance(exc, UnknownVersion) else _other_layout(result.path, data)
+        reading, others = ((), []) if isinstance(exc, UnknownVersion) or data is None \
+            else _other_layout(result.path, data)
         if not others:
             result.fate, result.reason = exc.fate, exc.reason
         elif len(others) == 1:  # one form; a list of one project is named by its rows, as check names it
@@ -374,7 +395,7 @@ def _judge_other(other: OtherForm, reading: tuple[Finding, ...], result: FileRes
         return
     result.fate, result.reason = "other-layout", other.what
     rows = indicator_rows(verdict)
-    _record(verdict, project_row(verdict, verdict.policy or Policy(), rows), result, rows)
+    _record(verdict, project_row(verdict, verdict.policy or DEFAULT_POLICY, rows), result, rows)
 
 
 def _split_list(others: list[OtherForm], reading: tuple[Finding, ...], result: FileResult, policy: Policy | None,

@@ -84,9 +84,12 @@ class Shared:
     set_units: Callable[[str], int]
 
 
+_NOT_WORDS = re.compile(r"[\s\W_]+")
+
+
 def _bare(text: str) -> str:
     """The text without spaces and punctuation, lower case (to compare 偏差原因)."""
-    return re.sub(r"[\s\W_]+", "", text).lower()
+    return _NOT_WORDS.sub("", text).lower()
 
 
 def deviation_texts(project: ProjectRow) -> set[str]:

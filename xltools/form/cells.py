@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
 
 __all__ = ["column_index", "column_letter", "bounds", "Cell", "cells_of", "rectangles"]
 
-_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+@cache
+def _ref() -> re.Pattern[str]:
+    """A cell or range reference (compiled when first used: a check reads no reference text)."""
+    return re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
 
 
 def column_index(letters: str) -> int:
@@ -33,7 +37,7 @@ def column_letter(index: int) -> str:
 
 def bounds(ref: str) -> tuple[int, int, int, int]:
     """``"B4:I4"`` → (min_col, min_row, max_col, max_row) = (2, 4, 9, 4); a single cell is its own box."""
-    match = _REF.fullmatch(ref.strip())
+    match = _ref().fullmatch(ref.strip())
     if match is None:
         raise ValueError(f"not a cell or range reference: {ref!r}")
     col1, row1 = column_index(match.group(1)), int(match.group(2))

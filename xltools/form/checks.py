@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Protocol
 
 from xltools.core.findings import Severity
@@ -365,8 +366,12 @@ def _helpers(layout: CheckedLayout, policy: Policy, i: int) -> dict[str, str]:
     }
 
 
-_STRING = re.compile(r'("(?:[^"]|"")*")')
-_REF = re.compile(r"(?<![A-Za-z0-9_!'.])([A-Z]{1,3})(\d+)(?::[A-Z]{1,3}\d+)?(?![A-Za-z0-9_(!])")
+@cache
+def _string_and_ref() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A formula's string literals and its cell references (compiled when first used: only a template's
+    formulas are qualified with them, never on a check's path)."""
+    return (re.compile(r'("(?:[^"]|"")*")'),
+            re.compile(r"(?<![A-Za-z0-9_!'.])([A-Z]{1,3})(\d+)(?::[A-Z]{1,3}\d+)?(?![A-Za-z0-9_(!])"))
 
 
 def qualified(formula: str, sheet: str, columns: frozenset[str] | set[str]) -> str:
@@ -374,9 +379,10 @@ def qualified(formula: str, sheet: str, columns: frozenset[str] | set[str]) -> s
 
     The sheet names are CJK words, written without quotes as Excel and LibreOffice save them (the
     tamper check compares formula texts)."""
-    parts = _STRING.split(formula)
+    string, reference = _string_and_ref()
+    parts = string.split(formula)
     for i in range(0, len(parts), 2):
-        parts[i] = _REF.sub(lambda m: f"{sheet}!{m.group(0)}" if m.group(1) in columns else m.group(0), parts[i])
+        parts[i] = reference.sub(lambda m: f"{sheet}!{m.group(0)}" if m.group(1) in columns else m.group(0), parts[i])
     return "".join(parts)
 
 

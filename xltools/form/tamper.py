@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from xltools.core import Finding, Policy
 from xltools.core.policy import DEFAULT_POLICY
@@ -52,10 +53,29 @@ def _expected_formulas(version: str, rows: int, policy_json: str) -> tuple[tuple
 _POLICY_JSON: dict[int, tuple[Policy, str]] = {}
 
 
+#: (id, id) → (policy, policy, equal) for the pairs last compared; holding the policies keeps their ids unique.
+_SAME_POLICY: dict[tuple[int, int], tuple[Policy, Policy, bool]] = {}
+
+
+def _same_policy(one: Policy, other: Policy) -> bool:
+    """``one == other``, compared once per pair of policy objects (they are frozen): every form of a run
+    compares the policy its template carries with the district's, field by field."""
+    if one is other:
+        return True
+    known = _SAME_POLICY.get((id(one), id(other)))
+    if known is not None and known[0] is one and known[1] is other:
+        return known[2]
+    if len(_SAME_POLICY) >= 16:
+        _SAME_POLICY.clear()
+    same = one == other
+    _SAME_POLICY[(id(one), id(other))] = (one, other, same)
+    return same
+
+
 def _policy_json(policy: Policy) -> str:
     """The policy's JSON (what the template's formulas depend on), dumped once per policy object (it is frozen);
     ``""`` for the defaults (dumping would import pydantic, which a check does not need otherwise)."""
-    if policy is DEFAULT_POLICY or policy == DEFAULT_POLICY:
+    if _same_policy(policy, DEFAULT_POLICY):
         return ""
     known = _POLICY_JSON.get(id(policy))
     if known is not None and known[0] is policy:
@@ -89,6 +109,28 @@ def _fixed_cells(layout: Layout, formulas: tuple[tuple[str, str, str], ...]) -> 
 def _expected_labels(layout: Layout) -> tuple[tuple[str, str, str], ...]:
     """(cell, label, label as compared) of a layout's fixed labels, once per layout."""
     return tuple((label.cell, label.text, _label_text(label.text)) for label in layout.labels)
+
+
+class _Plan(NamedTuple):
+    """What the tamper check compares a form of one layout and policy with, made once per layout and policy."""
+
+    labels: tuple[tuple[str, str, str], ...]  # (cell, label, label as compared)
+    label_cells: tuple[str, ...]
+    label_texts: list[str | None]  # a list, as the form's values are read (an empty label: a blank cell)
+    formulas: tuple[tuple[str, str, str], ...]  # (cell, formula, normalised formula)
+    formula_cells: tuple[str, ...]
+    formula_texts: list[str]  # as written (without ``=``, as the readers give a formula)
+    formula_norms: list[str]
+    fixed: tuple[str, ...]  # the cells the template holds locked
+    inputs: tuple[str, ...]  # the cells people type into
+
+
+@lru_cache(maxsize=64)
+def _plan(layout: Layout, policy_json: str) -> _Plan:
+    labels, formulas = _expected_labels(layout), _expected_formulas(layout.version, layout.rows, policy_json)
+    return _Plan(labels, tuple(c for c, _, _ in labels), [t or None for _, t, _ in labels], formulas,
+                 tuple(c for c, _, _ in formulas), [f.removeprefix("=") for _, f, _ in formulas],
+                 [n for _, _, n in formulas], _fixed_cells(layout, formulas), _input_cells(layout))
 
 
 @lru_cache(maxsize=4096)
@@ -125,7 +167,7 @@ def policy_findings(identity: Identity, district: Policy) -> list[Finding]:
     if not identity.has_meta:
         return []  # the missing metadata is a finding of its own
     stored = identity.policy
-    if stored == district:
+    if stored is not None and _same_policy(stored, district):
         return []
     found = _policy_text(stored) if stored is not None else (shorten(identity.meta.get("policy"), 40) or "空")
     if stored is not None and found == _policy_text(district):
@@ -150,26 +192,30 @@ def check_tamper(book: BookView, identity: Identity, district: Policy | None = N
     assert form is not None, "identify() guarantees the form sheet"
     findings: list[Finding] = [*identity.problems, *(policy_findings(identity, district) if district else [])]
     where = f"{SHEET}!"
+    plan = _plan(layout, _policy_json(policy))
 
-    labels = _expected_labels(layout)
-    for cell, text, expected in labels:
-        found = form.value(cell)
-        if found != text and _label_text(found) != expected:
-            findings.append(TamperLabelChanged.at("template", cell=cell, found=shorten(found),
-                                                  expected=shorten(text)).at_cell(where + cell))
+    # every label and formula at once (one C-level pass each); cell by cell only when one of them differs
+    labels = plan.labels
+    if list(map(form.value, plan.label_cells)) != plan.label_texts:
+        for cell, text, expected in labels:
+            found = form.value(cell)
+            if found != text and _label_text(found) != expected:
+                findings.append(TamperLabelChanged.at("template", cell=cell, found=shorten(found),
+                                                      expected=shorten(text)).at_cell(where + cell))
 
-    formulas = _expected_formulas(layout.version, layout.rows, _policy_json(policy))
+    formulas = plan.formulas
     if form.formulas is not None:
-        for cell, formula, expected in formulas:
-            found = form.formulas.get(cell)
-            if normalize_formula(found) != expected:
-                shown = f"={found}" if found else shorten(form.value(cell)) or "空"
-                findings.append(TamperFormulaChanged.at("template", cell=cell, found=shorten(shown, 60),
-                                                        expected=shorten(formula, 60)).at_cell(where + cell))
+        typed = list(map(form.formulas.get, plan.formula_cells))
+        if typed != plan.formula_texts and list(map(normalize_formula, typed)) != plan.formula_norms:
+            for cell, formula, expected in formulas:
+                found = form.formulas.get(cell)
+                if normalize_formula(found) != expected:
+                    shown = f"={found}" if found else shorten(form.value(cell)) or "空"
+                    findings.append(TamperFormulaChanged.at("template", cell=cell, found=shorten(shown, 60),
+                                                            expected=shorten(formula, 60)).at_cell(where + cell))
 
     locked_at = form.locked
-    fixed = _fixed_cells(layout, formulas)
-    fixed = (*fixed, *approved) if approved else fixed
+    fixed = (*plan.fixed, *approved) if approved else plan.fixed
     # the lock states among the cells first (most forms: every fixed cell locked, every input cell open; the
     # reader answers per style, not per cell), the cells one by one only when some differ
     states = form.lock_states(fixed)
@@ -177,7 +223,7 @@ def check_tamper(book: BookView, identity: Identity, district: Policy | None = N
     if unlocked:
         findings.append(TamperCellUnlocked.at("template", count=len(unlocked), cells=_cells(unlocked))
                         .at_cell(where + unlocked[0]))
-    given, inputs = frozenset(approved), _input_cells(layout)
+    given, inputs = frozenset(approved), plan.inputs
     states = form.lock_states(inputs)
     locked = [cell for cell in inputs if locked_at(cell) is True and cell not in given] \
         if states and True in states else []

@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from xltools.core.errors import UserError, os_reason
@@ -150,7 +151,10 @@ def atomic_output(path: Path | str, *, force: bool) -> Iterator[Path]:
 
 #: A temporary file younger than this is never taken for stale (it may be another run's, just made).
 STALE_SECONDS = 10.0
-_TEMP_MIDDLE = re.compile(r"[a-z0-9_]{8}")  # what tempfile.mkstemp puts between prefix and suffix
+@cache
+def _temp_middle() -> re.Pattern[str]:
+    """What tempfile.mkstemp puts between prefix and suffix (compiled when first used: a check writes nothing)."""
+    return re.compile(r"[a-z0-9_]{8}")
 
 
 def _lock(fd: int) -> int:
@@ -199,7 +203,7 @@ def remove_stale_temporaries(path: Path) -> list[str]:
         name = entry.name
         if not (name.startswith(prefix) and name.endswith(suffix) and len(name) == len(prefix) + 8 + len(suffix)):
             continue
-        if not _TEMP_MIDDLE.fullmatch(name[len(prefix):len(prefix) + 8]):
+        if not _temp_middle().fullmatch(name[len(prefix):len(prefix) + 8]):
             continue
         try:
             if not entry.is_file(follow_symlinks=False) or now - entry.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:

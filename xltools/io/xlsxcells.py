@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from functools import cache
 from xml.etree.ElementTree import Element
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -15,7 +16,10 @@ _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 
 __all__ = ["cells_document", "declares", "cells", "iso_moment", "truthy", "is_date_format", "column_number", "column_letters"]
 
-_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*\?>")
+@cache
+def _declaration() -> re.Pattern[bytes]:
+    """An XML declaration (compiled when first used: only a part the fast reader cannot take is cut)."""
+    return re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*\?>")
 #: "<!" found from its "!" (rare in a sheet: formulas' sheet references), not from its "<" (every tag): the
 #: regular expression engine then skips to each "!" by its literal-prefix scan, ~3× faster than ``b"<!" in data``.
 _BANG = re.compile(rb"!(?<=<!)")
@@ -47,7 +51,7 @@ def cells_document(data: bytes) -> bytes | None:
     goes wrong (a ``>`` inside an attribute value of the root or the protection) fails to
     parse, and the caller parses the whole part.
     """
-    declaration = _DECLARATION.match(data)
+    declaration = _declaration().match(data)
     body = declaration.end() if declaration else 0
     if declares(data) and (b"<!--" in data or b"<![CDATA[" in data) or _instruction(data, body):
         return None
@@ -81,7 +85,10 @@ def cells_document(data: bytes) -> bytes | None:
     return b"".join(pieces)
 
 
-_COLUMN = re.compile(r"([A-Z]{1,3})(\d+)")
+@cache
+def _column() -> re.Pattern[str]:
+    """A cell reference's column and row (compiled when first used: only cells without ``r`` need it)."""
+    return re.compile(r"([A-Z]{1,3})(\d+)")
 
 
 def column_number(letters: str) -> int:
@@ -116,7 +123,7 @@ def cells(root: Element) -> Iterable[tuple[str, Element]]:
                 yield ref, c
                 continue
             if previous is not None:
-                match = _COLUMN.fullmatch(previous)
+                match = _column().fullmatch(previous)
                 column = column_number(match.group(1)) if match else column + 1
                 previous = None
             column += 1

@@ -91,8 +91,18 @@ def _grammar() -> _Grammar:
     return _Grammar(*map(re.compile, (_TOKENS, _HEAD, _TAIL, _SIMPLE, _NESTING, _FORMULA, _ROW_START)))
 
 
-_ATTR = re.compile(r' (' + _NAME + r')="([^"]*)"')
-_TEXT_OF = re.compile(r'<t(?: xml:space="preserve")?>([^<]*)</t>')
+@cache
+def _attr() -> re.Pattern[str]:
+    """An attribute (compiled when first used, as :func:`_text_of`: a sheet xltools wrote needs neither)."""
+    return re.compile(r' (' + _NAME + r')="([^"]*)"')
+
+
+@cache
+def _text_of() -> re.Pattern[str]:
+    """The texts of a rich inline string."""
+    return re.compile(r'<t(?: xml:space="preserve")?>([^<]*)</t>')
+
+
 #: Attribute lists already checked (rows repeat a few): the list → its names' prefixes, or ``None`` when the
 #: list gives a name twice, declares a namespace or uses one local name under two prefixes.
 _CHECKED: dict[str, frozenset[str] | None] = {}
@@ -109,7 +119,7 @@ def _prefixes(attributes: str) -> frozenset[str] | None:
     otherwise (a name twice, a namespace declaration, one local name twice under different prefixes)."""
     if attributes in _CHECKED:
         return _CHECKED[attributes]
-    names = [name for name, _ in _ATTR.findall(attributes)]
+    names = [name for name, _ in _attr().findall(attributes)]
     local = [name.rpartition(":")[2] for name in names]
     ok = len(set(local)) == len(local) and not any(n == "xmlns" or n.startswith("xmlns:") for n in names)
     prefixes = frozenset(n.partition(":")[0] for n in names if ":" in n) if ok else None
@@ -122,7 +132,7 @@ def _prefixes(attributes: str) -> frozenset[str] | None:
 def _root_prefixes(attributes: str) -> frozenset[str] | None:
     """The prefixes the root declares (``xml`` too), or ``None`` unless its default namespace is SpreadsheetML's
     and its attributes are well-formed as :func:`_prefixes` checks them (declarations aside)."""
-    pairs = _ATTR.findall(attributes)
+    pairs = _attr().findall(attributes)
     names = [name for name, _ in pairs]
     if len(set(names)) != len(names) or dict(pairs).get("xmlns") != _MAIN:
         return None
@@ -228,7 +238,7 @@ def _read(tokens: list[tuple[str, ...]]) -> tuple[dict[str, int], list[Record], 
             if inline:
                 simple = grammar.simple.match(inline)
                 inline = (unescape(simple.group(1)) if simple
-                          else "".join(map(unescape, _TEXT_OF.findall(inline))))
+                          else "".join(map(unescape, _text_of().findall(inline))))
             else:
                 inline = None
             records.append((ref, number, kind or "n", formula, inline, unescape(value) if value else None))
@@ -330,7 +340,7 @@ def plain_cells(cut: bytes) -> PlainSheet | None:
     if tail.group(1):
         if not _fits(tail.group(1), declared):
             return None
-        protection = dict(_ATTR.findall(tail.group(1))).get("sheet")
+        protection = dict(_attr().findall(tail.group(1))).get("sheet")
     styles: dict[str, int] = {}
     records: list[Record] = []
     # "</row>" ends a row wherever it appears ("<" is never in text or attribute values): each piece is one

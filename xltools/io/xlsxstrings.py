@@ -52,7 +52,14 @@ class _Grammar(NamedTuple):
 def _grammar() -> _Grammar:
     """The patterns above, compiled when first used (~2 ms: a check of a form written by xltools never uses them)."""
     return _Grammar(*map(re.compile, (_HEAD, _PIECE, _END)))
-_TEXT_OF = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
+
+
+@cache
+def _text_of() -> re.Pattern[bytes]:
+    """The texts of a shared string item that is not one plain text (compiled when first used)."""
+    return re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
+
+
 #: Characters of references already resolved, by the reference's code.
 _CODES: dict[str, str] = {}
 
@@ -159,7 +166,7 @@ def _read_piece(piece: bytes) -> str | tuple[str, ...] | None:
     except UnicodeDecodeError:
         return None
     start = piece.rfind(b"<si>")
-    texts = _TEXT_OF.findall(piece, start)
+    texts = _text_of().findall(piece, start)
     text = unescape((texts[0] if len(texts) == 1 else b"".join(texts)).decode("utf-8"))
     empty = piece.count(b"<si/>", 0, start)
     return (*[""] * empty, text) if empty else text

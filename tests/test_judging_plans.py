@@ -1,0 +1,88 @@
+"""What the judging prepares once and reuses per form (issue 31, "half the judging") still sees every difference:
+the tamper check's per-layout plan compared as whole lists, the policy comparison made once per pair of policies,
+an indicator row's field paths made once per row number."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from xltools.core.policy import DEFAULT_POLICY, Policy
+from xltools.core.rules import validate
+from xltools.excel.fill import fill_workbook
+from xltools.form import tamper
+from xltools.form.identify import identify
+from xltools.form.layout import SHEET, Layout
+from xltools.io.xlsxread import read_workbook
+
+from .forms import clean_form
+
+LAYOUT = Layout()
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory) -> Path:
+    return fill_workbook(clean_form(), tmp_path_factory.mktemp("plans") / "good.xlsx")
+
+
+def test_an_intact_form_then_an_edited_one_of_the_same_layout(filled):
+    """The first form fills the plan's caches and passes as whole lists; a second of the same layout and policy
+    with one label, one formula and one empty label's cell changed is still checked cell by cell."""
+    book = read_workbook(filled)
+    identity = identify(book)
+    assert tamper.check_tamper(book, identity) == []
+    label = next(lb for lb in LAYOUT.labels if lb.text and lb.text != "总分")
+    empty = next((lb for lb in LAYOUT.labels if not lb.text), None)
+    formula_cell = next(iter(LAYOUT.formulas(DEFAULT_POLICY)))
+    edited = read_workbook(filled)
+    sheet = edited.sheet(SHEET)
+    sheet.values[label.cell] = "改过的标签"
+    sheet.formulas[formula_cell] = "1+1"
+    if empty is not None:
+        sheet.values[empty.cell] = "  "  # blank text where the template has an empty label: no finding
+    found = {(f.code, f.cell) for f in tamper.check_tamper(edited, identify(edited))}
+    assert found == {("tamper-label-changed", f"{SHEET}!{label.cell}"),
+                     ("tamper-formula-changed", f"{SHEET}!{formula_cell}")}
+    assert tamper.check_tamper(book, identity) == []  # the plan was not changed by the edited form
+
+
+def test_policies_are_compared_once_per_pair(monkeypatch):
+    calls = []
+    equal = Policy.__eq__
+
+    def counted(self, other):
+        calls.append((self, other))
+        return equal(self, other)
+
+    monkeypatch.setattr(Policy, "__eq__", counted)
+    monkeypatch.setattr(tamper, "_SAME_POLICY", {})
+    other = Policy(decimals=1)
+    same_as_default = Policy()
+    answers = [tamper._same_policy(other, DEFAULT_POLICY) for _ in range(3)]
+    answers += [tamper._same_policy(same_as_default, DEFAULT_POLICY) for _ in range(3)]
+    assert answers == [False] * 3 + [True] * 3
+    assert len(calls) == 2  # one comparison per pair of objects
+    assert tamper._same_policy(DEFAULT_POLICY, DEFAULT_POLICY) and len(calls) == 2  # the same object: no comparison
+
+
+def test_a_changed_stored_policy_is_found_on_every_form(filled):
+    book = read_workbook(filled)
+    identity = identify(book)
+    district = Policy(decimals=1)  # the district scores with another policy than the template carries
+    for _ in range(2):
+        codes = [f.code for f in tamper.check_tamper(book, identity, district)]
+        assert codes == ["tamper-policy-changed"]
+
+
+def test_row_paths_of_findings():
+    """Findings of rows 0 and 12 name their own rows (paths made once per row number, then reused)."""
+    form = clean_form()
+    row = dataclasses.replace(form.indicators[0], name=None, weight="五分")
+    indicators = [row] + [form.indicators[1]] * 11 + [row]
+    broken = dataclasses.replace(form, indicators=indicators)
+    for _ in range(2):
+        fields = {f.field for f in validate(broken, DEFAULT_POLICY) if f.field.startswith("indicators[")}
+        assert {"indicators[0].name", "indicators[0].weight", "indicators[12].name", "indicators[12].weight"} <= fields
+        assert not any(f.startswith(("indicators[1].", "indicators[11].")) for f in fields)
