@@ -16,6 +16,7 @@ amounts given in 元.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from operator import itemgetter
 from .errors import UserError
 from .parse import normalize_text
 
-__all__ = ["Column", "ListSpec", "HeaderMatch", "ListRecord", "ListRow", "ListError", "header_text", "column_letter"]
+__all__ = ["Column", "ListSpec", "HeaderMatch", "ListRecord", "ListRow", "ListError", "header_text", "column_letter", "cell_value"]
 
 #: Rows searched for the header row (a title or a note may stand above it).
 HEADER_SCAN_ROWS = 10
@@ -107,6 +108,18 @@ class ListRecord:
 
     def get(self, key: str) -> object:
         return self.values.get(key)
+
+
+def cell_value(value: object) -> object:
+    """A list cell as the list readers give it (as :mod:`xltools.io.xlsxread` gives a form's): an empty text as
+    ``None``, a whole float as ``int``, a datetime at midnight as a date; anything else as it is."""
+    if type(value) is float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    return value
 
 
 def _blank(value: object) -> bool:

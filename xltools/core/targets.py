@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from .findings import Finding
-from .listbook import Column, HeaderMatch, ListError, ListRow, ListSpec
+from .listbook import Column, HeaderMatch, ListError, ListRow, ListSpec, cell_value
 from .model import Form, FundRow, Funds, Indicator
 from .parse import memoise_text, normalize_text, parse_number
 from .policy import DEFAULT_POLICY, Policy
@@ -218,9 +218,11 @@ def project_digest(project: TargetProject) -> str:
 
 
 def _value(value: object) -> object:
-    """A list cell as the targets keep it: text stripped (blank is ``None``), a datetime's date."""
+    """A list cell as the targets keep it: text stripped (blank is ``None``), a number or date as the list
+    readers give it (:func:`~xltools.core.listbook.cell_value`: a whole number as ``int``), a datetime's date."""
     if type(value) is str:
         return value.strip() or None
+    value = cell_value(value)
     if isinstance(value, dt.datetime):
         return value.date()
     return value

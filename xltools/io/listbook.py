@@ -17,7 +17,6 @@ calamine inflates it. Values come back as :mod:`xltools.io.xlsxread` gives them 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import itertools
 import lzma
@@ -31,7 +30,7 @@ from pathlib import Path
 import python_calamine
 
 from xltools.core.errors import os_reason
-from xltools.core.listbook import HEADER_SCAN_ROWS, HeaderMatch, ListError, ListRecord, ListSpec, column_letter
+from xltools.core.listbook import HEADER_SCAN_ROWS, HeaderMatch, ListError, ListRecord, ListSpec, cell_value, column_letter
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxcells import column_number
 from xltools.io.xlsxread import Limits, SheetData
@@ -108,12 +107,14 @@ def read_list(path: Path | str, spec: ListSpec, *, sheet: str | None = None) -> 
     return ListTable(table.path, table.sheet, table.header, tuple(spec.records(table.header, rows)))
 
 
-def open_list(path: Path | str, spec: ListSpec, *, sheet: str | None = None
+def open_list(path: Path | str, spec: ListSpec, *, sheet: str | None = None, raw: bool = False
               ) -> tuple[ListTable, Iterator[tuple[int, list[object]]]]:
     """The list workbook at ``path`` with its header row found (a :class:`ListTable` without records) and its
     rows below the header, read as they are consumed (for :meth:`ListSpec.rows`, which takes columns by index:
-    a large list is not first made into records)."""
-    chosen, rows = _read_rows(path, spec.what, sheet)
+    a large list is not first made into records). ``raw``: a sheet without merged ranges gives its cells as
+    python-calamine reads them (an empty cell as ``""``, every number a float), for a caller that passes the
+    values it keeps through :func:`~xltools.core.listbook.cell_value` (a district's list: not every cell twice)."""
+    chosen, rows = _read_rows(path, spec.what, sheet, raw)
     head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
     try:
         header = spec.find_header(head, chosen)
@@ -127,7 +128,8 @@ def _unreadable(what: str, why: str, path: Path | str, sheet: str | None = None)
     return ListError(f"无法作为{what}读取：{why}；{_NEXT_STEP}", file=path, sheet=sheet)
 
 
-def _read_rows(path: Path | str, what: str, sheet: str | None) -> tuple[str, Iterator[tuple[int, list[object]]]]:
+def _read_rows(path: Path | str, what: str, sheet: str | None, raw: bool = False
+               ) -> tuple[str, Iterator[tuple[int, list[object]]]]:
     """The chosen sheet's name and its non-empty rows (1-based row, values from column A), merged ranges spread;
     a sheet without merged ranges is read row by row as the rows are consumed."""
     limits = Limits()
@@ -161,7 +163,7 @@ def _read_rows(path: Path | str, what: str, sheet: str | None) -> tuple[str, Ite
         if merged:
             return chosen, iter(_spread(grid.to_python(skip_empty_area=True), top, left, merged))
         # iter_rows gives the rows above the table too (empty), the columns from the table's first
-        return chosen, _streamed(itertools.islice(grid.iter_rows(), top, None), top, left, what, path, chosen)
+        return chosen, _streamed(itertools.islice(grid.iter_rows(), top, None), top, left, what, path, chosen, raw)
     raise AssertionError("unreachable")  # _calamine_errors raises
 
 
@@ -180,13 +182,18 @@ def _calamine_errors(what: str, path: Path | str, sheet: Callable[[], str]) -> I
         raise _unreadable(what, "文件已损坏或不是 Excel 工作簿", path, sheet() or None) from None
 
 
-def _streamed(table: Iterator[list[object]], top: int, left: int, what: str, path: Path | str, sheet: str
-              ) -> Iterator[tuple[int, list[object]]]:
-    """The non-empty rows of ``table`` (calamine's rows from the 0-based row ``top`` and column ``left``)."""
+def _streamed(table: Iterator[list[object]], top: int, left: int, what: str, path: Path | str, sheet: str,
+              raw: bool = False) -> Iterator[tuple[int, list[object]]]:
+    """The non-empty rows of ``table`` (calamine's rows from the 0-based row ``top`` and column ``left``), their
+    cells through :func:`cell_value` unless ``raw``."""
     pad = [None] * left
     with _calamine_errors(what, path, lambda: sheet):
         for number, row in enumerate(table, start=top + 1):
-            line = pad + [v if type(v) is str and v else _value(v) for v in row]
+            if raw:
+                if row.count("") != len(row):
+                    yield number, pad + row if left else row
+                continue
+            line = pad + [v if type(v) is str and v else cell_value(v) for v in row]
             if line.count(None) != len(line):
                 yield number, line
 
@@ -210,23 +217,11 @@ def _bounded(data: bytes, what: str, path: Path | str, limits: Limits) -> None:
         raise _unreadable(what, "文件已损坏，无法解压", path) from exc
 
 
-def _value(value: object) -> object:
-    """A cell as :mod:`xltools.io.xlsxread` gives it: ``""`` as ``None``, whole floats as int, midnight
-    datetimes as dates."""
-    if type(value) is float:
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
-    if value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date() if value.time() == dt.time() else value
-    return value
-
-
 def _spread(table: list[list[object]], top: int, left: int, merged: list) -> list[tuple[int, list[object]]]:
     """The non-empty rows of ``table`` (from the 0-based row ``top`` and column ``left``), each merged range's value
     in every cell of the range."""
-    # text (most cells) as it is; "" as None, numbers and dates through _value
-    lines = [[None] * left + [v if type(v) is str and v else _value(v) for v in row] for row in table]
+    # text (most cells) as it is; "" as None, numbers and dates through cell_value
+    lines = [[None] * left + [v if type(v) is str and v else cell_value(v) for v in row] for row in table]
     for (r1, c1), (r2, c2) in merged:
         if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_MERGED_CELLS or not 0 <= r1 - top < len(lines):
             continue

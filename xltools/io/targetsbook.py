@@ -56,7 +56,7 @@ class TargetsFile:
 
 def read_targets(path: Path | str) -> TargetsFile:
     """The 绩效目标表 at ``path`` (sheet 绩效目标, else the first); :class:`ListError` names file, sheet, row."""
-    table, rows = open_list(path, TARGETS_SPEC, sheet=TARGETS_SHEET)
+    table, rows = open_list(path, TARGETS_SPEC, sheet=TARGETS_SHEET, raw=True)  # build_targets converts what it keeps
     try:
         targets = build_targets(TARGETS_SPEC.rows(table.header, rows), table.header, sheet=table.sheet,
                                 source=str(path))
