@@ -270,6 +270,30 @@ def test_c15_a_closed_pipe_ends_quietly():
     assert proc.returncode == 141 and stderr == "", stderr
 
 
+
+_FORKED_BEFORE_ITS_OWN_HANDLER = """
+import os, signal, sys, time
+import xltools.cli
+xltools.cli._install_sigterm()  # as main() does before a command runs
+child = os.fork()
+if child == 0:  # a worker forked before its initializer set SIGTERM's default: it still has the CLI's handler
+    time.sleep(30)
+    os._exit(0)
+time.sleep(0.3)
+os.kill(child, signal.SIGTERM)
+_, status = os.waitpid(child, 0)
+print(os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+def test_c15_a_child_forked_with_the_cli_handler_ends_quietly_on_sigterm():
+    """combine's workers and the summary's renderer set SIGTERM's default in their initializer; one stopped
+    before that (a run ended at once) must end quietly too, not raise the CLI's exception and print a traceback."""
+    done = subprocess.run([sys.executable, "-c", _FORKED_BEFORE_ITS_OWN_HANDLER], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout.strip() == "True" and "Traceback" not in done.stderr, (done.stdout, done.stderr[-2000:])
+
 # --- issue 26: nothing left behind, nothing left running; the store's disk named as the output's ---
 
 def test_c26_workers_end_when_combine_is_killed_with_sigkill(tmp_path):

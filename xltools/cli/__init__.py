@@ -164,8 +164,23 @@ class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that every ``finally`` (temporary files, workers) runs."""
 
 
+#: the process that installed :func:`_on_sigterm` (a process forked from it inherits the handler)
+_sigterm_owner = 0
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
+    if os.getpid() != _sigterm_owner:  # a child forked before it set its own handler: end as SIGTERM's default
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
     raise _Terminated
+
+
+def _install_sigterm() -> object:
+    """Handle SIGTERM in this process by :class:`_Terminated`; returns the handler it replaces."""
+    global _sigterm_owner
+    _sigterm_owner = os.getpid()
+    return signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def entry() -> None:
@@ -259,7 +274,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    previous = _install_sigterm() if in_main else None
     global _brief_run
     _brief_run = getattr(args, "brief", False)
     if not _brief_run:
