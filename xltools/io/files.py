@@ -66,13 +66,17 @@ def read_regular(path: Path | str, limit: int) -> tuple[bytes, os.stat_result]:
         if status.st_size > limit:
             raise FileTooLargeError(f"文件 {status.st_size / 1048576:.1f} MB，超过 {limit / 1048576:.0f} MB 上限",
                                     status.st_size)
-        chunks, left = [], limit + 1
+        # the file's stated size in one read, then small reads to see whether it grew: a big file's bytes are
+        # held once, not as chunks plus their joined copy (os.read allocates what it is asked for; recognising
+        # an existing 14 MB summary peaked at twice its size)
+        chunks, left, step = [], limit + 1, max(status.st_size, 1 << 16)
         while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
+            chunk = os.read(fd, min(left, step))
             if not chunk:
                 break
             chunks.append(chunk)
             left -= len(chunk)
+            step = 1 << 20
     finally:
         os.close(fd)
     data = b"".join(chunks)
