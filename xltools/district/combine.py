@@ -34,7 +34,7 @@ from xltools.core.parse import normalize_text
 from xltools.core.targets import Targets, targets_digest
 from xltools.core.text import finite
 from xltools.district.discover import CombineError, discover, shown_name, with_members
-from xltools.district.process import LIMITS, process_file, use_targets, watch_parent
+from xltools.district.process import LIMITS, process_file, use_targets
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.returns import ReturnNotice, is_returns_folder, write_returns
@@ -47,6 +47,7 @@ from xltools.district.store import (
     store_path_for,
 )
 from xltools.district.sheetparts import SheetParts
+from xltools.district.workers import pool_processes, quiet_worker, stop_workers
 from xltools.district.summary import write_summary
 from xltools.io.files import (
     OutputExistsError,
@@ -159,23 +160,7 @@ def _worker_init(targets: Targets | None = None) -> None:
     """A worker's set-up: :func:`worker_gc`, the run's targets, signals, the watch on the parent."""
     use_targets(targets)
     worker_gc()
-    # Ctrl-C reaches the whole process group: the main process stops the workers (and reports)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    watch_parent()  # the main process killed outright (SIGKILL): the worker ends too
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """End the workers now (on Ctrl-C or SIGTERM): cancel what is queued, terminate the processes.
-
-    ``ProcessPoolExecutor`` has no public way to end running workers before Python 3.14's
-    ``terminate_workers``; its ``_processes`` map is the documented-in-source way to reach them."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(5)
+    quiet_worker()
 
 
 #: Chunks of files queued or in work at once, per worker: enough to keep every worker busy while the main
@@ -216,7 +201,7 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
                         done += 1
                         yield result
             except BaseException:  # interrupted (Ctrl-C, SIGTERM, the caller stopped): no worker outlives the run
-                _stop_workers(pool)
+                stop_workers(pool)
                 raise
     except BrokenProcessPool:  # a worker died (crash, out of memory): redo the rest one file per process
         for task in tasks[done:]:
@@ -263,10 +248,10 @@ def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date, targ
         with ProcessPoolExecutor(max_workers=1, initializer=_worker_init, initargs=(targets,)) as pool:
             try:
                 future = pool.submit(_work_chunk, [task], policy, today)
-                processes = list((getattr(pool, "_processes", None) or {}).values())
+                processes = pool_processes(pool)
                 return future.result()[0]
             except BaseException:
-                _stop_workers(pool)
+                stop_workers(pool)
                 raise
     except BrokenProcessPool:
         if _killed(processes):

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import xlsxwriter
 
-from xltools.district.process import watch_parent
 from xltools.district.rowstream import RenderedRows, RowRenderer
 from xltools.district.store import Store
 from xltools.district.summary import _Details, _Files, _Findings, _Formats, _Indicators
+from xltools.district.workers import quiet_worker, stop_workers
 
 __all__ = ["SheetParts", "render_parts"]
 
@@ -69,7 +68,7 @@ class SheetParts:
         self.future: Future[Rendered] | None = None
         self.rendered: Rendered | None = None
         if parallel:
-            self.pool = ProcessPoolExecutor(max_workers=1, initializer=_quiet)
+            self.pool = ProcessPoolExecutor(max_workers=1, initializer=quiet_worker)
             self.future = self.pool.submit(render_parts, *self.args)
 
     def _result(self) -> Rendered:
@@ -99,23 +98,10 @@ class SheetParts:
         self.close()
 
     def close(self) -> None:
-        """End the second process now, if it still runs (the summary failed or was interrupted). ``ProcessPoolExecutor``
-        has no public way to end a running process before Python 3.14; its ``_processes`` map is the way in."""
+        """End the second process now, if it still runs (the summary failed or was interrupted)."""
         if self.pool is not None:
             pool, self.pool = self.pool, None
-            processes = list((getattr(pool, "_processes", None) or {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
-                process.join(5)
-
-
-def _quiet() -> None:
-    """The second process's set-up, as a combine worker's: Ctrl-C is the main process's to handle (it ends this
-    one, with SIGTERM's default action), and this one ends when the main process is killed outright."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ended by the main process: quietly (not the CLI's handler)
-    watch_parent()
+            stop_workers(pool)
 
 
 def _by_name(fmt: _Formats) -> dict[str, object]:

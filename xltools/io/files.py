@@ -155,6 +155,8 @@ def atomic_output(path: Path | str, *, force: bool) -> Iterator[Path]:
 
 #: A temporary file younger than this is never taken for stale (it may be another run's, just made).
 STALE_SECONDS = 10.0
+
+
 @cache
 def _temp_middle() -> re.Pattern[str]:
     """What tempfile.mkstemp puts between prefix and suffix (compiled when first used: a check writes nothing)."""
