@@ -98,13 +98,6 @@ def _input_cells(layout: Layout) -> tuple[str, ...]:
     return tuple(spot.cell for spot in layout.input_spots())
 
 
-@lru_cache(maxsize=64)
-def _fixed_cells(layout: Layout, formulas: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
-    """The cells a layout's template holds locked (its labels, then its formulas), once per layout and
-    policy (``formulas``: :func:`_expected_formulas`' tuple, the same object for the same policy)."""
-    return (*(label[0] for label in _expected_labels(layout)), *(f[0] for f in formulas))
-
-
 @lru_cache(maxsize=32)
 def _expected_labels(layout: Layout) -> tuple[tuple[str, str, str], ...]:
     """(cell, label, label as compared) of a layout's fixed labels, once per layout."""
@@ -128,9 +121,10 @@ class _Plan(NamedTuple):
 @lru_cache(maxsize=64)
 def _plan(layout: Layout, policy_json: str) -> _Plan:
     labels, formulas = _expected_labels(layout), _expected_formulas(layout.version, layout.rows, policy_json)
-    return _Plan(labels, tuple(c for c, _, _ in labels), [t or None for _, t, _ in labels], formulas,
-                 tuple(c for c, _, _ in formulas), [f.removeprefix("=") for _, f, _ in formulas],
-                 [n for _, _, n in formulas], _fixed_cells(layout, formulas), _input_cells(layout))
+    label_cells, formula_cells = tuple(c for c, _, _ in labels), tuple(c for c, _, _ in formulas)
+    return _Plan(labels, label_cells, [t or None for _, t, _ in labels], formulas,
+                 formula_cells, [f.removeprefix("=") for _, f, _ in formulas],
+                 [n for _, _, n in formulas], (*label_cells, *formula_cells), _input_cells(layout))
 
 
 @lru_cache(maxsize=4096)
