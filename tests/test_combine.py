@@ -403,3 +403,18 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
                                                   "请用 Excel 打开检查后重新保存")
     assert {fate for fate, _ in fates.values()} == {"unreadable"} and len(fates) == 11
     assert not any("意外退出" in reason for _, reason in fates.values())
+
+
+def test_chunks_cover_the_files_in_order_and_shrink_towards_the_end():
+    """Guided scheduling: 32 files a chunk while many are left, then the files left over 4 per worker, down to
+    one file, so the workers end together."""
+    from xltools.district.combine import _chunks
+
+    chunks = list(_chunks(2000, 2))
+    assert chunks[0] == (0, 32) and chunks[-1] == (1999, 2000)
+    assert all(end == start for (_, end), (start, _) in zip(chunks, chunks[1:]))  # contiguous, input order
+    sizes = [end - start for start, end in chunks]
+    assert sizes == sorted(sizes, reverse=True) and max(sizes[-8:]) == 1
+    # 32 files a chunk while 256 or more are left (55 chunks: 2000 - 55 × 32 = 240 left), then 240 // 8 = 30
+    assert sizes[:56] == [32] * 55 + [30] and sizes[56] == (240 - 30) // 8
+    assert [end - start for start, end in _chunks(5, 2)] == [1] * 5

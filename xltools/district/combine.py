@@ -174,6 +174,18 @@ def _work_chunk(tasks: Sequence[tuple[str, str]], policy: Policy | None, today: 
     return [process_file(task, policy=policy, today=today) for task in tasks]
 
 
+def _chunks(count: int, jobs: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each chunk of ``count`` files, in input order: up to 32 files (a chunk's round trip costs little
+    beside its files), fewer towards the end (the files left over ``jobs`` × 4, down to one: guided scheduling), so
+    the workers finish together instead of one waiting for the other's last full chunk."""
+    full = max(1, min(32, count // (jobs * 8)))
+    start = 0
+    while start < count:
+        end = start + max(1, min(full, (count - start) // (jobs * 4)))
+        yield start, end
+        start = end
+
+
 def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date,
          targets: Targets | None = None) -> Iterator[FileResult]:
     """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
@@ -184,19 +196,18 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
         finally:
             use_targets(None)
         return
-    chunk = max(1, min(32, len(tasks) // (jobs * 8)))
-    starts = iter(range(0, len(tasks), chunk))
+    chunks = _chunks(len(tasks), jobs)
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(targets,)) as pool:
             try:
-                queued = deque(pool.submit(_work_chunk, tasks[start:start + chunk], policy, today)
-                               for start in itertools.islice(starts, jobs * _CHUNKS_AHEAD))
+                queued = deque(pool.submit(_work_chunk, tasks[start:end], policy, today)
+                               for start, end in itertools.islice(chunks, jobs * _CHUNKS_AHEAD))
                 while queued:
                     results = queued.popleft().result()
-                    start = next(starts, None)
-                    if start is not None:
-                        queued.append(pool.submit(_work_chunk, tasks[start:start + chunk], policy, today))
+                    start, end = next(chunks, (0, 0))
+                    if end:
+                        queued.append(pool.submit(_work_chunk, tasks[start:end], policy, today))
                     for result in results:
                         done += 1
                         yield result
