@@ -418,3 +418,21 @@ def test_chunks_cover_the_files_in_order_and_shrink_towards_the_end():
     # 32 files a chunk while 256 or more are left (55 chunks: 2000 - 55 × 32 = 240 left), then 240 // 8 = 30
     assert sizes[:56] == [32] * 55 + [30] and sizes[56] == (240 - 30) // 8
     assert [end - start for start, end in _chunks(5, 2)] == [1] * 5
+
+
+def test_files_found_through_a_linked_folder_are_listed_by_their_real_path(tmp_path):
+    """A file's real path is its folder's real path and its name (no link) or the link resolved (a link)."""
+    from xltools.district.discover import discover
+
+    real = tmp_path / "真实" / "甲街道"
+    real.mkdir(parents=True)
+    (real / "a.xlsx").write_bytes(b"x")
+    (tmp_path / "其他.xlsx").write_bytes(b"y")
+    os.symlink(tmp_path / "其他.xlsx", real / "链接.xlsx")
+    inputs = tmp_path / "输入"
+    inputs.mkdir()
+    os.symlink(real, inputs / "甲街道")  # the folder itself reached through a link
+    found = discover([inputs], output=tmp_path / "汇总.xlsx")
+    assert {(f.shown, f.path) for f in found} == {
+        ("输入/甲街道/a.xlsx", os.path.join(os.path.realpath(real), "a.xlsx")),
+        ("输入/甲街道/链接.xlsx", os.path.realpath(tmp_path / "其他.xlsx"))}
