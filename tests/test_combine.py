@@ -408,16 +408,16 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
 def test_chunks_cover_the_files_in_order_and_shrink_towards_the_end():
     """Guided scheduling: 32 files a chunk while many are left, then the files left over 4 per worker, down to
     one file, so the workers end together."""
-    from xltools.district.combine import _chunks
+    from xltools.district.workers import chunks
 
-    chunks = list(_chunks(2000, 2))
-    assert chunks[0] == (0, 32) and chunks[-1] == (1999, 2000)
-    assert all(end == start for (_, end), (start, _) in zip(chunks, chunks[1:]))  # contiguous, input order
-    sizes = [end - start for start, end in chunks]
+    pieces = list(chunks(2000, 2))
+    assert pieces[0] == (0, 32) and pieces[-1] == (1999, 2000)
+    assert all(end == start for (_, end), (start, _) in zip(pieces, pieces[1:]))  # contiguous, input order
+    sizes = [end - start for start, end in pieces]
     assert sizes == sorted(sizes, reverse=True) and max(sizes[-8:]) == 1
     # 32 files a chunk while 256 or more are left (55 chunks: 2000 - 55 × 32 = 240 left), then 240 // 8 = 30
     assert sizes[:56] == [32] * 55 + [30] and sizes[56] == (240 - 30) // 8
-    assert [end - start for start, end in _chunks(5, 2)] == [1] * 5
+    assert [end - start for start, end in chunks(5, 2)] == [1] * 5
 
 
 def test_files_found_through_a_linked_folder_are_listed_by_their_real_path(tmp_path):

@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xltools.core import Policy
 from xltools.core.policy import DEFAULT_POLICY
@@ -37,27 +38,15 @@ from xltools.district.discover import CombineError, discover, shown_name, with_m
 from xltools.district.process import LIMITS, process_file, use_targets
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
-from xltools.district.returns import ReturnNotice, is_returns_folder, write_returns
-from xltools.district.sheets_review import ReviewOptions, review_sheets
-from xltools.district.store import (
-    Store,
-    StoreError,
-    config_fingerprint,
-    store_failure,
-    store_path_for,
-)
-from xltools.district.sheetparts import SheetParts
-from xltools.district.workers import pool_processes, quiet_worker, stop_workers
-from xltools.district.summary import write_summary
-from xltools.io.files import (
-    OutputExistsError,
-    OutputPathError,
-    atomic_output,
-    read_regular,
-    scratch_folder,
-)
+from xltools.district.review_options import ReviewOptions
+from xltools.district.store import Store, StoreError, config_fingerprint, store_failure, store_path_for
+from xltools.district.workers import Tasks, chunks, pool_processes, quiet_worker, stop_workers
+from xltools.io.files import OutputExistsError, OutputPathError, atomic_output, read_regular, scratch_folder
 from xltools.io.paths import Kind, Paths, is_workbook_with
 from xltools.io.sink import QuietSink
+
+if TYPE_CHECKING:
+    from xltools.district.sheetparts import SheetParts
 
 __all__ = ["CombineError", "CombineReport", "ReviewOptions", "combine", "worker_gc", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_FAILED", "Progress"]
 
@@ -174,21 +163,19 @@ def _work_chunk(tasks: Sequence[tuple[str, str]], policy: Policy | None, today: 
     return [process_file(task, policy=policy, today=today) for task in tasks]
 
 
-def _chunks(count: int, jobs: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of each chunk of ``count`` files, in input order: up to 32 files (a chunk's round trip costs little
-    beside its files), fewer towards the end (the files left over ``jobs`` × 4, down to one: guided scheduling), so
-    the workers finish together instead of one waiting for the other's last full chunk."""
-    full = max(1, min(32, count // (jobs * 8)))
-    start = 0
-    while start < count:
-        end = start + max(1, min(full, (count - start) // (jobs * 4)))
-        yield start, end
-        start = end
+def _summary_modules() -> None:
+    """Import what only the summary needs (XlsxWriter, the summary's sheets, the renderer, the returns): after the
+    workers have started (forked without it), while this process waits for their first results."""
+    import xltools.district.returns  # noqa: F401
+    import xltools.district.sheetparts  # noqa: F401
+    import xltools.district.sheets_review  # noqa: F401
+    import xltools.district.summary  # noqa: F401
 
 
 def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date,
          targets: Targets | None = None) -> Iterator[FileResult]:
-    """Results in input order, from ``jobs`` worker processes (in this process for one job or few files)."""
+    """Results in input order, from ``jobs`` worker processes (in this process for one job or few files); once the
+    workers have their first chunks, this process imports what the summary needs (:func:`_summary_modules`)."""
     if jobs <= 1 or len(tasks) < 4:
         use_targets(targets)  # this process judges: the run's targets, for this run only
         try:
@@ -196,16 +183,17 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
         finally:
             use_targets(None)
         return
-    chunks = _chunks(len(tasks), jobs)
+    pieces = chunks(len(tasks), jobs)
     done = 0
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(targets,)) as pool:
             try:
                 queued = deque(pool.submit(_work_chunk, tasks[start:end], policy, today)
-                               for start, end in itertools.islice(chunks, jobs * _CHUNKS_AHEAD))
+                               for start, end in itertools.islice(pieces, jobs * _CHUNKS_AHEAD))
+                _summary_modules()
                 while queued:
                     results = queued.popleft().result()
-                    start, end = next(chunks, (0, 0))
+                    start, end = next(pieces, (0, 0))
                     if end:
                         queued.append(pool.submit(_work_chunk, tasks[start:end], policy, today))
                     for result in results:
@@ -217,33 +205,6 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
     except BrokenProcessPool:  # a worker died (crash, out of memory): redo the rest one file per process
         for task in tasks[done:]:
             yield _isolated(task, policy, today, targets)
-
-
-class _Tasks(Sequence[tuple[str, str]]):
-    """The files a run reads, ``(path, shown name)`` each, kept as one UTF-8 ``bytes`` per file.
-
-    A district run holds tens of thousands of them in the main process for the whole run; two ``str``
-    (mostly Chinese, so two bytes a character) and a tuple cost about three times as much. A path that
-    is not UTF-8 keeps its bytes (``os.fsencode``); a shown name is always valid text (escapes)."""
-
-    def __init__(self) -> None:
-        self._items: list[bytes] = []
-
-    def append(self, path: str, shown: str) -> None:
-        self._items.append(os.fsencode(path) + b"\0" + shown.encode("utf-8"))
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @staticmethod
-    def _task(item: bytes) -> tuple[str, str]:
-        path, shown = item.rsplit(b"\0", 1)  # a member of an archive has a NUL in its path (io.archives)
-        return os.fsdecode(path), shown.decode("utf-8")
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        if isinstance(index, slice):
-            return [self._task(item) for item in self._items[index]]
-        return self._task(self._items[index])
 
 
 #: Why a file was not read when its worker was killed from outside (SIGKILL: the out-of-memory killer, an
@@ -289,7 +250,14 @@ def _killed(processes: list) -> bool:
 #: What ``combine`` writes: the summary (``-o``; a workbook with every summary sheet is safe to replace with
 #: --force) and the returns folder (``--returns``).
 SUMMARY = Kind("汇总工作簿", (".xlsx",), is_workbook_with(*SUMMARY_SHEETS))
-RETURNS = Kind("退回文件夹", (), is_returns_folder, folder=True, looks="（每个实施单位一个文件夹，内有退回清单.xlsx）")
+def _is_returns_folder(path: Path) -> bool:
+    """:func:`~xltools.district.returns.is_returns_folder`, imported when a run has --returns (it brings XlsxWriter)."""
+    from xltools.district.returns import is_returns_folder
+
+    return is_returns_folder(path)
+
+
+RETURNS = Kind("退回文件夹", (), _is_returns_folder, folder=True, looks="（每个实施单位一个文件夹，内有退回清单.xlsx）")
 
 
 def declare(paths: Paths, inputs: Sequence[Path | str], output: Path | str, store: Path | str | None,
@@ -310,6 +278,8 @@ def _write_summary(path: Path, files: Iterable[FileResult], policy: Policy, part
     raise (XlsxWriter leaves a half-closed zip on a full disk, closed later with a second failure).
     Nothing of the summary is held in memory: it grows with the number of forms. ``parts``: 项目信息, 指标明细, 问题清单
     and 文件清单 rendered from the store (:mod:`~xltools.district.sheetparts`)."""
+    from xltools.district.summary import write_summary
+
     with scratch_folder("xltools-summary-") as scratch, QuietSink(path) as sink:
         write_summary(sink, files, policy, tmpdir=scratch, parts=parts, **options)  # type: ignore[arg-type]
     sink.check()
@@ -407,7 +377,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     try:
         with Store(store_path) as db:
             round_id, label = db.begin_round(round_label, str(output), config)
-            todo = _Tasks()
+            todo = Tasks()
             seqs = array("q")  # the input order of each file in todo
             done = 0
             # nothing to reuse (a new store, or a new program or policy): no hashing here, the workers hash
@@ -454,6 +424,10 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
             db.resolve_duplicates(round_id)
             db.commit()
             files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
+            from xltools.district.returns import ReturnNotice, write_returns
+            from xltools.district.sheetparts import SheetParts
+            from xltools.district.sheets_review import review_sheets
+
             # the long sheets rendered from the committed store beside this process while it writes the rest
             with scratch_folder("xltools-parts-") as scratch, \
                     SheetParts(store_path, round_id, scratch, _render_apart(jobs, total)) as parts:
