@@ -436,3 +436,37 @@ def test_files_found_through_a_linked_folder_are_listed_by_their_real_path(tmp_p
     assert {(f.shown, f.path) for f in found} == {
         ("输入/甲街道/a.xlsx", os.path.join(os.path.realpath(real), "a.xlsx")),
         ("输入/甲街道/链接.xlsx", os.path.realpath(tmp_path / "其他.xlsx"))}
+
+
+def test_the_summary_is_deflated_at_the_fast_level(tmp_path):
+    """The summary's zip at SUMMARY_DEFLATE_LEVEL (2), not zlib's default 6: each part's stored size is what zlib
+    makes of its bytes at level 2 (raw deflate, as zip stores it); XlsxWriter's own workbooks keep level 6."""
+    import zlib
+    import zipfile
+
+    import xlsxwriter
+    import xlsxwriter.workbook
+
+    from xltools.district.combine import SUMMARY_DEFLATE_LEVEL
+
+    def deflated(data: bytes, level: int) -> int:
+        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return len(packer.compress(data) + packer.flush())
+
+    forms = tmp_path / "in"
+    forms.mkdir()
+    for n in range(4):
+        shutil.copy(Path(__file__).parent / "fixtures" / "v1_0" / "clean.xlsx", forms / f"{n}.xlsx")
+    combine([forms], tmp_path / "s.xlsx", jobs=2)
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as book:
+        infos = sorted(book.infolist(), key=lambda i: i.file_size)[-3:]  # the largest parts
+        assert SUMMARY_DEFLATE_LEVEL == 2
+        assert [i.compress_size for i in infos] == [deflated(book.read(i), 2) for i in infos]
+        assert [i.compress_size for i in infos] != [deflated(book.read(i), 6) for i in infos]
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # given back after the summary
+    other = xlsxwriter.Workbook(str(tmp_path / "other.xlsx"))
+    other.add_worksheet().write_string(0, 0, "项目" * 2000 + "".join(str(n) for n in range(3000)))
+    other.close()
+    with zipfile.ZipFile(tmp_path / "other.xlsx") as book:
+        info = max(book.infolist(), key=lambda i: i.file_size)
+        assert info.compress_size == deflated(book.read(info), 6)
