@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import os
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -170,6 +171,21 @@ class _RowStream(Worksheet):
                 if not chunk:
                     break
         self.previous_row = rows.last
+
+    def _write_optimized_sheet_data(self) -> None:
+        """XlsxWriter's, with the rows copied into the sheet's XML as bytes (XlsxWriter decodes and encodes them again)."""
+        source, target = getattr(self.row_data_fh, "buffer", None), getattr(self.fh, "buffer", None)
+        if self.dim_rowmin is None or source is None or target is None:
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.row_data_fh.flush()
+        self.fh.flush()
+        source.seek(0)
+        shutil.copyfileobj(source, target, 1 << 16)
+        self.row_data_fh.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
     def _cell_xml(self, attrs: str, value: object, formatted: bool) -> str:
         """One ``<c>`` element, with :func:`_put`'s choice of type."""
