@@ -470,3 +470,59 @@ def test_the_summary_is_deflated_at_the_fast_level(tmp_path):
     with zipfile.ZipFile(tmp_path / "other.xlsx") as book:
         info = max(book.infolist(), key=lambda i: i.file_size)
         assert info.compress_size == deflated(book.read(info), 6)
+
+
+def test_with_a_new_store_the_workers_start_before_it_is_made(tmp_path, monkeypatch):
+    """A store this run makes holds nothing to reuse: the files are given out first, the store made while they are
+    read; a store that exists is asked first (what it holds is not read again), so nothing is given out before it."""
+    import xltools.district.combine as combine_module
+    from xltools.district.store import Store
+
+    forms = tmp_path / "in"
+    forms.mkdir()
+    for n in range(8):
+        shutil.copy(Path(__file__).parent / "fixtures" / "v1_0" / "clean.xlsx", forms / f"{n}.xlsx")
+    submitted: list[int] = []
+    real_submit = combine_module.ProcessPoolExecutor.submit
+
+    def submit(pool, fn, *args, **kwargs):  # noqa: ANN001 - counts the chunks given out
+        if fn is combine_module._work_chunk:
+            submitted.append(len(args[0]))
+        return real_submit(pool, fn, *args, **kwargs)
+
+    given_out_when_opened: list[int] = []
+
+    class Opened(Store):
+        def __init__(self, path, **kwargs):  # noqa: ANN001, ANN003
+            if not kwargs.get("read_only"):
+                given_out_when_opened.append(sum(submitted))
+            super().__init__(path, **kwargs)
+
+    monkeypatch.setattr(combine_module.ProcessPoolExecutor, "submit", submit)
+    monkeypatch.setattr(combine_module, "Store", Opened)
+    first = combine([forms], tmp_path / "s.xlsx", jobs=2)
+    second = combine([forms], tmp_path / "s.xlsx", jobs=2, force=True)
+    assert (first.read, second.reused) == (8, 8)
+    assert given_out_when_opened[0] == 8 and given_out_when_opened[1] == 8  # the first run's 8, none by the second
+
+
+def test_a_new_store_that_cannot_be_made_ends_the_workers_started_before_it(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import xltools.district.combine as combine_module
+    from xltools.district.store import StoreError
+
+    forms = tmp_path / "in"
+    forms.mkdir()
+    for n in range(8):
+        shutil.copy(Path(__file__).parent / "fixtures" / "v1_0" / "clean.xlsx", forms / f"{n}.xlsx")
+
+    def refused(path, **kwargs):  # noqa: ANN001, ANN003
+        assert multiprocessing.active_children()  # the workers are reading already
+        raise StoreError(f"结果库 {path} 无法打开：磁盘已满")
+
+    monkeypatch.setattr(combine_module, "Store", refused)
+    with pytest.raises(StoreError, match="磁盘已满"):
+        combine([forms], tmp_path / "s.xlsx", jobs=2)
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "s.xlsx").exists()

@@ -17,7 +17,6 @@ import hashlib
 import itertools
 import multiprocessing
 import os
-import signal
 import sqlite3
 import time
 from array import array
@@ -41,7 +40,7 @@ from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.review_options import ReviewOptions
 from xltools.district.store import Store, StoreError, config_fingerprint, store_failure, store_path_for
-from xltools.district.workers import Tasks, chunks, pool_processes, quiet_worker, stop_workers
+from xltools.district.workers import Tasks, chunks, killed, pool_processes, quiet_worker, stop_workers
 from xltools.io.files import OutputExistsError, OutputPathError, atomic_output, read_regular, scratch_folder
 from xltools.io.paths import Kind, Paths, is_workbook_with
 from xltools.io.sink import QuietSink
@@ -174,10 +173,12 @@ def _summary_modules() -> None:
 
 
 def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, today: dt.date,
-         targets: Targets | None = None) -> Iterator[FileResult]:
-    """Results in input order, from ``jobs`` worker processes (in this process for one job or few files); once the
-    workers have their first chunks, this process imports what the summary needs (:func:`_summary_modules`)."""
+         targets: Targets | None = None) -> Iterator[FileResult | None]:
+    """``None`` once the workers have their first chunks (the caller's first ``next`` starts them), then the results in
+    input order, from ``jobs`` worker processes (in this process for one job or few files). While the workers read
+    their first chunks, this process imports what the summary needs (:func:`_summary_modules`)."""
     if jobs <= 1 or len(tasks) < 4:
+        yield None
         use_targets(targets)  # this process judges: the run's targets, for this run only
         try:
             yield from (process_file(task, policy=policy, today=today) for task in tasks)
@@ -192,6 +193,7 @@ def _run(tasks: Sequence[tuple[str, str]], jobs: int, policy: Policy | None, tod
                 queued = deque(pool.submit(_work_chunk, tasks[start:end], policy, today)
                                for start, end in itertools.islice(pieces, jobs * _CHUNKS_AHEAD))
                 _summary_modules()
+                yield None
                 while queued:
                     results = queued.popleft().result()
                     start, end = next(pieces, (0, 0))
@@ -227,25 +229,10 @@ def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date, targ
                 stop_workers(pool)
                 raise
     except BrokenProcessPool:
-        if _killed(processes):
+        if killed(processes):
             return FileResult(task[1], "internal-error", KILLED_REASON)
         return FileResult(task[1], "unreadable", "读取该文件时处理进程意外退出（文件可能已损坏或过于复杂）；"
                                                  "请用 Excel 打开检查后重新保存")
-
-
-def _killed(processes: list) -> bool:
-    """Whether a worker of ``processes`` was ended by SIGKILL (from outside: a file cannot send it)."""
-    kill = getattr(signal, "SIGKILL", None)
-    for process in processes:
-        deadline = time.monotonic() + 5
-        process.join(5)
-        # the pool's own thread may reap the worker at the same moment: this process's waitpid then fails
-        # and exitcode reads None until that thread has stored the status (seen once in a dozen runs)
-        while process.exitcode is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if kill is not None and process.exitcode == -kill:
-            return True
-    return False
 
 
 #: What ``combine`` writes: the summary (``-o``; a workbook with every summary sheet is safe to replace with
@@ -396,14 +383,22 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
         store_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # e.g. a read-only mount below a writable folder
         raise StoreError(f"无法建立文件夹 {store_path.parent}（结果库 {store_path.name} 写在这里）：{os_reason(exc)}") from exc
+    todo = Tasks()
+    seqs = array("q")  # the input order of each file in todo
+    reading: Iterator[FileResult | None] | None = None
     try:
+        if created:  # a new store holds nothing to reuse: the workers start on every readable file while it is made
+            for seq, (item, _, _) in enumerate(entries):
+                if item.problem is None and item.skip is None:
+                    todo.append(item.path, item.shown)
+                    seqs.append(seq)
+            reading = _run(todo, jobs, policy, today, targets)
+            next(reading)
         with Store(store_path) as db:
             round_id, label = db.begin_round(round_label, str(output), config)
-            todo = Tasks()
-            seqs = array("q")  # the input order of each file in todo
             done = 0
             # nothing to reuse (a new store, or a new program or policy): no hashing here, the workers hash
-            reusable = not full and db.holds(config, round_id)
+            reusable = not created and not full and db.holds(config, round_id)
             for seq, (item, member, failed) in enumerate(entries):
                 if item.problem is not None or item.skip is not None:
                     fate, reason = (failed, item.problem) if item.problem is not None else ("skipped", item.skip)
@@ -411,6 +406,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                            _db_path(item.path))
                     done += 1
                     continue
+                if created:
+                    continue  # in the task list already
                 # a member of an archive is read by the worker (out of its archive), never taken from the store
                 sha256, size, mtime = _fingerprint(item.path, LIMITS.max_file_bytes) if reusable and not member \
                     else ("", 0, 0.0)
@@ -424,8 +421,11 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 todo.append(item.path, item.shown)
                 seqs.append(seq)
             del entries
+            if reading is None:
+                reading = _run(todo, jobs, policy, today, targets)
+                next(reading)
             stored: list[tuple[int, FileResult, str]] = []  # results stored a few dozen at a time
-            for seq, (source, _), result in zip(seqs, todo, _run(todo, jobs, policy, today, targets)):
+            for seq, (source, _), result in zip(seqs, todo, reading):  # type: ignore[misc]
                 for row in result.parts or (result,):  # a list workbook: one row per project
                     if row.traceback:
                         tracebacks[row.path] = row.traceback
@@ -438,6 +438,7 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                     db.commit()
                 if progress:
                     progress(done, total, result)
+            reading.close()  # every result is in: the workers end
             db.add_many(round_id, stored, config, today)
             del todo, seqs, stored
             year = year or db.common_year(round_id)
@@ -476,6 +477,9 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
     except BaseException:  # no summary (disk full, interrupted …): leave nothing new behind
         _drop_new_store(store_path, created)
         raise
+    finally:
+        if reading is not None:  # the workers end (if the store could not be made, they had started before it)
+            reading.close()
     return report
 
 

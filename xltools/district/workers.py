@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.process import BaseProcess
 
 from xltools.district.process import watch_parent
 
-__all__ = ["Tasks", "chunks", "pool_processes", "quiet_worker", "stop_workers"]
+__all__ = ["Tasks", "chunks", "killed", "pool_processes", "quiet_worker", "stop_workers"]
 
 
 def quiet_worker() -> None:
@@ -38,6 +39,21 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
         process.terminate()
     for process in processes:
         process.join(5)
+
+
+def killed(processes: list[BaseProcess]) -> bool:
+    """Whether a worker of ``processes`` was ended by SIGKILL (from outside: a file cannot send it)."""
+    kill = getattr(signal, "SIGKILL", None)
+    for process in processes:
+        deadline = time.monotonic() + 5
+        process.join(5)
+        # the pool's own thread may reap the worker at the same moment: this process's waitpid then fails
+        # and exitcode reads None until that thread has stored the status (seen once in a dozen runs)
+        while process.exitcode is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if kill is not None and process.exitcode == -kill:
+            return True
+    return False
 
 
 def chunks(count: int, jobs: int) -> Iterator[tuple[int, int]]:
