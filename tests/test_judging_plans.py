@@ -57,7 +57,7 @@ def test_policies_are_compared_once_per_pair(monkeypatch):
         return equal(self, other)
 
     monkeypatch.setattr(Policy, "__eq__", counted)
-    monkeypatch.setattr(tamper, "_SAME_POLICY", {})
+    monkeypatch.setattr(tamper, "_KNOWN", {})
     other = Policy(decimals=1)
     same_as_default = Policy()
     answers = [tamper._same_policy(other, DEFAULT_POLICY) for _ in range(3)]
@@ -65,6 +65,29 @@ def test_policies_are_compared_once_per_pair(monkeypatch):
     assert answers == [False] * 3 + [True] * 3
     assert len(calls) == 2  # one comparison per pair of objects
     assert tamper._same_policy(DEFAULT_POLICY, DEFAULT_POLICY) and len(calls) == 2  # the same object: no comparison
+
+
+def test_a_policys_json_is_dumped_once_and_kept_apart_from_comparisons(monkeypatch):
+    """One cache holds both answers per policy object: the JSON (dumped once) and the comparisons, under keys that
+    never mix (a policy's JSON is no answer to whether two policies are equal)."""
+    from xltools.core import validation
+
+    dumped = []
+    as_json = validation.as_json
+
+    def counted(model):
+        dumped.append(model)
+        return as_json(model)
+
+    monkeypatch.setattr(validation, "as_json", counted)
+    monkeypatch.setattr(tamper, "_KNOWN", {})
+    other = Policy(decimals=1)
+    texts = [tamper._policy_json(other) for _ in range(3)]
+    assert len(dumped) == 1 and texts == [as_json(other)] * 3 and '"decimals":1' in texts[0].replace(" ", "")
+    assert tamper._policy_json(DEFAULT_POLICY) == "" and tamper._policy_json(Policy()) == ""
+    assert tamper._same_policy(other, DEFAULT_POLICY) is False
+    assert tamper._same_policy(other, Policy(decimals=1)) is True
+    assert len(dumped) == 1
 
 
 def test_a_changed_stored_policy_is_found_on_every_form(filled):
