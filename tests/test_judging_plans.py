@@ -60,11 +60,11 @@ def test_policies_are_compared_once_per_pair(monkeypatch):
     monkeypatch.setattr(tamper, "_KNOWN", {})
     other = Policy(decimals=1)
     same_as_default = Policy()
-    answers = [tamper._same_policy(other, DEFAULT_POLICY) for _ in range(3)]
-    answers += [tamper._same_policy(same_as_default, DEFAULT_POLICY) for _ in range(3)]
+    answers = [tamper.same_policy(other, DEFAULT_POLICY) for _ in range(3)]
+    answers += [tamper.same_policy(same_as_default, DEFAULT_POLICY) for _ in range(3)]
     assert answers == [False] * 3 + [True] * 3
     assert len(calls) == 2  # one comparison per pair of objects
-    assert tamper._same_policy(DEFAULT_POLICY, DEFAULT_POLICY) and len(calls) == 2  # the same object: no comparison
+    assert tamper.same_policy(DEFAULT_POLICY, DEFAULT_POLICY) and len(calls) == 2  # the same object: no comparison
 
 
 def test_a_policys_json_is_dumped_once_and_kept_apart_from_comparisons(monkeypatch):
@@ -85,8 +85,8 @@ def test_a_policys_json_is_dumped_once_and_kept_apart_from_comparisons(monkeypat
     texts = [tamper._policy_json(other) for _ in range(3)]
     assert len(dumped) == 1 and texts == [as_json(other)] * 3 and '"decimals":1' in texts[0].replace(" ", "")
     assert tamper._policy_json(DEFAULT_POLICY) == "" and tamper._policy_json(Policy()) == ""
-    assert tamper._same_policy(other, DEFAULT_POLICY) is False
-    assert tamper._same_policy(other, Policy(decimals=1)) is True
+    assert tamper.same_policy(other, DEFAULT_POLICY) is False
+    assert tamper.same_policy(other, Policy(decimals=1)) is True
     assert len(dumped) == 1
 
 
@@ -120,3 +120,32 @@ def test_indicator_rows_go_to_the_model_in_its_field_order():
     cells = {LAYOUT.indicator_cell(0, part): f"{part} 值" for part in _INDICATOR_PARTS}
     form = LAYOUT.form_from_cells(cells.get)
     assert [getattr(form.indicators[0], part) for part in _INDICATOR_PARTS] == [f"{p} 值" for p in _INDICATOR_PARTS]
+
+
+def test_the_total_formula_is_computed_once_when_the_district_scores_with_the_templates_policy(filled, monkeypatch):
+    """A workbook never recalculated shows no 总分: the verdict judges what the formula computes and reports it as the
+    self total, computing it once; a district scoring with another policy gets the total computed with its own."""
+    from xltools.core import scoring
+    from xltools.form import verdict as verdict_module
+
+    calls = []
+    total = scoring.sheet_total
+
+    def counted(form, policy):
+        calls.append(policy)
+        return total(form, policy)
+
+    monkeypatch.setattr(scoring, "sheet_total", counted)
+    monkeypatch.setattr(verdict_module, "sheet_total", counted)
+    book = read_workbook(filled)
+    form = verdict_module.read_form(book, identify(book))
+    assert form.total_score is None  # written by xltools, never recalculated
+    expected = total(form, DEFAULT_POLICY)
+    assert isinstance(expected, float) and expected > 0
+    judged = verdict_module.judge(book)
+    assert judged.self_total == expected and len(calls) == 1
+    calls.clear()
+    other = Policy(decimals=0)
+    judged = verdict_module.judge(book, other)
+    assert judged.self_total == total(form, other) and judged.self_total == round(expected)
+    assert len(calls) == 2 and calls[1] is other  # the template's formula, then the district's

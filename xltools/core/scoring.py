@@ -45,6 +45,7 @@ __all__ = [
     "denominator_path",
     "form_year",
     "with_formula_values",
+    "formula_fields",
     "weights_absent",
 ]
 
@@ -389,6 +390,13 @@ def with_formula_values(form: Form, policy: Policy) -> Form:
     blank one with what its formula computes (``policy``: the template's own);
     it stays blank where the formula shows a blank.
     """
+    update = formula_fields(form, policy)
+    return replace(form, **update) if update else form
+
+
+def formula_fields(form: Form, policy: Policy) -> dict[str, object]:
+    """What :func:`with_formula_values` fills in: field → the value its formula computes (blank formula fields only;
+    a ``total_score`` key whenever the form's is blank, ``None`` where the formula shows a blank)."""
     update: dict[str, object] = {}
     if form.budget_score is None:
         rate, _, b_score, _, _ = _budget_part(form, policy, breakdown=False)
@@ -396,4 +404,4 @@ def with_formula_values(form: Form, policy: Policy) -> Form:
             update["budget_score"] = b_score
     if form.total_score is None:
         update["total_score"] = sheet_total(form, policy)
-    return replace(form, **update) if update else form
+    return update

@@ -32,7 +32,7 @@ from xltools.form.identify import Identity
 from xltools.form.layout import META_SHEET, SHEET, Layout
 from xltools.form.registry import layout_for
 
-__all__ = ["check_tamper", "policy_findings", "TAMPER_CODES", "normalize_formula"]
+__all__ = ["check_tamper", "policy_findings", "same_policy", "TAMPER_CODES", "normalize_formula"]
 
 _SHOWN_CELLS = 8
 
@@ -68,7 +68,7 @@ def _known(key: tuple[str, int, int], policies: tuple[Policy, ...], answer: Call
     return found
 
 
-def _same_policy(one: Policy, other: Policy) -> bool:
+def same_policy(one: Policy, other: Policy) -> bool:
     """``one == other``, compared once per pair of policy objects: every form of a run compares the policy its
     template carries with the district's, field by field."""
     if one is other:
@@ -79,7 +79,7 @@ def _same_policy(one: Policy, other: Policy) -> bool:
 def _policy_json(policy: Policy) -> str:
     """The policy's JSON (what the template's formulas depend on), dumped once per policy object;
     ``""`` for the defaults (dumping would import pydantic, which a check does not need otherwise)."""
-    if _same_policy(policy, DEFAULT_POLICY):
+    if same_policy(policy, DEFAULT_POLICY):
         return ""
 
     def dump() -> str:
@@ -161,7 +161,7 @@ def policy_findings(identity: Identity, district: Policy) -> list[Finding]:
     if not identity.has_meta:
         return []  # the missing metadata is a finding of its own
     stored = identity.policy
-    if stored is not None and _same_policy(stored, district):
+    if stored is not None and same_policy(stored, district):
         return []
     found = _policy_text(stored) if stored is not None else (shorten(identity.meta.get("policy"), 40) or "空")
     if stored is not None and found == _policy_text(district):
