@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from xltools.excel.fill import fill_workbook
 from xltools.form.layout import META_SHEET, SHEET, Layout
 from xltools.io.xlsxcells import cells_document as _cells_document
-from xltools.io.xlsxread import SheetData, read_workbook
+from xltools.io.xlsxdata import SheetData
+from xltools.io.xlsxread import read_workbook
 
 from .forms import seed_form
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 
 from xltools.core.errors import UserError, os_reason
 
@@ -23,7 +24,7 @@ from xltools.core.profiles import policy_from_toml
 from xltools.core.profiles import PROFILES, profile
 
 __all__ = ["OutputExistsError", "OutputPathError", "OutputWriteError", "atomic_output", "remove_stale_temporaries", "scratch_folder",
-           "remove_stale_scratch", "write_atomic", "read_policy", "read_regular", "SpecialFileError",
+           "remove_stale_scratch", "write_atomic", "read_policy", "read_regular", "open_regular", "SpecialFileError",
            "FileTooLargeError", "POLICY_MAX_BYTES"]
 
 #: A policy file is a few lines of TOML; anything bigger is not one.
@@ -46,15 +47,10 @@ class FileTooLargeError(UserError):
         self.size = size
 
 
-def read_regular(path: Path | str, limit: int) -> tuple[bytes, os.stat_result]:
-    """The bytes of the regular file ``path`` (at most ``limit``) and its status.
-
-    The file is opened without blocking (a FIFO named ``x.xlsx`` does not hang the run) and
-    checked on the open handle: a pipe, device or socket (also through a link, e.g. to
-    ``/dev/zero``) is :class:`SpecialFileError`; a file over ``limit`` bytes is
-    :class:`FileTooLargeError`, and never more than ``limit + 1`` bytes are read even if it grows.
-    ``OSError`` is left to the caller (who turns it into a Chinese reason with ``os_reason``).
-    """
+def _open_regular(path: Path | str, limit: int) -> tuple[int, os.stat_result]:
+    """A descriptor of the regular file ``path`` and its status, opened without blocking (a FIFO named ``x.xlsx``
+    does not hang the run) and checked on the open handle: a pipe, device or socket (also through a link, e.g. to
+    ``/dev/zero``) is :class:`SpecialFileError`, a file over ``limit`` bytes :class:`FileTooLargeError`."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
@@ -66,6 +62,27 @@ def read_regular(path: Path | str, limit: int) -> tuple[bytes, os.stat_result]:
         if status.st_size > limit:
             raise FileTooLargeError(f"文件 {status.st_size / 1048576:.1f} MB，超过 {limit / 1048576:.0f} MB 上限",
                                     status.st_size)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, status
+
+
+def open_regular(path: Path | str, limit: int) -> BinaryIO:
+    """The regular file ``path`` opened for reading where a caller seeks (a zip's directory, one part), with
+    :func:`read_regular`'s checks; the caller closes it. ``OSError`` is left to the caller."""
+    fd, _ = _open_regular(path, limit)
+    return os.fdopen(fd, "rb")
+
+
+def read_regular(path: Path | str, limit: int) -> tuple[bytes, os.stat_result]:
+    """The bytes of the regular file ``path`` (at most ``limit``) and its status.
+
+    The file is opened and checked as :func:`_open_regular` says, and never more than ``limit + 1`` bytes are read
+    even if it grows. ``OSError`` is left to the caller (who turns it into a Chinese reason with ``os_reason``).
+    """
+    fd, status = _open_regular(path, limit)
+    try:
         # the file's stated size in one read, then small reads to see whether it grew: a big file's bytes are
         # held once, not as chunks plus their joined copy (os.read allocates what it is asked for; recognising
         # an existing 14 MB summary peaked at twice its size)

@@ -22,7 +22,7 @@ from xltools.form.layout import META_SHEET
 from xltools.form.labelform import GridCell, LabelledForm, NotAForm, is_form_like, read_labelled
 from xltools.form.listforms import LIST_SPEC, ListedForm, forms_from_list, is_list_header
 from xltools.io.listbook import sheet_rows
-from xltools.io.xlsxread import SheetData
+from xltools.io.xlsxdata import SheetData
 
 __all__ = ["sheet_grid", "read_other_layout", "read_list_forms", "read_other", "OtherForm", "NotAList", "OTHER_LAYOUT",
            "MAX_ROWS", "MAX_COLUMNS"]

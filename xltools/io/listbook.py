@@ -33,7 +33,8 @@ from xltools.core.errors import os_reason
 from xltools.core.listbook import HEADER_SCAN_ROWS, HeaderMatch, ListError, ListRecord, ListSpec, cell_value, column_letter
 from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.xlsxcells import column_number
-from xltools.io.xlsxread import Limits, SheetData
+from xltools.io.xlsxdata import SheetData
+from xltools.io.xlsxread import Limits
 
 __all__ = ["ListTable", "read_list", "open_list", "sheet_rows"]
 

@@ -86,11 +86,11 @@ RECOGNISE_BYTES = 512 * 1024 * 1024
 def is_workbook_with(*sheets: str) -> Callable[[Path], bool]:
     """A recogniser: an .xlsx/.xlsm workbook that has every one of ``sheets``."""
     def recognise(path: Path) -> bool:
-        from xltools.io.xlsxread import Limits, WorkbookReadError, read_workbook
+        from xltools.io.xlsxread import Limits, WorkbookReadError, read_sheet_names
 
         big = Limits(max_file_bytes=RECOGNISE_BYTES, max_part_bytes=RECOGNISE_BYTES, max_total_bytes=4 * RECOGNISE_BYTES)
-        try:
-            return set(sheets) <= set(read_workbook(path, sheets=(), limits=big).sheet_names)
+        try:  # the zip's directory and xl/workbook.xml alone: an existing summary is not read whole
+            return set(sheets) <= set(read_sheet_names(path, big))
         except (WorkbookReadError, OSError):
             return False
     return recognise
