@@ -222,8 +222,9 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int 
     if reading.kind in QUANTITATIVE:
         assert reading.target is not None and reading.actual is not None
         raw = quantity_score(reading.target, reading.actual, weight, policy, reading.kind)
-        gap = over_achievement(reading.target, reading.actual, reading.kind)
-        if gap is not None and policy.over_achievement != "off" and gap >= policy.over_achievement - 1e-12:
+        threshold = policy.over_achievement  # "off" (the default): how far the actual beats the target is not asked
+        gap = None if threshold == "off" else over_achievement(reading.target, reading.actual, reading.kind)
+        if gap is not None and gap >= threshold - 1e-12:  # type: ignore[operator]
             over = gap
             raw = max(0.0, raw - policy.over_achievement_deduction)
     elif reading.kind == "time" and reading.on_time:
@@ -233,8 +234,8 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int 
     else:
         raw = min(max(self_score or 0.0, 0.0), weight)
     # index, level1, kind, weight, score, self_score, reading, over
-    return IndicatorResult(index, reading.level1, reading.kind, weight, min(round_score(raw, policy), weight),
-                           self_score, reading, over)
+    rounded = (round_down if policy.rounding == "down" else round_half_up)(raw, policy.decimals)  # round_score's
+    return IndicatorResult(index, reading.level1, reading.kind, weight, min(rounded, weight), self_score, reading, over)
 
 
 # --- R1: the execution rate ------------------------------------------------------------
