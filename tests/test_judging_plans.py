@@ -149,3 +149,23 @@ def test_the_total_formula_is_computed_once_when_the_district_scores_with_the_te
     judged = verdict_module.judge(book, other)
     assert judged.self_total == total(form, other) and judged.self_total == round(expected)
     assert len(calls) == 2 and calls[1] is other  # the template's formula, then the district's
+
+
+def test_trailing_rows_are_dropped_whatever_they_hold_and_gaps_are_kept():
+    """form_from_cells leaves out the trailing rows of None before cleaning: a row of blank texts at the end is
+    still dropped (after cleaning), an empty row between two filled ones is kept, the last row of the layout read."""
+    from xltools.form.layout import _INDICATOR_PARTS
+
+    def row(i, value):
+        return {LAYOUT.indicator_cell(i, part): value for part in _INDICATOR_PARTS}
+
+    cells = {**row(0, "甲"), **row(2, "乙"),
+             LAYOUT.indicator_cell(4, "name"): "  ", LAYOUT.indicator_cell(5, "target"): "\n"}
+    form = LAYOUT.form_from_cells(cells.get)
+    assert [ind.name for ind in form.indicators] == ["甲", None, "乙"]
+    assert form.indicators[1].is_empty() and not form.indicators[2].is_empty()
+    last = LAYOUT.rows - 1
+    form = LAYOUT.form_from_cells({**cells, LAYOUT.indicator_cell(last, "score"): 3}.get)
+    assert len(form.indicators) == LAYOUT.rows and form.indicators[last].score == 3
+    assert form.indicators[4].is_empty() and form.indicators[4].name is None  # the blank text cleaned to None
+    assert LAYOUT.form_from_cells({}.get).indicators == []
