@@ -169,3 +169,28 @@ def test_trailing_rows_are_dropped_whatever_they_hold_and_gaps_are_kept():
     assert len(form.indicators) == LAYOUT.rows and form.indicators[last].score == 3
     assert form.indicators[4].is_empty() and form.indicators[4].name is None  # the blank text cleaned to None
     assert LAYOUT.form_from_cells({}.get).indicators == []
+
+
+def test_a_rating_scale_is_found_once_per_target_and_rating_word(monkeypatch):
+    """rating_scale answers from what its answer depends on (the target's text, the rating word the actual states,
+    the policy's scales): the same answer for another actual stating the same word, another for other scales."""
+    from xltools.core import wording
+
+    calls = []
+    find = wording._rating_scale
+
+    def counted(target, actual, scales):
+        calls.append((target, actual))
+        return find(target, actual, scales)
+
+    monkeypatch.setattr(wording, "_rating_scale", counted)
+    monkeypatch.setattr(wording, "_RATED", {})
+    scale, expected = wording.rating_scale("良", "评价结果：优", DEFAULT_POLICY)
+    assert expected == "良" and "优" in scale and len(calls) == 1
+    assert wording.rating_scale("良", "优。", DEFAULT_POLICY) == (scale, "良") and len(calls) == 1  # the same word
+    assert wording.rating_scale("良", "很好", DEFAULT_POLICY) is None and len(calls) == 2  # no word of the scale
+    assert wording.rating_scale("优良中差", "良", DEFAULT_POLICY) == (scale, None) and len(calls) == 3
+    own = Policy(rating_scales=({"甲": "达成", "乙": "未达成"},))
+    assert wording.rating_scale("良", "优", own) is None and len(calls) == 4  # other scales: asked again
+    assert wording.rating_scale("甲乙", "乙", own) == ({"甲": "达成", "乙": "未达成"}, None)
+    assert wording.rating_scale(3, "优", DEFAULT_POLICY) is None  # a number: no scale, nothing kept

@@ -203,12 +203,12 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
         _missing(paths.actual, findings)
     absent = sheet.weights_absent  # one weights-absent finding for the form, not one per row
     # a cell holding a number adds no finding: number() (and its path) only for the others
-    weight = parse_number(ind.weight)
+    weight = result.typed_weight or parse_number(ind.weight)  # as the scoring parsed it
     if weight.kind != "number":
         number(paths.weight, ind.weight, findings, required=not absent)
     if weight.value is not None and weight.value <= 0:
         findings.append(WeightNotPositive.at(paths.weight, label=field_label(paths.weight), value=fmt(weight.value)))
-    score = parse_number(ind.score)
+    score = result.typed_score or parse_number(ind.score)
     if score.kind != "number":
         number(paths.score, ind.score, findings, required=False)
     dropped = result.kind == "inapplicable"  # result.dropped, without the property's call

@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 from .model import FUND_ROWS, Form, FundRow, Indicator
-from .parse import parse_number
+from .parse import Number, parse_number
 from .policy import Policy
 from .quantity import Quantity
 from .reading import QUANTITATIVE, IndicatorKind, Reading, read_indicator
@@ -175,6 +175,8 @@ class IndicatorResult:
     self_score: float | None
     reading: Reading | None = None
     over: float | None = None  # over-achievement share when it reaches the policy's threshold
+    typed_weight: Number | None = None  # the 分值 and 得分 as parsed, read again by the row's checks from here
+    typed_score: Number | None = None
 
     @property
     def dropped(self) -> bool:
@@ -215,8 +217,9 @@ def _weight(value: object, default: float = 0.0) -> float:
 
 def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int | None = None) -> IndicatorResult:
     """R3–R5 for one row. Rows whose score cannot be computed keep the self-score within [0, weight]."""
-    weight = _weight(indicator.weight)
-    self_score = parse_number(indicator.score).value
+    typed_weight, typed_score = parse_number(indicator.weight), parse_number(indicator.score)
+    weight = typed_weight.value if typed_weight.value is not None and typed_weight.value >= 0 else 0.0  # _weight's
+    self_score = typed_score.value
     reading = read_indicator(indicator, policy, year)
     over = None
     if reading.kind in QUANTITATIVE:
@@ -235,7 +238,8 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int 
         raw = min(max(self_score or 0.0, 0.0), weight)
     # index, level1, kind, weight, score, self_score, reading, over
     rounded = (round_down if policy.rounding == "down" else round_half_up)(raw, policy.decimals)  # round_score's
-    return IndicatorResult(index, reading.level1, reading.kind, weight, min(rounded, weight), self_score, reading, over)
+    return IndicatorResult(index, reading.level1, reading.kind, weight, min(rounded, weight), self_score, reading, over,
+                           typed_weight, typed_score)
 
 
 # --- R1: the execution rate ------------------------------------------------------------
