@@ -209,7 +209,7 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
     if weight.value is not None and weight.value <= 0:
         findings.append(WeightNotPositive.at(paths.weight, label=field_label(paths.weight), value=fmt(weight.value)))
     score = result.typed_score or parse_number(ind.score)
-    if score.kind != "number":
+    if score.kind == "text" or score.kind == "invalid":  # number() adds a finding only for these (not required)
         number(paths.score, ind.score, findings, required=False)
     dropped = result.kind == "inapplicable"  # result.dropped, without the property's call
     if score.kind == "empty" and not dropped and policy.self_scores == "required" and not absent:

@@ -156,7 +156,7 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
         parsed[key] = {}
         for column, path in _FUND_PATHS[key]:
             typed = parse_number(cell := getattr(row, column))
-            if typed.kind != "number":  # a number adds no finding: the path and the call only for the others
+            if typed.kind == "text" or typed.kind == "invalid":  # number() adds a finding only for these (not required)
                 _number(path, cell, findings, required=False)
             value = typed.value
             if key == "total" and value is None and typed.kind == "empty" \

@@ -83,6 +83,8 @@ def read_form(book: BookView, identity: Identity) -> Form:
 def _placed(evaluation: Evaluation, layout: Layout, origins: Mapping[str, str] | None = None) -> Evaluation:
     """Findings placed at their cells: where the field was read (``origins``) when given (a field without an
     origin gets no cell: the template's cells mean nothing to a form of another layout), else the layout's."""
+    if not evaluation.findings:  # most forms: nothing to place, no copy
+        return evaluation
     if origins:
         findings = [f.at_cell(f.cell or origins.get(f.field)) for f in evaluation.findings]
     else:
@@ -156,7 +158,7 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     shown, self_total = as_shown(form, layout, identity.policy or district, district)
     evaluation = evaluate(shown, district, today=today)
     return Verdict(form, _placed(evaluation, layout), layout, identity,
-                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district, reading,
+                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper) if tamper else (), district, reading,
                    _drift(form, targets, district, layout, own.project), self_total)
 
 
