@@ -129,26 +129,26 @@ def test_the_total_formula_is_computed_once_when_the_district_scores_with_the_te
     from xltools.form import verdict as verdict_module
 
     calls = []
-    total = scoring.sheet_total
+    total, computed = scoring.sheet_total, scoring._sheet_total
 
-    def counted(form, policy):
+    def counted(form, policy, budget):
         calls.append(policy)
-        return total(form, policy)
+        return computed(form, policy, budget)
 
-    monkeypatch.setattr(scoring, "sheet_total", counted)
-    monkeypatch.setattr(verdict_module, "sheet_total", counted)
+    monkeypatch.setattr(scoring, "_sheet_total", counted)  # what sheet_total and the formula values compute with
     book = read_workbook(filled)
     form = verdict_module.read_form(book, identify(book))
     assert form.total_score is None  # written by xltools, never recalculated
     expected = total(form, DEFAULT_POLICY)
     assert isinstance(expected, float) and expected > 0
+    calls.clear()
     judged = verdict_module.judge(book)
     assert judged.self_total == expected and len(calls) == 1
     calls.clear()
     other = Policy(decimals=0)
     judged = verdict_module.judge(book, other)
-    assert judged.self_total == total(form, other) and judged.self_total == round(expected)
     assert len(calls) == 2 and calls[1] is other  # the template's formula, then the district's
+    assert judged.self_total == total(form, other) and judged.self_total == round(expected)
 
 
 def test_trailing_rows_are_dropped_whatever_they_hold_and_gaps_are_kept():

@@ -371,7 +371,12 @@ def sheet_total(form: Form, policy: Policy) -> float | None:
     spreadsheet's SUM skips text), rounded and capped as the policy says;
     ``None`` (a blank cell) when there is neither an execution rate nor a numeric score.
     """
-    rate, _, b_score, _, _ = _budget_part(form, policy, breakdown=False)  # the computed scores play no part
+    return _sheet_total(form, policy, _budget_part(form, policy, breakdown=False))
+
+
+def _sheet_total(form: Form, policy: Policy, budget: tuple[float | None, float, float, str, object]) -> float | None:
+    """:func:`sheet_total` with the template's budget part (``_budget_part(..., breakdown=False)``) known."""
+    rate, _, b_score, _, _ = budget  # the computed scores play no part
     scores = [ind.score for ind in form.indicators
               if isinstance(ind.score, (int, float)) and not isinstance(ind.score, bool)]
     if rate is None and not scores:
@@ -403,10 +408,15 @@ def formula_fields(form: Form, policy: Policy) -> dict[str, object]:
     """What :func:`with_formula_values` fills in: field → the value its formula computes (blank formula fields only;
     a ``total_score`` key whenever the form's is blank, ``None`` where the formula shows a blank)."""
     update: dict[str, object] = {}
-    if form.budget_score is None:
+    if form.budget_score is None and form.total_score is None:  # never recalculated: the budget part once for both
+        budget = _budget_part(form, policy, breakdown=False)
+        if budget[0] is not None:
+            update["budget_score"] = budget[2]
+        update["total_score"] = _sheet_total(form, policy, budget)
+    elif form.budget_score is None:
         rate, _, b_score, _, _ = _budget_part(form, policy, breakdown=False)
         if rate is not None:
             update["budget_score"] = b_score
-    if form.total_score is None:
+    elif form.total_score is None:
         update["total_score"] = sheet_total(form, policy)
     return update

@@ -28,7 +28,7 @@ from xltools.core import Finding, Form, Policy
 from xltools.core.errors import os_reason
 from xltools.core.policy import DEFAULT_POLICY
 from xltools.core.drift import SERIOUS_DRIFT
-from xltools.core.parse import normalize_text, parse_date, parse_number
+from xltools.core.parse import memoise_text, normalize_text, parse_date, parse_number
 from xltools.core.targets import Targets
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow, part_key
@@ -110,7 +110,9 @@ def watch_parent() -> None:
 _YEAR = re.compile(r"(19|20)\d{2}")
 
 
+@memoise_text
 def _year_key(value: object) -> str:
+    """The year a 年度 cell names (``2024``), else its text."""
     text = normalize_text(value)
     match = _YEAR.search(text)
     return match.group(0) if match else text
