@@ -219,14 +219,20 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
     if s is not None and weight.value is not None and not -1e-9 <= s <= w + 1e-9:
         findings.append(ScoreOutOfRange.at(paths.score, label=field_label(paths.score), score=fmt(s), weight=fmt(w)))
     tolerance = policy.tolerance  # a property computing it: asked once a row
-    _kind_checks(p, ind, result, sheet, s, policy, tolerance, findings)
+    if result.kind in QUANTITATIVE and result.over is None:  # most rows: only the score to compare (as _kind_checks)
+        if s is not None and abs(s - result.score) > tolerance and 0 <= s <= w + 1e-9:
+            findings.append(ScoreMismatch.at(paths.score, label=field_label(paths.score),
+                                             score=fmt(s), expected=fmt(result.score)))
+    else:
+        _kind_checks(p, ind, result, sheet, s, policy, tolerance, findings)
     if reading.level1 == "满意度指标" and target and result.kind not in ("placeholder", "garbled", "inapplicable"):
         quantity = parse_quantity(ind.target)
         percent = quantity is not None and (quantity.unit == "%" or (not quantity.unit and 0 < quantity.value <= 100))
         if not percent:
             findings.append(SatisfactionNotQuantified.at(paths.target, label=field_label(paths.target),
                                                          raw=as_typed(ind.target, 20)))
-    if s is not None and not dropped and result.weight > 0:  # a blank or dropped row, or no 分值: no reason asked
+    # a blank or dropped row, no 分值, or full marks both self-scored and reviewed: no reason asked
+    if s is not None and not dropped and w > 0 and (s < w - tolerance or result.score < w - tolerance):
         _deviation(paths.deviation, ind, result, s, tolerance, findings)
 
 

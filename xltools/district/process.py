@@ -174,6 +174,8 @@ def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow]
 def _text(value: object) -> str:
     """A text cell as typed (full-width characters, punctuation and line breaks kept; only the blanks
     around it dropped); a number as the number's text."""
+    if type(value) is str:  # most cells
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
