@@ -20,8 +20,9 @@ scoring    formula values as the sheet shows them, then the scores
 rules      the validation rules, the findings placed at their cells, the drift from approved targets
 row        the summary's project row, the project's risk facts and its findings' rows
            (the stages up to here run under the workers' garbage collection, combine.worker_gc)
-store      adding every result to the results store, duplicates, commit (main process)
-summary    the summary workbook (main process)
+store      adding the results to the results store 64 at a time as combine does, the year, duplicates, commit
+summary    the summary workbook as combine writes it: review sheets, 汇总, and the four long sheets rendered
+           from the store (combine's second process; here run in this process, so its CPU counts) and spliced in
 =========  ===========================================================================================
 """
 
@@ -124,14 +125,12 @@ def clock_reader(paths: list[Path]) -> dict[str, float]:
 
 def clock(paths: list[Path]) -> dict[str, float]:
     """CPU seconds of each stage over ``paths`` (every stage's sum over the files)."""
-    from xltools.core import Evaluation, Policy
+    from xltools.core import Evaluation
     from xltools.core.rules import validate
     from xltools.core.scoring import score_form
     from xltools.district.combine import worker_gc
     from xltools.district.process import _finding_row, indicator_rows, process_file, project_row
     from xltools.district.review import risk_facts
-    from xltools.district.store import Store
-    from xltools.district.summary import write_summary
     from xltools.form.identify import identify
     from xltools.form.registry import released_policy
     from xltools.form.tamper import check_tamper
@@ -172,19 +171,86 @@ def clock(paths: list[Path]) -> dict[str, float]:
     gc.unfreeze()
     gc.set_threshold(*threshold)
     results = [process_file((str(p), str(p)), today=today) for p in paths]
+    store, summary = clock_main(results, today)
+    spent["store"], spent["summary"] = store, summary
+    return spent
+
+
+def clock_main(results: list, today: dt.date, split: dict[str, float] | None = None,
+               keep: Path | None = None, sources: list[str] | None = None) -> tuple[float, float]:
+    """CPU seconds of combine's main-process stages over ``results``: ``store`` (added 64 at a time with a commit
+    every 500 files, as combine's loop does, then the year, duplicates and the commit) and ``summary`` (the review
+    sheets worked out, 汇总 and the review sheets written, and 项目信息, 指标明细, 问题清单 and 文件清单 rendered from the
+    store and spliced in — the renderer run in this process, so the CPU a real combine spends in its second process
+    is counted). The same functions combine calls, with no sample, expected list or returns. ``split`` receives the
+    renderer's share as ``render``; ``keep``, a path the summary is written to (else a temporary file); ``sources``, each result's
+    file as combine stores it (else its shown path)."""
+    from xltools.core.policy import DEFAULT_POLICY
+    from xltools.district.combine import _Rows, _write_summary
+    from xltools.district import sheetparts
+    from xltools.district.sheetparts import SheetParts
+    from xltools.district.sheets_review import ReviewOptions, review_sheets
+    from xltools.district.store import Store
+
+    tick = time.process_time
     with tempfile.TemporaryDirectory() as tmp:
         started = tick()
         with Store(Path(tmp) / "store.sqlite") as db:
-            round_id, _ = db.begin_round(None, "summary.xlsx", "bench")
+            round_id, _ = db.begin_round(None, str(Path(tmp) / "summary.xlsx"), "bench")
+            stored: list = []
             for seq, result in enumerate(results):
-                db.add(round_id, seq, result, "bench", today, result.path)
+                stored.append((seq, result, sources[seq] if sources else result.path))
+                if len(stored) >= 64 or (seq + 1) % 500 == 0:
+                    db.add_many(round_id, stored, "bench", today)
+                    stored.clear()
+                if (seq + 1) % 500 == 0:
+                    db.commit()
+            db.add_many(round_id, stored, "bench", today)
+            year = db.common_year(round_id)
+            if year:
+                db.mark_wrong_year(round_id, year)
             db.resolve_duplicates(round_id)
             db.commit()
-        spent["store"] = tick() - started
-        started = tick()
-        write_summary(Path(tmp) / "summary.xlsx", results, Policy())
-        spent["summary"] = tick() - started
-    return spent
+            store = tick() - started
+            started = tick()
+            scratch = Path(tmp) / "parts"
+            scratch.mkdir()
+            output = keep or Path(tmp) / "summary.xlsx"
+            rendering = _clocked(sheetparts, "render_parts")  # the renderer's share, for ``split``
+            with rendering, SheetParts(Path(tmp) / "store.sqlite", round_id, str(scratch), parallel=False) as parts:
+                policy = DEFAULT_POLICY
+                sheets = review_sheets(db, round_id, ReviewOptions(), policy)
+                _write_summary(output, _Rows(db, round_id, used=False), policy, parts,
+                               used=_Rows(db, round_id, used=True), extra=sheets.write, link_base=output.parent,
+                               review=sheets.review)
+            if sheets.review is not None:
+                sheets.review.settle()
+            summary = tick() - started
+    if split is not None:
+        split["render"] = rendering.seconds
+    return store, summary
+
+
+class _clocked:  # noqa: N801 - used as a context manager
+    """Within ``with``, the module's function ``name`` counts the CPU seconds of its calls (``seconds``)."""
+
+    def __init__(self, module: object, name: str) -> None:
+        self.module, self.name, self.seconds = module, name, 0.0
+        self.function = getattr(module, name)
+
+    def __enter__(self) -> _clocked:
+        def clocked(*args: object, **kwargs: object) -> object:
+            started = time.process_time()
+            try:
+                return self.function(*args, **kwargs)
+            finally:
+                self.seconds += time.process_time() - started
+
+        setattr(self.module, self.name, clocked)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(self.module, self.name, self.function)
 
 
 def table(spent: dict[str, float], n: int) -> list[str]:

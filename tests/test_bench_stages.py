@@ -29,3 +29,40 @@ def test_the_staged_reader_reads_what_the_reader_reads():
             assert set(staged.sheets) == {SHEET, META_SHEET}
         assert set(spent) == set(stages.READER) and all(seconds >= 0 for seconds in spent.values())
         assert sum(spent.values()) > 0
+
+
+def test_the_main_process_stages_write_the_summary_combine_writes(tmp_path: Path):
+    """The stage table's ``store`` and ``summary`` time what ``xltools combine`` does (stored 64 at a time, the review
+    sheets, the four long sheets rendered from the store and spliced in): the workbook they write is combine's own."""
+    import datetime as dt
+    import shutil
+    import zipfile
+
+    from xltools.district.combine import combine
+    from xltools.district.discover import discover
+    from xltools.district.process import process_file
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for k in range(70):  # more than one batch of 64
+        shutil.copy(SEEDS[k % len(SEEDS)], forms / f"{k:03d}.xlsx")
+    combined = tmp_path / "out" / "combined.xlsx"
+    combined.parent.mkdir()
+    combine([forms], combined, jobs=1, store=tmp_path / "store.sqlite")
+    today = dt.date.today()
+    found = list(discover([forms], combined))
+    results = [process_file((item.path, item.shown), today=today) for item in found]
+    staged = tmp_path / "out" / "staged.xlsx"
+    split: dict[str, float] = {}
+    store, summary = stages.clock_main(results, today, split, keep=staged, sources=[item.path for item in found])
+    assert store > 0 and summary > split["render"] > 0
+
+    def parts(path: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(path) as book:
+            return {name: book.read(name) for name in book.namelist() if not name.startswith("docProps/")}
+
+    made, expected = parts(staged), parts(combined)
+    assert set(made) == set(expected)
+    token = "xl/worksheets/sheet9.xml"  # 说明's 校验码: the round's random token
+    assert "校验码".encode() in made[token]
+    assert [name for name in made if made[name] != expected[name]] == [token]

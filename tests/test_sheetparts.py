@@ -92,3 +92,40 @@ def test_a_renderer_that_dies_is_replaced_by_rendering_here(tmp_path: Path, stor
     rows = _parts(_summary(tmp_path, store, "rows", None))
     monkeypatch.setattr(sheetparts, "render_parts", _dies_in_the_second_process)
     assert _parts(_summary(tmp_path, store, "after", True)) == rows
+
+
+@pytest.mark.parametrize("used_before", [3, 120])
+def test_spliced_rows_take_every_index_and_any_number_of_formats(tmp_path: Path, used_before: int) -> None:
+    """Rows rendered with 18 formats (more than the 14 two-byte codes) spliced into a workbook whose formats' indices
+    reach past 99 (``used_before`` formats used first) are the rows the sheet itself writes, byte for byte."""
+    import xlsxwriter
+
+    from xltools.district.rowstream import RowRenderer, _RowStream
+
+    def book(path: Path, spliced: bool) -> None:
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": str(tmp_path)})
+        first = [wb.add_format({"num_format": f"0.{'0' * (k % 9)}", "font_size": 8 + k % 7, "bold": k % 2})
+                 for k in range(used_before)]
+        ws0 = wb.add_worksheet("前", worksheet_class=_RowStream)
+        ws0.append_values(0, [k for k in range(used_before)], first)
+        ours = {f"f{k}": wb.add_format({"font_color": f"#{k:02X}0000", "italic": 1}) for k in range(18)}
+        fmts = list(ours.values())
+        rows = [(row, [f"文本{row}\x01<&>", row * 1.5, None, "", *range(14)], [fmts[(row + k) % 18] for k in range(18)])
+                for row in range(1, 30)]
+        ws = wb.add_worksheet("后", worksheet_class=_RowStream)
+        ws.write_string(0, 0, "表头")
+        if spliced:
+            renderer = RowRenderer(str(tmp_path / "rows.xml"), {f: n for n, f in ours.items()}, {})
+            for row, values, formats in rows:
+                renderer.append_values(row, values, formats, 30.0 if row % 5 == 0 else None)
+            ws.splice(renderer.done(), ours)
+        else:
+            for row, values, formats in rows:
+                ws.append_values(row, values, formats, 30.0 if row % 5 == 0 else None)
+        wb.close()
+
+    book(tmp_path / "here.xlsx", spliced=False)
+    book(tmp_path / "spliced.xlsx", spliced=True)
+    here, spliced = _parts(tmp_path / "here.xlsx"), _parts(tmp_path / "spliced.xlsx")
+    assert spliced == here
+    assert b' s="%d"' % (used_before + 18) in here["xl/worksheets/sheet2.xml"]  # the last format's index

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 import xlsxwriter
 
 from xltools.district.rowstream import Link, _put, _RowStream
@@ -23,7 +24,8 @@ ROWS: list[list[object]] = [
 HEIGHTS = [None, 29.0, 42.5, None, 211.0, None]
 
 
-def _write(path: Path, fast: bool) -> None:
+def _write(path: Path, fast: bool, fourth: str | None = None) -> None:
+    """ROWS twice (the second time through the first time's row shapes), column D unformatted unless ``fourth``."""
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
                                            "strings_to_urls": False, "strings_to_numbers": False})
     plain = book.add_format({"border": 1})
@@ -33,8 +35,8 @@ def _write(path: Path, fast: bool) -> None:
     ws.set_row(0, 30)
     for col in range(7):
         ws.write_string(0, col, f"列{col}", plain)
-    for row, (values, height) in enumerate(zip(ROWS, HEIGHTS), start=1):
-        formats = [number, plain, stamp, None, plain, number, plain]
+    for row, (values, height) in enumerate(zip(ROWS + ROWS, HEIGHTS + HEIGHTS), start=1):
+        formats = [number, plain, stamp, None if fourth is None else plain, plain, number, plain]
         if fast:
             ws.append_row(row, list(zip(values, formats)), height)
         else:
@@ -42,16 +44,18 @@ def _write(path: Path, fast: bool) -> None:
                 ws.set_row(row, height)
             for col, (value, fmt) in enumerate(zip(values, formats)):
                 _put(ws, row, col, value, fmt)
-    total = len(ROWS) + 1
+    total = 2 * len(ROWS) + 1
     ws.write_string(total, 0, "合计", plain)
     ws.write_formula(total, 2, f"=SUM(C2:C{total})", number, 12.5)
     ws.autofilter(0, 0, total - 1, 6)
     book.close()
 
 
-def test_fast_rows_write_the_same_xml_as_xlsxwriter(tmp_path: Path) -> None:
-    _write(tmp_path / "plain.xlsx", fast=False)
-    _write(tmp_path / "fast.xlsx", fast=True)
+@pytest.mark.parametrize("fourth", [None, "plain"])
+def test_fast_rows_write_the_same_xml_as_xlsxwriter(tmp_path: Path, fourth: str | None) -> None:
+    """Rows with an unformatted column (cell by cell) and with every column formatted (through row templates)."""
+    _write(tmp_path / "plain.xlsx", fast=False, fourth=fourth)
+    _write(tmp_path / "fast.xlsx", fast=True, fourth=fourth)
     with zipfile.ZipFile(tmp_path / "plain.xlsx") as a, zipfile.ZipFile(tmp_path / "fast.xlsx") as b:
         assert sorted(a.namelist()) == sorted(b.namelist())
         for name in a.namelist():

@@ -193,7 +193,7 @@ _AMOUNTS = attrgetter("initial_budget", "annual_budget", "executed")  # a fund r
 
 
 def _details(form: Form, policy: Policy, filled_on: dt.date | None) -> tuple[object, ...]:
-    """The fields of sheet 项目信息, in ``summary.DETAIL_HEADERS`` order (amounts in 万元 whatever the form's
+    """The fields of sheet 项目信息, in ``summary_sheets.DETAIL_HEADERS`` order (amounts in 万元 whatever the form's
     ``money_unit``; a text that is no number as typed; ``filled_on``: the form's 填写日期 parsed)."""
     factor = policy.money_factor
     amounts = [number * factor if (number := parse_number(value).value) is not None

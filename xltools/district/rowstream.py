@@ -10,6 +10,7 @@ import datetime as dt
 import math
 import os
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -132,30 +133,59 @@ class _RowStream(Worksheet):
         return "".join(parts)
 
     def splice(self, rows: RenderedRows, formats: dict[str, Format]) -> None:
-        """Rows a :class:`RowRenderer` wrote (below every row written here), their formats' placeholders replaced
-        by the indices of ``formats`` (by name), given in the order the renderer first used them."""
+        """Rows a :class:`RowRenderer` wrote (below every row written here), their formats' codes replaced by the
+        indices of ``formats`` (by name), given in the order the renderer first used them: one ``bytes.translate``
+        for the codes of two bytes (:data:`_CODES`), a replacement for an index above 99 or a name beyond them."""
         if rows.first is None:
             return
         if self._check_dimensions(rows.first, 0) or self._check_dimensions(rows.last, rows.columns - 1):
             raise ValueError(f"rows {rows.first}–{rows.last} cannot follow the rows written")
-        tokens = [(f"{_MARK}{name}{_END_MARK}", str(formats[name]._get_xf_index())) for name in rows.order]
+        table, deleted = bytearray(range(256)), bytearray()
+        tokens: list[tuple[bytes, bytes]] = []
+        for position, name in enumerate(rows.order or ()):
+            index = formats[name]._get_xf_index()
+            code = _code(position, name).encode()
+            if len(code) == 2 and index < 100:
+                tens, ones = code
+                table[ones] = ord(str(index % 10))
+                if index >= 10:
+                    table[tens] = ord(str(index // 10))
+                else:
+                    deleted.append(tens)
+            else:
+                tokens.append((code, str(index).encode()))
         self._write_single_row(rows.first)  # flush the row XlsxWriter holds (the header)
-        with open(rows.path, encoding="utf-8", newline="") as source:
-            carry = ""
+        self.fh.flush()
+        raw = getattr(self.fh, "buffer", None)  # the row data's file (constant_memory), written to as bytes
+        write = raw.write if raw is not None else lambda data: self.fh.write(data.decode("utf-8"))
+        with open(rows.path, "rb") as source:
+            carry = b""
             while True:
                 chunk = source.read(1 << 16)
-                text = carry + chunk
-                cut = text.rfind(_MARK) if chunk else -1
-                if cut != -1 and text.find(_END_MARK, cut) == -1:  # a placeholder split by the chunk's end
-                    text, carry = text[:cut], text[cut:]
-                else:
-                    carry = ""
+                data = carry + chunk
+                cut = data.rfind(b"<") if chunk and tokens else len(data)  # a code never holds "<"
+                data, carry = data[:cut], data[cut:]
                 for token, attr in tokens:
-                    text = text.replace(token, attr)
-                self.fh.write(text)
+                    data = data.replace(token, attr)
+                write(data.translate(table, deleted))
                 if not chunk:
                     break
         self.previous_row = rows.last
+
+    def _write_optimized_sheet_data(self) -> None:
+        """XlsxWriter's, with the rows copied into the sheet's XML as bytes (XlsxWriter decodes and encodes them again)."""
+        source, target = getattr(self.row_data_fh, "buffer", None), getattr(self.fh, "buffer", None)
+        if self.dim_rowmin is None or source is None or target is None:
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        self.row_data_fh.flush()
+        self.fh.flush()
+        source.seek(0)
+        shutil.copyfileobj(source, target, 1 << 16)
+        self.row_data_fh.close()
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
     def _cell_xml(self, attrs: str, value: object, formatted: bool) -> str:
         """One ``<c>`` element, with :func:`_put`'s choice of type."""
@@ -180,12 +210,18 @@ class _RowStream(Worksheet):
         return f"<c{attrs}/>" if formatted else ""  # a blank cell without a format is not written
 
 
-#: A format's placeholder in rendered rows: control characters no written text can hold (they are escaped).
+#: A format's code in rendered rows: two control characters no written text holds (:func:`_inline` escapes them,
+#: the rendered sheets hold no link), the first for the tens and the second for the ones digit of its index, for the
+#: first 14 formats a renderer uses; a further one is ``\x02`` + its name + ``\x03``.
+_CODES = [chr(c) for c in (0x00, 0x01, *range(0x04, 0x09), *range(0x0B, 0x20))]
 _MARK, _END_MARK = "\x02", "\x03"
 
 
-def _placeholder(name: str) -> str:
-    return f' s="{_MARK}{name}{_END_MARK}"'
+def _code(position: int, name: str) -> str:
+    """The code of the format ``name``, the ``position``-th a renderer used."""
+    if 2 * position + 1 < len(_CODES):
+        return _CODES[2 * position] + _CODES[2 * position + 1]
+    return f"{_MARK}{name}{_END_MARK}"
 
 
 @dataclass
@@ -214,8 +250,14 @@ class RowRenderer(_RowStream):
 
     def _style(self, fmt: Format) -> str:
         name = self.names[fmt]
-        self.order.setdefault(name)
-        return _placeholder(name)
+        if name not in self.order:
+            self.order[name] = None
+        return f' s="{_code(list(self.order).index(name), name)}"'
+
+    def _cell_xml(self, attrs: str, value: object, formatted: bool) -> str:
+        if isinstance(value, Link):  # its formula is not escaped as texts are: it could hold a code
+            raise TypeError("rendered rows hold no link")
+        return super()._cell_xml(attrs, value, formatted)
 
     def append_values(self, row: int, values: Sequence[object], formats: Sequence[Format | None],
                       height: float | None = None) -> None:

@@ -21,7 +21,7 @@ import xlsxwriter
 
 from xltools.district.rowstream import RenderedRows, RowRenderer
 from xltools.district.store import Store
-from xltools.district.summary import _Details, _Files, _Findings, _Formats, _Indicators
+from xltools.district.summary_sheets import Details, Files, Findings, Formats, Indicators
 from xltools.district.workers import quiet_worker, stop_workers
 
 __all__ = ["SheetParts", "render_parts"]
@@ -32,25 +32,25 @@ Rendered = dict[str, RenderedRows]
 _BATCH = 200
 
 
-def _format_names(fmt: _Formats) -> dict[object, str]:
-    """Every format of a :class:`_Formats` by its attribute name (the placeholders' names)."""
+def _format_names(fmt: Formats) -> dict[object, str]:
+    """Every format of a :class:`Formats` by its attribute name (the placeholders' names)."""
     return {value: name for name, value in vars(fmt).items() if isinstance(value, xlsxwriter.format.Format)}
 
 
 def render_parts(store_path: str, round_id: int, folder: str) -> Rendered:
     """Render 项目信息 and 指标明细 (the summarised projects in the summary's order) and 问题清单 with 文件清单 (every file in input
     order, the two side by side as the summary writes them) of round ``round_id`` into files in ``folder``."""
-    fmt = _Formats(xlsxwriter.Workbook(io.BytesIO()))  # formats only (named): the real ones are the summary's
+    fmt = Formats(xlsxwriter.Workbook(io.BytesIO()))  # formats only (named): the real ones are the summary's
     names = _format_names(fmt)
     with Store(Path(store_path), read_only=True) as store:
-        details = _Details(None, fmt, RowRenderer(os.path.join(folder, "details.xml"), names, {}))
-        indicators = _Indicators(None, fmt, RowRenderer(os.path.join(folder, "indicators.xml"), names, {}))
+        details = Details(None, fmt, RowRenderer(os.path.join(folder, "details.xml"), names, {}))
+        indicators = Indicators(None, fmt, RowRenderer(os.path.join(folder, "indicators.xml"), names, {}))
         for number, result in enumerate(store.files(round_id, used=True, batch=_BATCH), start=1):
             details.add(number, result)
             indicators.add(number, result)
         order: dict[str, None] = {}
-        findings = _Findings(None, fmt, RowRenderer(os.path.join(folder, "findings.xml"), names, order))
-        listed = _Files(None, fmt, RowRenderer(os.path.join(folder, "files.xml"), names, order))
+        findings = Findings(None, fmt, RowRenderer(os.path.join(folder, "findings.xml"), names, order))
+        listed = Files(None, fmt, RowRenderer(os.path.join(folder, "files.xml"), names, order))
         for result in store.files(round_id, batch=_BATCH):
             findings.add(result)
             listed.add(result)
@@ -104,5 +104,5 @@ class SheetParts:
             stop_workers(pool)
 
 
-def _by_name(fmt: _Formats) -> dict[str, object]:
+def _by_name(fmt: Formats) -> dict[str, object]:
     return {name: value for value, name in _format_names(fmt).items()}

@@ -16,7 +16,7 @@ from xltools.core.drift import SERIOUS_DRIFT
 
 from xltools.district.results import FileResult
 from xltools.district.rowstream import _RowStream
-from xltools.district.summary import _finish, _Formats, _setup
+from xltools.district.summary_sheets import Formats, finish, setup
 
 __all__ = ["DRIFT_SHEET", "DRIFT_HEADERS", "DriftRows", "write_drift"]
 
@@ -60,10 +60,10 @@ class DriftRows:
             "FROM temp.drift d LEFT JOIN temp.unit_rank u ON u.unit=d.unit ORDER BY d.late, u.rank, d.name, d.path, d.n"))
 
 
-def write_drift(book: xlsxwriter.Workbook, fmt: _Formats, rows: Iterable[DriftRow]) -> None:
+def write_drift(book: xlsxwriter.Workbook, fmt: Formats, rows: Iterable[DriftRow]) -> None:
     """The sheet 目标偏离 (a line saying so when the round has no drift)."""
     ws = book.add_worksheet(DRIFT_SHEET, worksheet_class=_RowStream)
-    _setup(ws, DRIFT_HEADERS, fmt, "朝阳区项目支出绩效自评汇总·目标偏离（与批复的绩效目标不一致之处，错误在前）",
+    setup(ws, DRIFT_HEADERS, fmt, "朝阳区项目支出绩效自评汇总·目标偏离（与批复的绩效目标不一致之处，错误在前）",
            freeze_cols=3)
     formats = [fmt.int, fmt.text, fmt.wrap, fmt.wrap, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.text, fmt.wrap]
     row = 0
@@ -71,4 +71,4 @@ def write_drift(book: xlsxwriter.Workbook, fmt: _Formats, rows: Iterable[DriftRo
         ws.append_values(row, (row, *values), formats)
     if not row:
         ws.write_string(1, 1, "没有发现与批复的绩效目标不一致之处", fmt.text)
-    _finish(ws, DRIFT_HEADERS, row)
+    finish(ws, DRIFT_HEADERS, row)

@@ -19,7 +19,7 @@ from xltools.core.listbook import ListError
 from xltools.core.parse import normalize_text
 
 from xltools.district.discover import CombineError
-from xltools.district.results import FATE_TEXT, USED_FATES, FileResult, fate_label
+from xltools.district.results import FATE_TEXT, USED_FATES, fate_label
 from xltools.district.review import (
     FLAGS,
     SHARED_TEXT_MIN,
@@ -30,10 +30,10 @@ from xltools.district.review import (
 )
 from xltools.district.printing import header_label
 from xltools.district.reviewer_cells import REVIEWER_HEADERS, STATUS_HEADERS, protect, status_cells
-from xltools.district.rowstream import text_lines
 from xltools.district.sheets_drift import DriftRows, write_drift
 from xltools.district.store import Store
-from xltools.district.summary import _finish, _Formats, _RowStream, _setup
+from xltools.district.rowstream import _RowStream, text_lines
+from xltools.district.summary_sheets import Formats, finish, setup
 from xltools.district.verdicts import CHANGED, RETURNED, UNCHANGED, ReviewBook
 from xltools.io.targetsbook import read_expected_list
 
@@ -93,7 +93,7 @@ class ReviewSheets:
     review: ReviewBook | None = None
 
     def write(self, book: xlsxwriter.Workbook) -> None:
-        fmt = _Formats(book)
+        fmt = Formats(book)
         if self.drift_rows is not None:
             write_drift(book, fmt, self.drift_rows)
         _write_risks(book, fmt, self.store, self.review)
@@ -204,11 +204,11 @@ _RISK_HEADERS = (("序号", 6), ("风险分", 7), ("实施单位", 14), ("项目
 _RISK_PRINTED = (*_RISK_HEADERS[:7], ("原因", 45), *_RISK_HEADERS[8:], STATUS_HEADERS[0])
 
 
-def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, review: ReviewBook | None) -> None:
+def _write_risks(book: xlsxwriter.Workbook, fmt: Formats, store: Store, review: ReviewBook | None) -> None:
     ws = book.add_worksheet("复核重点", worksheet_class=_RowStream)
     printed = _RISK_HEADERS if review is None else _RISK_PRINTED
     headers = (*_RISK_PRINTED, *STATUS_HEADERS[1:], *REVIEWER_HEADERS) if review is not None else _RISK_HEADERS
-    _setup(ws, printed, fmt, "朝阳区项目支出绩效自评汇总·复核重点（风险分高者先复核）", freeze_cols=4)
+    setup(ws, printed, fmt, "朝阳区项目支出绩效自评汇总·复核重点（风险分高者先复核）", freeze_cols=4)
     for col in range(len(printed), len(headers)):  # typed in, not printed: the printout stays one page wide
         text, width = headers[col]
         ws.set_column(col, col, width)
@@ -229,7 +229,7 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, review:
             cells += (None,) * len(REVIEWER_HEADERS)
         ws.append_values(row, cells, formats,
                          _row_height([(cells[col], headers[col][1]) for col in (3, 6, 7, 9)]))
-    _finish(ws, headers, row)
+    finish(ws, headers, row)
     if review is not None:
         ws.print_area(0, 0, max(row, 1), len(printed) - 1)
         review.flush()
@@ -243,17 +243,17 @@ _SAMPLE_HEADERS = (("序号", 6), ("实施单位", 16), ("项目名称", 24), ("
 _EXPECT_HEADERS = (("序号", 6), ("类别", 10), ("实施单位", 16), ("项目名称", 24), ("说明", 50))
 
 
-def _write_rows(book: xlsxwriter.Workbook, fmt: _Formats, title: str, headers: tuple[tuple[str, float], ...],
+def _write_rows(book: xlsxwriter.Workbook, fmt: Formats, title: str, headers: tuple[tuple[str, float], ...],
                 rows: list[tuple[object, ...]] | list[tuple[str, str, str, str]], wrap: tuple[int, ...]) -> None:
     ws = book.add_worksheet(title, worksheet_class=_RowStream)
-    _setup(ws, headers, fmt, f"朝阳区项目支出绩效自评汇总·{title}", freeze_cols=1)
+    setup(ws, headers, fmt, f"朝阳区项目支出绩效自评汇总·{title}", freeze_cols=1)
     row = 0
     for row, values in enumerate(rows, start=1):
         cells = values if len(values) == len(headers) else (row, *values)
         formats = [fmt.wrap if col in wrap else fmt.int if col == 0 else
                    fmt.score if isinstance(value, float) else fmt.text for col, value in enumerate(cells)]
         ws.append_values(row, cells, formats, _row_height([(cells[col], headers[col][1]) for col in wrap]))
-    _finish(ws, headers, row)
+    finish(ws, headers, row)
 
 
 def read_expected(path: Path) -> list[tuple[str, str]]:
@@ -378,11 +378,11 @@ def _changes(store: Store, round_id: int, previous: int,
                "\n".join(_sentence(cell, code, now[code, cell]) for code, cell in added), after)
 
 
-def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round_id: int,
+def _write_changes(book: xlsxwriter.Workbook, fmt: Formats, store: Store, round_id: int,
                    previous: tuple[int, str, str], review: ReviewBook | None = None) -> int:
     ws = book.add_worksheet("变化", worksheet_class=_RowStream)
     prev_id, label, started = previous
-    _setup(ws, _CHANGE_HEADERS, fmt, f"朝阳区项目支出绩效自评汇总·变化（与上一轮「{label}」{started} 相比）", freeze_cols=3)
+    setup(ws, _CHANGE_HEADERS, fmt, f"朝阳区项目支出绩效自评汇总·变化（与上一轮「{label}」{started} 相比）", freeze_cols=3)
     formats = [fmt.int, fmt.text, fmt.text, fmt.wrap, fmt.text, fmt.text, fmt.score, fmt.score, fmt.int, fmt.int,
                fmt.wrap, fmt.wrap, fmt.text]
     row = 0
@@ -392,5 +392,5 @@ def _write_changes(book: xlsxwriter.Workbook, fmt: _Formats, store: Store, round
                          _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
     if not row:
         ws.write_string(1, 1, f"与上一轮「{label}」相比，没有项目发生变化", fmt.text)
-    _finish(ws, _CHANGE_HEADERS, row)
+    finish(ws, _CHANGE_HEADERS, row)
     return row

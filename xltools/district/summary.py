@@ -18,12 +18,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from xltools.core import Policy
 from xltools.core.text import finite
-from xltools.district.printing import (
-    header_label,
-    header_lines,
-    page_groups,
-    print_scale,
-)
+from xltools.district.printing import header_label
 from xltools.district.results import (
     FATE_TEXT,
     GROUPS,
@@ -32,7 +27,6 @@ from xltools.district.results import (
     UnitRow,
     UnitSums,
     drift_counts,
-    fate_label,
     grade_names,
     grade_shown,
 )
@@ -40,11 +34,21 @@ from xltools.district.reviewer_cells import (
     REVIEWER_HEADERS,
     STATUS_HEADERS,
     protect,
-    reviewer_formats,
     status_cells,
     write_check_sheet,
 )
-from xltools.district.rowstream import _RowStream, file_link, text_lines
+from xltools.district.rowstream import _RowStream, file_link
+from xltools.district.summary_sheets import (
+    Details,
+    Files,
+    Findings,
+    Formats,
+    Indicators,
+    Stream,
+    finish,
+    row_height,
+    setup,
+)
 from xltools.district.units import unit_sort_key
 from xltools.district.verdicts import ReviewBook
 
@@ -52,71 +56,7 @@ __all__ = ["write_summary"]
 
 # --- writing -------------------------------------------------------------------
 
-class _Formats:
-    def __init__(self, book: xlsxwriter.Workbook) -> None:
-        base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter", "border": 1, "border_color": "#BFBFBF"}
-        self.header = book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border_color": "#808080",
-                                       "align": "center", "text_wrap": True})
-        self.text = book.add_format({**base})
-        self.wrap = book.add_format({**base, "text_wrap": True})
-        self.link = book.add_format({**base, "text_wrap": True, "font_color": "#0563C1", "underline": 1})
-        self.center = book.add_format({**base, "align": "center"})
-        self.int = book.add_format({**base, "num_format": "0"})
-        self.amount = book.add_format({**base, "num_format": "#,##0.0000"})
-        self.rate = book.add_format({**base, "num_format": "0.00%"})
-        self.score = book.add_format({**base, "num_format": "0.00"})
-        self.date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
-        self.stamp = book.add_format({**base, "num_format": "yyyy-mm-dd hh:mm"})
-        self.bad = book.add_format({**base, "font_color": "#C00000"})
-        total = {**base, "bold": True, "top": 2, "bg_color": "#F2F2F2"}
-        self.total_text = book.add_format(total)
-        self.total_int = book.add_format({**total, "num_format": "0"})
-        self.total_amount = book.add_format({**total, "num_format": "#,##0.0000"})
-        self.total_rate = book.add_format({**total, "num_format": "0.00%"})
-        self.total_score = book.add_format({**total, "num_format": "0.00"})
-        self.reviewer = reviewer_formats(book)  # the unlocked reviewer columns (reviewer_cells.py)
-
-
-def _row_height(texts: Sequence[tuple[object, float]]) -> float | None:
-    """The height a row's wrapped texts need ((text, column width) pairs), ``None`` for one line;
-    spreadsheets do not do it."""
-    lines = 1
-    for text, width in texts:
-        if isinstance(text, str) and 2 * len(text) >= width - 1:  # shorter texts fit on one line anyway
-            lines = max(lines, text_lines(text, width))
-    return 13.5 * min(lines, 15) + 2 if lines > 1 else None
-
-
 _COLUMNS = [xl_col_to_name(col) for col in range(64)]
-
-
-def _setup(ws, headers: Sequence[tuple[str, float]], fmt: _Formats, title: str, freeze_cols: int = 0) -> None:
-    """Header row, widths, frozen panes and A4 landscape print setup (readable page columns: printing.py)."""
-    labels = [header_label(text, width) for text, width in headers]
-    ws.set_row(0, 13.5 * max(header_lines(label, width) for label, (_, width) in zip(labels, headers)) + 4)
-    for col, ((_, width), label) in enumerate(zip(headers, labels)):
-        ws.set_column(col, col, width)
-        ws.write_string(0, col, label, fmt.header)
-    ws.freeze_panes(1, freeze_cols)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.repeat_rows(0)
-    widths = [width for _, width in headers]
-    starts = page_groups(widths, freeze_cols) if freeze_cols else []
-    if starts:  # too wide for one readable page: page columns, the key columns on every page
-        ws.repeat_columns(0, freeze_cols - 1)
-        ws.set_v_pagebreaks(starts)
-        ws.set_print_scale(print_scale(widths, freeze_cols, starts))
-    else:
-        ws.fit_to_pages(1, 0)
-    ws.set_header(f"&C&\"宋体,Bold\"&12{title}")
-    ws.set_footer("&C第 &P 页，共 &N 页")
-
-
-def _finish(ws, headers: Sequence[tuple[str, float]], last_row: int) -> None:
-    ws.autofilter(0, 0, max(last_row, 1), len(headers) - 1)
-    ws.print_area(0, 0, max(last_row, 1), len(headers) - 1)
 
 
 SUMMARY_HEADERS: tuple[tuple[str, float], ...] = (
@@ -137,30 +77,12 @@ def _span(col: int, first: int, last: int) -> str:
     return f"{_cell(col, first)}:{_cell(col, last)}"
 
 
-class _Stream:
-    """A streamed sheet filled row by row as one pass over the results goes by (several sheets share a
-    pass: the results come from the store, and each pass decodes every project again)."""
-
-    role, title, freeze = "", "", 0
-    headers: Sequence[tuple[str, float]] = ()
-
-    def __init__(self, book, fmt: _Formats, ws=None) -> None:  # type: ignore[no-untyped-def]
-        """The sheet added to ``book``, or (``ws``: a :class:`RowRenderer`) its rows rendered apart (sheetparts.py)."""
-        if ws is None:
-            ws = book.add_worksheet(SHEET[self.role], worksheet_class=_RowStream)
-            _setup(ws, self.headers, fmt, self.title, freeze_cols=self.freeze)
-        self.ws, self.fmt, self.row = ws, fmt, 0
-
-    def close(self) -> None:
-        _finish(self.ws, self.headers, self.row)
-
-
-class _Projects(_Stream):
+class _Projects(Stream):
     """Sheet 汇总, adding each project to ``units`` on the way (按单位 needs no pass of its own)."""
 
     role, title, freeze, headers = "projects", "朝阳区项目支出绩效自评汇总", 4, SUMMARY_HEADERS
 
-    def __init__(self, book, fmt: _Formats, units: UnitSums, link_base: Path | None = None,
+    def __init__(self, book, fmt: Formats, units: UnitSums, link_base: Path | None = None,
                  review: ReviewBook | None = None) -> None:
         if review is not None:  # 复核状态, 最终得分 and the reviewer columns after 来源文件
             self.headers = (*SUMMARY_HEADERS, *STATUS_HEADERS, *REVIEWER_HEADERS)
@@ -194,7 +116,7 @@ class _Projects(_Stream):
             self.review.record(self.ws.name, self.row, result.path, values)
             values += [None] * len(REVIEWER_HEADERS)
             formats += fmt.reviewer
-        self.ws.append_values(self.row, values, formats, _row_height([(result.path, SUMMARY_HEADERS[20][1])]))
+        self.ws.append_values(self.row, values, formats, row_height([(result.path, SUMMARY_HEADERS[20][1])]))
 
     def close(self) -> None:
         ws, fmt, row, sums = self.ws, self.fmt, self.row, self.sums
@@ -203,7 +125,7 @@ class _Projects(_Stream):
         if not row:
             ws.write_string(1, 1, "全区合计", fmt.total_text)
             ws.write_string(1, 3, "没有可汇总的项目（见「文件清单」）", fmt.total_text)
-            _finish(ws, self.headers, 1)
+            finish(ws, self.headers, 1)
             self._protect(1)
             return
         ws.write_string(total, 0, "", fmt.total_text)
@@ -231,7 +153,7 @@ class _Projects(_Stream):
             ws.write_blank(total, 20, None, fmt.total_text)
         for col in range(len(SUMMARY_HEADERS), len(self.headers)):
             ws.write_blank(total, col, None, fmt.total_text)
-        _finish(ws, self.headers, row)
+        finish(ws, self.headers, row)
         ws.print_area(0, 0, total, len(self.headers) - 1)
         self._protect(total)
 
@@ -244,7 +166,7 @@ class _Projects(_Stream):
             protect(self.ws, len(SUMMARY_HEADERS) + len(STATUS_HEADERS), self.row, self.review.total_weight)
 
 
-def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
+def _write_units(ws, fmt: Formats, units: Sequence[UnitRow], policy: Policy) -> None:
     grades = grade_names(policy)
     headers = [("实施单位", 20), ("项目数", 8), ("全年预算数合计（万元）", 15), ("全年执行数合计（万元）", 15),
                ("执行率（合计）", 11), ("平均复核总分", 11), ("最低复核总分", 11),
@@ -252,7 +174,7 @@ def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) ->
     drift = any(u.drift for u in units)  # a round compared with approved targets: its drift per unit
     if drift:
         headers += [("目标偏离（处）", 9), ("其中降低或删去（处）", 11)]
-    _setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·按实施单位", freeze_cols=1)
+    setup(ws, headers, fmt, "朝阳区项目支出绩效自评汇总·按实施单位", freeze_cols=1)
     row = 0
     for row, u in enumerate(units, start=1):
         values = [u.unit, u.projects, u.annual_budget, u.executed, u.execution_rate, u.mean_total, u.min_total,
@@ -262,7 +184,7 @@ def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) ->
         ws.append_values(row, values, formats)  # unit names as typed: escaped, never markup
     first, last, total = 2, row + 1, row + 1
     if not units:
-        _finish(ws, headers, 1)
+        finish(ws, headers, 1)
         return
     ws.write_string(total, 0, "全区合计", fmt.total_text)
     count = sum(u.projects for u in units)
@@ -286,108 +208,11 @@ def _write_units(ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) ->
     for col, count in ((7 + len(grades), sum(u.drift for u in units)),
                        (8 + len(grades), sum(u.serious_drift for u in units)))[:2 if drift else 0]:
         ws.write_formula(total, col, f"=SUM({_span(col, first, last)})", fmt.total_int, count)
-    _finish(ws, headers, row)
+    finish(ws, headers, row)
     ws.print_area(0, 0, total, len(headers) - 1)
 
 
-#: Sheet 项目信息: every field of the form not already in 汇总 or 指标明细, as typed.
-DETAIL_HEADERS: tuple[tuple[str, float], ...] = (
-    ("联系电话", 12), ("当年财政拨款·年初预算数", 14), ("当年财政拨款·全年预算数", 14),
-    ("当年财政拨款·全年执行数", 14), ("上年结转资金·年初预算数", 14), ("上年结转资金·全年预算数", 14),
-    ("上年结转资金·全年执行数", 14), ("其他资金·年初预算数", 11), ("其他资金·全年预算数", 11),
-    ("其他资金·全年执行数", 11), ("预算执行分值", 9), ("预期目标", 36), ("实际完成情况", 36),
-    ("填表人", 8), ("填表人电话", 12), ("填写日期", 11),
-)
-
-
-class _Details(_Stream):
-    role, title, freeze = "details", "朝阳区项目支出绩效自评汇总·项目信息", 3
-    headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("年度", 6), ("项目负责人", 8), *DETAIL_HEADERS,
-               ("来源文件", 30)]
-
-    def __init__(self, book, fmt: _Formats, ws=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(book, fmt, ws)
-        detail_formats = [fmt.text, *[fmt.amount] * 9, fmt.score, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.date]
-        self.formats = [fmt.int, fmt.text, fmt.text, fmt.int, fmt.text, *detail_formats, fmt.wrap]
-        self.wrapped = [col for col, f in enumerate(self.formats) if f is fmt.wrap]
-
-    def first_use(self) -> None:
-        """Give the formats their indices as the first row would (every row has the same formats)."""
-        for fmt in self.formats:
-            fmt._get_xf_index()
-
-    def add(self, number: int, result: FileResult) -> None:
-        p = result.project
-        assert p is not None
-        self.row = number
-        details = p.details or (None,) * len(DETAIL_HEADERS)
-        cells = (number, p.unit, p.name, p.year_value, p.lead, *details, result.path)
-        self.ws.append_values(number, cells, self.formats,
-                              _row_height([(cells[col], self.headers[col][1]) for col in self.wrapped]))
-
-
-class _Indicators(_Stream):
-    role, title, freeze = "indicators", "朝阳区项目支出绩效自评汇总·指标明细", 3
-    headers = [("序号", 6), ("实施单位", 16), ("项目名称", 24), ("一级指标", 10), ("二级指标", 12),
-               ("三级指标", 22), ("年度指标值", 14), ("实际完成值", 14), ("分值", 7), ("自评得分", 8),
-               ("复核得分", 8), ("偏差原因分析及改进措施", 36)]
-
-    def __init__(self, book, fmt: _Formats, ws=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(book, fmt, ws)
-        self.formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.wrap, fmt.wrap, fmt.score,
-                        fmt.score, fmt.score, fmt.wrap]
-        self.wrapped = [col for col, f in enumerate(self.formats) if f is fmt.wrap]
-
-    def add(self, number: int, result: FileResult) -> None:
-        p = result.project
-        assert p is not None
-        for values in p.indicator_tuples():
-            self.row += 1
-            cells = (number, p.unit, p.name, *values)
-            self.ws.append_values(self.row, cells, self.formats,
-                                  _row_height([(cells[col], self.headers[col][1]) for col in self.wrapped]))
-
-
-class _Findings(_Stream):
-    role, title, freeze = "findings", "朝阳区项目支出绩效自评汇总·问题清单", 2
-    headers = [("序号", 6), ("文件", 24), ("实施单位", 14), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
-               ("代码", 22), ("级别", 6), ("说明", 54), ("文件状态", 11)]
-
-    def add(self, result: FileResult) -> None:
-        fmt, p = self.fmt, result.project
-        for sheet, cell, code, severity, message in result.findings:
-            self.row += 1
-            level = "错误" if severity == "error" else "警告"
-            values = [self.row, result.path, p.unit if p else "", p.name if p else "", sheet, cell, code, level,
-                      message, FATE_TEXT[result.fate]]
-            formats = [fmt.int, fmt.wrap, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
-                       fmt.bad if severity == "error" else fmt.text, fmt.wrap, fmt.text]
-            self.ws.append_values(self.row, values, formats,
-                                  _row_height([(message, self.headers[8][1]), (result.path, self.headers[1][1])]))
-
-
-class _Files(_Stream):
-    role, title, freeze = "files", "朝阳区项目支出绩效自评汇总·文件清单", 2
-    headers = [("序号", 6), ("文件", 30), ("状态", 12), ("原因", 40), ("实施单位", 14), ("项目名称", 20), ("格式", 7),
-               ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17),
-               ("本轮读取", 12)]
-
-    def add(self, result: FileResult) -> None:
-        fmt, p = self.fmt, result.project
-        self.row += 1
-        read = "沿用上次结果（文件未改动）" if result.reused else "已读取" if result.sha256 else ""
-        values = [self.row, result.path, fate_label(result.fate, result.errors), result.reason, p.unit if p else "",
-                  p.name if p else "", f".{result.format}" if result.format else "", result.errors, result.warnings,
-                  round(result.size / 1024, 1), result.modified, result.sha256[:16], read]
-        # a format other than .xlsx/.xlsm stands out: its protection could not be verified (format-legacy)
-        formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
-                   fmt.text, fmt.text if result.format in ("", "xlsx", "xlsm") else fmt.bad, fmt.int, fmt.int,
-                   fmt.score, fmt.stamp, fmt.text, fmt.text]
-        self.ws.append_values(self.row, values, formats,
-                              _row_height([(result.reason, self.headers[3][1]), (result.path, self.headers[1][1])]))
-
-
-def _write_charts(book, ws, fmt: _Formats, units: Sequence[UnitRow], policy: Policy) -> None:
+def _write_charts(book, ws, fmt: Formats, units: Sequence[UnitRow], policy: Policy) -> None:
     grades = grade_names(policy)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 1, 10)
@@ -456,7 +281,7 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
         "strings_to_numbers": False,
     })
     book.set_properties({"title": "朝阳区项目支出绩效自评汇总", "comments": "由 xltools combine 生成"})
-    fmt = _Formats(book)
+    fmt = Formats(book)
     # the sheets in the workbook's order; then one pass over the projects fills 汇总, 项目信息 and 指标明细
     # (and sums 按单位), one pass over the files 问题清单 and 文件清单
     projects = _Projects(book, fmt, sums, link_base, review)
@@ -466,7 +291,7 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     charts_sheet = book.add_worksheet(SHEET["charts"])
     if extra is not None:
         extra(book)
-    details, indicators = _Details(book, fmt), _Indicators(book, fmt)
+    details, indicators = Details(book, fmt), Indicators(book, fmt)
     for number, result in enumerate(used, start=1):
         projects.add(result)
         if parts is None:
@@ -482,7 +307,7 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
     units = sums.rows()
     _write_units(units_sheet, fmt, units, policy)
     _write_charts(book, charts_sheet, fmt, units, policy)
-    findings, listed = _Findings(book, fmt), _Files(book, fmt)
+    findings, listed = Findings(book, fmt), Files(book, fmt)
     if parts is not None:
         parts.splice("findings", findings)
         parts.splice("files", listed)
