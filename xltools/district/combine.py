@@ -283,7 +283,8 @@ SUMMARY_DEFLATE_LEVEL = 2
 def _deflated_at(level: int) -> Iterator[None]:
     """XlsxWriter's zip deflated at ``level`` meanwhile: XlsxWriter opens the zip with the ``zipfile.ZipFile`` its
     workbook module imported, given here with zipfile's own ``compresslevel`` (tests/test_combine.py fails when the
-    summary's parts stop being deflated at this level)."""
+    summary's parts stop being deflated at this level). A workbook another thread closes meanwhile (the web service)
+    is deflated at this level too: only its size differs."""
     import xlsxwriter.workbook as workbook
 
     opened = workbook.ZipFile
