@@ -162,7 +162,7 @@ class _RowStream(Worksheet):
             while True:
                 chunk = source.read(1 << 16)
                 data = carry + chunk
-                cut = data.rfind(b"<") if chunk and tokens else len(data)  # a code never holds "<"
+                cut = max(data.rfind(b"<"), 0) if chunk and tokens else len(data)  # a code never holds "<"
                 data, carry = data[:cut], data[cut:]
                 for token, attr in tokens:
                     data = data.replace(token, attr)
