@@ -35,7 +35,6 @@ import io
 import tempfile
 import time
 import zipfile
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -128,7 +127,7 @@ def clock(paths: list[Path]) -> dict[str, float]:
     """CPU seconds of each stage over ``paths`` (every stage's sum over the files)."""
     from xltools.core import Evaluation
     from xltools.core.rules import validate
-    from xltools.core.scoring import score_form, with_formula_values
+    from xltools.core.scoring import score_form
     from xltools.district.combine import worker_gc
     from xltools.district.process import _finding_row, indicator_rows, process_file, project_row
     from xltools.district.review import risk_facts
@@ -136,7 +135,7 @@ def clock(paths: list[Path]) -> dict[str, float]:
     from xltools.form.registry import released_policy
     from xltools.form.tamper import check_tamper
     from xltools.form.approved import embedded_targets
-    from xltools.form.verdict import Verdict, _drift, _placed, read_form
+    from xltools.form.verdict import Verdict, _drift, _placed, as_shown, read_form
 
     spent = dict.fromkeys(STAGES, 0.0)
     tick = time.process_time
@@ -153,19 +152,15 @@ def clock(paths: list[Path]) -> dict[str, float]:
         own = embedded_targets(book, identity)
         tamper = [*check_tamper(book, identity, district, own.approved_cells), *own.problems]
         t7 = tick()
-        policy = identity.policy or district
-        shown = with_formula_values(form, policy)
-        marked = identity.layout.marked_values(form, policy)
-        if marked:
-            shown = replace(shown, **marked)
+        layout = identity.layout
+        shown, self_total = as_shown(form, layout, identity.policy or district, district)
         sheet = score_form(shown, district)
         t8 = tick()
         findings = validate(shown, district, today=today, sheet=sheet)
-        layout = identity.layout
         evaluation = _placed(Evaluation(shown, sheet, findings), layout)
         verdict = Verdict(form, evaluation, layout, identity,
                           tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district, (),
-                          _drift(form, None, district, layout, own.project))
+                          _drift(form, None, district, layout, own.project), self_total)
         t9 = tick()
         rows = indicator_rows(verdict)
         risk_facts(project_row(verdict, district, rows), rows)
@@ -194,7 +189,8 @@ def clock_main(results: list, today: dt.date, split: dict[str, float] | None = N
     from xltools.district.combine import _Rows, _write_summary
     from xltools.district import sheetparts
     from xltools.district.sheetparts import SheetParts
-    from xltools.district.sheets_review import ReviewOptions, review_sheets
+    from xltools.district.review_options import ReviewOptions
+    from xltools.district.sheets_review import review_sheets
     from xltools.district.store import Store
 
     tick = time.process_time

@@ -57,14 +57,37 @@ def test_policies_are_compared_once_per_pair(monkeypatch):
         return equal(self, other)
 
     monkeypatch.setattr(Policy, "__eq__", counted)
-    monkeypatch.setattr(tamper, "_SAME_POLICY", {})
+    monkeypatch.setattr(tamper, "_KNOWN", {})
     other = Policy(decimals=1)
     same_as_default = Policy()
-    answers = [tamper._same_policy(other, DEFAULT_POLICY) for _ in range(3)]
-    answers += [tamper._same_policy(same_as_default, DEFAULT_POLICY) for _ in range(3)]
+    answers = [tamper.same_policy(other, DEFAULT_POLICY) for _ in range(3)]
+    answers += [tamper.same_policy(same_as_default, DEFAULT_POLICY) for _ in range(3)]
     assert answers == [False] * 3 + [True] * 3
     assert len(calls) == 2  # one comparison per pair of objects
-    assert tamper._same_policy(DEFAULT_POLICY, DEFAULT_POLICY) and len(calls) == 2  # the same object: no comparison
+    assert tamper.same_policy(DEFAULT_POLICY, DEFAULT_POLICY) and len(calls) == 2  # the same object: no comparison
+
+
+def test_a_policys_json_is_dumped_once_and_kept_apart_from_comparisons(monkeypatch):
+    """One cache holds both answers per policy object: the JSON (dumped once) and the comparisons, under keys that
+    never mix (a policy's JSON is no answer to whether two policies are equal)."""
+    from xltools.core import validation
+
+    dumped = []
+    as_json = validation.as_json
+
+    def counted(model):
+        dumped.append(model)
+        return as_json(model)
+
+    monkeypatch.setattr(validation, "as_json", counted)
+    monkeypatch.setattr(tamper, "_KNOWN", {})
+    other = Policy(decimals=1)
+    texts = [tamper._policy_json(other) for _ in range(3)]
+    assert len(dumped) == 1 and texts == [as_json(other)] * 3 and '"decimals":1' in texts[0].replace(" ", "")
+    assert tamper._policy_json(DEFAULT_POLICY) == "" and tamper._policy_json(Policy()) == ""
+    assert tamper.same_policy(other, DEFAULT_POLICY) is False
+    assert tamper.same_policy(other, Policy(decimals=1)) is True
+    assert len(dumped) == 1
 
 
 def test_a_changed_stored_policy_is_found_on_every_form(filled):
@@ -97,3 +120,77 @@ def test_indicator_rows_go_to_the_model_in_its_field_order():
     cells = {LAYOUT.indicator_cell(0, part): f"{part} 值" for part in _INDICATOR_PARTS}
     form = LAYOUT.form_from_cells(cells.get)
     assert [getattr(form.indicators[0], part) for part in _INDICATOR_PARTS] == [f"{p} 值" for p in _INDICATOR_PARTS]
+
+
+def test_the_total_formula_is_computed_once_when_the_district_scores_with_the_templates_policy(filled, monkeypatch):
+    """A workbook never recalculated shows no 总分: the verdict judges what the formula computes and reports it as the
+    self total, computing it once; a district scoring with another policy gets the total computed with its own."""
+    from xltools.core import scoring
+    from xltools.form import verdict as verdict_module
+
+    calls = []
+    total, computed = scoring.sheet_total, scoring._sheet_total
+
+    def counted(form, policy, budget):
+        calls.append(policy)
+        return computed(form, policy, budget)
+
+    monkeypatch.setattr(scoring, "_sheet_total", counted)  # what sheet_total and the formula values compute with
+    book = read_workbook(filled)
+    form = verdict_module.read_form(book, identify(book))
+    assert form.total_score is None  # written by xltools, never recalculated
+    expected = total(form, DEFAULT_POLICY)
+    assert isinstance(expected, float) and expected > 0
+    calls.clear()
+    judged = verdict_module.judge(book)
+    assert judged.self_total == expected and len(calls) == 1
+    calls.clear()
+    other = Policy(decimals=0)
+    judged = verdict_module.judge(book, other)
+    assert len(calls) == 2 and calls[1] is other  # the template's formula, then the district's
+    assert judged.self_total == total(form, other) and judged.self_total == round(expected)
+
+
+def test_trailing_rows_are_dropped_whatever_they_hold_and_gaps_are_kept():
+    """form_from_cells leaves out the trailing rows of None before cleaning: a row of blank texts at the end is
+    still dropped (after cleaning), an empty row between two filled ones is kept, the last row of the layout read."""
+    from xltools.form.layout import _INDICATOR_PARTS
+
+    def row(i, value):
+        return {LAYOUT.indicator_cell(i, part): value for part in _INDICATOR_PARTS}
+
+    cells = {**row(0, "甲"), **row(2, "乙"),
+             LAYOUT.indicator_cell(4, "name"): "  ", LAYOUT.indicator_cell(5, "target"): "\n"}
+    form = LAYOUT.form_from_cells(cells.get)
+    assert [ind.name for ind in form.indicators] == ["甲", None, "乙"]
+    assert form.indicators[1].is_empty() and not form.indicators[2].is_empty()
+    last = LAYOUT.rows - 1
+    form = LAYOUT.form_from_cells({**cells, LAYOUT.indicator_cell(last, "score"): 3}.get)
+    assert len(form.indicators) == LAYOUT.rows and form.indicators[last].score == 3
+    assert form.indicators[4].is_empty() and form.indicators[4].name is None  # the blank text cleaned to None
+    assert LAYOUT.form_from_cells({}.get).indicators == []
+
+
+def test_a_rating_scale_is_found_once_per_target_and_rating_word(monkeypatch):
+    """rating_scale answers from what its answer depends on (the target's text, the rating word the actual states,
+    the policy's scales): the same answer for another actual stating the same word, another for other scales."""
+    from xltools.core import wording
+
+    calls = []
+    find = wording._rating_scale
+
+    def counted(target, actual, scales):
+        calls.append((target, actual))
+        return find(target, actual, scales)
+
+    monkeypatch.setattr(wording, "_rating_scale", counted)
+    monkeypatch.setattr(wording, "_RATED", {})
+    scale, expected = wording.rating_scale("良", "评价结果：优", DEFAULT_POLICY)
+    assert expected == "良" and "优" in scale and len(calls) == 1
+    assert wording.rating_scale("良", "优。", DEFAULT_POLICY) == (scale, "良") and len(calls) == 1  # the same word
+    assert wording.rating_scale("良", "很好", DEFAULT_POLICY) is None and len(calls) == 2  # no word of the scale
+    assert wording.rating_scale("优良中差", "良", DEFAULT_POLICY) == (scale, None) and len(calls) == 3
+    own = Policy(rating_scales=({"甲": "达成", "乙": "未达成"},))
+    assert wording.rating_scale("良", "优", own) is None and len(calls) == 4  # other scales: asked again
+    assert wording.rating_scale("甲乙", "乙", own) == ({"甲": "达成", "乙": "未达成"}, None)
+    assert wording.rating_scale(3, "优", DEFAULT_POLICY) is None  # a number: no scale, nothing kept

@@ -124,7 +124,7 @@ def _example(reading: Reading) -> str:
 
 
 def _kind_checks(p: str, ind: Indicator, result: IndicatorResult, sheet: ScoreSheet, s: float | None,
-                 policy: Policy, findings: list[Finding]) -> None:
+                 policy: Policy, tolerance: float, findings: list[Finding]) -> None:
     reading = result.reading
     assert reading is not None
     w, kind = result.weight, result.kind
@@ -150,7 +150,7 @@ def _kind_checks(p: str, ind: Indicator, result: IndicatorResult, sheet: ScoreSh
                                         actual_unit=reading.actual.unit if reading.actual else "",
                                         target_unit=reading.target.unit if reading.target else ""))
     elif kind in QUANTITATIVE or (kind == "time" and reading.on_time):
-        if s is not None and abs(s - result.score) > policy.tolerance and 0 <= s <= w + 1e-9:
+        if s is not None and abs(s - result.score) > tolerance and 0 <= s <= w + 1e-9:
             findings.append(ScoreMismatch.at(f"{p}.score", label=field_label(f"{p}.score"),
                                              score=fmt(s), expected=fmt(result.score)))
         if result.over is not None and not explains(ind.deviation):
@@ -203,38 +203,47 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
         _missing(paths.actual, findings)
     absent = sheet.weights_absent  # one weights-absent finding for the form, not one per row
     # a cell holding a number adds no finding: number() (and its path) only for the others
-    weight = parse_number(ind.weight)
+    weight = result.typed_weight or parse_number(ind.weight)  # as the scoring parsed it
     if weight.kind != "number":
         number(paths.weight, ind.weight, findings, required=not absent)
     if weight.value is not None and weight.value <= 0:
         findings.append(WeightNotPositive.at(paths.weight, label=field_label(paths.weight), value=fmt(weight.value)))
-    score = parse_number(ind.score)
-    if score.kind != "number":
+    score = result.typed_score or parse_number(ind.score)
+    if score.kind == "text" or score.kind == "invalid":  # number() adds a finding only for these (not required)
         number(paths.score, ind.score, findings, required=False)
-    if score.kind == "empty" and not result.dropped and policy.self_scores == "required" and not absent:
+    dropped = result.kind == "inapplicable"  # result.dropped, without the property's call
+    if score.kind == "empty" and not dropped and policy.self_scores == "required" and not absent:
         findings.append(RequiredMissing.at(paths.score, label=field_label(paths.score),
                                            detail=_score_detail(result, policy)))
     w, s = result.weight, score.value
     if s is not None and weight.value is not None and not -1e-9 <= s <= w + 1e-9:
         findings.append(ScoreOutOfRange.at(paths.score, label=field_label(paths.score), score=fmt(s), weight=fmt(w)))
-    _kind_checks(p, ind, result, sheet, s, policy, findings)
+    tolerance = policy.tolerance  # a property computing it: asked once a row
+    if result.kind in QUANTITATIVE and result.over is None:  # most rows: only the score to compare (as _kind_checks)
+        if s is not None and abs(s - result.score) > tolerance and 0 <= s <= w + 1e-9:
+            findings.append(ScoreMismatch.at(paths.score, label=field_label(paths.score),
+                                             score=fmt(s), expected=fmt(result.score)))
+    else:
+        _kind_checks(p, ind, result, sheet, s, policy, tolerance, findings)
     if reading.level1 == "满意度指标" and target and result.kind not in ("placeholder", "garbled", "inapplicable"):
         quantity = parse_quantity(ind.target)
         percent = quantity is not None and (quantity.unit == "%" or (not quantity.unit and 0 < quantity.value <= 100))
         if not percent:
             findings.append(SatisfactionNotQuantified.at(paths.target, label=field_label(paths.target),
                                                          raw=as_typed(ind.target, 20)))
-    _deviation(paths.deviation, ind, result, s, policy, findings)
+    # a blank or dropped row, no 分值, or full marks both self-scored and reviewed: no reason asked
+    if s is not None and not dropped and w > 0 and (s < w - tolerance or result.score < w - tolerance):
+        _deviation(paths.deviation, ind, result, s, tolerance, findings)
 
 
-def _deviation(path: str, ind: Indicator, result: IndicatorResult, s: float | None, policy: Policy,
+def _deviation(path: str, ind: Indicator, result: IndicatorResult, s: float, tolerance: float,
                findings: list[Finding]) -> None:
     """A lost point needs a reason (a placeholder is none); a blank 得分 is flagged once, as required-missing."""
     w = result.weight
-    if s is None or result.dropped or w <= 0 or explains(ind.deviation):
+    below_self = s < w - tolerance
+    if not below_self and result.score >= w - tolerance:
         return
-    below_self = s < w - policy.tolerance
-    if not below_self and result.score >= w - policy.tolerance:
+    if explains(ind.deviation):
         return
     if result.over is not None and not below_self:
         return  # over-achievement-unexplained already asks for the reason

@@ -63,6 +63,8 @@ def parse_quantity(value: object) -> Quantity | None:
     and plain numbers are quantities; a sentence (even one containing a number)
     is not: it is a qualitative statement.
     """
+    if type(value) is str:  # nearly every call: the memo of the text
+        return _parse_quantity_text(value)
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):

@@ -182,7 +182,7 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
         return Reading("inapplicable", level1, level1_weight, None, None, None, placeholders, garbled, cost)
     if garbled:
         return Reading("garbled", level1, level1_weight, None, None, None, placeholders, garbled, cost)
-    zeros = _real_zeros(target, actual, cost, policy)
+    zeros = _real_zeros(target, actual, cost, policy) if zero_quantity(target) or zero_quantity(actual) else None
     if zeros is not None:
         target_qty, actual_qty = zeros
         direction = "reverse" if target_qty.comparator is None and target_qty.value == 0 else \
@@ -202,9 +202,11 @@ def read_indicator(indicator: Indicator, policy: Policy, year: int | None = None
     target_qty = parse_quantity(target)
     if target_qty is not None:
         actual_qty = parse_quantity(actual)
-        if actual_qty is not None:
+        if actual_qty is not None and actual_qty.unit != target_qty.unit:  # a fraction against a percentage
             target_qty, actual_qty = _percent_fix(target_qty, actual_qty)
-        implausible = _above_100(indicator, level1, target_qty, actual_qty)
+        # only a part above 100 can be an implausible rate
+        implausible = _above_100(indicator, level1, target_qty, actual_qty) \
+            if target_qty.value > 100 or (actual_qty is not None and actual_qty.value > 100) else ()
         if implausible:
             return Reading("implausible", level1, level1_weight, target_qty, actual_qty, None, placeholders, garbled,
                            cost, implausible=implausible)

@@ -59,7 +59,7 @@ _PHONE_RE = re.compile(r"^(?:(?:\+?86)?1[3-9]\d{9}|(?:0\d{2,3})?[2-9]\d{6,7}(?:(
 
 def _text(path: str, value: object, policy: Policy, findings: list[Finding]) -> str:
     """A header text: required unless the policy lists it in ``optional_fields``."""
-    if policy.optional(path):
+    if path in policy.optional_fields:  # policy.optional(path), without its call
         return normalize_text(value)
     return _required_text(path, value, findings)
 
@@ -147,6 +147,7 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
     parsed: dict[str, dict[str, float | None]] = {}
     rate_path = denominator_path(policy)
     yuan = _in_yuan(form, policy)  # one finding for the form, at the first implausible amount of the total row
+    factor = policy.money_factor
     for key in FUND_ROWS:
         if key != "total" and getattr(form.funds, key) is None:  # a 其中 row left blank: no amount to check
             parsed[key] = dict.fromkeys(_AMOUNT_COLUMNS)
@@ -155,7 +156,7 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
         parsed[key] = {}
         for column, path in _FUND_PATHS[key]:
             typed = parse_number(cell := getattr(row, column))
-            if typed.kind != "number":  # a number adds no finding: the path and the call only for the others
+            if typed.kind == "text" or typed.kind == "invalid":  # number() adds a finding only for these (not required)
                 _number(path, cell, findings, required=False)
             value = typed.value
             if key == "total" and value is None and typed.kind == "empty" \
@@ -167,10 +168,10 @@ def _funds(form: Form, policy: Policy, sheet: ScoreSheet, findings: list[Finding
             elif path == yuan:
                 findings.append(AmountInYuan.at(path, label=field_label(path), value=_fmt(value),
                                                 limit=f"{policy.max_plausible_amount:,.0f}"))
-            elif value is not None and value * policy.money_factor > IMPLAUSIBLE_AMOUNT \
+            elif value is not None and value * factor > IMPLAUSIBLE_AMOUNT \
                     and not (yuan and key == "total"):  # the row's amounts are in 元: said once, above
                 findings.append(AmountImplausible.at(path, label=field_label(path),
-                                                     value=_fmt(value * policy.money_factor),
+                                                     value=_fmt(value * factor),
                                                      limit=f"{IMPLAUSIBLE_AMOUNT:,.0f}"))
             elif value is not None and _amount_precision_exceeded(value):
                 findings.append(AmountPrecision.at(path, label=field_label(path), value=repr(value)))

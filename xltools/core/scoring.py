@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
 
 from .model import FUND_ROWS, Form, FundRow, Indicator
-from .parse import parse_number
+from .parse import Number, parse_number
 from .policy import Policy
 from .quantity import Quantity
 from .reading import QUANTITATIVE, IndicatorKind, Reading, read_indicator
@@ -45,6 +45,7 @@ __all__ = [
     "denominator_path",
     "form_year",
     "with_formula_values",
+    "formula_fields",
     "weights_absent",
 ]
 
@@ -174,6 +175,8 @@ class IndicatorResult:
     self_score: float | None
     reading: Reading | None = None
     over: float | None = None  # over-achievement share when it reaches the policy's threshold
+    typed_weight: Number | None = None  # the 分值 and 得分 as parsed, read again by the row's checks from here
+    typed_score: Number | None = None
 
     @property
     def dropped(self) -> bool:
@@ -214,15 +217,17 @@ def _weight(value: object, default: float = 0.0) -> float:
 
 def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int | None = None) -> IndicatorResult:
     """R3–R5 for one row. Rows whose score cannot be computed keep the self-score within [0, weight]."""
-    weight = _weight(indicator.weight)
-    self_score = parse_number(indicator.score).value
+    typed_weight, typed_score = parse_number(indicator.weight), parse_number(indicator.score)
+    weight = typed_weight.value if typed_weight.value is not None and typed_weight.value >= 0 else 0.0  # _weight's
+    self_score = typed_score.value
     reading = read_indicator(indicator, policy, year)
     over = None
     if reading.kind in QUANTITATIVE:
         assert reading.target is not None and reading.actual is not None
         raw = quantity_score(reading.target, reading.actual, weight, policy, reading.kind)
-        gap = over_achievement(reading.target, reading.actual, reading.kind)
-        if gap is not None and policy.over_achievement != "off" and gap >= policy.over_achievement - 1e-12:
+        threshold = policy.over_achievement  # "off" (the default): how far the actual beats the target is not asked
+        gap = None if threshold == "off" else over_achievement(reading.target, reading.actual, reading.kind)
+        if gap is not None and gap >= threshold - 1e-12:  # type: ignore[operator]
             over = gap
             raw = max(0.0, raw - policy.over_achievement_deduction)
     elif reading.kind == "time" and reading.on_time:
@@ -232,8 +237,9 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int 
     else:
         raw = min(max(self_score or 0.0, 0.0), weight)
     # index, level1, kind, weight, score, self_score, reading, over
-    return IndicatorResult(index, reading.level1, reading.kind, weight, min(round_score(raw, policy), weight),
-                           self_score, reading, over)
+    rounded = (round_down if policy.rounding == "down" else round_half_up)(raw, policy.decimals)  # round_score's
+    return IndicatorResult(index, reading.level1, reading.kind, weight, min(rounded, weight), self_score, reading, over,
+                           typed_weight, typed_score)
 
 
 # --- R1: the execution rate ------------------------------------------------------------
@@ -365,7 +371,12 @@ def sheet_total(form: Form, policy: Policy) -> float | None:
     spreadsheet's SUM skips text), rounded and capped as the policy says;
     ``None`` (a blank cell) when there is neither an execution rate nor a numeric score.
     """
-    rate, _, b_score, _, _ = _budget_part(form, policy, breakdown=False)  # the computed scores play no part
+    return _sheet_total(form, policy, _budget_part(form, policy, breakdown=False))
+
+
+def _sheet_total(form: Form, policy: Policy, budget: tuple[float | None, float, float, str, object]) -> float | None:
+    """:func:`sheet_total` with the template's budget part (``_budget_part(..., breakdown=False)``) known."""
+    rate, _, b_score, _, _ = budget  # the computed scores play no part
     scores = [ind.score for ind in form.indicators
               if isinstance(ind.score, (int, float)) and not isinstance(ind.score, bool)]
     if rate is None and not scores:
@@ -389,11 +400,23 @@ def with_formula_values(form: Form, policy: Policy) -> Form:
     blank one with what its formula computes (``policy``: the template's own);
     it stays blank where the formula shows a blank.
     """
+    update = formula_fields(form, policy)
+    return replace(form, **update) if update else form
+
+
+def formula_fields(form: Form, policy: Policy) -> dict[str, object]:
+    """What :func:`with_formula_values` fills in: field → the value its formula computes (blank formula fields only;
+    a ``total_score`` key whenever the form's is blank, ``None`` where the formula shows a blank)."""
     update: dict[str, object] = {}
-    if form.budget_score is None:
+    if form.budget_score is None and form.total_score is None:  # never recalculated: the budget part once for both
+        budget = _budget_part(form, policy, breakdown=False)
+        if budget[0] is not None:
+            update["budget_score"] = budget[2]
+        update["total_score"] = _sheet_total(form, policy, budget)
+    elif form.budget_score is None:
         rate, _, b_score, _, _ = _budget_part(form, policy, breakdown=False)
         if rate is not None:
             update["budget_score"] = b_score
-    if form.total_score is None:
+    elif form.total_score is None:
         update["total_score"] = sheet_total(form, policy)
-    return replace(form, **update) if update else form
+    return update

@@ -92,20 +92,43 @@ def _words(text: str) -> list[str]:
     return [w for w in _SEPARATORS.split(text) if w]
 
 
-def rating_scale(target: object, actual: object, policy: Policy) -> tuple[dict[str, str], str | None] | None:
+Rated = tuple[dict[str, str], str | None] | None
+
+#: (id of a policy's scales, target text, the actual's rating word) → (the scales, :func:`rating_scale`'s answer), for
+#: the texts last asked about; holding the scales keeps their id from being reused by other objects.
+_RATED: dict[tuple[int, str, str], tuple[tuple[dict[str, str], ...], Rated]] = {}
+
+
+def rating_scale(target: object, actual: object, policy: Policy) -> Rated:
     """The policy's rating scale a target states, and the one word it expects (``None`` for a whole scale).
 
     A target states a scale when it lists at least two of the scale's words and
     nothing else (``"优良中差"``, ``"好/较好/一般/差"``, ``"高/中/低"``), or when it
     is one word of a scale (``"良"``, ``"评价等级为良"``) that also has the actual's word.
+    Answered once per target text and rating word of the actual (all the answer depends on) for a set of scales.
     """
+    scales = policy.rating_scales
+    if type(target) is not str or len(target) > 200:
+        return _rating_scale(target, actual, scales)
+    key = (id(scales), target, _rating_key(actual))
+    known = _RATED.get(key)
+    if known is not None:
+        return known[1]
+    if len(_RATED) >= 4096:
+        _RATED.clear()
+    answer = _rating_scale(target, actual, scales)
+    _RATED[key] = (scales, answer)
+    return answer
+
+
+def _rating_scale(target: object, actual: object, scales: tuple[dict[str, str], ...]) -> Rated:
     text = normalize_text(target).replace(" ", "")
     if not text or len(text) > 30:
         return None
-    for scale in policy.rating_scales:
+    for scale in scales:
         if _covers(text, tuple(scale)):
             return scale, None
-    for scale in policy.rating_scales:
+    for scale in scales:
         expected = rating_word(target, scale)
         if expected is not None and rating_word(actual, scale) is not None:
             return scale, expected

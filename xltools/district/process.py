@@ -28,7 +28,7 @@ from xltools.core import Finding, Form, Policy
 from xltools.core.errors import os_reason
 from xltools.core.policy import DEFAULT_POLICY
 from xltools.core.drift import SERIOUS_DRIFT
-from xltools.core.parse import normalize_text, parse_date, parse_number
+from xltools.core.parse import memoise_text, normalize_text, parse_date, parse_number
 from xltools.core.targets import Targets
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow, part_key
@@ -110,7 +110,9 @@ def watch_parent() -> None:
 _YEAR = re.compile(r"(19|20)\d{2}")
 
 
+@memoise_text
 def _year_key(value: object) -> str:
+    """The year a 年度 cell names (``2024``), else its text."""
     text = normalize_text(value)
     match = _YEAR.search(text)
     return match.group(0) if match else text
@@ -145,6 +147,7 @@ def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow]
     self_total = verdict.self_total  # the cached value of the 总分 formula, else what the formula computes
     if indicators is None:
         indicators = indicator_rows(verdict)
+    filled_on = parse_date(form.filled_on)
     return ProjectRow(
         year=_year_key(form.year),
         unit=_text(form.implementing_unit),
@@ -162,16 +165,17 @@ def project_row(verdict: Verdict, policy: Policy, indicators: list[IndicatorRow]
         grade=sheet.grade,
         # a 填写日期 the checker flags (invalid, or after the day of the check) never decides which of two
         # versions of a project is the newer one
-        filled_on=None if not _UNTRUSTED_DATE.isdisjoint(f.code for f in verdict.evaluation.findings)
-        else parse_date(form.filled_on),
+        filled_on=None if not _UNTRUSTED_DATE.isdisjoint(f.code for f in verdict.evaluation.findings) else filled_on,
         packed_indicators=ProjectRow.pack(indicators),
-        details=_details(form, policy),
+        details=_details(form, policy, filled_on),
     )
 
 
 def _text(value: object) -> str:
     """A text cell as typed (full-width characters, punctuation and line breaks kept; only the blanks
     around it dropped); a number as the number's text."""
+    if type(value) is str:  # most cells
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -188,14 +192,13 @@ def _as_typed(value: object) -> object:
 _AMOUNTS = attrgetter("initial_budget", "annual_budget", "executed")  # a fund row's amounts, in 项目信息's order
 
 
-def _details(form: Form, policy: Policy) -> tuple[object, ...]:
+def _details(form: Form, policy: Policy, filled_on: dt.date | None) -> tuple[object, ...]:
     """The fields of sheet 项目信息, in ``summary_sheets.DETAIL_HEADERS`` order (amounts in 万元 whatever the form's
-    ``money_unit``; a text that is no number as typed)."""
+    ``money_unit``; a text that is no number as typed; ``filled_on``: the form's 填写日期 parsed)."""
     factor = policy.money_factor
     amounts = [number * factor if (number := parse_number(value).value) is not None
                else _text(value) or None  # parsed once: _wan, or _as_typed of a text that is no number
                for key in ("fiscal", "carryover", "other") for value in _AMOUNTS(form.fund(key))]
-    filled_on = parse_date(form.filled_on)
     return (_text(form.lead_phone), *amounts, _as_typed(form.budget_weight),
             _text(form.goal_expected), _text(form.goal_actual), _text(form.filled_by),
             _text(form.filler_phone), filled_on or _text(form.filled_on) or None)

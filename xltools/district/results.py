@@ -11,6 +11,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Literal
 
 from xltools.core import Policy
@@ -143,6 +144,8 @@ class IndicatorRow:
 
 
 _INDICATOR_FIELDS = tuple(f.name for f in fields(IndicatorRow))
+#: A row's values in field order, one C-level call (not nine getattr in a comprehension).
+_INDICATOR_VALUES = attrgetter(*_INDICATOR_FIELDS)
 
 
 @dataclass(slots=True)
@@ -181,7 +184,7 @@ class ProjectRow:
     def pack(indicators: Sequence[IndicatorRow]) -> bytes:
         """What :attr:`packed_indicators` holds: JSON (:func:`dumps_value`), so the results store keeps
         it as it is and decodes it only when a sheet needs the indicators."""
-        return dumps_value([[getattr(row, name) for name in _INDICATOR_FIELDS] for row in indicators]).encode()
+        return dumps_value(list(map(_INDICATOR_VALUES, indicators))).encode()  # tuples encode as JSON arrays
 
     @property
     def year_value(self) -> int | str:

@@ -111,15 +111,12 @@ def _signature(pairs: list[tuple[str, str]]) -> str:
 
 
 def _full_marks(ind: IndicatorRow) -> bool:
-    """Whether the indicator's 自评得分 equals its 分值 (both numbers, 分值 not zero)."""
-    score = _number(ind.self_score)
-    weight = _number(ind.weight) if score is not None else None
-    return score is not None and bool(weight) and abs(score - weight) < 1e-9  # type: ignore[operator]
-
-
-def _number(value: object) -> float | None:
-    number = parse_number(value).value
-    return number if number is not None and math.isfinite(number) else None
+    """Whether the indicator's 自评得分 equals its 分值 (both finite numbers, 分值 not zero)."""
+    score = parse_number(ind.self_score).value  # asked of every named row of every form
+    if score is None or not math.isfinite(score):
+        return False
+    weight = parse_number(ind.weight).value
+    return weight is not None and math.isfinite(weight) and weight != 0 and abs(score - weight) < 1e-9
 
 
 def risk_facts(project: ProjectRow, indicators: Sequence[IndicatorRow] | None = None) -> dict[str, object]:

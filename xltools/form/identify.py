@@ -74,9 +74,14 @@ class Identity:
         return bool(self.meta.get("template_id"))
 
 
+#: Each metadata key and its value cell, listed once (every form's metadata is read).
+_META_CELLS = tuple((key, Layout.meta_cell(key)) for key in META_KEYS)
+
+
 def read_meta(sheet: SheetView) -> dict[str, object]:
     """The metadata sheet's values by key (keys in column A, values in column B)."""
-    return {key: sheet.value(Layout.meta_cell(key)) for key in META_KEYS}
+    value = sheet.value
+    return {key: value(cell) for key, cell in _META_CELLS}
 
 
 def _text(value: object) -> str:

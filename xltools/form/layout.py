@@ -443,25 +443,25 @@ class Layout:
         return (*(c for _, c in form), *(c for *_, c in funds), *(c for row in rows for _, c in row))
 
     def form_from_cells(self, get: Callable[[str], object]) -> Form:
-        """Build a form from a cell getter (``get("D8")`` → that cell's value on 自评表).
-
-        Formula cells (budget score, total) are read as their cached values.
-        Never raises on what people typed; trailing empty indicator rows are dropped.
-        """
-        fund_cells, form_cells, indicator_cells = self._read_plan
-        # every cell in one pass; _clean only for what it would change (None, a number, a text that is not blank)
-        values = [v if (v := get(cell)) is None or (t := type(v)) is float or t is int or t is str and v.strip()
-                  else _clean(v) for cell in self._read_cells]
-        data, at, width = dict(zip((path for path, _ in form_cells), values)), len(form_cells), len(_INDICATOR_PARTS)
+        """Build a form from a cell getter (``get("D8")`` → that cell's value on 自评表): formula cells (budget score,
+        total) as their cached values; never raises on what people typed; trailing empty indicator rows dropped."""
+        fund_cells, form_cells, _ = self._read_plan
+        # every cell in one C-level pass; trailing rows of None left out before cleaning (a form fills ~half the rows)
+        raw, width, at = list(map(get, self._read_cells)), len(_INDICATOR_PARTS), len(form_cells)
+        end = len(raw)
+        while end > at + len(fund_cells) and raw[end - width:end].count(None) == width:
+            end -= width
+        values = [v if v is None or (t := type(v)) is float or t is int or t is str and v.strip() else _clean(v)
+                  for v in (raw if end == len(raw) else raw[:end])]  # _clean only for what it would change
+        data = dict(zip((path for path, _ in form_cells), values))
         funds: dict[str, dict[str, object]] = {key: {} for key in FUND_ROWS}
         for (key, part, _), value in zip(fund_cells, values[at:]):
             funds[key][part] = value
         at += len(fund_cells)
-        rows = [values[i:i + width] for i in range(at, at + width * len(indicator_cells), width)]
+        rows = [values[i:i + width] for i in range(at, len(values), width)]
         while rows and rows[-1].count(None) == len(rows[-1]):
             rows.pop()
-        # a row of blanks (None after _clean) is what is_empty() calls empty; an indicator row goes as its values
-        # (_INDICATOR_PARTS is Indicator's field order: tests/test_judging_plans.py)
+        # a row of blanks (None after _clean) is is_empty(); a row goes as its values in Indicator's field order
         return form_from_cells(data, {key: (None if list(row.values()).count(None) == len(row) else row)
                                       for key, row in funds.items()}, rows)
 

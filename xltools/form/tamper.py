@@ -11,8 +11,9 @@ cell protection) are skipped for that view.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from xltools.core import Finding, Policy
 from xltools.core.policy import DEFAULT_POLICY
@@ -31,7 +32,7 @@ from xltools.form.identify import Identity
 from xltools.form.layout import META_SHEET, SHEET, Layout
 from xltools.form.registry import layout_for
 
-__all__ = ["check_tamper", "policy_findings", "TAMPER_CODES", "normalize_formula"]
+__all__ = ["check_tamper", "policy_findings", "same_policy", "TAMPER_CODES", "normalize_formula"]
 
 _SHOWN_CELLS = 8
 
@@ -49,44 +50,43 @@ def _expected_formulas(version: str, rows: int, policy_json: str) -> tuple[tuple
     return tuple((cell, formula, normalize_formula(formula)) for cell, formula in formulas.items())
 
 
-#: id → (policy, its JSON) for the last policies seen; holding the policy keeps its id from being reused.
-_POLICY_JSON: dict[int, tuple[Policy, str]] = {}
+#: ("same" | "json", id, …) → (the policies, the answer) for the policies last seen: one cache of answers per
+#: policy object (policies are frozen). Holding the policies keeps their ids from being reused by other
+#: objects, so a key that matches names the very same objects.
+_KNOWN: dict[tuple[str, int, int], tuple[tuple[Policy, ...], object]] = {}
 
 
-#: (id, id) → (policy, policy, equal) for the pairs last compared; holding the policies keeps their ids unique.
-_SAME_POLICY: dict[tuple[int, int], tuple[Policy, Policy, bool]] = {}
+def _known(key: tuple[str, int, int], policies: tuple[Policy, ...], answer: Callable[[], object]) -> Any:
+    """``answer()`` for ``policies``, computed once per key while they are among the last 16 asked about."""
+    known = _KNOWN.get(key)
+    if known is not None:
+        return known[1]
+    if len(_KNOWN) >= 16:
+        _KNOWN.clear()
+    found = answer()
+    _KNOWN[key] = (policies, found)
+    return found
 
 
-def _same_policy(one: Policy, other: Policy) -> bool:
-    """``one == other``, compared once per pair of policy objects (they are frozen): every form of a run
-    compares the policy its template carries with the district's, field by field."""
+def same_policy(one: Policy, other: Policy) -> bool:
+    """``one == other``, compared once per pair of policy objects: every form of a run compares the policy its
+    template carries with the district's, field by field."""
     if one is other:
         return True
-    known = _SAME_POLICY.get((id(one), id(other)))
-    if known is not None and known[0] is one and known[1] is other:
-        return known[2]
-    if len(_SAME_POLICY) >= 16:
-        _SAME_POLICY.clear()
-    same = one == other
-    _SAME_POLICY[(id(one), id(other))] = (one, other, same)
-    return same
+    return _known(("same", id(one), id(other)), (one, other), lambda: one == other)
 
 
 def _policy_json(policy: Policy) -> str:
-    """The policy's JSON (what the template's formulas depend on), dumped once per policy object (it is frozen);
+    """The policy's JSON (what the template's formulas depend on), dumped once per policy object;
     ``""`` for the defaults (dumping would import pydantic, which a check does not need otherwise)."""
-    if _same_policy(policy, DEFAULT_POLICY):
+    if same_policy(policy, DEFAULT_POLICY):
         return ""
-    known = _POLICY_JSON.get(id(policy))
-    if known is not None and known[0] is policy:
-        return known[1]
-    if len(_POLICY_JSON) >= 16:
-        _POLICY_JSON.clear()
-    from xltools.core.validation import as_json  # pydantic's serializer: a policy other than the defaults
 
-    text = as_json(policy)
-    _POLICY_JSON[id(policy)] = (policy, text)
-    return text
+    def dump() -> str:
+        from xltools.core.validation import as_json  # pydantic's serializer: a policy other than the defaults
+
+        return as_json(policy)
+    return _known(("json", id(policy), 0), (policy,), dump)
 
 
 _STRING = re.compile(r'("(?:[^"]|"")*")')
@@ -161,7 +161,7 @@ def policy_findings(identity: Identity, district: Policy) -> list[Finding]:
     if not identity.has_meta:
         return []  # the missing metadata is a finding of its own
     stored = identity.policy
-    if stored is not None and _same_policy(stored, district):
+    if stored is not None and same_policy(stored, district):
         return []
     found = _policy_text(stored) if stored is not None else (shorten(identity.meta.get("policy"), 40) or "空")
     if stored is not None and found == _policy_text(district):

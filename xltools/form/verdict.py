@@ -12,27 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from xltools.core import (
-    Evaluation,
-    Finding,
-    Form,
-    Policy,
-    evaluate,
-    sheet_total,
-    with_formula_values,
-)
-from xltools.core.policy import DEFAULT_POLICY
+from xltools.core import Evaluation, Finding, Form, Policy, evaluate, sheet_total
+from xltools.core.scoring import formula_fields
 from xltools.form.approved import embedded_targets
 from xltools.form.book import BookView
 from xltools.form.identify import Identity, identify
 from xltools.form.layout import SHEET, Layout
 from xltools.form.registry import current_layout, released_policy
-from xltools.form.tamper import check_tamper
+from xltools.form.tamper import check_tamper, same_policy
 
 if TYPE_CHECKING:
     from xltools.core.targets import TargetProject, Targets
 
-__all__ = ["Verdict", "judge", "judge_form", "read_form"]
+__all__ = ["Verdict", "judge", "judge_form", "read_form", "as_shown"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +43,9 @@ class Verdict:
     reading: tuple[Finding, ...] = ()
     #: Drift from the approved targets (the run's 绩效目标表, or a prefilled form's own), placed at cells.
     drift: tuple[Finding, ...] = ()
+    #: 自评总分: the 总分 cell's number (a formula's cached value), else what its formula computes (with the scoring
+    #: policy); ``None`` when the cell shows no number (template 1.1 marks a non-number there). See :func:`as_shown`.
+    self_total: float | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -65,17 +60,6 @@ class Verdict:
     @property
     def warnings(self) -> int:
         return sum(1 for f in self.findings if f.severity == "warning")
-
-    @property
-    def self_total(self) -> float | None:
-        """自评总分: the 总分 cell's number (a formula's cached value), else what its formula computes;
-        ``None`` when the cell shows no number (template 1.1 marks a non-number there)."""
-        form = self.form
-        if isinstance(form.total_score, (int, float)) and not isinstance(form.total_score, bool):
-            return float(form.total_score)
-        if "total_score" in self.layout.marked_formulas(form):
-            return None
-        return sheet_total(form, self.policy or DEFAULT_POLICY)
 
     @property
     def tampered(self) -> bool:
@@ -99,11 +83,41 @@ def read_form(book: BookView, identity: Identity) -> Form:
 def _placed(evaluation: Evaluation, layout: Layout, origins: Mapping[str, str] | None = None) -> Evaluation:
     """Findings placed at their cells: where the field was read (``origins``) when given (a field without an
     origin gets no cell: the template's cells mean nothing to a form of another layout), else the layout's."""
+    if not evaluation.findings:  # most forms: nothing to place, no copy
+        return evaluation
     if origins:
         findings = [f.at_cell(f.cell or origins.get(f.field)) for f in evaluation.findings]
     else:
         findings = [f.at_cell(f.cell or layout.cell_of(f.field)) for f in evaluation.findings]
     return Evaluation(evaluation.form, evaluation.sheet, findings)
+
+
+def _self_total(form: Form, marked: frozenset[str], policy: Policy) -> float | None:
+    """:attr:`Verdict.self_total` of ``form`` (``marked``: its fields showing a non-number marker)."""
+    total = form.total_score
+    if isinstance(total, (int, float)) and not isinstance(total, bool):
+        return float(total)
+    if "total_score" in marked:
+        return None
+    return sheet_total(form, policy)
+
+
+def as_shown(form: Form, layout: Layout, template: Policy, district: Policy) -> tuple[Form, float | None]:
+    """The form as its workbook shows it once recalculated, and its :attr:`Verdict.self_total`.
+
+    预算执行得分 and 总分 are formula cells: a workbook never recalculated (written by a program) leaves them blank,
+    which is not the filler's omission; they are judged as the template's formulas (``template``: the policy the
+    workbook carries, else the district's) show them; template 1.1 shows 非数字 there when an amount or score is
+    text. The 总分 the formula computes is computed once: it is also the self total when the district scores with
+    the template's policy (every field of the two equal)."""
+    marked = layout.marked_formulas(form)
+    update = formula_fields(form, template)
+    if marked:
+        update.update(layout.marked_values(form, template))
+    shown = replace(form, **update) if update else form
+    if form.total_score is None and "total_score" not in marked and same_policy(template, district):
+        return shown, update["total_score"]  # type: ignore[return-value]
+    return shown, _self_total(form, marked, district)
 
 
 def _drift(form: Form, targets: Targets | None, policy: Policy, layout: Layout,
@@ -140,17 +154,12 @@ def judge(book: BookView, policy: Policy | None = None, *, today: dt.date | None
     own = embedded_targets(book, identity)
     tamper = [*check_tamper(book, identity, district, own.approved_cells), *own.problems]
     form = read_form(book, identity)
-    # 预算执行得分 and 总分 are formula cells: a workbook never recalculated (written by a program) leaves
-    # them blank, which is not the filler's omission; they are judged as the template's formulas show them
-    shown = with_formula_values(form, identity.policy or district)
-    marked = identity.layout.marked_values(form, identity.policy or district)
-    if marked:  # template 1.1 shows 非数字 there
-        shown = replace(shown, **marked)
-    evaluation = evaluate(shown, district, today=today)
     layout = identity.layout
+    shown, self_total = as_shown(form, layout, identity.policy or district, district)
+    evaluation = evaluate(shown, district, today=today)
     return Verdict(form, _placed(evaluation, layout), layout, identity,
-                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper), district, reading,
-                   _drift(form, targets, district, layout, own.project))
+                   tuple(f.at_cell(f.cell or layout.cell_of(f.field)) for f in tamper) if tamper else (), district, reading,
+                   _drift(form, targets, district, layout, own.project), self_total)
 
 
 def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | None = None,
@@ -171,4 +180,5 @@ def judge_form(form: Form, policy: Policy | None = None, *, today: dt.date | Non
     layout = current_layout(max(len(rows), current_layout().rows))
     policy = policy or released_policy(layout.version)
     return Verdict(form, _placed(evaluate(form, policy, today=today), layout, origins), layout, policy=policy,
-                   reading=reading, drift=_drift(form, targets, policy, layout, origins=origins))
+                   reading=reading, drift=_drift(form, targets, policy, layout, origins=origins),
+                   self_total=_self_total(form, layout.marked_formulas(form), policy))
