@@ -16,8 +16,8 @@ Phases, each in its own fresh process (so its figures are its own); every phase 
   first target approved higher so some forms drift), read in the phase; it runs right before or after a
   ``combine`` run (in turns) and each pair gives one ratio: the median of ``--pairs`` ratios (default 5)
   is issue 28's figure;
-* ``calamine ×P`` — the raw-read floor on the SAME P processes (a ProcessPoolExecutor, chunked as
-  combine chunks): python-calamine decoding every cell of the sheets combine reads (the form sheet and
+* ``calamine ×P`` — the raw-read floor on the SAME P processes (a ProcessPoolExecutor, 32 files a chunk as
+  combine chunked before its last chunks shrank): python-calamine decoding every cell of the sheets combine reads (the form sheet and
   模板信息: like with like — combine never reads template 1.1's hidden 检查明细 sheet, ~400 formulas);
 * ``calamine ×1`` — the same floor in one process;
 * ``calamine all`` — for reference, every cell of every sheet on P processes (the floor an "open the
@@ -75,7 +75,9 @@ STAGE_FILES = 1000
 # --- phases (each in its own process) ---------------------------------------------------------------
 
 def _chunk(count: int, jobs: int) -> int:
-    return max(1, min(32, count // (jobs * 8)))  # as xltools.district.combine chunks
+    # the floor's chunks are those combine used until its last chunks shrank (xltools.district.workers.chunks:
+    # 32 files, then fewer towards the end): the baseline stays the one every earlier figure was measured against
+    return max(1, min(32, count // (jobs * 8)))
 
 
 def store_of(folder: Path) -> Path:

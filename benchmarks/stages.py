@@ -189,7 +189,8 @@ def clock_main(results: list, today: dt.date, split: dict[str, float] | None = N
     from xltools.district.combine import _Rows, _write_summary
     from xltools.district import sheetparts
     from xltools.district.sheetparts import SheetParts
-    from xltools.district.sheets_review import ReviewOptions, review_sheets
+    from xltools.district.review_options import ReviewOptions
+    from xltools.district.sheets_review import review_sheets
     from xltools.district.store import Store
 
     tick = time.process_time

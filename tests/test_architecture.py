@@ -170,6 +170,30 @@ def test_combine_without_a_policy_imports_no_pydantic(tmp_path):
     assert "pydantic" in with_policy  # the check can fail: a policy file is validated by pydantic
 
 
+def test_combine_starts_its_workers_before_importing_what_only_the_summary_needs(tmp_path):
+    """The workers fork from a process that has not imported XlsxWriter or the summary's modules (the main process
+    imports them while the workers read): the run's serial head is only what the workers need."""
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    for n in range(4):  # fewer than 4 files are read in the main process
+        shutil.copy(ROOT / "tests" / "fixtures" / "v1_0" / "clean.xlsx", folder / f"{n}.xlsx")
+    seen = tmp_path / "seen.txt"
+    code = ("import contextlib, io, sys\nimport xltools.district.combine as c\nreal = c._worker_init\n"
+            "def init(*args):\n"
+            f"    with open({str(seen)!r}, 'a') as out:\n"
+            "        out.write(' '.join(sorted(m for m in sys.modules if m == 'xlsxwriter' or m.startswith(\n"
+            "            ('xltools.district.summary', 'xltools.district.sheet', 'xltools.district.returns')))) + '|')\n"
+            "    real(*args)\n"
+            "c._worker_init = init\n"
+            "from xltools.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    try: main(['combine', {str(folder)!r}, '-o', {str(tmp_path / 'out.xlsx')!r}, '--jobs', '2'])\n"
+            "    except SystemExit as exit: assert exit.code == 0, exit.code\n")
+    loaded = _modules_after(code)
+    assert (tmp_path / "out.xlsx").exists() and "xlsxwriter" in loaded  # the summary was written after all
+    assert seen.read_text(encoding="utf-8") == "|" * 2  # two workers, neither with XlsxWriter or the summary
+
+
 def test_a_check_of_a_word_form_still_finds_its_reader(tmp_path):
     from tests.forms import clean_form
     from tests.wordkit import form_docx

@@ -403,3 +403,126 @@ def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
                                                   "请用 Excel 打开检查后重新保存")
     assert {fate for fate, _ in fates.values()} == {"unreadable"} and len(fates) == 11
     assert not any("意外退出" in reason for _, reason in fates.values())
+
+
+def test_chunks_cover_the_files_in_order_and_shrink_towards_the_end():
+    """Guided scheduling: 32 files a chunk while many are left, then the files left over 4 per worker, down to
+    one file, so the workers end together."""
+    from xltools.district.workers import chunks
+
+    pieces = list(chunks(2000, 2))
+    assert pieces[0] == (0, 32) and pieces[-1] == (1999, 2000)
+    assert all(end == start for (_, end), (start, _) in zip(pieces, pieces[1:]))  # contiguous, input order
+    sizes = [end - start for start, end in pieces]
+    assert sizes == sorted(sizes, reverse=True) and max(sizes[-8:]) == 1
+    # 32 files a chunk while 256 or more are left (55 chunks: 2000 - 55 × 32 = 240 left), then 240 // 8 = 30
+    assert sizes[:56] == [32] * 55 + [30] and sizes[56] == (240 - 30) // 8
+    assert [end - start for start, end in chunks(5, 2)] == [1] * 5
+
+
+def test_files_found_through_a_linked_folder_are_listed_by_their_real_path(tmp_path):
+    """A file's real path is its folder's real path and its name (no link) or the link resolved (a link)."""
+    from xltools.district.discover import discover
+
+    real = tmp_path / "真实" / "甲街道"
+    real.mkdir(parents=True)
+    (real / "a.xlsx").write_bytes(b"x")
+    (tmp_path / "其他.xlsx").write_bytes(b"y")
+    os.symlink(tmp_path / "其他.xlsx", real / "链接.xlsx")
+    inputs = tmp_path / "输入"
+    inputs.mkdir()
+    os.symlink(real, inputs / "甲街道")  # the folder itself reached through a link
+    found = discover([inputs], output=tmp_path / "汇总.xlsx")
+    assert {(f.shown, f.path) for f in found} == {
+        ("输入/甲街道/a.xlsx", os.path.join(os.path.realpath(real), "a.xlsx")),
+        ("输入/甲街道/链接.xlsx", os.path.realpath(tmp_path / "其他.xlsx"))}
+
+
+def test_the_summary_is_deflated_at_the_fast_level(tmp_path):
+    """The summary's zip at SUMMARY_DEFLATE_LEVEL (2), not zlib's default 6: each part's stored size is what zlib
+    makes of its bytes at level 2 (raw deflate, as zip stores it); XlsxWriter's own workbooks keep level 6."""
+    import zlib
+    import zipfile
+
+    import xlsxwriter
+    import xlsxwriter.workbook
+
+    from xltools.district.combine import SUMMARY_DEFLATE_LEVEL
+
+    def deflated(data: bytes, level: int) -> int:
+        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return len(packer.compress(data) + packer.flush())
+
+    forms = tmp_path / "in"
+    forms.mkdir()
+    for n in range(4):
+        shutil.copy(Path(__file__).parent / "fixtures" / "v1_0" / "clean.xlsx", forms / f"{n}.xlsx")
+    combine([forms], tmp_path / "s.xlsx", jobs=2)
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as book:
+        infos = sorted(book.infolist(), key=lambda i: i.file_size)[-3:]  # the largest parts
+        assert SUMMARY_DEFLATE_LEVEL == 2
+        assert [i.compress_size for i in infos] == [deflated(book.read(i), 2) for i in infos]
+        assert [i.compress_size for i in infos] != [deflated(book.read(i), 6) for i in infos]
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # given back after the summary
+    other = xlsxwriter.Workbook(str(tmp_path / "other.xlsx"))
+    other.add_worksheet().write_string(0, 0, "项目" * 2000 + "".join(str(n) for n in range(3000)))
+    other.close()
+    with zipfile.ZipFile(tmp_path / "other.xlsx") as book:
+        info = max(book.infolist(), key=lambda i: i.file_size)
+        assert info.compress_size == deflated(book.read(info), 6)
+
+
+def test_with_a_new_store_the_workers_start_before_it_is_made(tmp_path, monkeypatch):
+    """A store this run makes holds nothing to reuse: the files are given out first, the store made while they are
+    read; a store that exists is asked first (what it holds is not read again), so nothing is given out before it."""
+    import xltools.district.combine as combine_module
+    from xltools.district.store import Store
+
+    forms = tmp_path / "in"
+    forms.mkdir()
+    for n in range(8):
+        shutil.copy(Path(__file__).parent / "fixtures" / "v1_0" / "clean.xlsx", forms / f"{n}.xlsx")
+    submitted: list[int] = []
+    real_submit = combine_module.ProcessPoolExecutor.submit
+
+    def submit(pool, fn, *args, **kwargs):  # noqa: ANN001 - counts the chunks given out
+        if fn is combine_module._work_chunk:
+            submitted.append(len(args[0]))
+        return real_submit(pool, fn, *args, **kwargs)
+
+    given_out_when_opened: list[int] = []
+
+    class Opened(Store):
+        def __init__(self, path, **kwargs):  # noqa: ANN001, ANN003
+            if not kwargs.get("read_only"):
+                given_out_when_opened.append(sum(submitted))
+            super().__init__(path, **kwargs)
+
+    monkeypatch.setattr(combine_module.ProcessPoolExecutor, "submit", submit)
+    monkeypatch.setattr(combine_module, "Store", Opened)
+    first = combine([forms], tmp_path / "s.xlsx", jobs=2)
+    second = combine([forms], tmp_path / "s.xlsx", jobs=2, force=True)
+    assert (first.read, second.reused) == (8, 8)
+    assert given_out_when_opened[0] == 8 and given_out_when_opened[1] == 8  # the first run's 8, none by the second
+
+
+def test_a_new_store_that_cannot_be_made_ends_the_workers_started_before_it(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import xltools.district.combine as combine_module
+    from xltools.district.store import StoreError
+
+    forms = tmp_path / "in"
+    forms.mkdir()
+    for n in range(8):
+        shutil.copy(Path(__file__).parent / "fixtures" / "v1_0" / "clean.xlsx", forms / f"{n}.xlsx")
+
+    def refused(path, **kwargs):  # noqa: ANN001, ANN003
+        assert multiprocessing.active_children()  # the workers are reading already
+        raise StoreError(f"结果库 {path} 无法打开：磁盘已满")
+
+    monkeypatch.setattr(combine_module, "Store", refused)
+    with pytest.raises(StoreError, match="磁盘已满"):
+        combine([forms], tmp_path / "s.xlsx", jobs=2)
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "s.xlsx").exists()

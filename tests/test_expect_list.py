@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from xltools.district.discover import CombineError
-from xltools.district.sheets_review import read_expected
+from xltools.district.review_options import read_expected
 
 from .tablekit import table_book
 

@@ -19,7 +19,7 @@ import pytest
 
 from xltools.cli import main
 from xltools.district.combine import combine
-from xltools.district.sheets_review import ReviewOptions
+from xltools.district.review_options import ReviewOptions
 
 from .forms import SEED_JSON
 from .fuzzkit import FIXTURES, SEEDS

@@ -94,6 +94,41 @@ def test_a_renderer_that_dies_is_replaced_by_rendering_here(tmp_path: Path, stor
     assert _parts(_summary(tmp_path, store, "after", True)) == rows
 
 
+RENDERED_HERE: list[object] = []
+
+
+def _dies_rendering_the_files(*args: object) -> object:
+    if os.getpid() == PARENT:
+        RENDERED_HERE.append(args[-1])
+    elif args[-1] == "files":
+        os._exit(3)  # the second part's process ends after the first part came back
+    return RENDER(*args)  # type: ignore[operator]
+
+
+def test_a_renderer_that_dies_after_the_first_part_leaves_only_the_second_to_render_here(
+        tmp_path: Path, store: tuple[Path, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = _parts(_summary(tmp_path, store, "rows", None))
+    RENDERED_HERE.clear()
+    monkeypatch.setattr(sheetparts, "render_parts", _dies_rendering_the_files)
+    assert _parts(_summary(tmp_path, store, "after", True)) == rows
+    assert RENDERED_HERE == ["files"]  # 项目信息 and 指标明细 came from the second process, the rest was rendered here
+
+
+def test_the_two_parts_are_two_tasks_of_the_one_renderer(tmp_path: Path, store: tuple[Path, int],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """问题清单 and 文件清单 are a task of their own, so the summary splices 项目信息 and 指标明细 before they are rendered."""
+    submitted: list[tuple[object, ...]] = []
+    real_submit = sheetparts.ProcessPoolExecutor.submit
+
+    def submit(pool, fn, *args, **kwargs):  # noqa: ANN001 - records what the renderer is given
+        submitted.append(args[-1:])
+        return real_submit(pool, fn, *args, **kwargs)
+
+    monkeypatch.setattr(sheetparts.ProcessPoolExecutor, "submit", submit)
+    _summary(tmp_path, store, "apart", True)
+    assert submitted == [("projects",), ("files",)]
+
+
 @pytest.mark.parametrize("used_before", [3, 120])
 def test_spliced_rows_take_every_index_and_any_number_of_formats(tmp_path: Path, used_before: int) -> None:
     """Rows rendered with 18 formats (more than the 14 two-byte codes) spliced into a workbook whose formats' indices

@@ -12,7 +12,8 @@ from xltools.core import Policy
 from xltools.district.combine import _Rows, _write_summary
 from xltools.district.results import FileResult, IndicatorRow, ProjectRow
 from xltools.district.review import risk_facts
-from xltools.district.sheets_review import ReviewOptions, review_sheets
+from xltools.district.review_options import ReviewOptions
+from xltools.district.sheets_review import review_sheets
 from xltools.district.store import Store
 
 TODAY = dt.date(2025, 3, 1)

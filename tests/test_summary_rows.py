@@ -9,6 +9,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import xlsxwriter
 
 from xltools.district.rowstream import Link, _put, _RowStream
@@ -122,3 +124,32 @@ def test_file_links_are_relative_paths_as_relpath_gives_them(tmp_path: Path) -> 
         link = file_link("shown", str(source), base)
         assert isinstance(link, Link) and link.target == os.path.relpath(source, base), source
     assert file_link("shown", "", base) == "shown"
+
+
+_SPECIAL = ["\t", "\n", "\r", " ", "\u3000", "\u00a0", "\u2028", "\x85", "\x0b", "\x01", "\x1f", "\x7f", "\ufffe",
+            "\uffff", "&", "<", ">", "_", "x", "0", "4", "1", "😀", "表"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.one_of(st.text(st.one_of(st.sampled_from(_SPECIAL), st.characters(exclude_categories=("Cs",))),
+                                         min_size=1, max_size=12), st.sampled_from(["_x0041_", " _x00e9_ ", "a\n"])),
+                      min_size=1, max_size=6))
+def test_fast_texts_are_escaped_as_xlsxwriter_escapes_them(tmp_path: Path, texts: list[str]) -> None:
+    """Any text (control characters, non-characters, line breaks and Unicode spaces at either end): the fast row
+    path writes what XlsxWriter's ``write_string`` writes."""
+    sheets = []
+    for fast in (False, True):
+        path = tmp_path / f"{fast}.xlsx"
+        book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_urls": False, "strings_to_numbers": False})
+        plain = book.add_format({"border": 1})
+        ws = book.add_worksheet("表", worksheet_class=_RowStream if fast else None)
+        if fast:
+            ws.append_row(0, [(text, plain) for text in texts])
+        else:
+            for col, text in enumerate(texts):
+                _put(ws, 0, col, text, plain)
+        book.close()
+        with zipfile.ZipFile(path) as done:
+            sheets.append(done.read("xl/worksheets/sheet1.xml"))
+    assert sheets[0] == sheets[1]

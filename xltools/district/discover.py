@@ -90,8 +90,8 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
     entries: list[InputFile] = []
     out = os.path.realpath(output) if output else None
 
-    def add(path: str, shown: str) -> None:
-        real = os.path.realpath(path)
+    def add(path: str, shown: str, real: str | None = None) -> None:
+        real = real or os.path.realpath(path)
         if out is not None and (real == out or (os.path.dirname(real) == os.path.dirname(out)
                                                 and os.path.basename(real).startswith(f".~{Path(out).stem}."))):
             return
@@ -112,9 +112,10 @@ def discover(inputs: Iterable[Path | str], output: Path | None = None) -> list[I
     return sorted(files + entries, key=lambda f: f.shown)
 
 
-def _walk(top: str, shown_top: str, add: Callable[[str, str], None], entries: list[InputFile]) -> None:
-    """Files under the folder ``top`` into ``add``; folders that cannot be opened or that were searched
-    already (link loops) into ``entries``."""
+def _walk(top: str, shown_top: str, add: Callable[[str, str, str | None], None], entries: list[InputFile]) -> None:
+    """Files under the folder ``top`` into ``add`` (with its real path when it is no link: the folder's real path
+    and its name, instead of resolving every component of every file's path again); folders that cannot be opened
+    or that were searched already (link loops) into ``entries``."""
     seen: dict[str, str] = {}
     stack = [(top, shown_top)]
     while stack:
@@ -143,7 +144,11 @@ def _walk(top: str, shown_top: str, add: Callable[[str, str], None], entries: li
                 if not entry.name.startswith((".", "__MACOSX")):
                     folders.append((entry.path, child_shown))
             else:
-                add(entry.path, child_shown)
+                try:
+                    link = entry.is_symlink()
+                except OSError:
+                    link = True  # os.path.realpath says what it can
+                add(entry.path, child_shown, None if link else os.path.join(real, entry.name))
         stack.extend(reversed(folders))
 
 

@@ -26,7 +26,6 @@ _COLUMNS = [xl_col_to_name(col) for col in range(64)]
 # What XlsxWriter does to an inline string (xmlwriter / utility), in the same order:
 _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
-_EDGE_SPACE = re.compile(r"^\s|\s$")
 _STRMAX = 32767
 #: Excel's limit for one text inside a formula (a longer link target is shown as plain text).
 _FORMULA_TEXT_MAX = 255
@@ -163,7 +162,7 @@ class _RowStream(Worksheet):
             while True:
                 chunk = source.read(1 << 16)
                 data = carry + chunk
-                cut = data.rfind(b"<") if chunk and tokens else len(data)  # a code never holds "<"
+                cut = max(data.rfind(b"<"), 0) if chunk and tokens else len(data)  # a code never holds "<"
                 data, carry = data[:cut], data[cut:]
                 for token, attr in tokens:
                     data = data.replace(token, attr)
@@ -317,10 +316,12 @@ def _inline(text: str) -> str:
                 break
     if "_x" in text:
         text = _ESCAPED_ESCAPE.sub(r"_x005F\1", text)
-    text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
-    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    if not text.isprintable():  # control characters, U+FFFE and U+FFFF are not printable (nor are line breaks)
+        text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
+        text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
+    # as the pattern ^\s|\s$ (re's \s is str.isspace; a text ending in a line break ends in a space anyway)
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 

@@ -37,57 +37,71 @@ def _format_names(fmt: Formats) -> dict[object, str]:
     return {value: name for name, value in vars(fmt).items() if isinstance(value, xlsxwriter.format.Format)}
 
 
-def render_parts(store_path: str, round_id: int, folder: str) -> Rendered:
-    """Render 项目信息 and 指标明细 (the summarised projects in the summary's order) and 问题清单 with 文件清单 (every file in input
-    order, the two side by side as the summary writes them) of round ``round_id`` into files in ``folder``."""
+#: The two parts rendered apart, in the order the summary splices them: each a task of its own, so the main process
+#: splices 项目信息 and 指标明细 while 问题清单 and 文件清单 are still rendered.
+PARTS = {"projects": ("details", "indicators"), "files": ("findings", "files")}
+_PART_OF = {role: part for part, roles in PARTS.items() for role in roles}
+
+
+def render_parts(store_path: str, round_id: int, folder: str, part: str = "") -> Rendered:
+    """Render 项目信息 and 指标明细 (``part`` "projects": the summarised projects in the summary's order) and 问题清单 with
+    文件清单 ("files": every file in input order, the two side by side as the summary writes them) of round ``round_id``
+    into files in ``folder``; both parts when ``part`` is empty."""
     fmt = Formats(xlsxwriter.Workbook(io.BytesIO()))  # formats only (named): the real ones are the summary's
     names = _format_names(fmt)
+    sheets = {}
     with Store(Path(store_path), read_only=True) as store:
-        details = Details(None, fmt, RowRenderer(os.path.join(folder, "details.xml"), names, {}))
-        indicators = Indicators(None, fmt, RowRenderer(os.path.join(folder, "indicators.xml"), names, {}))
-        for number, result in enumerate(store.files(round_id, used=True, batch=_BATCH), start=1):
-            details.add(number, result)
-            indicators.add(number, result)
-        order: dict[str, None] = {}
-        findings = Findings(None, fmt, RowRenderer(os.path.join(folder, "findings.xml"), names, order))
-        listed = Files(None, fmt, RowRenderer(os.path.join(folder, "files.xml"), names, order))
-        for result in store.files(round_id, batch=_BATCH):
-            findings.add(result)
-            listed.add(result)
-    return {role: sheet.ws.done() for role, sheet in
-            (("details", details), ("indicators", indicators), ("findings", findings), ("files", listed))}
+        if part in ("", "projects"):
+            details = Details(None, fmt, RowRenderer(os.path.join(folder, "details.xml"), names, {}))
+            indicators = Indicators(None, fmt, RowRenderer(os.path.join(folder, "indicators.xml"), names, {}))
+            for number, result in enumerate(store.files(round_id, used=True, batch=_BATCH), start=1):
+                details.add(number, result)
+                indicators.add(number, result)
+            sheets.update(details=details, indicators=indicators)
+        if part in ("", "files"):
+            order: dict[str, None] = {}
+            findings = Findings(None, fmt, RowRenderer(os.path.join(folder, "findings.xml"), names, order))
+            listed = Files(None, fmt, RowRenderer(os.path.join(folder, "files.xml"), names, order))
+            for result in store.files(round_id, batch=_BATCH):
+                findings.add(result)
+                listed.add(result)
+            sheets.update(findings=findings, files=listed)
+    return {role: sheet.ws.done() for role, sheet in sheets.items()}
 
 
 class SheetParts:
     """The rendering of one round's 项目信息, 指标明细, 问题清单 and 文件清单: started in a process of its own (``parallel``) when
-    made, else done here when first asked for; :meth:`splice` puts a sheet's rows into the summary."""
+    made, its two :data:`PARTS` one task each, else done here when first asked for; :meth:`splice` puts a sheet's
+    rows into the summary."""
 
     def __init__(self, store_path: Path, round_id: int, folder: str, parallel: bool) -> None:
         self.args = (str(store_path), round_id, folder)
         self.pool: ProcessPoolExecutor | None = None
-        self.future: Future[Rendered] | None = None
-        self.rendered: Rendered | None = None
+        self.futures: dict[str, Future[Rendered]] = {}
+        self.rendered: Rendered = {}
         if parallel:
             self.pool = ProcessPoolExecutor(max_workers=1, initializer=quiet_worker)
-            self.future = self.pool.submit(render_parts, *self.args)
+            self.futures = {part: self.pool.submit(render_parts, *self.args, part) for part in PARTS}
 
-    def _result(self) -> Rendered:
-        if self.rendered is None:
-            if self.future is not None:
+    def _result(self, role: str) -> RenderedRows:
+        if role not in self.rendered:
+            part = _PART_OF[role]
+            future = self.futures.pop(part, None)
+            if future is not None and self.pool is not None:
                 try:
-                    self.rendered = self.future.result()
-                    assert self.pool is not None
-                    self.pool.shutdown(wait=True)
-                    self.pool = None
+                    self.rendered.update(future.result())
                 except BrokenProcessPool:  # the process died (killed, out of memory): render here instead
                     self.close()
-            if self.rendered is None:
-                self.rendered = render_parts(*self.args)
-        return self.rendered
+            if role not in self.rendered:
+                self.rendered.update(render_parts(*self.args, part))
+            if not self.futures and self.pool is not None:  # every part taken: the process is done
+                pool, self.pool = self.pool, None
+                pool.shutdown(wait=True)
+        return self.rendered[role]
 
     def splice(self, role: str, sheet) -> None:  # type: ignore[no-untyped-def]
         """The rendered rows of ``role`` (details, indicators, findings, files) into ``sheet`` (the summary's)."""
-        rows = self._result()[role]
+        rows = self._result(role)
         sheet.ws.splice(rows, _by_name(sheet.fmt))
         sheet.row = rows.last if rows.first is not None else 0
 

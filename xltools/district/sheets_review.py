@@ -15,10 +15,8 @@ import xlsxwriter
 
 from xltools.core import Policy
 from xltools.core.findings import RULES
-from xltools.core.listbook import ListError
 from xltools.core.parse import normalize_text
 
-from xltools.district.discover import CombineError
 from xltools.district.results import FATE_TEXT, USED_FATES, fate_label
 from xltools.district.review import (
     FLAGS,
@@ -29,53 +27,15 @@ from xltools.district.review import (
     risk_flags,
 )
 from xltools.district.printing import header_label
+from xltools.district.review_options import ReviewOptions, read_expected
 from xltools.district.reviewer_cells import REVIEWER_HEADERS, STATUS_HEADERS, protect, status_cells
 from xltools.district.sheets_drift import DriftRows, write_drift
 from xltools.district.store import Store
 from xltools.district.rowstream import _RowStream, text_lines
 from xltools.district.summary_sheets import Formats, finish, setup
 from xltools.district.verdicts import CHANGED, RETURNED, UNCHANGED, ReviewBook
-from xltools.io.targetsbook import read_expected_list
 
-__all__ = ["ReviewOptions", "ReviewSheets", "review_sheets", "read_expected"]
-
-
-@dataclass
-class ReviewOptions:
-    """What the run's review adds: a sample of N (seeded), the expected projects, a returns folder."""
-
-    sample: int = 0
-    seed: int = 0
-    expect: Path | None = None
-    returns: Path | None = None
-    #: The projects that must report, (实施单位, 项目名称): the ``expect`` list's (read by :meth:`check`, before
-    #: any form), else the run's 绩效目标表's (``combine --targets``).
-    expected: list[tuple[str, str]] | None = None
-    #: Write the sheet 目标偏离 even when no form drifts (the run had approved targets).
-    targets: bool = False
-    #: The 退回清单's title block: by when to send the form again, whom to ask (plain texts).
-    deadline: str | None = None
-    contact: str | None = None
-
-    def check(self, force: bool) -> None:
-        """Refuse bad options before any form is read; read the --expect list (a bad one is refused too)."""
-        if self.sample < 0:
-            raise CombineError("--sample 应为正整数")
-        if self.expect is not None and not Path(self.expect).is_file():
-            raise CombineError(f"找不到应报送项目名单 {self.expect}（--expect 应为 .xlsx 文件）")
-        if self.returns is not None:
-            folder = Path(self.returns)
-            if folder.exists() and not folder.is_dir():
-                raise CombineError(f"退回文件夹 {folder} 已存在且不是文件夹")
-            if folder.is_dir() and any(folder.iterdir()) and not force:
-                raise CombineError(f"退回文件夹 {folder} 不是空的；要覆盖请加 --force")
-        for flag, value in (("--deadline", self.deadline), ("--contact", self.contact)):
-            if value is not None and not value.strip():
-                raise CombineError(f"{flag} 不能为空")
-            if value is not None and self.returns is None:
-                raise CombineError(f"{flag} 写在退回清单上，只能与 --returns 一起使用")
-        if self.expect is not None:  # a list that cannot be read stops the run before any form is read
-            self.expected = read_expected(Path(self.expect))
+__all__ = ["ReviewSheets", "review_sheets"]
 
 
 @dataclass
@@ -254,15 +214,6 @@ def _write_rows(book: xlsxwriter.Workbook, fmt: Formats, title: str, headers: tu
                    fmt.score if isinstance(value, float) else fmt.text for col, value in enumerate(cells)]
         ws.append_values(row, cells, formats, _row_height([(cells[col], headers[col][1]) for col in wrap]))
     finish(ws, headers, row)
-
-
-def read_expected(path: Path) -> list[tuple[str, str]]:
-    """The (实施单位, 项目名称) pairs of an --expect list (:func:`~xltools.io.targetsbook.read_expected_list`: the one
-    header-table reader); a list that cannot be read is a :class:`CombineError` naming file, sheet and row."""
-    try:
-        return read_expected_list(path)
-    except ListError as exc:
-        raise CombineError(str(exc)) from exc
 
 
 def _expected_rows(store: Store, round_id: int, expected: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:

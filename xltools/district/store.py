@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
+import json
 import os
 import sqlite3
 import tempfile
@@ -132,9 +133,19 @@ _PROJECT_FIELDS = ("year", "unit", "department", "name", "lead", "initial_budget
                    "filled_on")
 
 
+_PLAIN = json.JSONDecoder()  # no hook: every object built in C
+_DATED = '"filled_on":{"d":'
+
+
 def _project_from(head: str, indicators: bytes, details: str) -> tuple[ProjectRow, dict | None]:
-    """The project of a stored result and its risk facts."""
-    fields = loads_value(head)
+    """The project of a stored result and its risk facts. A head whose only tagged value (a date, a time) is its
+    填写日期 is decoded without :func:`loads_value`'s hook, 填写日期 made a date after."""
+    dated = _DATED in head
+    fields = _PLAIN.decode(head) if head.count('{"d":') + head.count('{"t":') + head.count('{"h":') == dated else None
+    if fields is not None and dated and isinstance(fields.get("filled_on"), dict):
+        fields["filled_on"] = dt.date.fromisoformat(fields["filled_on"]["d"])
+    elif fields is None or dated:  # other tagged values (or the date's key not the head's own): the hook's way
+        fields = loads_value(head)
     assert isinstance(fields, dict)
     risk = fields.pop("risk", None)
     # indicators and details stay packed (JSON) until a sheet asks for them
