@@ -194,3 +194,21 @@ def test_a_rating_scale_is_found_once_per_target_and_rating_word(monkeypatch):
     assert wording.rating_scale("良", "优", own) is None and len(calls) == 4  # other scales: asked again
     assert wording.rating_scale("甲乙", "乙", own) == ({"甲": "达成", "乙": "未达成"}, None)
     assert wording.rating_scale(3, "优", DEFAULT_POLICY) is None  # a number: no scale, nothing kept
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2", "1.3"])
+@pytest.mark.parametrize("policy", [DEFAULT_POLICY, Policy(decimals=1, drop_inapplicable=True)])
+def test_the_status_formulas_the_tamper_check_compares_are_those_split_formulas_places(version, policy):
+    """Layout.formulas takes the three Chk_* formulas from status_formulas, not from every check's formula: the
+    same texts split_formulas places on the form sheet, for every checked version, its rows and policies."""
+    from xltools.form.checks import split_formulas
+    from xltools.form.registry import layout_for
+
+    for rows in (15, 3):
+        layout = layout_for(version, rows)
+        on_form, _ = split_formulas(layout, policy)
+        cells = [layout.spot(path).cell for path in ("chk_status", "chk_errors", "chk_warnings")]
+        formulas = layout.formulas(policy)
+        assert [formulas[cell] for cell in cells] == [on_form[cell] for cell in cells]
+        assert all(formulas[cell].startswith("=") for cell in cells)
+        assert "COUNTIF(" in formulas[cells[1]] and "发现" in formulas[cells[0]]
