@@ -235,9 +235,6 @@ def _isolated(task: tuple[str, str], policy: Policy | None, today: dt.date, targ
                                                  "请用 Excel 打开检查后重新保存")
 
 
-#: What ``combine`` writes: the summary (``-o``; a workbook with every summary sheet is safe to replace with
-#: --force) and the returns folder (``--returns``).
-SUMMARY = Kind("汇总工作簿", (".xlsx",), is_workbook_with(*SUMMARY_SHEETS))
 def _is_returns_folder(path: Path) -> bool:
     """:func:`~xltools.district.returns.is_returns_folder`, imported when a run has --returns (it brings XlsxWriter)."""
     from xltools.district.returns import is_returns_folder
@@ -245,6 +242,9 @@ def _is_returns_folder(path: Path) -> bool:
     return is_returns_folder(path)
 
 
+#: What ``combine`` writes: the summary (``-o``; a workbook with every summary sheet is safe to replace with
+#: --force) and the returns folder (``--returns``).
+SUMMARY = Kind("汇总工作簿", (".xlsx",), is_workbook_with(*SUMMARY_SHEETS))
 RETURNS = Kind("退回文件夹", (), _is_returns_folder, folder=True, looks="（每个实施单位一个文件夹，内有退回清单.xlsx）")
 
 
