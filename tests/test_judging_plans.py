@@ -194,3 +194,52 @@ def test_a_rating_scale_is_found_once_per_target_and_rating_word(monkeypatch):
     assert wording.rating_scale("良", "优", own) is None and len(calls) == 4  # other scales: asked again
     assert wording.rating_scale("甲乙", "乙", own) == ({"甲": "达成", "乙": "未达成"}, None)
     assert wording.rating_scale(3, "优", DEFAULT_POLICY) is None  # a number: no scale, nothing kept
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2", "1.3"])
+@pytest.mark.parametrize("policy", [DEFAULT_POLICY, Policy(decimals=1, drop_inapplicable=True)])
+def test_the_status_formulas_the_tamper_check_compares_are_those_split_formulas_places(version, policy):
+    """Layout.formulas takes the three Chk_* formulas from status_formulas, not from every check's formula: the
+    same texts split_formulas places on the form sheet, for every checked version, its rows and policies."""
+    from xltools.form.checks import split_formulas
+    from xltools.form.registry import layout_for
+
+    for rows in (15, 3):
+        layout = layout_for(version, rows)
+        on_form, _ = split_formulas(layout, policy)
+        cells = [layout.spot(path).cell for path in ("chk_status", "chk_errors", "chk_warnings")]
+        formulas = layout.formulas(policy)
+        assert [formulas[cell] for cell in cells] == [on_form[cell] for cell in cells]
+        assert all(formulas[cell].startswith("=") for cell in cells)
+        assert "COUNTIF(" in formulas[cells[1]] and "发现" in formulas[cells[0]]
+
+
+def _split_by_loops(value):
+    """split_operator as it was written before its two patterns: every spelling tried, longest first."""
+    from xltools.core.parse import _PREFIX_COMPARATORS, _SUFFIX_COMPARATORS, normalize_text
+
+    text = normalize_text(value).replace(" ", "")
+    for word, comp in _PREFIX_COMPARATORS:
+        if text.startswith(word) and len(text) > len(word):
+            return comp, text[len(word):]
+    for word, comp in _SUFFIX_COMPARATORS:
+        if text.endswith(word) and len(text) > len(word):
+            return comp, text[: -len(word)]
+    return None, text
+
+
+def test_split_operator_reads_every_spelling_as_the_loops_did():
+    """Every spelling alone, before and after a number, doubled, combined with the others and inside a sentence:
+    the same operator and rest as trying each spelling in turn."""
+    from xltools.core.parse import OPERATOR_PREFIXES, OPERATOR_SUFFIXES, split_operator
+
+    before = [w for words in OPERATOR_PREFIXES.values() for w in words]
+    after = [w for words in OPERATOR_SUFFIXES.values() for w in words]
+    texts = ["", "95%", "达到", "等于", "以上", "及以上", "不低于", "≥≥90%", "≈95%", "大于等于", "小于或等于"]
+    for word in before + after:
+        texts += [word, f"{word}95%", f"95%{word}", f"{word}{word}", f"{word} 10 天", f"完成{word}目标", f"{word}\n"]
+        texts += [f"{word}{other}" for other in before + after]
+    split_operator.cache_clear()
+    assert [split_operator(t) for t in texts] == [_split_by_loops(t) for t in texts]
+    assert split_operator("≥95%") == (">=", "95%") and split_operator("95%以上") == (">=", "95%")
+    assert split_operator("以上") == (None, "以上") and split_operator("及以上") == (">=", "及")

@@ -354,13 +354,32 @@ def split_operator(value: object) -> tuple[Comparator | None, str]:
     same operator and the same rest. Total: never raises.
     """
     text = normalize_text(value).replace(" ", "")
-    for word, comp in _PREFIX_COMPARATORS:
-        if text.startswith(word) and len(text) > len(word):
-            return comp, text[len(word):]
-    for word, comp in _SUFFIX_COMPARATORS:
-        if text.endswith(word) and len(text) > len(word):
-            return comp, text[: -len(word)]
+    prefix, suffix = _operator_res()
+    match = prefix.match(text)
+    if match is not None:
+        return _PREFIX_OF[match.group(0)], text[match.end():]
+    match = suffix.search(text)
+    if match is not None:
+        return _SUFFIX_OF[match.group(0)], text[:match.start()]
     return None, text
+
+
+_PREFIX_OF: dict[str, Comparator] = {}
+_SUFFIX_OF: dict[str, Comparator] = {}
+for _word, _comp in _PREFIX_COMPARATORS:
+    _PREFIX_OF.setdefault(_word, _comp)  # the first of a spelling listed twice, as the loops took it
+for _word, _comp in _SUFFIX_COMPARATORS:
+    _SUFFIX_OF.setdefault(_word, _comp)
+
+
+@lru_cache(maxsize=None)
+def _operator_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The spellings before and after a number as two patterns (compiled when first used), tried longest first as
+    a loop over them would (a spelling that is the whole text is no operator: some text must follow or precede
+    it); a text's operator is read once (:func:`split_operator` is memoised), but every new text asks."""
+    words = "|".join(re.escape(word) for word, _ in _PREFIX_COMPARATORS)
+    after = "|".join(re.escape(word) for word, _ in _SUFFIX_COMPARATORS)
+    return re.compile(rf"^(?:{words})(?=[\s\S])"), re.compile(rf"(?<=[\s\S])(?:{after})\Z")
 
 
 @lru_cache(maxsize=None)

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from functools import lru_cache
+from operator import attrgetter
 
 from .model import FUND_ROWS, Form, FundRow, Indicator
 from .parse import Number, parse_number
@@ -304,6 +305,9 @@ def form_year(form: Form) -> int | None:
     return int(year) if year is not None and year.is_integer() and 1900 <= year <= 2100 else None
 
 
+_WEIGHT, _SCORE = attrgetter("weight"), attrgetter("score")
+
+
 def score_form(form: Form, policy: Policy) -> ScoreSheet:
     """R1–R6 for a whole form (the reviewer's computation, 复核)."""
     rate, weight, b_score, source, basis_amounts = _budget_part(form, policy)
@@ -316,14 +320,14 @@ def score_form(form: Form, policy: Policy) -> ScoreSheet:
         scores.setdefault(item.level1, []).append(item.score)
     subtotals = {name: round_half_up(sum(scores.get(name, ())), policy.decimals)
                  for name in policy.standard_split if name != "预算执行"}
-    dropped = sum(item.weight for item in results if item.kind == "inapplicable")
-    weight_sum = weight + sum(item.weight for item in results)
+    dropped = sum([item.weight for item in results if item.kind == "inapplicable"])
+    weight_sum = weight + sum(map(_WEIGHT, results))  # sum() as before (the same floats), without a generator
     absent = _weights_absent(form, [ind for _, ind in rows])
     full = policy.total_weight
     balanced = abs(weight_sum - full) <= 1e-6
     rescale = policy.rescale_weights and not balanced and weight_sum > dropped
     basis = weight_sum if rescale else full  # the weights the total is a share of
-    raw = b_score + sum(item.score for item in kept)
+    raw = b_score + sum(map(_SCORE, kept))
     if (dropped or rescale) and basis - dropped > 0:
         raw *= full / (basis - dropped)
     total = round_half_up(raw, policy.decimals)

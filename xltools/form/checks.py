@@ -37,7 +37,7 @@ from xltools.form.sheetquantity import (
     wide_squeezed,
 )
 
-__all__ = ["CheckedLayout", "SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks",
+__all__ = ["CheckedLayout", "SheetRule", "SHEET_RULES", "RULE_BY_KEY", "Check", "checks", "status_formulas",
            "check_formulas", "split_formulas", "qualified", "conditional_formats", "text_in", "blank", "filled",
            "FULL_CHECK_ONLY", "STATUS_BLANK", "STATUS_OK"]
 
@@ -417,6 +417,14 @@ def check_formulas(layout: CheckedLayout, policy: Policy) -> dict[str, str]:
         text = layout.helper_cell("words", row)
         out[layout.check_cell(row)] = f'=IF(LEN({text})=0,"",LEFT({text},LEN({text})-1))'
     out.update(layout.extra_check_formulas(policy, every, words))  # what a later version adds (1.3: the 总分 mark)
+    out.update(status_formulas(layout))
+    return out
+
+
+def status_formulas(layout: CheckedLayout) -> dict[str, str]:
+    """The checks' error and warning counts and their status text (unplaced, as :func:`check_formulas` gives
+    them, last): they depend on the layout alone, so the tamper check takes them without every check's formula."""
+    out: dict[str, str] = {}
     errors, warnings = layout.count_cells["errors"], layout.count_cells["warnings"]
     out[errors] = f"=COUNTIF({layout.flag_range('error')},1)"
     out[warnings] = f"=COUNTIF({layout.flag_range('warning')},1)"

@@ -46,6 +46,14 @@ def _columns(first: str, last: str) -> tuple[str, ...]:
     return tuple(column_letter(i) for i in range(column_index(first), column_index(last) + 1))
 
 
+def _any_text(values: tuple[object, ...] | list[object]) -> bool:
+    """Whether one of ``values`` is a text that is not blank (what makes a 1.1 formula show 非数字)."""
+    for value in values:
+        if isinstance(value, str) and value.strip():
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class LayoutV1_1(Layout):
     """Template version 1.1 (see the module docstring)."""
@@ -179,19 +187,20 @@ class LayoutV1_1(Layout):
         out: they decide nothing the district's full check relies on, and Excel may save such runs of
         equal relative formulas as shared formulas, whose copies carry no formula text of their own.
         """
-        from xltools.form.checks import split_formulas
+        from xltools.form.checks import qualified, status_formulas
 
-        checks, _ = split_formulas(self, policy)
+        # placed on the form sheet as split_formulas places them (tests/test_judging_plans.py compares), without
+        # computing every check's formula first (~15 ms a process and layout)
+        status = {cell: qualified(formula, self.check_sheet, self.check_sheet_columns)
+                  for cell, formula in status_formulas(self).items()}
         named = [self.spot(path).cell for path in ("chk_status", "chk_errors", "chk_warnings")]
-        return {**self.base_formulas(policy), **{cell: checks[cell] for cell in named}}
+        return {**self.base_formulas(policy), **{cell: status[cell] for cell in named}}
 
     def marked_formulas(self, form: Form) -> frozenset[str]:
         """预算执行得分 and 总分 show :data:`NOT_A_NUMBER` when an amount, a 分值 or a 得分 they use is text."""
-        def text(*values: object) -> bool:
-            return any(isinstance(v, str) and v.strip() for v in values)
         funds = form.fund("total")
-        budget = text(funds.annual_budget, funds.executed, form.budget_weight)
-        total = budget or text(*(ind.score for ind in form.indicators))
+        budget = _any_text((funds.annual_budget, funds.executed, form.budget_weight))
+        total = budget or _any_text([ind.score for ind in form.indicators])
         return frozenset(name for name, marked in (("budget_score", budget), ("total_score", total)) if marked)
 
     def marked_values(self, form: Form, policy: Policy) -> dict[str, object]:

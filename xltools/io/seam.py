@@ -35,12 +35,11 @@ from functools import cached_property
 from pathlib import Path
 
 from xltools.core.catalogue import FormatLegacy
-from xltools.core.errors import os_reason
 from xltools.form.book import format_legacy, format_text
 from xltools.form.layout import SHEET
-from xltools.io.files import FileTooLargeError, SpecialFileError, read_regular
 from xltools.io.reader import Content, Reader, ReadError, ReadOptions, Source
 from xltools.io.sniff import KIND_TEXT
+from xltools.io.xlsxread import WorkbookReadError, read_bounded
 from xltools.io.xlsxsource import XlsxReader
 
 __all__ = ["read_source", "read_content", "register_reader", "readers", "refusal", "Content",
@@ -133,19 +132,10 @@ def readers() -> tuple[Reader, ...]:
 def read_source(source: Path | str | bytes, *, name: str | None = None,
                 options: ReadOptions = ReadOptions()) -> Source:
     """The :class:`Source` in a file (a path, or its bytes with the ``name`` to show), or :class:`ReadError`."""
-    if isinstance(source, bytes):
-        data = source
-    else:
-        try:
-            data = read_regular(source, options.limits.max_file_bytes)[0]
-        except OSError as exc:
-            raise ReadError("unreadable", f"无法打开文件：{os_reason(exc)}") from exc
-        except SpecialFileError as exc:
-            raise ReadError("unreadable", exc.message) from exc
-        except FileTooLargeError as exc:
-            raise ReadError("too-large", exc.message) from exc
-    if len(data) > options.limits.max_file_bytes:
-        raise ReadError("too-large", f"文件超过 {options.limits.max_file_bytes / 1048576:.0f} MB 上限")
+    try:
+        data = read_bounded(source, options.limits)
+    except WorkbookReadError as exc:  # the file's own refusals (not regular, too large, cannot be opened)
+        raise ReadError(exc.fate, exc.reason) from exc  # its fates here: "unreadable" or "too-large"
     return read_content(Content(name if name is not None else str(source), data), options)
 
 

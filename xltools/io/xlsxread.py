@@ -36,7 +36,7 @@ from xltools.io.xlsxsheet import PlainSheet, Record, plain_cells
 from xltools.io.xlsxstrings import plain_shared_strings
 from xltools.io.xlsxtree import Content, Workbook, content_of, strings_of, styles_of, targets_of, workbook_of
 
-__all__ = ["WorkbookReadError", "read_workbook", "read_sheet_names", "Limits"]
+__all__ = ["WorkbookReadError", "read_workbook", "read_sheet_names", "read_bounded", "Limits"]
 
 Fate = Literal["unreadable", "encrypted", "too-large", "not-excel"]
 
@@ -119,7 +119,7 @@ def read_workbook(source: Path | str | bytes, *, sheets: Iterable[str] | None = 
     ``validations`` stay empty. Where the part is not in the plain form that cut can be sure
     of (comments, CDATA, prefixed elements …), the whole part is parsed as usual.
     """
-    data = _read_bytes(source, limits)
+    data = read_bounded(source, limits)
     _refuse_kind(data)
     with _unreadable():
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -135,7 +135,7 @@ def read_sheet_names(path: Path | str, limits: Limits = Limits()) -> list[str]:
     with handle, _opening():
         head = handle.read(len(_OLE_MAGIC))
         if head.startswith(_OLE_MAGIC):  # whether it is encrypted is told by its whole bytes (rare: small files)
-            _refuse_kind(_read_bytes(path, limits))
+            _refuse_kind(read_bounded(path, limits))
         _refuse_kind(head)
         handle.seek(0)
         with _unreadable():
@@ -181,7 +181,9 @@ def _opening() -> Iterator[None]:
         raise WorkbookReadError("too-large", exc.message) from exc
 
 
-def _read_bytes(source: Path | str | bytes, limits: Limits) -> bytes:
+def read_bounded(source: Path | str | bytes, limits: Limits) -> bytes:
+    """The bytes of a file (or ``source`` itself), refused as :class:`WorkbookReadError` when they cannot be read as a
+    regular file or are over ``limits.max_file_bytes``."""
     if isinstance(source, bytes):
         data = source
     else:
