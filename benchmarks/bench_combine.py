@@ -484,7 +484,8 @@ def print_table(rows: list[tuple[int, dict[str, dict[str, object]]]], jobs: int)
                   f"{statistics.median(r['targets ratio']['cpu']):.2f}× / {statistics.median(r['targets ratio']['wall']):.2f}×"
                   if "targets ratio" in r else "left out"))
     print("\nStage table: CPU ms per file, one process, the first "
-          f"{STAGE_FILES} files of each N (benchmarks/stages.py; store and summary are the main process's)")
+          f"{STAGE_FILES} files of each N (benchmarks/stages.py; store and summary: combine's main process's work, "
+          "summary with the renderer's share too, a second process in a real run, clocked here in the same one)")
     print("     N  " + "".join(f"{stage:>9}" for stage in stages.STAGES) + "   reader  after it")
     for n, r in rows:
         staged = r["stages"]
