@@ -164,3 +164,23 @@ def test_spliced_rows_take_every_index_and_any_number_of_formats(tmp_path: Path,
     here, spliced = _parts(tmp_path / "here.xlsx"), _parts(tmp_path / "spliced.xlsx")
     assert spliced == here
     assert b' s="%d"' % (used_before + 18) in here["xl/worksheets/sheet2.xml"]  # the last format's index
+
+
+def test_the_file_lists_are_rendered_without_decoding_a_stored_project(tmp_path: Path, store: tuple[Path, int],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """问题清单 and 文件清单 take a file's unit and name from ``files``: no stored project is decoded for them (the
+    sheets themselves are compared with the ones written row by row from decoded projects above)."""
+    from xltools.district import store as store_module
+
+    decoded: list[object] = []
+    real = store_module._project_from
+    monkeypatch.setattr(store_module, "_project_from", lambda *args: decoded.append(args) or real(*args))
+    path, round_id = store
+    rendered = sheetparts.render_parts(str(path), round_id, str(tmp_path), "files")
+    assert decoded == []
+    assert set(rendered) == {"findings", "files"}
+    listed = Path(rendered["files"].path).read_text(encoding="utf-8")
+    assert listed.count("<row ") == len(_results())
+    assert "第1街道办事处" in listed and "项目1<" in listed  # project 1: unit 第1街道办事处, name 项目1
+    sheetparts.render_parts(str(path), round_id, str(tmp_path), "projects")
+    assert len(decoded) == sum(r.project is not None for r in _results())  # the projects' part still decodes them

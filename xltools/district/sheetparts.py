@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import xlsxwriter
 
+from xltools.district.results import FileResult, Packed
 from xltools.district.rowstream import RenderedRows, RowRenderer
 from xltools.district.store import Store
 from xltools.district.summary_sheets import Details, Files, Findings, Formats, Indicators
@@ -43,6 +45,29 @@ PARTS = {"projects": ("details", "indicators"), "files": ("findings", "files")}
 _PART_OF = {role: part for part, roles in PARTS.items() for role in roles}
 
 
+#: 问题清单 and 文件清单 need a file's unit and name, not its project: ``files`` holds them (its project's, stored with it),
+#: so the stored project is not decoded; a file without a stored project shows neither (as
+#: :func:`~xltools.district.summary_sheets.heading`).
+_LISTED = ("SELECT f.seq, f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, f.format, f.source, "
+           "CASE WHEN r.project IS NULL THEN '' ELSE f.unit END, CASE WHEN r.project IS NULL THEN '' ELSE f.name END, "
+           "r.packed_findings FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
+           "WHERE f.round=? AND f.seq > ? ORDER BY f.seq LIMIT ?")
+
+
+def _listed(store: Store, round_id: int) -> Iterator[tuple[FileResult, str, str]]:
+    """Every file of the round in input order with its 实施单位 and 项目名称, :data:`_BATCH` rows a query (no read holds
+    the store's lock for long: the main process writes meanwhile)."""
+    after, more = -1, True
+    while more:
+        rows = store.db.execute(_LISTED, (round_id, after, _BATCH)).fetchall()
+        for after, path, fate, reason, size, mtime, sha256, reused, fmt, source, unit, name, findings in rows:
+            result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt, source=source)
+            if findings and findings != "[]":
+                result.findings = Packed(findings)  # type: ignore[assignment]
+            yield result, unit, name
+        more = len(rows) == _BATCH
+
+
 def render_parts(store_path: str, round_id: int, folder: str, part: str = "") -> Rendered:
     """Render 项目信息 and 指标明细 (``part`` "projects": the summarised projects in the summary's order) and 问题清单 with
     文件清单 ("files": every file in input order, the two side by side as the summary writes them) of round ``round_id``
@@ -62,9 +87,9 @@ def render_parts(store_path: str, round_id: int, folder: str, part: str = "") ->
             order: dict[str, None] = {}
             findings = Findings(None, fmt, RowRenderer(os.path.join(folder, "findings.xml"), names, order))
             listed = Files(None, fmt, RowRenderer(os.path.join(folder, "files.xml"), names, order))
-            for result in store.files(round_id, batch=_BATCH):
-                findings.add(result)
-                listed.add(result)
+            for result, unit, name in _listed(store, round_id):
+                findings.add(result, unit, name)
+                listed.add(result, unit, name)
             sheets.update(findings=findings, files=listed)
     return {role: sheet.ws.done() for role, sheet in sheets.items()}
 

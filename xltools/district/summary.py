@@ -46,6 +46,7 @@ from xltools.district.summary_sheets import (
     Indicators,
     Stream,
     finish,
+    heading,
     row_height,
     setup,
 )
@@ -313,8 +314,9 @@ def write_summary(target: Path | BinaryIO, files: Iterable[FileResult], policy: 
         parts.splice("files", listed)
     else:
         for result in files:
-            findings.add(result)
-            listed.add(result)
+            unit, name = heading(result)
+            findings.add(result, unit, name)
+            listed.add(result, unit, name)
     findings.close()
     listed.close()
     if review is not None:

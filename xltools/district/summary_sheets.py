@@ -19,7 +19,7 @@ from xltools.district.reviewer_cells import reviewer_formats
 from xltools.district.rowstream import _RowStream, text_lines
 
 __all__ = ["DETAIL_HEADERS", "Details", "Files", "Findings", "Formats", "Indicators", "Stream", "finish",
-           "row_height", "setup"]
+           "cells_height", "heading", "row_height", "setup"]
 
 
 class Formats:
@@ -53,6 +53,16 @@ def row_height(texts: Sequence[tuple[object, float]]) -> float | None:
     lines = 1
     for text, width in texts:
         if isinstance(text, str) and 2 * len(text) >= width - 1:  # shorter texts fit on one line anyway
+            lines = max(lines, text_lines(text, width))
+    return 13.5 * min(lines, 15) + 2 if lines > 1 else None
+
+
+def cells_height(cells: Sequence[object], wrapped: Sequence[tuple[int, float]]) -> float | None:
+    """:func:`row_height` of a row's ``cells`` whose wrapped columns are ``wrapped`` ((column, width) pairs)."""
+    lines = 1
+    for col, width in wrapped:
+        text = cells[col]
+        if isinstance(text, str) and 2 * len(text) >= width - 1:
             lines = max(lines, text_lines(text, width))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
@@ -123,7 +133,7 @@ class Details(Stream):
         super().__init__(book, fmt, ws)
         detail_formats = [fmt.text, *[fmt.amount] * 9, fmt.score, fmt.wrap, fmt.wrap, fmt.text, fmt.text, fmt.date]
         self.formats = [fmt.int, fmt.text, fmt.text, fmt.int, fmt.text, *detail_formats, fmt.wrap]
-        self.wrapped = [col for col, f in enumerate(self.formats) if f is fmt.wrap]
+        self.wrapped = [(col, self.headers[col][1]) for col, f in enumerate(self.formats) if f is fmt.wrap]
 
     def first_use(self) -> None:
         """Give the formats their indices as the first row would (every row has the same formats)."""
@@ -136,8 +146,7 @@ class Details(Stream):
         self.row = number
         details = p.details or (None,) * len(DETAIL_HEADERS)
         cells = (number, p.unit, p.name, p.year_value, p.lead, *details, result.path)
-        self.ws.append_values(number, cells, self.formats,
-                              row_height([(cells[col], self.headers[col][1]) for col in self.wrapped]))
+        self.ws.append_values(number, cells, self.formats, cells_height(cells, self.wrapped))
 
 
 class Indicators(Stream):
@@ -150,16 +159,22 @@ class Indicators(Stream):
         super().__init__(book, fmt, ws)
         self.formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.wrap, fmt.wrap, fmt.wrap, fmt.score,
                         fmt.score, fmt.score, fmt.wrap]
-        self.wrapped = [col for col, f in enumerate(self.formats) if f is fmt.wrap]
+        self.wrapped = [(col, self.headers[col][1]) for col, f in enumerate(self.formats) if f is fmt.wrap]
 
     def add(self, number: int, result: FileResult) -> None:
         p = result.project
         assert p is not None
+        append, formats, wrapped = self.ws.append_values, self.formats, self.wrapped
         for values in p.indicator_tuples():
             self.row += 1
             cells = (number, p.unit, p.name, *values)
-            self.ws.append_values(self.row, cells, self.formats,
-                                  row_height([(cells[col], self.headers[col][1]) for col in self.wrapped]))
+            append(self.row, cells, formats, cells_height(cells, wrapped))
+
+
+def heading(result: FileResult) -> tuple[str, str]:
+    """A file's 实施单位 and 项目名称 as 问题清单 and 文件清单 show them (blank without a project)."""
+    p = result.project
+    return (p.unit, p.name) if p is not None else ("", "")
 
 
 class Findings(Stream):
@@ -167,12 +182,13 @@ class Findings(Stream):
     headers = [("序号", 6), ("文件", 24), ("实施单位", 14), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
                ("代码", 22), ("级别", 6), ("说明", 54), ("文件状态", 11)]
 
-    def add(self, result: FileResult) -> None:
-        fmt, p = self.fmt, result.project
+    def add(self, result: FileResult, unit: str, name: str) -> None:
+        """A file's findings; ``unit`` and ``name`` its :func:`heading` (the renderer reads them from the store)."""
+        fmt = self.fmt
         for sheet, cell, code, severity, message in result.findings:
             self.row += 1
             level = "错误" if severity == "error" else "警告"
-            values = [self.row, result.path, p.unit if p else "", p.name if p else "", sheet, cell, code, level,
+            values = [self.row, result.path, unit, name, sheet, cell, code, level,
                       message, FATE_TEXT[result.fate]]
             formats = [fmt.int, fmt.wrap, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
                        fmt.bad if severity == "error" else fmt.text, fmt.wrap, fmt.text]
@@ -186,12 +202,13 @@ class Files(Stream):
                ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17),
                ("本轮读取", 12)]
 
-    def add(self, result: FileResult) -> None:
-        fmt, p = self.fmt, result.project
+    def add(self, result: FileResult, unit: str, name: str) -> None:
+        """A file's row; ``unit`` and ``name`` its :func:`heading`."""
+        fmt = self.fmt
         self.row += 1
         read = "沿用上次结果（文件未改动）" if result.reused else "已读取" if result.sha256 else ""
-        values = [self.row, result.path, fate_label(result.fate, result.errors), result.reason, p.unit if p else "",
-                  p.name if p else "", f".{result.format}" if result.format else "", result.errors, result.warnings,
+        values = [self.row, result.path, fate_label(result.fate, result.errors), result.reason, unit, name,
+                  f".{result.format}" if result.format else "", result.errors, result.warnings,
                   round(result.size / 1024, 1), result.modified, result.sha256[:16], read]
         # a format other than .xlsx/.xlsm stands out: its protection could not be verified (format-legacy)
         formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
