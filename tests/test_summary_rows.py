@@ -153,3 +153,28 @@ def test_fast_texts_are_escaped_as_xlsxwriter_escapes_them(tmp_path: Path, texts
         with zipfile.ZipFile(path) as done:
             sheets.append(done.read("xl/worksheets/sheet1.xml"))
     assert sheets[0] == sheets[1]
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=120), st.integers(), st.floats(allow_nan=False),
+                          st.booleans(), st.dates()), max_size=8),
+       st.lists(st.sampled_from([10.0, 14.0, 36.0]), min_size=8, max_size=8))
+def test_a_row_s_height_from_its_cells_is_row_height_of_its_wrapped_texts(cells: list[object],
+                                                                           widths: list[float]) -> None:
+    from xltools.district.summary_sheets import cells_height, row_height
+
+    wrapped = [(col, widths[col]) for col in range(0, len(cells), 2)]
+    assert cells_height(cells, wrapped) == row_height([(cells[col], width) for col, width in wrapped])
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=30), st.just('=HYPERLINK("a","b ""c""")'), st.integers(),
+                          st.floats(allow_nan=False), st.booleans(), st.dates()), max_size=8))
+def test_a_row_s_digest_is_the_digest_of_its_cells_texts(values: list[object]) -> None:
+    import hashlib
+
+    from xltools.district.verdicts import cell_text, row_digest
+
+    texts = [cell_text(v) for v in values]
+    while texts and not texts[-1]:
+        texts.pop()
+    assert row_digest(values) == hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:24]
