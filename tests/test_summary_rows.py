@@ -178,3 +178,29 @@ def test_a_row_s_digest_is_the_digest_of_its_cells_texts(values: list[object]) -
     while texts and not texts[-1]:
         texts.pop()
     assert row_digest(values) == hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:24]
+
+
+def test_rows_passing_one_formats_list_are_the_rows_of_their_own_lists(tmp_path: Path) -> None:
+    """A formats list passed again reuses its styles: the rows are those of a fresh list each time, blanks too (a
+    blank cell is written only where it has a format)."""
+    import io
+
+    from xltools.district.rowstream import RowRenderer
+
+    book = xlsxwriter.Workbook(io.BytesIO())
+    bold, italic = book.add_format({"bold": True}), book.add_format({"italic": True})
+    names = {bold: "bold", italic: "italic"}
+    shared = [bold, None, italic]
+    rows = [[1, "x", None], ["y", None, 2.5], [None, None, None], [None, "z", "w", "past the formats"]]
+    reused = RowRenderer(str(tmp_path / "reused.xml"), names, {})
+    fresh = RowRenderer(str(tmp_path / "fresh.xml"), names, {})
+    for n, values in enumerate(rows):
+        reused.append_values(n, values, shared)
+        fresh.append_values(n, values, list(shared))
+    reused.append_values(len(rows), ["a", "b"], shared[:2])  # another list: its own styles
+    fresh.append_values(len(rows), ["a", "b"], [bold, None])
+    reused.done(), fresh.done()
+    text = (tmp_path / "reused.xml").read_text(encoding="utf-8")
+    assert text == (tmp_path / "fresh.xml").read_text(encoding="utf-8")
+    assert '<c r="C1" s=' in text and '<c r="B2"' not in text and '<c r="A3" s=' in text and '<c r="B3"' not in text
+    assert '<c r="D4"' not in text and '<c r="B5" t="inlineStr">' in text

@@ -78,6 +78,8 @@ class _RowStream(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._styles: dict[Format | None, str] = {None: ""}  # a format's ` s="N"` attribute, looked up once
+        #: The last row's formats list and its styles: rows that pass the same list (unchanged) reuse them.
+        self._last: tuple[Sequence[Format | None] | None, list[str]] = (None, [])
 
     def append_row(self, row: int, cells: Sequence[tuple[object, Format | None]], height: float | None = None) -> None:
         """A row of (value, format) pairs; see :meth:`append_values`."""
@@ -85,7 +87,8 @@ class _RowStream(Worksheet):
 
     def append_values(self, row: int, values: Sequence[object], formats: Sequence[Format | None],
                       height: float | None = None) -> None:
-        """A row of values with their formats (parallel sequences), as :func:`_put` would write each."""
+        """A row of values with their formats (parallel sequences), as :func:`_put` would write each. A formats list
+        passed for several rows must not change in between (its styles are worked out once)."""
         if not self.constant_memory:  # a workbook kept in memory: the ordinary path
             for col, (value, fmt) in enumerate(zip(values, formats)):
                 _put(self, row, col, value, fmt)
@@ -111,23 +114,30 @@ class _RowStream(Worksheet):
             pixels = int(height * 4.0 / 3.0 + 0.5)  # XlsxWriter keeps heights in pixels
             head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
         parts = [head + ">"]
-        styles = self._styles
+        if formats is self._last[0] and count == len(self._last[1]):  # a sheet's rows of one formats list (指标明细)
+            row_styles = self._last[1]
+        else:
+            styles = self._styles
+            row_styles = []
+            for fmt in formats[:count]:
+                style = styles.get(fmt)
+                if style is None:
+                    style = styles[fmt] = self._style(fmt)  # type: ignore[arg-type]
+                row_styles.append(style)
+            self._last = (formats, row_styles)
         letters = _COLUMNS[:count] if count <= len(_COLUMNS) else [xl_col_to_name(col) for col in range(count)]
-        for letter, value, fmt in zip(letters, values, formats):
-            style = styles.get(fmt)
-            if style is None:
-                style = styles[fmt] = self._style(fmt)  # type: ignore[arg-type]
+        for letter, value, style in zip(letters, values, row_styles):
             kind = type(value)
             if kind is str and value:  # most cells: text and numbers without a call
                 parts.append(f'<c r="{letter}{number}"{style}'
                              f"{_inline_short(value) if len(value) <= _CACHED_CHARS else _inline(value)}")  # type: ignore[arg-type]
             elif (kind is float or kind is int) and math.isfinite(value):  # type: ignore[arg-type]
                 parts.append(f'<c r="{letter}{number}"{style}><v>{value:.16G}</v></c>')
-            elif value is None:  # a blank cell: written only when it has a format, as _cell_xml does
-                if fmt is not None:
+            elif value is None:  # a blank cell: written only when it has a format (a style), as _cell_xml does
+                if style:
                     parts.append(f'<c r="{letter}{number}"{style}/>')
             else:
-                parts.append(self._cell_xml(f' r="{letter}{number}"{style}', value, fmt is not None))
+                parts.append(self._cell_xml(f' r="{letter}{number}"{style}', value, style != ""))
         parts.append("</row>")
         return "".join(parts)
 
