@@ -184,3 +184,20 @@ def test_the_file_lists_are_rendered_without_decoding_a_stored_project(tmp_path:
     assert "第1街道办事处" in listed and "项目1<" in listed  # project 1: unit 第1街道办事处, name 项目1
     sheetparts.render_parts(str(path), round_id, str(tmp_path), "projects")
     assert len(decoded) == sum(r.project is not None for r in _results())  # the projects' part still decodes them
+
+
+def test_errors_bad_fates_and_unverifiable_formats_are_red_in_the_file_lists(tmp_path: Path,
+                                                                               store: tuple[Path, int]) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(_summary(tmp_path, store, "red", True))
+    red = {row[7].value: row[7].font.color.rgb if row[7].font.color else None
+           for row in book["问题清单"].iter_rows(min_row=2)}
+    assert red["错误"] == "FFC00000" and red["警告"] != "FFC00000"
+    listed = list(book["文件清单"].iter_rows(min_row=2, values_only=False))
+    assert len(listed) == len(_results())
+    for row in listed:
+        status_red = bool(row[2].font.color) and row[2].font.color.rgb == "FFC00000"
+        format_red = bool(row[6].font.color) and row[6].font.color.rgb == "FFC00000"
+        assert status_red == (row[2].value not in ("正常、无错误", "正常、有错误")), row[1].value
+        assert format_red == (row[6].value == ".xls"), row[1].value

@@ -182,16 +182,20 @@ class Findings(Stream):
     headers = [("序号", 6), ("文件", 24), ("实施单位", 14), ("项目名称", 24), ("工作表", 9), ("单元格", 8),
                ("代码", 22), ("级别", 6), ("说明", 54), ("文件状态", 11)]
 
+    def __init__(self, book, fmt: Formats, ws=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(book, fmt, ws)
+        # an error's 级别 in red: the two lists made once (a row passing its list again reuses its styles)
+        self.formats, self.error_formats = ([fmt.int, fmt.wrap, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text, level,
+                                             fmt.wrap, fmt.text] for level in (fmt.text, fmt.bad))
+
     def add(self, result: FileResult, unit: str, name: str) -> None:
         """A file's findings; ``unit`` and ``name`` its :func:`heading` (the renderer reads them from the store)."""
-        fmt = self.fmt
         for sheet, cell, code, severity, message in result.findings:
             self.row += 1
             level = "错误" if severity == "error" else "警告"
             values = [self.row, result.path, unit, name, sheet, cell, code, level,
                       message, FATE_TEXT[result.fate]]
-            formats = [fmt.int, fmt.wrap, fmt.text, fmt.text, fmt.text, fmt.text, fmt.text,
-                       fmt.bad if severity == "error" else fmt.text, fmt.wrap, fmt.text]
+            formats = self.error_formats if severity == "error" else self.formats
             self.ws.append_values(self.row, values, formats,
                                   row_height([(message, self.headers[8][1]), (result.path, self.headers[1][1])]))
 
@@ -202,17 +206,25 @@ class Files(Stream):
                ("错误数", 7), ("警告数", 7), ("大小（KB）", 9), ("修改时间", 16), ("SHA-256（前 16 位）", 17),
                ("本轮读取", 12)]
 
+    def __init__(self, book, fmt: Formats, ws=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(book, fmt, ws)
+        self.formats: dict[tuple[bool, bool], list] = {}  # by (fate ok, format verifiable)
+
     def add(self, result: FileResult, unit: str, name: str) -> None:
         """A file's row; ``unit`` and ``name`` its :func:`heading`."""
         fmt = self.fmt
         self.row += 1
         read = "沿用上次结果（文件未改动）" if result.reused else "已读取" if result.sha256 else ""
-        values = [self.row, result.path, fate_label(result.fate, result.errors), result.reason, unit, name,
-                  f".{result.format}" if result.format else "", result.errors, result.warnings,
+        errors = result.errors
+        values = [self.row, result.path, fate_label(result.fate, errors), result.reason, unit, name,
+                  f".{result.format}" if result.format else "", errors, result.warnings,
                   round(result.size / 1024, 1), result.modified, result.sha256[:16], read]
         # a format other than .xlsx/.xlsm stands out: its protection could not be verified (format-legacy)
-        formats = [fmt.int, fmt.wrap, fmt.text if result.fate == "ok" else fmt.bad, fmt.wrap, fmt.text,
-                   fmt.text, fmt.text if result.format in ("", "xlsx", "xlsm") else fmt.bad, fmt.int, fmt.int,
-                   fmt.score, fmt.stamp, fmt.text, fmt.text]
+        key = (result.fate == "ok", result.format in ("", "xlsx", "xlsm"))
+        formats = self.formats.get(key)
+        if formats is None:  # each of the four kinds of row made once
+            formats = self.formats[key] = [
+                fmt.int, fmt.wrap, fmt.text if key[0] else fmt.bad, fmt.wrap, fmt.text, fmt.text,
+                fmt.text if key[1] else fmt.bad, fmt.int, fmt.int, fmt.score, fmt.stamp, fmt.text, fmt.text]
         self.ws.append_values(self.row, values, formats,
                               row_height([(result.reason, self.headers[3][1]), (result.path, self.headers[1][1])]))
