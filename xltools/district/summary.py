@@ -96,9 +96,14 @@ class _Projects(Stream):
         self.money_note = ""  # said in the 全区合计 row when amounts were converted from 元
         self.link_base = link_base
         self.sums = dict.fromkeys((6, 7, 8, 15, 17, 18), 0.0)  # running totals: the projects are not kept
+        # a row's formats (文件状态 red unless ok), each list made once: rows passing one list again reuse its styles
+        reviewer = [fmt.center, fmt.score, *fmt.reviewer] if review is not None else []
+        self.formats = [[fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
+                         fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int, fate, fmt.link,
+                         *reviewer] for fate in (fmt.text, fmt.bad)]
 
     def add(self, result: FileResult) -> None:
-        fmt, p = self.fmt, result.project
+        p = result.project
         assert p is not None
         self.row += 1
         self.units.add(p, drift_counts(result))
@@ -106,17 +111,13 @@ class _Projects(Stream):
                   p.executed, p.execution_rate, p.budget_score, *(p.subtotals.get(g) for g in GROUPS),
                   p.self_total, p.review_total, grade_shown(p), result.errors, result.warnings,
                   FATE_TEXT[result.fate], file_link(result.path, result.source, self.link_base)]
-        formats = [fmt.int, fmt.text, fmt.text, fmt.text, fmt.text, fmt.int, fmt.amount, fmt.amount,
-                   fmt.amount, fmt.rate, *[fmt.score] * 6, fmt.center, fmt.int, fmt.int,
-                   fmt.bad if result.fate != "ok" else fmt.text, fmt.link]
+        formats = self.formats[result.fate != "ok"]
         for col in self.sums:
             self.sums[col] += values[col] or 0.0
         if self.review is not None:
             values += status_cells(self.review.outcome(result.path), p.review_total)
-            formats += [fmt.center, fmt.score]
             self.review.record(self.ws.name, self.row, result.path, values)
             values += [None] * len(REVIEWER_HEADERS)
-            formats += fmt.reviewer
         self.ws.append_values(self.row, values, formats, row_height([(result.path, SUMMARY_HEADERS[20][1])]))
 
     def close(self) -> None:
