@@ -245,12 +245,16 @@ def test_c15_interrupted_combine_exits_quietly_and_leaves_nothing(tmp_path, sig,
         time.sleep(0.05)
     time.sleep(0.3)
     workers |= _children(proc.pid)
+    running = proc.poll() is None  # the run must still be going when the signal is sent, or this proves nothing
+    started = time.monotonic() - deadline + 30
     if sig == signal.SIGINT:
         os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole process group
     else:
         os.kill(proc.pid, sig)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == expected, (proc.returncode, stderr[-2000:])
+    assert running, f"the run ended before the signal, {started:.2f} s after its start: too little work ({stdout[-500:]})"
+    assert proc.returncode == expected, (proc.returncode, f"signalled {started:.2f} s after the start, workers "
+                                         f"{sorted(workers)}", stderr[-2000:], stdout[-1000:])
     assert "Traceback" not in stderr and "Traceback" not in stdout, stderr[-2000:]
     assert workers, "the run had workers"
     time.sleep(0.5)
