@@ -26,7 +26,7 @@ from .catalogue import (
     ValuePlaceholder,
     WeightNotPositive,
 )
-from .fields import field_label, fmt, number, same_statement
+from .fields import field_label, fmt, number, required_text, same_statement
 from .findings import Finding
 from .model import Indicator
 from .parse import as_typed, is_placeholder, memoise_text, normalize_text, parse_number
@@ -73,19 +73,13 @@ def explains(deviation: object) -> bool:
     return bool(normalize_text(deviation)) and not is_placeholder(deviation)
 
 
-def _missing(path: str, findings: list[Finding]) -> str:
-    """A blank required cell: ``required-missing`` (as ``fields.required_text``; called only for a blank one)."""
-    findings.append(RequiredMissing.at(path, label=field_label(path)))
-    return ""
-
-
 def _levels(paths: _Paths, ind: Indicator, reading: Reading, policy: Policy, findings: list[Finding]) -> None:
-    typed = normalize_text(ind.level1) or _missing(paths.level1, findings)
+    typed = required_text(paths.level1, ind.level1, findings)
     level1, levels = reading.level1, policy.levels
     if typed and level1 not in levels:
         findings.append(Level1Invalid.at(paths.level1, label=field_label(paths.level1), raw=as_typed(ind.level1),
                                          allowed="、".join(levels)))
-    level2 = (normalize_text(ind.level2) or _missing(paths.level2, findings)).replace(" ", "")
+    level2 = required_text(paths.level2, ind.level2, findings).replace(" ", "")
     if level2 and level1 in levels and level2 not in levels[level1]:
         findings.append(Level2Invalid.at(paths.level2, label=field_label(paths.level2), raw=as_typed(ind.level2),
                                          level1=level1, allowed="、".join(levels[level1])))
@@ -195,12 +189,11 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
     reading = result.reading
     assert reading is not None
     _levels(paths, ind, reading, policy, findings)
-    name = normalize_text(ind.name) or _missing(paths.name, findings)
+    name = required_text(paths.name, ind.name, findings)
     if name and (len(name) > policy.name_max_length or _sentence_punctuation(ind.name)):
         findings.append(NameIsSentence.at(paths.name, label=field_label(paths.name), length=len(name)))
-    target = normalize_text(ind.target) or _missing(paths.target, findings)
-    if not normalize_text(ind.actual):
-        _missing(paths.actual, findings)
+    target = required_text(paths.target, ind.target, findings)
+    required_text(paths.actual, ind.actual, findings)
     absent = sheet.weights_absent  # one weights-absent finding for the form, not one per row
     # a cell holding a number adds no finding: number() (and its path) only for the others
     weight = result.typed_weight or parse_number(ind.weight)  # as the scoring parsed it
@@ -211,7 +204,7 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
     score = result.typed_score or parse_number(ind.score)
     if score.kind == "text" or score.kind == "invalid":  # number() adds a finding only for these (not required)
         number(paths.score, ind.score, findings, required=False)
-    dropped = result.kind == "inapplicable"  # result.dropped, without the property's call
+    dropped = result.dropped
     if score.kind == "empty" and not dropped and policy.self_scores == "required" and not absent:
         findings.append(RequiredMissing.at(paths.score, label=field_label(paths.score),
                                            detail=_score_detail(result, policy)))
@@ -219,20 +212,14 @@ def check_indicator(i: int, ind: Indicator, result: IndicatorResult, sheet: Scor
     if s is not None and weight.value is not None and not -1e-9 <= s <= w + 1e-9:
         findings.append(ScoreOutOfRange.at(paths.score, label=field_label(paths.score), score=fmt(s), weight=fmt(w)))
     tolerance = policy.tolerance  # a property computing it: asked once a row
-    if result.kind in QUANTITATIVE and result.over is None:  # most rows: only the score to compare (as _kind_checks)
-        if s is not None and abs(s - result.score) > tolerance and 0 <= s <= w + 1e-9:
-            findings.append(ScoreMismatch.at(paths.score, label=field_label(paths.score),
-                                             score=fmt(s), expected=fmt(result.score)))
-    else:
-        _kind_checks(p, ind, result, sheet, s, policy, tolerance, findings)
+    _kind_checks(p, ind, result, sheet, s, policy, tolerance, findings)
     if reading.level1 == "满意度指标" and target and result.kind not in ("placeholder", "garbled", "inapplicable"):
         quantity = parse_quantity(ind.target)
         percent = quantity is not None and (quantity.unit == "%" or (not quantity.unit and 0 < quantity.value <= 100))
         if not percent:
             findings.append(SatisfactionNotQuantified.at(paths.target, label=field_label(paths.target),
                                                          raw=as_typed(ind.target, 20)))
-    # a blank or dropped row, no 分值, or full marks both self-scored and reviewed: no reason asked
-    if s is not None and not dropped and w > 0 and (s < w - tolerance or result.score < w - tolerance):
+    if s is not None and not dropped and w > 0:  # a blank or dropped row, or no 分值: no reason asked
         _deviation(paths.deviation, ind, result, s, tolerance, findings)
 
 

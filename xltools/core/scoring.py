@@ -212,14 +212,18 @@ class ScoreSheet:
 
 
 def _weight(value: object, default: float = 0.0) -> float:
-    parsed = parse_number(value)
+    return _non_negative(parse_number(value), default)
+
+
+def _non_negative(parsed: Number, default: float = 0.0) -> float:
+    """A parsed 分值: its value when it is a number not below zero, else ``default``."""
     return parsed.value if parsed.value is not None and parsed.value >= 0 else default
 
 
 def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int | None = None) -> IndicatorResult:
     """R3–R5 for one row. Rows whose score cannot be computed keep the self-score within [0, weight]."""
     typed_weight, typed_score = parse_number(indicator.weight), parse_number(indicator.score)
-    weight = typed_weight.value if typed_weight.value is not None and typed_weight.value >= 0 else 0.0  # _weight's
+    weight = _non_negative(typed_weight)
     self_score = typed_score.value
     reading = read_indicator(indicator, policy, year)
     over = None
@@ -238,9 +242,8 @@ def score_indicator(index: int, indicator: Indicator, policy: Policy, year: int 
     else:
         raw = min(max(self_score or 0.0, 0.0), weight)
     # index, level1, kind, weight, score, self_score, reading, over
-    rounded = (round_down if policy.rounding == "down" else round_half_up)(raw, policy.decimals)  # round_score's
-    return IndicatorResult(index, reading.level1, reading.kind, weight, min(rounded, weight), self_score, reading, over,
-                           typed_weight, typed_score)
+    return IndicatorResult(index, reading.level1, reading.kind, weight, min(round_score(raw, policy), weight),
+                           self_score, reading, over, typed_weight, typed_score)
 
 
 # --- R1: the execution rate ------------------------------------------------------------
@@ -314,13 +317,13 @@ def score_form(form: Form, policy: Policy) -> ScoreSheet:
     year = form_year(form)
     rows = [(i, ind) for i, ind in enumerate(form.indicators) if not ind.is_empty()]
     results = [score_indicator(i, ind, policy, year) for i, ind in rows]
-    kept = [item for item in results if item.kind != "inapplicable"]  # not dropped
+    kept = [item for item in results if not item.dropped]
     scores: dict[str, list[float]] = {}  # each level's scores in row order (summed as before: same float)
     for item in kept:
         scores.setdefault(item.level1, []).append(item.score)
     subtotals = {name: round_half_up(sum(scores.get(name, ())), policy.decimals)
                  for name in policy.standard_split if name != "预算执行"}
-    dropped = sum([item.weight for item in results if item.kind == "inapplicable"])
+    dropped = sum([item.weight for item in results if item.dropped])
     weight_sum = weight + sum(map(_WEIGHT, results))  # sum() as before (the same floats), without a generator
     absent = _weights_absent(form, [ind for _, ind in rows])
     full = policy.total_weight
