@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import zipfile
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 import xlsxwriter
 
@@ -204,3 +205,62 @@ def test_rows_passing_one_formats_list_are_the_rows_of_their_own_lists(tmp_path:
     assert text == (tmp_path / "fresh.xml").read_text(encoding="utf-8")
     assert '<c r="C1" s=' in text and '<c r="B2"' not in text and '<c r="A3" s=' in text and '<c r="B3"' not in text
     assert '<c r="D4"' not in text and '<c r="B5" t="inlineStr">' in text
+
+
+#: Values a column sees again and again (so equal values of different types meet in its memo), and any others.
+_MEMO_POOL = [None, "", "甲", "a & b", " 前导", "_x0041_", "控制\x01", "\ufffe", "长" * 201, 0, 0.0, -0.0, 1, 1.0, True,
+              False, 2, 2.5, -2.5, 1e20, 2**60, float("nan"), float("inf"), Decimal("2.5"), Decimal("0"), Decimal("1"),
+              Fraction(5, 2), 1 + 0j, dt.date(2024, 3, 5), dt.datetime(2024, 3, 5, 14, 30), Link("甲", 'd/"x".xlsx'),
+              ["a list"]]
+_MEMO_VALUES = st.one_of(st.sampled_from(_MEMO_POOL), st.text(max_size=6), st.integers(), st.floats(),
+                         st.dates(min_value=dt.date(1900, 3, 1)))
+
+
+@st.composite
+def _memo_rows(draw: st.DrawFn) -> list[list[object]]:
+    """Rows whose values come from a few values (a column sees each again)."""
+    pool = draw(st.lists(_MEMO_VALUES, min_size=1, max_size=5))
+    return draw(st.lists(st.lists(st.sampled_from(pool), min_size=3, max_size=5), min_size=1, max_size=24))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_memo_rows(), heights=st.lists(st.sampled_from([None, 15.5, 29.0]), min_size=24, max_size=24),
+       memo_size=st.sampled_from([3, 256]))
+@example(rows=[[0, 1, 2.5]] * 2 + [[-0.0, 1.0, Decimal("2.5")], [0.0, True, Fraction(5, 2)], [-0.0, 1, 2.5]],
+         heights=[None] * 24, memo_size=256)
+@example(rows=[[v, "甲", None] for v in range(9)] * 2 + [[-0.0, "", 1]], heights=[29.0] * 24, memo_size=3)
+def test_rows_passing_one_formats_list_write_what_xlsxwriter_writes(tmp_path: Path, rows: list[list[object]],
+                                                                     heights: list[float | None],
+                                                                     memo_size: int) -> None:
+    """Rows that pass one formats list again (every cell formatted) are written from their columns' memos: any
+    values (a bool equals 1, a Decimal a float and ``-0.0`` equals ``0``, yet each is written otherwise; a memo
+    that fills up is emptied) give what XlsxWriter's own path writes, byte for byte."""
+    from xltools.district import rowstream
+
+    sheets = []
+    for fast in (False, True):
+        path = tmp_path / f"{fast}.xlsx"
+        book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_urls": False, "strings_to_numbers": False})
+        plain, number = book.add_format({"border": 1}), book.add_format({"num_format": "0.00"})
+        ws = book.add_worksheet("表", worksheet_class=_RowStream if fast else None)
+        formats = [plain, number, plain, number, plain]
+        before = rowstream._MEMO_CELLS
+        rowstream._MEMO_CELLS = memo_size
+        try:
+            for row, (values, height) in enumerate(zip(rows, heights)):
+                if fast:
+                    ws.append_values(row, values, formats, height)
+                else:
+                    if height is not None:
+                        ws.set_row(row, height)
+                    for col, (value, fmt) in enumerate(zip(values, formats)):
+                        _put(ws, row, col, value, fmt)
+        finally:
+            rowstream._MEMO_CELLS = before
+        book.close()
+        if fast:
+            assert all(len(memo) <= memo_size + 2 for shape in ws._shapes.values() for memo in shape.memos or ())
+        with zipfile.ZipFile(path) as done:
+            sheets.append(done.read("xl/worksheets/sheet1.xml"))
+    assert sheets[0] == sheets[1]

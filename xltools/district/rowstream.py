@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -78,8 +78,10 @@ class _RowStream(Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self._styles: dict[Format | None, str] = {None: ""}  # a format's ` s="N"` attribute, looked up once
-        #: The last row's formats list and its styles: rows that pass the same list (unchanged) reuse them.
-        self._last: tuple[Sequence[Format | None] | None, list[str]] = (None, [])
+        #: The last row's formats list and its shape; the shapes of the lists passed (each list kept in its shape),
+        #: by the list's id: rows that pass a list again (unchanged) reuse its shape.
+        self._last = _Shape(None, [])
+        self._shapes: dict[tuple[int, int], _Shape] = {}
 
     def append_row(self, row: int, cells: Sequence[tuple[object, Format | None]], height: float | None = None) -> None:
         """A row of (value, format) pairs; see :meth:`append_values`."""
@@ -109,24 +111,28 @@ class _RowStream(Worksheet):
                 height: float | None) -> str:
         """The ``<row>`` element of :meth:`append_values`."""
         number = str(row + 1)
-        head = f'<row r="{number}"'
-        if height is not None:
-            pixels = int(height * 4.0 / 3.0 + 0.5)  # XlsxWriter keeps heights in pixels
-            head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
-        parts = [head + ">"]
-        if formats is self._last[0] and count == len(self._last[1]):  # a sheet's rows of one formats list (指标明细)
-            row_styles = self._last[1]
-        else:
-            styles = self._styles
-            row_styles = []
-            for fmt in formats[:count]:
-                style = styles.get(fmt)
-                if style is None:
-                    style = styles[fmt] = self._style(fmt)  # type: ignore[arg-type]
-                row_styles.append(style)
-            self._last = (formats, row_styles)
+        shape = self._last
+        if formats is not shape.formats or count != len(shape.styles):
+            shape = self._last = self._shape(formats, count)
+        head = _HEIGHTS.get(height) if height is not None else ""
+        if head is None:
+            head = _height_attrs(height)  # type: ignore[arg-type]
+        memos = shape.memos
+        if memos is None:
+            if shape.mids and shape.seen:  # a list passed again: its columns memoised from now
+                memos = shape.memos = [dict(blank) for blank in shape.blanks]
+                shape.emptied = [row] * count
+            shape.seen = True
+        if memos is not None and _PLAIN.issuperset(map(type, values)):
+            # every cell has a format and a plain value: the row is its cells' XML (each memoised by its column)
+            # joined by the row number (the cell references' and the row's)
+            tails = list(map(dict.get, memos, values))
+            if None in tails:
+                self._fill(shape, tails, values, row)
+            return number.join(['<row r="', f'"{head}><c r="A', *tails])
+        parts = [f'<row r="{number}"{head}>']
         letters = _COLUMNS[:count] if count <= len(_COLUMNS) else [xl_col_to_name(col) for col in range(count)]
-        for letter, value, style in zip(letters, values, row_styles):
+        for letter, value, style in zip(letters, values, shape.styles):
             kind = type(value)
             if kind is str and value:  # most cells: text and numbers without a call
                 parts.append(f'<c r="{letter}{number}"{style}'
@@ -140,6 +146,68 @@ class _RowStream(Worksheet):
                 parts.append(self._cell_xml(f' r="{letter}{number}"{style}', value, style != ""))
         parts.append("</row>")
         return "".join(parts)
+
+    def _shape(self, formats: Sequence[Format | None], count: int) -> _Shape:
+        """The shape of a row's first ``count`` formats (the one worked out when the list was last passed)."""
+        key = (id(formats), count)
+        shape = self._shapes.get(key)
+        if shape is not None and shape.formats is formats:  # the shape holds its list: no other has its id
+            return shape
+        if len(self._shapes) >= _SHAPES:  # lists made a row each (the review sheets' short lists)
+            self._shapes.clear()
+        shape = self._shapes[key] = self._new_shape(formats, count)
+        return shape
+
+    def _new_shape(self, formats: Sequence[Format | None], count: int) -> _Shape:
+        """The styles of a row's first ``count`` formats and, when each is a format, what surrounds its cells."""
+        styles = self._styles
+        row_styles = []
+        for fmt in formats[:count]:
+            style = styles.get(fmt)
+            if style is None:
+                style = styles[fmt] = self._style(fmt)  # type: ignore[arg-type]
+            row_styles.append(style)
+        if not all(row_styles):  # a blank cell without a format is not written: cell by cell
+            return _Shape(formats, row_styles)
+        letters = _COLUMNS[:count] if count <= len(_COLUMNS) else [xl_col_to_name(col) for col in range(count)]
+        shape = _Shape(formats, row_styles, [f'"{style}' for style in row_styles],
+                       [f'<c r="{letter}' for letter in letters[1:]] + ["</row>"])
+        shape.blanks = [{None: f"{mid}/>{after}", "": f"{mid}/>{after}"} for mid, after in zip(shape.mids, shape.afters)]
+        return shape
+
+    def _fill(self, shape: _Shape, tails: list[str | None], values: Sequence[object], row: int) -> None:
+        """The cells of row ``row`` not memoised (``None`` in ``tails``): each written (its style, its XML, the next
+        cell's start) and memoised by its value where the XML depends on the value alone (a text up to
+        :data:`_CACHED_CHARS` long, a finite number other than zero — ``-0.0`` equals ``0`` — or a date; not a link,
+        one a file)."""
+        mids, afters, memos, emptied, find = shape.mids, shape.afters, shape.memos, shape.emptied, tails.index
+        col = -1
+        try:
+            while True:
+                col = find(None, col + 1)
+                value = values[col]
+                kind = type(value)
+                if kind is str:  # not blank: a blank is memoised from the start
+                    if len(value) <= _CACHED_CHARS:  # type: ignore[arg-type]
+                        body, keep = _inline_short(value), True
+                    else:
+                        body, keep = _inline(value), False  # type: ignore[arg-type]
+                elif (kind is float or kind is int) and math.isfinite(value):  # type: ignore[arg-type]
+                    body, keep = f"><v>{value:.16G}</v></c>", value != 0
+                else:
+                    body, keep = self._body(value) or "/>", kind is dt.date or kind is dt.datetime
+                tail = tails[col] = f"{mids[col]}{body}{afters[col]}"
+                if keep and emptied[col] >= 0:
+                    memo = memos[col]  # type: ignore[index]
+                    if len(memo) >= _MEMO_CELLS:  # bounded: the main process's memory stays flat in the files
+                        memo.clear()
+                        memo.update(shape.blanks[col])
+                        # a column of a new value a row or nearly (numbers, paths) is memoised no more
+                        emptied[col] = row if row - emptied[col] >= 2 * _MEMO_CELLS else -1
+                    if emptied[col] >= 0:
+                        memo[value] = tail
+        except ValueError:  # no cell left without its XML
+            pass
 
     def splice(self, rows: RenderedRows, formats: dict[str, Format]) -> None:
         """Rows a :class:`RowRenderer` wrote (below every row written here), their formats' codes replaced by the
@@ -198,25 +266,67 @@ class _RowStream(Worksheet):
 
     def _cell_xml(self, attrs: str, value: object, formatted: bool) -> str:
         """One ``<c>`` element, with :func:`_put`'s choice of type."""
+        body = self._body(value)
+        if body is None:  # a blank cell without a format is not written
+            return f"<c{attrs}/>" if formatted else ""
+        return f"<c{attrs}{body}"
+
+    def _body(self, value: object) -> str | None:
+        """What follows a cell's attributes, with :func:`_put`'s choice of type; ``None`` for a blank cell."""
         if isinstance(value, str):
             if value:
-                return _string_xml(attrs, value)
+                return _inline_short(value) if len(value) <= _CACHED_CHARS else _inline(value)
         elif isinstance(value, Link):  # as XlsxWriter writes a formula with a text result
-            return f'<c{attrs} t="str"><f>{self._escape_data(value.formula)}</f><v>{self._escape_data(value.text)}</v></c>'
+            return f' t="str"><f>{self._escape_data(value.formula)}</f><v>{self._escape_data(value.text)}</v></c>'
         elif value is None:
             pass
         elif isinstance(value, bool):
-            return _string_xml(attrs, "是" if value else "否")
+            return _inline("是" if value else "否")
         elif isinstance(value, (int, float)):
             if math.isfinite(value):
-                return f"<c{attrs}><v>{value:.16G}</v></c>"
-            return f"<c{attrs}/>" if formatted else ""  # as _put: an overflowing sum is a blank cell
+                return f"><v>{value:.16G}</v></c>"
+            # an overflowing sum is a blank cell, as _put writes it
         elif isinstance(value, (dt.datetime, dt.date)):
             moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
-            return f"<c{attrs}><v>{self._convert_date_time(moment):.16G}</v></c>"
+            return f"><v>{self._convert_date_time(moment):.16G}</v></c>"
         else:
-            return _string_xml(attrs, str(value))
-        return f"<c{attrs}/>" if formatted else ""  # a blank cell without a format is not written
+            text = str(value)
+            return _inline_short(text) if len(text) <= _CACHED_CHARS else _inline(text)
+        return None
+
+
+@dataclass
+class _Shape:
+    """A formats list's row shape: its cells' ``s`` attributes and, when every cell has one, what surrounds a cell's
+    XML (``mids``: the end of its reference and its style; ``afters``: the next cell's start or the row's end) and
+    the column memos of a cell's whole text by its value (``blanks`` what they start with)."""
+
+    formats: Sequence[Format | None] | None
+    styles: list[str]
+    mids: list[str] = field(default_factory=list)
+    afters: list[str] = field(default_factory=list)
+    blanks: list[dict[object, str]] = field(default_factory=list)
+    memos: list[dict[object, str]] | None = None
+    seen: bool = False  # a row was written with it (its memos are made when a second one is)
+    #: The row at which each column's memo was made or last emptied; -1: the column is memoised no more.
+    emptied: list[int] = field(default_factory=list)
+
+
+#: The types of values a memoised row holds: none of them equals a value of another type that is written otherwise
+#: (a bool equals 1 and a Decimal a float: such a row is written cell by cell).
+_PLAIN = frozenset((str, int, float, type(None), dt.date, dt.datetime, Link))
+_MEMO_CELLS = 256  # a column memo's size
+_SHAPES = 64  # the shapes a sheet keeps
+_HEIGHTS: dict[float, str] = {}
+
+
+def _height_attrs(height: float) -> str:
+    """A row's height attributes as XlsxWriter writes them (it keeps heights in pixels), memoised."""
+    pixels = int(height * 4.0 / 3.0 + 0.5)
+    attrs = f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+    if len(_HEIGHTS) < 256:
+        _HEIGHTS[height] = attrs
+    return attrs
 
 
 #: A format's code in rendered rows: two control characters no written text holds (:func:`_inline` escapes them,
@@ -263,10 +373,10 @@ class RowRenderer(_RowStream):
             self.order[name] = None
         return f' s="{_code(list(self.order).index(name), name)}"'
 
-    def _cell_xml(self, attrs: str, value: object, formatted: bool) -> str:
+    def _body(self, value: object) -> str | None:
         if isinstance(value, Link):  # its formula is not escaped as texts are: it could hold a code
             raise TypeError("rendered rows hold no link")
-        return super()._cell_xml(attrs, value, formatted)
+        return super()._body(value)
 
     def append_values(self, row: int, values: Sequence[object], formats: Sequence[Format | None],
                       height: float | None = None) -> None:
@@ -277,18 +387,15 @@ class RowRenderer(_RowStream):
         rows = self.rows
         if rows.first is None:
             rows.first = row
-        rows.last, rows.columns = row, max(rows.columns, count)
+        rows.last = row
+        if count > rows.columns:
+            rows.columns = count
 
     def done(self) -> RenderedRows:
         """The rows written (the file closed); the format names in the order shared with other renderers."""
         self.out.close()
         self.rows.order = list(self.order)
         return self.rows
-
-
-def _string_xml(attrs: str, text: str) -> str:
-    """An inline string cell; the text is always escaped (never passed through as markup)."""
-    return f"<c{attrs}{_inline_short(text) if len(text) <= _CACHED_CHARS else _inline(text)}"
 
 
 _CACHED_CHARS = 200  # texts up to this long are memoised

@@ -63,7 +63,9 @@ def cells_height(cells: Sequence[object], wrapped: Sequence[tuple[int, float]]) 
     for col, width in wrapped:
         text = cells[col]
         if isinstance(text, str) and 2 * len(text) >= width - 1:
-            lines = max(lines, text_lines(text, width))
+            count = text_lines(text, width)
+            if count > lines:
+                lines = count
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
 
