@@ -178,7 +178,7 @@ class ProjectRow:
 
     def indicator_tuples(self) -> list[tuple[object, ...]]:
         """The indicators as tuples in :class:`IndicatorRow` field order."""
-        return [tuple(row) for row in loads_value(self.packed_indicators)] if self.packed_indicators else []
+        return list(map(tuple, loads_value(self.packed_indicators))) if self.packed_indicators else []  # type: ignore[call-overload]
 
     @staticmethod
     def pack(indicators: Sequence[IndicatorRow]) -> bytes:

@@ -187,11 +187,8 @@ class _RowStream(Worksheet):
                 col = find(None, col + 1)
                 value = values[col]
                 kind = type(value)
-                if kind is str:  # not blank: a blank is memoised from the start
-                    if len(value) <= _CACHED_CHARS:  # type: ignore[arg-type]
-                        body, keep = _inline_short(value), True
-                    else:
-                        body, keep = _inline(value), False  # type: ignore[arg-type]
+                if kind is str:  # not blank: a blank is memoised from the start (the column memo is the text's)
+                    body, keep = _inline(value), len(value) <= _CACHED_CHARS  # type: ignore[arg-type]
                 elif (kind is float or kind is int) and math.isfinite(value):  # type: ignore[arg-type]
                     body, keep = f"><v>{value:.16G}</v></c>", value != 0
                 else:

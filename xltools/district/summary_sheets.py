@@ -167,10 +167,12 @@ class Indicators(Stream):
         p = result.project
         assert p is not None
         append, formats, wrapped = self.ws.append_values, self.formats, self.wrapped
+        row, unit, name = self.row, p.unit, p.name
         for values in p.indicator_tuples():
-            self.row += 1
-            cells = (number, p.unit, p.name, *values)
-            append(self.row, cells, formats, cells_height(cells, wrapped))
+            row += 1
+            cells = (number, unit, name, *values)
+            append(row, cells, formats, cells_height(cells, wrapped))
+        self.row = row
 
 
 def heading(result: FileResult) -> tuple[str, str]:
