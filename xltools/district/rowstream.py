@@ -107,9 +107,13 @@ class _RowStream(Worksheet):
         """A format's ``s`` attribute (its index is given on first use, as XlsxWriter does)."""
         return f' s="{fmt._get_xf_index()}"'
 
+    #: Whether memoised cells are kept as UTF-8 (a renderer writes bytes: a row of known cells is never encoded).
+    _encoded = False
+
     def _render(self, row: int, values: Sequence[object], formats: Sequence[Format | None], count: int,
-                height: float | None) -> str:
-        """The ``<row>`` element of :meth:`append_values`."""
+                height: float | None) -> str | bytes:
+        """The ``<row>`` element of :meth:`append_values` (as UTF-8 when its cells come from memos of a sheet that
+        keeps them :attr:`_encoded`)."""
         number = str(row + 1)
         shape = self._last
         if formats is not shape.formats or count != len(shape.styles):
@@ -129,7 +133,9 @@ class _RowStream(Worksheet):
             tails = list(map(dict.get, memos, values))
             if None in tails:
                 self._fill(shape, tails, values, row)
-            return number.join(['<row r="', f'"{head}><c r="A', *tails])
+            if self._encoded:
+                return number.encode().join([b'<row r="', f'"{head}><c r="A'.encode(), *tails])  # type: ignore[list-item]
+            return number.join(['<row r="', f'"{head}><c r="A', *tails])  # type: ignore[list-item]
         parts = [f'<row r="{number}"{head}>']
         letters = _COLUMNS[:count] if count <= len(_COLUMNS) else [xl_col_to_name(col) for col in range(count)]
         for letter, value, style in zip(letters, values, shape.styles):
@@ -172,15 +178,17 @@ class _RowStream(Worksheet):
         letters = _COLUMNS[:count] if count <= len(_COLUMNS) else [xl_col_to_name(col) for col in range(count)]
         shape = _Shape(formats, row_styles, [f'"{style}' for style in row_styles],
                        [f'<c r="{letter}' for letter in letters[1:]] + ["</row>"])
-        shape.blanks = [{None: f"{mid}/>{after}", "": f"{mid}/>{after}"} for mid, after in zip(shape.mids, shape.afters)]
+        blanks = [f"{mid}/>{after}" for mid, after in zip(shape.mids, shape.afters)]
+        shape.blanks = [{None: blank, "": blank} for blank in (map(str.encode, blanks) if self._encoded else blanks)]
         return shape
 
-    def _fill(self, shape: _Shape, tails: list[str | None], values: Sequence[object], row: int) -> None:
+    def _fill(self, shape: _Shape, tails: list[str | bytes | None], values: Sequence[object], row: int) -> None:
         """The cells of row ``row`` not memoised (``None`` in ``tails``): each written (its style, its XML, the next
         cell's start) and memoised by its value where the XML depends on the value alone (a text up to
         :data:`_CACHED_CHARS` long, a finite number other than zero — ``-0.0`` equals ``0`` — or a date; not a link,
         one a file)."""
         mids, afters, memos, emptied, find = shape.mids, shape.afters, shape.memos, shape.emptied, tails.index
+        encoded = self._encoded
         col = -1
         try:
             while True:
@@ -193,7 +201,8 @@ class _RowStream(Worksheet):
                     body, keep = f"><v>{value:.16G}</v></c>", value != 0
                 else:
                     body, keep = self._body(value) or "/>", kind is dt.date or kind is dt.datetime
-                tail = tails[col] = f"{mids[col]}{body}{afters[col]}"
+                tail = f"{mids[col]}{body}{afters[col]}"
+                tail = tails[col] = tail.encode() if encoded else tail  # type: ignore[assignment]
                 if keep and emptied[col] >= 0:
                     memo = memos[col]  # type: ignore[index]
                     if len(memo) >= _MEMO_CELLS:  # bounded: the main process's memory stays flat in the files
@@ -358,11 +367,13 @@ class RowRenderer(_RowStream):
     may render them). ``order`` records the names' first use; renderers that share it record their common
     order, as the rows of sheets written side by side first use formats."""
 
+    _encoded = True
+
     def __init__(self, path: str, names: dict[Format, str], order: dict[str, None]) -> None:
         super().__init__()
         self.rows = RenderedRows(path)
         self.names, self.order = names, order
-        self.out = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed by done())
+        self.out = open(path, "wb")  # noqa: SIM115 (closed by done()); rows written as UTF-8
 
     def _style(self, fmt: Format) -> str:
         name = self.names[fmt]
@@ -380,7 +391,8 @@ class RowRenderer(_RowStream):
         count = min(len(values), len(formats))
         if not count:
             return
-        self.out.write(self._render(row, values, formats, count, height))
+        xml = self._render(row, values, formats, count, height)
+        self.out.write(xml if type(xml) is bytes else xml.encode())  # type: ignore[union-attr]
         rows = self.rows
         if rows.first is None:
             rows.first = row
