@@ -134,7 +134,12 @@ class _RowStream(Worksheet):
             if None in tails:
                 self._fill(shape, tails, values, row)
             if self._encoded:
-                return number.encode().join([b'<row r="', f'"{head}><c r="A'.encode(), *tails])  # type: ignore[list-item]
+                opening = _OPENINGS.get(head)
+                if opening is None:
+                    opening = f'"{head}><c r="A'.encode()
+                    if len(_OPENINGS) < 256:
+                        _OPENINGS[head] = opening
+                return number.encode().join([b'<row r="', opening, *tails])  # type: ignore[list-item]
             return number.join(['<row r="', f'"{head}><c r="A', *tails])  # type: ignore[list-item]
         parts = [f'<row r="{number}"{head}>']
         letters = _COLUMNS[:count] if count <= len(_COLUMNS) else [xl_col_to_name(col) for col in range(count)]
@@ -324,6 +329,7 @@ _PLAIN = frozenset((str, int, float, type(None), dt.date, dt.datetime, Link))
 _MEMO_CELLS = 256  # a column memo's size
 _SHAPES = 64  # the shapes a sheet keeps
 _HEIGHTS: dict[float, str] = {}
+_OPENINGS: dict[str, bytes] = {}  # a renderer's row start after the row number (its height attributes), as UTF-8
 
 
 def _height_attrs(height: float) -> str:

@@ -167,10 +167,10 @@ class Indicators(Stream):
         p = result.project
         assert p is not None
         append, formats, wrapped = self.ws.append_values, self.formats, self.wrapped
-        row, unit, name = self.row, p.unit, p.name
+        row, head = self.row, (number, p.unit, p.name)
         for values in p.indicator_tuples():
             row += 1
-            cells = (number, unit, name, *values)
+            cells = head + values
             append(row, cells, formats, cells_height(cells, wrapped))
         self.row = row
 
