@@ -214,6 +214,7 @@ _GARBLED_INNER = re.compile(
 
 
 _CODE_START = re.compile(r"^[A-Za-z]{2,}")
+_LETTER = re.compile(r"[A-Za-z|]")
 _LETTER_AT_POINT = re.compile(r"\d[.,][A-Za-z]|[A-Za-z][.,]\d")
 
 
@@ -223,15 +224,17 @@ def is_garbled_number(value: object) -> bool:
     by a sign that looks like an operator but is none that is known (:func:`operator_unknown`)."""
     if not isinstance(value, str):
         return False
-    if operator_unknown(value):
-        return True
     text = split_operator(value)[1]
+    if _unknown_sign(text):  # operator_unknown(value), from the one split of a text seen for the first time
+        return True
     if not text or len(text) > 24:
         return False
     match = _GARBLED_SHAPE.match(text)
-    if not match or not any(ch.isdigit() for ch in match.group(1)):
+    if not match:
         return False
     core = match.group(1)
+    if not _LETTER.search(core) or not any(ch.isdigit() for ch in core):  # every garbled shape has a letter or |
+        return False
     if _CODE_START.match(core):  # a code such as ISO9001, GB50300
         return False
     return bool(_GARBLED_INNER.search(core)) or bool(_LETTER_AT_POINT.search(core))
@@ -391,10 +394,13 @@ def _unknown_sign_number() -> re.Pattern[str]:
 def operator_unknown(value: object) -> bool:
     """``True`` when a value is a number led by a sign that looks like an operator but is none that is known
     (``"≈95%"``, ``"╤90%"``, ``"≥≒90%"``): it cannot be read, so it must not pass as words."""
-    if not isinstance(value, str):
-        return False
-    _, rest = split_operator(value)
-    if not rest or not looks_like_operator(rest[0]):
+    return isinstance(value, str) and _unknown_sign(split_operator(value)[1])
+
+
+def _unknown_sign(rest: str) -> bool:
+    """:func:`operator_unknown` of a text whose :func:`split_operator` rest is ``rest`` (a letter or digit first,
+    as in most texts, is no sign: no call)."""
+    if not rest or rest[0].isalnum() or not looks_like_operator(rest[0]):
         return False
     signs = len(rest) - len(rest.lstrip("".join(ch for ch in set(rest) if looks_like_operator(ch))))
     return bool(_unknown_sign_number().match(rest[signs:])) and len(rest) <= 24
