@@ -108,3 +108,26 @@ def test_garbled_by_hand():
 def test_no_letter_or_digit_looks_like_an_operator():
     """``_unknown_sign`` skips ``looks_like_operator`` for a first character that is a letter or digit."""
     assert not [hex(code) for code in range(0x110000) if chr(code).isalnum() and looks_like_operator(chr(code))]
+
+
+_SPACE_RUNS = re.compile(r"\s+")
+#: Every character ``\s`` or ``str.split`` treats as a blank, and some that neither does.
+_BLANKS = [chr(code) for code in range(0x3100) if chr(code).isspace() or _SPACE_RUNS.fullmatch(chr(code))]
+
+
+@settings(max_examples=3000)
+@given(value=st.lists(st.sampled_from(_BLANKS + ["a", "指标", "１０", "\u200b", "\ufeff", "x"]), max_size=10).map("".join)
+       | st.text(max_size=20))
+def test_normalize_joins_blanks_as_the_pattern_did(value):
+    import unicodedata
+
+    from xltools.core.parse import _normalize
+
+    assert _normalize(value) == _SPACE_RUNS.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+
+
+def test_normalize_by_hand():
+    from xltools.core.parse import _normalize
+
+    assert _normalize("  ≥ 95\u3000%\n\t以上 ") == "≥ 95 % 以上" and _normalize(12.0) == "12" and _normalize(None) == ""
+    assert len(_BLANKS) > 20  # the blanks above are found (\u3000, \xa0, \u2028 …)

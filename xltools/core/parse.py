@@ -55,8 +55,6 @@ class Number:
         return self.value is not None
 
 
-_SPACES = re.compile(r"\s+")
-
 #: Texts up to this length are memoised by the pure text functions of the core (a form's texts repeat
 #: within it and across a district's forms); a longer one is computed each time, so no cache ever holds
 #: a long text.
@@ -137,7 +135,7 @@ def _normalize(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    return " ".join(unicodedata.normalize("NFKC", str(value)).split())  # as _SPACES.sub(" ", …).strip(): one space
 
 
 #: :func:`_normalize`, memoised: the same texts are normalised many times per form (the hottest memo).
@@ -169,8 +167,9 @@ _TRAILING_MARKS = re.compile(r"[。.，,；;！!]+$")
 _ZEROS = re.compile(r"0+(?:\.0+)?")
 
 
-@memoise_text
 def _placeholder_key(value: object) -> str | None:
+    """What a placeholder test compares (not memoised itself: :func:`is_placeholder` and :func:`is_inapplicable`
+    are, and a text seen for the first time is asked only the first under the default policy)."""
     if value is None or isinstance(value, bool):
         return None
     if _is_real(value):
