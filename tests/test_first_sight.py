@@ -131,3 +131,26 @@ def test_normalize_by_hand():
 
     assert _normalize("  ≥ 95\u3000%\n\t以上 ") == "≥ 95 % 以上" and _normalize(12.0) == "12" and _normalize(None) == ""
     assert len(_BLANKS) > 20  # the blanks above are found (\u3000, \xa0, \u2028 …)
+
+
+TIME_TEXTS = st.lists(st.sampled_from(PIECES + ["月", "季度", "年", "底", "末", "内", "前", "日", "第三", "上半年", "2021",
+                                                "次年", "-", ".", "/", "10", "30", "已于", "完成", "份", "下旬"]),
+                      max_size=7).map("".join) | st.text(max_size=12)
+
+
+@settings(max_examples=3000)
+@given(text=TIME_TEXTS)
+def test_a_text_without_a_time_mark_is_no_time(text):
+    from xltools.core.timepoint import _parse_short, _parse_text
+
+    expected = None if not text or len(text) > 30 else _parse_short.__wrapped__(text)
+    assert _parse_text(text) == expected
+
+
+def test_times_by_hand():
+    from xltools.core.timepoint import parse_time
+
+    for text in ("12月底前", "2021-10-15", "2021.10.15", "第三季度", "年底前", "2022年4月完成", "上半年", "2021年度"):
+        assert parse_time(text) is not None, text
+    for text in ("95%", "≥90%", "100", "优", "12个"):
+        assert parse_time(text) is None, text
