@@ -154,3 +154,14 @@ def test_times_by_hand():
         assert parse_time(text) is not None, text
     for text in ("95%", "≥90%", "100", "优", "12个"):
         assert parse_time(text) is None, text
+
+
+def test_full_marks_keeps_cell_types_apart():
+    """The full-marks test is remembered per pair of cells as typed: ``True`` (not a number) never answers for ``1``."""
+    from xltools.district.review import _full_marks
+
+    _full_marks.cache_clear()
+    assert _full_marks(1, 1) and _full_marks(1.0, 1) and _full_marks("10", 10.0)  # a number typed as text counts
+    assert not _full_marks(True, 1) and not _full_marks(1, True) and _full_marks(1, 1)
+    assert not _full_marks(0, 0) and not _full_marks(-0.0, 0.0) and not _full_marks(9.5, 10)
+    assert not _full_marks(float("nan"), float("nan")) and not _full_marks(None, 10) and not _full_marks("无", 10)
