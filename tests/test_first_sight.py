@@ -165,3 +165,33 @@ def test_full_marks_keeps_cell_types_apart():
     assert not _full_marks(True, 1) and not _full_marks(1, True) and _full_marks(1, 1)
     assert not _full_marks(0, 0) and not _full_marks(-0.0, 0.0) and not _full_marks(9.5, 10)
     assert not _full_marks(float("nan"), float("nan")) and not _full_marks(None, 10) and not _full_marks("无", 10)
+
+
+def test_a_finding_is_still_a_frozen_dataclass():
+    """Finding's own __init__ (fields written once, not through object.__setattr__) keeps everything the dataclass gave."""
+    import dataclasses
+    import pickle
+
+    import pytest
+
+    from xltools.core.drift import DriftFinding
+    from xltools.core.findings import Finding
+
+    made = Finding("required-missing", "error", "year", "「年度」未填写。请填写该项")
+    named = Finding(code="required-missing", severity="error", field="year", message="「年度」未填写。请填写该项", cell=None)
+    assert made == named and hash(made) == hash(named) and made.cell is None
+    placed = made.at_cell("C4")
+    assert placed.cell == "C4" and placed != made and dataclasses.replace(made, cell="C4") == placed
+    assert pickle.loads(pickle.dumps(placed)) == placed and dataclasses.asdict(placed)["cell"] == "C4"
+    assert [f.name for f in dataclasses.fields(Finding)] == ["code", "severity", "field", "message", "cell"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.code = "other"  # type: ignore[misc]
+    drift = DriftFinding("target-lowered", "warning", "indicators[0].target", "m", None, "指标", "95%", "90%")
+    assert drift.at_cell("E12").cell == "E12" and drift.at_cell("E12").approved == "95%"
+
+
+def test_field_labels_by_hand():
+    from xltools.core.fields import field_label
+
+    assert field_label("indicators[2].score") == "第3条绩效指标·得分" and field_label("indicators[2].score") == "第3条绩效指标·得分"
+    assert field_label("funds.fiscal.executed") == "当年财政拨款·全年执行数" and field_label("year") == "年度"
