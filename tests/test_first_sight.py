@@ -195,3 +195,22 @@ def test_field_labels_by_hand():
 
     assert field_label("indicators[2].score") == "第3条绩效指标·得分" and field_label("indicators[2].score") == "第3条绩效指标·得分"
     assert field_label("funds.fiscal.executed") == "当年财政拨款·全年执行数" and field_label("year") == "年度"
+
+
+def test_numbers_and_quantities_are_still_frozen_dataclasses():
+    import dataclasses
+    import pickle
+
+    import pytest
+
+    from xltools.core.parse import Number, parse_number
+    from xltools.core.quantity import Quantity, parse_quantity
+
+    assert parse_number("6.6296万") == Number("text", 6.6296, "6.6296万") == Number(kind="text", value=6.6296, raw="6.6296万")
+    assert Number("empty") == Number("empty", None, None) and hash(Number("empty")) == hash(Number("empty", None, None))
+    assert parse_quantity("≥95%") == Quantity(">=", 95.0, "%") == Quantity(comparator=">=", value=95.0, unit="%")
+    assert parse_quantity("≤10天").direction == "reverse" and dataclasses.replace(Quantity(None, 1.0, ""), unit="个").unit == "个"
+    assert pickle.loads(pickle.dumps(Quantity("=", 3.0, "次"))) == Quantity("=", 3.0, "次")
+    for frozen, name in ((Number("number", 1.0, 1.0), "value"), (Quantity(None, 1.0, ""), "value")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(frozen, name, 2.0)

@@ -38,7 +38,7 @@ __all__ = [
 NumberKind = Literal["empty", "number", "text", "invalid"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Number:
     """A parsed numeric cell.
 
@@ -49,6 +49,12 @@ class Number:
     kind: NumberKind
     value: float | None = None
     raw: object = None
+
+    def __init__(self, kind: NumberKind, value: float | None = None, raw: object = None) -> None:
+        # frozen: each field written once into the instance (the generated __init__ goes through object.__setattr__
+        # per field, ~3× the cost; a number or text seen for the first time makes one)
+        values = self.__dict__
+        values["kind"], values["value"], values["raw"] = kind, value, raw
 
     @property
     def ok(self) -> bool:
