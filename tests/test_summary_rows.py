@@ -264,3 +264,29 @@ def test_rows_passing_one_formats_list_write_what_xlsxwriter_writes(tmp_path: Pa
         with zipfile.ZipFile(path) as done:
             sheets.append(done.read("xl/worksheets/sheet1.xml"))
     assert sheets[0] == sheets[1]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=_memo_rows(), heights=st.lists(st.sampled_from([None, 15.5, 29.0]), min_size=24, max_size=24))
+@example(rows=[[0, "甲", 2.5]] * 2 + [[-0.0, "甲", Decimal("2.5")], [1, "", None], [True, "甲", 2.5]], heights=[None] * 24)
+def test_a_renderer_s_utf8_rows_are_its_text_rows_encoded(tmp_path: Path, rows: list[list[object]],
+                                                          heights: list[float | None]) -> None:
+    """A renderer keeps its memoised cells as UTF-8 and joins rows of known cells as bytes: its file is what the same
+    rows rendered as text give, encoded (links left out: a renderer refuses them)."""
+    import io
+
+    from xltools.district.rowstream import RowRenderer
+
+    book = xlsxwriter.Workbook(io.BytesIO())
+    plain, number = book.add_format({"border": 1}), book.add_format({"num_format": "0.00"})
+    names = {plain: "plain", number: "number"}
+    formats = [plain, number, plain, number, plain]
+    encoded = RowRenderer(str(tmp_path / "encoded.xml"), names, {})
+    text = RowRenderer(str(tmp_path / "text.xml"), names, {})
+    text._encoded = False  # its rows come back as str and are encoded when written
+    for row, (values, height) in enumerate(zip(rows, heights)):
+        values = [value for value in values if not isinstance(value, Link)]
+        encoded.append_values(row, values, formats, height)
+        text.append_values(row, values, formats, height)
+    encoded.done(), text.done()
+    assert (tmp_path / "encoded.xml").read_bytes() == (tmp_path / "text.xml").read_bytes()
