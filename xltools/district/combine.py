@@ -39,7 +39,8 @@ from xltools.district.process import LIMITS, process_file, use_targets
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.review_options import ReviewOptions
-from xltools.district.store import Store, StoreError, config_fingerprint, store_failure, store_path_for
+from xltools.district.store import Store, config_fingerprint, store_path_for
+from xltools.district.store_errors import StoreError, store_failure
 from xltools.district.workers import Tasks, chunks, killed, pool_processes, quiet_worker, stop_workers
 from xltools.io.files import OutputExistsError, OutputPathError, atomic_output, read_regular, scratch_folder
 from xltools.io.paths import Kind, Paths, is_workbook_with

@@ -28,25 +28,24 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
 ``format`` (both tables) and ``part`` were added within schema version 1: a store made before them gets
 the columns (empty for its old rows) when opened.
 
-Nothing here is ever unpickled: a store is a file on disk and is read as data only.
+Nothing here is ever unpickled: a store is a file on disk and is read as data only. This module writes the store
+(the cache, the rounds, the year and duplicates); :mod:`~xltools.district.store_rounds` reads a round back and
+:mod:`~xltools.district.store_errors` says why a store failed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
-import json
-import os
 import sqlite3
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from xltools.core import Policy
-from xltools.core.errors import UserError, os_reason
-from xltools.district.results import USED_FATES, FileResult, Packed, ProjectRow, dumps_value, loads_value, part_index
-from xltools.district.units import unit_sort_key
+from xltools.core.errors import os_reason
+from xltools.district.results import USED_FATES, FileResult, dumps_value, part_index
+from xltools.district.store_errors import StoreError, db_reason, store_failure
+from xltools.district.store_rounds import PARTS, RoundReader
 
 __all__ = ["Store", "StoreError", "SCHEMA_VERSION", "PARTS", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason", "store_failure"]
 
@@ -84,15 +83,6 @@ CREATE INDEX IF NOT EXISTS files_sha ON files (round, sha256);
 """
 
 _FUTURE_CODES = ("date-in-future",)  # findings that depend on the day of the run
-
-#: Rows of ``files`` an input file may take (the projects of a list workbook): ``seq`` = input order × PARTS +
-#: the project's index, so the round keeps the input order and one file yields many results.
-PARTS = 1 << 20
-
-
-class StoreError(UserError):
-    """The results store cannot be used (not a store, a newer schema, unwritable); message in Chinese."""
-
 
 STORE_NAME = "xltools结果库.sqlite"
 
@@ -133,25 +123,6 @@ _PROJECT_FIELDS = ("year", "unit", "department", "name", "lead", "initial_budget
                    "filled_on")
 
 
-_PLAIN = json.JSONDecoder()  # no hook: every object built in C
-_DATED = '"filled_on":{"d":'
-
-
-def _project_from(head: str, indicators: bytes, details: str) -> tuple[ProjectRow, dict | None]:
-    """The project of a stored result and its risk facts. A head whose only tagged value (a date, a time) is its
-    填写日期 is decoded without :func:`loads_value`'s hook, 填写日期 made a date after."""
-    dated = _DATED in head
-    fields = _PLAIN.decode(head) if head.count('{"d":') + head.count('{"t":') + head.count('{"h":') == dated else None
-    if fields is not None and dated and isinstance(fields.get("filled_on"), dict):
-        fields["filled_on"] = dt.date.fromisoformat(fields["filled_on"]["d"])
-    elif fields is None or dated:  # other tagged values (or the date's key not the head's own): the hook's way
-        fields = loads_value(head)
-    assert isinstance(fields, dict)
-    risk = fields.pop("risk", None)
-    # indicators and details stay packed (JSON) until a sheet asks for them
-    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=Packed(details)), risk  # type: ignore[arg-type]
-
-
 # --- the store -------------------------------------------------------------------------------------
 
 #: A file's row of a round from its stored result (each project's of a list: its index added to ``seq``, its
@@ -160,12 +131,11 @@ _REUSED = ("SELECT ?, ? + CASE WHEN length(sha256) > 65 THEN CAST(substr(sha256,
            "? || part, sha256, config, ?, ?, fate, reason, 1, unit, name, year, filled_on, self_total, review_total, "
            "grade, errors, warnings, ?, format FROM results")
 
-_FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, "
-                 "r.project, r.indicators, r.details, r.packed_findings, f.format, f.source")
 
-
-class Store:
-    """One open results store (a context manager; commits on close)."""
+class Store(RoundReader):
+    """One open results store (a context manager; commits on close). Reading a round back is
+    :class:`~xltools.district.store_rounds.RoundReader`'s; the store's failures in Chinese are
+    :mod:`~xltools.district.store_errors`'."""
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
@@ -365,134 +335,3 @@ class Store:
             "|| '同一项目共 ' || r.n || ' 个文件，采用本文件（填写日期最新）' FROM ranked r WHERE r.seq=files.seq) "
             "WHERE round=? AND seq IN (SELECT seq FROM ranked WHERE n > 1 AND rank = 1)", (round_id,))
         db.execute("DROP TABLE temp.ranked")
-
-    # --- reading a round back ---
-
-    def files(self, round_id: int, *, used: bool = False, batch: int = 0) -> Iterator[FileResult]:
-        """The round's files in input order, or (``used``) its summarised projects by unit, name, path. With ``batch``,
-        read ``batch`` rows a query, so that no read holds the store's lock for long (another process reads)."""
-        if used:  # the order is worked out on the keys alone: sorting the joined rows would copy every blob
-            self.rank_units(round_id)
-            self.db.execute("DROP TABLE IF EXISTS temp.used_order")
-            self.db.execute("CREATE TEMP TABLE used_order (pos INTEGER PRIMARY KEY, seq INTEGER NOT NULL)")
-            self.db.execute(
-                "INSERT INTO temp.used_order SELECT ROW_NUMBER() OVER (ORDER BY u.rank, f.name, f.path), f.seq "
-                "FROM files f LEFT JOIN temp.unit_rank u ON u.unit=f.unit WHERE f.round=? "
-                "AND f.fate IN ('ok','tampered','other-layout')", (round_id,))
-            query = (f"SELECT o.pos, {_FILE_COLUMNS} FROM temp.used_order o JOIN files f ON f.round=? AND f.seq=o.seq "
-                     "LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config WHERE o.pos > ? ORDER BY o.pos")
-        else:
-            query = (f"SELECT f.seq, {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 "
-                     "AND r.config=f.config WHERE f.round=? AND f.seq > ? ORDER BY f.seq")
-        if batch:  # the temporary tables made: no transaction left open (it would keep the store's lock)
-            self.db.commit()
-        after, more = -1, True
-        while more:
-            rows = self.db.execute(f"{query} LIMIT {batch}", (round_id, after)).fetchall() if batch else \
-                self.db.execute(query, (round_id, after))
-            for after, path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, fmt, \
-                    source in rows:
-                result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt, source=source)
-                if head is not None:
-                    result.project, result.risk = _project_from(head, indicators, details)
-                if findings and findings != "[]":
-                    result.findings = Packed(findings)  # type: ignore[assignment]
-                yield result
-            more = bool(batch) and len(rows) == batch  # type: ignore[arg-type]
-
-    def rank_units(self, round_id: int) -> None:
-        """``temp.unit_rank(unit, rank)``: the round's 实施单位 in the district's order (:func:`unit_sort_key`)."""
-        units = [row[0] for row in self.db.execute("SELECT DISTINCT unit FROM files WHERE round=? AND unit IS NOT NULL",
-                                                   (round_id,))]
-        self.db.execute("DROP TABLE IF EXISTS temp.unit_rank")
-        self.db.execute("CREATE TEMP TABLE unit_rank (unit TEXT PRIMARY KEY, rank INTEGER)")
-        self.db.executemany("INSERT INTO temp.unit_rank VALUES (?, ?)",
-                            [(unit, rank) for rank, unit in enumerate(sorted(units, key=unit_sort_key))])
-
-    def counts(self, round_id: int) -> dict[str, int]:
-        return dict(self.db.execute("SELECT fate, COUNT(*) FROM files WHERE round=? GROUP BY fate", (round_id,)))
-
-    def totals(self, round_id: int) -> tuple[int, int, int, int, int]:
-        """(projects, errors, warnings, read, reused) of a round (a list workbook is one file read or reused)."""
-        row = self.db.execute(
-            "SELECT SUM(fate IN ('ok','tampered','other-layout')), SUM(CASE WHEN fate IN ('ok','tampered','other-layout') THEN errors END), "
-            "SUM(CASE WHEN fate IN ('ok','tampered','other-layout') THEN warnings END), "
-            f"SUM(sha256 != '' AND NOT reused AND seq % {PARTS} = 0), SUM(reused AND seq % {PARTS} = 0) "
-            "FROM files WHERE round=?", (round_id,)).fetchone()
-        return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
-
-    def ok_with_errors(self, round_id: int) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM files WHERE round=? AND fate='ok' AND errors > 0",
-                                   (round_id,)).fetchone()[0])
-
-
-#: SQLite's primary result codes for a disk that is full, read-only, failing, or a file it cannot open.
-_SQLITE_FULL, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN = 13, 8, 10, 14
-
-
-def _probe(folder: Path) -> OSError | None:
-    """What the operating system says when a small file is written in ``folder`` (``None``: it can be)."""
-    try:
-        with tempfile.TemporaryFile(dir=folder) as handle:
-            handle.write(b"\0" * 65536)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as exc:
-        return exc
-    return None
-
-
-def store_failure(path: Path, exc: sqlite3.DatabaseError, *, opening: bool = False) -> str:
-    """The Chinese message for a store that failed: a disk's fault as for any output, else SQLite's reason."""
-    disk = _disk_reason(exc, path)
-    if disk is not None:
-        return f"无法写入结果库 {path}：{disk}"
-    if opening:
-        return f"结果库 {path} 无法使用（{db_reason(exc)}）；请用 --store 另指定一个结果库文件名（该文件不会被改动）"
-    return f"结果库 {path} 读写失败（{db_reason(exc)}）；请稍后重试，或换一个结果库文件（--store）"
-
-
-def _disk_reason(exc: sqlite3.DatabaseError, path: Path | None) -> str | None:
-    """A full, read-only or failing disk (or a file SQLite cannot open) named as the operating system names
-    it for any output (:func:`os_reason`), by probing the store's folder; ``None`` when it is not the disk."""
-    code = _code(exc)
-    if code == _SQLITE_FULL:
-        return os_reason(OSError(errno.ENOSPC, ""))
-    if code in (_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN) and path is not None:
-        error = _probe(path.parent)
-        if error is not None:
-            return os_reason(error)
-    if code == _SQLITE_READONLY:
-        return "文件只读，请检查文件权限或换一个位置"
-    return None
-
-
-#: SQLite's messages for the result codes above (Python 3.10 has no ``sqlite_errorcode``).
-_CODE_TEXTS = (("disk is full", _SQLITE_FULL), ("readonly", _SQLITE_READONLY), ("disk i/o error", _SQLITE_IOERR),
-               ("unable to open", _SQLITE_CANTOPEN))
-
-
-def _code(exc: sqlite3.DatabaseError) -> int:
-    """SQLite's primary result code of ``exc`` (from its message where Python does not give it)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return int(code) & 0xFF
-    text = str(exc).lower()
-    return next((value for needle, value in _CODE_TEXTS if needle in text), 0)
-
-
-def db_reason(exc: sqlite3.DatabaseError, path: Path | None = None) -> str:
-    """SQLite's error, in Chinese (the disk's reason first, see :func:`_disk_reason`)."""
-    disk = _disk_reason(exc, path)
-    if disk is not None:
-        return disk
-    text = str(exc)
-    if "not a database" in text:
-        return "不是 SQLite 数据库文件"
-    if "locked" in text:
-        return "正被另一个程序使用"
-    if "readonly" in text or "read-only" in text:
-        return "文件只读"
-    if "malformed" in text:
-        return "文件已损坏"
-    return "数据库出错"
