@@ -23,7 +23,6 @@ from xltools.district.review import (
     SHARED_TEXT_MIN,
     Shared,
     draw_sample,
-    risk_facts,
     risk_flags,
 )
 from xltools.district.printing import header_label
@@ -112,7 +111,8 @@ def _row_height(texts: list[tuple[object, float]]) -> float | None:
 # --- 复核重点 ------------------------------------------------------------------------------------
 
 def _score(store: Store, round_id: int) -> DriftRows:
-    """Flag every summarised project (into ``temp.risk``); the round's 目标偏离 rows."""
+    """Flag every summarised project (into ``temp.risk``); the round's 目标偏离 rows. Two passes over the round's
+    stored risk facts (their own columns: no project is decoded), in SQL where they can be."""
     db = store.db
     db.executescript("""
         DROP TABLE IF EXISTS temp.texts; DROP TABLE IF EXISTS temp.sets; DROP TABLE IF EXISTS temp.risk;
@@ -121,17 +121,15 @@ def _score(store: Store, round_id: int) -> DriftRows:
         CREATE TEMP TABLE risk (path TEXT PRIMARY KEY, unit TEXT, name TEXT, total REAL, rate REAL, fate TEXT,
                                 score INTEGER, titles TEXT, reasons TEXT);
     """)
+    store.rank_units(round_id)  # temp.unit_rank: 复核重点's and 目标偏离's order
     drift = DriftRows(db)
-    for result in store.files(round_id, used=True):  # first pass: what the round shares
-        if result.risk and result.risk.get("drift"):
-            drift.add(result)
-        p = result.project
-        assert p is not None
-        facts = result.risk if result.risk is not None else risk_facts(p)
-        db.executemany("INSERT INTO temp.texts VALUES (?, ?)", [(t, result.path) for t in facts["texts"]])
-        signature = facts["signature"]
+    # first pass: what the round shares (the signatures copied by SQL; texts and drift where a project has them)
+    for path, unit, name, texts, signature, rows in store.shared_facts(round_id, "temp.sets"):
+        if rows:
+            drift.add(path, unit, name, rows)
+        db.executemany("INSERT INTO temp.texts VALUES (?, ?)", [(t, path) for t in texts])
         if signature:
-            db.execute("INSERT INTO temp.sets VALUES (?, ?)", (signature, p.unit))
+            db.execute("INSERT INTO temp.sets VALUES (?, ?)", (signature, unit))
     # what is shared, as small lookups: texts in SHARED_TEXT_MIN projects or more, indicator sets in two
     # units or more, projects with more than one version (a round's boilerplate, not its every project)
     texts = dict(db.execute("SELECT text, COUNT(DISTINCT path) n FROM temp.texts GROUP BY text HAVING n >= ?",
@@ -143,17 +141,19 @@ def _score(store: Store, round_id: int) -> DriftRows:
     versions = {tuple(row[:3]): row[3] for row in db.execute(
         "SELECT unit, name, year, COUNT(*) n FROM files WHERE round=? AND fate IN ('ok','tampered','superseded') "
         "GROUP BY unit, name, year HAVING n > 1", (round_id,))}
-    for result in store.files(round_id, used=True):  # second pass: the flags
-        p = result.project
-        assert p is not None
+    rows: list[tuple[object, ...]] = []
+    for path, unit, name, year, total, rate, fate, facts in store.flag_facts(round_id):  # second pass: the flags
         shared = Shared(text_projects=lambda text: texts.get(text, 1),
-                        set_units=lambda sig, unit=p.unit: len(sets.get(sig, set()) - {unit}))
-        hits = risk_flags(p, fate=result.fate, versions=versions.get((p.unit, p.name, p.year), 1), shared=shared,
-                          facts=result.risk)
-        db.execute("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)",
-                   (result.path, p.unit, p.name, p.review_total, p.execution_rate, result.fate,
-                    sum(h.weight for h in hits), "、".join(FLAGS[h.code].title for h in hits),
-                    "\n".join(f"{n}. {h.reason}" for n, h in enumerate(hits, start=1))))
+                        set_units=lambda sig, unit=unit: len(sets.get(sig, set()) - {unit}))
+        hits = risk_flags(None, fate=fate, versions=versions.get((unit, name, year), 1), shared=shared,
+                          facts=facts)
+        rows.append((path, unit, name, total, rate, fate, sum(h.weight for h in hits),
+                     "、".join(FLAGS[h.code].title for h in hits),
+                     "\n".join(f"{n}. {h.reason}" for n, h in enumerate(hits, start=1))))
+        if len(rows) >= 500:  # a few hundred rows a statement: nothing per project held
+            db.executemany("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            rows.clear()
+    db.executemany("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)", rows)
     return drift
 
 
@@ -266,10 +266,7 @@ def _same_project(store: Store, old: tuple[str, str], new: tuple[str, str]) -> b
     """Whether a project of a list workbook, stored as (key, config) in each round, was judged alike in both
     (its rows unchanged while other rows of the list changed, so its file's hash did): the same project,
     indicators, details and findings."""
-    if "#" not in new[0]:
-        return False
-    query = "SELECT project, indicators, details, packed_findings FROM results WHERE sha256=? AND config=?"
-    return store.db.execute(query, old).fetchone() == store.db.execute(query, new).fetchone()
+    return "#" in new[0] and store.same_content(old, new, findings=True)
 
 
 def _sentence(place: str, code: str, message: str) -> str:

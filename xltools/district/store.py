@@ -10,14 +10,18 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
 - ``meta(key, value)``: ``schema_version``.
 - ``rounds(id, label, started, finished, summary, year, config)``: one row a run.
 - ``results(sha256, config, today, fate, reason, project, indicators, details, errors, warnings,
-  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings, format, part)``: what
-  judging a file's bytes gave (the cache); a list workbook (many projects) gives one result per project,
-  keyed ``<sha256>#<n>`` (:func:`~xltools.district.results.part_key`), ``part`` what follows the file's name
-  for that project (``（第3–8行）``). ``config`` fingerprints the program and the policy;
-  ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as
-  ``{"d": "YYYY-MM-DD"}``; ``project`` also holds ``risk``, the project's own risk facts);
+  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings, format, part, risk,
+  risk_texts, risk_signature, drift, execution_rate)``: what judging a file's bytes gave (the cache); a list
+  workbook (many projects) gives one result per project, keyed ``<sha256>#<n>``
+  (:func:`~xltools.district.results.part_key`), ``part`` what follows the file's name for that project
+  (``（第3–8行）``). ``config`` fingerprints the program and the policy;
+  ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as ``{"d": "YYYY-MM-DD"}``);
   ``future`` = 1 when a finding depends on the day of the run (date-in-future); the header columns
   repeat the project's for SQL; ``format`` is what the reader seam found in the file (``xlsx``, ``xls`` …).
+  The project's own risk facts (:func:`~xltools.district.review.risk_facts`) are columns, so a round's review
+  reads them without decoding any project: ``risk`` (JSON ``hits``, ``deviations``, ``named``), ``risk_texts``
+  (JSON list), ``risk_signature``, ``drift`` (JSON rows, empty without drift); ``execution_rate`` repeats the
+  project's. A result stored before these columns has them empty and its facts in ``project`` (key ``risk``).
 - ``findings(sha256, config, n, sheet, cell, code, severity, message)``: the findings of a result.
 - ``files(round, seq, path, sha256, config, size, mtime, fate, reason, reused, unit, name, year,
   filled_on, self_total, review_total, grade, errors, warnings, source, format)``: every input file of a
@@ -25,8 +29,8 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
   year check and duplicates) and its format; ``seq`` is the input order × :data:`PARTS` + the project's
   index in a list workbook (one row per project of a list, ``path`` naming its rows).
 
-``format`` (both tables) and ``part`` were added within schema version 1: a store made before them gets
-the columns (empty for its old rows) when opened.
+``format`` (both tables), ``part`` and the risk facts' columns were added within schema version 1: a store made
+before them gets the columns (empty for its old rows) when opened.
 
 Nothing here is ever unpickled: a store is a file on disk and is read as data only. This module writes the store
 (the cache, the rounds, the year and duplicates); :mod:`~xltools.district.store_rounds` reads a round back and
@@ -67,7 +71,8 @@ CREATE TABLE IF NOT EXISTS results (
     project TEXT, indicators BLOB, details TEXT, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
     future INTEGER NOT NULL, unit TEXT, name TEXT, year TEXT, filled_on TEXT, self_total REAL, review_total REAL,
     grade TEXT, packed_findings TEXT NOT NULL, format TEXT NOT NULL DEFAULT '', part TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (sha256, config));
+    risk TEXT NOT NULL DEFAULT '', risk_texts TEXT NOT NULL DEFAULT '', risk_signature TEXT NOT NULL DEFAULT '',
+    drift TEXT NOT NULL DEFAULT '', execution_rate REAL, PRIMARY KEY (sha256, config));
 CREATE TABLE IF NOT EXISTS findings (
     sha256 TEXT NOT NULL, config TEXT NOT NULL, n INTEGER NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
     code TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (sha256, config, n));
@@ -81,6 +86,10 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_key ON files (round, unit, name, year);
 CREATE INDEX IF NOT EXISTS files_sha ON files (round, sha256);
 """
+
+#: Columns added within schema version 1, in :data:`_SCHEMA`'s order (a store made before them gets them when opened).
+_ADDED = (("results", ("format", "part", "risk", "risk_texts", "risk_signature", "drift", "execution_rate")),
+          ("files", ("format",)))
 
 _FUTURE_CODES = ("date-in-future",)  # findings that depend on the day of the run
 
@@ -102,7 +111,9 @@ def _source_digest() -> str:
     for folder in ("core", "form", "io"):
         for path in sorted((root / folder).glob("*.py")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in ("process.py", "results.py", "review.py"):  # review.py: the risk facts kept with a result
+    # review.py: the risk facts kept with a result; store.py: how a result is stored (a result stored before a change
+    # of its layout is judged again, not reused)
+    for name in ("process.py", "results.py", "review.py", "store.py"):
         digest.update(name.encode() + b"\0" + (root / "district" / name).read_bytes())
     return digest.hexdigest()
 
@@ -121,6 +132,27 @@ def config_fingerprint(policy: Policy | None, targets: str = "") -> str:
 _PROJECT_FIELDS = ("year", "unit", "department", "name", "lead", "initial_budget", "annual_budget", "executed",
                    "execution_rate", "budget_score", "subtotals", "self_total", "review_total", "grade",
                    "filled_on")
+
+
+#: A result into the cache, its columns named (a store that got columns later has them in another order).
+_INSERT_RESULT = ("INSERT OR REPLACE INTO results (sha256, config, today, fate, reason, project, indicators, details, "
+                  "errors, warnings, future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings, "
+                  "format, part, risk, risk_texts, risk_signature, drift, execution_rate) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
+_NO_RISK = ("", "", "", "")
+
+
+def _risk_columns(facts: dict | None) -> tuple[str, str, str, str]:
+    """A project's risk facts as the results store keeps them, in columns of their own (not in the project's head, which
+    every pass over a round decodes): ``risk`` (JSON: ``hits``, ``deviations``, ``named``), ``risk_texts`` (JSON list),
+    ``risk_signature`` and ``drift`` (JSON rows; empty without drift). No facts (not computed): all empty, as in a
+    store made before these columns, and the review works them out from the project."""
+    if facts is None:
+        return _NO_RISK
+    texts, drift = facts["texts"], facts.get("drift")
+    return (dumps_value({"hits": facts["hits"], "deviations": facts["deviations"], "named": facts["named"]}),
+            dumps_value(texts) if texts else "[]", facts["signature"], dumps_value(drift) if drift else "")
 
 
 # --- the store -------------------------------------------------------------------------------------
@@ -155,19 +187,21 @@ class Store(RoundReader):
                 raise StoreError(f"结果库 {path} 的结构版本为 {version}，本程序只认识版本 {SCHEMA_VERSION}；"
                                  "请换一个结果库文件（--store）或升级 xltools")
             else:
-                self._add_format_columns()
+                self._add_columns()
         except sqlite3.DatabaseError as exc:
             raise StoreError(store_failure(path, exc, opening=True)) from exc
         except OSError as exc:
             raise StoreError(f"结果库 {path} 无法打开：{os_reason(exc)}") from exc
 
-    def _add_format_columns(self) -> None:
-        """A store made before the ``format`` (and ``part``) columns: add them (old rows: empty)."""
-        for table, names in (("results", ("format", "part")), ("files", ("format",))):
+    def _add_columns(self) -> None:
+        """A store made before the columns added within schema version 1 (``format``, ``part``, the risk facts'):
+        add them, in the order of :data:`_SCHEMA` (old rows: empty, or NULL)."""
+        for table, names in _ADDED:
             columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
             for name in names:
                 if name not in columns:
-                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
+                    kind = "REAL" if name == "execution_rate" else "TEXT NOT NULL DEFAULT ''"
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self.db.commit()
 
     def _version(self) -> int | None:
@@ -254,15 +288,16 @@ class Store(RoundReader):
             p, errors, warnings = result.project, result.errors, result.warnings
             filled_on = p.filled_on.isoformat() if p and p.filled_on else None
             if result.sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
-                head = dumps_value({**{name: getattr(p, name) for name in _PROJECT_FIELDS},
-                                    "risk": result.risk}) if p is not None else None
+                head = dumps_value({name: getattr(p, name) for name in _PROJECT_FIELDS}) if p is not None else None
+                risk, texts, signature, drift = _risk_columns(result.risk) if p is not None else _NO_RISK
                 future = any(f[2] in _FUTURE_CODES for f in result.findings)
                 results.append((result.sha256, config, day, result.fate, result.reason, head,
                                 p.packed_indicators if p else None, dumps_value(list(p.details)) if p else None,
                                 errors, warnings, int(future), p.unit if p else None, p.name if p else None,
                                 p.year if p else None, filled_on, p.self_total if p else None,
                                 p.review_total if p else None, p.grade if p else None, dumps_value(result.findings),
-                                result.format, result.part))
+                                result.format, result.part, risk, texts, signature, drift,
+                                p.execution_rate if p else None))
                 stale.append((result.sha256, config))
                 findings += [(result.sha256, config, n, *f) for n, f in enumerate(result.findings)]
             files.append((round_id, seq * PARTS + part_index(result.sha256), result.path, result.sha256,
@@ -271,8 +306,7 @@ class Store(RoundReader):
                           filled_on, p.self_total if p else None, p.review_total if p else None,
                           p.grade if p else None, errors, warnings, source, result.format))
         if results:  # a result judged again replaces the stored one and its findings (the same bytes twice: alike)
-            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                results)
+            self.db.executemany(_INSERT_RESULT, results)
             self.db.executemany("DELETE FROM findings WHERE sha256=? AND config=?", stale)
             self.db.executemany("INSERT OR REPLACE INTO findings VALUES (?,?,?,?,?,?,?,?)", findings)
         self.db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files)

@@ -244,13 +244,6 @@ def verdicts_of_round(store: Store, round_id: int) -> list[Verdict]:
         f"SELECT {_VERDICT_COLUMNS} FROM verdicts v WHERE v.round=? ORDER BY v.unit, v.name, v.path", (round_id,))]
 
 
-def _same_content(store: Store, old: tuple[str, str], new: tuple[str, str]) -> bool:
-    """Whether two stored results hold the same form content (project, indicators, other fields)."""
-    query = "SELECT project, indicators, details FROM results WHERE sha256=? AND config=?"
-    before, after = store.db.execute(query, old).fetchone(), store.db.execute(query, new).fetchone()
-    return before is not None and after is not None and tuple(before) == tuple(after)
-
-
 def _iter_outcomes(store: Store, round_id: int) -> Iterator[Outcome]:
     rows = store.db.execute(
         f"SELECT f.path, f.unit, f.name, f.year, f.review_total, f.sha256, f.config, v.sha256, v.config, "
@@ -265,7 +258,7 @@ def _iter_outcomes(store: Store, round_id: int) -> Iterator[Outcome]:
             continue
         seen = _verdict(verdict)
         same_file = v_sha == sha
-        same = same_file or _same_content(store, (v_sha, v_config), (sha, config))
+        same = same_file or store.same_content((v_sha, v_config), (sha, config))
         if seen.action == "通过":
             status = PASSED if same else PENDING
         elif seen.action in RETURN_ACTIONS:
