@@ -131,6 +131,12 @@ class ReviewBook:
         db.execute("DROP TABLE IF EXISTS temp.outcomes")
         db.execute("CREATE TEMP TABLE outcomes (path TEXT PRIMARY KEY, status TEXT NOT NULL, final REAL)")
         counts = dict.fromkeys(STATUSES, 0)
+        if db.execute("SELECT 1 FROM verdicts WHERE round <= ? LIMIT 1", (self.round_id,)).fetchone() is None:
+            # no verdict on this round or an earlier one: every project is 待复核 (no outcome worked out one by one)
+            counts[PENDING] = db.execute("SELECT COUNT(*) FROM files WHERE round=? AND fate IN "
+                                         "('ok','tampered','other-layout')", (self.round_id,)).fetchone()[0]
+            self._counts = counts
+            return
         rows: list[tuple[str, str, float | None]] = []
         for outcome in _iter_outcomes(self.store, self.round_id):
             counts[outcome.status] += 1
