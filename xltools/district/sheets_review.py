@@ -142,11 +142,13 @@ def _score(store: Store, round_id: int) -> DriftRows:
         "SELECT unit, name, year, COUNT(*) n FROM files WHERE round=? AND fate IN ('ok','tampered','superseded') "
         "GROUP BY unit, name, year HAVING n > 1", (round_id,))}
     rows: list[tuple[object, ...]] = []
+    shared: dict[str, Shared] = {}  # what the round shares, as seen from each unit (a district has a few dozen)
     for path, unit, name, year, total, rate, fate, facts in store.flag_facts(round_id):  # second pass: the flags
-        shared = Shared(text_projects=lambda text: texts.get(text, 1),
-                        set_units=lambda sig, unit=unit: len(sets.get(sig, set()) - {unit}))
-        hits = risk_flags(None, fate=fate, versions=versions.get((unit, name, year), 1), shared=shared,
-                          facts=facts)
+        seen = shared.get(unit)
+        if seen is None:
+            seen = shared[unit] = Shared(text_projects=lambda text: texts.get(text, 1),
+                                         set_units=lambda sig, unit=unit: len(sets.get(sig, set()) - {unit}))
+        hits = risk_flags(None, fate=fate, versions=versions.get((unit, name, year), 1), shared=seen, facts=facts)
         rows.append((path, unit, name, total, rate, fate, sum(h.weight for h in hits),
                      "、".join(FLAGS[h.code].title for h in hits),
                      "\n".join(f"{n}. {h.reason}" for n, h in enumerate(hits, start=1))))
@@ -164,6 +166,15 @@ _RISK_HEADERS = (("序号", 6), ("风险分", 7), ("实施单位", 14), ("项目
 _RISK_PRINTED = (*_RISK_HEADERS[:7], ("原因", 45), *_RISK_HEADERS[8:], STATUS_HEADERS[0])
 
 
+def _risk_height(texts: tuple[object, str, str, str], widths: tuple[float, ...]) -> float | None:
+    """:func:`_row_height` of a 复核重点 row: its four wrapped texts (项目名称, 风险标记, 原因, 来源文件) in their widths."""
+    lines = 1
+    for text, width in zip(texts, widths):
+        if isinstance(text, str) and text:
+            lines = max(lines, text_lines(text, width))
+    return 13.5 * min(lines, 15) + 2 if lines > 1 else None
+
+
 def _write_risks(book: xlsxwriter.Workbook, fmt: Formats, store: Store, review: ReviewBook | None) -> None:
     ws = book.add_worksheet("复核重点", worksheet_class=_RowStream)
     printed = _RISK_HEADERS if review is None else _RISK_PRINTED
@@ -178,7 +189,7 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: Formats, store: Store, review: 
         formats += [fmt.center, fmt.score, *fmt.reviewer]
         review.sheet(ws.name, len(_RISK_HEADERS) + len(STATUS_HEADERS), len(headers))
         review.record(ws.name, 0, "", [header_label(text, width) for text, width in headers])
-    row = 0
+    row, widths = 0, tuple(headers[col][1] for col in (3, 6, 7, 9))  # the columns whose texts wrap
     for row, (path, unit, name, total, rate, fate, score, titles, reasons) in enumerate(store.db.execute(
             "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
             "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
@@ -187,8 +198,7 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: Formats, store: Store, review: 
             cells += status_cells(review.outcome(path), total)
             review.record(ws.name, row, path, cells)
             cells += (None,) * len(REVIEWER_HEADERS)
-        ws.append_values(row, cells, formats,
-                         _row_height([(cells[col], headers[col][1]) for col in (3, 6, 7, 9)]))
+        ws.append_values(row, cells, formats, _risk_height((name, titles, reasons, path), widths))
     finish(ws, headers, row)
     if review is not None:
         ws.print_area(0, 0, max(row, 1), len(printed) - 1)

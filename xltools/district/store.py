@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,6 +133,8 @@ def config_fingerprint(policy: Policy | None, targets: str = "") -> str:
 _PROJECT_FIELDS = ("year", "unit", "department", "name", "lead", "initial_budget", "annual_budget", "executed",
                    "execution_rate", "budget_score", "subtotals", "self_total", "review_total", "grade",
                    "filled_on")
+_HEAD = operator.attrgetter(*_PROJECT_FIELDS)  # a project's head, as a tuple of those fields
+_NO_HEADER = (None,) * 7  # the header columns of a file without a project
 
 
 #: A result into the cache, its columns named (a store that got columns later has them in another order).
@@ -285,26 +288,27 @@ class Store(RoundReader):
         """:meth:`add` for several files ((seq, result, source) each), each statement run once for all of them."""
         day, results, stale, findings, files = today.isoformat(), [], [], [], []
         for seq, result, source in items:
-            p, errors, warnings = result.project, result.errors, result.warnings
-            filled_on = p.filled_on.isoformat() if p and p.filled_on else None
-            if result.sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
-                head = dumps_value({name: getattr(p, name) for name in _PROJECT_FIELDS}) if p is not None else None
-                risk, texts, signature, drift = _risk_columns(result.risk) if p is not None else _NO_RISK
-                future = any(f[2] in _FUTURE_CODES for f in result.findings)
-                results.append((result.sha256, config, day, result.fate, result.reason, head,
-                                p.packed_indicators if p else None, dumps_value(list(p.details)) if p else None,
-                                errors, warnings, int(future), p.unit if p else None, p.name if p else None,
-                                p.year if p else None, filled_on, p.self_total if p else None,
-                                p.review_total if p else None, p.grade if p else None, dumps_value(result.findings),
-                                result.format, result.part, risk, texts, signature, drift,
-                                p.execution_rate if p else None))
-                stale.append((result.sha256, config))
-                findings += [(result.sha256, config, n, *f) for n, f in enumerate(result.findings)]
-            files.append((round_id, seq * PARTS + part_index(result.sha256), result.path, result.sha256,
-                          config if result.sha256 else "", result.size, result.mtime, result.fate, result.reason,
-                          int(result.reused), p.unit if p else None, p.name if p else None, p.year if p else None,
-                          filled_on, p.self_total if p else None, p.review_total if p else None,
-                          p.grade if p else None, errors, warnings, source, result.format))
+            p, sha256, errors, warnings = result.project, result.sha256, result.errors, result.warnings
+            # the header columns both tables repeat: unit, name, year, filled_on, self_total, review_total, grade
+            header = _NO_HEADER if p is None else (p.unit, p.name, p.year, p.filled_on.isoformat() if p.filled_on else None,
+                                                   p.self_total, p.review_total, p.grade)
+            if sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
+                future = int(any(f[2] in _FUTURE_CODES for f in result.findings))
+                if p is None:
+                    project = (None, None, None)
+                    risk, texts, signature, drift = _NO_RISK
+                else:
+                    project = (dumps_value(dict(zip(_PROJECT_FIELDS, _HEAD(p)))), p.packed_indicators,
+                               dumps_value(list(p.details)))
+                    risk, texts, signature, drift = _risk_columns(result.risk)
+                results.append((sha256, config, day, result.fate, result.reason, *project, errors, warnings, future,
+                                *header, dumps_value(result.findings), result.format, result.part, risk, texts,
+                                signature, drift, p.execution_rate if p is not None else None))
+                stale.append((sha256, config))
+                findings += [(sha256, config, n, *f) for n, f in enumerate(result.findings)]
+            files.append((round_id, seq * PARTS + part_index(sha256), result.path, sha256, config if sha256 else "",
+                          result.size, result.mtime, result.fate, result.reason, int(result.reused), *header, errors,
+                          warnings, source, result.format))
         if results:  # a result judged again replaces the stored one and its findings (the same bytes twice: alike)
             self.db.executemany(_INSERT_RESULT, results)
             self.db.executemany("DELETE FROM findings WHERE sha256=? AND config=?", stale)
