@@ -95,7 +95,9 @@ def cell_text(value: object) -> str:
 
 def row_digest(values: Iterable[object]) -> str:
     """The digest of a row's locked cells (trailing blanks ignored)."""
-    texts = [v if type(v) is str and v[:1] != "=" else cell_text(v) for v in values]  # most cells: a text, no call
+    # most cells, without a call: a text (no formula), a number (as cell_text writes it), a blank
+    texts = [v if (kind := type(v)) is str and v[:1] != "=" else f"{v:.6f}" if kind is float or kind is int else
+             "" if v is None else cell_text(v) for v in values]
     while texts and texts[-1] == "":
         texts.pop()
     return hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:24]
