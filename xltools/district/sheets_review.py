@@ -124,12 +124,17 @@ def _score(store: Store, round_id: int) -> DriftRows:
     store.rank_units(round_id)  # temp.unit_rank: 复核重点's and 目标偏离's order
     drift = DriftRows(db)
     # first pass: what the round shares (the signatures copied by SQL; texts and drift where a project has them)
+    shared: list[tuple[str, str]] = []  # (text, path) pairs, inserted a few thousand at a time
     for path, unit, name, texts, signature, rows in store.shared_facts(round_id, "temp.sets"):
         if rows:
             drift.add(path, unit, name, rows)
-        db.executemany("INSERT INTO temp.texts VALUES (?, ?)", [(t, path) for t in texts])
+        shared += [(t, path) for t in texts]
+        if len(shared) >= 2000:
+            db.executemany("INSERT INTO temp.texts VALUES (?, ?)", shared)
+            shared.clear()
         if signature:
             db.execute("INSERT INTO temp.sets VALUES (?, ?)", (signature, unit))
+    db.executemany("INSERT INTO temp.texts VALUES (?, ?)", shared)
     # what is shared, as small lookups: texts in SHARED_TEXT_MIN projects or more, indicator sets in two
     # units or more, projects with more than one version (a round's boilerplate, not its every project)
     texts = dict(db.execute("SELECT text, COUNT(DISTINCT path) n FROM temp.texts GROUP BY text HAVING n >= ?",
@@ -142,11 +147,11 @@ def _score(store: Store, round_id: int) -> DriftRows:
         "SELECT unit, name, year, COUNT(*) n FROM files WHERE round=? AND fate IN ('ok','tampered','superseded') "
         "GROUP BY unit, name, year HAVING n > 1", (round_id,))}
     rows: list[tuple[object, ...]] = []
-    shared: dict[str, Shared] = {}  # what the round shares, as seen from each unit (a district has a few dozen)
+    seen_from: dict[str, Shared] = {}  # what the round shares, as seen from each unit (a district has a few dozen)
     for path, unit, name, year, total, rate, fate, facts in store.flag_facts(round_id):  # second pass: the flags
-        seen = shared.get(unit)
+        seen = seen_from.get(unit)
         if seen is None:
-            seen = shared[unit] = Shared(text_projects=lambda text: texts.get(text, 1),
+            seen = seen_from[unit] = Shared(text_projects=lambda text: texts.get(text, 1),
                                          set_units=lambda sig, unit=unit: len(sets.get(sig, set()) - {unit}))
         hits = risk_flags(None, fate=fate, versions=versions.get((unit, name, year), 1), shared=seen, facts=facts)
         rows.append((path, unit, name, total, rate, fate, sum(h.weight for h in hits),

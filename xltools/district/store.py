@@ -298,8 +298,10 @@ class Store(RoundReader):
                     project = (None, None, None)
                     risk, texts, signature, drift = _NO_RISK
                 else:
-                    project = (dumps_value(dict(zip(_PROJECT_FIELDS, _HEAD(p)))), p.packed_indicators,
-                               dumps_value(list(p.details)))
+                    head = dict(zip(_PROJECT_FIELDS, _HEAD(p)))
+                    if type(p.filled_on) is dt.date:  # tagged as dumps_value tags a date, without calling its hook
+                        head["filled_on"] = {"d": header[3]}
+                    project = (dumps_value(head), p.packed_indicators, dumps_value(list(p.details)))
                     risk, texts, signature, drift = _risk_columns(result.risk)
                 results.append((sha256, config, day, result.fate, result.reason, *project, errors, warnings, future,
                                 *header, dumps_value(result.findings), result.format, result.part, risk, texts,
