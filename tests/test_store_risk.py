@@ -39,7 +39,8 @@ def _result(n: int) -> FileResult:
                          annual_budget=100.0 + n, executed=50.0 if n == 7 else 90.0, execution_rate=0.5 if n == 7 else 0.9,
                          budget_score=9.0, subtotals={"产出指标": 50.0}, self_total=95.0 if n == 8 else 92.0,
                          review_total=92.0, grade="优", filled_on=dt.date(2025, 1, n % 28 + 1),
-                         packed_indicators=ProjectRow.pack(indicators))
+                         packed_indicators=ProjectRow.pack(indicators),
+                         details=(f"8599{n:04d}", *[1.5 * n] * 9, 10.0, "预期", "实际", "张三", "", dt.date(2025, 2, 1)))
     risk = risk_facts(project)
     if n % 4 == 0:
         risk["drift"] = [["target-lowered", "error", "D12", "指标0", "≥50个", "≥40个"],
@@ -165,3 +166,32 @@ def test_what_is_stored_is_part_of_the_config_fingerprint(tmp_path: Path, monkey
     store_py = copy / "district" / "store.py"
     store_py.write_text(store_py.read_text(encoding="utf-8") + "\n# stored otherwise\n", encoding="utf-8")
     assert store_module.config_fingerprint(None) != before
+
+
+def test_a_header_pass_reads_each_project_but_its_indicators_and_details(tmp_path: Path) -> None:
+    """汇总's pass (``header``) gets every field of a project but its indicators and details (left in the store), and
+    the summary written from it, the long sheets rendered from the store, is the one written from whole projects."""
+    from xltools.district.sheetparts import SheetParts
+
+    path = tmp_path / "store.sqlite"
+    round_id = _store(path)
+    with Store(path) as db:
+        whole, header = list(db.files(round_id, used=True)), list(db.files(round_id, used=True, header=True))
+    assert len(whole) == len(header) == 23
+    for full, light in zip(whole, header):
+        assert full.project is not None and light.project is not None
+        assert full.project.packed_indicators and full.project.details
+        assert (light.project.packed_indicators, list(light.project.details)) == (b"", [])
+        assert [getattr(light.project, f) for f in store_module._PROJECT_FIELDS] == \
+               [getattr(full.project, f) for f in store_module._PROJECT_FIELDS]
+        assert (light.path, light.fate, light.risk, light.errors, light.sha256) == \
+               (full.path, full.fate, full.risk, full.errors, full.sha256)
+    books = []
+    for name, header_only in (("whole", False), ("header", True)):
+        output = tmp_path / f"{name}.xlsx"
+        with Store(path) as db, SheetParts(path, round_id, str(tmp_path), False) as parts:
+            _write_summary(output, _Rows(db, round_id, used=False), Policy(), parts,
+                           used=_Rows(db, round_id, used=True, header=header_only), link_base=tmp_path)
+        with zipfile.ZipFile(output) as book:
+            books.append({name: book.read(name) for name in book.namelist() if not name.startswith("docProps/")})
+    assert books[0] == books[1] and len(books[0]) > 10

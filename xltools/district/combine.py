@@ -313,13 +313,14 @@ def _db_path(path: Path | str) -> str:
 
 
 class _Rows:
-    """A re-iterable view of a round in the store (each pass is a fresh query)."""
+    """A re-iterable view of a round in the store (each pass is a fresh query); ``header``: the projects without their
+    indicators and details (:meth:`Store.files`), for 汇总 when the long sheets are rendered apart."""
 
-    def __init__(self, store: Store, round_id: int, used: bool) -> None:
-        self.store, self.round_id, self.used = store, round_id, used
+    def __init__(self, store: Store, round_id: int, used: bool, header: bool = False) -> None:
+        self.store, self.round_id, self.used, self.header = store, round_id, used, header
 
     def __iter__(self) -> Iterator[FileResult]:
-        return self.store.files(self.round_id, used=self.used)
+        return self.store.files(self.round_id, used=self.used, header=self.header)
 
 
 def _fingerprint(path: str, limit: int) -> tuple[str, int, float]:
@@ -448,7 +449,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 db.mark_wrong_year(round_id, year)
             db.resolve_duplicates(round_id)
             db.commit()
-            files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
+            # 汇总 reads a project's header only: 项目信息 and 指标明细 are rendered from the store (SheetParts)
+            files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True, header=True)
             from xltools.district.returns import ReturnNotice, write_returns
             from xltools.district.sheetparts import SheetParts
             from xltools.district.sheets_review import review_sheets

@@ -49,6 +49,10 @@ def _content(head: str) -> object:
 _FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, "
                  "r.project, r.indicators, r.details, r.packed_findings, f.format, f.source, r.drift")
 
+#: :data:`_FILE_COLUMNS` without a project's indicators and details (empty JSON in their place).
+_HEADER_COLUMNS = _FILE_COLUMNS.replace("r.indicators, r.details", "x'', '[]'")
+assert _HEADER_COLUMNS != _FILE_COLUMNS
+
 #: The summarised projects of a round joined with their stored results (parameter: the round).
 _USED_JOIN = ("FROM files f JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
               "WHERE f.round=? AND f.fate IN ('ok','tampered','other-layout')")
@@ -72,9 +76,12 @@ class RoundReader:
 
     db: sqlite3.Connection
 
-    def files(self, round_id: int, *, used: bool = False, batch: int = 0) -> Iterator[FileResult]:
+    def files(self, round_id: int, *, used: bool = False, batch: int = 0, header: bool = False) -> Iterator[FileResult]:
         """The round's files in input order, or (``used``) its summarised projects by unit, name, path. With ``batch``,
-        read ``batch`` rows a query, so that no read holds the store's lock for long (another process reads)."""
+        read ``batch`` rows a query, so that no read holds the store's lock for long (another process reads). With
+        ``header``, each project without its indicators and details (empty: not even fetched), for a pass that reads
+        nothing else of a project (汇总)."""
+        columns = _HEADER_COLUMNS if header else _FILE_COLUMNS
         if used:  # the order is worked out on the keys alone: sorting the joined rows would copy every blob
             self.rank_units(round_id)
             self.db.execute("DROP TABLE IF EXISTS temp.used_order")
@@ -83,10 +90,10 @@ class RoundReader:
                 "INSERT INTO temp.used_order SELECT ROW_NUMBER() OVER (ORDER BY u.rank, f.name, f.path), f.seq "
                 "FROM files f LEFT JOIN temp.unit_rank u ON u.unit=f.unit WHERE f.round=? "
                 "AND f.fate IN ('ok','tampered','other-layout')", (round_id,))
-            query = (f"SELECT o.pos, {_FILE_COLUMNS} FROM temp.used_order o JOIN files f ON f.round=? AND f.seq=o.seq "
+            query = (f"SELECT o.pos, {columns} FROM temp.used_order o JOIN files f ON f.round=? AND f.seq=o.seq "
                      "LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config WHERE o.pos > ? ORDER BY o.pos")
         else:
-            query = (f"SELECT f.seq, {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 "
+            query = (f"SELECT f.seq, {columns} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 "
                      "AND r.config=f.config WHERE f.round=? AND f.seq > ? ORDER BY f.seq")
         if batch:  # the temporary tables made: no transaction left open (it would keep the store's lock)
             self.db.commit()
