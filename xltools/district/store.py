@@ -353,15 +353,29 @@ class Store(RoundReader):
             # INDEXED BY: without statistics SQLite looks the copies up by (round, seq), a scan per file
             "UPDATE files SET fate='duplicate', reason='与「' || (SELECT k.path FROM files k INDEXED BY files_sha "
             f"WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate IN {_FORM_FATES} ORDER BY k.seq LIMIT 1) "
-            f"|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate IN {_FORM_FATES} AND seq > "
+            f"|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate IN {_FORM_FATES} AND sha256 IN "
+            # the contents sent more than once (looked up once): only their files look their first copy up
+            f"(SELECT sha256 FROM files WHERE round=? AND sha256!='' AND fate IN {_FORM_FATES} GROUP BY sha256 "
+            "HAVING COUNT(*) > 1) AND seq > "
             "(SELECT MIN(k.seq) FROM files k INDEXED BY files_sha WHERE k.round=files.round AND k.sha256=files.sha256 "
-            f"AND k.fate IN {_FORM_FATES})", (round_id,))
+            f"AND k.fate IN {_FORM_FATES})", (round_id, round_id))
         db.execute("DROP TABLE IF EXISTS temp.ranked")
+        db.execute("DROP TABLE IF EXISTS temp.versions")
+        # the projects sent in more than one version (most rounds: few or none); only their files are ranked
+        db.execute("CREATE TEMP TABLE versions AS SELECT unit, name, year FROM files WHERE round=? "
+                   "AND fate IN ('ok','tampered','other-layout') AND name IS NOT NULL AND name != '' "
+                   "GROUP BY unit, name, year HAVING COUNT(*) > 1", (round_id,))
+        if db.execute("SELECT 1 FROM temp.versions LIMIT 1").fetchone() is None:
+            db.execute("DROP TABLE temp.versions")
+            return
+        db.execute("CREATE INDEX temp.versions_key ON versions (unit, name, year)")
         db.execute(
             "CREATE TEMP TABLE ranked AS SELECT seq, path, filled_on, "
             "ROW_NUMBER() OVER w AS rank, COUNT(*) OVER (PARTITION BY unit, name, year) AS n, "
             "FIRST_VALUE(path) OVER w AS newest, FIRST_VALUE(filled_on) OVER w AS newest_date "
             "FROM files WHERE round=? AND fate IN ('ok','tampered','other-layout') AND name IS NOT NULL AND name != '' "
+            "AND EXISTS (SELECT 1 FROM temp.versions v WHERE v.unit IS files.unit AND v.name IS files.name "
+            "AND v.year IS files.year) "
             "WINDOW w AS (PARTITION BY unit, name, year ORDER BY COALESCE(filled_on, '') DESC, mtime DESC, "
             "path DESC)", (round_id,))
         db.execute("CREATE INDEX temp.ranked_seq ON ranked (seq)")  # the updates below look files up by seq
@@ -375,3 +389,4 @@ class Store(RoundReader):
             "|| '同一项目共 ' || r.n || ' 个文件，采用本文件（填写日期最新）' FROM ranked r WHERE r.seq=files.seq) "
             "WHERE round=? AND seq IN (SELECT seq FROM ranked WHERE n > 1 AND rank = 1)", (round_id,))
         db.execute("DROP TABLE temp.ranked")
+        db.execute("DROP TABLE temp.versions")
