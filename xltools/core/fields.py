@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .catalogue import NumberAsText, NumberInvalid, RequiredMissing
 from .findings import Finding
@@ -14,6 +15,7 @@ __all__ = ["field_label", "fmt", "number", "required_text", "same_statement"]
 _INDEX_RE = re.compile(r"^indicators\[(\d+)\](?:\.(\w+))?$")
 
 
+@lru_cache(maxsize=1024)  # a few hundred paths in all (header fields, fund cells, indicator rows' parts)
 def field_label(path: str) -> str:
     """A Chinese label for a field path, e.g. ``indicators[2].score`` → ``第3条绩效指标·得分``."""
     match = _INDEX_RE.match(path)

@@ -18,7 +18,7 @@ Severity = Literal["error", "warning"]
 RULES: dict[str, type["Rule"]] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Finding:
     """One problem found in one form, at one field (and, once placed, one cell)."""
 
@@ -27,6 +27,13 @@ class Finding:
     field: str
     message: str
     cell: str | None = None
+
+    def __init__(self, code: str, severity: Severity, field: str, message: str, cell: str | None = None) -> None:
+        # what the generated __init__ of a frozen dataclass does through object.__setattr__, once per field (~3×
+        # the cost: a finding is made, then placed at its cell as a second one, for every finding of every form)
+        values = self.__dict__
+        values["code"], values["severity"], values["field"], values["message"], values["cell"] = \
+            code, severity, field, message, cell
 
     def at_cell(self, cell: str | None) -> "Finding":
         return Finding(self.code, self.severity, self.field, self.message, cell)  # dataclasses.replace is slow

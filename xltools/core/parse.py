@@ -38,7 +38,7 @@ __all__ = [
 NumberKind = Literal["empty", "number", "text", "invalid"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Number:
     """A parsed numeric cell.
 
@@ -50,12 +50,16 @@ class Number:
     value: float | None = None
     raw: object = None
 
+    def __init__(self, kind: NumberKind, value: float | None = None, raw: object = None) -> None:
+        # frozen: each field written once into the instance (the generated __init__ goes through object.__setattr__
+        # per field, ~3× the cost; a number or text seen for the first time makes one)
+        values = self.__dict__
+        values["kind"], values["value"], values["raw"] = kind, value, raw
+
     @property
     def ok(self) -> bool:
         return self.value is not None
 
-
-_SPACES = re.compile(r"\s+")
 
 #: Texts up to this length are memoised by the pure text functions of the core (a form's texts repeat
 #: within it and across a district's forms); a longer one is computed each time, so no cache ever holds
@@ -137,7 +141,7 @@ def _normalize(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(value))).strip()
+    return " ".join(unicodedata.normalize("NFKC", str(value)).split())  # as _SPACES.sub(" ", …).strip(): one space
 
 
 #: :func:`_normalize`, memoised: the same texts are normalised many times per form (the hottest memo).
@@ -169,8 +173,9 @@ _TRAILING_MARKS = re.compile(r"[。.，,；;！!]+$")
 _ZEROS = re.compile(r"0+(?:\.0+)?")
 
 
-@memoise_text
 def _placeholder_key(value: object) -> str | None:
+    """What a placeholder test compares (not memoised itself: :func:`is_placeholder` and :func:`is_inapplicable`
+    are, and a text seen for the first time is asked only the first under the default policy)."""
     if value is None or isinstance(value, bool):
         return None
     if _is_real(value):
@@ -214,6 +219,7 @@ _GARBLED_INNER = re.compile(
 
 
 _CODE_START = re.compile(r"^[A-Za-z]{2,}")
+_LETTER = re.compile(r"[A-Za-z|]")
 _LETTER_AT_POINT = re.compile(r"\d[.,][A-Za-z]|[A-Za-z][.,]\d")
 
 
@@ -223,15 +229,17 @@ def is_garbled_number(value: object) -> bool:
     by a sign that looks like an operator but is none that is known (:func:`operator_unknown`)."""
     if not isinstance(value, str):
         return False
-    if operator_unknown(value):
-        return True
     text = split_operator(value)[1]
+    if _unknown_sign(text):  # operator_unknown(value), from the one split of a text seen for the first time
+        return True
     if not text or len(text) > 24:
         return False
     match = _GARBLED_SHAPE.match(text)
-    if not match or not any(ch.isdigit() for ch in match.group(1)):
+    if not match:
         return False
     core = match.group(1)
+    if not _LETTER.search(core) or not any(ch.isdigit() for ch in core):  # every garbled shape has a letter or |
+        return False
     if _CODE_START.match(core):  # a code such as ISO9001, GB50300
         return False
     return bool(_GARBLED_INNER.search(core)) or bool(_LETTER_AT_POINT.search(core))
@@ -391,10 +399,13 @@ def _unknown_sign_number() -> re.Pattern[str]:
 def operator_unknown(value: object) -> bool:
     """``True`` when a value is a number led by a sign that looks like an operator but is none that is known
     (``"≈95%"``, ``"╤90%"``, ``"≥≒90%"``): it cannot be read, so it must not pass as words."""
-    if not isinstance(value, str):
-        return False
-    _, rest = split_operator(value)
-    if not rest or not looks_like_operator(rest[0]):
+    return isinstance(value, str) and _unknown_sign(split_operator(value)[1])
+
+
+def _unknown_sign(rest: str) -> bool:
+    """:func:`operator_unknown` of a text whose :func:`split_operator` rest is ``rest`` (a letter or digit first,
+    as in most texts, is no sign: no call)."""
+    if not rest or rest[0].isalnum() or not looks_like_operator(rest[0]):
         return False
     signs = len(rest) - len(rest.lstrip("".join(ch for ch in set(rest) if looks_like_operator(ch))))
     return bool(_unknown_sign_number().match(rest[signs:])) and len(rest) <= 24

@@ -25,13 +25,17 @@ from .timepoint import looks_like_time
 __all__ = ["Comparator", "Quantity", "parse_quantity", "zero_quantity"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Quantity:
     """A quantitative target or actual value: ``≥95%`` → (">=", 95.0, "%")."""
 
     comparator: Comparator | None
     value: float
     unit: str
+
+    def __init__(self, comparator: Comparator | None, value: float, unit: str) -> None:
+        values = self.__dict__  # frozen: written once (see parse.Number), one made per text seen for the first time
+        values["comparator"], values["value"], values["unit"] = comparator, value, unit
 
     @property
     def direction(self) -> Literal["positive", "reverse", "equal"]:

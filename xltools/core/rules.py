@@ -117,7 +117,10 @@ _FUND_PATHS = {key: tuple((column, f"funds.{key}.{column}") for column in _AMOUN
 @lru_cache(maxsize=4096, typed=True)  # amounts repeat across a form's rows and checks
 def _amount_precision_exceeded(value: float) -> bool:
     """More than 4 decimals in the shortest decimal form of the number (万元 to the yuan)."""
-    exponent = Decimal(repr(value)).as_tuple().exponent
+    text = repr(value)
+    if type(value) is float and "." in text and "e" not in text:  # a float's repr: its places follow the point
+        return len(text) - text.index(".") - 1 > 4
+    exponent = Decimal(text).as_tuple().exponent
     return isinstance(exponent, int) and exponent < -4
 
 

@@ -62,9 +62,21 @@ def round_half_up(value: float, decimals: int) -> float:
     """
     if not math.isfinite(value):
         return value
+    text = f"{value:.15g}"
+    if _places(text, decimals):  # already at most ``decimals`` places: nothing to round (most new scores)
+        return float(text) + 0.0
     quantum = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(f"{value:.15g}").quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)
+    rounded = Decimal(text).quantize(quantum, rounding=ROUND_HALF_UP, context=_WIDE)
     return float(rounded) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _places(text: str, decimals: int) -> bool:
+    """Whether a number's ``.15g`` text has at most ``decimals`` (≥ 0) places (no exponent): quantizing it to
+    them changes nothing but trailing zeros, so it is its own rounding."""
+    if decimals < 0 or "e" in text:
+        return False
+    point = text.find(".")
+    return point < 0 or len(text) - point - 1 <= decimals
 
 
 @lru_cache(maxsize=4096)
@@ -72,8 +84,11 @@ def round_down(value: float, decimals: int) -> float:
     """Round toward zero like Excel's ROUNDDOWN (on the value's 15 significant digits): 9.91 → 9 (0 places)."""
     if not math.isfinite(value):
         return value
+    text = f"{value:.15g}"
+    if _places(text, decimals):
+        return float(text) + 0.0
     quantum = Decimal(1).scaleb(-decimals)
-    rounded = Decimal(f"{value:.15g}").quantize(quantum, rounding=ROUND_DOWN, context=_WIDE)
+    rounded = Decimal(text).quantize(quantum, rounding=ROUND_DOWN, context=_WIDE)
     return float(rounded) + 0.0
 
 

@@ -127,8 +127,14 @@ def _clean(value: object) -> str:
     return "≤" + rest if comparator in ("<=", "<") else text
 
 
+#: A character every time :data:`_FULL` or :data:`_BARE_YEAR` matches holds: 月 (6月30日, 11月底), 季 (第三季度), 年
+#: (上半年, 年底, 2021年度), 底/末/内 (底前, 末, 内) or a date's separator (2021-10-15, 2021.10.15, 2021/10/15).
+_TIME_MARKS = frozenset("月季年底末内-./")
+
+
 def _parse_text(text: str) -> TimeSpec | None:
-    return None if not text or len(text) > 30 else _parse_short(text)  # no long text in the cache
+    # no long text in the cache; a text without any character a time needs (most numbers and words) is none
+    return None if not text or len(text) > 30 or _TIME_MARKS.isdisjoint(text) else _parse_short(text)
 
 
 @lru_cache(maxsize=4096)

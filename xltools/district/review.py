@@ -17,6 +17,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from xltools.core.parse import normalize_text, parse_number
 from xltools.core.quantity import parse_quantity
@@ -110,12 +111,14 @@ def _signature(pairs: list[tuple[str, str]]) -> str:
     return hashlib.sha256(repr(sorted(pairs)).encode()).hexdigest()[:24]
 
 
-def _full_marks(ind: IndicatorRow) -> bool:
-    """Whether the indicator's 自评得分 equals its 分值 (both finite numbers, 分值 not zero)."""
-    score = parse_number(ind.self_score).value  # asked of every named row of every form
+@lru_cache(maxsize=4096, typed=True)  # asked of every named row of every form; a district's pairs repeat (10 and 10)
+def _full_marks(self_score: object, weight: object) -> bool:
+    """Whether an indicator's 自评得分 equals its 分值 (both finite numbers, 分值 not zero), from the two cells as
+    typed (cell values: hashable; typed keys, so ``True`` is no ``1``)."""
+    score = parse_number(self_score).value
     if score is None or not math.isfinite(score):
         return False
-    weight = parse_number(ind.weight).value
+    weight = parse_number(weight).value
     return weight is not None and math.isfinite(weight) and weight != 0 and abs(score - weight) < 1e-9
 
 
@@ -137,7 +140,7 @@ def risk_facts(project: ProjectRow, indicators: Sequence[IndicatorRow] | None = 
     if total is not None and total >= HIGH_TOTAL and rate is not None and rate < LOW_RATE:
         hits.append(["high-score-low-execution", FLAGS["high-score-low-execution"].template.format(
             total=total, rate=rate)])
-    if named and all(_full_marks(row[4]) for row in named):  # stops at the first that is not
+    if named and all(_full_marks(row[4].self_score, row[4].weight) for row in named):  # stops at the first that is not
         hits.append(["all-full-marks", FLAGS["all-full-marks"].template.format(n=len(named))])
     if project.self_total is not None and total is not None and abs(project.self_total - total) >= GAP - 1e-9:
         hits.append(["self-review-gap", FLAGS["self-review-gap"].template.format(
