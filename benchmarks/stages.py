@@ -222,7 +222,8 @@ def clock_main(results: list, today: dt.date, split: dict[str, float] | None = N
                 policy = DEFAULT_POLICY
                 sheets = review_sheets(db, round_id, ReviewOptions(), policy)
                 _write_summary(output, _Rows(db, round_id, used=False), policy, parts,
-                               used=_Rows(db, round_id, used=True), extra=sheets.write, link_base=output.parent,
+                               used=_Rows(db, round_id, used=True, header=True), extra=sheets.write,
+                               link_base=output.parent,
                                review=sheets.review)
             if sheets.review is not None:
                 sheets.review.settle()

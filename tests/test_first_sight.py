@@ -214,3 +214,22 @@ def test_numbers_and_quantities_are_still_frozen_dataclasses():
     for frozen, name in ((Number("number", 1.0, 1.0), "value"), (Quantity(None, 1.0, ""), "value")):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(frozen, name, 2.0)
+
+
+def test_every_rule_says_what_its_template_and_fix_say():
+    """A finding's message is filled in one pass: for every rule, what formatting the template and the fix apart and
+    joining them with 。 gives (labels defaulting to the field, defaults filled in)."""
+    import string
+
+    import xltools.core.drift  # noqa: F401 - every module that defines rules
+    import xltools.core.tamper_rules  # noqa: F401
+    from xltools.core.findings import RULES
+
+    assert len(RULES) > 50
+    for rule in RULES.values():
+        names = {name for text in (rule.template, rule.fix) for _, name, _, _ in string.Formatter().parse(text) if name}
+        params = {name: f"〈{name}·{index}〉" for index, name in enumerate(sorted(names)) if name != "label"}
+        expected = {**rule.defaults, **params, "label": "the.field"}
+        found = rule.at("the.field", **params)
+        assert found.message == rule.template.format(**expected) + "。" + rule.fix.format(**expected), rule.code
+        assert (found.code, found.severity, found.field, found.cell) == (rule.code, rule.severity, "the.field", None)

@@ -341,3 +341,23 @@ def test_a_summary_of_another_store_or_without_reviewer_columns_is_refused(
     code, out = _import(tmp_path / "text.xlsx", capsys, "--store", str(place / STORE_NAME))
     assert code == 2 and "无法读取" in out and "Traceback" not in out
     assert _verdicts(place) == {}
+
+
+def test_a_round_without_a_verdict_works_out_no_outcome_one_by_one(place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No verdict on the round or before it: every project is 待复核, counted by SQL (no outcome worked out per project);
+    once a verdict is stored, the outcomes are worked out one by one again, and both ways count as status_counts."""
+    from xltools.district import verdicts
+
+    worked: list[object] = []
+    real = verdicts._iter_outcomes
+    with Store(place / STORE_NAME) as store:
+        pending = status_counts(store, 1)
+        assert pending == {"待复核": 5, "已通过": 0, "已退回": 0, "已修改": 0, "未修改": 0}
+        monkeypatch.setattr(verdicts, "_iter_outcomes", lambda *args: worked.append(args) or real(*args))
+        book = verdicts.ReviewBook(store, 1, 100.0)
+        path = store.db.execute("SELECT path FROM files WHERE round=1 AND name=?", (P1,)).fetchone()[0]
+        assert book.counts() == pending and book.outcome(path) is None and worked == []
+        verdicts.save_verdicts(store, 1, [Verdict(1, path, PROJECTS[0][0], P1, "2024", 90.0, "好", "通过", "张三", None)])
+        book = verdicts.ReviewBook(store, 1, 100.0)
+        assert book.counts() == {**pending, "待复核": 4, "已通过": 1} and book.outcome(path) == ("已通过", 90.0)
+        assert len(worked) == 1

@@ -71,14 +71,13 @@ def test_review_from_the_stored_risk_facts_equals_the_review_made_afresh(forms, 
     from xltools.district import process
 
     stored = combine([forms], tmp_path / "a.xlsx", jobs=1, store=tmp_path / "s.sqlite")
-    with sqlite3.connect(tmp_path / "s.sqlite") as db:
-        heads = [json.loads(head) for (head,) in db.execute("SELECT project FROM results WHERE project IS NOT NULL")]
-    assert heads and all(head["risk"]["hits"] is not None for head in heads)
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:  # the facts in columns of their own, not in the project
+        facts = list(db.execute("SELECT risk, project FROM results WHERE project IS NOT NULL"))
+    assert facts and all(json.loads(risk)["hits"] is not None and "risk" not in json.loads(head) for risk, head in facts)
     monkeypatch.setattr(process, "risk_facts", lambda project, rows=None: None)  # results without facts: flags worked out again
     afresh = combine([forms], tmp_path / "b.xlsx", jobs=1, store=tmp_path / "s.sqlite", full=True)
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
-        assert all(json.loads(head)["risk"] is None for (head,) in db.execute(
-            "SELECT project FROM results WHERE project IS NOT NULL"))
+        assert all(risk == "" for (risk,) in db.execute("SELECT risk FROM results WHERE project IS NOT NULL"))
     first, second = values(tmp_path / "a.xlsx")["复核重点"], values(tmp_path / "b.xlsx")["复核重点"]
     assert first == second and stored.extras["flagged"] == afresh.extras["flagged"] > 0
 

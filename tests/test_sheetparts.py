@@ -170,7 +170,7 @@ def test_the_file_lists_are_rendered_without_decoding_a_stored_project(tmp_path:
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """问题清单 and 文件清单 take a file's unit and name from ``files``: no stored project is decoded for them (the
     sheets themselves are compared with the ones written row by row from decoded projects above)."""
-    from xltools.district import store as store_module
+    from xltools.district import store_rounds as store_module
 
     decoded: list[object] = []
     real = store_module._project_from

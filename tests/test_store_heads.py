@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xltools.district.results import dumps_value, loads_value
-from xltools.district.store import _project_from
+from xltools.district.store_rounds import _project_from
 
 _VALUES = st.one_of(st.none(), st.text(max_size=8), st.floats(allow_nan=False), st.integers(-5, 5),
                     st.dates(), st.datetimes(), st.times(), st.sampled_from(['{"d":', '"filled_on":{"d":', "\\", '"']))

@@ -60,17 +60,20 @@ class Rule:
     area: ClassVar[str]
     #: Values of template parameters a finding may leave out.
     defaults: ClassVar[dict[str, object]] = {}
+    _message: ClassVar[str]
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         if cls.code in RULES:
             raise ValueError(f"duplicate rule code {cls.code}")
         RULES[cls.code] = cls
+        cls._message = f"{cls.template}。{cls.fix}"  # what a finding says, filled in one pass
 
     @classmethod
     def at(cls, field: str, **params: object) -> Finding:
         """A finding of this rule at ``field``; ``params`` fill the message template."""
-        params = {**cls.defaults, **params}
+        if cls.defaults:
+            params = {**cls.defaults, **params}
         params.setdefault("label", field)
-        message = cls.template.format(**params) + "。" + cls.fix.format(**params)
+        message = cls._message.format_map(params)  # the template, 。, the fix: as formatting each and joining them
         return Finding(cls.code, cls.severity, field, message)

@@ -290,7 +290,7 @@ def round_summary(store: Path, label: str | None) -> tuple[str, Path]:
     (or numbered, as ``2``), else the last finished one. The store is opened read-only."""
     import sqlite3
 
-    from xltools.district.store import db_reason
+    from xltools.district.store_errors import db_reason
     from xltools.io.paths import is_store
 
     if not store.is_file():

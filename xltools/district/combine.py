@@ -39,7 +39,8 @@ from xltools.district.process import LIMITS, process_file, use_targets
 from xltools.district.results import FATE_TEXT, PROBLEM_FATES, FileResult
 from xltools.district.results import SHEETS as SUMMARY_SHEETS
 from xltools.district.review_options import ReviewOptions
-from xltools.district.store import Store, StoreError, config_fingerprint, store_failure, store_path_for
+from xltools.district.store import Store, config_fingerprint, store_path_for
+from xltools.district.store_errors import StoreError, store_failure
 from xltools.district.workers import Tasks, chunks, killed, pool_processes, quiet_worker, stop_workers
 from xltools.io.files import OutputExistsError, OutputPathError, atomic_output, read_regular, scratch_folder
 from xltools.io.paths import Kind, Paths, is_workbook_with
@@ -312,13 +313,14 @@ def _db_path(path: Path | str) -> str:
 
 
 class _Rows:
-    """A re-iterable view of a round in the store (each pass is a fresh query)."""
+    """A re-iterable view of a round in the store (each pass is a fresh query); ``header``: the projects without their
+    indicators and details (:meth:`Store.files`), for 汇总 when the long sheets are rendered apart."""
 
-    def __init__(self, store: Store, round_id: int, used: bool) -> None:
-        self.store, self.round_id, self.used = store, round_id, used
+    def __init__(self, store: Store, round_id: int, used: bool, header: bool = False) -> None:
+        self.store, self.round_id, self.used, self.header = store, round_id, used, header
 
     def __iter__(self) -> Iterator[FileResult]:
-        return self.store.files(self.round_id, used=self.used)
+        return self.store.files(self.round_id, used=self.used, header=self.header)
 
 
 def _fingerprint(path: str, limit: int) -> tuple[str, int, float]:
@@ -447,7 +449,8 @@ def combine(inputs: Sequence[Path | str], output: Path | str, *, jobs: int | Non
                 db.mark_wrong_year(round_id, year)
             db.resolve_duplicates(round_id)
             db.commit()
-            files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True)
+            # 汇总 reads a project's header only: 项目信息 and 指标明细 are rendered from the store (SheetParts)
+            files, used = _Rows(db, round_id, used=False), _Rows(db, round_id, used=True, header=True)
             from xltools.district.returns import ReturnNotice, write_returns
             from xltools.district.sheetparts import SheetParts
             from xltools.district.sheets_review import review_sheets

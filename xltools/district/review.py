@@ -175,11 +175,13 @@ def risk_facts(project: ProjectRow, indicators: Sequence[IndicatorRow] | None = 
 _ORDER = {code: n for n, code in enumerate(FLAGS)}  # hits are listed in the order of FLAGS
 
 
-def risk_flags(project: ProjectRow, *, fate: str = "ok", versions: int = 1,
+def risk_flags(project: ProjectRow | None, *, fate: str = "ok", versions: int = 1,
                shared: Shared | None = None, facts: dict | None = None) -> list[Hit]:
     """Every risk flag of one summarised project (``versions``: files of the project this round;
-    ``facts``: its :func:`risk_facts` when already known)."""
-    facts = risk_facts(project) if facts is None else facts
+    ``facts``: its :func:`risk_facts` when already known, and then ``project`` may be ``None``)."""
+    if facts is None:
+        assert project is not None, "risk_flags needs the project or its facts"
+        facts = risk_facts(project)
     hits = [Hit(code, reason) for code, reason in facts["hits"]]
     if shared is not None:
         for text, name in facts["deviations"]:

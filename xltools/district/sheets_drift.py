@@ -8,13 +8,12 @@ the file again. The sheet's rows are sorted by SQLite (``temp.drift``), not in m
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import xlsxwriter
 
 from xltools.core.drift import SERIOUS_DRIFT
 
-from xltools.district.results import FileResult
 from xltools.district.rowstream import _RowStream
 from xltools.district.summary_sheets import Formats, finish, setup
 
@@ -42,14 +41,11 @@ class DriftRows:
                    "cell)")
         self.count = self.serious = 0
 
-    def add(self, result: FileResult) -> None:
-        """A summarised project's drift findings (kept with its risk facts)."""
-        p = result.project
-        unit, name = (p.unit, p.name) if p is not None else ("", "")
-        rows = [(int(severity != "error"), unit, name, result.path, n, indicator, approved, reported, code,
+    def add(self, path: str, unit: str, name: str, drift: Sequence[Sequence[str]]) -> None:
+        """A summarised project's drift findings (kept with its risk facts: (code, severity, cell, 指标, 批复值, 填报值))."""
+        rows = [(int(severity != "error"), unit, name, path, n, indicator, approved, reported, code,
                  _LEVEL.get(severity, severity), cell)
-                for n, (code, severity, cell, indicator, approved, reported)
-                in enumerate((result.risk or {}).get("drift") or ())]
+                for n, (code, severity, cell, indicator, approved, reported) in enumerate(drift)]
         self.db.executemany("INSERT INTO temp.drift VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
         self.count += len(rows)
         self.serious += sum(1 for row in rows if row[8] in SERIOUS_DRIFT)

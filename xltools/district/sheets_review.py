@@ -23,7 +23,6 @@ from xltools.district.review import (
     SHARED_TEXT_MIN,
     Shared,
     draw_sample,
-    risk_facts,
     risk_flags,
 )
 from xltools.district.printing import header_label
@@ -112,7 +111,8 @@ def _row_height(texts: list[tuple[object, float]]) -> float | None:
 # --- 复核重点 ------------------------------------------------------------------------------------
 
 def _score(store: Store, round_id: int) -> DriftRows:
-    """Flag every summarised project (into ``temp.risk``); the round's 目标偏离 rows."""
+    """Flag every summarised project (into ``temp.risk``); the round's 目标偏离 rows. Two passes over the round's
+    stored risk facts (their own columns: no project is decoded), in SQL where they can be."""
     db = store.db
     db.executescript("""
         DROP TABLE IF EXISTS temp.texts; DROP TABLE IF EXISTS temp.sets; DROP TABLE IF EXISTS temp.risk;
@@ -121,17 +121,20 @@ def _score(store: Store, round_id: int) -> DriftRows:
         CREATE TEMP TABLE risk (path TEXT PRIMARY KEY, unit TEXT, name TEXT, total REAL, rate REAL, fate TEXT,
                                 score INTEGER, titles TEXT, reasons TEXT);
     """)
+    store.rank_units(round_id)  # temp.unit_rank: 复核重点's and 目标偏离's order
     drift = DriftRows(db)
-    for result in store.files(round_id, used=True):  # first pass: what the round shares
-        if result.risk and result.risk.get("drift"):
-            drift.add(result)
-        p = result.project
-        assert p is not None
-        facts = result.risk if result.risk is not None else risk_facts(p)
-        db.executemany("INSERT INTO temp.texts VALUES (?, ?)", [(t, result.path) for t in facts["texts"]])
-        signature = facts["signature"]
+    # first pass: what the round shares (the signatures copied by SQL; texts and drift where a project has them)
+    shared: list[tuple[str, str]] = []  # (text, path) pairs, inserted a few thousand at a time
+    for path, unit, name, texts, signature, rows in store.shared_facts(round_id, "temp.sets"):
+        if rows:
+            drift.add(path, unit, name, rows)
+        shared += [(t, path) for t in texts]
+        if len(shared) >= 2000:
+            db.executemany("INSERT INTO temp.texts VALUES (?, ?)", shared)
+            shared.clear()
         if signature:
-            db.execute("INSERT INTO temp.sets VALUES (?, ?)", (signature, p.unit))
+            db.execute("INSERT INTO temp.sets VALUES (?, ?)", (signature, unit))
+    db.executemany("INSERT INTO temp.texts VALUES (?, ?)", shared)
     # what is shared, as small lookups: texts in SHARED_TEXT_MIN projects or more, indicator sets in two
     # units or more, projects with more than one version (a round's boilerplate, not its every project)
     texts = dict(db.execute("SELECT text, COUNT(DISTINCT path) n FROM temp.texts GROUP BY text HAVING n >= ?",
@@ -143,17 +146,21 @@ def _score(store: Store, round_id: int) -> DriftRows:
     versions = {tuple(row[:3]): row[3] for row in db.execute(
         "SELECT unit, name, year, COUNT(*) n FROM files WHERE round=? AND fate IN ('ok','tampered','superseded') "
         "GROUP BY unit, name, year HAVING n > 1", (round_id,))}
-    for result in store.files(round_id, used=True):  # second pass: the flags
-        p = result.project
-        assert p is not None
-        shared = Shared(text_projects=lambda text: texts.get(text, 1),
-                        set_units=lambda sig, unit=p.unit: len(sets.get(sig, set()) - {unit}))
-        hits = risk_flags(p, fate=result.fate, versions=versions.get((p.unit, p.name, p.year), 1), shared=shared,
-                          facts=result.risk)
-        db.execute("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)",
-                   (result.path, p.unit, p.name, p.review_total, p.execution_rate, result.fate,
-                    sum(h.weight for h in hits), "、".join(FLAGS[h.code].title for h in hits),
-                    "\n".join(f"{n}. {h.reason}" for n, h in enumerate(hits, start=1))))
+    rows: list[tuple[object, ...]] = []
+    seen_from: dict[str, Shared] = {}  # what the round shares, as seen from each unit (a district has a few dozen)
+    for path, unit, name, year, total, rate, fate, facts in store.flag_facts(round_id):  # second pass: the flags
+        seen = seen_from.get(unit)
+        if seen is None:
+            seen = seen_from[unit] = Shared(text_projects=lambda text: texts.get(text, 1),
+                                         set_units=lambda sig, unit=unit: len(sets.get(sig, set()) - {unit}))
+        hits = risk_flags(None, fate=fate, versions=versions.get((unit, name, year), 1), shared=seen, facts=facts)
+        rows.append((path, unit, name, total, rate, fate, sum(h.weight for h in hits),
+                     "、".join(FLAGS[h.code].title for h in hits),
+                     "\n".join(f"{n}. {h.reason}" for n, h in enumerate(hits, start=1))))
+        if len(rows) >= 500:  # a few hundred rows a statement: nothing per project held
+            db.executemany("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            rows.clear()
+    db.executemany("INSERT INTO temp.risk VALUES (?,?,?,?,?,?,?,?,?)", rows)
     return drift
 
 
@@ -162,6 +169,15 @@ _RISK_HEADERS = (("序号", 6), ("风险分", 7), ("实施单位", 14), ("项目
                  ("风险标记", 22), ("原因", 54), ("文件状态", 10), ("来源文件", 24))
 #: With reviewer columns: the printed part (复核状态 in place of some of 原因's width; the same page width).
 _RISK_PRINTED = (*_RISK_HEADERS[:7], ("原因", 45), *_RISK_HEADERS[8:], STATUS_HEADERS[0])
+
+
+def _risk_height(texts: tuple[object, str, str, str], widths: tuple[float, ...]) -> float | None:
+    """:func:`_row_height` of a 复核重点 row: its four wrapped texts (项目名称, 风险标记, 原因, 来源文件) in their widths."""
+    lines = 1
+    for text, width in zip(texts, widths):
+        if isinstance(text, str) and text:
+            lines = max(lines, text_lines(text, width))
+    return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
 
 def _write_risks(book: xlsxwriter.Workbook, fmt: Formats, store: Store, review: ReviewBook | None) -> None:
@@ -178,7 +194,7 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: Formats, store: Store, review: 
         formats += [fmt.center, fmt.score, *fmt.reviewer]
         review.sheet(ws.name, len(_RISK_HEADERS) + len(STATUS_HEADERS), len(headers))
         review.record(ws.name, 0, "", [header_label(text, width) for text, width in headers])
-    row = 0
+    row, widths = 0, tuple(headers[col][1] for col in (3, 6, 7, 9))  # the columns whose texts wrap
     for row, (path, unit, name, total, rate, fate, score, titles, reasons) in enumerate(store.db.execute(
             "SELECT k.path, k.unit, k.name, k.total, k.rate, k.fate, k.score, k.titles, k.reasons FROM temp.risk k "
             "LEFT JOIN temp.unit_rank u ON u.unit=k.unit ORDER BY k.score DESC, u.rank, k.name, k.path"), start=1):
@@ -187,8 +203,7 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: Formats, store: Store, review: 
             cells += status_cells(review.outcome(path), total)
             review.record(ws.name, row, path, cells)
             cells += (None,) * len(REVIEWER_HEADERS)
-        ws.append_values(row, cells, formats,
-                         _row_height([(cells[col], headers[col][1]) for col in (3, 6, 7, 9)]))
+        ws.append_values(row, cells, formats, _risk_height((name, titles, reasons, path), widths))
     finish(ws, headers, row)
     if review is not None:
         ws.print_area(0, 0, max(row, 1), len(printed) - 1)
@@ -266,10 +281,7 @@ def _same_project(store: Store, old: tuple[str, str], new: tuple[str, str]) -> b
     """Whether a project of a list workbook, stored as (key, config) in each round, was judged alike in both
     (its rows unchanged while other rows of the list changed, so its file's hash did): the same project,
     indicators, details and findings."""
-    if "#" not in new[0]:
-        return False
-    query = "SELECT project, indicators, details, packed_findings FROM results WHERE sha256=? AND config=?"
-    return store.db.execute(query, old).fetchone() == store.db.execute(query, new).fetchone()
+    return "#" in new[0] and store.same_content(old, new, findings=True)
 
 
 def _sentence(place: str, code: str, message: str) -> str:

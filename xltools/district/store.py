@@ -10,14 +10,18 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
 - ``meta(key, value)``: ``schema_version``.
 - ``rounds(id, label, started, finished, summary, year, config)``: one row a run.
 - ``results(sha256, config, today, fate, reason, project, indicators, details, errors, warnings,
-  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings, format, part)``: what
-  judging a file's bytes gave (the cache); a list workbook (many projects) gives one result per project,
-  keyed ``<sha256>#<n>`` (:func:`~xltools.district.results.part_key`), ``part`` what follows the file's name
-  for that project (``（第3–8行）``). ``config`` fingerprints the program and the policy;
-  ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as
-  ``{"d": "YYYY-MM-DD"}``; ``project`` also holds ``risk``, the project's own risk facts);
+  future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings, format, part, risk,
+  risk_texts, risk_signature, drift, execution_rate)``: what judging a file's bytes gave (the cache); a list
+  workbook (many projects) gives one result per project, keyed ``<sha256>#<n>``
+  (:func:`~xltools.district.results.part_key`), ``part`` what follows the file's name for that project
+  (``（第3–8行）``). ``config`` fingerprints the program and the policy;
+  ``project``/``indicators``/``details``/``packed_findings`` are JSON (dates as ``{"d": "YYYY-MM-DD"}``);
   ``future`` = 1 when a finding depends on the day of the run (date-in-future); the header columns
   repeat the project's for SQL; ``format`` is what the reader seam found in the file (``xlsx``, ``xls`` …).
+  The project's own risk facts (:func:`~xltools.district.review.risk_facts`) are columns, so a round's review
+  reads them without decoding any project: ``risk`` (JSON ``hits``, ``deviations``, ``named``), ``risk_texts``
+  (JSON list), ``risk_signature``, ``drift`` (JSON rows, empty without drift); ``execution_rate`` repeats the
+  project's. A result stored before these columns has them empty and its facts in ``project`` (key ``risk``).
 - ``findings(sha256, config, n, sheet, cell, code, severity, message)``: the findings of a result.
 - ``files(round, seq, path, sha256, config, size, mtime, fate, reason, reused, unit, name, year,
   filled_on, self_total, review_total, grade, errors, warnings, source, format)``: every input file of a
@@ -25,28 +29,28 @@ Schema version 1 (``meta.schema_version``); every table is documented in ``docs/
   year check and duplicates) and its format; ``seq`` is the input order × :data:`PARTS` + the project's
   index in a list workbook (one row per project of a list, ``path`` naming its rows).
 
-``format`` (both tables) and ``part`` were added within schema version 1: a store made before them gets
-the columns (empty for its old rows) when opened.
+``format`` (both tables), ``part`` and the risk facts' columns were added within schema version 1: a store made
+before them gets the columns (empty for its old rows) when opened.
 
-Nothing here is ever unpickled: a store is a file on disk and is read as data only.
+Nothing here is ever unpickled: a store is a file on disk and is read as data only. This module writes the store
+(the cache, the rounds, the year and duplicates); :mod:`~xltools.district.store_rounds` reads a round back and
+:mod:`~xltools.district.store_errors` says why a store failed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
-import json
-import os
+import operator
 import sqlite3
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from xltools.core import Policy
-from xltools.core.errors import UserError, os_reason
-from xltools.district.results import USED_FATES, FileResult, Packed, ProjectRow, dumps_value, loads_value, part_index
-from xltools.district.units import unit_sort_key
+from xltools.core.errors import os_reason
+from xltools.district.results import USED_FATES, FileResult, dumps_value, part_index
+from xltools.district.store_errors import StoreError, db_reason, store_failure
+from xltools.district.store_rounds import PARTS, RoundReader
 
 __all__ = ["Store", "StoreError", "SCHEMA_VERSION", "PARTS", "config_fingerprint", "store_path_for", "USED_FATES", "STORE_NAME", "db_reason", "store_failure"]
 
@@ -68,7 +72,8 @@ CREATE TABLE IF NOT EXISTS results (
     project TEXT, indicators BLOB, details TEXT, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
     future INTEGER NOT NULL, unit TEXT, name TEXT, year TEXT, filled_on TEXT, self_total REAL, review_total REAL,
     grade TEXT, packed_findings TEXT NOT NULL, format TEXT NOT NULL DEFAULT '', part TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (sha256, config));
+    risk TEXT NOT NULL DEFAULT '', risk_texts TEXT NOT NULL DEFAULT '', risk_signature TEXT NOT NULL DEFAULT '',
+    drift TEXT NOT NULL DEFAULT '', execution_rate REAL, PRIMARY KEY (sha256, config));
 CREATE TABLE IF NOT EXISTS findings (
     sha256 TEXT NOT NULL, config TEXT NOT NULL, n INTEGER NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
     code TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (sha256, config, n));
@@ -83,16 +88,11 @@ CREATE INDEX IF NOT EXISTS files_key ON files (round, unit, name, year);
 CREATE INDEX IF NOT EXISTS files_sha ON files (round, sha256);
 """
 
+#: Columns added within schema version 1, in :data:`_SCHEMA`'s order (a store made before them gets them when opened).
+_ADDED = (("results", ("format", "part", "risk", "risk_texts", "risk_signature", "drift", "execution_rate")),
+          ("files", ("format",)))
+
 _FUTURE_CODES = ("date-in-future",)  # findings that depend on the day of the run
-
-#: Rows of ``files`` an input file may take (the projects of a list workbook): ``seq`` = input order × PARTS +
-#: the project's index, so the round keeps the input order and one file yields many results.
-PARTS = 1 << 20
-
-
-class StoreError(UserError):
-    """The results store cannot be used (not a store, a newer schema, unwritable); message in Chinese."""
-
 
 STORE_NAME = "xltools结果库.sqlite"
 
@@ -112,7 +112,9 @@ def _source_digest() -> str:
     for folder in ("core", "form", "io"):
         for path in sorted((root / folder).glob("*.py")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in ("process.py", "results.py", "review.py"):  # review.py: the risk facts kept with a result
+    # review.py: the risk facts kept with a result; store.py: how a result is stored (a result stored before a change
+    # of its layout is judged again, not reused)
+    for name in ("process.py", "results.py", "review.py", "store.py"):
         digest.update(name.encode() + b"\0" + (root / "district" / name).read_bytes())
     return digest.hexdigest()
 
@@ -131,25 +133,29 @@ def config_fingerprint(policy: Policy | None, targets: str = "") -> str:
 _PROJECT_FIELDS = ("year", "unit", "department", "name", "lead", "initial_budget", "annual_budget", "executed",
                    "execution_rate", "budget_score", "subtotals", "self_total", "review_total", "grade",
                    "filled_on")
+_HEAD = operator.attrgetter(*_PROJECT_FIELDS)  # a project's head, as a tuple of those fields
+_NO_HEADER = (None,) * 7  # the header columns of a file without a project
 
 
-_PLAIN = json.JSONDecoder()  # no hook: every object built in C
-_DATED = '"filled_on":{"d":'
+#: A result into the cache, its columns named (a store that got columns later has them in another order).
+_INSERT_RESULT = ("INSERT OR REPLACE INTO results (sha256, config, today, fate, reason, project, indicators, details, "
+                  "errors, warnings, future, unit, name, year, filled_on, self_total, review_total, grade, packed_findings, "
+                  "format, part, risk, risk_texts, risk_signature, drift, execution_rate) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
+_NO_RISK = ("", "", "", "")
 
 
-def _project_from(head: str, indicators: bytes, details: str) -> tuple[ProjectRow, dict | None]:
-    """The project of a stored result and its risk facts. A head whose only tagged value (a date, a time) is its
-    填写日期 is decoded without :func:`loads_value`'s hook, 填写日期 made a date after."""
-    dated = _DATED in head
-    fields = _PLAIN.decode(head) if head.count('{"d":') + head.count('{"t":') + head.count('{"h":') == dated else None
-    if fields is not None and dated and isinstance(fields.get("filled_on"), dict):
-        fields["filled_on"] = dt.date.fromisoformat(fields["filled_on"]["d"])
-    elif fields is None or dated:  # other tagged values (or the date's key not the head's own): the hook's way
-        fields = loads_value(head)
-    assert isinstance(fields, dict)
-    risk = fields.pop("risk", None)
-    # indicators and details stay packed (JSON) until a sheet asks for them
-    return ProjectRow(**fields, packed_indicators=bytes(indicators), details=Packed(details)), risk  # type: ignore[arg-type]
+def _risk_columns(facts: dict | None) -> tuple[str, str, str, str]:
+    """A project's risk facts as the results store keeps them, in columns of their own (not in the project's head, which
+    every pass over a round decodes): ``risk`` (JSON: ``hits``, ``deviations``, ``named``), ``risk_texts`` (JSON list),
+    ``risk_signature`` and ``drift`` (JSON rows; empty without drift). No facts (not computed): all empty, as in a
+    store made before these columns, and the review works them out from the project."""
+    if facts is None:
+        return _NO_RISK
+    texts, drift = facts["texts"], facts.get("drift")
+    return (dumps_value({"hits": facts["hits"], "deviations": facts["deviations"], "named": facts["named"]}),
+            dumps_value(texts) if texts else "[]", facts["signature"], dumps_value(drift) if drift else "")
 
 
 # --- the store -------------------------------------------------------------------------------------
@@ -160,12 +166,11 @@ _REUSED = ("SELECT ?, ? + CASE WHEN length(sha256) > 65 THEN CAST(substr(sha256,
            "? || part, sha256, config, ?, ?, fate, reason, 1, unit, name, year, filled_on, self_total, review_total, "
            "grade, errors, warnings, ?, format FROM results")
 
-_FILE_COLUMNS = ("f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, "
-                 "r.project, r.indicators, r.details, r.packed_findings, f.format, f.source")
 
-
-class Store:
-    """One open results store (a context manager; commits on close)."""
+class Store(RoundReader):
+    """One open results store (a context manager; commits on close). Reading a round back is
+    :class:`~xltools.district.store_rounds.RoundReader`'s; the store's failures in Chinese are
+    :mod:`~xltools.district.store_errors`'."""
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
@@ -185,19 +190,21 @@ class Store:
                 raise StoreError(f"结果库 {path} 的结构版本为 {version}，本程序只认识版本 {SCHEMA_VERSION}；"
                                  "请换一个结果库文件（--store）或升级 xltools")
             else:
-                self._add_format_columns()
+                self._add_columns()
         except sqlite3.DatabaseError as exc:
             raise StoreError(store_failure(path, exc, opening=True)) from exc
         except OSError as exc:
             raise StoreError(f"结果库 {path} 无法打开：{os_reason(exc)}") from exc
 
-    def _add_format_columns(self) -> None:
-        """A store made before the ``format`` (and ``part``) columns: add them (old rows: empty)."""
-        for table, names in (("results", ("format", "part")), ("files", ("format",))):
+    def _add_columns(self) -> None:
+        """A store made before the columns added within schema version 1 (``format``, ``part``, the risk facts'):
+        add them, in the order of :data:`_SCHEMA` (old rows: empty, or NULL)."""
+        for table, names in _ADDED:
             columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
             for name in names:
                 if name not in columns:
-                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
+                    kind = "REAL" if name == "execution_rate" else "TEXT NOT NULL DEFAULT ''"
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self.db.commit()
 
     def _version(self) -> int | None:
@@ -281,28 +288,31 @@ class Store:
         """:meth:`add` for several files ((seq, result, source) each), each statement run once for all of them."""
         day, results, stale, findings, files = today.isoformat(), [], [], [], []
         for seq, result, source in items:
-            p, errors, warnings = result.project, result.errors, result.warnings
-            filled_on = p.filled_on.isoformat() if p and p.filled_on else None
-            if result.sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
-                head = dumps_value({**{name: getattr(p, name) for name in _PROJECT_FIELDS},
-                                    "risk": result.risk}) if p is not None else None
-                future = any(f[2] in _FUTURE_CODES for f in result.findings)
-                results.append((result.sha256, config, day, result.fate, result.reason, head,
-                                p.packed_indicators if p else None, dumps_value(list(p.details)) if p else None,
-                                errors, warnings, int(future), p.unit if p else None, p.name if p else None,
-                                p.year if p else None, filled_on, p.self_total if p else None,
-                                p.review_total if p else None, p.grade if p else None, dumps_value(result.findings),
-                                result.format, result.part))
-                stale.append((result.sha256, config))
-                findings += [(result.sha256, config, n, *f) for n, f in enumerate(result.findings)]
-            files.append((round_id, seq * PARTS + part_index(result.sha256), result.path, result.sha256,
-                          config if result.sha256 else "", result.size, result.mtime, result.fate, result.reason,
-                          int(result.reused), p.unit if p else None, p.name if p else None, p.year if p else None,
-                          filled_on, p.self_total if p else None, p.review_total if p else None,
-                          p.grade if p else None, errors, warnings, source, result.format))
+            p, sha256, errors, warnings = result.project, result.sha256, result.errors, result.warnings
+            # the header columns both tables repeat: unit, name, year, filled_on, self_total, review_total, grade
+            header = _NO_HEADER if p is None else (p.unit, p.name, p.year, p.filled_on.isoformat() if p.filled_on else None,
+                                                   p.self_total, p.review_total, p.grade)
+            if sha256 and not result.reused and result.fate != "internal-error":  # a bug is never reused
+                future = int(any(f[2] in _FUTURE_CODES for f in result.findings))
+                if p is None:
+                    project = (None, None, None)
+                    risk, texts, signature, drift = _NO_RISK
+                else:
+                    head = dict(zip(_PROJECT_FIELDS, _HEAD(p)))
+                    if type(p.filled_on) is dt.date:  # tagged as dumps_value tags a date, without calling its hook
+                        head["filled_on"] = {"d": header[3]}
+                    project = (dumps_value(head), p.packed_indicators, dumps_value(list(p.details)))
+                    risk, texts, signature, drift = _risk_columns(result.risk)
+                results.append((sha256, config, day, result.fate, result.reason, *project, errors, warnings, future,
+                                *header, dumps_value(result.findings), result.format, result.part, risk, texts,
+                                signature, drift, p.execution_rate if p is not None else None))
+                stale.append((sha256, config))
+                findings += [(sha256, config, n, *f) for n, f in enumerate(result.findings)]
+            files.append((round_id, seq * PARTS + part_index(sha256), result.path, sha256, config if sha256 else "",
+                          result.size, result.mtime, result.fate, result.reason, int(result.reused), *header, errors,
+                          warnings, source, result.format))
         if results:  # a result judged again replaces the stored one and its findings (the same bytes twice: alike)
-            self.db.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                results)
+            self.db.executemany(_INSERT_RESULT, results)
             self.db.executemany("DELETE FROM findings WHERE sha256=? AND config=?", stale)
             self.db.executemany("INSERT OR REPLACE INTO findings VALUES (?,?,?,?,?,?,?,?)", findings)
         self.db.executemany("INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", files)
@@ -343,15 +353,29 @@ class Store:
             # INDEXED BY: without statistics SQLite looks the copies up by (round, seq), a scan per file
             "UPDATE files SET fate='duplicate', reason='与「' || (SELECT k.path FROM files k INDEXED BY files_sha "
             f"WHERE k.round=files.round AND k.sha256=files.sha256 AND k.fate IN {_FORM_FATES} ORDER BY k.seq LIMIT 1) "
-            f"|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate IN {_FORM_FATES} AND seq > "
+            f"|| '」内容完全相同，未重复汇总' WHERE round=? AND sha256!='' AND fate IN {_FORM_FATES} AND sha256 IN "
+            # the contents sent more than once (looked up once): only their files look their first copy up
+            f"(SELECT sha256 FROM files WHERE round=? AND sha256!='' AND fate IN {_FORM_FATES} GROUP BY sha256 "
+            "HAVING COUNT(*) > 1) AND seq > "
             "(SELECT MIN(k.seq) FROM files k INDEXED BY files_sha WHERE k.round=files.round AND k.sha256=files.sha256 "
-            f"AND k.fate IN {_FORM_FATES})", (round_id,))
+            f"AND k.fate IN {_FORM_FATES})", (round_id, round_id))
         db.execute("DROP TABLE IF EXISTS temp.ranked")
+        db.execute("DROP TABLE IF EXISTS temp.versions")
+        # the projects sent in more than one version (most rounds: few or none); only their files are ranked
+        db.execute("CREATE TEMP TABLE versions AS SELECT unit, name, year FROM files WHERE round=? "
+                   "AND fate IN ('ok','tampered','other-layout') AND name IS NOT NULL AND name != '' "
+                   "GROUP BY unit, name, year HAVING COUNT(*) > 1", (round_id,))
+        if db.execute("SELECT 1 FROM temp.versions LIMIT 1").fetchone() is None:
+            db.execute("DROP TABLE temp.versions")
+            return
+        db.execute("CREATE INDEX temp.versions_key ON versions (unit, name, year)")
         db.execute(
             "CREATE TEMP TABLE ranked AS SELECT seq, path, filled_on, "
             "ROW_NUMBER() OVER w AS rank, COUNT(*) OVER (PARTITION BY unit, name, year) AS n, "
             "FIRST_VALUE(path) OVER w AS newest, FIRST_VALUE(filled_on) OVER w AS newest_date "
             "FROM files WHERE round=? AND fate IN ('ok','tampered','other-layout') AND name IS NOT NULL AND name != '' "
+            "AND EXISTS (SELECT 1 FROM temp.versions v WHERE v.unit IS files.unit AND v.name IS files.name "
+            "AND v.year IS files.year) "
             "WINDOW w AS (PARTITION BY unit, name, year ORDER BY COALESCE(filled_on, '') DESC, mtime DESC, "
             "path DESC)", (round_id,))
         db.execute("CREATE INDEX temp.ranked_seq ON ranked (seq)")  # the updates below look files up by seq
@@ -365,134 +389,4 @@ class Store:
             "|| '同一项目共 ' || r.n || ' 个文件，采用本文件（填写日期最新）' FROM ranked r WHERE r.seq=files.seq) "
             "WHERE round=? AND seq IN (SELECT seq FROM ranked WHERE n > 1 AND rank = 1)", (round_id,))
         db.execute("DROP TABLE temp.ranked")
-
-    # --- reading a round back ---
-
-    def files(self, round_id: int, *, used: bool = False, batch: int = 0) -> Iterator[FileResult]:
-        """The round's files in input order, or (``used``) its summarised projects by unit, name, path. With ``batch``,
-        read ``batch`` rows a query, so that no read holds the store's lock for long (another process reads)."""
-        if used:  # the order is worked out on the keys alone: sorting the joined rows would copy every blob
-            self.rank_units(round_id)
-            self.db.execute("DROP TABLE IF EXISTS temp.used_order")
-            self.db.execute("CREATE TEMP TABLE used_order (pos INTEGER PRIMARY KEY, seq INTEGER NOT NULL)")
-            self.db.execute(
-                "INSERT INTO temp.used_order SELECT ROW_NUMBER() OVER (ORDER BY u.rank, f.name, f.path), f.seq "
-                "FROM files f LEFT JOIN temp.unit_rank u ON u.unit=f.unit WHERE f.round=? "
-                "AND f.fate IN ('ok','tampered','other-layout')", (round_id,))
-            query = (f"SELECT o.pos, {_FILE_COLUMNS} FROM temp.used_order o JOIN files f ON f.round=? AND f.seq=o.seq "
-                     "LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config WHERE o.pos > ? ORDER BY o.pos")
-        else:
-            query = (f"SELECT f.seq, {_FILE_COLUMNS} FROM files f LEFT JOIN results r ON r.sha256=f.sha256 "
-                     "AND r.config=f.config WHERE f.round=? AND f.seq > ? ORDER BY f.seq")
-        if batch:  # the temporary tables made: no transaction left open (it would keep the store's lock)
-            self.db.commit()
-        after, more = -1, True
-        while more:
-            rows = self.db.execute(f"{query} LIMIT {batch}", (round_id, after)).fetchall() if batch else \
-                self.db.execute(query, (round_id, after))
-            for after, path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, fmt, \
-                    source in rows:
-                result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt, source=source)
-                if head is not None:
-                    result.project, result.risk = _project_from(head, indicators, details)
-                if findings and findings != "[]":
-                    result.findings = Packed(findings)  # type: ignore[assignment]
-                yield result
-            more = bool(batch) and len(rows) == batch  # type: ignore[arg-type]
-
-    def rank_units(self, round_id: int) -> None:
-        """``temp.unit_rank(unit, rank)``: the round's 实施单位 in the district's order (:func:`unit_sort_key`)."""
-        units = [row[0] for row in self.db.execute("SELECT DISTINCT unit FROM files WHERE round=? AND unit IS NOT NULL",
-                                                   (round_id,))]
-        self.db.execute("DROP TABLE IF EXISTS temp.unit_rank")
-        self.db.execute("CREATE TEMP TABLE unit_rank (unit TEXT PRIMARY KEY, rank INTEGER)")
-        self.db.executemany("INSERT INTO temp.unit_rank VALUES (?, ?)",
-                            [(unit, rank) for rank, unit in enumerate(sorted(units, key=unit_sort_key))])
-
-    def counts(self, round_id: int) -> dict[str, int]:
-        return dict(self.db.execute("SELECT fate, COUNT(*) FROM files WHERE round=? GROUP BY fate", (round_id,)))
-
-    def totals(self, round_id: int) -> tuple[int, int, int, int, int]:
-        """(projects, errors, warnings, read, reused) of a round (a list workbook is one file read or reused)."""
-        row = self.db.execute(
-            "SELECT SUM(fate IN ('ok','tampered','other-layout')), SUM(CASE WHEN fate IN ('ok','tampered','other-layout') THEN errors END), "
-            "SUM(CASE WHEN fate IN ('ok','tampered','other-layout') THEN warnings END), "
-            f"SUM(sha256 != '' AND NOT reused AND seq % {PARTS} = 0), SUM(reused AND seq % {PARTS} = 0) "
-            "FROM files WHERE round=?", (round_id,)).fetchone()
-        return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
-
-    def ok_with_errors(self, round_id: int) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM files WHERE round=? AND fate='ok' AND errors > 0",
-                                   (round_id,)).fetchone()[0])
-
-
-#: SQLite's primary result codes for a disk that is full, read-only, failing, or a file it cannot open.
-_SQLITE_FULL, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN = 13, 8, 10, 14
-
-
-def _probe(folder: Path) -> OSError | None:
-    """What the operating system says when a small file is written in ``folder`` (``None``: it can be)."""
-    try:
-        with tempfile.TemporaryFile(dir=folder) as handle:
-            handle.write(b"\0" * 65536)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as exc:
-        return exc
-    return None
-
-
-def store_failure(path: Path, exc: sqlite3.DatabaseError, *, opening: bool = False) -> str:
-    """The Chinese message for a store that failed: a disk's fault as for any output, else SQLite's reason."""
-    disk = _disk_reason(exc, path)
-    if disk is not None:
-        return f"无法写入结果库 {path}：{disk}"
-    if opening:
-        return f"结果库 {path} 无法使用（{db_reason(exc)}）；请用 --store 另指定一个结果库文件名（该文件不会被改动）"
-    return f"结果库 {path} 读写失败（{db_reason(exc)}）；请稍后重试，或换一个结果库文件（--store）"
-
-
-def _disk_reason(exc: sqlite3.DatabaseError, path: Path | None) -> str | None:
-    """A full, read-only or failing disk (or a file SQLite cannot open) named as the operating system names
-    it for any output (:func:`os_reason`), by probing the store's folder; ``None`` when it is not the disk."""
-    code = _code(exc)
-    if code == _SQLITE_FULL:
-        return os_reason(OSError(errno.ENOSPC, ""))
-    if code in (_SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CANTOPEN) and path is not None:
-        error = _probe(path.parent)
-        if error is not None:
-            return os_reason(error)
-    if code == _SQLITE_READONLY:
-        return "文件只读，请检查文件权限或换一个位置"
-    return None
-
-
-#: SQLite's messages for the result codes above (Python 3.10 has no ``sqlite_errorcode``).
-_CODE_TEXTS = (("disk is full", _SQLITE_FULL), ("readonly", _SQLITE_READONLY), ("disk i/o error", _SQLITE_IOERR),
-               ("unable to open", _SQLITE_CANTOPEN))
-
-
-def _code(exc: sqlite3.DatabaseError) -> int:
-    """SQLite's primary result code of ``exc`` (from its message where Python does not give it)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None:
-        return int(code) & 0xFF
-    text = str(exc).lower()
-    return next((value for needle, value in _CODE_TEXTS if needle in text), 0)
-
-
-def db_reason(exc: sqlite3.DatabaseError, path: Path | None = None) -> str:
-    """SQLite's error, in Chinese (the disk's reason first, see :func:`_disk_reason`)."""
-    disk = _disk_reason(exc, path)
-    if disk is not None:
-        return disk
-    text = str(exc)
-    if "not a database" in text:
-        return "不是 SQLite 数据库文件"
-    if "locked" in text:
-        return "正被另一个程序使用"
-    if "readonly" in text or "read-only" in text:
-        return "文件只读"
-    if "malformed" in text:
-        return "文件已损坏"
-    return "数据库出错"
+        db.execute("DROP TABLE temp.versions")

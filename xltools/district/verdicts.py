@@ -95,7 +95,9 @@ def cell_text(value: object) -> str:
 
 def row_digest(values: Iterable[object]) -> str:
     """The digest of a row's locked cells (trailing blanks ignored)."""
-    texts = [v if type(v) is str and v[:1] != "=" else cell_text(v) for v in values]  # most cells: a text, no call
+    # most cells, without a call: a text (no formula), a number (as cell_text writes it), a blank
+    texts = [v if (kind := type(v)) is str and v[:1] != "=" else f"{v:.6f}" if kind is float or kind is int else
+             "" if v is None else cell_text(v) for v in values]
     while texts and texts[-1] == "":
         texts.pop()
     return hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:24]
@@ -131,6 +133,12 @@ class ReviewBook:
         db.execute("DROP TABLE IF EXISTS temp.outcomes")
         db.execute("CREATE TEMP TABLE outcomes (path TEXT PRIMARY KEY, status TEXT NOT NULL, final REAL)")
         counts = dict.fromkeys(STATUSES, 0)
+        if db.execute("SELECT 1 FROM verdicts WHERE round <= ? LIMIT 1", (self.round_id,)).fetchone() is None:
+            # no verdict on this round or an earlier one: every project is 待复核 (no outcome worked out one by one)
+            counts[PENDING] = db.execute("SELECT COUNT(*) FROM files WHERE round=? AND fate IN "
+                                         "('ok','tampered','other-layout')", (self.round_id,)).fetchone()[0]
+            self._counts = counts
+            return
         rows: list[tuple[str, str, float | None]] = []
         for outcome in _iter_outcomes(self.store, self.round_id):
             counts[outcome.status] += 1
@@ -244,13 +252,6 @@ def verdicts_of_round(store: Store, round_id: int) -> list[Verdict]:
         f"SELECT {_VERDICT_COLUMNS} FROM verdicts v WHERE v.round=? ORDER BY v.unit, v.name, v.path", (round_id,))]
 
 
-def _same_content(store: Store, old: tuple[str, str], new: tuple[str, str]) -> bool:
-    """Whether two stored results hold the same form content (project, indicators, other fields)."""
-    query = "SELECT project, indicators, details FROM results WHERE sha256=? AND config=?"
-    before, after = store.db.execute(query, old).fetchone(), store.db.execute(query, new).fetchone()
-    return before is not None and after is not None and tuple(before) == tuple(after)
-
-
 def _iter_outcomes(store: Store, round_id: int) -> Iterator[Outcome]:
     rows = store.db.execute(
         f"SELECT f.path, f.unit, f.name, f.year, f.review_total, f.sha256, f.config, v.sha256, v.config, "
@@ -265,7 +266,7 @@ def _iter_outcomes(store: Store, round_id: int) -> Iterator[Outcome]:
             continue
         seen = _verdict(verdict)
         same_file = v_sha == sha
-        same = same_file or _same_content(store, (v_sha, v_config), (sha, config))
+        same = same_file or store.same_content((v_sha, v_config), (sha, config))
         if seen.action == "通过":
             status = PASSED if same else PENDING
         elif seen.action in RETURN_ACTIONS:
