@@ -37,20 +37,26 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+    deadline = time.monotonic() + 5
     for process in processes:
-        process.join(5)
+        _reaped(process, deadline)
+
+
+def _reaped(process: BaseProcess, deadline: float) -> None:
+    """Wait until ``process`` has ended and its exit status is known, or ``deadline`` has passed. The pool's own
+    thread may reap the worker at the same moment: this process's waitpid then fails, ``join`` returns, and
+    ``exitcode`` (and ``multiprocessing.active_children``) reads it as running until that thread has stored the
+    status (seen about once in ten interrupted runs)."""
+    process.join(max(deadline - time.monotonic(), 0))
+    while process.exitcode is None and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def killed(processes: list[BaseProcess]) -> bool:
     """Whether a worker of ``processes`` was ended by SIGKILL (from outside: a file cannot send it)."""
     kill = getattr(signal, "SIGKILL", None)
     for process in processes:
-        deadline = time.monotonic() + 5
-        process.join(5)
-        # the pool's own thread may reap the worker at the same moment: this process's waitpid then fails
-        # and exitcode reads None until that thread has stored the status (seen once in a dozen runs)
-        while process.exitcode is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _reaped(process, time.monotonic() + 5)
         if kill is not None and process.exitcode == -kill:
             return True
     return False
