@@ -290,3 +290,22 @@ def test_a_renderer_s_utf8_rows_are_its_text_rows_encoded(tmp_path: Path, rows: 
         text.append_values(row, values, formats, height)
     encoded.done(), text.done()
     assert (tmp_path / "encoded.xml").read_bytes() == (tmp_path / "text.xml").read_bytes()
+
+
+@given(st.text(alphabet=st.sampled_from("甲乙a1 \n"), max_size=40), st.sampled_from([6.0, 10.0, 14.0, 36.0]))
+def test_a_row_s_height_is_the_lines_its_text_wraps_to(text: str, width: float) -> None:
+    """The heights' shortcut (a text shorter than half the column is one line) holds only without a line break:
+    ``"原因\\n措施"`` in a wide column is two lines."""
+    from xltools.core.text import wrapped_lines
+    from xltools.district.summary_sheets import cells_height, row_height
+
+    lines = wrapped_lines(text, width)
+    expected = 13.5 * min(lines, 15) + 2 if lines > 1 else None
+    assert row_height([(text, width)]) == expected
+    assert cells_height((text,), [(0, width)]) == expected
+
+
+def test_a_short_text_with_a_line_break_takes_two_lines() -> None:
+    from xltools.district.summary_sheets import row_height
+
+    assert row_height([("原因\n措施", 36.0)]) == 13.5 * 2 + 2

@@ -51,8 +51,8 @@ def row_height(texts: Sequence[tuple[object, float]]) -> float | None:
     """The height a row's wrapped texts need ((text, column width) pairs), ``None`` for one line;
     spreadsheets do not do it."""
     lines = 1
-    for text, width in texts:
-        if isinstance(text, str) and 2 * len(text) >= width - 1:  # shorter texts fit on one line anyway
+    for text, width in texts:  # a shorter text without a line break is one line (a character is 2 units at most)
+        if isinstance(text, str) and (2 * len(text) >= width - 1 or "\n" in text):
             lines = max(lines, text_lines(text, width))
     return 13.5 * min(lines, 15) + 2 if lines > 1 else None
 
@@ -62,7 +62,7 @@ def cells_height(cells: Sequence[object], wrapped: Sequence[tuple[int, float]]) 
     lines = 1
     for col, width in wrapped:
         text = cells[col]
-        if isinstance(text, str) and 2 * len(text) >= width - 1:
+        if isinstance(text, str) and (2 * len(text) >= width - 1 or "\n" in text):
             count = text_lines(text, width)
             if count > lines:
                 lines = count
