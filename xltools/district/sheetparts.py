@@ -51,21 +51,18 @@ _PART_OF = {role: part for part, roles in PARTS.items() for role in roles}
 _LISTED = ("SELECT f.seq, f.path, f.fate, f.reason, f.size, f.mtime, f.sha256, f.reused, f.format, f.source, "
            "CASE WHEN r.project IS NULL THEN '' ELSE f.unit END, CASE WHEN r.project IS NULL THEN '' ELSE f.name END, "
            "r.packed_findings FROM files f LEFT JOIN results r ON r.sha256=f.sha256 AND r.config=f.config "
-           "WHERE f.round=? AND f.seq > ? ORDER BY f.seq LIMIT ?")
+           "WHERE f.round=? AND f.seq > ? ORDER BY f.seq")
 
 
 def _listed(store: Store, round_id: int) -> Iterator[tuple[FileResult, str, str]]:
     """Every file of the round in input order with its 实施单位 and 项目名称, :data:`_BATCH` rows a query (no read holds
     the store's lock for long: the main process writes meanwhile)."""
-    after, more = -1, True
-    while more:
-        rows = store.db.execute(_LISTED, (round_id, after, _BATCH)).fetchall()
-        for after, path, fate, reason, size, mtime, sha256, reused, fmt, source, unit, name, findings in rows:
-            result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt, source=source)
-            if findings and findings != "[]":
-                result.findings = Packed(findings)  # type: ignore[assignment]
-            yield result, unit, name
-        more = len(rows) == _BATCH
+    for _, path, fate, reason, size, mtime, sha256, reused, fmt, source, unit, name, findings in \
+            store.batched(_LISTED, round_id, _BATCH):
+        result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt, source=source)
+        if findings and findings != "[]":
+            result.findings = Packed(findings)  # type: ignore[assignment]
+        yield result, unit, name
 
 
 def render_parts(store_path: str, round_id: int, folder: str, part: str = "") -> Rendered:

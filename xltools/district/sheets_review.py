@@ -30,8 +30,8 @@ from xltools.district.review_options import ReviewOptions, read_expected
 from xltools.district.reviewer_cells import REVIEWER_HEADERS, STATUS_HEADERS, protect, status_cells
 from xltools.district.sheets_drift import DriftRows, write_drift
 from xltools.district.store import Store
-from xltools.district.rowstream import _RowStream, text_lines
-from xltools.district.summary_sheets import Formats, finish, setup
+from xltools.district.rowstream import _RowStream
+from xltools.district.summary_sheets import Formats, finish, row_height, setup
 from xltools.district.verdicts import CHANGED, RETURNED, UNCHANGED, ReviewBook
 
 __all__ = ["ReviewSheets", "review_sheets"]
@@ -99,15 +99,6 @@ def review_sheets(store: Store, round_id: int, options: ReviewOptions, policy: P
     return sheets
 
 
-def _row_height(texts: list[tuple[object, float]]) -> float | None:
-    """The height a row's wrapped texts need ((text, column width) pairs), line by line; ``None`` for one line."""
-    lines = 1
-    for text, width in texts:
-        if isinstance(text, str) and text:
-            lines = max(lines, text_lines(text, width))
-    return 13.5 * min(lines, 15) + 2 if lines > 1 else None
-
-
 # --- 复核重点 ------------------------------------------------------------------------------------
 
 def _score(store: Store, round_id: int) -> DriftRows:
@@ -171,15 +162,6 @@ _RISK_HEADERS = (("序号", 6), ("风险分", 7), ("实施单位", 14), ("项目
 _RISK_PRINTED = (*_RISK_HEADERS[:7], ("原因", 45), *_RISK_HEADERS[8:], STATUS_HEADERS[0])
 
 
-def _risk_height(texts: tuple[object, str, str, str], widths: tuple[float, ...]) -> float | None:
-    """:func:`_row_height` of a 复核重点 row: its four wrapped texts (项目名称, 风险标记, 原因, 来源文件) in their widths."""
-    lines = 1
-    for text, width in zip(texts, widths):
-        if isinstance(text, str) and text:
-            lines = max(lines, text_lines(text, width))
-    return 13.5 * min(lines, 15) + 2 if lines > 1 else None
-
-
 def _write_risks(book: xlsxwriter.Workbook, fmt: Formats, store: Store, review: ReviewBook | None) -> None:
     ws = book.add_worksheet("复核重点", worksheet_class=_RowStream)
     printed = _RISK_HEADERS if review is None else _RISK_PRINTED
@@ -203,7 +185,7 @@ def _write_risks(book: xlsxwriter.Workbook, fmt: Formats, store: Store, review: 
             cells += status_cells(review.outcome(path), total)
             review.record(ws.name, row, path, cells)
             cells += (None,) * len(REVIEWER_HEADERS)
-        ws.append_values(row, cells, formats, _risk_height((name, titles, reasons, path), widths))
+        ws.append_values(row, cells, formats, row_height(zip((name, titles, reasons, path), widths)))
     finish(ws, headers, row)
     if review is not None:
         ws.print_area(0, 0, max(row, 1), len(printed) - 1)
@@ -227,7 +209,7 @@ def _write_rows(book: xlsxwriter.Workbook, fmt: Formats, title: str, headers: tu
         cells = values if len(values) == len(headers) else (row, *values)
         formats = [fmt.wrap if col in wrap else fmt.int if col == 0 else
                    fmt.score if isinstance(value, float) else fmt.text for col, value in enumerate(cells)]
-        ws.append_values(row, cells, formats, _row_height([(cells[col], headers[col][1]) for col in wrap]))
+        ws.append_values(row, cells, formats, row_height([(cells[col], headers[col][1]) for col in wrap]))
     finish(ws, headers, row)
 
 
@@ -352,7 +334,7 @@ def _write_changes(book: xlsxwriter.Workbook, fmt: Formats, store: Store, round_
     for row, values in enumerate(_changes(store, round_id, prev_id, review), start=1):
         cells = (row, *values)
         ws.append_values(row, cells, formats,
-                         _row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
+                         row_height([(cells[col], _CHANGE_HEADERS[col][1]) for col in (3, 10, 11)]))
     if not row:
         ws.write_string(1, 1, f"与上一轮「{label}」相比，没有项目发生变化", fmt.text)
     finish(ws, _CHANGE_HEADERS, row)

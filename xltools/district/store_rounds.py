@@ -97,20 +97,28 @@ class RoundReader:
                      "AND r.config=f.config WHERE f.round=? AND f.seq > ? ORDER BY f.seq")
         if batch:  # the temporary tables made: no transaction left open (it would keep the store's lock)
             self.db.commit()
+        for _, path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, fmt, source, \
+                drift in self.batched(query, round_id, batch):
+            result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt, source=source)
+            if head is not None:
+                result.project, result.risk = _project_from(head, indicators, details)
+                if drift:  # the risk facts the summary's sheets read: the drift (the rest is the review's)
+                    result.risk = {"drift": _PLAIN.decode(drift)}
+            if findings and findings != "[]":
+                result.findings = Packed(findings)  # type: ignore[assignment]
+            yield result
+
+    def batched(self, query: str, round_id: int, batch: int) -> Iterator[tuple]:
+        """The rows of ``query`` — parameters the round and the key to start after, its rows ordered by that key, their
+        first column — read ``batch`` rows a query (``0``: all in one), so that no read holds the store's lock for
+        long while another process writes."""
         after, more = -1, True
         while more:
             rows = self.db.execute(f"{query} LIMIT {batch}", (round_id, after)).fetchall() if batch else \
                 self.db.execute(query, (round_id, after))
-            for after, path, fate, reason, size, mtime, sha256, reused, head, indicators, details, findings, fmt, \
-                    source, drift in rows:
-                result = FileResult(path, fate, reason, size, mtime, sha256, reused=bool(reused), format=fmt, source=source)
-                if head is not None:
-                    result.project, result.risk = _project_from(head, indicators, details)
-                    if drift:  # the risk facts the summary's sheets read: the drift (the rest is the review's)
-                        result.risk = {"drift": _PLAIN.decode(drift)}
-                if findings and findings != "[]":
-                    result.findings = Packed(findings)  # type: ignore[assignment]
-                yield result
+            for row in rows:
+                after = row[0]
+                yield row
             more = bool(batch) and len(rows) == batch  # type: ignore[arg-type]
 
     def shared_facts(self, round_id: int, signatures: str) -> Iterator[tuple[str, str, str, list, str, list]]:

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import xlsxwriter
 
@@ -47,7 +47,7 @@ class Formats:
         self.reviewer = reviewer_formats(book)  # the unlocked reviewer columns (reviewer_cells.py)
 
 
-def row_height(texts: Sequence[tuple[object, float]]) -> float | None:
+def row_height(texts: Iterable[tuple[object, float]]) -> float | None:
     """The height a row's wrapped texts need ((text, column width) pairs), ``None`` for one line;
     spreadsheets do not do it."""
     lines = 1
